@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command-line handling.  Verbs come from a table; options are parsed with getopt_long from one
+ * table shared by all verbs (each verb rejects the ones it does not take).  Errors print one
+ * specific line and exit 2; --help prints the usage on stdout and exits 0.
+ *
+ * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
+ */
+#include "commands.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/json_read.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "core/agent.h"
+#include "version.h"
+
+enum {
+	OPT_HELP = 'h',
+	OPT_VERSION = 'V',
+	OPT_CONFIG = 'c',
+	OPT_OUTPUT = 'o',
+	OPT_STATE_DIR = 0x100,
+	OPT_LOG_LEVEL,
+	OPT_FORMAT,
+};
+
+static const struct option options[] = {
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct args {
+	const char *verb;
+	const char *config;
+	const char *output;
+	const char *state_dir;
+	const char *format;
+	enum log_level log_level;
+	char **operands;
+	int n_operands;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: edgesec COMMAND [OPTIONS]\n"
+		"\n"
+		"Security agent for Azure IoT Edge devices and Linux hosts.\n"
+		"\n"
+		"Commands:\n"
+		"  run                  run the agent; without a hub it writes each security message\n"
+		"                       as one JSON line to stdout (or --output FILE)\n"
+		"  snapshot             run every periodic collector once, print the message, exit\n"
+		"  check-config FILE    validate a config file or module-twin document and print\n"
+		"                       the configuration that would be in force (FILE may be -)\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE    local JSON configuration (twin property names)\n"
+		"  -o, --output FILE    append messages to FILE instead of stdout\n"
+		"      --state-dir DIR  where the AgentId is kept (default /var/lib/edgesec)\n"
+		"      --log-level LVL  error, warning, info (default) or debug; logs go to stderr\n"
+		"      --format FMT     check-config output: json (default) or text\n"
+		"  -h, --help           show this help\n"
+		"  -V, --version        show the version\n"
+		"\n"
+		"Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n"
+		"See man edgesec and docs/ for the configuration keys and the message format.\n");
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->log_level = _LOG_LEVEL_INVALID;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hVc:o:", options, NULL)) >= 0) {
+		switch (c) {
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("edgesec %s\n", EDGESEC_VERSION);
+			return 0;
+		case OPT_CONFIG:
+			a->config = optarg;
+			break;
+		case OPT_OUTPUT:
+			a->output = optarg;
+			break;
+		case OPT_STATE_DIR:
+			a->state_dir = optarg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+				fprintf(stderr, "edgesec: --format must be json or text, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->format = optarg;
+			break;
+		case OPT_LOG_LEVEL:
+			a->log_level = log_level_from_string(optarg);
+			if (a->log_level < 0) {
+				fprintf(stderr,
+					"edgesec: --log-level must be error, warning, info or debug, "
+					"not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case '?':
+		default:
+			if (optopt)
+				fprintf(stderr, "edgesec: option -%c needs a value or is unknown\n", optopt);
+			else
+				fprintf(stderr, "edgesec: unknown option '%s' (see edgesec --help)\n",
+					argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	/* GNU getopt moved the operands to the end: the verb, then its arguments. */
+	if (optind < argc)
+		a->verb = argv[optind++];
+	a->operands = &argv[optind];
+	a->n_operands = argc - optind;
+	return 1;
+}
+
+static int cmd_run(struct args *a, bool once)
+{
+	struct agent_options o = {
+		.config_path = a->config,
+		.output_path = a->output,
+		.state_dir = a->state_dir,
+		.log_level = a->log_level,
+		.once = once,
+	};
+
+	if (a->n_operands) {
+		fprintf(stderr, "edgesec: %s takes no arguments ('%s')\n", a->verb, a->operands[0]);
+		return 2;
+	}
+	return agent_run(&o);
+}
+
+static void print_text(const struct config *c)
+{
+	struct buf b;
+	struct jw w;
+	cJSON *doc, *group, *item;
+
+	buf_init(&b, 0);
+	jw_init(&w, &b);
+	config_format_reported(c, &w);
+	doc = cJSON_ParseWithLength(b.data, b.len);
+	cJSON_ArrayForEach(group, doc) {
+		printf("[%s]\n", group->string);
+		cJSON_ArrayForEach(item, group) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "value");
+			char *s = cJSON_PrintUnformatted(v);
+
+			printf("%-38s %s\n", item->string, s ? s : "?");
+			es_free(s);
+		}
+	}
+	cJSON_Delete(doc);
+	buf_done(&b);
+}
+
+static int cmd_check_config(struct args *a)
+{
+	struct config_report rep = { 0 };
+	struct config cfg;
+	const char *path;
+	int r;
+
+	if (a->n_operands != 1) {
+		fprintf(stderr, "edgesec: check-config needs exactly one FILE (or - for stdin)\n");
+		return 2;
+	}
+	path = a->operands[0];
+	json_read_init();
+	config_init_defaults(&cfg);
+	r = config_load_file(&cfg, path, &rep);
+	for (unsigned i = 0; i < rep.n_errors; i++)
+		fprintf(stderr, "%s: error: %s%s%s\n", path, rep.errors[i].message,
+			rep.errors[i].pointer[0] ? " (at " : "", rep.errors[i].pointer[0] ? rep.errors[i].pointer : "");
+	if (r < 0) {
+		if (rep.n_errors)
+			fprintf(stderr, "%s: rejected, nothing applied\n", path);
+		config_done(&cfg);
+		return 2;
+	}
+	config_check_conflicts(&cfg, &rep);
+	for (unsigned i = 0; i < rep.n_warnings; i++)
+		fprintf(stderr, "%s: warning (%s): %s\n", path,
+			config_error_type_to_string(rep.warnings[i].type), rep.warnings[i].message);
+	if (a->format && strcmp(a->format, "text") == 0) {
+		print_text(&cfg);
+	} else {
+		struct buf b;
+		struct jw w;
+		cJSON *doc;
+		char *pretty;
+
+		buf_init(&b, 0);
+		jw_init(&w, &b);
+		config_format_reported(&cfg, &w);
+		doc = cJSON_ParseWithLength(b.data, b.len);
+		pretty = doc ? cJSON_Print(doc) : NULL;
+		printf("%s\n", pretty ? pretty : b.data);
+		es_free(pretty);
+		cJSON_Delete(doc);
+		buf_done(&b);
+	}
+	config_done(&cfg);
+	return 0;
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct args a;
+	int r = parse_args(argc, argv, &a);
+
+	if (r <= 0)
+		return r < 0 ? 2 : 0;
+	if (!a.verb) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(a.verb, "run") == 0)
+		return cmd_run(&a, false);
+	if (strcmp(a.verb, "snapshot") == 0)
+		return cmd_run(&a, true);
+	if (strcmp(a.verb, "check-config") == 0)
+		return cmd_check_config(&a);
+	if (strcmp(a.verb, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "edgesec: unknown command '%s' (see edgesec --help)\n", a.verb);
+	return 2;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+#include "collector.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/alloc.h"
+
+static const char *const state_names[_COLLECTOR_STATE_MAX] = {
+	[COLLECTOR_STATE_NEW] = "new",		 [COLLECTOR_STATE_RUNNING] = "running",
+	[COLLECTOR_STATE_DEGRADED] = "degraded", [COLLECTOR_STATE_FAILED] = "failed",
+	[COLLECTOR_STATE_DISABLED] = "disabled", [COLLECTOR_STATE_STOPPED] = "stopped",
+};
+
+const char *collector_state_to_string(enum collector_state s)
+{
+	return s >= 0 && s < _COLLECTOR_STATE_MAX ? state_names[s] : NULL;
+}
+
+int collector_new(const struct collector_ops *ops, const struct collector_params *p,
+		  struct collector **ret)
+{
+	struct collector *c = es_calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	c->ops = ops;
+	c->params = *p;
+	if (ops->state_size && !(c->priv = es_calloc(1, ops->state_size))) {
+		es_free(c);
+		return -ENOMEM;
+	}
+	if (ops->init && (r = ops->init(c)) < 0) {
+		collector_set_error(c, COLLECTOR_STATE_FAILED, "init: %s", strerror(-r));
+		/* A collector that cannot initialize stays listed, in state "failed". */
+	}
+	*ret = c;
+	return 0;
+}
+
+struct collector *collector_free(struct collector *c)
+{
+	if (!c)
+		return NULL;
+	if (c->ops->done)
+		c->ops->done(c);
+	es_free(c->priv);
+	es_free(c);
+	return NULL;
+}
+
+int collector_start(struct collector *c)
+{
+	int r = 0;
+
+	if (c->state == COLLECTOR_STATE_FAILED)
+		return -ENODEV;
+	if (c->ops->start && (r = c->ops->start(c)) < 0) {
+		if (c->state != COLLECTOR_STATE_FAILED)
+			collector_set_error(c, COLLECTOR_STATE_FAILED, "start: %s", strerror(-r));
+		return r;
+	}
+	if (c->state == COLLECTOR_STATE_NEW)
+		c->state = COLLECTOR_STATE_RUNNING;
+	return 0;
+}
+
+int collector_get_fd(struct collector *c)
+{
+	return c->ops->get_fd && c->state != COLLECTOR_STATE_FAILED ? c->ops->get_fd(c) : -1;
+}
+
+void collector_dispatch(struct collector *c, uint32_t revents)
+{
+	if (c->ops->dispatch) {
+		c->stats.runs++;
+		c->ops->dispatch(c, revents);
+	}
+}
+
+bool collector_is_periodic(const struct collector *c)
+{
+	return c->ops->snapshot != NULL;
+}
+
+int collector_snapshot(struct collector *c, uint64_t now_ns)
+{
+	int r;
+
+	if (!c->ops->snapshot)
+		return -EOPNOTSUPP;
+	if (c->state == COLLECTOR_STATE_FAILED)
+		return -ENODEV;
+	c->stats.runs++;
+	r = c->ops->snapshot(c, now_ns);
+	if (r < 0)
+		c->stats.errors++;
+	return r;
+}
+
+void collector_stop(struct collector *c)
+{
+	if (c->ops->stop)
+		c->ops->stop(c);
+	if (c->state != COLLECTOR_STATE_FAILED)
+		c->state = COLLECTOR_STATE_STOPPED;
+}
+
+void collector_set_error(struct collector *c, enum collector_state s, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->state = s;
+	va_start(ap, fmt);
+	vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
+	va_end(ap);
+}
+
+void collector_submit(struct collector *c, struct event *e)
+{
+	c->stats.events++;
+	c->stats.items += event_get_n_items(e);
+	event_sink_submit(c->params.sink, e);
+}

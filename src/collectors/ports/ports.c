@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: MIT */
+/* Placeholder: being written. */
+#include "collectors/collector.h"
+
+const struct collector_ops ports_collector_ops = {
+	.name = "ports",
+};

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/* xoshiro256** (public-domain algorithm by Blackman and Vigna), seeded once from the kernel. */
+#include "guid.h"
+
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t state[4];
+static bool seeded;
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t next(void)
+{
+	uint64_t result = rotl(state[1] * 5, 7) * 9, t = state[1] << 17;
+
+	state[2] ^= state[0];
+	state[3] ^= state[1];
+	state[1] ^= state[2];
+	state[0] ^= state[3];
+	state[2] ^= t;
+	state[3] = rotl(state[3], 45);
+	return result;
+}
+
+static void seed(void)
+{
+	if (getrandom(state, sizeof(state), 0) != (ssize_t)sizeof(state)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		state[0] = (uint64_t)ts.tv_nsec ^ 0x9e3779b97f4a7c15ull;
+		state[1] = (uint64_t)ts.tv_sec;
+		state[2] = (uint64_t)getpid();
+		state[3] = 0xda942042e4dd58b5ull;
+	}
+	if (!(state[0] | state[1] | state[2] | state[3]))
+		state[0] = 1;
+	seeded = true;
+}
+
+void guid_generate(uint8_t out[16])
+{
+	uint64_t a, b;
+
+	if (!seeded)
+		seed();
+	a = next();
+	b = next();
+	memcpy(out, &a, 8);
+	memcpy(out + 8, &b, 8);
+	out[6] = (uint8_t)((out[6] & 0x0f) | 0x40);
+	out[8] = (uint8_t)((out[8] & 0x3f) | 0x80);
+}
+
+void guid_format(const uint8_t g[16], char out[GUID_STR_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[g[i] >> 4];
+		out[o++] = hex[g[i] & 15];
+	}
+	out[o] = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool guid_parse(const char *s, uint8_t out[16])
+{
+	uint8_t g[16];
+	size_t i = 0;
+
+	if (strlen(s) != GUID_STR_LEN)
+		return false;
+	for (int k = 0; k < 16; k++) {
+		int hi, lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+			i++;
+		}
+		hi = hexval(s[i]);
+		lo = hexval(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		g[k] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	memcpy(out, g, 16);
+	return true;
+}

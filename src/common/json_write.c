@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+#include "json_write.h"
+
+#include <string.h>
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* 1 = byte can be copied as is (printable ASCII other than '"' and '\\'). */
+static unsigned char plain[256];
+static bool plain_ready;
+
+static void plain_init(void)
+{
+	for (int c = 0x20; c < 0x80; c++)
+		plain[c] = 1;
+	plain['"'] = 0;
+	plain['\\'] = 0;
+	plain[0x7f] = 1;
+	plain_ready = true;
+}
+
+size_t utf8_seq_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (avail >= 2 && (s[1] & 0xc0) == 0x80) ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned char lo = 0x80, hi = 0xbf;
+
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong */
+		if (c == 0xed)
+			hi = 0x9f; /* surrogates */
+		if (avail < 3 || s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80)
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned char lo = 0x80, hi = 0xbf;
+
+		if (c == 0xf0)
+			lo = 0x90;
+		if (c == 0xf4)
+			hi = 0x8f;
+		if (avail < 4 || s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static size_t escape_into(char *out, const unsigned char *s, size_t len)
+{
+	size_t o = 0, i = 0;
+
+	out[o++] = '"';
+	while (i < len) {
+		size_t run = i, n;
+
+		while (run < len && plain[s[run]])
+			run++;
+		if (run > i) {
+			memcpy(out + o, s + i, run - i);
+			o += run - i;
+			i = run;
+			continue;
+		}
+		unsigned char c = s[i];
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+			i++;
+		} else if (c < 0x20) {
+			out[o++] = '\\';
+			switch (c) {
+			case '\n': out[o++] = 'n'; break;
+			case '\r': out[o++] = 'r'; break;
+			case '\t': out[o++] = 't'; break;
+			case '\b': out[o++] = 'b'; break;
+			case '\f': out[o++] = 'f'; break;
+			default:
+				memcpy(out + o, "u00", 3);
+				o += 3;
+				out[o++] = hexdig[c >> 4];
+				out[o++] = hexdig[c & 15];
+			}
+			i++;
+		} else if ((n = utf8_seq_len(s + i, len - i)) > 0) {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+		} else {
+			memcpy(out + o, "\\ufffd", 6);
+			o += 6;
+			i++;
+		}
+	}
+	out[o++] = '"';
+	return o;
+}
+
+size_t json_escaped_len(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t o = 2, i = 0, n;
+
+	if (!plain_ready)
+		plain_init();
+	while (i < len) {
+		unsigned char c = s[i];
+
+		if (plain[c]) {
+			o++;
+			i++;
+		} else if (c == '"' || c == '\\') {
+			o += 2;
+			i++;
+		} else if (c < 0x20) {
+			o += (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') ? 2 : 6;
+			i++;
+		} else if ((n = utf8_seq_len(s + i, len - i)) > 0) {
+			o += n;
+			i += n;
+		} else {
+			o += 6;
+			i++;
+		}
+	}
+	return o;
+}
+
+void json_escape(struct buf *b, const char *s, size_t len)
+{
+	/* Worst case: every byte becomes \u00XX or \ufffd (6 bytes), plus quotes. */
+	if (!plain_ready)
+		plain_init();
+	if (len > (SIZE_MAX - 2) / 6 || !buf_reserve(b, len * 6 + 2))
+		return;
+	b->len += escape_into(b->data + b->len, (const unsigned char *)s, len);
+	b->data[b->len] = '\0';
+}
+
+size_t utf8_prefix_len(const char *str, size_t len, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i;
+
+	if (len <= max)
+		return len;
+	i = max;
+	/* Step back over continuation bytes so a multi-byte sequence is not cut. */
+	while (i > 0 && (s[i] & 0xc0) == 0x80 && max - i < 3)
+		i--;
+	if (i < max && utf8_seq_len(s + i, len - i) > max - i)
+		return i;
+	return max;
+}
+
+void jw_init(struct jw *w, struct buf *b)
+{
+	memset(w, 0, sizeof(*w));
+	w->b = b;
+}
+
+static void before_value(struct jw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (w->has_items & (1ull << w->depth))
+		buf_putc(w->b, ',');
+	w->has_items |= 1ull << w->depth;
+}
+
+static void open(struct jw *w, char c)
+{
+	before_value(w);
+	if (w->depth >= JW_MAX_DEPTH) {
+		w->b->failed = true;
+		return;
+	}
+	buf_putc(w->b, c);
+	w->depth++;
+	w->has_items &= ~(1ull << w->depth);
+}
+
+static void close_(struct jw *w, char c)
+{
+	if (w->depth == 0) {
+		w->b->failed = true;
+		return;
+	}
+	buf_putc(w->b, c);
+	w->depth--;
+}
+
+void jw_obj_begin(struct jw *w)
+{
+	open(w, '{');
+}
+
+void jw_obj_end(struct jw *w)
+{
+	close_(w, '}');
+}
+
+void jw_arr_begin(struct jw *w)
+{
+	open(w, '[');
+}
+
+void jw_arr_end(struct jw *w)
+{
+	close_(w, ']');
+}
+
+void jw_key_n(struct jw *w, const char *key, size_t len)
+{
+	before_value(w);
+	json_escape(w->b, key, len);
+	buf_putc(w->b, ':');
+	w->after_key = true;
+}
+
+void jw_key(struct jw *w, const char *key)
+{
+	jw_key_n(w, key, strlen(key));
+}
+
+void jw_str(struct jw *w, const char *s, size_t len)
+{
+	before_value(w);
+	json_escape(w->b, s, len);
+}
+
+void jw_cstr(struct jw *w, const char *s)
+{
+	if (!s)
+		jw_null(w);
+	else
+		jw_str(w, s, strlen(s));
+}
+
+void jw_int(struct jw *w, int64_t v)
+{
+	before_value(w);
+	buf_put_i64(w->b, v);
+}
+
+void jw_uint(struct jw *w, uint64_t v)
+{
+	before_value(w);
+	buf_put_u64(w->b, v);
+}
+
+void jw_bool(struct jw *w, bool v)
+{
+	before_value(w);
+	buf_puts(w->b, v ? "true" : "false");
+}
+
+void jw_null(struct jw *w)
+{
+	before_value(w);
+	buf_puts(w->b, "null");
+}
+
+void jw_raw(struct jw *w, const char *json, size_t len)
+{
+	before_value(w);
+	buf_append(w->b, json, len);
+}

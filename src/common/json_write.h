@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Streaming JSON writer over a struct buf.  It inserts commas itself and always produces valid
+ * JSON text from any input: strings are escaped, control characters become \u00XX and bytes
+ * that are not valid UTF-8 become U+FFFD, so hostile process arguments cannot break a message.
+ * Nesting is limited to JW_MAX_DEPTH; deeper writes set the buffer's `failed` flag.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define JW_MAX_DEPTH 63
+
+struct jw {
+	struct buf *b;
+	unsigned depth;
+	uint64_t has_items; /* bit d set: the container at depth d already holds an element */
+	bool after_key;
+};
+
+void jw_init(struct jw *w, struct buf *b);
+void jw_obj_begin(struct jw *w);
+void jw_obj_end(struct jw *w);
+void jw_arr_begin(struct jw *w);
+void jw_arr_end(struct jw *w);
+void jw_key(struct jw *w, const char *key);
+void jw_key_n(struct jw *w, const char *key, size_t len);
+void jw_str(struct jw *w, const char *s, size_t len);
+void jw_cstr(struct jw *w, const char *s); /* NULL writes null */
+void jw_int(struct jw *w, int64_t v);
+void jw_uint(struct jw *w, uint64_t v);
+void jw_bool(struct jw *w, bool v);
+void jw_null(struct jw *w);
+/* Append an already valid JSON value (produced by this writer). */
+void jw_raw(struct jw *w, const char *json, size_t len);
+
+/* Append `s` as a quoted, escaped JSON string. */
+void json_escape(struct buf *b, const char *s, size_t len);
+/* Length of the escaped form of s, quotes included, as json_escape would write it. */
+size_t json_escaped_len(const char *s, size_t len);
+/* Length of the longest prefix of s no longer than max that ends on a UTF-8 boundary. */
+size_t utf8_prefix_len(const char *s, size_t len, size_t max);
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+size_t utf8_seq_len(const unsigned char *s, size_t avail);

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+enum log_level log_max_level = LOG_LEVEL_INFO;
+static bool with_time = true;
+
+static const char *const level_names[_LOG_LEVEL_MAX] = {
+	[LOG_LEVEL_ERROR] = "error",
+	[LOG_LEVEL_WARNING] = "warning",
+	[LOG_LEVEL_INFO] = "info",
+	[LOG_LEVEL_DEBUG] = "debug",
+};
+
+const char *log_level_to_string(enum log_level l)
+{
+	return (l >= 0 && l < _LOG_LEVEL_MAX) ? level_names[l] : NULL;
+}
+
+enum log_level log_level_from_string(const char *s)
+{
+	for (int i = 0; i < _LOG_LEVEL_MAX; i++)
+		if (strcasecmp(s, level_names[i]) == 0)
+			return (enum log_level)i;
+	if (strcasecmp(s, "warn") == 0)
+		return LOG_LEVEL_WARNING;
+	return _LOG_LEVEL_INVALID;
+}
+
+void log_set_level(enum log_level l)
+{
+	if (l >= 0 && l < _LOG_LEVEL_MAX)
+		log_max_level = l;
+}
+
+void log_set_timestamps(bool on)
+{
+	with_time = on;
+}
+
+void log_emit(enum log_level l, const char *fmt, ...)
+{
+	char line[2048], ts[32] = "";
+	va_list ap;
+	int n = 0, m;
+
+	if (with_time) {
+		struct timespec now;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		gmtime_r(&now.tv_sec, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		n = snprintf(line, sizeof(line), "%s.%03ldZ ", ts, now.tv_nsec / 1000000);
+	}
+	m = snprintf(line + n, sizeof(line) - (size_t)n, "edgesec[%d]: %s: ", (int)getpid(),
+		     log_level_to_string(l));
+	n += m;
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		m = 0;
+	n += m;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	/* Never let a logged value break the one-record-per-line format. */
+	for (int i = 0; i < n; i++)
+		if (line[i] == '\n' || line[i] == '\r')
+			line[i] = ' ';
+	line[n++] = '\n';
+	(void)!write(STDERR_FILENO, line, (size_t)n);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The settings table, shared by config.c and config-table.c. */
+
+#include <stddef.h>
+
+#include "config.h"
+
+enum config_type {
+	CONFIG_DURATION, /* ISO-8601 string → uint64_t milliseconds */
+	CONFIG_INT,	 /* JSON integer → int64_t */
+	CONFIG_BOOL,	 /* bool */
+	CONFIG_PRIORITY, /* "High" | "Low" | "Off" (any case) → enum event_priority */
+	CONFIG_STRING,	 /* string or null → char * (NULL allowed) */
+	CONFIG_LOG_LEVEL /* "error" | "warning" | "info" | "debug" → enum log_level */
+};
+
+struct config_entry {
+	enum config_group group;
+	const char *name;
+	enum config_type type;
+	size_t offset;
+	int64_t min, max;	 /* INT: value range; DURATION: milliseconds */
+	int64_t def;		 /* default for INT, BOOL, PRIORITY, LOG_LEVEL, DURATION (ms) */
+	const char *def_str;	 /* default for STRING */
+	size_t max_len;		 /* STRING: longest accepted value */
+	const char *description; /* one line, shown by check-config --describe and docs */
+};
+
+extern const struct config_entry config_table[];
+extern const size_t config_table_size;
+
+const struct config_entry *config_entry_find(enum config_group g, const char *name);

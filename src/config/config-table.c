@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every setting edgesec understands.  Names, types and defaults of the ASC group follow the
+ * published twin schema (asc-schemas/security_module_twin); the "edgesec" group is ours.
+ * docs/configuration.md lists the same table for users.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "config-int.h"
+
+#define MS(s) ((int64_t)(s)*1000)
+#define MINUTES(m) MS((m)*60)
+#define HOURS(h) MINUTES((h)*60)
+#define DAYS(d) HOURS((d)*24)
+
+#define OFF(field) offsetof(struct config, field)
+
+#define DURATION(g, n, f, lo, hi, d, desc)                                                         \
+	{ CONFIG_GROUP_##g, n, CONFIG_DURATION, OFF(f), lo, hi, d, NULL, 0, desc }
+#define INT(g, n, f, lo, hi, d, desc) { CONFIG_GROUP_##g, n, CONFIG_INT, OFF(f), lo, hi, d, NULL, 0, desc }
+#define BOOL(g, n, f, d, desc) { CONFIG_GROUP_##g, n, CONFIG_BOOL, OFF(f), 0, 1, d, NULL, 0, desc }
+#define PRIO(g, n, f, d, desc)                                                                     \
+	{ CONFIG_GROUP_##g, n, CONFIG_PRIORITY, OFF(f), 0, 0, EVENT_PRIORITY_##d, NULL, 0, desc }
+#define STR(g, n, f, d, len, desc) { CONFIG_GROUP_##g, n, CONFIG_STRING, OFF(f), 0, 0, 0, d, len, desc }
+
+#define EVENT_PRIO(name, type, d)                                                                  \
+	PRIO(ASC, "eventPriority" name, event_priority[type], d,                                   \
+	     "queue for " name " events: High, Low or Off (not collected)")
+#define AGGREGATION(name, type)                                                                    \
+	BOOL(ASC, "aggregationEnabled" name, aggregation_enabled[type], 1,                         \
+	     "merge identical " name " events within the aggregation interval"),                   \
+		DURATION(ASC, "aggregationInterval" name, aggregation_interval_ms[type], MS(1),    \
+			 DAYS(7), HOURS(1), "aggregation window for " name " events")
+
+const struct config_entry config_table[] = {
+	DURATION(ASC, "highPriorityMessageFrequency", high_priority_message_frequency_ms, MS(1),
+		 DAYS(365), MINUTES(7), "longest wait before high-priority events are sent"),
+	DURATION(ASC, "lowPriorityMessageFrequency", low_priority_message_frequency_ms, MS(1),
+		 DAYS(365), HOURS(5), "longest wait before low-priority events are sent"),
+	DURATION(ASC, "snapshotFrequency", snapshot_frequency_ms, MS(1), DAYS(365), HOURS(13),
+		 "period of the periodic collectors (ports, users, system, firewall, baseline)"),
+	INT(ASC, "maxLocalCacheSizeInBytes", max_local_cache_size, 8192, 1073741824, 2560000,
+	    "bytes of events held in memory before the oldest low-priority ones are dropped"),
+	INT(ASC, "maxMessageSizeInBytes", max_message_size, 8192, 262144, 204800,
+	    "largest message sent (IoT Hub allows 256 KiB)"),
+	PRIO(ASC, "eventPriorityConnectedHardware", connected_hardware_priority, LOW,
+	     "accepted for compatibility; there is no connected-hardware collector on Linux"),
+	EVENT_PRIO("ListeningPorts", EVENT_LISTENING_PORTS, HIGH),
+	EVENT_PRIO("ProcessCreate", EVENT_PROCESS_CREATE, LOW),
+	EVENT_PRIO("ProcessTerminate", EVENT_PROCESS_TERMINATE, LOW),
+	EVENT_PRIO("SystemInformation", EVENT_SYSTEM_INFORMATION, LOW),
+	EVENT_PRIO("LocalUsers", EVENT_LOCAL_USERS, HIGH),
+	EVENT_PRIO("Login", EVENT_LOGIN, HIGH),
+	EVENT_PRIO("ConnectionCreate", EVENT_CONNECTION_CREATE, LOW),
+	EVENT_PRIO("FirewallConfiguration", EVENT_FIREWALL_CONFIGURATION, LOW),
+	EVENT_PRIO("OSBaseline", EVENT_OS_BASELINE, LOW),
+	EVENT_PRIO("Diagnostic", EVENT_DIAGNOSTIC, LOW),
+	EVENT_PRIO("ConfigurationError", EVENT_CONFIGURATION_ERROR, LOW),
+	EVENT_PRIO("DroppedEventsStatistics", EVENT_DROPPED_EVENTS_STATISTICS, LOW),
+	EVENT_PRIO("MessageStatistics", EVENT_MESSAGE_STATISTICS, LOW),
+	AGGREGATION("ProcessCreate", EVENT_PROCESS_CREATE),
+	AGGREGATION("ConnectionCreate", EVENT_CONNECTION_CREATE),
+	AGGREGATION("ProcessTerminate", EVENT_PROCESS_TERMINATE),
+	BOOL(ASC, "baselineCustomChecksEnabled", baseline_custom_checks_enabled, 0,
+	     "also run the custom baseline checks file"),
+	STR(ASC, "baselineCustomChecksFilePath", baseline_custom_checks_file_path, NULL, 4096,
+	    "path of the custom baseline checks file on the device"),
+	STR(ASC, "baselineCustomChecksFileHash", baseline_custom_checks_file_hash, NULL, 128,
+	    "SHA-256 (hex) the custom checks file must have"),
+	STR(ASC, "hubResourceId", hub_resource_id, "", 1024, "IoT Hub resource id (informational)"),
+
+	{ CONFIG_GROUP_EDGESEC, "logLevel", CONFIG_LOG_LEVEL, OFF(log_level), 0, 0, LOG_LEVEL_INFO,
+	  NULL, 0, "error, warning, info or debug" },
+	DURATION(EDGESEC, "heartbeatInterval", heartbeat_interval_ms, MS(1), DAYS(1), MINUTES(5),
+		 "period of the Heartbeat event"),
+	DURATION(EDGESEC, "localFlushInterval", local_flush_interval_ms, MS(1), DAYS(1), MS(10),
+		 "in local mode (stdout/file), longest wait before queued events are written"),
+	PRIO(EDGESEC, "eventPriorityHeartbeat", event_priority[EVENT_HEARTBEAT], LOW,
+	     "queue for Heartbeat events: High, Low or Off"),
+	INT(EDGESEC, "aggregationMaxEntries", aggregation_max_entries, 1, 1000000, 10000,
+	    "distinct events held for aggregation; beyond it events pass unaggregated"),
+	INT(EDGESEC, "aggregationMaxBytes", aggregation_max_bytes, 65536, 268435456, 4194304,
+	    "bytes of events held for aggregation"),
+	STR(EDGESEC, "hostRoot", host_root, "/", 4096,
+	    "where the host's root file system is visible (\"/host\" inside a container)"),
+};
+
+const size_t config_table_size = sizeof(config_table) / sizeof(config_table[0]);
+
+const struct config_entry *config_entry_find(enum config_group g, const char *name)
+{
+	for (size_t i = 0; i < config_table_size; i++)
+		if (config_table[i].group == g && strcmp(config_table[i].name, name) == 0)
+			return &config_table[i];
+	return NULL;
+}

@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/duration.h"
+#include "common/fileio.h"
+#include "config-int.h"
+
+#define CONFIG_FILE_MAX (1u << 20)
+
+static const char *const group_objects[_CONFIG_GROUP_MAX] = {
+	[CONFIG_GROUP_ASC] = ASC_CONFIG_OBJECT,
+	[CONFIG_GROUP_EDGESEC] = EDGESEC_CONFIG_OBJECT,
+};
+
+static const char *const error_type_names[_CONFIG_ERROR_MAX] = {
+	[CONFIG_ERROR_TYPE_MISMATCH] = "TypeMismatch",
+	[CONFIG_ERROR_NOT_OPTIMAL] = "NotOptimal",
+	[CONFIG_ERROR_CONFLICT] = "Conflict",
+};
+
+const char *config_group_object_name(enum config_group g)
+{
+	return g >= 0 && g < _CONFIG_GROUP_MAX ? group_objects[g] : NULL;
+}
+
+const char *config_error_type_to_string(enum config_error_type t)
+{
+	return t >= 0 && t < _CONFIG_ERROR_MAX ? error_type_names[t] : NULL;
+}
+
+#define FIELD(c, e, type) ((type *)((char *)(c) + (e)->offset))
+#define CFIELD(c, e, type) ((const type *)((const char *)(c) + (e)->offset))
+
+static void set_default(struct config *c, const struct config_entry *e)
+{
+	switch (e->type) {
+	case CONFIG_DURATION:
+		*FIELD(c, e, uint64_t) = (uint64_t)e->def;
+		break;
+	case CONFIG_INT:
+		*FIELD(c, e, int64_t) = e->def;
+		break;
+	case CONFIG_BOOL:
+		*FIELD(c, e, bool) = e->def != 0;
+		break;
+	case CONFIG_PRIORITY:
+		*FIELD(c, e, enum event_priority) = (enum event_priority)e->def;
+		break;
+	case CONFIG_LOG_LEVEL:
+		*FIELD(c, e, enum log_level) = (enum log_level)e->def;
+		break;
+	case CONFIG_STRING:
+		es_free(*FIELD(c, e, char *));
+		*FIELD(c, e, char *) = e->def_str ? es_strdup(e->def_str) : NULL;
+		break;
+	}
+}
+
+void config_init_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < config_table_size; i++)
+		set_default(c, &config_table[i]);
+}
+
+void config_done(struct config *c)
+{
+	for (size_t i = 0; i < config_table_size; i++)
+		if (config_table[i].type == CONFIG_STRING) {
+			es_free(*FIELD(c, &config_table[i], char *));
+			*FIELD(c, &config_table[i], char *) = NULL;
+		}
+}
+
+int config_copy(struct config *dst, const struct config *src)
+{
+	*dst = *src;
+	for (size_t i = 0; i < config_table_size; i++) {
+		const struct config_entry *e = &config_table[i];
+		const char *s;
+
+		if (e->type != CONFIG_STRING)
+			continue;
+		s = *CFIELD(src, e, char *);
+		*FIELD(dst, e, char *) = NULL;
+		if (s && !(*FIELD(dst, e, char *) = es_strdup(s))) {
+			config_done(dst);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void copy_value(struct config *dst, const struct config *src, const struct config_entry *e)
+{
+	switch (e->type) {
+	case CONFIG_STRING: {
+		const char *s = *CFIELD(src, e, char *);
+
+		es_free(*FIELD(dst, e, char *));
+		*FIELD(dst, e, char *) = s ? es_strdup(s) : NULL;
+		break;
+	}
+	case CONFIG_DURATION:
+		*FIELD(dst, e, uint64_t) = *CFIELD(src, e, uint64_t);
+		break;
+	case CONFIG_INT:
+		*FIELD(dst, e, int64_t) = *CFIELD(src, e, int64_t);
+		break;
+	case CONFIG_BOOL:
+		*FIELD(dst, e, bool) = *CFIELD(src, e, bool);
+		break;
+	case CONFIG_PRIORITY:
+		*FIELD(dst, e, enum event_priority) = *CFIELD(src, e, enum event_priority);
+		break;
+	case CONFIG_LOG_LEVEL:
+		*FIELD(dst, e, enum log_level) = *CFIELD(src, e, enum log_level);
+		break;
+	}
+}
+
+/* ---- reports ---- */
+
+static void add_issue(struct config_report *r, bool error, enum config_error_type type,
+		      const char *name, const char *pointer, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void add_issue(struct config_report *r, bool error, enum config_error_type type,
+		      const char *name, const char *pointer, const char *fmt, ...)
+{
+	struct config_issue *is;
+	unsigned *n;
+	va_list ap;
+
+	if (!r)
+		return;
+	n = error ? &r->n_errors : &r->n_warnings;
+	if (*n >= CONFIG_ISSUES_MAX)
+		return;
+	is = error ? &r->errors[*n] : &r->warnings[*n];
+	(*n)++;
+	is->type = type;
+	snprintf(is->name, sizeof(is->name), "%s", name);
+	snprintf(is->pointer, sizeof(is->pointer), "%s", pointer);
+	va_start(ap, fmt);
+	vsnprintf(is->message, sizeof(is->message), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- parsing one value ---- */
+
+static const char *expected(const struct config_entry *e)
+{
+	switch (e->type) {
+	case CONFIG_DURATION:
+		return "an ISO-8601 duration string such as \"PT5M\" or \"PT30S\"";
+	case CONFIG_INT:
+		return "an integer";
+	case CONFIG_BOOL:
+		return "true or false";
+	case CONFIG_PRIORITY:
+		return "\"High\", \"Low\" or \"Off\"";
+	case CONFIG_STRING:
+		return "a string or null";
+	case CONFIG_LOG_LEVEL:
+		return "\"error\", \"warning\", \"info\" or \"debug\"";
+	}
+	return "a value";
+}
+
+/* Parses v into c (c is a scratch copy).  Returns false with an error added to r. */
+static bool parse_value(struct config *c, const struct config *base, const struct config_entry *e,
+			const cJSON *v, const char *ptr, struct config_report *r)
+{
+	char shown[64];
+
+	if (cJSON_IsNull(v)) {
+		copy_value(c, base, e);
+		return true;
+	}
+	snprintf(shown, sizeof(shown), "%s", json_type_name(v));
+	switch (e->type) {
+	case CONFIG_DURATION: {
+		const char *why = NULL;
+		uint64_t ms;
+		char lo[DURATION_STR_MAX], hi[DURATION_STR_MAX];
+
+		if (!cJSON_IsString(v))
+			break;
+		if (duration_parse(v->valuestring, &ms, &why) < 0) {
+			add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+				  "%s: expected %s; \"%.40s\" is not one (%s)", e->name, expected(e),
+				  v->valuestring, why);
+			return false;
+		}
+		if ((int64_t)ms < e->min || (int64_t)ms > e->max) {
+			duration_format((uint64_t)e->min, lo);
+			duration_format((uint64_t)e->max, hi);
+			add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+				  "%s: \"%.40s\" is out of range (%s to %s)", e->name, v->valuestring,
+				  lo, hi);
+			return false;
+		}
+		*FIELD(c, e, uint64_t) = ms;
+		return true;
+	}
+	case CONFIG_INT: {
+		double d;
+
+		if (!cJSON_IsNumber(v))
+			break;
+		d = v->valuedouble;
+		if (d != floor(d) || d < -9007199254740991.0 || d > 9007199254740991.0) {
+			add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+				  "%s: expected an integer, got %g", e->name, d);
+			return false;
+		}
+		if ((int64_t)d < e->min || (int64_t)d > e->max) {
+			add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+				  "%s: %" PRId64 " is out of range (%" PRId64 " to %" PRId64 ")",
+				  e->name, (int64_t)d, e->min, e->max);
+			return false;
+		}
+		*FIELD(c, e, int64_t) = (int64_t)d;
+		return true;
+	}
+	case CONFIG_BOOL:
+		if (!cJSON_IsBool(v))
+			break;
+		*FIELD(c, e, bool) = cJSON_IsTrue(v);
+		return true;
+	case CONFIG_PRIORITY: {
+		enum event_priority p;
+
+		if (!cJSON_IsString(v))
+			break;
+		p = event_priority_from_string(v->valuestring);
+		if (p < 0) {
+			add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+				  "%s: expected %s, got \"%.40s\"", e->name, expected(e),
+				  v->valuestring);
+			return false;
+		}
+		*FIELD(c, e, enum event_priority) = p;
+		return true;
+	}
+	case CONFIG_LOG_LEVEL: {
+		enum log_level l;
+
+		if (!cJSON_IsString(v))
+			break;
+		l = log_level_from_string(v->valuestring);
+		if (l < 0) {
+			add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+				  "%s: expected %s, got \"%.40s\"", e->name, expected(e),
+				  v->valuestring);
+			return false;
+		}
+		*FIELD(c, e, enum log_level) = l;
+		return true;
+	}
+	case CONFIG_STRING: {
+		size_t len;
+
+		if (!cJSON_IsString(v))
+			break;
+		len = strlen(v->valuestring);
+		if (len > e->max_len) {
+			add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+				  "%s: longer than %zu bytes", e->name, e->max_len);
+			return false;
+		}
+		es_free(*FIELD(c, e, char *));
+		*FIELD(c, e, char *) = es_strdup(v->valuestring);
+		return true;
+	}
+	}
+	add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr, "%s: expected %s, got %s",
+		  e->name, expected(e), shown);
+	return false;
+}
+
+/* {"value": X} → X; a plain value is itself.  NULL with an error for other objects. */
+static const cJSON *unwrap(const struct config_entry *e, const cJSON *v, char *ptr,
+			   struct config_report *r)
+{
+	const cJSON *inner;
+
+	if (!cJSON_IsObject(v))
+		return v;
+	inner = cJSON_GetObjectItemCaseSensitive(v, "value");
+	if (!inner) {
+		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+			  "%s: expected %s or {\"value\": …}, got an object without \"value\"",
+			  e->name, expected(e));
+		return NULL;
+	}
+	json_pointer_append(ptr, "value");
+	return inner;
+}
+
+static int apply_object(struct config *scratch, const struct config *base, enum config_group g,
+			const cJSON *obj, const char *pointer, bool strict,
+			struct config_report *r)
+{
+	const cJSON *item;
+	int bad = 0;
+
+	if (!cJSON_IsObject(obj)) {
+		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, group_objects[g], pointer,
+			  "%s: expected an object, got %s", group_objects[g], json_type_name(obj));
+		return -EINVAL;
+	}
+	cJSON_ArrayForEach(item, obj) {
+		char ptr[JSON_POINTER_MAX];
+		const struct config_entry *e;
+		const cJSON *v;
+
+		snprintf(ptr, sizeof(ptr), "%s", pointer);
+		json_pointer_append(ptr, item->string ? item->string : "");
+		if (!item->string || item->string[0] == '$')
+			continue; /* twin metadata such as $version */
+		e = config_entry_find(g, item->string);
+		if (!e) {
+			add_issue(r, strict, CONFIG_ERROR_TYPE_MISMATCH, item->string, ptr,
+				  "unknown setting \"%.60s\" in %s%s", item->string, group_objects[g],
+				  strict ? "" : " (ignored)");
+			bad += strict;
+			continue;
+		}
+		v = unwrap(e, item, ptr, r);
+		if (!v || !parse_value(scratch, base, e, v, ptr, r))
+			bad++;
+	}
+	return bad ? -EINVAL : 0;
+}
+
+int config_apply_object(struct config *c, const struct config *base, enum config_group g,
+			const cJSON *obj, const char *pointer, bool strict,
+			struct config_report *report)
+{
+	struct config scratch;
+	int r;
+
+	if (config_copy(&scratch, c) < 0)
+		return -ENOMEM;
+	r = apply_object(&scratch, base, g, obj, pointer, strict, report);
+	if (r < 0) {
+		config_done(&scratch);
+		return r;
+	}
+	config_done(c);
+	*c = scratch;
+	return 0;
+}
+
+static void reset_group(struct config *c, const struct config *base, enum config_group g)
+{
+	for (size_t i = 0; i < config_table_size; i++)
+		if (config_table[i].group == g)
+			copy_value(c, base, &config_table[i]);
+}
+
+/* Where the settings objects are in a document. */
+static const cJSON *find_desired(const cJSON *doc, char *ptr)
+{
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(doc, "properties");
+	const cJSON *d;
+
+	if (cJSON_IsObject(p) && cJSON_IsObject(d = cJSON_GetObjectItemCaseSensitive(p, "desired"))) {
+		snprintf(ptr, JSON_POINTER_MAX, "/properties/desired");
+		return d;
+	}
+	d = cJSON_GetObjectItemCaseSensitive(doc, "desired");
+	if (cJSON_IsObject(d)) {
+		snprintf(ptr, JSON_POINTER_MAX, "/desired");
+		return d;
+	}
+	ptr[0] = '\0';
+	return doc;
+}
+
+int config_apply_document(struct config *c, const struct config *base, const cJSON *doc,
+			  bool strict, struct config_report *report)
+{
+	char ptr[JSON_POINTER_MAX], sub[JSON_POINTER_MAX];
+	struct config scratch;
+	const cJSON *desired, *item;
+	int bad = 0;
+
+	if (!cJSON_IsObject(doc)) {
+		add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, "configuration", "",
+			  "expected a JSON object at the top level, got %s", json_type_name(doc));
+		return -EINVAL;
+	}
+	if (config_copy(&scratch, c) < 0)
+		return -ENOMEM;
+	desired = find_desired(doc, ptr);
+	cJSON_ArrayForEach(item, desired) {
+		const struct config_entry *e;
+		const cJSON *v;
+
+		snprintf(sub, sizeof(sub), "%s", ptr);
+		json_pointer_append(sub, item->string ? item->string : "");
+		if (!item->string || item->string[0] == '$')
+			continue;
+		if (strcmp(item->string, ASC_CONFIG_OBJECT) == 0 ||
+		    strcmp(item->string, EDGESEC_CONFIG_OBJECT) == 0) {
+			enum config_group g = strcmp(item->string, ASC_CONFIG_OBJECT) == 0
+						      ? CONFIG_GROUP_ASC
+						      : CONFIG_GROUP_EDGESEC;
+
+			if (cJSON_IsNull(item)) /* a removed object: its settings go back to base */
+				reset_group(&scratch, base, g);
+			else
+				bad += apply_object(&scratch, base, g, item, sub, strict, report) < 0;
+			continue;
+		}
+		/* ASC keys at the top level: the short form of a local file. */
+		e = config_entry_find(CONFIG_GROUP_ASC, item->string);
+		if (!e) {
+			add_issue(report, strict, CONFIG_ERROR_TYPE_MISMATCH, item->string, sub,
+				  "unknown setting \"%.60s\"%s", item->string,
+				  strict ? "" : " (ignored)");
+			bad += strict;
+			continue;
+		}
+		v = unwrap(e, item, sub, report);
+		if (!v || !parse_value(&scratch, base, e, v, sub, report))
+			bad++;
+	}
+	if (bad) {
+		config_done(&scratch);
+		return -EINVAL;
+	}
+	config_done(c);
+	*c = scratch;
+	return 0;
+}
+
+int config_load_file(struct config *c, const char *path, struct config_report *report)
+{
+	struct json_error jerr;
+	char *data = NULL;
+	size_t len = 0;
+	cJSON *doc;
+	struct config base;
+	int r;
+
+	r = read_file_capped(path, CONFIG_FILE_MAX, &data, &len);
+	if (r < 0) {
+		add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, "configuration", "",
+			  "cannot read %s: %s", path,
+			  r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+		return r;
+	}
+	doc = json_parse(data, len, &jerr);
+	es_free(data);
+	if (!doc) {
+		add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, "configuration", "", "%s",
+			  jerr.message);
+		return -EINVAL;
+	}
+	config_init_defaults(&base);
+	r = config_apply_document(c, &base, doc, true, report);
+	config_done(&base);
+	cJSON_Delete(doc);
+	return r;
+}
+
+void config_check_conflicts(const struct config *c, struct config_report *r)
+{
+	if (c->max_local_cache_size < c->max_message_size)
+		add_issue(r, false, CONFIG_ERROR_CONFLICT, "maxLocalCacheSizeInBytes", "",
+			  "maxLocalCacheSizeInBytes (%" PRId64
+			  ") is smaller than maxMessageSizeInBytes (%" PRId64 ")",
+			  c->max_local_cache_size, c->max_message_size);
+	if (c->max_message_size % 4096)
+		add_issue(r, false, CONFIG_ERROR_NOT_OPTIMAL, "maxMessageSizeInBytes", "",
+			  "maxMessageSizeInBytes (%" PRId64
+			  ") is not a multiple of 4096, the IoT Hub billing unit",
+			  c->max_message_size);
+	if (c->high_priority_message_frequency_ms > c->low_priority_message_frequency_ms)
+		add_issue(r, false, CONFIG_ERROR_CONFLICT, "highPriorityMessageFrequency", "",
+			  "highPriorityMessageFrequency is longer than lowPriorityMessageFrequency");
+}
+
+/* ---- output ---- */
+
+static void format_value(const struct config *c, const struct config_entry *e, struct jw *w)
+{
+	char d[DURATION_STR_MAX];
+
+	switch (e->type) {
+	case CONFIG_DURATION:
+		jw_str(w, d, duration_format(*CFIELD(c, e, uint64_t), d));
+		break;
+	case CONFIG_INT:
+		jw_int(w, *CFIELD(c, e, int64_t));
+		break;
+	case CONFIG_BOOL:
+		jw_bool(w, *CFIELD(c, e, bool));
+		break;
+	case CONFIG_PRIORITY:
+		jw_cstr(w, event_priority_to_string(*CFIELD(c, e, enum event_priority)));
+		break;
+	case CONFIG_LOG_LEVEL:
+		jw_cstr(w, log_level_to_string(*CFIELD(c, e, enum log_level)));
+		break;
+	case CONFIG_STRING:
+		jw_cstr(w, *CFIELD(c, e, char *));
+		break;
+	}
+}
+
+void config_format_group(const struct config *c, enum config_group g, struct jw *w)
+{
+	jw_obj_begin(w);
+	for (size_t i = 0; i < config_table_size; i++) {
+		const struct config_entry *e = &config_table[i];
+
+		if (e->group != g)
+			continue;
+		jw_key(w, e->name);
+		jw_obj_begin(w);
+		jw_key(w, "value");
+		format_value(c, e, w);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+}
+
+void config_format_reported(const struct config *c, struct jw *w)
+{
+	jw_obj_begin(w);
+	for (int g = 0; g < _CONFIG_GROUP_MAX; g++) {
+		jw_key(w, group_objects[g]);
+		config_format_group(c, (enum config_group)g, w);
+	}
+	jw_obj_end(w);
+}

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent's wiring and lifecycle.
+ *
+ * Start:  configuration (defaults < --config file) → state dir and AgentId → output →
+ *         pipeline → collectors → loop.  The first snapshot and a Heartbeat are taken at once
+ *         and flushed, so output appears within a second of starting.
+ * Timers (all on the one loop): snapshot (snapshotFrequency), High and Low flush
+ *         (high/lowPriorityMessageFrequency; in local mode at most localFlushInterval),
+ *         Heartbeat (heartbeatInterval), and the next aggregation window end.
+ * Signals: SIGINT/SIGTERM stop the loop; then collectors stop, aggregation windows close early
+ *         and every queued event is written before exit.  SIGHUP re-reads the --config file;
+ *         an invalid file is rejected whole and the configuration in force stays.
+ * Ownership: the agent owns everything it creates and frees it in agent_done().
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "collectors/collector.h"
+#include "common/alloc.h"
+#include "common/guid.h"
+#include "common/json_read.h"
+#include "common/timeutil.h"
+#include "config/config.h"
+#include "heartbeat.h"
+#include "loop.h"
+#include "pipeline/pipeline.h"
+#include "state.h"
+#include "transport/transport.h"
+#include "version.h"
+
+#define MAX_COLLECTORS 16
+
+struct agent;
+
+struct collector_watch {
+	struct agent *agent;
+	struct collector *collector;
+};
+
+struct agent {
+	struct agent_options opts;
+	struct collector_watch watches[MAX_COLLECTORS];
+	struct config base; /* defaults < file: what null in a twin patch restores */
+	struct config cfg;  /* in force */
+	struct loop *loop;
+	struct pipeline *pipeline;
+	struct transport *output;
+	struct collector *collectors[MAX_COLLECTORS];
+	size_t n_collectors;
+	struct loop_timer *t_snapshot, *t_high, *t_low, *t_heartbeat, *t_aggregation;
+	struct event_builder builder;
+	uint64_t start_mono_ns;
+	char agent_id[GUID_STR_LEN + 1];
+	bool local_mode;
+	uint64_t publish_errors_logged;
+};
+
+static const struct collector_ops *const builtin_collectors[] = {
+	&sysinfo_collector_ops,
+	&users_collector_ops,
+	&ports_collector_ops,
+};
+
+/* ---- configuration ---- */
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static void pipeline_settings_from(const struct config *c, struct pipeline_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (int t = 0; t < _EVENT_TYPE_MAX; t++) {
+		s->priority[t] = c->event_priority[t];
+		s->aggregation_enabled[t] = c->aggregation_enabled[t];
+		s->aggregation_interval_ms[t] = c->aggregation_interval_ms[t];
+	}
+	s->cache_budget_bytes = (size_t)c->max_local_cache_size;
+	s->max_message_bytes = (size_t)c->max_message_size;
+	s->aggregation_max_entries = (size_t)c->aggregation_max_entries;
+	s->aggregation_max_bytes = (size_t)c->aggregation_max_bytes;
+}
+
+static uint64_t flush_interval_ms(const struct agent *a, enum event_priority p)
+{
+	uint64_t f = p == EVENT_PRIORITY_HIGH ? a->cfg.high_priority_message_frequency_ms
+					      : a->cfg.low_priority_message_frequency_ms;
+
+	return a->local_mode ? min_u64(f, a->cfg.local_flush_interval_ms) : f;
+}
+
+static void report_issue_event(struct agent *a, const struct config_issue *is)
+{
+	struct buf used;
+	struct jw w;
+	struct event *e;
+
+	buf_init(&used, 64 * 1024);
+	jw_init(&w, &used);
+	config_format_reported(&a->cfg, &w);
+	event_builder_begin(&a->builder, EVENT_CONFIGURATION_ERROR, time_now_realtime_ns());
+	event_builder_item(&a->builder);
+	event_add_cstr(&a->builder, CE_CONFIGURATION_NAME, is->name);
+	event_add_cstr(&a->builder, CE_ERROR_TYPE, config_error_type_to_string(is->type));
+	event_add_str(&a->builder, CE_USED_CONFIGURATION, used.data ? used.data : "", used.len);
+	event_add_cstr(&a->builder, CE_MESSAGE, is->message);
+	if (is->pointer[0])
+		event_add_extra_cstr(&a->builder, "Pointer", is->pointer);
+	if (event_builder_finish(&a->builder, &e) == 0)
+		event_sink_submit(pipeline_sink(a->pipeline), e);
+	buf_done(&used);
+}
+
+static void report_config(struct agent *a, const struct config_report *r, const char *source)
+{
+	for (unsigned i = 0; i < r->n_errors; i++) {
+		log_error("Rejected configuration from %s: %s%s%s", source, r->errors[i].message,
+			  r->errors[i].pointer[0] ? " at " : "", r->errors[i].pointer);
+		if (a->pipeline)
+			report_issue_event(a, &r->errors[i]);
+	}
+	for (unsigned i = 0; i < r->n_warnings; i++) {
+		log_warning("Configuration from %s: %s", source, r->warnings[i].message);
+		if (a->pipeline)
+			report_issue_event(a, &r->warnings[i]);
+	}
+}
+
+static void rearm_flush_timers(struct agent *a);
+
+/* The configuration in force changed: tell every part. */
+static void apply_config(struct agent *a)
+{
+	struct pipeline_settings s;
+
+	if (a->opts.log_level < 0)
+		log_set_level(a->cfg.log_level);
+	pipeline_settings_from(&a->cfg, &s);
+	pipeline_apply(a->pipeline, &s);
+	for (size_t i = 0; i < a->n_collectors; i++) {
+		struct collector *c = a->collectors[i];
+		bool on = false;
+
+		for (unsigned k = 0; k < c->ops->n_types; k++)
+			on |= a->cfg.event_priority[c->ops->types[k]] != EVENT_PRIORITY_OFF;
+		if (!on && c->state != COLLECTOR_STATE_FAILED)
+			c->state = COLLECTOR_STATE_DISABLED;
+		else if (on && c->state == COLLECTOR_STATE_DISABLED)
+			c->state = COLLECTOR_STATE_RUNNING;
+	}
+	if (a->loop)
+		rearm_flush_timers(a);
+}
+
+static int load_config(struct agent *a, struct config *ret_base)
+{
+	struct config_report rep = { 0 };
+
+	config_init_defaults(ret_base);
+	if (!a->opts.config_path)
+		return 0;
+	if (config_load_file(ret_base, a->opts.config_path, &rep) < 0) {
+		for (unsigned i = 0; i < rep.n_errors; i++)
+			log_error("%s: %s%s%s", a->opts.config_path, rep.errors[i].message,
+				  rep.errors[i].pointer[0] ? " at " : "", rep.errors[i].pointer);
+		config_done(ret_base);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void reload_config(struct agent *a)
+{
+	struct config base, cfg;
+	struct config_report rep = { 0 };
+
+	if (!a->opts.config_path) {
+		log_info("SIGHUP: no --config file to reload");
+		return;
+	}
+	if (load_config(a, &base) < 0) {
+		log_error("Failed to reload %s, keeping the configuration in force",
+			  a->opts.config_path);
+		return;
+	}
+	if (config_copy(&cfg, &base) < 0) {
+		config_done(&base);
+		return;
+	}
+	config_done(&a->base);
+	config_done(&a->cfg);
+	a->base = base;
+	a->cfg = cfg;
+	config_check_conflicts(&a->cfg, &rep);
+	report_config(a, &rep, a->opts.config_path);
+	apply_config(a);
+	log_info("Reloaded configuration from %s", a->opts.config_path);
+}
+
+/* ---- output ---- */
+
+static int on_publish(void *userdata, const struct message *m)
+{
+	struct agent *a = userdata;
+	int r = transport_publish(a->output, m);
+
+	if (r < 0 && a->publish_errors_logged++ < 10)
+		log_error("Failed to write a message to %s: %s", transport_describe(a->output),
+			  strerror(-r));
+	return r;
+}
+
+static void flush(struct agent *a, enum event_priority p)
+{
+	pipeline_flush(a->pipeline, p);
+}
+
+static void arm_aggregation_timer(struct agent *a);
+
+/* After new events: send at once what already fills a message. */
+static void after_events(struct agent *a)
+{
+	if (a->t_aggregation)
+		arm_aggregation_timer(a);
+	if (pipeline_message_ready(a->pipeline, EVENT_PRIORITY_HIGH))
+		flush(a, EVENT_PRIORITY_HIGH);
+	if (pipeline_message_ready(a->pipeline, EVENT_PRIORITY_LOW))
+		flush(a, EVENT_PRIORITY_LOW);
+}
+
+/* ---- periodic work ---- */
+
+static bool collector_wanted(const struct agent *a, const struct collector *c)
+{
+	for (unsigned k = 0; k < c->ops->n_types; k++)
+		if (a->cfg.event_priority[c->ops->types[k]] != EVENT_PRIORITY_OFF)
+			return true;
+	return false;
+}
+
+static void take_snapshot(struct agent *a, bool with_statistics)
+{
+	uint64_t now = time_now_realtime_ns();
+
+	for (size_t i = 0; i < a->n_collectors; i++) {
+		struct collector *c = a->collectors[i];
+		int r;
+
+		if (!collector_is_periodic(c) || !collector_wanted(a, c))
+			continue;
+		r = collector_snapshot(c, now);
+		if (r < 0 && r != -ENODEV)
+			log_warning("Failed to take a %s snapshot: %s%s%s", c->ops->name,
+				    strerror(-r), c->last_error[0] ? ": " : "", c->last_error);
+	}
+	if (with_statistics)
+		pipeline_emit_statistics(a->pipeline, now);
+	after_events(a);
+}
+
+static void emit_heartbeat(struct agent *a)
+{
+	struct heartbeat_input in = {
+		.start_monotonic_ns = a->start_mono_ns,
+		.pipeline = a->pipeline,
+		.collectors = a->collectors,
+		.n_collectors = a->n_collectors,
+		.output = transport_describe(a->output),
+	};
+	struct event *e;
+	int r = heartbeat_build(&a->builder, &in, time_now_realtime_ns(), &e);
+
+	if (r < 0)
+		log_warning("Failed to build the Heartbeat event: %s", strerror(-r));
+	else
+		event_sink_submit(pipeline_sink(a->pipeline), e);
+}
+
+static void on_snapshot_timer(struct loop *l, struct loop_timer *t, void *userdata)
+{
+	struct agent *a = userdata;
+
+	(void)l;
+	take_snapshot(a, true);
+	loop_timer_arm_in(t, a->cfg.snapshot_frequency_ms * NSEC_PER_MSEC);
+}
+
+static void on_flush_timer(struct loop *l, struct loop_timer *t, void *userdata)
+{
+	struct agent *a = userdata;
+	enum event_priority p = t == a->t_high ? EVENT_PRIORITY_HIGH : EVENT_PRIORITY_LOW;
+
+	(void)l;
+	flush(a, p);
+	loop_timer_arm_in(t, flush_interval_ms(a, p) * NSEC_PER_MSEC);
+}
+
+static void on_heartbeat_timer(struct loop *l, struct loop_timer *t, void *userdata)
+{
+	struct agent *a = userdata;
+
+	(void)l;
+	emit_heartbeat(a);
+	after_events(a);
+	loop_timer_arm_in(t, a->cfg.heartbeat_interval_ms * NSEC_PER_MSEC);
+}
+
+static void arm_aggregation_timer(struct agent *a)
+{
+	uint64_t deadline = pipeline_next_deadline(a->pipeline), now = time_now_realtime_ns();
+
+	if (!deadline) {
+		loop_timer_disarm(a->t_aggregation);
+		return;
+	}
+	loop_timer_arm_in(a->t_aggregation, deadline > now ? deadline - now : 0);
+}
+
+static void on_aggregation_timer(struct loop *l, struct loop_timer *t, void *userdata)
+{
+	struct agent *a = userdata;
+
+	(void)l;
+	(void)t;
+	pipeline_tick(a->pipeline, time_now_realtime_ns());
+	after_events(a);
+	arm_aggregation_timer(a);
+}
+
+/* A changed frequency takes effect now: a timer never waits longer than its new interval. */
+static void rearm_flush_timers(struct agent *a)
+{
+	struct {
+		struct loop_timer *t;
+		uint64_t ms;
+	} timers[] = {
+		{ a->t_high, flush_interval_ms(a, EVENT_PRIORITY_HIGH) },
+		{ a->t_low, flush_interval_ms(a, EVENT_PRIORITY_LOW) },
+		{ a->t_snapshot, a->cfg.snapshot_frequency_ms },
+		{ a->t_heartbeat, a->cfg.heartbeat_interval_ms },
+	};
+	uint64_t now = time_now_monotonic_ns();
+
+	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++) {
+		uint64_t want = now + timers[i].ms * NSEC_PER_MSEC, have;
+
+		if (!timers[i].t)
+			continue;
+		have = loop_timer_deadline(timers[i].t);
+		if (!have || have > want)
+			loop_timer_arm(timers[i].t, want);
+	}
+}
+
+/* ---- loop callbacks ---- */
+
+static void on_collector_fd(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct collector_watch *w = userdata;
+
+	(void)l;
+	(void)fd;
+	collector_dispatch(w->collector, events);
+	after_events(w->agent);
+}
+
+static void on_signal(struct loop *l, int signo, void *userdata)
+{
+	struct agent *a = userdata;
+
+	if (signo == SIGHUP) {
+		reload_config(a);
+		return;
+	}
+	log_info("Received %s, flushing and stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
+	loop_quit(l, 0);
+}
+
+/* ---- lifecycle ---- */
+
+static void agent_done(struct agent *a)
+{
+	for (size_t i = 0; i < a->n_collectors; i++)
+		collector_free(a->collectors[i]);
+	a->pipeline = pipeline_free(a->pipeline);
+	a->output = transport_close(a->output);
+	a->loop = loop_free(a->loop);
+	event_builder_done(&a->builder);
+	config_done(&a->cfg);
+	config_done(&a->base);
+}
+
+static int open_state(struct agent *a)
+{
+	const char *dir = a->opts.state_dir ? a->opts.state_dir : STATE_DIR_DEFAULT;
+	int created, replaced, fd, r;
+
+	fd = state_dir_open(dir);
+	if (fd < 0) {
+		log_error("Failed to open the state directory %s: %s (choose another with "
+			  "--state-dir)",
+			  dir, strerror(-fd));
+		return fd;
+	}
+	r = state_agent_id(fd, a->agent_id, &created, &replaced);
+	close(fd);
+	if (r < 0) {
+		log_error("Failed to read or store the AgentId in %s: %s", dir, strerror(-r));
+		return r;
+	}
+	if (replaced)
+		log_warning("%s/agent-id did not hold a GUID; made a new AgentId", dir);
+	log_info("AgentId %s (%s)", a->agent_id, created ? "new" : "kept");
+	return 0;
+}
+
+static int start_collectors(struct agent *a)
+{
+	struct collector_params p = {
+		.sink = pipeline_sink(a->pipeline),
+		.host_root = a->cfg.host_root ? a->cfg.host_root : "/",
+	};
+
+	for (size_t i = 0; i < sizeof(builtin_collectors) / sizeof(builtin_collectors[0]); i++) {
+		struct collector *c;
+		int r = collector_new(builtin_collectors[i], &p, &c), fd;
+
+		if (r < 0)
+			return r;
+		a->collectors[a->n_collectors++] = c;
+		if (collector_start(c) < 0) {
+			log_warning("Collector %s is not available: %s", c->ops->name, c->last_error);
+			continue;
+		}
+		fd = collector_get_fd(c);
+		if (fd < 0 || a->opts.once)
+			continue;
+		a->watches[i] = (struct collector_watch){ .agent = a, .collector = c };
+		r = loop_add_fd(a->loop, fd, EPOLLIN, on_collector_fd, &a->watches[i]);
+		if (r < 0)
+			log_warning("Failed to watch collector %s: %s", c->ops->name, strerror(-r));
+	}
+	return 0;
+}
+
+static int agent_init(struct agent *a, const struct agent_options *opts)
+{
+	struct config_report rep = { 0 };
+	struct pipeline_settings s;
+	int r;
+
+	a->opts = *opts;
+	a->local_mode = true;
+	a->start_mono_ns = time_now_monotonic_ns();
+	event_builder_init(&a->builder);
+	json_read_init();
+	if (load_config(a, &a->base) < 0)
+		return 2;
+	if (config_copy(&a->cfg, &a->base) < 0)
+		return 1;
+	if (opts->log_level >= 0)
+		log_set_level(opts->log_level);
+	else
+		log_set_level(a->cfg.log_level);
+	if (open_state(a) < 0)
+		return 1;
+	r = transport_local_open(opts->output_path, &a->output);
+	if (r < 0) {
+		log_error("Failed to open the output %s: %s", opts->output_path, strerror(-r));
+		return 1;
+	}
+	pipeline_settings_from(&a->cfg, &s);
+	a->pipeline = pipeline_new(a->agent_id, EDGESEC_VERSION, &s, on_publish, a);
+	if (!a->pipeline)
+		return 1;
+	r = loop_new(on_signal, a, &a->loop);
+	if (r < 0) {
+		log_error("Failed to set up the event loop: %s", strerror(-r));
+		return 1;
+	}
+	if (start_collectors(a) < 0)
+		return 1;
+	apply_config(a);
+	config_check_conflicts(&a->cfg, &rep);
+	report_config(a, &rep, opts->config_path ? opts->config_path : "defaults");
+	return 0;
+}
+
+static int agent_loop(struct agent *a)
+{
+	int r;
+
+	a->t_snapshot = loop_timer_new(a->loop, on_snapshot_timer, a);
+	a->t_high = loop_timer_new(a->loop, on_flush_timer, a);
+	a->t_low = loop_timer_new(a->loop, on_flush_timer, a);
+	a->t_heartbeat = loop_timer_new(a->loop, on_heartbeat_timer, a);
+	a->t_aggregation = loop_timer_new(a->loop, on_aggregation_timer, a);
+	emit_heartbeat(a);
+	take_snapshot(a, true);
+	pipeline_flush(a->pipeline, EVENT_PRIORITY_HIGH);
+	pipeline_flush(a->pipeline, EVENT_PRIORITY_LOW);
+	rearm_flush_timers(a);
+	log_info("edgesec %s running: output %s", EDGESEC_VERSION, transport_describe(a->output));
+	r = loop_run(a->loop);
+	for (size_t i = 0; i < a->n_collectors; i++)
+		collector_stop(a->collectors[i]);
+	pipeline_flush_all(a->pipeline);
+	return r < 0 ? 1 : r;
+}
+
+int agent_run(const struct agent_options *opts)
+{
+	struct agent a = { 0 };
+	int r = agent_init(&a, opts);
+
+	if (r == 0 && opts->once) {
+		take_snapshot(&a, false);
+		pipeline_flush_all(a.pipeline);
+	} else if (r == 0) {
+		r = agent_loop(&a);
+	}
+	agent_done(&a);
+	return r;
+}

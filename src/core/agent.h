@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The agent: owns the configuration, the loop, the collectors, the pipeline and the output,
+ * and wires them together.  Nothing else includes everything.
+ */
+
+#include <stdbool.h>
+
+#include "common/log.h"
+
+struct agent_options {
+	const char *config_path; /* NULL: defaults only */
+	const char *output_path; /* NULL or "-": stdout */
+	const char *state_dir;	 /* NULL: STATE_DIR_DEFAULT */
+	enum log_level log_level; /* _LOG_LEVEL_INVALID: from config */
+	bool once;		 /* `edgesec snapshot`: one snapshot, flush, exit */
+};
+
+/* Runs until SIGINT/SIGTERM (or after one snapshot with `once`); returns an exit code. */
+int agent_run(const struct agent_options *opts);

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+#include "heartbeat.h"
+
+#include "common/alloc.h"
+#include "common/json_write.h"
+#include "common/timeutil.h"
+#include "process-stats.h"
+
+static void format_collectors(const struct heartbeat_input *in, struct buf *out)
+{
+	struct jw w;
+
+	jw_init(&w, out);
+	jw_arr_begin(&w);
+	for (size_t i = 0; i < in->n_collectors; i++) {
+		const struct collector *c = in->collectors[i];
+
+		jw_obj_begin(&w);
+		jw_key(&w, "Name");
+		jw_cstr(&w, c->ops->name);
+		jw_key(&w, "State");
+		jw_cstr(&w, collector_state_to_string(c->state));
+		jw_key(&w, "Events");
+		jw_uint(&w, c->stats.events);
+		jw_key(&w, "Items");
+		jw_uint(&w, c->stats.items);
+		jw_key(&w, "Runs");
+		jw_uint(&w, c->stats.runs);
+		jw_key(&w, "Errors");
+		jw_uint(&w, c->stats.errors);
+		jw_key(&w, "Skipped");
+		jw_uint(&w, c->stats.skipped);
+		jw_key(&w, "Lost");
+		jw_uint(&w, c->stats.lost);
+		if (c->last_error[0]) {
+			jw_key(&w, "LastError");
+			jw_cstr(&w, c->last_error);
+		}
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+}
+
+int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, uint64_t now_ns,
+		    struct event **ret)
+{
+	struct pipeline_stats ps;
+	struct process_stats pr;
+	struct buf collectors;
+	int r;
+
+	pipeline_get_stats(in->pipeline, &ps);
+	(void)process_stats_read(&pr);
+	buf_init(&collectors, 64 * 1024);
+	format_collectors(in, &collectors);
+
+	event_builder_begin(b, EVENT_HEARTBEAT, now_ns);
+	event_builder_item(b);
+	event_add_int(b, HB_UPTIME_SECONDS,
+		      (int64_t)((time_now_monotonic_ns() - in->start_monotonic_ns) / NSEC_PER_SEC));
+	event_add_int(b, HB_RSS_KIB, (int64_t)pr.rss_kib);
+	event_add_int(b, HB_PEAK_RSS_KIB, (int64_t)pr.peak_rss_kib);
+	event_add_int(b, HB_CPU_USER_MS, (int64_t)pr.cpu_user_ms);
+	event_add_int(b, HB_CPU_SYSTEM_MS, (int64_t)pr.cpu_system_ms);
+	event_add_int(b, HB_HEAP_BYTES, (int64_t)es_alloc_in_use());
+	event_add_int(b, HB_QUEUE_HIGH_EVENTS, (int64_t)ps.high_events);
+	event_add_int(b, HB_QUEUE_HIGH_BYTES, (int64_t)ps.high_bytes);
+	event_add_int(b, HB_QUEUE_LOW_EVENTS, (int64_t)ps.low_events);
+	event_add_int(b, HB_QUEUE_LOW_BYTES, (int64_t)ps.low_bytes);
+	event_add_int(b, HB_CACHE_LIMIT_BYTES, (int64_t)ps.budget_bytes);
+	event_add_int(b, HB_AGGREGATION_ENTRIES, (int64_t)ps.aggregation.entries);
+	event_add_int(b, HB_EVENTS_COLLECTED, (int64_t)ps.submitted);
+	event_add_int(b, HB_EVENTS_DROPPED,
+		      (int64_t)(ps.high.dropped + ps.low.dropped + ps.messages.oversize_dropped));
+	event_add_int(b, HB_EVENTS_TRUNCATED, (int64_t)ps.messages.truncated);
+	event_add_int(b, HB_MESSAGES_SENT, (int64_t)ps.messages.messages);
+	event_add_int(b, HB_MESSAGES_FAILED, (int64_t)ps.messages.failed);
+	if (collectors.failed)
+		event_add_json(b, HB_COLLECTORS, "[]", 2);
+	else
+		event_add_json(b, HB_COLLECTORS, collectors.data, collectors.len);
+	event_add_cstr(b, HB_OUTPUT, in->output);
+	event_add_extra_u64(b, "EventsFiltered", ps.filtered);
+	event_add_extra_u64(b, "EventsLostAtSource", ps.lost_at_source);
+	event_add_extra_u64(b, "EventsAggregated", ps.aggregation.absorbed);
+	event_add_extra_u64(b, "AggregationBypassed", ps.aggregation.bypassed);
+	event_add_extra_u64(b, "HeapPeakBytes", es_alloc_peak());
+	r = event_builder_finish(b, ret);
+	buf_done(&collectors);
+	return r;
+}

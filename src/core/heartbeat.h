@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The Heartbeat event (our schema): the agent's health in one payload item. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collectors/collector.h"
+#include "pipeline/pipeline.h"
+
+struct heartbeat_input {
+	uint64_t start_monotonic_ns;
+	const struct pipeline *pipeline;
+	struct collector *const *collectors;
+	size_t n_collectors;
+	const char *output;
+};
+
+int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, uint64_t now_ns,
+		    struct event **ret);

@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Event types and the event builder.
+ *
+ * Encoding of an event's data (host byte order, read with memcpy):
+ *   0xF0                              a payload item starts
+ *   field(<0xF0) + int64              FIELD_INT
+ *   field + uint8                     FIELD_BOOL
+ *   field + uint32 len + bytes        FIELD_STRING, FIELD_JSON
+ *   0xF1 + uint32 klen + key + uint32 vlen + value      an ExtraDetails entry
+ * Values longer than EVENT_FIELD_MAX are cut on a UTF-8 boundary, TRUNCATION_MARKER is
+ * appended and the item gets ExtraDetails "TruncatedFields" naming them.
+ */
+#include "event-int.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/alloc.h"
+#include "common/guid.h"
+#include "common/json_write.h"
+#include "truncate.h"
+
+#define TAG_ITEM 0xF0u
+#define TAG_EXTRA 0xF1u
+
+#define S FIELD_STRING
+#define I FIELD_INT
+#define B FIELD_BOOL
+#define J FIELD_JSON
+#define R FIELD_F_REQUIRED
+#define L FIELD_F_LONG
+
+static const struct event_field_info process_create_fields[_PC_MAX] = {
+	{ "Executable", S, R | L }, { "ProcessId", I, R }, { "ParentProcessId", I, R },
+	{ "UserId", S, R },	     { "UserName", S, 0 },  { "CommandLine", S, R | L },
+};
+static const struct event_field_info process_terminate_fields[_PT_MAX] = {
+	{ "Executable", S, R | L }, { "ProcessId", I, R }, { "ExitStatus", I, R },
+};
+static const struct event_field_info connection_create_fields[_CC_MAX] = {
+	{ "RemoteAddress", S, R }, { "RemotePort", S, R }, { "LocalAddress", S, 0 },
+	{ "LocalPort", S, 0 },	   { "Direction", S, R },  { "Protocol", S, R },
+	{ "ProcessId", I, R },	   { "UserId", S, 0 },	   { "Executable", S, R | L },
+	{ "CommandLine", S, L },
+};
+static const struct event_field_info login_fields[_LOGIN_MAX] = {
+	{ "ProcessId", I, R },	 { "UserId", S, 0 },	    { "UserName", S, 0 },
+	{ "Operation", S, R },	 { "Executable", S, R | L }, { "RemoteAddress", S, 0 },
+	{ "RemotePort", S, 0 },	 { "LocalPort", S, 0 },	    { "Result", S, R },
+};
+static const struct event_field_info listening_ports_fields[_LP_MAX] = {
+	{ "RemoteAddress", S, 0 }, { "RemotePort", S, 0 }, { "LocalAddress", S, 0 },
+	{ "LocalPort", S, R },	   { "Protocol", S, R },
+};
+static const struct event_field_info system_information_fields[_SI_MAX] = {
+	{ "OSName", S, 0 },
+	{ "OSVersion", S, L },
+	{ "OSVendor", S, 0 },
+	{ "OsArchitecture", S, 0 },
+	{ "HostName", S, 0 },
+	{ "BIOSVersion", S, 0 },
+	{ "BootDevice", S, 0 },
+	{ "TotalPhysicalMemoryInKB", I, 0 },
+	{ "FreePhysicalMemoryInKB", I, 0 },
+	{ "TotalVirtualMemoryInKB", I, 0 },
+	{ "FreeVirtualMemoryInKB", I, 0 },
+};
+static const struct event_field_info local_users_fields[_LU_MAX] = {
+	{ "GroupIds", S, R | L },
+	{ "GroupNames", S, R | L },
+	{ "UserId", S, R },
+	{ "UserName", S, R },
+};
+static const struct event_field_info firewall_fields[_FW_MAX] = {
+	{ "Priority", I, 0 },	       { "Direction", S, 0 },	 { "ChainName", S, 0 },
+	{ "Application", S, L },       { "Enabled", B, R },	 { "Action", S, R },
+	{ "SourceAddress", S, L },     { "SourcePort", S, L },	 { "DestinationAddress", S, L },
+	{ "DestinationPort", S, L },   { "Protocol", S, 0 },
+};
+static const struct event_field_info os_baseline_fields[_OSB_MAX] = {
+	{ "Description", S, R | L }, { "CceId", S, R }, { "Result", S, R },
+	{ "Error", S, R | L },	     { "Severity", S, R },
+};
+static const struct event_field_info diagnostic_fields[_DIAG_MAX] = {
+	{ "CorrelationId", S, 0 }, { "Severity", S, R },  { "Message", S, R | L },
+	{ "ProcessId", I, R },	   { "ThreadId", I, R },
+};
+static const struct event_field_info configuration_error_fields[_CE_MAX] = {
+	{ "ConfigurationName", S, R },
+	{ "ErrorType", S, R },
+	{ "UsedConfiguration", S, R | L },
+	{ "Message", S, R | L },
+};
+static const struct event_field_info dropped_events_fields[_DES_MAX] = {
+	{ "Queue", S, R },
+	{ "CollectedEvents", I, R },
+	{ "DroppedEvents", I, R },
+};
+static const struct event_field_info message_statistics_fields[_MS_MAX] = {
+	{ "MessagesSent", I, R },
+	{ "MessagesUnder4KB", I, R },
+	{ "TotalFailed", I, R },
+};
+static const struct event_field_info heartbeat_fields[_HB_MAX] = {
+	{ "UptimeSeconds", I, R },   { "RssKiB", I, R },	    { "PeakRssKiB", I, R },
+	{ "CpuUserMs", I, R },	     { "CpuSystemMs", I, R },	    { "HeapBytes", I, R },
+	{ "QueueHighEvents", I, R }, { "QueueHighBytes", I, R },    { "QueueLowEvents", I, R },
+	{ "QueueLowBytes", I, R },   { "CacheLimitBytes", I, R },   { "AggregationEntries", I, R },
+	{ "EventsCollected", I, R }, { "EventsDropped", I, R },	    { "EventsTruncated", I, R },
+	{ "MessagesSent", I, R },    { "MessagesFailed", I, R },    { "Collectors", J, R },
+	{ "Output", S, R },
+};
+
+#undef S
+#undef I
+#undef B
+#undef J
+#undef R
+#undef L
+
+#define T(name, schema, cls, cat, fields)                                                          \
+	{ name, EVENT_SCHEMA_##schema, EVENT_CLASS_##cls, EVENT_CATEGORY_##cat, fields,            \
+	  sizeof(fields) / sizeof(fields[0]) }
+
+static const struct event_type_info type_table[_EVENT_TYPE_MAX] = {
+	[EVENT_PROCESS_CREATE] =
+		T("ProcessCreate", ASC, SECURITY, TRIGGERED, process_create_fields),
+	[EVENT_PROCESS_TERMINATE] =
+		T("ProcessTerminate", ASC, SECURITY, TRIGGERED, process_terminate_fields),
+	[EVENT_CONNECTION_CREATE] =
+		T("ConnectionCreate", ASC, SECURITY, TRIGGERED, connection_create_fields),
+	[EVENT_LOGIN] = T("Login", ASC, SECURITY, TRIGGERED, login_fields),
+	[EVENT_LISTENING_PORTS] =
+		T("ListeningPorts", ASC, SECURITY, PERIODIC, listening_ports_fields),
+	[EVENT_SYSTEM_INFORMATION] =
+		T("SystemInformation", ASC, SECURITY, PERIODIC, system_information_fields),
+	[EVENT_LOCAL_USERS] = T("LocalUsers", ASC, SECURITY, PERIODIC, local_users_fields),
+	[EVENT_FIREWALL_CONFIGURATION] =
+		T("FirewallConfiguration", ASC, SECURITY, PERIODIC, firewall_fields),
+	[EVENT_OS_BASELINE] = T("OSBaseline", ASC, SECURITY, PERIODIC, os_baseline_fields),
+	[EVENT_DIAGNOSTIC] = T("Diagnostic", ASC, DIAGNOSTIC, TRIGGERED, diagnostic_fields),
+	[EVENT_CONFIGURATION_ERROR] = T("ConfigurationError", ASC, OPERATIONAL, TRIGGERED,
+					configuration_error_fields),
+	[EVENT_DROPPED_EVENTS_STATISTICS] = T("DroppedEventsStatistics", ASC, OPERATIONAL,
+					      PERIODIC, dropped_events_fields),
+	[EVENT_MESSAGE_STATISTICS] =
+		T("MessageStatistics", ASC, OPERATIONAL, PERIODIC, message_statistics_fields),
+	[EVENT_HEARTBEAT] = T("Heartbeat", EDGESEC, OPERATIONAL, PERIODIC, heartbeat_fields),
+};
+
+static const char *const priority_names[_EVENT_PRIORITY_MAX] = {
+	[EVENT_PRIORITY_OFF] = "Off",
+	[EVENT_PRIORITY_LOW] = "Low",
+	[EVENT_PRIORITY_HIGH] = "High",
+};
+
+const char *event_priority_to_string(enum event_priority p)
+{
+	return (p >= 0 && p < _EVENT_PRIORITY_MAX) ? priority_names[p] : NULL;
+}
+
+enum event_priority event_priority_from_string(const char *s)
+{
+	for (int p = 0; p < _EVENT_PRIORITY_MAX; p++)
+		if (strcasecmp(priority_names[p], s) == 0)
+			return (enum event_priority)p;
+	return _EVENT_PRIORITY_INVALID;
+}
+
+const struct event_type_info *event_type_info(enum event_type t)
+{
+	return (t >= 0 && t < _EVENT_TYPE_MAX) ? &type_table[t] : NULL;
+}
+
+const char *event_type_to_string(enum event_type t)
+{
+	return (t >= 0 && t < _EVENT_TYPE_MAX) ? type_table[t].name : NULL;
+}
+
+enum event_type event_type_from_string(const char *s)
+{
+	for (int t = 0; t < _EVENT_TYPE_MAX; t++)
+		if (strcmp(type_table[t].name, s) == 0)
+			return (enum event_type)t;
+	return _EVENT_TYPE_INVALID;
+}
+
+int event_field_lookup(enum event_type t, const char *name)
+{
+	const struct event_type_info *ti = event_type_info(t);
+
+	if (!ti)
+		return -EINVAL;
+	for (unsigned i = 0; i < ti->n_fields; i++)
+		if (strcmp(ti->fields[i].name, name) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+enum event_type event_get_type(const struct event *e)
+{
+	return (enum event_type)e->type;
+}
+
+uint64_t event_get_time(const struct event *e)
+{
+	return e->time_ns;
+}
+
+unsigned event_get_n_items(const struct event *e)
+{
+	return e->n_items;
+}
+
+size_t event_get_size(const struct event *e)
+{
+	return e->size;
+}
+
+void event_free(struct event *e)
+{
+	es_free(e);
+}
+
+struct event *event_new_raw(enum event_type type, uint64_t time_ns, unsigned n_items,
+			    const void *data, size_t len)
+{
+	struct event *e;
+
+	if (len > EVENT_DATA_MAX || n_items > UINT16_MAX)
+		return NULL;
+	e = es_malloc(sizeof(*e) + len);
+	if (!e)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	e->type = (uint16_t)type;
+	e->time_ns = time_ns;
+	e->n_items = (uint16_t)n_items;
+	e->data_len = (uint32_t)len;
+	e->size = (uint32_t)(sizeof(*e) + len);
+	guid_generate(e->id);
+	if (len)
+		memcpy(e->data, data, len);
+	return e;
+}
+
+/* ---- builder ---- */
+
+void event_builder_init(struct event_builder *b)
+{
+	memset(b, 0, sizeof(*b));
+	buf_init(&b->data, EVENT_DATA_MAX);
+}
+
+void event_builder_done(struct event_builder *b)
+{
+	buf_done(&b->data);
+}
+
+void event_builder_begin(struct event_builder *b, enum event_type type, uint64_t time_ns)
+{
+	buf_reset(&b->data);
+	b->type = type;
+	b->time_ns = time_ns;
+	b->n_items = 0;
+	b->item_fields = 0;
+	b->item_truncated = 0;
+	b->error = event_type_info(type) ? 0 : -EINVAL;
+}
+
+static void put_u32(struct buf *d, size_t v)
+{
+	uint32_t u = (uint32_t)v;
+
+	buf_append(d, &u, sizeof(u));
+}
+
+static void close_item(struct event_builder *b)
+{
+	const struct event_type_info *ti = event_type_info(b->type);
+	char names[512];
+	size_t n = 0;
+
+	if (!b->n_items || !b->item_truncated || !ti)
+		return;
+	for (unsigned f = 0; f < ti->n_fields; f++) {
+		size_t l = strlen(ti->fields[f].name);
+
+		if (!(b->item_truncated & (1ull << f)) || n + l + 1 >= sizeof(names))
+			continue;
+		if (n)
+			names[n++] = ',';
+		memcpy(names + n, ti->fields[f].name, l);
+		n += l;
+	}
+	if ((b->item_truncated & (1ull << 63)) && n + 13 < sizeof(names)) {
+		if (n)
+			names[n++] = ',';
+		memcpy(names + n, "ExtraDetails", 12);
+		n += 12;
+	}
+	b->item_truncated = 0;
+	event_add_extra(b, "TruncatedFields", names, n);
+}
+
+void event_builder_item(struct event_builder *b)
+{
+	const struct event_type_info *ti = event_type_info(b->type);
+
+	close_item(b);
+	if (b->n_items && ti && !b->error) {
+		for (unsigned f = 0; f < ti->n_fields; f++)
+			if ((ti->fields[f].flags & FIELD_F_REQUIRED) && !(b->item_fields & (1ull << f)))
+				b->error = -EINVAL;
+	}
+	buf_putc(&b->data, (char)TAG_ITEM);
+	b->n_items++;
+	b->item_fields = 0;
+}
+
+static bool field_ok(struct event_builder *b, unsigned field, enum field_type type)
+{
+	const struct event_type_info *ti = event_type_info(b->type);
+
+	if (b->error)
+		return false;
+	if (!ti || !b->n_items || field >= ti->n_fields || ti->fields[field].type != type ||
+	    (b->item_fields & (1ull << field))) {
+		b->error = -EINVAL;
+		return false;
+	}
+	b->item_fields |= 1ull << field;
+	return true;
+}
+
+static void put_string(struct event_builder *b, const char *s, size_t len, unsigned field)
+{
+	if (len > EVENT_FIELD_MAX) {
+		size_t keep = utf8_prefix_len(s, len, EVENT_FIELD_MAX);
+
+		put_u32(&b->data, keep + TRUNCATION_MARKER_LEN);
+		buf_append(&b->data, s, keep);
+		buf_append(&b->data, TRUNCATION_MARKER, TRUNCATION_MARKER_LEN);
+		b->truncated = true;
+		b->item_truncated |= 1ull << (field < 63 ? field : 63);
+		return;
+	}
+	put_u32(&b->data, len);
+	buf_append(&b->data, s, len);
+}
+
+void event_add_str(struct event_builder *b, unsigned field, const char *s, size_t len)
+{
+	if (!field_ok(b, field, FIELD_STRING))
+		return;
+	buf_putc(&b->data, (char)field);
+	put_string(b, s ? s : "", s ? len : 0, field);
+}
+
+void event_add_cstr(struct event_builder *b, unsigned field, const char *s)
+{
+	if (s)
+		event_add_str(b, field, s, strlen(s));
+}
+
+void event_add_int(struct event_builder *b, unsigned field, int64_t v)
+{
+	if (!field_ok(b, field, FIELD_INT))
+		return;
+	buf_putc(&b->data, (char)field);
+	buf_append(&b->data, &v, sizeof(v));
+}
+
+void event_add_bool(struct event_builder *b, unsigned field, bool v)
+{
+	if (!field_ok(b, field, FIELD_BOOL))
+		return;
+	buf_putc(&b->data, (char)field);
+	buf_putc(&b->data, v ? 1 : 0);
+}
+
+void event_add_json(struct event_builder *b, unsigned field, const char *json, size_t len)
+{
+	if (!field_ok(b, field, FIELD_JSON))
+		return;
+	if (len > EVENT_FIELD_MAX) {
+		b->error = -E2BIG; /* a JSON value cannot be cut safely */
+		return;
+	}
+	buf_putc(&b->data, (char)field);
+	put_u32(&b->data, len);
+	buf_append(&b->data, json, len);
+}
+
+void event_add_extra(struct event_builder *b, const char *key, const char *val, size_t len)
+{
+	event_add_extra_n(b, key, strlen(key), val, len);
+}
+
+void event_add_extra_n(struct event_builder *b, const char *key, size_t klen, const char *val,
+		       size_t len)
+{
+	if (b->error)
+		return;
+	if (!b->n_items || klen > 256) {
+		b->error = -EINVAL;
+		return;
+	}
+	buf_putc(&b->data, (char)TAG_EXTRA);
+	put_u32(&b->data, klen);
+	buf_append(&b->data, key, klen);
+	put_string(b, val ? val : "", val ? len : 0, 63);
+}
+
+void event_add_extra_cstr(struct event_builder *b, const char *key, const char *val)
+{
+	if (val)
+		event_add_extra(b, key, val, strlen(val));
+}
+
+void event_add_extra_u64(struct event_builder *b, const char *key, uint64_t v)
+{
+	char d[20];
+
+	event_add_extra(b, key, d, fmt_u64(d, v));
+}
+
+void event_add_value(struct event_builder *b, const struct event_value *v)
+{
+	switch (v->kind) {
+	case EVENT_VALUE_ITEM:
+		event_builder_item(b);
+		break;
+	case EVENT_VALUE_EXTRA:
+		event_add_extra_n(b, v->key, v->key_len, v->s, v->len);
+		break;
+	case EVENT_VALUE_FIELD:
+		if (v->type == FIELD_INT)
+			event_add_int(b, v->field, v->i);
+		else if (v->type == FIELD_BOOL)
+			event_add_bool(b, v->field, v->i != 0);
+		else if (v->type == FIELD_JSON)
+			event_add_json(b, v->field, v->s, v->len);
+		else
+			event_add_str(b, v->field, v->s, v->len);
+		break;
+	}
+}
+
+int event_builder_finish(struct event_builder *b, struct event **ret_event)
+{
+	const struct event_type_info *ti = event_type_info(b->type);
+	struct event *e;
+
+	if (b->n_items) {
+		close_item(b);
+		if (!b->error)
+			for (unsigned f = 0; f < ti->n_fields; f++)
+				if ((ti->fields[f].flags & FIELD_F_REQUIRED) &&
+				    !(b->item_fields & (1ull << f)))
+					b->error = -EINVAL;
+	}
+	if (!b->error && ti->category == EVENT_CATEGORY_TRIGGERED && !b->n_items)
+		b->error = -EINVAL;
+	if (!b->error && b->data.failed)
+		b->error = b->data.len + 16 > EVENT_DATA_MAX ? -E2BIG : -ENOMEM;
+	if (b->error)
+		return b->error;
+	e = event_new_raw(b->type, b->time_ns, b->n_items, b->data.data, b->data.len);
+	if (!e)
+		return -ENOMEM;
+	if (b->truncated)
+		e->flags |= EVENT_F_TRUNCATED;
+	*ret_event = e;
+	return 0;
+}
+
+/* ---- cursor ---- */
+
+void event_cursor_init(struct event_cursor *c, const struct event *e)
+{
+	c->p = e->data;
+	c->end = e->data + e->data_len;
+	c->type = (enum event_type)e->type;
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+int event_cursor_next(struct event_cursor *c, struct event_value *v)
+{
+	const struct event_type_info *ti = event_type_info(c->type);
+	unsigned tag;
+
+	if (c->p >= c->end)
+		return 0;
+	tag = *c->p++;
+	memset(v, 0, sizeof(*v));
+	if (tag == TAG_ITEM) {
+		v->kind = EVENT_VALUE_ITEM;
+		return 1;
+	}
+	if (tag == TAG_EXTRA) {
+		v->kind = EVENT_VALUE_EXTRA;
+		v->key_len = get_u32(c->p);
+		v->key = (const char *)c->p + 4;
+		c->p += 4 + v->key_len;
+		v->type = FIELD_STRING;
+		v->len = get_u32(c->p);
+		v->s = (const char *)c->p + 4;
+		c->p += 4 + v->len;
+		return 1;
+	}
+	/* Written by the builder, so the tag is a valid field of this type. */
+	v->kind = EVENT_VALUE_FIELD;
+	v->field = tag;
+	v->type = ti->fields[tag].type;
+	switch (v->type) {
+	case FIELD_INT:
+		memcpy(&v->i, c->p, sizeof(v->i));
+		c->p += sizeof(v->i);
+		break;
+	case FIELD_BOOL:
+		v->i = *c->p++;
+		break;
+	default:
+		v->len = get_u32(c->p);
+		v->s = (const char *)c->p + 4;
+		c->p += 4 + v->len;
+		break;
+	}
+	return 1;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The pipeline: event sink → priority filter (Off = not collected) → aggregation → High/Low
+ * queues (one byte budget) → message builder → publish callback (the output transport).
+ *
+ * The pipeline does not own timers: core/ calls pipeline_tick() for aggregation windows and
+ * pipeline_flush() when a priority's message frequency is due (or pipeline_message_ready()).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "message.h"
+#include "queue.h"
+
+struct pipeline_settings {
+	enum event_priority priority[_EVENT_TYPE_MAX];
+	bool aggregation_enabled[_EVENT_TYPE_MAX];
+	uint64_t aggregation_interval_ms[_EVENT_TYPE_MAX];
+	size_t cache_budget_bytes;
+	size_t max_message_bytes;
+	size_t aggregation_max_entries;
+	size_t aggregation_max_bytes;
+};
+
+struct pipeline_stats {
+	uint64_t submitted;
+	uint64_t filtered; /* priority Off */
+	uint64_t lost_at_source;
+	struct queue_counters high, low;
+	struct aggregator_stats_view {
+		uint64_t absorbed, entries_emitted, bypassed;
+		size_t entries, bytes;
+	} aggregation;
+	struct message_stats messages;
+	size_t high_events, high_bytes, low_events, low_bytes, budget_bytes;
+};
+
+struct pipeline;
+
+struct pipeline *pipeline_new(const char *agent_id, const char *agent_version,
+			      const struct pipeline_settings *s, message_publish_fn publish,
+			      void *userdata);
+struct pipeline *pipeline_free(struct pipeline *pl);
+void pipeline_apply(struct pipeline *pl, const struct pipeline_settings *s);
+struct event_sink *pipeline_sink(struct pipeline *pl);
+enum event_priority pipeline_priority(const struct pipeline *pl, enum event_type t);
+/* Record events a source lost before they became events. */
+void pipeline_count_lost(struct pipeline *pl, enum event_type t, uint64_t n);
+/* Close aggregation windows that have ended. */
+void pipeline_tick(struct pipeline *pl, uint64_t now_realtime_ns);
+/* Earliest realtime at which an aggregation window ends, or 0 if none is open. */
+uint64_t pipeline_next_deadline(const struct pipeline *pl);
+/* Turn all queued events of that priority into messages and publish them. */
+void pipeline_flush(struct pipeline *pl, enum event_priority p);
+/* Aggregation windows closed early, then both queues flushed (shutdown, snapshot command). */
+void pipeline_flush_all(struct pipeline *pl);
+/* True when that queue already holds at least one full message. */
+bool pipeline_message_ready(const struct pipeline *pl, enum event_priority p);
+/* Submit DroppedEventsStatistics and MessageStatistics for the interval since the last call. */
+void pipeline_emit_statistics(struct pipeline *pl, uint64_t now_realtime_ns);
+void pipeline_get_stats(const struct pipeline *pl, struct pipeline_stats *ret);
