@@ -196,8 +196,9 @@ static int cmd_check_config(struct args *a)
 	config_init_defaults(&cfg);
 	r = config_load_file(&cfg, path, &rep);
 	for (unsigned i = 0; i < rep.n_errors; i++)
-		fprintf(stderr, "%s: error: %s%s%s\n", path, rep.errors[i].message,
-			rep.errors[i].pointer[0] ? " (at " : "", rep.errors[i].pointer[0] ? rep.errors[i].pointer : "");
+		fprintf(stderr, "%s: error: %s%s%s%s\n", path, rep.errors[i].message,
+			rep.errors[i].pointer[0] ? " (at " : "", rep.errors[i].pointer,
+			rep.errors[i].pointer[0] ? ")" : "");
 	if (r < 0) {
 		if (rep.n_errors)
 			fprintf(stderr, "%s: rejected, nothing applied\n", path);
@@ -230,10 +231,30 @@ static int cmd_check_config(struct args *a)
 	return 0;
 }
 
+/*
+ * Verbs with options of their own get argv from the verb on (argv[0] is the verb).  Adding a
+ * command is one line here and its usage text above.
+ */
+struct delegated_verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+static const struct delegated_verb delegated_verbs[] = {
+	{ NULL, NULL },
+};
+
 int cli_main(int argc, char **argv)
 {
 	struct args a;
-	int r = parse_args(argc, argv, &a);
+	int r;
+
+	for (const struct delegated_verb *v = delegated_verbs; argc > 1 && v->name; v++)
+		if (strcmp(argv[1], v->name) == 0) {
+			json_read_init();
+			return v->run(argc - 1, argv + 1);
+		}
+	r = parse_args(argc, argv, &a);
 
 	if (r <= 0)
 		return r < 0 ? 2 : 0;

@@ -215,6 +215,9 @@ static int on_publish(void *userdata, const struct message *m)
 	if (r < 0 && a->publish_errors_logged++ < 10)
 		log_error("Failed to write a message to %s: %s", transport_describe(a->output),
 			  strerror(-r));
+	/* Nobody reads our output any more (closed pipe): stop rather than drop everything. */
+	if (r == -EPIPE && a->loop)
+		loop_quit(a->loop, 1);
 	return r;
 }
 

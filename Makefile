@@ -1,0 +1,92 @@
+# edgesec — the commands a developer types.  CMake does the real build; this file only
+# strings the steps together.  Read top to bottom:
+#
+#   make run      install build deps, build, run the agent in local mode (JSON lines on stdout)
+#   make check    install test deps, build (plain + ASan/UBSan), run every test, banned-call check
+#   make build    build/edgesec
+#   make bench    benchmarks under bench/ (figures only, never pass/fail on speed)
+#   make format   clang-format the C sources
+#   make install  binary and man page under $(PREFIX)
+#   make clean    remove the build directories
+#
+# Variables you may override: BUILD_DIR, ASAN_BUILD_DIR, EDGESEC_ARGS, PREFIX, JOBS.
+
+BUILD_DIR      ?= build
+ASAN_BUILD_DIR ?= build-asan
+JOBS           ?= $(shell nproc)
+PREFIX         ?= /usr/local
+EDGESEC_ARGS   ?=
+# As root the agent keeps its AgentId in /var/lib/edgesec (the default); otherwise in here.
+STATE_DIR      ?= $(if $(filter 0,$(shell id -u)),,$(abspath $(BUILD_DIR))/state)
+
+CMAKE_FLAGS    ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# --no-tests=error: a suite that finds no test is a broken suite, not a green one.
+CTEST_FLAGS    ?= --output-on-failure --no-tests=error
+
+.PHONY: all build run check check-asan check-full check-banned bench format install clean \
+	deps-run deps-check deps-bench
+
+all: build
+
+# ---- dependencies (Debian packages; idempotent) ----
+
+deps-run:
+	scripts/install-deps.sh run
+
+deps-check:
+	scripts/install-deps.sh check
+
+deps-bench:
+	scripts/install-deps.sh bench
+
+# ---- build ----
+
+build:
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+# ---- run the agent in local mode ----
+
+run: deps-run
+	$(MAKE) --no-print-directory build
+	exec $(BUILD_DIR)/edgesec run $(if $(STATE_DIR),--state-dir $(STATE_DIR)) $(EDGESEC_ARGS)
+
+# ---- tests ----
+# 1. unit + fuzz-replay tests under AddressSanitizer and UBSan (build-asan);
+# 2. the whole CTest suite (unit, integration, fuzz replay) on the normal build, one test at
+#    a time (integration tests use the real machine: users, sockets, services);
+# 3. no banned C calls.  Any failure stops make with a non-zero status.
+
+check: deps-check
+	$(MAKE) --no-print-directory check-asan
+	$(MAKE) --no-print-directory check-full
+	$(MAKE) --no-print-directory check-banned
+
+check-asan:
+	cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DENABLE_ASAN=ON -DENABLE_UBSAN=ON
+	cmake --build $(ASAN_BUILD_DIR) -j$(JOBS)
+	cd $(ASAN_BUILD_DIR) && ctest -L 'unit|fuzz' -j$(JOBS) $(CTEST_FLAGS)
+
+check-full: build
+	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
+
+check-banned:
+	scripts/check-banned.sh
+
+# ---- benchmarks ----
+
+bench: build deps-bench
+	$(BUILD_DIR)/bench/pipeline
+	EDGESEC=$(BUILD_DIR)/edgesec bench/idle-rss.sh
+
+# ---- housekeeping ----
+
+format:
+	find src tests bench \( -name '*.c' -o -name '*.h' \) -print0 | xargs -0 -r clang-format -i
+
+install: build
+	install -D -m 0755 $(BUILD_DIR)/edgesec $(DESTDIR)$(PREFIX)/bin/edgesec
+	install -D -m 0644 docs/edgesec.1 $(DESTDIR)$(PREFIX)/share/man/man1/edgesec.1
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# bench/idle-rss.sh: memory of an idle `edgesec run` (local mode, default configuration).
+#
+# Starts the agent with a throw-away state directory and --output /dev/null, waits
+# IDLE_SECONDS (default 60), prints VmRSS and VmHWM from /proc/<pid>/status and their ratio
+# to the reference C agent's documented ~5.5 MB average and to our 4 MB target, then stops
+# it with SIGTERM and checks that it exits 0.
+#
+# Environment: EDGESEC (default build/edgesec), IDLE_SECONDS (default 60).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+EDGESEC=${EDGESEC:-build/edgesec}
+IDLE_SECONDS=${IDLE_SECONDS:-60}
+REFERENCE_KB=5632 # 5.5 MB: the reference C agent's documented average memory
+TARGET_KB=4096    # 4 MB: our target
+
+if [[ ! -x $EDGESEC ]]; then
+	echo "idle-rss: $EDGESEC not found; run 'make build' first" >&2
+	exit 1
+fi
+
+state=$(mktemp -d /tmp/edgesec-idle-rss.XXXXXX)
+pid=
+cleanup() {
+	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$state"
+}
+trap cleanup EXIT
+
+"$EDGESEC" run --state-dir "$state" --output /dev/null 2>"$state/stderr" </dev/null &
+pid=$!
+echo "idle-rss: started $EDGESEC run (pid $pid), waiting ${IDLE_SECONDS}s"
+sleep "$IDLE_SECONDS"
+
+if ! kill -0 "$pid" 2>/dev/null; then
+	echo "idle-rss: edgesec exited early; its stderr:" >&2
+	cat "$state/stderr" >&2
+	exit 1
+fi
+
+field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
+rss_kb=$(field VmRSS)
+hwm_kb=$(field VmHWM)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo "idle-rss: after ${IDLE_SECONDS}s idle"
+echo "    VmRSS  ${rss_kb} KiB   ($(ratio "$rss_kb" "$REFERENCE_KB")x the reference agent's 5.5 MB," \
+	"$(ratio "$rss_kb" "$TARGET_KB")x our 4 MB target)"
+echo "    VmHWM  ${hwm_kb} KiB   ($(ratio "$hwm_kb" "$REFERENCE_KB")x the reference agent's 5.5 MB," \
+	"$(ratio "$hwm_kb" "$TARGET_KB")x our 4 MB target)"
+
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+pid=
+if [[ $status -ne 0 ]]; then
+	echo "idle-rss: edgesec exited with status $status after SIGTERM (expected 0); its stderr:" >&2
+	cat "$state/stderr" >&2
+	exit 1
+fi
+echo "    SIGTERM: exited 0"
