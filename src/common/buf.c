@@ -29,7 +29,7 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
-bool buf_reserve(struct buf *b, size_t n)
+bool buf_reserve_slow(struct buf *b, size_t n)
 {
 	size_t need, ncap;
 	char *p;
@@ -66,14 +66,6 @@ void buf_append(struct buf *b, const void *p, size_t n)
 	if (n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void buf_putc(struct buf *b, char c)
-{
-	if (!buf_reserve(b, 1))
-		return;
-	b->data[b->len++] = c;
 	b->data[b->len] = '\0';
 }
 

@@ -22,10 +22,33 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_done(struct buf *b);
 void buf_reset(struct buf *b);
-/* Make room for n more bytes; returns false (and sets failed) if that is impossible. */
-bool buf_reserve(struct buf *b, size_t n);
+bool buf_reserve_slow(struct buf *b, size_t n);
 void buf_append(struct buf *b, const void *p, size_t n);
-void buf_putc(struct buf *b, char c);
+
+/* Make room for n more bytes; returns false (and sets failed) if that is impossible. */
+static inline bool buf_reserve(struct buf *b, size_t n)
+{
+	if (!b->failed && n < b->cap && b->len + n + 1 <= b->cap)
+		return true;
+	return buf_reserve_slow(b, n);
+}
+
+static inline void buf_putc(struct buf *b, char c)
+{
+	if (!buf_reserve(b, 1))
+		return;
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
+
+/* Shorten the content to len bytes (len <= current length), e.g. to undo a partial write. */
+static inline void buf_truncate(struct buf *b, size_t len)
+{
+	if (len < b->len) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
+}
 void buf_puts(struct buf *b, const char *s);
 void buf_put_u64(struct buf *b, uint64_t v);
 void buf_put_i64(struct buf *b, int64_t v);

@@ -53,51 +53,75 @@ size_t utf8_seq_len(const unsigned char *s, size_t avail)
 	return 0;
 }
 
+/* True when none of the 8 bytes needs escaping (all printable ASCII except '"' and '\\'). */
+static inline bool word_is_plain(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+	uint64_t bad = x & highs;			     /* non-ASCII */
+	bad |= (x - ones * 0x20) & ~x & highs;		     /* control characters */
+	bad |= (q - ones) & ~q & highs;			     /* '"' */
+	bad |= (bs - ones) & ~bs & highs;		     /* '\\' */
+	return bad == 0;
+}
+
+static size_t escape_special(char *out, const unsigned char *s, size_t len, size_t *i)
+{
+	unsigned char c = s[*i];
+	size_t o = 0, n;
+
+	if (c == '"' || c == '\\') {
+		out[o++] = '\\';
+		out[o++] = (char)c;
+		(*i)++;
+	} else if (c < 0x20) {
+		out[o++] = '\\';
+		switch (c) {
+		case '\n': out[o++] = 'n'; break;
+		case '\r': out[o++] = 'r'; break;
+		case '\t': out[o++] = 't'; break;
+		case '\b': out[o++] = 'b'; break;
+		case '\f': out[o++] = 'f'; break;
+		default:
+			memcpy(out + o, "u00", 3);
+			o += 3;
+			out[o++] = hexdig[c >> 4];
+			out[o++] = hexdig[c & 15];
+		}
+		(*i)++;
+	} else if ((n = utf8_seq_len(s + *i, len - *i)) > 0) {
+		memcpy(out + o, s + *i, n);
+		o += n;
+		*i += n;
+	} else {
+		memcpy(out + o, "\\ufffd", 6);
+		o += 6;
+		(*i)++;
+	}
+	return o;
+}
+
 static size_t escape_into(char *out, const unsigned char *s, size_t len)
 {
 	size_t o = 0, i = 0;
 
 	out[o++] = '"';
 	while (i < len) {
-		size_t run = i, n;
+		/* Fast path: eight plain bytes at a time. */
+		while (i + 8 <= len) {
+			uint64_t x;
 
-		while (run < len && plain[s[run]])
-			run++;
-		if (run > i) {
-			memcpy(out + o, s + i, run - i);
-			o += run - i;
-			i = run;
-			continue;
+			memcpy(&x, s + i, 8);
+			if (!word_is_plain(x))
+				break;
+			memcpy(out + o, s + i, 8);
+			o += 8;
+			i += 8;
 		}
-		unsigned char c = s[i];
-		if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-			i++;
-		} else if (c < 0x20) {
-			out[o++] = '\\';
-			switch (c) {
-			case '\n': out[o++] = 'n'; break;
-			case '\r': out[o++] = 'r'; break;
-			case '\t': out[o++] = 't'; break;
-			case '\b': out[o++] = 'b'; break;
-			case '\f': out[o++] = 'f'; break;
-			default:
-				memcpy(out + o, "u00", 3);
-				o += 3;
-				out[o++] = hexdig[c >> 4];
-				out[o++] = hexdig[c & 15];
-			}
-			i++;
-		} else if ((n = utf8_seq_len(s + i, len - i)) > 0) {
-			memcpy(out + o, s + i, n);
-			o += n;
-			i += n;
-		} else {
-			memcpy(out + o, "\\ufffd", 6);
-			o += 6;
-			i++;
-		}
+		while (i < len && plain[s[i]])
+			out[o++] = (char)s[i++];
+		if (i < len)
+			o += escape_special(out + o, s, len, &i);
 	}
 	out[o++] = '"';
 	return o;
@@ -224,6 +248,20 @@ void jw_key_n(struct jw *w, const char *key, size_t len)
 	before_value(w);
 	json_escape(w->b, key, len);
 	buf_putc(w->b, ':');
+	w->after_key = true;
+}
+
+void jw_key_trusted(struct jw *w, const char *key, size_t len)
+{
+	before_value(w);
+	if (!buf_reserve(w->b, len + 3))
+		return;
+	w->b->data[w->b->len++] = '"';
+	memcpy(w->b->data + w->b->len, key, len);
+	w->b->len += len;
+	w->b->data[w->b->len++] = '"';
+	w->b->data[w->b->len++] = ':';
+	w->b->data[w->b->len] = '\0';
 	w->after_key = true;
 }
 

@@ -30,6 +30,9 @@ void jw_arr_begin(struct jw *w);
 void jw_arr_end(struct jw *w);
 void jw_key(struct jw *w, const char *key);
 void jw_key_n(struct jw *w, const char *key, size_t len);
+/* A key known to need no escaping (a constant of ours: ASCII letters and digits). */
+void jw_key_trusted(struct jw *w, const char *key, size_t len);
+#define jw_key_lit(w, lit) jw_key_trusted((w), (lit), sizeof(lit) - 1)
 void jw_str(struct jw *w, const char *s, size_t len);
 void jw_cstr(struct jw *w, const char *s); /* NULL writes null */
 void jw_int(struct jw *w, int64_t v);

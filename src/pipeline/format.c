@@ -25,7 +25,7 @@ const char *event_schema_message_version(enum event_schema s)
 
 static void write_field(struct jw *w, const struct event_type_info *ti, const struct event_value *v)
 {
-	jw_key(w, ti->fields[v->field].name);
+	jw_key_trusted(w, ti->fields[v->field].name, strlen(ti->fields[v->field].name));
 	switch (v->type) {
 	case FIELD_INT:
 		jw_int(w, v->i);
@@ -81,7 +81,7 @@ static void write_item(struct jw *w, const struct event_type_info *ti, struct ev
 	}
 	*c = scan;
 	if (any_extra) {
-		jw_key(w, "ExtraDetails");
+		jw_key_lit(w, "ExtraDetails");
 		jw_obj_begin(w);
 		for (scan = start; scan.p < c->p;) {
 			if (event_cursor_next(&scan, &v) != 1 || v.kind == EVENT_VALUE_ITEM)
@@ -105,26 +105,26 @@ void event_format(const struct event *e, struct jw *w)
 	size_t n;
 
 	jw_obj_begin(w);
-	jw_key(w, "EventType");
+	jw_key_lit(w, "EventType");
 	jw_cstr(w, class_names[ti->class_]);
-	jw_key(w, "Category");
+	jw_key_lit(w, "Category");
 	jw_cstr(w, category_names[ti->category]);
-	jw_key(w, "Name");
+	jw_key_lit(w, "Name");
 	jw_cstr(w, ti->name);
-	jw_key(w, "IsEmpty");
+	jw_key_lit(w, "IsEmpty");
 	jw_bool(w, e->n_items == 0);
-	jw_key(w, "PayloadSchemaVersion");
+	jw_key_lit(w, "PayloadSchemaVersion");
 	jw_cstr(w, PAYLOAD_SCHEMA_VERSION);
 	guid_format(e->id, id);
-	jw_key(w, "Id");
+	jw_key_lit(w, "Id");
 	jw_str(w, id, GUID_STR_LEN);
 	n = time_format_local(e->time_ns, ts);
-	jw_key(w, "TimestampLocal");
+	jw_key_lit(w, "TimestampLocal");
 	jw_str(w, ts, n);
 	n = time_format_utc(e->time_ns, ts);
-	jw_key(w, "TimestampUTC");
+	jw_key_lit(w, "TimestampUTC");
 	jw_str(w, ts, n);
-	jw_key(w, "Payload");
+	jw_key_lit(w, "Payload");
 	jw_arr_begin(w);
 	event_cursor_init(&c, e);
 	while (event_cursor_next(&c, &v) == 1)

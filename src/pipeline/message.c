@@ -173,19 +173,30 @@ static void bump(struct message_builder *mb, size_t offset)
 
 #define BUMP(mb, field) bump(mb, offsetof(struct message_stats, field))
 
-/* Appends the serialized event in mb->scratch to the open message of schema s. */
-static void append(struct message_builder *mb, enum event_schema s)
+/*
+ * Serializes e straight into the open message of schema s (no intermediate copy).  If the
+ * result would pass max_size the write is undone and false is returned.
+ */
+static bool try_append(struct message_builder *mb, enum event_schema s, const struct event *e)
 {
 	struct open_message *om = &mb->open[s];
+	size_t mark = om->body.len;
+	struct jw w;
 
-	if (om->n_events && om->body.len + 1 + mb->scratch.len + 2 > mb->max_size)
-		publish_open(mb, s);
 	if (!om->n_events)
 		write_prefix(mb, s, &om->body);
 	else
 		buf_putc(&om->body, ',');
-	buf_append(&om->body, mb->scratch.data, mb->scratch.len);
-	om->n_events++;
+	jw_init(&w, &om->body);
+	event_format(e, &w);
+	if (!om->body.failed && om->body.len + 2 <= mb->max_size) {
+		om->n_events++;
+		return true;
+	}
+	om->body.failed = false;
+	if (om->body.data)
+		buf_truncate(&om->body, om->n_events ? mark : 0);
+	return false;
 }
 
 static void serialize(struct message_builder *mb, const struct event *e)
@@ -197,6 +208,12 @@ static void serialize(struct message_builder *mb, const struct event *e)
 	event_format(e, &w);
 }
 
+static void count_truncated(struct message_builder *mb, const struct event *e, bool shrunk)
+{
+	if (shrunk || (e->flags & EVENT_F_TRUNCATED))
+		BUMP(mb, truncated);
+}
+
 void message_builder_add(struct message_builder *mb, struct event *e)
 {
 	const struct event_type_info *ti = event_type_info(event_get_type(e));
@@ -204,6 +221,15 @@ void message_builder_add(struct message_builder *mb, struct event *e)
 	size_t room = mb->max_size - mb->prefix_len[s] - 2;
 	bool shrunk = false;
 
+	/* The common case: it fits the open message, or an empty one. */
+	if (try_append(mb, s, e))
+		goto added;
+	if (mb->open[s].n_events) {
+		publish_open(mb, s);
+		if (try_append(mb, s, e))
+			goto added;
+	}
+	/* Too large for any message: split by items, then shorten values. */
 	for (int round = 0;; round++) {
 		struct event *a, *b, *smaller;
 
@@ -225,9 +251,10 @@ void message_builder_add(struct message_builder *mb, struct event *e)
 		e = smaller;
 		shrunk = true;
 	}
-	if (shrunk || (e->flags & EVENT_F_TRUNCATED))
-		BUMP(mb, truncated);
-	append(mb, s);
+	if (!try_append(mb, s, e))
+		goto drop;
+added:
+	count_truncated(mb, e, shrunk);
 	event_free(e);
 	return;
 drop:

@@ -21,16 +21,26 @@ struct pipeline {
 	struct queue_set *queues;
 	struct message_builder *mb;
 	uint64_t submitted, filtered, lost;
+	bool flushing;
 	struct event_builder stats_builder;
 };
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
+/*
+ * Queue an event.  When its queue already holds a full message, that message goes out now
+ * instead of waiting for the flush timer: waiting would only let a burst (or the closing of a
+ * large aggregation window) overflow the cache budget and drop events.
+ */
 static void enqueue(struct pipeline *pl, struct event *e)
 {
 	enum event_priority p = pl->settings.priority[e->type];
 
-	(void)queue_push(pl->queues, p == EVENT_PRIORITY_OFF ? EVENT_PRIORITY_LOW : p, e);
+	if (p == EVENT_PRIORITY_OFF)
+		p = EVENT_PRIORITY_LOW;
+	(void)queue_push(pl->queues, p, e);
+	if (!pl->flushing && pipeline_message_ready(pl, p))
+		pipeline_flush(pl, p);
 }
 
 static void to_queue_submit(struct event_sink *sink, struct event *e)
@@ -129,10 +139,12 @@ void pipeline_flush(struct pipeline *pl, enum event_priority p)
 {
 	struct event *e;
 
+	pl->flushing = true;
 	message_builder_set_priority(pl->mb, p);
 	while ((e = queue_pop(pl->queues, p)))
 		message_builder_add(pl->mb, e);
 	message_builder_flush(pl->mb);
+	pl->flushing = false;
 }
 
 void pipeline_flush_all(struct pipeline *pl)
