@@ -15,8 +15,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:-run}
 
-run_pkgs=(build-essential cmake pkg-config libcjson-dev)
-check_pkgs=(libcmocka-dev clang python3 nodejs npm passwd iproute2 procps)
+# run: what building the agent needs (eBPF objects: clang, bpftool, libbpf; MQTT and spool:
+# libmosquitto, OpenSSL, SQLite).  check: what the tests need on top (real mosquitto, the
+# IoT Hub test peer, the JSON Schema validator, useradd).
+run_pkgs=(build-essential cmake pkg-config libcjson-dev clang llvm libbpf-dev bpftool libelf-dev
+	zlib1g-dev libmosquitto-dev libssl-dev libsqlite3-dev)
+check_pkgs=(libcmocka-dev python3 nodejs npm passwd iproute2 procps mosquitto mosquitto-clients
+	python3-paho-mqtt openssl sqlite3)
 bench_pkgs=(valgrind hyperfine)
 
 case $profile in

@@ -15,13 +15,16 @@ static int read_fd(int fd, size_t max, char **ret_data, size_t *ret_len)
 
 	buf_init(&b, max + 1);
 	for (;;) {
+		size_t room = max + 1 - b.len; /* one byte past max tells "too large" */
 		ssize_t n;
 
-		if (!buf_reserve(&b, 4096)) {
+		if (room > 65536)
+			room = 65536;
+		if (!buf_reserve(&b, room)) {
 			buf_done(&b);
-			return b.len >= max ? -EFBIG : -ENOMEM;
+			return -ENOMEM;
 		}
-		n = read(fd, b.data + b.len, b.cap - b.len - 1);
+		n = read(fd, b.data + b.len, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

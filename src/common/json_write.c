@@ -159,10 +159,18 @@ size_t json_escaped_len(const char *str, size_t len)
 
 void json_escape(struct buf *b, const char *s, size_t len)
 {
+	size_t need;
+
 	/* Worst case: every byte becomes \u00XX or \ufffd (6 bytes), plus quotes. */
 	if (!plain_ready)
 		plain_init();
-	if (len > (SIZE_MAX - 2) / 6 || !buf_reserve(b, len * 6 + 2))
+	if (len > (SIZE_MAX - 2) / 6)
+		return;
+	need = len * 6 + 2;
+	/* A bounded buffer may hold the real escaped form when the worst case does not fit. */
+	if (b->max && b->len + need > b->max)
+		need = json_escaped_len(s, len);
+	if (!buf_reserve(b, need))
 		return;
 	b->len += escape_into(b->data + b->len, (const unsigned char *)s, len);
 	b->data[b->len] = '\0';

@@ -176,6 +176,14 @@ static const char *expected(const struct config_entry *e)
 	return "a value";
 }
 
+static bool valid_utf8(const char *s, size_t len)
+{
+	for (size_t i = 0, n; i < len; i += n)
+		if (!(n = utf8_seq_len((const unsigned char *)s + i, len - i)))
+			return false;
+	return true;
+}
+
 /* Parses v into c (c is a scratch copy).  Returns false with an error added to r. */
 static bool parse_value(struct config *c, const struct config *base, const struct config_entry *e,
 			const cJSON *v, const char *ptr, struct config_report *r)
@@ -276,6 +284,12 @@ static bool parse_value(struct config *c, const struct config *base, const struc
 		if (len > e->max_len) {
 			add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
 				  "%s: longer than %zu bytes", e->name, e->max_len);
+			return false;
+		}
+		/* Reported properties could not show it as it is (JSON text is UTF-8). */
+		if (!valid_utf8(v->valuestring, len)) {
+			add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+				  "%s: not valid UTF-8", e->name);
 			return false;
 		}
 		es_free(*FIELD(c, e, char *));

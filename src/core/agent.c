@@ -53,6 +53,7 @@ struct agent {
 	struct pipeline *pipeline;
 	struct transport *output;
 	struct collector *collectors[MAX_COLLECTORS];
+	enum collector_state state_before_disabled[MAX_COLLECTORS];
 	size_t n_collectors;
 	struct loop_timer *t_snapshot, *t_high, *t_low, *t_heartbeat, *t_aggregation;
 	struct event_builder builder;
@@ -151,10 +152,13 @@ static void apply_config(struct agent *a)
 
 		for (unsigned k = 0; k < c->ops->n_types; k++)
 			on |= a->cfg.event_priority[c->ops->types[k]] != EVENT_PRIORITY_OFF;
-		if (!on && c->state != COLLECTOR_STATE_FAILED)
+		if (!on && c->state != COLLECTOR_STATE_FAILED &&
+		    c->state != COLLECTOR_STATE_DISABLED) {
+			a->state_before_disabled[i] = c->state;
 			c->state = COLLECTOR_STATE_DISABLED;
-		else if (on && c->state == COLLECTOR_STATE_DISABLED)
-			c->state = COLLECTOR_STATE_RUNNING;
+		} else if (on && c->state == COLLECTOR_STATE_DISABLED) {
+			c->state = a->state_before_disabled[i];
+		}
 	}
 	if (a->loop)
 		rearm_flush_timers(a);

@@ -146,9 +146,10 @@ static uint64_t identity_hash(const struct event *e, bool in)
 
 static bool same_value(const struct event_value *a, const struct event_value *b)
 {
+	/* s and key are NULL for values that have none: memcmp must not see them (UB). */
 	return a->kind == b->kind && a->field == b->field && a->i == b->i && a->len == b->len &&
-	       a->key_len == b->key_len && memcmp(a->s, b->s, a->len) == 0 &&
-	       memcmp(a->key, b->key, a->key_len) == 0;
+	       a->key_len == b->key_len && (!a->len || memcmp(a->s, b->s, a->len) == 0) &&
+	       (!a->key_len || memcmp(a->key, b->key, a->key_len) == 0);
 }
 
 static bool identity_equal(const struct event *a, const struct event *b, bool in)

@@ -310,6 +310,10 @@ void event_builder_item(struct event_builder *b)
 	const struct event_type_info *ti = event_type_info(b->type);
 
 	close_item(b);
+	if (b->n_items >= EVENT_ITEMS_MAX) {
+		b->error = -E2BIG;
+		return;
+	}
 	if (b->n_items && ti && !b->error) {
 		for (unsigned f = 0; f < ti->n_fields; f++)
 			if ((ti->fields[f].flags & FIELD_F_REQUIRED) && !(b->item_fields & (1ull << f)))

@@ -128,6 +128,8 @@ enum { HB_UPTIME_SECONDS, HB_RSS_KIB, HB_PEAK_RSS_KIB, HB_CPU_USER_MS, HB_CPU_SY
 
 /* Largest value a field may hold; larger input is cut by the builder and marked. */
 #define EVENT_FIELD_MAX (1u << 20)
+/* Most payload items in one event (more: event_builder_finish() returns -E2BIG). */
+#define EVENT_ITEMS_MAX 65535u
 /* Largest encoded event the builder will produce. */
 #define EVENT_DATA_MAX (8u << 20)
 

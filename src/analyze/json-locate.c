@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * JSON pointer -> line/column over raw JSON text.  A small forward scanner: at each pointer
+ * token it walks the members (or elements) of the current container, comparing decoded keys,
+ * and skips non-matching values without building anything.  Nesting is tracked with a counter,
+ * so there is no recursion and no allocation; keys longer than KEY_MAX never match.
+ */
+#include "json-locate.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_MAX 1024
+
+struct scan {
+	const char *t;
+	size_t len, i;
+};
+
+static void skip_ws(struct scan *s)
+{
+	while (s->i < s->len && (s->t[s->i] == ' ' || s->t[s->i] == '\t' || s->t[s->i] == '\n' ||
+				 s->t[s->i] == '\r'))
+		s->i++;
+}
+
+/* Skips a string starting at '"'; decodes it into key (if not NULL).  false on error. */
+static bool scan_string(struct scan *s, char *key, size_t *ret_n)
+{
+	size_t n = 0;
+
+	if (s->i >= s->len || s->t[s->i] != '"')
+		return false;
+	for (s->i++; s->i < s->len; s->i++) {
+		char c = s->t[s->i];
+
+		if (c == '"') {
+			s->i++;
+			if (key)
+				key[n < KEY_MAX ? n : KEY_MAX - 1] = '\0';
+			if (ret_n)
+				*ret_n = n;
+			return true;
+		}
+		if (c == '\\') {
+			if (++s->i >= s->len)
+				return false;
+			c = s->t[s->i];
+			switch (c) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'u':
+				if (s->i + 4 >= s->len)
+					return false;
+				{
+					char hex[5];
+
+					memcpy(hex, s->t + s->i + 1, 4);
+					hex[4] = '\0';
+					c = (char)strtoul(hex, NULL, 16);
+					if (strtoul(hex, NULL, 16) > 0x7f)
+						c = '?';
+				}
+				s->i += 4;
+				break;
+			default:
+				break;
+			}
+		}
+		if (key && n + 1 < KEY_MAX)
+			key[n] = c;
+		n++;
+	}
+	return false;
+}
+
+/* Skips one value of any kind. */
+static bool skip_value(struct scan *s)
+{
+	size_t depth = 0;
+
+	skip_ws(s);
+	do {
+		if (s->i >= s->len)
+			return false;
+		switch (s->t[s->i]) {
+		case '"':
+			if (!scan_string(s, NULL, NULL))
+				return false;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			s->i++;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				return false;
+			depth--;
+			s->i++;
+			break;
+		default:
+			if (depth == 0) {
+				while (s->i < s->len && !strchr(",}] \t\r\n", s->t[s->i]))
+					s->i++;
+				return true;
+			}
+			s->i++;
+			break;
+		}
+	} while (depth > 0);
+	return true;
+}
+
+/* Moves to the value of member `token` of the object at s->i. */
+static int enter_member(struct scan *s, const char *token, size_t token_len)
+{
+	char key[KEY_MAX];
+
+	s->i++;
+	for (;;) {
+		size_t n = 0;
+
+		skip_ws(s);
+		if (s->i >= s->len || s->t[s->i] == '}')
+			return -ENOENT;
+		if (!scan_string(s, key, &n))
+			return -EINVAL;
+		skip_ws(s);
+		if (s->i >= s->len || s->t[s->i] != ':')
+			return -EINVAL;
+		s->i++;
+		skip_ws(s);
+		if (n == token_len && n < KEY_MAX && memcmp(key, token, n) == 0)
+			return 0;
+		if (!skip_value(s))
+			return -EINVAL;
+		skip_ws(s);
+		if (s->i < s->len && s->t[s->i] == ',')
+			s->i++;
+	}
+}
+
+static int enter_element(struct scan *s, const char *token)
+{
+	char *end;
+	unsigned long k = strtoul(token, &end, 10);
+
+	if (!token[0] || *end)
+		return -ENOENT;
+	s->i++;
+	for (unsigned long j = 0;; j++) {
+		skip_ws(s);
+		if (s->i >= s->len || s->t[s->i] == ']')
+			return -ENOENT;
+		if (j == k)
+			return 0;
+		if (!skip_value(s))
+			return -EINVAL;
+		skip_ws(s);
+		if (s->i < s->len && s->t[s->i] == ',')
+			s->i++;
+	}
+}
+
+/* Decodes the next pointer token (~0 ~1) into tok; returns the rest of the pointer. */
+static const char *next_token(const char *p, char *tok, size_t size, size_t *ret_n)
+{
+	size_t n = 0;
+
+	for (p++; *p && *p != '/'; p++) {
+		char c = *p;
+
+		if (c == '~' && (p[1] == '0' || p[1] == '1'))
+			c = *++p == '0' ? '~' : '/';
+		if (n + 1 < size)
+			tok[n++] = c;
+	}
+	tok[n] = '\0';
+	*ret_n = n;
+	return p;
+}
+
+int json_locate(const char *text, size_t len, const char *pointer, unsigned *ret_line,
+		unsigned *ret_column)
+{
+	struct scan s = { .t = text, .len = len, .i = 0 };
+	const char *p = pointer;
+	unsigned line = 1, col = 1;
+
+	skip_ws(&s);
+	while (*p == '/') {
+		char tok[KEY_MAX];
+		size_t n;
+		int r;
+
+		p = next_token(p, tok, sizeof(tok), &n);
+		if (s.i >= s.len)
+			return -EINVAL;
+		if (s.t[s.i] == '{')
+			r = enter_member(&s, tok, n);
+		else if (s.t[s.i] == '[')
+			r = enter_element(&s, tok);
+		else
+			r = -ENOENT;
+		if (r < 0)
+			return r;
+	}
+	if (*p)
+		return -EINVAL;
+	for (size_t k = 0; k < s.i; k++) {
+		if (text[k] == '\n') {
+			line++;
+			col = 1;
+		} else if (((unsigned char)text[k] & 0xc0) != 0x80) {
+			col++;
+		}
+	}
+	*ret_line = line;
+	*ret_column = col;
+	return 0;
+}

@@ -1,0 +1,841 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The module-settings model and its filler from a Docker "container create" body.
+ *
+ * Ownership: a struct module_settings owns every string it points to (all es_malloc'ed, freed
+ * by module_settings_free).  The fillers copy what they read; the cJSON tree stays the caller's.
+ * Limits: MS_STRING_MAX bytes per string and MS_LIST_MAX entries per list; the excess is counted
+ * in ms->dropped.  JSON null is "not set" everywhere, as in the Docker API.
+ */
+#include "module-settings.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/alloc.h"
+
+static const char *const kind_names[_MODULE_KIND_MAX] = {
+	[MODULE_KIND_CUSTOM] = "custom",
+	[MODULE_KIND_EDGE_AGENT] = "edgeAgent",
+	[MODULE_KIND_EDGE_HUB] = "edgeHub",
+};
+
+const char *module_kind_to_string(enum module_kind k)
+{
+	return (k >= 0 && k < _MODULE_KIND_MAX) ? kind_names[k] : "unknown";
+}
+
+static char *dup_bounded(struct module_settings *ms, const char *s)
+{
+	size_t n = strnlen(s, MS_STRING_MAX + 1);
+
+	if (n > MS_STRING_MAX) {
+		ms->dropped++;
+		n = MS_STRING_MAX;
+	}
+	return es_strndup(s, n);
+}
+
+static char *path_join(const char *prefix, const char *key)
+{
+	char p[JSON_POINTER_MAX];
+
+	snprintf(p, sizeof(p), "%s", prefix);
+	json_pointer_append(p, key);
+	return es_strdup(p);
+}
+
+static char *path_index(const char *prefix, size_t i)
+{
+	char tok[24];
+
+	snprintf(tok, sizeof(tok), "%zu", i);
+	return path_join(prefix, tok);
+}
+
+struct module_settings *module_settings_new(const char *name, enum module_kind kind,
+					    const char *path)
+{
+	struct module_settings *ms = es_calloc(1, sizeof(*ms));
+
+	if (!ms)
+		return NULL;
+	ms->kind = kind;
+	ms->name = dup_bounded(ms, name ? name : "");
+	ms->path = es_strdup(path ? path : "");
+	if (!ms->name || !ms->path) {
+		module_settings_free(ms);
+		return NULL;
+	}
+	return ms;
+}
+
+static void str_done(struct ms_str *s)
+{
+	es_free(s->value);
+	es_free(s->path);
+}
+
+static void strv_done(struct ms_strv *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		str_done(&v->items[i]);
+	es_free(v->items);
+	es_free(v->path);
+}
+
+void module_settings_free(struct module_settings *ms)
+{
+	if (!ms)
+		return;
+	es_free(ms->name);
+	es_free(ms->path);
+	str_done(&ms->image);
+	str_done(&ms->user);
+	str_done(&ms->restart_policy);
+	es_free(ms->privileged.path);
+	es_free(ms->readonly_rootfs.path);
+	es_free(ms->publish_all_ports.path);
+	str_done(&ms->network_mode);
+	str_done(&ms->pid_mode);
+	str_done(&ms->ipc_mode);
+	str_done(&ms->uts_mode);
+	str_done(&ms->userns_mode);
+	str_done(&ms->cgroupns_mode);
+	strv_done(&ms->cap_add);
+	strv_done(&ms->cap_drop);
+	strv_done(&ms->security_opt);
+	strv_done(&ms->masked_paths);
+	strv_done(&ms->readonly_paths);
+	strv_done(&ms->device_cgroup_rules);
+	for (size_t i = 0; i < ms->n_mounts; i++) {
+		es_free(ms->mounts[i].source);
+		es_free(ms->mounts[i].target);
+		es_free(ms->mounts[i].type);
+		es_free(ms->mounts[i].propagation);
+		es_free(ms->mounts[i].path);
+	}
+	es_free(ms->mounts);
+	for (size_t i = 0; i < ms->n_devices; i++) {
+		es_free(ms->devices[i].host);
+		es_free(ms->devices[i].container);
+		es_free(ms->devices[i].permissions);
+		es_free(ms->devices[i].path);
+	}
+	es_free(ms->devices);
+	for (size_t i = 0; i < ms->n_ports; i++) {
+		es_free(ms->ports[i].container_port);
+		es_free(ms->ports[i].host_ip);
+		es_free(ms->ports[i].host_port);
+		es_free(ms->ports[i].path);
+	}
+	es_free(ms->ports);
+	for (size_t i = 0; i < ms->n_env; i++) {
+		es_free(ms->env[i].name);
+		es_free(ms->env[i].value);
+		es_free(ms->env[i].path);
+	}
+	es_free(ms->env);
+	for (size_t i = 0; i < ms->n_registries; i++) {
+		es_free(ms->registries[i].name);
+		es_free(ms->registries[i].address);
+		es_free(ms->registries[i].username);
+		es_free(ms->registries[i].path);
+		es_free(ms->registries[i].password_path);
+	}
+	es_free(ms->registries);
+	es_free(ms->memory.path);
+	es_free(ms->memory_swap.path);
+	es_free(ms->nano_cpus.path);
+	es_free(ms->cpu_quota.path);
+	es_free(ms->cpu_shares.path);
+	es_free(ms->pids_limit.path);
+	str_done(&ms->log_driver);
+	str_done(&ms->log_max_size);
+	str_done(&ms->log_max_file);
+	es_free(ms);
+}
+
+/* Grows an array of `size`-byte elements to hold one more; -ENOSPC at MS_LIST_MAX. */
+static int grow(struct module_settings *ms, void **arr, size_t n, size_t size)
+{
+	void *p;
+
+	if (n >= MS_LIST_MAX) {
+		ms->dropped++;
+		return -ENOSPC;
+	}
+	p = es_realloc(*arr, (n + 1) * size);
+	if (!p)
+		return -ENOMEM;
+	memset((char *)p + n * size, 0, size);
+	*arr = p;
+	return 0;
+}
+
+int module_settings_set_str(struct module_settings *ms, struct ms_str *s, const char *value,
+			    const char *path)
+{
+	char *v, *p;
+
+	if (!value)
+		return 0;
+	v = dup_bounded(ms, value);
+	p = es_strdup(path ? path : "");
+	if (!v || !p) {
+		es_free(v);
+		es_free(p);
+		return -ENOMEM;
+	}
+	str_done(s);
+	s->value = v;
+	s->path = p;
+	return 0;
+}
+
+int module_settings_add_env(struct module_settings *ms, const char *name, const char *value,
+			    const char *path)
+{
+	struct ms_env *e;
+	int r = grow(ms, (void **)&ms->env, ms->n_env, sizeof(*ms->env));
+
+	if (r < 0)
+		return r == -ENOSPC ? 0 : r;
+	e = &ms->env[ms->n_env];
+	e->name = dup_bounded(ms, name);
+	e->value = dup_bounded(ms, value ? value : "");
+	e->path = es_strdup(path ? path : "");
+	ms->n_env++;
+	return (e->name && e->value && e->path) ? 0 : -ENOMEM;
+}
+
+int module_settings_add_registry(struct module_settings *ms, const struct ms_registry_spec *reg)
+{
+	struct ms_registry *r;
+	int ret = grow(ms, (void **)&ms->registries, ms->n_registries, sizeof(*ms->registries));
+
+	if (ret < 0)
+		return ret == -ENOSPC ? 0 : ret;
+	r = &ms->registries[ms->n_registries++];
+	r->name = dup_bounded(ms, reg->name ? reg->name : "");
+	r->address = reg->address ? dup_bounded(ms, reg->address) : NULL;
+	r->username = reg->username ? dup_bounded(ms, reg->username) : NULL;
+	r->password_set = reg->password_set;
+	r->password_placeholder = reg->password_placeholder;
+	r->path = es_strdup(reg->path ? reg->path : "");
+	r->password_path = es_strdup(reg->password_path ? reg->password_path : "");
+	return (r->name && r->path && r->password_path) ? 0 : -ENOMEM;
+}
+
+/* ---- placeholders ---- */
+
+static bool is_alnum(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Length of a placeholder starting at s (prev: the character before, or 0), or 0.  A bare
+ * $NAME counts only at a word start, so "pa$$word" stays a literal. */
+static size_t placeholder_len(const char *s, char prev)
+{
+	const char *e;
+
+	if (s[0] == '$' && s[1] == '{') {
+		e = strchr(s + 2, '}');
+		return e ? (size_t)(e - s) + 1 : 0;
+	}
+	if (s[0] == '$' && !is_alnum(prev) && prev != '$' &&
+	    (s[1] == '_' || (s[1] >= 'A' && s[1] <= 'Z') || (s[1] >= 'a' && s[1] <= 'z'))) {
+		size_t n = 2;
+
+		while (s[n] == '_' || (s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') ||
+		       (s[n] >= '0' && s[n] <= '9'))
+			n++;
+		return n;
+	}
+	if (s[0] == '<' && s[1] && s[1] != '>' && s[1] != '=' && s[1] != ' ') {
+		e = strchr(s + 1, '>');
+		return (e && !memchr(s + 1, '<', (size_t)(e - s - 1))) ? (size_t)(e - s) + 1 : 0;
+	}
+	if (s[0] == '{' && s[1] == '{') {
+		e = strstr(s + 2, "}}");
+		return e ? (size_t)(e - s) + 2 : 0;
+	}
+	if (s[0] == '#' && s[1] == '{') {
+		e = strstr(s + 2, "}#");
+		return e ? (size_t)(e - s) + 2 : 0;
+	}
+	return 0;
+}
+
+bool ms_is_placeholder(const char *s)
+{
+	if (!s)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (placeholder_len(p, p > s ? p[-1] : 0))
+			return true;
+	return false;
+}
+
+bool ms_is_only_placeholder(const char *s)
+{
+	bool any = false;
+	char prev = 0;
+
+	if (!s)
+		return false;
+	while (*s) {
+		size_t n = placeholder_len(s, prev);
+
+		if (n) {
+			any = true;
+			s += n;
+			prev = 0;
+		} else if (*s == ' ' || *s == '"' || *s == '\'') {
+			prev = *s++;
+		} else {
+			return false;
+		}
+	}
+	return any;
+}
+
+/* ---- reading the create body ---- */
+
+static int type_error(struct json_error *err, const char *path, const char *expected,
+		      const cJSON *item)
+{
+	const char *slash = strrchr(path, '/');
+	const char *key = slash ? slash + 1 : path;
+
+	if (*key >= '0' && *key <= '9')
+		return json_error_set(err, path, "array element must be %s, not %s", expected,
+				      json_type_name(item));
+	return json_error_set(err, path, "%s must be %s, not %s", key, expected,
+			      json_type_name(item));
+}
+
+static int read_str(struct module_settings *ms, const cJSON *obj, const char *key,
+		    const char *prefix, struct ms_str *out, struct json_error *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	_cleanup_free_ char *p = NULL;
+
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	p = path_join(prefix, key);
+	if (!p)
+		return -ENOMEM;
+	if (!cJSON_IsString(it))
+		return type_error(err, p, "a string", it);
+	return module_settings_set_str(ms, out, it->valuestring, p);
+}
+
+static int read_bool(const cJSON *obj, const char *key, const char *prefix, struct ms_bool *out,
+		     struct json_error *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char *p;
+
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	p = path_join(prefix, key);
+	if (!p)
+		return -ENOMEM;
+	if (!cJSON_IsBool(it)) {
+		int r = type_error(err, p, "a boolean", it);
+
+		es_free(p);
+		return r;
+	}
+	es_free(out->path);
+	out->path = p;
+	out->set = true;
+	out->value = cJSON_IsTrue(it);
+	return 0;
+}
+
+static int read_num(const cJSON *obj, const char *key, const char *prefix, struct ms_num *out,
+		    struct json_error *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char *p;
+
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	p = path_join(prefix, key);
+	if (!p)
+		return -ENOMEM;
+	if (!cJSON_IsNumber(it)) {
+		int r = type_error(err, p, "a number", it);
+
+		es_free(p);
+		return r;
+	}
+	es_free(out->path);
+	out->path = p;
+	out->set = true;
+	out->value = it->valuedouble;
+	return 0;
+}
+
+static int read_strv(struct module_settings *ms, const cJSON *obj, const char *key,
+		     const char *prefix, struct ms_strv *out, struct json_error *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key), *e;
+	_cleanup_free_ char *p = NULL;
+	size_t i = 0;
+
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	p = path_join(prefix, key);
+	if (!p)
+		return -ENOMEM;
+	if (!cJSON_IsArray(it))
+		return type_error(err, p, "an array of strings", it);
+	out->set = true;
+	es_free(out->path);
+	out->path = es_strdup(p);
+	cJSON_ArrayForEach(e, it) {
+		_cleanup_free_ char *ep = path_index(p, i++);
+		int r;
+
+		if (!ep)
+			return -ENOMEM;
+		if (!cJSON_IsString(e))
+			return type_error(err, ep, "a string", e);
+		r = grow(ms, (void **)&out->items, out->n, sizeof(*out->items));
+		if (r == -ENOSPC)
+			break;
+		if (r < 0)
+			return r;
+		r = module_settings_set_str(ms, &out->items[out->n++], e->valuestring, ep);
+		if (r < 0)
+			return r;
+	}
+	return out->path ? 0 : -ENOMEM;
+}
+
+static int add_mount(struct module_settings *ms, const char *source, const char *target,
+		     const char *type, const char *propagation, bool read_only, const char *path)
+{
+	struct ms_mount *m;
+	int r = grow(ms, (void **)&ms->mounts, ms->n_mounts, sizeof(*ms->mounts));
+
+	if (r < 0)
+		return r == -ENOSPC ? 0 : r;
+	m = &ms->mounts[ms->n_mounts++];
+	m->source = source ? dup_bounded(ms, source) : NULL;
+	m->target = target ? dup_bounded(ms, target) : NULL;
+	m->type = es_strdup(type ? type : "bind");
+	m->propagation = propagation ? dup_bounded(ms, propagation) : NULL;
+	m->read_only = read_only;
+	m->path = es_strdup(path);
+	return (m->type && m->path) ? 0 : -ENOMEM;
+}
+
+/* Length of a Windows drive prefix ("C:\" or "C:/") at s, else 0. */
+static size_t drive_len(const char *s)
+{
+	if (((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')) && s[1] == ':' &&
+	    (s[2] == '\\' || s[2] == '/'))
+		return 2;
+	return 0;
+}
+
+/* "src:dst[:opts]" with Windows drive letters allowed in src and dst. */
+static int add_bind(struct module_settings *ms, const char *spec, const char *path)
+{
+	char buf[MS_STRING_MAX + 1];
+	char *src = buf, *dst = NULL, *opts = NULL, *c, *o;
+	const char *prop = NULL;
+	bool ro = false;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	c = strchr(buf + drive_len(buf), ':');
+	if (c) {
+		*c = '\0';
+		dst = c + 1;
+		c = strchr(dst + drive_len(dst), ':');
+		if (c) {
+			*c = '\0';
+			opts = c + 1;
+		}
+	}
+	for (o = opts; o && *o;) {
+		size_t n = strcspn(o, ",");
+
+		if (n == 2 && strncmp(o, "ro", 2) == 0)
+			ro = true;
+		else if ((n == 6 && strncmp(o, "shared", 6) == 0) ||
+			 (n == 7 && strncmp(o, "rshared", 7) == 0) ||
+			 (n == 5 && strncmp(o, "slave", 5) == 0) ||
+			 (n == 6 && strncmp(o, "rslave", 6) == 0))
+			prop = o[0] == 'r' ? (o[1] == 's' && o[2] == 'h' ? "rshared" : "rslave")
+					   : (o[0] == 's' && o[1] == 'h' ? "shared" : "slave");
+		o += n;
+		if (*o == ',')
+			o++;
+	}
+	return add_mount(ms, src, dst, (src[0] == '/' || drive_len(src)) ? "bind" : "volume", prop,
+			 ro, path);
+}
+
+static int read_binds(struct module_settings *ms, const cJSON *hc, const char *prefix,
+		      struct json_error *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(hc, "Binds"), *e;
+	_cleanup_free_ char *p = NULL;
+	size_t i = 0;
+
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	p = path_join(prefix, "Binds");
+	if (!p)
+		return -ENOMEM;
+	if (!cJSON_IsArray(it))
+		return type_error(err, p, "an array of strings", it);
+	cJSON_ArrayForEach(e, it) {
+		_cleanup_free_ char *ep = path_index(p, i++);
+		int r;
+
+		if (!ep)
+			return -ENOMEM;
+		if (!cJSON_IsString(e))
+			return type_error(err, ep, "a string", e);
+		r = add_bind(ms, e->valuestring, ep);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static const char *obj_str(const cJSON *obj, const char *key)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+/* Checks that obj[key], when present and not null, is a string; -EINVAL otherwise. */
+static int check_str(const cJSON *obj, const char *key, const char *prefix, struct json_error *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	_cleanup_free_ char *p = NULL;
+
+	if (!it || cJSON_IsNull(it) || cJSON_IsString(it))
+		return 0;
+	p = path_join(prefix, key);
+	return p ? type_error(err, p, "a string", it) : -ENOMEM;
+}
+
+static int read_mounts(struct module_settings *ms, const cJSON *hc, const char *prefix,
+		       struct json_error *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(hc, "Mounts"), *e;
+	_cleanup_free_ char *p = NULL;
+	size_t i = 0;
+
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	p = path_join(prefix, "Mounts");
+	if (!p)
+		return -ENOMEM;
+	if (!cJSON_IsArray(it))
+		return type_error(err, p, "an array of objects", it);
+	cJSON_ArrayForEach(e, it) {
+		_cleanup_free_ char *ep = path_index(p, i++);
+		const cJSON *ro, *bo;
+		int r;
+
+		if (!ep)
+			return -ENOMEM;
+		if (!cJSON_IsObject(e))
+			return type_error(err, ep, "an object", e);
+		if ((r = check_str(e, "Type", ep, err)) < 0 || (r = check_str(e, "Source", ep, err)) < 0 ||
+		    (r = check_str(e, "Target", ep, err)) < 0)
+			return r;
+		ro = cJSON_GetObjectItemCaseSensitive(e, "ReadOnly");
+		bo = cJSON_GetObjectItemCaseSensitive(e, "BindOptions");
+		r = add_mount(ms, obj_str(e, "Source"), obj_str(e, "Target"),
+			      obj_str(e, "Type") ? obj_str(e, "Type") : "volume",
+			      cJSON_IsObject(bo) ? obj_str(bo, "Propagation") : NULL, cJSON_IsTrue(ro),
+			      ep);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int read_devices(struct module_settings *ms, const cJSON *hc, const char *prefix,
+			struct json_error *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(hc, "Devices"), *e;
+	_cleanup_free_ char *p = NULL;
+	size_t i = 0;
+
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	p = path_join(prefix, "Devices");
+	if (!p)
+		return -ENOMEM;
+	if (!cJSON_IsArray(it))
+		return type_error(err, p, "an array of objects", it);
+	cJSON_ArrayForEach(e, it) {
+		_cleanup_free_ char *ep = path_index(p, i++);
+		struct ms_device *d;
+		const char *host, *cont, *perm;
+		int r;
+
+		if (!ep)
+			return -ENOMEM;
+		if (!cJSON_IsObject(e))
+			return type_error(err, ep, "an object", e);
+		if ((r = check_str(e, "PathOnHost", ep, err)) < 0 ||
+		    (r = check_str(e, "PathInContainer", ep, err)) < 0 ||
+		    (r = check_str(e, "CgroupPermissions", ep, err)) < 0)
+			return r;
+		r = grow(ms, (void **)&ms->devices, ms->n_devices, sizeof(*ms->devices));
+		if (r == -ENOSPC)
+			break;
+		if (r < 0)
+			return r;
+		host = obj_str(e, "PathOnHost");
+		cont = obj_str(e, "PathInContainer");
+		perm = obj_str(e, "CgroupPermissions");
+		d = &ms->devices[ms->n_devices++];
+		d->host = host ? dup_bounded(ms, host) : NULL;
+		d->container = cont ? dup_bounded(ms, cont) : NULL;
+		d->permissions = perm ? dup_bounded(ms, perm) : NULL;
+		d->path = es_strdup(ep);
+		if (!d->path)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_port(struct module_settings *ms, const char *cport, const cJSON *binding,
+		    const char *path)
+{
+	struct ms_port *pt;
+	const cJSON *hp = cJSON_GetObjectItemCaseSensitive(binding, "HostPort");
+	const char *ip = obj_str(binding, "HostIp");
+	char num[32] = "";
+	int r = grow(ms, (void **)&ms->ports, ms->n_ports, sizeof(*ms->ports));
+
+	if (r < 0)
+		return r == -ENOSPC ? 0 : r;
+	if (cJSON_IsNumber(hp))
+		snprintf(num, sizeof(num), "%.0f", hp->valuedouble);
+	pt = &ms->ports[ms->n_ports++];
+	pt->container_port = dup_bounded(ms, cport);
+	pt->host_ip = ip ? dup_bounded(ms, ip) : NULL;
+	pt->host_port = cJSON_IsString(hp) ? dup_bounded(ms, hp->valuestring)
+					   : (num[0] ? es_strdup(num) : NULL);
+	pt->path = es_strdup(path);
+	return (pt->container_port && pt->path) ? 0 : -ENOMEM;
+}
+
+static int read_ports(struct module_settings *ms, const cJSON *hc, const char *prefix,
+		      struct json_error *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(hc, "PortBindings"), *port, *b;
+	_cleanup_free_ char *p = NULL;
+
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	p = path_join(prefix, "PortBindings");
+	if (!p)
+		return -ENOMEM;
+	if (!cJSON_IsObject(it))
+		return type_error(err, p, "an object", it);
+	cJSON_ArrayForEach(port, it) {
+		_cleanup_free_ char *pp = path_join(p, port->string);
+		size_t i = 0;
+
+		if (!pp)
+			return -ENOMEM;
+		if (cJSON_IsNull(port))
+			continue;
+		if (!cJSON_IsArray(port))
+			return type_error(err, pp, "an array of port bindings", port);
+		cJSON_ArrayForEach(b, port) {
+			_cleanup_free_ char *bp = path_index(pp, i++);
+			int r;
+
+			if (!bp)
+				return -ENOMEM;
+			if (!cJSON_IsObject(b))
+				return type_error(err, bp, "an object", b);
+			if ((r = check_str(b, "HostIp", bp, err)) < 0)
+				return r;
+			r = add_port(ms, port->string, b, bp);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int read_log_config(struct module_settings *ms, const cJSON *hc, const char *prefix,
+			   struct json_error *err)
+{
+	const cJSON *lc = cJSON_GetObjectItemCaseSensitive(hc, "LogConfig"), *cfg;
+	_cleanup_free_ char *p = NULL, *cp = NULL;
+	int r;
+
+	if (!lc || cJSON_IsNull(lc))
+		return 0;
+	p = path_join(prefix, "LogConfig");
+	if (!p)
+		return -ENOMEM;
+	if (!cJSON_IsObject(lc))
+		return type_error(err, p, "an object", lc);
+	r = read_str(ms, lc, "Type", p, &ms->log_driver, err);
+	if (r < 0)
+		return r;
+	cfg = cJSON_GetObjectItemCaseSensitive(lc, "Config");
+	if (!cfg || cJSON_IsNull(cfg))
+		return 0;
+	cp = path_join(p, "Config");
+	if (!cp)
+		return -ENOMEM;
+	if (!cJSON_IsObject(cfg))
+		return type_error(err, cp, "an object", cfg);
+	r = read_str(ms, cfg, "max-size", cp, &ms->log_max_size, err);
+	if (r < 0)
+		return r;
+	return read_str(ms, cfg, "max-file", cp, &ms->log_max_file, err);
+}
+
+int module_settings_fill_host_config(struct module_settings *ms, const cJSON *hc,
+				     const char *prefix, struct json_error *err)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} modes[] = {
+		{ "NetworkMode", offsetof(struct module_settings, network_mode) },
+		{ "PidMode", offsetof(struct module_settings, pid_mode) },
+		{ "IpcMode", offsetof(struct module_settings, ipc_mode) },
+		{ "UTSMode", offsetof(struct module_settings, uts_mode) },
+		{ "UsernsMode", offsetof(struct module_settings, userns_mode) },
+		{ "CgroupnsMode", offsetof(struct module_settings, cgroupns_mode) },
+	};
+	static const struct {
+		const char *key;
+		size_t off;
+	} lists[] = {
+		{ "CapAdd", offsetof(struct module_settings, cap_add) },
+		{ "CapDrop", offsetof(struct module_settings, cap_drop) },
+		{ "SecurityOpt", offsetof(struct module_settings, security_opt) },
+		{ "MaskedPaths", offsetof(struct module_settings, masked_paths) },
+		{ "ReadonlyPaths", offsetof(struct module_settings, readonly_paths) },
+		{ "DeviceCgroupRules", offsetof(struct module_settings, device_cgroup_rules) },
+	};
+	static const struct {
+		const char *key;
+		size_t off;
+	} nums[] = {
+		{ "Memory", offsetof(struct module_settings, memory) },
+		{ "MemorySwap", offsetof(struct module_settings, memory_swap) },
+		{ "NanoCpus", offsetof(struct module_settings, nano_cpus) },
+		{ "CpuQuota", offsetof(struct module_settings, cpu_quota) },
+		{ "CpuShares", offsetof(struct module_settings, cpu_shares) },
+		{ "PidsLimit", offsetof(struct module_settings, pids_limit) },
+	};
+	int r = 0;
+
+	if (!hc || cJSON_IsNull(hc))
+		return 0;
+	if (!cJSON_IsObject(hc))
+		return type_error(err, prefix, "an object", hc);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]) && r >= 0; i++)
+		r = read_str(ms, hc, modes[i].key, prefix,
+			     (struct ms_str *)((char *)ms + modes[i].off), err);
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]) && r >= 0; i++)
+		r = read_strv(ms, hc, lists[i].key, prefix,
+			      (struct ms_strv *)((char *)ms + lists[i].off), err);
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]) && r >= 0; i++)
+		r = read_num(hc, nums[i].key, prefix, (struct ms_num *)((char *)ms + nums[i].off),
+			     err);
+	if (r >= 0)
+		r = read_bool(hc, "Privileged", prefix, &ms->privileged, err);
+	if (r >= 0)
+		r = read_bool(hc, "ReadonlyRootfs", prefix, &ms->readonly_rootfs, err);
+	if (r >= 0)
+		r = read_bool(hc, "PublishAllPorts", prefix, &ms->publish_all_ports, err);
+	if (r >= 0)
+		r = read_binds(ms, hc, prefix, err);
+	if (r >= 0)
+		r = read_mounts(ms, hc, prefix, err);
+	if (r >= 0)
+		r = read_devices(ms, hc, prefix, err);
+	if (r >= 0)
+		r = read_ports(ms, hc, prefix, err);
+	if (r >= 0)
+		r = read_log_config(ms, hc, prefix, err);
+	return r < 0 ? r : 0;
+}
+
+static int read_env_array(struct module_settings *ms, const cJSON *obj, const char *prefix,
+			  struct json_error *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "Env"), *e;
+	_cleanup_free_ char *p = NULL;
+	size_t i = 0;
+
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	p = path_join(prefix, "Env");
+	if (!p)
+		return -ENOMEM;
+	if (!cJSON_IsArray(it))
+		return type_error(err, p, "an array of \"NAME=value\" strings", it);
+	cJSON_ArrayForEach(e, it) {
+		_cleanup_free_ char *ep = path_index(p, i++);
+		char name[256];
+		const char *eq;
+		size_t n;
+		int r;
+
+		if (!ep)
+			return -ENOMEM;
+		if (!cJSON_IsString(e))
+			return type_error(err, ep, "a string", e);
+		eq = strchr(e->valuestring, '=');
+		n = eq ? (size_t)(eq - e->valuestring) : strlen(e->valuestring);
+		if (n >= sizeof(name))
+			n = sizeof(name) - 1;
+		memcpy(name, e->valuestring, n);
+		name[n] = '\0';
+		r = module_settings_add_env(ms, name, eq ? eq + 1 : "", ep);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int module_settings_fill_create(struct module_settings *ms, const cJSON *obj, const char *prefix,
+				struct json_error *err)
+{
+	_cleanup_free_ char *hp = NULL;
+	int r;
+
+	if (!cJSON_IsObject(obj))
+		return type_error(err, prefix, "an object", obj);
+	r = read_str(ms, obj, "User", prefix, &ms->user, err);
+	if (r >= 0 && !ms->image.value)
+		r = read_str(ms, obj, "Image", prefix, &ms->image, err);
+	if (r >= 0)
+		r = read_env_array(ms, obj, prefix, err);
+	if (r < 0)
+		return r;
+	hp = path_join(prefix, "HostConfig");
+	if (!hp)
+		return -ENOMEM;
+	return module_settings_fill_host_config(ms, cJSON_GetObjectItemCaseSensitive(obj, "HostConfig"),
+						hp, err);
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The security-relevant settings of one IoT Edge module (one container), whatever they were
+ * read from: a deployment manifest (settings.image + createOptions, env, restartPolicy) or,
+ * later, `docker inspect`.  The rules (rules.h) look at nothing else, so the offline scanner and
+ * the agent judge a module the same way.
+ *
+ * The struct is public on purpose: it is a plain data model shared by two fillers and the rules,
+ * and tests build it directly.  Every value carries the JSON pointer it was read from (`path`),
+ * relative to the document the filler was given plus the prefix the caller passed, so a finding
+ * can say exactly where the setting is.
+ *
+ * Bounds: strings are cut at MS_STRING_MAX bytes, each list keeps at most MS_LIST_MAX entries;
+ * what does not fit is counted in `dropped` (and ignored by the rules).  Secrets (env values,
+ * registry passwords) are kept only as far as the rules need them and are never printed by this
+ * module or by the rules.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/json_read.h"
+
+#define MS_STRING_MAX 4096
+#define MS_LIST_MAX 256
+
+enum module_kind {
+	MODULE_KIND_CUSTOM,
+	MODULE_KIND_EDGE_AGENT,
+	MODULE_KIND_EDGE_HUB,
+	_MODULE_KIND_MAX,
+};
+
+/* A string setting and where it came from; value NULL = not set. */
+struct ms_str {
+	char *value;
+	char *path;
+};
+
+struct ms_bool {
+	bool set;
+	bool value;
+	char *path;
+};
+
+struct ms_num {
+	bool set;
+	double value;
+	char *path;
+};
+
+struct ms_strv {
+	bool set; /* the key was present (an empty list is not the same as no list) */
+	char *path;
+	struct ms_str *items;
+	size_t n;
+};
+
+struct ms_mount {
+	char *source; /* host path, volume name or NULL (tmpfs) */
+	char *target;
+	char *type;   /* "bind", "volume", "tmpfs", ... */
+	char *propagation;
+	bool read_only;
+	char *path;
+};
+
+struct ms_device {
+	char *host;
+	char *container;
+	char *permissions;
+	char *path;
+};
+
+struct ms_port {
+	char *container_port; /* "8883/tcp" */
+	char *host_ip;	      /* NULL or "" = all addresses */
+	char *host_port;
+	char *path;
+};
+
+struct ms_env {
+	char *name;
+	char *value; /* may be a secret: never print it */
+	char *path;
+};
+
+struct ms_registry {
+	char *name;
+	char *address;
+	char *username;
+	bool password_set;	   /* a non-empty password is present */
+	bool password_placeholder; /* ... and it is a template placeholder */
+	char *path;
+	char *password_path;
+};
+
+struct module_settings {
+	char *name;
+	enum module_kind kind;
+	char *path; /* where the module is defined */
+	/* Deployment-level data only (e.g. registry credentials without an edgeAgent module in
+	 * a layered deployment): the container rules do not apply. */
+	bool no_container;
+
+	struct ms_str image;
+	struct ms_str user;
+	struct ms_str restart_policy;
+	struct ms_bool privileged;
+	struct ms_bool readonly_rootfs;
+	struct ms_bool publish_all_ports;
+	struct ms_str network_mode, pid_mode, ipc_mode, uts_mode, userns_mode, cgroupns_mode;
+	struct ms_strv cap_add, cap_drop;
+	struct ms_strv security_opt;
+	struct ms_strv masked_paths, readonly_paths;
+	struct ms_strv device_cgroup_rules;
+	struct ms_mount *mounts;
+	size_t n_mounts;
+	struct ms_device *devices;
+	size_t n_devices;
+	struct ms_port *ports;
+	size_t n_ports;
+	struct ms_env *env;
+	size_t n_env;
+	struct ms_registry *registries; /* edgeAgent only: runtime.settings.registryCredentials */
+	size_t n_registries;
+	struct ms_num memory, memory_swap, nano_cpus, cpu_quota, cpu_shares, pids_limit;
+	struct ms_str log_driver;
+	struct ms_str log_max_size;
+	struct ms_str log_max_file;
+
+	size_t dropped; /* list entries or string bytes that did not fit */
+};
+
+struct module_settings *module_settings_new(const char *name, enum module_kind kind,
+					    const char *path);
+void module_settings_free(struct module_settings *ms);
+
+/*
+ * Reads a Docker "container create" body (createOptions): Image, User, Env, HostConfig.  `prefix`
+ * is the JSON pointer of `obj`.  Wrong types of the fields it reads give -EINVAL with err
+ * naming the pointer; unknown fields are ignored.
+ */
+int module_settings_fill_create(struct module_settings *ms, const cJSON *obj, const char *prefix,
+				struct json_error *err);
+/* Reads the HostConfig object alone (shared by the create body and docker inspect). */
+int module_settings_fill_host_config(struct module_settings *ms, const cJSON *hc,
+				     const char *prefix, struct json_error *err);
+
+/* Setters used by the fillers (copies are bounded; a NULL value is ignored). */
+int module_settings_set_str(struct module_settings *ms, struct ms_str *s, const char *value,
+			    const char *path);
+int module_settings_add_env(struct module_settings *ms, const char *name, const char *value,
+			    const char *path);
+struct ms_registry_spec {
+	const char *name, *address, *username, *path, *password_path;
+	bool password_set, password_placeholder;
+};
+int module_settings_add_registry(struct module_settings *ms, const struct ms_registry_spec *reg);
+
+/* A string (or its part) that is a template placeholder: ${X}, $X, <x>, {{x}}, #{x}#. */
+bool ms_is_placeholder(const char *s);
+/* The whole string is nothing but placeholders (and separators). */
+bool ms_is_only_placeholder(const char *s);
+
+const char *module_kind_to_string(enum module_kind k);

@@ -1,0 +1,1002 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The deployment-analysis rules: a table of rule descriptions indexed by enum rule_index, and
+ * one check function per concern that walks a struct module_settings and emits findings.
+ *
+ * Ownership: findings own their module name and path copies; the rule pointers point into the
+ * static table.  Limits: at most FINDINGS_MAX findings per list (excess counted in `dropped`),
+ * messages cut at FINDING_MESSAGE_MAX.  Secrets: the checks that look at env values and
+ * registry passwords only ever put the variable or registry NAME into a finding.
+ */
+#include "rules.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/alloc.h"
+
+enum rule_index {
+	R_PRIVILEGED,
+	R_CAP_ALL,
+	R_CAP_DANGEROUS,
+	R_HOST_NETWORK,
+	R_HOST_PID,
+	R_HOST_IPC,
+	R_HOST_UTS,
+	R_HOST_USERNS,
+	R_HOST_CGROUPNS,
+	R_RUNTIME_SOCKET,
+	R_MOUNT_WRITABLE,
+	R_MOUNT_READONLY,
+	R_DEVICE,
+	R_DEVICE_RULE_WILDCARD,
+	R_APPARMOR,
+	R_SECCOMP,
+	R_LABEL,
+	R_NO_NEW_PRIVS,
+	R_MASKED_PATHS,
+	R_USER_ROOT,
+	R_USER_DEFAULT,
+	R_WRITABLE_ROOTFS,
+	R_NO_MEMORY_LIMIT,
+	R_NO_CPU_LIMIT,
+	R_NO_PIDS_LIMIT,
+	R_LOGGING_DISABLED,
+	R_LOG_UNBOUNDED,
+	R_PORT_ALL_ADDRESSES,
+	R_DEBUG_PORT,
+	R_IMAGE_UNPINNED,
+	R_IMAGE_DEBUG,
+	R_RUNTIME_OUTDATED,
+	R_ENV_SECRET,
+	R_REGISTRY_PASSWORD,
+	R_REGISTRY_ADMIN,
+	R_HUB_PROTOCOL_HEAD,
+	_R_MAX,
+};
+
+#define C SEVERITY_CRITICAL
+#define H SEVERITY_HIGH
+#define M SEVERITY_MEDIUM
+#define L SEVERITY_LOW
+#define I SEVERITY_INFO
+
+static const struct rule rules[_R_MAX] = {
+	[R_PRIVILEGED] = { "EDGE001", "PrivilegedContainer", C, "Module runs privileged",
+		"The module runs privileged (HostConfig.Privileged).",
+		"Remove Privileged; grant only the devices and capabilities the module needs.",
+		"A privileged container has every capability, every device and no seccomp/AppArmor confinement: it is root on the host.",
+		"IoT_PrivilegedDockerOptions" },
+	[R_CAP_ALL] = { "EDGE002", "AllCapabilitiesAdded", C, "Module adds all capabilities",
+		"The module adds every Linux capability (CapAdd {}).",
+		"Replace CapAdd ALL by the few capabilities the module needs, after CapDrop ALL.",
+		"CapAdd ALL gives the container almost everything Privileged does.",
+		"IoT_PrivilegedDockerOptions" },
+	[R_CAP_DANGEROUS] = { "EDGE003", "DangerousCapability", H, "Module adds a dangerous capability",
+		"The module adds the capability {}.",
+		"Remove the capability, or justify it and confine the module otherwise (read-only root, no host mounts).",
+		"Capabilities such as SYS_ADMIN, SYS_PTRACE, SYS_MODULE or NET_ADMIN allow container escape or host tampering.",
+		"IoT_PrivilegedDockerOptions" },
+	[R_HOST_NETWORK] = { "EDGE004", "HostNetwork", H, "Module uses the host network",
+		"The module shares the host network namespace (NetworkMode host).",
+		"Use the azure-iot-edge bridge network and publish only the ports needed.",
+		"Host networking lets the module bind any host port, reach host-local services and sniff traffic.",
+		"IoT_PrivilegedDockerOptions" },
+	[R_HOST_PID] = { "EDGE005", "HostPid", H, "Module uses the host PID namespace",
+		"The module shares the host PID namespace (PidMode host).",
+		"Remove PidMode host unless the module must observe host processes.",
+		"With the host PID namespace a module sees, signals and (with SYS_PTRACE) traces every host process.",
+		"IoT_PrivilegedDockerOptions" },
+	[R_HOST_IPC] = { "EDGE006", "HostIpc", M, "Module uses the host IPC namespace",
+		"The module shares the host IPC namespace (IpcMode host).",
+		"Remove IpcMode host; use private IPC.",
+		"Host IPC exposes host shared memory and SysV IPC objects to the module.",
+		NULL },
+	[R_HOST_UTS] = { "EDGE007", "HostUts", L, "Module uses the host UTS namespace",
+		"The module shares the host UTS namespace (UTSMode host).",
+		"Remove UTSMode host.",
+		"With host UTS (and SYS_ADMIN) a module can change the host name.",
+		NULL },
+	[R_HOST_USERNS] = { "EDGE008", "HostUserns", M, "Module opts out of user-namespace remapping",
+		"The module uses the host user namespace (UsernsMode host).",
+		"Remove UsernsMode host so daemon-wide user-namespace remapping applies.",
+		"UsernsMode host makes container root the host root even where the daemon remaps users.",
+		NULL },
+	[R_HOST_CGROUPNS] = { "EDGE009", "HostCgroupns", M, "Module uses the host cgroup namespace",
+		"The module uses the host cgroup namespace (CgroupnsMode host).",
+		"Use CgroupnsMode private.",
+		"The host cgroup namespace exposes the host's cgroup hierarchy to the module.",
+		NULL },
+	[R_RUNTIME_SOCKET] = { "EDGE010", "ContainerRuntimeSocket", C, "Module mounts a container runtime or IoT Edge management socket",
+		"The module mounts {} from the host.",
+		"Do not mount runtime sockets into modules; a read-only bind does not make the API read-only.",
+		"Access to the Docker/containerd socket or the IoT Edge management socket is full control of the host.",
+		"IoT_PrivilegedDockerOptions" },
+	[R_MOUNT_WRITABLE] = { "EDGE011", "SensitiveHostMountWritable", H, "Module mounts a sensitive host path writable",
+		"The module mounts the sensitive host path {} writable.",
+		"Mount only the specific files needed, read-only (:ro or ReadOnly true).",
+		"Writable access to host system, identity or runtime paths allows host takeover or identity theft.",
+		"IoT_PrivilegedDockerOptions" },
+	[R_MOUNT_READONLY] = { "EDGE012", "SensitiveHostMount", M, "Module mounts a sensitive host path read-only",
+		"The module mounts the sensitive host path {} read-only.",
+		"Mount only the specific files needed.",
+		"Even read-only, host system and IoT Edge identity paths disclose keys, credentials and configuration.",
+		NULL },
+	[R_DEVICE] = { "EDGE013", "SensitiveDevice", H, "Module gets a sensitive host device",
+		"The module gets the host device {}.",
+		"Remove the device; give a module only the device nodes it needs (cameras, serial ports).",
+		"Raw memory, raw disks and the TPM give access to all host data and to the device identity.",
+		"IoT_PrivilegedDockerOptions" },
+	[R_DEVICE_RULE_WILDCARD] = { "EDGE014", "WildcardDeviceCgroupRule", H, "Module allows all devices in a device cgroup rule",
+		"The device cgroup rule '{}' allows a wildcard of devices.",
+		"List the exact device major:minor numbers needed.",
+		"A wildcard device rule lets the module create and open any device node, including raw disks.",
+		NULL },
+	[R_APPARMOR] = { "EDGE015", "AppArmorUnconfined", H, "Module disables AppArmor",
+		"The module runs without AppArmor confinement ({}).",
+		"Remove apparmor=unconfined; use the default or a custom profile.",
+		"AppArmor's docker-default profile blocks many container-escape paths.",
+		NULL },
+	[R_SECCOMP] = { "EDGE016", "SeccompUnconfined", H, "Module disables seccomp",
+		"The module runs without a seccomp filter ({}).",
+		"Remove seccomp=unconfined; use the default or a custom profile.",
+		"The default seccomp profile blocks dangerous system calls (mount, kexec, bpf, ...).",
+		NULL },
+	[R_LABEL] = { "EDGE017", "SelinuxLabelDisabled", M, "Module disables SELinux labelling",
+		"The module disables SELinux separation ({}).",
+		"Remove label=disable.",
+		"Without SELinux labels the module is not separated from the host and other containers by MAC.",
+		NULL },
+	[R_NO_NEW_PRIVS] = { "EDGE018", "NoNewPrivilegesMissing", L, "Module may gain privileges through setuid binaries",
+		"The module does not set no-new-privileges.",
+		"Add \"no-new-privileges\" to HostConfig.SecurityOpt.",
+		"no-new-privileges stops setuid/setcap binaries from raising privileges inside the container.",
+		NULL },
+	[R_MASKED_PATHS] = { "EDGE019", "SystemPathsUnmasked", H, "Module unmasks kernel paths",
+		"The module clears {}, exposing /proc and /sys paths normally hidden or read-only.",
+		"Remove the empty MaskedPaths/ReadonlyPaths (or systempaths=unconfined).",
+		"Masked paths hide /proc/kcore, /proc/sysrq-trigger and similar host kernel interfaces.",
+		NULL },
+	[R_USER_ROOT] = { "EDGE020", "RunsAsRoot", M, "Module runs as root",
+		"The module runs as root (User {}).",
+		"Run as an unprivileged user (User \"1000:1000\" or a user created in the image).",
+		"Root inside the container is host root for any escape and for files on host mounts.",
+		NULL },
+	[R_USER_DEFAULT] = { "EDGE021", "DefaultUser", I, "Module runs as the image's default user",
+		"The module sets no User; it runs as the image's default user, often root.",
+		"Set User to an unprivileged user.",
+		"Most images default to root; an explicit non-root User makes the intent visible and checkable.",
+		NULL },
+	[R_WRITABLE_ROOTFS] = { "EDGE022", "WritableRootFilesystem", L, "Module has a writable root filesystem",
+		"The module's root filesystem is writable (ReadonlyRootfs not set).",
+		"Set HostConfig.ReadonlyRootfs true and mount volumes or tmpfs where the module writes.",
+		"A read-only root filesystem stops an attacker from dropping tools or changing binaries.",
+		NULL },
+	[R_NO_MEMORY_LIMIT] = { "EDGE023", "NoMemoryLimit", L, "Module has no memory limit",
+		"The module has no memory limit (HostConfig.Memory).",
+		"Set HostConfig.Memory (and MemorySwap) to what the module needs.",
+		"Without a limit one module can exhaust the device's memory and take edgeHub and edgeAgent down.",
+		NULL },
+	[R_NO_CPU_LIMIT] = { "EDGE024", "NoCpuLimit", L, "Module has no CPU limit",
+		"The module has no CPU limit (HostConfig.NanoCpus or CpuQuota).",
+		"Set HostConfig.NanoCpus (or CpuPeriod/CpuQuota).",
+		"Without a limit one module can starve the others, including the security module.",
+		NULL },
+	[R_NO_PIDS_LIMIT] = { "EDGE025", "NoPidsLimit", L, "Module has no process limit",
+		"The module has no process limit (HostConfig.PidsLimit).",
+		"Set HostConfig.PidsLimit.",
+		"A fork bomb in one module can exhaust the host's process table.",
+		NULL },
+	[R_LOGGING_DISABLED] = { "EDGE026", "LoggingDisabled", M, "Module logging is disabled",
+		"The module's logging is disabled (LogConfig.Type none).",
+		"Use the json-file or local log driver with max-size and max-file.",
+		"Without logs, incidents cannot be investigated and GetModuleLogs returns nothing.",
+		"IoT_EdgeLoggingOptions" },
+	[R_LOG_UNBOUNDED] = { "EDGE027", "UnboundedLogs", L, "Module logs are not rotated",
+		"The module's {} log has no max-size.",
+		"Set LogConfig.Config max-size and max-file (or configure log rotation in daemon.json).",
+		"Unrotated json-file logs grow until the device's disk is full.",
+		NULL },
+	[R_PORT_ALL_ADDRESSES] = { "EDGE028", "PortOnAllAddresses", M, "Module publishes a host port on all addresses",
+		"The module publishes {} on all host addresses.",
+		"Bind the port to a specific address (HostIp) or do not publish it.",
+		"Ports published on 0.0.0.0 are reachable from every network the device is on.",
+		NULL },
+	[R_DEBUG_PORT] = { "EDGE029", "DebugPort", M, "Module publishes a debugger port",
+		"The module publishes the debugger port {}.",
+		"Remove debug port bindings from production deployments.",
+		"Remote debugger ports give code execution inside the module to anyone who can reach them.",
+		NULL },
+	[R_IMAGE_UNPINNED] = { "EDGE030", "UnpinnedImage", M, "Module image is not pinned",
+		"The image {} is not pinned to a version or digest.",
+		"Use a specific version tag, ideally with a digest (@sha256:...).",
+		"Floating tags such as latest change what runs without a deployment change.",
+		NULL },
+	[R_IMAGE_DEBUG] = { "EDGE031", "DebugImage", M, "Module uses a debug image",
+		"The module uses the debug image {}.",
+		"Deploy the release build of the module.",
+		"Debug images carry debuggers and relaxed settings that do not belong in production.",
+		NULL },
+	[R_RUNTIME_OUTDATED] = { "EDGE032", "OutdatedEdgeRuntime", M, "IoT Edge runtime image is out of support",
+		"The IoT Edge runtime image {} is older than 1.5, the supported release.",
+		"Update edgeAgent and edgeHub to mcr.microsoft.com/azureiotedge-agent:1.5 / azureiotedge-hub:1.5.",
+		"Releases out of support receive no security fixes.",
+		NULL },
+	[R_ENV_SECRET] = { "EDGE033", "PlaintextSecretInEnv", H, "Secret in plain text in the deployment",
+		"The environment variable {} holds a plaintext secret (value not shown).",
+		"Pass secrets at deployment time (pipeline variables, placeholders) or read them from a secret store.",
+		"Deployment manifests are stored in source control and in the module twin; anyone who reads them gets the secret.",
+		NULL },
+	[R_REGISTRY_PASSWORD] = { "EDGE034", "PlaintextRegistryPassword", H, "Registry password in plain text",
+		"The registry credentials {} contain a plaintext password (value not shown).",
+		"Use a placeholder ($CONTAINER_REGISTRY_PASSWORD) filled at deployment time, and a pull-only token.",
+		"A password in the manifest is disclosed to everyone who reads the manifest or the edgeAgent twin.",
+		NULL },
+	[R_REGISTRY_ADMIN] = { "EDGE035", "AcrAdminUser", M, "Registry credentials look like the ACR admin user",
+		"The registry credentials {} use the registry name as user name, as the ACR admin user does.",
+		"Disable the ACR admin user; use a service principal or a repository-scoped pull token.",
+		"The ACR admin account can push and delete images, not only pull them.",
+		"IoT_ACRAuthentication" },
+	[R_HUB_PROTOCOL_HEAD] = { "EDGE036", "UnusedProtocolHead", L, "edgeHub protocol head enabled but unused",
+		"edgeHub's {} head is enabled, its port is not published and no module is configured for it.",
+		"Disable it with the edgeHub env variable amqpSettings__enabled / mqttSettings__enabled / httpSettings__enabled = false.",
+		"Every enabled protocol head costs memory and is attack surface.",
+		"IoT_EdgeHubMemOptimize" },
+};
+
+#undef C
+#undef H
+#undef M
+#undef L
+#undef I
+
+static const char *const severity_names[_SEVERITY_MAX] = {
+	[SEVERITY_INFO] = "info",	  [SEVERITY_LOW] = "low",	    [SEVERITY_MEDIUM] = "medium",
+	[SEVERITY_HIGH] = "high",	  [SEVERITY_CRITICAL] = "critical",
+};
+
+static const char *const severity_titles[_SEVERITY_MAX] = {
+	[SEVERITY_INFO] = "Info",	  [SEVERITY_LOW] = "Low",	    [SEVERITY_MEDIUM] = "Medium",
+	[SEVERITY_HIGH] = "High",	  [SEVERITY_CRITICAL] = "Critical",
+};
+
+const struct rule *rules_table(size_t *ret_n)
+{
+	*ret_n = _R_MAX;
+	return rules;
+}
+
+const struct rule *rule_find(const char *id)
+{
+	for (size_t i = 0; i < _R_MAX; i++)
+		if (strcmp(rules[i].id, id) == 0)
+			return &rules[i];
+	return NULL;
+}
+
+const char *severity_to_string(enum severity s)
+{
+	return (s >= 0 && s < _SEVERITY_MAX) ? severity_names[s] : "unknown";
+}
+
+const char *severity_to_title(enum severity s)
+{
+	return (s >= 0 && s < _SEVERITY_MAX) ? severity_titles[s] : "Unknown";
+}
+
+enum severity severity_from_string(const char *s)
+{
+	for (int i = 0; i < _SEVERITY_MAX; i++)
+		if (s && strcasecmp(s, severity_names[i]) == 0)
+			return (enum severity)i;
+	return _SEVERITY_INVALID;
+}
+
+void finding_list_done(struct finding_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		es_free(l->items[i].module);
+		es_free(l->items[i].path);
+		es_free(l->items[i].embedded_path);
+	}
+	es_free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+void finding_list_count(const struct finding_list *l, size_t counts[_SEVERITY_MAX])
+{
+	memset(counts, 0, sizeof(size_t) * _SEVERITY_MAX);
+	for (size_t i = 0; i < l->n; i++)
+		counts[l->items[i].rule->severity]++;
+}
+
+/* Copies tmpl into out, replacing the first "{}" by detail. */
+static void format_message(char *out, size_t size, const char *tmpl, const char *detail)
+{
+	const char *mark = strstr(tmpl, "{}");
+
+	if (!mark) {
+		snprintf(out, size, "%s", tmpl);
+		return;
+	}
+	snprintf(out, size, "%.*s%s%s", (int)(mark - tmpl), tmpl, detail ? detail : "", mark + 2);
+}
+
+/* ---- emitting ---- */
+
+struct check {
+	const struct module_settings *ms;
+	const struct rules_context *ctx;
+	struct finding_list *out;
+	int error;
+};
+
+static void emit(struct check *c, enum rule_index r, const char *path, const char *detail)
+{
+	struct finding_list *l = c->out;
+	struct finding *f, *items;
+
+	if (c->error)
+		return;
+	if (l->n >= FINDINGS_MAX) {
+		l->dropped++;
+		return;
+	}
+	items = es_realloc(l->items, (l->n + 1) * sizeof(*items));
+	if (!items) {
+		c->error = -ENOMEM;
+		return;
+	}
+	l->items = items;
+	f = &items[l->n];
+	f->rule = &rules[r];
+	f->embedded_path = NULL;
+	f->module = es_strdup(c->ms->name);
+	f->path = es_strdup(path && path[0] ? path : c->ms->path);
+	if (!f->module || !f->path) {
+		es_free(f->module);
+		es_free(f->path);
+		c->error = -ENOMEM;
+		return;
+	}
+	format_message(f->message, sizeof(f->message), rules[r].message, detail);
+	l->n++;
+}
+
+/* ---- checks ---- */
+
+static bool is_host(const struct ms_str *s)
+{
+	return s->value && strcasecmp(s->value, "host") == 0;
+}
+
+static void check_privileges(struct check *c)
+{
+	static const char *const dangerous[] = {
+		"SYS_ADMIN",	   "SYS_PTRACE",      "SYS_MODULE",  "SYS_RAWIO",   "NET_ADMIN",
+		"NET_RAW",	   "DAC_READ_SEARCH", "DAC_OVERRIDE", "BPF",	 "PERFMON",
+		"SYS_BOOT",	   "SYS_TIME",	      "MKNOD",	     "SETFCAP",	 "LINUX_IMMUTABLE",
+		"AUDIT_CONTROL", "MAC_ADMIN",	      "MAC_OVERRIDE", "SYSLOG",	 "CHECKPOINT_RESTORE",
+	};
+	const struct module_settings *ms = c->ms;
+
+	if (ms->privileged.set && ms->privileged.value)
+		emit(c, R_PRIVILEGED, ms->privileged.path, NULL);
+	for (size_t i = 0; i < ms->cap_add.n; i++) {
+		const char *cap = ms->cap_add.items[i].value;
+
+		if (strncasecmp(cap, "CAP_", 4) == 0)
+			cap += 4;
+		if (strcasecmp(cap, "ALL") == 0) {
+			emit(c, R_CAP_ALL, ms->cap_add.items[i].path, "ALL");
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(dangerous) / sizeof(dangerous[0]); k++)
+			if (strcasecmp(cap, dangerous[k]) == 0)
+				emit(c, R_CAP_DANGEROUS, ms->cap_add.items[i].path, dangerous[k]);
+	}
+	if (is_host(&ms->network_mode))
+		emit(c, R_HOST_NETWORK, ms->network_mode.path, NULL);
+	if (is_host(&ms->pid_mode))
+		emit(c, R_HOST_PID, ms->pid_mode.path, NULL);
+	if (is_host(&ms->ipc_mode))
+		emit(c, R_HOST_IPC, ms->ipc_mode.path, NULL);
+	if (is_host(&ms->uts_mode))
+		emit(c, R_HOST_UTS, ms->uts_mode.path, NULL);
+	if (is_host(&ms->userns_mode))
+		emit(c, R_HOST_USERNS, ms->userns_mode.path, NULL);
+	if (is_host(&ms->cgroupns_mode))
+		emit(c, R_HOST_CGROUPNS, ms->cgroupns_mode.path, NULL);
+}
+
+/* Normalises a host path: collapses "//", drops "/./" and a trailing '/'. */
+static void normalize_path(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (const char *p = in; *p && n + 1 < size; p++) {
+		if (*p == '/' && n > 0 && out[n - 1] == '/')
+			continue;
+		if (*p == '.' && n > 0 && out[n - 1] == '/' && (p[1] == '/' || p[1] == '\0'))
+			continue;
+		out[n++] = *p;
+	}
+	while (n > 1 && out[n - 1] == '/')
+		n--;
+	out[n] = '\0';
+}
+
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return true;
+	return false;
+}
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool is_runtime_socket(const char *p)
+{
+	static const char *const sockets[] = {
+		"/var/run/docker.sock",	   "/run/docker.sock",	      "/run/containerd/containerd.sock",
+		"/var/run/containerd/containerd.sock", "/run/podman/podman.sock",
+		"/var/run/podman/podman.sock", "/run/crio/crio.sock", "/var/run/crio/crio.sock",
+		"/var/run/iotedge/mgmt.sock", "/run/iotedge/mgmt.sock", "/var/run/iotedge/workload.sock",
+		"/run/iotedge/workload.sock", "/var/run/docker",     "/run/docker",
+		"/run/containerd",	   "/var/run/containerd",   "/var/run/iotedge",
+		"/run/iotedge",		   "/var/run",		      "/run",
+	};
+
+	return in_list(p, sockets, ARRAY_SIZE(sockets));
+}
+
+static bool is_sensitive_path(const char *p)
+{
+	static const char *const exact[] = {
+		"/", "/etc", "/home", "/proc", "/sys", "/dev", "/usr", "/var", "/lib", "/lib64",
+		"/bin", "/sbin", "/opt", "/srv", "/var/log", "/usr/lib", "/usr/bin", "/usr/sbin",
+	};
+	static const char *const trees[] = {
+		"/var/lib/aziot", "/etc/aziot",	  "/run/aziot",	      "/var/run/aziot",
+		"/var/lib/iotedge", "/etc/iotedge", "/var/lib/docker", "/var/lib/containerd",
+		"/etc/docker",	  "/root",	  "/boot",	      "/lib/modules",
+		"/usr/lib/modules", "/proc",	  "/sys/kernel",      "/sys/firmware",
+		"/sys/fs/cgroup", "/etc/shadow",  "/etc/gshadow",     "/etc/sudoers",
+		"/etc/sudoers.d", "/etc/ssh",	  "/etc/passwd",      "/etc/systemd",
+		"/run/systemd",	  "/var/run/systemd", "/etc/cron.d",   "/etc/ssl/private",
+	};
+
+	if (in_list(p, exact, ARRAY_SIZE(exact)))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(trees); i++)
+		if (path_under(p, trees[i]))
+			return true;
+	return false;
+}
+
+static bool is_sensitive_device(const char *p)
+{
+	static const char *const exact[] = { "/dev/mem", "/dev/kmem", "/dev/port", "/dev",
+					     "/dev/mapper", "/dev/disk", "/dev/kvm" };
+	static const char *const prefixes[] = { "/dev/sd",  "/dev/hd",	   "/dev/vd",  "/dev/xvd",
+						"/dev/nvme", "/dev/mmcblk", "/dev/tpm", "/dev/dm-",
+						"/dev/md",  "/dev/disk/",  "/dev/loop" };
+
+	if (in_list(p, exact, ARRAY_SIZE(exact)))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (strncmp(p, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+static void check_mounts(struct check *c)
+{
+	const struct module_settings *ms = c->ms;
+
+	for (size_t i = 0; i < ms->n_mounts; i++) {
+		const struct ms_mount *m = &ms->mounts[i];
+		char src[MS_STRING_MAX + 1], detail[FINDING_DETAIL_MAX];
+		bool shared = m->propagation && strstr(m->propagation, "shared");
+
+		if (!m->source || m->source[0] != '/' || (m->type && strcmp(m->type, "bind") != 0))
+			continue;
+		normalize_path(m->source, src, sizeof(src));
+		snprintf(detail, sizeof(detail), "%.100s%s%.100s%s", src, m->target ? " -> " : "",
+			 m->target ? m->target : "", shared ? " (shared propagation)" : "");
+		if (is_runtime_socket(src))
+			emit(c, R_RUNTIME_SOCKET, m->path, detail);
+		else if (is_sensitive_device(src) && strcmp(src, "/dev") != 0)
+			emit(c, R_DEVICE, m->path, detail);
+		else if (is_sensitive_path(src))
+			emit(c, m->read_only ? R_MOUNT_READONLY : R_MOUNT_WRITABLE, m->path, detail);
+	}
+}
+
+static void check_devices(struct check *c)
+{
+	const struct module_settings *ms = c->ms;
+
+	for (size_t i = 0; i < ms->n_devices; i++) {
+		char p[MS_STRING_MAX + 1], detail[FINDING_DETAIL_MAX];
+
+		if (!ms->devices[i].host)
+			continue;
+		normalize_path(ms->devices[i].host, p, sizeof(p));
+		if (!is_sensitive_device(p))
+			continue;
+		snprintf(detail, sizeof(detail), "%.200s", p);
+		emit(c, R_DEVICE, ms->devices[i].path, detail);
+	}
+	for (size_t i = 0; i < ms->device_cgroup_rules.n; i++) {
+		const struct ms_str *r = &ms->device_cgroup_rules.items[i];
+		char detail[FINDING_DETAIL_MAX];
+
+		if (!strchr(r->value, '*') && r->value[0] != 'a')
+			continue;
+		snprintf(detail, sizeof(detail), "%.200s", r->value);
+		emit(c, R_DEVICE_RULE_WILDCARD, r->path, detail);
+	}
+}
+
+/* "name=value" or the deprecated "name:value"; true if opt is name set to value. */
+static bool opt_is(const char *opt, const char *name, const char *value)
+{
+	size_t n = strlen(name);
+
+	return strncasecmp(opt, name, n) == 0 && (opt[n] == '=' || opt[n] == ':') &&
+	       strcasecmp(opt + n + 1, value) == 0;
+}
+
+static void check_security_opt(struct check *c)
+{
+	const struct module_settings *ms = c->ms;
+	bool nnp = false;
+
+	for (size_t i = 0; i < ms->security_opt.n; i++) {
+		const struct ms_str *o = &ms->security_opt.items[i];
+		char detail[FINDING_DETAIL_MAX];
+
+		snprintf(detail, sizeof(detail), "%.200s", o->value);
+		if (opt_is(o->value, "apparmor", "unconfined"))
+			emit(c, R_APPARMOR, o->path, detail);
+		else if (opt_is(o->value, "seccomp", "unconfined"))
+			emit(c, R_SECCOMP, o->path, detail);
+		else if (opt_is(o->value, "label", "disable"))
+			emit(c, R_LABEL, o->path, detail);
+		else if (opt_is(o->value, "systempaths", "unconfined"))
+			emit(c, R_MASKED_PATHS, o->path, "system paths (systempaths=unconfined)");
+		else if (strcasecmp(o->value, "no-new-privileges") == 0 ||
+			 opt_is(o->value, "no-new-privileges", "true"))
+			nnp = true;
+	}
+	if (!nnp)
+		emit(c, R_NO_NEW_PRIVS, ms->security_opt.path, NULL);
+	if (ms->masked_paths.set && ms->masked_paths.n == 0)
+		emit(c, R_MASKED_PATHS, ms->masked_paths.path, "MaskedPaths");
+	if (ms->readonly_paths.set && ms->readonly_paths.n == 0)
+		emit(c, R_MASKED_PATHS, ms->readonly_paths.path, "ReadonlyPaths");
+}
+
+static bool user_is_root(const char *u)
+{
+	size_t n = strcspn(u, ":");
+
+	return (n == 4 && strncmp(u, "root", 4) == 0) || (n == 1 && u[0] == '0');
+}
+
+static void check_user_and_limits(struct check *c)
+{
+	const struct module_settings *ms = c->ms;
+	bool custom = ms->kind == MODULE_KIND_CUSTOM;
+
+	if (ms->user.value && ms->user.value[0] && !ms_is_placeholder(ms->user.value)) {
+		if (user_is_root(ms->user.value)) {
+			char detail[FINDING_DETAIL_MAX];
+
+			snprintf(detail, sizeof(detail), "%.100s", ms->user.value);
+			emit(c, R_USER_ROOT, ms->user.path, detail);
+		}
+	} else if (custom && !(ms->user.value && ms->user.value[0])) {
+		emit(c, R_USER_DEFAULT, ms->user.path, NULL);
+	}
+	if (custom && !(ms->readonly_rootfs.set && ms->readonly_rootfs.value))
+		emit(c, R_WRITABLE_ROOTFS, ms->readonly_rootfs.path, NULL);
+	if (!(ms->memory.set && ms->memory.value > 0))
+		emit(c, R_NO_MEMORY_LIMIT, ms->memory.path, NULL);
+	if (!((ms->nano_cpus.set && ms->nano_cpus.value > 0) ||
+	      (ms->cpu_quota.set && ms->cpu_quota.value > 0)))
+		emit(c, R_NO_CPU_LIMIT, ms->nano_cpus.path, NULL);
+	if (!(ms->pids_limit.set && ms->pids_limit.value > 0))
+		emit(c, R_NO_PIDS_LIMIT, ms->pids_limit.path, NULL);
+}
+
+static void check_logging(struct check *c)
+{
+	const struct module_settings *ms = c->ms;
+	const char *d = ms->log_driver.value;
+
+	if (!d)
+		return;
+	if (strcasecmp(d, "none") == 0)
+		emit(c, R_LOGGING_DISABLED, ms->log_driver.path, NULL);
+	else if (strcasecmp(d, "json-file") == 0 && !(ms->log_max_size.value &&
+						       ms->log_max_size.value[0]))
+		emit(c, R_LOG_UNBOUNDED, ms->log_driver.path, "json-file");
+}
+
+static bool is_debug_port(unsigned port)
+{
+	/* debugpy, Node inspector, Chrome DevTools, Delve, JDWP, VS remote debugger (msvsmon). */
+	static const unsigned ports[] = { 5678, 9229, 9222, 2345, 5005, 4020, 4022, 4024, 4026 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(ports); i++)
+		if (ports[i] == port)
+			return true;
+	return false;
+}
+
+static bool all_addresses(const char *ip)
+{
+	return !ip || !ip[0] || strcmp(ip, "0.0.0.0") == 0 || strcmp(ip, "::") == 0 ||
+	       strcmp(ip, "[::]") == 0;
+}
+
+static unsigned port_number(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return 0;
+	v = strtoul(s, &end, 10);
+	return v <= 65535 ? (unsigned)v : 0;
+}
+
+static void check_ports(struct check *c)
+{
+	const struct module_settings *ms = c->ms;
+
+	if (ms->publish_all_ports.set && ms->publish_all_ports.value)
+		emit(c, R_PORT_ALL_ADDRESSES, ms->publish_all_ports.path,
+		     "every exposed port (PublishAllPorts)");
+	for (size_t i = 0; i < ms->n_ports; i++) {
+		const struct ms_port *p = &ms->ports[i];
+		unsigned cport = port_number(p->container_port);
+		char detail[FINDING_DETAIL_MAX];
+
+		snprintf(detail, sizeof(detail), "%.60s (host port %.40s)", p->container_port,
+			 p->host_port && p->host_port[0] ? p->host_port : "ephemeral");
+		if (is_debug_port(cport) || is_debug_port(port_number(p->host_port))) {
+			emit(c, R_DEBUG_PORT, p->path, detail);
+			continue;
+		}
+		if (!all_addresses(p->host_ip))
+			continue;
+		/* edgeHub's protocol ports are its job on a gateway. */
+		if (ms->kind == MODULE_KIND_EDGE_HUB && (cport == 443 || cport == 5671 || cport == 8883))
+			continue;
+		emit(c, R_PORT_ALL_ADDRESSES, p->path, detail);
+	}
+}
+
+/* ---- images ---- */
+
+/* Splits an image reference: ret_name = last path component, ret_tag (NULL if none). */
+static void image_split(const char *image, char *name, size_t name_size, const char **ret_tag,
+			bool *ret_digest)
+{
+	const char *slash = strrchr(image, '/');
+	const char *last = slash ? slash + 1 : image;
+	const char *colon = strrchr(last, ':');
+	size_t n = colon ? (size_t)(colon - last) : strcspn(last, "@");
+
+	*ret_digest = strchr(image, '@') != NULL;
+	*ret_tag = colon ? colon + 1 : NULL;
+	if (n >= name_size)
+		n = name_size - 1;
+	memcpy(name, last, n);
+	name[n] = '\0';
+}
+
+bool rules_image_is_unpinned(const char *image)
+{
+	char name[256];
+	const char *tag;
+	bool digest;
+
+	if (!image || !image[0] || ms_is_only_placeholder(image))
+		return false;
+	image_split(image, name, sizeof(name), &tag, &digest);
+	if (digest)
+		return false;
+	if (!tag)
+		return !ms_is_placeholder(name);
+	if (ms_is_placeholder(tag))
+		return false;
+	return strcasecmp(tag, "latest") == 0 || strncasecmp(tag, "latest-", 7) == 0 ||
+	       strncasecmp(tag, "latest_", 7) == 0 || tag[0] == '\0';
+}
+
+bool rules_image_is_debug(const char *image)
+{
+	char name[256];
+	const char *tag;
+	bool digest;
+
+	if (!image)
+		return false;
+	if (strncmp(image, "${MODULES.", 10) == 0)
+		return strstr(image, ".debug}") != NULL;
+	image_split(image, name, sizeof(name), &tag, &digest);
+	return tag && strcasestr(tag, "debug") != NULL;
+}
+
+/* edgeAgent/edgeHub image older than 1.5; placeholders and floating tags are not judged. */
+static bool image_is_outdated_runtime(const char *image)
+{
+	char name[256];
+	const char *tag;
+	bool digest;
+	char *end;
+	unsigned long major, minor;
+
+	if (!image)
+		return false;
+	image_split(image, name, sizeof(name), &tag, &digest);
+	if (strcmp(name, "azureiotedge-agent") != 0 && strcmp(name, "azureiotedge-hub") != 0)
+		return false;
+	if (!tag || ms_is_placeholder(tag) || !isdigit((unsigned char)tag[0]))
+		return false;
+	major = strtoul(tag, &end, 10);
+	if (*end != '.' || !isdigit((unsigned char)end[1]))
+		return major < 1;
+	minor = strtoul(end + 1, &end, 10);
+	return major < 1 || (major == 1 && minor < 5);
+}
+
+static void check_image(struct check *c)
+{
+	const struct ms_str *img = &c->ms->image;
+	char detail[FINDING_DETAIL_MAX];
+
+	if (!img->value)
+		return;
+	snprintf(detail, sizeof(detail), "%.200s", img->value);
+	if (rules_image_is_unpinned(img->value))
+		emit(c, R_IMAGE_UNPINNED, img->path, detail);
+	if (rules_image_is_debug(img->value))
+		emit(c, R_IMAGE_DEBUG, img->path, detail);
+	if (image_is_outdated_runtime(img->value))
+		emit(c, R_RUNTIME_OUTDATED, img->path, detail);
+}
+
+/* ---- secrets ---- */
+
+/* Lower-cased name without '_', '-', '.'. */
+static void normalize_name(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *in && n + 1 < size; in++)
+		if (*in != '_' && *in != '-' && *in != '.')
+			out[n++] = (char)tolower((unsigned char)*in);
+	out[n] = '\0';
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static bool name_is_secret(const char *name)
+{
+	static const char *const words[] = { "password", "passwd",     "passphrase", "secret",
+					     "token",	 "apikey",     "accesskey",  "accountkey",
+					     "sharedkey", "privatekey", "connectionstring",
+					     "connstr",	 "credential", "saskey" };
+	static const char *const not_secret[] = { "file", "path", "dir", "name", "url", "uri",
+						  "endpoint", "id", "enabled", "type", "size",
+						  "length", "header", "policy", "version" };
+	char n[256];
+
+	normalize_name(name, n, sizeof(n));
+	for (size_t i = 0; i < ARRAY_SIZE(not_secret); i++)
+		if (ends_with(n, not_secret[i]))
+			return false;
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (strstr(n, words[i]))
+			return true;
+	return ends_with(n, "key") || ends_with(n, "pwd") || ends_with(n, "pass");
+}
+
+/* A key=value marker of connection strings followed by a literal (non-placeholder) value. */
+static bool value_has_embedded_secret(const char *v)
+{
+	static const char *const markers[] = { "sharedaccesskey=", "accountkey=", "sig=",
+					       "password=", "pwd=", "sharedaccesssignature=" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(markers); i++) {
+		const char *p = strcasestr(v, markers[i]);
+		char part[MS_STRING_MAX + 1];
+		size_t n;
+
+		if (!p)
+			continue;
+		p += strlen(markers[i]);
+		n = strcspn(p, ";&");
+		if (n == 0)
+			continue;
+		snprintf(part, sizeof(part), "%.*s", (int)n, p);
+		if (!ms_is_placeholder(part))
+			return true;
+	}
+	return false;
+}
+
+static bool all_digits(const char *s)
+{
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+bool rules_env_is_secret(const char *name, const char *value)
+{
+	if (!value || !value[0])
+		return false;
+	if (value_has_embedded_secret(value))
+		return true;
+	if (!name || !name_is_secret(name) || ms_is_placeholder(value))
+		return false;
+	if (strcasecmp(value, "true") == 0 || strcasecmp(value, "false") == 0 ||
+	    strcasecmp(value, "null") == 0 || strcasecmp(value, "none") == 0)
+		return false;
+	if (value[0] == '/' || (all_digits(value) && strlen(value) < 8))
+		return false;
+	if (strncasecmp(value, "http", 4) == 0 && !strchr(value, '@'))
+		return false;
+	return true;
+}
+
+static void check_env(struct check *c)
+{
+	const struct module_settings *ms = c->ms;
+
+	for (size_t i = 0; i < ms->n_env; i++) {
+		char detail[FINDING_DETAIL_MAX];
+
+		if (!rules_env_is_secret(ms->env[i].name, ms->env[i].value))
+			continue;
+		snprintf(detail, sizeof(detail), "%.200s", ms->env[i].name);
+		emit(c, R_ENV_SECRET, ms->env[i].path, detail);
+	}
+}
+
+static void check_registries(struct check *c)
+{
+	const struct module_settings *ms = c->ms;
+
+	for (size_t i = 0; i < ms->n_registries; i++) {
+		const struct ms_registry *r = &ms->registries[i];
+		char detail[FINDING_DETAIL_MAX], label[256];
+		const char *addr = r->address ? r->address : "";
+		size_t n;
+
+		snprintf(detail, sizeof(detail), "'%.80s' (%.120s)", r->name, addr);
+		if (r->password_set && !r->password_placeholder)
+			emit(c, R_REGISTRY_PASSWORD, r->password_path, detail);
+		if (!r->username || ms_is_placeholder(r->username) || ms_is_placeholder(addr))
+			continue;
+		if (strncasecmp(addr, "https://", 8) == 0)
+			addr += 8;
+		n = strcspn(addr, ".");
+		if (n == 0 || n >= sizeof(label) || !strcasestr(addr, ".azurecr."))
+			continue;
+		snprintf(label, sizeof(label), "%.*s", (int)n, addr);
+		if (strcasecmp(label, r->username) == 0)
+			emit(c, R_REGISTRY_ADMIN, r->path, detail);
+	}
+}
+
+/* ---- edgeHub protocol heads ---- */
+
+static bool env_says_disabled(const struct module_settings *ms, const char *name,
+			      const char **ret_path)
+{
+	for (size_t i = 0; i < ms->n_env; i++) {
+		if (strcasecmp(ms->env[i].name, name) != 0)
+			continue;
+		*ret_path = ms->env[i].path;
+		return strcasecmp(ms->env[i].value, "false") == 0;
+	}
+	return false;
+}
+
+static bool publishes(const struct module_settings *ms, unsigned port)
+{
+	for (size_t i = 0; i < ms->n_ports; i++)
+		if (port_number(ms->ports[i].container_port) == port)
+			return true;
+	return false;
+}
+
+void rules_context_add_module(struct rules_context *ctx, const struct module_settings *ms)
+{
+	if (ms->kind == MODULE_KIND_EDGE_HUB)
+		return;
+	for (size_t i = 0; i < ms->n_env; i++) {
+		const char *n = ms->env[i].name, *v = ms->env[i].value;
+
+		if (strcasestr(n, "amqp") || strcasestr(v, "amqp"))
+			ctx->amqp_used = true;
+		if (strcasestr(n, "mqtt") || strcasestr(v, "mqtt"))
+			ctx->mqtt_used = true;
+	}
+}
+
+static void check_hub_heads(struct check *c)
+{
+	static const struct {
+		const char *env, *label;
+		unsigned port;
+	} heads[] = {
+		{ "amqpSettings__enabled", "AMQP (port 5671)", 5671 },
+		{ "mqttSettings__enabled", "MQTT (port 8883)", 8883 },
+		{ "httpSettings__enabled", "HTTPS (port 443)", 443 },
+	};
+	const struct module_settings *ms = c->ms;
+
+	if (ms->kind != MODULE_KIND_EDGE_HUB || !c->ctx || ms->no_container)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(heads); i++) {
+		const char *path = NULL;
+		bool used = publishes(ms, heads[i].port);
+
+		if (env_says_disabled(ms, heads[i].env, &path) || used)
+			continue;
+		if ((heads[i].port == 5671 && c->ctx->amqp_used) ||
+		    (heads[i].port == 8883 && c->ctx->mqtt_used))
+			continue;
+		emit(c, R_HUB_PROTOCOL_HEAD, path, heads[i].label);
+	}
+}
+
+int rules_check_module(const struct module_settings *ms, const struct rules_context *ctx,
+		       struct finding_list *out)
+{
+	struct check c = { .ms = ms, .ctx = ctx, .out = out };
+
+	if (ms->no_container) {
+		check_env(&c);
+		check_registries(&c);
+		return c.error;
+	}
+	check_privileges(&c);
+	check_mounts(&c);
+	check_devices(&c);
+	check_security_opt(&c);
+	check_user_and_limits(&c);
+	check_logging(&c);
+	check_ports(&c);
+	check_image(&c);
+	check_env(&c);
+	check_registries(&c);
+	check_hub_heads(&c);
+	return c.error;
+}

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Process and network activity, captured in the kernel (CO-RE, libbpf skeleton).
+ *
+ * What it reports (records in process.h, one BPF ring buffer):
+ *   exec     sched_process_exec: pid, ppid, uid, gid, comm, the bprm filename, cwd (walked up
+ *            the dentry tree, bounded) and argv read from the NEW mm's arg_start..arg_end, so
+ *            even a freshly forked child's argv is complete (bounded, truncation flagged).
+ *   exit     sched_process_exit, once per thread group (when signal->live drops to 0).
+ *   connect  TCP out: inet_sock_set_state.  CLOSE->SYN_SENT runs inside connect() in the
+ *            caller's context, so the owner is remembered per socket there; SYN_SENT->
+ *            ESTABLISHED (blocking or not, often in softirq context) emits with that owner.
+ *            TCP in: the exit of accept()/accept4(), in the accepting process; the new socket
+ *            is found through the fd table.  The passive SYN_RECV->ESTABLISHED transition runs
+ *            in softirq context with an unrelated pid, so it is not used for attribution.
+ *            UDP: connect() and sendto() with an address; each (process, peer) once per
+ *            window (LRU map).
+ *
+ * Every hook exists in two variants where the kernel offers both (tp_btf, classic
+ * tracepoint); user space enables one per hook after probing.  Syscall hooks exist only as
+ * classic tracepoints.  When the ring buffer is full the record is dropped and counted in the
+ * per-CPU `drops` array, which user space reads and reports as lost.
+ */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "process.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define EINPROGRESS 115
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+const volatile __u64 udp_window_ns = 60ull * 1000000000ull;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PROCESS_RINGBUF_BYTES);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct process_exec_record);
+} exec_scratch SEC(".maps");
+
+struct sock_owner {
+	struct process_record_header h;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PROCESS_PENDING_CONNECTS);
+	__type(key, __u64);
+	__type(value, struct sock_owner);
+} pending_connects SEC(".maps");
+
+struct udp_peer_key {
+	__u32 pid;
+	__u16 family;
+	__u16 port;
+	__u8 addr[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PROCESS_UDP_PEERS);
+	__type(key, struct udp_peer_key);
+	__type(value, __u64);
+} udp_peers SEC(".maps");
+
+struct inflight {
+	__s32 fd;
+	__u16 family;
+	__u16 port; /* host order */
+	__u8 addr[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PROCESS_SYSCALL_INFLIGHT);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+/* Layout of the classic syscall tracepoints (syscalls:sys_enter_* / sys_exit_*). */
+struct syscall_enter_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct syscall_exit_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+static __always_inline void count_drop(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline void emit(void *rec, __u64 size)
+{
+	if (bpf_ringbuf_output(&events, rec, size, 0) < 0)
+		count_drop();
+}
+
+static __always_inline void header_fill(struct process_record_header *h, __u32 type)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 ug = bpf_get_current_uid_gid();
+
+	h->type = type;
+	h->size = 0;
+	h->time_ns = bpf_ktime_get_boot_ns();
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = (__u32)ug;
+	h->gid = ug >> 32;
+	h->pad = 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* ---- exec ---- */
+
+/* Path components of the cwd, innermost first, each NUL-terminated. */
+static __always_inline void cwd_fill(struct process_exec_record *r, struct task_struct *task)
+{
+	struct dentry *d = BPF_CORE_READ(task, fs, pwd.dentry);
+	struct vfsmount *vmnt = BPF_CORE_READ(task, fs, pwd.mnt);
+	struct mount *mnt = container_of(vmnt, struct mount, mnt);
+	__u32 off = 0;
+
+	r->cwd_len = 0;
+	for (int i = 0; i < PROCESS_CWD_DEPTH; i++) {
+		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+		const unsigned char *name;
+		long n;
+
+		if (d == root) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (up == mnt)
+				goto done;
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			continue;
+		}
+		if (d == parent)
+			goto done;
+		if (off >= PROCESS_CWD_MAX / 2) {
+			r->h.pad |= PROCESS_EXEC_CWD_TRUNCATED;
+			goto done;
+		}
+		name = BPF_CORE_READ(d, d_name.name);
+		n = bpf_probe_read_kernel_str(&r->cwd[off & (PROCESS_CWD_MAX / 2 - 1)],
+					      PROCESS_CWD_MAX / 2, name);
+		if (n <= 0)
+			goto done;
+		off += n;
+		d = parent;
+	}
+	r->h.pad |= PROCESS_EXEC_CWD_TRUNCATED;
+done:
+	r->cwd_len = off;
+}
+
+static __always_inline int exec_handle(struct task_struct *task, const char *filename)
+{
+	__u32 zero = 0;
+	struct process_exec_record *r = bpf_map_lookup_elem(&exec_scratch, &zero);
+	unsigned long start, end, len;
+	struct mm_struct *mm;
+	long n;
+
+	if (!r)
+		return 0;
+	header_fill(&r->h, PROCESS_RECORD_EXEC);
+	r->flags = 0;
+	n = bpf_probe_read_kernel_str(r->exe, sizeof(r->exe), filename);
+	r->exe_len = n > 0 ? n - 1 : 0;
+	if (n == sizeof(r->exe))
+		r->flags |= PROCESS_EXEC_EXE_TRUNCATED;
+
+	cwd_fill(r, task);
+	r->flags |= r->h.pad; /* cwd_fill reports through pad */
+	r->h.pad = 0;
+
+	mm = BPF_CORE_READ(task, mm);
+	start = BPF_CORE_READ(mm, arg_start);
+	end = BPF_CORE_READ(mm, arg_end);
+	len = end > start ? end - start : 0;
+	if (len > PROCESS_ARGS_MAX) {
+		len = PROCESS_ARGS_MAX;
+		r->flags |= PROCESS_EXEC_ARGS_TRUNCATED;
+	}
+	barrier_var(len);
+	if (len > PROCESS_ARGS_MAX)
+		return 0;
+	if (len && bpf_probe_read_user(r->args, len, (const void *)start) < 0) {
+		r->flags |= PROCESS_EXEC_ARGS_FAULT;
+		len = 0;
+	}
+	r->args_len = len;
+	r->h.size = PROCESS_EXEC_RECORD_FIXED + len;
+	emit(r, PROCESS_EXEC_RECORD_FIXED + len);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return exec_handle(p, BPF_CORE_READ(bprm, filename));
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int exec_tp(struct trace_event_raw_sched_process_exec *ctx)
+{
+	unsigned int off = ctx->__data_loc_filename & 0xFFFF;
+
+	return exec_handle((struct task_struct *)bpf_get_current_task(), (void *)ctx + off);
+}
+
+/* ---- exit ---- */
+
+static __always_inline int exit_handle(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct process_exit_record r;
+
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0; /* other threads of the group still run */
+	__builtin_memset(&r, 0, sizeof(r));
+	header_fill(&r.h, PROCESS_RECORD_EXIT);
+	r.h.size = sizeof(r);
+	r.exit_code = BPF_CORE_READ(task, exit_code);
+	emit(&r, sizeof(r));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(exit_btf, struct task_struct *p)
+{
+	return exit_handle();
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int exit_tp(void *ctx)
+{
+	return exit_handle();
+}
+
+/* ---- connections ---- */
+
+static __always_inline void addr_fill(struct process_connect_record *r, const struct sock *sk)
+{
+	r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	r->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	r->remote_port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (r->family == AF_INET) {
+		__be32 l = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__be32 d = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(r->local_addr, &l, 4);
+		__builtin_memcpy(r->remote_addr, &d, 4);
+	} else {
+		bpf_core_read(r->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(r->remote_addr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline int state_handle(const struct sock *sk, int oldstate, int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct process_connect_record r;
+	struct sock_owner *owner, o;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if ((family != AF_INET && family != AF_INET6) ||
+	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	if (newstate == TCP_SYN_SENT) {
+		__builtin_memset(&o, 0, sizeof(o));
+		header_fill(&o.h, PROCESS_RECORD_CONNECT);
+		bpf_map_update_elem(&pending_connects, &key, &o, BPF_ANY);
+		return 0;
+	}
+	if (oldstate != TCP_SYN_SENT)
+		return 0;
+	owner = bpf_map_lookup_elem(&pending_connects, &key);
+	if (newstate == TCP_ESTABLISHED) {
+		__builtin_memset(&r, 0, sizeof(r));
+		if (owner) {
+			r.h = owner->h;
+		} else {
+			header_fill(&r.h, PROCESS_RECORD_CONNECT);
+			r.flags |= PROCESS_CONNECT_PID_GUESSED;
+		}
+		r.h.time_ns = bpf_ktime_get_boot_ns();
+		r.h.size = sizeof(r);
+		r.protocol = IPPROTO_TCP;
+		r.direction = PROCESS_DIRECTION_OUT;
+		addr_fill(&r, sk);
+		emit(&r, sizeof(r));
+	}
+	if (owner)
+		bpf_map_delete_elem(&pending_connects, &key);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int newstate)
+{
+	return state_handle(sk, oldstate, newstate);
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	return state_handle(ctx->skaddr, ctx->oldstate, ctx->newstate);
+}
+
+static __always_inline struct sock *sock_from_fd(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *f = NULL;
+	struct socket *sock;
+	unsigned int mode;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) < 0 || !f)
+		return NULL;
+	mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(f, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+static __always_inline int accept_handle(struct syscall_exit_ctx *ctx)
+{
+	struct process_connect_record r;
+	struct sock *sk;
+
+	if (ctx->ret < 0)
+		return 0;
+	sk = sock_from_fd(ctx->ret);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	__builtin_memset(&r, 0, sizeof(r));
+	header_fill(&r.h, PROCESS_RECORD_CONNECT);
+	r.h.size = sizeof(r);
+	r.protocol = IPPROTO_TCP;
+	r.direction = PROCESS_DIRECTION_IN;
+	addr_fill(&r, sk);
+	if (r.family != AF_INET && r.family != AF_INET6)
+		return 0;
+	emit(&r, sizeof(r));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int accept_exit(struct syscall_exit_ctx *ctx)
+{
+	return accept_handle(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int accept4_exit(struct syscall_exit_ctx *ctx)
+{
+	return accept_handle(ctx);
+}
+
+/* Remembers the destination of a connect()/sendto() until the syscall returns. */
+static __always_inline int udp_enter(long fd, const void *uaddr, long addrlen)
+{
+	struct inflight in;
+	__u8 sa[28];
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u16 family;
+
+	if (!uaddr || addrlen < 8)
+		return 0;
+	__builtin_memset(sa, 0, sizeof(sa));
+	if (bpf_probe_read_user(sa, addrlen >= 28 ? 28 : 16, uaddr) < 0)
+		return 0;
+	family = sa[0] | (sa[1] << 8);
+	__builtin_memset(&in, 0, sizeof(in));
+	in.fd = fd;
+	in.family = family;
+	in.port = (sa[2] << 8) | sa[3];
+	if (family == AF_INET)
+		__builtin_memcpy(in.addr, &sa[4], 4);
+	else if (family == AF_INET6 && addrlen >= 24)
+		__builtin_memcpy(in.addr, &sa[8], 16);
+	else
+		return 0;
+	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int udp_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct process_connect_record r;
+	struct udp_peer_key key;
+	struct inflight *in;
+	struct sock *sk;
+	__u64 now, *last;
+
+	in = bpf_map_lookup_elem(&inflight, &tid);
+	if (!in)
+		return 0;
+	if (ret < 0 && ret != -EINPROGRESS)
+		goto out;
+	sk = sock_from_fd(in->fd);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		goto out;
+	__builtin_memset(&key, 0, sizeof(key));
+	key.pid = bpf_get_current_pid_tgid() >> 32;
+	key.family = in->family;
+	key.port = in->port;
+	__builtin_memcpy(key.addr, in->addr, 16);
+	now = bpf_ktime_get_boot_ns();
+	last = bpf_map_lookup_elem(&udp_peers, &key);
+	if (last && now - *last < udp_window_ns)
+		goto out;
+	bpf_map_update_elem(&udp_peers, &key, &now, BPF_ANY);
+
+	__builtin_memset(&r, 0, sizeof(r));
+	header_fill(&r.h, PROCESS_RECORD_CONNECT);
+	r.h.size = sizeof(r);
+	r.protocol = IPPROTO_UDP;
+	r.direction = PROCESS_DIRECTION_OUT;
+	addr_fill(&r, sk);
+	/* An unconnected socket has no peer in the sock: take the syscall's. */
+	r.family = in->family;
+	r.remote_port = in->port;
+	__builtin_memcpy(r.remote_addr, in->addr, 16);
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != in->family)
+		__builtin_memset(r.local_addr, 0, 16); /* v4 peer on a v6 socket or vice versa */
+	emit(&r, sizeof(r));
+out:
+	bpf_map_delete_elem(&inflight, &tid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int connect_enter(struct syscall_enter_ctx *ctx)
+{
+	return udp_enter(ctx->args[0], (const void *)ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int connect_exit(struct syscall_exit_ctx *ctx)
+{
+	return udp_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int sendto_enter(struct syscall_enter_ctx *ctx)
+{
+	return udp_enter(ctx->args[0], (const void *)ctx->args[4], ctx->args[5]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendto")
+int sendto_exit(struct syscall_exit_ctx *ctx)
+{
+	return udp_exit(ctx->ret);
+}

@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scan-manifest command: read a manifest (capped at MANIFEST_MAX_SIZE; "-" = stdin), parse
+ * it (analyze/manifest.h), run the rules, and print the findings as text, JSON or SARIF 2.1.0.
+ *
+ * Output is built in one bounded buffer (OUTPUT_MAX) with the JSON writer, so it is always
+ * valid JSON whatever the input holds, and written at once.  Errors go to stderr as one line
+ * "edgesec: FILE: error: ... (at POINTER, line L, column C)".  Neither path ever prints an env
+ * value or a password: findings only carry names (rules.h).
+ */
+#include "scan-manifest.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analyze/json-locate.h"
+#include "analyze/manifest.h"
+#include "analyze/rules.h"
+#include "common/alloc.h"
+#include "common/buf.h"
+#include "common/fileio.h"
+#include "common/json_write.h"
+#include "version.h"
+
+#define OUTPUT_MAX (256u * 1024 * 1024)
+#define INFORMATION_URI "https://github.com/edgesec/edgesec"
+#define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
+
+enum format {
+	FORMAT_TEXT,
+	FORMAT_JSON,
+	FORMAT_SARIF,
+};
+
+struct scan_args {
+	const char *path;
+	enum format format;
+	enum severity fail_on;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: edgesec scan-manifest FILE|- [--format text|json|sarif] [--fail-on SEVERITY]\n"
+		"\n"
+		"Analyzes an IoT Edge deployment manifest or template offline and reports risky\n"
+		"module settings (see docs/rules.md).\n"
+		"\n"
+		"Options:\n"
+		"  -f, --format FMT     text (default), json or sarif (SARIF 2.1.0)\n"
+		"      --fail-on SEV    critical, high (default), medium, low or info: exit 1 when a\n"
+		"                       finding has at least this severity\n"
+		"  -h, --help           show this help\n"
+		"\n"
+		"Exit status: 0 no finding at or above the threshold, 1 findings, 2 unusable input.\n");
+}
+
+static int parse_args(int argc, char **argv, struct scan_args *a)
+{
+	enum { OPT_FAIL_ON = 0x100 };
+	static const struct option options[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->fail_on = SEVERITY_HIGH;
+	optind = 0; /* full re-initialisation: the command may run more than once per process */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				a->format = FORMAT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				a->format = FORMAT_JSON;
+			else if (strcmp(optarg, "sarif") == 0)
+				a->format = FORMAT_SARIF;
+			else
+				return fprintf(stderr, "edgesec: --format must be text, json or sarif, "
+						       "not '%s'\n", optarg), -EINVAL;
+			break;
+		case OPT_FAIL_ON:
+			a->fail_on = severity_from_string(optarg);
+			if (a->fail_on < 0)
+				return fprintf(stderr, "edgesec: --fail-on must be critical, high, "
+						       "medium, low or info, not '%s'\n", optarg), -EINVAL;
+			break;
+		default:
+			fprintf(stderr, "edgesec: scan-manifest: unknown option or missing value '%s' "
+					"(see edgesec scan-manifest --help)\n", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "edgesec: scan-manifest needs exactly one FILE (or - for stdin)\n");
+		return -EINVAL;
+	}
+	a->path = argv[optind];
+	return 1;
+}
+
+/* ---- errors ---- */
+
+static void print_error(const char *path, const char *data, size_t len,
+			const struct json_error *err)
+{
+	unsigned line = 0, col = 0;
+
+	fprintf(stderr, "edgesec: %s: error: %s", path, err->message);
+	if (err->pointer[0]) {
+		/* Syntax errors carry their position in the message; value errors get it here. */
+		if (data && json_locate(data, len, err->pointer, &line, &col) == 0)
+			fprintf(stderr, " (at %s, line %u, column %u)", err->pointer, line, col);
+		else
+			fprintf(stderr, " (at %s)", err->pointer);
+	}
+	fprintf(stderr, "\n");
+}
+
+/* ---- text ---- */
+
+/* Appends s with control characters replaced, so one finding stays one line. */
+static void put_text(struct buf *b, const char *s)
+{
+	for (; *s; s++)
+		buf_putc(b, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
+}
+
+static void format_text(struct buf *b, const char *path, const struct finding_list *l,
+			const size_t counts[_SEVERITY_MAX], enum severity fail_on,
+			const struct manifest *m)
+{
+	size_t total = 0, failing = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct finding *f = &l->items[i];
+
+		put_text(b, path);
+		buf_printf(b, ": %s %s [", severity_to_title(f->rule->severity), f->rule->id);
+		put_text(b, f->module);
+		buf_puts(b, "] ");
+		put_text(b, f->message);
+		buf_puts(b, " (at ");
+		put_text(b, f->path);
+		if (f->embedded_path) {
+			buf_puts(b, " -> ");
+			put_text(b, f->embedded_path);
+		}
+		buf_puts(b, ")\n");
+	}
+	for (int s = _SEVERITY_MAX - 1; s >= 0; s--) {
+		total += counts[s];
+		if (s >= (int)fail_on)
+			failing += counts[s];
+	}
+	buf_printf(b, "%zu finding%s: %zu critical, %zu high, %zu medium, %zu low, %zu info; "
+		      "%zu at or above %s\n",
+		   total, total == 1 ? "" : "s", counts[SEVERITY_CRITICAL], counts[SEVERITY_HIGH],
+		   counts[SEVERITY_MEDIUM], counts[SEVERITY_LOW], counts[SEVERITY_INFO], failing,
+		   severity_to_string(fail_on));
+	if (l->dropped)
+		buf_printf(b, "%zu more findings were not recorded (limit %u)\n", l->dropped,
+			   FINDINGS_MAX);
+	if (m->dropped_modules)
+		buf_printf(b, "%zu modules beyond the first %u were not analyzed\n",
+			   m->dropped_modules, MANIFEST_MAX_MODULES);
+}
+
+/* ---- JSON ---- */
+
+static void write_summary(struct jw *w, const struct finding_list *l,
+			  const size_t counts[_SEVERITY_MAX], const struct manifest *m)
+{
+	jw_key(w, "summary");
+	jw_obj_begin(w);
+	for (int s = _SEVERITY_MAX - 1; s >= 0; s--) {
+		jw_key(w, severity_to_string((enum severity)s));
+		jw_uint(w, counts[s]);
+	}
+	jw_key(w, "total");
+	jw_uint(w, l->n);
+	jw_key(w, "modules");
+	jw_uint(w, m->n_modules);
+	if (l->dropped) {
+		jw_key(w, "droppedFindings");
+		jw_uint(w, l->dropped);
+	}
+	if (m->dropped_modules) {
+		jw_key(w, "droppedModules");
+		jw_uint(w, m->dropped_modules);
+	}
+	jw_obj_end(w);
+}
+
+static void format_json(struct jw *w, const struct finding_list *l,
+			const size_t counts[_SEVERITY_MAX], const struct manifest *m)
+{
+	jw_obj_begin(w);
+	jw_key(w, "findings");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct finding *f = &l->items[i];
+
+		jw_obj_begin(w);
+		jw_key(w, "ruleId");
+		jw_cstr(w, f->rule->id);
+		jw_key(w, "severity");
+		jw_cstr(w, severity_to_title(f->rule->severity));
+		jw_key(w, "module");
+		jw_cstr(w, f->module);
+		jw_key(w, "path");
+		jw_cstr(w, f->path);
+		if (f->embedded_path) {
+			jw_key(w, "createOptionsPath");
+			jw_cstr(w, f->embedded_path);
+		}
+		jw_key(w, "title");
+		jw_cstr(w, f->rule->title);
+		jw_key(w, "message");
+		jw_cstr(w, f->message);
+		jw_key(w, "remediation");
+		jw_cstr(w, f->rule->remediation);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	write_summary(w, l, counts, m);
+	jw_obj_end(w);
+}
+
+/* ---- SARIF ---- */
+
+static const char *sarif_level(enum severity s)
+{
+	return s >= SEVERITY_HIGH ? "error" : s == SEVERITY_MEDIUM ? "warning" : "note";
+}
+
+static const char *security_severity(enum severity s)
+{
+	static const char *const scores[_SEVERITY_MAX] = { "0.0", "3.0", "5.5", "8.0", "9.5" };
+
+	return scores[s];
+}
+
+static void write_text_obj(struct jw *w, const char *key, const char *text)
+{
+	jw_key(w, key);
+	jw_obj_begin(w);
+	jw_key(w, "text");
+	jw_cstr(w, text);
+	jw_obj_end(w);
+}
+
+static void sarif_rules(struct jw *w)
+{
+	size_t n;
+	const struct rule *rules = rules_table(&n);
+
+	jw_key(w, "rules");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		const struct rule *r = &rules[i];
+
+		jw_obj_begin(w);
+		jw_key(w, "id");
+		jw_cstr(w, r->id);
+		jw_key(w, "name");
+		jw_cstr(w, r->name);
+		write_text_obj(w, "shortDescription", r->title);
+		write_text_obj(w, "fullDescription", r->rationale);
+		write_text_obj(w, "help", r->remediation);
+		jw_key(w, "defaultConfiguration");
+		jw_obj_begin(w);
+		jw_key(w, "level");
+		jw_cstr(w, sarif_level(r->severity));
+		jw_obj_end(w);
+		jw_key(w, "properties");
+		jw_obj_begin(w);
+		jw_key(w, "severity");
+		jw_cstr(w, severity_to_title(r->severity));
+		jw_key(w, "security-severity");
+		jw_cstr(w, security_severity(r->severity));
+		if (r->asc_type) {
+			jw_key(w, "ascRecommendationType");
+			jw_cstr(w, r->asc_type);
+		}
+		jw_key(w, "tags");
+		jw_arr_begin(w);
+		jw_cstr(w, "security");
+		jw_cstr(w, "iot-edge");
+		jw_arr_end(w);
+		jw_obj_end(w);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* Percent-encodes a file path into a URI reference (RFC 3986 unreserved and '/' kept). */
+static void uri_encode(struct buf *b, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
+			buf_putc(b, (char)*p);
+		} else {
+			buf_putc(b, '%');
+			buf_putc(b, hex[*p >> 4]);
+			buf_putc(b, hex[*p & 15]);
+		}
+	}
+}
+
+static size_t rule_index(const struct rule *r)
+{
+	size_t n;
+	const struct rule *rules = rules_table(&n);
+
+	return (size_t)(r - rules);
+}
+
+static void sarif_result(struct jw *w, const struct finding *f, const char *uri,
+			 const char *data, size_t len)
+{
+	unsigned line = 0, col = 0;
+	bool located = json_locate(data, len, f->path, &line, &col) == 0;
+
+	jw_obj_begin(w);
+	jw_key(w, "ruleId");
+	jw_cstr(w, f->rule->id);
+	jw_key(w, "ruleIndex");
+	jw_uint(w, rule_index(f->rule));
+	jw_key(w, "level");
+	jw_cstr(w, sarif_level(f->rule->severity));
+	write_text_obj(w, "message", f->message);
+	jw_key(w, "locations");
+	jw_arr_begin(w);
+	jw_obj_begin(w);
+	jw_key(w, "physicalLocation");
+	jw_obj_begin(w);
+	jw_key(w, "artifactLocation");
+	jw_obj_begin(w);
+	jw_key(w, "uri");
+	jw_cstr(w, uri);
+	jw_obj_end(w);
+	if (located) {
+		jw_key(w, "region");
+		jw_obj_begin(w);
+		jw_key(w, "startLine");
+		jw_uint(w, line);
+		jw_key(w, "startColumn");
+		jw_uint(w, col);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+	jw_key(w, "logicalLocations");
+	jw_arr_begin(w);
+	jw_obj_begin(w);
+	jw_key(w, "fullyQualifiedName");
+	jw_cstr(w, f->path);
+	jw_key(w, "kind");
+	jw_cstr(w, "member");
+	jw_obj_end(w);
+	jw_arr_end(w);
+	jw_obj_end(w);
+	jw_arr_end(w);
+	jw_key(w, "properties");
+	jw_obj_begin(w);
+	jw_key(w, "module");
+	jw_cstr(w, f->module);
+	jw_key(w, "jsonPointer");
+	jw_cstr(w, f->path);
+	if (f->embedded_path) {
+		jw_key(w, "createOptionsPath");
+		jw_cstr(w, f->embedded_path);
+	}
+	jw_key(w, "severity");
+	jw_cstr(w, severity_to_title(f->rule->severity));
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+static void format_sarif(struct jw *w, const char *path, const struct finding_list *l,
+			 const char *data, size_t len)
+{
+	char *canonical = NULL;
+	struct buf uri;
+
+	buf_init(&uri, 16384);
+	/* Relative paths stay relative (what code-scanning upload expects); absolute ones
+	 * become file:// URIs without "." or ".." segments, as SARIF requires. */
+	if (path[0] == '/') {
+		canonical = realpath(path, NULL);
+		buf_puts(&uri, "file://");
+	}
+	uri_encode(&uri, strcmp(path, "-") == 0 ? "stdin" : canonical ? canonical : path);
+	free(canonical); /* realpath() allocates with malloc */
+	jw_obj_begin(w);
+	jw_key(w, "$schema");
+	jw_cstr(w, SARIF_SCHEMA);
+	jw_key(w, "version");
+	jw_cstr(w, "2.1.0");
+	jw_key(w, "runs");
+	jw_arr_begin(w);
+	jw_obj_begin(w);
+	jw_key(w, "tool");
+	jw_obj_begin(w);
+	jw_key(w, "driver");
+	jw_obj_begin(w);
+	jw_key(w, "name");
+	jw_cstr(w, "edgesec");
+	jw_key(w, "version");
+	jw_cstr(w, EDGESEC_VERSION);
+	jw_key(w, "informationUri");
+	jw_cstr(w, INFORMATION_URI);
+	sarif_rules(w);
+	jw_obj_end(w);
+	jw_obj_end(w);
+	jw_key(w, "artifacts");
+	jw_arr_begin(w);
+	jw_obj_begin(w);
+	jw_key(w, "location");
+	jw_obj_begin(w);
+	jw_key(w, "uri");
+	jw_cstr(w, uri.data ? uri.data : "stdin");
+	jw_obj_end(w);
+	jw_obj_end(w);
+	jw_arr_end(w);
+	jw_key(w, "results");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < l->n; i++)
+		sarif_result(w, &l->items[i], uri.data ? uri.data : "stdin", data, len);
+	jw_arr_end(w);
+	jw_obj_end(w);
+	jw_arr_end(w);
+	jw_obj_end(w);
+	buf_done(&uri);
+}
+
+/* ---- command ---- */
+
+static int fail_code(const size_t counts[_SEVERITY_MAX], enum severity fail_on)
+{
+	for (int s = fail_on; s < _SEVERITY_MAX; s++)
+		if (counts[s])
+			return 1;
+	return 0;
+}
+
+static int scan(const struct scan_args *a, const char *data, size_t len)
+{
+	struct finding_list l = { 0 };
+	struct manifest *m = NULL;
+	struct json_error err;
+	size_t counts[_SEVERITY_MAX];
+	struct buf out;
+	struct jw w;
+	int r;
+
+	r = manifest_parse(data, len, &m, &err);
+	if (r < 0) {
+		print_error(a->path, data, len, &err);
+		return 2;
+	}
+	r = manifest_analyze(m, &l);
+	if (r < 0) {
+		fprintf(stderr, "edgesec: %s: error: failed to analyze the manifest: %s\n", a->path,
+			strerror(-r));
+		finding_list_done(&l);
+		manifest_free(m);
+		return 2;
+	}
+	finding_list_count(&l, counts);
+	buf_init(&out, OUTPUT_MAX);
+	jw_init(&w, &out);
+	if (a->format == FORMAT_TEXT)
+		format_text(&out, a->path, &l, counts, a->fail_on, m);
+	else if (a->format == FORMAT_JSON)
+		format_json(&w, &l, counts, m);
+	else
+		format_sarif(&w, a->path, &l, data, len);
+	if (a->format != FORMAT_TEXT)
+		buf_putc(&out, '\n');
+	if (out.failed) {
+		fprintf(stderr, "edgesec: %s: error: the report is larger than %u bytes\n", a->path,
+			OUTPUT_MAX);
+		r = 2;
+	} else {
+		fwrite(out.data, 1, out.len, stdout);
+		fflush(stdout);
+		r = fail_code(counts, a->fail_on);
+	}
+	buf_done(&out);
+	finding_list_done(&l);
+	manifest_free(m);
+	return r;
+}
+
+int cli_scan_manifest(int argc, char **argv)
+{
+	struct scan_args a;
+	struct stat st;
+	char *data = NULL;
+	size_t len = 0;
+	int r;
+
+	r = parse_args(argc, argv, &a);
+	if (r <= 0)
+		return r < 0 ? 2 : 0;
+	/* read_file_capped() reports an oversized input as -ENOMEM when it fills its buffer
+	 * before reaching the cap, so regular files are measured first. */
+	if (strcmp(a.path, "-") != 0 && stat(a.path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size > MANIFEST_MAX_SIZE)
+		r = -EFBIG;
+	else
+		r = read_file_capped(a.path, MANIFEST_MAX_SIZE, &data, &len);
+	if (r == -EFBIG || (r == -ENOMEM && strcmp(a.path, "-") == 0)) {
+		fprintf(stderr, "edgesec: %s: error: larger than %u bytes (or out of memory)\n",
+			a.path, MANIFEST_MAX_SIZE);
+		return 2;
+	}
+	if (r < 0) {
+		fprintf(stderr, "edgesec: %s: error: cannot read: %s\n", a.path, strerror(-r));
+		return 2;
+	}
+	r = scan(&a, data, len);
+	es_free(data);
+	return r;
+}

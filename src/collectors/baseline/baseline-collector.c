@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * OSBaseline: one periodic event per snapshot with one item per check whose result is Fail or
+ * Err (passing and skipped checks are not sent; `edgesec baseline` shows them).
+ *
+ * Item: Description, CceId ("" when none), Result "Fail" | "Err", Error (the reason for Err,
+ * "" for Fail), Severity; ExtraDetails CheckId, Remediation and, for Fail, Reason (which file,
+ * line, account or unit — never file content or password hashes).
+ *
+ * The checks come from the shipped profile (rules/baseline/debian.json, installed under
+ * /usr/share/edgesec/baseline/; see baseline_profile_default_path) and, when
+ * baselineCustomChecksEnabled, from the custom checks file whose SHA-256 must equal
+ * baselineCustomChecksFileHash.  Both are re-read on every snapshot, so a changed file is
+ * picked up without restart.  The checks read files under params.host_root only; nothing is
+ * executed.  Owns: its event builder and copies of the configured paths.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "baseline-collector.h"
+#include "baseline/baseline.h"
+#include "common/alloc.h"
+
+struct baseline_state {
+	struct event_builder builder;
+	char *profile_path;
+	bool custom_enabled;
+	char *custom_path, *custom_hash;
+};
+
+static int baseline_init(struct collector *c)
+{
+	struct baseline_state *s = collector_state(c);
+
+	event_builder_init(&s->builder);
+	return 0;
+}
+
+static void baseline_done(struct collector *c)
+{
+	struct baseline_state *s = collector_state(c);
+
+	if (!s)
+		return;
+	event_builder_done(&s->builder);
+	es_free(s->profile_path);
+	es_free(s->custom_path);
+	es_free(s->custom_hash);
+}
+
+static int dup_opt(const char *in, char **out)
+{
+	char *p = NULL;
+
+	if (in && !(p = es_strdup(in)))
+		return -ENOMEM;
+	es_free(*out);
+	*out = p;
+	return 0;
+}
+
+int baseline_collector_configure(struct collector *c, const struct baseline_collector_config *cfg)
+{
+	struct baseline_state *s = collector_state(c);
+
+	if (!s)
+		return -EINVAL;
+	if (dup_opt(cfg->profile_path, &s->profile_path) < 0 ||
+	    dup_opt(cfg->custom_path, &s->custom_path) < 0 ||
+	    dup_opt(cfg->custom_hash, &s->custom_hash) < 0)
+		return -ENOMEM;
+	s->custom_enabled = cfg->custom_enabled;
+	return 0;
+}
+
+static void add_failures(struct event_builder *b, const struct baseline_profile *p,
+			 struct baseline_root *root)
+{
+	for (size_t i = 0; i < baseline_profile_count(p); i++) {
+		const struct baseline_check *chk = baseline_profile_get(p, i);
+		const struct baseline_meta *m = baseline_check_meta(chk);
+		struct baseline_outcome o;
+
+		baseline_check_run(chk, root, &o);
+		if (o.result != BASELINE_RESULT_FAIL && o.result != BASELINE_RESULT_ERR)
+			continue;
+		event_builder_item(b);
+		event_add_cstr(b, OSB_DESCRIPTION, m->description);
+		event_add_cstr(b, OSB_CCE_ID, m->cce_id);
+		event_add_cstr(b, OSB_RESULT, baseline_result_to_string(o.result));
+		event_add_cstr(b, OSB_ERROR, o.result == BASELINE_RESULT_ERR ? o.reason : "");
+		event_add_cstr(b, OSB_SEVERITY, baseline_severity_to_string(m->severity));
+		event_add_extra_cstr(b, "CheckId", m->id);
+		event_add_extra_cstr(b, "Remediation", m->remediation);
+		if (o.result == BASELINE_RESULT_FAIL)
+			event_add_extra_cstr(b, "Reason", o.reason);
+	}
+}
+
+static int load_profiles(struct collector *c, struct baseline_profile **ret_shipped,
+			 struct baseline_profile **ret_custom)
+{
+	struct baseline_state *s = collector_state(c);
+	char path_buf[4096], err[512];
+	const char *path = s->profile_path;
+	int r;
+
+	if (!path)
+		path = baseline_profile_default_path(path_buf, sizeof(path_buf));
+	if (!path) {
+		collector_set_error(
+			c, COLLECTOR_STATE_DEGRADED,
+			"baseline profile not found (install debian.json under "
+			"/usr/share/edgesec/baseline/ or set EDGESEC_BASELINE_PROFILE)");
+		return -ENOENT;
+	}
+	r = baseline_profile_load(path, NULL, ret_shipped, err, sizeof(err));
+	if (r < 0) {
+		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "%s", err);
+		return r;
+	}
+	if (!s->custom_enabled)
+		return 0;
+	r = baseline_custom_checks_load(s->custom_path, s->custom_hash, ret_custom, err,
+					sizeof(err));
+	if (r < 0) {
+		collector_set_error(c, COLLECTOR_STATE_DEGRADED,
+				    "custom baseline checks skipped: %s", err);
+		return 1;
+	}
+	return 0;
+}
+
+static int baseline_snapshot(struct collector *c, uint64_t now)
+{
+	struct baseline_state *s = collector_state(c);
+	struct baseline_profile *shipped = NULL, *custom = NULL;
+	struct baseline_root *root = NULL;
+	const char *root_path = c->params.host_root ? c->params.host_root : "/";
+	struct event *e;
+	int r;
+
+	r = baseline_root_open(root_path, &root);
+	if (r < 0) {
+		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "cannot open host root %s: %s",
+				    root_path, strerror(-r));
+		return r;
+	}
+	r = load_profiles(c, &shipped, &custom);
+	if (r < 0)
+		goto out;
+	if (r == 0 && c->state == COLLECTOR_STATE_DEGRADED) {
+		c->state = COLLECTOR_STATE_RUNNING;
+		c->last_error[0] = '\0';
+	}
+	event_builder_begin(&s->builder, EVENT_OS_BASELINE, now);
+	add_failures(&s->builder, shipped, root);
+	if (custom)
+		add_failures(&s->builder, custom, root);
+	r = event_builder_finish(&s->builder, &e);
+	if (r < 0) {
+		collector_set_error(c, COLLECTOR_STATE_DEGRADED,
+				    "cannot build OSBaseline event: %s", strerror(-r));
+		goto out;
+	}
+	collector_submit(c, e);
+	r = 0;
+out:
+	baseline_profile_free(custom);
+	baseline_profile_free(shipped);
+	baseline_root_free(root);
+	return r;
+}
+
+const struct collector_ops baseline_collector_ops = {
+	.name = "baseline",
+	.types = { EVENT_OS_BASELINE },
+	.n_types = 1,
+	.state_size = sizeof(struct baseline_state),
+	.init = baseline_init,
+	.snapshot = baseline_snapshot,
+	.done = baseline_done,
+};

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The two bounded caches of the process collector.
+ *
+ * Users: uid -> name, parsed from <host_root>/etc/passwd (read as text through hostfs, never
+ * through getpwuid()/NSS, capped at PASSWD_FILE_MAX, at most USERS_MAX entries).  A lookup
+ * that misses re-reads the file when its size or mtime changed, at most once per
+ * USERS_RECHECK_NS, so a new account is picked up and a flood of unknown uids costs nothing.
+ *
+ * Pids: executable and command line of the last PIDS_SLOTS execs, direct-mapped by pid, so a
+ * ConnectionCreate or ProcessTerminate can name its process without touching /proc.  A
+ * collision replaces the older entry.  Fixed size: PIDS_SLOTS * sizeof(struct pid_slot).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collectors/hostfs.h"
+#include "common/alloc.h"
+#include "process-int.h"
+
+#define PASSWD_FILE_MAX (4u << 20)
+#define USERS_MAX 4096
+#define USER_NAME_MAX 64
+#define USERS_RECHECK_NS (5ull * 1000000000ull)
+
+#define PIDS_SLOTS 512
+#define PIDS_EXE_MAX 256
+#define PIDS_CMD_MAX 1024
+
+struct user_entry {
+	uint32_t uid;
+	char name[USER_NAME_MAX];
+};
+
+struct process_users {
+	char *host_root;
+	struct user_entry *entries;
+	size_t n;
+	struct timespec mtime;
+	off_t size;
+	uint64_t checked_ns;
+	bool loaded;
+};
+
+static int uid_parse(const char *s, size_t len, uint32_t *ret)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 10)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+/* "name:passwd:uid:..." lines; malformed ones are skipped. */
+static void users_parse(struct process_users *u, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len;
+
+	u->n = 0;
+	while (p < end && u->n < USERS_MAX) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end, *f[3];
+		size_t nf = 0;
+
+		for (const char *q = p; q < eol && nf < 3; q++)
+			if (*q == ':')
+				f[nf++] = q;
+		if (nf == 3 && f[0] > p && (size_t)(f[0] - p) < USER_NAME_MAX && *p != '#' &&
+		    *p != '+' && *p != '-') {
+			struct user_entry *e = &u->entries[u->n];
+
+			if (uid_parse(f[1] + 1, (size_t)(f[2] - f[1] - 1), &e->uid) == 0) {
+				memcpy(e->name, p, (size_t)(f[0] - p));
+				e->name[f[0] - p] = '\0';
+				u->n++;
+			}
+		}
+		p = eol + 1;
+	}
+}
+
+static void users_reload(struct process_users *u)
+{
+	char *data = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd;
+
+	fd = hostfs_open(u->host_root, "etc/passwd");
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0 ||
+	    (u->loaded && st.st_size == u->size && st.st_mtim.tv_sec == u->mtime.tv_sec &&
+	     st.st_mtim.tv_nsec == u->mtime.tv_nsec)) {
+		close(fd);
+		return;
+	}
+	if (hostfs_read_fd(fd, PASSWD_FILE_MAX, &data, &len) == 0) {
+		users_parse(u, data, len);
+		u->mtime = st.st_mtim;
+		u->size = st.st_size;
+		u->loaded = true;
+	}
+	close(fd);
+	es_free(data);
+}
+
+struct process_users *process_users_new(const char *host_root)
+{
+	struct process_users *u = es_calloc(1, sizeof(*u));
+
+	if (!u)
+		return NULL;
+	u->host_root = es_strdup(host_root ? host_root : "/");
+	u->entries = es_calloc(USERS_MAX, sizeof(*u->entries));
+	if (!u->host_root || !u->entries)
+		return process_users_free(u);
+	return u;
+}
+
+struct process_users *process_users_free(struct process_users *u)
+{
+	if (u) {
+		es_free(u->host_root);
+		es_free(u->entries);
+		es_free(u);
+	}
+	return NULL;
+}
+
+static const char *users_find(const struct process_users *u, uint32_t uid)
+{
+	for (size_t i = 0; i < u->n; i++)
+		if (u->entries[i].uid == uid)
+			return u->entries[i].name;
+	return NULL;
+}
+
+const char *process_users_lookup(struct process_users *u, uint32_t uid, uint64_t now_ns)
+{
+	const char *name;
+
+	if (!u)
+		return NULL;
+	name = u->loaded ? users_find(u, uid) : NULL;
+	if (name)
+		return name;
+	if (u->loaded && now_ns - u->checked_ns < USERS_RECHECK_NS)
+		return NULL;
+	u->checked_ns = now_ns;
+	users_reload(u);
+	return users_find(u, uid);
+}
+
+/* ---- pids ---- */
+
+struct pid_slot {
+	uint32_t pid;
+	uint16_t exe_len, cmd_len;
+	bool cmd_truncated;
+	char exe[PIDS_EXE_MAX];
+	char cmd[PIDS_CMD_MAX];
+};
+
+struct process_pids {
+	struct pid_slot slots[PIDS_SLOTS];
+};
+
+struct process_pids *process_pids_new(void)
+{
+	return es_calloc(1, sizeof(struct process_pids));
+}
+
+struct process_pids *process_pids_free(struct process_pids *p)
+{
+	es_free(p);
+	return NULL;
+}
+
+void process_pids_put(struct process_pids *p, uint32_t pid, const char *exe, size_t exe_len,
+		      const char *cmd, size_t cmd_len)
+{
+	struct pid_slot *s = &p->slots[pid % PIDS_SLOTS];
+
+	if (!pid)
+		return;
+	s->pid = pid;
+	s->exe_len = exe_len < PIDS_EXE_MAX ? exe_len : PIDS_EXE_MAX;
+	memcpy(s->exe, exe, s->exe_len);
+	s->cmd_truncated = cmd_len > PIDS_CMD_MAX;
+	s->cmd_len = s->cmd_truncated ? PIDS_CMD_MAX : cmd_len;
+	memcpy(s->cmd, cmd, s->cmd_len);
+}
+
+int process_pids_get(struct process_pids *p, uint32_t pid, const char **ret_exe,
+		     size_t *ret_exe_len, const char **ret_cmd, size_t *ret_cmd_len,
+		     int *ret_cmd_truncated)
+{
+	const struct pid_slot *s = &p->slots[pid % PIDS_SLOTS];
+
+	if (!pid || s->pid != pid)
+		return -ENOENT;
+	*ret_exe = s->exe;
+	*ret_exe_len = s->exe_len;
+	*ret_cmd = s->cmd;
+	*ret_cmd_len = s->cmd_len;
+	*ret_cmd_truncated = s->cmd_truncated;
+	return 0;
+}
+
+void process_pids_forget(struct process_pids *p, uint32_t pid)
+{
+	struct pid_slot *s = &p->slots[pid % PIDS_SLOTS];
+
+	if (pid && s->pid == pid)
+		s->pid = 0;
+}

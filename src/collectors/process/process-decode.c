@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/* Decoder of the eBPF process records; see process-decode.h. */
+#include "process-decode.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+static void header_copy(const struct process_record_header *h, struct process_view *v)
+{
+	v->type = h->type;
+	v->time_ns = h->time_ns;
+	v->pid = h->pid;
+	v->tid = h->tid;
+	v->ppid = h->ppid;
+	v->uid = h->uid;
+	v->gid = h->gid;
+	memcpy(v->comm, h->comm, PROCESS_COMM_LEN);
+	v->comm[PROCESS_COMM_LEN] = '\0';
+}
+
+static int exec_decode(const unsigned char *p, size_t len, struct process_view *v)
+{
+	struct process_exec_record r;
+
+	if (len < PROCESS_EXEC_RECORD_FIXED || len > sizeof(r))
+		return -EBADMSG;
+	memcpy(&r, p, PROCESS_EXEC_RECORD_FIXED);
+	if (r.exe_len >= PROCESS_EXE_MAX || r.cwd_len > PROCESS_CWD_MAX ||
+	    r.args_len > PROCESS_ARGS_MAX || PROCESS_EXEC_RECORD_FIXED + r.args_len != len)
+		return -EBADMSG;
+	v->exec.flags = r.flags;
+	v->exec.exe = (const char *)p + offsetof(struct process_exec_record, exe);
+	v->exec.exe_len = strnlen(v->exec.exe, r.exe_len);
+	v->exec.cwd_parts = (const char *)p + offsetof(struct process_exec_record, cwd);
+	v->exec.cwd_len = r.cwd_len;
+	v->exec.args = (const char *)p + PROCESS_EXEC_RECORD_FIXED;
+	v->exec.args_len = r.args_len;
+	return 0;
+}
+
+int process_record_decode(const void *buf, size_t len, struct process_view *ret_view)
+{
+	const unsigned char *p = buf;
+	struct process_record_header h;
+	struct process_view v;
+
+	if (!buf || len < sizeof(h))
+		return -EBADMSG;
+	memcpy(&h, p, sizeof(h));
+	if (h.size != len)
+		return -EBADMSG;
+	memset(&v, 0, sizeof(v));
+	header_copy(&h, &v);
+	switch (h.type) {
+	case PROCESS_RECORD_EXEC:
+		if (exec_decode(p, len, &v) < 0)
+			return -EBADMSG;
+		break;
+	case PROCESS_RECORD_EXIT: {
+		struct process_exit_record r;
+
+		if (len != sizeof(r))
+			return -EBADMSG;
+		memcpy(&r, p, sizeof(r));
+		v.exit.exit_code = r.exit_code;
+		break;
+	}
+	case PROCESS_RECORD_CONNECT: {
+		struct process_connect_record r;
+
+		if (len != sizeof(r))
+			return -EBADMSG;
+		memcpy(&r, p, sizeof(r));
+		if ((r.family != AF_INET && r.family != AF_INET6) ||
+		    (r.protocol != IPPROTO_TCP && r.protocol != IPPROTO_UDP) ||
+		    (r.direction != PROCESS_DIRECTION_IN && r.direction != PROCESS_DIRECTION_OUT))
+			return -EBADMSG;
+		v.conn.family = r.family;
+		v.conn.protocol = r.protocol;
+		v.conn.direction = r.direction;
+		v.conn.local_port = r.local_port;
+		v.conn.remote_port = r.remote_port;
+		v.conn.flags = r.flags;
+		memcpy(v.conn.local_addr, r.local_addr, 16);
+		memcpy(v.conn.remote_addr, r.remote_addr, 16);
+		break;
+	}
+	default:
+		return -EBADMSG;
+	}
+	*ret_view = v;
+	return 0;
+}
+
+size_t process_args_join(const char *args, size_t len, char *out, size_t out_size)
+{
+	size_t n = 0;
+
+	if (!out_size)
+		return 0;
+	while (len && args[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < len && n + 1 < out_size; i++)
+		out[n++] = args[i] ? args[i] : ' ';
+	out[n] = '\0';
+	return n;
+}
+
+size_t process_cwd_format(const char *parts, size_t len, char *out, size_t out_size)
+{
+	size_t end = len, n = 0;
+
+	if (!out_size)
+		return 0;
+	/* Walk the components from the outermost (last) to the innermost (first). */
+	while (end > 0) {
+		size_t start = end - 1, clen;
+
+		if (parts[start] == '\0' && start > 0)
+			start--; /* skip the terminator of this component */
+		while (start > 0 && parts[start - 1] != '\0')
+			start--;
+		clen = strnlen(parts + start, end - start);
+		if (clen && !(clen == 1 && parts[start] == '/')) {
+			if (n + 1 + clen + 1 > out_size)
+				break;
+			out[n++] = '/';
+			memcpy(out + n, parts + start, clen);
+			n += clen;
+		}
+		end = start;
+	}
+	if (n == 0 && out_size > 1)
+		out[n++] = '/';
+	out[n] = '\0';
+	return n;
+}
+
+int process_addr_format(uint16_t family, const uint8_t addr[16], char out[PROCESS_ADDR_STR_MAX])
+{
+	int af = family == AF_INET ? AF_INET : family == AF_INET6 ? AF_INET6 : -1;
+
+	if (af < 0 || !inet_ntop(af, addr, out, PROCESS_ADDR_STR_MAX))
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+int process_exit_status(uint32_t wait_status, int *ret_signal)
+{
+	int sig = wait_status & 0x7f;
+
+	if (ret_signal)
+		*ret_signal = sig;
+	return sig ? 128 + sig : (int)((wait_status >> 8) & 0xff);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Decoding of the records of the eBPF program (bpf/process.h) into a backend-neutral view,
+ * and the small formatters the events need.  Pure functions over caller buffers: no I/O, no
+ * allocation, no global state, so the fuzzer (tests/fuzz/fuzz-bpf-record.c) can drive them.
+ *
+ * The input is never trusted: its length must match the record's own size field exactly,
+ * every inner length is checked against the record and the *_MAX limits, and the input may
+ * be unaligned (the header is copied out).  Strings in the view point into the input buffer
+ * and are not NUL-terminated.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpf/process.h"
+
+#define PROCESS_ADDR_STR_MAX 46 /* INET6_ADDRSTRLEN */
+
+struct process_view_exec {
+	uint32_t flags;	 /* PROCESS_EXEC_* */
+	const char *exe; /* as given to execve (may be relative) */
+	size_t exe_len;
+	const char *cwd_parts; /* components, innermost first, NUL-terminated each */
+	size_t cwd_len;
+	const char *args; /* NUL-separated argv */
+	size_t args_len;
+};
+
+struct process_view_exit {
+	uint32_t exit_code; /* wait status */
+};
+
+struct process_view_connect {
+	uint16_t family;
+	uint8_t protocol;
+	uint8_t direction;
+	uint16_t local_port, remote_port;
+	uint32_t flags;
+	uint8_t local_addr[16], remote_addr[16];
+};
+
+struct process_view {
+	enum process_record_type type;
+	uint64_t time_ns; /* CLOCK_BOOTTIME */
+	uint32_t pid, tid, ppid, uid, gid;
+	char comm[PROCESS_COMM_LEN + 1];
+	union {
+		struct process_view_exec exec;
+		struct process_view_exit exit;
+		struct process_view_connect conn;
+	};
+};
+
+/* 0 and *ret_view, or -EBADMSG when the record is short, oversized or inconsistent. */
+int process_record_decode(const void *buf, size_t len, struct process_view *ret_view);
+
+/*
+ * argv as one command line: the NUL separators become single spaces and trailing NULs are
+ * dropped; every other byte is kept as is.  Writes at most out_size - 1 bytes plus a NUL and
+ * returns the length written.
+ */
+size_t process_args_join(const char *args, size_t len, char *out, size_t out_size);
+
+/* cwd components (innermost first) as an absolute path ("/" when empty); as above. */
+size_t process_cwd_format(const char *parts, size_t len, char *out, size_t out_size);
+
+/* Numeric address text (inet_ntop; IPv6 compressed).  0, or -EAFNOSUPPORT. */
+int process_addr_format(uint16_t family, const uint8_t addr[16], char out[PROCESS_ADDR_STR_MAX]);
+
+/* The ExitStatus of a wait status: the exit code, or 128 + signal when killed. */
+int process_exit_status(uint32_t wait_status, int *ret_signal);

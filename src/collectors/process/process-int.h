@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * State shared by the files of the process collector: the front end (process.c, which turns
+ * backend-neutral records into events) and the capture backends (process-bpf.c; audit and
+ * proc connector later).  A backend fills in only what it supports.
+ */
+
+#include <stdint.h>
+
+#include "collectors/collector.h"
+#include "process-decode.h"
+
+struct process_backend {
+	const char *name;
+	/* Sets up capture; on failure calls collector_set_error() and returns -errno. */
+	int (*start)(struct collector *c);
+	int (*get_fd)(struct collector *c);
+	/* Reads what is ready and hands each record to process_view_emit(). */
+	void (*dispatch)(struct collector *c, uint32_t revents);
+	void (*stop)(struct collector *c);
+};
+
+extern const struct process_backend process_backend_bpf;
+/* The attach point chosen per hook ("exec:tp_btf exit:tp_btf ..."), or NULL. */
+const char *process_bpf_describe(struct collector *c);
+/* Tests: use the classic tracepoint variants even where tp_btf would work. */
+extern bool process_bpf_prefer_tracepoints;
+
+/* Until collectors/collector.h lists it with the other built-in collectors. */
+extern const struct collector_ops process_collector_ops;
+
+struct process_users;
+struct process_pids;
+
+struct process_state {
+	const struct process_backend *backend;
+	void *backend_state; /* owned by the backend: set in start, freed in stop */
+	struct event_builder builder;
+	struct process_users *users;
+	struct process_pids *pids;
+	int64_t boot_to_realtime_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME at start */
+	char *scratch;		     /* PROCESS_ARGS_MAX + 1 bytes for command lines */
+};
+
+/* Builds and submits the event(s) of one decoded record. */
+void process_view_emit(struct collector *c, const struct process_view *v);
+
+/* uid -> user name from <host_root>/etc/passwd, bounded and reloaded when the file changes. */
+struct process_users *process_users_new(const char *host_root);
+struct process_users *process_users_free(struct process_users *u);
+/* The name or NULL; the pointer is valid until the next call. */
+const char *process_users_lookup(struct process_users *u, uint32_t uid, uint64_t now_ns);
+
+/* pid -> executable and command line of recent execs (direct-mapped, bounded). */
+struct process_pids *process_pids_new(void);
+struct process_pids *process_pids_free(struct process_pids *p);
+void process_pids_put(struct process_pids *p, uint32_t pid, const char *exe, size_t exe_len,
+		      const char *cmd, size_t cmd_len);
+/* 0 with pointers into the cache (valid until the next put), or -ENOENT. */
+int process_pids_get(struct process_pids *p, uint32_t pid, const char **ret_exe,
+		     size_t *ret_exe_len, const char **ret_cmd, size_t *ret_cmd_len,
+		     int *ret_cmd_truncated);
+void process_pids_forget(struct process_pids *p, uint32_t pid);

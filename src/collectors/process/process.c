@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ProcessCreate, ProcessTerminate and ConnectionCreate from the kernel.
+ *
+ * The collector is a front end over interchangeable capture backends (struct
+ * process_backend in process-int.h).  A backend turns kernel data into backend-neutral
+ * records (struct process_view, process-decode.h) and calls process_view_emit(); the front
+ * end builds the ASC events from them.  Backends: eBPF (process-bpf.c).  Audit and proc
+ * connector backends will sit behind the same table; process_backend_choose() picks one.
+ *
+ * Events
+ *   ProcessCreate     Executable (execve path, made absolute with the cwd when relative),
+ *                     CommandLine (argv joined with single spaces, bytes as passed; the JSON
+ *                     writer escapes), ProcessId, ParentProcessId, UserId, UserName;
+ *                     ExtraDetails Cwd, ArgvTruncated / ArgvUnreadable / CwdTruncated.
+ *   ProcessTerminate  Executable, ProcessId, ExitStatus (exit code, or 128 + signal with
+ *                     ExtraDetails Signal).
+ *   ConnectionCreate  addresses and ports (inet_ntop text), Direction In/Out, Protocol
+ *                     tcp/udp, ProcessId, UserId, Executable, CommandLine; ExtraDetails
+ *                     PidGuessed when the kernel could not name the owner.
+ *
+ * Owns: the event builder, a command-line scratch buffer (PROCESS_ARGS_MAX + 1), the user
+ * name cache and the pid cache (process-cache.c).  All of it is allocated once in init, so
+ * a flood costs no memory here; what the kernel could not deliver is counted in stats.lost,
+ * records that fail to decode in stats.skipped, events that cannot be built in stats.errors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "common/timeutil.h"
+#include "process-int.h"
+
+#define PROC_EXE_MAX 4096
+#define PROC_CMD_MAX 4096
+
+static const struct process_backend *process_backend_choose(void)
+{
+	return &process_backend_bpf;
+}
+
+static int64_t boot_to_realtime(void)
+{
+	struct timespec rt, bt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	return ((int64_t)rt.tv_sec - bt.tv_sec) * (int64_t)NSEC_PER_SEC + (rt.tv_nsec - bt.tv_nsec);
+}
+
+static void user_id_add(struct event_builder *b, unsigned field, uint32_t uid)
+{
+	char num[20];
+
+	event_add_str(b, field, num, fmt_u64(num, uid));
+}
+
+static void finish_submit(struct collector *c, struct event_builder *b)
+{
+	struct event *e;
+
+	if (event_builder_finish(b, &e) < 0) {
+		c->stats.errors++;
+		return;
+	}
+	collector_submit(c, e);
+}
+
+static void exec_emit(struct collector *c, struct process_state *s, const struct process_view *v)
+{
+	const struct process_view_exec *x = &v->exec;
+	struct event_builder *b = &s->builder;
+	char cwd[PROCESS_CWD_MAX + 1], exe[PROCESS_CWD_MAX + PROCESS_EXE_MAX + 2];
+	size_t cwd_len, exe_len, cmd_len;
+	const char *user;
+
+	cwd_len = process_cwd_format(x->cwd_parts, x->cwd_len, cwd, sizeof(cwd));
+	if (x->exe_len && x->exe[0] != '/')
+		exe_len = (size_t)snprintf(exe, sizeof(exe), "%s/%.*s", cwd_len > 1 ? cwd : "",
+					   (int)x->exe_len, x->exe);
+	else if (x->exe_len)
+		exe_len = (size_t)snprintf(exe, sizeof(exe), "%.*s", (int)x->exe_len, x->exe);
+	else
+		exe_len = (size_t)snprintf(exe, sizeof(exe), "%s", v->comm);
+	if (exe_len >= sizeof(exe))
+		exe_len = sizeof(exe) - 1;
+	cmd_len = process_args_join(x->args, x->args_len, s->scratch, PROCESS_ARGS_MAX + 1);
+	process_pids_put(s->pids, v->pid, exe, exe_len, s->scratch, cmd_len);
+
+	event_builder_begin(b, EVENT_PROCESS_CREATE, v->time_ns + s->boot_to_realtime_ns);
+	event_builder_item(b);
+	event_add_str(b, PC_EXECUTABLE, exe, exe_len);
+	event_add_int(b, PC_PROCESS_ID, v->pid);
+	event_add_int(b, PC_PARENT_PROCESS_ID, v->ppid);
+	user_id_add(b, PC_USER_ID, v->uid);
+	user = process_users_lookup(s->users, v->uid, time_now_monotonic_ns());
+	event_add_cstr(b, PC_USER_NAME, user);
+	event_add_str(b, PC_COMMAND_LINE, s->scratch, cmd_len);
+	event_add_extra(b, "Cwd", cwd, cwd_len);
+	if (x->flags & PROCESS_EXEC_ARGS_TRUNCATED)
+		event_add_extra_cstr(b, "ArgvTruncated", "true");
+	if (x->flags & PROCESS_EXEC_ARGS_FAULT)
+		event_add_extra_cstr(b, "ArgvUnreadable", "true");
+	if (x->flags & PROCESS_EXEC_CWD_TRUNCATED)
+		event_add_extra_cstr(b, "CwdTruncated", "true");
+	finish_submit(c, b);
+}
+
+/* Executable and command line of a process the cache does not know, from /proc. */
+static void proc_lookup(struct process_state *s, uint32_t pid, const char *comm)
+{
+	char path[64], exe[PROC_EXE_MAX], *cmd = s->scratch;
+	ssize_t exe_len, cmd_len = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	exe_len = readlink(path, exe, sizeof(exe) - 1);
+	if (exe_len <= 0) {
+		exe_len = (ssize_t)strnlen(comm, PROCESS_COMM_LEN);
+		memcpy(exe, comm, (size_t)exe_len);
+	}
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0) {
+		cmd_len = read(fd, cmd, PROC_CMD_MAX);
+		close(fd);
+	}
+	cmd_len = cmd_len > 0
+			  ? (ssize_t)process_args_join(cmd, (size_t)cmd_len, cmd, PROC_CMD_MAX + 1)
+			  : 0;
+	process_pids_put(s->pids, pid, exe, (size_t)exe_len, cmd, (size_t)cmd_len);
+}
+
+static void process_identity(struct process_state *s, const struct process_view *v,
+			     const char **ret_exe, size_t *ret_exe_len, const char **ret_cmd,
+			     size_t *ret_cmd_len, int *ret_truncated)
+{
+	if (process_pids_get(s->pids, v->pid, ret_exe, ret_exe_len, ret_cmd, ret_cmd_len,
+			     ret_truncated) == 0)
+		return;
+	proc_lookup(s, v->pid, v->comm);
+	if (process_pids_get(s->pids, v->pid, ret_exe, ret_exe_len, ret_cmd, ret_cmd_len,
+			     ret_truncated) == 0)
+		return;
+	*ret_exe = v->comm;
+	*ret_exe_len = strlen(v->comm);
+	*ret_cmd = "";
+	*ret_cmd_len = 0;
+	*ret_truncated = 0;
+}
+
+static void exit_emit(struct collector *c, struct process_state *s, const struct process_view *v)
+{
+	struct event_builder *b = &s->builder;
+	const char *exe, *cmd;
+	size_t exe_len, cmd_len;
+	int sig, status, trunc;
+
+	/* No /proc fallback: the process is gone. */
+	if (process_pids_get(s->pids, v->pid, &exe, &exe_len, &cmd, &cmd_len, &trunc) < 0) {
+		exe = v->comm;
+		exe_len = strlen(v->comm);
+	}
+	status = process_exit_status(v->exit.exit_code, &sig);
+	event_builder_begin(b, EVENT_PROCESS_TERMINATE, v->time_ns + s->boot_to_realtime_ns);
+	event_builder_item(b);
+	event_add_str(b, PT_EXECUTABLE, exe, exe_len);
+	event_add_int(b, PT_PROCESS_ID, v->pid);
+	event_add_int(b, PT_EXIT_STATUS, status);
+	if (sig)
+		event_add_extra_u64(b, "Signal", (uint64_t)sig);
+	finish_submit(c, b);
+	process_pids_forget(s->pids, v->pid);
+}
+
+static void connect_emit(struct collector *c, struct process_state *s, const struct process_view *v)
+{
+	const struct process_view_connect *n = &v->conn;
+	struct event_builder *b = &s->builder;
+	char raddr[PROCESS_ADDR_STR_MAX], laddr[PROCESS_ADDR_STR_MAX], num[20];
+	const char *exe, *cmd;
+	size_t exe_len, cmd_len;
+	int trunc;
+
+	if (process_addr_format(n->family, n->remote_addr, raddr) < 0 ||
+	    process_addr_format(n->family, n->local_addr, laddr) < 0) {
+		c->stats.skipped++;
+		return;
+	}
+	process_identity(s, v, &exe, &exe_len, &cmd, &cmd_len, &trunc);
+	event_builder_begin(b, EVENT_CONNECTION_CREATE, v->time_ns + s->boot_to_realtime_ns);
+	event_builder_item(b);
+	event_add_cstr(b, CC_REMOTE_ADDRESS, raddr);
+	event_add_str(b, CC_REMOTE_PORT, num, fmt_u64(num, n->remote_port));
+	event_add_cstr(b, CC_LOCAL_ADDRESS, laddr);
+	event_add_str(b, CC_LOCAL_PORT, num, fmt_u64(num, n->local_port));
+	event_add_cstr(b, CC_DIRECTION, n->direction == PROCESS_DIRECTION_IN ? "In" : "Out");
+	event_add_cstr(b, CC_PROTOCOL, n->protocol == IPPROTO_UDP ? "udp" : "tcp");
+	event_add_int(b, CC_PROCESS_ID, v->pid);
+	user_id_add(b, CC_USER_ID, v->uid);
+	event_add_str(b, CC_EXECUTABLE, exe, exe_len);
+	event_add_str(b, CC_COMMAND_LINE, cmd, cmd_len);
+	if (trunc)
+		event_add_extra_cstr(b, "CommandLineTruncated", "true");
+	if (n->flags & PROCESS_CONNECT_PID_GUESSED)
+		event_add_extra_cstr(b, "PidGuessed", "true");
+	finish_submit(c, b);
+}
+
+void process_view_emit(struct collector *c, const struct process_view *v)
+{
+	struct process_state *s = collector_state(c);
+
+	switch (v->type) {
+	case PROCESS_RECORD_EXEC:
+		exec_emit(c, s, v);
+		break;
+	case PROCESS_RECORD_EXIT:
+		exit_emit(c, s, v);
+		break;
+	case PROCESS_RECORD_CONNECT:
+		connect_emit(c, s, v);
+		break;
+	default:
+		c->stats.skipped++;
+		break;
+	}
+}
+
+/* ---- collector ops ---- */
+
+static void process_done(struct collector *c)
+{
+	struct process_state *s = collector_state(c);
+
+	if (s->backend && s->backend_state && s->backend->stop)
+		s->backend->stop(c);
+	event_builder_done(&s->builder);
+	s->users = process_users_free(s->users);
+	s->pids = process_pids_free(s->pids);
+	es_free(s->scratch);
+	s->scratch = NULL;
+}
+
+static int process_init(struct collector *c)
+{
+	struct process_state *s = collector_state(c);
+
+	event_builder_init(&s->builder);
+	s->users = process_users_new(c->params.host_root);
+	s->pids = process_pids_new();
+	s->scratch = es_malloc(PROCESS_ARGS_MAX + 1);
+	if (!s->users || !s->pids || !s->scratch)
+		return -ENOMEM;
+	s->backend = process_backend_choose();
+	return 0;
+}
+
+static int process_start(struct collector *c)
+{
+	struct process_state *s = collector_state(c);
+
+	s->boot_to_realtime_ns = boot_to_realtime();
+	return s->backend->start(c);
+}
+
+static int process_get_fd(struct collector *c)
+{
+	struct process_state *s = collector_state(c);
+
+	return s->backend_state && s->backend->get_fd ? s->backend->get_fd(c) : -1;
+}
+
+static void process_dispatch(struct collector *c, uint32_t revents)
+{
+	struct process_state *s = collector_state(c);
+
+	if (s->backend_state && s->backend->dispatch)
+		s->backend->dispatch(c, revents);
+}
+
+static void process_stop(struct collector *c)
+{
+	struct process_state *s = collector_state(c);
+
+	if (s->backend_state && s->backend->stop)
+		s->backend->stop(c);
+}
+
+const struct collector_ops process_collector_ops = {
+	.name = "process",
+	.types = { EVENT_PROCESS_CREATE, EVENT_PROCESS_TERMINATE, EVENT_CONNECTION_CREATE },
+	.n_types = 3,
+	.state_size = sizeof(struct process_state),
+	.init = process_init,
+	.start = process_start,
+	.get_fd = process_get_fd,
+	.dispatch = process_dispatch,
+	.stop = process_stop,
+	.done = process_done,
+};

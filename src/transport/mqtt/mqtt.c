@@ -1,0 +1,826 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MQTT transport: libmosquitto without its thread, driven from our epoll loop.
+ *
+ * States: WAITING --timer--> CONNECTING --CONNACK 0--> CONNECTED --renewal--> DRAINING
+ *         any failure or loss --> WAITING (backoff); DRAINING --PUBACKs or 5 s--> CONNECTING.
+ * One libmosquitto object per connection attempt: it is created at connect and destroyed at
+ * teardown, so the library never re-sends anything on its own; the spool is the only queue
+ * and at-least-once redelivery is ours (in-flight entries go back to unsent on a disconnect
+ * and are sent again after the next CONNACK; the spool counts them as duplicates).
+ *
+ * I/O: the socket is watched for EPOLLIN, plus EPOLLOUT only while mosquitto_want_write()
+ * (the interest is re-registered when it changes).  A readable event reads packets until the
+ * TLS layer holds no more decrypted bytes (SSL_pending), because such bytes never make the fd
+ * readable again.  One timer drives the rest: the backoff delay, the connect timeout,
+ * mosquitto_loop_misc() every keepalive/4 (PINGREQ, ping timeout) and the token renewal.
+ *
+ * Backoff: attempt k waits min(max, min * 2^k) ms with jitter (uniform in [d/2, d]); k is
+ * reset only after a connection stayed up 30 s, so a broker that accepts and drops at once
+ * does not make us reconnect in a tight loop.
+ *
+ * Secrets: the password is made just before the CONNECT, handed to libmosquitto (which keeps
+ * its own copy until the object is destroyed) and wiped here; every string passed to on_event
+ * or kept as last error goes through sas_redact().
+ *
+ * Limits: DNS resolution inside mosquitto_connect_async() blocks (use addresses or a local
+ * resolver); libmosquitto allocates with malloc, not through es_malloc.
+ */
+#include "mqtt.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <mosquitto.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "common/alloc.h"
+#include "common/buf.h"
+#include "common/timeutil.h"
+#include "sas.h"
+#include "topic.h"
+
+#define STABLE_CONNECTION_NS (30 * NSEC_PER_SEC)
+#define DRAIN_TIMEOUT_NS (5 * NSEC_PER_SEC)
+#define READS_PER_EVENT_MAX 1024
+
+struct inflight_slot {
+	uint64_t spool_id;
+	int mid; /* libmosquitto message id; 0 = free */
+};
+
+struct mqtt {
+	struct transport *t;
+	struct loop *loop;
+	struct loop_timer *timer;
+	struct spool *spool;
+	struct mosquitto *mosq;
+	struct mqtt_settings s; /* strings point into the copies below */
+	char *host, *ca_file, *hub, *device, *module, *api_version, *client_type;
+	char *client_id, *username;
+	enum mqtt_state state;
+	int fd;
+	uint32_t events;
+	unsigned attempt;
+	uint64_t retry_at, connect_deadline, connected_at, renew_at, drain_deadline, misc_at;
+	struct inflight_slot *slots;
+	unsigned n_inflight;
+	bool got_connack, connack_ok, lost, in_teardown;
+	int connack_rc;
+	uint64_t rng;
+	struct mqtt_stats st;
+	char last_error[MQTT_ERROR_MAX];
+	char tls_error[MQTT_ERROR_MAX];
+	char description[MQTT_HOST_MAX + 64];
+};
+
+static const char *const state_names[_MQTT_STATE_MAX] = {
+	[MQTT_STATE_WAITING] = "waiting",
+	[MQTT_STATE_CONNECTING] = "connecting",
+	[MQTT_STATE_CONNECTED] = "connected",
+	[MQTT_STATE_DRAINING] = "draining",
+};
+
+static const char *const event_names[_MQTT_EVENT_MAX] = {
+	[MQTT_EVENT_CONNECTING] = "connecting",
+	[MQTT_EVENT_CONNECTED] = "connected",
+	[MQTT_EVENT_CONNECT_FAILED] = "connect-failed",
+	[MQTT_EVENT_DISCONNECTED] = "disconnected",
+	[MQTT_EVENT_RETRY] = "retry",
+	[MQTT_EVENT_TOKEN_RENEWAL] = "token-renewal",
+	[MQTT_EVENT_LOG] = "log",
+};
+
+const char *mqtt_state_to_string(enum mqtt_state st)
+{
+	return (unsigned)st < _MQTT_STATE_MAX ? state_names[st] : "?";
+}
+
+const char *mqtt_event_to_string(enum mqtt_event ev)
+{
+	return (unsigned)ev < _MQTT_EVENT_MAX ? event_names[ev] : "?";
+}
+
+static void str_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void emit(struct mqtt *m, enum mqtt_event ev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void emit(struct mqtt *m, enum mqtt_event ev, const char *fmt, ...)
+{
+	char raw[512], clean[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	sas_redact(raw, clean, sizeof(clean));
+	if (ev == MQTT_EVENT_CONNECT_FAILED || ev == MQTT_EVENT_DISCONNECTED)
+		str_copy(m->last_error, sizeof(m->last_error), clean);
+	if (m->s.on_event)
+		m->s.on_event(m->s.userdata, ev, clean);
+}
+
+static uint64_t rng_next(struct mqtt *m)
+{
+	/* xorshift64*: jitter only, not security */
+	m->rng ^= m->rng >> 12;
+	m->rng ^= m->rng << 25;
+	m->rng ^= m->rng >> 27;
+	return m->rng * 2685821657736338717ull;
+}
+
+/* ---- timer ---- */
+
+static void rearm(struct mqtt *m)
+{
+	uint64_t at = 0;
+
+	switch (m->state) {
+	case MQTT_STATE_WAITING:
+		at = m->retry_at;
+		break;
+	case MQTT_STATE_CONNECTING:
+		at = m->connect_deadline < m->misc_at ? m->connect_deadline : m->misc_at;
+		break;
+	case MQTT_STATE_CONNECTED:
+		at = m->renew_at < m->misc_at ? m->renew_at : m->misc_at;
+		break;
+	case MQTT_STATE_DRAINING:
+		at = m->drain_deadline < m->misc_at ? m->drain_deadline : m->misc_at;
+		break;
+	default:
+		break;
+	}
+	loop_timer_arm(m->timer, at);
+}
+
+static uint64_t misc_interval_ns(const struct mqtt *m)
+{
+	uint64_t s = m->s.keepalive_s / 4;
+
+	return (s ? s : 1) * NSEC_PER_SEC;
+}
+
+/* ---- fd interest ---- */
+
+static void on_io(struct loop *l, int fd, uint32_t events, void *userdata);
+
+static void watch_update(struct mqtt *m)
+{
+	int fd = m->mosq ? mosquitto_socket(m->mosq) : -1;
+	uint32_t want = EPOLLIN;
+
+	if (fd >= 0 && mosquitto_want_write(m->mosq))
+		want |= EPOLLOUT;
+	if (fd == m->fd && (fd < 0 || want == m->events))
+		return;
+	if (m->fd >= 0)
+		loop_remove_fd(m->loop, m->fd);
+	m->fd = -1;
+	if (fd >= 0 && loop_add_fd(m->loop, fd, want, on_io, m) == 0) {
+		m->fd = fd;
+		m->events = want;
+	}
+}
+
+/* ---- connection lifecycle ---- */
+
+static void schedule_retry(struct mqtt *m)
+{
+	uint64_t d = m->s.backoff_min_ms;
+	unsigned shift = m->attempt < 20 ? m->attempt : 20;
+
+	d <<= shift;
+	if (d > m->s.backoff_max_ms)
+		d = m->s.backoff_max_ms;
+	d = d / 2 + rng_next(m) % (d / 2 + 1);
+	m->attempt++;
+	m->st.last_backoff_ms = (unsigned)d;
+	m->state = MQTT_STATE_WAITING;
+	m->retry_at = time_now_monotonic_ns() + d * NSEC_PER_MSEC;
+	emit(m, MQTT_EVENT_RETRY, "in %" PRIu64 " ms (attempt %u)", d, m->attempt);
+	rearm(m);
+}
+
+static void requeue_inflight(struct mqtt *m)
+{
+	int n = spool_requeue_inflight(m->spool);
+
+	if (n > 0)
+		m->st.requeued += (uint64_t)n;
+	memset(m->slots, 0, sizeof(*m->slots) * m->s.inflight_max);
+	m->n_inflight = 0;
+}
+
+/* Drops the connection (graceful: send DISCONNECT first).  Does not schedule anything. */
+static void teardown(struct mqtt *m, bool graceful)
+{
+	if (!m->mosq)
+		return;
+	m->in_teardown = true;
+	if (m->fd >= 0)
+		loop_remove_fd(m->loop, m->fd);
+	m->fd = -1;
+	m->events = 0;
+	if (graceful)
+		(void)mosquitto_disconnect(m->mosq);
+	mosquitto_destroy(m->mosq);
+	m->mosq = NULL;
+	m->in_teardown = false;
+	if (m->state == MQTT_STATE_CONNECTED || m->state == MQTT_STATE_DRAINING) {
+		m->st.disconnects++;
+		if (time_now_monotonic_ns() - m->connected_at >= STABLE_CONNECTION_NS)
+			m->attempt = 0;
+	}
+	requeue_inflight(m);
+}
+
+static void fail(struct mqtt *m, const char *what, int rc)
+{
+	char reason[MQTT_ERROR_MAX];
+	bool was_up = m->state == MQTT_STATE_CONNECTED || m->state == MQTT_STATE_DRAINING;
+
+	if (rc == MOSQ_ERR_ERRNO)
+		snprintf(reason, sizeof(reason), "%s", strerror(errno));
+	else
+		snprintf(reason, sizeof(reason), "%s", mosquitto_strerror(rc));
+	if (m->tls_error[0]) {
+		size_t n = strlen(reason);
+
+		snprintf(reason + n, sizeof(reason) - n, " (%.180s)", m->tls_error);
+	}
+	teardown(m, false);
+	if (was_up) {
+		emit(m, MQTT_EVENT_DISCONNECTED, "%s: %s", what, reason);
+	} else {
+		m->st.connect_failures++;
+		emit(m, MQTT_EVENT_CONNECT_FAILED, "%s %s: %s", what, m->description, reason);
+	}
+	schedule_retry(m);
+}
+
+static void cb_connect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct mqtt *m = obj;
+
+	(void)mosq;
+	m->got_connack = true;
+	m->connack_ok = rc == 0;
+	m->connack_rc = rc;
+}
+
+static void cb_disconnect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct mqtt *m = obj;
+
+	(void)mosq;
+	(void)rc;
+	if (!m->in_teardown)
+		m->lost = true;
+}
+
+static void cb_publish(struct mosquitto *mosq, void *obj, int mid)
+{
+	struct mqtt *m = obj;
+
+	(void)mosq;
+	for (unsigned i = 0; i < m->s.inflight_max; i++) {
+		struct inflight_slot *sl = &m->slots[i];
+
+		if (sl->mid != mid)
+			continue;
+		if (spool_ack(m->spool, sl->spool_id) == 0)
+			m->st.acked++;
+		sl->mid = 0;
+		m->n_inflight--;
+		return;
+	}
+}
+
+static void cb_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
+{
+	struct mqtt *m = obj;
+
+	(void)mosq;
+	if (m->s.on_message && msg->topic)
+		m->s.on_message(m->s.userdata, msg->topic, msg->payload,
+				msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
+}
+
+static void cb_log(struct mosquitto *mosq, void *obj, int level, const char *str)
+{
+	struct mqtt *m = obj;
+
+	(void)mosq;
+	if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)) {
+		char clean[MQTT_ERROR_MAX];
+
+		sas_redact(str, clean, sizeof(clean));
+		str_copy(m->tls_error, sizeof(m->tls_error), clean);
+	}
+	emit(m, MQTT_EVENT_LOG, "%s", str);
+}
+
+static int setup_mosq(struct mqtt *m)
+{
+	char password[SAS_TOKEN_MAX];
+	int rc;
+
+	m->mosq = mosquitto_new(m->client_id, true, m);
+	if (!m->mosq)
+		return MOSQ_ERR_NOMEM;
+	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	mosquitto_connect_callback_set(m->mosq, cb_connect);
+	mosquitto_disconnect_callback_set(m->mosq, cb_disconnect);
+	mosquitto_publish_callback_set(m->mosq, cb_publish);
+	mosquitto_message_callback_set(m->mosq, cb_message);
+	mosquitto_log_callback_set(m->mosq, cb_log);
+	mosquitto_max_inflight_messages_set(m->mosq, m->s.inflight_max);
+	if (m->s.password) {
+		uint64_t expiry = time_now_realtime_ns() / NSEC_PER_SEC + m->s.token_lifetime_s;
+
+		if (m->s.password(m->s.password_userdata, expiry, password, sizeof(password)) < 0) {
+			snprintf(m->tls_error, sizeof(m->tls_error), "cannot make the SAS token");
+			return MOSQ_ERR_AUTH;
+		}
+		rc = mosquitto_username_pw_set(m->mosq, m->username, password);
+		OPENSSL_cleanse(password, sizeof(password));
+	} else {
+		rc = mosquitto_username_pw_set(m->mosq, m->username, NULL);
+	}
+	if (rc != MOSQ_ERR_SUCCESS)
+		return rc;
+	if (m->s.endpoint.tls) {
+		rc = mosquitto_tls_set(m->mosq, m->ca_file, NULL, NULL, NULL, NULL);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			snprintf(m->tls_error, sizeof(m->tls_error), "cannot use CA file %s",
+				 m->ca_file ? m->ca_file : "(none)");
+			return rc;
+		}
+		rc = mosquitto_tls_opts_set(m->mosq, SSL_VERIFY_PEER, NULL, NULL);
+		if (rc == MOSQ_ERR_SUCCESS)
+			rc = mosquitto_tls_insecure_set(m->mosq, false); /* verify the host name */
+	}
+	return rc;
+}
+
+static void connect_start(struct mqtt *m)
+{
+	uint64_t now = time_now_monotonic_ns();
+	int rc;
+
+	m->st.connect_attempts++;
+	m->got_connack = m->connack_ok = m->lost = false;
+	m->tls_error[0] = '\0';
+	m->state = MQTT_STATE_CONNECTING;
+	m->connect_deadline = now + (uint64_t)m->s.connect_timeout_ms * NSEC_PER_MSEC;
+	m->misc_at = now + misc_interval_ns(m);
+	emit(m, MQTT_EVENT_CONNECTING, "%s", m->description);
+	rc = setup_mosq(m);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_connect_async(m->mosq, m->host, m->s.endpoint.port,
+					     (int)m->s.keepalive_s);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		fail(m, "Failed to connect to", rc);
+		return;
+	}
+	watch_update(m);
+	rearm(m);
+}
+
+/* ---- sending ---- */
+
+static int build_topic(struct mqtt *m, const struct spool_entry *e, struct buf *b)
+{
+	struct mqtt_property_bag bag = { 0 };
+
+	mqtt_property_bag_add(&bag, "$.ct", "application/json");
+	mqtt_property_bag_add(&bag, "$.ce", "utf-8");
+	mqtt_property_bag_add(&bag, "$.mid", e->mid);
+	if (e->schema == EVENT_SCHEMA_ASC)
+		mqtt_property_bag_add(&bag, "$.ifid", MQTT_IFID_SECURITY);
+	else
+		mqtt_property_bag_add(&bag, MQTT_EDGESEC_SCHEMA_KEY, MQTT_EDGESEC_SCHEMA_VALUE);
+	return mqtt_topic_format_telemetry(b, m->device, m->module, &bag);
+}
+
+static struct inflight_slot *free_slot(struct mqtt *m)
+{
+	for (unsigned i = 0; i < m->s.inflight_max; i++)
+		if (!m->slots[i].mid)
+			return &m->slots[i];
+	return NULL;
+}
+
+/* Sends spooled messages while connected and the window has room. */
+static void pump(struct mqtt *m)
+{
+	struct buf topic;
+
+	buf_init(&topic, MQTT_TOPIC_MAX + 1);
+	while (m->state == MQTT_STATE_CONNECTED && m->n_inflight < m->s.inflight_max) {
+		struct inflight_slot *sl = free_slot(m);
+		struct spool_entry e;
+		int mid = 0, rc;
+
+		if (!sl || spool_take(m->spool, &e) < 0)
+			break;
+		buf_reset(&topic);
+		if (build_topic(m, &e, &topic) < 0) {
+			/* cannot happen with validated ids; do not loop on it */
+			m->st.publish_errors++;
+			spool_ack(m->spool, e.id);
+			spool_entry_done(&e);
+			continue;
+		}
+		rc = mosquitto_publish(m->mosq, &mid, topic.data, (int)e.len, e.body, 1, false);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			m->st.publish_errors++;
+			spool_entry_done(&e);
+			m->lost = true; /* handled by the caller like a connection loss */
+			break;
+		}
+		sl->mid = mid;
+		sl->spool_id = e.id;
+		m->n_inflight++;
+		m->st.published++;
+		spool_entry_done(&e);
+	}
+	buf_done(&topic);
+}
+
+/* After any libmosquitto call: react to what the callbacks recorded. */
+static void settle(struct mqtt *m, int rc)
+{
+	if (m->got_connack && m->state == MQTT_STATE_CONNECTING) {
+		m->got_connack = false;
+		if (!m->connack_ok) { /* libmosquitto may also return an error for it */
+			str_copy(m->tls_error, sizeof(m->tls_error),
+				 mosquitto_connack_string(m->connack_rc));
+			fail(m, "Connection refused by", MOSQ_ERR_CONN_REFUSED);
+			return;
+		}
+		if (rc != MOSQ_ERR_SUCCESS || m->lost)
+			goto lost;
+		m->state = MQTT_STATE_CONNECTED;
+		m->st.connects++;
+		m->connected_at = time_now_monotonic_ns();
+		m->renew_at =
+			m->connected_at + (uint64_t)m->s.token_lifetime_s * 8 / 10 * NSEC_PER_SEC;
+		m->last_error[0] = '\0';
+		emit(m, MQTT_EVENT_CONNECTED, "%s", m->description);
+	}
+	if (rc == MOSQ_ERR_SUCCESS && !m->lost && m->mosq)
+		pump(m);
+lost:
+	if (rc != MOSQ_ERR_SUCCESS || m->lost) {
+		fail(m,
+		     m->state == MQTT_STATE_CONNECTING ? "Failed to connect to" : "Connection lost",
+		     rc != MOSQ_ERR_SUCCESS ? rc : MOSQ_ERR_CONN_LOST);
+		return;
+	}
+	if (m->state == MQTT_STATE_DRAINING && m->n_inflight == 0) {
+		teardown(m, true);
+		connect_start(m);
+		return;
+	}
+	watch_update(m);
+	rearm(m);
+}
+
+static void on_io(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct mqtt *m = userdata;
+	int rc = MOSQ_ERR_SUCCESS;
+
+	(void)l;
+	if (!m->mosq)
+		return;
+	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+		SSL *ssl = mosquitto_ssl_get(m->mosq);
+
+		for (int i = 0; i < READS_PER_EVENT_MAX; i++) {
+			rc = mosquitto_loop_read(m->mosq, 1);
+			if (rc != MOSQ_ERR_SUCCESS || m->lost || !ssl || SSL_pending(ssl) <= 0)
+				break;
+		}
+	}
+	if (rc == MOSQ_ERR_SUCCESS && !m->lost && (events & EPOLLOUT))
+		rc = mosquitto_loop_write(m->mosq, 1);
+	if (rc == MOSQ_ERR_SUCCESS && !m->lost && (events & (EPOLLERR | EPOLLHUP))) {
+		/* Hung up: read what is left, then give up.  libmosquitto does not notice a
+		 * refused non-blocking connect under TLS (it keeps returning success), and the
+		 * level-triggered EPOLLHUP would then spin until the connect timeout. */
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		for (int i = 0; i < READS_PER_EVENT_MAX && rc == MOSQ_ERR_SUCCESS && !m->lost &&
+				!m->got_connack;
+		     i++)
+			rc = mosquitto_loop_read(m->mosq, 1);
+		if (rc != MOSQ_ERR_SUCCESS || m->lost || m->got_connack) {
+			settle(m, rc);
+			return;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0) {
+			errno = err;
+			rc = MOSQ_ERR_ERRNO;
+		} else {
+			if (m->state == MQTT_STATE_CONNECTING)
+				str_copy(m->tls_error, sizeof(m->tls_error),
+					 "refused or closed by the server");
+			rc = MOSQ_ERR_CONN_LOST;
+		}
+	}
+	settle(m, rc);
+}
+
+static void on_timer(struct loop *l, struct loop_timer *t, void *userdata)
+{
+	struct mqtt *m = userdata;
+	uint64_t now = time_now_monotonic_ns();
+	int rc = MOSQ_ERR_SUCCESS;
+
+	(void)l;
+	(void)t;
+	switch (m->state) {
+	case MQTT_STATE_WAITING:
+		if (now >= m->retry_at) {
+			connect_start(m);
+			return;
+		}
+		break;
+	case MQTT_STATE_CONNECTING:
+		if (now >= m->connect_deadline) {
+			snprintf(m->tls_error, sizeof(m->tls_error), "no CONNACK within %u ms",
+				 m->s.connect_timeout_ms);
+			fail(m, "Failed to connect to", MOSQ_ERR_TIMEOUT);
+			return;
+		}
+		break;
+	case MQTT_STATE_CONNECTED:
+		if (now >= m->renew_at) {
+			m->st.token_renewals++;
+			m->state = MQTT_STATE_DRAINING;
+			m->drain_deadline = now + DRAIN_TIMEOUT_NS;
+			emit(m, MQTT_EVENT_TOKEN_RENEWAL, "reconnecting with a new token");
+		}
+		break;
+	case MQTT_STATE_DRAINING:
+		if (now >= m->drain_deadline) {
+			teardown(m, true);
+			connect_start(m);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (now >= m->misc_at && m->mosq) {
+		m->misc_at = now + misc_interval_ns(m);
+		rc = mosquitto_loop_misc(m->mosq);
+	}
+	settle(m, rc);
+}
+
+/* ---- transport ops ---- */
+
+static int mqtt_publish(struct transport *t, const struct message *msg)
+{
+	struct mqtt *m = t->priv;
+	int r = spool_put(m->spool, msg->schema, msg->priority, msg->body, msg->len, NULL, NULL);
+
+	if (r < 0) {
+		t->write_errors++;
+		return r;
+	}
+	if (m->state == MQTT_STATE_CONNECTED && m->mosq)
+		settle(m, MOSQ_ERR_SUCCESS);
+	return 0;
+}
+
+static void mqtt_close(struct transport *t)
+{
+	struct mqtt *m = t->priv;
+
+	teardown(m, true);
+	loop_timer_free(m->timer);
+	es_free(m->slots);
+	es_free(m->host);
+	es_free(m->ca_file);
+	es_free(m->hub);
+	es_free(m->device);
+	es_free(m->module);
+	es_free(m->api_version);
+	es_free(m->client_type);
+	es_free(m->client_id);
+	es_free(m->username);
+	es_free(m);
+}
+
+static const char *mqtt_describe(const struct transport *t)
+{
+	return ((const struct mqtt *)t->priv)->description;
+}
+
+static const struct transport_ops mqtt_ops = {
+	.name = "mqtt",
+	.publish = mqtt_publish,
+	.close = mqtt_close,
+	.describe = mqtt_describe,
+};
+
+bool mqtt_transport_is(const struct transport *t)
+{
+	return t && t->ops == &mqtt_ops;
+}
+
+void mqtt_transport_get_stats(const struct transport *t, struct mqtt_stats *ret)
+{
+	const struct mqtt *m = t->priv;
+
+	*ret = m->st;
+	ret->state = m->state;
+	ret->inflight = m->n_inflight;
+}
+
+const char *mqtt_transport_last_error(const struct transport *t)
+{
+	return ((const struct mqtt *)t->priv)->last_error;
+}
+
+int mqtt_transport_subscribe(struct transport *t, const char *pattern, int qos)
+{
+	struct mqtt *m = t->priv;
+	int rc;
+
+	if (m->state != MQTT_STATE_CONNECTED && m->state != MQTT_STATE_DRAINING)
+		return -ENOTCONN;
+	rc = mosquitto_subscribe(m->mosq, NULL, pattern, qos);
+	watch_update(m);
+	return rc == MOSQ_ERR_SUCCESS ? 0 : -EIO;
+}
+
+int mqtt_transport_publish_direct(struct transport *t, const char *topic, const void *payload,
+				  size_t len, int qos)
+{
+	struct mqtt *m = t->priv;
+	int rc;
+
+	if (m->state != MQTT_STATE_CONNECTED && m->state != MQTT_STATE_DRAINING)
+		return -ENOTCONN;
+	if (len > 256 * 1024 || qos < 0 || qos > 1)
+		return -EINVAL;
+	rc = mosquitto_publish(m->mosq, NULL, topic, (int)len, payload, qos, false);
+	watch_update(m);
+	return rc == MOSQ_ERR_SUCCESS ? 0 : -EIO;
+}
+
+/* ---- identity helpers ---- */
+
+int mqtt_password_from_connection_string(void *userdata, uint64_t expiry, char *out,
+					 size_t out_size)
+{
+	const struct connection_string *cs = userdata;
+
+	return sas_token_make(&cs->key, cs->host_name, cs->device_id, cs->module_id, expiry, out,
+			      out_size);
+}
+
+void mqtt_settings_from_connection_string(struct mqtt_settings *s,
+					  const struct connection_string *cs)
+{
+	s->hub_host = cs->host_name;
+	s->device_id = cs->device_id;
+	s->module_id = cs->module_id;
+	s->password = mqtt_password_from_connection_string;
+	s->password_userdata = (void *)cs;
+}
+
+/* ---- open ---- */
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = es_strdup(s);
+	if (!d)
+		*oom = true;
+	return d;
+}
+
+static int make_identity_strings(struct mqtt *m)
+{
+	struct buf b;
+
+	buf_init(&b, 2048);
+	buf_puts(&b, m->device);
+	buf_putc(&b, '/');
+	buf_puts(&b, m->module);
+	m->client_id = b.failed ? NULL : buf_steal(&b, NULL);
+	if (m->hub) {
+		buf_init(&b, 2048);
+		buf_printf(&b, "%s/%s/%s/?api-version=", m->hub, m->device, m->module);
+		mqtt_url_encode(&b, m->api_version, strlen(m->api_version));
+		buf_puts(&b, "&DeviceClientType=");
+		mqtt_url_encode(&b, m->client_type, strlen(m->client_type));
+		m->username = b.failed ? NULL : buf_steal(&b, NULL);
+		if (!m->username)
+			return -ENOMEM;
+	}
+	return m->client_id ? 0 : -ENOMEM;
+}
+
+static void apply_defaults(struct mqtt_settings *s)
+{
+	if (!s->keepalive_s)
+		s->keepalive_s = 60;
+	if (!s->inflight_max)
+		s->inflight_max = 16;
+	if (!s->token_lifetime_s)
+		s->token_lifetime_s = 3600;
+	if (!s->backoff_min_ms)
+		s->backoff_min_ms = 1000;
+	if (!s->backoff_max_ms)
+		s->backoff_max_ms = 60000;
+	if (s->backoff_max_ms < s->backoff_min_ms)
+		s->backoff_max_ms = s->backoff_min_ms;
+	if (!s->connect_timeout_ms)
+		s->connect_timeout_ms = 30000;
+}
+
+int mqtt_transport_open(struct loop *l, const struct mqtt_settings *s, struct spool *sp,
+			struct transport **ret)
+{
+	static bool lib_ready;
+	struct transport *t;
+	struct mqtt *m;
+	bool oom = false;
+	int r;
+
+	if (!l || !s || !sp || !s->endpoint.host[0] || !s->device_id || !s->module_id ||
+	    (s->endpoint.tls && !s->ca_file) || s->keepalive_s > 65535 || s->inflight_max > 1024)
+		return -EINVAL;
+	if (!lib_ready) {
+		mosquitto_lib_init();
+		lib_ready = true;
+	}
+	t = es_calloc(1, sizeof(*t));
+	m = es_calloc(1, sizeof(*m));
+	if (!t || !m) {
+		es_free(t);
+		es_free(m);
+		return -ENOMEM;
+	}
+	t->ops = &mqtt_ops;
+	t->priv = m;
+	m->t = t;
+	m->loop = l;
+	m->spool = sp;
+	m->fd = -1;
+	m->s = *s;
+	apply_defaults(&m->s);
+	m->host = dup_or_null(s->endpoint.host, &oom);
+	m->ca_file = dup_or_null(s->ca_file, &oom);
+	m->hub = dup_or_null(s->hub_host, &oom);
+	m->device = dup_or_null(s->device_id, &oom);
+	m->module = dup_or_null(s->module_id, &oom);
+	m->api_version = dup_or_null(s->api_version ? s->api_version : MQTT_API_VERSION, &oom);
+	m->client_type = dup_or_null(s->client_type ? s->client_type : "edgesec", &oom);
+	m->slots = es_calloc(m->s.inflight_max, sizeof(*m->slots));
+	m->timer = loop_timer_new(l, on_timer, m);
+	if (getrandom(&m->rng, sizeof(m->rng), GRND_NONBLOCK) != sizeof(m->rng))
+		m->rng = time_now_monotonic_ns();
+	m->rng |= 1;
+	snprintf(m->description, sizeof(m->description), "%s://%s%s%s:%u (%s/%s)",
+		 s->endpoint.tls ? "mqtts" : "mqtt", strchr(s->endpoint.host, ':') ? "[" : "",
+		 s->endpoint.host, strchr(s->endpoint.host, ':') ? "]" : "", s->endpoint.port,
+		 s->device_id, s->module_id);
+	r = oom || !m->slots ? -ENOMEM : !m->timer ? -ENOSPC : make_identity_strings(m);
+	if (r < 0) {
+		transport_close(t);
+		return r;
+	}
+	/* requeue what a previous connection of this process left in flight, connect at once */
+	spool_requeue_inflight(sp);
+	m->state = MQTT_STATE_WAITING;
+	m->retry_at = time_now_monotonic_ns();
+	rearm(m);
+	*ret = t;
+	return 0;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * MQTT 3.1.1 transport to edgeHub / IoT Hub / any broker, over libmosquitto driven by our
+ * loop (no library thread).  It is a struct transport (transport.h): transport_publish()
+ * writes the message to the spool and returns; the transport sends spooled messages with
+ * QoS 1 while connected (at most inflight_max unacknowledged) and deletes each one on its
+ * PUBACK.  Design, states and limits: mqtt.c and docs/internals/mqtt.md.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "connection-string.h"
+#include "core/loop.h"
+#include "spool/spool.h"
+#include "transport/transport.h"
+
+#define MQTT_API_VERSION "2021-04-12"
+#define MQTT_ERROR_MAX 256u
+
+/* Makes the CONNECT password for a token that expires at `expiry` (Unix seconds). */
+typedef int (*mqtt_password_fn)(void *userdata, uint64_t expiry, char *out, size_t out_size);
+
+enum mqtt_state {
+	MQTT_STATE_WAITING,    /* backoff before the next attempt */
+	MQTT_STATE_CONNECTING, /* TCP/TLS/CONNECT sent, waiting for CONNACK */
+	MQTT_STATE_CONNECTED,
+	MQTT_STATE_DRAINING, /* token renewal: no new sends, waiting for PUBACKs */
+	_MQTT_STATE_MAX,
+};
+
+enum mqtt_event {
+	MQTT_EVENT_CONNECTING,	   /* detail: "mqtts://host:port" */
+	MQTT_EVENT_CONNECTED,	   /* subscribe and GET the twin from here */
+	MQTT_EVENT_CONNECT_FAILED, /* detail: the reason */
+	MQTT_EVENT_DISCONNECTED,   /* detail: the reason */
+	MQTT_EVENT_RETRY,	   /* detail: "in N ms (attempt K)" */
+	MQTT_EVENT_TOKEN_RENEWAL,
+	MQTT_EVENT_LOG, /* a libmosquitto log line, redacted (debug) */
+	_MQTT_EVENT_MAX,
+};
+
+/* detail is redacted (sas_redact) and valid only during the call. */
+typedef void (*mqtt_event_fn)(void *userdata, enum mqtt_event ev, const char *detail);
+/* An incoming PUBLISH (twin responses, desired patches, method calls). */
+typedef void (*mqtt_message_fn)(void *userdata, const char *topic, const void *payload, size_t len);
+
+struct mqtt_settings {
+	struct mqtt_endpoint endpoint;
+	const char *ca_file;  /* trust anchors (PEM); required when endpoint.tls */
+	const char *hub_host; /* IoT Hub FQDN: username; NULL = plain broker, no username */
+	const char *device_id;
+	const char *module_id;	   /* client id "{device}/{module}" */
+	const char *api_version;   /* NULL = MQTT_API_VERSION */
+	const char *client_type;   /* DeviceClientType, e.g. "edgesec/0.1.0" */
+	mqtt_password_fn password; /* NULL = no password */
+	void *password_userdata;
+	unsigned keepalive_s;	     /* 0 = 60 */
+	unsigned inflight_max;	     /* 0 = 16 */
+	unsigned token_lifetime_s;   /* 0 = 3600; renewed by reconnecting at 80 % */
+	unsigned backoff_min_ms;     /* 0 = 1000 */
+	unsigned backoff_max_ms;     /* 0 = 60000 */
+	unsigned connect_timeout_ms; /* 0 = 30000 */
+	mqtt_event_fn on_event;
+	mqtt_message_fn on_message;
+	void *userdata;
+};
+
+struct mqtt_stats {
+	enum mqtt_state state;
+	uint64_t connect_attempts;
+	uint64_t connects;	   /* CONNACK accepted */
+	uint64_t connect_failures; /* attempts that did not reach CONNACK accepted */
+	uint64_t disconnects;	   /* established connections lost or closed */
+	uint64_t token_renewals;
+	uint64_t published; /* PUBLISH sent from the spool (re-sends included) */
+	uint64_t acked;	    /* PUBACKs that deleted a spool entry */
+	uint64_t requeued;  /* in-flight entries put back after a disconnect */
+	uint64_t publish_errors;
+	unsigned inflight;
+	unsigned last_backoff_ms;
+};
+
+/*
+ * Creates the transport and schedules the first connection attempt at once.  The loop and
+ * the spool must outlive it; the spool stays the caller's (its stats feed
+ * DroppedEventsStatistics).  Strings in *s are copied.
+ */
+int mqtt_transport_open(struct loop *l, const struct mqtt_settings *s, struct spool *sp,
+			struct transport **ret);
+bool mqtt_transport_is(const struct transport *t);
+void mqtt_transport_get_stats(const struct transport *t, struct mqtt_stats *ret);
+/* The reason of the last failure ("" if none), redacted. */
+const char *mqtt_transport_last_error(const struct transport *t);
+/* For twin and methods (not spooled): subscribe / publish while connected; -ENOTCONN otherwise. */
+int mqtt_transport_subscribe(struct transport *t, const char *pattern, int qos);
+int mqtt_transport_publish_direct(struct transport *t, const char *topic, const void *payload,
+				  size_t len, int qos);
+
+/* A mqtt_password_fn for a local key (connection string): userdata is the connection_string. */
+int mqtt_password_from_connection_string(void *userdata, uint64_t expiry, char *out,
+					 size_t out_size);
+/* Fills the identity part of *s from a parsed connection string (pointers into cs). */
+void mqtt_settings_from_connection_string(struct mqtt_settings *s,
+					  const struct connection_string *cs);
+const char *mqtt_state_to_string(enum mqtt_state st);
+const char *mqtt_event_to_string(enum mqtt_event ev);

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SAS token construction with OpenSSL's libcrypto (HMAC-SHA256, base64) and the redaction
+ * helper.  See sas.h.  Intermediate buffers that held secret material are wiped before they
+ * are released.
+ */
+#include "sas.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "topic.h"
+
+static bool b64_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/';
+}
+
+int sas_key_from_base64(const char *b64, size_t len, struct sas_key *ret)
+{
+	unsigned char tmp[SAS_KEY_MAX + 3];
+	size_t pad = 0;
+	int n;
+
+	if (len == 0 || len % 4 != 0 || len / 4 * 3 > sizeof(tmp))
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)b64[i];
+
+		if (c == '=' && i >= len - 2) {
+			pad++;
+			continue;
+		}
+		if (pad || !b64_char(c))
+			return -EINVAL;
+	}
+	n = EVP_DecodeBlock(tmp, (const unsigned char *)b64, (int)len);
+	if (n < 0 || (size_t)n < pad || (size_t)n - pad > SAS_KEY_MAX || (size_t)n == pad) {
+		OPENSSL_cleanse(tmp, sizeof(tmp));
+		return -EINVAL;
+	}
+	ret->len = (size_t)n - pad;
+	memcpy(ret->bytes, tmp, ret->len);
+	OPENSSL_cleanse(tmp, sizeof(tmp));
+	return 0;
+}
+
+void sas_key_wipe(struct sas_key *k)
+{
+	if (k)
+		OPENSSL_cleanse(k, sizeof(*k));
+}
+
+void sas_resource_format(struct buf *b, const char *host, const char *device, const char *module)
+{
+	mqtt_url_encode(b, host, strlen(host));
+	mqtt_url_encode(b, "/devices/", 9);
+	mqtt_url_encode(b, device, strlen(device));
+	mqtt_url_encode(b, "/modules/", 9);
+	mqtt_url_encode(b, module, strlen(module));
+}
+
+void sas_string_to_sign(struct buf *b, const char *sr_encoded, uint64_t expiry)
+{
+	buf_puts(b, sr_encoded);
+	buf_putc(b, '\n');
+	buf_put_u64(b, expiry);
+}
+
+int sas_sign(const struct sas_key *key, const void *data, size_t len, char *out, size_t out_size)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int mac_len = 0;
+
+	if (!key->len || out_size < SAS_SIGNATURE_MAX)
+		return -EINVAL;
+	if (!HMAC(EVP_sha256(), key->bytes, (int)key->len, data, len, mac, &mac_len))
+		return -EIO;
+	EVP_EncodeBlock((unsigned char *)out, mac, (int)mac_len); /* 44 chars + NUL */
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return 0;
+}
+
+int sas_token_format(const char *sr_encoded, const char *sig_b64, uint64_t expiry, char *out,
+		     size_t out_size)
+{
+	struct buf b;
+	int r = 0;
+
+	buf_init(&b, out_size);
+	buf_puts(&b, "SharedAccessSignature sr=");
+	buf_puts(&b, sr_encoded);
+	buf_puts(&b, "&sig=");
+	mqtt_url_encode(&b, sig_b64, strlen(sig_b64));
+	buf_puts(&b, "&se=");
+	buf_put_u64(&b, expiry);
+	if (b.failed || b.len >= out_size)
+		r = -E2BIG;
+	else
+		memcpy(out, b.data, b.len + 1);
+	if (b.data)
+		OPENSSL_cleanse(b.data, b.cap);
+	buf_done(&b);
+	return r;
+}
+
+int sas_token_make(const struct sas_key *key, const char *host, const char *device,
+		   const char *module, uint64_t expiry, char *out, size_t out_size)
+{
+	char sig[SAS_SIGNATURE_MAX];
+	struct buf sr, sts;
+	int r;
+
+	buf_init(&sr, 2048);
+	buf_init(&sts, 2048);
+	sas_resource_format(&sr, host, device, module);
+	sas_string_to_sign(&sts, sr.data ? sr.data : "", expiry);
+	if (sr.failed || sts.failed) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = sas_sign(key, sts.data, sts.len, sig, sizeof(sig));
+	if (r == 0)
+		r = sas_token_format(sr.data, sig, expiry, out, out_size);
+	OPENSSL_cleanse(sig, sizeof(sig));
+out:
+	buf_done(&sr);
+	buf_done(&sts);
+	return r;
+}
+
+/* ---- redaction ---- */
+
+struct secret_marker {
+	const char *prefix;
+	const char *stop; /* characters that end the secret value */
+};
+
+static const struct secret_marker markers[] = {
+	{ "SharedAccessSignature ", ";\"'\n" }, /* the whole token up to the field end */
+	{ "SharedAccessSignature=", ";\"'\n" },
+	{ "SharedAccessKey=", ";&\"' \n" },
+	{ "sig=", ";&\"' \n" },
+	{ "password=", ";&\"' \n" },
+	{ "\"password\":\"", "\"" },
+};
+
+size_t sas_redact(const char *s, char *out, size_t out_size)
+{
+	size_t o = 0, i = 0, n = strlen(s);
+
+	if (!out_size)
+		return 0;
+	while (i < n && o + 1 < out_size) {
+		const struct secret_marker *m = NULL;
+
+		for (size_t k = 0; k < sizeof(markers) / sizeof(markers[0]); k++)
+			if (strncasecmp(s + i, markers[k].prefix, strlen(markers[k].prefix)) == 0) {
+				m = &markers[k];
+				break;
+			}
+		if (!m) {
+			out[o++] = s[i++];
+			continue;
+		}
+		/* copy the prefix, skip the value, write the mask */
+		for (size_t k = strlen(m->prefix); k > 0 && o + 1 < out_size; k--)
+			out[o++] = s[i++];
+		while (i < n && !strchr(m->stop, s[i]))
+			i++;
+		for (const char *r = SAS_REDACTED; *r && o + 1 < out_size; r++)
+			out[o++] = *r;
+	}
+	out[o] = '\0';
+	return o;
+}

@@ -1,0 +1,670 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The process collector's eBPF backend against the real kernel (root only), "trigger and
+ * assert": the collector is started with a sink that keeps events, the test execs, exits,
+ * connects and sends, then polls the collector's fd (with a deadline, never asserting on
+ * speed) until the matching event with the right pid arrives.
+ *
+ * Exits 77 (skip) only when eBPF cannot work here: not root, no kernel BTF, a build without
+ * the eBPF backend, or the kernel refusing BPF (EPERM).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "collectors/collector.h"
+#include "collectors/process/process-int.h"
+#include "common/buf.h"
+#include "common/json_write.h"
+#include "common/timeutil.h"
+#include "pipeline/format.h"
+
+extern char **environ;
+
+#define STORE_MAX 65536
+#define DEADLINE_MS 10000
+
+struct test_sink {
+	struct event_sink sink;
+	struct event *ev[STORE_MAX];
+	size_t n;
+	const char *count_marker; /* set: count ProcessCreate with it, keep nothing */
+	uint64_t counted;
+};
+
+static struct test_sink tsink;
+static struct collector *col;
+static char marker[64];
+
+static int field_get(const struct event *e, unsigned field, struct event_value *ret)
+{
+	struct event_cursor cur;
+	struct event_value v;
+
+	event_cursor_init(&cur, e);
+	while (event_cursor_next(&cur, &v) > 0)
+		if (v.kind == EVENT_VALUE_FIELD && v.field == field) {
+			*ret = v;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int extra_get(const struct event *e, const char *key, struct event_value *ret)
+{
+	struct event_cursor cur;
+	struct event_value v;
+
+	event_cursor_init(&cur, e);
+	while (event_cursor_next(&cur, &v) > 0)
+		if (v.kind == EVENT_VALUE_EXTRA && v.key_len == strlen(key) &&
+		    memcmp(v.key, key, v.key_len) == 0) {
+			*ret = v;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int64_t field_int(const struct event *e, unsigned field)
+{
+	struct event_value v;
+
+	return field_get(e, field, &v) == 0 ? v.i : -1;
+}
+
+/* The field as a NUL-terminated copy in out ("" when absent). */
+static const char *field_str(const struct event *e, unsigned field, char *out, size_t size)
+{
+	struct event_value v;
+	size_t n = 0;
+
+	if (field_get(e, field, &v) == 0) {
+		n = v.len < size - 1 ? v.len : size - 1;
+		memcpy(out, v.s, n);
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static bool has_marker(const struct event *e, const char *m)
+{
+	struct event_value v;
+
+	return field_get(e, PC_COMMAND_LINE, &v) == 0 && memmem(v.s, v.len, m, strlen(m));
+}
+
+static void sink_submit(struct event_sink *sink, struct event *e)
+{
+	struct test_sink *t = (struct test_sink *)sink;
+
+	if (t->count_marker) {
+		if (event_get_type(e) == EVENT_PROCESS_CREATE && has_marker(e, t->count_marker))
+			t->counted++;
+		event_free(e);
+		return;
+	}
+	if (t->n < STORE_MAX)
+		t->ev[t->n++] = e;
+	else
+		event_free(e);
+}
+
+static void sink_clear(void)
+{
+	for (size_t i = 0; i < tsink.n; i++)
+		event_free(tsink.ev[i]);
+	tsink.n = 0;
+}
+
+static void pump_once(int timeout_ms)
+{
+	struct pollfd p = { .fd = collector_get_fd(col), .events = POLLIN };
+
+	if (poll(&p, 1, timeout_ms) > 0)
+		collector_dispatch(col, POLLIN);
+}
+
+typedef bool (*event_match_fn)(const struct event *e, const void *arg);
+
+static size_t count_matching(enum event_type t, event_match_fn fn, const void *arg,
+			     const struct event **ret_first)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < tsink.n; i++)
+		if (event_get_type(tsink.ev[i]) == t && fn(tsink.ev[i], arg)) {
+			if (!n && ret_first)
+				*ret_first = tsink.ev[i];
+			n++;
+		}
+	return n;
+}
+
+/* Polls until an event of type t matches, or the deadline; returns it (or NULL). */
+static const struct event *wait_event(enum event_type t, event_match_fn fn, const void *arg)
+{
+	uint64_t end = time_now_monotonic_ns() + DEADLINE_MS * NSEC_PER_MSEC;
+	const struct event *e = NULL;
+
+	while (!count_matching(t, fn, arg, &e) && time_now_monotonic_ns() < end)
+		pump_once(100);
+	return e;
+}
+
+/* Gives late duplicates a chance to show up. */
+static void settle(void)
+{
+	for (int i = 0; i < 5; i++)
+		pump_once(50);
+}
+
+static bool match_pid(const struct event *e, const void *arg)
+{
+	unsigned field = event_get_type(e) == EVENT_CONNECTION_CREATE ? CC_PROCESS_ID
+			 : event_get_type(e) == EVENT_PROCESS_CREATE  ? PC_PROCESS_ID
+								      : PT_PROCESS_ID;
+
+	return field_int(e, field) == *(const pid_t *)arg;
+}
+
+/* Valid JSON and valid UTF-8 throughout. */
+static bool utf8_valid(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq_len(s + i, len - i);
+
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+static void assert_valid_json(const struct event *e)
+{
+	struct buf b;
+	struct jw w;
+	cJSON *j;
+
+	buf_init(&b, 16u << 20);
+	jw_init(&w, &b);
+	event_format(e, &w);
+	assert_false(b.failed);
+	assert_true(utf8_valid((const unsigned char *)b.data, b.len));
+	j = cJSON_ParseWithLength(b.data, b.len);
+	assert_non_null(j);
+	cJSON_Delete(j);
+	buf_done(&b);
+}
+
+static pid_t spawn(char *const argv[], const char *cwd)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+		if (cwd && chdir(cwd) < 0)
+			_exit(126);
+		execve(argv[0], argv, environ);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int reap(pid_t pid)
+{
+	int st;
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+/* ---- exec / exit ---- */
+
+static void test_exec_exit(void **state)
+{
+	char cmd[256], got[512], exe[256];
+	char *argv[] = { "/bin/sh", "-c", "exit 7", marker, NULL };
+	const struct event *e;
+	struct event_value v;
+	pid_t pid;
+
+	(void)state;
+	sink_clear();
+	pid = spawn(argv, "/tmp");
+	assert_int_equal(WEXITSTATUS(reap(pid)), 7);
+
+	e = wait_event(EVENT_PROCESS_CREATE, match_pid, &pid);
+	assert_non_null(e);
+	e = wait_event(EVENT_PROCESS_TERMINATE, match_pid, &pid);
+	assert_non_null(e);
+	settle();
+	assert_int_equal(count_matching(EVENT_PROCESS_CREATE, match_pid, &pid, &e), 1);
+	assert_int_equal(field_int(e, PC_PARENT_PROCESS_ID), getpid());
+	snprintf(cmd, sizeof(cmd), "/bin/sh -c exit 7 %s", marker);
+	assert_string_equal(field_str(e, PC_COMMAND_LINE, got, sizeof(got)), cmd);
+	assert_string_equal(field_str(e, PC_EXECUTABLE, exe, sizeof(exe)), "/bin/sh");
+	snprintf(cmd, sizeof(cmd), "%u", (unsigned)getuid());
+	assert_string_equal(field_str(e, PC_USER_ID, got, sizeof(got)), cmd);
+	if (getuid() == 0)
+		assert_string_equal(field_str(e, PC_USER_NAME, got, sizeof(got)), "root");
+	assert_int_equal(extra_get(e, "Cwd", &v), 0);
+	assert_int_equal(v.len, 4);
+	assert_memory_equal(v.s, "/tmp", 4);
+	assert_int_not_equal(extra_get(e, "ArgvTruncated", &v), 0);
+	assert_valid_json(e);
+
+	assert_int_equal(count_matching(EVENT_PROCESS_TERMINATE, match_pid, &pid, &e), 1);
+	assert_int_equal(field_int(e, PT_EXIT_STATUS), 7);
+	assert_string_equal(field_str(e, PT_EXECUTABLE, exe, sizeof(exe)), "/bin/sh");
+	assert_valid_json(e);
+}
+
+static void test_exec_echo_relative(void **state)
+{
+	char *argv[] = { "./echo", "-n", marker, "two words", NULL };
+	const struct event *e;
+	char got[512], want[256];
+	pid_t pid;
+
+	(void)state;
+	sink_clear();
+	pid = spawn(argv, "/bin");
+	assert_int_equal(WEXITSTATUS(reap(pid)), 0);
+	e = wait_event(EVENT_PROCESS_CREATE, match_pid, &pid);
+	assert_non_null(e);
+	snprintf(want, sizeof(want), "./echo -n %s two words", marker);
+	assert_string_equal(field_str(e, PC_COMMAND_LINE, got, sizeof(got)), want);
+	/* A relative path is made absolute with the cwd. */
+	field_str(e, PC_EXECUTABLE, got, sizeof(got));
+	assert_true(strcmp(got, "/bin/./echo") == 0 || strcmp(got, "/usr/bin/./echo") == 0);
+}
+
+/* ---- hostile argv ---- */
+
+static void test_hostile_argv(void **state)
+{
+	static char big[500][2048];
+	char *argv[512], got[PROCESS_ARGS_MAX + 64];
+	const struct event *e;
+	struct event_value v;
+	char want[256];
+	size_t n = 0, total = 0;
+	pid_t pid;
+
+	(void)state;
+	sink_clear();
+	argv[n++] = "/bin/true";
+	argv[n++] = marker;
+	argv[n++] = "q\"u'o`te\\";
+	argv[n++] = "line1\nline2\r\t";
+	argv[n++] = "bad\xff\xfe\xc3(utf8";
+	for (size_t i = 0; i < 500; i++) {
+		memset(big[i], 'a' + (int)(i % 26), sizeof(big[i]) - 1);
+		big[i][sizeof(big[i]) - 1] = '\0';
+		argv[n++] = big[i];
+		total += sizeof(big[i]);
+	}
+	argv[n] = NULL;
+	assert_true(total > 1000000);
+	pid = spawn(argv, NULL);
+	assert_int_equal(WEXITSTATUS(reap(pid)), 0);
+	e = wait_event(EVENT_PROCESS_CREATE, match_pid, &pid);
+	assert_non_null(e);
+	snprintf(want, sizeof(want),
+		 "/bin/true %s q\"u'o`te\\ line1\nline2\r\t bad\xff\xfe\xc3(utf8 aaa", marker);
+	field_str(e, PC_COMMAND_LINE, got, sizeof(got));
+	assert_memory_equal(got, want, strlen(want));
+	assert_int_equal(strlen(got), PROCESS_ARGS_MAX);
+	assert_int_equal(extra_get(e, "ArgvTruncated", &v), 0);
+	assert_valid_json(e);
+}
+
+/* ---- TCP ---- */
+
+struct conn_want {
+	const char *direction, *protocol, *raddr, *laddr;
+	unsigned rport, lport;
+	pid_t pid;
+};
+
+static bool match_conn(const struct event *e, const void *arg)
+{
+	const struct conn_want *w = arg;
+	char s[64], num[16];
+
+	if (field_int(e, CC_PROCESS_ID) != w->pid)
+		return false;
+	if (strcmp(field_str(e, CC_DIRECTION, s, sizeof(s)), w->direction) ||
+	    strcmp(field_str(e, CC_PROTOCOL, s, sizeof(s)), w->protocol) ||
+	    strcmp(field_str(e, CC_REMOTE_ADDRESS, s, sizeof(s)), w->raddr))
+		return false;
+	snprintf(num, sizeof(num), "%u", w->rport);
+	if (strcmp(field_str(e, CC_REMOTE_PORT, s, sizeof(s)), num))
+		return false;
+	if (w->laddr && strcmp(field_str(e, CC_LOCAL_ADDRESS, s, sizeof(s)), w->laddr))
+		return false;
+	snprintf(num, sizeof(num), "%u", w->lport);
+	return !w->lport || strcmp(field_str(e, CC_LOCAL_PORT, s, sizeof(s)), num) == 0;
+}
+
+static unsigned sock_port(int fd, bool peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	assert_int_equal(peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+			      : getsockname(fd, (struct sockaddr *)&ss, &len),
+			 0);
+	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+					     : ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+static socklen_t loopback(int family, struct sockaddr_storage *ss, unsigned port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*a);
+	}
+	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
+	return sizeof(struct sockaddr_in6);
+}
+
+static void tcp_case(int family, bool nonblock, bool use_accept4)
+{
+	const char *lo = family == AF_INET ? "127.0.0.1" : "::1";
+	struct sockaddr_storage ss;
+	socklen_t sl = loopback(family, &ss, 0);
+	int l, cfd, afd, r;
+	unsigned lport, cport;
+	struct conn_want out, in;
+
+	l = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&ss, sl), 0);
+	assert_int_equal(listen(l, 8), 0);
+	lport = sock_port(l, false);
+	cfd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+	assert_true(cfd >= 0);
+	sl = loopback(family, &ss, lport);
+	r = connect(cfd, (struct sockaddr *)&ss, sl);
+	if (nonblock && r < 0) {
+		struct pollfd p = { .fd = cfd, .events = POLLOUT };
+
+		assert_int_equal(errno, EINPROGRESS);
+		assert_int_equal(poll(&p, 1, DEADLINE_MS), 1);
+	} else {
+		assert_int_equal(r, 0);
+	}
+	cport = sock_port(cfd, false);
+	afd = use_accept4 ? accept4(l, NULL, NULL, SOCK_CLOEXEC) : accept(l, NULL, NULL);
+	assert_true(afd >= 0);
+	assert_int_equal(sock_port(afd, true), cport);
+
+	out = (struct conn_want){ "Out", "tcp", lo, lo, lport, cport, getpid() };
+	in = (struct conn_want){ "In", "tcp", lo, lo, cport, lport, getpid() };
+	assert_non_null(wait_event(EVENT_CONNECTION_CREATE, match_conn, &out));
+	assert_non_null(wait_event(EVENT_CONNECTION_CREATE, match_conn, &in));
+	settle();
+	assert_int_equal(count_matching(EVENT_CONNECTION_CREATE, match_conn, &out, NULL), 1);
+	assert_int_equal(count_matching(EVENT_CONNECTION_CREATE, match_conn, &in, NULL), 1);
+	close(afd);
+	close(cfd);
+	close(l);
+}
+
+static void test_tcp(void **state)
+{
+	const int families[] = { AF_INET, AF_INET6 };
+	const struct event *e = NULL;
+	char s[512];
+
+	(void)state;
+	for (size_t f = 0; f < 2; f++)
+		for (int mode = 0; mode < 4; mode++) {
+			sink_clear();
+			tcp_case(families[f], mode & 1, mode & 2);
+		}
+	/* The process is named from /proc (it did not exec while the collector ran). */
+	for (size_t i = 0; i < tsink.n && !e; i++)
+		if (event_get_type(tsink.ev[i]) == EVENT_CONNECTION_CREATE &&
+		    field_int(tsink.ev[i], CC_PROCESS_ID) == getpid())
+			e = tsink.ev[i];
+	assert_non_null(e);
+	assert_non_null(strstr(field_str(e, CC_EXECUTABLE, s, sizeof(s)), "test-process-bpf"));
+	assert_non_null(strstr(field_str(e, CC_COMMAND_LINE, s, sizeof(s)), "test-process-bpf"));
+	assert_valid_json(e);
+}
+
+/* ---- UDP ---- */
+
+static void udp_case(int family, bool use_connect)
+{
+	const char *lo = family == AF_INET ? "127.0.0.1" : "::1";
+	struct sockaddr_storage ss;
+	socklen_t sl = loopback(family, &ss, 0);
+	int rx, tx;
+	unsigned rport, tport;
+	struct conn_want out;
+
+	rx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(rx >= 0);
+	assert_int_equal(bind(rx, (struct sockaddr *)&ss, sl), 0);
+	rport = sock_port(rx, false);
+	tx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(tx >= 0);
+	sl = loopback(family, &ss, rport);
+	for (int i = 0; i < 3; i++) {
+		if (use_connect) {
+			assert_int_equal(connect(tx, (struct sockaddr *)&ss, sl), 0);
+			assert_int_equal(send(tx, "x", 1, 0), 1);
+		} else {
+			assert_int_equal(sendto(tx, "x", 1, 0, (struct sockaddr *)&ss, sl), 1);
+		}
+	}
+	tport = sock_port(tx, false);
+	out = (struct conn_want){ "Out", "udp", lo, NULL, rport, tport, getpid() };
+	assert_non_null(wait_event(EVENT_CONNECTION_CREATE, match_conn, &out));
+	settle();
+	/* Reported once per (process, peer) window, not per datagram. */
+	assert_int_equal(count_matching(EVENT_CONNECTION_CREATE, match_conn, &out, NULL), 1);
+	close(tx);
+	close(rx);
+}
+
+static void test_udp(void **state)
+{
+	(void)state;
+	sink_clear();
+	udp_case(AF_INET, false);
+	udp_case(AF_INET6, false);
+	udp_case(AF_INET, true);
+	udp_case(AF_INET6, true);
+}
+
+/* ---- burst ---- */
+
+#define BURST 20000
+#define BURST_SPAWNERS 2
+#define BURST_INFLIGHT 32
+
+/* A spawner process: n execs of argv, then the number that succeeded on fd. */
+static void burst_spawner(char *const argv[], unsigned n, int fd)
+{
+	unsigned inflight = 0;
+	uint64_t done = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		pid_t pid;
+
+		while (inflight >= BURST_INFLIGHT && waitpid(-1, NULL, 0) > 0)
+			inflight--;
+		if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) == 0) {
+			done++;
+			inflight++;
+		}
+	}
+	while (inflight && waitpid(-1, NULL, 0) > 0)
+		inflight--;
+	_exit(write(fd, &done, sizeof(done)) == sizeof(done) ? 0 : 1);
+}
+
+static void test_burst(void **state)
+{
+	char tag[96], *argv[] = { "/bin/true", tag, NULL };
+	uint64_t lost0, lost, executed = 0, end;
+	pid_t spawners[BURST_SPAWNERS];
+	int fds[2], running = BURST_SPAWNERS;
+
+	(void)state;
+	sink_clear();
+	snprintf(tag, sizeof(tag), "burst-%s", marker);
+	tsink.count_marker = tag;
+	pump_once(0);
+	lost0 = col->stats.lost;
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	for (int i = 0; i < BURST_SPAWNERS; i++) {
+		spawners[i] = fork();
+		assert_true(spawners[i] >= 0);
+		if (spawners[i] == 0)
+			burst_spawner(argv, BURST / BURST_SPAWNERS, fds[1]);
+	}
+	close(fds[1]);
+	/* This process only consumes while the spawners run. */
+	while (running) {
+		pump_once(20);
+		for (int i = 0; i < BURST_SPAWNERS; i++) {
+			int st;
+
+			if (spawners[i] > 0 && waitpid(spawners[i], &st, WNOHANG) == spawners[i]) {
+				assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+				spawners[i] = 0;
+				running--;
+			}
+		}
+	}
+	for (int i = 0; i < BURST_SPAWNERS; i++) {
+		uint64_t n;
+
+		assert_int_equal(read(fds[0], &n, sizeof(n)), sizeof(n));
+		executed += n;
+	}
+	close(fds[0]);
+	end = time_now_monotonic_ns() + 30 * NSEC_PER_SEC;
+	while (tsink.counted + (col->stats.lost - lost0) < executed &&
+	       time_now_monotonic_ns() < end)
+		pump_once(100);
+	settle();
+	lost = col->stats.lost - lost0;
+	print_message("burst: executed %" PRIu64 ", captured %" PRIu64 ", lost in kernel %" PRIu64
+		      "\n",
+		      executed, tsink.counted, lost);
+	tsink.count_marker = NULL;
+	assert_int_equal(executed, BURST);
+	assert_true(tsink.counted <= executed);
+	/* Every exec is reported or counted as dropped (lost may include other processes). */
+	assert_true(tsink.counted + lost >= executed);
+	if (lost == 0)
+		assert_int_equal(tsink.counted, executed);
+}
+
+/* The classic tracepoint variants (the fallback where tp_btf is missing) on their own. */
+static void test_classic_tracepoints(void **state)
+{
+	struct collector_params p = { .sink = &tsink.sink, .host_root = "/" };
+	const char *how;
+
+	collector_stop(col);
+	col = collector_free(col);
+	sink_clear();
+	process_bpf_prefer_tracepoints = true;
+	assert_int_equal(collector_new(&process_collector_ops, &p, &col), 0);
+	assert_int_equal(collector_start(col), 0);
+	how = process_bpf_describe(col);
+	assert_non_null(how);
+	print_message("classic: %s\n", how);
+	assert_non_null(strstr(how, "exec:tracepoint exit:tracepoint tcp:tracepoint"));
+	test_exec_exit(state);
+	sink_clear();
+	tcp_case(AF_INET, true, true);
+	sink_clear();
+	tcp_case(AF_INET6, false, false);
+	sink_clear();
+	udp_case(AF_INET, false);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exec_exit),
+		cmocka_unit_test(test_exec_echo_relative),
+		cmocka_unit_test(test_hostile_argv),
+		cmocka_unit_test(test_tcp),
+		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_burst),
+		cmocka_unit_test(test_classic_tracepoints),
+	};
+	struct collector_params p = { .sink = &tsink.sink, .host_root = "/" };
+	int r;
+
+	if (geteuid() != 0) {
+		printf("SKIP: eBPF needs root\n");
+		return 77;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
+		printf("SKIP: the kernel has no BTF (/sys/kernel/btf/vmlinux)\n");
+		return 77;
+	}
+	tsink.sink.submit = sink_submit;
+	snprintf(marker, sizeof(marker), "edgesec-marker-%d-%ld", getpid(), (long)time(NULL));
+	if (collector_new(&process_collector_ops, &p, &col) < 0)
+		return 1;
+	r = collector_start(col);
+	if (r == -EOPNOTSUPP || r == -EPERM) {
+		printf("SKIP: eBPF unavailable: %s\n", col->last_error);
+		collector_free(col);
+		return 77;
+	}
+	if (r < 0) {
+		printf("collector_start: %s (%s)\n", strerror(-r), col->last_error);
+		return 1;
+	}
+	printf("attach points: %s; state %s %s\n", process_bpf_describe(col),
+	       collector_state_to_string(col->state), col->last_error);
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	sink_clear();
+	if (col)
+		collector_stop(col);
+	collector_free(col);
+	return r;
+}

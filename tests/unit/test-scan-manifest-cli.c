@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scan-manifest end to end through cli_scan_manifest(): our manifest corpus against
+ * tests/manifests/expected.txt, the real-world corpus in ../shared/corpus/iotedge-manifests
+ * (used by path), secrets never echoed in any format, stdin, size limits and usage errors.
+ * stdout/stderr are captured by pointing fds 1 and 2 at temporary files around each call.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "analyze/manifest.h"
+#include "analyze/rules.h"
+#include "cli/scan-manifest.h"
+#include "common/alloc.h"
+#include "common/buf.h"
+#include "common/fileio.h"
+#include "common/json_read.h"
+
+#define MANIFESTS TEST_SOURCE_DIR "/tests/manifests"
+#define REAL_CORPUS TEST_SOURCE_DIR "/../shared/corpus/iotedge-manifests"
+
+struct run {
+	int code;
+	char *out;
+	char *err;
+};
+
+static char *slurp_fd(int fd)
+{
+	struct buf b;
+	char tmp[4096];
+	ssize_t n;
+
+	buf_init(&b, 0);
+	lseek(fd, 0, SEEK_SET);
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+		buf_append(&b, tmp, (size_t)n);
+	buf_putc(&b, '\0');
+	return buf_steal(&b, NULL);
+}
+
+static int temp_fd(void)
+{
+	char path[] = "/tmp/edgesec-test-XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	unlink(path);
+	return fd;
+}
+
+/* Runs cli_scan_manifest with the NULL-terminated arguments; stdin from stdin_path if set. */
+static void run_cli(struct run *r, const char *stdin_path, ...)
+{
+	char *argv[16];
+	int argc = 0, out_fd = temp_fd(), err_fd = temp_fd(), in_fd = -1;
+	int saved_out = dup(1), saved_err = dup(2), saved_in = dup(0);
+	va_list ap;
+
+	argv[argc++] = (char *)"scan-manifest";
+	va_start(ap, stdin_path);
+	for (const char *a; (a = va_arg(ap, const char *)) && argc < 15;)
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	if (stdin_path) {
+		in_fd = open(stdin_path, O_RDONLY | O_CLOEXEC);
+		assert_true(in_fd >= 0);
+		dup2(in_fd, 0);
+	}
+	fflush(stdout);
+	fflush(stderr);
+	dup2(out_fd, 1);
+	dup2(err_fd, 2);
+	r->code = cli_scan_manifest(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, 1);
+	dup2(saved_err, 2);
+	dup2(saved_in, 0);
+	close(saved_out);
+	close(saved_err);
+	close(saved_in);
+	if (in_fd >= 0)
+		close(in_fd);
+	r->out = slurp_fd(out_fd);
+	r->err = slurp_fd(err_fd);
+	close(out_fd);
+	close(err_fd);
+}
+
+static void run_done(struct run *r)
+{
+	es_free(r->out);
+	es_free(r->err);
+}
+
+/* Distinct rule ids of a JSON report, sorted, comma-separated ("-" for none). */
+static void rule_ids(const char *json, char *out, size_t size)
+{
+	cJSON *doc = cJSON_Parse(json), *f;
+	char ids[64][16];
+	size_t n = 0, len = 0;
+
+	assert_non_null(doc);
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(doc, "findings")) {
+		const char *id = cJSON_GetObjectItem(f, "ruleId")->valuestring;
+		size_t k;
+
+		for (k = 0; k < n && strcmp(ids[k], id) != 0; k++)
+			;
+		if (k == n && n < 64)
+			snprintf(ids[n++], sizeof(ids[0]), "%s", id);
+	}
+	cJSON_Delete(doc);
+	qsort(ids, n, sizeof(ids[0]), (int (*)(const void *, const void *))strcmp);
+	out[0] = '\0';
+	for (size_t k = 0; k < n; k++)
+		len += (size_t)snprintf(out + len, size - len, "%s%s", k ? "," : "", ids[k]);
+	if (n == 0)
+		snprintf(out, size, "-");
+}
+
+static void test_expected_corpus(void **state)
+{
+	char *data, *line, *next;
+	size_t len, checked = 0;
+
+	(void)state;
+	assert_int_equal(read_file_capped(MANIFESTS "/expected.txt", 1 << 20, &data, &len), 0);
+	for (line = data; line && *line; line = next) {
+		char file[256], ids[512], got[512], path[512];
+		int code;
+		struct run r;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (line[0] == '#' || sscanf(line, "%255s %d %511s", file, &code, ids) != 3)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", MANIFESTS, file);
+		run_cli(&r, NULL, path, "--format", "json", NULL);
+		if (r.code != code)
+			fail_msg("%s: exit %d, expected %d (stderr: %s)", file, r.code, code, r.err);
+		if (code == 2) {
+			assert_string_equal(r.out, "");
+			assert_non_null(strstr(r.err, "error"));
+			assert_non_null(strstr(r.err, file));
+		} else {
+			rule_ids(r.out, got, sizeof(got));
+			if (strcmp(got, ids) != 0)
+				fail_msg("%s: rules %s, expected %s", file, got, ids);
+		}
+		run_done(&r);
+		checked++;
+	}
+	es_free(data);
+	assert_true(checked >= 45);
+}
+
+static void test_error_locations(void **state)
+{
+	struct run r;
+
+	(void)state;
+	run_cli(&r, NULL, MANIFESTS "/malformed.json", NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "line 4, column 56"));
+	run_done(&r);
+	run_cli(&r, NULL, MANIFESTS "/wrong-type-image.json", NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "/modulesContent/$edgeAgent/properties.desired/modules/mod/"
+				      "settings/image, line 44"));
+	run_done(&r);
+	run_cli(&r, NULL, MANIFESTS "/bad-create-options.json", NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "createOptions is not valid JSON"));
+	assert_non_null(strstr(r.err, "/modules/mod/settings/createOptions,"));
+	run_done(&r);
+	run_cli(&r, NULL, "/nonexistent/manifest.json", NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "cannot read"));
+	run_done(&r);
+}
+
+static void test_fail_on_and_formats(void **state)
+{
+	struct run r;
+	cJSON *doc;
+
+	(void)state;
+	run_cli(&r, NULL, MANIFESTS "/rule-edge006-host-ipc.json", NULL);
+	assert_int_equal(r.code, 0); /* Medium < default high */
+	assert_non_null(strstr(r.out, "Medium EDGE006 [mod]"));
+	assert_non_null(strstr(r.out, "1 finding: 0 critical, 0 high, 1 medium"));
+	run_done(&r);
+	run_cli(&r, NULL, MANIFESTS "/rule-edge006-host-ipc.json", "--fail-on", "medium", NULL);
+	assert_int_equal(r.code, 1);
+	run_done(&r);
+	run_cli(&r, NULL, MANIFESTS "/rule-edge005-host-pid.json", "--fail-on", "CRITICAL", NULL);
+	assert_int_equal(r.code, 0);
+	run_done(&r);
+	run_cli(&r, NULL, MANIFESTS "/clean.json", "--fail-on", "info", "--format", "json", NULL);
+	assert_int_equal(r.code, 0);
+	doc = cJSON_Parse(r.out);
+	assert_non_null(doc);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "findings")), 0);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "total")->valueint,
+			 0);
+	cJSON_Delete(doc);
+	run_done(&r);
+	run_cli(&r, NULL, MANIFESTS "/split-create-options.json", "-f", "json", NULL);
+	assert_int_equal(r.code, 1);
+	doc = cJSON_Parse(r.out);
+	assert_non_null(doc);
+	{
+		cJSON *f = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "findings"), 0);
+
+		assert_string_equal(cJSON_GetObjectItem(f, "ruleId")->valuestring, "EDGE001");
+		assert_string_equal(cJSON_GetObjectItem(f, "severity")->valuestring, "Critical");
+		assert_string_equal(cJSON_GetObjectItem(f, "module")->valuestring, "mod");
+		assert_string_equal(cJSON_GetObjectItem(f, "path")->valuestring,
+				    "/modulesContent/$edgeAgent/properties.desired/modules/mod/"
+				    "settings/createOptions");
+		assert_string_equal(cJSON_GetObjectItem(f, "createOptionsPath")->valuestring,
+				    "/HostConfig/Privileged");
+		assert_non_null(cJSON_GetObjectItem(f, "remediation"));
+		assert_non_null(cJSON_GetObjectItem(f, "message"));
+		assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"),
+						     "critical")->valueint, 1);
+	}
+	cJSON_Delete(doc);
+	run_done(&r);
+}
+
+static void test_sarif_shape(void **state)
+{
+	struct run r;
+	cJSON *doc, *run0, *res, *loc;
+
+	(void)state;
+	run_cli(&r, NULL, MANIFESTS "/rule-edge001-privileged.json", "--format", "sarif", NULL);
+	assert_int_equal(r.code, 1);
+	doc = cJSON_Parse(r.out);
+	assert_non_null(doc);
+	assert_string_equal(cJSON_GetObjectItem(doc, "version")->valuestring, "2.1.0");
+	assert_non_null(cJSON_GetObjectItem(doc, "$schema"));
+	run0 = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "runs"), 0);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(run0, "tool"),
+								    "driver"), "name")->valuestring,
+			    "edgesec");
+	res = cJSON_GetArrayItem(cJSON_GetObjectItem(run0, "results"), 0);
+	assert_string_equal(cJSON_GetObjectItem(res, "ruleId")->valuestring, "EDGE001");
+	assert_string_equal(cJSON_GetObjectItem(res, "level")->valuestring, "error");
+	loc = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(res, "locations"), 0),
+				  "physicalLocation");
+	assert_non_null(strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(loc, "artifactLocation"),
+						   "uri")->valuestring,
+			       "rule-edge001-privileged.json"));
+	/* "Privileged": true is on line 73 of the generated file (object createOptions). */
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(loc, "region"), "startLine")->valueint,
+			 73);
+	cJSON_Delete(doc);
+	run_done(&r);
+}
+
+static void assert_absent(const struct run *r, const char *secret, const char *what)
+{
+	if (strstr(r->out, secret) || strstr(r->err, secret))
+		fail_msg("%s: a secret value was echoed", what);
+}
+
+static void test_secrets_not_echoed(void **state)
+{
+	static const char *const files[] = { "rule-edge033-env-secret.json",
+					     "rule-edge034-registry-password.json" };
+	static const char *const secrets[] = { "Zm9vYmFyU2VjcmV0S2V5VmFsdWUxMjM0NTY3ODkw",
+					       "Q7bz9LkPw3HxVtRm2Ns8" };
+	static const char *const formats[] = { "text", "json", "sarif" };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		for (size_t k = 0; k < 3; k++) {
+			char path[512];
+			struct run r;
+
+			snprintf(path, sizeof(path), "%s/%s", MANIFESTS, files[i]);
+			run_cli(&r, NULL, path, "--format", formats[k], NULL);
+			assert_int_equal(r.code, 1);
+			assert_absent(&r, secrets[i], files[i]);
+			run_done(&r);
+		}
+	}
+}
+
+static void test_stdin_and_usage(void **state)
+{
+	struct run r;
+
+	(void)state;
+	run_cli(&r, MANIFESTS "/rule-edge004-host-network.json", "-", NULL);
+	assert_int_equal(r.code, 1);
+	assert_non_null(strstr(r.out, "-: High EDGE004"));
+	run_done(&r);
+	run_cli(&r, NULL, NULL);
+	assert_int_equal(r.code, 2);
+	run_done(&r);
+	run_cli(&r, NULL, MANIFESTS "/clean.json", "--format", "xml", NULL);
+	assert_int_equal(r.code, 2);
+	run_done(&r);
+	run_cli(&r, NULL, MANIFESTS "/clean.json", "--fail-on", "severe", NULL);
+	assert_int_equal(r.code, 2);
+	run_done(&r);
+	run_cli(&r, NULL, "--help", NULL);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "--fail-on"));
+	run_done(&r);
+}
+
+/* A manifest of about `target` bytes: modules whose env carries long harmless values. */
+static char *big_manifest(size_t target, size_t *ret_len)
+{
+	struct buf b;
+	char filler[2048];
+
+	memset(filler, 'x', sizeof(filler) - 1);
+	filler[sizeof(filler) - 1] = '\0';
+	buf_init(&b, 0);
+	buf_puts(&b, "{\"modulesContent\":{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{");
+	for (size_t i = 0; b.len < target; i++)
+		buf_printf(&b, "%s\"m%zu\":{\"settings\":{\"image\":\"r.example/m:1.%zu\","
+			       "\"createOptions\":\"{\\\"HostConfig\\\":{\\\"Privileged\\\":%s}}\"},"
+			       "\"env\":{\"NOTE\":{\"value\":\"%s\"}}}",
+			   i ? "," : "", i, i, i % 1000 == 0 ? "true" : "false", filler);
+	buf_puts(&b, "}}},\"$edgeHub\":{\"properties.desired\":{\"routes\":{}}}}}");
+	assert_false(b.failed);
+	return buf_steal(&b, ret_len);
+}
+
+static void write_temp(const char *data, size_t len, char *path, size_t size)
+{
+	int fd;
+
+	snprintf(path, size, "/tmp/edgesec-manifest-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static void test_large_inputs(void **state)
+{
+	char path[64];
+	size_t len;
+	char *big = big_manifest(10u * 1024 * 1024 + 1000, &len);
+	struct run r;
+	cJSON *doc;
+
+	(void)state;
+	write_temp(big, len, path, sizeof(path));
+	run_cli(&r, NULL, path, "--format", "json", NULL);
+	assert_int_equal(r.code, 1);
+	doc = cJSON_Parse(r.out);
+	assert_non_null(doc);
+	assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "critical")->valueint >=
+		    5);
+	cJSON_Delete(doc);
+	run_done(&r);
+	unlink(path);
+	es_free(big);
+
+	big = big_manifest(MANIFEST_MAX_SIZE + 4096, &len);
+	write_temp(big, len, path, sizeof(path));
+	run_cli(&r, NULL, path, NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "larger than"));
+	run_done(&r);
+	unlink(path);
+	es_free(big);
+}
+
+/* ---- the real-world corpus ---- */
+
+struct expect {
+	const char *feature;
+	const char *rule;
+};
+
+static const struct expect expectations[] = {
+	{ "privileged", "EDGE001" },
+	{ "bind_docker_sock", "EDGE010" },
+	{ "network_host", "EDGE004" },
+	{ "env_secret_hardcoded", "EDGE033" },
+	{ "literal_key_material", "EDGE033" },
+	{ "registry_password_hardcoded", "EDGE034" },
+};
+
+/* The features column of SOURCES.tsv for file, or "" . */
+static void features_of(const char *tsv, const char *file, char *out, size_t size)
+{
+	const char *p = strstr(tsv, file);
+	const char *eol, *tab;
+
+	out[0] = '\0';
+	if (!p)
+		return;
+	eol = strchr(p, '\n');
+	if (!eol)
+		eol = p + strlen(p);
+	for (tab = eol; tab > p && tab[-1] != '\t'; tab--)
+		;
+	snprintf(out, size, ",%.*s,", (int)(eol - tab), tab);
+}
+
+/* Every literal secret of the manifest: registry passwords and env values the rules call
+ * secrets (both env forms), collected from the parsed model. */
+static size_t collect_secrets(const struct manifest *m, const char *secrets[], size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n_modules; i++) {
+		const struct module_settings *ms = m->modules[i].ms;
+
+		for (size_t k = 0; k < ms->n_env && n < max; k++)
+			if (rules_env_is_secret(ms->env[k].name, ms->env[k].value) &&
+			    strlen(ms->env[k].value) >= 8)
+				secrets[n++] = ms->env[k].value;
+	}
+	return n;
+}
+
+/* Registry passwords are not kept in the model: find them in the JSON. */
+static void collect_passwords(const cJSON *node, const char *secrets[], size_t *n, size_t max)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, node) {
+		if (c->string && strcmp(c->string, "password") == 0 && cJSON_IsString(c) &&
+		    strlen(c->valuestring) >= 8 && !ms_is_placeholder(c->valuestring) && *n < max)
+			secrets[(*n)++] = c->valuestring;
+		if (cJSON_IsObject(c) || cJSON_IsArray(c))
+			collect_passwords(c, secrets, n, max);
+	}
+}
+
+static void check_real_file(const char *dir, const char *file, const char *tsv)
+{
+	static const char *const formats[] = { "text", "json", "sarif" };
+	char path[1024], features[2048], got[1024];
+	const char *secrets[256];
+	size_t len, n_secrets;
+	char *data;
+	struct manifest *m = NULL;
+	struct json_error err;
+	cJSON *doc;
+	struct run r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	assert_int_equal(read_file_capped(path, MANIFEST_MAX_SIZE, &data, &len), 0);
+	doc = json_parse(data, len, &err);
+	run_cli(&r, NULL, path, "--format", "json", NULL);
+	if (!doc) {
+		/* Not valid JSON: exit 2 is right, but no crash. */
+		assert_int_equal(r.code, 2);
+		run_done(&r);
+		es_free(data);
+		return;
+	}
+	if (r.code == 2)
+		fail_msg("%s: valid JSON but exit 2: %s", file, r.err);
+	rule_ids(r.out, got, sizeof(got));
+	features_of(tsv, file, features, sizeof(features));
+	for (size_t i = 0; i < sizeof(expectations) / sizeof(expectations[0]); i++) {
+		char f[64];
+
+		snprintf(f, sizeof(f), ",%s,", expectations[i].feature);
+		if (strstr(features, f) && !strstr(got, expectations[i].rule))
+			fail_msg("%s: feature %s but no %s (found %s)", file, expectations[i].feature,
+				 expectations[i].rule, got);
+	}
+	run_done(&r);
+
+	assert_int_equal(manifest_parse(data, len, &m, &err), 0);
+	n_secrets = collect_secrets(m, secrets, 256);
+	collect_passwords(doc, secrets, &n_secrets, 256);
+	for (size_t k = 0; k < 3; k++) {
+		run_cli(&r, NULL, path, "--format", formats[k], NULL);
+		for (size_t s = 0; s < n_secrets; s++)
+			assert_absent(&r, secrets[s], file);
+		run_done(&r);
+	}
+	manifest_free(m);
+	cJSON_Delete(doc);
+	es_free(data);
+}
+
+static void test_real_corpus(void **state)
+{
+	DIR *d = opendir(REAL_CORPUS);
+	struct dirent *de;
+	char *tsv = NULL;
+	size_t len, n = 0;
+
+	(void)state;
+	if (!d) {
+		print_message("real corpus not found at %s\n", REAL_CORPUS);
+		skip();
+	}
+	assert_int_equal(read_file_capped(REAL_CORPUS "/SOURCES.tsv", 1 << 20, &tsv, &len), 0);
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+
+		if (l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
+			continue;
+		check_real_file(REAL_CORPUS, de->d_name, tsv);
+		n++;
+	}
+	closedir(d);
+	es_free(tsv);
+	assert_int_equal(n, 47);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_expected_corpus),
+		cmocka_unit_test(test_error_locations),
+		cmocka_unit_test(test_fail_on_and_formats),
+		cmocka_unit_test(test_sarif_shape),
+		cmocka_unit_test(test_secrets_not_echoed),
+		cmocka_unit_test(test_stdin_and_usage),
+		cmocka_unit_test(test_large_inputs),
+		cmocka_unit_test(test_real_corpus),
+	};
+
+	json_read_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
