@@ -87,6 +87,7 @@ format:
 install: build
 	install -D -m 0755 $(BUILD_DIR)/edgesec $(DESTDIR)$(PREFIX)/bin/edgesec
 	install -D -m 0644 docs/edgesec.1 $(DESTDIR)$(PREFIX)/share/man/man1/edgesec.1
+	install -D -m 0644 rules/baseline/debian.json $(DESTDIR)$(PREFIX)/share/edgesec/baseline/debian.json
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

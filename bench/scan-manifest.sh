@@ -55,7 +55,7 @@ for fmt in text json sarif; do
 		total=$((total + us))
 		if [ -z "$best" ] || [ "$us" -lt "$best" ]; then best=$us; fi
 	done
-	findings=$(grep -o '"ruleId"' "$work/out" | wc -l)
+	findings=$( { grep -o '"ruleId"' "$work/out" || true; } | wc -l)
 	[ "$fmt" = text ] && findings=$(($(wc -l <"$work/out") - 1))
 	printf '%-6s best %7.1f ms  mean %7.1f ms  (%d findings, %d runs)\n' "$fmt" \
 		"$(echo "$best / 1000" | bc -l)" "$(echo "$total / $RUNS / 1000" | bc -l)" "$findings" "$RUNS"

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,42 +188,96 @@ static const char *next_token(const char *p, char *tok, size_t size, size_t *ret
 	return p;
 }
 
-int json_locate(const char *text, size_t len, const char *pointer, unsigned *ret_line,
-		unsigned *ret_column)
+/* Descends one token from the value at s->i. */
+static int descend(struct scan *s, const char *tok, size_t n)
+{
+	if (s->i >= s->len)
+		return -EINVAL;
+	if (s->t[s->i] == '{')
+		return enter_member(s, tok, n);
+	if (s->t[s->i] == '[')
+		return enter_element(s, tok);
+	return -ENOENT;
+}
+
+static void advance_position(const char *text, size_t from, size_t to, unsigned *line,
+			     unsigned *col)
+{
+	for (size_t k = from; k < to; k++) {
+		if (text[k] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)text[k] & 0xc0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
+void json_locator_init(struct json_locator *l, const char *text, size_t len)
 {
 	struct scan s = { .t = text, .len = len, .i = 0 };
-	const char *p = pointer;
-	unsigned line = 1, col = 1;
 
+	memset(l, 0, sizeof(*l));
+	l->text = text;
+	l->len = len;
 	skip_ws(&s);
+	l->offsets[0] = s.i;
+	l->pos_line = l->pos_column = 1;
+}
+
+int json_locator_find(struct json_locator *l, const char *pointer, unsigned *ret_line,
+		      unsigned *ret_column)
+{
+	struct scan s = { .t = l->text, .len = l->len };
+	unsigned depth = 0, line, col;
+	const char *p = pointer;
+
+	/* Reuse the tokens shared with the previous pointer. */
+	while (depth < l->depth && strncmp(pointer, l->last, l->ends[depth + 1]) == 0 &&
+	       (pointer[l->ends[depth + 1]] == '/' || pointer[l->ends[depth + 1]] == '\0'))
+		depth++;
+	p = pointer + l->ends[depth];
+	s.i = l->offsets[depth];
+	l->depth = depth;
+	snprintf(l->last, sizeof(l->last), "%s", pointer);
 	while (*p == '/') {
 		char tok[KEY_MAX];
 		size_t n;
 		int r;
 
 		p = next_token(p, tok, sizeof(tok), &n);
-		if (s.i >= s.len)
-			return -EINVAL;
-		if (s.t[s.i] == '{')
-			r = enter_member(&s, tok, n);
-		else if (s.t[s.i] == '[')
-			r = enter_element(&s, tok);
-		else
-			r = -ENOENT;
+		r = descend(&s, tok, n);
 		if (r < 0)
 			return r;
+		if (depth < JSON_LOCATOR_DEPTH && strlen(pointer) < sizeof(l->last)) {
+			depth++;
+			l->offsets[depth] = s.i;
+			l->ends[depth] = (size_t)(p - pointer);
+			l->depth = depth;
+		}
 	}
 	if (*p)
 		return -EINVAL;
-	for (size_t k = 0; k < s.i; k++) {
-		if (text[k] == '\n') {
-			line++;
-			col = 1;
-		} else if (((unsigned char)text[k] & 0xc0) != 0x80) {
-			col++;
-		}
+	if (s.i < l->pos_offset) {
+		l->pos_offset = 0;
+		l->pos_line = l->pos_column = 1;
 	}
+	line = l->pos_line;
+	col = l->pos_column;
+	advance_position(l->text, l->pos_offset, s.i, &line, &col);
+	l->pos_offset = s.i;
+	l->pos_line = line;
+	l->pos_column = col;
 	*ret_line = line;
 	*ret_column = col;
 	return 0;
+}
+
+int json_locate(const char *text, size_t len, const char *pointer, unsigned *ret_line,
+		unsigned *ret_column)
+{
+	struct json_locator l;
+
+	json_locator_init(&l, text, len);
+	return json_locator_find(&l, pointer, ret_line, ret_column);
 }

@@ -13,3 +13,25 @@
 /* 0 on success; -ENOENT if the pointer does not resolve, -EINVAL on malformed text. */
 int json_locate(const char *text, size_t len, const char *pointer, unsigned *ret_line,
 		unsigned *ret_column);
+
+/*
+ * The same for many pointers over one text, cheap when they come in document order (as
+ * findings do): the walk resumes from the deepest token shared with the previous pointer and
+ * line counting resumes from the previous position.
+ */
+#define JSON_LOCATOR_DEPTH 32
+
+struct json_locator {
+	const char *text;
+	size_t len;
+	char last[512];			       /* previous pointer, "" at first */
+	size_t offsets[JSON_LOCATOR_DEPTH + 1]; /* value offset after 0..depth tokens */
+	size_t ends[JSON_LOCATOR_DEPTH + 1];    /* pointer length after 0..depth tokens */
+	unsigned depth;
+	size_t pos_offset;		       /* where line/column were last computed */
+	unsigned pos_line, pos_column;
+};
+
+void json_locator_init(struct json_locator *l, const char *text, size_t len);
+int json_locator_find(struct json_locator *l, const char *pointer, unsigned *ret_line,
+		      unsigned *ret_column);

@@ -11,8 +11,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli/baseline.h"
 #include "common/alloc.h"
 #include "common/json_read.h"
 #include "common/log.h"
@@ -28,6 +30,9 @@ enum {
 	OPT_STATE_DIR = 0x100,
 	OPT_LOG_LEVEL,
 	OPT_FORMAT,
+	OPT_CONNECTION_STRING,
+	OPT_HUB,
+	OPT_CA_FILE,
 };
 
 static const struct option options[] = {
@@ -38,6 +43,9 @@ static const struct option options[] = {
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "connection-string", required_argument, NULL, OPT_CONNECTION_STRING },
+	{ "hub", required_argument, NULL, OPT_HUB },
+	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -47,6 +55,9 @@ struct args {
 	const char *output;
 	const char *state_dir;
 	const char *format;
+	char *connection_string; /* a copy; the argv original is wiped */
+	const char *hub;
+	const char *ca_file;
 	enum log_level log_level;
 	char **operands;
 	int n_operands;
@@ -65,12 +76,19 @@ static void usage(FILE *f)
 		"  snapshot             run every periodic collector once, print the message, exit\n"
 		"  check-config FILE    validate a config file or module-twin document and print\n"
 		"                       the configuration that would be in force (FILE may be -)\n"
+		"  baseline             run the OS baseline checks and print every result\n"
+		"                       (edgesec baseline --help for its options)\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE    local JSON configuration (twin property names)\n"
 		"  -o, --output FILE    append messages to FILE instead of stdout\n"
 		"      --state-dir DIR  where the AgentId is kept (default /var/lib/edgesec)\n"
 		"      --log-level LVL  error, warning, info (default) or debug; logs go to stderr\n"
+		"      --connection-string CS  send to IoT Hub / edgeHub as this module identity\n"
+		"                       (HostName=…;DeviceId=…;ModuleId=…;SharedAccessKey=…[;\n"
+		"                       GatewayHostName=…]); EDGESEC_CONNECTION_STRING works too\n"
+		"      --hub URL        mqtts://host:port (or mqtt:// for plain text) to connect to\n"
+		"      --ca-file FILE   trust anchors (PEM) for TLS to the hub\n"
 		"      --format FMT     check-config output: json (default) or text\n"
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n"
@@ -102,6 +120,18 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_STATE_DIR:
 			a->state_dir = optarg;
+			break;
+		case OPT_CONNECTION_STRING:
+			/* Keep a copy and blank the argument so ps(1) no longer shows the key. */
+			es_free(a->connection_string);
+			a->connection_string = es_strdup(optarg);
+			explicit_bzero(optarg, strlen(optarg));
+			break;
+		case OPT_HUB:
+			a->hub = optarg;
+			break;
+		case OPT_CA_FILE:
+			a->ca_file = optarg;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
@@ -141,19 +171,34 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 static int cmd_run(struct args *a, bool once)
 {
+	const char *env_cs = getenv("EDGESEC_CONNECTION_STRING");
 	struct agent_options o = {
 		.config_path = a->config,
 		.output_path = a->output,
 		.state_dir = a->state_dir,
 		.log_level = a->log_level,
 		.once = once,
+		.connection_string = a->connection_string ? a->connection_string : env_cs,
+		.hub_url = a->hub,
+		.ca_file = a->ca_file,
 	};
+	int r;
 
 	if (a->n_operands) {
 		fprintf(stderr, "edgesec: %s takes no arguments ('%s')\n", a->verb, a->operands[0]);
 		return 2;
 	}
-	return agent_run(&o);
+	if (once && (o.connection_string || o.hub_url)) {
+		o.connection_string = NULL; /* snapshot prints locally */
+		o.hub_url = NULL;
+	}
+	r = agent_run(&o);
+	if (a->connection_string) {
+		explicit_bzero(a->connection_string, strlen(a->connection_string));
+		es_free(a->connection_string);
+		a->connection_string = NULL;
+	}
+	return r;
 }
 
 static void print_text(const struct config *c)
@@ -241,6 +286,7 @@ struct delegated_verb {
 };
 
 static const struct delegated_verb delegated_verbs[] = {
+	{ "baseline", cli_baseline },
 	{ NULL, NULL },
 };
 

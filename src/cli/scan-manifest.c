@@ -332,10 +332,10 @@ static size_t rule_index(const struct rule *r)
 }
 
 static void sarif_result(struct jw *w, const struct finding *f, const char *uri,
-			 const char *data, size_t len)
+			 struct json_locator *loc)
 {
 	unsigned line = 0, col = 0;
-	bool located = json_locate(data, len, f->path, &line, &col) == 0;
+	bool located = json_locator_find(loc, f->path, &line, &col) == 0;
 
 	jw_obj_begin(w);
 	jw_key(w, "ruleId");
@@ -396,6 +396,7 @@ static void format_sarif(struct jw *w, const char *path, const struct finding_li
 			 const char *data, size_t len)
 {
 	char *canonical = NULL;
+	struct json_locator *loc = es_malloc(sizeof(*loc));
 	struct buf uri;
 
 	buf_init(&uri, 16384);
@@ -440,8 +441,13 @@ static void format_sarif(struct jw *w, const char *path, const struct finding_li
 	jw_arr_end(w);
 	jw_key(w, "results");
 	jw_arr_begin(w);
-	for (size_t i = 0; i < l->n; i++)
-		sarif_result(w, &l->items[i], uri.data ? uri.data : "stdin", data, len);
+	if (loc)
+		json_locator_init(loc, data, len);
+	for (size_t i = 0; i < l->n && loc; i++)
+		sarif_result(w, &l->items[i], uri.data ? uri.data : "stdin", loc);
+	if (!loc)
+		w->b->failed = true;
+	es_free(loc);
 	jw_arr_end(w);
 	jw_obj_end(w);
 	jw_arr_end(w);

@@ -93,3 +93,4 @@ void collector_submit(struct collector *c, struct event *e);
 extern const struct collector_ops sysinfo_collector_ops;
 extern const struct collector_ops users_collector_ops;
 extern const struct collector_ops ports_collector_ops;
+extern const struct collector_ops process_collector_ops;

@@ -64,6 +64,7 @@ struct config {
 	int64_t aggregation_max_entries;
 	int64_t aggregation_max_bytes;
 	char *host_root;
+	int64_t spool_max_bytes;
 };
 
 #define CONFIG_ISSUES_MAX 32

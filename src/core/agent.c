@@ -18,10 +18,13 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "baseline/baseline.h"
+#include "collectors/baseline/baseline-collector.h"
 #include "collectors/collector.h"
 #include "common/alloc.h"
 #include "common/guid.h"
@@ -32,6 +35,9 @@
 #include "loop.h"
 #include "pipeline/pipeline.h"
 #include "state.h"
+#include "spool/spool.h"
+#include "transport/mqtt/connection-string.h"
+#include "transport/mqtt/mqtt.h"
 #include "transport/transport.h"
 #include "version.h"
 
@@ -52,6 +58,8 @@ struct agent {
 	struct loop *loop;
 	struct pipeline *pipeline;
 	struct transport *output;
+	struct spool *spool;		 /* hub mode only */
+	struct connection_string *identity; /* hub mode with a connection string */
 	struct collector *collectors[MAX_COLLECTORS];
 	enum collector_state state_before_disabled[MAX_COLLECTORS];
 	size_t n_collectors;
@@ -67,6 +75,8 @@ static const struct collector_ops *const builtin_collectors[] = {
 	&sysinfo_collector_ops,
 	&users_collector_ops,
 	&ports_collector_ops,
+	&process_collector_ops,
+	&baseline_collector_ops,
 };
 
 /* ---- configuration ---- */
@@ -137,6 +147,41 @@ static void report_config(struct agent *a, const struct config_report *r, const 
 
 static void rearm_flush_timers(struct agent *a);
 
+/*
+ * The custom baseline checks file named by the configuration: checked (validity and SHA-256)
+ * here so that a bad file or hash becomes a ConfigurationError, not a silent skip.
+ */
+static void configure_baseline(struct agent *a)
+{
+	struct baseline_collector_config bc = {
+		.custom_enabled = a->cfg.baseline_custom_checks_enabled,
+		.custom_path = a->cfg.baseline_custom_checks_file_path,
+		.custom_hash = a->cfg.baseline_custom_checks_file_hash,
+	};
+
+	for (size_t i = 0; i < a->n_collectors; i++) {
+		if (a->collectors[i]->ops != &baseline_collector_ops)
+			continue;
+		(void)baseline_collector_configure(a->collectors[i], &bc);
+	}
+	if (bc.custom_enabled) {
+		struct config_issue is = { .type = CONFIG_ERROR_TYPE_MISMATCH };
+		struct baseline_profile *p = NULL;
+		char err[sizeof(is.message)];
+
+		if (baseline_custom_checks_load(bc.custom_path, bc.custom_hash, &p, err,
+						sizeof(err)) < 0) {
+			snprintf(is.name, sizeof(is.name), "baselineCustomChecksFilePath");
+			snprintf(is.message, sizeof(is.message), "%s", err);
+			log_error("Custom baseline checks not used: %s", err);
+			if (a->pipeline)
+				report_issue_event(a, &is);
+		} else {
+			baseline_profile_free(p);
+		}
+	}
+}
+
 /* The configuration in force changed: tell every part. */
 static void apply_config(struct agent *a)
 {
@@ -146,6 +191,7 @@ static void apply_config(struct agent *a)
 		log_set_level(a->cfg.log_level);
 	pipeline_settings_from(&a->cfg, &s);
 	pipeline_apply(a->pipeline, &s);
+	configure_baseline(a);
 	for (size_t i = 0; i < a->n_collectors; i++) {
 		struct collector *c = a->collectors[i];
 		bool on = false;
@@ -372,10 +418,15 @@ static void rearm_flush_timers(struct agent *a)
 static void on_collector_fd(struct loop *l, int fd, uint32_t events, void *userdata)
 {
 	struct collector_watch *w = userdata;
+	uint64_t lost_before = w->collector->stats.lost;
 
 	(void)l;
 	(void)fd;
 	collector_dispatch(w->collector, events);
+	/* Kernel-side losses are one total today; they are charged to ProcessCreate. */
+	if (w->collector->stats.lost > lost_before)
+		pipeline_count_lost(w->agent->pipeline, EVENT_PROCESS_CREATE,
+				    w->collector->stats.lost - lost_before);
 	after_events(w->agent);
 }
 
@@ -399,6 +450,11 @@ static void agent_done(struct agent *a)
 		collector_free(a->collectors[i]);
 	a->pipeline = pipeline_free(a->pipeline);
 	a->output = transport_close(a->output);
+	a->spool = spool_free(a->spool);
+	if (a->identity) {
+		connection_string_wipe(a->identity);
+		es_free(a->identity);
+	}
 	a->loop = loop_free(a->loop);
 	event_builder_done(&a->builder);
 	config_done(&a->cfg);
@@ -429,6 +485,118 @@ static int open_state(struct agent *a)
 	return 0;
 }
 
+static void on_mqtt_event(void *userdata, enum mqtt_event ev, const char *detail)
+{
+	(void)userdata;
+	switch (ev) {
+	case MQTT_EVENT_CONNECTED:
+		log_info("Connected to the hub (%s)", detail ? detail : "");
+		break;
+	case MQTT_EVENT_CONNECT_FAILED:
+	case MQTT_EVENT_DISCONNECTED:
+		log_warning("Hub connection: %s: %s", mqtt_event_to_string(ev), detail ? detail : "");
+		break;
+	case MQTT_EVENT_LOG:
+		log_debug("mqtt: %s", detail ? detail : "");
+		break;
+	default:
+		log_debug("Hub connection: %s %s", mqtt_event_to_string(ev), detail ? detail : "");
+		break;
+	}
+}
+
+static int open_spool(struct agent *a, const char *dir)
+{
+	struct spool_settings ss = {
+		.dir = dir,
+		.max_bytes = (uint64_t)a->cfg.spool_max_bytes,
+		.sync = SPOOL_SYNC_NORMAL,
+	};
+	struct spool_error serr = { { 0 } };
+	int r = spool_open(&ss, &a->spool, &serr);
+
+	if (r >= 0)
+		return 0;
+	log_error("Failed to open the spool in %s: %s; carrying on in memory (messages are lost "
+		  "if the agent stops while the hub is unreachable)",
+		  dir, serr.message);
+	return spool_open_memory(ss.max_bytes, &a->spool);
+}
+
+/* Hub mode: spool + MQTT.  Returns 0, or an exit code. */
+static int open_hub(struct agent *a, const char *state_dir)
+{
+	struct mqtt_settings ms = { 0 };
+	int r;
+
+	if (a->opts.connection_string) {
+		struct connection_string_error cerr = { { 0 } };
+
+		a->identity = es_calloc(1, sizeof(*a->identity));
+		if (!a->identity)
+			return 1;
+		r = connection_string_parse(a->opts.connection_string,
+					    strlen(a->opts.connection_string), a->identity, &cerr);
+		if (r < 0) {
+			log_error("Invalid connection string: %s", cerr.message);
+			return 2;
+		}
+		mqtt_settings_from_connection_string(&ms, a->identity);
+		ms.endpoint.port = 8883;
+		ms.endpoint.tls = true;
+		snprintf(ms.endpoint.host, sizeof(ms.endpoint.host), "%s",
+			 a->identity->gateway_host_name[0] ? a->identity->gateway_host_name
+							   : a->identity->host_name);
+	} else {
+		/* A plain broker: the AgentId stands for the device, "edgesec" for the module. */
+		ms.device_id = a->agent_id;
+		ms.module_id = "edgesec";
+	}
+	if (a->opts.hub_url &&
+	    mqtt_endpoint_parse(a->opts.hub_url, strlen(a->opts.hub_url), &ms.endpoint) < 0) {
+		log_error("Invalid --hub '%s': expected mqtt://host:port or mqtts://host:port",
+			  a->opts.hub_url);
+		return 2;
+	}
+	if (ms.endpoint.tls && !a->opts.ca_file) {
+		log_error("TLS needs trust anchors: give --ca-file FILE (PEM), or use mqtt:// "
+			  "explicitly for a plain-text broker");
+		return 2;
+	}
+	ms.ca_file = a->opts.ca_file;
+	ms.client_type = "edgesec/" EDGESEC_VERSION;
+	ms.on_event = on_mqtt_event;
+	ms.userdata = a;
+	if (open_spool(a, state_dir) < 0)
+		return 1;
+	r = mqtt_transport_open(a->loop, &ms, a->spool, &a->output);
+	if (r < 0) {
+		log_error("Failed to set up the MQTT transport: %s", strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+static int open_output(struct agent *a)
+{
+	const char *dir = a->opts.state_dir ? a->opts.state_dir : STATE_DIR_DEFAULT;
+	int r;
+
+	if (a->opts.connection_string || a->opts.hub_url) {
+		a->local_mode = false;
+		return open_hub(a, dir);
+	}
+	if (getenv("IOTEDGE_MODULEID"))
+		log_warning("IoT Edge environment found, but the workload-API identity is not "
+			    "supported yet: writing messages locally");
+	r = transport_local_open(a->opts.output_path, &a->output);
+	if (r < 0) {
+		log_error("Failed to open the output %s: %s", a->opts.output_path, strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
 static int start_collectors(struct agent *a)
 {
 	struct collector_params p = {
@@ -438,8 +606,12 @@ static int start_collectors(struct agent *a)
 
 	for (size_t i = 0; i < sizeof(builtin_collectors) / sizeof(builtin_collectors[0]); i++) {
 		struct collector *c;
-		int r = collector_new(builtin_collectors[i], &p, &c), fd;
+		int r, fd;
 
+		/* `edgesec snapshot` needs only the periodic collectors. */
+		if (a->opts.once && !builtin_collectors[i]->snapshot)
+			continue;
+		r = collector_new(builtin_collectors[i], &p, &c);
 		if (r < 0)
 			return r;
 		a->collectors[a->n_collectors++] = c;
@@ -479,20 +651,17 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 		log_set_level(a->cfg.log_level);
 	if (open_state(a) < 0)
 		return 1;
-	r = transport_local_open(opts->output_path, &a->output);
-	if (r < 0) {
-		log_error("Failed to open the output %s: %s", opts->output_path, strerror(-r));
-		return 1;
-	}
-	pipeline_settings_from(&a->cfg, &s);
-	a->pipeline = pipeline_new(a->agent_id, EDGESEC_VERSION, &s, on_publish, a);
-	if (!a->pipeline)
-		return 1;
 	r = loop_new(on_signal, a, &a->loop);
 	if (r < 0) {
 		log_error("Failed to set up the event loop: %s", strerror(-r));
 		return 1;
 	}
+	if ((r = open_output(a)) != 0)
+		return r;
+	pipeline_settings_from(&a->cfg, &s);
+	a->pipeline = pipeline_new(a->agent_id, EDGESEC_VERSION, &s, on_publish, a);
+	if (!a->pipeline)
+		return 1;
 	if (start_collectors(a) < 0)
 		return 1;
 	apply_config(a);

@@ -15,6 +15,11 @@ struct agent_options {
 	const char *output_path; /* NULL or "-": stdout */
 	const char *state_dir;	 /* NULL: STATE_DIR_DEFAULT */
 	enum log_level log_level; /* _LOG_LEVEL_INVALID: from config */
+	/* Hub connection; all NULL = local mode (stdout/file).  The connection string is a
+	 * secret: it is never logged and is wiped from memory when the agent stops. */
+	const char *connection_string;
+	const char *hub_url; /* mqtt[s]://host:port: where to connect (overrides the gateway) */
+	const char *ca_file; /* trust anchors for TLS */
 	bool once;		 /* `edgesec snapshot`: one snapshot, flush, exit */
 };
 
