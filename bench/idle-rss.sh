@@ -53,6 +53,13 @@ echo "    VmRSS  ${rss_kb} KiB   ($(ratio "$rss_kb" "$REFERENCE_KB")x the refere
 	"$(ratio "$rss_kb" "$TARGET_KB")x our 4 MB target)"
 echo "    VmHWM  ${hwm_kb} KiB   ($(ratio "$hwm_kb" "$REFERENCE_KB")x the reference agent's 5.5 MB," \
 	"$(ratio "$hwm_kb" "$TARGET_KB")x our 4 MB target)"
+# Where the resident memory is: the agent's private pages, shared libraries (PSS counts each
+# shared page divided among the processes mapping it) and the eBPF ring buffer, which is
+# kernel memory mapped into the process (counted twice by the kernel: it is mapped twice).
+rollup() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/smaps_rollup"; }
+private_kb=$(($(rollup Private_Clean) + $(rollup Private_Dirty)))
+bpf_kb=$(awk '/^[0-9a-f]+-[0-9a-f]+ /{m = ($6 == "anon_inode:bpf-map")} m && /^Rss:/{s += $2} END{print s + 0}' "/proc/$pid/smaps")
+echo "    Pss    $(rollup Pss) KiB   (private ${private_kb} KiB; eBPF ring buffer mapping ${bpf_kb} KiB of the RSS)"
 
 kill -TERM "$pid"
 status=0

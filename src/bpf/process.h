@@ -21,7 +21,7 @@
 #define PROCESS_ARGS_MAX 8192 /* argv bytes (NUL-separated, as in /proc/PID/cmdline) */
 #define PROCESS_CWD_DEPTH 16  /* path components walked for cwd */
 
-#define PROCESS_RINGBUF_BYTES (4u << 20)
+#define PROCESS_RINGBUF_BYTES (1u << 20) /* mapped twice: counts 2 MiB of RSS when full */
 #define PROCESS_PENDING_CONNECTS 8192 /* TCP sockets between SYN_SENT and ESTABLISHED */
 #define PROCESS_UDP_PEERS 8192	      /* (process, peer) pairs reported in the window */
 #define PROCESS_SYSCALL_INFLIGHT 4096 /* threads inside connect/sendto */

@@ -16,6 +16,7 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -684,6 +685,8 @@ static int agent_loop(struct agent *a)
 	pipeline_flush(a->pipeline, EVENT_PRIORITY_HIGH);
 	pipeline_flush(a->pipeline, EVENT_PRIORITY_LOW);
 	rearm_flush_timers(a);
+	/* Start-up (BTF parsing for CO-RE above all) freed a few MiB: give them back. */
+	(void)malloc_trim(0);
 	log_info("edgesec %s running: output %s", EDGESEC_VERSION, transport_describe(a->output));
 	r = loop_run(a->loop);
 	for (size_t i = 0; i < a->n_collectors; i++)
