@@ -83,13 +83,18 @@ static int add_module(struct parse *p, struct module_settings *ms, struct manife
 		*ret = NULL;
 		return 0;
 	}
-	mods = es_realloc(m->modules, (m->n_modules + 1) * sizeof(*mods));
-	if (!mods) {
-		module_settings_free(ms);
-		return -ENOMEM;
+	if (m->n_modules == m->cap_modules) {
+		size_t cap = m->cap_modules ? m->cap_modules * 2 : 16;
+
+		mods = es_realloc(m->modules, cap * sizeof(*mods));
+		if (!mods) {
+			module_settings_free(ms);
+			return -ENOMEM;
+		}
+		m->modules = mods;
+		m->cap_modules = cap;
 	}
-	m->modules = mods;
-	*ret = &mods[m->n_modules++];
+	*ret = &m->modules[m->n_modules++];
 	memset(*ret, 0, sizeof(**ret));
 	(*ret)->ms = ms;
 	return 0;

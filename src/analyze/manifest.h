@@ -34,7 +34,7 @@ struct manifest_module {
 struct manifest {
 	const char *envelope; /* static: "modulesContent", "content.modulesContent", ... */
 	struct manifest_module *modules;
-	size_t n_modules;
+	size_t n_modules, cap_modules;
 	size_t dropped_modules; /* beyond MANIFEST_MAX_MODULES */
 	size_t n_routes;
 	bool layered;

@@ -346,13 +346,18 @@ static void emit(struct check *c, enum rule_index r, const char *path, const cha
 		l->dropped++;
 		return;
 	}
-	items = es_realloc(l->items, (l->n + 1) * sizeof(*items));
-	if (!items) {
-		c->error = -ENOMEM;
-		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+
+		items = es_realloc(l->items, cap * sizeof(*items));
+		if (!items) {
+			c->error = -ENOMEM;
+			return;
+		}
+		l->items = items;
+		l->cap = cap;
 	}
-	l->items = items;
-	f = &items[l->n];
+	f = &l->items[l->n];
 	f->rule = &rules[r];
 	f->embedded_path = NULL;
 	f->module = es_strdup(c->ms->name);

@@ -52,7 +52,7 @@ struct finding {
 
 struct finding_list {
 	struct finding *items;
-	size_t n;
+	size_t n, cap;
 	size_t dropped; /* findings beyond FINDINGS_MAX */
 };
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/baseline.h"
+#include "cli/scan-manifest.h"
 #include "common/alloc.h"
 #include "common/json_read.h"
 #include "common/log.h"
@@ -76,6 +77,8 @@ static void usage(FILE *f)
 		"  snapshot             run every periodic collector once, print the message, exit\n"
 		"  check-config FILE    validate a config file or module-twin document and print\n"
 		"                       the configuration that would be in force (FILE may be -)\n"
+		"  scan-manifest FILE   lint an IoT Edge deployment manifest offline (FILE may be -;\n"
+		"                       --format text|json|sarif, --fail-on SEVERITY)\n"
 		"  baseline             run the OS baseline checks and print every result\n"
 		"                       (edgesec baseline --help for its options)\n"
 		"\n"
@@ -287,6 +290,7 @@ struct delegated_verb {
 
 static const struct delegated_verb delegated_verbs[] = {
 	{ "baseline", cli_baseline },
+	{ "scan-manifest", cli_scan_manifest },
 	{ NULL, NULL },
 };
 
