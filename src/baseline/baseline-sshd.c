@@ -170,12 +170,12 @@ static int scan_include(struct sshd_scan *sc, const char *arg, unsigned depth, b
 		snprintf(pattern, sizeof(pattern), "/etc/ssh/%s", arg);
 	if (strpbrk(pattern, "*?[") && strpbrk(pattern, "*?[") < strrchr(pattern, '/')) {
 		snprintf(sc->error, sizeof(sc->error),
-			 "Include %s: globs in directory components are not supported", arg);
+			 "Include %.160s: globs in directory components are not supported", arg);
 		return -EINVAL;
 	}
 	e = baseline_root_glob(sc->r, pattern, SSHD_GLOB_MAX, &paths, &n);
 	if (e < 0) {
-		snprintf(sc->error, sizeof(sc->error), "Include %s: %s", arg, strerror(-e));
+		snprintf(sc->error, sizeof(sc->error), "Include %.160s: %s", arg, strerror(-e));
 		return e;
 	}
 	for (size_t i = 0; i < n && e >= 0; i++)
