@@ -116,13 +116,24 @@ static bool next_relevant(struct event_cursor *c, struct event_value *v, enum ev
 	return false;
 }
 
+/* Hash of a byte string, eight bytes per step (multiply-xorshift; not cryptographic). */
 static uint64_t mix(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *s = p;
+	uint64_t w;
 
+	while (n >= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
+	}
+	w = (uint64_t)n << 56;
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * 0x100000001b3ull;
-	return h;
+		w |= (uint64_t)s[i] << (8 * i);
+	h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 31);
 }
 
 static uint64_t identity_hash(const struct event *e, bool in)
@@ -134,12 +145,13 @@ static uint64_t identity_hash(const struct event *e, bool in)
 
 	event_cursor_init(&c, e);
 	while (next_relevant(&c, &v, t, in)) {
-		h = mix(h, &v.kind, sizeof(v.kind));
-		h = mix(h, &v.field, sizeof(v.field));
-		h = mix(h, &v.i, sizeof(v.i));
-		h = mix(h, v.key, v.key_len);
-		h = mix(h, "\0", 1);
-		h = mix(h, v.s, v.len);
+		uint64_t tag[2] = { (uint64_t)v.kind << 32 | v.field, (uint64_t)v.i };
+
+		h = mix(h, tag, sizeof(tag));
+		if (v.key_len)
+			h = mix(h, v.key, v.key_len);
+		if (v.len)
+			h = mix(h, v.s, v.len);
 	}
 	return h ? h : 1;
 }

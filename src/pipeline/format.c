@@ -23,9 +23,22 @@ const char *event_schema_message_version(enum event_schema s)
 	return s == EVENT_SCHEMA_ASC ? ASC_MESSAGE_SCHEMA_VERSION : EDGESEC_MESSAGE_SCHEMA_VERSION;
 }
 
+/* Lengths of the field names, measured once (serialization is the hot path). */
+static uint8_t name_len[_EVENT_TYPE_MAX][64];
+
+static size_t field_name_len(const struct event_type_info *ti, unsigned field)
+{
+	size_t t = (size_t)(ti - event_type_info(0));
+	uint8_t *n = &name_len[t][field & 63];
+
+	if (!*n)
+		*n = (uint8_t)strlen(ti->fields[field].name);
+	return *n;
+}
+
 static void write_field(struct jw *w, const struct event_type_info *ti, const struct event_value *v)
 {
-	jw_key_trusted(w, ti->fields[v->field].name, strlen(ti->fields[v->field].name));
+	jw_key_trusted(w, ti->fields[v->field].name, field_name_len(ti, v->field));
 	switch (v->type) {
 	case FIELD_INT:
 		jw_int(w, v->i);
