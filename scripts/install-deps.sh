@@ -19,9 +19,9 @@ profile=${1:-run}
 # libmosquitto, OpenSSL, SQLite).  check: what the tests need on top (real mosquitto, the
 # IoT Hub test peer, the JSON Schema validator, useradd).
 run_pkgs=(build-essential cmake pkg-config libcjson-dev clang llvm libbpf-dev bpftool libelf-dev
-	zlib1g-dev libmosquitto-dev libssl-dev libsqlite3-dev)
+	zlib1g-dev libmosquitto-dev libssl-dev libsqlite3-dev libnftables-dev)
 check_pkgs=(libcmocka-dev python3 nodejs npm passwd iproute2 procps mosquitto mosquitto-clients
-	python3-paho-mqtt openssl sqlite3 jq)
+	python3-paho-mqtt openssl sqlite3 jq nftables iptables)
 bench_pkgs=(valgrind hyperfine)
 
 case $profile in

@@ -34,6 +34,7 @@ enum {
 	OPT_CONNECTION_STRING,
 	OPT_HUB,
 	OPT_CA_FILE,
+	OPT_CAPTURE,
 };
 
 static const struct option options[] = {
@@ -47,6 +48,7 @@ static const struct option options[] = {
 	{ "connection-string", required_argument, NULL, OPT_CONNECTION_STRING },
 	{ "hub", required_argument, NULL, OPT_HUB },
 	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
+	{ "capture", required_argument, NULL, OPT_CAPTURE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -59,6 +61,7 @@ struct args {
 	char *connection_string; /* a copy; the argv original is wiped */
 	const char *hub;
 	const char *ca_file;
+	const char *capture;
 	enum log_level log_level;
 	char **operands;
 	int n_operands;
@@ -92,6 +95,8 @@ static void usage(FILE *f)
 		"                       GatewayHostName=…]); EDGESEC_CONNECTION_STRING works too\n"
 		"      --hub URL        mqtts://host:port (or mqtt:// for plain text) to connect to\n"
 		"      --ca-file FILE   trust anchors (PEM) for TLS to the hub\n"
+		"      --capture MODE   process and connection capture: auto (default: eBPF, else\n"
+		"                       audit, else proc connector), ebpf, audit or cnproc\n"
 		"      --format FMT     check-config output: json (default) or text\n"
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n"
@@ -135,6 +140,17 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_CA_FILE:
 			a->ca_file = optarg;
+			break;
+		case OPT_CAPTURE:
+			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "ebpf") != 0 &&
+			    strcmp(optarg, "audit") != 0 && strcmp(optarg, "cnproc") != 0) {
+				fprintf(stderr,
+					"edgesec: --capture must be auto, ebpf, audit or cnproc, "
+					"not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->capture = optarg;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
@@ -184,6 +200,7 @@ static int cmd_run(struct args *a, bool once)
 		.connection_string = a->connection_string ? a->connection_string : env_cs,
 		.hub_url = a->hub,
 		.ca_file = a->ca_file,
+		.capture = a->capture,
 	};
 	int r;
 

@@ -39,6 +39,7 @@ struct collector_stats {
 struct collector_params {
 	struct event_sink *sink;
 	const char *host_root; /* "/" or where the host's root is mounted */
+	const char *capture;   /* process capture: "auto" (or NULL), "ebpf", "audit", "cnproc" */
 };
 
 struct collector;

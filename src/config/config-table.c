@@ -78,6 +78,8 @@ const struct config_entry config_table[] = {
 		 "in local mode (stdout/file), longest wait before queued events are written"),
 	PRIO(EDGESEC, "eventPriorityHeartbeat", event_priority[EVENT_HEARTBEAT], LOW,
 	     "queue for Heartbeat events: High, Low or Off"),
+	PRIO(EDGESEC, "eventPriorityLocalUserChange", event_priority[EVENT_USER_CHANGE], HIGH,
+	     "queue for LocalUserChange events (user added/removed, groups or uid changed)"),
 	INT(EDGESEC, "aggregationMaxEntries", aggregation_max_entries, 1, 1000000, 10000,
 	    "distinct events held for aggregation; beyond it events pass unaggregated"),
 	INT(EDGESEC, "aggregationMaxBytes", aggregation_max_bytes, 65536, 268435456, 4194304,
@@ -86,6 +88,10 @@ const struct config_entry config_table[] = {
 	    "bytes of messages kept on disk while the hub cannot be reached"),
 	STR(EDGESEC, "hostRoot", host_root, "/", 4096,
 	    "where the host's root file system is visible (\"/host\" inside a container)"),
+	/* A string: the table has no enum type; the process collector rejects other values. */
+	STR(EDGESEC, "capture", capture, "auto", 6,
+	    "process capture: auto (eBPF, else audit, else proc connector), ebpf, audit or "
+	    "cnproc"),
 };
 
 const size_t config_table_size = sizeof(config_table) / sizeof(config_table[0]);

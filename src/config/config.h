@@ -65,6 +65,7 @@ struct config {
 	int64_t aggregation_max_bytes;
 	char *host_root;
 	int64_t spool_max_bytes;
+	char *capture; /* process capture: "auto", "ebpf", "audit" or "cnproc" */
 };
 
 #define CONFIG_ISSUES_MAX 32

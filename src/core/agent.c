@@ -27,6 +27,7 @@
 #include "baseline/baseline.h"
 #include "collectors/baseline/baseline-collector.h"
 #include "collectors/collector.h"
+#include "collectors/firewall/firewall.h"
 #include "common/alloc.h"
 #include "common/guid.h"
 #include "common/json_read.h"
@@ -76,6 +77,7 @@ static const struct collector_ops *const builtin_collectors[] = {
 	&sysinfo_collector_ops,
 	&users_collector_ops,
 	&ports_collector_ops,
+	&firewall_collector_ops,
 	&process_collector_ops,
 	&baseline_collector_ops,
 };
@@ -603,6 +605,7 @@ static int start_collectors(struct agent *a)
 	struct collector_params p = {
 		.sink = pipeline_sink(a->pipeline),
 		.host_root = a->cfg.host_root ? a->cfg.host_root : "/",
+		.capture = a->opts.capture ? a->opts.capture : a->cfg.capture,
 	};
 
 	for (size_t i = 0; i < sizeof(builtin_collectors) / sizeof(builtin_collectors[0]); i++) {

@@ -20,6 +20,7 @@ struct agent_options {
 	const char *connection_string;
 	const char *hub_url; /* mqtt[s]://host:port: where to connect (overrides the gateway) */
 	const char *ca_file; /* trust anchors for TLS */
+	const char *capture; /* --capture auto|ebpf|audit|cnproc; NULL: edgesec.capture */
 	bool once;		 /* `edgesec snapshot`: one snapshot, flush, exit */
 };
 

@@ -113,6 +113,12 @@ static const struct event_field_info heartbeat_fields[_HB_MAX] = {
 	{ "Output", S, R },
 };
 
+static const struct event_field_info user_change_fields[_UC_MAX] = {
+	{ "Change", S, R },	     { "UserName", S, R },	     { "UserId", S, R },
+	{ "PreviousUserId", S, 0 },  { "GroupNames", S, L },	     { "PreviousGroupNames", S, L },
+	{ "GroupIds", S, L },	     { "PreviousGroupIds", S, L },
+};
+
 #undef S
 #undef I
 #undef B
@@ -148,6 +154,8 @@ static const struct event_type_info type_table[_EVENT_TYPE_MAX] = {
 	[EVENT_MESSAGE_STATISTICS] =
 		T("MessageStatistics", ASC, OPERATIONAL, PERIODIC, message_statistics_fields),
 	[EVENT_HEARTBEAT] = T("Heartbeat", EDGESEC, OPERATIONAL, PERIODIC, heartbeat_fields),
+	[EVENT_USER_CHANGE] =
+		T("LocalUserChange", EDGESEC, SECURITY, TRIGGERED, user_change_fields),
 };
 
 static const char *const priority_names[_EVENT_PRIORITY_MAX] = {

@@ -37,6 +37,7 @@ enum event_type {
 	EVENT_MESSAGE_STATISTICS,
 	/* edgesec's own schema (docs/schemas/edgesec-message.schema.json) */
 	EVENT_HEARTBEAT,
+	EVENT_USER_CHANGE, /* LocalUserChange: a difference between two LocalUsers snapshots */
 	_EVENT_TYPE_MAX,
 	_EVENT_TYPE_INVALID = -22,
 };
@@ -125,6 +126,9 @@ enum { HB_UPTIME_SECONDS, HB_RSS_KIB, HB_PEAK_RSS_KIB, HB_CPU_USER_MS, HB_CPU_SY
        HB_QUEUE_LOW_BYTES, HB_CACHE_LIMIT_BYTES, HB_AGGREGATION_ENTRIES, HB_EVENTS_COLLECTED,
        HB_EVENTS_DROPPED, HB_EVENTS_TRUNCATED, HB_MESSAGES_SENT, HB_MESSAGES_FAILED,
        HB_COLLECTORS, HB_OUTPUT, _HB_MAX };
+/* Change: UserAdded, UserRemoved, GroupMembershipChanged, UidChanged, UidChangedToRoot. */
+enum { UC_CHANGE, UC_USER_NAME, UC_USER_ID, UC_PREVIOUS_USER_ID, UC_GROUP_NAMES,
+       UC_PREVIOUS_GROUP_NAMES, UC_GROUP_IDS, UC_PREVIOUS_GROUP_IDS, _UC_MAX };
 
 /* Largest value a field may hold; larger input is cut by the builder and marked. */
 #define EVENT_FIELD_MAX (1u << 20)

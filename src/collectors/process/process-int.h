@@ -3,8 +3,9 @@
 
 /*
  * State shared by the files of the process collector: the front end (process.c, which turns
- * backend-neutral records into events) and the capture backends (process-bpf.c; audit and
- * proc connector later).  A backend fills in only what it supports.
+ * backend-neutral records into events) and the capture backends (process-bpf.c,
+ * process-audit.c with its parser audit-parse.c, process-cnproc.c).  A backend fills in only
+ * what it supports.
  */
 
 #include <stdint.h>
@@ -23,10 +24,26 @@ struct process_backend {
 };
 
 extern const struct process_backend process_backend_bpf;
+extern const struct process_backend process_backend_audit;
+extern const struct process_backend process_backend_cnproc;
 /* The attach point chosen per hook ("exec:tp_btf exit:tp_btf ..."), or NULL. */
 const char *process_bpf_describe(struct collector *c);
 /* Tests: use the classic tracepoint variants even where tp_btf would work. */
 extern bool process_bpf_prefer_tracepoints;
+
+/* Proc connector: execs whose process was gone before /proc could be read. */
+uint64_t process_cnproc_vanished(struct collector *c);
+
+/* Audit: the rules we installed ("exit,always arch=b64 -S execve,execveat ..."), or NULL. */
+const char *process_audit_describe(struct collector *c);
+/* Audit: events dropped because the assembly table was full or a record did not parse. */
+uint64_t process_audit_dropped(struct collector *c);
+
+/*
+ * The capture in use and why better ones were not ("audit (ebpf: cannot load ...)"), or NULL
+ * before start.  Also in the collector's last_error when a fallback was taken.
+ */
+const char *process_capture_describe(struct collector *c);
 
 /* Until collectors/collector.h lists it with the other built-in collectors. */
 extern const struct collector_ops process_collector_ops;
@@ -42,6 +59,7 @@ struct process_state {
 	struct process_pids *pids;
 	int64_t boot_to_realtime_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME at start */
 	char *scratch;		     /* PROCESS_ARGS_MAX + 1 bytes for command lines */
+	char capture[256];	     /* process_capture_describe() */
 };
 
 /* Builds and submits the event(s) of one decoded record. */

@@ -5,8 +5,11 @@
  * The collector is a front end over interchangeable capture backends (struct
  * process_backend in process-int.h).  A backend turns kernel data into backend-neutral
  * records (struct process_view, process-decode.h) and calls process_view_emit(); the front
- * end builds the ASC events from them.  Backends: eBPF (process-bpf.c).  Audit and proc
- * connector backends will sit behind the same table; process_backend_choose() picks one.
+ * end builds the ASC events from them.  Backends: eBPF (process-bpf.c), kernel audit
+ * (process-audit.c) and the proc connector (process-cnproc.c).  The capture parameter
+ * (collector_params.capture, config key edgesec.capture) names one, or "auto": eBPF, else
+ * audit, else proc connector, whichever starts first.  The choice and the reasons the better
+ * ones failed are kept for process_capture_describe() and put into last_error (Heartbeat).
  *
  * Events
  *   ProcessCreate     Executable (execve path, made absolute with the cwd when relative),
@@ -16,7 +19,8 @@
  *   ProcessTerminate  Executable, ProcessId, ExitStatus (exit code, or 128 + signal with
  *                     ExtraDetails Signal).
  *   ConnectionCreate  addresses and ports (inet_ntop text), Direction In/Out, Protocol
- *                     tcp/udp, ProcessId, UserId, Executable, CommandLine; ExtraDetails
+ *                     tcp/udp ("unknown" when the audit backend cannot tell), ProcessId,
+ *                     UserId, Executable, CommandLine; ExtraDetails
  *                     PidGuessed when the kernel could not name the owner.
  *
  * Owns: the event builder, a command-line scratch buffer (PROCESS_ARGS_MAX + 1), the user
@@ -40,10 +44,13 @@
 #define PROC_EXE_MAX 4096
 #define PROC_CMD_MAX 4096
 
-static const struct process_backend *process_backend_choose(void)
-{
-	return &process_backend_bpf;
-}
+static const struct process_backend *const process_backends[] = {
+	&process_backend_bpf,
+	&process_backend_audit,
+	&process_backend_cnproc,
+};
+
+#define N_BACKENDS (sizeof(process_backends) / sizeof(process_backends[0]))
 
 static int64_t boot_to_realtime(void)
 {
@@ -201,7 +208,10 @@ static void connect_emit(struct collector *c, struct process_state *s, const str
 	event_add_cstr(b, CC_LOCAL_ADDRESS, laddr);
 	event_add_str(b, CC_LOCAL_PORT, num, fmt_u64(num, n->local_port));
 	event_add_cstr(b, CC_DIRECTION, n->direction == PROCESS_DIRECTION_IN ? "In" : "Out");
-	event_add_cstr(b, CC_PROTOCOL, n->protocol == IPPROTO_UDP ? "udp" : "tcp");
+	event_add_cstr(b, CC_PROTOCOL,
+		       n->protocol == IPPROTO_UDP   ? "udp"
+		       : n->protocol == IPPROTO_TCP ? "tcp"
+						    : "unknown");
 	event_add_int(b, CC_PROCESS_ID, v->pid);
 	user_id_add(b, CC_USER_ID, v->uid);
 	event_add_str(b, CC_EXECUTABLE, exe, exe_len);
@@ -258,30 +268,82 @@ static int process_init(struct collector *c)
 	s->scratch = es_malloc(PROCESS_ARGS_MAX + 1);
 	if (!s->users || !s->pids || !s->scratch)
 		return -ENOMEM;
-	s->backend = process_backend_choose();
 	return 0;
+}
+
+/* "name[: own message][; fallback reasons]" into s->capture and, if not plain, last_error. */
+static void capture_report(struct collector *c, struct process_state *s, const char *reasons)
+{
+	enum collector_state st = c->state;
+	char own[sizeof(c->last_error)];
+
+	memcpy(own, c->last_error, sizeof(own));
+	int n;
+
+	n = snprintf(s->capture, sizeof(s->capture), "%s%s%s%s%s", s->backend->name,
+		     own[0] ? ": " : "", own, reasons[0] ? "; " : "", reasons);
+	if (n > 0 && (own[0] || reasons[0]))
+		collector_set_error(c, st, "capture %s", s->capture);
 }
 
 static int process_start(struct collector *c)
 {
 	struct process_state *s = collector_state(c);
+	const char *want = c->params.capture && c->params.capture[0] ? c->params.capture : "auto";
+	char reasons[sizeof(s->capture)] = "";
+	size_t used = 0;
+	int r = -ENODEV;
 
 	s->boot_to_realtime_ns = boot_to_realtime();
-	return s->backend->start(c);
+	for (size_t i = 0; i < N_BACKENDS; i++) {
+		const struct process_backend *b = process_backends[i];
+
+		if (strcmp(want, "auto") != 0 && strcmp(want, b->name) != 0)
+			continue;
+		s->backend = b;
+		c->state = COLLECTOR_STATE_NEW;
+		c->last_error[0] = '\0';
+		r = b->start(c);
+		if (r == 0) {
+			capture_report(c, s, reasons);
+			return 0;
+		}
+		used += (size_t)snprintf(reasons + used, sizeof(reasons) - used, "%s%s: %s",
+					 used ? "; " : "", b->name, c->last_error);
+		if (used >= sizeof(reasons))
+			used = sizeof(reasons) - 1;
+	}
+	s->backend = NULL;
+	if (r == -ENODEV) {
+		collector_set_error(c, COLLECTOR_STATE_FAILED,
+				    "unknown capture \"%s\" (auto, ebpf, audit or cnproc)", want);
+		return -EINVAL;
+	}
+	if (snprintf(s->capture, sizeof(s->capture), "none; %s", reasons) < 0)
+		s->capture[0] = '\0';
+	collector_set_error(c, COLLECTOR_STATE_FAILED, "no capture works: %s", reasons);
+	return r;
+}
+
+const char *process_capture_describe(struct collector *c)
+{
+	struct process_state *s = collector_state(c);
+
+	return s->capture[0] ? s->capture : NULL;
 }
 
 static int process_get_fd(struct collector *c)
 {
 	struct process_state *s = collector_state(c);
 
-	return s->backend_state && s->backend->get_fd ? s->backend->get_fd(c) : -1;
+	return s->backend && s->backend_state && s->backend->get_fd ? s->backend->get_fd(c) : -1;
 }
 
 static void process_dispatch(struct collector *c, uint32_t revents)
 {
 	struct process_state *s = collector_state(c);
 
-	if (s->backend_state && s->backend->dispatch)
+	if (s->backend && s->backend_state && s->backend->dispatch)
 		s->backend->dispatch(c, revents);
 }
 
@@ -289,7 +351,7 @@ static void process_stop(struct collector *c)
 {
 	struct process_state *s = collector_state(c);
 
-	if (s->backend_state && s->backend->stop)
+	if (s->backend && s->backend_state && s->backend->stop)
 		s->backend->stop(c);
 }
 

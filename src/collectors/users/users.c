@@ -10,7 +10,15 @@
  * ExtraDetails Home and Shell.  Malformed lines are skipped and counted in stats.skipped.
  * A missing /etc/group is not an error (every group is then shown by its number); a missing
  * or unreadable /etc/passwd fails the snapshot.
- * Owns: its event builder and two string buffers, reused across snapshots.
+ *
+ * LocalUserChange (our schema, triggered): after every snapshot but the first, the accounts
+ * are compared with the previous snapshot (users-diff.c) and each change is sent as its own
+ * event: UserAdded, UserRemoved, UidChanged, UidChangedToRoot, GroupMembershipChanged.
+ * Group memberships are only compared when both snapshots had a group file.  The previous
+ * snapshot is kept as its two file buffers and their parsed database, at most
+ * USERS_PREV_MAX bytes; a larger one is not kept (the next snapshot then sends no changes)
+ * and the loss is counted in stats.skipped.  A failed snapshot keeps the previous one.
+ * Owns: its event builder, two string buffers and the previous snapshot.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,15 +28,34 @@
 #include "collectors/hostfs.h"
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "users-diff.h"
 #include "users-parse.h"
 
 #define USERS_FILE_MAX (16u << 20)
 #define USERS_GROUP_LIST_MAX (1u << 20)
+#define USERS_PREV_MAX (4u << 20) /* passwd + group bytes kept for the next diff */
+
+/* The previous snapshot: the file contents its database points into. */
+struct users_prev {
+	char *passwd, *group; /* group NULL: there was no group file */
+	struct users_db db;
+	bool valid;
+};
 
 struct users_state {
 	struct event_builder builder;
 	struct buf ids, names;
+	struct users_prev prev;
 };
+
+static void users_prev_clear(struct users_prev *p)
+{
+	if (p->valid)
+		users_db_done(&p->db);
+	es_free(p->passwd);
+	es_free(p->group);
+	memset(p, 0, sizeof(*p));
+}
 
 static int users_init(struct collector *c)
 {
@@ -49,6 +76,7 @@ static void users_done(struct collector *c)
 	event_builder_done(&s->builder);
 	buf_done(&s->ids);
 	buf_done(&s->names);
+	users_prev_clear(&s->prev);
 }
 
 static void add_user(struct users_state *s, const struct users_db *db,
@@ -73,6 +101,79 @@ static void add_user(struct users_state *s, const struct users_db *db,
 	event_add_extra(b, "Shell", u->shell.p, u->shell.len);
 	if (truncated || s->ids.failed || s->names.failed)
 		event_add_extra_cstr(b, "GroupsTruncated", "true");
+}
+
+struct users_change_ctx {
+	struct collector *c;
+	uint64_t now;
+};
+
+static void add_list(struct event_builder *b, unsigned field, const struct buf *l)
+{
+	if (!l->failed)
+		event_add_str(b, field, l->data, l->len);
+}
+
+/* One LocalUserChange event per change. */
+static int emit_change(const struct users_change *ch, void *userdata)
+{
+	struct users_change_ctx *x = userdata;
+	struct users_state *s = collector_state(x->c);
+	struct event_builder *b = &s->builder;
+	const struct users_passwd_entry *u = ch->user ? ch->user : ch->prev;
+	char uid[20], prev_uid[20];
+	struct event *e;
+
+	event_builder_begin(b, EVENT_USER_CHANGE, x->now);
+	event_builder_item(b);
+	event_add_cstr(b, UC_CHANGE, users_change_type_to_string(ch->type));
+	event_add_str(b, UC_USER_NAME, u->name.p, u->name.len);
+	event_add_str(b, UC_USER_ID, uid, fmt_u64(uid, u->uid));
+	if (ch->user) {
+		add_list(b, UC_GROUP_IDS, ch->group_ids);
+		add_list(b, UC_GROUP_NAMES, ch->group_names);
+	}
+	if (ch->type == USERS_CHANGE_UID_CHANGED || ch->type == USERS_CHANGE_UID_TO_ROOT)
+		event_add_str(b, UC_PREVIOUS_USER_ID, prev_uid, fmt_u64(prev_uid, ch->prev->uid));
+	if (ch->type == USERS_CHANGE_USER_REMOVED || ch->type == USERS_CHANGE_GROUPS_CHANGED) {
+		add_list(b, UC_PREVIOUS_GROUP_IDS, ch->prev_group_ids);
+		add_list(b, UC_PREVIOUS_GROUP_NAMES, ch->prev_group_names);
+	}
+	if (event_builder_finish(b, &e) < 0) {
+		x->c->stats.errors++;
+		return 0;
+	}
+	collector_submit(x->c, e);
+	return 0;
+}
+
+/* Diffs against the previous snapshot, then keeps this one (taking the buffers). */
+static void users_changes(struct collector *c, uint64_t now, char **passwd, char **group,
+			  size_t size, struct users_db *db)
+{
+	struct users_state *s = collector_state(c);
+	struct users_change_ctx x = { .c = c, .now = now };
+	int r;
+
+	if (s->prev.valid) {
+		r = users_diff(&s->prev.db, db, s->prev.group && *group, emit_change, &x);
+		if (r < 0)
+			c->stats.errors++;
+		else if ((unsigned)r > USERS_DIFF_CHANGES_MAX)
+			c->stats.skipped += (unsigned)r - USERS_DIFF_CHANGES_MAX;
+	}
+	users_prev_clear(&s->prev);
+	if (size > USERS_PREV_MAX) {
+		c->stats.skipped++;
+		users_db_done(db);
+		return;
+	}
+	s->prev.db = *db;
+	s->prev.passwd = *passwd;
+	s->prev.group = *group;
+	s->prev.valid = true;
+	*passwd = NULL;
+	*group = NULL;
 }
 
 static int users_snapshot(struct collector *c, uint64_t now)
@@ -104,22 +205,24 @@ static int users_snapshot(struct collector *c, uint64_t now)
 	event_builder_begin(&s->builder, EVENT_LOCAL_USERS, now);
 	for (size_t i = 0; i < db.n_users; i++)
 		add_user(s, &db, &db.users[i]);
-	users_db_done(&db);
 	r = event_builder_finish(&s->builder, &e);
-	if (r < 0)
+	if (r < 0) {
+		users_db_done(&db);
 		return r;
+	}
 	if (c->state == COLLECTOR_STATE_DEGRADED) {
 		c->state = COLLECTOR_STATE_RUNNING; /* the files are readable again */
 		c->last_error[0] = '\0';
 	}
 	collector_submit(c, e);
+	users_changes(c, now, &passwd, &group, passwd_len + group_len, &db);
 	return 0;
 }
 
 const struct collector_ops users_collector_ops = {
 	.name = "users",
-	.types = { EVENT_LOCAL_USERS },
-	.n_types = 1,
+	.types = { EVENT_LOCAL_USERS, EVENT_USER_CHANGE },
+	.n_types = 2,
 	.state_size = sizeof(struct users_state),
 	.init = users_init,
 	.snapshot = users_snapshot,

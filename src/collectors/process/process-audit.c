@@ -1,0 +1,685 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel-audit capture backend of the process collector, for kernels where eBPF cannot be
+ * used.  No auditd and no libaudit: the netlink protocol is spoken here.
+ *
+ * Coexistence.  Records are read from the multicast group AUDIT_NLGRP_READLOG (needs
+ * CAP_AUDIT_READ), never by registering as the audit daemon, so a running auditd keeps its
+ * role and its records.  We install only our own rules (exit filter, always, key "edgesec"):
+ *   per ABI (x86_64 and i386, or aarch64 and arm):
+ *     execve, execveat                       success=1
+ *     connect, accept, accept4               success=1
+ *     connect                                exit=-EINPROGRESS (non-blocking connects)
+ *     exit_group                             (logged when the task exits inside it)
+ * and on stop delete exactly those (AUDIT_DEL_RULE with the same rule data).  Rules with our
+ * key left by a previous run that died are deleted before ours are added.
+ *
+ * One audit backend per host: a flock on AUDIT_LOCK_PATH (in /run, not writable by others;
+ * without /run no lock is taken) is held from start to stop, since the audit state is global
+ * and a second instance would take our settings for the host's and restore them wrongly.
+ *
+ * Audit state.  When audit is disabled (enabled=0, the boot default here) it is enabled for
+ * as long as we run and the previous values are restored on stop.  If it is locked
+ * (enabled=2) rules cannot be added and the backend fails.  Backlog waits: when the kernel's
+ * audit queue is full, a task that emits a record sleeps up to backlog_wait_time before the
+ * record is dropped; with a slow reader that stalls every exec on the host.  A monitor must
+ * never slow the host down, and we are a best-effort multicast reader (the kernel does not
+ * wait for multicast readers anyway): so when we enabled audit ourselves we set
+ * backlog_wait_time to 0 (drop, counted in the kernel's "lost") and the backlog limit to at
+ * least AUDIT_BACKLOG (auditd's usual 8192), and restore both on stop.  When someone else
+ * (auditd) has audit enabled, its settings are its own and we touch none of them.
+ *
+ * Events.  Records of one event share the serial of their "audit(ts:serial)" stamp; they are
+ * folded into an entry of a bounded assembly table (AUDIT_PENDING entries, allocated at start)
+ * by the pure parser (audit-parse.c), and the event is emitted at its EOE record.  An entry
+ * whose EOE never comes is flushed when the table is full (the oldest) or after
+ * AUDIT_PENDING_AGE_MS.  Only messages from the kernel (nl_pid 0) are accepted.
+ *   exec -> ProcessCreate (EXECVE argv, CWD, PATH item 0, PROCTITLE when EXECVE is missing)
+ *   connect / accept / accept4 with an AF_INET(6) peer -> ConnectionCreate
+ * The audit records carry neither the protocol nor the local address.  They are looked up
+ * on the socket itself: pidfd_open + pidfd_getfd duplicate the process's fd for a moment,
+ * getsockopt(SO_PROTOCOL) gives the real protocol (a connect on a SOCK_DGRAM socket is UDP),
+ * getsockname the local end (getpeername the peer for accept(fd, NULL, NULL)).  When the fd
+ * is already closed: accept is reported as tcp (accept only works on connection-oriented
+ * sockets; SCTP would be mislabelled), connect as "unknown" — honest rather than guessed.
+ *
+ * Loss.  stats.lost = growth of the kernel's audit "lost" counter since start (read with
+ * AUDIT_GET at most every second, kernel-wide: it may include other processes' records) +
+ * receive-buffer overflows of our socket (ENOBUFS: at least one record each).  Events lost
+ * in assembly (table full, malformed records) are counted by process_audit_dropped() and in
+ * stats.skipped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/netlink.h>
+
+#include "audit-parse.h"
+#include "common/alloc.h"
+#include "common/timeutil.h"
+#include "process-int.h"
+
+#define AUDIT_KEY "edgesec"
+#define AUDIT_LOCK_PATH "/run/edgesec-audit.lock"
+#define AUDIT_RCVBUF (8 << 20)
+#define AUDIT_BACKLOG 8192
+#define AUDIT_PENDING 32
+#define AUDIT_PENDING_AGE_MS 2000
+#define AUDIT_BATCH 2048
+#define AUDIT_LOST_PERIOD_MS 1000
+#define AUDIT_RULES_MAX 8
+#define AUDIT_REPLY_MAX 9000	/* a rule with its key, or a status */
+#define AUDIT_MESSAGE_MAX 16384 /* one record: the kernel keeps them under ~9 KiB */
+
+#if defined(__x86_64__)
+static const uint32_t audit_arches[] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 };
+#elif defined(__aarch64__)
+static const uint32_t audit_arches[] = { AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM };
+#else
+static const uint32_t audit_arches[] = { 0 };
+#endif
+
+struct audit_rule_buf {
+	struct audit_rule_data r;
+	char key[sizeof(AUDIT_KEY)];
+};
+
+struct audit_pending {
+	bool used;
+	uint64_t created_ms; /* monotonic */
+	struct audit_event ev;
+};
+
+struct audit_state {
+	int lock; /* flock on AUDIT_LOCK_PATH: one audit backend per host */
+	int ctl;  /* requests: AUDIT_GET/SET/ADD_RULE/DEL_RULE */
+	int read; /* multicast records */
+	uint32_t seq;
+	struct audit_rule_buf rules[AUDIT_RULES_MAX];
+	size_t n_rules;
+	bool enabled_by_us;
+	struct audit_status prev; /* what we changed, to restore */
+	uint32_t lost0, lost;	  /* kernel counter at start / last read */
+	uint64_t overflows;	  /* ENOBUFS on our socket */
+	uint64_t dropped;	  /* events lost in assembly */
+	uint64_t lost_read_ms;
+	int64_t realtime_to_boot_ns;
+	struct audit_pending pending[AUDIT_PENDING];
+	char describe[192];
+};
+
+/* ---- netlink requests ---- */
+
+static int audit_socket(int flags)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | flags, NETLINK_AUDIT);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Sends one request and waits for its answer: the reply of type `reply` copied to out (when
+ * out is given), or the ack.  0 or -errno (the kernel's error for a refused request).
+ */
+static int audit_request(int fd, uint32_t *seq, uint16_t type, const void *data, size_t len,
+			 uint16_t reply, void *out, size_t out_size)
+{
+	char buf[AUDIT_REPLY_MAX] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	uint32_t my_seq = ++*seq;
+
+	if (NLMSG_SPACE(len) > sizeof(buf))
+		return -EMSGSIZE;
+	memset(buf, 0, NLMSG_SPACE(len));
+	nlh->nlmsg_len = NLMSG_LENGTH(len);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (out ? 0 : NLM_F_ACK);
+	nlh->nlmsg_seq = my_seq;
+	memcpy(NLMSG_DATA(nlh), data, len);
+	if (sendto(fd, buf, nlh->nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -errno;
+	for (;;) {
+		struct sockaddr_nl from;
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		int rest; /* int: NLMSG_NEXT may step past an unpadded end */
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		if (from.nl_pid != 0)
+			continue;
+		rest = (int)n;
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, rest);
+		     nlh = NLMSG_NEXT(nlh, rest)) {
+			size_t plen = nlh->nlmsg_len - NLMSG_HDRLEN;
+
+			if (nlh->nlmsg_seq != my_seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(nlh);
+
+				if (plen < sizeof(*e))
+					return -EBADMSG;
+				if (e->error || !out)
+					return e->error;
+				continue;
+			}
+			if (out && nlh->nlmsg_type == reply) {
+				memset(out, 0, out_size);
+				memcpy(out, NLMSG_DATA(nlh), plen < out_size ? plen : out_size);
+				return 0;
+			}
+		}
+	}
+}
+
+static int audit_status_get(struct audit_state *a, struct audit_status *ret)
+{
+	struct audit_status st;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	r = audit_request(a->ctl, &a->seq, AUDIT_GET, &st, sizeof(st), AUDIT_GET, &st, sizeof(st));
+	if (r == 0)
+		*ret = st;
+	return r;
+}
+
+static int audit_status_set(struct audit_state *a, const struct audit_status *st)
+{
+	return audit_request(a->ctl, &a->seq, AUDIT_SET, st, sizeof(*st), 0, NULL, 0);
+}
+
+/* ---- rules ---- */
+
+static void rule_field(struct audit_rule_data *r, uint32_t field, uint32_t value)
+{
+	r->fields[r->field_count] = field;
+	r->values[r->field_count] = value;
+	r->fieldflags[r->field_count] = AUDIT_EQUAL;
+	r->field_count++;
+}
+
+/* One rule: the syscalls of the given kinds on arch, an extra field, and our key. */
+static int rule_add_to_list(struct audit_state *a, uint32_t arch, const enum audit_kind *kinds,
+			    size_t n_kinds, uint32_t field, uint32_t value)
+{
+	struct audit_rule_buf *b;
+	uint32_t nrs[8];
+	size_t n = 0;
+
+	for (size_t k = 0; k < n_kinds; k++)
+		n += audit_syscalls_of(arch, kinds[k], nrs + n, 8 - n);
+	if (!n || a->n_rules >= AUDIT_RULES_MAX)
+		return -ENOENT;
+	b = &a->rules[a->n_rules++];
+	memset(b, 0, sizeof(*b));
+	b->r.flags = AUDIT_FILTER_EXIT;
+	b->r.action = AUDIT_ALWAYS;
+	for (size_t i = 0; i < n; i++)
+		b->r.mask[nrs[i] / 32] |= 1u << (nrs[i] % 32);
+	rule_field(&b->r, AUDIT_ARCH, arch);
+	if (field)
+		rule_field(&b->r, field, value);
+	rule_field(&b->r, AUDIT_FILTERKEY, sizeof(AUDIT_KEY) - 1);
+	memcpy(b->key, AUDIT_KEY, sizeof(AUDIT_KEY) - 1);
+	b->r.buflen = sizeof(AUDIT_KEY) - 1;
+	return 0;
+}
+
+static void rules_build(struct audit_state *a)
+{
+	static const enum audit_kind exec[] = { AUDIT_KIND_EXEC };
+	static const enum audit_kind net[] = { AUDIT_KIND_CONNECT, AUDIT_KIND_ACCEPT };
+	static const enum audit_kind conn[] = { AUDIT_KIND_CONNECT };
+	static const enum audit_kind leave[] = { AUDIT_KIND_EXIT };
+
+	for (size_t i = 0; i < sizeof(audit_arches) / sizeof(audit_arches[0]); i++) {
+		(void)rule_add_to_list(a, audit_arches[i], exec, 1, AUDIT_SUCCESS, 1);
+		(void)rule_add_to_list(a, audit_arches[i], net, 2, AUDIT_SUCCESS, 1);
+		(void)rule_add_to_list(a, audit_arches[i], conn, 1, AUDIT_EXIT,
+				       (uint32_t)-EINPROGRESS);
+		(void)rule_add_to_list(a, audit_arches[i], leave, 1, 0, 0);
+	}
+}
+
+static size_t rule_size(const struct audit_rule_buf *b)
+{
+	return sizeof(b->r) + b->r.buflen;
+}
+
+/* Adds the rules; the ones of the native ABI (the first four) are required. */
+static int rules_install(struct collector *c, struct audit_state *a, size_t *ret_added)
+{
+	size_t added = 0;
+	int r;
+
+	for (size_t i = 0; i < a->n_rules; i++) {
+		/* A rule of ours left by a run that died: delete it first (ENOENT is normal). */
+		(void)audit_request(a->ctl, &a->seq, AUDIT_DEL_RULE, &a->rules[i],
+				    rule_size(&a->rules[i]), 0, NULL, 0);
+		r = audit_request(a->ctl, &a->seq, AUDIT_ADD_RULE, &a->rules[i],
+				  rule_size(&a->rules[i]), 0, NULL, 0);
+		if (r < 0 && i < 4) {
+			collector_set_error(c, COLLECTOR_STATE_FAILED,
+					    "cannot add the audit rules: %s", strerror(-r));
+			a->n_rules = i; /* delete only what was added */
+			return r;
+		}
+		if (r < 0) {
+			a->rules[i].r.field_count = 0; /* not ours to delete */
+			continue;
+		}
+		added++;
+	}
+	*ret_added = added;
+	return 0;
+}
+
+static void rules_remove(struct audit_state *a)
+{
+	for (size_t i = 0; i < a->n_rules; i++)
+		if (a->rules[i].r.field_count)
+			(void)audit_request(a->ctl, &a->seq, AUDIT_DEL_RULE, &a->rules[i],
+					    rule_size(&a->rules[i]), 0, NULL, 0);
+	a->n_rules = 0;
+}
+
+/* ---- connections: the protocol and the local end, from the socket itself ---- */
+
+static int pidfd_getfd_dup(uint32_t pid, int fd)
+{
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
+	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0), sfd;
+
+	if (pidfd < 0)
+		return -errno;
+	sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (sfd < 0)
+		sfd = -errno;
+	close(pidfd);
+	return sfd;
+#else
+	(void)pid, (void)fd;
+	return -ENOSYS;
+#endif
+}
+
+static void sock_addr_copy(const struct sockaddr_storage *ss, uint8_t addr[16], uint16_t *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		memcpy(addr, &in->sin_addr, 4);
+		*port = ntohs(in->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+		memcpy(addr, &in6->sin6_addr, 16);
+		*port = ntohs(in6->sin6_port);
+	}
+}
+
+/* Fills protocol, local address and (when the record had none) the peer. */
+static int conn_complete(const struct audit_event *ev, struct process_view *v)
+{
+	struct process_view_connect *n = &v->conn;
+	int fd = audit_event_socket_fd(ev), sfd, proto = 0;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(proto);
+
+	sfd = fd >= 0 ? pidfd_getfd_dup(ev->pid, fd) : -EBADF;
+	if (sfd >= 0) {
+		if (getsockopt(sfd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0)
+			n->protocol = (uint8_t)proto;
+		len = sizeof(ss);
+		if (getsockname(sfd, (struct sockaddr *)&ss, &len) == 0 &&
+		    (!n->family || ss.ss_family == n->family))
+			sock_addr_copy(&ss, n->local_addr, &n->local_port);
+		len = sizeof(ss);
+		if (!n->family && getpeername(sfd, (struct sockaddr *)&ss, &len) == 0 &&
+		    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
+			n->family = ss.ss_family;
+			sock_addr_copy(&ss, n->remote_addr, &n->remote_port);
+		}
+		close(sfd);
+	}
+	if (!n->protocol && n->direction == PROCESS_DIRECTION_IN)
+		n->protocol = IPPROTO_TCP; /* only connection-oriented sockets accept */
+	/* A socket that is not TCP or UDP (SCTP, ...) is not ours to report. */
+	if (n->protocol && n->protocol != IPPROTO_TCP && n->protocol != IPPROTO_UDP)
+		return -ENOMSG;
+	return n->family ? 0 : -ENOENT;
+}
+
+/* ---- assembly ---- */
+
+static void event_finish(struct collector *c, struct audit_state *a, struct audit_pending *p)
+{
+	struct process_view v;
+
+	p->used = false;
+	if (audit_event_view(&p->ev, a->realtime_to_boot_ns, &v) < 0)
+		return; /* not one of ours: another rule's event, a failed syscall, AF_UNIX */
+	if (v.type == PROCESS_RECORD_CONNECT) {
+		int r = conn_complete(&p->ev, &v);
+
+		if (r == -ENOMSG)
+			return;
+		if (r < 0) {
+			a->dropped++; /* accept without address, socket already closed */
+			c->stats.skipped++;
+			return;
+		}
+	}
+	process_view_emit(c, &v);
+}
+
+static struct audit_pending *pending_get(struct collector *c, struct audit_state *a,
+					 const struct audit_stamp *st, uint64_t now_ms)
+{
+	struct audit_pending *free_slot = NULL, *oldest = NULL;
+
+	for (size_t i = 0; i < AUDIT_PENDING; i++) {
+		struct audit_pending *p = &a->pending[i];
+
+		if (!p->used) {
+			if (!free_slot)
+				free_slot = p;
+			continue;
+		}
+		if (p->ev.stamp.serial == st->serial)
+			return p;
+		if (!oldest || p->ev.stamp.serial < oldest->ev.stamp.serial)
+			oldest = p;
+	}
+	if (!free_slot) {
+		event_finish(c, a, oldest); /* full: the oldest goes out with what it has */
+		free_slot = oldest;
+	}
+	free_slot->used = true;
+	free_slot->created_ms = now_ms;
+	audit_event_init(&free_slot->ev, st);
+	return free_slot;
+}
+
+static void pending_expire(struct collector *c, struct audit_state *a, uint64_t now_ms, bool all)
+{
+	for (size_t i = 0; i < AUDIT_PENDING; i++)
+		if (a->pending[i].used &&
+		    (all || now_ms - a->pending[i].created_ms > AUDIT_PENDING_AGE_MS))
+			event_finish(c, a, &a->pending[i]);
+}
+
+static void record_handle(struct collector *c, struct audit_state *a, unsigned type,
+			  const char *text, size_t len, uint64_t now_ms)
+{
+	struct audit_pending *p;
+	struct audit_stamp st;
+	size_t body;
+
+	if (!audit_type_is_syscall_part(type))
+		return; /* USER_*, CONFIG_CHANGE, ...: single records of other kinds */
+	if (audit_stamp_parse(text, len, &st, &body) < 0) {
+		c->stats.skipped++;
+		return;
+	}
+	p = pending_get(c, a, &st, now_ms);
+	if (audit_event_add(&p->ev, type, text + body, len - body) < 0) {
+		c->stats.skipped++;
+		if (type == AUDIT_SYSCALL) {
+			p->used = false; /* the event cannot be identified */
+			a->dropped++;
+		}
+		return;
+	}
+	if (type == AUDIT_EOE)
+		event_finish(c, a, p);
+}
+
+static void lost_update(struct collector *c, struct audit_state *a, uint64_t now_ms, bool force)
+{
+	struct audit_status st;
+
+	if (!force && now_ms - a->lost_read_ms < AUDIT_LOST_PERIOD_MS)
+		return;
+	a->lost_read_ms = now_ms;
+	if (audit_status_get(a, &st) == 0)
+		a->lost = st.lost;
+	c->stats.lost = (uint64_t)(uint32_t)(a->lost - a->lost0) + a->overflows;
+}
+
+/* ---- backend ops ---- */
+
+static uint64_t now_ms(void)
+{
+	return time_now_monotonic_ns() / NSEC_PER_MSEC;
+}
+
+static void audit_stop(struct collector *c)
+{
+	struct process_state *s = collector_state(c);
+	struct audit_state *a = s->backend_state;
+
+	if (!a)
+		return;
+	if (a->ctl >= 0) {
+		rules_remove(a);
+		if (a->enabled_by_us) {
+			a->prev.mask = AUDIT_STATUS_ENABLED | AUDIT_STATUS_BACKLOG_WAIT_TIME |
+				       AUDIT_STATUS_BACKLOG_LIMIT;
+			(void)audit_status_set(a, &a->prev);
+		}
+		if (a->read >= 0)
+			lost_update(c, a, now_ms(), true);
+	}
+	if (a->read >= 0)
+		pending_expire(c, a, now_ms(), true);
+	if (a->read >= 0)
+		close(a->read);
+	if (a->ctl >= 0)
+		close(a->ctl);
+	if (a->lock >= 0)
+		close(a->lock); /* last: the state is restored */
+	es_free(a);
+	s->backend_state = NULL;
+}
+
+static int audit_open(struct collector *c, struct audit_state *a, struct audit_status *st)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1) };
+	struct timeval tv = { .tv_sec = 2 };
+	int size = AUDIT_RCVBUF, r;
+
+	if (!audit_arches[0]) {
+		collector_set_error(c, COLLECTOR_STATE_FAILED, "audit: unsupported architecture");
+		return -EOPNOTSUPP;
+	}
+	/*
+	 * Audit state is host-wide and we restore what we changed: a second instance would see
+	 * our settings as "before", and our rule clean-up would delete its rules.
+	 */
+	a->lock = open(AUDIT_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (a->lock >= 0 && flock(a->lock, LOCK_EX | LOCK_NB) < 0) {
+		r = -errno;
+		collector_set_error(c, COLLECTOR_STATE_FAILED,
+				    "another audit backend runs on this host (%s): %s",
+				    AUDIT_LOCK_PATH, strerror(-r));
+		return r == -EWOULDBLOCK ? -EBUSY : r;
+	}
+	a->ctl = audit_socket(0);
+	if (a->ctl < 0) {
+		r = a->ctl;
+		collector_set_error(c, COLLECTOR_STATE_FAILED, "no kernel audit: %s", strerror(-r));
+		return r;
+	}
+	(void)setsockopt(a->ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	r = audit_status_get(a, st);
+	if (r < 0) {
+		collector_set_error(c, COLLECTOR_STATE_FAILED, "cannot get the audit status: %s",
+				    strerror(-r));
+		return r;
+	}
+	if (st->enabled == 2) {
+		collector_set_error(c, COLLECTOR_STATE_FAILED,
+				    "audit is locked (enabled=2): rules cannot be added");
+		return -EPERM;
+	}
+	a->read = audit_socket(SOCK_NONBLOCK);
+	if (a->read < 0 || bind(a->read, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = a->read < 0 ? a->read : -errno;
+		collector_set_error(c, COLLECTOR_STATE_FAILED,
+				    "cannot join the audit read-log group: %s", strerror(-r));
+		return r;
+	}
+	if (setsockopt(a->read, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(a->read, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	return 0;
+}
+
+static int audit_enable(struct collector *c, struct audit_state *a, const struct audit_status *st)
+{
+	struct audit_status set;
+	int r;
+
+	if (st->enabled)
+		return 0;
+	a->prev = *st;
+	memset(&set, 0, sizeof(set));
+	set.mask = AUDIT_STATUS_ENABLED | AUDIT_STATUS_BACKLOG_WAIT_TIME;
+	set.enabled = 1;
+	set.backlog_wait_time = 0; /* never make the host's tasks wait for the queue */
+	if (st->backlog_limit < AUDIT_BACKLOG) {
+		set.mask |= AUDIT_STATUS_BACKLOG_LIMIT;
+		set.backlog_limit = AUDIT_BACKLOG;
+	}
+	r = audit_status_set(a, &set);
+	if (r < 0) {
+		collector_set_error(c, COLLECTOR_STATE_FAILED, "cannot enable audit: %s",
+				    strerror(-r));
+		return r;
+	}
+	a->enabled_by_us = true;
+	return 0;
+}
+
+static int audit_start(struct collector *c)
+{
+	struct process_state *s = collector_state(c);
+	struct audit_status st;
+	struct audit_state *a;
+	size_t added = 0;
+	int r;
+
+	a = es_calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->lock = a->ctl = a->read = -1;
+	s->backend_state = a;
+	a->realtime_to_boot_ns = -s->boot_to_realtime_ns;
+	r = audit_open(c, a, &st);
+	if (r < 0)
+		goto fail;
+	rules_build(a);
+	r = rules_install(c, a, &added);
+	if (r < 0)
+		goto fail;
+	r = audit_enable(c, a, &st);
+	if (r < 0)
+		goto fail;
+	a->lost0 = a->lost = st.lost;
+	a->lost_read_ms = now_ms();
+	snprintf(a->describe, sizeof(a->describe), "%zu rules key=%s, audit %s%s", added, AUDIT_KEY,
+		 a->enabled_by_us ? "enabled by us" : "already enabled",
+		 st.pid ? ", auditd running" : "");
+	if (added < a->n_rules)
+		collector_set_error(c, COLLECTOR_STATE_DEGRADED,
+				    "audit: compat-ABI rules refused (%zu of %zu added)", added,
+				    a->n_rules);
+	return 0;
+fail:
+	audit_stop(c);
+	return r;
+}
+
+static int audit_get_fd(struct collector *c)
+{
+	struct audit_state *a = ((struct process_state *)collector_state(c))->backend_state;
+
+	return a->read;
+}
+
+static void audit_dispatch(struct collector *c, uint32_t revents)
+{
+	struct audit_state *a = ((struct process_state *)collector_state(c))->backend_state;
+	char buf[AUDIT_MESSAGE_MAX] __attribute__((aligned(NLMSG_ALIGNTO)));
+	uint64_t now = now_ms();
+
+	(void)revents;
+	for (int i = 0; i < AUDIT_BATCH; i++) {
+		struct sockaddr_nl from;
+		socklen_t flen = sizeof(from);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+		ssize_t n = recvfrom(a->read, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		int rest; /* int: NLMSG_NEXT may step past an unpadded end */
+
+		if (n < 0) {
+			if (errno == ENOBUFS) {
+				a->overflows++;
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				c->stats.errors++;
+			break;
+		}
+		if (flen < sizeof(from) || from.nl_family != AF_NETLINK || from.nl_pid != 0) {
+			c->stats.skipped++;
+			continue;
+		}
+		rest = (int)n;
+		for (; NLMSG_OK(nlh, rest); nlh = NLMSG_NEXT(nlh, rest))
+			record_handle(c, a, nlh->nlmsg_type, NLMSG_DATA(nlh),
+				      nlh->nlmsg_len - NLMSG_HDRLEN, now);
+	}
+	pending_expire(c, a, now, false);
+	lost_update(c, a, now, false);
+}
+
+const char *process_audit_describe(struct collector *c)
+{
+	struct process_state *s = collector_state(c);
+	struct audit_state *a = s->backend == &process_backend_audit ? s->backend_state : NULL;
+
+	return a ? a->describe : NULL;
+}
+
+uint64_t process_audit_dropped(struct collector *c)
+{
+	struct process_state *s = collector_state(c);
+	struct audit_state *a = s->backend == &process_backend_audit ? s->backend_state : NULL;
+
+	return a ? a->dropped : 0;
+}
+
+const struct process_backend process_backend_audit = {
+	.name = "audit",
+	.start = audit_start,
+	.get_fd = audit_get_fd,
+	.dispatch = audit_dispatch,
+	.stop = audit_stop,
+};
