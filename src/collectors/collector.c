@@ -81,6 +81,11 @@ void collector_dispatch(struct collector *c, uint32_t revents)
 	}
 }
 
+const char *collector_describe(struct collector *c)
+{
+	return c->ops->describe ? c->ops->describe(c) : NULL;
+}
+
 bool collector_is_periodic(const struct collector *c)
 {
 	return c->ops->snapshot != NULL;

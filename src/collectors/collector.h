@@ -57,6 +57,8 @@ struct collector_ops {
 	int (*snapshot)(struct collector *c, uint64_t now_realtime_ns);
 	void (*stop)(struct collector *c);
 	void (*done)(struct collector *c);
+	/* A short description of how it works right now (backend chosen), for Heartbeat. */
+	const char *(*describe)(struct collector *c);
 };
 
 struct collector {
@@ -83,6 +85,8 @@ void collector_dispatch(struct collector *c, uint32_t revents);
 /* Takes a snapshot if the collector has one; -EOPNOTSUPP otherwise. */
 int collector_snapshot(struct collector *c, uint64_t now_realtime_ns);
 bool collector_is_periodic(const struct collector *c);
+/* ops->describe() or NULL. */
+const char *collector_describe(struct collector *c);
 void collector_stop(struct collector *c);
 /* Records a failure reason (and the state) for Heartbeat and logs. */
 void collector_set_error(struct collector *c, enum collector_state s, const char *fmt, ...)

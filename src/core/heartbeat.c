@@ -13,7 +13,8 @@ static void format_collectors(const struct heartbeat_input *in, struct buf *out)
 	jw_init(&w, out);
 	jw_arr_begin(&w);
 	for (size_t i = 0; i < in->n_collectors; i++) {
-		const struct collector *c = in->collectors[i];
+		struct collector *c = in->collectors[i];
+		const char *detail = collector_describe(c);
 
 		jw_obj_begin(&w);
 		jw_key(&w, "Name");
@@ -32,6 +33,10 @@ static void format_collectors(const struct heartbeat_input *in, struct buf *out)
 		jw_uint(&w, c->stats.skipped);
 		jw_key(&w, "Lost");
 		jw_uint(&w, c->stats.lost);
+		if (detail && detail[0]) {
+			jw_key(&w, "Detail");
+			jw_cstr(&w, detail);
+		}
 		if (c->last_error[0]) {
 			jw_key(&w, "LastError");
 			jw_cstr(&w, c->last_error);

@@ -12,7 +12,7 @@
 struct heartbeat_input {
 	uint64_t start_monotonic_ns;
 	const struct pipeline *pipeline;
-	struct collector *const *collectors;
+	struct collector *const *collectors; /* describe() may be called */
 	size_t n_collectors;
 	const char *output;
 };

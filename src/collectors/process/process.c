@@ -366,4 +366,5 @@ const struct collector_ops process_collector_ops = {
 	.dispatch = process_dispatch,
 	.stop = process_stop,
 	.done = process_done,
+	.describe = process_capture_describe,
 };
