@@ -290,7 +290,7 @@ static void args_append(struct audit_event *ev, const struct audit_field *f, boo
 static int arg_key_parse(const struct audit_field *f, uint32_t *ret_i, int32_t *ret_j)
 {
 	size_t k = 1;
-	uint32_t i, j;
+	uint32_t i = 0, j = 0;
 
 	if (f->klen < 2 || f->key[0] != 'a')
 		return -EBADMSG;
