@@ -95,6 +95,7 @@ static void usage(FILE *f)
 		"                       GatewayHostName=…]); EDGESEC_CONNECTION_STRING works too\n"
 		"      --hub URL        mqtts://host:port (or mqtt:// for plain text) to connect to\n"
 		"      --ca-file FILE   trust anchors (PEM) for TLS to the hub\n"
+		"                       with a hub: module twin configuration and direct methods\n"
 		"      --capture MODE   process and connection capture: auto (default: eBPF, else\n"
 		"                       audit, else proc connector), ebpf, audit or cnproc\n"
 		"      --format FMT     check-config output: json (default) or text\n"

@@ -33,8 +33,11 @@
 #include "common/json_read.h"
 #include "common/timeutil.h"
 #include "config/config.h"
+#include "control/methods.h"
+#include "control/twin.h"
 #include "heartbeat.h"
 #include "loop.h"
+#include "pipeline/format.h"
 #include "pipeline/pipeline.h"
 #include "state.h"
 #include "spool/spool.h"
@@ -44,6 +47,7 @@
 #include "version.h"
 
 #define MAX_COLLECTORS 16
+#define TWIN_TICK_MS 5000u
 
 struct agent;
 
@@ -66,6 +70,10 @@ struct agent {
 	enum collector_state state_before_disabled[MAX_COLLECTORS];
 	size_t n_collectors;
 	struct loop_timer *t_snapshot, *t_high, *t_low, *t_heartbeat, *t_aggregation;
+	char *host_root, *capture; /* the collectors' copies: never pointers into cfg */
+	struct twin *twin;	   /* hub mode only */
+	struct methods *methods;   /* hub mode only */
+	struct loop_timer *t_twin; /* twin_tick() every TWIN_TICK_MS, hub mode only */
 	struct event_builder builder;
 	uint64_t start_mono_ns;
 	char agent_id[GUID_STR_LEN + 1];
@@ -256,6 +264,9 @@ static void reload_config(struct agent *a)
 	report_config(a, &rep, a->opts.config_path);
 	apply_config(a);
 	log_info("Reloaded configuration from %s", a->opts.config_path);
+	/* The twin's values go back on top of the new base when the GET is answered. */
+	if (a->twin)
+		(void)twin_refresh(a->twin, time_now_monotonic_ns() / NSEC_PER_MSEC);
 }
 
 /* ---- output ---- */
@@ -322,17 +333,25 @@ static void take_snapshot(struct agent *a, bool with_statistics)
 	after_events(a);
 }
 
-static void emit_heartbeat(struct agent *a)
+static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *in)
 {
-	struct heartbeat_input in = {
+	*in = (struct heartbeat_input){
 		.start_monotonic_ns = a->start_mono_ns,
 		.pipeline = a->pipeline,
 		.collectors = a->collectors,
 		.n_collectors = a->n_collectors,
 		.output = transport_describe(a->output),
 	};
+}
+
+static void emit_heartbeat(struct agent *a)
+{
+	struct heartbeat_input in;
 	struct event *e;
-	int r = heartbeat_build(&a->builder, &in, time_now_realtime_ns(), &e);
+	int r;
+
+	heartbeat_input_from(a, &in);
+	r = heartbeat_build(&a->builder, &in, time_now_realtime_ns(), &e);
 
 	if (r < 0)
 		log_warning("Failed to build the Heartbeat event: %s", strerror(-r));
@@ -453,6 +472,11 @@ static void agent_done(struct agent *a)
 		collector_free(a->collectors[i]);
 	a->pipeline = pipeline_free(a->pipeline);
 	a->output = transport_close(a->output);
+	a->twin = twin_free(a->twin); /* after the transport: it may report a disconnect */
+	es_free(a->host_root); /* after the collectors */
+	es_free(a->capture);
+	a->host_root = a->capture = NULL;
+	a->methods = methods_free(a->methods);
 	a->spool = spool_free(a->spool);
 	if (a->identity) {
 		connection_string_wipe(a->identity);
@@ -488,16 +512,148 @@ static int open_state(struct agent *a)
 	return 0;
 }
 
+/* ---- module twin and direct methods (src/control, docs/internals/twin.md) ---- */
+
+static uint64_t now_ms(void)
+{
+	return time_now_monotonic_ns() / NSEC_PER_MSEC;
+}
+
+static int control_subscribe(void *userdata, const char *pattern)
+{
+	struct agent *a = userdata;
+
+	return mqtt_transport_subscribe(a->output, pattern, 1);
+}
+
+static int control_publish(void *userdata, const char *topic, const void *payload, size_t len)
+{
+	struct agent *a = userdata;
+
+	return mqtt_transport_publish_direct(a->output, topic, payload, len, 1);
+}
+
+static void handle_twin_result(struct agent *a, const struct twin_result *res)
+{
+	if (res->error)
+		log_warning("Module twin: %s", res->message);
+	else if (res->message[0])
+		log_info("Module twin: %s", res->message);
+	if (res->update == TWIN_UPDATE_NONE)
+		return;
+	if (res->changed) {
+		apply_config(a);
+		log_info("Applied the module twin's configuration (%s)",
+			 res->update == TWIN_UPDATE_FULL ? "full twin" : "desired patch");
+	}
+	/* Errors (rejected whole) and warnings → log lines and ConfigurationError events. */
+	report_config(a, &res->report, "the module twin");
+}
+
+static void on_mqtt_message(void *userdata, const char *topic, const void *payload, size_t len)
+{
+	struct agent *a = userdata;
+	struct twin_result *res;
+	struct methods_result mres;
+
+	res = es_malloc(sizeof(*res)); /* ~55 KB: the config_report */
+	if (!res) {
+		log_error("Failed to handle a hub message: out of memory");
+		return;
+	}
+	if (twin_handle_message(a->twin, topic, payload, len, now_ms(), &a->cfg, &a->base, res) !=
+	    -ENOENT) {
+		handle_twin_result(a, res);
+		es_free(res);
+		return;
+	}
+	es_free(res);
+	if (methods_handle_message(a->methods, topic, payload, len, &mres) == -ENOENT) {
+		log_debug("Ignored a hub message (%zu bytes)", len);
+		return;
+	}
+	if (mres.error)
+		log_warning("Direct method %s ($rid %s) answered %d: %s",
+			    mres.name[0] ? mres.name : "(invalid name)", mres.rid, mres.status,
+			    mres.message);
+	else
+		log_info("Direct method %s answered %d", mres.name, mres.status);
+	after_events(a);
+}
+
+static void on_twin_timer(struct loop *l, struct loop_timer *t, void *userdata)
+{
+	struct agent *a = userdata;
+	struct twin_result *res = es_malloc(sizeof(*res));
+
+	(void)l;
+	if (res) {
+		if (twin_tick(a->twin, now_ms(), &a->cfg, res) < 0 || res->message[0])
+			log_warning("Module twin: %s", res->message);
+		es_free(res);
+	}
+	loop_timer_arm_in(t, TWIN_TICK_MS * NSEC_PER_MSEC);
+}
+
+/* Direct method "snapshot": collect the periodic events and send them now. */
+static int method_snapshot(void *userdata, const cJSON *args, struct jw *w)
+{
+	struct agent *a = userdata;
+
+	(void)args;
+	take_snapshot(a, true);
+	pipeline_flush(a->pipeline, EVENT_PRIORITY_HIGH);
+	pipeline_flush(a->pipeline, EVENT_PRIORITY_LOW);
+	jw_key_lit(w, "agentId");
+	jw_cstr(w, a->agent_id);
+	return 0;
+}
+
+/* Direct method "get-status": the Heartbeat event, built now (not queued). */
+static int method_get_status(void *userdata, struct jw *w)
+{
+	struct agent *a = userdata;
+	struct heartbeat_input in;
+	struct event *e;
+	int r;
+
+	heartbeat_input_from(a, &in);
+	r = heartbeat_build(&a->builder, &in, time_now_realtime_ns(), &e);
+	if (r < 0)
+		return r;
+	event_format(e, w);
+	event_free(e);
+	return 0;
+}
+
+static int open_control(struct agent *a)
+{
+	struct control_io io = { control_subscribe, control_publish, a };
+	struct methods_handlers mh = { method_snapshot, method_get_status, NULL /* scan */, a };
+
+	if (twin_new(&io, &a->twin) < 0 || methods_new(&io, &mh, &a->methods) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 static void on_mqtt_event(void *userdata, enum mqtt_event ev, const char *detail)
 {
-	(void)userdata;
+	struct agent *a = userdata;
+	int r;
+
 	switch (ev) {
 	case MQTT_EVENT_CONNECTED:
 		log_info("Connected to the hub (%s)", detail ? detail : "");
+		/* Subscribe (twin, desired patches, methods), then GET the twin. */
+		if (a->twin && (r = twin_handle_connected(a->twin, now_ms())) < 0)
+			log_warning("Failed to request the module twin: %s (retrying)",
+				    strerror(-r));
 		break;
 	case MQTT_EVENT_CONNECT_FAILED:
 	case MQTT_EVENT_DISCONNECTED:
 		log_warning("Hub connection: %s: %s", mqtt_event_to_string(ev), detail ? detail : "");
+		if (ev == MQTT_EVENT_DISCONNECTED && a->twin)
+			twin_handle_disconnected(a->twin);
 		break;
 	case MQTT_EVENT_LOG:
 		log_debug("mqtt: %s", detail ? detail : "");
@@ -569,7 +725,10 @@ static int open_hub(struct agent *a, const char *state_dir)
 	ms.ca_file = a->opts.ca_file;
 	ms.client_type = "edgesec/" EDGESEC_VERSION;
 	ms.on_event = on_mqtt_event;
+	ms.on_message = on_mqtt_message;
 	ms.userdata = a;
+	if (open_control(a) < 0)
+		return 1;
 	if (open_spool(a, state_dir) < 0)
 		return 1;
 	r = mqtt_transport_open(a->loop, &ms, a->spool, &a->output);
@@ -602,11 +761,16 @@ static int open_output(struct agent *a)
 
 static int start_collectors(struct agent *a)
 {
-	struct collector_params p = {
-		.sink = pipeline_sink(a->pipeline),
-		.host_root = a->cfg.host_root ? a->cfg.host_root : "/",
-		.capture = a->opts.capture ? a->opts.capture : a->cfg.capture,
-	};
+	struct collector_params p = { .sink = pipeline_sink(a->pipeline) };
+
+	/* Collectors keep these pointers; a->cfg is replaced by SIGHUP and twin updates. */
+	a->host_root = es_strdup(a->cfg.host_root ? a->cfg.host_root : "/");
+	if (!a->host_root)
+		return -ENOMEM;
+	if (!a->opts.capture && a->cfg.capture && !(a->capture = es_strdup(a->cfg.capture)))
+		return -ENOMEM;
+	p.host_root = a->host_root;
+	p.capture = a->opts.capture ? a->opts.capture : a->capture;
 
 	for (size_t i = 0; i < sizeof(builtin_collectors) / sizeof(builtin_collectors[0]); i++) {
 		struct collector *c;
@@ -683,6 +847,10 @@ static int agent_loop(struct agent *a)
 	a->t_low = loop_timer_new(a->loop, on_flush_timer, a);
 	a->t_heartbeat = loop_timer_new(a->loop, on_heartbeat_timer, a);
 	a->t_aggregation = loop_timer_new(a->loop, on_aggregation_timer, a);
+	if (a->twin) {
+		a->t_twin = loop_timer_new(a->loop, on_twin_timer, a);
+		loop_timer_arm_in(a->t_twin, TWIN_TICK_MS * NSEC_PER_MSEC);
+	}
 	emit_heartbeat(a);
 	take_snapshot(a, true);
 	pipeline_flush(a->pipeline, EVENT_PRIORITY_HIGH);
