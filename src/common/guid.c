@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hex.h"
+
 static uint64_t state[4];
 static bool seeded;
 
@@ -72,17 +74,6 @@ void guid_format(const uint8_t g[16], char out[GUID_STR_LEN + 1])
 	out[o] = '\0';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool guid_parse(const char *s, uint8_t out[16])
 {
 	uint8_t g[16];
@@ -98,8 +89,8 @@ bool guid_parse(const char *s, uint8_t out[16])
 				return false;
 			i++;
 		}
-		hi = hexval(s[i]);
-		lo = hexval(s[i + 1]);
+		hi = hex_digit_value(s[i]);
+		lo = hex_digit_value(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		g[k] = (uint8_t)(hi << 4 | lo);

@@ -44,169 +44,7 @@
 #include "collectors/collector.h"
 #include "collectors/process/process-int.h"
 #include "common/timeutil.h"
-
-extern char **environ;
-
-#define STORE_MAX 65536
-#define DEADLINE_MS 10000
-
-struct test_sink {
-	struct event_sink sink;
-	struct event *ev[STORE_MAX];
-	size_t n;
-	const char *count_marker; /* set: count ProcessCreate with it, keep nothing */
-	uint64_t counted;
-};
-
-static struct test_sink tsink;
-static struct collector *col;
-static char marker[64];
-
-static int field_get(const struct event *e, unsigned field, struct event_value *ret)
-{
-	struct event_cursor cur;
-	struct event_value v;
-
-	event_cursor_init(&cur, e);
-	while (event_cursor_next(&cur, &v) > 0)
-		if (v.kind == EVENT_VALUE_FIELD && v.field == field) {
-			*ret = v;
-			return 0;
-		}
-	return -ENOENT;
-}
-
-static int extra_get(const struct event *e, const char *key, struct event_value *ret)
-{
-	struct event_cursor cur;
-	struct event_value v;
-
-	event_cursor_init(&cur, e);
-	while (event_cursor_next(&cur, &v) > 0)
-		if (v.kind == EVENT_VALUE_EXTRA && v.key_len == strlen(key) &&
-		    memcmp(v.key, key, v.key_len) == 0) {
-			*ret = v;
-			return 0;
-		}
-	return -ENOENT;
-}
-
-static int64_t field_int(const struct event *e, unsigned field)
-{
-	struct event_value v;
-
-	return field_get(e, field, &v) == 0 ? v.i : -1;
-}
-
-static const char *field_str(const struct event *e, unsigned field, char *out, size_t size)
-{
-	struct event_value v;
-	size_t n = 0;
-
-	if (field_get(e, field, &v) == 0) {
-		n = v.len < size - 1 ? v.len : size - 1;
-		memcpy(out, v.s, n);
-	}
-	out[n] = '\0';
-	return out;
-}
-
-static bool has_marker(const struct event *e, const char *m)
-{
-	struct event_value v;
-
-	return field_get(e, PC_COMMAND_LINE, &v) == 0 && memmem(v.s, v.len, m, strlen(m));
-}
-
-static void sink_submit(struct event_sink *sink, struct event *e)
-{
-	struct test_sink *t = (struct test_sink *)sink;
-
-	if (t->count_marker) {
-		if (event_get_type(e) == EVENT_PROCESS_CREATE && has_marker(e, t->count_marker))
-			t->counted++;
-		event_free(e);
-		return;
-	}
-	if (t->n < STORE_MAX)
-		t->ev[t->n++] = e;
-	else
-		event_free(e);
-}
-
-static void sink_clear(void)
-{
-	for (size_t i = 0; i < tsink.n; i++)
-		event_free(tsink.ev[i]);
-	tsink.n = 0;
-}
-
-static void pump_once(int timeout_ms)
-{
-	struct pollfd p = { .fd = collector_get_fd(col), .events = POLLIN };
-
-	if (poll(&p, 1, timeout_ms) > 0)
-		collector_dispatch(col, POLLIN);
-}
-
-static size_t count_pid(enum event_type t, pid_t pid, const struct event **ret_first)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < tsink.n; i++) {
-		const struct event *e = tsink.ev[i];
-		unsigned f = t == EVENT_PROCESS_CREATE ? PC_PROCESS_ID : PT_PROCESS_ID;
-
-		if (event_get_type(e) == t && field_int(e, f) == pid) {
-			if (!n && ret_first)
-				*ret_first = e;
-			n++;
-		}
-	}
-	return n;
-}
-
-static const struct event *wait_pid(enum event_type t, pid_t pid)
-{
-	uint64_t end = time_now_monotonic_ns() + DEADLINE_MS * NSEC_PER_MSEC;
-	const struct event *e = NULL;
-
-	while (!count_pid(t, pid, &e) && time_now_monotonic_ns() < end)
-		pump_once(100);
-	return e;
-}
-
-static void settle(void)
-{
-	for (int i = 0; i < 5; i++)
-		pump_once(50);
-}
-
-static pid_t spawn(char *const argv[], const char *cwd)
-{
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-		if (null >= 0)
-			dup2(null, STDOUT_FILENO);
-		if (cwd && chdir(cwd) < 0)
-			_exit(126);
-		execve(argv[0], argv, environ);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int reap(pid_t pid)
-{
-	int st;
-
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return st;
-}
+#include "process-test-harness.h"
 
 /* ---- our own view of the kernel's audit state ---- */
 
@@ -383,12 +221,6 @@ static void test_argv_forms(void **state)
 
 /* ---- TCP ---- */
 
-struct conn_want {
-	const char *direction, *protocol, *raddr, *laddr;
-	unsigned rport, lport;
-	pid_t pid;
-};
-
 static bool match_conn(const struct event *e, const struct conn_want *w)
 {
 	char s[64], num[16];
@@ -424,35 +256,6 @@ static bool wait_conn(const struct conn_want *w)
 	while (!count_conn(w) && time_now_monotonic_ns() < end)
 		pump_once(100);
 	return count_conn(w) > 0;
-}
-
-static unsigned sock_port(int fd, bool peer)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	assert_int_equal(peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
-			      : getsockname(fd, (struct sockaddr *)&ss, &len),
-			 0);
-	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					     : ((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
-static socklen_t loopback(int family, struct sockaddr_storage *ss, unsigned port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*a);
-	}
-	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
-	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
-	return sizeof(struct sockaddr_in6);
 }
 
 /* mode bit 0: non-blocking connect; bit 1: accept4; bit 2: accept with an address buffer. */
@@ -576,28 +379,6 @@ static void test_second_instance(void **state)
 
 #define BURST 10000
 #define BURST_SPAWNERS 2
-#define BURST_INFLIGHT 32
-
-/* A spawner process: n execs of argv, then the number that succeeded on fd. */
-static void burst_spawner(char *const argv[], unsigned n, int fd)
-{
-	unsigned inflight = 0;
-	uint64_t done = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		pid_t pid;
-
-		while (inflight >= BURST_INFLIGHT && waitpid(-1, NULL, 0) > 0)
-			inflight--;
-		if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) == 0) {
-			done++;
-			inflight++;
-		}
-	}
-	while (inflight && waitpid(-1, NULL, 0) > 0)
-		inflight--;
-	_exit(write(fd, &done, sizeof(done)) == sizeof(done) ? 0 : 1);
-}
 
 /*
  * Two spawner processes exec as fast as they can while this process only consumes: every

@@ -37,111 +37,7 @@
 #include "common/json_write.h"
 #include "common/timeutil.h"
 #include "pipeline/format.h"
-
-extern char **environ;
-
-#define STORE_MAX 65536
-#define DEADLINE_MS 10000
-
-struct test_sink {
-	struct event_sink sink;
-	struct event *ev[STORE_MAX];
-	size_t n;
-	const char *count_marker; /* set: count ProcessCreate with it, keep nothing */
-	uint64_t counted;
-};
-
-static struct test_sink tsink;
-static struct collector *col;
-static char marker[64];
-
-static int field_get(const struct event *e, unsigned field, struct event_value *ret)
-{
-	struct event_cursor cur;
-	struct event_value v;
-
-	event_cursor_init(&cur, e);
-	while (event_cursor_next(&cur, &v) > 0)
-		if (v.kind == EVENT_VALUE_FIELD && v.field == field) {
-			*ret = v;
-			return 0;
-		}
-	return -ENOENT;
-}
-
-static int extra_get(const struct event *e, const char *key, struct event_value *ret)
-{
-	struct event_cursor cur;
-	struct event_value v;
-
-	event_cursor_init(&cur, e);
-	while (event_cursor_next(&cur, &v) > 0)
-		if (v.kind == EVENT_VALUE_EXTRA && v.key_len == strlen(key) &&
-		    memcmp(v.key, key, v.key_len) == 0) {
-			*ret = v;
-			return 0;
-		}
-	return -ENOENT;
-}
-
-static int64_t field_int(const struct event *e, unsigned field)
-{
-	struct event_value v;
-
-	return field_get(e, field, &v) == 0 ? v.i : -1;
-}
-
-/* The field as a NUL-terminated copy in out ("" when absent). */
-static const char *field_str(const struct event *e, unsigned field, char *out, size_t size)
-{
-	struct event_value v;
-	size_t n = 0;
-
-	if (field_get(e, field, &v) == 0) {
-		n = v.len < size - 1 ? v.len : size - 1;
-		memcpy(out, v.s, n);
-	}
-	out[n] = '\0';
-	return out;
-}
-
-static bool has_marker(const struct event *e, const char *m)
-{
-	struct event_value v;
-
-	return field_get(e, PC_COMMAND_LINE, &v) == 0 && memmem(v.s, v.len, m, strlen(m));
-}
-
-static void sink_submit(struct event_sink *sink, struct event *e)
-{
-	struct test_sink *t = (struct test_sink *)sink;
-
-	if (t->count_marker) {
-		if (event_get_type(e) == EVENT_PROCESS_CREATE && has_marker(e, t->count_marker))
-			t->counted++;
-		event_free(e);
-		return;
-	}
-	if (t->n < STORE_MAX)
-		t->ev[t->n++] = e;
-	else
-		event_free(e);
-}
-
-static void sink_clear(void)
-{
-	for (size_t i = 0; i < tsink.n; i++)
-		event_free(tsink.ev[i]);
-	tsink.n = 0;
-}
-
-static void pump_once(int timeout_ms)
-{
-	struct pollfd p = { .fd = collector_get_fd(col), .events = POLLIN };
-
-	if (poll(&p, 1, timeout_ms) > 0)
-		collector_dispatch(col, POLLIN);
-}
+#include "process-test-harness.h"
 
 typedef bool (*event_match_fn)(const struct event *e, const void *arg);
 
@@ -168,13 +64,6 @@ static const struct event *wait_event(enum event_type t, event_match_fn fn, cons
 	while (!count_matching(t, fn, arg, &e) && time_now_monotonic_ns() < end)
 		pump_once(100);
 	return e;
-}
-
-/* Gives late duplicates a chance to show up. */
-static void settle(void)
-{
-	for (int i = 0; i < 5; i++)
-		pump_once(50);
 }
 
 static bool match_pid(const struct event *e, const void *arg)
@@ -214,32 +103,6 @@ static void assert_valid_json(const struct event *e)
 	assert_non_null(j);
 	cJSON_Delete(j);
 	buf_done(&b);
-}
-
-static pid_t spawn(char *const argv[], const char *cwd)
-{
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-		if (null >= 0)
-			dup2(null, STDOUT_FILENO);
-		if (cwd && chdir(cwd) < 0)
-			_exit(126);
-		execve(argv[0], argv, environ);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int reap(pid_t pid)
-{
-	int st;
-
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return st;
 }
 
 /* ---- exec / exit ---- */
@@ -345,12 +208,6 @@ static void test_hostile_argv(void **state)
 
 /* ---- TCP ---- */
 
-struct conn_want {
-	const char *direction, *protocol, *raddr, *laddr;
-	unsigned rport, lport;
-	pid_t pid;
-};
-
 static bool match_conn(const struct event *e, const void *arg)
 {
 	const struct conn_want *w = arg;
@@ -369,35 +226,6 @@ static bool match_conn(const struct event *e, const void *arg)
 		return false;
 	snprintf(num, sizeof(num), "%u", w->lport);
 	return !w->lport || strcmp(field_str(e, CC_LOCAL_PORT, s, sizeof(s)), num) == 0;
-}
-
-static unsigned sock_port(int fd, bool peer)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	assert_int_equal(peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
-			      : getsockname(fd, (struct sockaddr *)&ss, &len),
-			 0);
-	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					     : ((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
-static socklen_t loopback(int family, struct sockaddr_storage *ss, unsigned port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*a);
-	}
-	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
-	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
-	return sizeof(struct sockaddr_in6);
 }
 
 static void tcp_case(int family, bool nonblock, bool use_accept4)
@@ -516,28 +344,6 @@ static void test_udp(void **state)
 
 #define BURST 20000
 #define BURST_SPAWNERS 2
-#define BURST_INFLIGHT 32
-
-/* A spawner process: n execs of argv, then the number that succeeded on fd. */
-static void burst_spawner(char *const argv[], unsigned n, int fd)
-{
-	unsigned inflight = 0;
-	uint64_t done = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		pid_t pid;
-
-		while (inflight >= BURST_INFLIGHT && waitpid(-1, NULL, 0) > 0)
-			inflight--;
-		if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) == 0) {
-			done++;
-			inflight++;
-		}
-	}
-	while (inflight && waitpid(-1, NULL, 0) > 0)
-		inflight--;
-	_exit(write(fd, &done, sizeof(done)) == sizeof(done) ? 0 : 1);
-}
 
 static void test_burst(void **state)
 {

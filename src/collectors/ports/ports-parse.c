@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "common/alloc.h"
+#include "common/hex.h"
 
 void ports_list_done(struct ports_list *l)
 {
@@ -185,17 +186,6 @@ static bool next_token(const char **pos, const char *end, struct token *t)
 	return true;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly len hex digits into *ret (len <= 8). */
 static bool parse_hex(const char *p, size_t len, uint32_t *ret)
 {
@@ -204,7 +194,7 @@ static bool parse_hex(const char *p, size_t len, uint32_t *ret)
 	if (len == 0 || len > 8)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		int h = hex_value(p[i]);
+		int h = hex_digit_value(p[i]);
 
 		if (h < 0)
 			return false;

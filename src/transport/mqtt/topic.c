@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/hex.h"
+
 static const char hex_digits[] = "0123456789ABCDEF";
 
 static bool url_unreserved(unsigned char c)
@@ -32,17 +34,6 @@ void mqtt_url_encode(struct buf *b, const char *s, size_t len)
 	}
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int mqtt_url_decode(const char *s, size_t len, char *out, size_t out_size, size_t *ret_len)
 {
 	size_t o = 0;
@@ -57,8 +48,8 @@ int mqtt_url_decode(const char *s, size_t len, char *out, size_t out_size, size_
 
 			if (len - i < 3)
 				return -EBADMSG;
-			hi = hex_value(s[i + 1]);
-			lo = hex_value(s[i + 2]);
+			hi = hex_digit_value(s[i + 1]);
+			lo = hex_digit_value(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -EBADMSG;
 			c = hi << 4 | lo;

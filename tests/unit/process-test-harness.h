@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The harness shared by the process collector's real-kernel tests (test-process-bpf.c,
+ * test-process-audit.c, test-process-cnproc.c); included by them, not a test itself.
+ *
+ * The test starts the collector (col) with tsink as its sink, which keeps every event (or,
+ * with count_marker set, only counts the ProcessCreate events whose command line holds it);
+ * it spawns children with the marker in their argv, then pumps the collector's fd until the
+ * event it waits for arrives or DEADLINE_MS passes (never asserting on speed).
+ *
+ * Not every test uses every helper: those some tests do without are marked unused.
+ */
+#pragma once
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "collectors/collector.h"
+#include "collectors/process/process-int.h"
+#include "common/timeutil.h"
+
+extern char **environ;
+
+#define STORE_MAX 65536
+#define DEADLINE_MS 10000
+#define BURST_INFLIGHT 32
+
+struct test_sink {
+	struct event_sink sink;
+	struct event *ev[STORE_MAX];
+	size_t n;
+	const char *count_marker; /* set: count ProcessCreate with it, keep nothing */
+	uint64_t counted;
+};
+
+static struct test_sink tsink;
+static struct collector *col;
+static char marker[64];
+
+static int field_get(const struct event *e, unsigned field, struct event_value *ret)
+{
+	struct event_cursor cur;
+	struct event_value v;
+
+	event_cursor_init(&cur, e);
+	while (event_cursor_next(&cur, &v) > 0)
+		if (v.kind == EVENT_VALUE_FIELD && v.field == field) {
+			*ret = v;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int extra_get(const struct event *e, const char *key, struct event_value *ret)
+{
+	struct event_cursor cur;
+	struct event_value v;
+
+	event_cursor_init(&cur, e);
+	while (event_cursor_next(&cur, &v) > 0)
+		if (v.kind == EVENT_VALUE_EXTRA && v.key_len == strlen(key) &&
+		    memcmp(v.key, key, v.key_len) == 0) {
+			*ret = v;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int64_t field_int(const struct event *e, unsigned field)
+{
+	struct event_value v;
+
+	return field_get(e, field, &v) == 0 ? v.i : -1;
+}
+
+/* The field as a NUL-terminated copy in out ("" when absent). */
+static const char *field_str(const struct event *e, unsigned field, char *out, size_t size)
+{
+	struct event_value v;
+	size_t n = 0;
+
+	if (field_get(e, field, &v) == 0) {
+		n = v.len < size - 1 ? v.len : size - 1;
+		memcpy(out, v.s, n);
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static bool has_marker(const struct event *e, const char *m)
+{
+	struct event_value v;
+
+	return field_get(e, PC_COMMAND_LINE, &v) == 0 && memmem(v.s, v.len, m, strlen(m));
+}
+
+static void sink_submit(struct event_sink *sink, struct event *e)
+{
+	struct test_sink *t = (struct test_sink *)sink;
+
+	if (t->count_marker) {
+		if (event_get_type(e) == EVENT_PROCESS_CREATE && has_marker(e, t->count_marker))
+			t->counted++;
+		event_free(e);
+		return;
+	}
+	if (t->n < STORE_MAX)
+		t->ev[t->n++] = e;
+	else
+		event_free(e);
+}
+
+static void sink_clear(void)
+{
+	for (size_t i = 0; i < tsink.n; i++)
+		event_free(tsink.ev[i]);
+	tsink.n = 0;
+}
+
+static void pump_once(int timeout_ms)
+{
+	struct pollfd p = { .fd = collector_get_fd(col), .events = POLLIN };
+
+	if (poll(&p, 1, timeout_ms) > 0)
+		collector_dispatch(col, POLLIN);
+}
+
+/* The ProcessCreate or ProcessTerminate events of pid; the first in *ret_first. */
+__attribute__((unused)) static size_t count_pid(enum event_type t, pid_t pid,
+						const struct event **ret_first)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < tsink.n; i++) {
+		const struct event *e = tsink.ev[i];
+		unsigned f = t == EVENT_PROCESS_CREATE ? PC_PROCESS_ID : PT_PROCESS_ID;
+
+		if (event_get_type(e) == t && field_int(e, f) == pid) {
+			if (!n && ret_first)
+				*ret_first = e;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Polls until an event of type t for pid arrives, or the deadline; returns it (or NULL). */
+__attribute__((unused)) static const struct event *wait_pid(enum event_type t, pid_t pid)
+{
+	uint64_t end = time_now_monotonic_ns() + DEADLINE_MS * NSEC_PER_MSEC;
+	const struct event *e = NULL;
+
+	while (!count_pid(t, pid, &e) && time_now_monotonic_ns() < end)
+		pump_once(100);
+	return e;
+}
+
+/* Gives late duplicates a chance to show up. */
+static void settle(void)
+{
+	for (int i = 0; i < 5; i++)
+		pump_once(50);
+}
+
+/* Forks and execs argv (stdout to /dev/null) in cwd (NULL: ours); returns the child's pid. */
+static pid_t spawn(char *const argv[], const char *cwd)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+		if (cwd && chdir(cwd) < 0)
+			_exit(126);
+		execve(argv[0], argv, environ);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int reap(pid_t pid)
+{
+	int st;
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+/* A spawner process: n execs of argv, then the number that succeeded on fd. */
+__attribute__((unused)) static void burst_spawner(char *const argv[], unsigned n, int fd)
+{
+	unsigned inflight = 0;
+	uint64_t done = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		pid_t pid;
+
+		while (inflight >= BURST_INFLIGHT && waitpid(-1, NULL, 0) > 0)
+			inflight--;
+		if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) == 0) {
+			done++;
+			inflight++;
+		}
+	}
+	while (inflight && waitpid(-1, NULL, 0) > 0)
+		inflight--;
+	_exit(write(fd, &done, sizeof(done)) == sizeof(done) ? 0 : 1);
+}
+
+/* ---- sockets ---- */
+
+/* The ConnectionCreate event a test waits for (laddr NULL, lport 0: any). */
+struct conn_want {
+	const char *direction, *protocol, *raddr, *laddr;
+	unsigned rport, lport;
+	pid_t pid;
+};
+
+__attribute__((unused)) static unsigned sock_port(int fd, bool peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	assert_int_equal(peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+			      : getsockname(fd, (struct sockaddr *)&ss, &len),
+			 0);
+	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+					     : ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+__attribute__((unused)) static socklen_t loopback(int family, struct sockaddr_storage *ss,
+						  unsigned port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*a);
+	}
+	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
+	return sizeof(struct sockaddr_in6);
+}
