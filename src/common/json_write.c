@@ -316,6 +316,12 @@ void jw_null(struct jw *w)
 	buf_puts(w->b, "null");
 }
 
+struct buf *jw_value_begin(struct jw *w)
+{
+	before_value(w);
+	return w->b;
+}
+
 void jw_raw(struct jw *w, const char *json, size_t len)
 {
 	before_value(w);

@@ -39,6 +39,12 @@ void jw_int(struct jw *w, int64_t v);
 void jw_uint(struct jw *w, uint64_t v);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
+/*
+ * Start a value that the caller writes straight into the buffer (a serializer that knows its
+ * structure): inserts the comma if needed and returns the buffer.  The caller must append
+ * exactly one complete JSON value.
+ */
+struct buf *jw_value_begin(struct jw *w);
 /* Append an already valid JSON value (produced by this writer). */
 void jw_raw(struct jw *w, const char *json, size_t len);
 

@@ -136,24 +136,70 @@ static uint64_t mix(uint64_t h, const void *p, size_t n)
 	return h ^ (h >> 31);
 }
 
-static uint64_t identity_hash(const struct event *e, bool in)
+static unsigned pid_field(enum event_type t)
+{
+	return t == EVENT_PROCESS_CREATE ? PC_PROCESS_ID
+	       : t == EVENT_PROCESS_TERMINATE ? PT_PROCESS_ID
+					      : CC_PROCESS_ID;
+}
+
+static uint64_t hash_value(uint64_t h, const struct event_value *v)
+{
+	uint64_t tag[2] = { (uint64_t)v->kind << 32 | v->field, (uint64_t)v->i };
+
+	h = mix(h, tag, sizeof(tag));
+	if (v->key_len)
+		h = mix(h, v->key, v->key_len);
+	if (v->len)
+		h = mix(h, v->s, v->len);
+	return h;
+}
+
+struct identity {
+	uint64_t hash;
+	int64_t pid;
+	bool in; /* ConnectionCreate Direction "In" */
+};
+
+/*
+ * One pass over the event: the identity hash, the process id and the direction.  The port
+ * left out depends on Direction, which comes after the ports, so each port is hashed apart
+ * and the one that counts is mixed in at the end.
+ */
+static void identity_scan(const struct event *e, struct identity *ret)
 {
 	enum event_type t = (enum event_type)e->type;
-	uint64_t h = 0xcbf29ce484222325ull ^ e->type;
+	uint64_t h = 0xcbf29ce484222325ull ^ e->type, h_remote = 0, h_local = 0;
+	bool cc = t == EVENT_CONNECTION_CREATE;
 	struct event_cursor c;
 	struct event_value v;
 
+	ret->pid = 0;
+	ret->in = false;
 	event_cursor_init(&c, e);
-	while (next_relevant(&c, &v, t, in)) {
-		uint64_t tag[2] = { (uint64_t)v.kind << 32 | v.field, (uint64_t)v.i };
-
-		h = mix(h, tag, sizeof(tag));
-		if (v.key_len)
-			h = mix(h, v.key, v.key_len);
-		if (v.len)
-			h = mix(h, v.s, v.len);
+	while (event_cursor_next(&c, &v) == 1) {
+		if (v.kind == EVENT_VALUE_FIELD) {
+			if (cc && v.field == CC_DIRECTION)
+				ret->in = v.len == 2 && memcmp(v.s, "In", 2) == 0;
+			if (cc && v.field == CC_REMOTE_PORT) {
+				h_remote = hash_value(1, &v);
+				continue;
+			}
+			if (cc && v.field == CC_LOCAL_PORT) {
+				h_local = hash_value(2, &v);
+				continue;
+			}
+			if (ignored(t, v.field, false)) {
+				if (v.field == pid_field(t))
+					ret->pid = v.i;
+				continue;
+			}
+		}
+		h = hash_value(h, &v);
 	}
-	return h ? h : 1;
+	if (cc)
+		h = mix(h, ret->in ? &h_local : &h_remote, sizeof(h));
+	ret->hash = h ? h : 1;
 }
 
 static bool same_value(const struct event_value *a, const struct event_value *b)
@@ -342,7 +388,7 @@ void aggregator_set_limits(struct aggregator *a, size_t max_entries, size_t max_
 bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
 {
 	struct window *w;
-	bool in;
+	struct identity id;
 	uint64_t h;
 	size_t i;
 
@@ -354,15 +400,15 @@ bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
 		return false;
 	if (a->n_entries + 1 > a->n_slots / 2 && a->n_slots < slots_for(a->max_entries))
 		(void)rehash(a, a->n_slots * 2);
-	in = e->type == EVENT_CONNECTION_CREATE && direction_in(e);
-	h = identity_hash(e, in);
+	identity_scan(e, &id);
+	h = id.hash;
 	for (i = h & (a->n_slots - 1); a->slots[i].first; i = (i + 1) & (a->n_slots - 1)) {
 		struct entry *en = &a->slots[i];
 
-		if (en->hash == h && identity_equal(en->first, e, in)) {
+		if (en->hash == h && identity_equal(en->first, e, id.in)) {
 			en->count++;
 			en->last_ns = e->time_ns;
-			en->last_pid = pid_of(e);
+			en->last_pid = id.pid;
 			a->stats.absorbed++;
 			event_free(e);
 			return true;
@@ -379,7 +425,7 @@ bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
 		.count = 1,
 		.first_ns = e->time_ns,
 		.last_ns = e->time_ns,
-		.last_pid = pid_of(e),
+		.last_pid = id.pid,
 	};
 	a->n_entries++;
 	a->bytes += e->size;

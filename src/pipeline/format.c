@@ -7,12 +7,6 @@
 #include "common/timeutil.h"
 #include "event-int.h"
 
-static const char *const class_names[_EVENT_CLASS_MAX] = {
-	[EVENT_CLASS_SECURITY] = "Security",
-	[EVENT_CLASS_OPERATIONAL] = "Operational",
-	[EVENT_CLASS_DIAGNOSTIC] = "Diagnostic",
-};
-
 static const char *const category_names[_EVENT_CATEGORY_MAX] = {
 	[EVENT_CATEGORY_PERIODIC] = "Periodic",
 	[EVENT_CATEGORY_TRIGGERED] = "Triggered",
@@ -23,126 +17,209 @@ const char *event_schema_message_version(enum event_schema s)
 	return s == EVENT_SCHEMA_ASC ? ASC_MESSAGE_SCHEMA_VERSION : EDGESEC_MESSAGE_SCHEMA_VERSION;
 }
 
-/* Lengths of the field names, measured once (serialization is the hot path). */
-static uint8_t name_len[_EVENT_TYPE_MAX][64];
+/*
+ * Serialization is the hot path of the pipeline, so an event is written straight into the
+ * buffer: keys come from a table of pre-quoted tokens ("\"Executable\":"), built once, and
+ * each item is read in one pass (its ExtraDetails are remembered and written after the
+ * fields).  The JSON writer is used only for escaping and numbers.
+ */
+#define KEY_TOKEN_MAX 72
+#define EXTRAS_INLINE 64
 
-static size_t field_name_len(const struct event_type_info *ti, unsigned field)
+struct key_token {
+	uint8_t len;
+	char s[KEY_TOKEN_MAX];
+};
+
+static struct key_token key_tokens[_EVENT_TYPE_MAX][64];
+
+static const struct key_token *key_token(enum event_type t, unsigned field)
 {
-	size_t t = (size_t)(ti - event_type_info(0));
-	uint8_t *n = &name_len[t][field & 63];
+	struct key_token *k = &key_tokens[t][field & 63];
 
-	if (!*n)
-		*n = (uint8_t)strlen(ti->fields[field].name);
-	return *n;
+	if (!k->len) {
+		const char *name = event_type_info(t)->fields[field].name;
+		size_t n = strlen(name);
+
+		if (n > KEY_TOKEN_MAX - 3)
+			n = KEY_TOKEN_MAX - 3;
+		k->s[0] = '"';
+		memcpy(k->s + 1, name, n);
+		k->s[n + 1] = '"';
+		k->s[n + 2] = ':';
+		k->len = (uint8_t)(n + 3);
+	}
+	return k;
 }
 
-static void write_field(struct jw *w, const struct event_type_info *ti, const struct event_value *v)
+static void put_lit(struct buf *b, const char *s, size_t n)
 {
-	jw_key_trusted(w, ti->fields[v->field].name, field_name_len(ti, v->field));
+	buf_append(b, s, n);
+}
+
+#define PUT(b, lit) put_lit((b), (lit), sizeof(lit) - 1)
+
+static void write_field(struct buf *b, enum event_type t, const struct event_value *v)
+{
+	const struct key_token *k = key_token(t, v->field);
+
+	buf_append(b, k->s, k->len);
 	switch (v->type) {
 	case FIELD_INT:
-		jw_int(w, v->i);
+		buf_put_i64(b, v->i);
 		break;
 	case FIELD_BOOL:
-		jw_bool(w, v->i != 0);
+		if (v->i)
+			PUT(b, "true");
+		else
+			PUT(b, "false");
 		break;
 	case FIELD_JSON:
-		jw_raw(w, v->s, v->len);
+		buf_append(b, v->s, v->len);
 		break;
 	default:
-		jw_str(w, v->s, v->len);
+		json_escape(b, v->s, v->len);
 		break;
 	}
 }
 
-/* ExtraDetails keys seen earlier in the same item are skipped, so keys stay unique. */
-static bool extra_seen_before(struct event_cursor from, const struct event_value *v)
+static bool same_key(const struct event_value *a, const struct event_value *b)
 {
-	struct event_value o;
+	return a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0;
+}
 
-	while (from.p < (const unsigned char *)v->key - 5 && event_cursor_next(&from, &o) == 1) {
-		if (o.kind == EVENT_VALUE_ITEM)
-			break;
-		if (o.kind == EVENT_VALUE_EXTRA && o.key_len == v->key_len &&
-		    memcmp(o.key, v->key, v->key_len) == 0)
-			return true;
+static void write_extra(struct buf *b, const struct event_value *v, bool first)
+{
+	if (!first)
+		buf_putc(b, ',');
+	json_escape(b, v->key, v->key_len);
+	buf_putc(b, ':');
+	json_escape(b, v->s, v->len);
+}
+
+/* More ExtraDetails than EXTRAS_INLINE: rescan the item (rare; O(n^2) duplicate check). */
+static void write_extras_rescan(struct buf *b, struct event_cursor start, const unsigned char *end)
+{
+	struct event_cursor scan = start;
+	struct event_value v;
+	bool first = true;
+
+	while (scan.p < end && event_cursor_next(&scan, &v) == 1) {
+		struct event_cursor prev = start;
+		struct event_value o;
+		bool dup = false;
+
+		if (v.kind != EVENT_VALUE_EXTRA)
+			continue;
+		while (prev.p < (const unsigned char *)v.key && event_cursor_next(&prev, &o) == 1)
+			if (o.kind == EVENT_VALUE_EXTRA && o.key != v.key && same_key(&o, &v)) {
+				dup = true;
+				break;
+			}
+		if (!dup) {
+			write_extra(b, &v, first);
+			first = false;
+		}
 	}
-	return false;
 }
 
 /* Writes one item starting at *c (just after its ITEM tag); leaves *c at the next item. */
-static void write_item(struct jw *w, const struct event_type_info *ti, struct event_cursor *c)
+static void write_item(struct buf *b, enum event_type t, struct event_cursor *c)
 {
-	struct event_cursor start = *c, scan;
-	struct event_value v;
-	bool any_extra = false;
+	struct event_value v, extras[EXTRAS_INLINE];
+	struct event_cursor start = *c;
+	unsigned n_extras = 0;
+	bool first = true, overflow = false;
 
-	jw_obj_begin(w);
-	for (scan = start; scan.p < scan.end;) {
-		struct event_cursor here = scan;
+	buf_putc(b, '{');
+	for (;;) {
+		struct event_cursor here = *c;
 
-		if (event_cursor_next(&scan, &v) != 1)
+		if (event_cursor_next(c, &v) != 1)
 			break;
 		if (v.kind == EVENT_VALUE_ITEM) {
-			scan = here;
+			*c = here;
 			break;
 		}
-		if (v.kind == EVENT_VALUE_FIELD)
-			write_field(w, ti, &v);
-		else
-			any_extra = true;
+		if (v.kind == EVENT_VALUE_EXTRA) {
+			if (n_extras < EXTRAS_INLINE)
+				extras[n_extras++] = v;
+			else
+				overflow = true;
+			continue;
+		}
+		if (!first)
+			buf_putc(b, ',');
+		first = false;
+		write_field(b, t, &v);
 	}
-	*c = scan;
-	if (any_extra) {
-		jw_key_lit(w, "ExtraDetails");
-		jw_obj_begin(w);
-		for (scan = start; scan.p < c->p;) {
-			if (event_cursor_next(&scan, &v) != 1 || v.kind == EVENT_VALUE_ITEM)
-				break;
-			if (v.kind == EVENT_VALUE_EXTRA && !extra_seen_before(start, &v)) {
-				jw_key_n(w, v.key, v.key_len);
-				jw_str(w, v.s, v.len);
+	if (n_extras) {
+		if (!first)
+			buf_putc(b, ',');
+		PUT(b, "\"ExtraDetails\":{");
+		if (overflow) {
+			write_extras_rescan(b, start, c->p);
+		} else {
+			bool first_extra = true;
+
+			/* Keys stay unique: a repeated key keeps its first value. */
+			for (unsigned i = 0; i < n_extras; i++) {
+				bool dup = false;
+
+				for (unsigned k = 0; k < i && !dup; k++)
+					dup = same_key(&extras[k], &extras[i]);
+				if (dup)
+					continue;
+				write_extra(b, &extras[i], first_extra);
+				first_extra = false;
 			}
 		}
-		jw_obj_end(w);
+		buf_putc(b, '}');
 	}
-	jw_obj_end(w);
+	buf_putc(b, '}');
 }
+
+static const char *const class_tokens[_EVENT_CLASS_MAX] = {
+	[EVENT_CLASS_SECURITY] = "{\"EventType\":\"Security\",\"Category\":\"",
+	[EVENT_CLASS_OPERATIONAL] = "{\"EventType\":\"Operational\",\"Category\":\"",
+	[EVENT_CLASS_DIAGNOSTIC] = "{\"EventType\":\"Diagnostic\",\"Category\":\"",
+};
 
 void event_format(const struct event *e, struct jw *w)
 {
-	const struct event_type_info *ti = event_type_info((enum event_type)e->type);
+	enum event_type t = (enum event_type)e->type;
+	const struct event_type_info *ti = event_type_info(t);
+	struct buf *b = jw_value_begin(w);
 	char id[GUID_STR_LEN + 1], ts[TIMESTAMP_STR_MAX];
 	struct event_cursor c;
 	struct event_value v;
-	size_t n;
+	bool first = true;
 
-	jw_obj_begin(w);
-	jw_key_lit(w, "EventType");
-	jw_cstr(w, class_names[ti->class_]);
-	jw_key_lit(w, "Category");
-	jw_cstr(w, category_names[ti->category]);
-	jw_key_lit(w, "Name");
-	jw_cstr(w, ti->name);
-	jw_key_lit(w, "IsEmpty");
-	jw_bool(w, e->n_items == 0);
-	jw_key_lit(w, "PayloadSchemaVersion");
-	jw_cstr(w, PAYLOAD_SCHEMA_VERSION);
+	buf_puts(b, class_tokens[ti->class_]);
+	buf_puts(b, category_names[ti->category]);
+	PUT(b, "\",\"Name\":\"");
+	buf_puts(b, ti->name); /* our own constant names: no escaping needed */
+	if (e->n_items)
+		PUT(b, "\",\"IsEmpty\":false,\"PayloadSchemaVersion\":\"" PAYLOAD_SCHEMA_VERSION
+		       "\",\"Id\":\"");
+	else
+		PUT(b, "\",\"IsEmpty\":true,\"PayloadSchemaVersion\":\"" PAYLOAD_SCHEMA_VERSION
+		       "\",\"Id\":\"");
 	guid_format(e->id, id);
-	jw_key_lit(w, "Id");
-	jw_str(w, id, GUID_STR_LEN);
-	n = time_format_local(e->time_ns, ts);
-	jw_key_lit(w, "TimestampLocal");
-	jw_str(w, ts, n);
-	n = time_format_utc(e->time_ns, ts);
-	jw_key_lit(w, "TimestampUTC");
-	jw_str(w, ts, n);
-	jw_key_lit(w, "Payload");
-	jw_arr_begin(w);
+	buf_append(b, id, GUID_STR_LEN);
+	PUT(b, "\",\"TimestampLocal\":\"");
+	buf_append(b, ts, time_format_local(e->time_ns, ts));
+	PUT(b, "\",\"TimestampUTC\":\"");
+	buf_append(b, ts, time_format_utc(e->time_ns, ts));
+	PUT(b, "\",\"Payload\":[");
 	event_cursor_init(&c, e);
-	while (event_cursor_next(&c, &v) == 1)
-		if (v.kind == EVENT_VALUE_ITEM)
-			write_item(w, ti, &c);
-	jw_arr_end(w);
-	jw_obj_end(w);
+	while (event_cursor_next(&c, &v) == 1) {
+		if (v.kind != EVENT_VALUE_ITEM)
+			continue;
+		if (!first)
+			buf_putc(b, ',');
+		first = false;
+		write_item(b, t, &c);
+	}
+	PUT(b, "]}");
 }
