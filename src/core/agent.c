@@ -873,7 +873,7 @@ int agent_run(const struct agent_options *opts)
 
 	if (r == 0 && opts->once) {
 		take_snapshot(&a, false);
-		pipeline_flush_all(a.pipeline);
+		pipeline_flush_together(a.pipeline);
 	} else if (r == 0) {
 		r = agent_loop(&a);
 	}

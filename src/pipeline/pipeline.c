@@ -154,6 +154,20 @@ void pipeline_flush_all(struct pipeline *pl)
 	pipeline_flush(pl, EVENT_PRIORITY_LOW);
 }
 
+void pipeline_flush_together(struct pipeline *pl)
+{
+	struct event *e;
+
+	aggregator_flush(pl->agg, time_now_realtime_ns(), true, &pl->to_queue);
+	pl->flushing = true;
+	message_builder_set_priority(pl->mb, EVENT_PRIORITY_HIGH);
+	while ((e = queue_pop(pl->queues, EVENT_PRIORITY_HIGH)) ||
+	       (e = queue_pop(pl->queues, EVENT_PRIORITY_LOW)))
+		message_builder_add(pl->mb, e);
+	message_builder_flush(pl->mb);
+	pl->flushing = false;
+}
+
 bool pipeline_message_ready(const struct pipeline *pl, enum event_priority p)
 {
 	return queue_bytes(pl->queues, p) >= pl->settings.max_message_bytes;

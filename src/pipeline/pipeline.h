@@ -59,6 +59,11 @@ uint64_t pipeline_next_deadline(const struct pipeline *pl);
 void pipeline_flush(struct pipeline *pl, enum event_priority p);
 /* Aggregation windows closed early, then both queues flushed (shutdown, snapshot command). */
 void pipeline_flush_all(struct pipeline *pl);
+/*
+ * Everything out in as few messages as possible, High and Low events mixed (messages marked
+ * High): what `edgesec snapshot` prints.
+ */
+void pipeline_flush_together(struct pipeline *pl);
 /* True when that queue already holds at least one full message. */
 bool pipeline_message_ready(const struct pipeline *pl, enum event_priority p);
 /* Submit DroppedEventsStatistics and MessageStatistics for the interval since the last call. */
