@@ -134,9 +134,15 @@ static int message_errno(const struct nlmsghdr *nlh)
 	return e >= -4095 ? e : -EPROTO;
 }
 
+/* NLMSG_OK compares the int length with sizeof: clang -Wsign-compare (gcc does not warn). */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wsign-compare"
+#endif
+
 int ports_diag_parse(const void *buf, size_t len, uint8_t protocol, struct ports_list *l)
 {
 	const struct nlmsghdr *nlh = buf;
+	/* int, not size_t: NLMSG_NEXT can step past an unpadded last message (rem < 0). */
 	int rem = len > INT_MAX ? INT_MAX : (int)len, e;
 
 	if ((uintptr_t)buf % NLMSG_ALIGNTO)

@@ -9,7 +9,17 @@
  *
  * Pids: executable and command line of the last PIDS_SLOTS execs, direct-mapped by pid, so a
  * ConnectionCreate or ProcessTerminate can name its process without touching /proc.  A
- * collision replaces the older entry.  Fixed size: PIDS_SLOTS * sizeof(struct pid_slot).
+ * collision replaces the older entry (counted in process_pids_evictions()).
+ *
+ * Containers: the container (cgroup-parse.h) of the last CONTAINER_SLOTS processes that run in
+ * one, read once at exec, direct-mapped by pid in a table of their own, so that an exec storm
+ * of host processes, which cycles the pid slots, does not make a container's processes lose
+ * their attribution at exit.  A pid slot only remembers "host" (or "in a container").  A
+ * collision replaces the older entry (process_pids_container_evictions()).  Every exec of a pid
+ * sets or clears its entry, so a stale one cannot outlive the pid's next exec.
+ *
+ * Fixed size: PIDS_SLOTS * sizeof(struct pid_slot) + CONTAINER_SLOTS * sizeof(struct
+ * container_slot), about 660 + 76 KiB.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -29,6 +39,7 @@
 #define PIDS_SLOTS 512
 #define PIDS_EXE_MAX 256
 #define PIDS_CMD_MAX 1024
+#define CONTAINER_SLOTS 1024
 
 struct user_entry {
 	uint32_t uid;
@@ -165,16 +176,31 @@ const char *process_users_lookup(struct process_users *u, uint32_t uid, uint64_t
 
 /* ---- pids ---- */
 
+enum pid_container {
+	PID_CONTAINER_UNKNOWN,
+	PID_CONTAINER_HOST,
+	PID_CONTAINER_IN, /* the container is in the container table, unless evicted */
+	PID_CONTAINER_MAX
+};
+
 struct pid_slot {
 	uint32_t pid;
 	uint16_t exe_len, cmd_len;
 	bool cmd_truncated;
+	uint8_t container; /* enum pid_container */
 	char exe[PIDS_EXE_MAX];
 	char cmd[PIDS_CMD_MAX];
 };
 
+struct container_slot {
+	uint32_t pid;
+	struct cgroup_container ct;
+};
+
 struct process_pids {
 	struct pid_slot slots[PIDS_SLOTS];
+	struct container_slot containers[CONTAINER_SLOTS];
+	uint64_t evictions, container_evictions;
 };
 
 struct process_pids *process_pids_new(void)
@@ -195,7 +221,10 @@ void process_pids_put(struct process_pids *p, uint32_t pid, const char *exe, siz
 
 	if (!pid)
 		return;
+	if (s->pid && s->pid != pid)
+		p->evictions++;
 	s->pid = pid;
+	s->container = PID_CONTAINER_UNKNOWN;
 	s->exe_len = exe_len < PIDS_EXE_MAX ? exe_len : PIDS_EXE_MAX;
 	memcpy(s->exe, exe, s->exe_len);
 	s->cmd_truncated = cmd_len > PIDS_CMD_MAX;
@@ -222,7 +251,69 @@ int process_pids_get(struct process_pids *p, uint32_t pid, const char **ret_exe,
 void process_pids_forget(struct process_pids *p, uint32_t pid)
 {
 	struct pid_slot *s = &p->slots[pid % PIDS_SLOTS];
+	struct container_slot *cs = &p->containers[pid % CONTAINER_SLOTS];
 
 	if (pid && s->pid == pid)
 		s->pid = 0;
+	if (pid && cs->pid == pid)
+		cs->pid = 0;
+}
+
+void process_pids_set_container(struct process_pids *p, uint32_t pid,
+				const struct cgroup_container *ct)
+{
+	struct pid_slot *s = &p->slots[pid % PIDS_SLOTS];
+	struct container_slot *cs = &p->containers[pid % CONTAINER_SLOTS];
+
+	if (!pid)
+		return;
+	if (s->pid == pid)
+		s->container = ct ? PID_CONTAINER_IN : PID_CONTAINER_HOST;
+	if (!ct) {
+		if (cs->pid == pid)
+			cs->pid = 0;
+		return;
+	}
+	if (cs->pid && cs->pid != pid)
+		p->container_evictions++;
+	cs->pid = pid;
+	cs->ct = *ct;
+}
+
+void process_pids_forget_container(struct process_pids *p, uint32_t pid)
+{
+	struct pid_slot *s = &p->slots[pid % PIDS_SLOTS];
+	struct container_slot *cs = &p->containers[pid % CONTAINER_SLOTS];
+
+	if (pid && s->pid == pid)
+		s->container = PID_CONTAINER_UNKNOWN;
+	if (pid && cs->pid == pid)
+		cs->pid = 0;
+}
+
+int process_pids_get_container(struct process_pids *p, uint32_t pid,
+			       const struct cgroup_container **ret_ct)
+{
+	const struct pid_slot *s = &p->slots[pid % PIDS_SLOTS];
+	const struct container_slot *cs = &p->containers[pid % CONTAINER_SLOTS];
+
+	if (!pid)
+		return -ENOENT;
+	if (cs->pid == pid) {
+		*ret_ct = &cs->ct;
+		return 1;
+	}
+	if (s->pid == pid && s->container == PID_CONTAINER_HOST)
+		return 0;
+	return -ENOENT;
+}
+
+uint64_t process_pids_evictions(const struct process_pids *p)
+{
+	return p ? p->evictions : 0;
+}
+
+uint64_t process_pids_container_evictions(const struct process_pids *p)
+{
+	return p ? p->container_evictions : 0;
 }

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "cgroup-parse.h"
 #include "collectors/collector.h"
 #include "process-decode.h"
 
@@ -45,6 +46,9 @@ uint64_t process_audit_dropped(struct collector *c);
  */
 const char *process_capture_describe(struct collector *c);
 
+/* Processes whose container could not be told because they were gone before the read. */
+uint64_t process_container_vanished(struct collector *c);
+
 /* Until collectors/collector.h lists it with the other built-in collectors. */
 extern const struct collector_ops process_collector_ops;
 
@@ -59,6 +63,9 @@ struct process_state {
 	struct process_pids *pids;
 	int64_t boot_to_realtime_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME at start */
 	char *scratch;		     /* PROCESS_ARGS_MAX + 1 bytes for command lines */
+	char *cgroup_buf;	     /* PROCESS_CGROUP_MAX bytes for /proc/<pid>/cgroup */
+	int proc_fd;		     /* O_DIRECTORY fd of /proc, or -1 */
+	uint64_t container_vanished; /* processes gone before their cgroup could be read */
 	char capture[256];	     /* process_capture_describe() */
 };
 
@@ -81,3 +88,18 @@ int process_pids_get(struct process_pids *p, uint32_t pid, const char **ret_exe,
 		     size_t *ret_exe_len, const char **ret_cmd, size_t *ret_cmd_len,
 		     int *ret_cmd_truncated);
 void process_pids_forget(struct process_pids *p, uint32_t pid);
+
+/*
+ * pid -> container, read at exec: ct NULL = a host process (remembered in the pid's slot if it
+ * holds that pid), else kept in a table of container processes of its own (bounded).
+ */
+void process_pids_set_container(struct process_pids *p, uint32_t pid,
+				const struct cgroup_container *ct);
+/* Neither host nor container known (an exec whose cgroup could not be read). */
+void process_pids_forget_container(struct process_pids *p, uint32_t pid);
+/* 1 with *ret_ct (valid until the next set), 0 for a host process, -ENOENT when unknown. */
+int process_pids_get_container(struct process_pids *p, uint32_t pid,
+			       const struct cgroup_container **ret_ct);
+/* Live entries replaced by another pid since start: pid slots, container table. */
+uint64_t process_pids_evictions(const struct process_pids *p);
+uint64_t process_pids_container_evictions(const struct process_pids *p);

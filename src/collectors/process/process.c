@@ -22,11 +22,17 @@
  *                     tcp/udp ("unknown" when the audit backend cannot tell), ProcessId,
  *                     UserId, Executable, CommandLine; ExtraDetails
  *                     PidGuessed when the kernel could not name the owner.
+ *   All three         ExtraDetails ContainerId (64 hex) and ContainerRuntime for a process in
+ *                     a container (none for host processes): /proc/<pid>/cgroup read once at
+ *                     exec (capped at PROCESS_CGROUP_MAX, openat on a /proc fd), parsed by
+ *                     cgroup-parse.c, kept in the pid cache.  A process gone before the read
+ *                     is counted (process_container_vanished()), not an error.
  *
- * Owns: the event builder, a command-line scratch buffer (PROCESS_ARGS_MAX + 1), the user
- * name cache and the pid cache (process-cache.c).  All of it is allocated once in init, so
- * a flood costs no memory here; what the kernel could not deliver is counted in stats.lost,
- * records that fail to decode in stats.skipped, events that cannot be built in stats.errors.
+ * Owns: the event builder, a command-line scratch buffer (PROCESS_ARGS_MAX + 1), a cgroup
+ * buffer (PROCESS_CGROUP_MAX), an fd of /proc, the user name cache and the pid cache
+ * (process-cache.c).  All of it is allocated once in init, so a flood costs no memory here; what
+ * the kernel could not deliver is counted in stats.lost, records that fail to decode in
+ * stats.skipped, events that cannot be built in stats.errors.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +49,8 @@
 
 #define PROC_EXE_MAX 4096
 #define PROC_CMD_MAX 4096
+/* /proc/<pid>/cgroup: 13 v1 hierarchies of long Kubernetes paths fit; the rest is not read. */
+#define PROCESS_CGROUP_MAX 8192
 
 static const struct process_backend *const process_backends[] = {
 	&process_backend_bpf,
@@ -79,9 +87,117 @@ static void finish_submit(struct collector *c, struct event_builder *b)
 	collector_submit(c, e);
 }
 
+/*
+ * /proc/<pid>/cgroup -> container.  1 with *ret filled, 0 for a host process, -ESRCH when the
+ * process is gone (no file or nothing to read), other -errno when /proc cannot be read.
+ */
+static int container_read(struct process_state *s, uint32_t pid, struct cgroup_container *ret)
+{
+	char path[24];
+	size_t len = 0;
+	ssize_t n = 0;
+	int fd, r = 0;
+
+	if (s->proc_fd < 0)
+		return -EBADF;
+	snprintf(path, sizeof(path), "%u/cgroup", pid);
+	fd = openat(s->proc_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (len < PROCESS_CGROUP_MAX) {
+		n = read(fd, s->cgroup_buf + len, PROCESS_CGROUP_MAX - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = errno == ESRCH || errno == ENOENT ? -ESRCH : -errno;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (r < 0)
+		return r;
+	if (len == 0)
+		return -ESRCH;
+	return cgroup_container_parse(s->cgroup_buf, len, ret) == 0 ? 1 : 0;
+}
+
+/*
+ * The pid's container: at exec (fresh) always from /proc, else from the cache and, when it
+ * does not know the pid and read_proc is set, from /proc into the cache.
+ */
+static const struct cgroup_container *container_of(struct process_state *s, uint32_t pid,
+						   bool fresh, bool read_proc)
+{
+	const struct cgroup_container *cached;
+	struct cgroup_container ct;
+	int r;
+
+	if (!fresh) {
+		r = process_pids_get_container(s->pids, pid, &cached);
+		if (r >= 0 || !read_proc)
+			return r > 0 ? cached : NULL;
+	}
+	r = container_read(s, pid, &ct);
+	if (r == -ESRCH)
+		s->container_vanished++;
+	if (r < 0) {
+		process_pids_forget_container(s->pids, pid);
+		return NULL;
+	}
+	process_pids_set_container(s->pids, pid, r > 0 ? &ct : NULL);
+	if (process_pids_get_container(s->pids, pid, &cached) > 0)
+		return cached;
+	/* Not cached (pid 0): the local copy must not escape; look it up again next time. */
+	return NULL;
+}
+
+/* Container name, image and IoT Edge module name (labels) of a container id. */
+struct container_meta {
+	const char *name;
+	const char *image;
+	const char *module;
+};
+
+/*
+ * TODO(container metadata): ask the Docker engine (its unix socket, from the event loop,
+ * results cached by id) for the name and image; an IoT Edge module is a container labelled
+ * net.azure-devices.edge.owner=Microsoft.Azure.Devices.Edge.Agent, named after the module.
+ * There is no Docker client yet, so nothing is known: -EOPNOTSUPP.  Must never block.
+ */
+static int container_meta_lookup(struct process_state *s, const struct cgroup_container *ct,
+				 struct container_meta *ret_meta)
+{
+	(void)s;
+	(void)ct;
+	(void)ret_meta;
+	return -EOPNOTSUPP;
+}
+
+/* ExtraDetails ContainerId and ContainerRuntime (and metadata when known); nothing for NULL. */
+static void container_add(struct process_state *s, struct event_builder *b,
+			  const struct cgroup_container *ct)
+{
+	struct container_meta meta = { 0 };
+
+	if (!ct)
+		return;
+	event_add_extra(b, "ContainerId", ct->id, CGROUP_CONTAINER_ID_LEN);
+	event_add_extra_cstr(b, "ContainerRuntime", cgroup_runtime_to_string(ct->runtime));
+	if (container_meta_lookup(s, ct, &meta) < 0)
+		return;
+	if (meta.name)
+		event_add_extra_cstr(b, "ContainerName", meta.name);
+	if (meta.image)
+		event_add_extra_cstr(b, "ContainerImage", meta.image);
+	if (meta.module)
+		event_add_extra_cstr(b, "IotEdgeModule", meta.module);
+}
+
 static void exec_emit(struct collector *c, struct process_state *s, const struct process_view *v)
 {
 	const struct process_view_exec *x = &v->exec;
+	const struct cgroup_container *ct;
 	struct event_builder *b = &s->builder;
 	char cwd[PROCESS_CWD_MAX + 1], exe[PROCESS_CWD_MAX + PROCESS_EXE_MAX + 2];
 	size_t cwd_len, exe_len, cmd_len;
@@ -99,6 +215,7 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 		exe_len = sizeof(exe) - 1;
 	cmd_len = process_args_join(x->args, x->args_len, s->scratch, PROCESS_ARGS_MAX + 1);
 	process_pids_put(s->pids, v->pid, exe, exe_len, s->scratch, cmd_len);
+	ct = container_of(s, v->pid, true, true);
 
 	event_builder_begin(b, EVENT_PROCESS_CREATE, v->time_ns + s->boot_to_realtime_ns);
 	event_builder_item(b);
@@ -116,6 +233,7 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 		event_add_extra_cstr(b, "ArgvUnreadable", "true");
 	if (x->flags & PROCESS_EXEC_CWD_TRUNCATED)
 		event_add_extra_cstr(b, "CwdTruncated", "true");
+	container_add(s, b, ct);
 	finish_submit(c, b);
 }
 
@@ -182,6 +300,8 @@ static void exit_emit(struct collector *c, struct process_state *s, const struct
 	event_add_int(b, PT_EXIT_STATUS, status);
 	if (sig)
 		event_add_extra_u64(b, "Signal", (uint64_t)sig);
+	/* No /proc read: the process is gone. */
+	container_add(s, b, container_of(s, v->pid, false, false));
 	finish_submit(c, b);
 	process_pids_forget(s->pids, v->pid);
 }
@@ -191,6 +311,7 @@ static void connect_emit(struct collector *c, struct process_state *s, const str
 	const struct process_view_connect *n = &v->conn;
 	struct event_builder *b = &s->builder;
 	char raddr[PROCESS_ADDR_STR_MAX], laddr[PROCESS_ADDR_STR_MAX], num[20];
+	const struct cgroup_container *ct;
 	const char *exe, *cmd;
 	size_t exe_len, cmd_len;
 	int trunc;
@@ -201,6 +322,7 @@ static void connect_emit(struct collector *c, struct process_state *s, const str
 		return;
 	}
 	process_identity(s, v, &exe, &exe_len, &cmd, &cmd_len, &trunc);
+	ct = container_of(s, v->pid, false, true);
 	event_builder_begin(b, EVENT_CONNECTION_CREATE, v->time_ns + s->boot_to_realtime_ns);
 	event_builder_item(b);
 	event_add_cstr(b, CC_REMOTE_ADDRESS, raddr);
@@ -220,6 +342,7 @@ static void connect_emit(struct collector *c, struct process_state *s, const str
 		event_add_extra_cstr(b, "CommandLineTruncated", "true");
 	if (n->flags & PROCESS_CONNECT_PID_GUESSED)
 		event_add_extra_cstr(b, "PidGuessed", "true");
+	container_add(s, b, ct);
 	finish_submit(c, b);
 }
 
@@ -256,17 +379,25 @@ static void process_done(struct collector *c)
 	s->pids = process_pids_free(s->pids);
 	es_free(s->scratch);
 	s->scratch = NULL;
+	es_free(s->cgroup_buf);
+	s->cgroup_buf = NULL;
+	if (s->proc_fd >= 0)
+		close(s->proc_fd);
+	s->proc_fd = -1;
 }
 
 static int process_init(struct collector *c)
 {
 	struct process_state *s = collector_state(c);
 
+	/* Our own /proc, which describes the processes of the kernel we run on. */
+	s->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	event_builder_init(&s->builder);
 	s->users = process_users_new(c->params.host_root);
 	s->pids = process_pids_new();
 	s->scratch = es_malloc(PROCESS_ARGS_MAX + 1);
-	if (!s->users || !s->pids || !s->scratch)
+	s->cgroup_buf = es_malloc(PROCESS_CGROUP_MAX);
+	if (!s->users || !s->pids || !s->scratch || !s->cgroup_buf)
 		return -ENOMEM;
 	return 0;
 }
@@ -323,6 +454,13 @@ static int process_start(struct collector *c)
 		s->capture[0] = '\0';
 	collector_set_error(c, COLLECTOR_STATE_FAILED, "no capture works: %s", reasons);
 	return r;
+}
+
+uint64_t process_container_vanished(struct collector *c)
+{
+	struct process_state *s = collector_state(c);
+
+	return s->container_vanished;
 }
 
 const char *process_capture_describe(struct collector *c)
