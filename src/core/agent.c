@@ -440,15 +440,21 @@ static void rearm_flush_timers(struct agent *a)
 static void on_collector_fd(struct loop *l, int fd, uint32_t events, void *userdata)
 {
 	struct collector_watch *w = userdata;
-	uint64_t lost_before = w->collector->stats.lost;
+	const struct collector_stats *st = &w->collector->stats;
+	uint64_t before = st->lost + st->skipped;
 
 	(void)l;
 	(void)fd;
 	collector_dispatch(w->collector, events);
-	/* Kernel-side losses are one total today; they are charged to ProcessCreate. */
-	if (w->collector->stats.lost > lost_before)
+	/*
+	 * Records lost in the kernel and records the collector could not turn into events (a
+	 * process or socket gone before it was read) are both events nobody will see: they go
+	 * into DroppedEventsStatistics.  The counters are not split by type today; they are
+	 * charged to ProcessCreate.
+	 */
+	if (st->lost + st->skipped > before)
 		pipeline_count_lost(w->agent->pipeline, EVENT_PROCESS_CREATE,
-				    w->collector->stats.lost - lost_before);
+				    st->lost + st->skipped - before);
 	after_events(w->agent);
 }
 
