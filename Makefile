@@ -78,6 +78,9 @@ check-banned:
 bench: build deps-bench
 	$(BUILD_DIR)/bench/pipeline
 	EDGESEC=$(BUILD_DIR)/edgesec bench/idle-rss.sh
+	BUILD_DIR=$(BUILD_DIR) bench/transport.sh
+	EDGESEC=$(BUILD_DIR)/edgesec bench/exec-storm.sh
+	EDGESEC=$(BUILD_DIR)/edgesec bench/scan-manifest.sh
 
 # ---- housekeeping ----
 
