@@ -62,8 +62,6 @@ struct baseline_profile {
 #define BASELINE_READ_MAX (32u << 20) /* dpkg status can be large */
 #define BASELINE_SMALL_READ_MAX (1u << 20)
 
-/* Reads fd to its end, at most max bytes (-EFBIG beyond), NUL-terminated (es_free). */
-int baseline_read_fd(int fd, size_t max, char **ret_data, size_t *ret_len);
 /* Opens an absolute path below the root (never escaping it); -errno. */
 int baseline_root_openat(struct baseline_root *r, const char *abs_path, int flags, int *ret_fd);
 /* fstat-like on an absolute path below the root, following symlinks inside the root. */

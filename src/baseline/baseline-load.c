@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "baseline-int.h"
+#include "common/fileio.h"
 #include "common/alloc.h"
 
 /* --- SHA-256 ---------------------------------------------------------------------------- */
@@ -154,7 +155,7 @@ static int read_checks_file(const char *path, char **ret_data, size_t *ret_len)
 	else if (st.st_size > (off_t)BASELINE_FILE_MAX)
 		r = -EFBIG;
 	else
-		r = baseline_read_fd(fd, BASELINE_FILE_MAX, ret_data, ret_len);
+		r = read_fd_capped(fd, BASELINE_FILE_MAX, ret_data, ret_len);
 	close(fd);
 	return r;
 }

@@ -27,6 +27,7 @@
 #include "baseline-int.h"
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "common/fileio.h"
 
 #define ROOT_CACHE_MAX 16
 #define ROOT_GLOB_SCAN_MAX 4096 /* directory entries looked at for one glob */
@@ -122,46 +123,6 @@ int baseline_root_stat(struct baseline_root *r, const char *abs_path, struct sta
 	return e;
 }
 
-int baseline_read_fd(int fd, size_t max, char **ret_data, size_t *ret_len)
-{
-	struct buf b;
-
-	buf_init(&b, max + 1);
-	for (;;) {
-		size_t chunk = max + 1 - b.len < 4096 ? max + 1 - b.len : 4096;
-		ssize_t n;
-
-		if (!buf_reserve(&b, chunk)) {
-			buf_done(&b);
-			return -ENOMEM;
-		}
-		n = read(fd, b.data + b.len, chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = -errno;
-
-			buf_done(&b);
-			return e;
-		}
-		if (n == 0)
-			break;
-		b.len += (size_t)n;
-		if (b.len > max) {
-			buf_done(&b);
-			return -EFBIG;
-		}
-	}
-	if (!buf_reserve(&b, 1)) {
-		buf_done(&b);
-		return -ENOMEM;
-	}
-	b.data[b.len] = '\0';
-	*ret_len = b.len;
-	*ret_data = buf_steal(&b, NULL);
-	return 0;
-}
-
 static int read_file(struct baseline_root *r, const char *abs_path, size_t max, char **ret_data,
 		     size_t *ret_len)
 {
@@ -178,7 +139,7 @@ static int read_file(struct baseline_root *r, const char *abs_path, size_t max, 
 	else if (!S_ISREG(st.st_mode))
 		e = -EINVAL; /* FIFOs, devices, sockets: never read */
 	else
-		e = baseline_read_fd(fd, max, ret_data, ret_len);
+		e = read_fd_capped(fd, max, ret_data, ret_len);
 	close(fd);
 	return e;
 }

@@ -9,7 +9,7 @@
 #include "alloc.h"
 #include "buf.h"
 
-static int read_fd(int fd, size_t max, char **ret_data, size_t *ret_len)
+int read_fd_capped(int fd, size_t max, char **ret_data, size_t *ret_len)
 {
 	struct buf b;
 
@@ -56,7 +56,7 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret_data, size_
 	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	r = read_fd(fd, max, ret_data, ret_len);
+	r = read_fd_capped(fd, max, ret_data, ret_len);
 	close(fd);
 	return r;
 }
@@ -64,7 +64,7 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret_data, size_
 int read_file_capped(const char *path, size_t max, char **ret_data, size_t *ret_len)
 {
 	if (strcmp(path, "-") == 0)
-		return read_fd(STDIN_FILENO, max, ret_data, ret_len);
+		return read_fd_capped(STDIN_FILENO, max, ret_data, ret_len);
 	return read_file_at(AT_FDCWD, path, max, ret_data, ret_len);
 }
 

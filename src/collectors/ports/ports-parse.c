@@ -14,6 +14,7 @@
 
 #include "common/alloc.h"
 #include "common/hex.h"
+#include "common/token.h"
 
 void ports_list_done(struct ports_list *l)
 {
@@ -171,27 +172,6 @@ int ports_diag_parse(const void *buf, size_t len, uint8_t protocol, struct ports
 
 /* ---- /proc/net ---- */
 
-struct token {
-	const char *p;
-	size_t len;
-};
-
-static bool next_token(const char **pos, const char *end, struct token *t)
-{
-	const char *p = *pos;
-
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if (p >= end)
-		return false;
-	t->p = p;
-	while (p < end && *p != ' ' && *p != '\t')
-		p++;
-	t->len = (size_t)(p - t->p);
-	*pos = p;
-	return true;
-}
-
 /* Exactly len hex digits into *ret (len <= 8). */
 static bool parse_hex(const char *p, size_t len, uint32_t *ret)
 {
@@ -262,7 +242,7 @@ int ports_proc_parse_line(const char *line, size_t len, int family, uint8_t prot
 	if (family != AF_INET && family != AF_INET6)
 		return -EINVAL;
 	for (int i = 0; i < 10; i++)
-		if (!next_token(&p, end, &t[i]))
+		if (!token_next(&p, end, &t[i]))
 			return -EINVAL;
 	/* sl: local remote st tx:rx tr:when retrnsmt uid timeout inode ... */
 	if (t[0].len < 2 || t[0].p[t[0].len - 1] != ':')

@@ -5,28 +5,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "common/token.h"
+
 #define MOUNTINFO_FIELD_MAX 4096
-
-struct token {
-	const char *p;
-	size_t len;
-};
-
-static bool next_token(const char **pos, const char *end, struct token *t)
-{
-	const char *p = *pos;
-
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if (p >= end)
-		return false;
-	t->p = p;
-	while (p < end && *p != ' ' && *p != '\t')
-		p++;
-	t->len = (size_t)(p - t->p);
-	*pos = p;
-	return true;
-}
 
 static bool is_octal(char c)
 {
@@ -70,15 +51,15 @@ static int parse_line(const char *p, const char *end, const char *mount_point, s
 	bool sep = false;
 
 	for (int i = 0; i < 5; i++)
-		if (!next_token(&p, end, &t[i]))
+		if (!token_next(&p, end, &t[i]))
 			return -EINVAL;
 	/* optional fields, then "-", then fstype and source */
-	while (next_token(&p, end, &x))
+	while (token_next(&p, end, &x))
 		if (x.len == 1 && x.p[0] == '-') {
 			sep = true;
 			break;
 		}
-	if (!sep || !next_token(&p, end, &x) || !next_token(&p, end, src))
+	if (!sep || !token_next(&p, end, &x) || !token_next(&p, end, src))
 		return -EINVAL;
 	if (unescape(&t[4], mp, sizeof(mp), &mplen) < 0)
 		return -EINVAL;
