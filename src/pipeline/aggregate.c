@@ -117,6 +117,19 @@ static bool next_relevant(struct event_cursor *c, struct event_value *v, enum ev
 }
 
 /* Hash of a byte string, eight bytes per step (multiply-xorshift; not cryptographic). */
+static uint64_t load32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * Mixes n bytes into h, 8 at a time.  The 1-7 byte tail is read with at most two loads that
+ * may overlap (no byte-by-byte loop, never past the end); its length is mixed in too, so
+ * "a" and "a\0" differ.
+ */
 static uint64_t mix(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *s = p;
@@ -129,9 +142,13 @@ static uint64_t mix(uint64_t h, const void *p, size_t n)
 		s += 8;
 		n -= 8;
 	}
-	w = (uint64_t)n << 56;
-	for (size_t i = 0; i < n; i++)
-		w |= (uint64_t)s[i] << (8 * i);
+	if (n >= 4)
+		w = load32(s) | load32(s + n - 4) << 32;
+	else if (n > 0)
+		w = (uint64_t)s[0] | (uint64_t)s[n / 2] << 8 | (uint64_t)s[n - 1] << 16;
+	else
+		w = 0;
+	w ^= (uint64_t)n << 56;
 	h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
 	return h ^ (h >> 31);
 }
@@ -145,9 +162,10 @@ static unsigned pid_field(enum event_type t)
 
 static uint64_t hash_value(uint64_t h, const struct event_value *v)
 {
-	uint64_t tag[2] = { (uint64_t)v->kind << 32 | v->field, (uint64_t)v->i };
-
-	h = mix(h, tag, sizeof(tag));
+	/* The value's kind, field and integer, then its key and string (with their lengths). */
+	h = (h ^ ((uint64_t)v->kind << 32 | v->field)) * 0x9e3779b97f4a7c15ull;
+	h = (h ^ (uint64_t)v->i) * 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 31;
 	if (v->key_len)
 		h = mix(h, v->key, v->key_len);
 	if (v->len)

@@ -496,6 +496,7 @@ void event_cursor_init(struct event_cursor *c, const struct event *e)
 	c->p = e->data;
 	c->end = e->data + e->data_len;
 	c->type = (enum event_type)e->type;
+	c->ti = event_type_info(c->type);
 }
 
 static uint32_t get_u32(const unsigned char *p)
@@ -508,15 +509,21 @@ static uint32_t get_u32(const unsigned char *p)
 
 int event_cursor_next(struct event_cursor *c, struct event_value *v)
 {
-	const struct event_type_info *ti = event_type_info(c->type);
 	unsigned tag;
 
 	if (c->p >= c->end)
 		return 0;
 	tag = *c->p++;
-	memset(v, 0, sizeof(*v));
+	/* Every member is set on every path (cheaper than clearing the struct first). */
+	v->field = 0;
+	v->i = 0;
+	v->s = NULL;
+	v->len = 0;
+	v->key = NULL;
+	v->key_len = 0;
 	if (tag == TAG_ITEM) {
 		v->kind = EVENT_VALUE_ITEM;
+		v->type = FIELD_STRING;
 		return 1;
 	}
 	if (tag == TAG_EXTRA) {
@@ -533,7 +540,7 @@ int event_cursor_next(struct event_cursor *c, struct event_value *v)
 	/* Written by the builder, so the tag is a valid field of this type. */
 	v->kind = EVENT_VALUE_FIELD;
 	v->field = tag;
-	v->type = ti->fields[tag].type;
+	v->type = c->ti->fields[tag].type;
 	switch (v->type) {
 	case FIELD_INT:
 		memcpy(&v->i, c->p, sizeof(v->i));

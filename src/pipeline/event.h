@@ -212,6 +212,7 @@ struct event_value {
 struct event_cursor {
 	const unsigned char *p, *end;
 	enum event_type type;
+	const struct event_type_info *ti; /* of type, looked up once */
 };
 
 void event_cursor_init(struct event_cursor *c, const struct event *e);
