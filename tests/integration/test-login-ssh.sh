@@ -159,7 +159,13 @@ print(sum(1 for l in sys.stdin if json.loads(l)["_Name"] == sys.argv[1] and json
 }
 
 validate() {
-	if command -v node >/dev/null && [ -d "$SOURCE_DIR/tests/tools/node_modules/ajv" ]; then
+	local tools="$SOURCE_DIR/tests/tools"
+	if command -v node >/dev/null && [ ! -d "$tools/node_modules/ajv-formats" ] &&
+		command -v npm >/dev/null; then
+		npm ci --prefix "$tools" --no-audit --no-fund >/dev/null 2>&1 ||
+			echo "note: npm ci failed (offline?); messages not validated"
+	fi
+	if command -v node >/dev/null && [ -d "$tools/node_modules/ajv-formats" ]; then
 		node "$SOURCE_DIR/tests/tools/validate-messages.mjs" --quiet "$1" >"$tmp/val.txt" 2>&1 ||
 			fail "messages do not validate: $(tail -20 "$tmp/val.txt")"
 		echo "ok: $(basename "$1") validates against its schemas"

@@ -21,7 +21,9 @@
  * per wake-up: beyond that the rest is skipped (counted) and reading resumes at the end.
  * Records appended to a file between our last read and its rotation are not seen.  utmp has
  * no executable: it is read from /proc/<pid>/exe when that process still runs, else
- * "unknown".  sudo and su write no utmp records, so this source has no PrivilegeUse.
+ * "unknown".  su writes its failures to btmp as well: an entry whose process still runs a
+ * privilege tool is a PrivilegeUse Fail, one of a process already gone cannot be told from a
+ * login and is a Login Fail (with Executable "unknown").
  *
  * auto (default) tries audit and falls back to utmp (describe() says which and why).
  * UserId comes from the record (USER_LOGIN id=) or from <hostRoot>/etc/passwd, parsed by
@@ -349,15 +351,15 @@ static void exe_of(uint32_t pid, char *out, size_t size)
 	out[n] = '\0';
 }
 
-static void emit_login_utmp(struct collector *c, const struct utmp_entry *u, bool fail)
+static void emit_login_utmp(struct collector *c, const struct utmp_entry *u, const char *exe,
+			    bool fail)
 {
 	struct login_state *s = collector_state(c);
 	struct event_builder *b = &s->builder;
-	char addr[INET6_ADDRSTRLEN], exe[PATH_MAX];
+	char addr[INET6_ADDRSTRLEN];
 	uint8_t bin[16];
 	int family;
 
-	exe_of((uint32_t)u->pid, exe, sizeof(exe));
 	event_builder_begin(b, EVENT_LOGIN, u->time_ns);
 	event_builder_item(b);
 	event_add_int(b, LOGIN_PROCESS_ID, u->pid);
@@ -377,16 +379,49 @@ static void emit_login_utmp(struct collector *c, const struct utmp_entry *u, boo
 	submit(c);
 }
 
+/* su writes its failures to btmp too: while it still runs, that is seen and not a Login. */
+static void emit_privilege_utmp(struct collector *c, const struct utmp_entry *u, const char *exe)
+{
+	struct login_state *s = collector_state(c);
+	struct event_builder *b = &s->builder;
+	const char *tool = strrchr(exe, '/');
+
+	event_builder_begin(b, EVENT_PRIVILEGE_USE, u->time_ns);
+	event_builder_item(b);
+	event_add_cstr(b, PU_OPERATION, tool ? tool + 1 : exe);
+	add_user(c, b, PU_USER_NAME, PU_USER_ID, u->user, LOGIN_AUDIT_ID_NONE);
+	event_add_cstr(b, PU_EXECUTABLE, exe);
+	event_add_int(b, PU_PROCESS_ID, u->pid);
+	if (*u->line)
+		event_add_cstr(b, PU_TERMINAL, u->line);
+	event_add_cstr(b, PU_RESULT, "Fail");
+	event_add_extra_cstr(b, "Source", "btmp");
+	submit(c);
+}
+
 static void utmp_entry(struct collector *c, const struct utmp_file *f, const unsigned char *rec)
 {
+	char exe[PATH_MAX];
 	struct utmp_entry u;
 
 	if (utmp_parse_record(rec, UTMP_RECORD_SIZE, &u) < 0) {
 		c->stats.skipped++;
 		return;
 	}
-	if (u.type == UTMP_TYPE_USER_PROCESS || (f->fail && u.type == UTMP_TYPE_LOGIN_PROCESS))
-		emit_login_utmp(c, &u, f->fail);
+	if (u.type != UTMP_TYPE_USER_PROCESS && !(f->fail && u.type == UTMP_TYPE_LOGIN_PROCESS))
+		return;
+	exe_of((uint32_t)u.pid, exe, sizeof(exe));
+	switch (login_audit_classify(exe)) {
+	case LOGIN_AUDIT_CLASS_PRIVILEGE:
+		if (f->fail)
+			emit_privilege_utmp(c, &u, exe);
+		break;
+	case LOGIN_AUDIT_CLASS_SERVICE:
+		break;
+	case LOGIN_AUDIT_CLASS_LOGIN:
+		emit_login_utmp(c, &u, exe, f->fail);
+		break;
+	}
 }
 
 /* Reads what was appended since the last call; at start (initial) only notes the end. */
