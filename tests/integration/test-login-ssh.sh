@@ -11,7 +11,8 @@
 # Every message must validate against its schema (when node is installed).
 #
 # Needs root, sshd, sshpass and the shadow tools; exits 77 otherwise.  The audit state is
-# host-wide: phase 1 waits (up to 120 s) for no other edgesec audit user to hold its lock.
+# host-wide: phase 1 takes turns with the audit unit tests (/tmp/edgesec-test-process-audit.lock)
+# and waits (up to 120 s) for no other edgesec to hold /run/edgesec-audit.lock.
 set -u
 
 fail() {
@@ -173,6 +174,10 @@ validate() {
 }
 
 # ---- 1. audit ----
+# Take turns with the audit unit tests of any checkout (their lock), then make sure no other
+# edgesec holds the host's audit lock.
+exec 8>/tmp/edgesec-test-process-audit.lock
+flock -w 300 8 || fail "the audit tests' turn lock was held for 300 s"
 exec 9>/run/edgesec-audit.lock
 flock -w 120 9 || fail "another edgesec audit user held /run/edgesec-audit.lock for 120 s"
 exec 9>&-
@@ -206,6 +211,7 @@ if items "$out" | grep '"_Name": "Login"' | grep -E '/(sudo|su)"'; then
 fi
 echo "ok: audit: one Fail, one Success per session, sudo/su not reported as Login"
 stop_agent
+exec 8>&- # our turn with kernel audit is over
 validate "$out"
 
 # ---- 2. utmp ----
