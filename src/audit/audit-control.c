@@ -60,8 +60,8 @@ static int audit_socket(int flags)
 	return fd < 0 ? -errno : fd;
 }
 
-int audit_control_request(uint16_t type, const void *data, size_t len, uint16_t reply,
-			  void *out, size_t out_size)
+int audit_control_request(uint16_t type, const void *data, size_t len, uint16_t reply, void *out,
+			  size_t out_size)
 {
 	char buf[AUDIT_CONTROL_REPLY_MAX] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
@@ -152,8 +152,8 @@ static int control_open(char *err, size_t err_size)
 	struct audit_status st, set;
 	int r;
 
-	ctl_state.lock = open(AUDIT_CONTROL_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-			      0600);
+	ctl_state.lock =
+		open(AUDIT_CONTROL_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (ctl_state.lock >= 0 && flock(ctl_state.lock, LOCK_EX | LOCK_NB) < 0) {
 		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		snprintf(err, err_size, "another audit user runs on this host (%s): %s",

@@ -31,8 +31,8 @@ bool audit_control_enabled_by_us(void);
  * One request on the shared control socket: its reply of type `reply` copied to out (when
  * out is given), or its ack.  0 or -errno.  Only while a reference is held.
  */
-int audit_control_request(uint16_t type, const void *data, size_t len, uint16_t reply,
-			  void *out, size_t out_size);
+int audit_control_request(uint16_t type, const void *data, size_t len, uint16_t reply, void *out,
+			  size_t out_size);
 int audit_control_get_status(struct audit_status *ret);
 
 /* A new non-blocking socket bound to AUDIT_NLGRP_READLOG (records without being auditd). */

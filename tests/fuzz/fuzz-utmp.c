@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		memcpy(copy, data + off, len);
 		if (utmp_parse_record(copy, len, &e) == 0) {
-			if (len != UTMP_RECORD_SIZE || strnlen(e.user, sizeof(e.user)) >= sizeof(e.user) ||
+			if (len != UTMP_RECORD_SIZE ||
+			    strnlen(e.user, sizeof(e.user)) >= sizeof(e.user) ||
 			    strnlen(e.line, sizeof(e.line)) >= sizeof(e.line) ||
 			    strnlen(e.host, sizeof(e.host)) >= sizeof(e.host) || e.pid < 0)
 				abort();

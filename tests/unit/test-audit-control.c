@@ -117,9 +117,9 @@ static void test_refcount_and_restore(void **state)
 	assert_int_equal(st.backlog_limit, before.backlog_limit);
 	audit_control_release(); /* one too many: ignored */
 	assert_int_equal(audit_control_users(), 0);
-	assert_int_equal(audit_control_request(AUDIT_GET, &st, sizeof(st), AUDIT_GET, &st,
-					       sizeof(st)),
-			 -EBADF); /* no control socket without a reference */
+	assert_int_equal(
+		audit_control_request(AUDIT_GET, &st, sizeof(st), AUDIT_GET, &st, sizeof(st)),
+		-EBADF); /* no control socket without a reference */
 }
 
 static void test_other_process_refused(void **state)
@@ -170,8 +170,7 @@ static void test_reader_gets_user_messages(void **state)
 			continue;
 		while ((n = recv(reader, buf, sizeof(buf) - 1, 0)) > 0) {
 			buf[n] = '\0';
-			if (nlh->nlmsg_type == 1100 &&
-			    strstr((char *)NLMSG_DATA(nlh), marker + 3))
+			if (nlh->nlmsg_type == 1100 && strstr((char *)NLMSG_DATA(nlh), marker + 3))
 				found = 1;
 		}
 	}

@@ -18,19 +18,19 @@
 
 #define SSHD_AUTH_FAILED                                                                           \
 	"audit(1795955573.165:1077072): pid=19639 uid=0 auid=4294967295 ses=4294967295 "           \
-	"msg='op=PAM:authentication grantors=? acct=\"eslogin9901\" exe=\"/usr/sbin/sshd\" "        \
+	"msg='op=PAM:authentication grantors=? acct=\"eslogin9901\" exe=\"/usr/sbin/sshd\" "       \
 	"hostname=127.0.0.1 addr=127.0.0.1 terminal=ssh res=failed'"
 #define SSHD_LOGIN_FAILED                                                                          \
 	"audit(1795955575.101:1077073): pid=19639 uid=0 auid=4294967295 ses=4294967295 "           \
-	"msg='op=login acct=\"eslogin9901\" exe=\"/usr/sbin/sshd\" hostname=? addr=127.0.0.1 "      \
+	"msg='op=login acct=\"eslogin9901\" exe=\"/usr/sbin/sshd\" hostname=? addr=127.0.0.1 "     \
 	"terminal=sshd res=failed'"
 #define SSHD(op, res)                                                                              \
 	"audit(1795955576.869:1077074): pid=19847 uid=0 auid=1001 ses=1 msg='op=" op               \
-	" grantors=pam_permit acct=\"eslogin9901\" exe=\"/usr/sbin/sshd\" hostname=127.0.0.1 "      \
+	" grantors=pam_permit acct=\"eslogin9901\" exe=\"/usr/sbin/sshd\" hostname=127.0.0.1 "     \
 	"addr=127.0.0.1 terminal=ssh res=" res "'"
 #define SUDO_AUTH(res)                                                                             \
 	"audit(1795955577.161:1077080): pid=19894 uid=1001 auid=1001 ses=1 "                       \
-	"msg='op=PAM:authentication grantors=pam_permit acct=\"eslogin9901\" "                      \
+	"msg='op=PAM:authentication grantors=pam_permit acct=\"eslogin9901\" "                     \
 	"exe=\"/usr/bin/sudo\" hostname=? addr=? terminal=? res=" res "'"
 
 static struct login_audit_record rec;
@@ -74,8 +74,9 @@ static void test_fields(void **state)
 	assert_false(rec.truncated);
 
 	/* "?" is unset; id= is read; a trailing NUL counted by the kernel is fine. */
-	const char t[] = "audit(1.002:3): pid=7 uid=0 auid=1 msg='op=login id=1001 exe=\"/bin/login\" "
-			 "hostname=? addr=? terminal=tty1 res=success'";
+	const char t[] =
+		"audit(1.002:3): pid=7 uid=0 auid=1 msg='op=login id=1001 exe=\"/bin/login\" "
+		"hostname=? addr=? terminal=tty1 res=success'";
 	assert_int_equal(login_audit_parse(LOGIN_AUDIT_USER_LOGIN, t, sizeof(t), &rec), 0);
 	assert_int_equal(rec.time_ns, 1002000000ull);
 	assert_int_equal(rec.id, 1001);
@@ -99,27 +100,30 @@ static void test_hex_and_hostile_values(void **state)
 	assert_string_equal(rec.exe, "/tmp/a b");
 	assert_string_equal(rec.addr, "::1");
 	/* A NUL byte smuggled in hex does not cut the name short. */
-	assert_int_equal(parse(LOGIN_AUDIT_USER_AUTH,
-			       "audit(1.000:1): pid=1 msg='acct=610062 res=failed'"), 0);
+	assert_int_equal(
+		parse(LOGIN_AUDIT_USER_AUTH, "audit(1.000:1): pid=1 msg='acct=610062 res=failed'"),
+		0);
 	assert_string_equal(rec.acct, "a?b");
 	/* Odd length or non-hex: taken as it is. */
-	assert_int_equal(parse(LOGIN_AUDIT_USER_AUTH, "audit(1.000:1): pid=1 msg='acct=abc res=failed'"),
-			 0);
+	assert_int_equal(
+		parse(LOGIN_AUDIT_USER_AUTH, "audit(1.000:1): pid=1 msg='acct=abc res=failed'"), 0);
 	assert_string_equal(rec.acct, "abc");
 	/* hostname is never decoded (libaudit does not encode it). */
-	assert_int_equal(parse(LOGIN_AUDIT_USER_AUTH, "audit(1.000:1): pid=1 msg='hostname=abcd'"), 0);
+	assert_int_equal(parse(LOGIN_AUDIT_USER_AUTH, "audit(1.000:1): pid=1 msg='hostname=abcd'"),
+			 0);
 	assert_string_equal(rec.hostname, "abcd");
 	assert_int_equal(rec.res, LOGIN_AUDIT_RES_UNKNOWN);
 	/* Over-long: cut and marked. */
 	memset(longname + n, 'x', 1000);
-	strcpy(longname + n + 1000, "\" res=failed'");
+	memcpy(longname + n + 1000, "\" res=failed'", sizeof("\" res=failed'"));
 	assert_int_equal(parse(LOGIN_AUDIT_USER_AUTH, longname), 0);
 	assert_int_equal(strlen(rec.acct), LOGIN_AUDIT_ACCT_MAX - 1);
 	assert_true(rec.truncated);
 	assert_int_equal(rec.res, LOGIN_AUDIT_RES_FAILED);
 	/* An unterminated quote ends at the message end. */
-	assert_int_equal(parse(LOGIN_AUDIT_USER_AUTH, "audit(1.000:1): pid=1 msg='acct=\"abc res=failed'"),
-			 0);
+	assert_int_equal(
+		parse(LOGIN_AUDIT_USER_AUTH, "audit(1.000:1): pid=1 msg='acct=\"abc res=failed'"),
+		0);
 	assert_string_equal(rec.acct, "abc res=failed");
 }
 
@@ -130,11 +134,11 @@ static void test_malformed(void **state)
 		"audit(",
 		"audit(1.000:1)",
 		"audit(1.000:1):",
-		"audit(1.000:1): pid=1",		      /* no msg */
-		"audit(1.000:1): pid=1 msg=",		      /* msg without quote */
-		"audit(1.000:1): pid=1 msg='op=login",	      /* no closing quote */
-		"audit(1.000:1): msg='res=failed'",	      /* no pid */
-		"audit(1.000:1): pid=4294967296 msg='x'",   /* pid out of range */
+		"audit(1.000:1): pid=1",		  /* no msg */
+		"audit(1.000:1): pid=1 msg=",		  /* msg without quote */
+		"audit(1.000:1): pid=1 msg='op=login",	  /* no closing quote */
+		"audit(1.000:1): msg='res=failed'",	  /* no pid */
+		"audit(1.000:1): pid=4294967296 msg='x'", /* pid out of range */
 		"audit(x.000:1): pid=1 msg='x'",
 		"audit(1.1000:1): pid=1 msg='x'",
 		"audit(99999999999999999999.000:1): pid=1 msg='x'",
@@ -190,15 +194,14 @@ static void test_verdict_ssh_fail(void **state)
 static void test_verdict_ssh_success(void **state)
 {
 	(void)state;
-	assert_int_equal(verdict(LOGIN_AUDIT_USER_AUTH, SSHD("PAM:authentication", "success"), 1)
-				 .kind,
-			 LOGIN_VERDICT_NONE);
+	assert_int_equal(
+		verdict(LOGIN_AUDIT_USER_AUTH, SSHD("PAM:authentication", "success"), 1).kind,
+		LOGIN_VERDICT_NONE);
 	assert_int_equal(verdict(LOGIN_AUDIT_USER_ACCT, SSHD("PAM:accounting", "success"), 2).kind,
 			 LOGIN_VERDICT_NONE);
-	assert_int_equal(verdict(1103, SSHD("PAM:setcred", "success"), 3).kind,
-			 LOGIN_VERDICT_NONE);
-	struct login_verdict v = verdict(LOGIN_AUDIT_USER_START, SSHD("PAM:session_open", "success"),
-					 4);
+	assert_int_equal(verdict(1103, SSHD("PAM:setcred", "success"), 3).kind, LOGIN_VERDICT_NONE);
+	struct login_verdict v =
+		verdict(LOGIN_AUDIT_USER_START, SSHD("PAM:session_open", "success"), 4);
 	assert_int_equal(v.kind, LOGIN_VERDICT_LOGIN);
 	assert_true(v.success);
 	/* login(1) also sends USER_LOGIN success: the same login. */

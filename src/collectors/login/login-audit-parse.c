@@ -301,10 +301,18 @@ static const char *basename_of(const char *path)
 
 enum login_audit_class login_audit_classify(const char *exe)
 {
-	static const char *const privilege[] = { "sudo",   "sudoedit", "su",     "pkexec",
-						 "doas",   "runuser",  "sg",     "newgrp",
-						 "sudo-rs", "su-rs",   "polkit-agent-helper-1" };
-	static const char *const service[] = { "cron", "crond",	  "atd",
+	static const char *const privilege[] = { "sudo",
+						 "sudoedit",
+						 "su",
+						 "pkexec",
+						 "doas",
+						 "runuser",
+						 "sg",
+						 "newgrp",
+						 "sudo-rs",
+						 "su-rs",
+						 "polkit-agent-helper-1" };
+	static const char *const service[] = { "cron",	  "crond",   "atd",
 					       "anacron", "systemd", "systemd-executor" };
 	const char *b = basename_of(exe);
 
@@ -339,8 +347,8 @@ static bool dedup_seen(struct login_dedup *d, uint32_t pid, uint8_t kind, bool s
 	return false;
 }
 
-struct login_verdict login_audit_verdict(const struct login_audit_record *r,
-					 struct login_dedup *d, uint64_t now_ms)
+struct login_verdict login_audit_verdict(const struct login_audit_record *r, struct login_dedup *d,
+					 uint64_t now_ms)
 {
 	struct login_verdict v = { LOGIN_VERDICT_NONE, false };
 	enum login_audit_class cls = login_audit_classify(r->exe);

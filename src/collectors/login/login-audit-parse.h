@@ -88,5 +88,5 @@ struct login_dedup {
 	unsigned next;
 };
 
-struct login_verdict login_audit_verdict(const struct login_audit_record *r,
-					 struct login_dedup *d, uint64_t now_ms);
+struct login_verdict login_audit_verdict(const struct login_audit_record *r, struct login_dedup *d,
+					 uint64_t now_ms);

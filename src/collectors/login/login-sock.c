@@ -47,6 +47,19 @@ static bool peer_matches(const struct sockaddr_storage *ss, int family, const ui
 	return false;
 }
 
+/* A decimal fd name of /proc/<pid>/fd, or -1. */
+static int fd_number(const char *s)
+{
+	long v = 0;
+
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 1000000000L)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return (int)v;
+}
+
 static uint16_t sock_port(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET)
@@ -93,13 +106,14 @@ int login_sock_ports(uint32_t pid, int family, const uint8_t addr[16], uint16_t 
 		link[n] = '\0';
 		if (strncmp(link, "socket:[", 8) != 0)
 			continue;
-		fd = atoi(de->d_name);
+		fd = fd_number(de->d_name);
+		if (fd < 0)
+			continue;
 		sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 		if (sfd < 0)
 			continue;
 		if (getsockopt(sfd, SOL_SOCKET, SO_PROTOCOL, &proto, &plen) == 0 &&
-		    proto == IPPROTO_TCP &&
-		    getpeername(sfd, (struct sockaddr *)&ss, &len) == 0 &&
+		    proto == IPPROTO_TCP && getpeername(sfd, (struct sockaddr *)&ss, &len) == 0 &&
 		    peer_matches(&ss, family, addr, &rport)) {
 			len = sizeof(ss);
 			if (getsockname(sfd, (struct sockaddr *)&ss, &len) == 0) {

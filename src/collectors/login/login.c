@@ -189,8 +189,7 @@ static void submit(struct collector *c)
 
 /* ---- audit source ---- */
 
-static void emit_login_audit(struct collector *c, const struct login_audit_record *r,
-			     bool success)
+static void emit_login_audit(struct collector *c, const struct login_audit_record *r, bool success)
 {
 	struct login_state *s = collector_state(c);
 	struct event_builder *b = &s->builder;
@@ -288,8 +287,8 @@ static void audit_dispatch(struct collector *c)
 		struct sockaddr_nl from;
 		socklen_t flen = sizeof(from);
 		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
-		ssize_t n = recvfrom(s->audit_fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-				     &flen);
+		ssize_t n =
+			recvfrom(s->audit_fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
 		int rest; /* int: NLMSG_NEXT may step past an unpadded end */
 
 		if (n < 0) {
@@ -451,7 +450,7 @@ static void utmp_follow(struct collector *c, struct utmp_file *f, bool initial)
 	end = st.st_size - (st.st_size - f->offset) % UTMP_RECORD_SIZE; /* whole records */
 	while (f->offset < end) {
 		size_t want = (size_t)(end - f->offset) < sizeof(chunk) ? (size_t)(end - f->offset)
-									 : sizeof(chunk);
+									: sizeof(chunk);
 		ssize_t n;
 
 		if (done >= UTMP_BATCH) {

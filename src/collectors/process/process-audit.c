@@ -92,9 +92,9 @@ struct audit_state {
 	int read;	   /* multicast records */
 	struct audit_rule_buf rules[AUDIT_RULES_MAX];
 	size_t n_rules;
-	uint32_t lost0, lost;	  /* kernel counter at start / last read */
-	uint64_t overflows;	  /* ENOBUFS on our socket */
-	uint64_t dropped;	  /* events lost in assembly */
+	uint32_t lost0, lost; /* kernel counter at start / last read */
+	uint64_t overflows;   /* ENOBUFS on our socket */
+	uint64_t dropped;     /* events lost in assembly */
 	uint64_t lost_read_ms;
 	int64_t realtime_to_boot_ns;
 	struct audit_pending pending[AUDIT_PENDING];
@@ -177,10 +177,10 @@ static int rules_install(struct collector *c, struct audit_state *a, size_t *ret
 
 	for (size_t i = 0; i < a->n_rules; i++) {
 		/* A rule of ours left by a run that died: delete it first (ENOENT is normal). */
-		(void)audit_control_request(AUDIT_DEL_RULE, &a->rules[i],
-				    rule_size(&a->rules[i]), 0, NULL, 0);
-		r = audit_control_request(AUDIT_ADD_RULE, &a->rules[i],
-				  rule_size(&a->rules[i]), 0, NULL, 0);
+		(void)audit_control_request(AUDIT_DEL_RULE, &a->rules[i], rule_size(&a->rules[i]),
+					    0, NULL, 0);
+		r = audit_control_request(AUDIT_ADD_RULE, &a->rules[i], rule_size(&a->rules[i]), 0,
+					  NULL, 0);
 		if (r < 0 && i < 4) {
 			collector_set_error(c, COLLECTOR_STATE_FAILED,
 					    "cannot add the audit rules: %s", strerror(-r));
@@ -202,7 +202,7 @@ static void rules_remove(struct audit_state *a)
 	for (size_t i = 0; i < a->n_rules; i++)
 		if (a->rules[i].r.field_count)
 			(void)audit_control_request(AUDIT_DEL_RULE, &a->rules[i],
-					    rule_size(&a->rules[i]), 0, NULL, 0);
+						    rule_size(&a->rules[i]), 0, NULL, 0);
 	a->n_rules = 0;
 }
 
