@@ -212,6 +212,17 @@ int main(int argc, char **argv)
 		    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lock >= 0)
 		(void)flock(lock, LOCK_EX);
+	/* An agent of another checkout may hold the host lock for a while: wait for it. */
+	for (int i = 0; i < 1200; i++) {
+		int host = open(AUDIT_CONTROL_LOCK_PATH, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		int busy = host >= 0 && flock(host, LOCK_EX | LOCK_NB) < 0;
+
+		if (host >= 0)
+			close(host);
+		if (!busy)
+			break;
+		usleep(100 * 1000);
+	}
 	r = status_get(&before);
 	if (r == -EPROTONOSUPPORT || r == -ECONNREFUSED) {
 		printf("SKIP: no kernel audit here: %s\n", strerror(-r));
