@@ -21,7 +21,8 @@ profile=${1:-run}
 run_pkgs=(build-essential cmake pkg-config libcjson-dev clang llvm libbpf-dev bpftool libelf-dev
 	zlib1g-dev libmosquitto-dev libssl-dev libsqlite3-dev libnftables-dev)
 check_pkgs=(libcmocka-dev python3 nodejs npm passwd iproute2 procps mosquitto mosquitto-clients
-	python3-paho-mqtt openssl sqlite3 jq nftables iptables docker.io busybox-static)
+	python3-paho-mqtt openssl sqlite3 jq nftables iptables docker.io busybox-static openssh-server
+	sshpass sudo)
 bench_pkgs=(valgrind hyperfine auditd libbpf-tools)
 
 case $profile in

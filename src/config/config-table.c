@@ -80,6 +80,8 @@ const struct config_entry config_table[] = {
 	     "queue for Heartbeat events: High, Low or Off"),
 	PRIO(EDGESEC, "eventPriorityLocalUserChange", event_priority[EVENT_USER_CHANGE], HIGH,
 	     "queue for LocalUserChange events (user added/removed, groups or uid changed)"),
+	PRIO(EDGESEC, "eventPriorityPrivilegeUse", event_priority[EVENT_PRIVILEGE_USE], HIGH,
+	     "queue for PrivilegeUse events (sudo, su, pkexec authentications)"),
 	INT(EDGESEC, "aggregationMaxEntries", aggregation_max_entries, 1, 1000000, 10000,
 	    "distinct events held for aggregation; beyond it events pass unaggregated"),
 	INT(EDGESEC, "aggregationMaxBytes", aggregation_max_bytes, 65536, 268435456, 4194304,
@@ -92,6 +94,9 @@ const struct config_entry config_table[] = {
 	STR(EDGESEC, "capture", capture, "auto", 6,
 	    "process capture: auto (eBPF, else audit, else proc connector), ebpf, audit or "
 	    "cnproc"),
+	/* A string: the login collector rejects other values. */
+	STR(EDGESEC, "loginSource", login_source, "auto", 5,
+	    "login events from: auto (kernel audit, else wtmp/btmp), audit or utmp"),
 };
 
 const size_t config_table_size = sizeof(config_table) / sizeof(config_table[0]);

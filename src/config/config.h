@@ -66,6 +66,7 @@ struct config {
 	char *host_root;
 	int64_t spool_max_bytes;
 	char *capture; /* process capture: "auto", "ebpf", "audit" or "cnproc" */
+	char *login_source; /* login collector: "auto", "audit" or "utmp" */
 };
 
 #define CONFIG_ISSUES_MAX 32

@@ -118,6 +118,11 @@ static const struct event_field_info user_change_fields[_UC_MAX] = {
 	{ "PreviousUserId", S, 0 },  { "GroupNames", S, L },	     { "PreviousGroupNames", S, L },
 	{ "GroupIds", S, L },	     { "PreviousGroupIds", S, L },
 };
+static const struct event_field_info privilege_use_fields[_PU_MAX] = {
+	{ "Operation", S, R },	    { "UserName", S, R },	{ "UserId", S, 0 },
+	{ "Executable", S, R | L }, { "ProcessId", I, R },	{ "Terminal", S, 0 },
+	{ "RemoteAddress", S, 0 },  { "Result", S, R },
+};
 
 #undef S
 #undef I
@@ -156,6 +161,8 @@ static const struct event_type_info type_table[_EVENT_TYPE_MAX] = {
 	[EVENT_HEARTBEAT] = T("Heartbeat", EDGESEC, OPERATIONAL, PERIODIC, heartbeat_fields),
 	[EVENT_USER_CHANGE] =
 		T("LocalUserChange", EDGESEC, SECURITY, TRIGGERED, user_change_fields),
+	[EVENT_PRIVILEGE_USE] =
+		T("PrivilegeUse", EDGESEC, SECURITY, TRIGGERED, privilege_use_fields),
 };
 
 static const char *const priority_names[_EVENT_PRIORITY_MAX] = {

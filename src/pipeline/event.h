@@ -38,6 +38,7 @@ enum event_type {
 	/* edgesec's own schema (docs/schemas/edgesec-message.schema.json) */
 	EVENT_HEARTBEAT,
 	EVENT_USER_CHANGE, /* LocalUserChange: a difference between two LocalUsers snapshots */
+	EVENT_PRIVILEGE_USE, /* PrivilegeUse: sudo/su/pkexec authentication, not a login */
 	_EVENT_TYPE_MAX,
 	_EVENT_TYPE_INVALID = -22,
 };
@@ -129,6 +130,10 @@ enum { HB_UPTIME_SECONDS, HB_RSS_KIB, HB_PEAK_RSS_KIB, HB_CPU_USER_MS, HB_CPU_SY
 /* Change: UserAdded, UserRemoved, GroupMembershipChanged, UidChanged, UidChangedToRoot. */
 enum { UC_CHANGE, UC_USER_NAME, UC_USER_ID, UC_PREVIOUS_USER_ID, UC_GROUP_NAMES,
        UC_PREVIOUS_GROUP_NAMES, UC_GROUP_IDS, UC_PREVIOUS_GROUP_IDS, _UC_MAX };
+
+/* PrivilegeUse (our schema): one sudo/su/... authentication or session (login collector). */
+enum { PU_OPERATION, PU_USER_NAME, PU_USER_ID, PU_EXECUTABLE, PU_PROCESS_ID, PU_TERMINAL,
+       PU_REMOTE_ADDRESS, PU_RESULT, _PU_MAX };
 
 /* Largest value a field may hold; larger input is cut by the builder and marked. */
 #define EVENT_FIELD_MAX (1u << 20)

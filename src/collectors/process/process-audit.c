@@ -14,20 +14,10 @@
  * and on stop delete exactly those (AUDIT_DEL_RULE with the same rule data).  Rules with our
  * key left by a previous run that died are deleted before ours are added.
  *
- * One audit backend per host: a flock on AUDIT_LOCK_PATH (in /run, not writable by others;
- * without /run no lock is taken) is held from start to stop, since the audit state is global
- * and a second instance would take our settings for the host's and restore them wrongly.
- *
- * Audit state.  When audit is disabled (enabled=0, the boot default here) it is enabled for
- * as long as we run and the previous values are restored on stop.  If it is locked
- * (enabled=2) rules cannot be added and the backend fails.  Backlog waits: when the kernel's
- * audit queue is full, a task that emits a record sleeps up to backlog_wait_time before the
- * record is dropped; with a slow reader that stalls every exec on the host.  A monitor must
- * never slow the host down, and we are a best-effort multicast reader (the kernel does not
- * wait for multicast readers anyway): so when we enabled audit ourselves we set
- * backlog_wait_time to 0 (drop, counted in the kernel's "lost") and the backlog limit to at
- * least AUDIT_BACKLOG (auditd's usual 8192), and restore both on stop.  When someone else
- * (auditd) has audit enabled, its settings are its own and we touch none of them.
+ * Audit state (enabled, backlog_wait_time 0, backlog limit, the host-wide lock) is held
+ * through src/audit/audit-control.c, shared with the login collector: it is acquired at start
+ * and released at stop, and restored when the last user in the process releases it.
+ * If audit is locked (enabled=2) rules cannot be added and the backend fails.
  *
  * Events.  Records of one event share the serial of their "audit(ts:serial)" stamp; they are
  * folded into an entry of a bounded assembly table (AUDIT_PENDING entries, allocated at start)
@@ -64,20 +54,18 @@
 #include <linux/netlink.h>
 
 #include "audit-parse.h"
+#include "audit/audit-control.h"
 #include "common/alloc.h"
 #include "common/timeutil.h"
 #include "process-int.h"
 
 #define AUDIT_KEY "edgesec"
-#define AUDIT_LOCK_PATH "/run/edgesec-audit.lock"
 #define AUDIT_RCVBUF (8 << 20)
-#define AUDIT_BACKLOG 8192
 #define AUDIT_PENDING 32
 #define AUDIT_PENDING_AGE_MS 2000
 #define AUDIT_BATCH 2048
 #define AUDIT_LOST_PERIOD_MS 1000
 #define AUDIT_RULES_MAX 8
-#define AUDIT_REPLY_MAX 9000	/* a rule with its key, or a status */
 #define AUDIT_MESSAGE_MAX 16384 /* one record: the kernel keeps them under ~9 KiB */
 
 #if defined(__x86_64__)
@@ -100,106 +88,27 @@ struct audit_pending {
 };
 
 struct audit_state {
-	int lock; /* flock on AUDIT_LOCK_PATH: one audit backend per host */
-	int ctl;  /* requests: AUDIT_GET/SET/ADD_RULE/DEL_RULE */
-	int read; /* multicast records */
-	uint32_t seq;
+	bool control_held; /* a reference on the shared audit state (audit-control.c) */
+	int read;	   /* multicast records */
 	struct audit_rule_buf rules[AUDIT_RULES_MAX];
 	size_t n_rules;
-	bool enabled_by_us;
-	struct audit_status prev; /* what we changed, to restore */
-	uint32_t lost0, lost;	  /* kernel counter at start / last read */
-	uint64_t overflows;	  /* ENOBUFS on our socket */
-	uint64_t dropped;	  /* events lost in assembly */
+	uint32_t lost0, lost; /* kernel counter at start / last read */
+	uint64_t overflows;   /* ENOBUFS on our socket */
+	uint64_t dropped;     /* events lost in assembly */
 	uint64_t lost_read_ms;
 	int64_t realtime_to_boot_ns;
 	struct audit_pending pending[AUDIT_PENDING];
 	char describe[192];
 };
 
-/* ---- netlink requests ---- */
+/* One audit backend per process: a second one would add the same rules and delete them. */
+static bool audit_backend_running;
 
-static int audit_socket(int flags)
+/* ---- netlink requests (on the shared control socket) ---- */
+
+static int audit_status_get(struct audit_status *ret)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | flags, NETLINK_AUDIT);
-
-	return fd < 0 ? -errno : fd;
-}
-
-/*
- * Sends one request and waits for its answer: the reply of type `reply` copied to out (when
- * out is given), or the ack.  0 or -errno (the kernel's error for a refused request).
- */
-static int audit_request(int fd, uint32_t *seq, uint16_t type, const void *data, size_t len,
-			 uint16_t reply, void *out, size_t out_size)
-{
-	char buf[AUDIT_REPLY_MAX] __attribute__((aligned(NLMSG_ALIGNTO)));
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
-	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
-	uint32_t my_seq = ++*seq;
-
-	if (NLMSG_SPACE(len) > sizeof(buf))
-		return -EMSGSIZE;
-	memset(buf, 0, NLMSG_SPACE(len));
-	nlh->nlmsg_len = NLMSG_LENGTH(len);
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | (out ? 0 : NLM_F_ACK);
-	nlh->nlmsg_seq = my_seq;
-	memcpy(NLMSG_DATA(nlh), data, len);
-	if (sendto(fd, buf, nlh->nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-		return -errno;
-	for (;;) {
-		struct sockaddr_nl from;
-		socklen_t flen = sizeof(from);
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
-		int rest; /* int: NLMSG_NEXT may step past an unpadded end */
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		if (from.nl_pid != 0)
-			continue;
-		rest = (int)n;
-		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, rest);
-		     nlh = NLMSG_NEXT(nlh, rest)) {
-			size_t plen = nlh->nlmsg_len - NLMSG_HDRLEN;
-
-			if (nlh->nlmsg_seq != my_seq)
-				continue;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(nlh);
-
-				if (plen < sizeof(*e))
-					return -EBADMSG;
-				if (e->error || !out)
-					return e->error;
-				continue;
-			}
-			if (out && nlh->nlmsg_type == reply) {
-				memset(out, 0, out_size);
-				memcpy(out, NLMSG_DATA(nlh), plen < out_size ? plen : out_size);
-				return 0;
-			}
-		}
-	}
-}
-
-static int audit_status_get(struct audit_state *a, struct audit_status *ret)
-{
-	struct audit_status st;
-	int r;
-
-	memset(&st, 0, sizeof(st));
-	r = audit_request(a->ctl, &a->seq, AUDIT_GET, &st, sizeof(st), AUDIT_GET, &st, sizeof(st));
-	if (r == 0)
-		*ret = st;
-	return r;
-}
-
-static int audit_status_set(struct audit_state *a, const struct audit_status *st)
-{
-	return audit_request(a->ctl, &a->seq, AUDIT_SET, st, sizeof(*st), 0, NULL, 0);
+	return audit_control_get_status(ret);
 }
 
 /* ---- rules ---- */
@@ -268,10 +177,10 @@ static int rules_install(struct collector *c, struct audit_state *a, size_t *ret
 
 	for (size_t i = 0; i < a->n_rules; i++) {
 		/* A rule of ours left by a run that died: delete it first (ENOENT is normal). */
-		(void)audit_request(a->ctl, &a->seq, AUDIT_DEL_RULE, &a->rules[i],
-				    rule_size(&a->rules[i]), 0, NULL, 0);
-		r = audit_request(a->ctl, &a->seq, AUDIT_ADD_RULE, &a->rules[i],
-				  rule_size(&a->rules[i]), 0, NULL, 0);
+		(void)audit_control_request(AUDIT_DEL_RULE, &a->rules[i], rule_size(&a->rules[i]),
+					    0, NULL, 0);
+		r = audit_control_request(AUDIT_ADD_RULE, &a->rules[i], rule_size(&a->rules[i]), 0,
+					  NULL, 0);
 		if (r < 0 && i < 4) {
 			collector_set_error(c, COLLECTOR_STATE_FAILED,
 					    "cannot add the audit rules: %s", strerror(-r));
@@ -292,8 +201,8 @@ static void rules_remove(struct audit_state *a)
 {
 	for (size_t i = 0; i < a->n_rules; i++)
 		if (a->rules[i].r.field_count)
-			(void)audit_request(a->ctl, &a->seq, AUDIT_DEL_RULE, &a->rules[i],
-					    rule_size(&a->rules[i]), 0, NULL, 0);
+			(void)audit_control_request(AUDIT_DEL_RULE, &a->rules[i],
+						    rule_size(&a->rules[i]), 0, NULL, 0);
 	a->n_rules = 0;
 }
 
@@ -456,7 +365,7 @@ static void lost_update(struct collector *c, struct audit_state *a, uint64_t now
 	if (!force && now_ms - a->lost_read_ms < AUDIT_LOST_PERIOD_MS)
 		return;
 	a->lost_read_ms = now_ms;
-	if (audit_status_get(a, &st) == 0)
+	if (audit_status_get(&st) == 0)
 		a->lost = st.lost;
 	c->stats.lost = (uint64_t)(uint32_t)(a->lost - a->lost0) + a->overflows;
 }
@@ -475,104 +384,59 @@ static void audit_stop(struct collector *c)
 
 	if (!a)
 		return;
-	if (a->ctl >= 0) {
+	if (a->control_held) {
 		rules_remove(a);
-		if (a->enabled_by_us) {
-			a->prev.mask = AUDIT_STATUS_ENABLED | AUDIT_STATUS_BACKLOG_WAIT_TIME |
-				       AUDIT_STATUS_BACKLOG_LIMIT;
-			(void)audit_status_set(a, &a->prev);
-		}
 		if (a->read >= 0)
 			lost_update(c, a, now_ms(), true);
 	}
-	if (a->read >= 0)
+	if (a->read >= 0) {
 		pending_expire(c, a, now_ms(), true);
-	if (a->read >= 0)
 		close(a->read);
-	if (a->ctl >= 0)
-		close(a->ctl);
-	if (a->lock >= 0)
-		close(a->lock); /* last: the state is restored */
+	}
+	if (a->control_held) {
+		audit_control_release(); /* restores the audit state when we were the last */
+		audit_backend_running = false;
+	}
 	es_free(a);
 	s->backend_state = NULL;
 }
 
 static int audit_open(struct collector *c, struct audit_state *a, struct audit_status *st)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
-				  .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1) };
-	struct timeval tv = { .tv_sec = 2 };
-	int size = AUDIT_RCVBUF, r;
+	char err[sizeof(c->last_error)];
+	int r;
 
 	if (!audit_arches[0]) {
 		collector_set_error(c, COLLECTOR_STATE_FAILED, "audit: unsupported architecture");
 		return -EOPNOTSUPP;
 	}
-	/*
-	 * Audit state is host-wide and we restore what we changed: a second instance would see
-	 * our settings as "before", and our rule clean-up would delete its rules.
-	 */
-	a->lock = open(AUDIT_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (a->lock >= 0 && flock(a->lock, LOCK_EX | LOCK_NB) < 0) {
-		r = -errno;
+	if (audit_backend_running) {
 		collector_set_error(c, COLLECTOR_STATE_FAILED,
-				    "another audit backend runs on this host (%s): %s",
-				    AUDIT_LOCK_PATH, strerror(-r));
-		return r == -EWOULDBLOCK ? -EBUSY : r;
+				    "another audit backend runs in this process");
+		return -EBUSY;
 	}
-	a->ctl = audit_socket(0);
-	if (a->ctl < 0) {
-		r = a->ctl;
-		collector_set_error(c, COLLECTOR_STATE_FAILED, "no kernel audit: %s", strerror(-r));
+	r = audit_control_acquire(err, sizeof(err));
+	if (r < 0 && r == -EBUSY) {
+		collector_set_error(c, COLLECTOR_STATE_FAILED, "another audit backend: %s", err);
 		return r;
 	}
-	(void)setsockopt(a->ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	r = audit_status_get(a, st);
+	if (r < 0) {
+		collector_set_error(c, COLLECTOR_STATE_FAILED, "%s", err);
+		return r;
+	}
+	a->control_held = true;
+	audit_backend_running = true;
+	r = audit_status_get(st);
 	if (r < 0) {
 		collector_set_error(c, COLLECTOR_STATE_FAILED, "cannot get the audit status: %s",
 				    strerror(-r));
 		return r;
 	}
-	if (st->enabled == 2) {
-		collector_set_error(c, COLLECTOR_STATE_FAILED,
-				    "audit is locked (enabled=2): rules cannot be added");
-		return -EPERM;
+	a->read = audit_control_open_reader(AUDIT_RCVBUF, err, sizeof(err));
+	if (a->read < 0) {
+		collector_set_error(c, COLLECTOR_STATE_FAILED, "%s", err);
+		return a->read;
 	}
-	a->read = audit_socket(SOCK_NONBLOCK);
-	if (a->read < 0 || bind(a->read, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = a->read < 0 ? a->read : -errno;
-		collector_set_error(c, COLLECTOR_STATE_FAILED,
-				    "cannot join the audit read-log group: %s", strerror(-r));
-		return r;
-	}
-	if (setsockopt(a->read, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-		(void)setsockopt(a->read, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	return 0;
-}
-
-static int audit_enable(struct collector *c, struct audit_state *a, const struct audit_status *st)
-{
-	struct audit_status set;
-	int r;
-
-	if (st->enabled)
-		return 0;
-	a->prev = *st;
-	memset(&set, 0, sizeof(set));
-	set.mask = AUDIT_STATUS_ENABLED | AUDIT_STATUS_BACKLOG_WAIT_TIME;
-	set.enabled = 1;
-	set.backlog_wait_time = 0; /* never make the host's tasks wait for the queue */
-	if (st->backlog_limit < AUDIT_BACKLOG) {
-		set.mask |= AUDIT_STATUS_BACKLOG_LIMIT;
-		set.backlog_limit = AUDIT_BACKLOG;
-	}
-	r = audit_status_set(a, &set);
-	if (r < 0) {
-		collector_set_error(c, COLLECTOR_STATE_FAILED, "cannot enable audit: %s",
-				    strerror(-r));
-		return r;
-	}
-	a->enabled_by_us = true;
 	return 0;
 }
 
@@ -587,7 +451,7 @@ static int audit_start(struct collector *c)
 	a = es_calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	a->lock = a->ctl = a->read = -1;
+	a->read = -1;
 	s->backend_state = a;
 	a->realtime_to_boot_ns = -s->boot_to_realtime_ns;
 	r = audit_open(c, a, &st);
@@ -597,13 +461,10 @@ static int audit_start(struct collector *c)
 	r = rules_install(c, a, &added);
 	if (r < 0)
 		goto fail;
-	r = audit_enable(c, a, &st);
-	if (r < 0)
-		goto fail;
 	a->lost0 = a->lost = st.lost;
 	a->lost_read_ms = now_ms();
 	snprintf(a->describe, sizeof(a->describe), "%zu rules key=%s, audit %s%s", added, AUDIT_KEY,
-		 a->enabled_by_us ? "enabled by us" : "already enabled",
+		 audit_control_enabled_by_us() ? "enabled by us" : "already enabled",
 		 st.pid ? ", auditd running" : "");
 	if (added < a->n_rules)
 		collector_set_error(c, COLLECTOR_STATE_DEGRADED,

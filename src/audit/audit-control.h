@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The host's kernel-audit state, shared by the users of audit inside this process (the
+ * process collector's audit backend, the login collector).  See audit-control.c.
+ *
+ * audit_control_acquire() takes a reference: the first one takes the host-wide lock, opens
+ * the control socket and enables audit when it is off (backlog_wait_time 0); the last
+ * audit_control_release() restores what was changed and drops the lock.  Not thread-safe:
+ * the agent's collectors run in one loop.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/audit.h>
+
+#define AUDIT_CONTROL_LOCK_PATH "/run/edgesec-audit.lock"
+
+/* 0, or -errno with a reason in err (-EBUSY: another process holds the host lock). */
+int audit_control_acquire(char *err, size_t err_size);
+void audit_control_release(void);
+/* References held in this process. */
+unsigned audit_control_users(void);
+/* Audit was off and we turned it on (restored by the last release). */
+bool audit_control_enabled_by_us(void);
+
+/*
+ * One request on the shared control socket: its reply of type `reply` copied to out (when
+ * out is given), or its ack.  0 or -errno.  Only while a reference is held.
+ */
+int audit_control_request(uint16_t type, const void *data, size_t len, uint16_t reply, void *out,
+			  size_t out_size);
+int audit_control_get_status(struct audit_status *ret);
+
+/* A new non-blocking socket bound to AUDIT_NLGRP_READLOG (records without being auditd). */
+int audit_control_open_reader(int rcvbuf, char *err, size_t err_size);

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shared audit state (audit/audit-control.c) against the real kernel, root only: the
+ * first reference enables audit (when it was off) with backlog_wait_time 0, a second one
+ * changes nothing, the state is restored only when the last is released; another process is
+ * refused while we hold it; a reader socket receives a user message we send (the way PAM's
+ * records arrive).  The state is checked with the test's own netlink requests.
+ *
+ * Exits 77 only when kernel audit cannot exist here: not root, no CONFIG_AUDIT
+ * (EPROTONOSUPPORT), or a network namespace where audit is refused (ECONNREFUSED).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/netlink.h>
+
+#include <cmocka.h>
+
+#include "audit/audit-control.h"
+
+static struct audit_status before;
+static char self_path[4096];
+static char *child_argv[] = { self_path, "--child-acquire", NULL };
+extern char **environ;
+
+/* AUDIT_GET on a socket of our own. */
+static int status_get(struct audit_status *st)
+{
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	struct timeval tv = { .tv_sec = 2 };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT), r = -ENOMSG;
+
+	if (fd < 0)
+		return -errno;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(buf, 0, NLMSG_SPACE(0));
+	nlh->nlmsg_len = NLMSG_LENGTH(0);
+	nlh->nlmsg_type = AUDIT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = 1;
+	if (sendto(fd, buf, nlh->nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	for (int i = 0; i < 8; i++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(nlh);
+
+			r = e->error;
+			if (r)
+				break;
+			continue;
+		}
+		if (nlh->nlmsg_type == AUDIT_GET) {
+			memset(st, 0, sizeof(*st));
+			memcpy(st, NLMSG_DATA(nlh), sizeof(*st));
+			r = 0;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return r;
+}
+
+static void test_refcount_and_restore(void **state)
+{
+	struct audit_status st;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(audit_control_acquire(err, sizeof(err)), 0);
+	assert_int_equal(audit_control_users(), 1);
+	assert_int_equal(status_get(&st), 0);
+	assert_int_not_equal(st.enabled, 0);
+	if (!before.enabled) {
+		assert_true(audit_control_enabled_by_us());
+		assert_int_equal(st.backlog_wait_time, 0);
+		assert_true(st.backlog_limit >= 8192);
+	} else {
+		assert_false(audit_control_enabled_by_us());
+		assert_int_equal(st.backlog_wait_time, before.backlog_wait_time);
+	}
+	assert_int_equal(audit_control_acquire(err, sizeof(err)), 0);
+	assert_int_equal(audit_control_users(), 2);
+	audit_control_release();
+	assert_int_equal(audit_control_users(), 1);
+	assert_int_equal(status_get(&st), 0);
+	assert_int_not_equal(st.enabled, 0); /* the other user still holds it */
+	audit_control_release();
+	assert_int_equal(audit_control_users(), 0);
+	assert_int_equal(status_get(&st), 0);
+	assert_int_equal(st.enabled, before.enabled);
+	assert_int_equal(st.backlog_wait_time, before.backlog_wait_time);
+	assert_int_equal(st.backlog_limit, before.backlog_limit);
+	audit_control_release(); /* one too many: ignored */
+	assert_int_equal(audit_control_users(), 0);
+	assert_int_equal(
+		audit_control_request(AUDIT_GET, &st, sizeof(st), AUDIT_GET, &st, sizeof(st)),
+		-EBADF); /* no control socket without a reference */
+}
+
+static void test_other_process_refused(void **state)
+{
+	char err[160];
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (access("/run", W_OK) < 0)
+		skip(); /* no /run: no lock is taken */
+	assert_int_equal(audit_control_acquire(err, sizeof(err)), 0);
+	/* A fresh process (this binary again): it must be refused, not share our state. */
+	assert_int_equal(posix_spawn(&pid, self_path, NULL, NULL, child_argv, environ), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	audit_control_release();
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_reader_gets_user_messages(void **state)
+{
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	char marker[64], err[160];
+	int reader, tx, found = 0;
+
+	(void)state;
+	assert_int_equal(audit_control_acquire(err, sizeof(err)), 0);
+	reader = audit_control_open_reader(1 << 20, err, sizeof(err));
+	assert_true(reader >= 0);
+	snprintf(marker, sizeof(marker), "op=edgesec-test-%d res=success", getpid());
+	tx = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	assert_true(tx >= 0);
+	memset(buf, 0, sizeof(buf));
+	nlh->nlmsg_len = NLMSG_LENGTH(strlen(marker) + 1);
+	nlh->nlmsg_type = 1100; /* USER_AUTH, as PAM sends it */
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	memcpy(NLMSG_DATA(nlh), marker, strlen(marker) + 1);
+	assert_true(sendto(tx, buf, nlh->nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) > 0);
+	close(tx);
+	for (int i = 0; i < 100 && !found; i++) {
+		struct pollfd pfd = { .fd = reader, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		while ((n = recv(reader, buf, sizeof(buf) - 1, 0)) > 0) {
+			buf[n] = '\0';
+			if (nlh->nlmsg_type == 1100 && strstr((char *)NLMSG_DATA(nlh), marker + 3))
+				found = 1;
+		}
+	}
+	close(reader);
+	audit_control_release();
+	assert_true(found);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refcount_and_restore),
+		cmocka_unit_test(test_other_process_refused),
+		cmocka_unit_test(test_reader_gets_user_messages),
+	};
+	int r, lock;
+	ssize_t n;
+
+	if (argc == 2 && strcmp(argv[1], "--child-acquire") == 0) {
+		char err[160];
+
+		r = audit_control_acquire(err, sizeof(err));
+		if (r == 0)
+			audit_control_release();
+		return r == -EBUSY && strstr(err, "another audit user") ? 0 : 1;
+	}
+	n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+	if (n <= 0) {
+		printf("FAIL: /proc/self/exe\n");
+		return 1;
+	}
+	self_path[n] = '\0';
+	if (geteuid() != 0) {
+		printf("SKIP: kernel audit needs root\n");
+		return 77;
+	}
+	/* Take turns with the other audit tests of any checkout on this machine. */
+	lock = open("/tmp/edgesec-test-process-audit.lock",
+		    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock >= 0)
+		(void)flock(lock, LOCK_EX);
+	/* An agent of another checkout may hold the host lock for a while: wait for it. */
+	for (int i = 0; i < 1200; i++) {
+		int host = open(AUDIT_CONTROL_LOCK_PATH, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		int busy = host >= 0 && flock(host, LOCK_EX | LOCK_NB) < 0;
+
+		if (host >= 0)
+			close(host);
+		if (!busy)
+			break;
+		usleep(100 * 1000);
+	}
+	r = status_get(&before);
+	if (r == -EPROTONOSUPPORT || r == -ECONNREFUSED) {
+		printf("SKIP: no kernel audit here: %s\n", strerror(-r));
+		return 77;
+	}
+	if (r < 0) {
+		printf("FAIL: AUDIT_GET: %s\n", strerror(-r));
+		return 1;
+	}
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	while (audit_control_users())
+		audit_control_release(); /* after a failed assertion */
+	return r;
+}
