@@ -352,8 +352,16 @@ static int setup_mosq(struct mqtt *m)
 	if (m->s.password) {
 		uint64_t expiry = time_now_realtime_ns() / NSEC_PER_SEC + m->s.token_lifetime_s;
 
+		password[0] = '\0';
 		if (m->s.password(m->s.password_userdata, expiry, password, sizeof(password)) < 0) {
-			snprintf(m->tls_error, sizeof(m->tls_error), "cannot make the SAS token");
+			char reason[MQTT_ERROR_MAX];
+
+			/* a failing callback may leave a reason (never a secret) in the buffer */
+			password[sizeof(password) - 1] = '\0';
+			sas_redact(password, reason, sizeof(reason));
+			OPENSSL_cleanse(password, sizeof(password));
+			snprintf(m->tls_error, sizeof(m->tls_error), "cannot make the SAS token%s%.200s",
+				 reason[0] ? ": " : "", reason);
 			return MOSQ_ERR_AUTH;
 		}
 		rc = mosquitto_username_pw_set(m->mosq, m->username, password);

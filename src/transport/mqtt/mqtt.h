@@ -20,7 +20,12 @@
 #define MQTT_API_VERSION "2021-04-12"
 #define MQTT_ERROR_MAX 256u
 
-/* Makes the CONNECT password for a token that expires at `expiry` (Unix seconds). */
+/*
+ * Makes the CONNECT password for a token that expires at `expiry` (Unix seconds).  Called just
+ * before each connection attempt, on the loop.  On failure (< 0) it may leave a one-line
+ * reason without secrets in out; the attempt then fails with that reason and is retried with
+ * the backoff.
+ */
 typedef int (*mqtt_password_fn)(void *userdata, uint64_t expiry, char *out, size_t out_size);
 
 enum mqtt_state {
