@@ -10,7 +10,8 @@
 #     connects once the API appears;
 #  3. workload API answering 500, then garbage: same; the Heartbeat that reaches the hub
 #     afterwards carries the last failure (OutputLastError);
-#  4. no key, digest or token in the logs.
+#  4. a workload API that signs with another key gets CONNACK 5 (the check can fail);
+#  5. no key, digest or token in the logs.
 source "$(dirname "$0")/mqtt-env.sh"
 : "${EDGESEC:?}"
 unset EDGESEC_CONNECTION_STRING # the workload identity is used only without one
@@ -186,6 +187,27 @@ print("Heartbeat OutputLastError values:", sorted(set(seen)))
 assert any("workload API" in s or "SAS token" in s for s in seen), seen
 PY
 echo "PASS: workload API answering 500 or garbage: agent kept running, retried, Heartbeat shows why"
+
+# --- 4. the gate really checks: a workload API with another key gets no connection ---
+stop_workload
+WRONG_KEY=$(head -c 32 /dev/urandom | base64 -w0)
+"$PY" "$HERE/workload-server.py" "$SOCK" "$WRONG_KEY" secagent esworkload-gen-1 \
+	"$WORK/pki/ca.pem" "$MODE" >>"$WORK/workload.log" 2>&1 &
+WL_PID=$!
+for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+: >"$VERDICTS"
+: >"$WORK/received.jsonl"
+"$EDGESEC" "${RUN[@]}" 2>"$WORK/agent4.err" &
+AGENT=$!
+sleep 4
+alive "token signed with another key" "$WORK/agent4.err"
+stop_agent
+[ "$(count_from_module)" = 0 ] || { echo "FAIL: a wrongly signed token connected"; exit 1; }
+grep -q '"ok": false, "reason": "signature does not verify' "$VERDICTS" ||
+	{ echo "FAIL: the gate did not refuse the wrong signature"; cat "$VERDICTS"; exit 1; }
+grep -q 'not authori[sz]ed' "$WORK/agent4.err" ||
+	{ echo "FAIL: the refusal is not in the agent's log"; tail "$WORK/agent4.err"; exit 1; }
+echo "PASS: a token signed with another key is refused (CONNACK 5) and reported"
 
 no_secrets "$WORK"/agent*.err "$WORK/mosquitto.log" "$WORK/gate.log"
 if grep -q '"digest"' "$WORK"/agent*.err; then
