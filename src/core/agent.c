@@ -699,7 +699,8 @@ static int open_spool(struct agent *a, const char *dir)
  * IoT Edge module identity (src/transport/workload): the IOTEDGE_* environment, SAS tokens
  * signed by the workload API, edgeHub at IOTEDGE_GATEWAYHOSTNAME:8883 verified against the
  * trust bundle (written under the state dir), unless --ca-file names other trust anchors.
- * A workload API that does not answer is not fatal: every connection attempt asks again.
+ * A workload API that does not answer is not fatal: every connection attempt asks again,
+ * without blocking the loop.
  */
 static int open_workload_identity(struct agent *a, const char *state_dir,
 				  struct mqtt_settings *ms, char *bundle, size_t bundle_size)
@@ -723,14 +724,16 @@ static int open_workload_identity(struct agent *a, const char *state_dir,
 	}
 	if (workload_client_new(id, a->opts.ca_file ? NULL : bundle, &a->workload) < 0)
 		return 1;
+	if (workload_client_attach(a->workload, a->loop) < 0)
+		return 1;
 	log_info("IoT Edge module %s/%s (hub %s, workload API %s, api-version %s)", id->device_id,
 		 id->module_id, id->hub_host, id->socket_path, id->api_version);
-	if (!a->opts.ca_file)
-		(void)workload_fetch_trust_bundle(a->workload); /* retried at connect if it failed */
+	/* The trust bundle is fetched, then the token signed, before each connection attempt
+	 * (the bundle only until one fetch succeeded), on the loop. */
 	ms->hub_host = id->hub_host;
 	ms->device_id = id->device_id;
 	ms->module_id = id->module_id;
-	ms->password = workload_password;
+	ms->password_start = workload_password_start;
 	ms->password_userdata = a->workload;
 	ms->endpoint.port = 8883;
 	ms->endpoint.tls = true;

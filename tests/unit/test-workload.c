@@ -24,6 +24,8 @@
 
 #include "common/alloc.h"
 #include "common/json_read.h"
+#include "common/timeutil.h"
+#include "core/loop.h"
 #include "transport/mqtt/sas.h"
 #include "transport/workload/workload.h"
 
@@ -342,6 +344,177 @@ static void test_password_through_socket(void **state)
 	rmdir(dir);
 }
 
+/* ---- the asynchronous path on a real loop ---- */
+
+struct async_ctx {
+	struct loop *loop;
+	int calls, err, ticks;
+	bool inside_start;
+	char text[SAS_TOKEN_MAX];
+};
+
+static void on_done(void *ctx, int err, const char *text)
+{
+	struct async_ctx *a = ctx;
+
+	if (a->inside_start)
+		fail_msg("done() called from inside password_start()");
+	a->calls++;
+	a->err = err;
+	snprintf(a->text, sizeof(a->text), "%s", text);
+	loop_quit(a->loop, 0);
+}
+
+static void on_tick(struct loop *l, struct loop_timer *t, void *userdata)
+{
+	struct async_ctx *a = userdata;
+
+	(void)l;
+	a->ticks++;
+	loop_timer_arm_in(t, 100 * NSEC_PER_MSEC);
+}
+
+static void on_watchdog(struct loop *l, struct loop_timer *t, void *userdata)
+{
+	(void)t;
+	(void)userdata;
+	loop_quit(l, 1);
+}
+
+static int listen_at(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+/*
+ * Starts a password request on a fresh loop (loop_quit() is final) and runs it until done()
+ * or 10 s.  The client (with its bundle state) is made anew too, since it keeps its loop.
+ */
+static int run_request(const struct workload_identity *id, const char *bundle, bool bundle_ok,
+		       struct async_ctx *a, uint64_t expiry)
+{
+	struct loop_timer *tick, *dog;
+	struct workload_client *c;
+	int r;
+
+	assert_int_equal(loop_new(NULL, NULL, &a->loop), 0);
+	assert_int_equal(workload_client_new(id, bundle_ok ? NULL : bundle, &c), 0);
+	assert_int_equal(workload_password_start(c, 1, on_done, a), -EINVAL); /* no loop yet */
+	assert_int_equal(workload_client_attach(c, a->loop), 0);
+	tick = loop_timer_new(a->loop, on_tick, a);
+	dog = loop_timer_new(a->loop, on_watchdog, a);
+
+	loop_timer_arm_in(tick, 100 * NSEC_PER_MSEC);
+	loop_timer_arm_in(dog, 10 * NSEC_PER_SEC);
+	a->inside_start = true;
+	r = workload_password_start(c, expiry, on_done, a);
+	a->inside_start = false;
+	assert_int_equal(r, 0);
+	assert_int_equal(workload_password_start(c, expiry, on_done, a), -EBUSY);
+	r = loop_run(a->loop);
+	loop_timer_free(tick);
+	loop_timer_free(dog);
+	if (a->err == 0)
+		assert_string_equal(workload_last_error(c), "");
+	else
+		assert_string_equal(workload_last_error(c), a->text);
+	workload_client_free(c);
+	a->loop = loop_free(a->loop);
+	return r;
+}
+
+static void test_password_async(void **state)
+{
+	char dir[] = "/tmp/esworkload-unit.XXXXXX", sock[64], bundle[64];
+	char want[SAS_TOKEN_MAX];
+	struct workload_identity id = {
+		.module_id = "secagent",
+		.device_id = "edge01",
+		.generation_id = "gen1",
+		.hub_host = "contoso.azure-devices.net",
+		.gateway_host = "edgehost",
+		.api_version = "2022-08-03",
+	};
+	struct async_ctx a = { 0 };
+	struct sas_key key;
+	struct stat sb;
+	uint64_t t0;
+	int lfd, status;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/workload.sock", dir);
+	snprintf(bundle, sizeof(bundle), "%s/bundle.pem", dir);
+	snprintf(id.socket_path, sizeof(id.socket_path), "%s", sock);
+
+	/* 1. nobody listening: the reason comes back through done(), from the loop */
+	assert_int_equal(run_request(&id, bundle, false, &a, 2000000000), 0);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.err, -ENOENT);
+	assert_non_null(strstr(a.text, "trust-bundle: unix socket"));
+
+	/* 2. a workload API that accepts and never answers: a timeout, the loop kept running */
+	lfd = listen_at(sock);
+	a.ticks = 0;
+	t0 = time_now_monotonic_ns();
+	assert_int_equal(run_request(&id, bundle, false, &a, 2000000000), 0);
+	assert_int_equal(a.calls, 2);
+	assert_int_equal(a.err, -ETIMEDOUT);
+	assert_non_null(strstr(a.text, "trust-bundle: no answer from"));
+	assert_true(time_now_monotonic_ns() - t0 >= (uint64_t)WORKLOAD_TIMEOUT_MS * NSEC_PER_MSEC);
+	assert_true(a.ticks >= WORKLOAD_TIMEOUT_MS / 100 - 2); /* never blocked */
+
+	/* 3. a workload API that answers: bundle, then the token sas.c would make (a fresh
+	 * socket: the old backlog still holds the abandoned connection) */
+	close(lfd);
+	unlink(sock);
+	lfd = listen_at(sock);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		serve(lfd, 2);
+	close(lfd);
+	assert_int_equal(run_request(&id, bundle, false, &a, 2000000000), 0);
+	assert_int_equal(a.calls, 3);
+	assert_int_equal(a.err, 0);
+	assert_int_equal(sas_key_from_base64(KEY, strlen(KEY), &key), 0);
+	assert_int_equal(sas_token_make(&key, "contoso.azure-devices.net", "edge01", "secagent",
+					2000000000, want, sizeof(want)),
+			 0);
+	assert_string_equal(a.text, want);
+	assert_int_equal(stat(bundle, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	/* 4. with other trust anchors (bundle_ok): only the sign request */
+	close(lfd);
+	unlink(sock);
+	lfd = listen_at(sock);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		serve(lfd, 1);
+	close(lfd);
+	assert_int_equal(run_request(&id, bundle, true, &a, 2000000000), 0);
+	assert_int_equal(a.err, 0);
+	assert_string_equal(a.text, want);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	unlink(sock);
+	unlink(bundle);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_trust_bundle_response),
 		cmocka_unit_test(test_error_message),
 		cmocka_unit_test(test_password_through_socket),
+		cmocka_unit_test(test_password_async),
 	};
 
 	json_read_init();

@@ -28,6 +28,18 @@
  */
 typedef int (*mqtt_password_fn)(void *userdata, uint64_t expiry, char *out, size_t out_size);
 
+/*
+ * The asynchronous form, for a password that takes I/O to make (the IoT Edge workload API
+ * signs it): the transport calls start() when it wants to connect and waits, without
+ * blocking the loop, until the provider calls done(ctx, 0, token) or done(ctx, -errno,
+ * reason) from the loop (never from inside start()).  If done() does not come within
+ * connect_timeout_ms the attempt fails and a late done() is ignored.  The provider must
+ * outlive the transport or stop calling done() once the transport is closed.
+ */
+typedef void (*mqtt_password_done_fn)(void *ctx, int err, const char *text);
+typedef int (*mqtt_password_start_fn)(void *userdata, uint64_t expiry, mqtt_password_done_fn done,
+				      void *ctx);
+
 enum mqtt_state {
 	MQTT_STATE_WAITING,    /* backoff before the next attempt */
 	MQTT_STATE_CONNECTING, /* TCP/TLS/CONNECT sent, waiting for CONNACK */
@@ -61,7 +73,8 @@ struct mqtt_settings {
 	const char *api_version;   /* NULL = MQTT_API_VERSION */
 	const char *client_type;   /* DeviceClientType, e.g. "edgesec/0.1.0" */
 	mqtt_password_fn password; /* NULL = no password */
-	void *password_userdata;
+	mqtt_password_start_fn password_start; /* instead of password: asynchronous */
+	void *password_userdata;		/* for either */
 	unsigned keepalive_s;	     /* 0 = 60 */
 	unsigned inflight_max;	     /* 0 = 16 */
 	unsigned token_lifetime_s;   /* 0 = 3600; renewed by reconnecting at 80 % */

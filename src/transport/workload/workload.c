@@ -36,20 +36,12 @@
 #include "common/json_read.h"
 #include "common/json_write.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "http/http-client.h"
 #include "transport/mqtt/sas.h"
 
 #define UNIX_URI_PREFIX "unix://"
 #define PEM_CERT_BEGIN "-----BEGIN CERTIFICATE-----"
-
-struct workload_client {
-	struct workload_identity id;
-	char *bundle_path;
-	bool bundle_ok;
-	char last_error[WORKLOAD_ERROR_MAX];
-	char last_logged[WORKLOAD_ERROR_MAX];
-	struct workload_stats st;
-};
 
 /* ---- environment ---- */
 
@@ -310,6 +302,37 @@ void workload_parse_error_message(const char *body, size_t len, char *out, size_
 
 /* ---- client ---- */
 
+enum async_step {
+	STEP_IDLE,
+	STEP_BUNDLE, /* GET /trust-bundle in flight */
+	STEP_SIGN,   /* POST .../sign in flight */
+	STEP_REPORT, /* the answer is ready; handed over from the timer */
+};
+
+struct workload_client {
+	struct workload_identity id;
+	char *bundle_path;
+	bool bundle_ok;
+	char last_error[WORKLOAD_ERROR_MAX];
+	char last_logged[WORKLOAD_ERROR_MAX];
+	struct workload_stats st;
+
+	/* asynchronous password (workload_client_attach) */
+	struct loop *loop;
+	struct loop_timer *timer; /* request deadline, or "report now" */
+	struct http_call call;	  /* ~17 KiB: the response parser's header buffer */
+	bool call_open;
+	uint32_t call_events;
+	enum async_step step;
+	uint64_t expiry;
+	mqtt_password_done_fn done;
+	void *done_ctx;
+	struct buf body;
+	struct buf sr; /* URL-encoded audience of the token being made */
+	int result;
+	char token[SAS_TOKEN_MAX];
+};
+
 int workload_client_new(const struct workload_identity *id, const char *trust_bundle_path,
 			struct workload_client **ret)
 {
@@ -318,6 +341,7 @@ int workload_client_new(const struct workload_identity *id, const char *trust_bu
 	if (!c)
 		return -ENOMEM;
 	c->id = *id;
+	c->call.fd = -1;
 	c->bundle_ok = !trust_bundle_path; /* other trust anchors are in use */
 	c->bundle_path = es_strdup(trust_bundle_path ? trust_bundle_path : "");
 	if (!c->bundle_path) {
@@ -328,10 +352,27 @@ int workload_client_new(const struct workload_identity *id, const char *trust_bu
 	return 0;
 }
 
+static void async_close_call(struct workload_client *c)
+{
+	if (!c->call_open)
+		return;
+	if (c->call.fd >= 0)
+		loop_remove_fd(c->loop, c->call.fd);
+	http_call_close(&c->call);
+	c->call_open = false;
+	c->call_events = 0;
+}
+
 void workload_client_free(struct workload_client *c)
 {
 	if (!c)
 		return;
+	async_close_call(c);
+	loop_timer_free(c->timer);
+	if (c->body.data)
+		OPENSSL_cleanse(c->body.data, c->body.cap);
+	buf_done(&c->body);
+	buf_done(&c->sr);
 	es_free(c->bundle_path);
 	OPENSSL_cleanse(c, sizeof(*c));
 	es_free(c);
@@ -371,39 +412,70 @@ static void set_ok(struct workload_client *c)
 	c->last_error[0] = c->last_logged[0] = '\0';
 }
 
-/*
- * One request; on a 200 the body is in *body.  Any other outcome sets the error and returns
- * -errno (-EPROTO for an HTTP error status).
- */
-static int request(struct workload_client *c, const char *what, const char *method,
-		   const char *path, const void *req_body, size_t req_len, struct buf *body)
-{
-	struct http_request req = {
-		.method = method,
-		.path = path,
-		.host = "localhost",
-		.body = req_body,
-		.body_len = req_len,
-	};
-	int status = 0, r;
+/* ---- requests: built and judged the same way for both paths ---- */
 
-	r = http_unix_request(c->id.socket_path, &req, WORKLOAD_TIMEOUT_MS, WORKLOAD_BODY_MAX,
-			      body, &status);
+static void base64_append(struct buf *b, const void *data, size_t len)
+{
+	size_t need = 4 * ((len + 2) / 3) + 1;
+
+	if (!buf_reserve(b, need)) {
+		b->failed = true;
+		return;
+	}
+	b->len += (size_t)EVP_EncodeBlock((unsigned char *)b->data + b->len, data, (int)len);
+	b->data[b->len] = '\0';
+}
+
+static void bundle_path_format(const struct workload_client *c, struct buf *path)
+{
+	buf_puts(path, "/trust-bundle?api-version=");
+	buf_puts(path, c->id.api_version);
+}
+
+static void sign_request_format(const struct workload_client *c, const void *data, size_t len,
+				struct buf *path, struct buf *req)
+{
+	struct jw w;
+	struct buf *v;
+
+	buf_puts(path, "/modules/");
+	mqtt_url_encode(path, c->id.module_id, strlen(c->id.module_id));
+	buf_puts(path, "/genid/");
+	mqtt_url_encode(path, c->id.generation_id, strlen(c->id.generation_id));
+	buf_puts(path, "/sign?api-version=");
+	buf_puts(path, c->id.api_version);
+	jw_init(&w, req);
+	jw_obj_begin(&w);
+	jw_key(&w, "keyId");
+	jw_cstr(&w, "primary");
+	jw_key(&w, "algo");
+	jw_cstr(&w, "HMACSHA256");
+	jw_key(&w, "data");
+	v = jw_value_begin(&w);
+	buf_putc(v, '"');
+	base64_append(v, data, len);
+	buf_putc(v, '"');
+	jw_obj_end(&w);
+}
+
+/* The outcome of a request (r from the HTTP layer, the status, the body) as 0 or an error. */
+static int judge(struct workload_client *c, const char *what, int r, int status,
+		 const struct buf *body)
+{
+	char msg[160];
+
 	if (r == -ETIMEDOUT)
 		return set_error(c, r, "%s: no answer from %s within %d ms", what,
 				 c->id.socket_path, WORKLOAD_TIMEOUT_MS);
+	if (r == -EPROTO)
+		return set_error(c, r, "%s: malformed HTTP answer", what);
 	if (r < 0)
 		return set_error(c, r, "%s: unix socket %s: %s", what, c->id.socket_path,
 				 strerror(-r));
-	if (status != 200) {
-		char msg[160];
-
-		workload_parse_error_message(body->data ? body->data : "", body->len, msg,
-					     sizeof(msg));
-		return set_error(c, -EPROTO, "%s: HTTP %d%s%s", what, status, msg[0] ? ": " : "",
-				 msg);
-	}
-	return 0;
+	if (status == 200)
+		return 0;
+	workload_parse_error_message(body->data ? body->data : "", body->len, msg, sizeof(msg));
+	return set_error(c, -EPROTO, "%s: HTTP %d%s%s", what, status, msg[0] ? ": " : "", msg);
 }
 
 static int write_bundle(struct workload_client *c, const char *pem, size_t len)
@@ -438,102 +510,120 @@ static int write_bundle(struct workload_client *c, const char *pem, size_t len)
 	return r;
 }
 
-int workload_fetch_trust_bundle(struct workload_client *c)
+/* A 200 trust-bundle answer: parse and write the file. */
+static int take_bundle(struct workload_client *c, const struct buf *body)
 {
-	struct buf path, body;
-	char err[WORKLOAD_ERROR_MAX];
-	char *pem = NULL;
+	char err[WORKLOAD_ERROR_MAX], *pem = NULL;
 	size_t pem_len = 0;
 	int r;
 
-	buf_init(&path, 1024);
-	buf_init(&body, WORKLOAD_BODY_MAX + 1);
-	buf_puts(&path, "/trust-bundle?api-version=");
-	buf_puts(&path, c->id.api_version);
-	r = path.failed ? -ENOMEM
-			: request(c, "trust-bundle", "GET", path.data, NULL, 0, &body);
-	if (r == 0) {
-		r = workload_parse_trust_bundle(body.data ? body.data : "", body.len, &pem,
-						&pem_len, err, sizeof(err));
-		if (r < 0)
-			set_error(c, r, "%s", err);
-	}
-	if (r == 0) {
-		r = write_bundle(c, pem, pem_len);
-		if (r < 0)
-			set_error(c, r, "cannot write the trust bundle to %s: %s", c->bundle_path,
-				  strerror(-r));
-	}
-	if (r == 0) {
+	r = workload_parse_trust_bundle(body->data ? body->data : "", body->len, &pem, &pem_len,
+					err, sizeof(err));
+	if (r < 0) {
+		set_error(c, r, "%s", err);
+	} else if ((r = write_bundle(c, pem, pem_len)) < 0) {
+		set_error(c, r, "cannot write the trust bundle to %s: %s", c->bundle_path,
+			  strerror(-r));
+	} else {
 		c->bundle_ok = true;
 		c->st.bundle_fetches++;
 		log_info("IoT Edge trust bundle (%zu bytes) written to %s", pem_len,
 			 c->bundle_path);
-	} else {
-		c->st.bundle_failures++;
 	}
 	es_free(pem);
-	buf_done(&path);
-	buf_done(&body);
+	if (r < 0)
+		c->st.bundle_failures++;
 	return r;
 }
 
-static void base64_append(struct buf *b, const void *data, size_t len)
+/* A 200 sign answer: the digest. */
+static int take_digest(struct workload_client *c, const struct buf *body, char *digest,
+		       size_t digest_size)
 {
-	size_t need = 4 * ((len + 2) / 3) + 1;
+	char err[WORKLOAD_ERROR_MAX];
+	int r = workload_parse_sign_response(body->data ? body->data : "", body->len, digest,
+					     digest_size, err, sizeof(err));
 
-	if (!buf_reserve(b, need)) {
-		b->failed = true;
-		return;
-	}
-	b->len += (size_t)EVP_EncodeBlock((unsigned char *)b->data + b->len, data, (int)len);
-	b->data[b->len] = '\0';
+	if (r < 0)
+		set_error(c, r, "%s", err);
+	return r;
+}
+
+/* sr and the string to sign for a token expiring at `expiry`. */
+static int token_input(struct workload_client *c, uint64_t expiry, struct buf *sr,
+		       struct buf *sts)
+{
+	sas_resource_format(sr, c->id.hub_host, c->id.device_id, c->id.module_id);
+	sas_string_to_sign(sts, sr->data ? sr->data : "", expiry);
+	if (sr->failed || sts->failed)
+		return set_error(c, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int token_finish(struct workload_client *c, const char *sr, const char *digest,
+			uint64_t expiry, char *out, size_t out_size)
+{
+	int r = sas_token_format(sr, digest, expiry, out, out_size);
+
+	if (r < 0)
+		return set_error(c, r, "the SAS token does not fit");
+	return 0;
+}
+
+/* ---- blocking path ---- */
+
+static int request(struct workload_client *c, const char *what, const char *method,
+		   const char *path, const void *req_body, size_t req_len, struct buf *body)
+{
+	struct http_request req = {
+		.method = method,
+		.path = path,
+		.host = "localhost",
+		.body = req_body,
+		.body_len = req_len,
+	};
+	int status = 0, r;
+
+	r = http_unix_request(c->id.socket_path, &req, WORKLOAD_TIMEOUT_MS, WORKLOAD_BODY_MAX,
+			      body, &status);
+	return judge(c, what, r, status, body);
+}
+
+int workload_fetch_trust_bundle(struct workload_client *c)
+{
+	struct buf path, body;
+	int r;
+
+	buf_init(&path, 1024);
+	buf_init(&body, WORKLOAD_BODY_MAX + 1);
+	bundle_path_format(c, &path);
+	r = path.failed ? -ENOMEM
+			: request(c, "trust-bundle", "GET", path.data, NULL, 0, &body);
+	if (r == 0)
+		r = take_bundle(c, &body);
+	else
+		c->st.bundle_failures++;
+	buf_done(&path);
+	buf_done(&body);
+	return r;
 }
 
 int workload_sign(struct workload_client *c, const void *data, size_t len, char *digest,
 		  size_t digest_size)
 {
 	struct buf path, req, body;
-	struct jw w;
-	char err[WORKLOAD_ERROR_MAX];
 	int r;
 
 	buf_init(&path, 2048);
 	buf_init(&req, 16384);
 	buf_init(&body, WORKLOAD_BODY_MAX + 1);
-	buf_puts(&path, "/modules/");
-	mqtt_url_encode(&path, c->id.module_id, strlen(c->id.module_id));
-	buf_puts(&path, "/genid/");
-	mqtt_url_encode(&path, c->id.generation_id, strlen(c->id.generation_id));
-	buf_puts(&path, "/sign?api-version=");
-	buf_puts(&path, c->id.api_version);
-
-	jw_init(&w, &req);
-	jw_obj_begin(&w);
-	jw_key(&w, "keyId");
-	jw_cstr(&w, "primary");
-	jw_key(&w, "algo");
-	jw_cstr(&w, "HMACSHA256");
-	jw_key(&w, "data");
-	{
-		struct buf *v = jw_value_begin(&w);
-
-		buf_putc(v, '"');
-		base64_append(v, data, len);
-		buf_putc(v, '"');
-	}
-	jw_obj_end(&w);
-
+	sign_request_format(c, data, len, &path, &req);
 	if (path.failed || req.failed)
 		r = set_error(c, -ENOMEM, "sign: request too large");
 	else
 		r = request(c, "sign", "POST", path.data, req.data, req.len, &body);
-	if (r == 0) {
-		r = workload_parse_sign_response(body.data ? body.data : "", body.len, digest,
-						 digest_size, err, sizeof(err));
-		if (r < 0)
-			set_error(c, r, "%s", err);
-	}
+	if (r == 0)
+		r = take_digest(c, &body, digest, digest_size);
 	if (r == 0)
 		c->st.signs++;
 	else
@@ -557,17 +647,11 @@ int workload_password(void *userdata, uint64_t expiry, char *out, size_t out_siz
 		goto fail;
 	buf_init(&sr, 2048);
 	buf_init(&sts, 2048);
-	sas_resource_format(&sr, c->id.hub_host, c->id.device_id, c->id.module_id);
-	sas_string_to_sign(&sts, sr.data ? sr.data : "", expiry);
-	if (sr.failed || sts.failed)
-		r = set_error(c, -ENOMEM, "out of memory");
-	else
+	r = token_input(c, expiry, &sr, &sts);
+	if (r == 0)
 		r = workload_sign(c, sts.data, sts.len, digest, sizeof(digest));
-	if (r == 0) {
-		r = sas_token_format(sr.data, digest, expiry, out, out_size);
-		if (r < 0)
-			set_error(c, r, "the SAS token does not fit");
-	}
+	if (r == 0)
+		r = token_finish(c, sr.data, digest, expiry, out, out_size);
 	OPENSSL_cleanse(digest, sizeof(digest));
 	buf_done(&sr);
 	buf_done(&sts);
@@ -578,4 +662,202 @@ int workload_password(void *userdata, uint64_t expiry, char *out, size_t out_siz
 fail:
 	snprintf(out, out_size, "%s", c->last_error);
 	return r;
+}
+
+/* ---- asynchronous path (on the loop) ---- */
+
+static void async_on_io(struct loop *l, int fd, uint32_t events, void *userdata);
+
+/* Hands the result over from the timer, so done() never runs inside password_start(). */
+static void async_report_later(struct workload_client *c, int r)
+{
+	async_close_call(c);
+	c->result = r;
+	c->step = STEP_REPORT;
+	loop_timer_arm_in(c->timer, 0);
+}
+
+static void async_report(struct workload_client *c)
+{
+	mqtt_password_done_fn done = c->done;
+	void *ctx = c->done_ctx;
+	int r = c->result;
+
+	c->step = STEP_IDLE;
+	c->done = NULL;
+	loop_timer_disarm(c->timer);
+	if (r == 0)
+		set_ok(c);
+	if (done)
+		done(ctx, r, r == 0 ? c->token : c->last_error);
+	OPENSSL_cleanse(c->token, sizeof(c->token));
+}
+
+static int async_append_body(void *userdata, const char *data, size_t len)
+{
+	struct workload_client *c = userdata;
+
+	buf_append(&c->body, data, len);
+	return c->body.failed ? -E2BIG : 0;
+}
+
+static void async_watch(struct workload_client *c)
+{
+	uint32_t want = http_call_wanted_events(&c->call);
+
+	if (want == c->call_events)
+		return;
+	if (c->call_events)
+		loop_remove_fd(c->loop, c->call.fd);
+	c->call_events = 0;
+	if (loop_add_fd(c->loop, c->call.fd, want, async_on_io, c) == 0)
+		c->call_events = want;
+}
+
+/* Starts the request of the current step; failures are reported from the timer. */
+static void async_send(struct workload_client *c)
+{
+	struct http_request req = { .host = "localhost" };
+	struct buf path, body, sts;
+	const char *what = c->step == STEP_BUNDLE ? "trust-bundle" : "sign";
+	int r = 0;
+
+	buf_init(&path, 2048);
+	buf_init(&body, 16384);
+	buf_init(&sts, 2048);
+	buf_reset(&c->body);
+	if (c->step == STEP_BUNDLE) {
+		req.method = "GET";
+		bundle_path_format(c, &path);
+	} else {
+		buf_reset(&c->sr);
+		r = token_input(c, c->expiry, &c->sr, &sts);
+		req.method = "POST";
+		sign_request_format(c, sts.data, sts.len, &path, &body);
+		req.body = body.data;
+		req.body_len = body.len;
+	}
+	if (r == 0 && (path.failed || body.failed))
+		r = set_error(c, -ENOMEM, "%s: request too large", what);
+	req.path = path.data;
+	if (r == 0) {
+		r = http_call_start(&c->call, c->id.socket_path, &req, WORKLOAD_BODY_MAX,
+				    async_append_body, c);
+		if (r < 0)
+			judge(c, what, r, 0, &c->body);
+	}
+	buf_done(&path);
+	buf_done(&body);
+	buf_done(&sts);
+	if (r < 0) {
+		if (c->step == STEP_BUNDLE)
+			c->st.bundle_failures++;
+		else
+			c->st.sign_failures++;
+		async_report_later(c, r);
+		return;
+	}
+	c->call_open = true;
+	c->call_events = 0;
+	async_watch(c);
+	loop_timer_arm_in(c->timer, (uint64_t)WORKLOAD_TIMEOUT_MS * NSEC_PER_MSEC);
+}
+
+/* The request of the current step ended with r (HTTP_FEED_DONE or -errno). */
+static void async_finish(struct workload_client *c, int r)
+{
+	int status = c->call.resp.status;
+	char digest[WORKLOAD_DIGEST_MAX];
+
+	async_close_call(c);
+	loop_timer_disarm(c->timer);
+	if (c->step == STEP_BUNDLE) {
+		r = judge(c, "trust-bundle", r == HTTP_FEED_DONE ? 0 : r, status, &c->body);
+		if (r == 0)
+			r = take_bundle(c, &c->body);
+		else
+			c->st.bundle_failures++;
+		if (r < 0) {
+			async_report_later(c, r);
+			return;
+		}
+		c->step = STEP_SIGN;
+		async_send(c);
+		return;
+	}
+	r = judge(c, "sign", r == HTTP_FEED_DONE ? 0 : r, status, &c->body);
+	if (r == 0)
+		r = take_digest(c, &c->body, digest, sizeof(digest));
+	if (r == 0)
+		r = token_finish(c, c->sr.data, digest, c->expiry, c->token, sizeof(c->token));
+	OPENSSL_cleanse(digest, sizeof(digest));
+	if (c->body.data)
+		OPENSSL_cleanse(c->body.data, c->body.cap);
+	if (r == 0)
+		c->st.signs++;
+	else
+		c->st.sign_failures++;
+	async_report_later(c, r);
+}
+
+static void async_on_io(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct workload_client *c = userdata;
+	int r;
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	if (!c->call_open)
+		return;
+	r = http_call_io(&c->call);
+	if (r == HTTP_FEED_MORE) {
+		async_watch(c);
+		return;
+	}
+	async_finish(c, r);
+}
+
+static void async_on_timer(struct loop *l, struct loop_timer *t, void *userdata)
+{
+	struct workload_client *c = userdata;
+
+	(void)l;
+	(void)t;
+	if (c->step == STEP_REPORT) {
+		async_report(c);
+		return;
+	}
+	if (c->step == STEP_BUNDLE || c->step == STEP_SIGN)
+		async_finish(c, -ETIMEDOUT);
+}
+
+int workload_client_attach(struct workload_client *c, struct loop *l)
+{
+	if (c->loop)
+		return -EALREADY;
+	c->timer = loop_timer_new(l, async_on_timer, c);
+	if (!c->timer)
+		return -ENOMEM;
+	c->loop = l;
+	buf_init(&c->body, WORKLOAD_BODY_MAX + 1);
+	buf_init(&c->sr, 2048);
+	return 0;
+}
+
+int workload_password_start(void *userdata, uint64_t expiry, mqtt_password_done_fn done,
+			    void *ctx)
+{
+	struct workload_client *c = userdata;
+
+	if (!c->loop)
+		return -EINVAL;
+	if (c->step != STEP_IDLE)
+		return -EBUSY;
+	c->expiry = expiry;
+	c->done = done;
+	c->done_ctx = ctx;
+	c->step = c->bundle_ok ? STEP_SIGN : STEP_BUNDLE;
+	async_send(c);
+	return 0;
 }

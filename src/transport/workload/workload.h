@@ -9,12 +9,14 @@
  *   - asks the workload API over its unix socket to HMAC the SAS string-to-sign
  *     (POST /modules/{m}/genid/{g}/sign?api-version=V, body {"keyId":"primary",
  *     "algo":"HMACSHA256","data":"<base64>"}, answer {"digest":"<base64>"}) and turns the
- *     digest into the same token sas.c makes (workload_password, a mqtt_password_fn);
+ *     digest into the same token sas.c makes: workload_password_start (a
+ *     mqtt_password_start_fn, on the loop, never blocking) for the agent, workload_password
+ *     (a blocking mqtt_password_fn) for tools and tests;
  *   - fetches the trust bundle (GET /trust-bundle?api-version=V, answer {"certificate":"<PEM>"})
  *     into a private file (0600) that the MQTT transport uses as its CA file.
  *
- * Requests are blocking with a short deadline (WORKLOAD_TIMEOUT_MS) and happen only when the
- * transport (re)connects: see docs/internals/mqtt.md for that trade-off.  Errors are kept as
+ * Every request has a deadline of WORKLOAD_TIMEOUT_MS and happens only when the transport
+ * (re)connects (docs/internals/mqtt.md).  Errors are kept as
  * a one-line reason (workload_last_error), logged once per change of reason, and handed to
  * the transport so its backoff retries and its last error (Heartbeat) shows them.  Digests
  * and tokens are never logged or kept in error texts.
@@ -26,7 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/loop.h"
 #include "transport/mqtt/connection-string.h"
+#include "transport/mqtt/mqtt.h"
 #include "transport/mqtt/topic.h"
 
 #define WORKLOAD_SOCKET_PATH_MAX 108u /* sun_path */
@@ -104,6 +108,19 @@ int workload_sign(struct workload_client *c, const void *data, size_t len, char 
  * -errno and leaves the reason (no secret) in out.
  */
 int workload_password(void *userdata, uint64_t expiry, char *out, size_t out_size);
+
+/*
+ * The asynchronous form for the agent.  workload_client_attach() gives the client its loop
+ * (once); workload_password_start() is a mqtt_password_start_fn (userdata: the client): it
+ * fetches the trust bundle if no fetch has succeeded yet, then signs, with non-blocking
+ * http_call requests watched on the loop, and calls done(ctx, 0, token) or
+ * done(ctx, -errno, reason) from the loop — never from inside the start call.  One request
+ * at a time (-EBUSY otherwise).  workload_client_free() cancels a request in flight without
+ * calling done.
+ */
+int workload_client_attach(struct workload_client *c, struct loop *l);
+int workload_password_start(void *userdata, uint64_t expiry, mqtt_password_done_fn done,
+			    void *ctx);
 
 /* The reason of the last failure, "" after a success. */
 const char *workload_last_error(const struct workload_client *c);
