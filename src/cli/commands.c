@@ -278,6 +278,8 @@ static int cmd_check_config(struct args *a)
 	for (unsigned i = 0; i < rep.n_warnings; i++)
 		fprintf(stderr, "%s: warning (%s): %s\n", path,
 			config_error_type_to_string(rep.warnings[i].type), rep.warnings[i].message);
+	if (rep.n_dropped)
+		fprintf(stderr, "%s: %u more issues not listed\n", path, rep.n_dropped);
 	if (a->format && strcmp(a->format, "text") == 0) {
 		print_text(&cfg);
 	} else {

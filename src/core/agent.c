@@ -157,6 +157,17 @@ static void report_config(struct agent *a, const struct config_report *r, const 
 		if (a->pipeline)
 			report_issue_event(a, &r->warnings[i]);
 	}
+	if (r->n_dropped) {
+		struct config_issue more = { .type = CONFIG_ERROR_TYPE_MISMATCH };
+
+		snprintf(more.name, sizeof(more.name), "configuration");
+		snprintf(more.message, sizeof(more.message),
+			 "%u more issues in this update are not listed (at most %u of each kind)",
+			 r->n_dropped, CONFIG_ISSUES_MAX);
+		log_warning("Configuration from %s: %s", source, more.message);
+		if (a->pipeline)
+			report_issue_event(a, &more);
+	}
 }
 
 static void rearm_flush_timers(struct agent *a);
