@@ -247,8 +247,8 @@ static pid_t serve_once(const char *path, const char *reply)
 		}
 		if (strncmp(req, "GET /version HTTP/1.1\r\n", 23) != 0)
 			_exit(3);
-		for (size_t i = 0; reply[i]; i += 5) {
-			size_t n = strlen(reply + i) < 5 ? strlen(reply + i) : 5;
+		for (size_t i = 0, n = 0; reply[i]; i += n) {
+			n = strlen(reply + i) < 5 ? strlen(reply + i) : 5;
 
 			if (write(fd, reply + i, n) != (ssize_t)n)
 				_exit(4);
