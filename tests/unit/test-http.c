@@ -183,9 +183,9 @@ static void test_caps(void **state)
 
 	(void)state;
 	assert_non_null(big);
-	strcpy(big, "HTTP/1.1 200 OK\r\nX: ");
+	memcpy(big, "HTTP/1.1 200 OK\r\nX: ", sizeof("HTTP/1.1 200 OK\r\nX: "));
 	memset(big + strlen(big), 'a', HTTP_HEADERS_MAX);
-	strcpy(big + HTTP_HEADERS_MAX, "\r\n\r\n");
+	memcpy(big + HTTP_HEADERS_MAX, "\r\n\r\n", sizeof("\r\n\r\n"));
 	expect_error(big, 0, -E2BIG);
 	free(big);
 	expect_error("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", 10, -E2BIG);

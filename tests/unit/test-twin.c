@@ -604,8 +604,7 @@ static void test_conflicts_reported_as_warnings(void **state)
 			    "/desired/" ASC_CONFIG_OBJECT "/snapshotFrequency");
 }
 
-static unsigned count_warnings(const struct config_report *r, const char *name,
-			       const char *pointer)
+static unsigned count_warnings(const struct config_report *r, const char *name, const char *pointer)
 {
 	unsigned n = 0;
 
@@ -640,13 +639,11 @@ static void test_unknown_keys_warned_once(void **state)
 	assert_true(f->res.changed);
 	assert_int_equal(f->cfg.snapshot_frequency_ms, 3 * 3600 * 1000);
 	assert_int_equal(f->res.report.n_errors, 0);
-	assert_int_equal(count_warnings(&f->res.report, "futureKey", "/" ASC_CONFIG_OBJECT
-							       "/futureKey"),
-			 1);
+	assert_int_equal(
+		count_warnings(&f->res.report, "futureKey", "/" ASC_CONFIG_OBJECT "/futureKey"), 1);
 	assert_int_equal(count_warnings(&f->res.report, "futureKey", "/edgesec/futureKey"), 1);
-	assert_int_equal(count_warnings(&f->res.report, "otherModuleSetting",
-					"/otherModuleSetting"),
-			 1);
+	assert_int_equal(
+		count_warnings(&f->res.report, "otherModuleSetting", "/otherModuleSetting"), 1);
 	assert_int_equal(count_warnings(&f->res.report, "snapshotFrequency",
 					"/" ASC_CONFIG_OBJECT "/snapshotFrequency/comment"),
 			 1);
@@ -656,9 +653,8 @@ static void test_unknown_keys_warned_once(void **state)
 
 	/* The next patch warns again: once per patch, not once per process. */
 	patch(f, 7, "{\"otherModuleSetting\":1,\"$version\":7}");
-	assert_int_equal(count_warnings(&f->res.report, "otherModuleSetting",
-					"/otherModuleSetting"),
-			 1);
+	assert_int_equal(
+		count_warnings(&f->res.report, "otherModuleSetting", "/otherModuleSetting"), 1);
 
 	/* 40 distinct unknown keys: CONFIG_ISSUES_MAX listed, the rest counted. */
 	o = (size_t)snprintf(body, sizeof(body), "{");

@@ -114,9 +114,10 @@ static void test_env_errors(void **state)
 	expect_env_error(&e, -EOPNOTSUPP, "unix:///");
 	env_set(&e, "IOTEDGE_WORKLOADURI", "unix://relative.sock");
 	expect_env_error(&e, -EINVAL, "absolute");
-	env_set(&e, "IOTEDGE_WORKLOADURI", "unix:///a/very/long/path/that/does/not/fit/into/"
-					   "sun_path/because/it/is/longer/than/one/hundred/and/"
-					   "eight/bytes/workload.sock");
+	env_set(&e, "IOTEDGE_WORKLOADURI",
+		"unix:///a/very/long/path/that/does/not/fit/into/"
+		"sun_path/because/it/is/longer/than/one/hundred/and/"
+		"eight/bytes/workload.sock");
 	expect_env_error(&e, -EINVAL, "at most 107");
 
 	env_default(&e);
@@ -194,9 +195,9 @@ static void test_trust_bundle_response(void **state)
 			 -EPROTO);
 	assert_null(pem);
 	assert_non_null(strstr(err, "no PEM certificate"));
-	assert_int_equal(workload_parse_trust_bundle("{\"cert\":1}", 10, &pem, &len, err,
-						     sizeof(err)),
-			 -EPROTO);
+	assert_int_equal(
+		workload_parse_trust_bundle("{\"cert\":1}", 10, &pem, &len, err, sizeof(err)),
+		-EPROTO);
 	assert_non_null(strstr(err, "no \"certificate\""));
 }
 
@@ -240,12 +241,13 @@ static void serve(int lfd, int answers)
 			req[n] = '\0';
 			hdr_end = strstr(req, "\r\n\r\n");
 			cl = strcasestr(req, "Content-Length: ");
-			if (hdr_end && (!cl || strlen(hdr_end + 4) >= (size_t)atoi(cl + 16)))
+			if (hdr_end && (!cl || strlen(hdr_end + 4) >= strtoul(cl + 16, NULL, 10)))
 				break;
 		}
 		if (strncmp(req, "GET /trust-bundle?api-version=2022-08-03 ", 41) == 0) {
 			snprintf(body, sizeof(body), "{\"certificate\":\"%s\"}",
-				 "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n");
+				 "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END "
+				 "CERTIFICATE-----\\n");
 		} else if (strncmp(req,
 				   "POST /modules/secagent/genid/gen1/sign?api-version=2022-08-03 ",
 				   62) == 0) {
@@ -268,8 +270,9 @@ static void serve(int lfd, int answers)
 		} else {
 			snprintf(body, sizeof(body), "{\"message\":\"not found\"}");
 		}
-		dprintf(fd, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: "
-			    "%zu\r\nConnection: close\r\n\r\n%s",
+		dprintf(fd,
+			"HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: "
+			"%zu\r\nConnection: close\r\n\r\n%s",
 			body[2] == 'm' ? "404 Not Found" : "200 OK", strlen(body), body);
 		close(fd);
 	}

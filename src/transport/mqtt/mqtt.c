@@ -372,8 +372,9 @@ static int setup_mosq(struct mqtt *m)
 			password[sizeof(password) - 1] = '\0';
 			sas_redact(password, reason, sizeof(reason));
 			OPENSSL_cleanse(password, sizeof(password));
-			snprintf(m->tls_error, sizeof(m->tls_error), "cannot make the SAS token%s%.200s",
-				 reason[0] ? ": " : "", reason);
+			snprintf(m->tls_error, sizeof(m->tls_error),
+				 "cannot make the SAS token%s%.200s", reason[0] ? ": " : "",
+				 reason);
 			return MOSQ_ERR_AUTH;
 		}
 		rc = mosquitto_username_pw_set(m->mosq, m->username, password);

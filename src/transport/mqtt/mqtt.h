@@ -73,8 +73,9 @@ struct mqtt_settings {
 	const char *api_version;   /* NULL = MQTT_API_VERSION */
 	const char *client_type;   /* DeviceClientType, e.g. "edgesec/0.1.0" */
 	mqtt_password_fn password; /* NULL = no password */
-	mqtt_password_start_fn password_start; /* instead of password: asynchronous */
-	void *password_userdata;		/* for either */
+	void *password_userdata;
+	/* Instead of password: asynchronous (mqtt_password_start_fn), same userdata. */
+	mqtt_password_start_fn password_start;
 	unsigned keepalive_s;	     /* 0 = 60 */
 	unsigned inflight_max;	     /* 0 = 16 */
 	unsigned token_lifetime_s;   /* 0 = 3600; renewed by reconnecting at 80 % */

@@ -115,8 +115,8 @@ bool workload_env_present(workload_getenv_fn get, void *userdata)
 	return uri && uri[0] && module && module[0];
 }
 
-static int copy_var(workload_getenv_fn get, void *userdata, const char *name, bool host,
-		    char *dst, size_t dst_size, char *err, size_t err_size)
+static int copy_var(workload_getenv_fn get, void *userdata, const char *name, bool host, char *dst,
+		    size_t dst_size, char *err, size_t err_size)
 {
 	const char *v = get(userdata, name);
 
@@ -177,7 +177,8 @@ int workload_identity_from_env(workload_getenv_fn get, void *userdata,
 	if (!ver || !ver[0])
 		ver = WORKLOAD_API_VERSION_DEFAULT;
 	if (!valid_api_version(ver))
-		return env_error(err, err_size, -EINVAL, "IOTEDGE_APIVERSION is not a valid version");
+		return env_error(err, err_size, -EINVAL,
+				 "IOTEDGE_APIVERSION is not a valid version");
 	snprintf(ret->api_version, sizeof(ret->api_version), "%s", ver);
 	return 0;
 }
@@ -550,8 +551,7 @@ static int take_digest(struct workload_client *c, const struct buf *body, char *
 }
 
 /* sr and the string to sign for a token expiring at `expiry`. */
-static int token_input(struct workload_client *c, uint64_t expiry, struct buf *sr,
-		       struct buf *sts)
+static int token_input(struct workload_client *c, uint64_t expiry, struct buf *sr, struct buf *sts)
 {
 	sas_resource_format(sr, c->id.hub_host, c->id.device_id, c->id.module_id);
 	sas_string_to_sign(sts, sr->data ? sr->data : "", expiry);
@@ -584,8 +584,8 @@ static int request(struct workload_client *c, const char *what, const char *meth
 	};
 	int status = 0, r;
 
-	r = http_unix_request(c->id.socket_path, &req, WORKLOAD_TIMEOUT_MS, WORKLOAD_BODY_MAX,
-			      body, &status);
+	r = http_unix_request(c->id.socket_path, &req, WORKLOAD_TIMEOUT_MS, WORKLOAD_BODY_MAX, body,
+			      &status);
 	return judge(c, what, r, status, body);
 }
 
@@ -597,8 +597,7 @@ int workload_fetch_trust_bundle(struct workload_client *c)
 	buf_init(&path, 1024);
 	buf_init(&body, WORKLOAD_BODY_MAX + 1);
 	bundle_path_format(c, &path);
-	r = path.failed ? -ENOMEM
-			: request(c, "trust-bundle", "GET", path.data, NULL, 0, &body);
+	r = path.failed ? -ENOMEM : request(c, "trust-bundle", "GET", path.data, NULL, 0, &body);
 	if (r == 0)
 		r = take_bundle(c, &body);
 	else
@@ -845,8 +844,7 @@ int workload_client_attach(struct workload_client *c, struct loop *l)
 	return 0;
 }
 
-int workload_password_start(void *userdata, uint64_t expiry, mqtt_password_done_fn done,
-			    void *ctx)
+int workload_password_start(void *userdata, uint64_t expiry, mqtt_password_done_fn done, void *ctx)
 {
 	struct workload_client *c = userdata;
 

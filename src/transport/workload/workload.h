@@ -119,8 +119,7 @@ int workload_password(void *userdata, uint64_t expiry, char *out, size_t out_siz
  * calling done.
  */
 int workload_client_attach(struct workload_client *c, struct loop *l);
-int workload_password_start(void *userdata, uint64_t expiry, mqtt_password_done_fn done,
-			    void *ctx);
+int workload_password_start(void *userdata, uint64_t expiry, mqtt_password_done_fn done, void *ctx);
 
 /* The reason of the last failure, "" after a success. */
 const char *workload_last_error(const struct workload_client *c);
