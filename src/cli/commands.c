@@ -96,6 +96,9 @@ static void usage(FILE *f)
 		"      --hub URL        mqtts://host:port (or mqtt:// for plain text) to connect to\n"
 		"      --ca-file FILE   trust anchors (PEM) for TLS to the hub\n"
 		"                       with a hub: module twin configuration and direct methods\n"
+		"                       As an IoT Edge module (IOTEDGE_WORKLOADURI and\n"
+		"                       IOTEDGE_MODULEID set, no connection string) edgesec signs\n"
+		"                       through the workload API and connects to edgeHub\n"
 		"      --capture MODE   process and connection capture: auto (default: eBPF, else\n"
 		"                       audit, else proc connector), ebpf, audit or cnproc\n"
 		"      --format FMT     check-config output: json (default) or text\n"
@@ -275,6 +278,8 @@ static int cmd_check_config(struct args *a)
 	for (unsigned i = 0; i < rep.n_warnings; i++)
 		fprintf(stderr, "%s: warning (%s): %s\n", path,
 			config_error_type_to_string(rep.warnings[i].type), rep.warnings[i].message);
+	if (rep.n_dropped)
+		fprintf(stderr, "%s: %u more issues not listed\n", path, rep.n_dropped);
 	if (a->format && strcmp(a->format, "text") == 0) {
 		print_text(&cfg);
 	} else {

@@ -143,8 +143,16 @@ static void add_issue(struct config_report *r, bool error, enum config_error_typ
 	if (!r)
 		return;
 	n = error ? &r->n_errors : &r->n_warnings;
-	if (*n >= CONFIG_ISSUES_MAX)
+	/* once per key and place in one update (a key repeated in a JSON object, say) */
+	for (unsigned i = 0; !error && i < *n; i++)
+		if (strncmp(r->warnings[i].name, name, sizeof(r->warnings[i].name) - 1) == 0 &&
+		    strncmp(r->warnings[i].pointer, pointer, sizeof(r->warnings[i].pointer) - 1) ==
+			    0)
+			return;
+	if (*n >= CONFIG_ISSUES_MAX) {
+		r->n_dropped++;
 		return;
+	}
 	is = error ? &r->errors[*n] : &r->warnings[*n];
 	(*n)++;
 	is->type = type;
@@ -316,6 +324,18 @@ static const cJSON *unwrap(const struct config_entry *e, const cJSON *v, char *p
 			  "%s: expected %s or {\"value\": …}, got an object without \"value\"",
 			  e->name, expected(e));
 		return NULL;
+	}
+	/* Members next to "value" mean nothing to us: say so rather than drop them unseen. */
+	for (const cJSON *m = v->child; m; m = m->next) {
+		char mptr[JSON_POINTER_MAX];
+
+		if (!m->string || m->string[0] == '$' || strcmp(m->string, "value") == 0)
+			continue;
+		snprintf(mptr, sizeof(mptr), "%s", ptr);
+		json_pointer_append(mptr, m->string);
+		add_issue(r, false, CONFIG_ERROR_TYPE_MISMATCH, e->name, mptr,
+			  "%s: unknown member \"%.60s\" next to \"value\" (ignored)", e->name,
+			  m->string);
 	}
 	json_pointer_append(ptr, "value");
 	return inner;

@@ -78,10 +78,16 @@ struct config_issue {
 	char message[256];
 };
 
+/*
+ * What an update found.  A warning is recorded once per (name, pointer) in one report, so a
+ * key repeated in one document warns once; issues beyond CONFIG_ISSUES_MAX are counted in
+ * n_dropped (the caller says how many were not listed), never lost silently.
+ */
 struct config_report {
 	unsigned n_errors, n_warnings;
 	struct config_issue errors[CONFIG_ISSUES_MAX];
 	struct config_issue warnings[CONFIG_ISSUES_MAX];
+	unsigned n_dropped;
 };
 
 const char *config_group_object_name(enum config_group g);

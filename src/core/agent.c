@@ -44,6 +44,7 @@
 #include "transport/mqtt/connection-string.h"
 #include "transport/mqtt/mqtt.h"
 #include "transport/transport.h"
+#include "transport/workload/workload.h"
 #include "version.h"
 
 #define MAX_COLLECTORS 16
@@ -66,6 +67,8 @@ struct agent {
 	struct transport *output;
 	struct spool *spool;		 /* hub mode only */
 	struct connection_string *identity; /* hub mode with a connection string */
+	struct workload_identity *workload_id; /* hub mode as an IoT Edge module */
+	struct workload_client *workload;
 	struct collector *collectors[MAX_COLLECTORS];
 	enum collector_state state_before_disabled[MAX_COLLECTORS];
 	size_t n_collectors;
@@ -155,6 +158,17 @@ static void report_config(struct agent *a, const struct config_report *r, const 
 		log_warning("Configuration from %s: %s", source, r->warnings[i].message);
 		if (a->pipeline)
 			report_issue_event(a, &r->warnings[i]);
+	}
+	if (r->n_dropped) {
+		struct config_issue more = { .type = CONFIG_ERROR_TYPE_MISMATCH };
+
+		snprintf(more.name, sizeof(more.name), "configuration");
+		snprintf(more.message, sizeof(more.message),
+			 "%u more issues in this update are not listed (at most %u of each kind)",
+			 r->n_dropped, CONFIG_ISSUES_MAX);
+		log_warning("Configuration from %s: %s", source, more.message);
+		if (a->pipeline)
+			report_issue_event(a, &more);
 	}
 }
 
@@ -343,6 +357,8 @@ static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *
 		.collectors = a->collectors,
 		.n_collectors = a->n_collectors,
 		.output = transport_describe(a->output),
+		.output_error = mqtt_transport_is(a->output) ? mqtt_transport_last_error(a->output)
+							     : NULL,
 	};
 }
 
@@ -491,6 +507,8 @@ static void agent_done(struct agent *a)
 		connection_string_wipe(a->identity);
 		es_free(a->identity);
 	}
+	workload_client_free(a->workload); /* after the transport: it signs through it */
+	es_free(a->workload_id);
 	a->loop = loop_free(a->loop);
 	event_builder_done(&a->builder);
 	config_done(&a->cfg);
@@ -691,10 +709,59 @@ static int open_spool(struct agent *a, const char *dir)
 	return spool_open_memory(ss.max_bytes, &a->spool);
 }
 
+/*
+ * IoT Edge module identity (src/transport/workload): the IOTEDGE_* environment, SAS tokens
+ * signed by the workload API, edgeHub at IOTEDGE_GATEWAYHOSTNAME:8883 verified against the
+ * trust bundle (written under the state dir), unless --ca-file names other trust anchors.
+ * A workload API that does not answer is not fatal: every connection attempt asks again,
+ * without blocking the loop.
+ */
+static int open_workload_identity(struct agent *a, const char *state_dir,
+				  struct mqtt_settings *ms, char *bundle, size_t bundle_size)
+{
+	char err[WORKLOAD_ERROR_MAX];
+	struct workload_identity *id;
+	int r;
+
+	id = a->workload_id = es_calloc(1, sizeof(*a->workload_id));
+	if (!id)
+		return 1;
+	r = workload_identity_from_env(workload_getenv, NULL, id, err, sizeof(err));
+	if (r < 0) {
+		log_error("Invalid IoT Edge module environment: %s", err);
+		return 2;
+	}
+	if (snprintf(bundle, bundle_size, "%s/workload-trust-bundle.pem", state_dir) >=
+	    (int)bundle_size) {
+		log_error("The state directory path is too long: %s", state_dir);
+		return 2;
+	}
+	if (workload_client_new(id, a->opts.ca_file ? NULL : bundle, &a->workload) < 0)
+		return 1;
+	if (workload_client_attach(a->workload, a->loop) < 0)
+		return 1;
+	log_info("IoT Edge module %s/%s (hub %s, workload API %s, api-version %s)", id->device_id,
+		 id->module_id, id->hub_host, id->socket_path, id->api_version);
+	/* The trust bundle is fetched, then the token signed, before each connection attempt
+	 * (the bundle only until one fetch succeeded), on the loop. */
+	ms->hub_host = id->hub_host;
+	ms->device_id = id->device_id;
+	ms->module_id = id->module_id;
+	ms->password_start = workload_password_start;
+	ms->password_userdata = a->workload;
+	ms->endpoint.port = 8883;
+	ms->endpoint.tls = true;
+	snprintf(ms->endpoint.host, sizeof(ms->endpoint.host), "%s", id->gateway_host);
+	if (!a->opts.ca_file)
+		ms->ca_file = bundle; /* copied by mqtt_transport_open */
+	return 0;
+}
+
 /* Hub mode: spool + MQTT.  Returns 0, or an exit code. */
 static int open_hub(struct agent *a, const char *state_dir)
 {
 	struct mqtt_settings ms = { 0 };
+	char bundle_path[4096] = "";
 	int r;
 
 	if (a->opts.connection_string) {
@@ -715,6 +782,10 @@ static int open_hub(struct agent *a, const char *state_dir)
 		snprintf(ms.endpoint.host, sizeof(ms.endpoint.host), "%s",
 			 a->identity->gateway_host_name[0] ? a->identity->gateway_host_name
 							   : a->identity->host_name);
+	} else if (workload_env_present(workload_getenv, NULL)) {
+		r = open_workload_identity(a, state_dir, &ms, bundle_path, sizeof(bundle_path));
+		if (r != 0)
+			return r;
 	} else {
 		/* A plain broker: the AgentId stands for the device, "edgesec" for the module. */
 		ms.device_id = a->agent_id;
@@ -726,12 +797,13 @@ static int open_hub(struct agent *a, const char *state_dir)
 			  a->opts.hub_url);
 		return 2;
 	}
-	if (ms.endpoint.tls && !a->opts.ca_file) {
+	if (a->opts.ca_file)
+		ms.ca_file = a->opts.ca_file;
+	if (ms.endpoint.tls && !ms.ca_file) {
 		log_error("TLS needs trust anchors: give --ca-file FILE (PEM), or use mqtt:// "
 			  "explicitly for a plain-text broker");
 		return 2;
 	}
-	ms.ca_file = a->opts.ca_file;
 	ms.client_type = "edgesec/" EDGESEC_VERSION;
 	ms.on_event = on_mqtt_event;
 	ms.on_message = on_mqtt_message;
@@ -753,13 +825,12 @@ static int open_output(struct agent *a)
 	const char *dir = a->opts.state_dir ? a->opts.state_dir : STATE_DIR_DEFAULT;
 	int r;
 
-	if (a->opts.connection_string || a->opts.hub_url) {
+	/* Under IoT Edge (IOTEDGE_WORKLOADURI + IOTEDGE_MODULEID) the module talks to edgeHub. */
+	if (a->opts.connection_string || a->opts.hub_url ||
+	    (!a->opts.once && workload_env_present(workload_getenv, NULL))) {
 		a->local_mode = false;
 		return open_hub(a, dir);
 	}
-	if (getenv("IOTEDGE_MODULEID"))
-		log_warning("IoT Edge environment found, but the workload-API identity is not "
-			    "supported yet: writing messages locally");
 	r = transport_local_open(a->opts.output_path, &a->output);
 	if (r < 0) {
 		log_error("Failed to open the output %s: %s", a->opts.output_path, strerror(-r));

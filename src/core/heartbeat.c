@@ -85,6 +85,8 @@ int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, u
 	else
 		event_add_json(b, HB_COLLECTORS, collectors.data, collectors.len);
 	event_add_cstr(b, HB_OUTPUT, in->output);
+	if (in->output_error && in->output_error[0])
+		event_add_extra_cstr(b, "OutputLastError", in->output_error);
 	event_add_extra_u64(b, "EventsFiltered", ps.filtered);
 	event_add_extra_u64(b, "EventsLostAtSource", ps.lost_at_source);
 	event_add_extra_u64(b, "EventsAggregated", ps.aggregation.absorbed);

@@ -15,6 +15,7 @@ struct heartbeat_input {
 	struct collector *const *collectors; /* describe() may be called */
 	size_t n_collectors;
 	const char *output;
+	const char *output_error; /* the transport's last failure ("" or NULL: none) */
 };
 
 int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, uint64_t now_ns,

@@ -183,9 +183,9 @@ static void test_caps(void **state)
 
 	(void)state;
 	assert_non_null(big);
-	strcpy(big, "HTTP/1.1 200 OK\r\nX: ");
+	memcpy(big, "HTTP/1.1 200 OK\r\nX: ", sizeof("HTTP/1.1 200 OK\r\nX: "));
 	memset(big + strlen(big), 'a', HTTP_HEADERS_MAX);
-	strcpy(big + HTTP_HEADERS_MAX, "\r\n\r\n");
+	memcpy(big + HTTP_HEADERS_MAX, "\r\n\r\n", sizeof("\r\n\r\n"));
 	expect_error(big, 0, -E2BIG);
 	free(big);
 	expect_error("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", 10, -E2BIG);
@@ -247,8 +247,8 @@ static pid_t serve_once(const char *path, const char *reply)
 		}
 		if (strncmp(req, "GET /version HTTP/1.1\r\n", 23) != 0)
 			_exit(3);
-		for (size_t i = 0; reply[i]; i += 5) {
-			size_t n = strlen(reply + i) < 5 ? strlen(reply + i) : 5;
+		for (size_t i = 0, n = 0; reply[i]; i += n) {
+			n = strlen(reply + i) < 5 ? strlen(reply + i) : 5;
 
 			if (write(fd, reply + i, n) != (ssize_t)n)
 				_exit(4);

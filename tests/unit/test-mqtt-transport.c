@@ -196,7 +196,7 @@ static void on_event_print(void *userdata, enum mqtt_event ev, const char *detai
 
 /* ---- SAS verification, independent of sas.c ---- */
 
-static void verify_sas(const char *password, uint64_t now_s)
+static void verify_sas_lifetime(const char *password, uint64_t now_s, unsigned lifetime_s)
 {
 	char sr[256] = "", sig[128] = "", sts[512];
 	unsigned char key[64], mac[32], b64[64];
@@ -208,7 +208,8 @@ static void verify_sas(const char *password, uint64_t now_s)
 				sr, sig, &se),
 			 3);
 	assert_string_equal(sr, "hub.example.net%2Fdevices%2Fedge01%2Fmodules%2Fsecagent");
-	assert_true(se >= now_s + 3500 && se <= now_s + 3700);
+	assert_true(se >= now_s + lifetime_s - lifetime_s / 36 &&
+		    se <= now_s + lifetime_s + lifetime_s / 36 + 10);
 	keylen = EVP_DecodeBlock(key, (const unsigned char *)TEST_KEY, (int)strlen(TEST_KEY)) - 1;
 	assert_int_equal(keylen, 32);
 	snprintf(sts, sizeof(sts), "%s\n%llu", sr, se);
@@ -228,6 +229,11 @@ static void verify_sas(const char *password, uint64_t now_s)
 		enc[o] = '\0';
 		assert_string_equal(sig, enc);
 	}
+}
+
+static void verify_sas(const char *password, uint64_t now_s)
+{
+	verify_sas_lifetime(password, now_s, 3600);
 }
 
 static void test_connect_fields_and_publish(void **state)
@@ -311,6 +317,138 @@ static void test_connect_fields_and_publish(void **state)
 	loop_free(l);
 	connection_string_wipe(&cs);
 	free(topic);
+}
+
+/* ---- asynchronous password (the workload-API form) ---- */
+
+struct async_provider {
+	struct loop_timer *timer;
+	struct sas_key key;
+	mqtt_password_done_fn done;
+	void *ctx;
+	uint64_t expiry;
+	unsigned starts;
+	bool inside_start;
+	unsigned failed_events;
+	char last_failure[512];
+	struct fake *f;
+};
+
+static void provider_answer(struct loop *l, struct loop_timer *t, void *userdata)
+{
+	struct async_provider *p = userdata;
+	char token[SAS_TOKEN_MAX];
+
+	(void)l;
+	(void)t;
+	if (p->starts == 1) { /* the first attempt: the signer is down */
+		p->done(p->ctx, -EIO, "test: workload API down");
+		return;
+	}
+	assert_int_equal(sas_token_make(&p->key, "hub.example.net", "edge01", "secagent", p->expiry,
+					token, sizeof(token)),
+			 0);
+	p->done(p->ctx, 0, token);
+}
+
+static int provider_start(void *userdata, uint64_t expiry, mqtt_password_done_fn done, void *ctx)
+{
+	struct async_provider *p = userdata;
+
+	p->starts++;
+	p->done = done;
+	p->ctx = ctx;
+	p->expiry = expiry;
+	loop_timer_arm_in(p->timer, 20 * NSEC_PER_MSEC); /* "I/O" on the loop */
+	return 0;
+}
+
+static void provider_on_event(void *userdata, enum mqtt_event ev, const char *detail)
+{
+	struct async_provider *p = userdata;
+
+	if (ev == MQTT_EVENT_CONNECT_FAILED) {
+		p->failed_events++;
+		snprintf(p->last_failure, sizeof(p->last_failure), "%s", detail);
+	}
+}
+
+static void until_two_connects(struct loop *l, struct loop_timer *t, void *userdata)
+{
+	struct async_provider *p = userdata;
+
+	if (p->f->connects >= 2)
+		loop_quit(l, 0);
+	else
+		loop_timer_arm_in(t, 20 * NSEC_PER_MSEC);
+}
+
+/*
+ * password_start: a failed signature is a failed attempt with the provider's reason and a
+ * retry; the transport connects only with the token it was handed; the renewal (2 s token
+ * lifetime → at 1.6 s) asks for a new one without blocking and reconnects with it.
+ */
+static void test_async_password_and_renewal(void **state)
+{
+	struct async_provider p = { 0 };
+	struct mqtt_settings s = {
+		.hub_host = "hub.example.net",
+		.device_id = "edge01",
+		.module_id = "secagent",
+		.client_type = "edgesec/9.9",
+		.password_start = provider_start,
+		.password_userdata = &p,
+		.token_lifetime_s = 2,
+		.backoff_min_ms = 50,
+		.backoff_max_ms = 100,
+		.on_event = provider_on_event,
+		.userdata = &p,
+	};
+	struct fake f = { 0 };
+	struct loop *l;
+	struct loop_timer *check, *deadline;
+	struct spool *sp;
+	struct transport *t;
+	struct mqtt_stats st;
+	uint64_t now_s = time_now_realtime_ns() / NSEC_PER_SEC;
+	char url[64];
+
+	(void)state;
+	assert_int_equal(loop_new(NULL, NULL, &l), 0);
+	fake_start(&f, l);
+	p.f = &f;
+	p.timer = loop_timer_new(l, provider_answer, &p);
+	assert_int_equal(sas_key_from_base64(TEST_KEY, strlen(TEST_KEY), &p.key), 0);
+	snprintf(url, sizeof(url), "mqtt://127.0.0.1:%u", f.port);
+	assert_int_equal(mqtt_endpoint_parse(url, strlen(url), &s.endpoint), 0);
+	assert_int_equal(spool_open_memory(1 << 20, &sp), 0);
+	assert_int_equal(mqtt_transport_open(l, &s, sp, &t), 0);
+	check = loop_timer_new(l, until_two_connects, &p);
+	deadline = loop_timer_new(l, on_deadline, NULL);
+	loop_timer_arm_in(check, 20 * NSEC_PER_MSEC);
+	loop_timer_arm_in(deadline, 10 * NSEC_PER_SEC);
+	assert_int_equal(loop_run(l), 0); /* 1: the deadline fired */
+
+	assert_int_equal(f.connects, 2);
+	assert_int_equal(p.starts, 3); /* failed, first connect, renewal */
+	assert_int_equal(p.failed_events, 1);
+	assert_non_null(
+		strstr(p.last_failure, "cannot make the SAS token: test: workload API down"));
+	assert_string_equal(f.client_id, "edge01/secagent");
+	verify_sas_lifetime(f.password, now_s, 2); /* the renewal's token */
+	mqtt_transport_get_stats(t, &st);
+	assert_int_equal(st.connect_failures, 1);
+	assert_int_equal(st.token_renewals, 1);
+	assert_int_equal(st.connects, 2);
+
+	loop_timer_free(check);
+	loop_timer_free(deadline);
+	transport_close(t);
+	loop_timer_free(p.timer);
+	sas_key_wipe(&p.key);
+	spool_free(sp);
+	fake_stop(&f);
+	loop_free(l);
 }
 
 static void test_refused_backs_off(void **state)
@@ -497,6 +635,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connect_fields_and_publish),
 		cmocka_unit_test(test_refused_backs_off),
+		cmocka_unit_test(test_async_password_and_renewal),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "drive"))

@@ -604,6 +604,69 @@ static void test_conflicts_reported_as_warnings(void **state)
 			    "/desired/" ASC_CONFIG_OBJECT "/snapshotFrequency");
 }
 
+static unsigned count_warnings(const struct config_report *r, const char *name, const char *pointer)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->n_warnings; i++)
+		if (strcmp(r->warnings[i].name, name) == 0 &&
+		    strcmp(r->warnings[i].pointer, pointer) == 0 &&
+		    strstr(r->warnings[i].message, "(ignored)"))
+			n++;
+	return n;
+}
+
+/*
+ * Unknown keys in a desired patch are never silently ignored: each becomes one warning (once
+ * per key and place per patch, even when the JSON repeats it) naming the key and where it is;
+ * so do members next to "value"; the rest of the patch applies.  Past CONFIG_ISSUES_MAX the
+ * surplus is counted, not lost.
+ */
+static void test_unknown_keys_warned_once(void **state)
+{
+	struct fixture *f = *state;
+	char body[4096];
+	size_t o;
+
+	connect_with_twin(f, "");
+	patch(f, 6,
+	      "{" ASC ":{\"futureKey\":1,\"futureKey\":2,"
+	      "\"snapshotFrequency\":{\"value\":\"PT3H\",\"comment\":\"x\"}},"
+	      "\"otherModuleSetting\":true,\"otherModuleSetting\":false,"
+	      "\"edgesec\":{\"futureKey\":\"y\"},\"$version\":6}");
+	assert_int_equal(f->res.update, TWIN_UPDATE_PATCH);
+	assert_false(f->res.rejected);
+	assert_true(f->res.changed);
+	assert_int_equal(f->cfg.snapshot_frequency_ms, 3 * 3600 * 1000);
+	assert_int_equal(f->res.report.n_errors, 0);
+	assert_int_equal(
+		count_warnings(&f->res.report, "futureKey", "/" ASC_CONFIG_OBJECT "/futureKey"), 1);
+	assert_int_equal(count_warnings(&f->res.report, "futureKey", "/edgesec/futureKey"), 1);
+	assert_int_equal(
+		count_warnings(&f->res.report, "otherModuleSetting", "/otherModuleSetting"), 1);
+	assert_int_equal(count_warnings(&f->res.report, "snapshotFrequency",
+					"/" ASC_CONFIG_OBJECT "/snapshotFrequency/comment"),
+			 1);
+	assert_int_equal(f->res.report.n_warnings, 4);
+	assert_int_equal(f->res.report.n_dropped, 0);
+	assert_reported_in_force(f);
+
+	/* The next patch warns again: once per patch, not once per process. */
+	patch(f, 7, "{\"otherModuleSetting\":1,\"$version\":7}");
+	assert_int_equal(
+		count_warnings(&f->res.report, "otherModuleSetting", "/otherModuleSetting"), 1);
+
+	/* 40 distinct unknown keys: CONFIG_ISSUES_MAX listed, the rest counted. */
+	o = (size_t)snprintf(body, sizeof(body), "{");
+	for (int i = 0; i < 40; i++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o, "\"unknown%d\":%d,", i, i);
+	snprintf(body + o, sizeof(body) - o, "\"$version\":8}");
+	patch(f, 8, body);
+	assert_false(f->res.rejected);
+	assert_int_equal(f->res.report.n_warnings, CONFIG_ISSUES_MAX);
+	assert_int_equal(f->res.report.n_dropped, 40 - CONFIG_ISSUES_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,6 +688,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_twin_topics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflicts_reported_as_warnings, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_keys_warned_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,11 @@
  * its own copy until the object is destroyed) and wiped here; every string passed to on_event
  * or kept as last error goes through sas_redact().
  *
+ * Asynchronous password (password_start, the IoT Edge workload API): each attempt first asks
+ * for a token and stays WAITING (password_pending) until the provider answers through
+ * password_done() or connect_timeout_ms passes; only then does it connect.  A failure there
+ * is a failed attempt like any other (CONNECT_FAILED with the provider's reason, backoff).
+ *
  * Limits: DNS resolution inside mosquitto_connect_async() blocks (use addresses or a local
  * resolver); libmosquitto allocates with malloc, not through es_malloc.
  */
@@ -73,6 +78,9 @@ struct mqtt {
 	struct inflight_slot *slots;
 	unsigned n_inflight;
 	bool got_connack, connack_ok, lost, in_teardown;
+	bool password_pending, have_password; /* asynchronous password */
+	uint64_t password_deadline;
+	char password[SAS_TOKEN_MAX];
 	int connack_rc;
 	uint64_t rng;
 	struct mqtt_stats st;
@@ -150,7 +158,7 @@ static void rearm(struct mqtt *m)
 
 	switch (m->state) {
 	case MQTT_STATE_WAITING:
-		at = m->retry_at;
+		at = m->password_pending ? m->password_deadline : m->retry_at;
 		break;
 	case MQTT_STATE_CONNECTING:
 		at = m->connect_deadline < m->misc_at ? m->connect_deadline : m->misc_at;
@@ -349,11 +357,24 @@ static int setup_mosq(struct mqtt *m)
 	mosquitto_message_callback_set(m->mosq, cb_message);
 	mosquitto_log_callback_set(m->mosq, cb_log);
 	mosquitto_max_inflight_messages_set(m->mosq, m->s.inflight_max);
-	if (m->s.password) {
+	if (m->have_password) {
+		rc = mosquitto_username_pw_set(m->mosq, m->username, m->password);
+		OPENSSL_cleanse(m->password, sizeof(m->password));
+		m->have_password = false;
+	} else if (m->s.password) {
 		uint64_t expiry = time_now_realtime_ns() / NSEC_PER_SEC + m->s.token_lifetime_s;
 
+		password[0] = '\0';
 		if (m->s.password(m->s.password_userdata, expiry, password, sizeof(password)) < 0) {
-			snprintf(m->tls_error, sizeof(m->tls_error), "cannot make the SAS token");
+			char reason[MQTT_ERROR_MAX];
+
+			/* a failing callback may leave a reason (never a secret) in the buffer */
+			password[sizeof(password) - 1] = '\0';
+			sas_redact(password, reason, sizeof(reason));
+			OPENSSL_cleanse(password, sizeof(password));
+			snprintf(m->tls_error, sizeof(m->tls_error),
+				 "cannot make the SAS token%s%.200s", reason[0] ? ": " : "",
+				 reason);
 			return MOSQ_ERR_AUTH;
 		}
 		rc = mosquitto_username_pw_set(m->mosq, m->username, password);
@@ -398,6 +419,60 @@ static void connect_start(struct mqtt *m)
 		return;
 	}
 	watch_update(m);
+	rearm(m);
+}
+
+/* An attempt that failed before connecting (no password): counted, reported, retried. */
+static void fail_before_connect(struct mqtt *m, const char *reason)
+{
+	m->st.connect_attempts++;
+	m->st.connect_failures++;
+	emit(m, MQTT_EVENT_CONNECT_FAILED, "Failed to connect to %s: cannot make the SAS token: %s",
+	     m->description, reason);
+	schedule_retry(m);
+}
+
+static void password_done(void *ctx, int err, const char *text)
+{
+	struct mqtt *m = ctx;
+
+	if (!m->password_pending) /* late, after the deadline */
+		return;
+	m->password_pending = false;
+	if (err < 0) {
+		fail_before_connect(m, text && text[0] ? text : strerror(-err));
+		return;
+	}
+	if (!text || strlen(text) >= sizeof(m->password)) {
+		fail_before_connect(m, "the token does not fit");
+		return;
+	}
+	memcpy(m->password, text, strlen(text) + 1);
+	m->have_password = true;
+	connect_start(m);
+}
+
+/* A new connection attempt: ask for the password first when it is asynchronous. */
+static void begin_attempt(struct mqtt *m)
+{
+	uint64_t now = time_now_monotonic_ns();
+	int r;
+
+	if (!m->s.password_start) {
+		connect_start(m);
+		return;
+	}
+	m->state = MQTT_STATE_WAITING;
+	m->password_pending = true;
+	m->password_deadline = now + (uint64_t)m->s.connect_timeout_ms * NSEC_PER_MSEC;
+	r = m->s.password_start(m->s.password_userdata,
+				time_now_realtime_ns() / NSEC_PER_SEC + m->s.token_lifetime_s,
+				password_done, m);
+	if (r < 0) {
+		m->password_pending = false;
+		fail_before_connect(m, strerror(-r));
+		return;
+	}
 	rearm(m);
 }
 
@@ -494,7 +569,7 @@ lost:
 	}
 	if (m->state == MQTT_STATE_DRAINING && m->n_inflight == 0) {
 		teardown(m, true);
-		connect_start(m);
+		begin_attempt(m);
 		return;
 	}
 	watch_update(m);
@@ -558,8 +633,17 @@ static void on_timer(struct loop *l, struct loop_timer *t, void *userdata)
 	(void)t;
 	switch (m->state) {
 	case MQTT_STATE_WAITING:
-		if (now >= m->retry_at) {
-			connect_start(m);
+		if (m->password_pending && now >= m->password_deadline) {
+			char reason[64];
+
+			m->password_pending = false;
+			snprintf(reason, sizeof(reason), "no token within %u ms",
+				 m->s.connect_timeout_ms);
+			fail_before_connect(m, reason);
+			return;
+		}
+		if (!m->password_pending && now >= m->retry_at) {
+			begin_attempt(m);
 			return;
 		}
 		break;
@@ -582,7 +666,7 @@ static void on_timer(struct loop *l, struct loop_timer *t, void *userdata)
 	case MQTT_STATE_DRAINING:
 		if (now >= m->drain_deadline) {
 			teardown(m, true);
-			connect_start(m);
+			begin_attempt(m);
 			return;
 		}
 		break;
@@ -617,6 +701,7 @@ static void mqtt_close(struct transport *t)
 	struct mqtt *m = t->priv;
 
 	teardown(m, true);
+	OPENSSL_cleanse(m->password, sizeof(m->password));
 	loop_timer_free(m->timer);
 	es_free(m->slots);
 	es_free(m->host);

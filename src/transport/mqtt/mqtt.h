@@ -20,8 +20,25 @@
 #define MQTT_API_VERSION "2021-04-12"
 #define MQTT_ERROR_MAX 256u
 
-/* Makes the CONNECT password for a token that expires at `expiry` (Unix seconds). */
+/*
+ * Makes the CONNECT password for a token that expires at `expiry` (Unix seconds).  Called just
+ * before each connection attempt, on the loop.  On failure (< 0) it may leave a one-line
+ * reason without secrets in out; the attempt then fails with that reason and is retried with
+ * the backoff.
+ */
 typedef int (*mqtt_password_fn)(void *userdata, uint64_t expiry, char *out, size_t out_size);
+
+/*
+ * The asynchronous form, for a password that takes I/O to make (the IoT Edge workload API
+ * signs it): the transport calls start() when it wants to connect and waits, without
+ * blocking the loop, until the provider calls done(ctx, 0, token) or done(ctx, -errno,
+ * reason) from the loop (never from inside start()).  If done() does not come within
+ * connect_timeout_ms the attempt fails and a late done() is ignored.  The provider must
+ * outlive the transport or stop calling done() once the transport is closed.
+ */
+typedef void (*mqtt_password_done_fn)(void *ctx, int err, const char *text);
+typedef int (*mqtt_password_start_fn)(void *userdata, uint64_t expiry, mqtt_password_done_fn done,
+				      void *ctx);
 
 enum mqtt_state {
 	MQTT_STATE_WAITING,    /* backoff before the next attempt */
@@ -57,6 +74,8 @@ struct mqtt_settings {
 	const char *client_type;   /* DeviceClientType, e.g. "edgesec/0.1.0" */
 	mqtt_password_fn password; /* NULL = no password */
 	void *password_userdata;
+	/* Instead of password: asynchronous (mqtt_password_start_fn), same userdata. */
+	mqtt_password_start_fn password_start;
 	unsigned keepalive_s;	     /* 0 = 60 */
 	unsigned inflight_max;	     /* 0 = 16 */
 	unsigned token_lifetime_s;   /* 0 = 3600; renewed by reconnecting at 80 % */
