@@ -340,19 +340,25 @@ static void set_address(struct fw_item *it, char *field, int family, const void 
 		printf_field(it, field, FW_VALUE_MAX, "%s/%s", a, m);
 }
 
-/* "eth0", "eth*" for a prefix (iptables "eth+"), with nft's operator, into Unmapped. */
+/*
+ * "eth0", or "eth*" for a prefix (iptables "eth+": the mask then stops before the name's
+ * end), with nft's operator, into Unmapped.
+ */
 static void interface_match(struct fw_item *it, const char *key, const char *name,
 			    const unsigned char *mask, bool inv)
 {
+	size_t len = strnlen(name, IFNAMSIZ), masked = 0;
 	char n[IFNAMSIZ + 1];
-	size_t len = strnlen(name, IFNAMSIZ);
-	bool wildcard = len < IFNAMSIZ && mask[len] == 0;
 
-	if (len == 0)
+	while (masked < IFNAMSIZ && mask[masked] == 0xff)
+		masked++;
+	if (len == 0 && masked == 0)
 		return;
+	if (masked <= len)
+		len = masked; /* prefix match */
 	memcpy(n, name, len);
 	n[len] = '\0';
-	unmapped(it, "meta %s %s %s%s", key, inv ? "!=" : "==", n, wildcard ? "*" : "");
+	unmapped(it, "meta %s %s %s%s", key, inv ? "!=" : "==", n, masked <= len ? "*" : "");
 }
 
 static void port_range(struct fw_item *it, const char *proto, bool src, const uint16_t pts[2],
