@@ -159,6 +159,7 @@ static void error_line(const char *err, char *out, size_t size)
 }
 
 #ifdef EDGESEC_HAVE_NFTABLES
+#define NFT_BUILT true
 /* The nftables ruleset into the event; false (reason in s->errors) if it could not be read. */
 static bool nft_snapshot(struct collector *c, struct firewall_state *s)
 {
@@ -199,6 +200,7 @@ out:
 	return ok;
 }
 #else
+#define NFT_BUILT false
 static bool nft_snapshot(struct collector *c, struct firewall_state *s)
 {
 	(void)c;
@@ -262,23 +264,28 @@ static int firewall_snapshot(struct collector *c, uint64_t now)
 			       family == AF_INET ? "ip " LEGACY_TABLE : "ip6 " LEGACY_TABLE);
 		}
 	}
-	snprintf(s->backends, sizeof(s->backends), "%s%s%s%s%s", nft_ok ? "nftables" : "",
-		 nft_ok ? ", " : "", FW_XT_BACKEND, legacy_read ? " (" : ": no tables",
-		 legacy_read ? tables : "");
-	if (legacy_read)
+	/* "nftables, iptables-legacy (ip filter, ip6 filter)", "nftables: failed, ..." */
+	s->backends[0] = '\0';
+	append(s->backends, sizeof(s->backends), "", nft_ok ? "nftables" : "nftables: failed");
+	append(s->backends, sizeof(s->backends), ", ", FW_XT_BACKEND);
+	if (legacy_read) {
+		append(s->backends, sizeof(s->backends), " (", tables);
 		append(s->backends, sizeof(s->backends), "", ")");
+	} else {
+		append(s->backends, sizeof(s->backends), ": ",
+		       legacy_failed ? "failed" : "no tables");
+	}
 	c->stats.skipped += s->dropped;
 	if (!nft_ok && !legacy_read) {
-		/* Nothing read: an empty event would claim an open firewall. */
-#ifdef EDGESEC_HAVE_NFTABLES
-		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "%s", s->errors);
-		return -EIO;
-#else
-		collector_set_error(c, legacy_failed ? COLLECTOR_STATE_DEGRADED
-						     : COLLECTOR_STATE_FAILED,
+		/*
+		 * Nothing read: an empty event would claim an open firewall.  Built without
+		 * libnftables and no legacy table: this collector cannot work here.
+		 */
+		bool unsupported = !NFT_BUILT && !legacy_failed;
+
+		collector_set_error(c, unsupported ? COLLECTOR_STATE_FAILED : COLLECTOR_STATE_DEGRADED,
 				    "%s", s->errors);
-		return -EOPNOTSUPP;
-#endif
+		return unsupported ? -EOPNOTSUPP : -EIO;
 	}
 	r = event_builder_finish(&s->builder, &e);
 	if (r < 0) {
