@@ -36,7 +36,8 @@
 #include "common/fileio.h"
 
 #define ITEMS_MAX 64
-#define HOOKS_FILTER ((1u << NF_INET_LOCAL_IN) | (1u << NF_INET_FORWARD) | (1u << NF_INET_LOCAL_OUT))
+#define HOOKS_FILTER                                                                               \
+	((1u << NF_INET_LOCAL_IN) | (1u << NF_INET_FORWARD) | (1u << NF_INET_LOCAL_OUT))
 
 struct items {
 	struct fw_item v[ITEMS_MAX];
@@ -84,7 +85,8 @@ static size_t entry_begin(struct blob *b, const void *ip)
 	b->entry = b->len;
 	append(b, zero, entry_size(b));
 	if (ip && b->family == AF_INET)
-		memcpy(b->buf + b->entry + offsetof(struct ipt_entry, ip), ip, sizeof(struct ipt_ip));
+		memcpy(b->buf + b->entry + offsetof(struct ipt_entry, ip), ip,
+		       sizeof(struct ipt_ip));
 	else if (ip)
 		memcpy(b->buf + b->entry + offsetof(struct ip6t_entry, ipv6), ip,
 		       sizeof(struct ip6t_ip6));
@@ -189,10 +191,13 @@ static void table_init(struct fw_xt_table *t, const struct blob *b)
 static void build_reference(struct blob *b, struct fw_xt_table *t)
 {
 	struct xt_tcp tcp = { .spts = { 0, 0xffff }, .dpts = { 22, 22 } };
-	struct xt_udp udp = { .spts = { 1000, 2000 }, .dpts = { 53, 53 },
+	struct xt_udp udp = { .spts = { 1000, 2000 },
+			      .dpts = { 53, 53 },
 			      .invflags = XT_UDP_INV_DSTPT };
-	struct xt_multiport_v1 mp = { .flags = XT_MULTIPORT_SOURCE, .count = 4,
-				      .ports = { 22, 80, 1000, 2000 }, .pflags = { 0, 0, 1, 0 } };
+	struct xt_multiport_v1 mp = { .flags = XT_MULTIPORT_SOURCE,
+				      .count = 4,
+				      .ports = { 22, 80, 1000, 2000 },
+				      .pflags = { 0, 0, 1, 0 } };
 	struct xt_sctp_info sctp = { .dpts = { 9, 9 }, .flags = XT_SCTP_DEST_PORTS };
 	struct ipt_icmp icmp = { .type = 8, .code = { 0, 0xff } };
 	struct ipt_ip ip;
@@ -239,8 +244,7 @@ static void build_reference(struct blob *b, struct fw_xt_table *t)
 	end_verdict(b, -NF_ACCEPT - 1);
 	entry_begin(b, NULL);
 	end_error(b, "USER");
-	ip = ip4("192.168.1.1", "255.255.255.255", "192.168.2.0", "255.255.255.0", IPPROTO_ICMP,
-		 0);
+	ip = ip4("192.168.1.1", "255.255.255.255", "192.168.2.0", "255.255.255.0", IPPROTO_ICMP, 0);
 	user_first = entry_begin(b, &ip);
 	add_match(b, "icmp", 0, &icmp, sizeof(icmp));
 	end_target(b, "LOG", "\0\0\0\0\0\0\0\0", 8);
@@ -491,8 +495,8 @@ static void test_bad_offsets(void **state)
 	t.hook_entry[NF_INET_LOCAL_IN] = 0;
 	t.underflow[NF_INET_LOCAL_IN] = (uint32_t)b.entry;
 	/* e0's target claims 200 bytes more than its entry has */
-	put16(&b, e0 + sizeof(struct ipt_entry) + XT_ALIGN(sizeof(struct xt_entry_match) +
-							  sizeof(tcp)),
+	put16(&b,
+	      e0 + sizeof(struct ipt_entry) + XT_ALIGN(sizeof(struct xt_entry_match) + sizeof(tcp)),
 	      0, 240);
 	/* e1's match claims to run into its target */
 	put16(&b, e1 + sizeof(struct ipt_entry), 0, 200);
@@ -543,11 +547,11 @@ static void test_loops_and_bad_hooks(void **state)
 	memcpy(b.buf + user + sizeof(struct ipt_entry) + sizeof(struct xt_entry_target), &v, 4);
 	(void)self;
 	table_init(&t, &b);
-	t.valid_hooks = (1u << NF_INET_LOCAL_IN) | (1u << NF_INET_FORWARD) |
-			(1u << NF_INET_LOCAL_OUT);
+	t.valid_hooks =
+		(1u << NF_INET_LOCAL_IN) | (1u << NF_INET_FORWARD) | (1u << NF_INET_LOCAL_OUT);
 	t.hook_entry[NF_INET_LOCAL_IN] = 0;
 	t.underflow[NF_INET_LOCAL_IN] = 2 * (uint32_t)(sizeof(struct ipt_entry) + 40);
-	t.hook_entry[NF_INET_FORWARD] = 3;	/* inside an entry */
+	t.hook_entry[NF_INET_FORWARD] = 3; /* inside an entry */
 	t.underflow[NF_INET_FORWARD] = 3;
 	t.hook_entry[NF_INET_LOCAL_OUT] = t.underflow[NF_INET_LOCAL_IN];
 	t.underflow[NF_INET_LOCAL_OUT] = 0; /* before its start */
@@ -574,10 +578,14 @@ static void test_protocols_and_names(void **state)
 		uint8_t inv;
 		const char *want;
 	} cases[] = {
-		{ IPPROTO_ESP, 0, "esp" },	  { IPPROTO_AH, 0, "ah" },
-		{ IPPROTO_SCTP, 0, "sctp" },	  { IPPROTO_GRE, 0, "gre" },
-		{ IPPROTO_UDPLITE, 0, "udplite" }, { IPPROTO_TCP, IPT_INV_PROTO, "!tcp" },
-		{ 253, 0, "253" },		  { 255, 0, "255" },
+		{ IPPROTO_ESP, 0, "esp" },
+		{ IPPROTO_AH, 0, "ah" },
+		{ IPPROTO_SCTP, 0, "sctp" },
+		{ IPPROTO_GRE, 0, "gre" },
+		{ IPPROTO_UDPLITE, 0, "udplite" },
+		{ IPPROTO_TCP, IPT_INV_PROTO, "!tcp" },
+		{ 253, 0, "253" },
+		{ 255, 0, "255" },
 		{ 0, IPT_INV_PROTO, "!0" },
 	};
 
@@ -595,7 +603,8 @@ static void test_protocols_and_names(void **state)
 	add_match(&b, "edgesec-none", 0, "abcd", 4);
 	memset(long_name, 'X', sizeof(long_name));
 	end_target(&b, "NFLOG", "\0\0\0\0", 4);
-	memcpy(b.buf + b.entry + sizeof(struct ipt_entry) + XT_ALIGN(sizeof(struct xt_entry_match) + 4) +
+	memcpy(b.buf + b.entry + sizeof(struct ipt_entry) +
+		       XT_ALIGN(sizeof(struct xt_entry_match) + 4) +
 		       offsetof(struct xt_entry_target, u.user.name),
 	       long_name, XT_EXTENSION_MAXNAMELEN);
 	under = (uint32_t)entry_begin(&b, NULL);
@@ -655,7 +664,8 @@ static void test_reader_fresh_namespace(void **state)
 
 	(void)state;
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
-		printf("SKIP: needs root and unshare(CLONE_NEWNET) for a private network namespace\n");
+		printf("SKIP: needs root and unshare(CLONE_NEWNET) for a private network "
+		       "namespace\n");
 		skip();
 	}
 	assert_false(listed("filter"));

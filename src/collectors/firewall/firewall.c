@@ -283,7 +283,8 @@ static int firewall_snapshot(struct collector *c, uint64_t now)
 		 */
 		bool unsupported = !NFT_BUILT && !legacy_failed;
 
-		collector_set_error(c, unsupported ? COLLECTOR_STATE_FAILED : COLLECTOR_STATE_DEGRADED,
+		collector_set_error(c,
+				    unsupported ? COLLECTOR_STATE_FAILED : COLLECTOR_STATE_DEGRADED,
 				    "%s", s->errors);
 		return unsupported ? -EOPNOTSUPP : -EIO;
 	}

@@ -72,8 +72,8 @@ struct entry_head {
 
 static const char *const hook_names[FW_XT_HOOKS] = { "prerouting", "input", "forward", "output",
 						     "postrouting" };
-static const char *const hook_chains[FW_XT_HOOKS] = { "PREROUTING", "INPUT", "FORWARD",
-						      "OUTPUT", "POSTROUTING" };
+static const char *const hook_chains[FW_XT_HOOKS] = { "PREROUTING", "INPUT", "FORWARD", "OUTPUT",
+						      "POSTROUTING" };
 
 const char *fw_xt_protocol_name(unsigned proto)
 {
@@ -81,13 +81,33 @@ const char *fw_xt_protocol_name(unsigned proto)
 		unsigned char num;
 		const char *name;
 	} names[] = {
-		{ 1, "icmp" },	   { 2, "igmp" },	 { 4, "ipencap" },    { 6, "tcp" },
-		{ 8, "egp" },	   { 17, "udp" },	 { 33, "dccp" },      { 41, "ipv6" },
-		{ 43, "ipv6-route" }, { 44, "ipv6-frag" }, { 46, "rsvp" },    { 47, "gre" },
-		{ 50, "esp" },	   { 51, "ah" },	 { 58, "ipv6-icmp" }, { 59, "ipv6-nonxt" },
-		{ 60, "ipv6-opts" }, { 89, "ospf" },	 { 94, "ipip" },      { 103, "pim" },
-		{ 108, "ipcomp" }, { 112, "vrrp" },	 { 115, "l2tp" },     { 132, "sctp" },
-		{ 135, "mobility-header" }, { 136, "udplite" }, { 137, "mpls-in-ip" },
+		{ 1, "icmp" },
+		{ 2, "igmp" },
+		{ 4, "ipencap" },
+		{ 6, "tcp" },
+		{ 8, "egp" },
+		{ 17, "udp" },
+		{ 33, "dccp" },
+		{ 41, "ipv6" },
+		{ 43, "ipv6-route" },
+		{ 44, "ipv6-frag" },
+		{ 46, "rsvp" },
+		{ 47, "gre" },
+		{ 50, "esp" },
+		{ 51, "ah" },
+		{ 58, "ipv6-icmp" },
+		{ 59, "ipv6-nonxt" },
+		{ 60, "ipv6-opts" },
+		{ 89, "ospf" },
+		{ 94, "ipip" },
+		{ 103, "pim" },
+		{ 108, "ipcomp" },
+		{ 112, "vrrp" },
+		{ 115, "l2tp" },
+		{ 132, "sctp" },
+		{ 135, "mobility-header" },
+		{ 136, "udplite" },
+		{ 137, "mpls-in-ip" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -131,7 +151,8 @@ static void printf_field(struct fw_item *it, char *field, size_t size, const cha
 }
 
 /* One more expression in Unmapped, "; "-separated. */
-static void unmapped(struct fw_item *it, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void unmapped(struct fw_item *it, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void unmapped(struct fw_item *it, const char *fmt, ...)
 {
 	char tmp[160];
@@ -445,7 +466,7 @@ static void match_multiport(struct fw_item *it, const void *data, unsigned rev)
 		if (m.pflags[i] && i + 1 < count)
 			printf_field(it, list, sizeof(list), "-%u", m.ports[++i]);
 	}
-	field = m.flags == XT_MULTIPORT_SOURCE	    ? it->sport
+	field = m.flags == XT_MULTIPORT_SOURCE	      ? it->sport
 		: m.flags == XT_MULTIPORT_DESTINATION ? it->dport
 						      : NULL;
 	if (field && !field[0])
@@ -796,7 +817,8 @@ int fw_xt_parse(const struct fw_xt_table *t,
 		return -ENOMEM;
 	ctx->t = t;
 	ctx->blob = t->entries;
-	ctx->entry_size = t->family == AF_INET ? sizeof(struct ipt_entry) : sizeof(struct ip6t_entry);
+	ctx->entry_size =
+		t->family == AF_INET ? sizeof(struct ipt_entry) : sizeof(struct ip6t_entry);
 	ctx->item_fn = item_fn;
 	ctx->userdata = userdata;
 	r = walk(ctx);

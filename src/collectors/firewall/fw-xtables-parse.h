@@ -27,11 +27,11 @@
 #define FW_XT_BACKEND "iptables-legacy"
 
 struct fw_xt_table {
-	int family;	  /* AF_INET or AF_INET6 */
-	const char *name; /* the table: "filter" */
+	int family;	      /* AF_INET or AF_INET6 */
+	const char *name;     /* the table: "filter" */
 	unsigned valid_hooks; /* bit per hook (1 << NF_INET_LOCAL_IN, ...) */
 	uint32_t hook_entry[FW_XT_HOOKS], underflow[FW_XT_HOOKS]; /* offsets into entries */
-	const void *entries; /* any alignment */
+	const void *entries;					  /* any alignment */
 	size_t size;
 };
 
