@@ -9,7 +9,8 @@
 # "iptables-legacy" / "nftables") with the right fields, and the messages must validate against
 # the published ASC schema.  A second namespace without legacy rules must still have no
 # x_tables table after a snapshot (the agent never creates one by asking), and the host's own
-# legacy tables and nftables ruleset must be the same before and after.
+# legacy tables and nftables ruleset must be the same before and after.  With the legacy read
+# made to fail (a fake /proc in a private mount namespace) the nftables items are still sent.
 #
 # Needs root, ip, nft, iptables-legacy, ip6tables-legacy and python3; exits 77 otherwise, or
 # when iptables-legacy cannot use the kernel's x_tables here (no ip_tables in the kernel).
@@ -207,6 +208,31 @@ fi
 in_ns iptables-legacy-save >"$tmp/ns-after.txt" 2>&1
 diff <(grep -v '^#' "$tmp/ns-before.txt") <(grep -v '^#' "$tmp/ns-after.txt") >/dev/null ||
 	fail "the namespace's legacy rules changed"
+
+# One backend failing does not lose the other: in a private mount namespace a fake /proc
+# makes the legacy table list unreadable (larger than the reader's cap), so the legacy read
+# fails; the nftables items must still be sent.
+fake="$tmp/fakeproc"
+mkdir -p "$fake/self/net" || fail "mkdir $fake"
+head -c 10000 /dev/zero | tr '\0' x >"$fake/self/net/ip_tables_names"
+if command -v unshare >/dev/null; then
+	in_ns unshare -m sh -c 'mount --bind "$1" /proc && exec "$2" snapshot --state-dir "$3"' \
+		sh "$fake" "$EDGESEC" "$tmp/state-fail" >"$tmp/out-fail.jsonl" 2>"$tmp/err-fail.txt" ||
+		fail "edgesec snapshot with a failing legacy backend exited with $?: $(cat "$tmp/err-fail.txt")"
+	python3 - "$tmp/out-fail.jsonl" <<'PY' || exit 1
+import json, sys
+items = []
+for line in open(sys.argv[1]):
+    if line.strip():
+        for e in json.loads(line).get("Events", []):
+            if e.get("Name") == "FirewallConfiguration":
+                items += e.get("Payload", [])
+backends = {i["ExtraDetails"].get("Backend") for i in items}
+if not any(i.get("DestinationPort") == "2222" for i in items) or backends != {"nftables"}:
+    sys.exit(f"FAIL: with the legacy read failing, want only the nftables items: {items}")
+print(f"ok: legacy read failed, the {len(items)} nftables items were still sent")
+PY
+fi
 
 # A namespace without legacy tables: none is created by the snapshot.
 ip netns exec "$ns_plain" "$EDGESEC" snapshot --state-dir "$tmp/state-plain" \
