@@ -2,7 +2,8 @@
 /*
  * The firewall collector end to end on this machine's ruleset (read only): built with
  * libnftables and run as root it sends one FirewallConfiguration event whose items all have
- * Enabled and an ASC Action; built without it, the snapshot fails with a clear reason.
+ * Enabled and an ASC Action, and describe() names the backends read (nftables and legacy
+ * x_tables); built without it, the snapshot fails with a clear reason.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -79,6 +80,10 @@ static void test_snapshot(void **state)
 		skip();
 	}
 	assert_int_equal(r, 0);
+	/* Heartbeat's description names both backends and what was read. */
+	assert_non_null(collector_describe(c));
+	assert_non_null(strstr(collector_describe(c), "nftables"));
+	assert_non_null(strstr(collector_describe(c), "iptables-legacy"));
 	assert_int_equal(sink.n, 1);
 	assert_int_equal(event_get_type(sink.events[0]), EVENT_FIREWALL_CONFIGURATION);
 	check_items(sink.events[0]);

@@ -1,34 +1,51 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * FirewallConfiguration: one periodic event with one item per filtering rule and one per
- * base-chain policy, from the nftables ruleset of the network namespace the agent runs in.
- *
- * Reads the ruleset through libnftables ("list ruleset" with JSON output, buffered in memory;
- * never by running nft or iptables) and maps it with fw-nft-parse.c.  This covers native
- * nftables tables of the ip, ip6 and inet families and the rules that iptables-nft and
- * ip6tables-nft (the Debian default iptables) store there.  Rules in the kernel's legacy
- * x_tables (iptables-legacy) are not read.
+ * base-chain policy, from the network namespace the agent runs in, read from two backends
+ * into the same event:
+ *   - nftables through libnftables ("list ruleset" with JSON output, buffered in memory),
+ *     mapped by fw-nft-parse.c: native ip/ip6/inet tables and the rules iptables-nft and
+ *     ip6tables-nft (the Debian default iptables) store there;
+ *   - the kernel's legacy x_tables (iptables-legacy, ip6tables-legacy), table "filter" of
+ *     both families, read with getsockopt by fw-xtables.c (only when the kernel lists the
+ *     table, so nothing is loaded or created) and mapped by fw-xtables-parse.c.
+ * Never by running nft or iptables.
  * Item fields: Priority, Direction (In/Out for input/output hooks), ChainName, Enabled (true),
- * Action, Protocol, Source/DestinationAddress, Source/DestinationPort; ExtraDetails Table,
- * Family, Hook, Handle, Verdict, Policy ("true" on policy items), Unmapped (the expressions
- * that have no ASC field, bounded) and Truncated.
- * Failure to list the ruleset (no nf_tables, no CAP_NET_ADMIN) degrades the collector and
- * sends nothing; an empty ruleset sends an event without items.
- * Owns: its event builder, reused across snapshots; a libnftables context per snapshot.
+ * Action, Protocol, Source/DestinationAddress, Source/DestinationPort; ExtraDetails Backend
+ * ("nftables" or "iptables-legacy"), Table, Family, Hook, Handle (nftables), Verdict, Policy
+ * ("true" on policy items), Unmapped (the matches that have no ASC field, bounded) and
+ * Truncated.  At most FW_ITEMS_MAX items per event, the rest counted in Skipped.
+ * A backend that fails (no nf_tables, no CAP_NET_ADMIN, a blob that cannot be walked)
+ * degrades the collector with its reason, and the event carries the other backend's items;
+ * when nftables failed and no legacy table was read, nothing is sent.  An empty ruleset
+ * sends an event without items.  describe() names the backends read by the last snapshot.
+ * Owns: its event builder, reused across snapshots; a libnftables context and the legacy
+ * blobs per snapshot.
  */
 #include "firewall.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <sys/socket.h>
 
 #ifdef EDGESEC_HAVE_NFTABLES
 #include <nftables/libnftables.h>
 #endif
 
+#include "common/alloc.h"
 #include "fw-nft-parse.h"
+#include "fw-xtables.h"
+
+#define LEGACY_TABLE "filter" /* the x_tables table that filters; see docs/firewall.md */
 
 struct firewall_state {
 	struct event_builder builder;
+	unsigned n_items;   /* in the event being built */
+	uint64_t dropped;   /* items beyond FW_ITEMS_MAX in it */
+	char errors[160];   /* the failed backends' reasons, "; "-separated */
+	char backends[128]; /* describe() */
 };
 
 static int firewall_init(struct collector *c)
@@ -47,6 +64,13 @@ static void firewall_done(struct collector *c)
 		event_builder_done(&s->builder);
 }
 
+static const char *firewall_describe(struct collector *c)
+{
+	struct firewall_state *s = collector_state(c);
+
+	return s && s->backends[0] ? s->backends : NULL;
+}
+
 static void add_field(struct event_builder *b, unsigned field, const char *v)
 {
 	if (v && v[0])
@@ -61,8 +85,14 @@ static void add_extra(struct event_builder *b, const char *key, const char *v)
 
 static int add_item(const struct fw_item *it, void *userdata)
 {
-	struct event_builder *b = userdata;
+	struct firewall_state *s = userdata;
+	struct event_builder *b = &s->builder;
 
+	if (s->n_items >= FW_ITEMS_MAX) {
+		s->dropped++;
+		return 0;
+	}
+	s->n_items++;
 	event_builder_item(b);
 	event_add_int(b, FW_PRIORITY, it->priority);
 	add_field(b, FW_DIRECTION, fw_direction_to_string(it->direction));
@@ -74,10 +104,12 @@ static int add_item(const struct fw_item *it, void *userdata)
 	add_field(b, FW_SOURCE_PORT, it->sport);
 	add_field(b, FW_DESTINATION_ADDRESS, it->daddr);
 	add_field(b, FW_DESTINATION_PORT, it->dport);
+	add_extra(b, "Backend", it->backend ? it->backend : "nftables");
 	add_extra(b, "Table", it->table);
 	add_extra(b, "Family", it->family);
 	add_extra(b, "Hook", it->hook);
-	event_add_extra_u64(b, "Handle", it->handle);
+	if (!it->backend)
+		event_add_extra_u64(b, "Handle", it->handle);
 	add_extra(b, "Verdict", it->verdict);
 	if (it->policy)
 		event_add_extra_cstr(b, "Policy", "true");
@@ -85,6 +117,29 @@ static int add_item(const struct fw_item *it, void *userdata)
 	if (it->truncated)
 		event_add_extra_cstr(b, "Truncated", "true");
 	return 0;
+}
+
+/* Appends sep (when dst is not empty) and what to dst, cut at its size. */
+static void append(char *dst, size_t size, const char *sep, const char *what)
+{
+	const char *parts[2] = { dst[0] ? sep : "", what };
+	size_t len = strlen(dst);
+
+	for (int i = 0; i < 2; i++) {
+		size_t n = strlen(parts[i]);
+
+		if (n > size - 1 - len)
+			n = size - 1 - len;
+		memcpy(dst + len, parts[i], n);
+		len += n;
+		dst[len] = '\0';
+	}
+}
+
+static void backend_failed(struct firewall_state *s, const char *what, const char *why)
+{
+	append(s->errors, sizeof(s->errors), "; ", what);
+	append(s->errors, sizeof(s->errors), ": ", why);
 }
 
 /* The first line of libnftables' error text, for last_error. */
@@ -104,66 +159,150 @@ static void error_line(const char *err, char *out, size_t size)
 }
 
 #ifdef EDGESEC_HAVE_NFTABLES
-static int firewall_snapshot(struct collector *c, uint64_t now)
+#define NFT_BUILT true
+/* The nftables ruleset into the event; false (reason in s->errors) if it could not be read. */
+static bool nft_snapshot(struct collector *c, struct firewall_state *s)
 {
-	struct firewall_state *s = collector_state(c);
 	struct fw_parse_stats st = { 0 };
 	struct nft_ctx *nft;
 	const char *json;
 	char why[120];
-	struct event *e;
+	bool ok = false;
 	size_t len;
 	int r;
 
 	nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!nft)
-		return -ENOMEM;
+	if (!nft) {
+		backend_failed(s, "nftables", strerror(ENOMEM));
+		return false;
+	}
 	nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_JSON);
 	if (nft_ctx_buffer_output(nft) < 0 || nft_ctx_buffer_error(nft) < 0) {
-		r = -ENOMEM;
+		backend_failed(s, "nftables", strerror(ENOMEM));
 		goto out;
 	}
 	if (nft_run_cmd_from_buffer(nft, "list ruleset") != 0) {
 		error_line(nft_ctx_get_error_buffer(nft), why, sizeof(why));
-		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "nftables list ruleset: %s", why);
-		r = -EIO;
+		backend_failed(s, "nftables list ruleset", why);
 		goto out;
 	}
 	json = nft_ctx_get_output_buffer(nft);
 	len = json ? strnlen(json, FW_NFT_JSON_MAX + 1) : 0;
-	event_builder_begin(&s->builder, EVENT_FIREWALL_CONFIGURATION, now);
-	r = fw_nft_parse(json ? json : "", len, add_item, &s->builder, &st);
+	r = fw_nft_parse(json ? json : "", len, add_item, s, &st);
 	if (r < 0) {
-		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "parse the nftables ruleset: %s",
-				    strerror(-r));
+		backend_failed(s, "parse the nftables ruleset", strerror(-r));
 		goto out;
 	}
 	c->stats.skipped += st.skipped + st.dropped;
+	ok = true;
+out:
+	nft_ctx_free(nft);
+	return ok;
+}
+#else
+#define NFT_BUILT false
+static bool nft_snapshot(struct collector *c, struct firewall_state *s)
+{
+	(void)c;
+	(void)error_line;
+	backend_failed(s, "nftables", "built without libnftables");
+	return false;
+}
+#endif
+
+/*
+ * The legacy filter table of one family into the event.  Returns 1 if read, 0 if there is
+ * none, -1 if it could not be read (reason in s->errors).
+ */
+static int legacy_snapshot(struct collector *c, struct firewall_state *s, int family)
+{
+	const char *what = family == AF_INET ? FW_XT_BACKEND " ip " LEGACY_TABLE
+					     : FW_XT_BACKEND " ip6 " LEGACY_TABLE;
+	struct fw_parse_stats st = { 0 };
+	struct fw_xt_table t;
+	int r;
+
+	r = fw_xt_read(family, LEGACY_TABLE, &t);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0) {
+		backend_failed(s, what, strerror(-r));
+		return -1;
+	}
+	r = fw_xt_parse(&t, add_item, s, &st);
+	es_free((void *)t.entries);
+	if (r < 0) {
+		backend_failed(s, what, strerror(-r));
+		return -1;
+	}
+	c->stats.skipped += st.skipped + st.dropped;
+	return 1;
+}
+
+static int firewall_snapshot(struct collector *c, uint64_t now)
+{
+	struct firewall_state *s = collector_state(c);
+	bool nft_ok, legacy_failed = false;
+	unsigned legacy_read = 0;
+	char tables[64] = "";
+	struct event *e;
+	int r;
+
+	s->n_items = 0;
+	s->dropped = 0;
+	s->errors[0] = '\0';
+	event_builder_begin(&s->builder, EVENT_FIREWALL_CONFIGURATION, now);
+	nft_ok = nft_snapshot(c, s);
+	for (int i = 0; i < 2; i++) {
+		int family = i == 0 ? AF_INET : AF_INET6;
+
+		r = legacy_snapshot(c, s, family);
+		legacy_failed |= r < 0;
+		if (r > 0) {
+			legacy_read++;
+			append(tables, sizeof(tables), ", ",
+			       family == AF_INET ? "ip " LEGACY_TABLE : "ip6 " LEGACY_TABLE);
+		}
+	}
+	/* "nftables, iptables-legacy (ip filter, ip6 filter)", "nftables: failed, ..." */
+	s->backends[0] = '\0';
+	append(s->backends, sizeof(s->backends), "", nft_ok ? "nftables" : "nftables: failed");
+	append(s->backends, sizeof(s->backends), ", ", FW_XT_BACKEND);
+	if (legacy_read) {
+		append(s->backends, sizeof(s->backends), " (", tables);
+		append(s->backends, sizeof(s->backends), "", ")");
+	} else {
+		append(s->backends, sizeof(s->backends), ": ",
+		       legacy_failed ? "failed" : "no tables");
+	}
+	c->stats.skipped += s->dropped;
+	if (!nft_ok && !legacy_read) {
+		/*
+		 * Nothing read: an empty event would claim an open firewall.  Built without
+		 * libnftables and no legacy table: this collector cannot work here.
+		 */
+		bool unsupported = !NFT_BUILT && !legacy_failed;
+
+		collector_set_error(c,
+				    unsupported ? COLLECTOR_STATE_FAILED : COLLECTOR_STATE_DEGRADED,
+				    "%s", s->errors);
+		return unsupported ? -EOPNOTSUPP : -EIO;
+	}
 	r = event_builder_finish(&s->builder, &e);
 	if (r < 0) {
 		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "build the event: %s",
 				    strerror(-r));
-		goto out;
+		return r;
 	}
-	if (c->state == COLLECTOR_STATE_DEGRADED) {
+	if (s->errors[0]) {
+		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "%s", s->errors);
+	} else if (c->state == COLLECTOR_STATE_DEGRADED) {
 		c->state = COLLECTOR_STATE_RUNNING;
 		c->last_error[0] = '\0';
 	}
 	collector_submit(c, e);
-out:
-	nft_ctx_free(nft);
-	return r;
+	return 0;
 }
-#else
-static int firewall_snapshot(struct collector *c, uint64_t now)
-{
-	(void)now;
-	(void)add_item;
-	(void)error_line;
-	collector_set_error(c, COLLECTOR_STATE_FAILED, "built without libnftables");
-	return -EOPNOTSUPP;
-}
-#endif
 
 const struct collector_ops firewall_collector_ops = {
 	.name = "firewall",
@@ -173,4 +312,5 @@ const struct collector_ops firewall_collector_ops = {
 	.init = firewall_init,
 	.snapshot = firewall_snapshot,
 	.done = firewall_done,
+	.describe = firewall_describe,
 };

@@ -56,6 +56,7 @@ struct fw_item {
 	char sport[FW_VALUE_MAX], dport[FW_VALUE_MAX];
 	char verdict[FW_VALUE_MAX]; /* "accept", "jump userchain", "REJECT" (xt target), ... */
 	char unmapped[FW_UNMAPPED_MAX];
+	const char *backend; /* NULL: nftables; "iptables-legacy" (fw-xtables-parse.c) */
 };
 
 struct fw_parse_stats {
