@@ -40,6 +40,7 @@ struct collector_params {
 	struct event_sink *sink;
 	const char *host_root; /* "/" or where the host's root is mounted */
 	const char *capture;   /* process capture: "auto" (or NULL), "ebpf", "audit", "cnproc" */
+	const char *docker_socket; /* the Docker API socket; NULL or "": no container collector */
 };
 
 struct collector;
@@ -99,3 +100,4 @@ extern const struct collector_ops sysinfo_collector_ops;
 extern const struct collector_ops users_collector_ops;
 extern const struct collector_ops ports_collector_ops;
 extern const struct collector_ops process_collector_ops;
+extern const struct collector_ops containers_collector_ops;

@@ -80,6 +80,10 @@ const struct config_entry config_table[] = {
 	     "queue for Heartbeat events: High, Low or Off"),
 	PRIO(EDGESEC, "eventPriorityLocalUserChange", event_priority[EVENT_USER_CHANGE], HIGH,
 	     "queue for LocalUserChange events (user added/removed, groups or uid changed)"),
+	PRIO(EDGESEC, "eventPriorityContainerEvent", event_priority[EVENT_CONTAINER_EVENT], HIGH,
+	     "queue for ContainerEvent events (Docker container and image events)"),
+	PRIO(EDGESEC, "eventPriorityContainerInventory", event_priority[EVENT_CONTAINER_INVENTORY],
+	     LOW, "queue for ContainerInventory events (every container and its settings)"),
 	INT(EDGESEC, "aggregationMaxEntries", aggregation_max_entries, 1, 1000000, 10000,
 	    "distinct events held for aggregation; beyond it events pass unaggregated"),
 	INT(EDGESEC, "aggregationMaxBytes", aggregation_max_bytes, 65536, 268435456, 4194304,
@@ -92,6 +96,9 @@ const struct config_entry config_table[] = {
 	STR(EDGESEC, "capture", capture, "auto", 6,
 	    "process capture: auto (eBPF, else audit, else proc connector), ebpf, audit or "
 	    "cnproc"),
+	STR(EDGESEC, "dockerSocket", docker_socket, "/var/run/docker.sock", 107,
+	    "the Docker Engine API unix socket, used as given (not under hostRoot); \"\" turns "
+	    "the container collector off"),
 };
 
 const size_t config_table_size = sizeof(config_table) / sizeof(config_table[0]);

@@ -66,6 +66,7 @@ struct config {
 	char *host_root;
 	int64_t spool_max_bytes;
 	char *capture; /* process capture: "auto", "ebpf", "audit" or "cnproc" */
+	char *docker_socket; /* the Docker Engine API socket; "" = no container collector */
 };
 
 #define CONFIG_ISSUES_MAX 32

@@ -71,6 +71,7 @@ struct agent {
 	size_t n_collectors;
 	struct loop_timer *t_snapshot, *t_high, *t_low, *t_heartbeat, *t_aggregation;
 	char *host_root, *capture; /* the collectors' copies: never pointers into cfg */
+	char *docker_socket;
 	struct twin *twin;	   /* hub mode only */
 	struct methods *methods;   /* hub mode only */
 	struct loop_timer *t_twin; /* twin_tick() every TWIN_TICK_MS, hub mode only */
@@ -88,6 +89,7 @@ static const struct collector_ops *const builtin_collectors[] = {
 	&firewall_collector_ops,
 	&process_collector_ops,
 	&baseline_collector_ops,
+	&containers_collector_ops,
 };
 
 /* ---- configuration ---- */
@@ -481,7 +483,8 @@ static void agent_done(struct agent *a)
 	a->twin = twin_free(a->twin); /* after the transport: it may report a disconnect */
 	es_free(a->host_root); /* after the collectors */
 	es_free(a->capture);
-	a->host_root = a->capture = NULL;
+	es_free(a->docker_socket);
+	a->host_root = a->capture = a->docker_socket = NULL;
 	a->methods = methods_free(a->methods);
 	a->spool = spool_free(a->spool);
 	if (a->identity) {
@@ -777,6 +780,9 @@ static int start_collectors(struct agent *a)
 		return -ENOMEM;
 	p.host_root = a->host_root;
 	p.capture = a->opts.capture ? a->opts.capture : a->capture;
+	if (a->cfg.docker_socket && !(a->docker_socket = es_strdup(a->cfg.docker_socket)))
+		return -ENOMEM;
+	p.docker_socket = a->docker_socket;
 
 	for (size_t i = 0; i < sizeof(builtin_collectors) / sizeof(builtin_collectors[0]); i++) {
 		struct collector *c;

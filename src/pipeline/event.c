@@ -119,6 +119,19 @@ static const struct event_field_info user_change_fields[_UC_MAX] = {
 	{ "GroupIds", S, L },	     { "PreviousGroupIds", S, L },
 };
 
+static const struct event_field_info container_event_fields[_CEV_MAX] = {
+	{ "Action", S, R },	      { "ObjectType", S, R },	   { "ContainerId", S, 0 },
+	{ "ContainerName", S, 0 },    { "Image", S, 0 },	   { "ModuleName", S, 0 },
+	{ "ExitCode", I, 0 },	      { "Signal", I, 0 },	   { "Command", S, L },
+	{ "SecuritySettings", J, 0 },
+};
+
+static const struct event_field_info container_inventory_fields[_CINV_MAX] = {
+	{ "ContainerId", S, R },   { "ContainerName", S, R }, { "Image", S, R },
+	{ "ImageId", S, 0 },	   { "State", S, R },	      { "ModuleName", S, 0 },
+	{ "ProcessId", I, 0 },	   { "ExitCode", I, 0 },      { "SecuritySettings", J, R },
+};
+
 #undef S
 #undef I
 #undef B
@@ -156,6 +169,10 @@ static const struct event_type_info type_table[_EVENT_TYPE_MAX] = {
 	[EVENT_HEARTBEAT] = T("Heartbeat", EDGESEC, OPERATIONAL, PERIODIC, heartbeat_fields),
 	[EVENT_USER_CHANGE] =
 		T("LocalUserChange", EDGESEC, SECURITY, TRIGGERED, user_change_fields),
+	[EVENT_CONTAINER_EVENT] =
+		T("ContainerEvent", EDGESEC, SECURITY, TRIGGERED, container_event_fields),
+	[EVENT_CONTAINER_INVENTORY] = T("ContainerInventory", EDGESEC, SECURITY, PERIODIC,
+					container_inventory_fields),
 };
 
 static const char *const priority_names[_EVENT_PRIORITY_MAX] = {

@@ -38,6 +38,8 @@ enum event_type {
 	/* edgesec's own schema (docs/schemas/edgesec-message.schema.json) */
 	EVENT_HEARTBEAT,
 	EVENT_USER_CHANGE, /* LocalUserChange: a difference between two LocalUsers snapshots */
+	EVENT_CONTAINER_EVENT,	   /* ContainerEvent: a Docker container or image event */
+	EVENT_CONTAINER_INVENTORY, /* ContainerInventory: every container and its settings */
 	_EVENT_TYPE_MAX,
 	_EVENT_TYPE_INVALID = -22,
 };
@@ -129,6 +131,10 @@ enum { HB_UPTIME_SECONDS, HB_RSS_KIB, HB_PEAK_RSS_KIB, HB_CPU_USER_MS, HB_CPU_SY
 /* Change: UserAdded, UserRemoved, GroupMembershipChanged, UidChanged, UidChangedToRoot. */
 enum { UC_CHANGE, UC_USER_NAME, UC_USER_ID, UC_PREVIOUS_USER_ID, UC_GROUP_NAMES,
        UC_PREVIOUS_GROUP_NAMES, UC_GROUP_IDS, UC_PREVIOUS_GROUP_IDS, _UC_MAX };
+enum { CEV_ACTION, CEV_OBJECT_TYPE, CEV_CONTAINER_ID, CEV_CONTAINER_NAME, CEV_IMAGE,
+       CEV_MODULE_NAME, CEV_EXIT_CODE, CEV_SIGNAL, CEV_COMMAND, CEV_SECURITY_SETTINGS, _CEV_MAX };
+enum { CINV_CONTAINER_ID, CINV_CONTAINER_NAME, CINV_IMAGE, CINV_IMAGE_ID, CINV_STATE,
+       CINV_MODULE_NAME, CINV_PROCESS_ID, CINV_EXIT_CODE, CINV_SECURITY_SETTINGS, _CINV_MAX };
 
 /* Largest value a field may hold; larger input is cut by the builder and marked. */
 #define EVENT_FIELD_MAX (1u << 20)
