@@ -6,6 +6,7 @@
 #include "docker-cache.h"
 
 #include <string.h>
+#include <sys/types.h>
 
 #include "common/alloc.h"
 
@@ -16,19 +17,22 @@ void docker_cache_init(struct docker_cache *dc)
 	memset(dc, 0, sizeof(*dc));
 }
 
-static void entry_clear(struct docker_cache_entry *e)
+static void entry_free(struct docker_cache *dc, size_t i)
 {
+	struct docker_cache_entry *e = dc->entries[i];
+
 	es_free(e->settings);
 	es_free(e->inspect);
-	memset(e, 0, sizeof(*e));
+	es_free(e);
+	dc->entries[i] = NULL;
+	dc->n--;
 }
 
 void docker_cache_clear(struct docker_cache *dc)
 {
 	for (size_t i = 0; i < DOCKER_CACHE_MAX; i++)
-		if (dc->entries[i].used)
-			entry_clear(&dc->entries[i]);
-	dc->n = 0;
+		if (dc->entries[i])
+			entry_free(dc, i);
 }
 
 void docker_cache_done(struct docker_cache *dc)
@@ -36,43 +40,49 @@ void docker_cache_done(struct docker_cache *dc)
 	docker_cache_clear(dc);
 }
 
-struct docker_cache_entry *docker_cache_get(struct docker_cache *dc, const char *id)
+/* Index of the entry of id (full id, or a unique prefix of ID_PREFIX_MIN or more), or -1. */
+static ssize_t find(const struct docker_cache *dc, const char *id)
 {
 	size_t n = id ? strlen(id) : 0;
-	struct docker_cache_entry *found = NULL;
+	ssize_t found = -1;
 
 	if (!n)
-		return NULL;
+		return -1;
 	for (size_t i = 0; i < DOCKER_CACHE_MAX; i++) {
-		struct docker_cache_entry *e = &dc->entries[i];
+		const struct docker_cache_entry *e = dc->entries[i];
 
-		if (!e->used)
+		if (!e)
 			continue;
 		if (strcmp(e->c.id, id) == 0)
-			return e;
+			return (ssize_t)i;
 		if (n >= ID_PREFIX_MIN && strncmp(e->c.id, id, n) == 0) {
-			if (found)
-				return NULL; /* ambiguous */
-			found = e;
+			if (found >= 0)
+				return -1; /* ambiguous */
+			found = (ssize_t)i;
 		}
 	}
 	return found;
 }
 
-static struct docker_cache_entry *free_slot(struct docker_cache *dc)
+struct docker_cache_entry *docker_cache_get(struct docker_cache *dc, const char *id)
 {
-	struct docker_cache_entry *oldest = NULL;
+	ssize_t i = find(dc, id);
+
+	return i < 0 ? NULL : dc->entries[i];
+}
+
+/* A free index; a full cache evicts the entry updated longest ago. */
+static size_t free_slot(struct docker_cache *dc)
+{
+	size_t oldest = 0;
 
 	for (size_t i = 0; i < DOCKER_CACHE_MAX; i++) {
-		struct docker_cache_entry *e = &dc->entries[i];
-
-		if (!e->used)
-			return e;
-		if (!oldest || e->updated < oldest->updated)
-			oldest = e;
+		if (!dc->entries[i])
+			return i;
+		if (dc->entries[i]->updated < dc->entries[oldest]->updated)
+			oldest = i;
 	}
-	entry_clear(oldest);
-	dc->n--;
+	entry_free(dc, oldest);
 	dc->evicted++;
 	return oldest;
 }
@@ -92,31 +102,34 @@ struct docker_cache_entry *docker_cache_put(struct docker_cache *dc, const struc
 					    const char *settings, size_t settings_len,
 					    const char *inspect, size_t inspect_len, uint64_t generation)
 {
-	struct docker_cache_entry *e = NULL;
+	struct docker_cache_entry *e;
+	size_t slot = DOCKER_CACHE_MAX;
 	char *s, *raw = NULL;
 
 	if (!settings || settings_len > DOCKER_SETTINGS_MAX) {
 		settings = "{}";
 		settings_len = 2;
 	}
+	e = es_malloc(sizeof(*e));
 	s = dup_n(settings, settings_len);
-	if (!s)
-		return NULL;
 	if (inspect && inspect_len <= DOCKER_INSPECT_KEEP_MAX)
 		raw = dup_n(inspect, inspect_len);
 	else if (inspect)
 		dc->inspect_not_kept++;
-	for (size_t i = 0; i < DOCKER_CACHE_MAX && !e; i++)
-		if (dc->entries[i].used && strcmp(dc->entries[i].c.id, c->id) == 0)
-			e = &dc->entries[i];
-	if (e) {
-		entry_clear(e);
-		dc->n--;
-	} else {
-		e = free_slot(dc);
+	if (!e || !s || (inspect && inspect_len <= DOCKER_INSPECT_KEEP_MAX && !raw)) {
+		es_free(e);
+		es_free(s);
+		es_free(raw);
+		return NULL;
 	}
-	dc->n++;
-	e->used = true;
+	for (size_t i = 0; i < DOCKER_CACHE_MAX && slot == DOCKER_CACHE_MAX; i++)
+		if (dc->entries[i] && strcmp(dc->entries[i]->c.id, c->id) == 0)
+			slot = i;
+	if (slot < DOCKER_CACHE_MAX)
+		entry_free(dc, slot);
+	else
+		slot = free_slot(dc);
+	memset(e, 0, sizeof(*e));
 	e->c = *c;
 	e->settings = s;
 	e->settings_len = settings_len;
@@ -124,17 +137,17 @@ struct docker_cache_entry *docker_cache_put(struct docker_cache *dc, const struc
 	e->inspect_len = raw ? inspect_len : 0;
 	e->generation = generation;
 	e->updated = ++dc->seq;
+	dc->entries[slot] = e;
+	dc->n++;
 	return e;
 }
 
 void docker_cache_remove(struct docker_cache *dc, const char *id)
 {
-	struct docker_cache_entry *e = docker_cache_get(dc, id);
+	ssize_t i = find(dc, id);
 
-	if (!e)
-		return;
-	entry_clear(e);
-	dc->n--;
+	if (i >= 0)
+		entry_free(dc, (size_t)i);
 }
 
 size_t docker_cache_prune(struct docker_cache *dc, uint64_t generation)
@@ -142,11 +155,8 @@ size_t docker_cache_prune(struct docker_cache *dc, uint64_t generation)
 	size_t n = 0;
 
 	for (size_t i = 0; i < DOCKER_CACHE_MAX; i++) {
-		struct docker_cache_entry *e = &dc->entries[i];
-
-		if (e->used && e->generation != generation) {
-			entry_clear(e);
-			dc->n--;
+		if (dc->entries[i] && dc->entries[i]->generation != generation) {
+			entry_free(dc, i);
 			n++;
 		}
 	}

@@ -23,17 +23,17 @@
 
 struct docker_cache_entry {
 	struct docker_container c;
-	char *settings; /* JSON object; never NULL for a used entry */
+	char *settings; /* JSON object; never NULL */
 	size_t settings_len;
 	char *inspect; /* the raw inspect document, or NULL */
 	size_t inspect_len;
 	uint64_t generation; /* resync generation it was last seen in */
 	uint64_t updated;    /* update sequence, for eviction */
-	bool used;
 };
 
 struct docker_cache {
-	struct docker_cache_entry entries[DOCKER_CACHE_MAX];
+	/* Allocated on insert, freed on removal: an empty cache costs 2 KiB. */
+	struct docker_cache_entry *entries[DOCKER_CACHE_MAX];
 	size_t n;
 	uint64_t seq;
 	uint64_t evicted;

@@ -770,6 +770,9 @@ static void slot_io(struct docker_client *dc, struct call_slot *s)
 				sync_next(dc);
 			return;
 		}
+		/* A stream cut mid-chunk by a daemon that stops is a reset, not a protocol fault. */
+		if (s->kind == CALL_EVENTS && s->http.resp.status == 200 && r == -EPROTO)
+			r = -ECONNRESET;
 		fail_connection(dc, r);
 		return;
 	}

@@ -232,9 +232,9 @@ static int containers_snapshot(struct collector *c, uint64_t now_realtime_ns)
 	dc = docker_client_cache(s->client);
 	event_builder_begin(b, EVENT_CONTAINER_INVENTORY, now_realtime_ns);
 	for (size_t i = 0; i < DOCKER_CACHE_MAX; i++) {
-		const struct docker_cache_entry *e = &dc->entries[i];
+		const struct docker_cache_entry *e = dc->entries[i];
 
-		if (!e->used)
+		if (!e)
 			continue;
 		event_builder_item(b);
 		event_add_cstr(b, CINV_CONTAINER_ID, e->c.id);
