@@ -19,7 +19,7 @@
 #include "docker-parse.h"
 
 #define DOCKER_CACHE_MAX 256
-#define DOCKER_INSPECT_KEEP_MAX (256u << 10)
+#define DOCKER_INSPECT_KEEP_MAX (64u << 10)
 
 struct docker_cache_entry {
 	struct docker_container c;

@@ -444,6 +444,8 @@ static void resync_finish(struct docker_client *dc)
 	dc->stats.resyncs++;
 	dc->attempts = 0;
 	set_state(dc, DOCKER_STATE_CONNECTED, 0);
+	if (dc->cb.on_synced)
+		dc->cb.on_synced(dc->userdata);
 	drain(dc);
 }
 

@@ -65,6 +65,8 @@ struct docker_client_callbacks {
 			   bool from_event);
 	/* The state changed (describe() text changed). */
 	void (*on_state)(void *userdata, enum docker_state state);
+	/* A resync completed: the cache now matches the daemon (before queued events run). */
+	void (*on_synced)(void *userdata);
 };
 
 struct docker_client;

@@ -58,6 +58,7 @@ struct seen {
 	bool entry_settings[MAX_SEEN];
 	int64_t exit_code[MAX_SEEN];
 	unsigned inspected;
+	unsigned synced;
 };
 
 static void on_event(void *userdata, const struct docker_event *ev,
@@ -86,9 +87,17 @@ static void on_inspect(void *userdata, const cJSON *doc, const struct docker_cac
 	s->inspected++;
 }
 
+static void on_synced(void *userdata)
+{
+	struct seen *s = userdata;
+
+	s->synced++;
+}
+
 static const struct docker_client_callbacks callbacks = {
 	.on_event = on_event,
 	.on_inspect = on_inspect,
+	.on_synced = on_synced,
 };
 
 static void fake_init(struct fake *f, const char *api_version)
@@ -321,6 +330,7 @@ static void test_sync_events_reconnect(void **state)
 	assert_null(docker_cache_get(docker_client_cache(dc), ID_B));
 	assert_int_equal(docker_client_cache(dc)->n, 1);
 	assert_int_equal(seen.inspected, 1);
+	assert_int_equal(seen.synced, 1);
 
 	/* Garbage, an over-long line in pieces, then a die split across two chunks. */
 	send_line(&f, "not json\n");
@@ -377,6 +387,7 @@ static void test_sync_events_reconnect(void **state)
 	assert_int_equal(docker_client_state(dc), DOCKER_STATE_CONNECTED);
 	assert_int_equal(st->connects, 2);
 	assert_int_equal(st->resyncs, 2);
+	assert_int_equal(seen.synced, 2);
 	assert_non_null(strstr(f.events_path, "&since=1000000000.000002048"));
 	assert_null(docker_cache_get(docker_client_cache(dc), ID_C));
 	assert_non_null(docker_cache_get(docker_client_cache(dc), ID_A));

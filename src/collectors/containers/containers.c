@@ -13,8 +13,9 @@
  * SecuritySettings (docker_settings_write(): privileged, capabilities, namespaces, host mounts,
  * devices, published ports, limits) from the inspect document taken for that event.
  *
- * ContainerInventory (our schema, periodic): at each snapshot, one item per container of the
- * cache (only when in sync with the daemon; otherwise no event, and Heartbeat says why):
+ * ContainerInventory (our schema, periodic): at each snapshot and after every resync (so the
+ * first one does not wait for the next snapshot), one item per container of the cache (only
+ * when in sync with the daemon; otherwise no event, and Heartbeat says why):
  * ContainerId, ContainerName, Image, ImageId, State, ModuleName, ProcessId, ExitCode,
  * SecuritySettings.
  *
@@ -165,6 +166,8 @@ static void on_state(void *userdata, enum docker_state st)
 	}
 }
 
+static void on_synced(void *userdata);
+
 static int containers_init(struct collector *c)
 {
 	struct containers_state *s = collector_state(c);
@@ -172,6 +175,7 @@ static int containers_init(struct collector *c)
 		.on_event = on_event,
 		.on_inspect = on_inspect,
 		.on_state = on_state,
+		.on_synced = on_synced,
 	};
 	const char *path = c->params.docker_socket;
 	int r;
@@ -218,18 +222,14 @@ static void containers_dispatch(struct collector *c, uint32_t revents)
 	sync_stats(s);
 }
 
-static int containers_snapshot(struct collector *c, uint64_t now_realtime_ns)
+/* One ContainerInventory from the cache; `hook`: also hand each inspect document to analyze. */
+static int emit_inventory(struct containers_state *s, uint64_t now_realtime_ns, bool hook)
 {
-	struct containers_state *s = collector_state(c);
 	struct event_builder *b = &s->builder;
-	struct docker_cache *dc;
+	struct docker_cache *dc = docker_client_cache(s->client);
 	struct event *out;
 	int r;
 
-	/* Not in sync: no inventory rather than a wrong one (Heartbeat tells why). */
-	if (!s->client || docker_client_state(s->client) != DOCKER_STATE_CONNECTED)
-		return 0;
-	dc = docker_client_cache(s->client);
 	event_builder_begin(b, EVENT_CONTAINER_INVENTORY, now_realtime_ns);
 	for (size_t i = 0; i < DOCKER_CACHE_MAX; i++) {
 		const struct docker_cache_entry *e = dc->entries[i];
@@ -248,7 +248,7 @@ static int containers_snapshot(struct collector *c, uint64_t now_realtime_ns)
 		if (strcmp(e->c.state, "exited") == 0 || strcmp(e->c.state, "dead") == 0)
 			event_add_int(b, CINV_EXIT_CODE, e->c.exit_code);
 		event_add_json(b, CINV_SECURITY_SETTINGS, e->settings, e->settings_len);
-		if (e->inspect) {
+		if (hook && e->inspect) {
 			struct json_error err;
 			cJSON *doc = json_parse(e->inspect, e->inspect_len, &err);
 
@@ -260,8 +260,27 @@ static int containers_snapshot(struct collector *c, uint64_t now_realtime_ns)
 	r = event_builder_finish(b, &out);
 	if (r < 0)
 		return r;
-	collector_submit(c, out);
+	collector_submit(s->c, out);
 	return 0;
+}
+
+/* After every (re)connect: the inventory at once, not at the next snapshot (hours away). */
+static void on_synced(void *userdata)
+{
+	struct containers_state *s = userdata;
+
+	if (emit_inventory(s, time_now_realtime_ns(), false) < 0)
+		s->c->stats.errors++;
+}
+
+static int containers_snapshot(struct collector *c, uint64_t now_realtime_ns)
+{
+	struct containers_state *s = collector_state(c);
+
+	/* Not in sync: no inventory rather than a wrong one (Heartbeat tells why). */
+	if (!s->client || docker_client_state(s->client) != DOCKER_STATE_CONNECTED)
+		return 0;
+	return emit_inventory(s, now_realtime_ns, true);
 }
 
 static const char *containers_describe(struct collector *c)
