@@ -98,9 +98,10 @@ static char *dup_n(const char *s, size_t len)
 	return p;
 }
 
-struct docker_cache_entry *docker_cache_put(struct docker_cache *dc, const struct docker_container *c,
-					    const char *settings, size_t settings_len,
-					    const char *inspect, size_t inspect_len, uint64_t generation)
+struct docker_cache_entry *docker_cache_put(struct docker_cache *dc,
+					    const struct docker_container *c, const char *settings,
+					    size_t settings_len, const char *inspect,
+					    size_t inspect_len, uint64_t generation)
 {
 	struct docker_cache_entry *e;
 	size_t slot = DOCKER_CACHE_MAX;

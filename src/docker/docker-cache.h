@@ -44,9 +44,10 @@ void docker_cache_init(struct docker_cache *dc);
 void docker_cache_done(struct docker_cache *dc);
 
 /* Inserts or replaces the entry of c->id.  Returns it, or NULL without memory. */
-struct docker_cache_entry *docker_cache_put(struct docker_cache *dc, const struct docker_container *c,
-					    const char *settings, size_t settings_len,
-					    const char *inspect, size_t inspect_len, uint64_t generation);
+struct docker_cache_entry *docker_cache_put(struct docker_cache *dc,
+					    const struct docker_container *c, const char *settings,
+					    size_t settings_len, const char *inspect,
+					    size_t inspect_len, uint64_t generation);
 struct docker_cache_entry *docker_cache_get(struct docker_cache *dc, const char *id);
 void docker_cache_remove(struct docker_cache *dc, const char *id);
 /* Removes every entry not seen in `generation`; returns how many. */

@@ -70,7 +70,7 @@ struct call_slot {
 	struct docker_client *dc;
 	enum call_kind kind;
 	bool active;
-	uint32_t registered; /* epoll events registered */
+	uint32_t registered;  /* epoll events registered */
 	uint64_t deadline_ns; /* 0: none (the events stream) */
 	struct http_call http;
 	struct buf body;
@@ -93,11 +93,11 @@ struct docker_client {
 	enum docker_state logged_state;
 	int logged_errno;
 	bool logged_any;
-	unsigned api_minor;	 /* negotiated; 0 before */
-	unsigned daemon_minor;	 /* what /version said */
-	char api_version[16];	 /* "1.41" */
+	unsigned api_minor;    /* negotiated; 0 before */
+	unsigned daemon_minor; /* what /version said */
+	char api_version[16];  /* "1.41" */
 	char describe[DESCRIBE_MAX];
-	unsigned attempts;	 /* failed connects since the last good resync */
+	unsigned attempts;	  /* failed connects since the last good resync */
 	uint64_t reconnect_at_ns; /* monotonic; 0: none */
 	struct docker_client_stats stats;
 
@@ -126,12 +126,9 @@ struct docker_client {
 };
 
 static const char *const state_names[_DOCKER_STATE_MAX] = {
-	[DOCKER_STATE_CONNECTING] = "connecting",
-	[DOCKER_STATE_SYNCING] = "syncing",
-	[DOCKER_STATE_CONNECTED] = "connected",
-	[DOCKER_STATE_ABSENT] = "absent",
-	[DOCKER_STATE_TOO_OLD] = "too-old",
-	[DOCKER_STATE_DISCONNECTED] = "disconnected",
+	[DOCKER_STATE_CONNECTING] = "connecting", [DOCKER_STATE_SYNCING] = "syncing",
+	[DOCKER_STATE_CONNECTED] = "connected",	  [DOCKER_STATE_ABSENT] = "absent",
+	[DOCKER_STATE_TOO_OLD] = "too-old",	  [DOCKER_STATE_DISCONNECTED] = "disconnected",
 };
 
 const char *docker_state_to_string(enum docker_state s)
@@ -148,9 +145,9 @@ static void sync_next(struct docker_client *dc);
 static void update_describe(struct docker_client *dc)
 {
 	uint64_t now = time_now_monotonic_ns();
-	uint64_t wait_s = dc->reconnect_at_ns > now ?
-				  (dc->reconnect_at_ns - now + NSEC_PER_SEC - 1) / NSEC_PER_SEC :
-				  0;
+	uint64_t wait_s = dc->reconnect_at_ns > now
+				  ? (dc->reconnect_at_ns - now + NSEC_PER_SEC - 1) / NSEC_PER_SEC
+				  : 0;
 
 	switch (dc->state) {
 	case DOCKER_STATE_CONNECTING:
@@ -307,8 +304,8 @@ static int slot_start(struct docker_client *dc, struct call_slot *s, const char 
 		return r;
 	}
 	s->active = true;
-	s->deadline_ns = stream ? 0 :
-				  time_now_monotonic_ns() + DOCKER_CALL_TIMEOUT_MS * NSEC_PER_MSEC;
+	s->deadline_ns =
+		stream ? 0 : time_now_monotonic_ns() + DOCKER_CALL_TIMEOUT_MS * NSEC_PER_MSEC;
 	s->registered = http_call_wanted_events(&s->http);
 	ev.events = s->registered;
 	ev.data.ptr = s;
@@ -412,9 +409,9 @@ static void list_done(struct docker_client *dc, struct call_slot *s)
 
 	if (!dc->todo)
 		dc->todo = es_malloc(sizeof(*dc->todo) * DOCKER_LIST_MAX);
-	n = dc->todo ? docker_list_parse(s->body.data ? s->body.data : "", s->body.len,
-					 dc->todo, DOCKER_LIST_MAX, &skipped, &dropped) :
-		       -ENOMEM;
+	n = dc->todo ? docker_list_parse(s->body.data ? s->body.data : "", s->body.len, dc->todo,
+					 DOCKER_LIST_MAX, &skipped, &dropped)
+		     : -ENOMEM;
 	slot_close(s);
 	if (n < 0) {
 		fail_connection(dc, -EPROTO);
@@ -477,8 +474,8 @@ static void sync_next(struct docker_client *dc)
  * An inspect answered: update the cache.  Returns the entry, or NULL when the container is
  * gone (404: removed from the cache) or the answer was unusable.
  */
-static const struct docker_cache_entry *inspect_done(struct docker_client *dc,
-						     struct call_slot *s, bool from_event)
+static const struct docker_cache_entry *inspect_done(struct docker_client *dc, struct call_slot *s,
+						     bool from_event)
 {
 	struct docker_cache_entry *e = NULL;
 	struct docker_container c;
@@ -490,9 +487,9 @@ static const struct docker_cache_entry *inspect_done(struct docker_client *dc,
 		docker_cache_remove(&dc->cache, s->id);
 		return NULL;
 	}
-	doc = s->http.resp.status == 200 ?
-		      json_parse(s->body.data ? s->body.data : "", s->body.len, &err) :
-		      NULL;
+	doc = s->http.resp.status == 200
+		      ? json_parse(s->body.data ? s->body.data : "", s->body.len, &err)
+		      : NULL;
 	buf_init(&settings, DOCKER_SETTINGS_MAX + 64);
 	if (!doc || docker_inspect_parse(doc, &c, &settings) < 0) {
 		dc->stats.inspect_failed++;
@@ -636,7 +633,8 @@ static void drain(struct docker_client *dc)
 
 /* ---- connect ---- */
 
-/* The time of the newest event received so far: the last queued line's, else the last one handled. */
+/* The time of the newest event received so far: the last queued line's, else the last one handled.
+ */
 static uint64_t newest_known_event_ns(struct docker_client *dc)
 {
 	uint64_t t = dc->last_event_ns;
@@ -683,9 +681,9 @@ static void start_events(struct docker_client *dc)
 static void version_done(struct docker_client *dc, struct call_slot *s)
 {
 	unsigned minor = 0;
-	int r = s->http.resp.status == 200 ?
-			docker_version_parse(s->body.data ? s->body.data : "", s->body.len, &minor) :
-			-EPROTO;
+	int r = s->http.resp.status == 200 ? docker_version_parse(s->body.data ? s->body.data : "",
+								  s->body.len, &minor)
+					   : -EPROTO;
 
 	slot_close(s);
 	if (r < 0) {
@@ -762,8 +760,10 @@ static void slot_io(struct docker_client *dc, struct call_slot *s)
 		return;
 	}
 	if (r < 0) {
-		if (r == -E2BIG && (s->kind == CALL_SYNC_INSPECT || s->kind == CALL_EVENT_INSPECT)) {
-			/* An inspect document over its cap: the container is skipped, not the link. */
+		if (r == -E2BIG &&
+		    (s->kind == CALL_SYNC_INSPECT || s->kind == CALL_EVENT_INSPECT)) {
+			/* An inspect document over its cap: the container is skipped, not the link.
+			 */
 			dc->stats.inspect_failed++;
 			slot_close(s);
 			if (s->kind == CALL_EVENT_INSPECT)
@@ -772,7 +772,8 @@ static void slot_io(struct docker_client *dc, struct call_slot *s)
 				sync_next(dc);
 			return;
 		}
-		/* A stream cut mid-chunk by a daemon that stops is a reset, not a protocol fault. */
+		/* A stream cut mid-chunk by a daemon that stops is a reset, not a protocol fault.
+		 */
 		if (s->kind == CALL_EVENTS && s->http.resp.status == 200 && r == -EPROTO)
 			r = -ECONNRESET;
 		fail_connection(dc, r);

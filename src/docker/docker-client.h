@@ -32,23 +32,23 @@ enum docker_state {
 const char *docker_state_to_string(enum docker_state s);
 
 struct docker_client_stats {
-	uint64_t connects;	  /* times the events stream was opened */
-	uint64_t resyncs;	  /* resyncs completed */
-	uint64_t events;	  /* event lines handled */
-	uint64_t lines_bad;	  /* event lines that were not events */
-	uint64_t lines_too_long;  /* event lines over DOCKER_EVENT_LINE_MAX, skipped */
-	uint64_t queue_dropped;	  /* event lines dropped: the pending queue was full */
+	uint64_t connects;	   /* times the events stream was opened */
+	uint64_t resyncs;	   /* resyncs completed */
+	uint64_t events;	   /* event lines handled */
+	uint64_t lines_bad;	   /* event lines that were not events */
+	uint64_t lines_too_long;   /* event lines over DOCKER_EVENT_LINE_MAX, skipped */
+	uint64_t queue_dropped;	   /* event lines dropped: the pending queue was full */
 	uint64_t replayed_skipped; /* events seen before a reconnect and replayed by `since` */
-	uint64_t inspect_failed;  /* inspect calls that failed or returned garbage */
-	uint64_t list_dropped;	  /* containers beyond DOCKER_LIST_MAX in one list */
+	uint64_t inspect_failed;   /* inspect calls that failed or returned garbage */
+	uint64_t list_dropped;	   /* containers beyond DOCKER_LIST_MAX in one list */
 };
 
 /* Limits (docs/internals/docker.md). */
 #define DOCKER_EVENT_LINE_MAX (64u << 10)
-#define DOCKER_PENDING_MAX 1024u	 /* queued event lines */
-#define DOCKER_PENDING_BYTES (4u << 20)	 /* bytes of queued event lines */
+#define DOCKER_PENDING_MAX 1024u	/* queued event lines */
+#define DOCKER_PENDING_BYTES (4u << 20) /* bytes of queued event lines */
 #define DOCKER_INSPECT_CONCURRENCY 4u
-#define DOCKER_CALL_TIMEOUT_MS 15000u	 /* version, list and inspect calls */
+#define DOCKER_CALL_TIMEOUT_MS 15000u /* version, list and inspect calls */
 #define DOCKER_BACKOFF_MIN_MS 250u
 #define DOCKER_BACKOFF_MAX_MS 30000u
 

@@ -31,8 +31,8 @@ bool docker_id_valid(const char *id)
 
 		if (n >= DOCKER_ID_MAX - 1)
 			return false;
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      ch == '_' || ch == '.' || ch == '-'))
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= 'A' && ch <= 'Z') || ch == '_' || ch == '.' || ch == '-'))
 			return false;
 	}
 	/* "." and ".." would change the path's meaning. */
@@ -113,8 +113,7 @@ int docker_version_parse(const char *json, size_t len, unsigned *ret_minor)
 	return r;
 }
 
-void docker_module_name(const cJSON *labels, const char *container_name, char *out,
-			size_t out_size)
+void docker_module_name(const cJSON *labels, const char *container_name, char *out, size_t out_size)
 {
 	const char *module;
 
@@ -125,7 +124,8 @@ void docker_module_name(const cJSON *labels, const char *container_name, char *o
 	if (module && *module)
 		set_str(out, out_size, module);
 	else if (container_name)
-		set_str(out, out_size, container_name[0] == '/' ? container_name + 1 : container_name);
+		set_str(out, out_size,
+			container_name[0] == '/' ? container_name + 1 : container_name);
 }
 
 /* "exec_start: sh -c date" → action "exec_start", command "sh -c date". */
@@ -168,7 +168,8 @@ int docker_event_parse(const char *line, size_t len, struct docker_event *ev)
 		ev->object = DOCKER_OBJECT_IMAGE;
 	split_action(action, ev);
 	actor = cJSON_GetObjectItemCaseSensitive(doc, "Actor");
-	attrs = cJSON_IsObject(actor) ? cJSON_GetObjectItemCaseSensitive(actor, "Attributes") : NULL;
+	attrs = cJSON_IsObject(actor) ? cJSON_GetObjectItemCaseSensitive(actor, "Attributes")
+				      : NULL;
 	set_str(ev->id, sizeof(ev->id), cJSON_IsObject(actor) ? get_str(actor, "ID") : NULL);
 	if (cJSON_IsObject(attrs)) {
 		set_str(ev->name, sizeof(ev->name), get_str(attrs, "name"));
@@ -248,7 +249,8 @@ int docker_inspect_parse(const cJSON *doc, struct docker_container *out, struct 
 	if (cJSON_IsObject(host)) {
 		set_str(out->cgroup_parent, sizeof(out->cgroup_parent),
 			get_str(host, "CgroupParent"));
-		out->privileged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(host, "Privileged"));
+		out->privileged =
+			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(host, "Privileged"));
 	}
 	if (settings)
 		docker_settings_write(doc, settings);

@@ -19,7 +19,7 @@
 
 #include "common/buf.h"
 
-#define DOCKER_ID_MAX 128      /* a full id is 64 hex digits; names are shorter than this */
+#define DOCKER_ID_MAX 128 /* a full id is 64 hex digits; names are shorter than this */
 #define DOCKER_NAME_MAX 256
 #define DOCKER_IMAGE_MAX 512
 #define DOCKER_ACTION_MAX 64

@@ -149,10 +149,11 @@ static void send_all(int fd, const char *s, size_t n)
 static void respond(int fd, int status, const char *body)
 {
 	char head[256];
-	int n = snprintf(head, sizeof(head),
-			 "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-			 "Connection: close\r\n\r\n",
-			 status, strlen(body));
+	int n = snprintf(
+		head, sizeof(head),
+		"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+		"Connection: close\r\n\r\n",
+		status, strlen(body));
 
 	send_all(fd, head, (size_t)n);
 	send_all(fd, body, strlen(body));
@@ -279,9 +280,9 @@ static void test_absent(void **state)
 	struct seen seen = { 0 };
 
 	(void)state;
-	assert_int_equal(docker_client_new("/tmp/esdocker-unit-none/docker.sock", &callbacks, &seen,
-					   &dc),
-			 0);
+	assert_int_equal(
+		docker_client_new("/tmp/esdocker-unit-none/docker.sock", &callbacks, &seen, &dc),
+		0);
 	docker_client_start(dc);
 	pump(NULL, dc, 50);
 	assert_int_equal(docker_client_state(dc), DOCKER_STATE_ABSENT);

@@ -83,20 +83,22 @@ static void test_event_start_module(void **state)
 
 	(void)state;
 	/* docker 20.10 sends the legacy status/id/from too; they are ignored. */
-	assert_int_equal(event("{\"status\":\"start\",\"id\":\"" ID64 "\",\"from\":\"busybox\","
-			       "\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"" ID64
-			       "\",\"Attributes\":{\"image\":\"mcr.microsoft.com/azureiotedge-"
-			       "simulated-temperature-sensor:1.0\",\"name\":\"SimulatedTemperatureSensor\","
-			       "\"net.azure-devices.edge.owner\":\"Microsoft.Azure.Devices.Edge.Agent\"}},"
-			       "\"scope\":\"local\",\"time\":1764419018,\"timeNano\":1764419018871000123}",
-			       &ev),
-			 0);
+	assert_int_equal(
+		event("{\"status\":\"start\",\"id\":\"" ID64 "\",\"from\":\"busybox\","
+		      "\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"" ID64
+		      "\",\"Attributes\":{\"image\":\"mcr.microsoft.com/azureiotedge-"
+		      "simulated-temperature-sensor:1.0\",\"name\":\"SimulatedTemperatureSensor\","
+		      "\"net.azure-devices.edge.owner\":\"Microsoft.Azure.Devices.Edge.Agent\"}},"
+		      "\"scope\":\"local\",\"time\":1764419018,\"timeNano\":1764419018871000123}",
+		      &ev),
+		0);
 	assert_int_equal(ev.object, DOCKER_OBJECT_CONTAINER);
 	assert_string_equal(ev.action, "start");
 	assert_string_equal(ev.command, "");
 	assert_string_equal(ev.id, ID64);
 	assert_string_equal(ev.name, "SimulatedTemperatureSensor");
-	assert_string_equal(ev.image, "mcr.microsoft.com/azureiotedge-simulated-temperature-sensor:1.0");
+	assert_string_equal(ev.image,
+			    "mcr.microsoft.com/azureiotedge-simulated-temperature-sensor:1.0");
 	/* A module: the owner label; no module label, so the container name (edged's choice). */
 	assert_string_equal(ev.module, "SimulatedTemperatureSensor");
 	assert_false(ev.has_exit_code);
@@ -105,18 +107,20 @@ static void test_event_start_module(void **state)
 		    ev.time_ns < 1764419018871000123ull + 1000);
 
 	/* The module label wins over the name. */
-	assert_int_equal(event("{\"Type\":\"container\",\"Action\":\"create\",\"Actor\":{\"ID\":\"a1\","
-			       "\"Attributes\":{\"name\":\"c\",\"net.azure-devices.edge.owner\":\"x\","
-			       "\"net.azure-devices.edge.module\":\"filter\"}},\"time\":5}",
-			       &ev),
-			 0);
+	assert_int_equal(
+		event("{\"Type\":\"container\",\"Action\":\"create\",\"Actor\":{\"ID\":\"a1\","
+		      "\"Attributes\":{\"name\":\"c\",\"net.azure-devices.edge.owner\":\"x\","
+		      "\"net.azure-devices.edge.module\":\"filter\"}},\"time\":5}",
+		      &ev),
+		0);
 	assert_string_equal(ev.module, "filter");
 	assert_int_equal(ev.time_ns, 5000000000ull);
 	/* Without the owner label a module label alone does not make a module. */
-	assert_int_equal(event("{\"Type\":\"container\",\"Action\":\"create\",\"Actor\":{\"ID\":\"a1\","
-			       "\"Attributes\":{\"name\":\"c\",\"net.azure-devices.edge.module\":\"f\"}}}",
-			       &ev),
-			 0);
+	assert_int_equal(
+		event("{\"Type\":\"container\",\"Action\":\"create\",\"Actor\":{\"ID\":\"a1\","
+		      "\"Attributes\":{\"name\":\"c\",\"net.azure-devices.edge.module\":\"f\"}}}",
+		      &ev),
+		0);
 	assert_string_equal(ev.module, "");
 }
 
@@ -132,17 +136,19 @@ static void test_event_exec_die_kill(void **state)
 			 0);
 	assert_string_equal(ev.action, "exec_start");
 	assert_string_equal(ev.command, "sh -c echo hi");
-	assert_int_equal(event("{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"" ID64
-			       "\",\"Attributes\":{\"exitCode\":\"137\",\"name\":\"a\"}}}",
-			       &ev),
-			 0);
+	assert_int_equal(
+		event("{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"" ID64
+		      "\",\"Attributes\":{\"exitCode\":\"137\",\"name\":\"a\"}}}",
+		      &ev),
+		0);
 	assert_true(ev.has_exit_code);
 	assert_int_equal(ev.exit_code, 137);
 	assert_false(ev.has_signal);
-	assert_int_equal(event("{\"Type\":\"container\",\"Action\":\"kill\",\"Actor\":{\"ID\":\"" ID64
-			       "\",\"Attributes\":{\"signal\":\"15\"}}}",
-			       &ev),
-			 0);
+	assert_int_equal(
+		event("{\"Type\":\"container\",\"Action\":\"kill\",\"Actor\":{\"ID\":\"" ID64
+		      "\",\"Attributes\":{\"signal\":\"15\"}}}",
+		      &ev),
+		0);
 	assert_true(ev.has_signal);
 	assert_int_equal(ev.signal, 15);
 	/* Numbers that are not decimal strings are not taken. */
@@ -280,9 +286,10 @@ static void test_inspect_hostile(void **state)
 	(void)state;
 	buf_init(&b, DOCKER_SETTINGS_MAX + 64);
 	/* Wrong types everywhere: still one valid object, nothing taken from the wrong types. */
-	doc = cJSON_Parse("{\"Id\":\"abc\",\"Name\":7,\"State\":[],\"Config\":\"x\",\"HostConfig\":"
-			  "{\"CapAdd\":\"ALL\",\"Devices\":[1,{\"PathOnHost\":null}],\"Privileged\":1},"
-			  "\"Mounts\":{}}");
+	doc = cJSON_Parse(
+		"{\"Id\":\"abc\",\"Name\":7,\"State\":[],\"Config\":\"x\",\"HostConfig\":"
+		"{\"CapAdd\":\"ALL\",\"Devices\":[1,{\"PathOnHost\":null}],\"Privileged\":1},"
+		"\"Mounts\":{}}");
 	assert_non_null(doc);
 	assert_int_equal(docker_inspect_parse(doc, &c, &b), 0);
 	assert_string_equal(c.name, "");
@@ -379,10 +386,14 @@ static void test_cache(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_id_valid),	 cmocka_unit_test(test_version),
-		cmocka_unit_test(test_event_start_module), cmocka_unit_test(test_event_exec_die_kill),
-		cmocka_unit_test(test_event_image_and_bad), cmocka_unit_test(test_list),
-		cmocka_unit_test(test_inspect),		 cmocka_unit_test(test_inspect_hostile),
+		cmocka_unit_test(test_id_valid),
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_event_start_module),
+		cmocka_unit_test(test_event_exec_die_kill),
+		cmocka_unit_test(test_event_image_and_bad),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_inspect),
+		cmocka_unit_test(test_inspect_hostile),
 		cmocka_unit_test(test_cache),
 	};
 

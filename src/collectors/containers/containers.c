@@ -74,18 +74,18 @@ static void sync_stats(struct containers_state *s)
 static bool emits_event(const struct docker_event *ev)
 {
 	static const char *const container_actions[] = {
-		"create", "start",	 "restart",    "stop",	    "die",	 "kill",
-		"oom",	  "pause",	 "unpause",    "rename",    "update",	 "exec_create",
-		"exec_start", "exec_die", "destroy",
+		"create", "start",	 "restart",    "stop",	   "die",
+		"kill",	  "oom",	 "pause",      "unpause",  "rename",
+		"update", "exec_create", "exec_start", "exec_die", "destroy",
 	};
 	static const char *const image_actions[] = {
 		"pull", "delete", "import", "load", "tag", "untag",
 	};
-	const char *const *list = ev->object == DOCKER_OBJECT_IMAGE ? image_actions :
-								       container_actions;
-	size_t n = ev->object == DOCKER_OBJECT_IMAGE ?
-			   sizeof(image_actions) / sizeof(image_actions[0]) :
-			   sizeof(container_actions) / sizeof(container_actions[0]);
+	const char *const *list =
+		ev->object == DOCKER_OBJECT_IMAGE ? image_actions : container_actions;
+	size_t n = ev->object == DOCKER_OBJECT_IMAGE
+			   ? sizeof(image_actions) / sizeof(image_actions[0])
+			   : sizeof(container_actions) / sizeof(container_actions[0]);
 
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(ev->action, list[i]) == 0)
