@@ -633,20 +633,23 @@ static void drain(struct docker_client *dc)
 
 /* ---- connect ---- */
 
-/* The time of the newest event received so far: the last queued line's, else the last one handled.
- */
+/* The time of the newest event received so far: the newest queued line's, else the last handled. */
 static uint64_t newest_known_event_ns(struct docker_client *dc)
 {
+	struct docker_event *ev = dc->pending_count ? es_malloc(sizeof(*ev)) : NULL;
 	uint64_t t = dc->last_event_ns;
-	struct docker_event *ev;
-	struct pending_line *p;
 
-	if (!dc->pending_count)
-		return t;
-	p = &dc->pending[(dc->pending_head + dc->pending_count - 1) % DOCKER_PENDING_MAX];
-	ev = es_malloc(sizeof(*ev));
-	if (ev && docker_event_parse(p->data, p->len, ev) == 0 && ev->time_ns > t)
-		t = ev->time_ns;
+	/* From the newest line back to the first that parses (garbage lines have no time). */
+	for (size_t k = dc->pending_count; ev && k > 0; k--) {
+		const struct pending_line *p =
+			&dc->pending[(dc->pending_head + k - 1) % DOCKER_PENDING_MAX];
+
+		if (docker_event_parse(p->data, p->len, ev) == 0 && ev->time_ns) {
+			if (ev->time_ns > t)
+				t = ev->time_ns;
+			break;
+		}
+	}
 	es_free(ev);
 	return t;
 }

@@ -47,7 +47,8 @@ struct fake {
 	int events_fd; /* the open /events stream, or -1 */
 	char events_path[512];
 	unsigned events_requests;
-	bool have_c; /* container C exists (inspect answers) */
+	bool have_c;	      /* container C exists (inspect answers) */
+	const char *greeting; /* an event line sent with the events headers, before the list */
 };
 
 struct seen {
@@ -191,6 +192,15 @@ static bool fake_answer(struct fake *f, int fd, const char *req)
 		f->events_requests++;
 		send_all(fd, head, sizeof(head) - 1);
 		f->events_fd = fd;
+		if (f->greeting) {
+			char size[16];
+			int n = snprintf(size, sizeof(size), "%zx\r\n", strlen(f->greeting));
+
+			send_all(fd, size, (size_t)n);
+			send_all(fd, f->greeting, strlen(f->greeting));
+			send_all(fd, "\r\n", 2);
+			f->greeting = NULL;
+		}
 		return true;
 	} else if (strcmp(path, "/v1.41/containers/json?all=1") == 0) {
 		respond(fd, 200, "[{\"Id\":\"" ID_A "\"},{\"Id\":\"" ID_B "\"},{\"Id\":\"../x\"}]");
@@ -319,6 +329,12 @@ static void test_sync_events_reconnect(void **state)
 
 	(void)state;
 	fake_init(&f, "1.45"); /* newer than ours: we speak 1.41 */
+	/*
+	 * An event that arrives before the resync is done waits for it: it is delivered with
+	 * the cache entry that only the resync creates.
+	 */
+	f.greeting = "{\"Type\":\"container\",\"Action\":\"pause\",\"Actor\":{\"ID\":\"" ID_A
+		     "\",\"Attributes\":{}},\"timeNano\":999999999999998976}\n";
 	assert_int_equal(docker_client_new(f.path, &callbacks, &seen, &dc), 0);
 	st = docker_client_stats(dc);
 	docker_client_start(dc);
@@ -332,6 +348,11 @@ static void test_sync_events_reconnect(void **state)
 	assert_int_equal(docker_client_cache(dc)->n, 1);
 	assert_int_equal(seen.inspected, 1);
 	assert_int_equal(seen.synced, 1);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.action[0], "pause");
+	assert_string_equal(seen.entry_name[0], "alpha");
+	assert_string_equal(docker_cache_get(docker_client_cache(dc), ID_A)->c.state, "paused");
+	seen.n = 0;
 
 	/* Garbage, an over-long line in pieces, then a die split across two chunks. */
 	send_line(&f, "not json\n");
