@@ -438,6 +438,9 @@ static int start_inspect(struct docker_client *dc, struct call_slot *s, const ch
 static void resync_finish(struct docker_client *dc)
 {
 	(void)docker_cache_prune(&dc->cache, dc->generation);
+	es_free(dc->todo); /* 128 KiB, needed only during a resync */
+	dc->todo = NULL;
+	dc->n_todo = dc->todo_next = 0;
 	dc->stats.resyncs++;
 	dc->attempts = 0;
 	set_state(dc, DOCKER_STATE_CONNECTED, 0);
