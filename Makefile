@@ -81,6 +81,7 @@ bench: build deps-bench
 	BUILD_DIR=$(BUILD_DIR) bench/transport.sh
 	EDGESEC=$(BUILD_DIR)/edgesec bench/exec-storm.sh
 	EDGESEC=$(BUILD_DIR)/edgesec bench/scan-manifest.sh
+	EDGESEC=$(BUILD_DIR)/edgesec bench/docker-resync.sh
 
 # ---- housekeeping ----
 

@@ -41,6 +41,7 @@ struct collector_params {
 	const char *host_root; /* "/" or where the host's root is mounted */
 	const char *capture;   /* process capture: "auto" (or NULL), "ebpf", "audit", "cnproc" */
 	const char *login_source; /* login collector: "auto" (or NULL), "audit", "utmp" */
+	const char *docker_socket; /* the Docker API socket; NULL or "": no container collector */
 };
 
 struct collector;
@@ -101,3 +102,4 @@ extern const struct collector_ops users_collector_ops;
 extern const struct collector_ops ports_collector_ops;
 extern const struct collector_ops process_collector_ops;
 extern const struct collector_ops login_collector_ops;
+extern const struct collector_ops containers_collector_ops;

@@ -82,6 +82,10 @@ const struct config_entry config_table[] = {
 	     "queue for LocalUserChange events (user added/removed, groups or uid changed)"),
 	PRIO(EDGESEC, "eventPriorityPrivilegeUse", event_priority[EVENT_PRIVILEGE_USE], HIGH,
 	     "queue for PrivilegeUse events (sudo, su, pkexec authentications)"),
+	PRIO(EDGESEC, "eventPriorityContainerEvent", event_priority[EVENT_CONTAINER_EVENT], HIGH,
+	     "queue for ContainerEvent events (Docker container and image events)"),
+	PRIO(EDGESEC, "eventPriorityContainerInventory", event_priority[EVENT_CONTAINER_INVENTORY],
+	     LOW, "queue for ContainerInventory events (every container and its settings)"),
 	INT(EDGESEC, "aggregationMaxEntries", aggregation_max_entries, 1, 1000000, 10000,
 	    "distinct events held for aggregation; beyond it events pass unaggregated"),
 	INT(EDGESEC, "aggregationMaxBytes", aggregation_max_bytes, 65536, 268435456, 4194304,
@@ -97,6 +101,9 @@ const struct config_entry config_table[] = {
 	/* A string: the login collector rejects other values. */
 	STR(EDGESEC, "loginSource", login_source, "auto", 5,
 	    "login events from: auto (kernel audit, else wtmp/btmp), audit or utmp"),
+	STR(EDGESEC, "dockerSocket", docker_socket, "/var/run/docker.sock", 107,
+	    "the Docker Engine API unix socket, used as given (not under hostRoot); \"\" turns "
+	    "the container collector off"),
 };
 
 const size_t config_table_size = sizeof(config_table) / sizeof(config_table[0]);

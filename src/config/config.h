@@ -67,6 +67,7 @@ struct config {
 	int64_t spool_max_bytes;
 	char *capture; /* process capture: "auto", "ebpf", "audit" or "cnproc" */
 	char *login_source; /* login collector: "auto", "audit" or "utmp" */
+	char *docker_socket; /* the Docker Engine API socket; "" = no container collector */
 };
 
 #define CONFIG_ISSUES_MAX 32

@@ -75,6 +75,7 @@ struct agent {
 	struct loop_timer *t_snapshot, *t_high, *t_low, *t_heartbeat, *t_aggregation;
 	char *host_root, *capture; /* the collectors' copies: never pointers into cfg */
 	char *login_source;
+	char *docker_socket;
 	struct twin *twin;	   /* hub mode only */
 	struct methods *methods;   /* hub mode only */
 	struct loop_timer *t_twin; /* twin_tick() every TWIN_TICK_MS, hub mode only */
@@ -93,6 +94,7 @@ static const struct collector_ops *const builtin_collectors[] = {
 	&process_collector_ops,
 	&login_collector_ops,
 	&baseline_collector_ops,
+	&containers_collector_ops,
 };
 
 /* ---- configuration ---- */
@@ -500,7 +502,8 @@ static void agent_done(struct agent *a)
 	es_free(a->host_root); /* after the collectors */
 	es_free(a->capture);
 	es_free(a->login_source);
-	a->host_root = a->capture = a->login_source = NULL;
+	es_free(a->docker_socket);
+	a->host_root = a->capture = a->login_source = a->docker_socket = NULL;
 	a->methods = methods_free(a->methods);
 	a->spool = spool_free(a->spool);
 	if (a->identity) {
@@ -854,6 +857,9 @@ static int start_collectors(struct agent *a)
 	if (a->cfg.login_source && !(a->login_source = es_strdup(a->cfg.login_source)))
 		return -ENOMEM;
 	p.login_source = a->login_source;
+	if (a->cfg.docker_socket && !(a->docker_socket = es_strdup(a->cfg.docker_socket)))
+		return -ENOMEM;
+	p.docker_socket = a->docker_socket;
 
 	for (size_t i = 0; i < sizeof(builtin_collectors) / sizeof(builtin_collectors[0]); i++) {
 		struct collector *c;

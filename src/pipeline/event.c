@@ -124,6 +124,19 @@ static const struct event_field_info privilege_use_fields[_PU_MAX] = {
 	{ "RemoteAddress", S, 0 },  { "Result", S, R },
 };
 
+static const struct event_field_info container_event_fields[_CEV_MAX] = {
+	{ "Action", S, R },	      { "ObjectType", S, R },	   { "ContainerId", S, 0 },
+	{ "ContainerName", S, 0 },    { "Image", S, 0 },	   { "ModuleName", S, 0 },
+	{ "ExitCode", I, 0 },	      { "Signal", I, 0 },	   { "Command", S, L },
+	{ "SecuritySettings", J, 0 },
+};
+
+static const struct event_field_info container_inventory_fields[_CINV_MAX] = {
+	{ "ContainerId", S, R },   { "ContainerName", S, R }, { "Image", S, R },
+	{ "ImageId", S, 0 },	   { "State", S, R },	      { "ModuleName", S, 0 },
+	{ "ProcessId", I, 0 },	   { "ExitCode", I, 0 },      { "SecuritySettings", J, R },
+};
+
 #undef S
 #undef I
 #undef B
@@ -163,6 +176,10 @@ static const struct event_type_info type_table[_EVENT_TYPE_MAX] = {
 		T("LocalUserChange", EDGESEC, SECURITY, TRIGGERED, user_change_fields),
 	[EVENT_PRIVILEGE_USE] =
 		T("PrivilegeUse", EDGESEC, SECURITY, TRIGGERED, privilege_use_fields),
+	[EVENT_CONTAINER_EVENT] =
+		T("ContainerEvent", EDGESEC, SECURITY, TRIGGERED, container_event_fields),
+	[EVENT_CONTAINER_INVENTORY] = T("ContainerInventory", EDGESEC, SECURITY, PERIODIC,
+					container_inventory_fields),
 };
 
 static const char *const priority_names[_EVENT_PRIORITY_MAX] = {

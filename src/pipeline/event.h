@@ -39,6 +39,8 @@ enum event_type {
 	EVENT_HEARTBEAT,
 	EVENT_USER_CHANGE, /* LocalUserChange: a difference between two LocalUsers snapshots */
 	EVENT_PRIVILEGE_USE, /* PrivilegeUse: sudo/su/pkexec authentication, not a login */
+	EVENT_CONTAINER_EVENT,	   /* ContainerEvent: a Docker container or image event */
+	EVENT_CONTAINER_INVENTORY, /* ContainerInventory: every container and its settings */
 	_EVENT_TYPE_MAX,
 	_EVENT_TYPE_INVALID = -22,
 };
@@ -130,6 +132,10 @@ enum { HB_UPTIME_SECONDS, HB_RSS_KIB, HB_PEAK_RSS_KIB, HB_CPU_USER_MS, HB_CPU_SY
 /* Change: UserAdded, UserRemoved, GroupMembershipChanged, UidChanged, UidChangedToRoot. */
 enum { UC_CHANGE, UC_USER_NAME, UC_USER_ID, UC_PREVIOUS_USER_ID, UC_GROUP_NAMES,
        UC_PREVIOUS_GROUP_NAMES, UC_GROUP_IDS, UC_PREVIOUS_GROUP_IDS, _UC_MAX };
+enum { CEV_ACTION, CEV_OBJECT_TYPE, CEV_CONTAINER_ID, CEV_CONTAINER_NAME, CEV_IMAGE,
+       CEV_MODULE_NAME, CEV_EXIT_CODE, CEV_SIGNAL, CEV_COMMAND, CEV_SECURITY_SETTINGS, _CEV_MAX };
+enum { CINV_CONTAINER_ID, CINV_CONTAINER_NAME, CINV_IMAGE, CINV_IMAGE_ID, CINV_STATE,
+       CINV_MODULE_NAME, CINV_PROCESS_ID, CINV_EXIT_CODE, CINV_SECURITY_SETTINGS, _CINV_MAX };
 
 /* PrivilegeUse (our schema): one sudo/su/... authentication or session (login collector). */
 enum { PU_OPERATION, PU_USER_NAME, PU_USER_ID, PU_EXECUTABLE, PU_PROCESS_ID, PU_TERMINAL,

@@ -43,6 +43,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "collectors/containers/containers.h"
 #include "common/alloc.h"
 #include "common/timeutil.h"
 #include "process-int.h"
@@ -160,18 +161,24 @@ struct container_meta {
 };
 
 /*
- * TODO(container metadata): ask the Docker engine (its unix socket, from the event loop,
- * results cached by id) for the name and image; an IoT Edge module is a container labelled
- * net.azure-devices.edge.owner=Microsoft.Azure.Devices.Edge.Agent, named after the module.
- * There is no Docker client yet, so nothing is known: -EOPNOTSUPP.  Must never block.
+ * From the containers collector's cache (collectors/containers/containers.h): no I/O, never
+ * blocks; -ENODEV when that collector is not running, -ENOENT for a container it does not
+ * know (yet).  The strings stay valid until the next lookup (one loop thread).
  */
 static int container_meta_lookup(struct process_state *s, const struct cgroup_container *ct,
 				 struct container_meta *ret_meta)
 {
+	static struct container_info info;
+	int r;
+
 	(void)s;
-	(void)ct;
-	(void)ret_meta;
-	return -EOPNOTSUPP;
+	r = containers_lookup(ct->id, &info);
+	if (r < 0)
+		return r;
+	ret_meta->name = info.name[0] ? info.name : NULL;
+	ret_meta->image = info.image[0] ? info.image : NULL;
+	ret_meta->module = info.module[0] ? info.module : NULL;
+	return 0;
 }
 
 /* ExtraDetails ContainerId and ContainerRuntime (and metadata when known); nothing for NULL. */
