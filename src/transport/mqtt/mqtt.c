@@ -50,6 +50,7 @@
 #define STABLE_CONNECTION_NS (30 * NSEC_PER_SEC)
 #define DRAIN_TIMEOUT_NS (5 * NSEC_PER_SEC)
 #define READS_PER_EVENT_MAX 1024
+#define SPOOL_IDLE_CHECKPOINT_NS (1 * NSEC_PER_SEC)
 
 struct inflight_slot {
 	uint64_t spool_id;
@@ -60,6 +61,7 @@ struct mqtt {
 	struct transport *t;
 	struct loop *loop;
 	struct loop_timer *timer;
+	struct loop_timer *spool_timer; /* spool_flush() soon after puts/acks; idle checkpoint */
 	struct spool *spool;
 	struct mosquitto *mosq;
 	struct mqtt_settings s; /* strings point into the copies below */
@@ -462,8 +464,10 @@ static void pump(struct mqtt *m)
 	buf_done(&topic);
 }
 
+static void spool_activity(struct mqtt *m);
+
 /* After any libmosquitto call: react to what the callbacks recorded. */
-static void settle(struct mqtt *m, int rc)
+static void settle_connection(struct mqtt *m, int rc)
 {
 	if (m->got_connack && m->state == MQTT_STATE_CONNECTING) {
 		m->got_connack = false;
@@ -499,6 +503,42 @@ lost:
 	}
 	watch_update(m);
 	rearm(m);
+}
+
+static void settle(struct mqtt *m, int rc)
+{
+	settle_connection(m, rc);
+	spool_activity(m);
+}
+
+/*
+ * The spool batches its writes: after puts or acks it must be flushed within
+ * SPOOL_FLUSH_DELAY_MS (never postponed by more activity); once a second passes without
+ * anything to flush, a PASSIVE checkpoint runs while the loop is idle.
+ */
+static void spool_activity(struct mqtt *m)
+{
+	uint64_t want, have;
+
+	if (!spool_flush_pending(m->spool))
+		return;
+	want = time_now_monotonic_ns() + SPOOL_FLUSH_DELAY_MS * NSEC_PER_MSEC;
+	have = loop_timer_deadline(m->spool_timer);
+	if (!have || have > want)
+		loop_timer_arm(m->spool_timer, want);
+}
+
+static void on_spool_timer(struct loop *l, struct loop_timer *t, void *userdata)
+{
+	struct mqtt *m = userdata;
+
+	(void)l;
+	if (spool_flush_pending(m->spool)) {
+		spool_flush(m->spool);
+		loop_timer_arm_in(t, SPOOL_IDLE_CHECKPOINT_NS);
+	} else {
+		spool_checkpoint(m->spool);
+	}
 }
 
 static void on_io(struct loop *l, int fd, uint32_t events, void *userdata)
@@ -609,6 +649,8 @@ static int mqtt_publish(struct transport *t, const struct message *msg)
 	}
 	if (m->state == MQTT_STATE_CONNECTED && m->mosq)
 		settle(m, MOSQ_ERR_SUCCESS);
+	else
+		spool_activity(m);
 	return 0;
 }
 
@@ -618,6 +660,8 @@ static void mqtt_close(struct transport *t)
 
 	teardown(m, true);
 	loop_timer_free(m->timer);
+	loop_timer_free(m->spool_timer);
+	spool_flush(m->spool);
 	es_free(m->slots);
 	es_free(m->host);
 	es_free(m->ca_file);
@@ -804,6 +848,7 @@ int mqtt_transport_open(struct loop *l, const struct mqtt_settings *s, struct sp
 	m->client_type = dup_or_null(s->client_type ? s->client_type : "edgesec", &oom);
 	m->slots = es_calloc(m->s.inflight_max, sizeof(*m->slots));
 	m->timer = loop_timer_new(l, on_timer, m);
+	m->spool_timer = loop_timer_new(l, on_spool_timer, m);
 	if (getrandom(&m->rng, sizeof(m->rng), GRND_NONBLOCK) != sizeof(m->rng))
 		m->rng = time_now_monotonic_ns();
 	m->rng |= 1;
@@ -811,7 +856,9 @@ int mqtt_transport_open(struct loop *l, const struct mqtt_settings *s, struct sp
 		 s->endpoint.tls ? "mqtts" : "mqtt", strchr(s->endpoint.host, ':') ? "[" : "",
 		 s->endpoint.host, strchr(s->endpoint.host, ':') ? "]" : "", s->endpoint.port,
 		 s->device_id, s->module_id);
-	r = oom || !m->slots ? -ENOMEM : !m->timer ? -ENOSPC : make_identity_strings(m);
+	r = oom || !m->slots		   ? -ENOMEM
+	    : !m->timer || !m->spool_timer ? -ENOSPC
+					   : make_identity_strings(m);
 	if (r < 0) {
 		transport_close(t);
 		return r;
