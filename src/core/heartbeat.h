@@ -8,6 +8,7 @@
 
 #include "collectors/collector.h"
 #include "pipeline/pipeline.h"
+#include "spool/spool.h"
 
 struct heartbeat_input {
 	uint64_t start_monotonic_ns;
@@ -15,6 +16,8 @@ struct heartbeat_input {
 	struct collector *const *collectors; /* describe() may be called */
 	size_t n_collectors;
 	const char *output;
+	const struct spool *spool;    /* hub mode; NULL otherwise */
+	const char *spool_open_error; /* non-empty: the file could not be used at start */
 };
 
 int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, uint64_t now_ns,

@@ -1003,6 +1003,7 @@ static int load_state(struct spool *sp)
 
 static int file_setup(struct spool *sp, const struct spool_settings *s)
 {
+	uint64_t wal_pages;
 	char sql[128];
 	int r;
 
@@ -1015,8 +1016,15 @@ static int file_setup(struct spool *sp, const struct spool_settings *s)
 	if (r == 0)
 		r = db_exec(sp, s->sync == SPOOL_SYNC_FULL ? "PRAGMA synchronous=FULL"
 							   : "PRAGMA synchronous=NORMAL");
-	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint=%d; PRAGMA journal_size_limit=%d",
-		 SPOOL_WAL_CHECKPOINT_PAGES, SPOOL_WAL_CHECKPOINT_PAGES * 4096);
+	/* the WAL is bounded like the table: no more pages than the cap holds (256..4096) */
+	wal_pages = s->max_bytes / 4096;
+	if (wal_pages < 256)
+		wal_pages = 256;
+	if (wal_pages > SPOOL_WAL_CHECKPOINT_PAGES)
+		wal_pages = SPOOL_WAL_CHECKPOINT_PAGES;
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA wal_autocheckpoint=%" PRIu64 "; PRAGMA journal_size_limit=%" PRIu64,
+		 wal_pages, wal_pages * 4096);
 	if (r == 0)
 		r = db_exec(sp, sql);
 	if (r == 0)

@@ -49,7 +49,7 @@
 #define SPOOL_BATCH_BYTES (1024u * 1024u) /* ... or this many body bytes */
 #define SPOOL_DELETE_BATCH 256u		  /* acks collected before a commit is forced */
 #define SPOOL_FLUSH_DELAY_MS 20u	  /* the caller's timer: spool_flush() this soon */
-#define SPOOL_WAL_CHECKPOINT_PAGES 4096	  /* automatic checkpoint past 16 MiB of WAL */
+#define SPOOL_WAL_CHECKPOINT_PAGES 4096	  /* automatic checkpoint: WAL pages at most */
 
 enum spool_sync {
 	SPOOL_SYNC_NORMAL, /* WAL + synchronous=NORMAL: survives a process crash, may lose the
