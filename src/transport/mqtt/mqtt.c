@@ -345,6 +345,9 @@ static int setup_mosq(struct mqtt *m)
 	if (!m->mosq)
 		return MOSQ_ERR_NOMEM;
 	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	/* PUBLISHes are written as soon as they are made: without TCP_NODELAY a message smaller
+	 * than a segment waits for the broker's delayed ACK (Nagle), up to 40 ms per window */
+	mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	mosquitto_connect_callback_set(m->mosq, cb_connect);
 	mosquitto_disconnect_callback_set(m->mosq, cb_disconnect);
 	mosquitto_publish_callback_set(m->mosq, cb_publish);
