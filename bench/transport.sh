@@ -264,7 +264,8 @@ run_phase() {
 	echo "    payload            $(calc '%.2f' "$bytes / $secs / 1e6") MB/s" \
 		"= $(calc '%.0f' "$bytes / $secs / 4096") x 4 KiB/s"
 	echo "    CPU                user $(pub cpu_user) s + sys $(pub cpu_sys) s" \
-		"($(calc '%.0f' "100 * ($(pub cpu_user) + $(pub cpu_sys)) / $secs") % of one core)"
+		"($(calc '%.0f' "100 * ($(pub cpu_user) + $(pub cpu_sys)) / $secs") % of one core;" \
+		"$(calc '%.0f' "1e6 * ($(pub cpu_user) + $(pub cpu_sys)) / $messages") µs per message, load-independent)"
 	echo "    published, acked   $(pub published), $acked (spool duplicates $(pub spool_duplicates)," \
 		"evicted $(pub spool_evicted), left $(pub spool_rows); disconnects $(pub disconnects))"
 	echo "    other CPU          mosquitto $broker_cpu s, paho subscriber $(peer cpu) s" \
@@ -284,6 +285,8 @@ run_phase() {
 	echo "    write() to files   $filew = $(calc '%.1f' "$filew / $bytes") per message byte" \
 		"(wchar $(pub wchar) − TCP bytes $(pub tcp_bytes))"
 	echo "    spool files        spool.db + spool.db-wal $(pub spool_file_bytes) bytes at the end"
+	echo "    spool commits      $(pub spool_commits) transactions = $(calc '%.1f' "$messages / ($(pub spool_commits) + 0.0001)") messages per commit" \
+		"(puts and PUBACK deletes batched; $(pub spool_checkpoints) idle checkpoints)"
 	echo "  publisher memory"
 	echo "    VmHWM              $(pub vm_hwm_kib) KiB (VmRSS at the end $(pub vm_rss_kib) KiB)"
 	echo "  vs target >= $TARGET msg/s of 4 KB"
