@@ -107,6 +107,7 @@ persistence false
 log_dest file $WORK/mosquitto.log
 log_type error
 log_type warning
+log_type notice
 max_queued_messages 0
 max_inflight_messages 100
 listener $PORT_TLS 127.0.0.1
@@ -192,6 +193,7 @@ c.loop_stop()
 json.dump({"distinct": len(mids), "duplicates": dups, "events": events, "bytes": nbytes,
            "bad": bad, "first": first, "last": last,
            "max_mid": max((int(m) for m in mids), default=0),
+           "min_mid": min((int(m) for m in mids), default=0),
            "cpu": round(sum(os.times()[:2]), 2)}, open(out_path, "w"))
 PY
 # ---- one run: a fresh subscriber and spool, the publisher, the figures ----
@@ -296,6 +298,9 @@ run_phase() {
 		"(payload bytes/s ÷ 4096; pipeline messages are smaller than the cap)"
 	if [[ $distinct -lt $acked ]]; then
 		echo "transport: FAIL: the broker acknowledged $acked messages, only $distinct arrived" >&2
+		echo "subscriber: \$.mid $(peer min_mid)..$(peer max_mid) seen" >&2
+		echo "broker log (connections):" >&2
+		tail -20 "$WORK/mosquitto.log" >&2
 		exit 1
 	fi
 }

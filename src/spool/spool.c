@@ -817,6 +817,11 @@ bool spool_flush_pending(const struct spool *sp)
 			  memcmp(sp->sent_upto, sp->sent_upto_saved, sizeof(sp->sent_upto)));
 }
 
+bool spool_puts_pending(const struct spool *sp)
+{
+	return sp->db && sp->st.pending;
+}
+
 void spool_checkpoint(struct spool *sp)
 {
 	int rc;

@@ -21,8 +21,9 @@
  * the deletes of acknowledged entries in one transaction, when SPOOL_BATCH_ENTRIES puts or
  * SPOOL_BATCH_BYTES accumulate, when an entry not yet written is about to be handed out
  * (spool_next / spool_take commit first: an entry is durable BEFORE it is sent), or when the
- * caller calls spool_flush() -- the transport does so at most SPOOL_FLUSH_DELAY_MS after a
- * put or an ack (spool_flush_pending()).  "In flight" is kept in memory only.
+ * caller calls spool_flush() -- the transport does so at the end of the loop iteration that
+ * made puts (spool_puts_pending()) and at most SPOOL_FLUSH_DELAY_MS after acks
+ * (spool_flush_pending()).  "In flight" is kept in memory only.
  *
  * Run-time failure: when the file cannot be written or read any more (disk full, EIO,
  * read-only, corruption found), the spool copies every entry it can still read plus the
@@ -48,7 +49,7 @@
 #define SPOOL_BATCH_ENTRIES 64u		  /* puts written in one transaction at most */
 #define SPOOL_BATCH_BYTES (1024u * 1024u) /* ... or this many body bytes */
 #define SPOOL_DELETE_BATCH 256u		  /* acks collected before a commit is forced */
-#define SPOOL_FLUSH_DELAY_MS 20u	  /* the caller's timer: spool_flush() this soon */
+#define SPOOL_FLUSH_DELAY_MS 20u	  /* the caller's timer after acks only */
 #define SPOOL_WAL_CHECKPOINT_PAGES 4096	  /* automatic checkpoint: WAL pages at most */
 
 enum spool_sync {
@@ -136,6 +137,8 @@ void spool_entry_done(struct spool_entry *e);
 int spool_flush(struct spool *sp);
 /* True when something waits for spool_flush(). */
 bool spool_flush_pending(const struct spool *sp);
+/* True when puts wait for spool_flush(): the caller flushes before the loop sleeps again. */
+bool spool_puts_pending(const struct spool *sp);
 /* PASSIVE WAL checkpoint, for an idle moment (the loop thread never waits for one during a
  * burst: automatic checkpoints are off below SPOOL_WAL_CHECKPOINT_PAGES). */
 void spool_checkpoint(struct spool *sp);

@@ -515,9 +515,11 @@ static void settle(struct mqtt *m, int rc)
 }
 
 /*
- * The spool batches its writes: after puts or acks it must be flushed within
- * SPOOL_FLUSH_DELAY_MS (never postponed by more activity); once a second passes without
- * anything to flush, a PASSIVE checkpoint runs while the loop is idle.
+ * The spool batches its writes.  Puts are committed when the loop comes back from what made
+ * them (the timer is due at once: all messages of one pipeline flush go in one transaction);
+ * deletes of acknowledged entries wait up to SPOOL_FLUSH_DELAY_MS, never postponed by more
+ * activity.  Once a second passes without anything to flush, a PASSIVE checkpoint runs while
+ * the loop is idle.
  */
 static void spool_activity(struct mqtt *m)
 {
@@ -525,7 +527,9 @@ static void spool_activity(struct mqtt *m)
 
 	if (!spool_flush_pending(m->spool))
 		return;
-	want = time_now_monotonic_ns() + SPOOL_FLUSH_DELAY_MS * NSEC_PER_MSEC;
+	want = time_now_monotonic_ns();
+	if (!spool_puts_pending(m->spool))
+		want += SPOOL_FLUSH_DELAY_MS * NSEC_PER_MSEC;
 	have = loop_timer_deadline(m->spool_timer);
 	if (!have || have > want)
 		loop_timer_arm(m->spool_timer, want);
