@@ -180,7 +180,10 @@ t_start, expect, idle_since = time.time(), None, None
 while time.time() - t_start < limit_s:
     time.sleep(0.05)
     if expect is None and os.path.exists(expect_path):
-        expect = int(open(expect_path).read().strip() or 0)
+        text = open(expect_path).read().strip()
+        if not text:
+            continue
+        expect = int(text)
         idle_since, seen = time.time(), len(mids)
     if expect is not None:
         if len(mids) >= expect:
@@ -230,7 +233,9 @@ run_phase() {
 	pub() { awk -F= -v k="$1" '$1 == k { print substr($0, length(k) + 2) }' "$dir/pub.out"; }
 	local broker_cpu
 	broker_cpu=$(calc '%.2f' "($(cpu_ticks "$BROKER_PID") - $broker0) / $(getconf CLK_TCK)")
-	pub acked >"$dir/expect"
+	# atomically: the subscriber must never read an empty file (it would take 0 and stop early)
+	pub acked >"$dir/expect.tmp"
+	mv "$dir/expect.tmp" "$dir/expect"
 	wait "$PEER_PID" || true
 	PEER_PID=
 	if [[ ! -s $dir/peer.json ]]; then

@@ -28,7 +28,7 @@ CONF
 AGENT=$!
 SPAWNER=
 stop_all() {
-	[ -n "$SPAWNER" ] && kill "$SPAWNER" 2>/dev/null || true
+	if [ -n "$SPAWNER" ]; then kill "$SPAWNER" 2>/dev/null || true; fi
 	kill -TERM "$AGENT" 2>/dev/null || true
 	wait "$AGENT" 2>/dev/null || true
 	cleanup
@@ -40,7 +40,7 @@ SPAWNER=$!
 
 max_files=0
 rss=()
-for i in $(seq 40); do
+for _ in $(seq 40); do
 	sleep 0.5
 	kill -0 "$AGENT" 2>/dev/null || { echo "FAIL: the agent died"; tail "$WORK/agent.err"; exit 1; }
 	files=$(stat -c %s "$STATE"/spool.db "$STATE"/spool.db-wal 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')

@@ -26,7 +26,7 @@ stop_all() {
 		kill -TERM "$AGENT" 2>/dev/null || true
 		wait "$AGENT" 2>/dev/null || true
 	fi
-	[ -n "$MOUNTED" ] && umount "$MOUNTED" 2>/dev/null || true
+	if [ -n "$MOUNTED" ]; then umount "$MOUNTED" 2>/dev/null || true; fi
 	cleanup
 }
 trap stop_all EXIT
