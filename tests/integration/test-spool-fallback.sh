@@ -36,10 +36,16 @@ start_agent() { # STATE LOG
 		--config "$WORK/config.json" --state-dir "$1" 2>"$2" &
 	AGENT=$!
 }
-stop_agent() {
+stop_agent() { # LOG: a clean exit (0) after SIGTERM, even after a failover
+	local rc=0
 	kill -TERM "$AGENT"
-	wait "$AGENT" 2>/dev/null || true
+	wait "$AGENT" 2>/dev/null || rc=$?
 	AGENT=
+	if [ $rc -ne 0 ]; then
+		echo "FAIL: the agent exited with $rc after SIGTERM"
+		tail -30 "$1"
+		exit 1
+	fi
 }
 
 # wait_heartbeat STATE [ERROR-SUBSTRING]: a Heartbeat with that SpoolState arrives
@@ -82,7 +88,7 @@ cp "$WORK/state1/spool.db" "$WORK/garbage"
 start_agent "$WORK/state1" "$WORK/agent1.err"
 wait_heartbeat memory "not a database" || { tail "$WORK/agent1.err"; exit 1; }
 kill -0 "$AGENT" || { echo "FAIL: the agent died"; exit 1; }
-stop_agent
+stop_agent "$WORK/agent1.err"
 grep -q "Failed to open the spool.*carrying on in memory" "$WORK/agent1.err" ||
 	{ echo "FAIL: the corrupt spool was not logged"; tail "$WORK/agent1.err"; exit 1; }
 cmp -s "$WORK/garbage" "$WORK/state1/spool.db" || { echo "FAIL: the corrupt file was changed"; exit 1; }
@@ -128,5 +134,5 @@ missing = sorted(set(range(1, top + 1)) - mids)
 print(f"received $.mid 1..{top}: {len(mids)} distinct, missing {missing[:20]}")
 sys.exit(1 if missing else 0)
 PY
-stop_agent
+stop_agent "$WORK/agent2.err"
 echo "PASS: spool file unwritable at run time: logged, reported, carried on in memory, nothing lost"
