@@ -435,6 +435,7 @@ static void test_batched_commits(void **state)
 	assert_int_equal(st.commits, n / SPOOL_BATCH_ENTRIES);
 	assert_int_equal(st.pending, n % SPOOL_BATCH_ENTRIES);
 	assert_true(spool_flush_pending(sp));
+	assert_true(spool_puts_pending(sp));
 	for (int i = 0; i < n; i++) {
 		snprintf(body, sizeof(body), "burst-%d", i);
 		assert_int_equal(spool_take(sp, &e), 0);
@@ -443,9 +444,13 @@ static void test_batched_commits(void **state)
 		assert_int_equal(spool_ack(sp, e.id), 0);
 		spool_entry_done(&e);
 	}
+	assert_false(spool_puts_pending(sp)); /* only deletes wait */
+	assert_true(spool_flush_pending(sp));
 	assert_int_equal(spool_flush(sp), 0);
 	assert_false(spool_flush_pending(sp));
+	spool_checkpoint(sp); /* the idle checkpoint */
 	spool_get_stats(sp, &st);
+	assert_int_equal(st.checkpoints, 1);
 	assert_int_equal(st.rows, 0);
 	assert_int_equal(st.bytes, 0);
 	assert_int_equal(st.deleted, n);
