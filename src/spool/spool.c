@@ -727,9 +727,13 @@ static int file_ack_other(struct spool *sp, uint64_t id)
 		return failover(sp, db_fail(sp, rc, "find entry"));
 	if (!valid_priority(p) || id <= sp->cursor[p]) /* evicted or acked, delete pending */
 		return -ENOENT;
-	r = push_delete(sp, id);
+	/* an unsent row above the cursor: deleted at once (a deferred delete would leave it
+	 * visible to spool_next and eviction); rare, the transport only acks what it sent */
+	sqlite3_bind_int64(sp->stmt[STMT_DELETE], 1, (sqlite3_int64)id);
+	r = step_done(sp, STMT_DELETE, "delete entry");
 	if (r < 0)
-		return r;
+		return failover(sp, r);
+	sp->wal_dirty = true;
 	sp->st.rows--;
 	sp->st.bytes -= size;
 	return 0;

@@ -415,6 +415,30 @@ static void test_sync_cost(void **state)
 	}
 }
 
+/* An unsent entry can be acknowledged (deleted) too; it is never handed out afterwards. */
+static void test_ack_unsent(void **state)
+{
+	struct spool *sp = open_spool(*state, 1 << 20);
+	struct spool_stats st;
+	struct spool_entry e;
+	uint64_t a, b;
+
+	a = put(sp, EVENT_PRIORITY_LOW, "a");
+	b = put(sp, EVENT_PRIORITY_LOW, "b");
+	put(sp, EVENT_PRIORITY_LOW, "c");
+	assert_int_equal(spool_ack(sp, b), 0); /* still pending (file) or in memory */
+	take_expect(sp, "a");		       /* commits the rest */
+	assert_int_equal(spool_requeue_inflight(sp), 1);
+	assert_int_equal(spool_ack(sp, a), 0); /* a committed, unsent row */
+	assert_int_equal(spool_ack(sp, a), -ENOENT);
+	take_expect(sp, "c");
+	assert_int_equal(spool_next(sp, &e), -ENOENT);
+	spool_get_stats(sp, &st);
+	assert_int_equal(st.rows, 1);
+	assert_int_equal(st.deleted, 2);
+	spool_free(sp);
+}
+
 /* Puts, takes and acks of a burst are written in a few transactions, not three per entry. */
 static void test_batched_commits(void **state)
 {
@@ -638,6 +662,7 @@ int main(void)
 		FILE_ONLY(test_corrupt_pages),
 		FILE_ONLY(test_unusable_dir),
 		FILE_ONLY(test_sync_cost),
+		BOTH(test_ack_unsent),
 		FILE_ONLY(test_batched_commits),
 		FILE_ONLY(test_crash_after_take),
 		FILE_ONLY(test_failover_unwritable),
