@@ -23,6 +23,7 @@
  *   wchar                all write() bytes of the process (spool files + TLS socket)
  *   tcp_bytes            TCP bytes of the MQTT connection acknowledged by the broker (TLS
  *                        handshake included): wchar - tcp_bytes = write()s to the spool files
+ *   spool_commits        SQLite transactions the spool wrote (its batching at work)
  *   spool_file_growth    size of spool.db + spool.db-wal at the end minus at the start
  *   vm_hwm_kib, vm_rss_kib, cpu_user, cpu_sys (s)
  * Exit 0 when every message was acknowledged, 1 on timeout or SIGINT/SIGTERM, 2 on a setup
@@ -461,6 +462,8 @@ int main(int argc, char **argv)
 	       "\nspool_evicted=%" PRIu64 "\nspool_memory=%d\n",
 	       mst.published, mst.acked, mst.connects, b.disconnects, sst.rows, sst.duplicates,
 	       sst.evicted_low + sst.evicted_high, sst.memory);
+	printf("spool_commits=%" PRIu64 "\nspool_checkpoints=%" PRIu64 "\n", sst.commits,
+	       sst.checkpoints);
 	printf("write_bytes=%" PRIu64 "\ncancelled_write_bytes=%" PRIu64 "\nwchar=%" PRIu64
 	       "\ntcp_bytes=%" PRIu64 "\n",
 	       io1.write_bytes - io0.write_bytes, io1.cancelled - io0.cancelled,

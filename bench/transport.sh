@@ -107,6 +107,7 @@ persistence false
 log_dest file $WORK/mosquitto.log
 log_type error
 log_type warning
+log_type notice
 max_queued_messages 0
 max_inflight_messages 100
 listener $PORT_TLS 127.0.0.1
@@ -179,7 +180,10 @@ t_start, expect, idle_since = time.time(), None, None
 while time.time() - t_start < limit_s:
     time.sleep(0.05)
     if expect is None and os.path.exists(expect_path):
-        expect = int(open(expect_path).read().strip() or 0)
+        text = open(expect_path).read().strip()
+        if not text:
+            continue
+        expect = int(text)
         idle_since, seen = time.time(), len(mids)
     if expect is not None:
         if len(mids) >= expect:
@@ -192,6 +196,7 @@ c.loop_stop()
 json.dump({"distinct": len(mids), "duplicates": dups, "events": events, "bytes": nbytes,
            "bad": bad, "first": first, "last": last,
            "max_mid": max((int(m) for m in mids), default=0),
+           "min_mid": min((int(m) for m in mids), default=0),
            "cpu": round(sum(os.times()[:2]), 2)}, open(out_path, "w"))
 PY
 # ---- one run: a fresh subscriber and spool, the publisher, the figures ----
@@ -228,7 +233,9 @@ run_phase() {
 	pub() { awk -F= -v k="$1" '$1 == k { print substr($0, length(k) + 2) }' "$dir/pub.out"; }
 	local broker_cpu
 	broker_cpu=$(calc '%.2f' "($(cpu_ticks "$BROKER_PID") - $broker0) / $(getconf CLK_TCK)")
-	pub acked >"$dir/expect"
+	# atomically: the subscriber must never read an empty file (it would take 0 and stop early)
+	pub acked >"$dir/expect.tmp"
+	mv "$dir/expect.tmp" "$dir/expect"
 	wait "$PEER_PID" || true
 	PEER_PID=
 	if [[ ! -s $dir/peer.json ]]; then
@@ -264,7 +271,8 @@ run_phase() {
 	echo "    payload            $(calc '%.2f' "$bytes / $secs / 1e6") MB/s" \
 		"= $(calc '%.0f' "$bytes / $secs / 4096") x 4 KiB/s"
 	echo "    CPU                user $(pub cpu_user) s + sys $(pub cpu_sys) s" \
-		"($(calc '%.0f' "100 * ($(pub cpu_user) + $(pub cpu_sys)) / $secs") % of one core)"
+		"($(calc '%.0f' "100 * ($(pub cpu_user) + $(pub cpu_sys)) / $secs") % of one core;" \
+		"$(calc '%.0f' "1e6 * ($(pub cpu_user) + $(pub cpu_sys)) / $messages") µs per message, load-independent)"
 	echo "    published, acked   $(pub published), $acked (spool duplicates $(pub spool_duplicates)," \
 		"evicted $(pub spool_evicted), left $(pub spool_rows); disconnects $(pub disconnects))"
 	echo "    other CPU          mosquitto $broker_cpu s, paho subscriber $(peer cpu) s" \
@@ -284,6 +292,8 @@ run_phase() {
 	echo "    write() to files   $filew = $(calc '%.1f' "$filew / $bytes") per message byte" \
 		"(wchar $(pub wchar) − TCP bytes $(pub tcp_bytes))"
 	echo "    spool files        spool.db + spool.db-wal $(pub spool_file_bytes) bytes at the end"
+	echo "    spool commits      $(pub spool_commits) transactions = $(calc '%.1f' "$messages / ($(pub spool_commits) + 0.0001)") messages per commit" \
+		"(puts and PUBACK deletes batched; $(pub spool_checkpoints) idle checkpoints)"
 	echo "  publisher memory"
 	echo "    VmHWM              $(pub vm_hwm_kib) KiB (VmRSS at the end $(pub vm_rss_kib) KiB)"
 	echo "  vs target >= $TARGET msg/s of 4 KB"
@@ -293,6 +303,9 @@ run_phase() {
 		"(payload bytes/s ÷ 4096; pipeline messages are smaller than the cap)"
 	if [[ $distinct -lt $acked ]]; then
 		echo "transport: FAIL: the broker acknowledged $acked messages, only $distinct arrived" >&2
+		echo "subscriber: \$.mid $(peer min_mid)..$(peer max_mid) seen" >&2
+		echo "broker log (connections):" >&2
+		tail -20 "$WORK/mosquitto.log" >&2
 		exit 1
 	fi
 }

@@ -66,6 +66,7 @@ struct agent {
 	struct pipeline *pipeline;
 	struct transport *output;
 	struct spool *spool;		 /* hub mode only */
+	char spool_open_error[SPOOL_ERROR_MAX]; /* why the file could not be used at start */
 	struct connection_string *identity; /* hub mode with a connection string */
 	struct workload_identity *workload_id; /* hub mode as an IoT Edge module */
 	struct workload_client *workload;
@@ -346,8 +347,18 @@ static void take_snapshot(struct agent *a, bool with_statistics)
 			log_warning("Failed to take a %s snapshot: %s%s%s", c->ops->name,
 				    strerror(-r), c->last_error[0] ? ": " : "", c->last_error);
 	}
-	if (with_statistics)
+	if (with_statistics) {
+		if (a->spool) {
+			struct spool_stats sst;
+
+			spool_get_stats(a->spool, &sst);
+			pipeline_set_spool_evictions(a->pipeline, EVENT_PRIORITY_LOW,
+						     sst.evicted_low);
+			pipeline_set_spool_evictions(a->pipeline, EVENT_PRIORITY_HIGH,
+						     sst.evicted_high);
+		}
 		pipeline_emit_statistics(a->pipeline, now);
+	}
 	after_events(a);
 }
 
@@ -361,6 +372,8 @@ static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *
 		.output = transport_describe(a->output),
 		.output_error = mqtt_transport_is(a->output) ? mqtt_transport_last_error(a->output)
 							     : NULL,
+		.spool = a->spool,
+		.spool_open_error = a->spool_open_error,
 	};
 }
 
@@ -694,12 +707,22 @@ static void on_mqtt_event(void *userdata, enum mqtt_event ev, const char *detail
 	}
 }
 
+/* The spool file failed at run time; the spool carries on in memory (see spool.h). */
+static void on_spool_failover(void *userdata, const char *reason)
+{
+	(void)userdata;
+	log_error("Spool: %s; messages are lost if the agent stops while the hub is unreachable",
+		  reason);
+}
+
 static int open_spool(struct agent *a, const char *dir)
 {
 	struct spool_settings ss = {
 		.dir = dir,
 		.max_bytes = (uint64_t)a->cfg.spool_max_bytes,
 		.sync = SPOOL_SYNC_NORMAL,
+		.on_failover = on_spool_failover,
+		.userdata = a,
 	};
 	struct spool_error serr = { { 0 } };
 	int r = spool_open(&ss, &a->spool, &serr);
@@ -709,6 +732,7 @@ static int open_spool(struct agent *a, const char *dir)
 	log_error("Failed to open the spool in %s: %s; carrying on in memory (messages are lost "
 		  "if the agent stops while the hub is unreachable)",
 		  dir, serr.message);
+	snprintf(a->spool_open_error, sizeof(a->spool_open_error), "%s", serr.message);
 	return spool_open_memory(ss.max_bytes, &a->spool);
 }
 

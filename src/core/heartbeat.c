@@ -46,6 +46,41 @@ static void format_collectors(const struct heartbeat_input *in, struct buf *out)
 	jw_arr_end(&w);
 }
 
+/*
+ * SpoolState: "file", "memory" (the file could not be used at start) or "memory-failover"
+ * (it failed at run time); SpoolError says why.  Counters are totals since start.
+ */
+static void add_spool(struct event_builder *b, const struct heartbeat_input *in)
+{
+	struct spool_stats st;
+	const char *why = "";
+
+	if (!in->spool)
+		return;
+	spool_get_stats(in->spool, &st);
+	if (st.failovers) {
+		event_add_extra_cstr(b, "SpoolState", "memory-failover");
+		why = spool_last_error(in->spool);
+	} else if (st.memory) {
+		event_add_extra_cstr(b, "SpoolState", "memory");
+		why = in->spool_open_error ? in->spool_open_error : "";
+	} else {
+		event_add_extra_cstr(b, "SpoolState", "file");
+	}
+	if (why[0])
+		event_add_extra_cstr(b, "SpoolError", why);
+	event_add_extra_u64(b, "SpoolEntries", st.rows);
+	event_add_extra_u64(b, "SpoolBytes", st.bytes);
+	event_add_extra_u64(b, "SpoolMaxBytes", st.max_bytes);
+	event_add_extra_u64(b, "SpoolInFlight", st.inflight);
+	event_add_extra_u64(b, "SpoolEvicted", st.evicted_low + st.evicted_high);
+	event_add_extra_u64(b, "SpoolRejected", st.rejected);
+	event_add_extra_u64(b, "SpoolDuplicates", st.duplicates);
+	event_add_extra_u64(b, "SpoolErrors", st.errors);
+	event_add_extra_u64(b, "SpoolFailovers", st.failovers);
+	event_add_extra_u64(b, "SpoolLost", st.lost);
+}
+
 int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, uint64_t now_ns,
 		    struct event **ret)
 {
@@ -92,6 +127,7 @@ int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, u
 	event_add_extra_u64(b, "EventsAggregated", ps.aggregation.absorbed);
 	event_add_extra_u64(b, "AggregationBypassed", ps.aggregation.bypassed);
 	event_add_extra_u64(b, "HeapPeakBytes", es_alloc_peak());
+	add_spool(b, in);
 	r = event_builder_finish(b, ret);
 	buf_done(&collectors);
 	return r;

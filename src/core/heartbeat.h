@@ -8,6 +8,7 @@
 
 #include "collectors/collector.h"
 #include "pipeline/pipeline.h"
+#include "spool/spool.h"
 
 struct heartbeat_input {
 	uint64_t start_monotonic_ns;
@@ -16,6 +17,8 @@ struct heartbeat_input {
 	size_t n_collectors;
 	const char *output;
 	const char *output_error; /* the transport's last failure ("" or NULL: none) */
+	const struct spool *spool;    /* hub mode; NULL otherwise */
+	const char *spool_open_error; /* non-empty: the file could not be used at start */
 };
 
 int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, uint64_t now_ns,

@@ -21,6 +21,7 @@ struct pipeline {
 	struct queue_set *queues;
 	struct message_builder *mb;
 	uint64_t submitted, filtered, lost;
+	uint64_t spool_evicted[_EVENT_PRIORITY_MAX], spool_evicted_reported[_EVENT_PRIORITY_MAX];
 	bool flushing;
 	struct event_builder stats_builder;
 };
@@ -173,6 +174,12 @@ bool pipeline_message_ready(const struct pipeline *pl, enum event_priority p)
 	return queue_bytes(pl->queues, p) >= pl->settings.max_message_bytes;
 }
 
+void pipeline_set_spool_evictions(struct pipeline *pl, enum event_priority p, uint64_t total)
+{
+	if ((unsigned)p < _EVENT_PRIORITY_MAX && total >= pl->spool_evicted[p])
+		pl->spool_evicted[p] = total;
+}
+
 void pipeline_emit_statistics(struct pipeline *pl, uint64_t now_ns)
 {
 	static const enum event_priority queues[2] = { EVENT_PRIORITY_HIGH, EVENT_PRIORITY_LOW };
@@ -192,6 +199,11 @@ void pipeline_emit_statistics(struct pipeline *pl, uint64_t now_ns)
 		event_add_int(b, DES_DROPPED_EVENTS, (int64_t)iv.dropped);
 		event_add_extra_u64(b, "TotalCollectedEvents", tot.collected);
 		event_add_extra_u64(b, "TotalDroppedEvents", tot.dropped);
+		event_add_extra_u64(b, "SpoolEvictedMessages",
+				    pl->spool_evicted[queues[i]] -
+					    pl->spool_evicted_reported[queues[i]]);
+		event_add_extra_u64(b, "TotalSpoolEvictedMessages", pl->spool_evicted[queues[i]]);
+		pl->spool_evicted_reported[queues[i]] = pl->spool_evicted[queues[i]];
 	}
 	if (event_builder_finish(b, &e) == 0)
 		sink_submit(&pl->sink, e);

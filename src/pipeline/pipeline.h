@@ -51,6 +51,12 @@ struct event_sink *pipeline_sink(struct pipeline *pl);
 enum event_priority pipeline_priority(const struct pipeline *pl, enum event_type t);
 /* Record events a source lost before they became events. */
 void pipeline_count_lost(struct pipeline *pl, enum event_type t, uint64_t n);
+/*
+ * Messages the spool evicted to stay under its cap, as running totals per priority; the next
+ * DroppedEventsStatistics shows the increase since the previous one (SpoolEvictedMessages)
+ * and the total (TotalSpoolEvictedMessages) in the item of that queue.
+ */
+void pipeline_set_spool_evictions(struct pipeline *pl, enum event_priority p, uint64_t total);
 /* Close aggregation windows that have ended. */
 void pipeline_tick(struct pipeline *pl, uint64_t now_realtime_ns);
 /* Earliest realtime at which an aggregation window ends, or 0 if none is open. */

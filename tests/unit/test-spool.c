@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -411,6 +415,235 @@ static void test_sync_cost(void **state)
 	}
 }
 
+/* An unsent entry can be acknowledged (deleted) too; it is never handed out afterwards. */
+static void test_ack_unsent(void **state)
+{
+	struct spool *sp = open_spool(*state, 1 << 20);
+	struct spool_stats st;
+	struct spool_entry e;
+	uint64_t a, b;
+
+	a = put(sp, EVENT_PRIORITY_LOW, "a");
+	b = put(sp, EVENT_PRIORITY_LOW, "b");
+	put(sp, EVENT_PRIORITY_LOW, "c");
+	assert_int_equal(spool_ack(sp, b), 0); /* still pending (file) or in memory */
+	take_expect(sp, "a");		       /* commits the rest */
+	assert_int_equal(spool_requeue_inflight(sp), 1);
+	assert_int_equal(spool_ack(sp, a), 0); /* a committed, unsent row */
+	assert_int_equal(spool_ack(sp, a), -ENOENT);
+	take_expect(sp, "c");
+	assert_int_equal(spool_next(sp, &e), -ENOENT);
+	spool_get_stats(sp, &st);
+	assert_int_equal(st.rows, 1);
+	assert_int_equal(st.deleted, 2);
+	spool_free(sp);
+}
+
+/* Puts, takes and acks of a burst are written in a few transactions, not three per entry. */
+static void test_batched_commits(void **state)
+{
+	struct spool *sp = open_spool(*state, 1 << 24);
+	struct spool_stats st;
+	struct spool_entry e;
+	char body[64];
+	const int n = 200;
+
+	if (((struct fixture *)*state)->memory)
+		skip();
+	for (int i = 0; i < n; i++) {
+		snprintf(body, sizeof(body), "burst-%d", i);
+		put(sp, EVENT_PRIORITY_LOW, body);
+	}
+	spool_get_stats(sp, &st);
+	/* 200 puts: committed every SPOOL_BATCH_ENTRIES, the rest still pending */
+	assert_int_equal(st.commits, n / SPOOL_BATCH_ENTRIES);
+	assert_int_equal(st.pending, n % SPOOL_BATCH_ENTRIES);
+	assert_true(spool_flush_pending(sp));
+	assert_true(spool_puts_pending(sp));
+	for (int i = 0; i < n; i++) {
+		snprintf(body, sizeof(body), "burst-%d", i);
+		assert_int_equal(spool_take(sp, &e), 0);
+		assert_int_equal(e.len, strlen(body));
+		assert_memory_equal(e.body, body, e.len);
+		assert_int_equal(spool_ack(sp, e.id), 0);
+		spool_entry_done(&e);
+	}
+	assert_false(spool_puts_pending(sp)); /* only deletes wait */
+	assert_true(spool_flush_pending(sp));
+	assert_int_equal(spool_flush(sp), 0);
+	assert_false(spool_flush_pending(sp));
+	spool_checkpoint(sp); /* the idle checkpoint */
+	spool_get_stats(sp, &st);
+	assert_int_equal(st.checkpoints, 1);
+	assert_int_equal(st.rows, 0);
+	assert_int_equal(st.bytes, 0);
+	assert_int_equal(st.deleted, n);
+	/* 3 full batches, the rest before the first take of it, the deletes: far below 3n */
+	assert_true(st.commits <= n / SPOOL_BATCH_ENTRIES + 1 + n / SPOOL_DELETE_BATCH + 1);
+	print_message("%d put+take+ack: %" PRIu64 " commits\n", n, st.commits);
+	spool_free(sp);
+}
+
+/*
+ * A process killed at any point loses nothing it handed out: a taken entry was committed
+ * before spool_take returned; an acked entry whose delete was not committed yet comes back
+ * (at-least-once).  The child dies with _exit(), without spool_free().
+ */
+static void test_crash_after_take(void **state)
+{
+	struct fixture *f = *state;
+	struct spool_stats st;
+	struct spool *sp;
+	int status;
+	pid_t pid;
+
+	if (f->memory)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct spool_settings s = { .dir = f->dir, .max_bytes = 1 << 20 };
+		struct spool_entry e;
+
+		if (spool_open(&s, &sp, NULL) < 0)
+			_exit(2);
+		spool_put(sp, EVENT_SCHEMA_ASC, EVENT_PRIORITY_LOW, "acked", 5, NULL, NULL);
+		spool_put(sp, EVENT_SCHEMA_ASC, EVENT_PRIORITY_LOW, "in-flight", 9, NULL, NULL);
+		spool_put(sp, EVENT_SCHEMA_ASC, EVENT_PRIORITY_LOW, "unsent", 6, NULL, NULL);
+		if (spool_take(sp, &e) < 0 || spool_ack(sp, e.id) < 0)
+			_exit(3);
+		spool_entry_done(&e);
+		if (spool_take(sp, &e) < 0)
+			_exit(4);
+		_exit(0); /* the crash: nothing flushed, nothing closed */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	sp = open_spool(f, 1 << 20);
+	spool_get_stats(sp, &st);
+	assert_int_equal(st.recovered, 3);
+	take_expect(sp, "acked"); /* its delete was not committed: sent again */
+	take_expect(sp, "in-flight");
+	take_expect(sp, "unsent");
+	spool_free(sp);
+}
+
+static char failover_reason[SPOOL_ERROR_MAX];
+static int failover_calls;
+
+static void on_failover(void *userdata, const char *reason)
+{
+	(void)userdata;
+	failover_calls++;
+	snprintf(failover_reason, sizeof(failover_reason), "%s", reason);
+}
+
+static off_t file_size(const char *dir, const char *name)
+{
+	char p[128];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return stat(p, &sb) == 0 ? sb.st_size : 0;
+}
+
+/*
+ * The file becomes unwritable at run time (here: RLIMIT_FSIZE, so every write that grows a
+ * file fails like on a full disk): the spool goes on in memory with every entry it held,
+ * committed or pending, in flight or not, in the same order; the caller is told once.
+ */
+static void test_failover_unwritable(void **state)
+{
+	struct fixture *f = *state;
+	struct spool_settings s = { .dir = f->dir,
+				    .max_bytes = 1 << 22,
+				    .on_failover = on_failover };
+	struct spool_stats st;
+	struct spool_entry e;
+	struct rlimit old, lim;
+	struct spool *sp = NULL;
+	char body[2048];
+	uint64_t inflight_id;
+	void (*old_xfsz)(int);
+
+	if (f->memory)
+		skip();
+	failover_calls = 0;
+	assert_int_equal(spool_open(&s, &sp, NULL), 0);
+	memset(body, 'c', sizeof(body));
+	for (int i = 0; i < 10; i++) { /* committed rows */
+		body[0] = (char)('A' + i);
+		assert_int_equal(spool_put(sp, EVENT_SCHEMA_ASC, EVENT_PRIORITY_LOW, body,
+					   sizeof(body), NULL, NULL),
+				 0);
+	}
+	assert_int_equal(spool_take(sp, &e), 0); /* 'A' in flight */
+	assert_int_equal(e.body[0], 'A');
+	inflight_id = e.id;
+	spool_entry_done(&e);
+	assert_int_equal(spool_flush(sp), 0);
+	assert_false(spool_is_memory(sp));
+
+	/* from now on no file may grow */
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)(file_size(f->dir, "spool.db-wal") > file_size(f->dir, "spool.db")
+					? file_size(f->dir, "spool.db-wal")
+					: file_size(f->dir, "spool.db"));
+	old_xfsz = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+
+	memset(body, 'p', sizeof(body));
+	for (int i = 0; i < 5; i++) { /* pending: not written yet */
+		body[0] = (char)('a' + i);
+		assert_int_equal(spool_put(sp, EVENT_SCHEMA_ASC, EVENT_PRIORITY_LOW, body,
+					   sizeof(body), NULL, NULL),
+				 0);
+	}
+	assert_int_equal(
+		spool_put(sp, EVENT_SCHEMA_ASC, EVENT_PRIORITY_HIGH, "urgent", 6, NULL, NULL), 0);
+	/* the High entry must be committed before it is handed out: the write fails */
+	assert_int_equal(spool_take(sp, &e), 0);
+	assert_int_equal(failover_calls, 1);
+	assert_int_equal(e.len, 6);
+	assert_memory_equal(e.body, "urgent", 6);
+	spool_entry_done(&e);
+
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, old_xfsz);
+
+	assert_true(spool_is_memory(sp));
+	assert_int_equal(failover_calls, 1);
+	print_message("failover: %s\n", failover_reason);
+	assert_non_null(strstr(failover_reason, "in memory"));
+	assert_non_null(strstr(spool_last_error(sp), "in memory"));
+	spool_get_stats(sp, &st);
+	assert_int_equal(st.failovers, 1);
+	assert_int_equal(st.lost, 0);
+	assert_int_equal(st.rows, 16);
+	assert_int_equal(st.inflight, 2); /* 'A' and "urgent" */
+	/* 'A' is still in flight: its ack works */
+	assert_int_equal(spool_ack(sp, inflight_id), 0);
+	for (int i = 1; i < 10; i++) {
+		assert_int_equal(spool_take(sp, &e), 0);
+		assert_int_equal(e.body[0], 'A' + i);
+		assert_int_equal(e.body[1], 'c');
+		spool_entry_done(&e);
+	}
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(spool_take(sp, &e), 0);
+		assert_int_equal(e.body[0], 'a' + i);
+		assert_int_equal(e.body[1], 'p');
+		spool_entry_done(&e);
+	}
+	assert_int_equal(spool_next(sp, &e), -ENOENT);
+	/* and it goes on working, bounded the same way */
+	put(sp, EVENT_PRIORITY_LOW, "after");
+	take_expect(sp, "after");
+	spool_free(sp);
+}
+
 #define BOTH(fn)                                                                                   \
 	cmocka_unit_test_setup_teardown(fn, setup_file, teardown),                                 \
 		cmocka_unit_test_setup_teardown(fn, setup_memory, teardown)
@@ -429,6 +662,10 @@ int main(void)
 		FILE_ONLY(test_corrupt_pages),
 		FILE_ONLY(test_unusable_dir),
 		FILE_ONLY(test_sync_cost),
+		BOTH(test_ack_unsent),
+		FILE_ONLY(test_batched_commits),
+		FILE_ONLY(test_crash_after_take),
+		FILE_ONLY(test_failover_unwritable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -55,6 +55,7 @@
 #define STABLE_CONNECTION_NS (30 * NSEC_PER_SEC)
 #define DRAIN_TIMEOUT_NS (5 * NSEC_PER_SEC)
 #define READS_PER_EVENT_MAX 1024
+#define SPOOL_IDLE_CHECKPOINT_NS (1 * NSEC_PER_SEC)
 
 struct inflight_slot {
 	uint64_t spool_id;
@@ -65,6 +66,7 @@ struct mqtt {
 	struct transport *t;
 	struct loop *loop;
 	struct loop_timer *timer;
+	struct loop_timer *spool_timer; /* spool_flush() soon after puts/acks; idle checkpoint */
 	struct spool *spool;
 	struct mosquitto *mosq;
 	struct mqtt_settings s; /* strings point into the copies below */
@@ -351,6 +353,9 @@ static int setup_mosq(struct mqtt *m)
 	if (!m->mosq)
 		return MOSQ_ERR_NOMEM;
 	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	/* PUBLISHes are written as soon as they are made: without TCP_NODELAY a message smaller
+	 * than a segment waits for the broker's delayed ACK (Nagle), up to 40 ms per window */
+	mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	mosquitto_connect_callback_set(m->mosq, cb_connect);
 	mosquitto_disconnect_callback_set(m->mosq, cb_disconnect);
 	mosquitto_publish_callback_set(m->mosq, cb_publish);
@@ -537,8 +542,10 @@ static void pump(struct mqtt *m)
 	buf_done(&topic);
 }
 
+static void spool_activity(struct mqtt *m);
+
 /* After any libmosquitto call: react to what the callbacks recorded. */
-static void settle(struct mqtt *m, int rc)
+static void settle_connection(struct mqtt *m, int rc)
 {
 	if (m->got_connack && m->state == MQTT_STATE_CONNECTING) {
 		m->got_connack = false;
@@ -574,6 +581,46 @@ lost:
 	}
 	watch_update(m);
 	rearm(m);
+}
+
+static void settle(struct mqtt *m, int rc)
+{
+	settle_connection(m, rc);
+	spool_activity(m);
+}
+
+/*
+ * The spool batches its writes.  Puts are committed when the loop comes back from what made
+ * them (the timer is due at once: all messages of one pipeline flush go in one transaction);
+ * deletes of acknowledged entries wait up to SPOOL_FLUSH_DELAY_MS, never postponed by more
+ * activity.  Once a second passes without anything to flush, a PASSIVE checkpoint runs while
+ * the loop is idle.
+ */
+static void spool_activity(struct mqtt *m)
+{
+	uint64_t want, have;
+
+	if (!spool_flush_pending(m->spool))
+		return;
+	want = time_now_monotonic_ns();
+	if (!spool_puts_pending(m->spool))
+		want += SPOOL_FLUSH_DELAY_MS * NSEC_PER_MSEC;
+	have = loop_timer_deadline(m->spool_timer);
+	if (!have || have > want)
+		loop_timer_arm(m->spool_timer, want);
+}
+
+static void on_spool_timer(struct loop *l, struct loop_timer *t, void *userdata)
+{
+	struct mqtt *m = userdata;
+
+	(void)l;
+	if (spool_flush_pending(m->spool)) {
+		spool_flush(m->spool);
+		loop_timer_arm_in(t, SPOOL_IDLE_CHECKPOINT_NS);
+	} else {
+		spool_checkpoint(m->spool);
+	}
 }
 
 static void on_io(struct loop *l, int fd, uint32_t events, void *userdata)
@@ -693,6 +740,8 @@ static int mqtt_publish(struct transport *t, const struct message *msg)
 	}
 	if (m->state == MQTT_STATE_CONNECTED && m->mosq)
 		settle(m, MOSQ_ERR_SUCCESS);
+	else
+		spool_activity(m);
 	return 0;
 }
 
@@ -703,6 +752,8 @@ static void mqtt_close(struct transport *t)
 	teardown(m, true);
 	OPENSSL_cleanse(m->password, sizeof(m->password));
 	loop_timer_free(m->timer);
+	loop_timer_free(m->spool_timer);
+	spool_flush(m->spool);
 	es_free(m->slots);
 	es_free(m->host);
 	es_free(m->ca_file);
@@ -889,6 +940,7 @@ int mqtt_transport_open(struct loop *l, const struct mqtt_settings *s, struct sp
 	m->client_type = dup_or_null(s->client_type ? s->client_type : "edgesec", &oom);
 	m->slots = es_calloc(m->s.inflight_max, sizeof(*m->slots));
 	m->timer = loop_timer_new(l, on_timer, m);
+	m->spool_timer = loop_timer_new(l, on_spool_timer, m);
 	if (getrandom(&m->rng, sizeof(m->rng), GRND_NONBLOCK) != sizeof(m->rng))
 		m->rng = time_now_monotonic_ns();
 	m->rng |= 1;
@@ -896,7 +948,9 @@ int mqtt_transport_open(struct loop *l, const struct mqtt_settings *s, struct sp
 		 s->endpoint.tls ? "mqtts" : "mqtt", strchr(s->endpoint.host, ':') ? "[" : "",
 		 s->endpoint.host, strchr(s->endpoint.host, ':') ? "]" : "", s->endpoint.port,
 		 s->device_id, s->module_id);
-	r = oom || !m->slots ? -ENOMEM : !m->timer ? -ENOSPC : make_identity_strings(m);
+	r = oom || !m->slots		   ? -ENOMEM
+	    : !m->timer || !m->spool_timer ? -ENOSPC
+					   : make_identity_strings(m);
 	if (r < 0) {
 		transport_close(t);
 		return r;
