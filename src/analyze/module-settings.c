@@ -304,18 +304,35 @@ bool ms_is_only_placeholder(const char *s)
 
 /* ---- reading the create body ---- */
 
-static int type_error(struct json_error *err, const char *path, const char *expected,
-		      const cJSON *item)
+/*
+ * A value of the wrong type: -EINVAL with err naming it, or, when the settings were asked to
+ * skip bad values (docker inspect), 0 after counting it in ms->skipped.
+ */
+static int type_error(struct module_settings *ms, struct json_error *err, const char *path,
+		      const char *expected, const cJSON *item)
 {
 	const char *slash = strrchr(path, '/');
 	const char *key = slash ? slash + 1 : path;
 
+	if (ms->skip_bad_values) {
+		ms->skipped++;
+		return 0;
+	}
 	if (*key >= '0' && *key <= '9')
 		return json_error_set(err, path, "array element must be %s, not %s", expected,
 				      json_type_name(item));
 	return json_error_set(err, path, "%s must be %s, not %s", key, expected,
 			      json_type_name(item));
 }
+
+/* For a bad list element: fail, or (skipping) go on with the next element. */
+#define SKIP_ELEMENT(type_error_call)                                                              \
+	{                                                                                          \
+		int skip_r_ = (type_error_call);                                                   \
+		if (skip_r_ < 0)                                                                   \
+			return skip_r_;                                                            \
+		continue;                                                                          \
+	}
 
 static int read_str(struct module_settings *ms, const cJSON *obj, const char *key,
 		    const char *prefix, struct ms_str *out, struct json_error *err)
@@ -329,11 +346,11 @@ static int read_str(struct module_settings *ms, const cJSON *obj, const char *ke
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsString(it))
-		return type_error(err, p, "a string", it);
+		return type_error(ms, err, p, "a string", it);
 	return module_settings_set_str(ms, out, it->valuestring, p);
 }
 
-static int read_bool(const cJSON *obj, const char *key, const char *prefix, struct ms_bool *out,
+static int read_bool(struct module_settings *ms, const cJSON *obj, const char *key, const char *prefix, struct ms_bool *out,
 		     struct json_error *err)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -345,7 +362,7 @@ static int read_bool(const cJSON *obj, const char *key, const char *prefix, stru
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsBool(it)) {
-		int r = type_error(err, p, "a boolean", it);
+		int r = type_error(ms, err, p, "a boolean", it);
 
 		es_free(p);
 		return r;
@@ -357,7 +374,7 @@ static int read_bool(const cJSON *obj, const char *key, const char *prefix, stru
 	return 0;
 }
 
-static int read_num(const cJSON *obj, const char *key, const char *prefix, struct ms_num *out,
+static int read_num(struct module_settings *ms, const cJSON *obj, const char *key, const char *prefix, struct ms_num *out,
 		    struct json_error *err)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -369,7 +386,7 @@ static int read_num(const cJSON *obj, const char *key, const char *prefix, struc
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsNumber(it)) {
-		int r = type_error(err, p, "a number", it);
+		int r = type_error(ms, err, p, "a number", it);
 
 		es_free(p);
 		return r;
@@ -394,7 +411,7 @@ static int read_strv(struct module_settings *ms, const cJSON *obj, const char *k
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
-		return type_error(err, p, "an array of strings", it);
+		return type_error(ms, err, p, "an array of strings", it);
 	out->set = true;
 	es_free(out->path);
 	out->path = es_strdup(p);
@@ -405,7 +422,7 @@ static int read_strv(struct module_settings *ms, const cJSON *obj, const char *k
 		if (!ep)
 			return -ENOMEM;
 		if (!cJSON_IsString(e))
-			return type_error(err, ep, "a string", e);
+			SKIP_ELEMENT(type_error(ms, err, ep, "a string", e));
 		r = grow(ms, (void **)&out->items, out->n, sizeof(*out->items));
 		if (r == -ENOSPC)
 			break;
@@ -434,6 +451,13 @@ static int add_mount(struct module_settings *ms, const char *source, const char 
 	m->read_only = read_only;
 	m->path = es_strdup(path);
 	return (m->type && m->path) ? 0 : -ENOMEM;
+}
+
+int module_settings_add_mount(struct module_settings *ms, const char *source, const char *target,
+			      const char *type, const char *propagation, bool read_only,
+			      const char *path)
+{
+	return add_mount(ms, source, target, type, propagation, read_only, path ? path : "");
 }
 
 /* Length of a Windows drive prefix ("C:\" or "C:/") at s, else 0. */
@@ -496,7 +520,7 @@ static int read_binds(struct module_settings *ms, const cJSON *hc, const char *p
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
-		return type_error(err, p, "an array of strings", it);
+		return type_error(ms, err, p, "an array of strings", it);
 	cJSON_ArrayForEach(e, it) {
 		_cleanup_free_ char *ep = path_index(p, i++);
 		int r;
@@ -504,7 +528,7 @@ static int read_binds(struct module_settings *ms, const cJSON *hc, const char *p
 		if (!ep)
 			return -ENOMEM;
 		if (!cJSON_IsString(e))
-			return type_error(err, ep, "a string", e);
+			SKIP_ELEMENT(type_error(ms, err, ep, "a string", e));
 		r = add_bind(ms, e->valuestring, ep);
 		if (r < 0)
 			return r;
@@ -520,7 +544,7 @@ static const char *obj_str(const cJSON *obj, const char *key)
 }
 
 /* Checks that obj[key], when present and not null, is a string; -EINVAL otherwise. */
-static int check_str(const cJSON *obj, const char *key, const char *prefix, struct json_error *err)
+static int check_str(struct module_settings *ms, const cJSON *obj, const char *key, const char *prefix, struct json_error *err)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
 	_cleanup_free_ char *p = NULL;
@@ -528,7 +552,7 @@ static int check_str(const cJSON *obj, const char *key, const char *prefix, stru
 	if (!it || cJSON_IsNull(it) || cJSON_IsString(it))
 		return 0;
 	p = path_join(prefix, key);
-	return p ? type_error(err, p, "a string", it) : -ENOMEM;
+	return p ? type_error(ms, err, p, "a string", it) : -ENOMEM;
 }
 
 static int read_mounts(struct module_settings *ms, const cJSON *hc, const char *prefix,
@@ -544,7 +568,7 @@ static int read_mounts(struct module_settings *ms, const cJSON *hc, const char *
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
-		return type_error(err, p, "an array of objects", it);
+		return type_error(ms, err, p, "an array of objects", it);
 	cJSON_ArrayForEach(e, it) {
 		_cleanup_free_ char *ep = path_index(p, i++);
 		const cJSON *ro, *bo;
@@ -553,9 +577,9 @@ static int read_mounts(struct module_settings *ms, const cJSON *hc, const char *
 		if (!ep)
 			return -ENOMEM;
 		if (!cJSON_IsObject(e))
-			return type_error(err, ep, "an object", e);
-		if ((r = check_str(e, "Type", ep, err)) < 0 || (r = check_str(e, "Source", ep, err)) < 0 ||
-		    (r = check_str(e, "Target", ep, err)) < 0)
+			SKIP_ELEMENT(type_error(ms, err, ep, "an object", e));
+		if ((r = check_str(ms, e, "Type", ep, err)) < 0 || (r = check_str(ms, e, "Source", ep, err)) < 0 ||
+		    (r = check_str(ms, e, "Target", ep, err)) < 0)
 			return r;
 		ro = cJSON_GetObjectItemCaseSensitive(e, "ReadOnly");
 		bo = cJSON_GetObjectItemCaseSensitive(e, "BindOptions");
@@ -582,7 +606,7 @@ static int read_devices(struct module_settings *ms, const cJSON *hc, const char 
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
-		return type_error(err, p, "an array of objects", it);
+		return type_error(ms, err, p, "an array of objects", it);
 	cJSON_ArrayForEach(e, it) {
 		_cleanup_free_ char *ep = path_index(p, i++);
 		struct ms_device *d;
@@ -592,10 +616,10 @@ static int read_devices(struct module_settings *ms, const cJSON *hc, const char 
 		if (!ep)
 			return -ENOMEM;
 		if (!cJSON_IsObject(e))
-			return type_error(err, ep, "an object", e);
-		if ((r = check_str(e, "PathOnHost", ep, err)) < 0 ||
-		    (r = check_str(e, "PathInContainer", ep, err)) < 0 ||
-		    (r = check_str(e, "CgroupPermissions", ep, err)) < 0)
+			SKIP_ELEMENT(type_error(ms, err, ep, "an object", e));
+		if ((r = check_str(ms, e, "PathOnHost", ep, err)) < 0 ||
+		    (r = check_str(ms, e, "PathInContainer", ep, err)) < 0 ||
+		    (r = check_str(ms, e, "CgroupPermissions", ep, err)) < 0)
 			return r;
 		r = grow(ms, (void **)&ms->devices, ms->n_devices, sizeof(*ms->devices));
 		if (r == -ENOSPC)
@@ -650,7 +674,7 @@ static int read_ports(struct module_settings *ms, const cJSON *hc, const char *p
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsObject(it))
-		return type_error(err, p, "an object", it);
+		return type_error(ms, err, p, "an object", it);
 	cJSON_ArrayForEach(port, it) {
 		_cleanup_free_ char *pp = path_join(p, port->string);
 		size_t i = 0;
@@ -660,7 +684,7 @@ static int read_ports(struct module_settings *ms, const cJSON *hc, const char *p
 		if (cJSON_IsNull(port))
 			continue;
 		if (!cJSON_IsArray(port))
-			return type_error(err, pp, "an array of port bindings", port);
+			SKIP_ELEMENT(type_error(ms, err, pp, "an array of port bindings", port));
 		cJSON_ArrayForEach(b, port) {
 			_cleanup_free_ char *bp = path_index(pp, i++);
 			int r;
@@ -668,8 +692,8 @@ static int read_ports(struct module_settings *ms, const cJSON *hc, const char *p
 			if (!bp)
 				return -ENOMEM;
 			if (!cJSON_IsObject(b))
-				return type_error(err, bp, "an object", b);
-			if ((r = check_str(b, "HostIp", bp, err)) < 0)
+				SKIP_ELEMENT(type_error(ms, err, bp, "an object", b));
+			if ((r = check_str(ms, b, "HostIp", bp, err)) < 0)
 				return r;
 			r = add_port(ms, port->string, b, bp);
 			if (r < 0)
@@ -692,7 +716,7 @@ static int read_log_config(struct module_settings *ms, const cJSON *hc, const ch
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsObject(lc))
-		return type_error(err, p, "an object", lc);
+		return type_error(ms, err, p, "an object", lc);
 	r = read_str(ms, lc, "Type", p, &ms->log_driver, err);
 	if (r < 0)
 		return r;
@@ -703,7 +727,7 @@ static int read_log_config(struct module_settings *ms, const cJSON *hc, const ch
 	if (!cp)
 		return -ENOMEM;
 	if (!cJSON_IsObject(cfg))
-		return type_error(err, cp, "an object", cfg);
+		return type_error(ms, err, cp, "an object", cfg);
 	r = read_str(ms, cfg, "max-size", cp, &ms->log_max_size, err);
 	if (r < 0)
 		return r;
@@ -751,7 +775,7 @@ int module_settings_fill_host_config(struct module_settings *ms, const cJSON *hc
 	if (!hc || cJSON_IsNull(hc))
 		return 0;
 	if (!cJSON_IsObject(hc))
-		return type_error(err, prefix, "an object", hc);
+		return type_error(ms, err, prefix, "an object", hc);
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]) && r >= 0; i++)
 		r = read_str(ms, hc, modes[i].key, prefix,
 			     (struct ms_str *)((char *)ms + modes[i].off), err);
@@ -759,14 +783,14 @@ int module_settings_fill_host_config(struct module_settings *ms, const cJSON *hc
 		r = read_strv(ms, hc, lists[i].key, prefix,
 			      (struct ms_strv *)((char *)ms + lists[i].off), err);
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]) && r >= 0; i++)
-		r = read_num(hc, nums[i].key, prefix, (struct ms_num *)((char *)ms + nums[i].off),
+		r = read_num(ms, hc, nums[i].key, prefix, (struct ms_num *)((char *)ms + nums[i].off),
 			     err);
 	if (r >= 0)
-		r = read_bool(hc, "Privileged", prefix, &ms->privileged, err);
+		r = read_bool(ms, hc, "Privileged", prefix, &ms->privileged, err);
 	if (r >= 0)
-		r = read_bool(hc, "ReadonlyRootfs", prefix, &ms->readonly_rootfs, err);
+		r = read_bool(ms, hc, "ReadonlyRootfs", prefix, &ms->readonly_rootfs, err);
 	if (r >= 0)
-		r = read_bool(hc, "PublishAllPorts", prefix, &ms->publish_all_ports, err);
+		r = read_bool(ms, hc, "PublishAllPorts", prefix, &ms->publish_all_ports, err);
 	if (r >= 0)
 		r = read_binds(ms, hc, prefix, err);
 	if (r >= 0)
@@ -793,7 +817,7 @@ static int read_env_array(struct module_settings *ms, const cJSON *obj, const ch
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
-		return type_error(err, p, "an array of \"NAME=value\" strings", it);
+		return type_error(ms, err, p, "an array of \"NAME=value\" strings", it);
 	cJSON_ArrayForEach(e, it) {
 		_cleanup_free_ char *ep = path_index(p, i++);
 		char name[256];
@@ -804,7 +828,7 @@ static int read_env_array(struct module_settings *ms, const cJSON *obj, const ch
 		if (!ep)
 			return -ENOMEM;
 		if (!cJSON_IsString(e))
-			return type_error(err, ep, "a string", e);
+			SKIP_ELEMENT(type_error(ms, err, ep, "a string", e));
 		eq = strchr(e->valuestring, '=');
 		n = eq ? (size_t)(eq - e->valuestring) : strlen(e->valuestring);
 		if (n >= sizeof(name))
@@ -825,7 +849,7 @@ int module_settings_fill_create(struct module_settings *ms, const cJSON *obj, co
 	int r;
 
 	if (!cJSON_IsObject(obj))
-		return type_error(err, prefix, "an object", obj);
+		return type_error(ms, err, prefix, "an object", obj);
 	r = read_str(ms, obj, "User", prefix, &ms->user, err);
 	if (r >= 0 && !ms->image.value)
 		r = read_str(ms, obj, "Image", prefix, &ms->image, err);

@@ -419,7 +419,7 @@ static void check_privileges(struct check *c)
 }
 
 /* Normalises a host path: collapses "//", drops "/./" and a trailing '/'. */
-static void normalize_path(const char *in, char *out, size_t size)
+void rules_normalize_path(const char *in, char *out, size_t size)
 {
 	size_t n = 0;
 
@@ -518,7 +518,7 @@ static void check_mounts(struct check *c)
 
 		if (!m->source || m->source[0] != '/' || (m->type && strcmp(m->type, "bind") != 0))
 			continue;
-		normalize_path(m->source, src, sizeof(src));
+		rules_normalize_path(m->source, src, sizeof(src));
 		snprintf(detail, sizeof(detail), "%.100s%s%.100s%s", src, m->target ? " -> " : "",
 			 m->target ? m->target : "", shared ? " (shared propagation)" : "");
 		if (is_runtime_socket(src))
@@ -539,7 +539,7 @@ static void check_devices(struct check *c)
 
 		if (!ms->devices[i].host)
 			continue;
-		normalize_path(ms->devices[i].host, p, sizeof(p));
+		rules_normalize_path(ms->devices[i].host, p, sizeof(p));
 		if (!is_sensitive_device(p))
 			continue;
 		snprintf(detail, sizeof(detail), "%.200s", p);

@@ -66,6 +66,7 @@ struct config {
 	char *host_root;
 	int64_t spool_max_bytes;
 	char *capture; /* process capture: "auto", "ebpf", "audit" or "cnproc" */
+	char *deployment_manifest; /* "" = no drift detection */
 };
 
 #define CONFIG_ISSUES_MAX 32

@@ -119,6 +119,19 @@ static const struct event_field_info user_change_fields[_UC_MAX] = {
 	{ "GroupIds", S, L },	     { "PreviousGroupIds", S, L },
 };
 
+static const struct event_field_info recommendation_fields[_REC_MAX] = {
+	{ "RuleId", S, R },	   { "RecommendationType", S, 0 }, { "Severity", S, R },
+	{ "Title", S, R },	   { "Module", S, R },		   { "ContainerId", S, 0 },
+	{ "Image", S, L },	   { "Path", S, R | L },	   { "Message", S, R | L },
+	{ "Remediation", S, R | L },
+};
+
+static const struct event_field_info drift_alert_fields[_DA_MAX] = {
+	{ "Kind", S, R },	   { "Severity", S, R },	{ "Module", S, R },
+	{ "ContainerId", S, 0 },   { "Image", S, L },		{ "Setting", S, R | L },
+	{ "Path", S, L },	   { "ManifestPath", S, L },	{ "Message", S, R | L },
+};
+
 #undef S
 #undef I
 #undef B
@@ -156,6 +169,9 @@ static const struct event_type_info type_table[_EVENT_TYPE_MAX] = {
 	[EVENT_HEARTBEAT] = T("Heartbeat", EDGESEC, OPERATIONAL, PERIODIC, heartbeat_fields),
 	[EVENT_USER_CHANGE] =
 		T("LocalUserChange", EDGESEC, SECURITY, TRIGGERED, user_change_fields),
+	[EVENT_RECOMMENDATION] =
+		T("Recommendation", EDGESEC, SECURITY, PERIODIC, recommendation_fields),
+	[EVENT_DRIFT_ALERT] = T("DriftAlert", EDGESEC, SECURITY, TRIGGERED, drift_alert_fields),
 };
 
 static const char *const priority_names[_EVENT_PRIORITY_MAX] = {

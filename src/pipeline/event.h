@@ -38,6 +38,8 @@ enum event_type {
 	/* edgesec's own schema (docs/schemas/edgesec-message.schema.json) */
 	EVENT_HEARTBEAT,
 	EVENT_USER_CHANGE, /* LocalUserChange: a difference between two LocalUsers snapshots */
+	EVENT_RECOMMENDATION, /* Recommendation: rule findings on running containers */
+	EVENT_DRIFT_ALERT,    /* DriftAlert: a module runs with more than its manifest grants */
 	_EVENT_TYPE_MAX,
 	_EVENT_TYPE_INVALID = -22,
 };
@@ -129,6 +131,14 @@ enum { HB_UPTIME_SECONDS, HB_RSS_KIB, HB_PEAK_RSS_KIB, HB_CPU_USER_MS, HB_CPU_SY
 /* Change: UserAdded, UserRemoved, GroupMembershipChanged, UidChanged, UidChangedToRoot. */
 enum { UC_CHANGE, UC_USER_NAME, UC_USER_ID, UC_PREVIOUS_USER_ID, UC_GROUP_NAMES,
        UC_PREVIOUS_GROUP_NAMES, UC_GROUP_IDS, UC_PREVIOUS_GROUP_IDS, _UC_MAX };
+
+/* One item per rule finding (src/analyze/analyze-events.h). */
+enum { REC_RULE_ID, REC_RECOMMENDATION_TYPE, REC_SEVERITY, REC_TITLE, REC_MODULE,
+       REC_CONTAINER_ID, REC_IMAGE, REC_PATH, REC_MESSAGE, REC_REMEDIATION, _REC_MAX };
+/* Kind: Privileged, Capability, HostNamespace, HostMount, MountWritable, Device,
+ * UndeclaredModule (src/analyze/drift.h). */
+enum { DA_KIND, DA_SEVERITY, DA_MODULE, DA_CONTAINER_ID, DA_IMAGE, DA_SETTING, DA_PATH,
+       DA_MANIFEST_PATH, DA_MESSAGE, _DA_MAX };
 
 /* Largest value a field may hold; larger input is cut by the builder and marked. */
 #define EVENT_FIELD_MAX (1u << 20)

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Recommendation and DriftAlert events from findings and drift (analyze-events.h).  One
+ * builder per call; the events own copies of every string.
+ */
+#include "analyze-events.h"
+
+#include <errno.h>
+
+static void add_nonempty(struct event_builder *b, unsigned field, const char *s)
+{
+	if (s && s[0])
+		event_add_cstr(b, field, s);
+}
+
+static int finish(struct event_builder *b, struct event **ret_event)
+{
+	int r = event_builder_finish(b, ret_event);
+
+	event_builder_done(b);
+	return r;
+}
+
+int recommendation_event_new(const struct finding_list *l, struct inspected_container *const *cs,
+			     size_t n, uint64_t time_ns, struct event **ret_event,
+			     size_t *ret_dropped)
+{
+	struct event_builder b;
+	size_t items = l->n < EVENT_ITEMS_MAX ? l->n : EVENT_ITEMS_MAX;
+
+	*ret_event = NULL;
+	if (ret_dropped)
+		*ret_dropped = l->n - items + l->dropped;
+	if (!items)
+		return 0;
+	event_builder_init(&b);
+	event_builder_begin(&b, EVENT_RECOMMENDATION, time_ns);
+	for (size_t i = 0; i < items; i++) {
+		const struct finding *f = &l->items[i];
+		const struct inspected_container *c = inspect_find(cs, n, f->module);
+
+		event_builder_item(&b);
+		event_add_cstr(&b, REC_RULE_ID, f->rule->id);
+		add_nonempty(&b, REC_RECOMMENDATION_TYPE, f->rule->asc_type);
+		event_add_cstr(&b, REC_SEVERITY, severity_to_title(f->rule->severity));
+		event_add_cstr(&b, REC_TITLE, f->rule->title);
+		event_add_cstr(&b, REC_MODULE, f->module);
+		if (c) {
+			add_nonempty(&b, REC_CONTAINER_ID, c->id);
+			add_nonempty(&b, REC_IMAGE, c->image);
+		}
+		event_add_cstr(&b, REC_PATH, f->path);
+		event_add_cstr(&b, REC_MESSAGE, f->message);
+		event_add_cstr(&b, REC_REMEDIATION, f->rule->remediation);
+	}
+	return finish(&b, ret_event);
+}
+
+int drift_event_new(const struct drift_list *l, uint64_t time_ns, struct event **ret_event,
+		    size_t *ret_dropped)
+{
+	struct event_builder b;
+	size_t items = l->n < EVENT_ITEMS_MAX ? l->n : EVENT_ITEMS_MAX;
+
+	*ret_event = NULL;
+	if (ret_dropped)
+		*ret_dropped = l->n - items + l->dropped;
+	if (!items)
+		return 0;
+	event_builder_init(&b);
+	event_builder_begin(&b, EVENT_DRIFT_ALERT, time_ns);
+	for (size_t i = 0; i < items; i++) {
+		const struct drift *d = &l->items[i];
+
+		event_builder_item(&b);
+		event_add_cstr(&b, DA_KIND, drift_kind_to_string(d->kind));
+		event_add_cstr(&b, DA_SEVERITY, severity_to_title(d->severity));
+		event_add_cstr(&b, DA_MODULE, d->module);
+		add_nonempty(&b, DA_CONTAINER_ID, d->container_id);
+		add_nonempty(&b, DA_IMAGE, d->image);
+		event_add_cstr(&b, DA_SETTING, d->setting);
+		add_nonempty(&b, DA_PATH, d->path);
+		add_nonempty(&b, DA_MANIFEST_PATH, d->manifest_path);
+		event_add_cstr(&b, DA_MESSAGE, d->message);
+	}
+	return finish(&b, ret_event);
+}
