@@ -205,7 +205,7 @@ static const struct rule rules[_R_MAX] = {
 		"The module publishes {} on all host addresses.",
 		"Bind the port to a specific address (HostIp) or do not publish it.",
 		"Ports published on 0.0.0.0 are reachable from every network the device is on.",
-		NULL },
+		"IoT_OpenPorts" },
 	[R_DEBUG_PORT] = { "EDGE029", "DebugPort", M, "Module publishes a debugger port",
 		"The module publishes the debugger port {}.",
 		"Remove debug port bindings from production deployments.",
