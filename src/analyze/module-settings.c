@@ -85,30 +85,87 @@ static void strv_done(struct ms_strv *v)
 	es_free(v->path);
 }
 
+/*
+ * The scalar and list settings HostConfig holds under one key each, by type: read by
+ * module_settings_fill_host_config() and freed by module_settings_free() from this one table.
+ */
+enum field_kind {
+	FIELD_STR,
+	FIELD_STRV,
+	FIELD_NUM,
+	FIELD_BOOL,
+};
+
+#define F(kind, key, member) { kind, key, offsetof(struct module_settings, member) }
+
+static const struct host_config_field {
+	enum field_kind kind;
+	const char *key;
+	size_t off;
+} host_config_fields[] = {
+	F(FIELD_STR, "NetworkMode", network_mode),
+	F(FIELD_STR, "PidMode", pid_mode),
+	F(FIELD_STR, "IpcMode", ipc_mode),
+	F(FIELD_STR, "UTSMode", uts_mode),
+	F(FIELD_STR, "UsernsMode", userns_mode),
+	F(FIELD_STR, "CgroupnsMode", cgroupns_mode),
+	F(FIELD_STRV, "CapAdd", cap_add),
+	F(FIELD_STRV, "CapDrop", cap_drop),
+	F(FIELD_STRV, "SecurityOpt", security_opt),
+	F(FIELD_STRV, "MaskedPaths", masked_paths),
+	F(FIELD_STRV, "ReadonlyPaths", readonly_paths),
+	F(FIELD_STRV, "DeviceCgroupRules", device_cgroup_rules),
+	F(FIELD_NUM, "Memory", memory),
+	F(FIELD_NUM, "MemorySwap", memory_swap),
+	F(FIELD_NUM, "NanoCpus", nano_cpus),
+	F(FIELD_NUM, "CpuQuota", cpu_quota),
+	F(FIELD_NUM, "CpuShares", cpu_shares),
+	F(FIELD_NUM, "PidsLimit", pids_limit),
+	F(FIELD_BOOL, "Privileged", privileged),
+	F(FIELD_BOOL, "ReadonlyRootfs", readonly_rootfs),
+	F(FIELD_BOOL, "PublishAllPorts", publish_all_ports),
+};
+
+/* The string settings outside that table (read from other places). */
+static const size_t other_str_fields[] = {
+	offsetof(struct module_settings, image),	offsetof(struct module_settings, user),
+	offsetof(struct module_settings, restart_policy), offsetof(struct module_settings, log_driver),
+	offsetof(struct module_settings, log_max_size), offsetof(struct module_settings, log_max_file),
+};
+
+#undef F
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MEMBER(ms, type, off) ((type *)((char *)(ms) + (off)))
+
+static void field_done(struct module_settings *ms, const struct host_config_field *f)
+{
+	switch (f->kind) {
+	case FIELD_STR:
+		str_done(MEMBER(ms, struct ms_str, f->off));
+		break;
+	case FIELD_STRV:
+		strv_done(MEMBER(ms, struct ms_strv, f->off));
+		break;
+	case FIELD_NUM:
+		es_free(MEMBER(ms, struct ms_num, f->off)->path);
+		break;
+	case FIELD_BOOL:
+		es_free(MEMBER(ms, struct ms_bool, f->off)->path);
+		break;
+	}
+}
+
 void module_settings_free(struct module_settings *ms)
 {
 	if (!ms)
 		return;
 	es_free(ms->name);
 	es_free(ms->path);
-	str_done(&ms->image);
-	str_done(&ms->user);
-	str_done(&ms->restart_policy);
-	es_free(ms->privileged.path);
-	es_free(ms->readonly_rootfs.path);
-	es_free(ms->publish_all_ports.path);
-	str_done(&ms->network_mode);
-	str_done(&ms->pid_mode);
-	str_done(&ms->ipc_mode);
-	str_done(&ms->uts_mode);
-	str_done(&ms->userns_mode);
-	str_done(&ms->cgroupns_mode);
-	strv_done(&ms->cap_add);
-	strv_done(&ms->cap_drop);
-	strv_done(&ms->security_opt);
-	strv_done(&ms->masked_paths);
-	strv_done(&ms->readonly_paths);
-	strv_done(&ms->device_cgroup_rules);
+	for (size_t i = 0; i < ARRAY_SIZE(host_config_fields); i++)
+		field_done(ms, &host_config_fields[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(other_str_fields); i++)
+		str_done(MEMBER(ms, struct ms_str, other_str_fields[i]));
 	for (size_t i = 0; i < ms->n_mounts; i++) {
 		es_free(ms->mounts[i].source);
 		es_free(ms->mounts[i].target);
@@ -145,15 +202,6 @@ void module_settings_free(struct module_settings *ms)
 		es_free(ms->registries[i].password_path);
 	}
 	es_free(ms->registries);
-	es_free(ms->memory.path);
-	es_free(ms->memory_swap.path);
-	es_free(ms->nano_cpus.path);
-	es_free(ms->cpu_quota.path);
-	es_free(ms->cpu_shares.path);
-	es_free(ms->pids_limit.path);
-	str_done(&ms->log_driver);
-	str_done(&ms->log_max_size);
-	str_done(&ms->log_max_file);
 	es_free(ms);
 }
 
@@ -737,60 +785,30 @@ static int read_log_config(struct module_settings *ms, const cJSON *hc, const ch
 int module_settings_fill_host_config(struct module_settings *ms, const cJSON *hc,
 				     const char *prefix, struct json_error *err)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} modes[] = {
-		{ "NetworkMode", offsetof(struct module_settings, network_mode) },
-		{ "PidMode", offsetof(struct module_settings, pid_mode) },
-		{ "IpcMode", offsetof(struct module_settings, ipc_mode) },
-		{ "UTSMode", offsetof(struct module_settings, uts_mode) },
-		{ "UsernsMode", offsetof(struct module_settings, userns_mode) },
-		{ "CgroupnsMode", offsetof(struct module_settings, cgroupns_mode) },
-	};
-	static const struct {
-		const char *key;
-		size_t off;
-	} lists[] = {
-		{ "CapAdd", offsetof(struct module_settings, cap_add) },
-		{ "CapDrop", offsetof(struct module_settings, cap_drop) },
-		{ "SecurityOpt", offsetof(struct module_settings, security_opt) },
-		{ "MaskedPaths", offsetof(struct module_settings, masked_paths) },
-		{ "ReadonlyPaths", offsetof(struct module_settings, readonly_paths) },
-		{ "DeviceCgroupRules", offsetof(struct module_settings, device_cgroup_rules) },
-	};
-	static const struct {
-		const char *key;
-		size_t off;
-	} nums[] = {
-		{ "Memory", offsetof(struct module_settings, memory) },
-		{ "MemorySwap", offsetof(struct module_settings, memory_swap) },
-		{ "NanoCpus", offsetof(struct module_settings, nano_cpus) },
-		{ "CpuQuota", offsetof(struct module_settings, cpu_quota) },
-		{ "CpuShares", offsetof(struct module_settings, cpu_shares) },
-		{ "PidsLimit", offsetof(struct module_settings, pids_limit) },
-	};
 	int r = 0;
 
 	if (!hc || cJSON_IsNull(hc))
 		return 0;
 	if (!cJSON_IsObject(hc))
 		return type_error(ms, err, prefix, "an object", hc);
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]) && r >= 0; i++)
-		r = read_str(ms, hc, modes[i].key, prefix,
-			     (struct ms_str *)((char *)ms + modes[i].off), err);
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]) && r >= 0; i++)
-		r = read_strv(ms, hc, lists[i].key, prefix,
-			      (struct ms_strv *)((char *)ms + lists[i].off), err);
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]) && r >= 0; i++)
-		r = read_num(ms, hc, nums[i].key, prefix, (struct ms_num *)((char *)ms + nums[i].off),
-			     err);
-	if (r >= 0)
-		r = read_bool(ms, hc, "Privileged", prefix, &ms->privileged, err);
-	if (r >= 0)
-		r = read_bool(ms, hc, "ReadonlyRootfs", prefix, &ms->readonly_rootfs, err);
-	if (r >= 0)
-		r = read_bool(ms, hc, "PublishAllPorts", prefix, &ms->publish_all_ports, err);
+	for (size_t i = 0; i < ARRAY_SIZE(host_config_fields) && r >= 0; i++) {
+		const struct host_config_field *f = &host_config_fields[i];
+
+		switch (f->kind) {
+		case FIELD_STR:
+			r = read_str(ms, hc, f->key, prefix, MEMBER(ms, struct ms_str, f->off), err);
+			break;
+		case FIELD_STRV:
+			r = read_strv(ms, hc, f->key, prefix, MEMBER(ms, struct ms_strv, f->off), err);
+			break;
+		case FIELD_NUM:
+			r = read_num(ms, hc, f->key, prefix, MEMBER(ms, struct ms_num, f->off), err);
+			break;
+		case FIELD_BOOL:
+			r = read_bool(ms, hc, f->key, prefix, MEMBER(ms, struct ms_bool, f->off), err);
+			break;
+		}
+	}
 	if (r >= 0)
 		r = read_binds(ms, hc, prefix, err);
 	if (r >= 0)
