@@ -6,6 +6,9 @@
 #include "analyze-events.h"
 
 #include <errno.h>
+#include <string.h>
+
+#include "common/alloc.h"
 
 static void add_nonempty(struct event_builder *b, unsigned field, const char *s)
 {
@@ -84,4 +87,55 @@ int drift_event_new(const struct drift_list *l, uint64_t time_ns, struct event *
 		event_add_cstr(&b, DA_MESSAGE, d->message);
 	}
 	return finish(&b, ret_event);
+}
+
+int analyze_running(const cJSON *const *inspects, size_t n, const struct manifest *manifest,
+		    uint64_t time_ns, struct event **ret_recommendation, struct event **ret_drift,
+		    struct analyze_stats *stats)
+{
+	struct inspected_container **cs = es_calloc(n ? n : 1, sizeof(*cs));
+	struct finding_list l = { 0 };
+	struct drift_list d = { 0 };
+	size_t k = 0, dropped = 0;
+	int r = cs ? 0 : -ENOMEM;
+
+	*ret_recommendation = NULL;
+	*ret_drift = NULL;
+	memset(stats, 0, sizeof(*stats));
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		r = inspect_container(inspects[i], &cs[k]);
+		if (r == -EINVAL) {
+			stats->refused++;
+			r = 0;
+			continue;
+		}
+		if (r >= 0)
+			stats->skipped += cs[k++]->skipped;
+	}
+	stats->containers = k;
+	if (r >= 0)
+		r = analyze_containers(cs, k, &l);
+	if (r >= 0)
+		r = recommendation_event_new(&l, cs, k, time_ns, ret_recommendation, &dropped);
+	stats->findings = l.n;
+	stats->dropped += dropped;
+	if (r >= 0 && manifest) {
+		r = drift_compare(manifest, cs, k, &d);
+		if (r >= 0)
+			r = drift_event_new(&d, time_ns, ret_drift, &dropped);
+		stats->drift = d.n;
+		stats->dropped += dropped;
+	}
+	if (r < 0) {
+		event_free(*ret_recommendation);
+		event_free(*ret_drift);
+		*ret_recommendation = NULL;
+		*ret_drift = NULL;
+	}
+	drift_list_done(&d);
+	finding_list_done(&l);
+	for (size_t i = 0; i < k; i++)
+		inspected_container_free(cs[i]);
+	es_free(cs);
+	return r;
 }

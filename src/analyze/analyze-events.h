@@ -37,3 +37,21 @@ int recommendation_event_new(const struct finding_list *l, struct inspected_cont
 /* Drift items → one DriftAlert event; none: 0 with *ret_event NULL. */
 int drift_event_new(const struct drift_list *l, uint64_t time_ns, struct event **ret_event,
 		    size_t *ret_dropped);
+
+/* What analyze_running() saw, for the collector's counters. */
+struct analyze_stats {
+	size_t containers; /* inspect documents read */
+	size_t refused;	   /* documents that were not JSON objects */
+	size_t skipped;	   /* values of the wrong type ignored inside documents */
+	size_t findings, drift;
+	size_t dropped;	   /* findings or drift items beyond the limits */
+};
+
+/*
+ * The whole chain for the agent: inspect documents (cJSON of GET /containers/{id}/json) →
+ * rules → *ret_recommendation, and, when manifest is not NULL, drift → *ret_drift.  Either
+ * event may be NULL (nothing to report).  0, or -ENOMEM / -E2BIG with no event returned.
+ */
+int analyze_running(const cJSON *const *inspects, size_t n, const struct manifest *manifest,
+		    uint64_t time_ns, struct event **ret_recommendation, struct event **ret_drift,
+		    struct analyze_stats *stats);

@@ -292,12 +292,67 @@ static void test_not_drift(void **state)
 	}
 }
 
+/* The agent's entry point: inspect documents + manifest → both events and the counters. */
+static void test_analyze_running(void **state)
+{
+	static const char *const names[] = { "edgeAgent", "edgeHub", "tempSensor", "rogue" };
+	const cJSON *docs[6];
+	cJSON *owned[6];
+	struct manifest *m = NULL;
+	struct json_error err;
+	struct event *rec = NULL, *drift = NULL;
+	struct analyze_stats st;
+
+	(void)state;
+	json_read_init();
+	for (size_t i = 0; i < 4; i++) {
+		char path[512], *data;
+		size_t len;
+
+		snprintf(path, sizeof(path), "%s/%s.json", DEPLOYMENT, names[i]);
+		assert_int_equal(read_file_capped(path, 1u << 24, &data, &len), 0);
+		owned[i] = json_parse(data, len, &err);
+		es_free(data);
+		assert_non_null(owned[i]);
+	}
+	owned[4] = cJSON_Parse("[]");		      /* not an inspect document: refused */
+	owned[5] = cJSON_Parse("{\"HostConfig\":7}"); /* odd: one skipped value */
+	for (size_t i = 0; i < 6; i++)
+		docs[i] = owned[i];
+	assert_int_equal(manifest_load(DEPLOYMENT "/manifest.json", &m, &err), 0);
+	assert_int_equal(analyze_running(docs, 6, m, 5, &rec, &drift, &st), 0);
+	assert_non_null(rec);
+	assert_non_null(drift);
+	assert_int_equal(st.containers, 5);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(st.skipped, 1);
+	assert_int_equal(st.drift, 4);
+	assert_int_equal(event_get_n_items(drift), 4);
+	assert_int_equal(event_get_n_items(rec), st.findings);
+	assert_int_equal(st.dropped, 0);
+	event_free(rec);
+	event_free(drift);
+	/* Without a manifest: no drift event. */
+	assert_int_equal(analyze_running(docs, 4, NULL, 5, &rec, &drift, &st), 0);
+	assert_non_null(rec);
+	assert_null(drift);
+	event_free(rec);
+	manifest_free(m);
+	m = NULL;
+	assert_true(manifest_load("/nonexistent/esanalyze.json", &m, &err) < 0);
+	assert_null(m);
+	assert_true(err.message[0] != '\0');
+	for (size_t i = 0; i < 6; i++)
+		cJSON_Delete(owned[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deployment),
 		cmocka_unit_test(test_each_kind),
 		cmocka_unit_test(test_not_drift),
+		cmocka_unit_test(test_analyze_running),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
