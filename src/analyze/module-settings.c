@@ -128,9 +128,12 @@ static const struct host_config_field {
 
 /* The string settings outside that table (read from other places). */
 static const size_t other_str_fields[] = {
-	offsetof(struct module_settings, image),	offsetof(struct module_settings, user),
-	offsetof(struct module_settings, restart_policy), offsetof(struct module_settings, log_driver),
-	offsetof(struct module_settings, log_max_size), offsetof(struct module_settings, log_max_file),
+	offsetof(struct module_settings, image),
+	offsetof(struct module_settings, user),
+	offsetof(struct module_settings, restart_policy),
+	offsetof(struct module_settings, log_driver),
+	offsetof(struct module_settings, log_max_size),
+	offsetof(struct module_settings, log_max_file),
 };
 
 #undef F
