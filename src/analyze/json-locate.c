@@ -20,10 +20,11 @@ struct scan {
 	size_t len, i;
 };
 
+/* Whitespace as cJSON reads it (every byte up to 0x20, not only the four of RFC 8259), so a
+ * document cJSON accepted is walked the same way. */
 static void skip_ws(struct scan *s)
 {
-	while (s->i < s->len && (s->t[s->i] == ' ' || s->t[s->i] == '\t' || s->t[s->i] == '\n' ||
-				 s->t[s->i] == '\r'))
+	while (s->i < s->len && (unsigned char)s->t[s->i] <= 0x20)
 		s->i++;
 }
 

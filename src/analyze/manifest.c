@@ -19,6 +19,7 @@
 
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "common/fileio.h"
 
 #define DESIRED "properties.desired"
 #define DESIRED_DOT "properties.desired."
@@ -662,6 +663,24 @@ int manifest_parse(const char *data, size_t len, struct manifest **ret_manifest,
 	}
 	*ret_manifest = p.m;
 	return 0;
+}
+
+int manifest_load(const char *path, struct manifest **ret_manifest, struct json_error *err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	r = read_file_capped(path, MANIFEST_MAX_SIZE, &data, &len);
+	if (r < 0) {
+		snprintf(err->message, sizeof(err->message), "cannot read the manifest: %s",
+			 strerror(-r));
+		return r;
+	}
+	r = manifest_parse(data, len, ret_manifest, err);
+	es_free(data);
+	return r;
 }
 
 int manifest_analyze(const struct manifest *m, struct finding_list *out)

@@ -43,6 +43,9 @@ struct manifest {
 int manifest_parse(const char *data, size_t len, struct manifest **ret_manifest,
 		   struct json_error *err);
 void manifest_free(struct manifest *m);
+/* Reads the file (at most MANIFEST_MAX_SIZE bytes) and parses it; -errno of the read with
+ * err naming it, or manifest_parse's result. */
+int manifest_load(const char *path, struct manifest **ret_manifest, struct json_error *err);
 
 /* Runs the rules on every module; findings inside string createOptions get embedded_path. */
 int manifest_analyze(const struct manifest *m, struct finding_list *out);

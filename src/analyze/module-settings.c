@@ -85,30 +85,90 @@ static void strv_done(struct ms_strv *v)
 	es_free(v->path);
 }
 
+/*
+ * The scalar and list settings HostConfig holds under one key each, by type: read by
+ * module_settings_fill_host_config() and freed by module_settings_free() from this one table.
+ */
+enum field_kind {
+	FIELD_STR,
+	FIELD_STRV,
+	FIELD_NUM,
+	FIELD_BOOL,
+};
+
+#define F(kind, key, member) { kind, key, offsetof(struct module_settings, member) }
+
+static const struct host_config_field {
+	enum field_kind kind;
+	const char *key;
+	size_t off;
+} host_config_fields[] = {
+	F(FIELD_STR, "NetworkMode", network_mode),
+	F(FIELD_STR, "PidMode", pid_mode),
+	F(FIELD_STR, "IpcMode", ipc_mode),
+	F(FIELD_STR, "UTSMode", uts_mode),
+	F(FIELD_STR, "UsernsMode", userns_mode),
+	F(FIELD_STR, "CgroupnsMode", cgroupns_mode),
+	F(FIELD_STRV, "CapAdd", cap_add),
+	F(FIELD_STRV, "CapDrop", cap_drop),
+	F(FIELD_STRV, "SecurityOpt", security_opt),
+	F(FIELD_STRV, "MaskedPaths", masked_paths),
+	F(FIELD_STRV, "ReadonlyPaths", readonly_paths),
+	F(FIELD_STRV, "DeviceCgroupRules", device_cgroup_rules),
+	F(FIELD_NUM, "Memory", memory),
+	F(FIELD_NUM, "MemorySwap", memory_swap),
+	F(FIELD_NUM, "NanoCpus", nano_cpus),
+	F(FIELD_NUM, "CpuQuota", cpu_quota),
+	F(FIELD_NUM, "CpuShares", cpu_shares),
+	F(FIELD_NUM, "PidsLimit", pids_limit),
+	F(FIELD_BOOL, "Privileged", privileged),
+	F(FIELD_BOOL, "ReadonlyRootfs", readonly_rootfs),
+	F(FIELD_BOOL, "PublishAllPorts", publish_all_ports),
+};
+
+/* The string settings outside that table (read from other places). */
+static const size_t other_str_fields[] = {
+	offsetof(struct module_settings, image),
+	offsetof(struct module_settings, user),
+	offsetof(struct module_settings, restart_policy),
+	offsetof(struct module_settings, log_driver),
+	offsetof(struct module_settings, log_max_size),
+	offsetof(struct module_settings, log_max_file),
+};
+
+#undef F
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MEMBER(ms, type, off) ((type *)((char *)(ms) + (off)))
+
+static void field_done(struct module_settings *ms, const struct host_config_field *f)
+{
+	switch (f->kind) {
+	case FIELD_STR:
+		str_done(MEMBER(ms, struct ms_str, f->off));
+		break;
+	case FIELD_STRV:
+		strv_done(MEMBER(ms, struct ms_strv, f->off));
+		break;
+	case FIELD_NUM:
+		es_free(MEMBER(ms, struct ms_num, f->off)->path);
+		break;
+	case FIELD_BOOL:
+		es_free(MEMBER(ms, struct ms_bool, f->off)->path);
+		break;
+	}
+}
+
 void module_settings_free(struct module_settings *ms)
 {
 	if (!ms)
 		return;
 	es_free(ms->name);
 	es_free(ms->path);
-	str_done(&ms->image);
-	str_done(&ms->user);
-	str_done(&ms->restart_policy);
-	es_free(ms->privileged.path);
-	es_free(ms->readonly_rootfs.path);
-	es_free(ms->publish_all_ports.path);
-	str_done(&ms->network_mode);
-	str_done(&ms->pid_mode);
-	str_done(&ms->ipc_mode);
-	str_done(&ms->uts_mode);
-	str_done(&ms->userns_mode);
-	str_done(&ms->cgroupns_mode);
-	strv_done(&ms->cap_add);
-	strv_done(&ms->cap_drop);
-	strv_done(&ms->security_opt);
-	strv_done(&ms->masked_paths);
-	strv_done(&ms->readonly_paths);
-	strv_done(&ms->device_cgroup_rules);
+	for (size_t i = 0; i < ARRAY_SIZE(host_config_fields); i++)
+		field_done(ms, &host_config_fields[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(other_str_fields); i++)
+		str_done(MEMBER(ms, struct ms_str, other_str_fields[i]));
 	for (size_t i = 0; i < ms->n_mounts; i++) {
 		es_free(ms->mounts[i].source);
 		es_free(ms->mounts[i].target);
@@ -145,15 +205,6 @@ void module_settings_free(struct module_settings *ms)
 		es_free(ms->registries[i].password_path);
 	}
 	es_free(ms->registries);
-	es_free(ms->memory.path);
-	es_free(ms->memory_swap.path);
-	es_free(ms->nano_cpus.path);
-	es_free(ms->cpu_quota.path);
-	es_free(ms->cpu_shares.path);
-	es_free(ms->pids_limit.path);
-	str_done(&ms->log_driver);
-	str_done(&ms->log_max_size);
-	str_done(&ms->log_max_file);
 	es_free(ms);
 }
 
@@ -304,18 +355,35 @@ bool ms_is_only_placeholder(const char *s)
 
 /* ---- reading the create body ---- */
 
-static int type_error(struct json_error *err, const char *path, const char *expected,
-		      const cJSON *item)
+/*
+ * A value of the wrong type: -EINVAL with err naming it, or, when the settings were asked to
+ * skip bad values (docker inspect), 0 after counting it in ms->skipped.
+ */
+static int type_error(struct module_settings *ms, struct json_error *err, const char *path,
+		      const char *expected, const cJSON *item)
 {
 	const char *slash = strrchr(path, '/');
 	const char *key = slash ? slash + 1 : path;
 
+	if (ms->skip_bad_values) {
+		ms->skipped++;
+		return 0;
+	}
 	if (*key >= '0' && *key <= '9')
 		return json_error_set(err, path, "array element must be %s, not %s", expected,
 				      json_type_name(item));
 	return json_error_set(err, path, "%s must be %s, not %s", key, expected,
 			      json_type_name(item));
 }
+
+/* For a bad list element: fail, or (skipping) go on with the next element. */
+#define SKIP_ELEMENT(type_error_call)                                                              \
+	{                                                                                          \
+		int skip_r_ = (type_error_call);                                                   \
+		if (skip_r_ < 0)                                                                   \
+			return skip_r_;                                                            \
+		continue;                                                                          \
+	}
 
 static int read_str(struct module_settings *ms, const cJSON *obj, const char *key,
 		    const char *prefix, struct ms_str *out, struct json_error *err)
@@ -329,11 +397,11 @@ static int read_str(struct module_settings *ms, const cJSON *obj, const char *ke
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsString(it))
-		return type_error(err, p, "a string", it);
+		return type_error(ms, err, p, "a string", it);
 	return module_settings_set_str(ms, out, it->valuestring, p);
 }
 
-static int read_bool(const cJSON *obj, const char *key, const char *prefix, struct ms_bool *out,
+static int read_bool(struct module_settings *ms, const cJSON *obj, const char *key, const char *prefix, struct ms_bool *out,
 		     struct json_error *err)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -345,7 +413,7 @@ static int read_bool(const cJSON *obj, const char *key, const char *prefix, stru
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsBool(it)) {
-		int r = type_error(err, p, "a boolean", it);
+		int r = type_error(ms, err, p, "a boolean", it);
 
 		es_free(p);
 		return r;
@@ -357,7 +425,7 @@ static int read_bool(const cJSON *obj, const char *key, const char *prefix, stru
 	return 0;
 }
 
-static int read_num(const cJSON *obj, const char *key, const char *prefix, struct ms_num *out,
+static int read_num(struct module_settings *ms, const cJSON *obj, const char *key, const char *prefix, struct ms_num *out,
 		    struct json_error *err)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -369,7 +437,7 @@ static int read_num(const cJSON *obj, const char *key, const char *prefix, struc
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsNumber(it)) {
-		int r = type_error(err, p, "a number", it);
+		int r = type_error(ms, err, p, "a number", it);
 
 		es_free(p);
 		return r;
@@ -394,7 +462,7 @@ static int read_strv(struct module_settings *ms, const cJSON *obj, const char *k
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
-		return type_error(err, p, "an array of strings", it);
+		return type_error(ms, err, p, "an array of strings", it);
 	out->set = true;
 	es_free(out->path);
 	out->path = es_strdup(p);
@@ -405,7 +473,7 @@ static int read_strv(struct module_settings *ms, const cJSON *obj, const char *k
 		if (!ep)
 			return -ENOMEM;
 		if (!cJSON_IsString(e))
-			return type_error(err, ep, "a string", e);
+			SKIP_ELEMENT(type_error(ms, err, ep, "a string", e));
 		r = grow(ms, (void **)&out->items, out->n, sizeof(*out->items));
 		if (r == -ENOSPC)
 			break;
@@ -434,6 +502,13 @@ static int add_mount(struct module_settings *ms, const char *source, const char 
 	m->read_only = read_only;
 	m->path = es_strdup(path);
 	return (m->type && m->path) ? 0 : -ENOMEM;
+}
+
+int module_settings_add_mount(struct module_settings *ms, const char *source, const char *target,
+			      const char *type, const char *propagation, bool read_only,
+			      const char *path)
+{
+	return add_mount(ms, source, target, type, propagation, read_only, path ? path : "");
 }
 
 /* Length of a Windows drive prefix ("C:\" or "C:/") at s, else 0. */
@@ -496,7 +571,7 @@ static int read_binds(struct module_settings *ms, const cJSON *hc, const char *p
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
-		return type_error(err, p, "an array of strings", it);
+		return type_error(ms, err, p, "an array of strings", it);
 	cJSON_ArrayForEach(e, it) {
 		_cleanup_free_ char *ep = path_index(p, i++);
 		int r;
@@ -504,7 +579,7 @@ static int read_binds(struct module_settings *ms, const cJSON *hc, const char *p
 		if (!ep)
 			return -ENOMEM;
 		if (!cJSON_IsString(e))
-			return type_error(err, ep, "a string", e);
+			SKIP_ELEMENT(type_error(ms, err, ep, "a string", e));
 		r = add_bind(ms, e->valuestring, ep);
 		if (r < 0)
 			return r;
@@ -520,7 +595,7 @@ static const char *obj_str(const cJSON *obj, const char *key)
 }
 
 /* Checks that obj[key], when present and not null, is a string; -EINVAL otherwise. */
-static int check_str(const cJSON *obj, const char *key, const char *prefix, struct json_error *err)
+static int check_str(struct module_settings *ms, const cJSON *obj, const char *key, const char *prefix, struct json_error *err)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
 	_cleanup_free_ char *p = NULL;
@@ -528,7 +603,7 @@ static int check_str(const cJSON *obj, const char *key, const char *prefix, stru
 	if (!it || cJSON_IsNull(it) || cJSON_IsString(it))
 		return 0;
 	p = path_join(prefix, key);
-	return p ? type_error(err, p, "a string", it) : -ENOMEM;
+	return p ? type_error(ms, err, p, "a string", it) : -ENOMEM;
 }
 
 static int read_mounts(struct module_settings *ms, const cJSON *hc, const char *prefix,
@@ -544,7 +619,7 @@ static int read_mounts(struct module_settings *ms, const cJSON *hc, const char *
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
-		return type_error(err, p, "an array of objects", it);
+		return type_error(ms, err, p, "an array of objects", it);
 	cJSON_ArrayForEach(e, it) {
 		_cleanup_free_ char *ep = path_index(p, i++);
 		const cJSON *ro, *bo;
@@ -553,9 +628,9 @@ static int read_mounts(struct module_settings *ms, const cJSON *hc, const char *
 		if (!ep)
 			return -ENOMEM;
 		if (!cJSON_IsObject(e))
-			return type_error(err, ep, "an object", e);
-		if ((r = check_str(e, "Type", ep, err)) < 0 || (r = check_str(e, "Source", ep, err)) < 0 ||
-		    (r = check_str(e, "Target", ep, err)) < 0)
+			SKIP_ELEMENT(type_error(ms, err, ep, "an object", e));
+		if ((r = check_str(ms, e, "Type", ep, err)) < 0 || (r = check_str(ms, e, "Source", ep, err)) < 0 ||
+		    (r = check_str(ms, e, "Target", ep, err)) < 0)
 			return r;
 		ro = cJSON_GetObjectItemCaseSensitive(e, "ReadOnly");
 		bo = cJSON_GetObjectItemCaseSensitive(e, "BindOptions");
@@ -582,7 +657,7 @@ static int read_devices(struct module_settings *ms, const cJSON *hc, const char 
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
-		return type_error(err, p, "an array of objects", it);
+		return type_error(ms, err, p, "an array of objects", it);
 	cJSON_ArrayForEach(e, it) {
 		_cleanup_free_ char *ep = path_index(p, i++);
 		struct ms_device *d;
@@ -592,10 +667,10 @@ static int read_devices(struct module_settings *ms, const cJSON *hc, const char 
 		if (!ep)
 			return -ENOMEM;
 		if (!cJSON_IsObject(e))
-			return type_error(err, ep, "an object", e);
-		if ((r = check_str(e, "PathOnHost", ep, err)) < 0 ||
-		    (r = check_str(e, "PathInContainer", ep, err)) < 0 ||
-		    (r = check_str(e, "CgroupPermissions", ep, err)) < 0)
+			SKIP_ELEMENT(type_error(ms, err, ep, "an object", e));
+		if ((r = check_str(ms, e, "PathOnHost", ep, err)) < 0 ||
+		    (r = check_str(ms, e, "PathInContainer", ep, err)) < 0 ||
+		    (r = check_str(ms, e, "CgroupPermissions", ep, err)) < 0)
 			return r;
 		r = grow(ms, (void **)&ms->devices, ms->n_devices, sizeof(*ms->devices));
 		if (r == -ENOSPC)
@@ -650,7 +725,7 @@ static int read_ports(struct module_settings *ms, const cJSON *hc, const char *p
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsObject(it))
-		return type_error(err, p, "an object", it);
+		return type_error(ms, err, p, "an object", it);
 	cJSON_ArrayForEach(port, it) {
 		_cleanup_free_ char *pp = path_join(p, port->string);
 		size_t i = 0;
@@ -660,7 +735,7 @@ static int read_ports(struct module_settings *ms, const cJSON *hc, const char *p
 		if (cJSON_IsNull(port))
 			continue;
 		if (!cJSON_IsArray(port))
-			return type_error(err, pp, "an array of port bindings", port);
+			SKIP_ELEMENT(type_error(ms, err, pp, "an array of port bindings", port));
 		cJSON_ArrayForEach(b, port) {
 			_cleanup_free_ char *bp = path_index(pp, i++);
 			int r;
@@ -668,8 +743,8 @@ static int read_ports(struct module_settings *ms, const cJSON *hc, const char *p
 			if (!bp)
 				return -ENOMEM;
 			if (!cJSON_IsObject(b))
-				return type_error(err, bp, "an object", b);
-			if ((r = check_str(b, "HostIp", bp, err)) < 0)
+				SKIP_ELEMENT(type_error(ms, err, bp, "an object", b));
+			if ((r = check_str(ms, b, "HostIp", bp, err)) < 0)
 				return r;
 			r = add_port(ms, port->string, b, bp);
 			if (r < 0)
@@ -692,7 +767,7 @@ static int read_log_config(struct module_settings *ms, const cJSON *hc, const ch
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsObject(lc))
-		return type_error(err, p, "an object", lc);
+		return type_error(ms, err, p, "an object", lc);
 	r = read_str(ms, lc, "Type", p, &ms->log_driver, err);
 	if (r < 0)
 		return r;
@@ -703,7 +778,7 @@ static int read_log_config(struct module_settings *ms, const cJSON *hc, const ch
 	if (!cp)
 		return -ENOMEM;
 	if (!cJSON_IsObject(cfg))
-		return type_error(err, cp, "an object", cfg);
+		return type_error(ms, err, cp, "an object", cfg);
 	r = read_str(ms, cfg, "max-size", cp, &ms->log_max_size, err);
 	if (r < 0)
 		return r;
@@ -713,60 +788,30 @@ static int read_log_config(struct module_settings *ms, const cJSON *hc, const ch
 int module_settings_fill_host_config(struct module_settings *ms, const cJSON *hc,
 				     const char *prefix, struct json_error *err)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} modes[] = {
-		{ "NetworkMode", offsetof(struct module_settings, network_mode) },
-		{ "PidMode", offsetof(struct module_settings, pid_mode) },
-		{ "IpcMode", offsetof(struct module_settings, ipc_mode) },
-		{ "UTSMode", offsetof(struct module_settings, uts_mode) },
-		{ "UsernsMode", offsetof(struct module_settings, userns_mode) },
-		{ "CgroupnsMode", offsetof(struct module_settings, cgroupns_mode) },
-	};
-	static const struct {
-		const char *key;
-		size_t off;
-	} lists[] = {
-		{ "CapAdd", offsetof(struct module_settings, cap_add) },
-		{ "CapDrop", offsetof(struct module_settings, cap_drop) },
-		{ "SecurityOpt", offsetof(struct module_settings, security_opt) },
-		{ "MaskedPaths", offsetof(struct module_settings, masked_paths) },
-		{ "ReadonlyPaths", offsetof(struct module_settings, readonly_paths) },
-		{ "DeviceCgroupRules", offsetof(struct module_settings, device_cgroup_rules) },
-	};
-	static const struct {
-		const char *key;
-		size_t off;
-	} nums[] = {
-		{ "Memory", offsetof(struct module_settings, memory) },
-		{ "MemorySwap", offsetof(struct module_settings, memory_swap) },
-		{ "NanoCpus", offsetof(struct module_settings, nano_cpus) },
-		{ "CpuQuota", offsetof(struct module_settings, cpu_quota) },
-		{ "CpuShares", offsetof(struct module_settings, cpu_shares) },
-		{ "PidsLimit", offsetof(struct module_settings, pids_limit) },
-	};
 	int r = 0;
 
 	if (!hc || cJSON_IsNull(hc))
 		return 0;
 	if (!cJSON_IsObject(hc))
-		return type_error(err, prefix, "an object", hc);
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]) && r >= 0; i++)
-		r = read_str(ms, hc, modes[i].key, prefix,
-			     (struct ms_str *)((char *)ms + modes[i].off), err);
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]) && r >= 0; i++)
-		r = read_strv(ms, hc, lists[i].key, prefix,
-			      (struct ms_strv *)((char *)ms + lists[i].off), err);
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]) && r >= 0; i++)
-		r = read_num(hc, nums[i].key, prefix, (struct ms_num *)((char *)ms + nums[i].off),
-			     err);
-	if (r >= 0)
-		r = read_bool(hc, "Privileged", prefix, &ms->privileged, err);
-	if (r >= 0)
-		r = read_bool(hc, "ReadonlyRootfs", prefix, &ms->readonly_rootfs, err);
-	if (r >= 0)
-		r = read_bool(hc, "PublishAllPorts", prefix, &ms->publish_all_ports, err);
+		return type_error(ms, err, prefix, "an object", hc);
+	for (size_t i = 0; i < ARRAY_SIZE(host_config_fields) && r >= 0; i++) {
+		const struct host_config_field *f = &host_config_fields[i];
+
+		switch (f->kind) {
+		case FIELD_STR:
+			r = read_str(ms, hc, f->key, prefix, MEMBER(ms, struct ms_str, f->off), err);
+			break;
+		case FIELD_STRV:
+			r = read_strv(ms, hc, f->key, prefix, MEMBER(ms, struct ms_strv, f->off), err);
+			break;
+		case FIELD_NUM:
+			r = read_num(ms, hc, f->key, prefix, MEMBER(ms, struct ms_num, f->off), err);
+			break;
+		case FIELD_BOOL:
+			r = read_bool(ms, hc, f->key, prefix, MEMBER(ms, struct ms_bool, f->off), err);
+			break;
+		}
+	}
 	if (r >= 0)
 		r = read_binds(ms, hc, prefix, err);
 	if (r >= 0)
@@ -793,7 +838,7 @@ static int read_env_array(struct module_settings *ms, const cJSON *obj, const ch
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
-		return type_error(err, p, "an array of \"NAME=value\" strings", it);
+		return type_error(ms, err, p, "an array of \"NAME=value\" strings", it);
 	cJSON_ArrayForEach(e, it) {
 		_cleanup_free_ char *ep = path_index(p, i++);
 		char name[256];
@@ -804,7 +849,7 @@ static int read_env_array(struct module_settings *ms, const cJSON *obj, const ch
 		if (!ep)
 			return -ENOMEM;
 		if (!cJSON_IsString(e))
-			return type_error(err, ep, "a string", e);
+			SKIP_ELEMENT(type_error(ms, err, ep, "a string", e));
 		eq = strchr(e->valuestring, '=');
 		n = eq ? (size_t)(eq - e->valuestring) : strlen(e->valuestring);
 		if (n >= sizeof(name))
@@ -825,7 +870,7 @@ int module_settings_fill_create(struct module_settings *ms, const cJSON *obj, co
 	int r;
 
 	if (!cJSON_IsObject(obj))
-		return type_error(err, prefix, "an object", obj);
+		return type_error(ms, err, prefix, "an object", obj);
 	r = read_str(ms, obj, "User", prefix, &ms->user, err);
 	if (r >= 0 && !ms->image.value)
 		r = read_str(ms, obj, "Image", prefix, &ms->image, err);

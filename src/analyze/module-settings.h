@@ -135,6 +135,10 @@ struct module_settings {
 	struct ms_str log_max_file;
 
 	size_t dropped; /* list entries or string bytes that did not fit */
+	/* Set by a filler of untrusted documents (docker inspect): a value of the wrong type is
+	 * skipped and counted in `skipped` instead of failing the whole fill. */
+	bool skip_bad_values;
+	size_t skipped;
 };
 
 struct module_settings *module_settings_new(const char *name, enum module_kind kind,
@@ -144,7 +148,8 @@ void module_settings_free(struct module_settings *ms);
 /*
  * Reads a Docker "container create" body (createOptions): Image, User, Env, HostConfig.  `prefix`
  * is the JSON pointer of `obj`.  Wrong types of the fields it reads give -EINVAL with err
- * naming the pointer; unknown fields are ignored.
+ * naming the pointer (or are skipped and counted, with ms->skip_bad_values); unknown fields are
+ * ignored.
  */
 int module_settings_fill_create(struct module_settings *ms, const cJSON *obj, const char *prefix,
 				struct json_error *err);
@@ -157,6 +162,10 @@ int module_settings_set_str(struct module_settings *ms, struct ms_str *s, const 
 			    const char *path);
 int module_settings_add_env(struct module_settings *ms, const char *name, const char *value,
 			    const char *path);
+/* type: "bind", "volume", "tmpfs"... (NULL = "bind"); source/target/propagation may be NULL. */
+int module_settings_add_mount(struct module_settings *ms, const char *source, const char *target,
+			      const char *type, const char *propagation, bool read_only,
+			      const char *path);
 struct ms_registry_spec {
 	const char *name, *address, *username, *path, *password_path;
 	bool password_set, password_placeholder;

@@ -82,3 +82,5 @@ bool rules_env_is_secret(const char *name, const char *value);
 /* Image reference checks; false for placeholders. */
 bool rules_image_is_unpinned(const char *image);
 bool rules_image_is_debug(const char *image);
+/* A host path with "//" collapsed, "/./" dropped and no trailing '/' (also used by drift). */
+void rules_normalize_path(const char *in, char *out, size_t size);

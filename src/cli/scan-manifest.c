@@ -18,6 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "analyze/drift.h"
+#include "analyze/inspect.h"
 #include "analyze/json-locate.h"
 #include "analyze/manifest.h"
 #include "analyze/rules.h"
@@ -41,12 +43,15 @@ struct scan_args {
 	const char *path;
 	enum format format;
 	enum severity fail_on;
+	bool docker_inspect; /* the input is `docker inspect` output, not a manifest */
+	const char *against; /* with docker_inspect: the manifest to compare with (drift) */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: edgesec scan-manifest FILE|- [--format text|json|sarif] [--fail-on SEVERITY]\n"
+		"                             [--docker-inspect [--against MANIFEST]]\n"
 		"\n"
 		"Analyzes an IoT Edge deployment manifest or template offline and reports risky\n"
 		"module settings (see docs/rules.md).\n"
@@ -55,6 +60,11 @@ static void usage(FILE *f)
 		"  -f, --format FMT     text (default), json or sarif (SARIF 2.1.0)\n"
 		"      --fail-on SEV    critical, high (default), medium, low or info: exit 1 when a\n"
 		"                       finding has at least this severity\n"
+		"      --docker-inspect FILE is `docker inspect` output (one object or an array):\n"
+		"                       the same rules on the containers' effective settings\n"
+		"      --against MANIFEST  with --docker-inspect: also report the IoT Edge modules\n"
+		"                       that run with more than MANIFEST grants, or are not in it\n"
+		"                       (drift; text or json output)\n"
 		"  -h, --help           show this help\n"
 		"\n"
 		"Exit status: 0 no finding at or above the threshold, 1 findings, 2 unusable input.\n");
@@ -62,8 +72,10 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
-	enum { OPT_FAIL_ON = 0x100 };
+	enum { OPT_FAIL_ON = 0x100, OPT_DOCKER_INSPECT, OPT_AGAINST };
 	static const struct option options[] = {
+		{ "against", required_argument, NULL, OPT_AGAINST },
+		{ "docker-inspect", no_argument, NULL, OPT_DOCKER_INSPECT },
 		{ "format", required_argument, NULL, 'f' },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "help", no_argument, NULL, 'h' },
@@ -91,6 +103,12 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 				return fprintf(stderr, "edgesec: --format must be text, json or sarif, "
 						       "not '%s'\n", optarg), -EINVAL;
 			break;
+		case OPT_AGAINST:
+			a->against = optarg;
+			break;
+		case OPT_DOCKER_INSPECT:
+			a->docker_inspect = true;
+			break;
 		case OPT_FAIL_ON:
 			a->fail_on = severity_from_string(optarg);
 			if (a->fail_on < 0)
@@ -102,6 +120,10 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 					"(see edgesec scan-manifest --help)\n", argv[optind - 1]);
 			return -EINVAL;
 		}
+	}
+	if (a->against && (!a->docker_inspect || a->format == FORMAT_SARIF)) {
+		fprintf(stderr, "edgesec: --against needs --docker-inspect and text or json output\n");
+		return -EINVAL;
 	}
 	if (argc - optind != 1) {
 		fprintf(stderr, "edgesec: scan-manifest needs exactly one FILE (or - for stdin)\n");
@@ -140,9 +162,26 @@ static void put_text(struct buf *b, const char *s)
 
 static void format_text(struct buf *b, const char *path, const struct finding_list *l,
 			const size_t counts[_SEVERITY_MAX], enum severity fail_on,
-			const struct manifest *m)
+			const struct manifest *m, const struct drift_list *drift)
 {
 	size_t total = 0, failing = 0;
+
+	for (size_t i = 0; drift && i < drift->n; i++) {
+		const struct drift *d = &drift->items[i];
+
+		put_text(b, path);
+		buf_printf(b, ": %s drift %s [", severity_to_title(d->severity),
+			   drift_kind_to_string(d->kind));
+		put_text(b, d->module);
+		buf_puts(b, "] ");
+		put_text(b, d->message);
+		buf_puts(b, " (at ");
+		put_text(b, d->path);
+		buf_puts(b, ")\n");
+	}
+	if (drift)
+		buf_printf(b, "%zu drift item%s against the manifest\n", drift->n,
+			   drift->n == 1 ? "" : "s");
 
 	for (size_t i = 0; i < l->n; i++) {
 		const struct finding *f = &l->items[i];
@@ -204,8 +243,44 @@ static void write_summary(struct jw *w, const struct finding_list *l,
 	jw_obj_end(w);
 }
 
+static void write_drift(struct jw *w, const struct drift_list *drift)
+{
+	jw_key(w, "drift");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < drift->n; i++) {
+		const struct drift *d = &drift->items[i];
+
+		jw_obj_begin(w);
+		jw_key(w, "kind");
+		jw_cstr(w, drift_kind_to_string(d->kind));
+		jw_key(w, "severity");
+		jw_cstr(w, severity_to_title(d->severity));
+		jw_key(w, "module");
+		jw_cstr(w, d->module);
+		jw_key(w, "containerId");
+		jw_cstr(w, d->container_id);
+		jw_key(w, "image");
+		jw_cstr(w, d->image);
+		jw_key(w, "setting");
+		jw_cstr(w, d->setting);
+		jw_key(w, "path");
+		jw_cstr(w, d->path);
+		jw_key(w, "manifestPath");
+		jw_cstr(w, d->manifest_path);
+		jw_key(w, "message");
+		jw_cstr(w, d->message);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	if (drift->dropped) {
+		jw_key(w, "droppedDrift");
+		jw_uint(w, drift->dropped);
+	}
+}
+
 static void format_json(struct jw *w, const struct finding_list *l,
-			const size_t counts[_SEVERITY_MAX], const struct manifest *m)
+			const size_t counts[_SEVERITY_MAX], const struct manifest *m,
+			const struct drift_list *drift)
 {
 	jw_obj_begin(w);
 	jw_key(w, "findings");
@@ -235,6 +310,8 @@ static void format_json(struct jw *w, const struct finding_list *l,
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
+	if (drift)
+		write_drift(w, drift);
 	write_summary(w, l, counts, m);
 	jw_obj_end(w);
 }
@@ -465,36 +542,184 @@ static int fail_code(const size_t counts[_SEVERITY_MAX], enum severity fail_on)
 	return 0;
 }
 
+/* "/HostConfig/..." → "/<index>/HostConfig/..." for the findings from l->items[start]. */
+static int prefix_paths(struct finding_list *l, size_t start, size_t index)
+{
+	for (size_t k = start; k < l->n; k++) {
+		char *p = es_malloc(strlen(l->items[k].path) + 24);
+
+		if (!p)
+			return -ENOMEM;
+		sprintf(p, "/%zu%s", index, l->items[k].path);
+		es_free(l->items[k].path);
+		l->items[k].path = p;
+	}
+	return 0;
+}
+
+/* Reads and parses the manifest at path and appends the drift of cs against it; errors are
+ * printed here (they are about another file than the input). */
+static int compare_with(const char *path, struct inspected_container **cs, size_t n,
+			bool array, struct drift_list *drift)
+{
+	struct manifest *m = NULL;
+	struct json_error err;
+	char *data = NULL;
+	size_t len = 0;
+	int r = read_file_capped(path, MANIFEST_MAX_SIZE, &data, &len);
+
+	if (r < 0) {
+		fprintf(stderr, "edgesec: %s: error: cannot read: %s\n", path, strerror(-r));
+		return -EIO;
+	}
+	r = manifest_parse(data, len, &m, &err);
+	if (r < 0) {
+		print_error(path, data, len, &err);
+		es_free(data);
+		return -EIO;
+	}
+	/* cs may hold NULL where a container could not be read (no memory): skip those. */
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		size_t start = drift->n;
+
+		if (!cs[i])
+			continue;
+		r = drift_compare(m, &cs[i], 1, drift);
+		for (size_t k = start; r >= 0 && array && k < drift->n; k++) {
+			struct drift *d = &drift->items[k];
+			char *p = es_malloc(strlen(d->path) + 24);
+
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
+			sprintf(p, "/%zu%s", i, d->path);
+			es_free(d->path);
+			d->path = p;
+		}
+	}
+	manifest_free(m);
+	es_free(data);
+	return r;
+}
+
+/*
+ * docker inspect output → findings: every object of the array (or the one object) is a
+ * container; anything else is unusable input.  The containers' count goes into *stub so the
+ * report's summary counts them as modules.
+ */
+static int analyze_inspect(const struct scan_args *a, const char *data, size_t len,
+			   struct finding_list *l, struct manifest *stub, struct drift_list *drift,
+			   struct json_error *err)
+{
+	struct inspected_container **cs = NULL;
+	struct rules_context ctx = { 0 };
+	const cJSON *it;
+	size_t n = 0, cap;
+	cJSON *doc;
+	int r = 0;
+
+	memset(err, 0, sizeof(*err));
+	json_read_init();
+	doc = json_parse(data, len, err);
+	if (!doc)
+		return -EINVAL;
+	if (!cJSON_IsArray(doc) && !cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		return json_error_set(err, "", "docker inspect output must be an object or an array "
+					       "of objects, not %s", json_type_name(doc));
+	}
+	cap = cJSON_IsArray(doc) ? (size_t)cJSON_GetArraySize(doc) : 1;
+	cs = es_calloc(cap ? cap : 1, sizeof(*cs));
+	if (!cs) {
+		cJSON_Delete(doc);
+		return -ENOMEM;
+	}
+	if (cJSON_IsObject(doc)) {
+		r = inspect_container(doc, &cs[n++]);
+	} else {
+		cJSON_ArrayForEach(it, doc) {
+			char p[32];
+
+			if (!cJSON_IsObject(it)) {
+				snprintf(p, sizeof(p), "/%zu", n);
+				r = json_error_set(err, p, "a container must be an object, not %s",
+						   json_type_name(it));
+				break;
+			}
+			r = inspect_container(it, &cs[n++]);
+			if (r < 0)
+				break;
+		}
+	}
+	for (size_t i = 0; i < n && r >= 0; i++)
+		if (cs[i])
+			rules_context_add_module(&ctx, cs[i]->ms);
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		size_t start = l->n;
+
+		if (!cs[i])
+			continue;
+		r = rules_check_module(cs[i]->ms, &ctx, l);
+		if (r >= 0 && cJSON_IsArray(doc))
+			r = prefix_paths(l, start, i);
+	}
+	if (r >= 0 && a->against)
+		r = compare_with(a->against, cs, n, cJSON_IsArray(doc), drift);
+	stub->envelope = "docker-inspect";
+	stub->n_modules = n;
+	for (size_t i = 0; i < n; i++)
+		inspected_container_free(cs[i]);
+	es_free(cs);
+	cJSON_Delete(doc);
+	if (r == -ENOMEM && !err->message[0])
+		json_error_set(err, "", "out of memory");
+	return r;
+}
+
 static int scan(const struct scan_args *a, const char *data, size_t len)
 {
 	struct finding_list l = { 0 };
-	struct manifest *m = NULL;
+	struct manifest *m = NULL, inspect_stub = { 0 };
+	struct drift_list drift = { 0 };
 	struct json_error err;
 	size_t counts[_SEVERITY_MAX];
 	struct buf out;
 	struct jw w;
 	int r;
 
-	r = manifest_parse(data, len, &m, &err);
+	if (a->docker_inspect) {
+		m = &inspect_stub;
+		r = analyze_inspect(a, data, len, &l, m, &drift, &err);
+		if (r < 0) {
+			if (r != -EIO)
+				print_error(a->path, data, len, &err);
+			finding_list_done(&l);
+			drift_list_done(&drift);
+			return 2;
+		}
+	}
+	r = m ? 0 : manifest_parse(data, len, &m, &err);
 	if (r < 0) {
 		print_error(a->path, data, len, &err);
 		return 2;
 	}
-	r = manifest_analyze(m, &l);
+	r = a->docker_inspect ? 0 : manifest_analyze(m, &l);
 	if (r < 0) {
 		fprintf(stderr, "edgesec: %s: error: failed to analyze the manifest: %s\n", a->path,
 			strerror(-r));
 		finding_list_done(&l);
-		manifest_free(m);
+		if (m != &inspect_stub)
+			manifest_free(m);
 		return 2;
 	}
 	finding_list_count(&l, counts);
 	buf_init(&out, OUTPUT_MAX);
 	jw_init(&w, &out);
 	if (a->format == FORMAT_TEXT)
-		format_text(&out, a->path, &l, counts, a->fail_on, m);
+		format_text(&out, a->path, &l, counts, a->fail_on, m, a->against ? &drift : NULL);
 	else if (a->format == FORMAT_JSON)
-		format_json(&w, &l, counts, m);
+		format_json(&w, &l, counts, m, a->against ? &drift : NULL);
 	else
 		format_sarif(&w, a->path, &l, data, len);
 	if (a->format != FORMAT_TEXT)
@@ -507,10 +732,15 @@ static int scan(const struct scan_args *a, const char *data, size_t len)
 		fwrite(out.data, 1, out.len, stdout);
 		fflush(stdout);
 		r = fail_code(counts, a->fail_on);
+		for (size_t i = 0; i < drift.n; i++)
+			if (drift.items[i].severity >= a->fail_on)
+				r = 1;
 	}
 	buf_done(&out);
 	finding_list_done(&l);
-	manifest_free(m);
+	drift_list_done(&drift);
+	if (m != &inspect_stub)
+		manifest_free(m);
 	return r;
 }
 

@@ -86,6 +86,13 @@ const struct config_entry config_table[] = {
 	     "queue for ContainerEvent events (Docker container and image events)"),
 	PRIO(EDGESEC, "eventPriorityContainerInventory", event_priority[EVENT_CONTAINER_INVENTORY],
 	     LOW, "queue for ContainerInventory events (every container and its settings)"),
+	PRIO(EDGESEC, "eventPriorityRecommendation", event_priority[EVENT_RECOMMENDATION], LOW,
+	     "queue for Recommendation events (rule findings on running containers)"),
+	PRIO(EDGESEC, "eventPriorityDriftAlert", event_priority[EVENT_DRIFT_ALERT], HIGH,
+	     "queue for DriftAlert events (a module runs with more than its manifest grants)"),
+	STR(EDGESEC, "deploymentManifest", deployment_manifest, "", 4096,
+	    "path of the IoT Edge deployment manifest to compare running modules with (empty: "
+	    "no drift detection)"),
 	INT(EDGESEC, "aggregationMaxEntries", aggregation_max_entries, 1, 1000000, 10000,
 	    "distinct events held for aggregation; beyond it events pass unaggregated"),
 	INT(EDGESEC, "aggregationMaxBytes", aggregation_max_bytes, 65536, 268435456, 4194304,

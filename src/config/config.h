@@ -68,6 +68,7 @@ struct config {
 	char *capture; /* process capture: "auto", "ebpf", "audit" or "cnproc" */
 	char *login_source; /* login collector: "auto", "audit" or "utmp" */
 	char *docker_socket; /* the Docker Engine API socket; "" = no container collector */
+	char *deployment_manifest; /* "" = no drift detection */
 };
 
 #define CONFIG_ISSUES_MAX 32

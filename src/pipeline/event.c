@@ -137,6 +137,19 @@ static const struct event_field_info container_inventory_fields[_CINV_MAX] = {
 	{ "ProcessId", I, 0 },	   { "ExitCode", I, 0 },      { "SecuritySettings", J, R },
 };
 
+static const struct event_field_info recommendation_fields[_REC_MAX] = {
+	{ "RuleId", S, R },	   { "RecommendationType", S, 0 }, { "Severity", S, R },
+	{ "Title", S, R },	   { "Module", S, R },		   { "ContainerId", S, 0 },
+	{ "Image", S, L },	   { "Path", S, R | L },	   { "Message", S, R | L },
+	{ "Remediation", S, R | L },
+};
+
+static const struct event_field_info drift_alert_fields[_DA_MAX] = {
+	{ "Kind", S, R },	   { "Severity", S, R },	{ "Module", S, R },
+	{ "ContainerId", S, 0 },   { "Image", S, L },		{ "Setting", S, R | L },
+	{ "Path", S, L },	   { "ManifestPath", S, L },	{ "Message", S, R | L },
+};
+
 #undef S
 #undef I
 #undef B
@@ -180,6 +193,9 @@ static const struct event_type_info type_table[_EVENT_TYPE_MAX] = {
 		T("ContainerEvent", EDGESEC, SECURITY, TRIGGERED, container_event_fields),
 	[EVENT_CONTAINER_INVENTORY] = T("ContainerInventory", EDGESEC, SECURITY, PERIODIC,
 					container_inventory_fields),
+	[EVENT_RECOMMENDATION] =
+		T("Recommendation", EDGESEC, SECURITY, PERIODIC, recommendation_fields),
+	[EVENT_DRIFT_ALERT] = T("DriftAlert", EDGESEC, SECURITY, TRIGGERED, drift_alert_fields),
 };
 
 static const char *const priority_names[_EVENT_PRIORITY_MAX] = {

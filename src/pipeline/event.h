@@ -41,6 +41,8 @@ enum event_type {
 	EVENT_PRIVILEGE_USE, /* PrivilegeUse: sudo/su/pkexec authentication, not a login */
 	EVENT_CONTAINER_EVENT,	   /* ContainerEvent: a Docker container or image event */
 	EVENT_CONTAINER_INVENTORY, /* ContainerInventory: every container and its settings */
+	EVENT_RECOMMENDATION, /* Recommendation: rule findings on running containers */
+	EVENT_DRIFT_ALERT,    /* DriftAlert: a module runs with more than its manifest grants */
 	_EVENT_TYPE_MAX,
 	_EVENT_TYPE_INVALID = -22,
 };
@@ -140,6 +142,14 @@ enum { CINV_CONTAINER_ID, CINV_CONTAINER_NAME, CINV_IMAGE, CINV_IMAGE_ID, CINV_S
 /* PrivilegeUse (our schema): one sudo/su/... authentication or session (login collector). */
 enum { PU_OPERATION, PU_USER_NAME, PU_USER_ID, PU_EXECUTABLE, PU_PROCESS_ID, PU_TERMINAL,
        PU_REMOTE_ADDRESS, PU_RESULT, _PU_MAX };
+
+/* One item per rule finding (src/analyze/analyze-events.h). */
+enum { REC_RULE_ID, REC_RECOMMENDATION_TYPE, REC_SEVERITY, REC_TITLE, REC_MODULE,
+       REC_CONTAINER_ID, REC_IMAGE, REC_PATH, REC_MESSAGE, REC_REMEDIATION, _REC_MAX };
+/* Kind: Privileged, Capability, HostNamespace, HostMount, MountWritable, Device,
+ * UndeclaredModule (src/analyze/drift.h). */
+enum { DA_KIND, DA_SEVERITY, DA_MODULE, DA_CONTAINER_ID, DA_IMAGE, DA_SETTING, DA_PATH,
+       DA_MANIFEST_PATH, DA_MESSAGE, _DA_MAX };
 
 /* Largest value a field may hold; larger input is cut by the builder and marked. */
 #define EVENT_FIELD_MAX (1u << 20)

@@ -28,6 +28,7 @@
 
 #define MANIFESTS TEST_SOURCE_DIR "/tests/manifests"
 #define REAL_CORPUS TEST_SOURCE_DIR "/../shared/corpus/iotedge-manifests"
+#define INSPECT TEST_SOURCE_DIR "/tests/inspect"
 
 struct run {
 	int code;
@@ -530,6 +531,104 @@ static void test_real_corpus(void **state)
 	assert_int_equal(n, 47);
 }
 
+/* --docker-inspect on the real inspect fixtures, one object and an array, and --against. */
+static void test_docker_inspect(void **state)
+{
+	static const char *const deployment[] = { "edgeAgent", "edgeHub", "tempSensor", "rogue" };
+	char ids[512], path[] = "/tmp/edgesec-test-inspect-XXXXXX";
+	struct buf arr;
+	struct run r;
+	cJSON *doc, *it;
+	int fd;
+
+	(void)state;
+	run_cli(&r, NULL, "--docker-inspect", "--format", "json", INSPECT "/priv.json", NULL);
+	assert_int_equal(r.code, 1);
+	rule_ids(r.out, ids, sizeof(ids));
+	assert_non_null(strstr(ids, "EDGE001"));
+	doc = cJSON_Parse(r.out);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "modules")
+				 ->valueint, 1);
+	cJSON_Delete(doc);
+	run_done(&r);
+
+	/* The hardened container is clean above medium... */
+	run_cli(&r, NULL, "--docker-inspect", "--fail-on", "low", INSPECT "/hardened.json", NULL);
+	assert_int_equal(r.code, 1); /* EDGE009 (Medium): the daemon's host cgroup namespace */
+	run_done(&r);
+	run_cli(&r, NULL, "--docker-inspect", "--fail-on", "high", INSPECT "/hardened.json", NULL);
+	assert_int_equal(r.code, 0);
+	run_done(&r);
+
+	/* An array as `docker inspect a b c d` prints it: paths are prefixed with the index. */
+	buf_init(&arr, 0);
+	buf_putc(&arr, '[');
+	for (size_t i = 0; i < 4; i++) {
+		char file[256], *data;
+		size_t len;
+
+		snprintf(file, sizeof(file), INSPECT "/deployment/%s.json", deployment[i]);
+		assert_int_equal(read_file_capped(file, 1u << 20, &data, &len), 0);
+		if (i)
+			buf_putc(&arr, ',');
+		buf_append(&arr, data, len);
+		es_free(data);
+	}
+	buf_putc(&arr, ']');
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, arr.data, arr.len), (ssize_t)arr.len);
+	close(fd);
+	buf_done(&arr);
+	run_cli(&r, NULL, "--docker-inspect", "--format", "json", "--against",
+		INSPECT "/deployment/manifest.json", path, NULL);
+	assert_int_equal(r.code, 1);
+	doc = cJSON_Parse(r.out);
+	assert_non_null(doc);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "drift")), 4);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "findings")) {
+		const char *module = cJSON_GetObjectItem(it, "module")->valuestring;
+		const char *ptr = cJSON_GetObjectItem(it, "path")->valuestring;
+
+		if (strcmp(module, "tempSensor") == 0)
+			assert_true(strncmp(ptr, "/2", 2) == 0 && (ptr[2] == '\0' || ptr[2] == '/'));
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "drift")) {
+		const char *kind = cJSON_GetObjectItem(it, "kind")->valuestring;
+		const char *ptr = cJSON_GetObjectItem(it, "path")->valuestring;
+
+		if (strcmp(kind, "Capability") == 0)
+			assert_string_equal(ptr, "/2/HostConfig/CapAdd/0");
+		if (strcmp(kind, "UndeclaredModule") == 0)
+			assert_string_equal(ptr, "/3");
+	}
+	cJSON_Delete(doc);
+	run_done(&r);
+	/* Drift is reported in text too, and counts toward --fail-on. */
+	run_cli(&r, NULL, "--docker-inspect", "--fail-on", "critical", "--against",
+		INSPECT "/deployment/manifest.json", path, NULL);
+	assert_int_equal(r.code, 0); /* no critical finding or drift */
+	assert_non_null(strstr(r.out, "High drift UndeclaredModule [rogue]"));
+	run_done(&r);
+
+	/* Unusable input and options. */
+	run_cli(&r, NULL, "--docker-inspect", MANIFESTS "/malformed.json", NULL);
+	assert_int_equal(r.code, 2);
+	run_done(&r);
+	run_cli(&r, NULL, "--docker-inspect", "--against", MANIFESTS "/malformed.json", path, NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "malformed.json"));
+	run_done(&r);
+	run_cli(&r, NULL, "--against", INSPECT "/deployment/manifest.json", path, NULL);
+	assert_int_equal(r.code, 2);
+	run_done(&r);
+	run_cli(&r, NULL, "--docker-inspect", "--format", "sarif", "--against",
+		INSPECT "/deployment/manifest.json", path, NULL);
+	assert_int_equal(r.code, 2);
+	run_done(&r);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -541,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_stdin_and_usage),
 		cmocka_unit_test(test_large_inputs),
 		cmocka_unit_test(test_real_corpus),
+		cmocka_unit_test(test_docker_inspect),
 	};
 
 	json_read_init();

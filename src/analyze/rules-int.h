@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Shared by the rule table (rules-table.c: ids, severities, texts) and the engine (rules.c: the
+ * checks that emit findings): the index of every rule in the table.  Adding a rule: a value
+ * here, its row in rules-table.c, its check in rules.c, its line in docs/rules.md.
+ */
+
+#include "analyze/rules.h"
+
+enum rule_index {
+	R_PRIVILEGED,
+	R_CAP_ALL,
+	R_CAP_DANGEROUS,
+	R_HOST_NETWORK,
+	R_HOST_PID,
+	R_HOST_IPC,
+	R_HOST_UTS,
+	R_HOST_USERNS,
+	R_HOST_CGROUPNS,
+	R_RUNTIME_SOCKET,
+	R_MOUNT_WRITABLE,
+	R_MOUNT_READONLY,
+	R_DEVICE,
+	R_DEVICE_RULE_WILDCARD,
+	R_APPARMOR,
+	R_SECCOMP,
+	R_LABEL,
+	R_NO_NEW_PRIVS,
+	R_MASKED_PATHS,
+	R_USER_ROOT,
+	R_USER_DEFAULT,
+	R_WRITABLE_ROOTFS,
+	R_NO_MEMORY_LIMIT,
+	R_NO_CPU_LIMIT,
+	R_NO_PIDS_LIMIT,
+	R_LOGGING_DISABLED,
+	R_LOG_UNBOUNDED,
+	R_PORT_ALL_ADDRESSES,
+	R_DEBUG_PORT,
+	R_IMAGE_UNPINNED,
+	R_IMAGE_DEBUG,
+	R_RUNTIME_OUTDATED,
+	R_ENV_SECRET,
+	R_REGISTRY_PASSWORD,
+	R_REGISTRY_ADMIN,
+	R_HUB_PROTOCOL_HEAD,
+	_R_MAX,
+};
+
+extern const struct rule rule_table[_R_MAX];
