@@ -89,14 +89,47 @@ int drift_event_new(const struct drift_list *l, uint64_t time_ns, struct event *
 	return finish(&b, ret_event);
 }
 
+int analyze_inspected(struct inspected_container *const *cs, size_t n,
+		      const struct manifest *manifest, uint64_t time_ns,
+		      struct event **ret_recommendation, struct event **ret_drift,
+		      struct analyze_stats *stats)
+{
+	struct finding_list l = { 0 };
+	struct drift_list d = { 0 };
+	size_t dropped = 0;
+	int r;
+
+	*ret_recommendation = NULL;
+	*ret_drift = NULL;
+	r = analyze_containers(cs, n, &l);
+	if (r >= 0)
+		r = recommendation_event_new(&l, cs, n, time_ns, ret_recommendation, &dropped);
+	stats->findings = l.n;
+	stats->dropped += dropped;
+	if (r >= 0 && manifest) {
+		r = drift_compare(manifest, cs, n, &d);
+		if (r >= 0)
+			r = drift_event_new(&d, time_ns, ret_drift, &dropped);
+		stats->drift = d.n;
+		stats->dropped += dropped;
+	}
+	if (r < 0) {
+		event_free(*ret_recommendation);
+		event_free(*ret_drift);
+		*ret_recommendation = NULL;
+		*ret_drift = NULL;
+	}
+	drift_list_done(&d);
+	finding_list_done(&l);
+	return r;
+}
+
 int analyze_running(const cJSON *const *inspects, size_t n, const struct manifest *manifest,
 		    uint64_t time_ns, struct event **ret_recommendation, struct event **ret_drift,
 		    struct analyze_stats *stats)
 {
 	struct inspected_container **cs = es_calloc(n ? n : 1, sizeof(*cs));
-	struct finding_list l = { 0 };
-	struct drift_list d = { 0 };
-	size_t k = 0, dropped = 0;
+	size_t k = 0;
 	int r = cs ? 0 : -ENOMEM;
 
 	*ret_recommendation = NULL;
@@ -114,26 +147,8 @@ int analyze_running(const cJSON *const *inspects, size_t n, const struct manifes
 	}
 	stats->containers = k;
 	if (r >= 0)
-		r = analyze_containers(cs, k, &l);
-	if (r >= 0)
-		r = recommendation_event_new(&l, cs, k, time_ns, ret_recommendation, &dropped);
-	stats->findings = l.n;
-	stats->dropped += dropped;
-	if (r >= 0 && manifest) {
-		r = drift_compare(manifest, cs, k, &d);
-		if (r >= 0)
-			r = drift_event_new(&d, time_ns, ret_drift, &dropped);
-		stats->drift = d.n;
-		stats->dropped += dropped;
-	}
-	if (r < 0) {
-		event_free(*ret_recommendation);
-		event_free(*ret_drift);
-		*ret_recommendation = NULL;
-		*ret_drift = NULL;
-	}
-	drift_list_done(&d);
-	finding_list_done(&l);
+		r = analyze_inspected(cs, k, manifest, time_ns, ret_recommendation, ret_drift,
+				      stats);
 	for (size_t i = 0; i < k; i++)
 		inspected_container_free(cs[i]);
 	es_free(cs);

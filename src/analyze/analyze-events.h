@@ -55,3 +55,13 @@ struct analyze_stats {
 int analyze_running(const cJSON *const *inspects, size_t n, const struct manifest *manifest,
 		    uint64_t time_ns, struct event **ret_recommendation, struct event **ret_drift,
 		    struct analyze_stats *stats);
+
+/*
+ * The same chain on containers already read with inspect_container() (the agent reads one
+ * document at a time, so only one parsed document is in memory).  stats->findings, drift and
+ * dropped are set or added to; the other counters are the caller's.
+ */
+int analyze_inspected(struct inspected_container *const *cs, size_t n,
+		      const struct manifest *manifest, uint64_t time_ns,
+		      struct event **ret_recommendation, struct event **ret_drift,
+		      struct analyze_stats *stats);

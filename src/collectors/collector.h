@@ -42,6 +42,7 @@ struct collector_params {
 	const char *capture;   /* process capture: "auto" (or NULL), "ebpf", "audit", "cnproc" */
 	const char *login_source; /* login collector: "auto" (or NULL), "audit", "utmp" */
 	const char *docker_socket; /* the Docker API socket; NULL or "": no container collector */
+	const char *deployment_manifest; /* containers: manifest for drift; NULL or "": none */
 };
 
 struct collector;

@@ -77,6 +77,7 @@ struct agent {
 	char *host_root, *capture; /* the collectors' copies: never pointers into cfg */
 	char *login_source;
 	char *docker_socket;
+	char *deployment_manifest;
 	struct twin *twin;	   /* hub mode only */
 	struct methods *methods;   /* hub mode only */
 	struct loop_timer *t_twin; /* twin_tick() every TWIN_TICK_MS, hub mode only */
@@ -516,7 +517,9 @@ static void agent_done(struct agent *a)
 	es_free(a->capture);
 	es_free(a->login_source);
 	es_free(a->docker_socket);
+	es_free(a->deployment_manifest);
 	a->host_root = a->capture = a->login_source = a->docker_socket = NULL;
+	a->deployment_manifest = NULL;
 	a->methods = methods_free(a->methods);
 	a->spool = spool_free(a->spool);
 	if (a->identity) {
@@ -884,6 +887,10 @@ static int start_collectors(struct agent *a)
 	if (a->cfg.docker_socket && !(a->docker_socket = es_strdup(a->cfg.docker_socket)))
 		return -ENOMEM;
 	p.docker_socket = a->docker_socket;
+	if (a->cfg.deployment_manifest &&
+	    !(a->deployment_manifest = es_strdup(a->cfg.deployment_manifest)))
+		return -ENOMEM;
+	p.deployment_manifest = a->deployment_manifest;
 
 	for (size_t i = 0; i < sizeof(builtin_collectors) / sizeof(builtin_collectors[0]); i++) {
 		struct collector *c;

@@ -33,33 +33,33 @@
 #include "collectors/collector.h"
 #include "common/alloc.h"
 #include "common/json_read.h"
+#include "common/log.h"
 #include "common/timeutil.h"
 #include "docker/docker-client.h"
+#include "containers-analysis.h"
 
 struct containers_state {
 	struct collector *c;
 	struct docker_client *client;
 	struct event_builder builder;
+	struct containers_analysis *analysis; /* Recommendation and DriftAlert */
 };
 
 /* The running instance, for containers_lookup() (the agent runs one). */
 static struct containers_state *lookup_state;
 
 /*
- * ==== ANALYZE HOOK ====
  * A container's whole inspect document is available here: `why` is "event" (inspected for a
- * create/start/restart event, before its ContainerEvent is sent), "resync" (after a
- * (re)connect) or "snapshot" (each ContainerInventory, from the cached document).  This is
- * where src/analyze/inspect.c (inspect → module settings → rules → Recommendation events) is
- * to be called.  Intentionally empty until then.
+ * create/start/restart event, before its ContainerEvent is sent) or "resync" (after a
+ * (re)connect; the whole cache is analyzed once the resync is complete, in on_synced()).
  */
 static void containers_analyze_hook(struct containers_state *s, const cJSON *inspect_doc,
 				    const struct docker_cache_entry *entry, const char *why)
 {
-	(void)s;
-	(void)inspect_doc;
-	(void)entry;
-	(void)why;
+	if (strcmp(why, "event") != 0 || !entry)
+		return;
+	containers_analysis_one(s->analysis, s->c, entry->c.id, inspect_doc,
+				time_now_realtime_ns());
 }
 
 static void sync_stats(struct containers_state *s)
@@ -191,6 +191,15 @@ static int containers_init(struct collector *c)
 	r = docker_client_new(path, &cb, s, &s->client);
 	if (r < 0)
 		return r;
+	{
+		const char *why = NULL;
+
+		r = containers_analysis_new(c->params.deployment_manifest, &s->analysis, &why);
+		if (r < 0)
+			return r;
+		if (why)
+			log_warning("containers: %s", why);
+	}
 	lookup_state = s;
 	return 0;
 }
@@ -222,8 +231,8 @@ static void containers_dispatch(struct collector *c, uint32_t revents)
 	sync_stats(s);
 }
 
-/* One ContainerInventory from the cache; `hook`: also hand each inspect document to analyze. */
-static int emit_inventory(struct containers_state *s, uint64_t now_realtime_ns, bool hook)
+/* One ContainerInventory from the cache; `analyze`: then Recommendation (and DriftAlert). */
+static int emit_inventory(struct containers_state *s, uint64_t now_realtime_ns, bool analyze)
 {
 	struct event_builder *b = &s->builder;
 	struct docker_cache *dc = docker_client_cache(s->client);
@@ -248,19 +257,13 @@ static int emit_inventory(struct containers_state *s, uint64_t now_realtime_ns, 
 		if (strcmp(e->c.state, "exited") == 0 || strcmp(e->c.state, "dead") == 0)
 			event_add_int(b, CINV_EXIT_CODE, e->c.exit_code);
 		event_add_json(b, CINV_SECURITY_SETTINGS, e->settings, e->settings_len);
-		if (hook && e->inspect) {
-			struct json_error err;
-			cJSON *doc = json_parse(e->inspect, e->inspect_len, &err);
-
-			if (doc)
-				containers_analyze_hook(s, doc, e, "snapshot");
-			cJSON_Delete(doc);
-		}
 	}
 	r = event_builder_finish(b, &out);
 	if (r < 0)
 		return r;
 	collector_submit(s->c, out);
+	if (analyze)
+		containers_analysis_all(s->analysis, s->c, dc, now_realtime_ns);
 	return 0;
 }
 
@@ -269,7 +272,7 @@ static void on_synced(void *userdata)
 {
 	struct containers_state *s = userdata;
 
-	if (emit_inventory(s, time_now_realtime_ns(), false) < 0)
+	if (emit_inventory(s, time_now_realtime_ns(), true) < 0)
 		s->c->stats.errors++;
 }
 
@@ -297,6 +300,7 @@ static void containers_done(struct collector *c)
 	if (lookup_state == s)
 		lookup_state = NULL;
 	s->client = docker_client_free(s->client);
+	s->analysis = containers_analysis_free(s->analysis);
 	event_builder_done(&s->builder);
 }
 
@@ -320,8 +324,9 @@ int containers_lookup(const char *container_id, struct container_info *out)
 
 const struct collector_ops containers_collector_ops = {
 	.name = "containers",
-	.types = { EVENT_CONTAINER_EVENT, EVENT_CONTAINER_INVENTORY },
-	.n_types = 2,
+	.types = { EVENT_CONTAINER_EVENT, EVENT_CONTAINER_INVENTORY, EVENT_RECOMMENDATION,
+		   EVENT_DRIFT_ALERT },
+	.n_types = 4,
 	.state_size = sizeof(struct containers_state),
 	.init = containers_init,
 	.start = containers_start,
