@@ -39,6 +39,7 @@
 #include "loop.h"
 #include "pipeline/format.h"
 #include "pipeline/pipeline.h"
+#include "privilege.h"
 #include "state.h"
 #include "spool/spool.h"
 #include "transport/mqtt/connection-string.h"
@@ -79,6 +80,7 @@ struct agent {
 	char agent_id[GUID_STR_LEN + 1];
 	bool local_mode;
 	uint64_t publish_errors_logged;
+	struct privilege_result privilege; /* what privilege_drop() kept */
 };
 
 static const struct collector_ops *const builtin_collectors[] = {
@@ -341,6 +343,7 @@ static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *
 		.collectors = a->collectors,
 		.n_collectors = a->n_collectors,
 		.output = transport_describe(a->output),
+		.capabilities = a->privilege.kept_names,
 	};
 }
 
@@ -857,6 +860,14 @@ static int agent_loop(struct agent *a)
 		a->t_twin = loop_timer_new(a->loop, on_twin_timer, a);
 		loop_timer_arm_in(a->t_twin, TWIN_TICK_MS * NSEC_PER_MSEC);
 	}
+	/* ---- least privilege (core/privilege.c): set-up is over, keep what collectors use ---- */
+	r = privilege_drop(a->collectors, a->n_collectors, &a->privilege);
+	if (r < 0)
+		log_warning("Could not drop every capability: %s; kept %s", strerror(-r),
+			    a->privilege.kept_names);
+	else
+		log_info("Capabilities kept: %s; no_new_privs set", a->privilege.kept_names);
+	/* ---- end of least privilege ---- */
 	emit_heartbeat(a);
 	take_snapshot(a, true);
 	pipeline_flush(a->pipeline, EVENT_PRIORITY_HIGH);

@@ -90,6 +90,8 @@ int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, u
 	event_add_extra_u64(b, "EventsAggregated", ps.aggregation.absorbed);
 	event_add_extra_u64(b, "AggregationBypassed", ps.aggregation.bypassed);
 	event_add_extra_u64(b, "HeapPeakBytes", es_alloc_peak());
+	if (in->capabilities && in->capabilities[0])
+		event_add_extra_cstr(b, "Capabilities", in->capabilities);
 	r = event_builder_finish(b, ret);
 	buf_done(&collectors);
 	return r;

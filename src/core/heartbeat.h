@@ -15,6 +15,7 @@ struct heartbeat_input {
 	struct collector *const *collectors; /* describe() may be called */
 	size_t n_collectors;
 	const char *output;
+	const char *capabilities; /* kept after set-up ("cap_sys_ptrace,..."), or NULL */
 };
 
 int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, uint64_t now_ns,
