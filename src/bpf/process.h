@@ -33,6 +33,19 @@ enum process_record_type {
 	_PROCESS_RECORD_MAX,
 };
 
+/*
+ * Records the kernel could not submit (ring buffer full), per kind: the program's
+ * `lost_records` array (global data, memory-mapped, read by user space without a bpf() call).
+ */
+enum process_loss_kind {
+	PROCESS_LOSS_EXEC,	  /* ProcessCreate */
+	PROCESS_LOSS_EXIT,	  /* ProcessTerminate */
+	PROCESS_LOSS_TCP_CONNECT, /* ConnectionCreate, TCP out */
+	PROCESS_LOSS_TCP_ACCEPT,  /* ConnectionCreate, TCP in */
+	PROCESS_LOSS_UDP,	  /* ConnectionCreate, UDP out and in */
+	PROCESS_LOSS_KINDS,
+};
+
 /* process_exec_record.flags */
 #define PROCESS_EXEC_ARGS_TRUNCATED 0x1u /* argv longer than PROCESS_ARGS_MAX */
 #define PROCESS_EXEC_ARGS_FAULT 0x2u	 /* argv could not be read */

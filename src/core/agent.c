@@ -444,20 +444,28 @@ static void on_collector_fd(struct loop *l, int fd, uint32_t events, void *userd
 {
 	struct collector_watch *w = userdata;
 	const struct collector_stats *st = &w->collector->stats;
-	uint64_t before = st->lost + st->skipped;
+	uint64_t before = st->lost + st->skipped, typed_before[_EVENT_TYPE_MAX], typed = 0;
 
 	(void)l;
 	(void)fd;
+	memcpy(typed_before, st->lost_by_type, sizeof(typed_before));
 	collector_dispatch(w->collector, events);
 	/*
 	 * Records lost in the kernel and records the collector could not turn into events (a
 	 * process or socket gone before it was read) are both events nobody will see: they go
-	 * into DroppedEventsStatistics.  The counters are not split by type today; they are
-	 * charged to ProcessCreate.
+	 * into DroppedEventsStatistics, under their event type where the collector knows it
+	 * (lost_by_type), the rest under the collector's first type.
 	 */
-	if (st->lost + st->skipped > before)
-		pipeline_count_lost(w->agent->pipeline, EVENT_PROCESS_CREATE,
-				    st->lost + st->skipped - before);
+	for (int t = 0; t < _EVENT_TYPE_MAX; t++) {
+		uint64_t n = st->lost_by_type[t] - typed_before[t];
+
+		if (n)
+			pipeline_count_lost(w->agent->pipeline, (enum event_type)t, n);
+		typed += n;
+	}
+	if (st->lost + st->skipped > before + typed)
+		pipeline_count_lost(w->agent->pipeline, w->collector->ops->types[0],
+				    st->lost + st->skipped - before - typed);
 	after_events(w->agent);
 }
 

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -429,6 +430,152 @@ static void test_classic_tracepoints(void **state)
 	udp_case(AF_INET, false);
 }
 
+/* ---- kernel loss per type ---- */
+
+#define LOSS_EXECS 2000
+#define LOSS_UDP_PEERS 300
+#define LOSS_RINGBUF 4096 /* one page: a handful of records */
+
+/* A cgroup v2 directory of our own (hybrid layout: the "unified" mount), or "" if none. */
+static int loss_cgroup(char *path, size_t size, uint64_t *ret_id)
+{
+	static const char *const roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+	struct stat st;
+
+	for (size_t i = 0; i < 2; i++) {
+		char probe[256];
+
+		snprintf(probe, sizeof(probe), "%s/cgroup.procs", roots[i]);
+		snprintf(path, size, "%s/edgesec-process-loss-%d", roots[i], getpid());
+		if (access(probe, W_OK) < 0 || (mkdir(path, 0755) < 0 && errno != EEXIST))
+			continue;
+		if (stat(path, &st) == 0) {
+			*ret_id = st.st_ino; /* the cgroup id is the kernfs inode number */
+			return 0;
+		}
+		rmdir(path);
+	}
+	path[0] = '\0';
+	return -ENOENT;
+}
+
+/* In the test cgroup: LOSS_UDP_PEERS datagrams to new peers, then LOSS_EXECS execs. */
+static void loss_spawner(const char *cgroup, int fd)
+{
+	char procs[300], *argv[] = { "/bin/true", NULL };
+	struct sockaddr_storage ss;
+	uint64_t done[2] = { 0, 0 };
+	int cg, s;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+	cg = open(procs, O_WRONLY | O_CLOEXEC);
+	if (cg < 0 || write(cg, "0", 1) != 1)
+		_exit(2);
+	close(cg);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (unsigned i = 0; i < LOSS_UDP_PEERS && s >= 0; i++) {
+		socklen_t sl = loopback(AF_INET, &ss, 41000 + i);
+
+		if (sendto(s, "x", 1, 0, (struct sockaddr *)&ss, sl) == 1)
+			done[1]++;
+	}
+	for (unsigned i = 0; i < LOSS_EXECS; i++) {
+		pid_t pid;
+
+		if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) == 0 &&
+		    waitpid(pid, NULL, 0) == pid)
+			done[0]++;
+	}
+	_exit(write(fd, done, sizeof(done)) == sizeof(done) ? 0 : 1);
+}
+
+static void count_types(uint64_t n[_EVENT_TYPE_MAX])
+{
+	memset(n, 0, sizeof(uint64_t) * _EVENT_TYPE_MAX);
+	for (size_t i = 0; i < tsink.n; i++)
+		n[event_get_type(tsink.ev[i])]++;
+}
+
+/*
+ * A one-page ring buffer that nobody reads while a process (alone in a cgroup the program is
+ * told to watch, so other activity on the machine does not count) sends to 300 new UDP peers
+ * and runs 2,000 execs: for each type, events captured + kernel losses of that type = what
+ * happened, exactly, and the losses are reported by type.
+ */
+static void test_loss_per_type(void **state)
+{
+	struct collector_params p = { .sink = &tsink.sink, .host_root = "/" };
+	uint64_t done[2], n[_EVENT_TYPE_MAX], want[_EVENT_TYPE_MAX] = { 0 }, end;
+	const struct collector_stats *st;
+	char cgroup[256];
+	int fds[2], status;
+	pid_t spawner;
+
+	(void)state;
+	if (loss_cgroup(cgroup, sizeof(cgroup), &process_bpf_only_cgroup_id) < 0) {
+		print_message("no writable cgroup v2 hierarchy: loss test not run\n");
+		skip();
+	}
+	collector_stop(col);
+	col = collector_free(col);
+	sink_clear();
+	process_bpf_prefer_tracepoints = false;
+	process_bpf_ringbuf_bytes = LOSS_RINGBUF;
+	assert_int_equal(collector_new(&process_collector_ops, &p, &col), 0);
+	assert_int_equal(collector_start(col), 0);
+	st = &col->stats;
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	spawner = fork();
+	assert_true(spawner >= 0);
+	if (spawner == 0)
+		loss_spawner(cgroup, fds[1]);
+	close(fds[1]);
+	/* Nobody consumes until the spawner is done: the ring fills and stays full. */
+	assert_int_equal(waitpid(spawner, &status, 0), spawner);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(read(fds[0], done, sizeof(done)), sizeof(done));
+	close(fds[0]);
+	want[EVENT_PROCESS_CREATE] = done[0];
+	want[EVENT_PROCESS_TERMINATE] = done[0] + 1; /* + the spawner itself */
+	want[EVENT_CONNECTION_CREATE] = done[1];
+	end = time_now_monotonic_ns() + DEADLINE_MS * NSEC_PER_MSEC;
+	do {
+		pump_once(100);
+		count_types(n);
+	} while ((n[EVENT_PROCESS_CREATE] + st->lost_by_type[EVENT_PROCESS_CREATE] <
+			  want[EVENT_PROCESS_CREATE] ||
+		  n[EVENT_PROCESS_TERMINATE] + st->lost_by_type[EVENT_PROCESS_TERMINATE] <
+			  want[EVENT_PROCESS_TERMINATE] ||
+		  n[EVENT_CONNECTION_CREATE] + st->lost_by_type[EVENT_CONNECTION_CREATE] <
+			  want[EVENT_CONNECTION_CREATE]) &&
+		 time_now_monotonic_ns() < end);
+	settle();
+	count_types(n);
+	print_message("loss: execs %" PRIu64 " = %" PRIu64 " captured + %" PRIu64
+		      " lost; exits %" PRIu64 " = %" PRIu64 " + %" PRIu64 "; udp peers %" PRIu64
+		      " = %" PRIu64 " + %" PRIu64 "; lost total %" PRIu64 "\n",
+		      want[EVENT_PROCESS_CREATE], n[EVENT_PROCESS_CREATE],
+		      st->lost_by_type[EVENT_PROCESS_CREATE], want[EVENT_PROCESS_TERMINATE],
+		      n[EVENT_PROCESS_TERMINATE], st->lost_by_type[EVENT_PROCESS_TERMINATE],
+		      want[EVENT_CONNECTION_CREATE], n[EVENT_CONNECTION_CREATE],
+		      st->lost_by_type[EVENT_CONNECTION_CREATE], st->lost);
+	process_bpf_ringbuf_bytes = 0;
+	process_bpf_only_cgroup_id = 0;
+	rmdir(cgroup);
+	assert_int_equal(done[0], LOSS_EXECS);
+	assert_int_equal(done[1], LOSS_UDP_PEERS);
+	for (int t = 0; t < _EVENT_TYPE_MAX; t++)
+		assert_int_equal(n[t] + st->lost_by_type[t], want[t]);
+	/* The ring was too small for all of it: losses of every type, nothing else. */
+	assert_true(st->lost_by_type[EVENT_PROCESS_CREATE] > 0);
+	assert_true(st->lost_by_type[EVENT_PROCESS_TERMINATE] > 0);
+	assert_true(st->lost_by_type[EVENT_CONNECTION_CREATE] > 0);
+	assert_int_equal(st->lost, st->lost_by_type[EVENT_PROCESS_CREATE] +
+					   st->lost_by_type[EVENT_PROCESS_TERMINATE] +
+					   st->lost_by_type[EVENT_CONNECTION_CREATE]);
+	assert_int_equal(st->skipped, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_classic_tracepoints),
+		cmocka_unit_test(test_loss_per_type),
 	};
 	struct collector_params p = { .sink = &tsink.sink, .host_root = "/" };
 	int r;

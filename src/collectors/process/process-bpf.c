@@ -15,7 +15,9 @@
  *
  * The ring buffer (PROCESS_RINGBUF_BYTES) is the only queue: its epoll fd is the collector's
  * fd; dispatch consumes what is there.  When it is full the kernel drops the record and
- * counts it in a per-CPU array, whose sum is stats.lost.  libbpf's messages are never
+ * counts it per kind in the program's global `lost_records` (memory-mapped: read without a
+ * bpf() call, so after the agent dropped its capabilities too); dispatch turns the kinds
+ * into stats.lost and stats.lost_by_type (ProcessCreate, ProcessTerminate, ConnectionCreate).  libbpf's messages are never
  * printed; the last one is kept for the error text.
  */
 #include <errno.h>
@@ -101,15 +103,14 @@ struct bpf_state {
 	struct bpf_link *links[LINKS_MAX];
 	size_t n_links;
 	enum hook_mode mode[N_HOOKS];
-	int drops_fd;
-	int ncpus;
-	uint64_t *percpu; /* ncpus counters, read buffer */
 	char describe[192];
 };
 
 static char libbpf_last[160];
 
 bool process_bpf_prefer_tracepoints;
+uint32_t process_bpf_ringbuf_bytes;
+uint64_t process_bpf_only_cgroup_id;
 
 static int libbpf_print_keep(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -194,6 +195,10 @@ static int skel_load(struct bpf_state *b)
 	b->skel = process_bpf__open();
 	if (!b->skel)
 		return -errno ? -errno : -EINVAL;
+	if (process_bpf_ringbuf_bytes &&
+	    (r = bpf_map__set_max_entries(b->skel->maps.events, process_bpf_ringbuf_bytes)) < 0)
+		goto fail;
+	b->skel->rodata->only_cgroup_id = process_bpf_only_cgroup_id;
 	bpf_object__for_each_program(p, b->skel->obj) bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		const struct hook *h = &hooks[i];
@@ -207,10 +212,12 @@ static int skel_load(struct bpf_state *b)
 		}
 	}
 	r = process_bpf__load(b->skel);
-	if (r < 0) {
-		process_bpf__destroy(b->skel);
-		b->skel = NULL;
-	}
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	process_bpf__destroy(b->skel);
+	b->skel = NULL;
 	return r;
 }
 
@@ -248,16 +255,29 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Kernel losses by kind → stats.lost and stats.lost_by_type (a read of mapped memory). */
+static const enum event_type loss_event_type[PROCESS_LOSS_KINDS] = {
+	[PROCESS_LOSS_EXEC] = EVENT_PROCESS_CREATE,
+	[PROCESS_LOSS_EXIT] = EVENT_PROCESS_TERMINATE,
+	[PROCESS_LOSS_TCP_CONNECT] = EVENT_CONNECTION_CREATE,
+	[PROCESS_LOSS_TCP_ACCEPT] = EVENT_CONNECTION_CREATE,
+	[PROCESS_LOSS_UDP] = EVENT_CONNECTION_CREATE,
+};
+
 static void lost_update(struct collector *c, struct bpf_state *b)
 {
-	uint32_t zero = 0;
-	uint64_t sum = 0;
+	uint64_t by_type[_EVENT_TYPE_MAX] = { 0 }, sum = 0;
 
-	if (bpf_map_lookup_elem(b->drops_fd, &zero, b->percpu) < 0)
+	if (!b->skel->bss)
 		return;
-	for (int i = 0; i < b->ncpus; i++)
-		sum += b->percpu[i];
+	for (int k = 0; k < PROCESS_LOSS_KINDS; k++) {
+		uint64_t n = __atomic_load_n(&b->skel->bss->lost_records[k], __ATOMIC_RELAXED);
+
+		by_type[loss_event_type[k]] += n;
+		sum += n;
+	}
 	c->stats.lost = sum;
+	memcpy(c->stats.lost_by_type, by_type, sizeof(by_type));
 }
 
 static void bpf_stop(struct collector *c)
@@ -267,13 +287,12 @@ static void bpf_stop(struct collector *c)
 
 	if (!b)
 		return;
-	if (b->skel && b->percpu)
+	if (b->skel)
 		lost_update(c, b);
 	for (size_t i = 0; i < b->n_links; i++)
 		bpf_link__destroy(b->links[i]);
 	ring_buffer__free(b->rb);
 	process_bpf__destroy(b->skel);
-	es_free(b->percpu);
 	es_free(b);
 	s->backend_state = NULL;
 }
@@ -336,15 +355,6 @@ static int bpf_start(struct collector *c)
 				    libbpf_last[0] ? libbpf_last : strerror(-r));
 		goto fail;
 	}
-	b->ncpus = libbpf_num_possible_cpus();
-	b->percpu = b->ncpus > 0 ? es_calloc((size_t)b->ncpus, sizeof(uint64_t)) : NULL;
-	if (!b->percpu) {
-		r = b->ncpus > 0 ? -ENOMEM : b->ncpus;
-		collector_set_error(c, COLLECTOR_STATE_FAILED, "cannot count CPUs: %s",
-				    strerror(-r));
-		goto fail;
-	}
-	b->drops_fd = bpf_map__fd(b->skel->maps.drops);
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, c, NULL);
 	if (!b->rb) {
 		r = -errno ? -errno : -EINVAL;
@@ -405,6 +415,8 @@ static int bpf_start_unavailable(struct collector *c)
 }
 
 bool process_bpf_prefer_tracepoints;
+uint32_t process_bpf_ringbuf_bytes;
+uint64_t process_bpf_only_cgroup_id;
 
 const char *process_bpf_describe(struct collector *c)
 {
