@@ -297,48 +297,93 @@ static void test_tcp(void **state)
 
 /* ---- UDP ---- */
 
-static void udp_case(int family, bool use_connect)
+enum udp_mode {
+	UDP_SENDTO,  /* sendto() with the address; recvfrom() with an address buffer */
+	UDP_CONNECT, /* connect() + send(); recvfrom() with an address buffer */
+	UDP_SENDMSG, /* sendmsg() with msg_name; recvmsg() with msg_name */
+};
+
+static void udp_send(int fd, enum udp_mode mode, const struct sockaddr_storage *ss, socklen_t sl)
+{
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr m = { .msg_name = (void *)ss, .msg_namelen = sl, .msg_iov = &iov,
+			    .msg_iovlen = 1 };
+
+	if (mode == UDP_CONNECT)
+		assert_int_equal(send(fd, "x", 1, 0), 1);
+	else if (mode == UDP_SENDMSG)
+		assert_int_equal(sendmsg(fd, &m, 0), 1);
+	else
+		assert_int_equal(sendto(fd, "x", 1, 0, (const struct sockaddr *)ss, sl), 1);
+}
+
+static void udp_recv(int fd, enum udp_mode mode)
+{
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+			    .msg_iovlen = 1 };
+
+	if (mode == UDP_SENDMSG)
+		assert_int_equal(recvmsg(fd, &m, 0), 1);
+	else
+		assert_int_equal(recvfrom(fd, &c, 1, 0, (struct sockaddr *)&from, &fl), 1);
+}
+
+/*
+ * Two sockets send 20 datagrams each to one receiver, which reads them all: one Out event
+ * per sending socket (not per datagram, not per process) and one In event per peer of the
+ * receiving socket, with the right addresses, ports and pid.
+ */
+static void udp_case(int family, enum udp_mode mode)
 {
 	const char *lo = family == AF_INET ? "127.0.0.1" : "::1";
 	struct sockaddr_storage ss;
 	socklen_t sl = loopback(family, &ss, 0);
-	int rx, tx;
-	unsigned rport, tport;
-	struct conn_want out;
+	int rx, tx[2];
+	unsigned rport, tport[2];
 
 	rx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	assert_true(rx >= 0);
 	assert_int_equal(bind(rx, (struct sockaddr *)&ss, sl), 0);
 	rport = sock_port(rx, false);
-	tx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_true(tx >= 0);
 	sl = loopback(family, &ss, rport);
-	for (int i = 0; i < 3; i++) {
-		if (use_connect) {
-			assert_int_equal(connect(tx, (struct sockaddr *)&ss, sl), 0);
-			assert_int_equal(send(tx, "x", 1, 0), 1);
-		} else {
-			assert_int_equal(sendto(tx, "x", 1, 0, (struct sockaddr *)&ss, sl), 1);
+	for (int k = 0; k < 2; k++) {
+		tx[k] = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		assert_true(tx[k] >= 0);
+		if (mode == UDP_CONNECT)
+			assert_int_equal(connect(tx[k], (struct sockaddr *)&ss, sl), 0);
+		for (int i = 0; i < 20; i++) {
+			udp_send(tx[k], mode, &ss, sl);
+			udp_recv(rx, mode);
 		}
+		tport[k] = sock_port(tx[k], false);
 	}
-	tport = sock_port(tx, false);
-	out = (struct conn_want){ "Out", "udp", lo, NULL, rport, tport, getpid() };
-	assert_non_null(wait_event(EVENT_CONNECTION_CREATE, match_conn, &out));
-	settle();
-	/* Reported once per (process, peer) window, not per datagram. */
-	assert_int_equal(count_matching(EVENT_CONNECTION_CREATE, match_conn, &out, NULL), 1);
-	close(tx);
+	for (int k = 0; k < 2; k++) {
+		struct conn_want out = { "Out", "udp", lo, NULL, rport, tport[k], getpid() };
+		struct conn_want in = { "In", "udp", lo, lo, tport[k], rport, getpid() };
+
+		assert_non_null(wait_event(EVENT_CONNECTION_CREATE, match_conn, &out));
+		assert_non_null(wait_event(EVENT_CONNECTION_CREATE, match_conn, &in));
+		settle();
+		/* Once per (socket, peer) window, not per datagram. */
+		assert_int_equal(count_matching(EVENT_CONNECTION_CREATE, match_conn, &out, NULL), 1);
+		assert_int_equal(count_matching(EVENT_CONNECTION_CREATE, match_conn, &in, NULL), 1);
+		close(tx[k]);
+	}
 	close(rx);
 }
 
 static void test_udp(void **state)
 {
 	(void)state;
-	sink_clear();
-	udp_case(AF_INET, false);
-	udp_case(AF_INET6, false);
-	udp_case(AF_INET, true);
-	udp_case(AF_INET6, true);
+	for (enum udp_mode mode = UDP_SENDTO; mode <= UDP_SENDMSG; mode++) {
+		sink_clear();
+		udp_case(AF_INET, mode);
+		udp_case(AF_INET6, mode);
+	}
 }
 
 /* ---- burst ---- */
@@ -427,7 +472,9 @@ static void test_classic_tracepoints(void **state)
 	sink_clear();
 	tcp_case(AF_INET6, false, false);
 	sink_clear();
-	udp_case(AF_INET, false);
+	udp_case(AF_INET, UDP_SENDTO);
+	sink_clear();
+	udp_case(AF_INET6, UDP_SENDMSG);
 }
 
 /* ---- kernel loss per type ---- */

@@ -45,57 +45,89 @@ enum hook_mode {
 	HOOK_TP,
 };
 
-static const char *const hook_mode_names[] = {
-	[HOOK_NONE] = "none",
-	[HOOK_BTF] = "tp_btf",
-	[HOOK_TP] = "tracepoint",
+/* How a hook's BTF variant attaches: a BTF tracepoint, or fexit on kernel functions. */
+enum btf_kind {
+	BTF_TRACEPOINT, /* btf_names: events, present when vmlinux BTF has btf_trace_<name> */
+	BTF_FEXIT,	/* btf_names: functions, present when vmlinux BTF has them */
 };
+
+#define HOOK_PROGS 4
 
 struct hook {
 	const char *name;
-	const char *btf_prog, *btf_event; /* tp_btf variant, or NULL */
-	const char *tp_progs[2];	  /* classic variant: attached together */
-	const char *tp_events[2];	  /* "category/name" */
+	enum btf_kind btf_kind;
+	const char *btf_progs[HOOK_PROGS]; /* BTF variant: attached together, or none */
+	const char *btf_names[HOOK_PROGS];
+	const char *tp_progs[HOOK_PROGS]; /* classic variant: attached together */
+	const char *tp_events[HOOK_PROGS]; /* "category/name" */
 	bool required;
 };
 
 static const struct hook hooks[] = {
 	{ "exec",
-	  "exec_btf",
-	  "sched_process_exec",
+	  BTF_TRACEPOINT,
+	  { "exec_btf" },
+	  { "sched_process_exec" },
 	  { "exec_tp" },
 	  { "sched/sched_process_exec" },
 	  true },
 	{ "exit",
-	  "exit_btf",
-	  "sched_process_exit",
+	  BTF_TRACEPOINT,
+	  { "exit_btf" },
+	  { "sched_process_exit" },
 	  { "exit_tp" },
 	  { "sched/sched_process_exit" },
 	  true },
 	{ "tcp",
-	  "state_btf",
-	  "inet_sock_set_state",
+	  BTF_TRACEPOINT,
+	  { "state_btf" },
+	  { "inet_sock_set_state" },
 	  { "state_tp" },
 	  { "sock/inet_sock_set_state" },
 	  false },
-	{ "accept", NULL, NULL, { "accept_exit" }, { "syscalls/sys_exit_accept" }, false },
-	{ "accept4", NULL, NULL, { "accept4_exit" }, { "syscalls/sys_exit_accept4" }, false },
+	{ "accept",
+	  BTF_TRACEPOINT,
+	  { NULL },
+	  { NULL },
+	  { "accept_exit" },
+	  { "syscalls/sys_exit_accept" },
+	  false },
+	{ "accept4",
+	  BTF_TRACEPOINT,
+	  { NULL },
+	  { NULL },
+	  { "accept4_exit" },
+	  { "syscalls/sys_exit_accept4" },
+	  false },
 	{ "udp-connect",
-	  NULL,
-	  NULL,
+	  BTF_TRACEPOINT,
+	  { NULL },
+	  { NULL },
 	  { "connect_enter", "connect_exit" },
 	  { "syscalls/sys_enter_connect", "syscalls/sys_exit_connect" },
 	  false },
-	{ "udp-sendto",
-	  NULL,
-	  NULL,
-	  { "sendto_enter", "sendto_exit" },
-	  { "syscalls/sys_enter_sendto", "syscalls/sys_exit_sendto" },
+	/* Sends: every path with fexit; sendto() and sendmsg() without (sendmmsg: gap). */
+	{ "udp-send",
+	  BTF_FEXIT,
+	  { "udp4_send_exit", "udp6_send_exit" },
+	  { "udp_sendmsg", "udpv6_sendmsg" },
+	  { "sendto_enter", "sendto_exit", "sendmsg_enter", "sendmsg_exit" },
+	  { "syscalls/sys_enter_sendto", "syscalls/sys_exit_sendto", "syscalls/sys_enter_sendmsg",
+	    "syscalls/sys_exit_sendmsg" },
+	  false },
+	/* Receives (inbound UDP): every path with fexit; recvfrom() and recvmsg() without. */
+	{ "udp-recv",
+	  BTF_FEXIT,
+	  { "udp4_recv_exit", "udp6_recv_exit" },
+	  { "udp_recvmsg", "udpv6_recvmsg" },
+	  { "recvfrom_enter", "recvfrom_exit", "recvmsg_enter", "recvmsg_exit" },
+	  { "syscalls/sys_enter_recvfrom", "syscalls/sys_exit_recvfrom",
+	    "syscalls/sys_enter_recvmsg", "syscalls/sys_exit_recvmsg" },
 	  false },
 };
 
 #define N_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
-#define LINKS_MAX (N_HOOKS * 2)
+#define LINKS_MAX (N_HOOKS * HOOK_PROGS)
 
 struct bpf_state {
 	struct process_bpf *skel;
@@ -103,7 +135,8 @@ struct bpf_state {
 	struct bpf_link *links[LINKS_MAX];
 	size_t n_links;
 	enum hook_mode mode[N_HOOKS];
-	char describe[192];
+	bool btf_refused[N_HOOKS]; /* its BTF variant failed to attach: classic only */
+	char describe[256];
 };
 
 static char libbpf_last[160];
@@ -153,14 +186,45 @@ static bool tp_exists(const char *events, const char *event)
 	return access(path, F_OK) == 0;
 }
 
-static bool btf_has_event(const struct btf *btf, const char *event)
+static bool btf_has(const struct btf *btf, enum btf_kind kind, const char *name)
 {
-	char name[128];
+	char typedef_name[128];
 
-	if (!btf || !event)
+	if (!btf || !name)
 		return false;
-	snprintf(name, sizeof(name), "btf_trace_%s", event);
-	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0;
+	if (kind == BTF_FEXIT)
+		return btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) >= 0;
+	snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", name);
+	return btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF) >= 0;
+}
+
+/* Every name of a variant is there (a variant without programs never is). */
+static bool variant_exists(const char *const progs[HOOK_PROGS], const char *const names[HOOK_PROGS],
+			   bool (*has)(const void *ctx, const char *name), const void *ctx)
+{
+	if (!progs[0])
+		return false;
+	for (size_t k = 0; k < HOOK_PROGS && progs[k]; k++)
+		if (!has(ctx, names[k]))
+			return false;
+	return true;
+}
+
+struct btf_probe {
+	const struct btf *btf;
+	enum btf_kind kind;
+};
+
+static bool has_btf(const void *ctx, const char *name)
+{
+	const struct btf_probe *p = ctx;
+
+	return btf_has(p->btf, p->kind, name);
+}
+
+static bool has_tp(const void *ctx, const char *event)
+{
+	return tp_exists(ctx, event);
 }
 
 static void hooks_probe(struct bpf_state *b, bool allow_btf)
@@ -170,10 +234,11 @@ static void hooks_probe(struct bpf_state *b, bool allow_btf)
 
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		const struct hook *h = &hooks[i];
+		struct btf_probe bp = { btf, h->btf_kind };
 
-		if (h->btf_prog && btf_has_event(btf, h->btf_event))
+		if (!b->btf_refused[i] && variant_exists(h->btf_progs, h->btf_names, has_btf, &bp))
 			b->mode[i] = HOOK_BTF;
-		else if (tp_exists(events, h->tp_events[0]) && tp_exists(events, h->tp_events[1]))
+		else if (events && variant_exists(h->tp_progs, h->tp_events, has_tp, events))
 			b->mode[i] = HOOK_TP;
 		else
 			b->mode[i] = HOOK_NONE;
@@ -181,7 +246,7 @@ static void hooks_probe(struct bpf_state *b, bool allow_btf)
 	btf__free(btf);
 }
 
-static struct bpf_program *prog_find(struct bpf_state *b, const char *name)
+static struct bpf_program *prog_find(const struct bpf_state *b, const char *name)
 {
 	return name ? bpf_object__find_program_by_name(b->skel->obj, name) : NULL;
 }
@@ -201,15 +266,13 @@ static int skel_load(struct bpf_state *b)
 	b->skel->rodata->only_cgroup_id = process_bpf_only_cgroup_id;
 	bpf_object__for_each_program(p, b->skel->obj) bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < N_HOOKS; i++) {
-		const struct hook *h = &hooks[i];
+		const char *const *progs = b->mode[i] == HOOK_BTF  ? hooks[i].btf_progs
+					   : b->mode[i] == HOOK_TP ? hooks[i].tp_progs
+								   : NULL;
 
-		if (b->mode[i] == HOOK_BTF) {
-			bpf_program__set_autoload(prog_find(b, h->btf_prog), true);
-		} else if (b->mode[i] == HOOK_TP) {
-			for (size_t k = 0; k < 2; k++)
-				if ((p = prog_find(b, h->tp_progs[k])))
-					bpf_program__set_autoload(p, true);
-		}
+		for (size_t k = 0; progs && k < HOOK_PROGS; k++)
+			if ((p = prog_find(b, progs[k])))
+				bpf_program__set_autoload(p, true);
 	}
 	r = process_bpf__load(b->skel);
 	if (r < 0)
@@ -223,16 +286,13 @@ fail:
 
 static int hook_attach(struct bpf_state *b, size_t i)
 {
-	const struct hook *h = &hooks[i];
-	const char *names[2] = { NULL, NULL };
+	const char *const *names = b->mode[i] == HOOK_BTF  ? hooks[i].btf_progs
+				   : b->mode[i] == HOOK_TP ? hooks[i].tp_progs
+							   : NULL;
 
-	if (b->mode[i] == HOOK_BTF)
-		names[0] = h->btf_prog;
-	else if (b->mode[i] == HOOK_TP)
-		names[0] = h->tp_progs[0], names[1] = h->tp_progs[1];
-	else
+	if (!names)
 		return -ENOENT;
-	for (size_t k = 0; k < 2 && names[k]; k++) {
+	for (size_t k = 0; k < HOOK_PROGS && names[k]; k++) {
 		struct bpf_link *l = bpf_program__attach(prog_find(b, names[k]));
 
 		if (!l)
@@ -280,6 +340,18 @@ static void lost_update(struct collector *c, struct bpf_state *b)
 	memcpy(c->stats.lost_by_type, by_type, sizeof(by_type));
 }
 
+/* Links, ring buffer and program; b itself (and what was refused) stays. */
+static void bpf_teardown(struct bpf_state *b)
+{
+	for (size_t i = 0; i < b->n_links; i++)
+		bpf_link__destroy(b->links[i]);
+	b->n_links = 0;
+	ring_buffer__free(b->rb);
+	b->rb = NULL;
+	process_bpf__destroy(b->skel);
+	b->skel = NULL;
+}
+
 static void bpf_stop(struct collector *c)
 {
 	struct process_state *s = collector_state(c);
@@ -289,14 +361,23 @@ static void bpf_stop(struct collector *c)
 		return;
 	if (b->skel)
 		lost_update(c, b);
-	for (size_t i = 0; i < b->n_links; i++)
-		bpf_link__destroy(b->links[i]);
-	ring_buffer__free(b->rb);
-	process_bpf__destroy(b->skel);
+	bpf_teardown(b);
 	es_free(b);
 	s->backend_state = NULL;
 }
 
+static const char *mode_name(size_t i, enum hook_mode m)
+{
+	if (m == HOOK_BTF)
+		return hooks[i].btf_kind == BTF_FEXIT ? "fexit" : "tp_btf";
+	return m == HOOK_TP ? "tracepoint" : "none";
+}
+
+/*
+ * Attaches every hook in its chosen variant.  -EAGAIN: an optional hook's BTF variant could
+ * not attach (no BPF trampoline, say) while a classic one exists; it is marked refused and
+ * the caller loads again.
+ */
 static int bpf_attach_all(struct collector *c, struct bpf_state *b)
 {
 	char missing[96] = "";
@@ -305,6 +386,10 @@ static int bpf_attach_all(struct collector *c, struct bpf_state *b)
 
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		r = b->mode[i] == HOOK_NONE ? -ENOENT : hook_attach(b, i);
+		if (r < 0 && b->mode[i] == HOOK_BTF && !hooks[i].required && hooks[i].tp_progs[0]) {
+			b->btf_refused[i] = true;
+			return -EAGAIN;
+		}
 		if (r < 0) {
 			if (hooks[i].required) {
 				collector_set_error(c, COLLECTOR_STATE_FAILED,
@@ -319,8 +404,7 @@ static int bpf_attach_all(struct collector *c, struct bpf_state *b)
 				off = sizeof(missing) - 1;
 		}
 		used += (size_t)snprintf(b->describe + used, sizeof(b->describe) - used, "%s%s:%s",
-					 used ? " " : "", hooks[i].name,
-					 hook_mode_names[b->mode[i]]);
+					 used ? " " : "", hooks[i].name, mode_name(i, b->mode[i]));
 		if (used >= sizeof(b->describe))
 			used = sizeof(b->describe) - 1;
 	}
@@ -329,11 +413,40 @@ static int bpf_attach_all(struct collector *c, struct bpf_state *b)
 	return 0;
 }
 
+/*
+ * Probes and loads: with every BTF variant found; if the kernel refuses the load, without the
+ * fexit ones; then with classic tracepoints only.
+ */
+static int bpf_load(struct bpf_state *b)
+{
+	bool allow_btf = !process_bpf_prefer_tracepoints;
+	int r = -ENOENT;
+
+	for (int attempt = 0; attempt < 3; attempt++) {
+		bool any_btf = false, any_fexit = false;
+
+		hooks_probe(b, allow_btf);
+		for (size_t i = 0; i < N_HOOKS; i++) {
+			any_btf |= b->mode[i] == HOOK_BTF;
+			any_fexit |= b->mode[i] == HOOK_BTF && hooks[i].btf_kind == BTF_FEXIT;
+		}
+		r = skel_load(b);
+		if (r >= 0 || !any_btf)
+			return r;
+		if (any_fexit) {
+			for (size_t i = 0; i < N_HOOKS; i++)
+				b->btf_refused[i] |= hooks[i].btf_kind == BTF_FEXIT;
+		} else {
+			allow_btf = false;
+		}
+	}
+	return r;
+}
+
 static int bpf_start(struct collector *c)
 {
 	struct process_state *s = collector_state(c);
 	struct bpf_state *b;
-	bool any_btf = false;
 	int r;
 
 	libbpf_set_print(libbpf_print_keep);
@@ -342,27 +455,26 @@ static int bpf_start(struct collector *c)
 	if (!b)
 		return -ENOMEM;
 	s->backend_state = b;
-	hooks_probe(b, !process_bpf_prefer_tracepoints);
-	for (size_t i = 0; i < N_HOOKS; i++)
-		any_btf |= b->mode[i] == HOOK_BTF;
-	r = skel_load(b);
-	if (r < 0 && any_btf) {
-		hooks_probe(b, false); /* tp_btf refused: retry with classic tracepoints */
-		r = skel_load(b);
+	for (size_t round = 0; round <= N_HOOKS; round++) {
+		r = bpf_load(b);
+		if (r < 0) {
+			collector_set_error(c, COLLECTOR_STATE_FAILED,
+					    "cannot load the eBPF program: %s",
+					    libbpf_last[0] ? libbpf_last : strerror(-r));
+			goto fail;
+		}
+		b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, c, NULL);
+		if (!b->rb) {
+			r = -errno ? -errno : -EINVAL;
+			collector_set_error(c, COLLECTOR_STATE_FAILED,
+					    "cannot open the ring buffer: %s", strerror(-r));
+			goto fail;
+		}
+		r = bpf_attach_all(c, b);
+		if (r != -EAGAIN)
+			break;
+		bpf_teardown(b); /* a BTF variant would not attach: again without it */
 	}
-	if (r < 0) {
-		collector_set_error(c, COLLECTOR_STATE_FAILED, "cannot load the eBPF program: %s",
-				    libbpf_last[0] ? libbpf_last : strerror(-r));
-		goto fail;
-	}
-	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, c, NULL);
-	if (!b->rb) {
-		r = -errno ? -errno : -EINVAL;
-		collector_set_error(c, COLLECTOR_STATE_FAILED, "cannot open the ring buffer: %s",
-				    strerror(-r));
-		goto fail;
-	}
-	r = bpf_attach_all(c, b);
 	if (r < 0)
 		goto fail;
 	return 0;
