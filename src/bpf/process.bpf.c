@@ -172,15 +172,18 @@ static __always_inline void header_fill(struct process_record_header *h, __u32 t
 
 /* ---- exec ---- */
 
-/* Path components of the cwd, innermost first, each NUL-terminated. */
-static __always_inline void cwd_fill(struct process_exec_record *r, struct task_struct *task)
+/*
+ * Path components of the cwd, innermost first, each NUL-terminated, written at data[base]
+ * (base = exe_len < PROCESS_EXE_MAX).  Returns the bytes written; flags truncation.
+ */
+static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task_struct *task,
+				      __u32 base)
 {
 	struct dentry *d = BPF_CORE_READ(task, fs, pwd.dentry);
 	struct vfsmount *vmnt = BPF_CORE_READ(task, fs, pwd.mnt);
 	struct mount *mnt = container_of(vmnt, struct mount, mnt);
 	__u32 off = 0;
 
-	r->cwd_len = 0;
 	for (int i = 0; i < PROCESS_CWD_DEPTH; i++) {
 		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
 		struct dentry *parent = BPF_CORE_READ(d, d_parent);
@@ -191,28 +194,29 @@ static __always_inline void cwd_fill(struct process_exec_record *r, struct task_
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
 			if (up == mnt)
-				goto done;
+				return off;
 			d = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = up;
 			continue;
 		}
 		if (d == parent)
-			goto done;
+			return off;
 		if (off >= PROCESS_CWD_MAX / 2) {
-			r->h.pad |= PROCESS_EXEC_CWD_TRUNCATED;
-			goto done;
+			r->flags |= PROCESS_EXEC_CWD_TRUNCATED;
+			return off;
 		}
 		name = BPF_CORE_READ(d, d_name.name);
-		n = bpf_probe_read_kernel_str(&r->cwd[off & (PROCESS_CWD_MAX / 2 - 1)],
-					      PROCESS_CWD_MAX / 2, name);
+		/* base < 256 and off < 256: the mask only tells the verifier so. */
+		n = bpf_probe_read_kernel_str(
+			&r->data[(base & (PROCESS_EXE_MAX - 1)) + (off & (PROCESS_CWD_MAX / 2 - 1))],
+			PROCESS_CWD_MAX / 2, name);
 		if (n <= 0)
-			goto done;
+			return off;
 		off += n;
 		d = parent;
 	}
-	r->h.pad |= PROCESS_EXEC_CWD_TRUNCATED;
-done:
-	r->cwd_len = off;
+	r->flags |= PROCESS_EXEC_CWD_TRUNCATED;
+	return off;
 }
 
 static __always_inline int exec_handle(struct task_struct *task, const char *filename)
@@ -221,20 +225,25 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	struct process_exec_record *r = bpf_map_lookup_elem(&exec_scratch, &zero);
 	unsigned long start, end, len;
 	struct mm_struct *mm;
+	__u32 args_off, size;
 	long n;
 
 	if (!r)
 		return 0;
 	header_fill(&r->h, PROCESS_RECORD_EXEC);
 	r->flags = 0;
-	n = bpf_probe_read_kernel_str(r->exe, sizeof(r->exe), filename);
+	n = bpf_probe_read_kernel_str(r->data, PROCESS_EXE_MAX, filename);
 	r->exe_len = n > 0 ? n - 1 : 0;
-	if (n == sizeof(r->exe))
+	if (n == PROCESS_EXE_MAX)
 		r->flags |= PROCESS_EXEC_EXE_TRUNCATED;
 
-	cwd_fill(r, task);
-	r->flags |= r->h.pad; /* cwd_fill reports through pad */
-	r->h.pad = 0;
+	r->cwd_len = cwd_fill(r, task, r->exe_len);
+	args_off = r->exe_len + r->cwd_len;
+	if (args_off >= PROCESS_EXEC_ARGS_OFF_MAX)
+		return 0; /* cannot happen: exe < 256, cwd < 512 */
+	/* Hide the value from the compiler so that the mask, which the verifier needs, stays. */
+	barrier_var(args_off);
+	args_off &= PROCESS_EXEC_ARGS_OFF_MAX - 1;
 
 	mm = BPF_CORE_READ(task, mm);
 	start = BPF_CORE_READ(mm, arg_start);
@@ -247,13 +256,18 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	barrier_var(len);
 	if (len > PROCESS_ARGS_MAX)
 		return 0;
-	if (len && bpf_probe_read_user(r->args, len, (const void *)start) < 0) {
+	if (len && bpf_probe_read_user(&r->data[args_off], len,
+				       (const void *)start) < 0) {
 		r->flags |= PROCESS_EXEC_ARGS_FAULT;
 		len = 0;
 	}
 	r->args_len = len;
-	r->h.size = PROCESS_EXEC_RECORD_FIXED + len;
-	emit(r, PROCESS_EXEC_RECORD_FIXED + len, PROCESS_LOSS_EXEC);
+	size = PROCESS_EXEC_RECORD_FIXED + args_off + len;
+	barrier_var(size);
+	if (size > sizeof(*r))
+		return 0;
+	r->h.size = size;
+	emit(r, size, PROCESS_LOSS_EXEC);
 	return 0;
 }
 

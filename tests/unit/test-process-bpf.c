@@ -453,7 +453,7 @@ static void test_burst(void **state)
 /* The classic tracepoint variants (the fallback where tp_btf is missing) on their own. */
 static void test_classic_tracepoints(void **state)
 {
-	struct collector_params p = { .sink = &tsink.sink, .host_root = "/" };
+	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "ebpf" };
 	const char *how;
 
 	collector_stop(col);
@@ -551,7 +551,7 @@ static void count_types(uint64_t n[_EVENT_TYPE_MAX])
  */
 static void test_loss_per_type(void **state)
 {
-	struct collector_params p = { .sink = &tsink.sink, .host_root = "/" };
+	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "ebpf" };
 	uint64_t done[2], n[_EVENT_TYPE_MAX], want[_EVENT_TYPE_MAX] = { 0 }, end;
 	const struct collector_stats *st;
 	char cgroup[256];
@@ -635,7 +635,7 @@ int main(void)
 		cmocka_unit_test(test_classic_tracepoints),
 		cmocka_unit_test(test_loss_per_type),
 	};
-	struct collector_params p = { .sink = &tsink.sink, .host_root = "/" };
+	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "ebpf" };
 	int r;
 
 	if (geteuid() != 0) {
