@@ -207,9 +207,9 @@ static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task
 		}
 		name = BPF_CORE_READ(d, d_name.name);
 		/* base < 256 and off < 256: the mask only tells the verifier so. */
-		n = bpf_probe_read_kernel_str(
-			&r->data[(base & (PROCESS_EXE_MAX - 1)) + (off & (PROCESS_CWD_MAX / 2 - 1))],
-			PROCESS_CWD_MAX / 2, name);
+		n = bpf_probe_read_kernel_str(&r->data[(base & (PROCESS_EXE_MAX - 1)) +
+						       (off & (PROCESS_CWD_MAX / 2 - 1))],
+					      PROCESS_CWD_MAX / 2, name);
 		if (n <= 0)
 			return off;
 		off += n;
@@ -256,8 +256,7 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	barrier_var(len);
 	if (len > PROCESS_ARGS_MAX)
 		return 0;
-	if (len && bpf_probe_read_user(&r->data[args_off], len,
-				       (const void *)start) < 0) {
+	if (len && bpf_probe_read_user(&r->data[args_off], len, (const void *)start) < 0) {
 		r->flags |= PROCESS_EXEC_ARGS_FAULT;
 		len = 0;
 	}
@@ -676,8 +675,8 @@ static __always_inline int udp_msg_peer(const struct sock *sk, const struct msgh
 	return sock_peer(sk, family, port, addr); /* no address: a connected socket's peer */
 }
 
-static __always_inline int udp_msg_handle(const struct sock *sk, const struct msghdr *msg,
-					  long ret, __u8 direction)
+static __always_inline int udp_msg_handle(const struct sock *sk, const struct msghdr *msg, long ret,
+					  __u8 direction)
 {
 	__u16 family = 0, port = 0;
 	__u8 addr[16];

@@ -56,16 +56,46 @@ static const struct privilege_need needs[] = {
 };
 
 static const char *const cap_names[] = {
-	"cap_chown",	      "cap_dac_override",   "cap_dac_read_search", "cap_fowner",
-	"cap_fsetid",	      "cap_kill",	    "cap_setgid",	   "cap_setuid",
-	"cap_setpcap",	      "cap_linux_immutable", "cap_net_bind_service", "cap_net_broadcast",
-	"cap_net_admin",      "cap_net_raw",	    "cap_ipc_lock",	   "cap_ipc_owner",
-	"cap_sys_module",     "cap_sys_rawio",	    "cap_sys_chroot",	   "cap_sys_ptrace",
-	"cap_sys_pacct",      "cap_sys_admin",	    "cap_sys_boot",	   "cap_sys_nice",
-	"cap_sys_resource",   "cap_sys_time",	    "cap_sys_tty_config",  "cap_mknod",
-	"cap_lease",	      "cap_audit_write",    "cap_audit_control",   "cap_setfcap",
-	"cap_mac_override",   "cap_mac_admin",	    "cap_syslog",	   "cap_wake_alarm",
-	"cap_block_suspend",  "cap_audit_read",	    "cap_perfmon",	   "cap_bpf",
+	"cap_chown",
+	"cap_dac_override",
+	"cap_dac_read_search",
+	"cap_fowner",
+	"cap_fsetid",
+	"cap_kill",
+	"cap_setgid",
+	"cap_setuid",
+	"cap_setpcap",
+	"cap_linux_immutable",
+	"cap_net_bind_service",
+	"cap_net_broadcast",
+	"cap_net_admin",
+	"cap_net_raw",
+	"cap_ipc_lock",
+	"cap_ipc_owner",
+	"cap_sys_module",
+	"cap_sys_rawio",
+	"cap_sys_chroot",
+	"cap_sys_ptrace",
+	"cap_sys_pacct",
+	"cap_sys_admin",
+	"cap_sys_boot",
+	"cap_sys_nice",
+	"cap_sys_resource",
+	"cap_sys_time",
+	"cap_sys_tty_config",
+	"cap_mknod",
+	"cap_lease",
+	"cap_audit_write",
+	"cap_audit_control",
+	"cap_setfcap",
+	"cap_mac_override",
+	"cap_mac_admin",
+	"cap_syslog",
+	"cap_wake_alarm",
+	"cap_block_suspend",
+	"cap_audit_read",
+	"cap_perfmon",
+	"cap_bpf",
 	"cap_checkpoint_restore",
 };
 
@@ -99,8 +129,8 @@ void privilege_format(uint64_t mask, char *buf, size_t size)
 		return;
 	buf[0] = '\0';
 	for (unsigned cap = 0; cap < 64 && used < size; cap++) {
-		const char *name = cap < sizeof(cap_names) / sizeof(cap_names[0]) ? cap_names[cap]
-										   : NULL;
+		const char *name =
+			cap < sizeof(cap_names) / sizeof(cap_names[0]) ? cap_names[cap] : NULL;
 		int n;
 
 		if (!(mask & CAP(cap)))

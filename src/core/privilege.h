@@ -14,10 +14,10 @@
 #include "collectors/collector.h"
 
 struct privilege_result {
-	uint64_t kept;	      /* capability bit mask kept in the effective/permitted sets */
+	uint64_t kept;	       /* capability bit mask kept in the effective/permitted sets */
 	bool bounding_dropped; /* the bounding set holds only `kept` */
 	bool no_new_privs;
-	int error; /* first failure (-errno) of the capset, or 0 */
+	int error;	      /* first failure (-errno) of the capset, or 0 */
 	char kept_names[160]; /* "cap_dac_read_search,cap_sys_ptrace" or "none" */
 };
 

@@ -129,7 +129,8 @@ PY
 		grep -q "Reloaded configuration" "$log" && break
 		sleep 0.1
 	done
-	grep -q "Reloaded configuration" "$log" || fail "$cap: no reload after SIGHUP: $(tail -n 3 "$log")"
+	grep -q "Reloaded configuration" "$log" ||
+		fail "$cap: no reload after SIGHUP: $(tail -n 3 "$log")"
 	/bin/sh -c "true after-hup-$token"
 	wait_marker "$out" "after-hup-$token" "$cap: ProcessCreate after SIGHUP"
 	sleep 1.5

@@ -306,8 +306,9 @@ enum udp_mode {
 static void udp_send(int fd, enum udp_mode mode, const struct sockaddr_storage *ss, socklen_t sl)
 {
 	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
-	struct msghdr m = { .msg_name = (void *)ss, .msg_namelen = sl, .msg_iov = &iov,
-			    .msg_iovlen = 1 };
+	struct msghdr m = {
+		.msg_name = (void *)ss, .msg_namelen = sl, .msg_iov = &iov, .msg_iovlen = 1
+	};
 
 	if (mode == UDP_CONNECT)
 		assert_int_equal(send(fd, "x", 1, 0), 1);
@@ -323,8 +324,9 @@ static void udp_recv(int fd, enum udp_mode mode)
 	socklen_t fl = sizeof(from);
 	char c;
 	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
-			    .msg_iovlen = 1 };
+	struct msghdr m = {
+		.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1
+	};
 
 	if (mode == UDP_SENDMSG)
 		assert_int_equal(recvmsg(fd, &m, 0), 1);
@@ -369,7 +371,8 @@ static void udp_case(int family, enum udp_mode mode)
 		assert_non_null(wait_event(EVENT_CONNECTION_CREATE, match_conn, &in));
 		settle();
 		/* Once per (socket, peer) window, not per datagram. */
-		assert_int_equal(count_matching(EVENT_CONNECTION_CREATE, match_conn, &out, NULL), 1);
+		assert_int_equal(count_matching(EVENT_CONNECTION_CREATE, match_conn, &out, NULL),
+				 1);
 		assert_int_equal(count_matching(EVENT_CONNECTION_CREATE, match_conn, &in, NULL), 1);
 		close(tx[k]);
 	}

@@ -17,8 +17,8 @@
  * fd; dispatch consumes what is there.  When it is full the kernel drops the record and
  * counts it per kind in the program's global `lost_records` (memory-mapped: read without a
  * bpf() call, so after the agent dropped its capabilities too); dispatch turns the kinds
- * into stats.lost and stats.lost_by_type (ProcessCreate, ProcessTerminate, ConnectionCreate).  libbpf's messages are never
- * printed; the last one is kept for the error text.
+ * into stats.lost and stats.lost_by_type (ProcessCreate, ProcessTerminate, ConnectionCreate).
+ * libbpf's messages are never printed; the last one is kept for the error text.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,7 +58,7 @@ struct hook {
 	enum btf_kind btf_kind;
 	const char *btf_progs[HOOK_PROGS]; /* BTF variant: attached together, or none */
 	const char *btf_names[HOOK_PROGS];
-	const char *tp_progs[HOOK_PROGS]; /* classic variant: attached together */
+	const char *tp_progs[HOOK_PROGS];  /* classic variant: attached together */
 	const char *tp_events[HOOK_PROGS]; /* "category/name" */
 	bool required;
 };
