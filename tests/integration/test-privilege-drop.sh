@@ -12,6 +12,8 @@
 #   - Heartbeat's ExtraDetails.Capabilities names the same set as CapEff;
 #   - process events still arrive after the drop: a marker exec → ProcessCreate, a loopback
 #     TCP connect → ConnectionCreate;
+#   - the ports collector still names the owner of another user's listening socket (nobody)
+#     in a snapshot taken after the drop (cap_dac_read_search + cap_sys_ptrace on /proc/PID/fd);
 #   - SIGHUP reload works (log line, and a new marker is still captured afterwards);
 #   - audit: our rules are listed while running and gone after stop (rule removal needs
 #     CAP_AUDIT_CONTROL, which is kept for that).
@@ -31,12 +33,17 @@ skip() {
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (the agent drops capabilities it has)"
 command -v python3 >/dev/null || skip "python3 is not installed (Debian package python3)"
+[ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is missing (Debian package python3)"
+command -v setpriv >/dev/null || skip "setpriv is not installed (Debian package util-linux)"
+command -v ss >/dev/null || skip "ss is not installed (Debian package iproute2)"
 : "${EDGESEC:?EDGESEC must name the edgesec binary}"
 [ -x "$EDGESEC" ] || fail "$EDGESEC is not an executable"
 
 tmp=$(mktemp -d /tmp/edgesec-privilege-XXXXXX) || fail "mktemp"
 agent_pid=
+listener_pid=
 cleanup() {
+	[ -n "$listener_pid" ] && kill "$listener_pid" 2>/dev/null
 	if [ -n "$agent_pid" ]; then
 		kill -TERM "$agent_pid" 2>/dev/null
 		wait "$agent_pid" 2>/dev/null
@@ -50,6 +57,7 @@ cat >"$tmp/config.json" <<'EOF'
   "aggregationEnabledProcessCreate": false,
   "aggregationEnabledProcessTerminate": false,
   "aggregationEnabledConnectionCreate": false,
+  "snapshotFrequency": "PT5S",
   "edgesec": { "localFlushInterval": "PT1S" }
 }
 EOF
@@ -69,8 +77,21 @@ wait_marker() { # out marker what
 
 run_case() { # capture allowed-hex-mask
 	local cap=$1 allowed=$2 out="$tmp/out-$1.jsonl" log="$tmp/log-$1.txt" ready=0 i
-	local token="privilege-$cap-$$-$RANDOM" eff prm bnd inh amb nnp port
+	local token="privilege-$cap-$$-$RANDOM" eff prm bnd inh amb nnp port lport
 
+	# A socket of another user (nobody), whose owner the ports collector must still name.
+	lport=$((30000 + RANDOM % 20000))
+	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c "
+import socket, time
+s = socket.socket()
+s.bind(('127.0.0.1', $lport))
+s.listen()
+time.sleep(60)" &
+	listener_pid=$!
+	for i in $(seq 50); do
+		ss -Hltn "sport = :$lport" | grep -q . && break
+		sleep 0.1
+	done
 	rm -rf "$tmp/state"
 	"$EDGESEC" run --state-dir "$tmp/state" --config "$tmp/config.json" --capture "$cap" \
 		-o "$out" 2>"$log" &
@@ -133,7 +154,7 @@ PY
 		fail "$cap: no reload after SIGHUP: $(tail -n 3 "$log")"
 	/bin/sh -c "true after-hup-$token"
 	wait_marker "$out" "after-hup-$token" "$cap: ProcessCreate after SIGHUP"
-	sleep 1.5
+	sleep 1.5 # flushed every second
 
 	if [ "$cap" = audit ]; then
 		auditctl -l 2>/dev/null | grep -q "key=edgesec" ||
@@ -143,21 +164,26 @@ PY
 	wait "$agent_pid"
 	local rc=$?
 	agent_pid=
+	kill "$listener_pid" 2>/dev/null
+	wait "$listener_pid" 2>/dev/null
 	[ "$rc" -eq 0 ] || fail "$cap: edgesec exited with $rc: $(tail -n 3 "$log")"
 	if [ "$cap" = audit ] && auditctl -l 2>/dev/null | grep -q "key=edgesec"; then
 		fail "audit: rules with key=edgesec are left after stop"
 	fi
 
-	python3 - "$out" "$eff" "$port" "$cap" <<'PY' || fail "$cap: output checks (see above)"
+	if ! python3 - "$out" "$eff" "$port" "$cap" "$lport" "$listener_pid" <<'PY'; then
 import json, sys
 out, eff, port, cap = sys.argv[1], int(sys.argv[2], 16), sys.argv[3], sys.argv[4]
+lport, lpid = sys.argv[5], sys.argv[6]
 names = {2: "cap_dac_read_search", 12: "cap_net_admin", 19: "cap_sys_ptrace",
          30: "cap_audit_control"}
 want = ",".join(n for b, n in sorted(names.items()) if eff >> b & 1) or "none"
-hb, conns = [], []
+hb, conns, owners = [], [], []
 for line in open(out):
     for ev in json.loads(line).get("Events", []):
         for it in ev.get("Payload", []):
+            if ev.get("Name") == "ListeningPorts" and str(it.get("LocalPort")) == lport:
+                owners.append(it.get("ExtraDetails", {}).get("Pid"))
             if ev.get("Name") == "Heartbeat":
                 hb.append(it.get("ExtraDetails", {}).get("Capabilities"))
             if ev.get("Name") == "ConnectionCreate" and str(it.get("RemotePort")) == port:
@@ -166,8 +192,15 @@ if not hb or any(h != want for h in hb):
     sys.exit(f"FAIL: Heartbeat Capabilities {hb}, want {want!r} (from CapEff)")
 if not conns:
     sys.exit(f"FAIL: no ConnectionCreate to port {port} after the drop")
-print(f"{cap}: Heartbeat Capabilities {want}; {len(conns)} ConnectionCreate to {port}")
+# Every snapshot is taken after the drop (the first one right after it).
+if not owners or any(o != lpid for o in owners):
+    sys.exit(f"FAIL: owners of nobody's port {lport} per snapshot: {owners}, want {lpid}")
+print(f"{cap}: Heartbeat Capabilities {want}; {len(conns)} ConnectionCreate to {port}; "
+      f"port {lport} owned by {lpid} in {len(owners)} snapshots")
 PY
+		fail "$cap: output checks (see above)"
+	fi
+	listener_pid=
 }
 
 # dac_read_search 2, net_admin 12, sys_ptrace 19
