@@ -695,32 +695,45 @@ static __always_inline int udp_msg_handle(const struct sock *sk, const struct ms
  * destinations to udp_sendmsg: the v4 function skips AF_INET6 sockets, so that datagram is
  * reported once, by the v6 one.
  */
+/*
+ * Only the first two arguments (stable across kernels) are named; the return value is taken
+ * with bpf_get_func_ret(), which does not depend on how many arguments the function has
+ * (udp_recvmsg lost its `noblock` argument in 5.19).  A kernel without that helper refuses
+ * the load, and the classic tracepoints are used instead.
+ */
+static __always_inline long fexit_ret(void *ctx)
+{
+	__u64 ret = 0;
+
+	if (bpf_get_func_ret(ctx, &ret) < 0)
+		return -1;
+	return (int)ret;
+}
+
 SEC("fexit/udp_sendmsg")
-int BPF_PROG(udp4_send_exit, struct sock *sk, struct msghdr *msg, size_t len, int ret)
+int BPF_PROG(udp4_send_exit, struct sock *sk, struct msghdr *msg)
 {
 	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_INET)
 		return 0;
-	return udp_msg_handle(sk, msg, ret, PROCESS_DIRECTION_OUT);
+	return udp_msg_handle(sk, msg, fexit_ret(ctx), PROCESS_DIRECTION_OUT);
 }
 
 SEC("fexit/udpv6_sendmsg")
-int BPF_PROG(udp6_send_exit, struct sock *sk, struct msghdr *msg, size_t len, int ret)
+int BPF_PROG(udp6_send_exit, struct sock *sk, struct msghdr *msg)
 {
-	return udp_msg_handle(sk, msg, ret, PROCESS_DIRECTION_OUT);
+	return udp_msg_handle(sk, msg, fexit_ret(ctx), PROCESS_DIRECTION_OUT);
 }
 
 SEC("fexit/udp_recvmsg")
-int BPF_PROG(udp4_recv_exit, struct sock *sk, struct msghdr *msg, size_t len, int flags,
-	     int *addr_len, int ret)
+int BPF_PROG(udp4_recv_exit, struct sock *sk, struct msghdr *msg)
 {
-	return udp_msg_handle(sk, msg, ret, PROCESS_DIRECTION_IN);
+	return udp_msg_handle(sk, msg, fexit_ret(ctx), PROCESS_DIRECTION_IN);
 }
 
 SEC("fexit/udpv6_recvmsg")
-int BPF_PROG(udp6_recv_exit, struct sock *sk, struct msghdr *msg, size_t len, int flags,
-	     int *addr_len, int ret)
+int BPF_PROG(udp6_recv_exit, struct sock *sk, struct msghdr *msg)
 {
-	return udp_msg_handle(sk, msg, ret, PROCESS_DIRECTION_IN);
+	return udp_msg_handle(sk, msg, fexit_ret(ctx), PROCESS_DIRECTION_IN);
 }
 
 SEC("tracepoint/syscalls/sys_enter_connect")
