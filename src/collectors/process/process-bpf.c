@@ -227,15 +227,45 @@ static bool has_tp(const void *ctx, const char *event)
 	return tp_exists(ctx, event);
 }
 
+/*
+ * Whether the kernel loads an fexit program on func at all: a two-instruction program, so
+ * that a kernel (or security policy) refusing fexit costs this, not a failed load of the
+ * whole object.  Attaching can still fail (no BPF trampoline): bpf_attach_all() handles that.
+ */
+static bool fexit_loads(const struct btf *btf, const char *func)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC), fd;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT);
+
+	if (id < 0)
+		return false;
+	opts.attach_btf_id = (__u32)id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "edgesec_probe", "Dual MIT/GPL", insns, 2, &opts);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static void hooks_probe(struct bpf_state *b, bool allow_btf)
 {
 	struct btf *btf = allow_btf ? btf__load_vmlinux_btf() : NULL;
 	const char *events = tracefs_events();
+	int fexit_ok = -1; /* not probed yet */
 
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		const struct hook *h = &hooks[i];
 		struct btf_probe bp = { btf, h->btf_kind };
 
+		if (btf && h->btf_kind == BTF_FEXIT && !b->btf_refused[i]) {
+			if (fexit_ok < 0)
+				fexit_ok = fexit_loads(btf, h->btf_names[0]);
+			b->btf_refused[i] = !fexit_ok;
+		}
 		if (!b->btf_refused[i] && variant_exists(h->btf_progs, h->btf_names, has_btf, &bp))
 			b->mode[i] = HOOK_BTF;
 		else if (events && variant_exists(h->tp_progs, h->tp_events, has_tp, events))
