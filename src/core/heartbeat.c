@@ -6,6 +6,26 @@
 #include "common/timeutil.h"
 #include "process-stats.h"
 
+/* "LostByType": {"ProcessCreate": n, ...}, only the types with losses, only if any. */
+static void format_lost_by_type(struct jw *w, const struct collector_stats *st)
+{
+	bool any = false;
+
+	for (int t = 0; t < _EVENT_TYPE_MAX; t++) {
+		if (!st->lost_by_type[t])
+			continue;
+		if (!any) {
+			jw_key(w, "LostByType");
+			jw_obj_begin(w);
+			any = true;
+		}
+		jw_key(w, event_type_to_string((enum event_type)t));
+		jw_uint(w, st->lost_by_type[t]);
+	}
+	if (any)
+		jw_obj_end(w);
+}
+
 static void format_collectors(const struct heartbeat_input *in, struct buf *out)
 {
 	struct jw w;
@@ -33,6 +53,7 @@ static void format_collectors(const struct heartbeat_input *in, struct buf *out)
 		jw_uint(&w, c->stats.skipped);
 		jw_key(&w, "Lost");
 		jw_uint(&w, c->stats.lost);
+		format_lost_by_type(&w, &c->stats);
 		if (detail && detail[0]) {
 			jw_key(&w, "Detail");
 			jw_cstr(&w, detail);
