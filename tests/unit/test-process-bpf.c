@@ -509,6 +509,20 @@ static int loss_cgroup(char *path, size_t size, uint64_t *ret_id)
 	return -ENOENT;
 }
 
+static char loss_cgroup_path[256];
+
+/* Also after a failed assertion: knobs back to production values, the cgroup removed. */
+static int loss_teardown(void **state)
+{
+	(void)state;
+	process_bpf_ringbuf_bytes = 0;
+	process_bpf_only_cgroup_id = 0;
+	if (loss_cgroup_path[0])
+		rmdir(loss_cgroup_path);
+	loss_cgroup_path[0] = '\0';
+	return 0;
+}
+
 /* In the test cgroup: LOSS_UDP_PEERS datagrams to new peers, then LOSS_EXECS execs. */
 static void loss_spawner(const char *cgroup, int fd)
 {
@@ -557,12 +571,12 @@ static void test_loss_per_type(void **state)
 	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "ebpf" };
 	uint64_t done[2], n[_EVENT_TYPE_MAX], want[_EVENT_TYPE_MAX] = { 0 }, end;
 	const struct collector_stats *st;
-	char cgroup[256];
+	char *cgroup = loss_cgroup_path;
 	int fds[2], status;
 	pid_t spawner;
 
 	(void)state;
-	if (loss_cgroup(cgroup, sizeof(cgroup), &process_bpf_only_cgroup_id) < 0) {
+	if (loss_cgroup(cgroup, sizeof(loss_cgroup_path), &process_bpf_only_cgroup_id) < 0) {
 		print_message("no writable cgroup v2 hierarchy: loss test not run\n");
 		skip();
 	}
@@ -609,9 +623,6 @@ static void test_loss_per_type(void **state)
 		      n[EVENT_PROCESS_TERMINATE], st->lost_by_type[EVENT_PROCESS_TERMINATE],
 		      want[EVENT_CONNECTION_CREATE], n[EVENT_CONNECTION_CREATE],
 		      st->lost_by_type[EVENT_CONNECTION_CREATE], st->lost);
-	process_bpf_ringbuf_bytes = 0;
-	process_bpf_only_cgroup_id = 0;
-	rmdir(cgroup);
 	assert_int_equal(done[0], LOSS_EXECS);
 	assert_int_equal(done[1], LOSS_UDP_PEERS);
 	for (int t = 0; t < _EVENT_TYPE_MAX; t++)
@@ -636,7 +647,7 @@ int main(void)
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_classic_tracepoints),
-		cmocka_unit_test(test_loss_per_type),
+		cmocka_unit_test_teardown(test_loss_per_type, loss_teardown),
 	};
 	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "ebpf" };
 	int r;
