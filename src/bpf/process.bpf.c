@@ -13,13 +13,17 @@
  *            TCP in: the exit of accept()/accept4(), in the accepting process; the new socket
  *            is found through the fd table.  The passive SYN_RECV->ESTABLISHED transition runs
  *            in softirq context with an unrelated pid, so it is not used for attribution.
- *            UDP: connect() and sendto() with an address; each (process, peer) once per
- *            window (LRU map).
+ *            UDP: every datagram sent or received, at the exit of udp_sendmsg/udpv6_sendmsg
+ *            and udp_recvmsg/udpv6_recvmsg (fexit; any syscall or io_uring), peer from the
+ *            kernel copy of the address or the connected socket; where fexit is not available,
+ *            the syscall tracepoints of sendto() and sendmsg() (out only).  connect() of a UDP
+ *            socket too.  Each (socket, peer) once per window, in the direction seen first
+ *            (LRU map).
  *
  * Every hook exists in two variants where the kernel offers both (tp_btf, classic
  * tracepoint); user space enables one per hook after probing.  Syscall hooks exist only as
- * classic tracepoints.  When the ring buffer is full the record is dropped and counted in the
- * per-CPU `drops` array, which user space reads and reports as lost.
+ * classic tracepoints.  When the ring buffer is full the record is dropped and counted per
+ * kind in `lost_records`, which user space reads and reports as lost, per event type.
  */
 #include "vmlinux.h"
 
@@ -44,12 +48,18 @@ struct {
 	__uint(max_entries, PROCESS_RINGBUF_BYTES);
 } events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
+/*
+ * Records dropped because the ring buffer was full, per enum process_loss_kind.  Global data
+ * (.bss), so user space reads it through the skeleton's mapping: no bpf() syscall, hence no
+ * capability, after load.  Atomic adds: drops only happen under pressure, where one shared
+ * cache line is cheap next to the records that could not be written.
+ */
+__u64 lost_records[PROCESS_LOSS_KINDS];
+
+/* Tests only: when set, records are emitted (and losses counted) only for tasks of this
+ * cgroup v2 id, so a test can count exactly on a busy machine.  0 in production, where the
+ * verifier prunes the check (read-only data). */
+const volatile __u64 only_cgroup_id = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -69,10 +79,16 @@ struct {
 	__type(value, struct sock_owner);
 } pending_connects SEC(".maps");
 
+/*
+ * A UDP "connection": a socket and a peer, reported once per window in either direction.
+ * The socket is named by its inode number, which is never reused while the machine runs (a
+ * struct sock address is: a new socket of another process could take it over).
+ */
 struct udp_peer_key {
-	__u32 pid;
+	__u64 sock_ino;
 	__u16 family;
-	__u16 port;
+	__u16 port; /* host order */
+	__u32 pad;
 	__u8 addr[16];
 };
 
@@ -97,6 +113,22 @@ struct {
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
+/* A thread inside recvfrom()/recvmsg() on a UDP socket: where the peer will be written. */
+struct recv_inflight {
+	__s32 fd;
+	__u32 is_msghdr; /* uptr is a struct user_msghdr * (recvmsg), else a sockaddr * */
+	__u64 uptr;
+	__u64 ulen; /* recvfrom: the int * of the address length */
+};
+
+/* LRU: a thread blocked in recv for ever must not keep a slot from the others. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PROCESS_SYSCALL_INFLIGHT);
+	__type(key, __u32);
+	__type(value, struct recv_inflight);
+} recv_inflight SEC(".maps");
+
 /* Layout of the classic syscall tracepoints (syscalls:sys_enter_* / sys_exit_*). */
 struct syscall_enter_ctx {
 	__u64 common;
@@ -112,19 +144,12 @@ struct syscall_exit_ctx {
 	__s64 ret;
 };
 
-static __always_inline void count_drop(void)
+static __always_inline void emit(void *rec, __u64 size, enum process_loss_kind kind)
 {
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
-
-	if (n)
-		*n += 1;
-}
-
-static __always_inline void emit(void *rec, __u64 size)
-{
+	if (only_cgroup_id && bpf_get_current_cgroup_id() != only_cgroup_id)
+		return;
 	if (bpf_ringbuf_output(&events, rec, size, 0) < 0)
-		count_drop();
+		__sync_fetch_and_add(&lost_records[kind], 1);
 }
 
 static __always_inline void header_fill(struct process_record_header *h, __u32 type)
@@ -147,15 +172,18 @@ static __always_inline void header_fill(struct process_record_header *h, __u32 t
 
 /* ---- exec ---- */
 
-/* Path components of the cwd, innermost first, each NUL-terminated. */
-static __always_inline void cwd_fill(struct process_exec_record *r, struct task_struct *task)
+/*
+ * Path components of the cwd, innermost first, each NUL-terminated, written at data[base]
+ * (base = exe_len < PROCESS_EXE_MAX).  Returns the bytes written; flags truncation.
+ */
+static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task_struct *task,
+				      __u32 base)
 {
 	struct dentry *d = BPF_CORE_READ(task, fs, pwd.dentry);
 	struct vfsmount *vmnt = BPF_CORE_READ(task, fs, pwd.mnt);
 	struct mount *mnt = container_of(vmnt, struct mount, mnt);
 	__u32 off = 0;
 
-	r->cwd_len = 0;
 	for (int i = 0; i < PROCESS_CWD_DEPTH; i++) {
 		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
 		struct dentry *parent = BPF_CORE_READ(d, d_parent);
@@ -166,28 +194,29 @@ static __always_inline void cwd_fill(struct process_exec_record *r, struct task_
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
 			if (up == mnt)
-				goto done;
+				return off;
 			d = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = up;
 			continue;
 		}
 		if (d == parent)
-			goto done;
+			return off;
 		if (off >= PROCESS_CWD_MAX / 2) {
-			r->h.pad |= PROCESS_EXEC_CWD_TRUNCATED;
-			goto done;
+			r->flags |= PROCESS_EXEC_CWD_TRUNCATED;
+			return off;
 		}
 		name = BPF_CORE_READ(d, d_name.name);
-		n = bpf_probe_read_kernel_str(&r->cwd[off & (PROCESS_CWD_MAX / 2 - 1)],
+		/* base < 256 and off < 256: the mask only tells the verifier so. */
+		n = bpf_probe_read_kernel_str(&r->data[(base & (PROCESS_EXE_MAX - 1)) +
+						       (off & (PROCESS_CWD_MAX / 2 - 1))],
 					      PROCESS_CWD_MAX / 2, name);
 		if (n <= 0)
-			goto done;
+			return off;
 		off += n;
 		d = parent;
 	}
-	r->h.pad |= PROCESS_EXEC_CWD_TRUNCATED;
-done:
-	r->cwd_len = off;
+	r->flags |= PROCESS_EXEC_CWD_TRUNCATED;
+	return off;
 }
 
 static __always_inline int exec_handle(struct task_struct *task, const char *filename)
@@ -196,20 +225,25 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	struct process_exec_record *r = bpf_map_lookup_elem(&exec_scratch, &zero);
 	unsigned long start, end, len;
 	struct mm_struct *mm;
+	__u32 args_off, size;
 	long n;
 
 	if (!r)
 		return 0;
 	header_fill(&r->h, PROCESS_RECORD_EXEC);
 	r->flags = 0;
-	n = bpf_probe_read_kernel_str(r->exe, sizeof(r->exe), filename);
+	n = bpf_probe_read_kernel_str(r->data, PROCESS_EXE_MAX, filename);
 	r->exe_len = n > 0 ? n - 1 : 0;
-	if (n == sizeof(r->exe))
+	if (n == PROCESS_EXE_MAX)
 		r->flags |= PROCESS_EXEC_EXE_TRUNCATED;
 
-	cwd_fill(r, task);
-	r->flags |= r->h.pad; /* cwd_fill reports through pad */
-	r->h.pad = 0;
+	r->cwd_len = cwd_fill(r, task, r->exe_len);
+	args_off = r->exe_len + r->cwd_len;
+	if (args_off >= PROCESS_EXEC_ARGS_OFF_MAX)
+		return 0; /* cannot happen: exe < 256, cwd < 512 */
+	/* Hide the value from the compiler so that the mask, which the verifier needs, stays. */
+	barrier_var(args_off);
+	args_off &= PROCESS_EXEC_ARGS_OFF_MAX - 1;
 
 	mm = BPF_CORE_READ(task, mm);
 	start = BPF_CORE_READ(mm, arg_start);
@@ -222,13 +256,17 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	barrier_var(len);
 	if (len > PROCESS_ARGS_MAX)
 		return 0;
-	if (len && bpf_probe_read_user(r->args, len, (const void *)start) < 0) {
+	if (len && bpf_probe_read_user(&r->data[args_off], len, (const void *)start) < 0) {
 		r->flags |= PROCESS_EXEC_ARGS_FAULT;
 		len = 0;
 	}
 	r->args_len = len;
-	r->h.size = PROCESS_EXEC_RECORD_FIXED + len;
-	emit(r, PROCESS_EXEC_RECORD_FIXED + len);
+	size = PROCESS_EXEC_RECORD_FIXED + args_off + len;
+	barrier_var(size);
+	if (size > sizeof(*r))
+		return 0;
+	r->h.size = size;
+	emit(r, size, PROCESS_LOSS_EXEC);
 	return 0;
 }
 
@@ -259,7 +297,7 @@ static __always_inline int exit_handle(void)
 	header_fill(&r.h, PROCESS_RECORD_EXIT);
 	r.h.size = sizeof(r);
 	r.exit_code = BPF_CORE_READ(task, exit_code);
-	emit(&r, sizeof(r));
+	emit(&r, sizeof(r), PROCESS_LOSS_EXIT);
 	return 0;
 }
 
@@ -326,7 +364,7 @@ static __always_inline int state_handle(const struct sock *sk, int oldstate, int
 		r.protocol = IPPROTO_TCP;
 		r.direction = PROCESS_DIRECTION_OUT;
 		addr_fill(&r, sk);
-		emit(&r, sizeof(r));
+		emit(&r, sizeof(r), PROCESS_LOSS_TCP_CONNECT);
 	}
 	if (owner)
 		bpf_map_delete_elem(&pending_connects, &key);
@@ -383,7 +421,7 @@ static __always_inline int accept_handle(struct syscall_exit_ctx *ctx)
 	addr_fill(&r, sk);
 	if (r.family != AF_INET && r.family != AF_INET6)
 		return 0;
-	emit(&r, sizeof(r));
+	emit(&r, sizeof(r), PROCESS_LOSS_TCP_ACCEPT);
 	return 0;
 }
 
@@ -427,14 +465,61 @@ static __always_inline int udp_enter(long fd, const void *uaddr, long addrlen)
 	return 0;
 }
 
+static __always_inline __u64 sock_ino(const struct sock *sk)
+{
+	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+	struct socket_alloc *sa;
+
+	if (!sock)
+		return (__u64)sk;
+	sa = container_of(sock, struct socket_alloc, socket);
+	return BPF_CORE_READ(sa, vfs_inode.i_ino);
+}
+
+/*
+ * Emits a UDP ConnectionCreate for (sk, peer) unless this pair was reported within the
+ * window (LRU map: a chatty socket costs one lookup per datagram, never a record).
+ */
+static __always_inline void udp_report(const struct sock *sk, __u16 family, __u16 port,
+				       const __u8 *addr, __u8 direction)
+{
+	struct process_connect_record r;
+	struct udp_peer_key key;
+	__u64 now, *last;
+
+	if (family != AF_INET && family != AF_INET6)
+		return;
+	__builtin_memset(&key, 0, sizeof(key));
+	key.sock_ino = sock_ino(sk);
+	key.family = family;
+	key.port = port;
+	__builtin_memcpy(key.addr, addr, 16);
+	now = bpf_ktime_get_boot_ns();
+	last = bpf_map_lookup_elem(&udp_peers, &key);
+	if (last && now - *last < udp_window_ns)
+		return;
+	bpf_map_update_elem(&udp_peers, &key, &now, BPF_ANY);
+
+	__builtin_memset(&r, 0, sizeof(r));
+	header_fill(&r.h, PROCESS_RECORD_CONNECT);
+	r.h.size = sizeof(r);
+	r.protocol = IPPROTO_UDP;
+	r.direction = direction;
+	addr_fill(&r, sk);
+	/* An unconnected socket has no peer in the sock: take the datagram's. */
+	r.family = family;
+	r.remote_port = port;
+	__builtin_memcpy(r.remote_addr, addr, 16);
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != family)
+		__builtin_memset(r.local_addr, 0, 16); /* v4 peer on a v6 socket or vice versa */
+	emit(&r, sizeof(r), PROCESS_LOSS_UDP);
+}
+
 static __always_inline int udp_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct process_connect_record r;
-	struct udp_peer_key key;
 	struct inflight *in;
 	struct sock *sk;
-	__u64 now, *last;
 
 	in = bpf_map_lookup_elem(&inflight, &tid);
 	if (!in)
@@ -442,35 +527,213 @@ static __always_inline int udp_exit(long ret)
 	if (ret < 0 && ret != -EINPROGRESS)
 		goto out;
 	sk = sock_from_fd(in->fd);
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
-		goto out;
-	__builtin_memset(&key, 0, sizeof(key));
-	key.pid = bpf_get_current_pid_tgid() >> 32;
-	key.family = in->family;
-	key.port = in->port;
-	__builtin_memcpy(key.addr, in->addr, 16);
-	now = bpf_ktime_get_boot_ns();
-	last = bpf_map_lookup_elem(&udp_peers, &key);
-	if (last && now - *last < udp_window_ns)
-		goto out;
-	bpf_map_update_elem(&udp_peers, &key, &now, BPF_ANY);
-
-	__builtin_memset(&r, 0, sizeof(r));
-	header_fill(&r.h, PROCESS_RECORD_CONNECT);
-	r.h.size = sizeof(r);
-	r.protocol = IPPROTO_UDP;
-	r.direction = PROCESS_DIRECTION_OUT;
-	addr_fill(&r, sk);
-	/* An unconnected socket has no peer in the sock: take the syscall's. */
-	r.family = in->family;
-	r.remote_port = in->port;
-	__builtin_memcpy(r.remote_addr, in->addr, 16);
-	if (BPF_CORE_READ(sk, __sk_common.skc_family) != in->family)
-		__builtin_memset(r.local_addr, 0, 16); /* v4 peer on a v6 socket or vice versa */
-	emit(&r, sizeof(r));
+	if (sk && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP)
+		udp_report(sk, in->family, in->port, in->addr, PROCESS_DIRECTION_OUT);
 out:
 	bpf_map_delete_elem(&inflight, &tid);
 	return 0;
+}
+
+/* Peer address from a struct sockaddr copied into sa; -1 if not INET. */
+static __always_inline int sockaddr_peer(const __u8 sa[24], __u16 *family, __u16 *port,
+					 __u8 addr[16])
+{
+	*family = sa[0] | (sa[1] << 8);
+	*port = (sa[2] << 8) | sa[3];
+	if (*family == AF_INET)
+		__builtin_memcpy(addr, &sa[4], 4);
+	else if (*family == AF_INET6)
+		__builtin_memcpy(addr, &sa[8], 16);
+	else
+		return -1;
+	return 0;
+}
+
+/* The peer of a connected socket; -1 if it has none. */
+static __always_inline int sock_peer(const struct sock *sk, __u16 *family, __u16 *port,
+				     __u8 addr[16])
+{
+	*port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (!*port)
+		return -1;
+	*family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (*family == AF_INET) {
+		__be32 d = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(addr, &d, 4);
+	} else {
+		bpf_core_read(addr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+	return 0;
+}
+
+/*
+ * Inbound UDP without fexit: recvfrom()/recvmsg() on a UDP socket (checked at entry, so
+ * other sockets cost no map update).  At exit the kernel has written the source address to
+ * the caller's buffer; without one (recv on a connected socket) the socket's peer is used.
+ */
+static __always_inline int recv_enter(long fd, __u64 uptr, __u64 ulen, __u32 is_msghdr)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct recv_inflight in;
+	struct sock *sk = sock_from_fd(fd);
+
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return 0;
+	in.fd = fd;
+	in.is_msghdr = is_msghdr;
+	in.uptr = uptr;
+	in.ulen = ulen;
+	bpf_map_update_elem(&recv_inflight, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int recv_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct recv_inflight *in = bpf_map_lookup_elem(&recv_inflight, &tid);
+	__u16 family = 0, port = 0;
+	__u8 sa[24], addr[16];
+	void *name = NULL;
+	int namelen = 0;
+	struct sock *sk;
+
+	if (!in)
+		return 0;
+	if (ret < 0)
+		goto out;
+	sk = sock_from_fd(in->fd);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		goto out;
+	if (in->is_msghdr && in->uptr) {
+		struct user_msghdr m;
+
+		if (bpf_probe_read_user(&m, sizeof(m), (const void *)in->uptr) == 0) {
+			name = m.msg_name;
+			namelen = m.msg_namelen;
+		}
+	} else if (in->uptr && in->ulen) {
+		name = (void *)in->uptr;
+		if (bpf_probe_read_user(&namelen, sizeof(namelen), (const void *)in->ulen) < 0)
+			namelen = 0;
+	}
+	__builtin_memset(addr, 0, sizeof(addr));
+	__builtin_memset(sa, 0, sizeof(sa));
+	if (name && namelen >= 8) {
+		if (bpf_probe_read_user(sa, namelen >= 24 ? 24 : 16, name) < 0 ||
+		    sockaddr_peer(sa, &family, &port, addr) < 0)
+			goto out;
+	} else if (sock_peer(sk, &family, &port, addr) < 0) {
+		goto out;
+	}
+	udp_report(sk, family, port, addr, PROCESS_DIRECTION_IN);
+out:
+	bpf_map_delete_elem(&recv_inflight, &tid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int recvfrom_enter(struct syscall_enter_ctx *ctx)
+{
+	return recv_enter(ctx->args[0], ctx->args[4], ctx->args[5], 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+int recvfrom_exit(struct syscall_exit_ctx *ctx)
+{
+	return recv_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int recvmsg_enter(struct syscall_enter_ctx *ctx)
+{
+	return recv_enter(ctx->args[0], ctx->args[1], 0, 1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int recvmsg_exit(struct syscall_exit_ctx *ctx)
+{
+	return recv_exit(ctx->ret);
+}
+
+/*
+ * The peer of a datagram from a kernel sockaddr (msg->msg_name, already copied from or to
+ * user space by the socket layer), or from the connected socket when there is none.
+ */
+static __always_inline int udp_msg_peer(const struct sock *sk, const struct msghdr *msg,
+					__u16 *family, __u16 *port, __u8 addr[16])
+{
+	void *name = BPF_CORE_READ(msg, msg_name);
+	__u8 sa[24];
+
+	__builtin_memset(addr, 0, 16);
+	if (name) {
+		if (bpf_probe_read_kernel(sa, sizeof(sa), name) < 0)
+			return -1;
+		return sockaddr_peer(sa, family, port, addr);
+	}
+	return sock_peer(sk, family, port, addr); /* no address: a connected socket's peer */
+}
+
+static __always_inline int udp_msg_handle(const struct sock *sk, const struct msghdr *msg, long ret,
+					  __u8 direction)
+{
+	__u16 family = 0, port = 0;
+	__u8 addr[16];
+
+	if (ret < 0 || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return 0;
+	if (udp_msg_peer(sk, msg, &family, &port, addr) < 0)
+		return 0;
+	udp_report(sk, family, port, addr, direction);
+	return 0;
+}
+
+/*
+ * Every UDP send and receive goes through these, whatever the syscall (sendto, sendmsg,
+ * sendmmsg, recvfrom, recvmsg, recvmmsg, io_uring).  udpv6_sendmsg hands v4-mapped
+ * destinations to udp_sendmsg: the v4 function skips AF_INET6 sockets, so that datagram is
+ * reported once, by the v6 one.
+ */
+/*
+ * Only the first two arguments (stable across kernels) are named; the return value is taken
+ * with bpf_get_func_ret(), which does not depend on how many arguments the function has
+ * (udp_recvmsg lost its `noblock` argument in 5.19).  A kernel without that helper refuses
+ * the load, and the classic tracepoints are used instead.
+ */
+static __always_inline long fexit_ret(void *ctx)
+{
+	__u64 ret = 0;
+
+	if (bpf_get_func_ret(ctx, &ret) < 0)
+		return -1;
+	return (int)ret;
+}
+
+SEC("fexit/udp_sendmsg")
+int BPF_PROG(udp4_send_exit, struct sock *sk, struct msghdr *msg)
+{
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_INET)
+		return 0;
+	return udp_msg_handle(sk, msg, fexit_ret(ctx), PROCESS_DIRECTION_OUT);
+}
+
+SEC("fexit/udpv6_sendmsg")
+int BPF_PROG(udp6_send_exit, struct sock *sk, struct msghdr *msg)
+{
+	return udp_msg_handle(sk, msg, fexit_ret(ctx), PROCESS_DIRECTION_OUT);
+}
+
+SEC("fexit/udp_recvmsg")
+int BPF_PROG(udp4_recv_exit, struct sock *sk, struct msghdr *msg)
+{
+	return udp_msg_handle(sk, msg, fexit_ret(ctx), PROCESS_DIRECTION_IN);
+}
+
+SEC("fexit/udpv6_recvmsg")
+int BPF_PROG(udp6_recv_exit, struct sock *sk, struct msghdr *msg)
+{
+	return udp_msg_handle(sk, msg, fexit_ret(ctx), PROCESS_DIRECTION_IN);
 }
 
 SEC("tracepoint/syscalls/sys_enter_connect")
@@ -493,6 +756,23 @@ int sendto_enter(struct syscall_enter_ctx *ctx)
 
 SEC("tracepoint/syscalls/sys_exit_sendto")
 int sendto_exit(struct syscall_exit_ctx *ctx)
+{
+	return udp_exit(ctx->ret);
+}
+
+/* sendmsg(fd, struct user_msghdr *, flags): the address is behind the user's msghdr. */
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int sendmsg_enter(struct syscall_enter_ctx *ctx)
+{
+	struct user_msghdr m;
+
+	if (bpf_probe_read_user(&m, sizeof(m), (const void *)ctx->args[1]) < 0)
+		return 0;
+	return udp_enter(ctx->args[0], m.msg_name, m.msg_namelen);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendmsg")
+int sendmsg_exit(struct syscall_exit_ctx *ctx)
 {
 	return udp_exit(ctx->ret);
 }

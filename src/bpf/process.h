@@ -21,7 +21,7 @@
 #define PROCESS_ARGS_MAX 8192 /* argv bytes (NUL-separated, as in /proc/PID/cmdline) */
 #define PROCESS_CWD_DEPTH 16  /* path components walked for cwd */
 
-#define PROCESS_RINGBUF_BYTES (1u << 20) /* mapped twice: counts 2 MiB of RSS when full */
+#define PROCESS_RINGBUF_BYTES (256u << 10) /* mapped twice, all resident: 512 KiB of RSS */
 #define PROCESS_PENDING_CONNECTS 8192 /* TCP sockets between SYN_SENT and ESTABLISHED */
 #define PROCESS_UDP_PEERS 8192	      /* (process, peer) pairs reported in the window */
 #define PROCESS_SYSCALL_INFLIGHT 4096 /* threads inside connect/sendto */
@@ -31,6 +31,19 @@ enum process_record_type {
 	PROCESS_RECORD_EXIT = 2,
 	PROCESS_RECORD_CONNECT = 3,
 	_PROCESS_RECORD_MAX,
+};
+
+/*
+ * Records the kernel could not submit (ring buffer full), per kind: the program's
+ * `lost_records` array (global data, memory-mapped, read by user space without a bpf() call).
+ */
+enum process_loss_kind {
+	PROCESS_LOSS_EXEC,	  /* ProcessCreate */
+	PROCESS_LOSS_EXIT,	  /* ProcessTerminate */
+	PROCESS_LOSS_TCP_CONNECT, /* ConnectionCreate, TCP out */
+	PROCESS_LOSS_TCP_ACCEPT,  /* ConnectionCreate, TCP in */
+	PROCESS_LOSS_UDP,	  /* ConnectionCreate, UDP out and in */
+	PROCESS_LOSS_KINDS,
 };
 
 /* process_exec_record.flags */
@@ -59,15 +72,23 @@ struct process_record_header {
 	char comm[PROCESS_COMM_LEN];
 };
 
+/*
+ * Exec records are packed: data[] holds exe (exe_len bytes, no NUL), then the cwd components
+ * (cwd_len bytes), then argv (args_len bytes), and only those bytes are submitted, so a
+ * typical record is ~150 bytes rather than the ~900 a fixed layout would take (the ring
+ * buffer holds six times as many).  exe_len < PROCESS_EXE_MAX and cwd_len < PROCESS_CWD_MAX,
+ * so argv starts below PROCESS_EXEC_ARGS_OFF_MAX (a bound the BPF verifier can see).
+ */
+#define PROCESS_EXEC_ARGS_OFF_MAX 1024
+#define PROCESS_EXEC_DATA_MAX (PROCESS_EXEC_ARGS_OFF_MAX + PROCESS_ARGS_MAX)
+
 struct process_exec_record {
 	struct process_record_header h;
 	__u32 flags;
-	__u32 exe_len;	/* bytes of exe without NUL */
-	__u32 cwd_len;	/* bytes of cwd without NUL */
-	__u32 args_len; /* bytes in args[] */
-	char exe[PROCESS_EXE_MAX];
-	char cwd[PROCESS_CWD_MAX];
-	char args[PROCESS_ARGS_MAX]; /* only args_len bytes are submitted */
+	__u32 exe_len;	/* bytes of exe at data[0] */
+	__u32 cwd_len;	/* bytes of cwd components at data[exe_len] */
+	__u32 args_len; /* bytes of argv at data[exe_len + cwd_len] */
+	char data[PROCESS_EXEC_DATA_MAX];
 };
 
 struct process_exit_record {
@@ -89,5 +110,5 @@ struct process_connect_record {
 	__u8 remote_addr[16];
 };
 
-/* Fixed part of an exec record (what precedes args[]). */
-#define PROCESS_EXEC_RECORD_FIXED __builtin_offsetof(struct process_exec_record, args)
+/* Fixed part of an exec record (what precedes data[]). */
+#define PROCESS_EXEC_RECORD_FIXED __builtin_offsetof(struct process_exec_record, data)

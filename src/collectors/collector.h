@@ -34,6 +34,9 @@ struct collector_stats {
 	uint64_t skipped; /* malformed or vanished records, counted and skipped */
 	uint64_t lost;	  /* records lost before they could be read (kernel drops) */
 	uint64_t runs;	  /* snapshots taken / dispatches handled */
+	/* The part of lost whose event type is known (kernel losses per record type); the
+	 * rest of lost + skipped is charged to the collector's first type. */
+	uint64_t lost_by_type[_EVENT_TYPE_MAX];
 };
 
 struct collector_params {

@@ -39,6 +39,7 @@
 #include "loop.h"
 #include "pipeline/format.h"
 #include "pipeline/pipeline.h"
+#include "privilege.h"
 #include "state.h"
 #include "spool/spool.h"
 #include "transport/mqtt/connection-string.h"
@@ -86,6 +87,7 @@ struct agent {
 	char agent_id[GUID_STR_LEN + 1];
 	bool local_mode;
 	uint64_t publish_errors_logged;
+	struct privilege_result privilege; /* what privilege_drop() kept */
 };
 
 static const struct collector_ops *const builtin_collectors[] = {
@@ -375,6 +377,7 @@ static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *
 							     : NULL,
 		.spool = a->spool,
 		.spool_open_error = a->spool_open_error,
+		.capabilities = a->privilege.kept_names,
 	};
 }
 
@@ -475,20 +478,28 @@ static void on_collector_fd(struct loop *l, int fd, uint32_t events, void *userd
 {
 	struct collector_watch *w = userdata;
 	const struct collector_stats *st = &w->collector->stats;
-	uint64_t before = st->lost + st->skipped;
+	uint64_t before = st->lost + st->skipped, typed_before[_EVENT_TYPE_MAX], typed = 0;
 
 	(void)l;
 	(void)fd;
+	memcpy(typed_before, st->lost_by_type, sizeof(typed_before));
 	collector_dispatch(w->collector, events);
 	/*
 	 * Records lost in the kernel and records the collector could not turn into events (a
 	 * process or socket gone before it was read) are both events nobody will see: they go
-	 * into DroppedEventsStatistics.  The counters are not split by type today; they are
-	 * charged to ProcessCreate.
+	 * into DroppedEventsStatistics, under their event type where the collector knows it
+	 * (lost_by_type), the rest under the collector's first type.
 	 */
-	if (st->lost + st->skipped > before)
-		pipeline_count_lost(w->agent->pipeline, EVENT_PROCESS_CREATE,
-				    st->lost + st->skipped - before);
+	for (int t = 0; t < _EVENT_TYPE_MAX; t++) {
+		uint64_t n = st->lost_by_type[t] - typed_before[t];
+
+		if (n)
+			pipeline_count_lost(w->agent->pipeline, (enum event_type)t, n);
+		typed += n;
+	}
+	if (st->lost + st->skipped > before + typed)
+		pipeline_count_lost(w->agent->pipeline, w->collector->ops->types[0],
+				    st->lost + st->skipped - before - typed);
 	after_events(w->agent);
 }
 
@@ -971,6 +982,14 @@ static int agent_loop(struct agent *a)
 		a->t_twin = loop_timer_new(a->loop, on_twin_timer, a);
 		loop_timer_arm_in(a->t_twin, TWIN_TICK_MS * NSEC_PER_MSEC);
 	}
+	/* ---- least privilege (core/privilege.c): set-up is over, keep what collectors use ---- */
+	r = privilege_drop(a->collectors, a->n_collectors, &a->privilege);
+	if (r < 0)
+		log_warning("Could not drop every capability: %s; kept %s", strerror(-r),
+			    a->privilege.kept_names);
+	else
+		log_info("Capabilities kept: %s; no_new_privs set", a->privilege.kept_names);
+	/* ---- end of least privilege ---- */
 	emit_heartbeat(a);
 	take_snapshot(a, true);
 	pipeline_flush(a->pipeline, EVENT_PRIORITY_HIGH);

@@ -6,6 +6,26 @@
 #include "common/timeutil.h"
 #include "process-stats.h"
 
+/* "LostByType": {"ProcessCreate": n, ...}, only the types with losses, only if any. */
+static void format_lost_by_type(struct jw *w, const struct collector_stats *st)
+{
+	bool any = false;
+
+	for (int t = 0; t < _EVENT_TYPE_MAX; t++) {
+		if (!st->lost_by_type[t])
+			continue;
+		if (!any) {
+			jw_key(w, "LostByType");
+			jw_obj_begin(w);
+			any = true;
+		}
+		jw_key(w, event_type_to_string((enum event_type)t));
+		jw_uint(w, st->lost_by_type[t]);
+	}
+	if (any)
+		jw_obj_end(w);
+}
+
 static void format_collectors(const struct heartbeat_input *in, struct buf *out)
 {
 	struct jw w;
@@ -33,6 +53,7 @@ static void format_collectors(const struct heartbeat_input *in, struct buf *out)
 		jw_uint(&w, c->stats.skipped);
 		jw_key(&w, "Lost");
 		jw_uint(&w, c->stats.lost);
+		format_lost_by_type(&w, &c->stats);
 		if (detail && detail[0]) {
 			jw_key(&w, "Detail");
 			jw_cstr(&w, detail);
@@ -128,6 +149,8 @@ int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, u
 	event_add_extra_u64(b, "AggregationBypassed", ps.aggregation.bypassed);
 	event_add_extra_u64(b, "HeapPeakBytes", es_alloc_peak());
 	add_spool(b, in);
+	if (in->capabilities && in->capabilities[0])
+		event_add_extra_cstr(b, "Capabilities", in->capabilities);
 	r = event_builder_finish(b, ret);
 	buf_done(&collectors);
 	return r;

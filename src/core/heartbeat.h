@@ -19,6 +19,7 @@ struct heartbeat_input {
 	const char *output_error; /* the transport's last failure ("" or NULL: none) */
 	const struct spool *spool;    /* hub mode; NULL otherwise */
 	const char *spool_open_error; /* non-empty: the file could not be used at start */
+	const char *capabilities; /* kept after set-up ("cap_sys_ptrace,..."), or NULL */
 };
 
 int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, uint64_t now_ns,

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -296,48 +297,96 @@ static void test_tcp(void **state)
 
 /* ---- UDP ---- */
 
-static void udp_case(int family, bool use_connect)
+enum udp_mode {
+	UDP_SENDTO,  /* sendto() with the address; recvfrom() with an address buffer */
+	UDP_CONNECT, /* connect() + send(); recvfrom() with an address buffer */
+	UDP_SENDMSG, /* sendmsg() with msg_name; recvmsg() with msg_name */
+};
+
+static void udp_send(int fd, enum udp_mode mode, const struct sockaddr_storage *ss, socklen_t sl)
+{
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr m = {
+		.msg_name = (void *)ss, .msg_namelen = sl, .msg_iov = &iov, .msg_iovlen = 1
+	};
+
+	if (mode == UDP_CONNECT)
+		assert_int_equal(send(fd, "x", 1, 0), 1);
+	else if (mode == UDP_SENDMSG)
+		assert_int_equal(sendmsg(fd, &m, 0), 1);
+	else
+		assert_int_equal(sendto(fd, "x", 1, 0, (const struct sockaddr *)ss, sl), 1);
+}
+
+static void udp_recv(int fd, enum udp_mode mode)
+{
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr m = {
+		.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1
+	};
+
+	if (mode == UDP_SENDMSG)
+		assert_int_equal(recvmsg(fd, &m, 0), 1);
+	else
+		assert_int_equal(recvfrom(fd, &c, 1, 0, (struct sockaddr *)&from, &fl), 1);
+}
+
+/*
+ * Two sockets send 20 datagrams each to one receiver, which reads them all: one Out event
+ * per sending socket (not per datagram, not per process) and one In event per peer of the
+ * receiving socket, with the right addresses, ports and pid.
+ */
+static void udp_case(int family, enum udp_mode mode)
 {
 	const char *lo = family == AF_INET ? "127.0.0.1" : "::1";
 	struct sockaddr_storage ss;
 	socklen_t sl = loopback(family, &ss, 0);
-	int rx, tx;
-	unsigned rport, tport;
-	struct conn_want out;
+	int rx, tx[2];
+	unsigned rport, tport[2];
 
 	rx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	assert_true(rx >= 0);
 	assert_int_equal(bind(rx, (struct sockaddr *)&ss, sl), 0);
 	rport = sock_port(rx, false);
-	tx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_true(tx >= 0);
 	sl = loopback(family, &ss, rport);
-	for (int i = 0; i < 3; i++) {
-		if (use_connect) {
-			assert_int_equal(connect(tx, (struct sockaddr *)&ss, sl), 0);
-			assert_int_equal(send(tx, "x", 1, 0), 1);
-		} else {
-			assert_int_equal(sendto(tx, "x", 1, 0, (struct sockaddr *)&ss, sl), 1);
+	for (int k = 0; k < 2; k++) {
+		tx[k] = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		assert_true(tx[k] >= 0);
+		if (mode == UDP_CONNECT)
+			assert_int_equal(connect(tx[k], (struct sockaddr *)&ss, sl), 0);
+		for (int i = 0; i < 20; i++) {
+			udp_send(tx[k], mode, &ss, sl);
+			udp_recv(rx, mode);
 		}
+		tport[k] = sock_port(tx[k], false);
 	}
-	tport = sock_port(tx, false);
-	out = (struct conn_want){ "Out", "udp", lo, NULL, rport, tport, getpid() };
-	assert_non_null(wait_event(EVENT_CONNECTION_CREATE, match_conn, &out));
-	settle();
-	/* Reported once per (process, peer) window, not per datagram. */
-	assert_int_equal(count_matching(EVENT_CONNECTION_CREATE, match_conn, &out, NULL), 1);
-	close(tx);
+	for (int k = 0; k < 2; k++) {
+		struct conn_want out = { "Out", "udp", lo, NULL, rport, tport[k], getpid() };
+		struct conn_want in = { "In", "udp", lo, lo, tport[k], rport, getpid() };
+
+		assert_non_null(wait_event(EVENT_CONNECTION_CREATE, match_conn, &out));
+		assert_non_null(wait_event(EVENT_CONNECTION_CREATE, match_conn, &in));
+		settle();
+		/* Once per (socket, peer) window, not per datagram. */
+		assert_int_equal(count_matching(EVENT_CONNECTION_CREATE, match_conn, &out, NULL),
+				 1);
+		assert_int_equal(count_matching(EVENT_CONNECTION_CREATE, match_conn, &in, NULL), 1);
+		close(tx[k]);
+	}
 	close(rx);
 }
 
 static void test_udp(void **state)
 {
 	(void)state;
-	sink_clear();
-	udp_case(AF_INET, false);
-	udp_case(AF_INET6, false);
-	udp_case(AF_INET, true);
-	udp_case(AF_INET6, true);
+	for (enum udp_mode mode = UDP_SENDTO; mode <= UDP_SENDMSG; mode++) {
+		sink_clear();
+		udp_case(AF_INET, mode);
+		udp_case(AF_INET6, mode);
+	}
 }
 
 /* ---- burst ---- */
@@ -407,7 +456,7 @@ static void test_burst(void **state)
 /* The classic tracepoint variants (the fallback where tp_btf is missing) on their own. */
 static void test_classic_tracepoints(void **state)
 {
-	struct collector_params p = { .sink = &tsink.sink, .host_root = "/" };
+	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "ebpf" };
 	const char *how;
 
 	collector_stop(col);
@@ -426,7 +475,166 @@ static void test_classic_tracepoints(void **state)
 	sink_clear();
 	tcp_case(AF_INET6, false, false);
 	sink_clear();
-	udp_case(AF_INET, false);
+	udp_case(AF_INET, UDP_SENDTO);
+	sink_clear();
+	udp_case(AF_INET6, UDP_SENDMSG);
+}
+
+/* ---- kernel loss per type ---- */
+
+#define LOSS_EXECS 2000
+#define LOSS_UDP_PEERS 300
+#define LOSS_RINGBUF 4096 /* one page: a handful of records */
+
+/* A cgroup v2 directory of our own (hybrid layout: the "unified" mount), or "" if none. */
+static int loss_cgroup(char *path, size_t size, uint64_t *ret_id)
+{
+	static const char *const roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+	struct stat st;
+
+	for (size_t i = 0; i < 2; i++) {
+		char probe[256];
+
+		snprintf(probe, sizeof(probe), "%s/cgroup.procs", roots[i]);
+		snprintf(path, size, "%s/edgesec-process-loss-%d", roots[i], getpid());
+		if (access(probe, W_OK) < 0 || (mkdir(path, 0755) < 0 && errno != EEXIST))
+			continue;
+		if (stat(path, &st) == 0) {
+			*ret_id = st.st_ino; /* the cgroup id is the kernfs inode number */
+			return 0;
+		}
+		rmdir(path);
+	}
+	path[0] = '\0';
+	return -ENOENT;
+}
+
+static char loss_cgroup_path[256];
+
+/* Also after a failed assertion: knobs back to production values, the cgroup removed. */
+static int loss_teardown(void **state)
+{
+	(void)state;
+	process_bpf_ringbuf_bytes = 0;
+	process_bpf_only_cgroup_id = 0;
+	if (loss_cgroup_path[0])
+		rmdir(loss_cgroup_path);
+	loss_cgroup_path[0] = '\0';
+	return 0;
+}
+
+/* In the test cgroup: LOSS_UDP_PEERS datagrams to new peers, then LOSS_EXECS execs. */
+static void loss_spawner(const char *cgroup, int fd)
+{
+	char procs[300], *argv[] = { "/bin/true", NULL };
+	struct sockaddr_storage ss;
+	uint64_t done[2] = { 0, 0 };
+	int cg, s;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+	cg = open(procs, O_WRONLY | O_CLOEXEC);
+	if (cg < 0 || write(cg, "0", 1) != 1)
+		_exit(2);
+	close(cg);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (unsigned i = 0; i < LOSS_UDP_PEERS && s >= 0; i++) {
+		socklen_t sl = loopback(AF_INET, &ss, 41000 + i);
+
+		if (sendto(s, "x", 1, 0, (struct sockaddr *)&ss, sl) == 1)
+			done[1]++;
+	}
+	for (unsigned i = 0; i < LOSS_EXECS; i++) {
+		pid_t pid;
+
+		if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) == 0 &&
+		    waitpid(pid, NULL, 0) == pid)
+			done[0]++;
+	}
+	_exit(write(fd, done, sizeof(done)) == sizeof(done) ? 0 : 1);
+}
+
+static void count_types(uint64_t n[_EVENT_TYPE_MAX])
+{
+	memset(n, 0, sizeof(uint64_t) * _EVENT_TYPE_MAX);
+	for (size_t i = 0; i < tsink.n; i++)
+		n[event_get_type(tsink.ev[i])]++;
+}
+
+/*
+ * A one-page ring buffer that nobody reads while a process (alone in a cgroup the program is
+ * told to watch, so other activity on the machine does not count) sends to 300 new UDP peers
+ * and runs 2,000 execs: for each type, events captured + kernel losses of that type = what
+ * happened, exactly, and the losses are reported by type.
+ */
+static void test_loss_per_type(void **state)
+{
+	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "ebpf" };
+	uint64_t done[2], n[_EVENT_TYPE_MAX], want[_EVENT_TYPE_MAX] = { 0 }, end;
+	const struct collector_stats *st;
+	char *cgroup = loss_cgroup_path;
+	int fds[2], status;
+	pid_t spawner;
+
+	(void)state;
+	if (loss_cgroup(cgroup, sizeof(loss_cgroup_path), &process_bpf_only_cgroup_id) < 0) {
+		print_message("no writable cgroup v2 hierarchy: loss test not run\n");
+		skip();
+	}
+	collector_stop(col);
+	col = collector_free(col);
+	sink_clear();
+	process_bpf_prefer_tracepoints = false;
+	process_bpf_ringbuf_bytes = LOSS_RINGBUF;
+	assert_int_equal(collector_new(&process_collector_ops, &p, &col), 0);
+	assert_int_equal(collector_start(col), 0);
+	st = &col->stats;
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	spawner = fork();
+	assert_true(spawner >= 0);
+	if (spawner == 0)
+		loss_spawner(cgroup, fds[1]);
+	close(fds[1]);
+	/* Nobody consumes until the spawner is done: the ring fills and stays full. */
+	assert_int_equal(waitpid(spawner, &status, 0), spawner);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(read(fds[0], done, sizeof(done)), sizeof(done));
+	close(fds[0]);
+	want[EVENT_PROCESS_CREATE] = done[0];
+	want[EVENT_PROCESS_TERMINATE] = done[0] + 1; /* + the spawner itself */
+	want[EVENT_CONNECTION_CREATE] = done[1];
+	end = time_now_monotonic_ns() + DEADLINE_MS * NSEC_PER_MSEC;
+	do {
+		pump_once(100);
+		count_types(n);
+	} while ((n[EVENT_PROCESS_CREATE] + st->lost_by_type[EVENT_PROCESS_CREATE] <
+			  want[EVENT_PROCESS_CREATE] ||
+		  n[EVENT_PROCESS_TERMINATE] + st->lost_by_type[EVENT_PROCESS_TERMINATE] <
+			  want[EVENT_PROCESS_TERMINATE] ||
+		  n[EVENT_CONNECTION_CREATE] + st->lost_by_type[EVENT_CONNECTION_CREATE] <
+			  want[EVENT_CONNECTION_CREATE]) &&
+		 time_now_monotonic_ns() < end);
+	settle();
+	count_types(n);
+	print_message("loss: execs %" PRIu64 " = %" PRIu64 " captured + %" PRIu64
+		      " lost; exits %" PRIu64 " = %" PRIu64 " + %" PRIu64 "; udp peers %" PRIu64
+		      " = %" PRIu64 " + %" PRIu64 "; lost total %" PRIu64 "\n",
+		      want[EVENT_PROCESS_CREATE], n[EVENT_PROCESS_CREATE],
+		      st->lost_by_type[EVENT_PROCESS_CREATE], want[EVENT_PROCESS_TERMINATE],
+		      n[EVENT_PROCESS_TERMINATE], st->lost_by_type[EVENT_PROCESS_TERMINATE],
+		      want[EVENT_CONNECTION_CREATE], n[EVENT_CONNECTION_CREATE],
+		      st->lost_by_type[EVENT_CONNECTION_CREATE], st->lost);
+	assert_int_equal(done[0], LOSS_EXECS);
+	assert_int_equal(done[1], LOSS_UDP_PEERS);
+	for (int t = 0; t < _EVENT_TYPE_MAX; t++)
+		assert_int_equal(n[t] + st->lost_by_type[t], want[t]);
+	/* The ring was too small for all of it: losses of every type, nothing else. */
+	assert_true(st->lost_by_type[EVENT_PROCESS_CREATE] > 0);
+	assert_true(st->lost_by_type[EVENT_PROCESS_TERMINATE] > 0);
+	assert_true(st->lost_by_type[EVENT_CONNECTION_CREATE] > 0);
+	assert_int_equal(st->lost, st->lost_by_type[EVENT_PROCESS_CREATE] +
+					   st->lost_by_type[EVENT_PROCESS_TERMINATE] +
+					   st->lost_by_type[EVENT_CONNECTION_CREATE]);
+	assert_int_equal(st->skipped, 0);
 }
 
 int main(void)
@@ -439,8 +647,9 @@ int main(void)
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_classic_tracepoints),
+		cmocka_unit_test_teardown(test_loss_per_type, loss_teardown),
 	};
-	struct collector_params p = { .sink = &tsink.sink, .host_root = "/" };
+	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "ebpf" };
 	int r;
 
 	if (geteuid() != 0) {

@@ -32,26 +32,35 @@ static void header_set(struct process_record_header *h, uint32_t type, uint32_t 
 	memcpy(h->comm, "0123456789abcdef", PROCESS_COMM_LEN); /* no NUL: must be bounded */
 }
 
-/* An exec record with the given argv bytes, in a malloc'd buffer of exactly its size. */
-static unsigned char *exec_record(const char *args, size_t args_len, size_t *ret_len)
+/* An exec record (packed: exe, cwd, argv) in a malloc'd buffer of exactly its size. */
+static unsigned char *exec_record_parts(const char *exe, size_t exe_len, const char *cwd,
+					size_t cwd_len, const char *args, size_t args_len,
+					size_t *ret_len)
 {
-	size_t len = PROCESS_EXEC_RECORD_FIXED + args_len;
+	size_t len = PROCESS_EXEC_RECORD_FIXED + exe_len + cwd_len + args_len;
 	struct process_exec_record *r = calloc(1, sizeof(*r));
 	unsigned char *out = malloc(len);
 
 	assert_non_null(r);
 	assert_non_null(out);
+	assert_true(exe_len + cwd_len + args_len <= sizeof(r->data));
 	header_set(&r->h, PROCESS_RECORD_EXEC, (uint32_t)len);
-	r->exe_len = 8;
-	memcpy(r->exe, "/bin/ls", 8); /* NUL inside exe_len: length stops there */
-	memcpy(r->cwd, "b\0a\0", 4);
-	r->cwd_len = 4;
+	r->exe_len = (uint32_t)exe_len;
+	r->cwd_len = (uint32_t)cwd_len;
 	r->args_len = (uint32_t)args_len;
-	memcpy(r->args, args, args_len);
+	memcpy(r->data, exe, exe_len);
+	memcpy(r->data + exe_len, cwd, cwd_len);
+	memcpy(r->data + exe_len + cwd_len, args, args_len);
 	memcpy(out, r, len);
 	free(r);
 	*ret_len = len;
 	return out;
+}
+
+static unsigned char *exec_record(const char *args, size_t args_len, size_t *ret_len)
+{
+	/* A NUL inside exe_len: the length stops there. */
+	return exec_record_parts("/bin/ls", 8, "b\0a\0", 4, args, args_len, ret_len);
 }
 
 static void test_exec_valid(void **state)
@@ -80,6 +89,7 @@ static void test_exec_valid(void **state)
 
 static void test_exec_bad(void **state)
 {
+	static char big[PROCESS_ARGS_MAX + 1];
 	struct process_view v;
 	size_t len;
 	unsigned char *rec = exec_record("x\0", 2, &len);
@@ -89,18 +99,37 @@ static void test_exec_bad(void **state)
 	/* Length disagreeing with the size field, either way. */
 	assert_int_equal(process_record_decode(rec, len - 1, &v), -EBADMSG);
 	r->h.size = (uint32_t)len - 1;
-	assert_int_equal(process_record_decode(rec, len - 1, &v), -EBADMSG); /* args_len */
+	assert_int_equal(process_record_decode(rec, len - 1, &v), -EBADMSG); /* lengths */
 	r->h.size = (uint32_t)len;
-	r->args_len = PROCESS_ARGS_MAX + 1;
+	/* Inner lengths that do not add up to the record. */
+	r->args_len = 3;
 	assert_int_equal(process_record_decode(rec, len, &v), -EBADMSG);
-	r->args_len = 2;
-	r->exe_len = PROCESS_EXE_MAX;
+	r->args_len = 1;
 	assert_int_equal(process_record_decode(rec, len, &v), -EBADMSG);
-	r->exe_len = 0;
-	r->cwd_len = PROCESS_CWD_MAX + 1;
+	/* Lengths whose 32-bit sum wraps to the right total. */
+	r->exe_len = 0x80000000u;
+	r->cwd_len = 0x80000000u - 8 - 4;
+	r->args_len = 2 + 8 + 4;
 	assert_int_equal(process_record_decode(rec, len, &v), -EBADMSG);
-	r->cwd_len = 0;
+	r->exe_len = 8, r->cwd_len = 4, r->args_len = 2;
 	assert_int_equal(process_record_decode(rec, len, &v), 0);
+	free(rec);
+
+	/* Each part over its limit, in a record whose lengths add up. */
+	rec = exec_record_parts(big, PROCESS_EXE_MAX, "", 0, "", 0, &len);
+	assert_int_equal(process_record_decode(rec, len, &v), -EBADMSG);
+	free(rec);
+	rec = exec_record_parts("", 0, big, PROCESS_CWD_MAX, "", 0, &len);
+	assert_int_equal(process_record_decode(rec, len, &v), -EBADMSG);
+	free(rec);
+	rec = exec_record_parts("", 0, "", 0, big, PROCESS_ARGS_MAX + 1, &len);
+	assert_int_equal(process_record_decode(rec, len, &v), -EBADMSG);
+	free(rec);
+	/* The largest record the kernel can send. */
+	rec = exec_record_parts(big, PROCESS_EXE_MAX - 1, big, PROCESS_CWD_MAX - 1, big,
+				PROCESS_ARGS_MAX, &len);
+	assert_int_equal(process_record_decode(rec, len, &v), 0);
+	assert_int_equal(v.exec.args_len, PROCESS_ARGS_MAX);
 	free(rec);
 }
 

@@ -15,8 +15,10 @@
  *
  * The ring buffer (PROCESS_RINGBUF_BYTES) is the only queue: its epoll fd is the collector's
  * fd; dispatch consumes what is there.  When it is full the kernel drops the record and
- * counts it in a per-CPU array, whose sum is stats.lost.  libbpf's messages are never
- * printed; the last one is kept for the error text.
+ * counts it per kind in the program's global `lost_records` (memory-mapped: read without a
+ * bpf() call, so after the agent dropped its capabilities too); dispatch turns the kinds
+ * into stats.lost and stats.lost_by_type (ProcessCreate, ProcessTerminate, ConnectionCreate).
+ * libbpf's messages are never printed; the last one is kept for the error text.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,57 +45,89 @@ enum hook_mode {
 	HOOK_TP,
 };
 
-static const char *const hook_mode_names[] = {
-	[HOOK_NONE] = "none",
-	[HOOK_BTF] = "tp_btf",
-	[HOOK_TP] = "tracepoint",
+/* How a hook's BTF variant attaches: a BTF tracepoint, or fexit on kernel functions. */
+enum btf_kind {
+	BTF_TRACEPOINT, /* btf_names: events, present when vmlinux BTF has btf_trace_<name> */
+	BTF_FEXIT,	/* btf_names: functions, present when vmlinux BTF has them */
 };
+
+#define HOOK_PROGS 4
 
 struct hook {
 	const char *name;
-	const char *btf_prog, *btf_event; /* tp_btf variant, or NULL */
-	const char *tp_progs[2];	  /* classic variant: attached together */
-	const char *tp_events[2];	  /* "category/name" */
+	enum btf_kind btf_kind;
+	const char *btf_progs[HOOK_PROGS]; /* BTF variant: attached together, or none */
+	const char *btf_names[HOOK_PROGS];
+	const char *tp_progs[HOOK_PROGS];  /* classic variant: attached together */
+	const char *tp_events[HOOK_PROGS]; /* "category/name" */
 	bool required;
 };
 
 static const struct hook hooks[] = {
 	{ "exec",
-	  "exec_btf",
-	  "sched_process_exec",
+	  BTF_TRACEPOINT,
+	  { "exec_btf" },
+	  { "sched_process_exec" },
 	  { "exec_tp" },
 	  { "sched/sched_process_exec" },
 	  true },
 	{ "exit",
-	  "exit_btf",
-	  "sched_process_exit",
+	  BTF_TRACEPOINT,
+	  { "exit_btf" },
+	  { "sched_process_exit" },
 	  { "exit_tp" },
 	  { "sched/sched_process_exit" },
 	  true },
 	{ "tcp",
-	  "state_btf",
-	  "inet_sock_set_state",
+	  BTF_TRACEPOINT,
+	  { "state_btf" },
+	  { "inet_sock_set_state" },
 	  { "state_tp" },
 	  { "sock/inet_sock_set_state" },
 	  false },
-	{ "accept", NULL, NULL, { "accept_exit" }, { "syscalls/sys_exit_accept" }, false },
-	{ "accept4", NULL, NULL, { "accept4_exit" }, { "syscalls/sys_exit_accept4" }, false },
+	{ "accept",
+	  BTF_TRACEPOINT,
+	  { NULL },
+	  { NULL },
+	  { "accept_exit" },
+	  { "syscalls/sys_exit_accept" },
+	  false },
+	{ "accept4",
+	  BTF_TRACEPOINT,
+	  { NULL },
+	  { NULL },
+	  { "accept4_exit" },
+	  { "syscalls/sys_exit_accept4" },
+	  false },
 	{ "udp-connect",
-	  NULL,
-	  NULL,
+	  BTF_TRACEPOINT,
+	  { NULL },
+	  { NULL },
 	  { "connect_enter", "connect_exit" },
 	  { "syscalls/sys_enter_connect", "syscalls/sys_exit_connect" },
 	  false },
-	{ "udp-sendto",
-	  NULL,
-	  NULL,
-	  { "sendto_enter", "sendto_exit" },
-	  { "syscalls/sys_enter_sendto", "syscalls/sys_exit_sendto" },
+	/* Sends: every path with fexit; sendto() and sendmsg() without (sendmmsg: gap). */
+	{ "udp-send",
+	  BTF_FEXIT,
+	  { "udp4_send_exit", "udp6_send_exit" },
+	  { "udp_sendmsg", "udpv6_sendmsg" },
+	  { "sendto_enter", "sendto_exit", "sendmsg_enter", "sendmsg_exit" },
+	  { "syscalls/sys_enter_sendto", "syscalls/sys_exit_sendto", "syscalls/sys_enter_sendmsg",
+	    "syscalls/sys_exit_sendmsg" },
+	  false },
+	/* Receives (inbound UDP): every path with fexit; recvfrom() and recvmsg() without. */
+	{ "udp-recv",
+	  BTF_FEXIT,
+	  { "udp4_recv_exit", "udp6_recv_exit" },
+	  { "udp_recvmsg", "udpv6_recvmsg" },
+	  { "recvfrom_enter", "recvfrom_exit", "recvmsg_enter", "recvmsg_exit" },
+	  { "syscalls/sys_enter_recvfrom", "syscalls/sys_exit_recvfrom",
+	    "syscalls/sys_enter_recvmsg", "syscalls/sys_exit_recvmsg" },
 	  false },
 };
 
 #define N_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
-#define LINKS_MAX (N_HOOKS * 2)
+#define LINKS_MAX (N_HOOKS * HOOK_PROGS)
 
 struct bpf_state {
 	struct process_bpf *skel;
@@ -101,15 +135,15 @@ struct bpf_state {
 	struct bpf_link *links[LINKS_MAX];
 	size_t n_links;
 	enum hook_mode mode[N_HOOKS];
-	int drops_fd;
-	int ncpus;
-	uint64_t *percpu; /* ncpus counters, read buffer */
-	char describe[192];
+	bool btf_refused[N_HOOKS]; /* its BTF variant failed to attach: classic only */
+	char describe[256];
 };
 
 static char libbpf_last[160];
 
 bool process_bpf_prefer_tracepoints;
+uint32_t process_bpf_ringbuf_bytes;
+uint64_t process_bpf_only_cgroup_id;
 
 static int libbpf_print_keep(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -152,27 +186,89 @@ static bool tp_exists(const char *events, const char *event)
 	return access(path, F_OK) == 0;
 }
 
-static bool btf_has_event(const struct btf *btf, const char *event)
+static bool btf_has(const struct btf *btf, enum btf_kind kind, const char *name)
 {
-	char name[128];
+	char typedef_name[128];
 
-	if (!btf || !event)
+	if (!btf || !name)
 		return false;
-	snprintf(name, sizeof(name), "btf_trace_%s", event);
-	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0;
+	if (kind == BTF_FEXIT)
+		return btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) >= 0;
+	snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", name);
+	return btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF) >= 0;
+}
+
+/* Every name of a variant is there (a variant without programs never is). */
+static bool variant_exists(const char *const progs[HOOK_PROGS], const char *const names[HOOK_PROGS],
+			   bool (*has)(const void *ctx, const char *name), const void *ctx)
+{
+	if (!progs[0])
+		return false;
+	for (size_t k = 0; k < HOOK_PROGS && progs[k]; k++)
+		if (!has(ctx, names[k]))
+			return false;
+	return true;
+}
+
+struct btf_probe {
+	const struct btf *btf;
+	enum btf_kind kind;
+};
+
+static bool has_btf(const void *ctx, const char *name)
+{
+	const struct btf_probe *p = ctx;
+
+	return btf_has(p->btf, p->kind, name);
+}
+
+static bool has_tp(const void *ctx, const char *event)
+{
+	return tp_exists(ctx, event);
+}
+
+/*
+ * Whether the kernel loads an fexit program on func at all: a two-instruction program, so
+ * that a kernel (or security policy) refusing fexit costs this, not a failed load of the
+ * whole object.  Attaching can still fail (no BPF trampoline): bpf_attach_all() handles that.
+ */
+static bool fexit_loads(const struct btf *btf, const char *func)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC), fd;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT);
+
+	if (id < 0)
+		return false;
+	opts.attach_btf_id = (__u32)id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "edgesec_probe", "Dual MIT/GPL", insns, 2, &opts);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }
 
 static void hooks_probe(struct bpf_state *b, bool allow_btf)
 {
 	struct btf *btf = allow_btf ? btf__load_vmlinux_btf() : NULL;
 	const char *events = tracefs_events();
+	int fexit_ok = -1; /* not probed yet */
 
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		const struct hook *h = &hooks[i];
+		struct btf_probe bp = { btf, h->btf_kind };
 
-		if (h->btf_prog && btf_has_event(btf, h->btf_event))
+		if (btf && h->btf_kind == BTF_FEXIT && !b->btf_refused[i]) {
+			if (fexit_ok < 0)
+				fexit_ok = fexit_loads(btf, h->btf_names[0]);
+			b->btf_refused[i] = !fexit_ok;
+		}
+		if (!b->btf_refused[i] && variant_exists(h->btf_progs, h->btf_names, has_btf, &bp))
 			b->mode[i] = HOOK_BTF;
-		else if (tp_exists(events, h->tp_events[0]) && tp_exists(events, h->tp_events[1]))
+		else if (events && variant_exists(h->tp_progs, h->tp_events, has_tp, events))
 			b->mode[i] = HOOK_TP;
 		else
 			b->mode[i] = HOOK_NONE;
@@ -180,7 +276,7 @@ static void hooks_probe(struct bpf_state *b, bool allow_btf)
 	btf__free(btf);
 }
 
-static struct bpf_program *prog_find(struct bpf_state *b, const char *name)
+static struct bpf_program *prog_find(const struct bpf_state *b, const char *name)
 {
 	return name ? bpf_object__find_program_by_name(b->skel->obj, name) : NULL;
 }
@@ -194,38 +290,39 @@ static int skel_load(struct bpf_state *b)
 	b->skel = process_bpf__open();
 	if (!b->skel)
 		return -errno ? -errno : -EINVAL;
+	if (process_bpf_ringbuf_bytes &&
+	    (r = bpf_map__set_max_entries(b->skel->maps.events, process_bpf_ringbuf_bytes)) < 0)
+		goto fail;
+	b->skel->rodata->only_cgroup_id = process_bpf_only_cgroup_id;
 	bpf_object__for_each_program(p, b->skel->obj) bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < N_HOOKS; i++) {
-		const struct hook *h = &hooks[i];
+		const char *const *progs = b->mode[i] == HOOK_BTF  ? hooks[i].btf_progs
+					   : b->mode[i] == HOOK_TP ? hooks[i].tp_progs
+								   : NULL;
 
-		if (b->mode[i] == HOOK_BTF) {
-			bpf_program__set_autoload(prog_find(b, h->btf_prog), true);
-		} else if (b->mode[i] == HOOK_TP) {
-			for (size_t k = 0; k < 2; k++)
-				if ((p = prog_find(b, h->tp_progs[k])))
-					bpf_program__set_autoload(p, true);
-		}
+		for (size_t k = 0; progs && k < HOOK_PROGS; k++)
+			if ((p = prog_find(b, progs[k])))
+				bpf_program__set_autoload(p, true);
 	}
 	r = process_bpf__load(b->skel);
-	if (r < 0) {
-		process_bpf__destroy(b->skel);
-		b->skel = NULL;
-	}
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	process_bpf__destroy(b->skel);
+	b->skel = NULL;
 	return r;
 }
 
 static int hook_attach(struct bpf_state *b, size_t i)
 {
-	const struct hook *h = &hooks[i];
-	const char *names[2] = { NULL, NULL };
+	const char *const *names = b->mode[i] == HOOK_BTF  ? hooks[i].btf_progs
+				   : b->mode[i] == HOOK_TP ? hooks[i].tp_progs
+							   : NULL;
 
-	if (b->mode[i] == HOOK_BTF)
-		names[0] = h->btf_prog;
-	else if (b->mode[i] == HOOK_TP)
-		names[0] = h->tp_progs[0], names[1] = h->tp_progs[1];
-	else
+	if (!names)
 		return -ENOENT;
-	for (size_t k = 0; k < 2 && names[k]; k++) {
+	for (size_t k = 0; k < HOOK_PROGS && names[k]; k++) {
 		struct bpf_link *l = bpf_program__attach(prog_find(b, names[k]));
 
 		if (!l)
@@ -248,16 +345,41 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Kernel losses by kind → stats.lost and stats.lost_by_type (a read of mapped memory). */
+static const enum event_type loss_event_type[PROCESS_LOSS_KINDS] = {
+	[PROCESS_LOSS_EXEC] = EVENT_PROCESS_CREATE,
+	[PROCESS_LOSS_EXIT] = EVENT_PROCESS_TERMINATE,
+	[PROCESS_LOSS_TCP_CONNECT] = EVENT_CONNECTION_CREATE,
+	[PROCESS_LOSS_TCP_ACCEPT] = EVENT_CONNECTION_CREATE,
+	[PROCESS_LOSS_UDP] = EVENT_CONNECTION_CREATE,
+};
+
 static void lost_update(struct collector *c, struct bpf_state *b)
 {
-	uint32_t zero = 0;
-	uint64_t sum = 0;
+	uint64_t by_type[_EVENT_TYPE_MAX] = { 0 }, sum = 0;
 
-	if (bpf_map_lookup_elem(b->drops_fd, &zero, b->percpu) < 0)
+	if (!b->skel->bss)
 		return;
-	for (int i = 0; i < b->ncpus; i++)
-		sum += b->percpu[i];
+	for (int k = 0; k < PROCESS_LOSS_KINDS; k++) {
+		uint64_t n = __atomic_load_n(&b->skel->bss->lost_records[k], __ATOMIC_RELAXED);
+
+		by_type[loss_event_type[k]] += n;
+		sum += n;
+	}
 	c->stats.lost = sum;
+	memcpy(c->stats.lost_by_type, by_type, sizeof(by_type));
+}
+
+/* Links, ring buffer and program; b itself (and what was refused) stays. */
+static void bpf_teardown(struct bpf_state *b)
+{
+	for (size_t i = 0; i < b->n_links; i++)
+		bpf_link__destroy(b->links[i]);
+	b->n_links = 0;
+	ring_buffer__free(b->rb);
+	b->rb = NULL;
+	process_bpf__destroy(b->skel);
+	b->skel = NULL;
 }
 
 static void bpf_stop(struct collector *c)
@@ -267,17 +389,25 @@ static void bpf_stop(struct collector *c)
 
 	if (!b)
 		return;
-	if (b->skel && b->percpu)
+	if (b->skel)
 		lost_update(c, b);
-	for (size_t i = 0; i < b->n_links; i++)
-		bpf_link__destroy(b->links[i]);
-	ring_buffer__free(b->rb);
-	process_bpf__destroy(b->skel);
-	es_free(b->percpu);
+	bpf_teardown(b);
 	es_free(b);
 	s->backend_state = NULL;
 }
 
+static const char *mode_name(size_t i, enum hook_mode m)
+{
+	if (m == HOOK_BTF)
+		return hooks[i].btf_kind == BTF_FEXIT ? "fexit" : "tp_btf";
+	return m == HOOK_TP ? "tracepoint" : "none";
+}
+
+/*
+ * Attaches every hook in its chosen variant.  -EAGAIN: an optional hook's BTF variant could
+ * not attach (no BPF trampoline, say) while a classic one exists; it is marked refused and
+ * the caller loads again.
+ */
 static int bpf_attach_all(struct collector *c, struct bpf_state *b)
 {
 	char missing[96] = "";
@@ -286,6 +416,10 @@ static int bpf_attach_all(struct collector *c, struct bpf_state *b)
 
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		r = b->mode[i] == HOOK_NONE ? -ENOENT : hook_attach(b, i);
+		if (r < 0 && b->mode[i] == HOOK_BTF && !hooks[i].required && hooks[i].tp_progs[0]) {
+			b->btf_refused[i] = true;
+			return -EAGAIN;
+		}
 		if (r < 0) {
 			if (hooks[i].required) {
 				collector_set_error(c, COLLECTOR_STATE_FAILED,
@@ -300,8 +434,7 @@ static int bpf_attach_all(struct collector *c, struct bpf_state *b)
 				off = sizeof(missing) - 1;
 		}
 		used += (size_t)snprintf(b->describe + used, sizeof(b->describe) - used, "%s%s:%s",
-					 used ? " " : "", hooks[i].name,
-					 hook_mode_names[b->mode[i]]);
+					 used ? " " : "", hooks[i].name, mode_name(i, b->mode[i]));
 		if (used >= sizeof(b->describe))
 			used = sizeof(b->describe) - 1;
 	}
@@ -310,11 +443,40 @@ static int bpf_attach_all(struct collector *c, struct bpf_state *b)
 	return 0;
 }
 
+/*
+ * Probes and loads: with every BTF variant found; if the kernel refuses the load, without the
+ * fexit ones; then with classic tracepoints only.
+ */
+static int bpf_load(struct bpf_state *b)
+{
+	bool allow_btf = !process_bpf_prefer_tracepoints;
+	int r = -ENOENT;
+
+	for (int attempt = 0; attempt < 3; attempt++) {
+		bool any_btf = false, any_fexit = false;
+
+		hooks_probe(b, allow_btf);
+		for (size_t i = 0; i < N_HOOKS; i++) {
+			any_btf |= b->mode[i] == HOOK_BTF;
+			any_fexit |= b->mode[i] == HOOK_BTF && hooks[i].btf_kind == BTF_FEXIT;
+		}
+		r = skel_load(b);
+		if (r >= 0 || !any_btf)
+			return r;
+		if (any_fexit) {
+			for (size_t i = 0; i < N_HOOKS; i++)
+				b->btf_refused[i] |= hooks[i].btf_kind == BTF_FEXIT;
+		} else {
+			allow_btf = false;
+		}
+	}
+	return r;
+}
+
 static int bpf_start(struct collector *c)
 {
 	struct process_state *s = collector_state(c);
 	struct bpf_state *b;
-	bool any_btf = false;
 	int r;
 
 	libbpf_set_print(libbpf_print_keep);
@@ -323,36 +485,26 @@ static int bpf_start(struct collector *c)
 	if (!b)
 		return -ENOMEM;
 	s->backend_state = b;
-	hooks_probe(b, !process_bpf_prefer_tracepoints);
-	for (size_t i = 0; i < N_HOOKS; i++)
-		any_btf |= b->mode[i] == HOOK_BTF;
-	r = skel_load(b);
-	if (r < 0 && any_btf) {
-		hooks_probe(b, false); /* tp_btf refused: retry with classic tracepoints */
-		r = skel_load(b);
+	for (size_t round = 0; round <= N_HOOKS; round++) {
+		r = bpf_load(b);
+		if (r < 0) {
+			collector_set_error(c, COLLECTOR_STATE_FAILED,
+					    "cannot load the eBPF program: %s",
+					    libbpf_last[0] ? libbpf_last : strerror(-r));
+			goto fail;
+		}
+		b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, c, NULL);
+		if (!b->rb) {
+			r = -errno ? -errno : -EINVAL;
+			collector_set_error(c, COLLECTOR_STATE_FAILED,
+					    "cannot open the ring buffer: %s", strerror(-r));
+			goto fail;
+		}
+		r = bpf_attach_all(c, b);
+		if (r != -EAGAIN)
+			break;
+		bpf_teardown(b); /* a BTF variant would not attach: again without it */
 	}
-	if (r < 0) {
-		collector_set_error(c, COLLECTOR_STATE_FAILED, "cannot load the eBPF program: %s",
-				    libbpf_last[0] ? libbpf_last : strerror(-r));
-		goto fail;
-	}
-	b->ncpus = libbpf_num_possible_cpus();
-	b->percpu = b->ncpus > 0 ? es_calloc((size_t)b->ncpus, sizeof(uint64_t)) : NULL;
-	if (!b->percpu) {
-		r = b->ncpus > 0 ? -ENOMEM : b->ncpus;
-		collector_set_error(c, COLLECTOR_STATE_FAILED, "cannot count CPUs: %s",
-				    strerror(-r));
-		goto fail;
-	}
-	b->drops_fd = bpf_map__fd(b->skel->maps.drops);
-	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, c, NULL);
-	if (!b->rb) {
-		r = -errno ? -errno : -EINVAL;
-		collector_set_error(c, COLLECTOR_STATE_FAILED, "cannot open the ring buffer: %s",
-				    strerror(-r));
-		goto fail;
-	}
-	r = bpf_attach_all(c, b);
 	if (r < 0)
 		goto fail;
 	return 0;
@@ -405,6 +557,8 @@ static int bpf_start_unavailable(struct collector *c)
 }
 
 bool process_bpf_prefer_tracepoints;
+uint32_t process_bpf_ringbuf_bytes;
+uint64_t process_bpf_only_cgroup_id;
 
 const char *process_bpf_describe(struct collector *c)
 {

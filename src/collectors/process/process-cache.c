@@ -9,7 +9,12 @@
  *
  * Pids: executable and command line of the last PIDS_SLOTS execs, direct-mapped by pid, so a
  * ConnectionCreate or ProcessTerminate can name its process without touching /proc.  A
- * collision replaces the older entry (counted in process_pids_evictions()).
+ * collision replaces the older entry (counted in process_pids_evictions()).  The strings live
+ * in a byte ring (PIDS_ARENA_BYTES), written one after the other, so memory follows what is
+ * stored rather than the worst case: an exec storm touches ~136 KiB, not the 660 KiB that
+ * fixed 256 + 1024-byte slots took.  An entry whose bytes the ring has since overwritten
+ * reads as a miss: with typical command lines (< 200 bytes)
+ * the ring outlives all 512 slots; with 1 KiB ones it keeps the last ~100.
  *
  * Containers: the container (cgroup-parse.h) of the last CONTAINER_SLOTS processes that run in
  * one, read once at exec, direct-mapped by pid in a table of their own, so that an exec storm
@@ -18,8 +23,8 @@
  * collision replaces the older entry (process_pids_container_evictions()).  Every exec of a pid
  * sets or clears its entry, so a stale one cannot outlive the pid's next exec.
  *
- * Fixed size: PIDS_SLOTS * sizeof(struct pid_slot) + CONTAINER_SLOTS * sizeof(struct
- * container_slot), about 660 + 76 KiB.
+ * Fixed size: PIDS_SLOTS * sizeof(struct pid_slot) + PIDS_ARENA_BYTES + CONTAINER_SLOTS *
+ * sizeof(struct container_slot), about 12 + 128 + 76 KiB.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -39,6 +44,7 @@
 #define PIDS_SLOTS 512
 #define PIDS_EXE_MAX 256
 #define PIDS_CMD_MAX 1024
+#define PIDS_ARENA_BYTES (128u << 10) /* ≥ PIDS_EXE_MAX + PIDS_CMD_MAX */
 #define CONTAINER_SLOTS 1024
 
 struct user_entry {
@@ -188,8 +194,7 @@ struct pid_slot {
 	uint16_t exe_len, cmd_len;
 	bool cmd_truncated;
 	uint8_t container; /* enum pid_container */
-	char exe[PIDS_EXE_MAX];
-	char cmd[PIDS_CMD_MAX];
+	uint64_t at;	   /* ring position (bytes ever written) of exe, then cmd */
 };
 
 struct container_slot {
@@ -201,6 +206,8 @@ struct process_pids {
 	struct pid_slot slots[PIDS_SLOTS];
 	struct container_slot containers[CONTAINER_SLOTS];
 	uint64_t evictions, container_evictions;
+	uint64_t head; /* bytes ever written to arena (offset: head % PIDS_ARENA_BYTES) */
+	char arena[PIDS_ARENA_BYTES];
 };
 
 struct process_pids *process_pids_new(void)
@@ -214,10 +221,25 @@ struct process_pids *process_pids_free(struct process_pids *p)
 	return NULL;
 }
 
+/* Room for n contiguous bytes at the head; an entry never wraps (the tail is skipped). */
+static char *arena_reserve(struct process_pids *p, size_t n, uint64_t *ret_at)
+{
+	size_t off = p->head % PIDS_ARENA_BYTES;
+
+	if (off + n > PIDS_ARENA_BYTES) {
+		p->head += PIDS_ARENA_BYTES - off;
+		off = 0;
+	}
+	*ret_at = p->head;
+	p->head += n;
+	return p->arena + off;
+}
+
 void process_pids_put(struct process_pids *p, uint32_t pid, const char *exe, size_t exe_len,
 		      const char *cmd, size_t cmd_len)
 {
 	struct pid_slot *s = &p->slots[pid % PIDS_SLOTS];
+	char *dst;
 
 	if (!pid)
 		return;
@@ -226,10 +248,11 @@ void process_pids_put(struct process_pids *p, uint32_t pid, const char *exe, siz
 	s->pid = pid;
 	s->container = PID_CONTAINER_UNKNOWN;
 	s->exe_len = exe_len < PIDS_EXE_MAX ? exe_len : PIDS_EXE_MAX;
-	memcpy(s->exe, exe, s->exe_len);
 	s->cmd_truncated = cmd_len > PIDS_CMD_MAX;
 	s->cmd_len = s->cmd_truncated ? PIDS_CMD_MAX : cmd_len;
-	memcpy(s->cmd, cmd, s->cmd_len);
+	dst = arena_reserve(p, (size_t)s->exe_len + s->cmd_len, &s->at);
+	memcpy(dst, exe, s->exe_len);
+	memcpy(dst + s->exe_len, cmd, s->cmd_len);
 }
 
 int process_pids_get(struct process_pids *p, uint32_t pid, const char **ret_exe,
@@ -237,12 +260,18 @@ int process_pids_get(struct process_pids *p, uint32_t pid, const char **ret_exe,
 		     int *ret_cmd_truncated)
 {
 	const struct pid_slot *s = &p->slots[pid % PIDS_SLOTS];
+	const char *src;
 
 	if (!pid || s->pid != pid)
 		return -ENOENT;
-	*ret_exe = s->exe;
+	/* Overwritten once the head went a whole ring past the entry's start (the slot keeps
+	 * its container state). */
+	if (p->head - s->at > PIDS_ARENA_BYTES)
+		return -ENOENT;
+	src = p->arena + s->at % PIDS_ARENA_BYTES;
+	*ret_exe = src;
 	*ret_exe_len = s->exe_len;
-	*ret_cmd = s->cmd;
+	*ret_cmd = src + s->exe_len;
 	*ret_cmd_len = s->cmd_len;
 	*ret_cmd_truncated = s->cmd_truncated;
 	return 0;

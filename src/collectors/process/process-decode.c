@@ -24,19 +24,22 @@ static void header_copy(const struct process_record_header *h, struct process_vi
 static int exec_decode(const unsigned char *p, size_t len, struct process_view *v)
 {
 	struct process_exec_record r;
+	const char *data = (const char *)p + PROCESS_EXEC_RECORD_FIXED;
 
 	if (len < PROCESS_EXEC_RECORD_FIXED || len > sizeof(r))
 		return -EBADMSG;
 	memcpy(&r, p, PROCESS_EXEC_RECORD_FIXED);
-	if (r.exe_len >= PROCESS_EXE_MAX || r.cwd_len > PROCESS_CWD_MAX ||
-	    r.args_len > PROCESS_ARGS_MAX || PROCESS_EXEC_RECORD_FIXED + r.args_len != len)
+	/* Each length bounded first, so the sum below cannot wrap. */
+	if (r.exe_len >= PROCESS_EXE_MAX || r.cwd_len >= PROCESS_CWD_MAX ||
+	    r.args_len > PROCESS_ARGS_MAX ||
+	    PROCESS_EXEC_RECORD_FIXED + (size_t)r.exe_len + r.cwd_len + r.args_len != len)
 		return -EBADMSG;
 	v->exec.flags = r.flags;
-	v->exec.exe = (const char *)p + offsetof(struct process_exec_record, exe);
-	v->exec.exe_len = strnlen(v->exec.exe, r.exe_len);
-	v->exec.cwd_parts = (const char *)p + offsetof(struct process_exec_record, cwd);
+	v->exec.exe = data;
+	v->exec.exe_len = strnlen(data, r.exe_len);
+	v->exec.cwd_parts = data + r.exe_len;
 	v->exec.cwd_len = r.cwd_len;
-	v->exec.args = (const char *)p + PROCESS_EXEC_RECORD_FIXED;
+	v->exec.args = data + r.exe_len + r.cwd_len;
 	v->exec.args_len = r.args_len;
 	return 0;
 }

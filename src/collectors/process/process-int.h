@@ -31,6 +31,10 @@ extern const struct process_backend process_backend_cnproc;
 const char *process_bpf_describe(struct collector *c);
 /* Tests: use the classic tracepoint variants even where tp_btf would work. */
 extern bool process_bpf_prefer_tracepoints;
+/* Tests: ring buffer size in bytes (a power of two, ≥ a page; 0: PROCESS_RINGBUF_BYTES). */
+extern uint32_t process_bpf_ringbuf_bytes;
+/* Tests: only records of tasks in this cgroup v2 id (0: all). */
+extern uint64_t process_bpf_only_cgroup_id;
 
 /* Proc connector: execs whose process was gone before /proc could be read. */
 uint64_t process_cnproc_vanished(struct collector *c);

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The capability table of core/privilege.c: every built-in collector (and each capture
+ * backend of the process collector, when it is the one running) has its own entry, so none
+ * gets the catch-all set; collectors that are not running need nothing; the names are right.
+ * The drop itself runs against the real kernel in tests/integration/test-privilege-drop.sh.
+ */
+#include <linux/capability.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "collectors/baseline/baseline-collector.h"
+#include "collectors/collector.h"
+#include "collectors/firewall/firewall.h"
+#include "core/privilege.h"
+
+#define CAP(x) (1ull << (x))
+#define CATCH_ALL (CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE) | CAP(CAP_NET_ADMIN))
+
+static const char *fake_describe;
+
+static const char *describe_fake(struct collector *c)
+{
+	(void)c;
+	return fake_describe;
+}
+
+static uint64_t needs_of(const struct collector_ops *ops, enum collector_state state)
+{
+	struct collector_params p = { .host_root = "/" };
+	struct collector *c;
+	uint64_t caps;
+
+	assert_int_equal(collector_new(ops, &p, &c), 0);
+	c->state = state;
+	caps = privilege_needed_by(c);
+	collector_free(c);
+	return caps;
+}
+
+static void test_builtin_collectors(void **state)
+{
+	(void)state;
+	assert_int_equal(needs_of(&sysinfo_collector_ops, COLLECTOR_STATE_RUNNING), 0);
+	assert_int_equal(needs_of(&users_collector_ops, COLLECTOR_STATE_RUNNING), 0);
+	assert_int_equal(needs_of(&ports_collector_ops, COLLECTOR_STATE_RUNNING),
+			 CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE));
+	assert_int_equal(needs_of(&firewall_collector_ops, COLLECTOR_STATE_DEGRADED),
+			 CAP(CAP_NET_ADMIN));
+	assert_int_equal(needs_of(&baseline_collector_ops, COLLECTOR_STATE_DISABLED),
+			 CAP(CAP_DAC_READ_SEARCH));
+	/* Not running: nothing, whatever it is. */
+	assert_int_equal(needs_of(&ports_collector_ops, COLLECTOR_STATE_FAILED), 0);
+	assert_int_equal(needs_of(&ports_collector_ops, COLLECTOR_STATE_NEW), 0);
+}
+
+static void test_process_backends(void **state)
+{
+	struct collector_ops ops = { .name = "process", .describe = describe_fake };
+	static const struct {
+		const char *describe;
+		uint64_t caps;
+	} cases[] = {
+		{ "ebpf", CAP(CAP_SYS_PTRACE) },
+		{ "audit; ebpf: cannot load", CAP(CAP_AUDIT_CONTROL) | CAP(CAP_SYS_PTRACE) },
+		{ "cnproc; ebpf: no BTF; audit: locked", CAP(CAP_NET_ADMIN) | CAP(CAP_SYS_PTRACE) },
+		{ "something new", CATCH_ALL },
+		{ NULL, CATCH_ALL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fake_describe = cases[i].describe;
+		assert_int_equal(needs_of(&ops, COLLECTOR_STATE_RUNNING), cases[i].caps);
+	}
+	/* A collector nobody listed keeps the catch-all rather than break. */
+	ops.name = "future";
+	assert_int_equal(needs_of(&ops, COLLECTOR_STATE_RUNNING), CATCH_ALL);
+}
+
+static void test_format(void **state)
+{
+	char buf[160];
+
+	(void)state;
+	privilege_format(0, buf, sizeof(buf));
+	assert_string_equal(buf, "none");
+	privilege_format(CATCH_ALL | CAP(CAP_AUDIT_CONTROL), buf, sizeof(buf));
+	assert_string_equal(buf,
+			    "cap_dac_read_search,cap_net_admin,cap_sys_ptrace,cap_audit_control");
+	privilege_format(CAP(CAP_CHECKPOINT_RESTORE) | CAP(45), buf, sizeof(buf));
+	assert_string_equal(buf, "cap_checkpoint_restore,cap_45");
+	privilege_format(CATCH_ALL, buf, 10); /* bounded, NUL-terminated */
+	assert_int_equal(strlen(buf), 9);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_builtin_collectors),
+		cmocka_unit_test(test_process_backends),
+		cmocka_unit_test(test_format),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
