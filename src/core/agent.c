@@ -27,6 +27,7 @@
 #include "baseline/baseline.h"
 #include "collectors/baseline/baseline-collector.h"
 #include "collectors/collector.h"
+#include "collectors/containers/containers.h"
 #include "collectors/firewall/firewall.h"
 #include "common/alloc.h"
 #include "common/guid.h"
@@ -683,10 +684,43 @@ static int method_get_status(void *userdata, struct jw *w)
 	return 0;
 }
 
+/*
+ * Direct method "scan": the deployment analysis now, over every running container
+ * (Recommendation, and DriftAlert when a deployment manifest is configured), sent at once.
+ */
+static int method_scan(void *userdata, const cJSON *args, struct jw *w)
+{
+	struct agent *a = userdata;
+	struct containers_scan_result res;
+	struct collector *c = NULL;
+	int r;
+
+	(void)args;
+	for (size_t i = 0; i < a->n_collectors; i++)
+		if (a->collectors[i]->ops == &containers_collector_ops)
+			c = a->collectors[i];
+	if (!c || !collector_wanted(a, c))
+		return -EOPNOTSUPP; /* no container collector (dockerSocket "" or events Off) */
+	r = containers_scan(c, time_now_realtime_ns(), &res);
+	if (r < 0)
+		return r; /* -EAGAIN: not in sync with the Docker daemon (see get-status) */
+	pipeline_flush(a->pipeline, EVENT_PRIORITY_HIGH);
+	pipeline_flush(a->pipeline, EVENT_PRIORITY_LOW);
+	jw_key_lit(w, "containers");
+	jw_int(w, (int64_t)res.containers);
+	jw_key_lit(w, "findings");
+	jw_int(w, (int64_t)res.findings);
+	jw_key_lit(w, "driftChecked");
+	jw_bool(w, res.drift_checked);
+	jw_key_lit(w, "drift");
+	jw_int(w, (int64_t)res.drift);
+	return 0;
+}
+
 static int open_control(struct agent *a)
 {
 	struct control_io io = { control_subscribe, control_publish, a };
-	struct methods_handlers mh = { method_snapshot, method_get_status, NULL /* scan */, a };
+	struct methods_handlers mh = { method_snapshot, method_get_status, method_scan, a };
 
 	if (twin_new(&io, &a->twin) < 0 || methods_new(&io, &mh, &a->methods) < 0)
 		return -ENOMEM;

@@ -16,7 +16,11 @@
 #      dockerd started again: the agent reconnects and resyncs (Heartbeat connected again),
 #      events of a new container arrive, and the next inventory has every container exactly
 #      once with its current state; no ContainerEvent is delivered twice;
-#   4. every message validates against its schema (tests/tools/validate-messages.mjs).
+#   4. the deployment analysis runs on the running containers: Recommendation items for the
+#      --privileged container (EDGE001) and the module with CapAdd SYS_ADMIN (EDGE003), and,
+#      with a deployment manifest that declares only the first module, a DriftAlert
+#      UndeclaredModule for the other module container;
+#   5. every message validates against its schema (tests/tools/validate-messages.mjs).
 # Everything is removed on exit.
 #
 # Needs root, dockerd (Debian: docker.io), busybox-static, python3 and node (the validator);
@@ -149,7 +153,30 @@ cat >"$tmp/config.json" <<EOF
   "edgesec": {
     "localFlushInterval": "PT1S",
     "heartbeatInterval": "PT1S",
-    "dockerSocket": "$sock"
+    "dockerSocket": "$sock",
+    "eventPriorityRecommendation": "High",
+    "eventPriorityDriftAlert": "High",
+    "deploymentManifest": "$tmp/manifest.json"
+  }
+}
+EOF
+# The deployment the agent compares with: only the module container "$keep".
+cat >"$tmp/manifest.json" <<EOF
+{
+  "modulesContent": {
+    "\$edgeAgent": {
+      "properties.desired": {
+        "schemaVersion": "1.1",
+        "runtime": { "type": "docker", "settings": {} },
+        "systemModules": {},
+        "modules": {
+          "$keep": {
+            "type": "docker", "status": "running", "restartPolicy": "always",
+            "settings": { "image": "$image", "createOptions": "{}" }
+          }
+        }
+      }
+    }
   }
 }
 EOF
@@ -266,6 +293,36 @@ elif mode == "attribution":      # NAME: the exec'd shell's ProcessCreate names 
     if extra.get("ContainerName") != name or extra.get("IotEdgeModule") != name or \
             extra.get("ContainerImage") != "esdocker-test/busybox:1":
         fail("ProcessCreate of the exec without the container's name/module/image: %s" % extra)
+elif mode == "recommendation":   # CONTAINER-ID RULE-ID
+    cid, rule = args
+    recs = []
+    for line in open(out, encoding="utf-8", errors="replace"):
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        for ev in msg.get("Events", []):
+            if ev.get("Name") == "Recommendation":
+                recs += ev.get("Payload", [])
+    if not any(i.get("ContainerId") == cid and i.get("RuleId") == rule for i in recs):
+        fail("no Recommendation %s for %s (rules seen: %s)" %
+             (rule, cid[:12], sorted({str(i.get("RuleId")) for i in recs})))
+elif mode == "drift":            # MODULE KIND [!]: a DriftAlert item (or, with !, none)
+    module, kind = args[0], args[1]
+    want = len(args) < 3
+    items = []
+    for line in open(out, encoding="utf-8", errors="replace"):
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        for ev in msg.get("Events", []):
+            if ev.get("Name") == "DriftAlert":
+                items += ev.get("Payload", [])
+    found = any(i.get("Module") == module and i.get("Kind") == kind for i in items)
+    if found != want:
+        fail("DriftAlert %s for %s: %s (items: %s)" %
+             (kind, module, "missing" if want else "unexpected", items[:3]))
 elif mode == "no-duplicates":
     keys = [(t, i.get("ContainerId"), i.get("Image"), i["Action"], i.get("Signal"), i.get("Command"))
             for t, i in events]
@@ -326,6 +383,13 @@ sleep 3 # a snapshot after the destroy
 wait_for 20 "inventory before the restart" inventory "$keep_id=running=esdocker-mod" \
 	"$priv_id=created==privileged" "!$life_id"
 echo "ok: inventory lists $keep and $priv once each, not $life"
+
+# The analysis of running containers: rules and drift against the manifest.
+wait_for 20 "Recommendation for the privileged container" recommendation "$priv_id" EDGE001
+wait_for 20 "Recommendation for the SYS_ADMIN module" recommendation "$life_id" EDGE003
+wait_for 20 "DriftAlert for the module missing from the manifest" drift "$life" UndeclaredModule
+msg=$(check drift "$keep" UndeclaredModule !) || fail "$msg"
+echo "ok: Recommendation EDGE001/EDGE003 and DriftAlert UndeclaredModule (not for the declared module)"
 
 # 4. dockerd goes away under the agent, then comes back.
 warnings_before=$(grep -c "warning: Docker" "$tmp/run.log")

@@ -72,6 +72,11 @@ struct containers_analysis *containers_analysis_free(struct containers_analysis 
 	return NULL;
 }
 
+bool containers_analysis_has_manifest(const struct containers_analysis *a)
+{
+	return a && a->manifest;
+}
+
 uint64_t containers_analysis_skipped(const struct containers_analysis *a)
 {
 	return a ? a->skipped : 0;
@@ -159,7 +164,8 @@ void containers_analysis_one(struct containers_analysis *a, struct collector *c,
 }
 
 void containers_analysis_all(struct containers_analysis *a, struct collector *c,
-			     const struct docker_cache *dc, uint64_t now_ns)
+			     const struct docker_cache *dc, uint64_t now_ns,
+			     struct analyze_stats *ret_stats)
 {
 	struct inspected_container *cs[DOCKER_CACHE_MAX];
 	struct event *rec = NULL, *drift = NULL;
@@ -183,10 +189,13 @@ void containers_analysis_all(struct containers_analysis *a, struct collector *c,
 			st.skipped += cs[n++]->skipped;
 		cJSON_Delete(doc);
 	}
+	st.containers = n;
 	if (analyze_inspected(cs, n, a->manifest, now_ns, &rec, &drift, &st) < 0)
 		c->stats.errors++;
 	else
 		account(a, &st);
+	if (ret_stats)
+		*ret_stats = st;
 	for (size_t i = 0; i < n; i++)
 		inspected_container_free(cs[i]);
 	submit(c, rec);

@@ -17,6 +17,7 @@
  * ANALYSIS_SEEN_MAX (id, digest) pairs, oldest replaced first.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,9 +40,18 @@ struct containers_analysis *containers_analysis_free(struct containers_analysis 
 void containers_analysis_one(struct containers_analysis *a, struct collector *c,
 			     const char *container_id, const cJSON *inspect, uint64_t now_ns);
 
-/* Analyzes every cached container with a kept inspect document; submits through c. */
+struct analyze_stats;
+
+/*
+ * Analyzes every cached container with a kept inspect document; submits through c.  When
+ * ret_stats is not NULL it gets what was analyzed and found.
+ */
 void containers_analysis_all(struct containers_analysis *a, struct collector *c,
-			     const struct docker_cache *dc, uint64_t now_ns);
+			     const struct docker_cache *dc, uint64_t now_ns,
+			     struct analyze_stats *ret_stats);
+
+/* A deployment manifest is loaded (drift is checked). */
+bool containers_analysis_has_manifest(const struct containers_analysis *a);
 
 /* Analysis counters (documents refused, values skipped, items dropped) since start. */
 uint64_t containers_analysis_skipped(const struct containers_analysis *a);

@@ -36,6 +36,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "docker/docker-client.h"
+#include "analyze/analyze-events.h"
 #include "containers-analysis.h"
 
 struct containers_state {
@@ -263,7 +264,7 @@ static int emit_inventory(struct containers_state *s, uint64_t now_realtime_ns, 
 		return r;
 	collector_submit(s->c, out);
 	if (analyze)
-		containers_analysis_all(s->analysis, s->c, dc, now_realtime_ns);
+		containers_analysis_all(s->analysis, s->c, dc, now_realtime_ns, NULL);
 	return 0;
 }
 
@@ -284,6 +285,24 @@ static int containers_snapshot(struct collector *c, uint64_t now_realtime_ns)
 	if (!s->client || docker_client_state(s->client) != DOCKER_STATE_CONNECTED)
 		return 0;
 	return emit_inventory(s, now_realtime_ns, true);
+}
+
+int containers_scan(struct collector *c, uint64_t now_realtime_ns,
+		    struct containers_scan_result *ret)
+{
+	struct containers_state *s = collector_state(c);
+	struct analyze_stats st = { 0 };
+
+	memset(ret, 0, sizeof(*ret));
+	if (!s->client || docker_client_state(s->client) != DOCKER_STATE_CONNECTED)
+		return -EAGAIN;
+	containers_analysis_all(s->analysis, c, docker_client_cache(s->client), now_realtime_ns,
+				&st);
+	ret->containers = st.containers;
+	ret->findings = st.findings;
+	ret->drift = st.drift;
+	ret->drift_checked = containers_analysis_has_manifest(s->analysis);
+	return 0;
 }
 
 static const char *containers_describe(struct collector *c)

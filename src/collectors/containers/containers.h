@@ -6,6 +6,8 @@
  * container attribution).  Answers from the Docker client's cache; never asks the daemon.
  */
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "docker/docker-parse.h"
@@ -23,3 +25,19 @@ struct container_info {
  * 0; -ENOENT when unknown; -ENODEV when the containers collector is not running.
  */
 int containers_lookup(const char *container_id, struct container_info *out);
+
+struct collector;
+
+struct containers_scan_result {
+	size_t containers; /* inspect documents analyzed */
+	size_t findings;   /* rule findings (sent as one Recommendation event) */
+	size_t drift;	   /* drift items (sent as one DriftAlert event) */
+	bool drift_checked; /* a deployment manifest is configured and was readable */
+};
+
+/*
+ * The direct method "scan": analyzes every container now (Recommendation, DriftAlert
+ * submitted through the collector).  -EAGAIN while not in sync with the Docker daemon.
+ */
+int containers_scan(struct collector *c, uint64_t now_realtime_ns,
+		    struct containers_scan_result *ret);
