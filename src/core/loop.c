@@ -242,6 +242,8 @@ int loop_run(struct loop *l)
 				w->fn(l, w->fd, evs[i].events, w->userdata);
 		}
 	}
+	/* The quit request is consumed: a later loop_run() runs again (tests step the loop). */
+	l->quit = 0;
 	return l->code;
 }
 

@@ -32,6 +32,9 @@ void loop_timer_arm(struct loop_timer *t, uint64_t deadline_ns);
 void loop_timer_arm_in(struct loop_timer *t, uint64_t delay_ns);
 void loop_timer_disarm(struct loop_timer *t);
 uint64_t loop_timer_deadline(const struct loop_timer *t); /* 0 when disarmed */
-/* Runs until loop_quit(); returns the code given to it. */
+/*
+ * Runs until loop_quit() (also one made before the call); returns the code given to it.
+ * The request is consumed, so the loop can be run again.
+ */
 int loop_run(struct loop *l);
 void loop_quit(struct loop *l, int code);
