@@ -30,6 +30,8 @@
 
 #include <cmocka.h>
 
+#include "audit-test-lock.h"
+
 #include "audit/audit-control.h"
 
 static struct audit_status before;
@@ -186,7 +188,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_other_process_refused),
 		cmocka_unit_test(test_reader_gets_user_messages),
 	};
-	int r, lock;
+	int r;
 	ssize_t n;
 
 	if (argc == 2 && strcmp(argv[1], "--child-acquire") == 0) {
@@ -207,22 +209,7 @@ int main(int argc, char **argv)
 		printf("SKIP: kernel audit needs root\n");
 		return 77;
 	}
-	/* Take turns with the other audit tests of any checkout on this machine. */
-	lock = open("/tmp/edgesec-test-process-audit.lock",
-		    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (lock >= 0)
-		(void)flock(lock, LOCK_EX);
-	/* An agent of another checkout may hold the host lock for a while: wait for it. */
-	for (int i = 0; i < 1200; i++) {
-		int host = open(AUDIT_CONTROL_LOCK_PATH, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-		int busy = host >= 0 && flock(host, LOCK_EX | LOCK_NB) < 0;
-
-		if (host >= 0)
-			close(host);
-		if (!busy)
-			break;
-		usleep(100 * 1000);
-	}
+	(void)audit_test_take_turn(); /* held until exit */
 	r = status_get(&before);
 	if (r == -EPROTONOSUPPORT || r == -ECONNREFUSED) {
 		printf("SKIP: no kernel audit here: %s\n", strerror(-r));

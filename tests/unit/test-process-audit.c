@@ -41,6 +41,8 @@
 
 #include <cmocka.h>
 
+#include "audit-test-lock.h"
+
 #include "collectors/collector.h"
 #include "collectors/process/process-int.h"
 #include "common/timeutil.h"
@@ -458,21 +460,14 @@ int main(void)
 	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "audit" };
 	struct audit_status before, after;
 	unsigned stale;
-	int r, fails, lock;
+	int r, fails;
 
 	if (geteuid() != 0) {
 		printf("SKIP: kernel audit needs root\n");
 		return 77;
 	}
-	/*
-	 * Other checkouts on this machine may run this test at the same time: the audit state
-	 * is host-wide, so runs take turns (the backend's own lock would make the later one
-	 * fail instead).
-	 */
-	lock = open("/tmp/edgesec-test-process-audit.lock",
-		    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (lock >= 0)
-		(void)flock(lock, LOCK_EX);
+	/* Other checkouts, tests or agents may use the host's audit now: take turns. */
+	(void)audit_test_take_turn(); /* held until exit */
 	r = status_get(&before);
 	if (r == -EPROTONOSUPPORT || r == -ECONNREFUSED) {
 		printf("SKIP: no kernel audit here: %s\n", strerror(-r));
