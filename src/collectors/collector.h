@@ -46,6 +46,9 @@ struct collector_params {
 	const char *login_source; /* login collector: "auto" (or NULL), "audit", "utmp" */
 	const char *docker_socket; /* the Docker API socket; NULL or "": no container collector */
 	const char *deployment_manifest; /* containers: manifest for drift; NULL or "": none */
+	/* `edgesec snapshot`: no loop runs, so snapshot() may wait (briefly, bounded) for what
+	 * it would otherwise get from its fd (the containers collector's first sync). */
+	bool one_shot;
 };
 
 struct collector;

@@ -936,6 +936,7 @@ static int start_collectors(struct agent *a)
 	    !(a->deployment_manifest = es_strdup(a->cfg.deployment_manifest)))
 		return -ENOMEM;
 	p.deployment_manifest = a->deployment_manifest;
+	p.one_shot = a->opts.once;
 
 	for (size_t i = 0; i < sizeof(builtin_collectors) / sizeof(builtin_collectors[0]); i++) {
 		struct collector *c;

@@ -250,7 +250,7 @@ elif mode == "lifecycle":        # ID NAME IMAGE BINDSRC
         fail("start without the read-only bind of %s: %s" % (bindsrc, s.get("HostMounts")))
     if "SecuritySettings" in by["die"]:
         fail("SecuritySettings on die")
-elif mode == "inventory":        # AFTER-EVENT-COUNT then ID=STATE[=MODULE] ... ; absent ids prefixed with !
+elif mode == "inventory":        # ID=STATE[=MODULE[=privileged]] ... ; absent ids prefixed with !
     # The last inventory must come after the given number of ContainerEvents was seen:
     # events and inventories are in separate queues, so check the last inventory only.
     if not inventories:
@@ -383,6 +383,13 @@ sleep 3 # a snapshot after the destroy
 wait_for 20 "inventory before the restart" inventory "$keep_id=running=esdocker-mod" \
 	"$priv_id=created==privileged" "!$life_id"
 echo "ok: inventory lists $keep and $priv once each, not $life"
+
+# `edgesec snapshot` (no loop) waits for the first sync and prints the inventory too.
+"$EDGESEC" snapshot --config "$tmp/config.json" --state-dir "$tmp/state-snap" \
+	>"$tmp/snap.jsonl" 2>"$tmp/snap.log" || fail "edgesec snapshot: $(tail -n 3 "$tmp/snap.log")"
+msg=$(python3 "$tmp/check.py" "$tmp/snap.jsonl" inventory "$keep_id=running=esdocker-mod" \
+	"$priv_id=created==privileged") || fail "edgesec snapshot inventory: $msg"
+echo "ok: edgesec snapshot prints the ContainerInventory"
 
 # The analysis of running containers: rules and drift against the manifest.
 wait_for 20 "Recommendation for the privileged container" recommendation "$priv_id" EDGE001

@@ -27,6 +27,7 @@
 #include "containers.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +45,7 @@ struct containers_state {
 	struct docker_client *client;
 	struct event_builder builder;
 	struct containers_analysis *analysis; /* Recommendation and DriftAlert */
+	bool synced;			      /* on_synced() ran (inventory sent) */
 };
 
 /* The running instance, for containers_lookup() (the agent runs one). */
@@ -273,14 +275,43 @@ static void on_synced(void *userdata)
 {
 	struct containers_state *s = userdata;
 
+	s->synced = true;
 	if (emit_inventory(s, time_now_realtime_ns(), true) < 0)
 		s->c->stats.errors++;
+}
+
+/*
+ * `edgesec snapshot` runs no loop: drive the client here until its first sync (which sends
+ * the inventory and the analysis) or until ONE_SHOT_WAIT_MS.  Returns true when synced.
+ */
+#define ONE_SHOT_WAIT_MS 5000
+static bool one_shot_sync(struct containers_state *s)
+{
+	uint64_t deadline = time_now_monotonic_ns() + ONE_SHOT_WAIT_MS * NSEC_PER_MSEC;
+
+	while (!s->synced) {
+		uint64_t now = time_now_monotonic_ns();
+		struct pollfd pfd = { .fd = docker_client_fd(s->client), .events = POLLIN };
+		enum docker_state st = docker_client_state(s->client);
+
+		if (now >= deadline || st == DOCKER_STATE_ABSENT || st == DOCKER_STATE_TOO_OLD)
+			return false;
+		if (poll(&pfd, 1, (int)((deadline - now) / NSEC_PER_MSEC) + 1) > 0)
+			docker_client_dispatch(s->client);
+	}
+	return true;
 }
 
 static int containers_snapshot(struct collector *c, uint64_t now_realtime_ns)
 {
 	struct containers_state *s = collector_state(c);
 
+	if (c->params.one_shot && s->client && !s->synced) {
+		if (!one_shot_sync(s))
+			log_warning("containers: %s: no ContainerInventory",
+				    docker_client_describe(s->client));
+		return 0; /* synced: the inventory and analysis went out with the sync */
+	}
 	/* Not in sync: no inventory rather than a wrong one (Heartbeat tells why). */
 	if (!s->client || docker_client_state(s->client) != DOCKER_STATE_CONNECTED)
 		return 0;
