@@ -364,6 +364,74 @@ static void test_collector(void **state)
 	rmdir(root);
 }
 
+/* Events of type t among the sink's, freeing all of them. */
+static unsigned take_count(struct sink *sink, enum event_type t)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < sink->n; i++) {
+		n += event_get_type(sink->events[i]) == t;
+		event_free(sink->events[i]);
+	}
+	sink->n = 0;
+	return n;
+}
+
+/*
+ * useradd rewrites passwd, then group, under shadow-utils' <file>.lock files: while a fresh
+ * lock exists the comparison waits (a half-done change is not reported), and the change is
+ * reported once the lock is gone; a stale lock (a crashed tool's) does not hold it back.
+ */
+static void test_collector_waits_for_shadow_utils_lock(void **state)
+{
+	char root[] = "/tmp/edgesec-users-XXXXXX", etc[600], lock[700];
+	struct sink sink = { .base.submit = sink_submit };
+	struct collector_params p = { .sink = &sink.base, .host_root = root };
+	struct timespec old[2] = { { .tv_sec = 1000 }, { .tv_sec = 1000 } };
+	struct collector *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(etc, sizeof(etc), "%s/etc", root);
+	assert_int_equal(mkdir(etc, 0755), 0);
+	snprintf(lock, sizeof(lock), "%s/passwd.lock", etc);
+	write_file(etc, "passwd", "root:x:0:0:root:/root:/bin/bash\n");
+	write_file(etc, "group", "root:x:0:\n");
+	assert_int_equal(collector_new(&users_collector_ops, &p, &c), 0);
+	assert_int_equal(collector_start(c), 0);
+	assert_int_equal(collector_snapshot(c, 1000), 0);
+	assert_int_equal(take_count(&sink, EVENT_USER_CHANGE), 0);
+
+	/* useradd half way: passwd has the user, group not yet, the lock is held. */
+	write_file(etc, "passwd.lock", "");
+	write_file(etc, "passwd",
+		   "root:x:0:0:root:/root:/bin/bash\nnew:x:1001:1001::/home/new:/bin/sh\n");
+	assert_int_equal(collector_snapshot(c, 2000), 0);
+	assert_int_equal(take_count(&sink, EVENT_USER_CHANGE), 0);
+
+	/* done: group written, lock removed → UserAdded, once */
+	write_file(etc, "group", "root:x:0:\nnew:x:1001:\n");
+	assert_int_equal(unlink(lock), 0);
+	assert_int_equal(collector_snapshot(c, 3000), 0);
+	assert_int_equal(take_count(&sink, EVENT_USER_CHANGE), 1);
+
+	/* a stale lock (mtime long ago) does not stop the comparison */
+	write_file(etc, "passwd.lock", "");
+	assert_int_equal(utimensat(AT_FDCWD, lock, old, 0), 0);
+	write_file(etc, "passwd", "root:x:0:0:root:/root:/bin/bash\n");
+	assert_int_equal(collector_snapshot(c, 4000), 0);
+	assert_int_equal(take_count(&sink, EVENT_USER_CHANGE), 1); /* UserRemoved */
+	collector_free(c);
+
+	unlink(lock);
+	snprintf(lock, sizeof(lock), "%s/passwd", etc);
+	unlink(lock);
+	snprintf(lock, sizeof(lock), "%s/group", etc);
+	unlink(lock);
+	rmdir(etc);
+	rmdir(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_empty_inputs),
 		cmocka_unit_test(test_many_groups_truncated),
 		cmocka_unit_test(test_collector),
+		cmocka_unit_test(test_collector_waits_for_shadow_utils_lock),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

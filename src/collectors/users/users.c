@@ -23,6 +23,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "collectors/collector.h"
 #include "collectors/hostfs.h"
@@ -176,6 +179,36 @@ static void users_changes(struct collector *c, uint64_t now, char **passwd, char
 	*group = NULL;
 }
 
+/*
+ * shadow-utils (useradd, usermod, userdel, groupadd, vipw...) holds <file>.lock next to each
+ * file it rewrites, from before the first write to after the last: passwd and group are
+ * written one after the other, so a read in between sees a user whose new group does not
+ * exist yet.  While a lock younger than USERS_LOCK_FRESH_S exists, the comparison waits for
+ * the next snapshot (an older lock is a leftover of a crash and is ignored).
+ */
+#define USERS_LOCK_FRESH_S 10
+static bool users_files_locked(const char *host_root)
+{
+	static const char *const locks[] = { "etc/passwd.lock", "etc/group.lock",
+					     "etc/shadow.lock", "etc/gshadow.lock" };
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (size_t i = 0; i < sizeof(locks) / sizeof(locks[0]); i++) {
+		struct stat st;
+		int fd = hostfs_open(host_root, locks[i]);
+
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && st.st_mtime + USERS_LOCK_FRESH_S >= now.tv_sec) {
+			close(fd);
+			return true;
+		}
+		close(fd);
+	}
+	return false;
+}
+
 static int users_snapshot(struct collector *c, uint64_t now)
 {
 	struct users_state *s = collector_state(c);
@@ -215,7 +248,10 @@ static int users_snapshot(struct collector *c, uint64_t now)
 		c->last_error[0] = '\0';
 	}
 	collector_submit(c, e);
-	users_changes(c, now, &passwd, &group, passwd_len + group_len, &db);
+	if (users_files_locked(c->params.host_root))
+		users_db_done(&db); /* being edited: compare at the next snapshot */
+	else
+		users_changes(c, now, &passwd, &group, passwd_len + group_len, &db);
 	return 0;
 }
 
