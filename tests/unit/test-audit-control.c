@@ -266,20 +266,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	self_path[n] = '\0';
-	if (geteuid() != 0) {
-		printf("SKIP: kernel audit needs root\n");
-		return 77;
-	}
-	(void)audit_test_take_turn(); /* held until exit */
-	r = status_get(&before);
-	if (r == -EPROTONOSUPPORT || r == -ECONNREFUSED) {
-		printf("SKIP: no kernel audit here: %s\n", strerror(-r));
-		return 77;
-	}
-	if (r < 0) {
-		printf("FAIL: AUDIT_GET: %s\n", strerror(-r));
-		return 1;
-	}
+	r = audit_test_begin(status_get, &before);
+	if (r)
+		return r;
 	r = cmocka_run_group_tests(tests, NULL, NULL);
 	while (audit_control_users())
 		audit_control_release(); /* after a failed assertion */

@@ -462,21 +462,9 @@ int main(void)
 	unsigned stale;
 	int r, fails;
 
-	if (geteuid() != 0) {
-		printf("SKIP: kernel audit needs root\n");
-		return 77;
-	}
-	/* Other checkouts, tests or agents may use the host's audit now: take turns. */
-	(void)audit_test_take_turn(); /* held until exit */
-	r = status_get(&before);
-	if (r == -EPROTONOSUPPORT || r == -ECONNREFUSED) {
-		printf("SKIP: no kernel audit here: %s\n", strerror(-r));
-		return 77;
-	}
-	if (r < 0) {
-		printf("AUDIT_GET: %s\n", strerror(-r));
-		return 1;
-	}
+	r = audit_test_begin(status_get, &before);
+	if (r)
+		return r;
 	stale = rules_with_key();
 	tsink.sink.submit = sink_submit;
 	snprintf(marker, sizeof(marker), "edgesec-marker-%d-%ld", getpid(), (long)time(NULL));
