@@ -136,6 +136,7 @@ import json, sys
 
 out, mode, args = sys.argv[1], sys.argv[2], sys.argv[3:]
 events, inventories, heartbeats = [], [], []
+items_of = {}                    # event name: every payload item, in order
 for line in open(out, encoding="utf-8", errors="replace"):
     try:
         msg = json.loads(line)
@@ -143,6 +144,7 @@ for line in open(out, encoding="utf-8", errors="replace"):
         continue
     for ev in msg.get("Events", []):
         name = ev.get("Name")
+        items_of.setdefault(name, []).extend(ev.get("Payload", []))
         if name == "ContainerEvent":
             for item in ev.get("Payload", []):
                 events.append((ev.get("TimestampUTC"), item))
@@ -223,16 +225,8 @@ elif mode == "inventory":        # ID=STATE[=MODULE[=privileged]] ... ; absent i
             fail("container %s not shown privileged" % cid)
 elif mode == "attribution":      # NAME: the exec'd shell's ProcessCreate names the container
     name = args[0]
-    procs = []
-    for line in open(out, encoding="utf-8", errors="replace"):
-        try:
-            msg = json.loads(line)
-        except ValueError:
-            continue
-        for ev in msg.get("Events", []):
-            if ev.get("Name") == "ProcessCreate":
-                procs += [i for i in ev.get("Payload", [])
-                          if i.get("CommandLine", "").startswith("sh -c echo esdocker-exec")]
+    procs = [i for i in items_of.get("ProcessCreate", [])
+             if i.get("CommandLine", "").startswith("sh -c echo esdocker-exec")]
     if not procs:
         fail("no ProcessCreate of the exec")
     extra = procs[0].get("ExtraDetails", {})
@@ -241,30 +235,14 @@ elif mode == "attribution":      # NAME: the exec'd shell's ProcessCreate names 
         fail("ProcessCreate of the exec without the container's name/module/image: %s" % extra)
 elif mode == "recommendation":   # CONTAINER-ID RULE-ID
     cid, rule = args
-    recs = []
-    for line in open(out, encoding="utf-8", errors="replace"):
-        try:
-            msg = json.loads(line)
-        except ValueError:
-            continue
-        for ev in msg.get("Events", []):
-            if ev.get("Name") == "Recommendation":
-                recs += ev.get("Payload", [])
+    recs = items_of.get("Recommendation", [])
     if not any(i.get("ContainerId") == cid and i.get("RuleId") == rule for i in recs):
         fail("no Recommendation %s for %s (rules seen: %s)" %
              (rule, cid[:12], sorted({str(i.get("RuleId")) for i in recs})))
 elif mode == "drift":            # MODULE KIND [!]: a DriftAlert item (or, with !, none)
     module, kind = args[0], args[1]
     want = len(args) < 3
-    items = []
-    for line in open(out, encoding="utf-8", errors="replace"):
-        try:
-            msg = json.loads(line)
-        except ValueError:
-            continue
-        for ev in msg.get("Events", []):
-            if ev.get("Name") == "DriftAlert":
-                items += ev.get("Payload", [])
+    items = items_of.get("DriftAlert", [])
     found = any(i.get("Module") == module and i.get("Kind") == kind for i in items)
     if found != want:
         fail("DriftAlert %s for %s: %s (items: %s)" %
