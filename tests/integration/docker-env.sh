@@ -5,7 +5,7 @@
 # the directory the test gives (DIR/data, DIR/exec, DIR/dockerd.pid, DIR/docker.sock, log in
 # DIR/dockerd.log).  Only the dockerd started here is stopped, by pid.
 #
-# The caller defines fail MESSAGE and skip MESSAGE (exit 1 and exit 77) before calling these:
+# The caller defines fail MESSAGE and skip MESSAGE (exit 1 and exit 77; lib.sh has them):
 #   docker_env_require            skip naming the Debian package unless dockerd, the docker CLI
 #                                 and busybox-static are there; sets DOCKER and BUSYBOX
 #   docker_env_start DIR          start (or restart) the private dockerd; sets DOCKER_ENV_SOCK

@@ -22,17 +22,8 @@
 # Environment (set by CTest): EDGESEC (the binary), SOURCE_DIR, BUILD_DIR.
 set -uo pipefail
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-[ "$(id -u)" -eq 0 ] || skip "needs root (dockerd)"
+. "$(dirname "$0")/lib.sh"
+need_root "(dockerd)"
 : "${EDGESEC:?EDGESEC must name the edgesec binary}"
 [ -x "$EDGESEC" ] || fail "$EDGESEC is not an executable"
 . "${SOURCE_DIR:?SOURCE_DIR must name the source tree}/tests/integration/docker-env.sh"
