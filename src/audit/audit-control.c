@@ -26,7 +26,9 @@
  *
  * Readers.  Records are read from the multicast group AUDIT_NLGRP_READLOG (needs
  * CAP_AUDIT_READ), never by registering as the audit daemon, so a running auditd keeps its
- * role and its records.  Each user opens its own reader socket (each gets every record).
+ * role and its records.  Each user opens its own reader socket (each gets every record) and
+ * drains it with audit_control_read(), which parses only datagrams the kernel sent (a local
+ * process can unicast to our port id; its datagrams are counted, never parsed).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +44,8 @@
 #include "audit-control.h"
 
 #define AUDIT_CONTROL_BACKLOG 8192
-#define AUDIT_CONTROL_REPLY_MAX 9000 /* a rule with its key, or a status */
+#define AUDIT_CONTROL_REPLY_MAX 9000	/* a rule with its key, or a status */
+#define AUDIT_CONTROL_MESSAGE_MAX 16384 /* one record: the kernel keeps them under ~9 KiB */
 
 static struct {
 	unsigned users;
@@ -251,4 +254,38 @@ int audit_control_open_reader(int rcvbuf, char *err, size_t err_size)
 	if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	return fd;
+}
+
+void audit_control_read(int fd, int max_datagrams, audit_record_fn *on_record, void *ctx,
+			struct audit_read_counts *counts)
+{
+	char buf[AUDIT_CONTROL_MESSAGE_MAX] __attribute__((aligned(NLMSG_ALIGNTO)));
+
+	for (int i = 0; i < max_datagrams; i++) {
+		struct sockaddr_nl from;
+		socklen_t flen = sizeof(from);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		int rest; /* int: NLMSG_NEXT may step past an unpadded end */
+
+		if (n < 0) {
+			if (errno == ENOBUFS) {
+				counts->overflows++;
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				counts->errors++;
+			break;
+		}
+		if (flen < sizeof(from) || from.nl_family != AF_NETLINK || from.nl_pid != 0) {
+			counts->foreign++;
+			continue;
+		}
+		rest = (int)n;
+		for (; NLMSG_OK(nlh, rest); nlh = NLMSG_NEXT(nlh, rest))
+			on_record(ctx, nlh->nlmsg_type, NLMSG_DATA(nlh),
+				  nlh->nlmsg_len - NLMSG_HDRLEN);
+	}
 }

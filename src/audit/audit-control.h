@@ -37,3 +37,20 @@ int audit_control_get_status(struct audit_status *ret);
 
 /* A new non-blocking socket bound to AUDIT_NLGRP_READLOG (records without being auditd). */
 int audit_control_open_reader(int rcvbuf, char *err, size_t err_size);
+
+/* What audit_control_read() met besides records; it adds to these. */
+struct audit_read_counts {
+	uint64_t overflows; /* ENOBUFS: the kernel dropped records for this socket */
+	uint64_t errors;    /* other receive errors (the batch ends) */
+	uint64_t foreign;   /* datagrams not sent by the kernel: not parsed */
+};
+
+/* One audit record: its netlink message type and text (len bytes, not NUL-terminated). */
+typedef void audit_record_fn(void *ctx, unsigned type, const char *text, size_t len);
+
+/*
+ * Drains a reader socket: up to max_datagrams datagrams, until EAGAIN, each of its records
+ * handed to on_record(ctx, ...).
+ */
+void audit_control_read(int fd, int max_datagrams, audit_record_fn *on_record, void *ctx,
+			struct audit_read_counts *counts);

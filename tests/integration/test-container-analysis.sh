@@ -14,100 +14,39 @@
 # The docker.sock and privileged containers are created, never started: starting a bind of a
 # missing /var/run/docker.sock would make dockerd create that path on the host.
 #
+# The private dockerd and the busybox image come from docker-env.sh (sourced).
+#
 # Needs root, dockerd (Debian: docker.io), busybox-static and python3; exits 77 naming the
 # package when one is missing.  Installs nothing.  Everything is removed on exit.
 #
 # Environment (set by CTest): EDGESEC (the binary), SOURCE_DIR, BUILD_DIR.
 set -uo pipefail
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-[ "$(id -u)" -eq 0 ] || skip "needs root (dockerd)"
+. "$(dirname "$0")/lib.sh"
+need_root "(dockerd)"
 : "${EDGESEC:?EDGESEC must name the edgesec binary}"
 [ -x "$EDGESEC" ] || fail "$EDGESEC is not an executable"
-command -v dockerd >/dev/null || skip "dockerd is not installed (Debian package docker.io)"
-DOCKER="$(dirname "$(command -v dockerd)")/docker"
-[ -x "$DOCKER" ] || DOCKER=$(command -v docker) ||
-	skip "the docker CLI is not installed (Debian package docker.io)"
-dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "ok installed" ||
-	skip "busybox-static is not installed (Debian package busybox-static)"
-BUSYBOX=$(dpkg -L busybox-static | grep -m1 '/bin/busybox$') ||
-	skip "busybox-static has no /bin/busybox (Debian package busybox-static)"
+. "${SOURCE_DIR:?SOURCE_DIR must name the source tree}/tests/integration/docker-env.sh"
+docker_env_require
 command -v python3 >/dev/null || skip "python3 is not installed (Debian package python3)"
 
 tmp=$(mktemp -d /tmp/esanalyze-XXXXXX) || fail "mktemp"
-sock="$tmp/docker.sock"
-dockerd_pid=
 prefix="esanalyze-$$"
 had_docker_sock=0
 [ -e /var/run/docker.sock ] && had_docker_sock=1
 
-dk() {
-	"$DOCKER" -H "unix://$sock" "$@"
-}
-
-stop_pid() { # pid seconds
-	local pid=$1 n=$(($2 * 10))
-
-	kill -TERM "$pid" 2>/dev/null || return 0
-	while [ "$n" -gt 0 ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 0.1
-		n=$((n - 1))
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-}
-
 cleanup() {
-	local m
-
-	if [ -n "$dockerd_pid" ]; then
-		dk rm -f "$prefix-risky" "$prefix-priv" "$prefix-hardened" "$prefix-rogue" \
-			>/dev/null 2>&1
-		stop_pid "$dockerd_pid" 20
-	fi
-	for m in $(awk -v t="$tmp/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
-	if awk -v t="$tmp/" 'index($5, t) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo
-	then
-		echo "warning: mounts remain below $tmp; not removing it" >&2
-	else
-		rm -rf "$tmp"
-	fi
+	docker_env_stop "$prefix-risky" "$prefix-priv" "$prefix-hardened" "$prefix-rogue"
+	docker_env_cleanup_mounts "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # 1. A private dockerd: no bridge, no iptables, nothing but its own directories and socket.
-mkdir -p "$tmp/data" "$tmp/exec" "$tmp/rootfs/bin"
-dockerd --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
-	--data-root "$tmp/data" --exec-root "$tmp/exec" --pidfile "$tmp/dockerd.pid" \
-	-H "unix://$sock" >"$tmp/dockerd.log" 2>&1 &
-dockerd_pid=$!
-for _ in $(seq 300); do
-	dk version >/dev/null 2>&1 && break
-	kill -0 "$dockerd_pid" 2>/dev/null || fail "dockerd exited: $(tail -n 5 "$tmp/dockerd.log")"
-	sleep 0.1
-done
-dk version >/dev/null 2>&1 ||
-	fail "dockerd did not answer within 30 s: $(tail -n 5 "$tmp/dockerd.log")"
+docker_env_start "$tmp"
 
 # 2. The image and the containers.
-cp "$BUSYBOX" "$tmp/rootfs/bin/busybox" || fail "copy busybox"
-for a in sh sleep; do
-	ln -s busybox "$tmp/rootfs/bin/$a"
-done
-tar -C "$tmp/rootfs" -c . | dk import - esanalyze/busybox:1 >/dev/null ||
-	fail "docker import failed"
+docker_env_import_busybox esanalyze/busybox:1 sh sleep
 owner=net.azure-devices.edge.owner=Microsoft.Azure.Devices.Edge.Agent
 secret="esanalyzeSecret$RANDOM$RANDOM"
 dk create --name "$prefix-risky" --label "$owner" --network none --cap-add SYS_ADMIN \

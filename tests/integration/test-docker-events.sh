@@ -23,6 +23,8 @@
 #   5. every message validates against its schema (tests/tools/validate-messages.mjs).
 # Everything is removed on exit.
 #
+# The private dockerd and the busybox image come from docker-env.sh (sourced).
+#
 # Needs root, dockerd (Debian: docker.io), busybox-static, python3 and node (the validator);
 # exits 77 naming the package when dockerd or busybox-static is missing.
 #
@@ -44,14 +46,8 @@ skip() {
 : "${EDGESEC:?EDGESEC must name the edgesec binary}"
 : "${SOURCE_DIR:?SOURCE_DIR must name the source tree}"
 [ -x "$EDGESEC" ] || fail "$EDGESEC is not an executable"
-command -v dockerd >/dev/null || skip "dockerd is not installed (Debian package docker.io)"
-DOCKER="$(dirname "$(command -v dockerd)")/docker"
-[ -x "$DOCKER" ] || DOCKER=$(command -v docker) ||
-	skip "the docker CLI is not installed (Debian package docker.io)"
-dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "ok installed" ||
-	skip "busybox-static is not installed (Debian package busybox-static)"
-BUSYBOX=$(dpkg -L busybox-static | grep -m1 '/bin/busybox$') ||
-	skip "busybox-static has no /bin/busybox (Debian package busybox-static)"
+. "$SOURCE_DIR/tests/integration/docker-env.sh"
+docker_env_require
 command -v python3 >/dev/null || fail "python3 is not installed (Debian package python3)"
 command -v node >/dev/null ||
 	fail "node is not installed (Debian: apt-get install nodejs npm); it runs the schema validator"
@@ -63,9 +59,7 @@ if [ ! -d "$TOOLS/node_modules/ajv" ] || [ ! -d "$TOOLS/node_modules/ajv-formats
 fi
 
 tmp=$(mktemp -d /tmp/esdocker-XXXXXX) || fail "mktemp"
-sock="$tmp/docker.sock"
 out="$tmp/out.jsonl"
-dockerd_pid=
 agent_pid=
 life="esdocker-life-$$"
 keep="esdocker-keep-$$"
@@ -74,66 +68,18 @@ after="esdocker-after-$$"
 image="esdocker-test/busybox:1"
 module_owner="net.azure-devices.edge.owner=Microsoft.Azure.Devices.Edge.Agent"
 
-dk() {
-	"$DOCKER" -H "unix://$sock" "$@"
-}
-
-stop_pid() { # pid seconds
-	local pid=$1 n=$(($2 * 10))
-
-	kill -TERM "$pid" 2>/dev/null || return 0
-	while [ "$n" -gt 0 ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 0.1
-		n=$((n - 1))
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-}
-
-start_dockerd() {
-	dockerd --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
-		--data-root "$tmp/data" --exec-root "$tmp/exec" --pidfile "$tmp/dockerd.pid" \
-		-H "unix://$sock" >>"$tmp/dockerd.log" 2>&1 &
-	dockerd_pid=$!
-	for _ in $(seq 300); do
-		dk version >/dev/null 2>&1 && return 0
-		kill -0 "$dockerd_pid" 2>/dev/null ||
-			fail "dockerd exited: $(tail -n 5 "$tmp/dockerd.log")"
-		sleep 0.1
-	done
-	fail "dockerd did not answer within 30 s: $(tail -n 5 "$tmp/dockerd.log")"
-}
-
 cleanup() {
-	local m
-
 	[ -n "$agent_pid" ] && stop_pid "$agent_pid" 5
-	if [ -n "$dockerd_pid" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
-		dk rm -f "$life" "$keep" "$priv" "$after" >/dev/null 2>&1
-		stop_pid "$dockerd_pid" 30
-	fi
-	# Mounts dockerd may have left below the temporary directory, deepest first.
-	for m in $(awk -v t="$tmp/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
-	if awk -v t="$tmp/" 'index($5, t) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo
-	then
-		echo "warning: mounts remain below $tmp; not removing it" >&2
-	else
-		rm -rf "$tmp"
-	fi
+	docker_env_stop "$life" "$keep" "$priv" "$after"
+	docker_env_cleanup_mounts "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # 1. A private dockerd and the image.
-mkdir -p "$tmp/data" "$tmp/exec" "$tmp/state" "$tmp/rootfs/bin" "$tmp/bindsrc"
-start_dockerd
-cp "$BUSYBOX" "$tmp/rootfs/bin/busybox" || fail "copy busybox"
-for a in sh echo sleep true; do
-	ln -s busybox "$tmp/rootfs/bin/$a"
-done
-tar -C "$tmp/rootfs" -c . | dk import - "$image" >/dev/null || fail "docker import failed"
+mkdir -p "$tmp/state" "$tmp/bindsrc"
+docker_env_start "$tmp"
+docker_env_import_busybox "$image" sh echo sleep true
 
 # 2. The agent, with short intervals and only the events this test looks at.
 cat >"$tmp/config.json" <<EOF
@@ -153,7 +99,7 @@ cat >"$tmp/config.json" <<EOF
   "edgesec": {
     "localFlushInterval": "PT1S",
     "heartbeatInterval": "PT1S",
-    "dockerSocket": "$sock",
+    "dockerSocket": "$DOCKER_ENV_SOCK",
     "eventPriorityRecommendation": "High",
     "eventPriorityDriftAlert": "High",
     "deploymentManifest": "$tmp/manifest.json"
@@ -190,6 +136,7 @@ import json, sys
 
 out, mode, args = sys.argv[1], sys.argv[2], sys.argv[3:]
 events, inventories, heartbeats = [], [], []
+items_of = {}                    # event name: every payload item, in order
 for line in open(out, encoding="utf-8", errors="replace"):
     try:
         msg = json.loads(line)
@@ -197,6 +144,7 @@ for line in open(out, encoding="utf-8", errors="replace"):
         continue
     for ev in msg.get("Events", []):
         name = ev.get("Name")
+        items_of.setdefault(name, []).extend(ev.get("Payload", []))
         if name == "ContainerEvent":
             for item in ev.get("Payload", []):
                 events.append((ev.get("TimestampUTC"), item))
@@ -277,16 +225,8 @@ elif mode == "inventory":        # ID=STATE[=MODULE[=privileged]] ... ; absent i
             fail("container %s not shown privileged" % cid)
 elif mode == "attribution":      # NAME: the exec'd shell's ProcessCreate names the container
     name = args[0]
-    procs = []
-    for line in open(out, encoding="utf-8", errors="replace"):
-        try:
-            msg = json.loads(line)
-        except ValueError:
-            continue
-        for ev in msg.get("Events", []):
-            if ev.get("Name") == "ProcessCreate":
-                procs += [i for i in ev.get("Payload", [])
-                          if i.get("CommandLine", "").startswith("sh -c echo esdocker-exec")]
+    procs = [i for i in items_of.get("ProcessCreate", [])
+             if i.get("CommandLine", "").startswith("sh -c echo esdocker-exec")]
     if not procs:
         fail("no ProcessCreate of the exec")
     extra = procs[0].get("ExtraDetails", {})
@@ -295,30 +235,14 @@ elif mode == "attribution":      # NAME: the exec'd shell's ProcessCreate names 
         fail("ProcessCreate of the exec without the container's name/module/image: %s" % extra)
 elif mode == "recommendation":   # CONTAINER-ID RULE-ID
     cid, rule = args
-    recs = []
-    for line in open(out, encoding="utf-8", errors="replace"):
-        try:
-            msg = json.loads(line)
-        except ValueError:
-            continue
-        for ev in msg.get("Events", []):
-            if ev.get("Name") == "Recommendation":
-                recs += ev.get("Payload", [])
+    recs = items_of.get("Recommendation", [])
     if not any(i.get("ContainerId") == cid and i.get("RuleId") == rule for i in recs):
         fail("no Recommendation %s for %s (rules seen: %s)" %
              (rule, cid[:12], sorted({str(i.get("RuleId")) for i in recs})))
 elif mode == "drift":            # MODULE KIND [!]: a DriftAlert item (or, with !, none)
     module, kind = args[0], args[1]
     want = len(args) < 3
-    items = []
-    for line in open(out, encoding="utf-8", errors="replace"):
-        try:
-            msg = json.loads(line)
-        except ValueError:
-            continue
-        for ev in msg.get("Events", []):
-            if ev.get("Name") == "DriftAlert":
-                items += ev.get("Payload", [])
+    items = items_of.get("DriftAlert", [])
     found = any(i.get("Module") == module and i.get("Kind") == kind for i in items)
     if found != want:
         fail("DriftAlert %s for %s: %s (items: %s)" %
@@ -400,8 +324,7 @@ echo "ok: Recommendation EDGE001/EDGE003 and DriftAlert UndeclaredModule (not fo
 
 # 4. dockerd goes away under the agent, then comes back.
 warnings_before=$(grep -c "warning: Docker" "$tmp/run.log")
-stop_pid "$dockerd_pid" 30
-dockerd_pid=
+docker_env_stop
 wait_for 30 "Heartbeat does not show the daemon absent" heartbeat degraded "daemon absent"
 sleep 5 # several reconnect attempts
 warnings=$(($(grep -c "warning: Docker" "$tmp/run.log") - warnings_before))
@@ -409,7 +332,7 @@ warnings=$(($(grep -c "warning: Docker" "$tmp/run.log") - warnings_before))
 	fail "the daemon's absence was logged $warnings times (expected once per state change)"
 echo "ok: daemon absent shown in Heartbeat, logged $warnings time(s)"
 
-start_dockerd
+docker_env_start "$tmp"
 wait_for 40 "the agent did not reconnect" heartbeat running connected
 after_id=$(dk create --name "$after" --network none "$image" true) || fail "docker create $after"
 for _ in $(seq 80); do

@@ -16,23 +16,11 @@
 # when iptables-legacy cannot use the kernel's x_tables here (no ip_tables in the kernel).
 set -u
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root to create a network namespace and install rules"
-	exit 77
-fi
-for tool in ip nft iptables-legacy ip6tables-legacy iptables-legacy-save python3; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "SKIP: $tool is not installed (apt-get install -y iproute2 nftables iptables)"
-		exit 77
-	fi
-done
-[ -n "${EDGESEC:-}" ] && [ -x "$EDGESEC" ] || fail "EDGESEC is not set to the edgesec binary"
-SOURCE_DIR=${SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/lib.sh"
+need_root "to create a network namespace and install rules"
+need_tools "apt-get install -y iproute2 nftables iptables" \
+	ip nft iptables-legacy ip6tables-legacy iptables-legacy-save python3
+need_edgesec
 
 ns="esipt-$$"
 ns_plain="esipt-plain-$$"

@@ -14,23 +14,11 @@
 # no firewall_collector_ops there); once it is registered a missing event fails.
 set -u
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root to create a network namespace and install rules"
-	exit 77
-fi
-for tool in ip nft iptables ip6tables python3; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "SKIP: $tool is not installed (apt-get install -y iproute2 nftables iptables)"
-		exit 77
-	fi
-done
-[ -n "${EDGESEC:-}" ] && [ -x "$EDGESEC" ] || fail "EDGESEC is not set to the edgesec binary"
-SOURCE_DIR=${SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/lib.sh"
+need_root "to create a network namespace and install rules"
+need_tools "apt-get install -y iproute2 nftables iptables" \
+	ip nft iptables ip6tables python3
+need_edgesec
 
 ns="edgesec-fw-$$"
 tmp=$(mktemp -d /tmp/edgesec-fw-XXXXXX) || fail "mktemp"

@@ -9,22 +9,10 @@
 # Needs root and the shadow tools (useradd, groupadd); exits 77 otherwise.
 set -u
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root to add a test user"
-	exit 77
-fi
-for tool in useradd userdel groupadd groupdel python3; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "SKIP: $tool is not installed"
-		exit 77
-	fi
-done
-[ -n "${EDGESEC:-}" ] && [ -x "$EDGESEC" ] || fail "EDGESEC is not set to the edgesec binary"
+. "$(dirname "$0")/lib.sh"
+need_root "to add a test user"
+need_tools "" useradd userdel groupadd groupdel python3
+need_edgesec
 
 user="edgesec-t$$"
 g1="edgesec-a$$"

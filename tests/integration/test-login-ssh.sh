@@ -15,23 +15,11 @@
 # and waits (up to 120 s) for no other edgesec to hold /run/edgesec-audit.lock.
 set -u
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root (sshd, useradd)"
-	exit 77
-fi
-for tool in /usr/sbin/sshd sshpass ssh ssh-keygen useradd userdel chpasswd python3 flock; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "SKIP: $tool is not installed (apt-get install openssh-server sshpass)"
-		exit 77
-	fi
-done
-[ -n "${EDGESEC:-}" ] && [ -x "$EDGESEC" ] || fail "EDGESEC is not set to the edgesec binary"
-SOURCE_DIR=${SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/lib.sh"
+need_root "(sshd, useradd)"
+need_tools "apt-get install openssh-server sshpass" \
+	/usr/sbin/sshd sshpass ssh ssh-keygen useradd userdel chpasswd python3 flock
+need_edgesec
 
 user="eslogin$$"
 password="Pw-$$-$RANDOM-ok"

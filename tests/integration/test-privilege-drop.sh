@@ -21,17 +21,8 @@
 # Needs root and python3; exits 77 otherwise.  Environment (set by CTest): EDGESEC.
 set -uo pipefail
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-[ "$(id -u)" -eq 0 ] || skip "needs root (the agent drops capabilities it has)"
+. "$(dirname "$0")/lib.sh"
+need_root "(the agent drops capabilities it has)"
 command -v python3 >/dev/null || skip "python3 is not installed (Debian package python3)"
 [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is missing (Debian package python3)"
 command -v setpriv >/dev/null || skip "setpriv is not installed (Debian package util-linux)"

@@ -11,23 +11,10 @@
 # collector does not emit EVENT_USER_CHANGE (src/collectors/users/users.c).
 set -u
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root to add a test user"
-	exit 77
-fi
-for tool in useradd usermod userdel groupadd groupdel python3; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "SKIP: $tool is not installed"
-		exit 77
-	fi
-done
-[ -n "${EDGESEC:-}" ] && [ -x "$EDGESEC" ] || fail "EDGESEC is not set to the edgesec binary"
-SOURCE_DIR=${SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/lib.sh"
+need_root "to add a test user"
+need_tools "" useradd usermod userdel groupadd groupdel python3
+need_edgesec
 
 user="edgesec-uc$$"
 group="edgesec-ucg$$"

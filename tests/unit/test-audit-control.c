@@ -4,7 +4,8 @@
  * first reference enables audit (when it was off) with backlog_wait_time 0, a second one
  * changes nothing, the state is restored only when the last is released; another process is
  * refused while we hold it; a reader socket receives a user message we send (the way PAM's
- * records arrive).  The state is checked with the test's own netlink requests.
+ * records arrive) through audit_control_read(), which does not parse a datagram another local
+ * process unicasts to the reader.  The state is checked with the test's own netlink requests.
  *
  * Exits 77 only when kernel audit cannot exist here: not root, no CONFIG_AUDIT
  * (EPROTONOSUPPORT), or a network namespace where audit is refused (ECONNREFUSED).
@@ -142,43 +143,102 @@ static void test_other_process_refused(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* audit_control_read()'s on_record: finds the marker among USER_AUTH records. */
+struct marker_search {
+	const char *marker;
+	int found;
+	int records;
+};
+
+static void find_marker(void *ctx, unsigned type, const char *text, size_t len)
+{
+	struct marker_search *m = ctx;
+	size_t mlen = strlen(m->marker);
+
+	m->records++;
+	if (type != 1100)
+		return;
+	for (size_t i = 0; i + mlen <= len; i++)
+		if (memcmp(text + i, m->marker, mlen) == 0)
+			m->found = 1;
+}
+
+/* One USER_AUTH message, as PAM sends it, from a socket of our own to `to`. */
+static void send_user_auth(const struct sockaddr_nl *to, const char *text)
+{
+	char buf[512] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	int tx = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+
+	assert_true(tx >= 0);
+	assert_true(NLMSG_SPACE(strlen(text) + 1) <= sizeof(buf));
+	memset(buf, 0, sizeof(buf));
+	nlh->nlmsg_len = NLMSG_LENGTH(strlen(text) + 1);
+	nlh->nlmsg_type = 1100; /* USER_AUTH */
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	memcpy(NLMSG_DATA(nlh), text, strlen(text) + 1);
+	assert_true(sendto(tx, buf, nlh->nlmsg_len, 0, (const struct sockaddr *)to, sizeof(*to)) >
+		    0);
+	close(tx);
+}
+
 static void test_reader_gets_user_messages(void **state)
 {
-	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
-	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct audit_read_counts counts = { 0 };
 	char marker[64], err[160];
-	int reader, tx, found = 0;
+	struct marker_search search = { marker, 0, 0 };
+	int reader;
 
 	(void)state;
 	assert_int_equal(audit_control_acquire(err, sizeof(err)), 0);
 	reader = audit_control_open_reader(1 << 20, err, sizeof(err));
 	assert_true(reader >= 0);
 	snprintf(marker, sizeof(marker), "op=edgesec-test-%d res=success", getpid());
-	tx = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
-	assert_true(tx >= 0);
-	memset(buf, 0, sizeof(buf));
-	nlh->nlmsg_len = NLMSG_LENGTH(strlen(marker) + 1);
-	nlh->nlmsg_type = 1100; /* USER_AUTH, as PAM sends it */
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	memcpy(NLMSG_DATA(nlh), marker, strlen(marker) + 1);
-	assert_true(sendto(tx, buf, nlh->nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) > 0);
-	close(tx);
-	for (int i = 0; i < 100 && !found; i++) {
+	send_user_auth(&kernel, marker);
+	for (int i = 0; i < 100 && !search.found; i++) {
 		struct pollfd pfd = { .fd = reader, .events = POLLIN };
-		ssize_t n;
 
-		if (poll(&pfd, 1, 100) <= 0)
-			continue;
-		while ((n = recv(reader, buf, sizeof(buf) - 1, 0)) > 0) {
-			buf[n] = '\0';
-			if (nlh->nlmsg_type == 1100 && strstr((char *)NLMSG_DATA(nlh), marker + 3))
-				found = 1;
-		}
+		if (poll(&pfd, 1, 100) > 0)
+			audit_control_read(reader, 64, find_marker, &search, &counts);
 	}
 	close(reader);
 	audit_control_release();
-	assert_true(found);
+	assert_true(search.found);
+	assert_int_equal(counts.errors, 0);
+	assert_int_equal(counts.foreign, 0);
+}
+
+/* A local process can unicast to the reader's port id: counted, never parsed as a record. */
+static void test_reader_ignores_other_senders(void **state)
+{
+	struct sockaddr_nl self = { 0 };
+	socklen_t len = sizeof(self);
+	struct audit_read_counts counts = { 0 };
+	char marker[64], err[160];
+	struct marker_search search = { marker, 0, 0 };
+	struct pollfd pfd;
+	int reader;
+
+	(void)state;
+	assert_int_equal(audit_control_acquire(err, sizeof(err)), 0);
+	reader = audit_control_open_reader(1 << 20, err, sizeof(err));
+	assert_true(reader >= 0);
+	assert_int_equal(getsockname(reader, (struct sockaddr *)&self, &len), 0);
+	assert_int_not_equal(self.nl_pid, 0);
+	snprintf(marker, sizeof(marker), "op=edgesec-forged-%d res=success", getpid());
+	send_user_auth(&self, marker);
+	pfd = (struct pollfd){ .fd = reader, .events = POLLIN };
+	assert_true(poll(&pfd, 1, 2000) > 0);
+	/* Kernel records may arrive too (the host is live); the forged one must not. */
+	for (int i = 0; i < 10 && counts.foreign == 0; i++) {
+		audit_control_read(reader, 64, find_marker, &search, &counts);
+		(void)poll(&pfd, 1, 100);
+	}
+	close(reader);
+	audit_control_release();
+	assert_int_equal(counts.foreign, 1);
+	assert_false(search.found);
 }
 
 int main(int argc, char **argv)
@@ -187,6 +247,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_refcount_and_restore),
 		cmocka_unit_test(test_other_process_refused),
 		cmocka_unit_test(test_reader_gets_user_messages),
+		cmocka_unit_test(test_reader_ignores_other_senders),
 	};
 	int r;
 	ssize_t n;
@@ -205,20 +266,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	self_path[n] = '\0';
-	if (geteuid() != 0) {
-		printf("SKIP: kernel audit needs root\n");
-		return 77;
-	}
-	(void)audit_test_take_turn(); /* held until exit */
-	r = status_get(&before);
-	if (r == -EPROTONOSUPPORT || r == -ECONNREFUSED) {
-		printf("SKIP: no kernel audit here: %s\n", strerror(-r));
-		return 77;
-	}
-	if (r < 0) {
-		printf("FAIL: AUDIT_GET: %s\n", strerror(-r));
-		return 1;
-	}
+	r = audit_test_begin(status_get, &before);
+	if (r)
+		return r;
 	r = cmocka_run_group_tests(tests, NULL, NULL);
 	while (audit_control_users())
 		audit_control_release(); /* after a failed assertion */

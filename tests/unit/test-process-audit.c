@@ -380,7 +380,6 @@ static void test_second_instance(void **state)
 }
 
 #define BURST 10000
-#define BURST_SPAWNERS 2
 
 /*
  * Two spawner processes exec as fast as they can while this process only consumes: every
@@ -388,48 +387,11 @@ static void test_second_instance(void **state)
  */
 static void test_burst(void **state)
 {
-	char tag[96], *argv[] = { "/bin/true", tag, NULL };
-	uint64_t lost0, drop0 = process_audit_dropped(col), lost, drop, executed = 0, end;
-	pid_t spawners[BURST_SPAWNERS];
-	int fds[2], running = BURST_SPAWNERS;
+	char tag[96];
+	uint64_t lost0, drop0 = process_audit_dropped(col), lost, drop, executed;
 
 	(void)state;
-	sink_clear();
-	snprintf(tag, sizeof(tag), "burst-%s", marker);
-	tsink.count_marker = tag;
-	pump_once(0);
-	lost0 = col->stats.lost;
-	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
-	for (int i = 0; i < BURST_SPAWNERS; i++) {
-		spawners[i] = fork();
-		assert_true(spawners[i] >= 0);
-		if (spawners[i] == 0)
-			burst_spawner(argv, BURST / BURST_SPAWNERS, fds[1]);
-	}
-	close(fds[1]);
-	while (running) {
-		pump_once(20);
-		for (int i = 0; i < BURST_SPAWNERS; i++) {
-			int st;
-
-			if (spawners[i] > 0 && waitpid(spawners[i], &st, WNOHANG) == spawners[i]) {
-				assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-				spawners[i] = 0;
-				running--;
-			}
-		}
-	}
-	for (int i = 0; i < BURST_SPAWNERS; i++) {
-		uint64_t n;
-
-		assert_int_equal(read(fds[0], &n, sizeof(n)), sizeof(n));
-		executed += n;
-	}
-	close(fds[0]);
-	end = time_now_monotonic_ns() + 30 * NSEC_PER_SEC;
-	while (tsink.counted + (col->stats.lost - lost0) < executed &&
-	       time_now_monotonic_ns() < end)
-		pump_once(100);
+	executed = burst_run(tag, sizeof(tag), BURST, &lost0);
 	sleep(1); /* the kernel's lost counter is read at most every second */
 	settle();
 	lost = col->stats.lost - lost0;
@@ -462,21 +424,9 @@ int main(void)
 	unsigned stale;
 	int r, fails;
 
-	if (geteuid() != 0) {
-		printf("SKIP: kernel audit needs root\n");
-		return 77;
-	}
-	/* Other checkouts, tests or agents may use the host's audit now: take turns. */
-	(void)audit_test_take_turn(); /* held until exit */
-	r = status_get(&before);
-	if (r == -EPROTONOSUPPORT || r == -ECONNREFUSED) {
-		printf("SKIP: no kernel audit here: %s\n", strerror(-r));
-		return 77;
-	}
-	if (r < 0) {
-		printf("AUDIT_GET: %s\n", strerror(-r));
-		return 1;
-	}
+	r = audit_test_begin(status_get, &before);
+	if (r)
+		return r;
 	stale = rules_with_key();
 	tsink.sink.submit = sink_submit;
 	snprintf(marker, sizeof(marker), "edgesec-marker-%d-%ld", getpid(), (long)time(NULL));

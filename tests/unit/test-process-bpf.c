@@ -392,53 +392,14 @@ static void test_udp(void **state)
 /* ---- burst ---- */
 
 #define BURST 20000
-#define BURST_SPAWNERS 2
 
 static void test_burst(void **state)
 {
-	char tag[96], *argv[] = { "/bin/true", tag, NULL };
-	uint64_t lost0, lost, executed = 0, end;
-	pid_t spawners[BURST_SPAWNERS];
-	int fds[2], running = BURST_SPAWNERS;
+	char tag[96];
+	uint64_t lost0, lost, executed;
 
 	(void)state;
-	sink_clear();
-	snprintf(tag, sizeof(tag), "burst-%s", marker);
-	tsink.count_marker = tag;
-	pump_once(0);
-	lost0 = col->stats.lost;
-	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
-	for (int i = 0; i < BURST_SPAWNERS; i++) {
-		spawners[i] = fork();
-		assert_true(spawners[i] >= 0);
-		if (spawners[i] == 0)
-			burst_spawner(argv, BURST / BURST_SPAWNERS, fds[1]);
-	}
-	close(fds[1]);
-	/* This process only consumes while the spawners run. */
-	while (running) {
-		pump_once(20);
-		for (int i = 0; i < BURST_SPAWNERS; i++) {
-			int st;
-
-			if (spawners[i] > 0 && waitpid(spawners[i], &st, WNOHANG) == spawners[i]) {
-				assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-				spawners[i] = 0;
-				running--;
-			}
-		}
-	}
-	for (int i = 0; i < BURST_SPAWNERS; i++) {
-		uint64_t n;
-
-		assert_int_equal(read(fds[0], &n, sizeof(n)), sizeof(n));
-		executed += n;
-	}
-	close(fds[0]);
-	end = time_now_monotonic_ns() + 30 * NSEC_PER_SEC;
-	while (tsink.counted + (col->stats.lost - lost0) < executed &&
-	       time_now_monotonic_ns() < end)
-		pump_once(100);
+	executed = burst_run(tag, sizeof(tag), BURST, &lost0);
 	settle();
 	lost = col->stats.lost - lost0;
 	print_message("burst: executed %" PRIu64 ", captured %" PRIu64 ", lost in kernel %" PRIu64

@@ -279,11 +279,51 @@ static void serve(int lfd, int answers)
 	_exit(0);
 }
 
+static int listen_at(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+/*
+ * A child process that answers `answers` requests (serve()) on a fresh listener at path: a
+ * fresh socket, as the old one's backlog may still hold an abandoned connection.
+ */
+static pid_t server_start(const char *path, int answers)
+{
+	int lfd;
+	pid_t pid;
+
+	unlink(path);
+	lfd = listen_at(path);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		serve(lfd, answers);
+	close(lfd);
+	return pid;
+}
+
+/* The child of server_start() answered every request it was told to. */
+static void server_wait(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_password_through_socket(void **state)
 {
 	char dir[] = "/tmp/esworkload-unit.XXXXXX", sock[64], bundle[64];
 	char token[SAS_TOKEN_MAX], want[SAS_TOKEN_MAX];
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct workload_identity id = {
 		.module_id = "secagent",
 		.device_id = "edge01",
@@ -296,7 +336,6 @@ static void test_password_through_socket(void **state)
 	struct workload_stats st;
 	struct sas_key key;
 	struct stat sb;
-	int lfd, status;
 	pid_t pid;
 
 	(void)state;
@@ -304,7 +343,6 @@ static void test_password_through_socket(void **state)
 	snprintf(sock, sizeof(sock), "%s/workload.sock", dir);
 	snprintf(bundle, sizeof(bundle), "%s/bundle.pem", dir);
 	snprintf(id.socket_path, sizeof(id.socket_path), "%s", sock);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
 	assert_int_equal(workload_client_new(&id, bundle, &c), 0);
 
 	/* nobody there: a clear reason, nothing written */
@@ -312,15 +350,7 @@ static void test_password_through_socket(void **state)
 	assert_non_null(strstr(token, "No such file or directory"));
 	assert_non_null(strstr(workload_last_error(c), "trust-bundle: unix socket"));
 
-	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	assert_true(lfd >= 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lfd, 4), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		serve(lfd, 3);
-	close(lfd);
+	pid = server_start(sock, 3);
 
 	assert_int_equal(workload_password(c, 2000000000, token, sizeof(token)), 0);
 	assert_string_equal(workload_last_error(c), "");
@@ -337,9 +367,7 @@ static void test_password_through_socket(void **state)
 	workload_get_stats(c, &st);
 	assert_int_equal(st.signs, 2);
 	assert_int_equal(st.bundle_fetches, 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	server_wait(pid);
 
 	workload_client_free(c);
 	unlink(sock);
@@ -382,18 +410,6 @@ static void on_watchdog(struct loop *l, struct loop_timer *t, void *userdata)
 	(void)t;
 	(void)userdata;
 	loop_quit(l, 1);
-}
-
-static int listen_at(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fd, 4), 0);
-	return fd;
 }
 
 /*
@@ -449,7 +465,7 @@ static void test_password_async(void **state)
 	struct sas_key key;
 	struct stat sb;
 	uint64_t t0;
-	int lfd, status;
+	int lfd;
 	pid_t pid;
 
 	(void)state;
@@ -478,13 +494,7 @@ static void test_password_async(void **state)
 	/* 3. a workload API that answers: bundle, then the token sas.c would make (a fresh
 	 * socket: the old backlog still holds the abandoned connection) */
 	close(lfd);
-	unlink(sock);
-	lfd = listen_at(sock);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		serve(lfd, 2);
-	close(lfd);
+	pid = server_start(sock, 2);
 	assert_int_equal(run_request(&id, bundle, false, &a, 2000000000), 0);
 	assert_int_equal(a.calls, 3);
 	assert_int_equal(a.err, 0);
@@ -495,23 +505,14 @@ static void test_password_async(void **state)
 	assert_string_equal(a.text, want);
 	assert_int_equal(stat(bundle, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	server_wait(pid);
 
 	/* 4. with other trust anchors (bundle_ok): only the sign request */
-	close(lfd);
-	unlink(sock);
-	lfd = listen_at(sock);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		serve(lfd, 1);
-	close(lfd);
+	pid = server_start(sock, 1);
 	assert_int_equal(run_request(&id, bundle, true, &a, 2000000000), 0);
 	assert_int_equal(a.err, 0);
 	assert_string_equal(a.text, want);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	server_wait(pid);
 
 	unlink(sock);
 	unlink(bundle);

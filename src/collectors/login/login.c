@@ -41,8 +41,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <linux/netlink.h>
-
 #include "audit/audit-control.h"
 #include "collectors/collector.h"
 #include "collectors/hostfs.h"
@@ -55,7 +53,6 @@
 
 #define LOGIN_AUDIT_RCVBUF (1 << 20)
 #define LOGIN_AUDIT_BATCH 1024
-#define LOGIN_MESSAGE_MAX 16384
 #define LOGIN_PASSWD_MAX (16u << 20)
 #define UTMP_BATCH 4096
 #define UTMP_CHUNK 64
@@ -258,9 +255,16 @@ static void emit_privilege_use(struct collector *c, const struct login_audit_rec
 	submit(c);
 }
 
-static void audit_record(struct collector *c, unsigned type, const char *text, size_t len,
-			 uint64_t now_ms)
+/* What audit_record() needs besides the record: audit_control_read()'s ctx. */
+struct audit_batch {
+	struct collector *c;
+	uint64_t now_ms;
+};
+
+static void audit_record(void *ctx, unsigned type, const char *text, size_t len)
 {
+	const struct audit_batch *batch = ctx;
+	struct collector *c = batch->c;
 	struct login_state *s = collector_state(c);
 	struct login_verdict v;
 
@@ -270,7 +274,7 @@ static void audit_record(struct collector *c, unsigned type, const char *text, s
 		c->stats.skipped++;
 		return;
 	}
-	v = login_audit_verdict(&s->rec, &s->dedup, now_ms);
+	v = login_audit_verdict(&s->rec, &s->dedup, batch->now_ms);
 	if (v.kind == LOGIN_VERDICT_LOGIN)
 		emit_login_audit(c, &s->rec, v.success);
 	else if (v.kind == LOGIN_VERDICT_PRIVILEGE)
@@ -280,37 +284,13 @@ static void audit_record(struct collector *c, unsigned type, const char *text, s
 static void audit_dispatch(struct collector *c)
 {
 	struct login_state *s = collector_state(c);
-	char buf[LOGIN_MESSAGE_MAX] __attribute__((aligned(NLMSG_ALIGNTO)));
-	uint64_t now = time_now_monotonic_ns() / NSEC_PER_MSEC;
+	struct audit_batch batch = { c, time_now_monotonic_ns() / NSEC_PER_MSEC };
+	struct audit_read_counts counts = { 0 };
 
-	for (int i = 0; i < LOGIN_AUDIT_BATCH; i++) {
-		struct sockaddr_nl from;
-		socklen_t flen = sizeof(from);
-		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
-		ssize_t n =
-			recvfrom(s->audit_fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
-		int rest; /* int: NLMSG_NEXT may step past an unpadded end */
-
-		if (n < 0) {
-			if (errno == ENOBUFS) {
-				c->stats.lost++;
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				c->stats.errors++;
-			break;
-		}
-		if (flen < sizeof(from) || from.nl_family != AF_NETLINK || from.nl_pid != 0) {
-			c->stats.skipped++;
-			continue;
-		}
-		rest = (int)n;
-		for (; NLMSG_OK(nlh, rest); nlh = NLMSG_NEXT(nlh, rest))
-			audit_record(c, nlh->nlmsg_type, NLMSG_DATA(nlh),
-				     nlh->nlmsg_len - NLMSG_HDRLEN, now);
-	}
+	audit_control_read(s->audit_fd, LOGIN_AUDIT_BATCH, audit_record, &batch, &counts);
+	c->stats.lost += counts.overflows;
+	c->stats.errors += counts.errors;
+	c->stats.skipped += counts.foreign;
 }
 
 static int audit_source_start(struct collector *c, char *err, size_t err_size)

@@ -51,7 +51,6 @@
 #include <unistd.h>
 
 #include <linux/audit.h>
-#include <linux/netlink.h>
 
 #include "audit-parse.h"
 #include "audit/audit-control.h"
@@ -66,7 +65,6 @@
 #define AUDIT_BATCH 2048
 #define AUDIT_LOST_PERIOD_MS 1000
 #define AUDIT_RULES_MAX 8
-#define AUDIT_MESSAGE_MAX 16384 /* one record: the kernel keeps them under ~9 KiB */
 
 #if defined(__x86_64__)
 static const uint32_t audit_arches[] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 };
@@ -483,42 +481,33 @@ static int audit_get_fd(struct collector *c)
 	return a->read;
 }
 
+/* What record_handle() needs besides the record: audit_control_read()'s ctx. */
+struct audit_batch {
+	struct collector *c;
+	struct audit_state *a;
+	uint64_t now_ms;
+};
+
+static void audit_batch_record(void *ctx, unsigned type, const char *text, size_t len)
+{
+	struct audit_batch *batch = ctx;
+
+	record_handle(batch->c, batch->a, type, text, len, batch->now_ms);
+}
+
 static void audit_dispatch(struct collector *c, uint32_t revents)
 {
 	struct audit_state *a = ((struct process_state *)collector_state(c))->backend_state;
-	char buf[AUDIT_MESSAGE_MAX] __attribute__((aligned(NLMSG_ALIGNTO)));
-	uint64_t now = now_ms();
+	struct audit_batch batch = { c, a, now_ms() };
+	struct audit_read_counts counts = { 0 };
 
 	(void)revents;
-	for (int i = 0; i < AUDIT_BATCH; i++) {
-		struct sockaddr_nl from;
-		socklen_t flen = sizeof(from);
-		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
-		ssize_t n = recvfrom(a->read, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
-		int rest; /* int: NLMSG_NEXT may step past an unpadded end */
-
-		if (n < 0) {
-			if (errno == ENOBUFS) {
-				a->overflows++;
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				c->stats.errors++;
-			break;
-		}
-		if (flen < sizeof(from) || from.nl_family != AF_NETLINK || from.nl_pid != 0) {
-			c->stats.skipped++;
-			continue;
-		}
-		rest = (int)n;
-		for (; NLMSG_OK(nlh, rest); nlh = NLMSG_NEXT(nlh, rest))
-			record_handle(c, a, nlh->nlmsg_type, NLMSG_DATA(nlh),
-				      nlh->nlmsg_len - NLMSG_HDRLEN, now);
-	}
-	pending_expire(c, a, now, false);
-	lost_update(c, a, now, false);
+	audit_control_read(a->read, AUDIT_BATCH, audit_batch_record, &batch, &counts);
+	a->overflows += counts.overflows;
+	c->stats.errors += counts.errors;
+	c->stats.skipped += counts.foreign;
+	pending_expire(c, a, batch.now_ms, false);
+	lost_update(c, a, batch.now_ms, false);
 }
 
 const char *process_audit_describe(struct collector *c)
