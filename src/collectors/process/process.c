@@ -126,9 +126,15 @@ static int container_read(struct process_state *s, uint32_t pid, struct cgroup_c
 /*
  * The pid's container: at exec (fresh) always from /proc, else from the cache and, when it
  * does not know the pid and read_proc is set, from /proc into the cache.
+ *
+ * A process that exits before its exec record is read (a short `nc` in a container, while
+ * the host is busy) has no /proc/<pid>/cgroup any more.  At exec it then takes its parent's
+ * container (cache, else the parent's /proc): a child starts in its parent's cgroup, and a
+ * move between fork and exec (runc joining a container) happens in the child before its exec,
+ * so the parent is the best evidence left.  `ppid` 0: no fallback.
  */
 static const struct cgroup_container *container_of(struct process_state *s, uint32_t pid,
-						   bool fresh, bool read_proc)
+						   uint32_t ppid, bool fresh, bool read_proc)
 {
 	const struct cgroup_container *cached;
 	struct cgroup_container ct;
@@ -142,6 +148,16 @@ static const struct cgroup_container *container_of(struct process_state *s, uint
 	r = container_read(s, pid, &ct);
 	if (r == -ESRCH)
 		s->container_vanished++;
+	if (r == -ESRCH && fresh && ppid && ppid != pid) {
+		const struct cgroup_container *parent = container_of(s, ppid, 0, false, true);
+
+		if (parent) {
+			ct = *parent; /* copied: the parent's slot may be the one replaced */
+			process_pids_set_container(s->pids, pid, &ct);
+			return process_pids_get_container(s->pids, pid, &cached) > 0 ? cached
+										     : NULL;
+		}
+	}
 	if (r < 0) {
 		process_pids_forget_container(s->pids, pid);
 		return NULL;
@@ -222,7 +238,7 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 		exe_len = sizeof(exe) - 1;
 	cmd_len = process_args_join(x->args, x->args_len, s->scratch, PROCESS_ARGS_MAX + 1);
 	process_pids_put(s->pids, v->pid, exe, exe_len, s->scratch, cmd_len);
-	ct = container_of(s, v->pid, true, true);
+	ct = container_of(s, v->pid, v->ppid, true, true);
 
 	event_builder_begin(b, EVENT_PROCESS_CREATE, v->time_ns + s->boot_to_realtime_ns);
 	event_builder_item(b);
@@ -308,7 +324,7 @@ static void exit_emit(struct collector *c, struct process_state *s, const struct
 	if (sig)
 		event_add_extra_u64(b, "Signal", (uint64_t)sig);
 	/* No /proc read: the process is gone. */
-	container_add(s, b, container_of(s, v->pid, false, false));
+	container_add(s, b, container_of(s, v->pid, 0, false, false));
 	finish_submit(c, b);
 	process_pids_forget(s->pids, v->pid);
 }
@@ -329,7 +345,7 @@ static void connect_emit(struct collector *c, struct process_state *s, const str
 		return;
 	}
 	process_identity(s, v, &exe, &exe_len, &cmd, &cmd_len, &trunc);
-	ct = container_of(s, v->pid, false, true);
+	ct = container_of(s, v->pid, 0, false, true);
 	event_builder_begin(b, EVENT_CONNECTION_CREATE, v->time_ns + s->boot_to_realtime_ns);
 	event_builder_item(b);
 	event_add_cstr(b, CC_REMOTE_ADDRESS, raddr);
