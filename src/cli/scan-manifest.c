@@ -546,11 +546,12 @@ static int fail_code(const size_t counts[_SEVERITY_MAX], enum severity fail_on)
 static int prefix_paths(struct finding_list *l, size_t start, size_t index)
 {
 	for (size_t k = start; k < l->n; k++) {
-		char *p = es_malloc(strlen(l->items[k].path) + 24);
+		size_t n = strlen(l->items[k].path) + 24;
+		char *p = es_malloc(n);
 
 		if (!p)
 			return -ENOMEM;
-		sprintf(p, "/%zu%s", index, l->items[k].path);
+		snprintf(p, n, "/%zu%s", index, l->items[k].path);
 		es_free(l->items[k].path);
 		l->items[k].path = p;
 	}
@@ -587,13 +588,14 @@ static int compare_with(const char *path, struct inspected_container **cs, size_
 		r = drift_compare(m, &cs[i], 1, drift);
 		for (size_t k = start; r >= 0 && array && k < drift->n; k++) {
 			struct drift *d = &drift->items[k];
-			char *p = es_malloc(strlen(d->path) + 24);
+			size_t n = strlen(d->path) + 24;
+			char *p = es_malloc(n);
 
 			if (!p) {
 				r = -ENOMEM;
 				break;
 			}
-			sprintf(p, "/%zu%s", i, d->path);
+			snprintf(p, n, "/%zu%s", i, d->path);
 			es_free(d->path);
 			d->path = p;
 		}
