@@ -588,14 +588,14 @@ static int compare_with(const char *path, struct inspected_container **cs, size_
 		r = drift_compare(m, &cs[i], 1, drift);
 		for (size_t k = start; r >= 0 && array && k < drift->n; k++) {
 			struct drift *d = &drift->items[k];
-			size_t n = strlen(d->path) + 24;
-			char *p = es_malloc(n);
+			size_t size = strlen(d->path) + 24;
+			char *p = es_malloc(size);
 
 			if (!p) {
 				r = -ENOMEM;
 				break;
 			}
-			snprintf(p, n, "/%zu%s", i, d->path);
+			snprintf(p, size, "/%zu%s", i, d->path);
 			es_free(d->path);
 			d->path = p;
 		}
