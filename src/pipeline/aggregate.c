@@ -12,12 +12,20 @@
 #include "common/timeutil.h"
 #include "event-int.h"
 
+/* Byte ranges of the first event's data left out of its identity (see identity_scan). */
+#define IDENTITY_SKIPS_MAX 2
+
+struct skips {
+	uint32_t off[IDENTITY_SKIPS_MAX], len[IDENTITY_SKIPS_MAX]; /* in data order; unused: len 0 */
+};
+
 struct entry {
 	struct event *first;
 	uint64_t hash;
 	uint64_t count;
 	uint64_t first_ns, last_ns;
 	int64_t last_pid;
+	struct skips skips;
 };
 
 struct window {
@@ -108,14 +116,6 @@ static bool ignored(enum event_type t, unsigned field, bool in)
 	}
 }
 
-static bool next_relevant(struct event_cursor *c, struct event_value *v, enum event_type t, bool in)
-{
-	while (event_cursor_next(c, v) == 1)
-		if (!(v->kind == EVENT_VALUE_FIELD && ignored(t, v->field, in)))
-			return true;
-	return false;
-}
-
 /* Hash of a byte string, eight bytes per step (multiply-xorshift; not cryptographic). */
 static uint64_t load32(const unsigned char *p)
 {
@@ -130,7 +130,7 @@ static uint64_t load32(const unsigned char *p)
  * may overlap (no byte-by-byte loop, never past the end); its length is mixed in too, so
  * "a" and "a\0" differ.
  */
-static uint64_t mix(uint64_t h, const void *p, size_t n)
+static inline uint64_t mix(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *s = p;
 	uint64_t w;
@@ -160,91 +160,172 @@ static unsigned pid_field(enum event_type t)
 					      : CC_PROCESS_ID;
 }
 
-static uint64_t hash_value(uint64_t h, const struct event_value *v)
-{
-	/* The value's kind, field and integer, then its key and string (with their lengths). */
-	h = (h ^ ((uint64_t)v->kind << 32 | v->field)) * 0x9e3779b97f4a7c15ull;
-	h = (h ^ (uint64_t)v->i) * 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 31;
-	if (v->key_len)
-		h = mix(h, v->key, v->key_len);
-	if (v->len)
-		h = mix(h, v->s, v->len);
-	return h;
-}
-
 struct identity {
 	uint64_t hash;
 	int64_t pid;
+	struct skips skips;
 	bool in; /* ConnectionCreate Direction "In" */
 };
 
+static bool add_skip(struct skips *k, const unsigned char *base, const unsigned char *p, size_t n)
+{
+	uint32_t off = (uint32_t)(p - base);
+	unsigned i;
+
+	for (i = 0; i < IDENTITY_SKIPS_MAX && k->len[i]; i++)
+		;
+	if (i == IDENTITY_SKIPS_MAX)
+		return false;
+	/* Kept in data order: the port left out is only known after Direction. */
+	for (; i > 0 && k->off[i - 1] > off; i--) {
+		k->off[i] = k->off[i - 1];
+		k->len[i] = k->len[i - 1];
+	}
+	k->off[i] = off;
+	k->len[i] = (uint32_t)n;
+	return true;
+}
+
 /*
- * One pass over the event: the identity hash, the process id and the direction.  The port
- * left out depends on Direction, which comes after the ports, so each port is hashed apart
- * and the one that counts is mixed in at the end.
+ * One pass over the encoded data: the identity hash, the process id, the direction, and the
+ * byte ranges of the values left out.  The identity is the sequence of the other encoded
+ * values (tag, length and bytes: self-delimiting), so two events have the same identity
+ * exactly when those bytes, concatenated, are equal.  Each value is hashed on its own, so
+ * the hash does not depend on where the ignored values sit.  The port left out depends on
+ * Direction, which comes after the ports, so each port is hashed apart and the one that
+ * counts is mixed in at the end.  False if the event has more ignored values than an entry
+ * can record (the builder never makes such an event: one item, each field at most once).
  */
-static void identity_scan(const struct event *e, struct identity *ret)
+static bool identity_scan(const struct event *e, struct identity *ret)
 {
 	enum event_type t = (enum event_type)e->type;
+	const struct event_type_info *ti = event_type_info(t);
+	const unsigned char *base = e->data, *p = base, *end = base + e->data_len;
+	const unsigned char *remote = NULL, *local = NULL;
+	size_t remote_n = 0, local_n = 0;
 	uint64_t h = 0xcbf29ce484222325ull ^ e->type, h_remote = 0, h_local = 0;
-	bool cc = t == EVENT_CONNECTION_CREATE;
-	struct event_cursor c;
-	struct event_value v;
+	unsigned pidf = pid_field(t);
+	bool cc = t == EVENT_CONNECTION_CREATE, pc = t == EVENT_PROCESS_CREATE;
 
-	ret->pid = 0;
-	ret->in = false;
-	event_cursor_init(&c, e);
-	while (event_cursor_next(&c, &v) == 1) {
-		if (v.kind == EVENT_VALUE_FIELD) {
-			if (cc && v.field == CC_DIRECTION)
-				ret->in = v.len == 2 && memcmp(v.s, "In", 2) == 0;
-			if (cc && v.field == CC_REMOTE_PORT) {
-				h_remote = hash_value(1, &v);
-				continue;
-			}
-			if (cc && v.field == CC_LOCAL_PORT) {
-				h_local = hash_value(2, &v);
-				continue;
-			}
-			if (ignored(t, v.field, false)) {
-				if (v.field == pid_field(t))
-					ret->pid = v.i;
-				continue;
-			}
+	memset(ret, 0, sizeof(*ret));
+	while (p < end) {
+		size_t n = event_value_size(ti, p);
+		unsigned tag = *p;
+
+		if (tag == pidf) {
+			memcpy(&ret->pid, p + 1, sizeof(ret->pid));
+			if (!add_skip(&ret->skips, base, p, n))
+				return false;
+			p += n;
+			continue;
 		}
-		h = hash_value(h, &v);
+		if (pc && tag == PC_PARENT_PROCESS_ID) {
+			if (!add_skip(&ret->skips, base, p, n))
+				return false;
+			p += n;
+			continue;
+		}
+		if (cc && tag == CC_REMOTE_PORT) {
+			remote = p;
+			remote_n = n;
+			h_remote = mix(1, p, n);
+			p += n;
+			continue;
+		}
+		if (cc && tag == CC_LOCAL_PORT) {
+			local = p;
+			local_n = n;
+			h_local = mix(2, p, n);
+			p += n;
+			continue;
+		}
+		if (cc && tag == CC_DIRECTION)
+			ret->in = n == 1 + 4 + 2 && memcmp(p + 5, "In", 2) == 0;
+		h = mix(h, p, n);
+		p += n;
 	}
-	if (cc)
+	if (cc) {
+		/* "In": the remote (ephemeral) port is left out; "Out": the local one. */
+		const unsigned char *left_out = ret->in ? remote : local;
+		size_t left_out_n = ret->in ? remote_n : local_n;
+
+		/* The port kept stays in the identity bytes; its hash goes in last. */
 		h = mix(h, ret->in ? &h_local : &h_remote, sizeof(h));
+		if (left_out && !add_skip(&ret->skips, base, left_out, left_out_n))
+			return false;
+	}
 	ret->hash = h ? h : 1;
+	return true;
 }
 
-static bool same_value(const struct event_value *a, const struct event_value *b)
+/* The identity bytes of an event: its data without the skipped ranges, as up to 3 spans. */
+struct spans {
+	const unsigned char *p[IDENTITY_SKIPS_MAX + 1];
+	size_t n[IDENTITY_SKIPS_MAX + 1];
+	unsigned count;
+	size_t total;
+};
+
+static void identity_spans(const struct event *e, const struct skips *k, struct spans *ret)
 {
-	/* s and key are NULL for values that have none: memcmp must not see them (UB). */
-	return a->kind == b->kind && a->field == b->field && a->i == b->i && a->len == b->len &&
-	       a->key_len == b->key_len && (!a->len || memcmp(a->s, b->s, a->len) == 0) &&
-	       (!a->key_len || memcmp(a->key, b->key, a->key_len) == 0);
+	size_t at = 0;
+
+	ret->count = 0;
+	ret->total = 0;
+	for (unsigned i = 0; i <= IDENTITY_SKIPS_MAX; i++) {
+		size_t stop = i < IDENTITY_SKIPS_MAX && k->len[i] ? k->off[i] : e->data_len;
+
+		if (stop > at) {
+			ret->p[ret->count] = e->data + at;
+			ret->n[ret->count++] = stop - at;
+			ret->total += stop - at;
+		}
+		if (i == IDENTITY_SKIPS_MAX || !k->len[i])
+			break;
+		at = (size_t)k->off[i] + k->len[i];
+	}
 }
 
-static bool identity_equal(const struct event *a, const struct event *b, bool in)
+/* Exact comparison of two identities (the hash only picks the candidates). */
+static bool identity_equal(const struct event *a, const struct skips *ka, const struct event *b,
+			   const struct skips *kb)
 {
-	enum event_type t = (enum event_type)a->type;
-	struct event_cursor ca, cb;
-	struct event_value va, vb;
+	struct spans sa, sb;
+	const unsigned char *pa, *pb;
+	size_t ra, rb;
+	unsigned ia = 0, ib = 0;
 
 	if (a->type != b->type)
 		return false;
-	event_cursor_init(&ca, a);
-	event_cursor_init(&cb, b);
+	identity_spans(a, ka, &sa);
+	identity_spans(b, kb, &sb);
+	if (sa.total != sb.total)
+		return false;
+	if (!sa.total)
+		return true;
+	pa = sa.p[0];
+	ra = sa.n[0];
+	pb = sb.p[0];
+	rb = sb.n[0];
 	for (;;) {
-		bool ha = next_relevant(&ca, &va, t, in), hb = next_relevant(&cb, &vb, t, in);
+		size_t k = ra < rb ? ra : rb;
 
-		if (!ha || !hb)
-			return ha == hb;
-		if (!same_value(&va, &vb))
+		if (memcmp(pa, pb, k) != 0)
 			return false;
+		pa += k;
+		pb += k;
+		ra -= k;
+		rb -= k;
+		if (!ra) {
+			if (++ia == sa.count)
+				return true; /* equal totals: b ends here too */
+			pa = sa.p[ia];
+			ra = sa.n[ia];
+		}
+		if (!rb) {
+			pb = sb.p[++ib];
+			rb = sb.n[ib];
+		}
 	}
 }
 
@@ -418,12 +499,13 @@ bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
 		return false;
 	if (a->n_entries + 1 > a->n_slots / 2 && a->n_slots < slots_for(a->max_entries))
 		(void)rehash(a, a->n_slots * 2);
-	identity_scan(e, &id);
+	if (!identity_scan(e, &id))
+		return false;
 	h = id.hash;
 	for (i = h & (a->n_slots - 1); a->slots[i].first; i = (i + 1) & (a->n_slots - 1)) {
 		struct entry *en = &a->slots[i];
 
-		if (en->hash == h && identity_equal(en->first, e, id.in)) {
+		if (en->hash == h && identity_equal(en->first, &en->skips, e, &id.skips)) {
 			en->count++;
 			en->last_ns = e->time_ns;
 			en->last_pid = id.pid;
@@ -444,6 +526,7 @@ bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
 		.first_ns = e->time_ns,
 		.last_ns = e->time_ns,
 		.last_pid = id.pid,
+		.skips = id.skips,
 	};
 	a->n_entries++;
 	a->bytes += e->size;

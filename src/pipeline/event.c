@@ -22,8 +22,8 @@
 #include "common/json_write.h"
 #include "truncate.h"
 
-#define TAG_ITEM 0xF0u
-#define TAG_EXTRA 0xF1u
+#define TAG_ITEM EVENT_TAG_ITEM
+#define TAG_EXTRA EVENT_TAG_EXTRA
 
 #define S FIELD_STRING
 #define I FIELD_INT
@@ -539,61 +539,7 @@ void event_cursor_init(struct event_cursor *c, const struct event *e)
 	c->ti = event_type_info(c->type);
 }
 
-static uint32_t get_u32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 int event_cursor_next(struct event_cursor *c, struct event_value *v)
 {
-	unsigned tag;
-
-	if (c->p >= c->end)
-		return 0;
-	tag = *c->p++;
-	/* Every member is set on every path (cheaper than clearing the struct first). */
-	v->field = 0;
-	v->i = 0;
-	v->s = NULL;
-	v->len = 0;
-	v->key = NULL;
-	v->key_len = 0;
-	if (tag == TAG_ITEM) {
-		v->kind = EVENT_VALUE_ITEM;
-		v->type = FIELD_STRING;
-		return 1;
-	}
-	if (tag == TAG_EXTRA) {
-		v->kind = EVENT_VALUE_EXTRA;
-		v->key_len = get_u32(c->p);
-		v->key = (const char *)c->p + 4;
-		c->p += 4 + v->key_len;
-		v->type = FIELD_STRING;
-		v->len = get_u32(c->p);
-		v->s = (const char *)c->p + 4;
-		c->p += 4 + v->len;
-		return 1;
-	}
-	/* Written by the builder, so the tag is a valid field of this type. */
-	v->kind = EVENT_VALUE_FIELD;
-	v->field = tag;
-	v->type = c->ti->fields[tag].type;
-	switch (v->type) {
-	case FIELD_INT:
-		memcpy(&v->i, c->p, sizeof(v->i));
-		c->p += sizeof(v->i);
-		break;
-	case FIELD_BOOL:
-		v->i = *c->p++;
-		break;
-	default:
-		v->len = get_u32(c->p);
-		v->s = (const char *)c->p + 4;
-		c->p += 4 + v->len;
-		break;
-	}
-	return 1;
+	return event_cursor_step(c, v);
 }
