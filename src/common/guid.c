@@ -63,15 +63,15 @@ void guid_generate(uint8_t out[16])
 void guid_format(const uint8_t g[16], char out[GUID_STR_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
+	/* Where each byte's two digits go in 8-4-4-4-12 form (one on every event). */
+	static const uint8_t at[16] = { 0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34 };
 
 	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[g[i] >> 4];
-		out[o++] = hex[g[i] & 15];
+		out[at[i]] = hex[g[i] >> 4];
+		out[at[i] + 1] = hex[g[i] & 15];
 	}
-	out[o] = '\0';
+	out[8] = out[13] = out[18] = out[23] = '-';
+	out[GUID_STR_LEN] = '\0';
 }
 
 bool guid_parse(const char *s, uint8_t out[16])

@@ -52,9 +52,33 @@ static const struct key_token *key_token(enum event_type t, unsigned field)
 	return k;
 }
 
-static void put_lit(struct buf *b, const char *s, size_t n)
+/* buf_append, inlined for the short pieces written many times per event. */
+static inline void put_lit(struct buf *b, const char *s, size_t n)
 {
-	buf_append(b, s, n);
+	if (!buf_reserve(b, n))
+		return;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+/* A signed integer, written in place. */
+static inline void put_i64(struct buf *b, int64_t v)
+{
+	char *o;
+	size_t n = 0;
+
+	if (!buf_reserve(b, 21))
+		return;
+	o = b->data + b->len;
+	if (v < 0) {
+		o[n++] = '-';
+		n += fmt_u64(o + 1, (uint64_t)0 - (uint64_t)v);
+	} else {
+		n += fmt_u64(o, (uint64_t)v);
+	}
+	b->len += n;
+	b->data[b->len] = '\0';
 }
 
 #define PUT(b, lit) put_lit((b), (lit), sizeof(lit) - 1)
@@ -63,10 +87,10 @@ static void write_field(struct buf *b, enum event_type t, const struct event_val
 {
 	const struct key_token *k = key_token(t, v->field);
 
-	buf_append(b, k->s, k->len);
+	put_lit(b, k->s, k->len);
 	switch (v->type) {
 	case FIELD_INT:
-		buf_put_i64(b, v->i);
+		put_i64(b, v->i);
 		break;
 	case FIELD_BOOL:
 		if (v->i)
@@ -75,7 +99,7 @@ static void write_field(struct buf *b, enum event_type t, const struct event_val
 			PUT(b, "false");
 		break;
 	case FIELD_JSON:
-		buf_append(b, v->s, v->len);
+		put_lit(b, v->s, v->len);
 		break;
 	default:
 		json_escape(b, v->s, v->len);
@@ -104,14 +128,14 @@ static void write_extras_rescan(struct buf *b, struct event_cursor start, const 
 	struct event_value v;
 	bool first = true;
 
-	while (scan.p < end && event_cursor_next(&scan, &v) == 1) {
+	while (scan.p < end && event_cursor_step(&scan, &v) == 1) {
 		struct event_cursor prev = start;
 		struct event_value o;
 		bool dup = false;
 
 		if (v.kind != EVENT_VALUE_EXTRA)
 			continue;
-		while (prev.p < (const unsigned char *)v.key && event_cursor_next(&prev, &o) == 1)
+		while (prev.p < (const unsigned char *)v.key && event_cursor_step(&prev, &o) == 1)
 			if (o.kind == EVENT_VALUE_EXTRA && o.key != v.key && same_key(&o, &v)) {
 				dup = true;
 				break;
@@ -135,7 +159,7 @@ static void write_item(struct buf *b, enum event_type t, struct event_cursor *c)
 	for (;;) {
 		struct event_cursor here = *c;
 
-		if (event_cursor_next(c, &v) != 1)
+		if (event_cursor_step(c, &v) != 1)
 			break;
 		if (v.kind == EVENT_VALUE_ITEM) {
 			*c = here;
@@ -185,35 +209,73 @@ static const char *const class_tokens[_EVENT_CLASS_MAX] = {
 	[EVENT_CLASS_DIAGNOSTIC] = "{\"EventType\":\"Diagnostic\",\"Category\":\"",
 };
 
+/*
+ * Everything of an event before its Id depends only on its type and on whether it has
+ * items: built once per (type, empty) and copied.
+ */
+#define HEADER_TOKEN_MAX 192
+
+struct header_token {
+	uint8_t len;
+	char s[HEADER_TOKEN_MAX];
+};
+
+static struct header_token header_tokens[_EVENT_TYPE_MAX][2];
+
+static const struct header_token *header_token(enum event_type t, bool empty)
+{
+	struct header_token *h = &header_tokens[t][empty];
+
+	if (!h->len) {
+		const struct event_type_info *ti = event_type_info(t);
+		struct buf b;
+
+		buf_init(&b, HEADER_TOKEN_MAX - 1);
+		buf_puts(&b, class_tokens[ti->class_]);
+		buf_puts(&b, category_names[ti->category]);
+		PUT(&b, "\",\"Name\":\"");
+		buf_puts(&b, ti->name); /* our own constant names: no escaping needed */
+		if (empty)
+			PUT(&b, "\",\"IsEmpty\":true,\"PayloadSchemaVersion\":\"" PAYLOAD_SCHEMA_VERSION
+				"\",\"Id\":\"");
+		else
+			PUT(&b, "\",\"IsEmpty\":false,\"PayloadSchemaVersion\":\"" PAYLOAD_SCHEMA_VERSION
+				"\",\"Id\":\"");
+		if (b.failed || !b.len) {
+			buf_done(&b);
+			return NULL;
+		}
+		memcpy(h->s, b.data, b.len);
+		h->len = (uint8_t)b.len;
+		buf_done(&b);
+	}
+	return h;
+}
+
 void event_format(const struct event *e, struct jw *w)
 {
 	enum event_type t = (enum event_type)e->type;
-	const struct event_type_info *ti = event_type_info(t);
+	const struct header_token *h = header_token(t, e->n_items == 0);
 	struct buf *b = jw_value_begin(w);
 	char id[GUID_STR_LEN + 1], ts[TIMESTAMP_STR_MAX];
 	struct event_cursor c;
 	struct event_value v;
 	bool first = true;
 
-	buf_puts(b, class_tokens[ti->class_]);
-	buf_puts(b, category_names[ti->category]);
-	PUT(b, "\",\"Name\":\"");
-	buf_puts(b, ti->name); /* our own constant names: no escaping needed */
-	if (e->n_items)
-		PUT(b, "\",\"IsEmpty\":false,\"PayloadSchemaVersion\":\"" PAYLOAD_SCHEMA_VERSION
-		       "\",\"Id\":\"");
-	else
-		PUT(b, "\",\"IsEmpty\":true,\"PayloadSchemaVersion\":\"" PAYLOAD_SCHEMA_VERSION
-		       "\",\"Id\":\"");
+	if (!h) { /* cannot happen: the names are short constants */
+		b->failed = true;
+		return;
+	}
+	put_lit(b, h->s, h->len);
 	guid_format(e->id, id);
-	buf_append(b, id, GUID_STR_LEN);
+	put_lit(b, id, GUID_STR_LEN);
 	PUT(b, "\",\"TimestampLocal\":\"");
-	buf_append(b, ts, time_format_local(e->time_ns, ts));
+	put_lit(b, ts, time_format_local(e->time_ns, ts));
 	PUT(b, "\",\"TimestampUTC\":\"");
-	buf_append(b, ts, time_format_utc(e->time_ns, ts));
+	put_lit(b, ts, time_format_utc(e->time_ns, ts));
 	PUT(b, "\",\"Payload\":[");
 	event_cursor_init(&c, e);
-	while (event_cursor_next(&c, &v) == 1) {
+	while (event_cursor_step(&c, &v) == 1) {
 		if (v.kind != EVENT_VALUE_ITEM)
 			continue;
 		if (!first)
