@@ -116,40 +116,53 @@ static bool ignored(enum event_type t, unsigned field, bool in)
 	}
 }
 
-/* Hash of a byte string, eight bytes per step (multiply-xorshift; not cryptographic). */
-static uint64_t load32(const unsigned char *p)
-{
-	uint32_t v;
+/*
+ * Hash of a byte string given in pieces (the identity spans), the same however it is cut:
+ * eight bytes per step (multiply-xorshift; not cryptographic), bytes carried over between
+ * pieces, the length mixed in at the end so "a" and "a\0" differ.
+ */
+struct hasher {
+	uint64_t h, carry;
+	unsigned n_carry;
+};
 
-	memcpy(&v, p, sizeof(v));
-	return v;
+static inline uint64_t hash_round(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
 }
 
-/*
- * Mixes n bytes into h, 8 at a time.  The 1-7 byte tail is read with at most two loads that
- * may overlap (no byte-by-byte loop, never past the end); its length is mixed in too, so
- * "a" and "a\0" differ.
- */
-static inline uint64_t mix(uint64_t h, const void *p, size_t n)
+static void hasher_feed(struct hasher *x, const unsigned char *p, size_t n)
 {
-	const unsigned char *s = p;
 	uint64_t w;
 
+	if (x->n_carry) {
+		while (n && x->n_carry < 8) {
+			x->carry |= (uint64_t)*p++ << (8 * x->n_carry++);
+			n--;
+		}
+		if (x->n_carry < 8)
+			return;
+		x->h = hash_round(x->h, x->carry);
+		x->carry = 0;
+		x->n_carry = 0;
+	}
 	while (n >= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
-		s += 8;
+		memcpy(&w, p, 8);
+		x->h = hash_round(x->h, w);
+		p += 8;
 		n -= 8;
 	}
-	if (n >= 4)
-		w = load32(s) | load32(s + n - 4) << 32;
-	else if (n > 0)
-		w = (uint64_t)s[0] | (uint64_t)s[n / 2] << 8 | (uint64_t)s[n - 1] << 16;
-	else
-		w = 0;
-	w ^= (uint64_t)n << 56;
-	h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+	while (n) {
+		x->carry |= (uint64_t)*p++ << (8 * x->n_carry++);
+		n--;
+	}
+}
+
+static uint64_t hasher_end(const struct hasher *x, size_t total)
+{
+	uint64_t h = (x->h ^ x->carry ^ (uint64_t)total << 56) * 0xbf58476d1ce4e5b9ull;
+
 	return h ^ (h >> 31);
 }
 
@@ -186,78 +199,6 @@ static bool add_skip(struct skips *k, const unsigned char *base, const unsigned 
 	return true;
 }
 
-/*
- * One pass over the encoded data: the identity hash, the process id, the direction, and the
- * byte ranges of the values left out.  The identity is the sequence of the other encoded
- * values (tag, length and bytes: self-delimiting), so two events have the same identity
- * exactly when those bytes, concatenated, are equal.  Each value is hashed on its own, so
- * the hash does not depend on where the ignored values sit.  The port left out depends on
- * Direction, which comes after the ports, so each port is hashed apart and the one that
- * counts is mixed in at the end.  False if the event has more ignored values than an entry
- * can record (the builder never makes such an event: one item, each field at most once).
- */
-static bool identity_scan(const struct event *e, struct identity *ret)
-{
-	enum event_type t = (enum event_type)e->type;
-	const struct event_type_info *ti = event_type_info(t);
-	const unsigned char *base = e->data, *p = base, *end = base + e->data_len;
-	const unsigned char *remote = NULL, *local = NULL;
-	size_t remote_n = 0, local_n = 0;
-	uint64_t h = 0xcbf29ce484222325ull ^ e->type, h_remote = 0, h_local = 0;
-	unsigned pidf = pid_field(t);
-	bool cc = t == EVENT_CONNECTION_CREATE, pc = t == EVENT_PROCESS_CREATE;
-
-	memset(ret, 0, sizeof(*ret));
-	while (p < end) {
-		size_t n = event_value_size(ti, p);
-		unsigned tag = *p;
-
-		if (tag == pidf) {
-			memcpy(&ret->pid, p + 1, sizeof(ret->pid));
-			if (!add_skip(&ret->skips, base, p, n))
-				return false;
-			p += n;
-			continue;
-		}
-		if (pc && tag == PC_PARENT_PROCESS_ID) {
-			if (!add_skip(&ret->skips, base, p, n))
-				return false;
-			p += n;
-			continue;
-		}
-		if (cc && tag == CC_REMOTE_PORT) {
-			remote = p;
-			remote_n = n;
-			h_remote = mix(1, p, n);
-			p += n;
-			continue;
-		}
-		if (cc && tag == CC_LOCAL_PORT) {
-			local = p;
-			local_n = n;
-			h_local = mix(2, p, n);
-			p += n;
-			continue;
-		}
-		if (cc && tag == CC_DIRECTION)
-			ret->in = n == 1 + 4 + 2 && memcmp(p + 5, "In", 2) == 0;
-		h = mix(h, p, n);
-		p += n;
-	}
-	if (cc) {
-		/* "In": the remote (ephemeral) port is left out; "Out": the local one. */
-		const unsigned char *left_out = ret->in ? remote : local;
-		size_t left_out_n = ret->in ? remote_n : local_n;
-
-		/* The port kept stays in the identity bytes; its hash goes in last. */
-		h = mix(h, ret->in ? &h_local : &h_remote, sizeof(h));
-		if (left_out && !add_skip(&ret->skips, base, left_out, left_out_n))
-			return false;
-	}
-	ret->hash = h ? h : 1;
-	return true;
-}
-
 /* The identity bytes of an event: its data without the skipped ranges, as up to 3 spans. */
 struct spans {
 	const unsigned char *p[IDENTITY_SKIPS_MAX + 1];
@@ -284,6 +225,68 @@ static void identity_spans(const struct event *e, const struct skips *k, struct 
 			break;
 		at = (size_t)k->off[i] + k->len[i];
 	}
+}
+
+/*
+ * One pass over the encoded data finds the process id, the direction, and the byte ranges
+ * of the values left out of the identity.  The identity is the sequence of the other
+ * encoded values (tag, length and bytes: self-delimiting), so two events of a type have the
+ * same identity exactly when those bytes, concatenated, are equal: the hash is taken over
+ * them and equality compares them (identity_equal).  The port left out depends on
+ * Direction, which comes after the ports, so both are remembered until the end.  False if
+ * the event has more ignored values than an entry records (the builder never makes one:
+ * one item, each field at most once).
+ */
+static bool identity_scan(const struct event *e, struct identity *ret)
+{
+	enum event_type t = (enum event_type)e->type;
+	const struct event_type_info *ti = event_type_info(t);
+	const unsigned char *base = e->data, *p = base, *end = base + e->data_len;
+	const unsigned char *remote = NULL, *local = NULL;
+	size_t remote_n = 0, local_n = 0;
+	unsigned pidf = pid_field(t);
+	bool cc = t == EVENT_CONNECTION_CREATE, pc = t == EVENT_PROCESS_CREATE;
+	struct hasher x = { 0xcbf29ce484222325ull ^ e->type, 0, 0 };
+	struct spans sp;
+
+	memset(ret, 0, sizeof(*ret));
+	while (p < end) {
+		size_t n = event_value_size(ti, p);
+		unsigned tag = *p;
+
+		if (tag == pidf) {
+			memcpy(&ret->pid, p + 1, sizeof(ret->pid));
+			if (!add_skip(&ret->skips, base, p, n))
+				return false;
+		} else if (pc && tag == PC_PARENT_PROCESS_ID) {
+			if (!add_skip(&ret->skips, base, p, n))
+				return false;
+		} else if (cc && tag == CC_REMOTE_PORT) {
+			remote = p;
+			remote_n = n;
+		} else if (cc && tag == CC_LOCAL_PORT) {
+			local = p;
+			local_n = n;
+		} else if (cc && tag == CC_DIRECTION) {
+			ret->in = n == 1 + 4 + 2 && memcmp(p + 5, "In", 2) == 0;
+		}
+		p += n;
+	}
+	if (cc) {
+		/* "In": the remote (ephemeral) port is left out; "Out": the local one. */
+		const unsigned char *left_out = ret->in ? remote : local;
+		size_t left_out_n = ret->in ? remote_n : local_n;
+
+		if (left_out && !add_skip(&ret->skips, base, left_out, left_out_n))
+			return false;
+	}
+	identity_spans(e, &ret->skips, &sp);
+	for (unsigned i = 0; i < sp.count; i++)
+		hasher_feed(&x, sp.p[i], sp.n[i]);
+	ret->hash = hasher_end(&x, sp.total);
+	if (!ret->hash)
+		ret->hash = 1;
+	return true;
 }
 
 /* Exact comparison of two identities (the hash only picks the candidates). */
