@@ -173,11 +173,20 @@ static unsigned pid_field(enum event_type t)
 					      : CC_PROCESS_ID;
 }
 
+/* The identity bytes of an event: its data without the skipped ranges, as up to 3 spans. */
+struct spans {
+	const unsigned char *p[IDENTITY_SKIPS_MAX + 1];
+	size_t n[IDENTITY_SKIPS_MAX + 1];
+	unsigned count;
+	size_t total;
+};
+
 struct identity {
 	uint64_t hash;
 	int64_t pid;
 	struct skips skips;
-	bool in; /* ConnectionCreate Direction "In" */
+	struct spans spans; /* of the event scanned, from skips */
+	bool in;	    /* ConnectionCreate Direction "In" */
 };
 
 static bool add_skip(struct skips *k, const unsigned char *base, const unsigned char *p, size_t n)
@@ -198,14 +207,6 @@ static bool add_skip(struct skips *k, const unsigned char *base, const unsigned 
 	k->len[i] = (uint32_t)n;
 	return true;
 }
-
-/* The identity bytes of an event: its data without the skipped ranges, as up to 3 spans. */
-struct spans {
-	const unsigned char *p[IDENTITY_SKIPS_MAX + 1];
-	size_t n[IDENTITY_SKIPS_MAX + 1];
-	unsigned count;
-	size_t total;
-};
 
 static void identity_spans(const struct event *e, const struct skips *k, struct spans *ret)
 {
@@ -247,7 +248,7 @@ static bool identity_scan(const struct event *e, struct identity *ret)
 	unsigned pidf = pid_field(t);
 	bool cc = t == EVENT_CONNECTION_CREATE, pc = t == EVENT_PROCESS_CREATE;
 	struct hasher x = { 0xcbf29ce484222325ull ^ e->type, 0, 0 };
-	struct spans sp;
+	struct spans *sp = &ret->spans;
 
 	memset(ret, 0, sizeof(*ret));
 	while (p < end) {
@@ -280,10 +281,10 @@ static bool identity_scan(const struct event *e, struct identity *ret)
 		if (left_out && !add_skip(&ret->skips, base, left_out, left_out_n))
 			return false;
 	}
-	identity_spans(e, &ret->skips, &sp);
-	for (unsigned i = 0; i < sp.count; i++)
-		hasher_feed(&x, sp.p[i], sp.n[i]);
-	ret->hash = hasher_end(&x, sp.total);
+	identity_spans(e, &ret->skips, sp);
+	for (unsigned i = 0; i < sp->count; i++)
+		hasher_feed(&x, sp->p[i], sp->n[i]);
+	ret->hash = hasher_end(&x, sp->total);
 	if (!ret->hash)
 		ret->hash = 1;
 	return true;
@@ -291,9 +292,10 @@ static bool identity_scan(const struct event *e, struct identity *ret)
 
 /* Exact comparison of two identities (the hash only picks the candidates). */
 static bool identity_equal(const struct event *a, const struct skips *ka, const struct event *b,
-			   const struct skips *kb)
+			   const struct spans *spans_b)
 {
-	struct spans sa, sb;
+	struct spans sa;
+	const struct spans sb = *spans_b;
 	const unsigned char *pa, *pb;
 	size_t ra, rb;
 	unsigned ia = 0, ib = 0;
@@ -301,7 +303,6 @@ static bool identity_equal(const struct event *a, const struct skips *ka, const 
 	if (a->type != b->type)
 		return false;
 	identity_spans(a, ka, &sa);
-	identity_spans(b, kb, &sb);
 	if (sa.total != sb.total)
 		return false;
 	if (!sa.total)
@@ -508,7 +509,7 @@ bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
 	for (i = h & (a->n_slots - 1); a->slots[i].first; i = (i + 1) & (a->n_slots - 1)) {
 		struct entry *en = &a->slots[i];
 
-		if (en->hash == h && identity_equal(en->first, &en->skips, e, &id.skips)) {
+		if (en->hash == h && identity_equal(en->first, &en->skips, e, &id.spans)) {
 			en->count++;
 			en->last_ns = e->time_ns;
 			en->last_pid = id.pid;

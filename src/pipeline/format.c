@@ -19,9 +19,10 @@ const char *event_schema_message_version(enum event_schema s)
 
 /*
  * Serialization is the hot path of the pipeline, so an event is written straight into the
- * buffer: keys come from a table of pre-quoted tokens ("\"Executable\":"), built once, and
- * each item is read in one pass (its ExtraDetails are remembered and written after the
- * fields).  The JSON writer is used only for escaping and numbers.
+ * buffer: keys come from a table of pre-quoted tokens (",\"Executable\":", the comma skipped
+ * for an item's first field), built once, everything before the Id from one token per type,
+ * and each item is read in one pass (its ExtraDetails are remembered and written after the
+ * fields).  The JSON writer is used only for escaping.
  */
 #define KEY_TOKEN_MAX 72
 #define EXTRAS_INLINE 64
@@ -41,13 +42,14 @@ static const struct key_token *key_token(enum event_type t, unsigned field)
 		const char *name = event_type_info(t)->fields[field].name;
 		size_t n = strlen(name);
 
-		if (n > KEY_TOKEN_MAX - 3)
-			n = KEY_TOKEN_MAX - 3;
-		k->s[0] = '"';
-		memcpy(k->s + 1, name, n);
-		k->s[n + 1] = '"';
-		k->s[n + 2] = ':';
-		k->len = (uint8_t)(n + 3);
+		if (n > KEY_TOKEN_MAX - 4)
+			n = KEY_TOKEN_MAX - 4;
+		k->s[0] = ',';
+		k->s[1] = '"';
+		memcpy(k->s + 2, name, n);
+		k->s[n + 2] = '"';
+		k->s[n + 3] = ':';
+		k->len = (uint8_t)(n + 4);
 	}
 	return k;
 }
@@ -83,11 +85,12 @@ static inline void put_i64(struct buf *b, int64_t v)
 
 #define PUT(b, lit) put_lit((b), (lit), sizeof(lit) - 1)
 
-static void write_field(struct buf *b, enum event_type t, const struct event_value *v)
+/* A field's key and value; the key token starts with the comma, skipped for the first. */
+static void write_field(struct buf *b, enum event_type t, const struct event_value *v, bool first)
 {
 	const struct key_token *k = key_token(t, v->field);
 
-	put_lit(b, k->s, k->len);
+	put_lit(b, k->s + first, k->len - first);
 	switch (v->type) {
 	case FIELD_INT:
 		put_i64(b, v->i);
@@ -172,10 +175,8 @@ static void write_item(struct buf *b, enum event_type t, struct event_cursor *c)
 				overflow = true;
 			continue;
 		}
-		if (!first)
-			buf_putc(b, ',');
+		write_field(b, t, &v, first);
 		first = false;
-		write_field(b, t, &v);
 	}
 	if (n_extras) {
 		if (!first)
