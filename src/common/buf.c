@@ -82,13 +82,37 @@ static const char digit_pairs[201] = "000102030405060708091011121314151617181920
 
 size_t fmt_u64(char out[20], uint64_t v)
 {
-	uint64_t t = v;
+	static const uint64_t pow10[20] = {
+		1ull,
+		10ull,
+		100ull,
+		1000ull,
+		10000ull,
+		100000ull,
+		1000000ull,
+		10000000ull,
+		100000000ull,
+		1000000000ull,
+		10000000000ull,
+		100000000000ull,
+		1000000000000ull,
+		10000000000000ull,
+		100000000000000ull,
+		1000000000000000ull,
+		10000000000000000ull,
+		100000000000000000ull,
+		1000000000000000000ull,
+		10000000000000000000ull,
+	};
 	size_t n = 1, i;
 
-	while (t >= 10) {
-		t /= 10;
+	/* Digits: compare with powers of ten, binary steps for the common short numbers. */
+	if (v >= pow10[8])
+		n = 9;
+	else if (v >= pow10[4])
+		n = 5;
+	while (n < 20 && v >= pow10[n])
 		n++;
-	}
 	i = n;
 	while (v >= 100) {
 		unsigned r = (unsigned)(v % 100);
