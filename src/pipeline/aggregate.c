@@ -122,7 +122,8 @@ static bool ignored(enum event_type t, unsigned field, bool in)
  * pieces, the length mixed in at the end so "a" and "a\0" differ.
  */
 struct hasher {
-	uint64_t h, carry;
+	uint64_t h;
+	unsigned char carry[8]; /* bytes of a word not complete yet, in stream order */
 	unsigned n_carry;
 };
 
@@ -132,37 +133,49 @@ static inline uint64_t hash_round(uint64_t h, uint64_t w)
 	return h ^ (h >> 29);
 }
 
+/* Words are read the same way (memcpy) whether they come whole or carried over. */
 static void hasher_feed(struct hasher *x, const unsigned char *p, size_t n)
 {
 	uint64_t w;
 
 	if (x->n_carry) {
-		while (n && x->n_carry < 8) {
-			x->carry |= (uint64_t)*p++ << (8 * x->n_carry++);
-			n--;
-		}
+		size_t k = 8 - x->n_carry < n ? 8 - x->n_carry : n;
+
+		memcpy(x->carry + x->n_carry, p, k);
+		x->n_carry += (unsigned)k;
+		p += k;
+		n -= k;
 		if (x->n_carry < 8)
 			return;
-		x->h = hash_round(x->h, x->carry);
-		x->carry = 0;
+		memcpy(&w, x->carry, 8);
+		x->h = hash_round(x->h, w);
 		x->n_carry = 0;
 	}
-	while (n >= 8) {
+	while (n >= 16) {
+		uint64_t w2;
+
+		memcpy(&w, p, 8);
+		memcpy(&w2, p + 8, 8);
+		x->h = hash_round(hash_round(x->h, w), w2);
+		p += 16;
+		n -= 16;
+	}
+	if (n >= 8) {
 		memcpy(&w, p, 8);
 		x->h = hash_round(x->h, w);
 		p += 8;
 		n -= 8;
 	}
-	while (n) {
-		x->carry |= (uint64_t)*p++ << (8 * x->n_carry++);
-		n--;
-	}
+	memcpy(x->carry, p, n);
+	x->n_carry = (unsigned)n;
 }
 
 static uint64_t hasher_end(const struct hasher *x, size_t total)
 {
-	uint64_t h = (x->h ^ x->carry ^ (uint64_t)total << 56) * 0xbf58476d1ce4e5b9ull;
+	uint64_t w = 0, h;
 
+	memcpy(&w, x->carry, x->n_carry);
+	h = (x->h ^ w ^ (uint64_t)total << 56) * 0xbf58476d1ce4e5b9ull;
 	return h ^ (h >> 31);
 }
 
@@ -247,7 +260,7 @@ static bool identity_scan(const struct event *e, struct identity *ret)
 	size_t remote_n = 0, local_n = 0;
 	unsigned pidf = pid_field(t);
 	bool cc = t == EVENT_CONNECTION_CREATE, pc = t == EVENT_PROCESS_CREATE;
-	struct hasher x = { 0xcbf29ce484222325ull ^ e->type, 0, 0 };
+	struct hasher x = { .h = 0xcbf29ce484222325ull ^ e->type };
 	struct spans *sp = &ret->spans;
 
 	memset(ret, 0, sizeof(*ret));
