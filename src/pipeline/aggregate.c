@@ -3,6 +3,11 @@
  * Open-addressing hash table (linear probing, power-of-two size, at most half full) of
  * entries; each holds the first event seen with that identity.  The table is rebuilt on
  * flush, so there are no tombstones.
+ *
+ * An identity is never decoded: it is the event's encoded data minus the byte ranges of the
+ * values left out (at most two per event), which an entry records.  One pass over the new
+ * event's value headers finds those ranges; the hash streams over the rest, and equality
+ * compares the same bytes of both events with memcmp (the hash only picks candidates).
  */
 #include "aggregate.h"
 
