@@ -160,6 +160,13 @@ static size_t escape_into(char *out, const unsigned char *s, size_t len)
 	return o;
 }
 
+size_t json_escape_to(char *out, const char *s, size_t len)
+{
+	if (!plain_ready)
+		plain_init();
+	return escape_into(out, (const unsigned char *)s, len);
+}
+
 size_t json_escaped_len(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;

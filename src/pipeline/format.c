@@ -89,8 +89,19 @@ static inline void put_i64(struct buf *b, int64_t v)
 static void write_field(struct buf *b, enum event_type t, const struct event_value *v, bool first)
 {
 	const struct key_token *k = key_token(t, v->field);
+	size_t klen = k->len - first;
 
-	put_lit(b, k->s + first, k->len - first);
+	/* A string: one reservation for its key and the worst case of its escaped value. */
+	if (v->type == FIELD_STRING && v->len <= EVENT_DATA_MAX &&
+	    (!b->max || b->len + klen + JSON_ESCAPE_MAX(v->len) <= b->max) &&
+	    buf_reserve(b, klen + JSON_ESCAPE_MAX(v->len))) {
+		memcpy(b->data + b->len, k->s + first, klen);
+		b->len += klen;
+		b->len += json_escape_to(b->data + b->len, v->s, v->len);
+		b->data[b->len] = '\0';
+		return;
+	}
+	put_lit(b, k->s + first, klen);
 	switch (v->type) {
 	case FIELD_INT:
 		put_i64(b, v->i);
@@ -253,12 +264,47 @@ static const struct header_token *header_token(enum event_type t, bool empty)
 	return h;
 }
 
+/*
+ * `","TimestampLocal":"…","TimestampUTC":"…","Payload":[` of the last millisecond formatted:
+ * events come in bursts, and at high rates many share a millisecond (the resolution of both
+ * timestamps).
+ */
+struct timestamps {
+	uint64_t ms; /* UINT64_MAX: none yet */
+	size_t len;
+	char s[2 * TIMESTAMP_STR_MAX + 64];
+};
+
+static struct timestamps times = { .ms = UINT64_MAX };
+
+static size_t timestamps_for(struct timestamps *t, uint64_t ns)
+{
+	static const char local_key[] = "\",\"TimestampLocal\":\"";
+	static const char utc_key[] = "\",\"TimestampUTC\":\"";
+	static const char payload_key[] = "\",\"Payload\":[";
+	size_t n = 0;
+
+	if (t->ms == ns / NSEC_PER_MSEC)
+		return t->len;
+	memcpy(t->s, local_key, sizeof(local_key) - 1);
+	n = sizeof(local_key) - 1;
+	n += time_format_local(ns, t->s + n);
+	memcpy(t->s + n, utc_key, sizeof(utc_key) - 1);
+	n += sizeof(utc_key) - 1;
+	n += time_format_utc(ns, t->s + n);
+	memcpy(t->s + n, payload_key, sizeof(payload_key) - 1);
+	n += sizeof(payload_key) - 1;
+	t->ms = ns / NSEC_PER_MSEC;
+	t->len = n;
+	return n;
+}
+
 void event_format(const struct event *e, struct jw *w)
 {
 	enum event_type t = (enum event_type)e->type;
 	const struct header_token *h = header_token(t, e->n_items == 0);
 	struct buf *b = jw_value_begin(w);
-	char id[GUID_STR_LEN + 1], ts[TIMESTAMP_STR_MAX];
+	char id[GUID_STR_LEN + 1];
 	struct event_cursor c;
 	struct event_value v;
 	bool first = true;
@@ -270,11 +316,7 @@ void event_format(const struct event *e, struct jw *w)
 	put_lit(b, h->s, h->len);
 	guid_format(e->id, id);
 	put_lit(b, id, GUID_STR_LEN);
-	PUT(b, "\",\"TimestampLocal\":\"");
-	put_lit(b, ts, time_format_local(e->time_ns, ts));
-	PUT(b, "\",\"TimestampUTC\":\"");
-	put_lit(b, ts, time_format_utc(e->time_ns, ts));
-	PUT(b, "\",\"Payload\":[");
+	put_lit(b, times.s, timestamps_for(&times, e->time_ns));
 	event_cursor_init(&c, e);
 	while (event_cursor_step(&c, &v) == 1) {
 		if (v.kind != EVENT_VALUE_ITEM)
