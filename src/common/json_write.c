@@ -151,6 +151,17 @@ static size_t escape_into(char *out, const unsigned char *s, size_t len)
 			o += 8;
 			i += 8;
 		}
+		/* The same with the last 8 bytes. */
+		if (len >= 8 && len - i < 8) {
+			uint64_t x;
+
+			memcpy(&x, s + len - 8, 8);
+			if (word_is_plain(x)) {
+				memcpy(out + o - (8 - (len - i)), &x, 8);
+				o += len - i;
+				break;
+			}
+		}
 		while (i < len && plain[s[i]])
 			out[o++] = (char)s[i++];
 		if (i < len)
