@@ -75,8 +75,10 @@ void guid_format(const uint8_t g[16], char out[GUID_STR_LEN + 1])
 		"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
 		"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
-	for (int i = 0; i < 16; i++)
-		memcpy(out + at[i], pairs + 2 * g[i], 2);
+#define PAIR(i) memcpy(out + at[i], pairs + 2 * g[i], 2)
+	PAIR(0), PAIR(1), PAIR(2), PAIR(3), PAIR(4), PAIR(5), PAIR(6), PAIR(7);
+	PAIR(8), PAIR(9), PAIR(10), PAIR(11), PAIR(12), PAIR(13), PAIR(14), PAIR(15);
+#undef PAIR
 	out[8] = out[13] = out[18] = out[23] = '-';
 	out[GUID_STR_LEN] = '\0';
 }

@@ -128,6 +128,21 @@ static bool same_key(const struct event_value *a, const struct event_value *b)
 
 static void write_extra(struct buf *b, const struct event_value *v, bool first)
 {
+	size_t need;
+
+	/* One reservation for the comma, the key and the value (worst case escaped). */
+	if (v->key_len <= EVENT_DATA_MAX && v->len <= EVENT_DATA_MAX) {
+		need = 2 + JSON_ESCAPE_MAX(v->key_len) + JSON_ESCAPE_MAX(v->len);
+		if ((!b->max || b->len + need <= b->max) && buf_reserve(b, need)) {
+			if (!first)
+				b->data[b->len++] = ',';
+			b->len += json_escape_to(b->data + b->len, v->key, v->key_len);
+			b->data[b->len++] = ':';
+			b->len += json_escape_to(b->data + b->len, v->s, v->len);
+			b->data[b->len] = '\0';
+			return;
+		}
+	}
 	if (!first)
 		buf_putc(b, ',');
 	json_escape(b, v->key, v->key_len);
