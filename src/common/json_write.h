@@ -55,7 +55,7 @@ void json_escape(struct buf *b, const char *s, size_t len);
  * bytes.  Returns the bytes written (no NUL).  For hot paths that reserve once for a key
  * and its value.
  */
-#define JSON_ESCAPE_MAX(len) ((len) * 6 + 2)
+#define JSON_ESCAPE_MAX(len) ((len)*6 + 2)
 size_t json_escape_to(char *out, const char *s, size_t len);
 /* Length of the escaped form of s, quotes included, as json_escape would write it. */
 size_t json_escaped_len(const char *s, size_t len);

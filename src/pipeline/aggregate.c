@@ -20,8 +20,10 @@
 /* Byte ranges of the first event's data left out of its identity (see identity_scan). */
 #define IDENTITY_SKIPS_MAX 2
 
+/* In data order; an unused range has len 0. */
 struct skips {
-	uint32_t off[IDENTITY_SKIPS_MAX], len[IDENTITY_SKIPS_MAX]; /* in data order; unused: len 0 */
+	uint32_t off[IDENTITY_SKIPS_MAX];
+	uint32_t len[IDENTITY_SKIPS_MAX];
 };
 
 struct entry {

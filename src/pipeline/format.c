@@ -263,11 +263,12 @@ static const struct header_token *header_token(enum event_type t, bool empty)
 		PUT(&b, "\",\"Name\":\"");
 		buf_puts(&b, ti->name); /* our own constant names: no escaping needed */
 		if (empty)
-			PUT(&b, "\",\"IsEmpty\":true,\"PayloadSchemaVersion\":\"" PAYLOAD_SCHEMA_VERSION
-				"\",\"Id\":\"");
+			PUT(&b,
+			    "\",\"IsEmpty\":true,\"PayloadSchemaVersion\":\"" PAYLOAD_SCHEMA_VERSION
+			    "\",\"Id\":\"");
 		else
-			PUT(&b, "\",\"IsEmpty\":false,\"PayloadSchemaVersion\":\"" PAYLOAD_SCHEMA_VERSION
-				"\",\"Id\":\"");
+			PUT(&b, "\",\"IsEmpty\":false,\"PayloadSchemaVersion\":"
+				"\"" PAYLOAD_SCHEMA_VERSION "\",\"Id\":\"");
 		if (b.failed || !b.len) {
 			buf_done(&b);
 			return NULL;

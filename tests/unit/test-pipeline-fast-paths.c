@@ -80,9 +80,9 @@ static void test_guid_format(void **state)
 			g[i] = (uint8_t)(k < 256 ? (k + i * 17) & 0xff : next_random());
 		guid_format(g, got);
 		snprintf(want, sizeof(want),
-			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[0],
-			 g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13],
-			 g[14], g[15]);
+			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11],
+			 g[12], g[13], g[14], g[15]);
 		assert_int_equal(strlen(got), GUID_STR_LEN);
 		assert_string_equal(got, want);
 	}
@@ -136,15 +136,16 @@ static void check_escape(const unsigned char *s, size_t len)
 	reference_escape(&want, s, len);
 	assert_false(got.failed);
 	if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0)
-		fail_msg("escape of %zu bytes differs:\n got %s\nwant %s", len, got.data, want.data);
+		fail_msg("escape of %zu bytes differs:\n got %s\nwant %s", len, got.data,
+			 want.data);
 	buf_done(&got);
 	buf_done(&want);
 }
 
 static void test_escape_every_position(void **state)
 {
-	static const char *const specials[] = { "\"", "\\", "\n", "\x01", "\x7f", "\xc3\xa9",
-						"\xe2\x82\xac", "\xff", "\xc3" };
+	static const char *const specials[] = { "\"",	    "\\",	    "\n",   "\x01", "\x7f",
+						"\xc3\xa9", "\xe2\x82\xac", "\xff", "\xc3" };
 	unsigned char s[96];
 
 	(void)state;
