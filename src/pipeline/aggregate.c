@@ -5,9 +5,10 @@
  * flush, so there are no tombstones.
  *
  * An identity is never decoded: it is the event's encoded data minus the byte ranges of the
- * values left out (at most two per event), which an entry records.  One pass over the new
- * event's value headers finds those ranges; the hash streams over the rest, and equality
- * compares the same bytes of both events with memcmp (the hash only picks candidates).
+ * values left out (at most two per event; an entry records where they start, 8 bytes).  One
+ * pass over the new event's value headers finds those ranges; the hash streams over the
+ * rest, and equality compares the same bytes of both events with memcmp (the hash only
+ * picks candidates).
  */
 #include "aggregate.h"
 
@@ -20,17 +21,19 @@
 /* Byte ranges of the first event's data left out of its identity (see identity_scan). */
 #define IDENTITY_SKIPS_MAX 2
 
-/* In data order; an unused range has len 0. */
+/*
+ * Where the values left out start, in data order; 0 = unused (offset 0 always holds the
+ * item tag).  Their sizes are read from the data (event_value_size).
+ */
 struct skips {
 	uint32_t off[IDENTITY_SKIPS_MAX];
-	uint32_t len[IDENTITY_SKIPS_MAX];
 };
 
 struct entry {
 	struct event *first;
 	uint64_t hash;
 	uint64_t count;
-	uint64_t first_ns, last_ns;
+	uint64_t last_ns; /* first seen: first->time_ns */
 	int64_t last_pid;
 	struct skips skips;
 };
@@ -209,42 +212,40 @@ struct identity {
 	bool in;	    /* ConnectionCreate Direction "In" */
 };
 
-static bool add_skip(struct skips *k, const unsigned char *base, const unsigned char *p, size_t n)
+static bool add_skip(struct skips *k, const unsigned char *base, const unsigned char *p)
 {
 	uint32_t off = (uint32_t)(p - base);
 	unsigned i;
 
-	for (i = 0; i < IDENTITY_SKIPS_MAX && k->len[i]; i++)
+	for (i = 0; i < IDENTITY_SKIPS_MAX && k->off[i]; i++)
 		;
-	if (i == IDENTITY_SKIPS_MAX)
+	if (i == IDENTITY_SKIPS_MAX || !off)
 		return false;
 	/* Kept in data order: the port left out is only known after Direction. */
-	for (; i > 0 && k->off[i - 1] > off; i--) {
+	for (; i > 0 && k->off[i - 1] > off; i--)
 		k->off[i] = k->off[i - 1];
-		k->len[i] = k->len[i - 1];
-	}
 	k->off[i] = off;
-	k->len[i] = (uint32_t)n;
 	return true;
 }
 
 static void identity_spans(const struct event *e, const struct skips *k, struct spans *ret)
 {
+	const struct event_type_info *ti = event_type_info((enum event_type)e->type);
 	size_t at = 0;
 
 	ret->count = 0;
 	ret->total = 0;
 	for (unsigned i = 0; i <= IDENTITY_SKIPS_MAX; i++) {
-		size_t stop = i < IDENTITY_SKIPS_MAX && k->len[i] ? k->off[i] : e->data_len;
+		size_t stop = i < IDENTITY_SKIPS_MAX && k->off[i] ? k->off[i] : e->data_len;
 
 		if (stop > at) {
 			ret->p[ret->count] = e->data + at;
 			ret->n[ret->count++] = stop - at;
 			ret->total += stop - at;
 		}
-		if (i == IDENTITY_SKIPS_MAX || !k->len[i])
+		if (i == IDENTITY_SKIPS_MAX || !k->off[i])
 			break;
-		at = (size_t)k->off[i] + k->len[i];
+		at = (size_t)k->off[i] + event_value_size(ti, e->data + k->off[i]);
 	}
 }
 
@@ -264,7 +265,6 @@ static bool identity_scan(const struct event *e, struct identity *ret)
 	const struct event_type_info *ti = event_type_info(t);
 	const unsigned char *base = e->data, *p = base, *end = base + e->data_len;
 	const unsigned char *remote = NULL, *local = NULL;
-	size_t remote_n = 0, local_n = 0;
 	unsigned pidf = pid_field(t);
 	bool cc = t == EVENT_CONNECTION_CREATE, pc = t == EVENT_PROCESS_CREATE;
 	struct hasher x = { .h = 0xcbf29ce484222325ull ^ e->type };
@@ -277,17 +277,15 @@ static bool identity_scan(const struct event *e, struct identity *ret)
 
 		if (tag == pidf) {
 			memcpy(&ret->pid, p + 1, sizeof(ret->pid));
-			if (!add_skip(&ret->skips, base, p, n))
+			if (!add_skip(&ret->skips, base, p))
 				return false;
 		} else if (pc && tag == PC_PARENT_PROCESS_ID) {
-			if (!add_skip(&ret->skips, base, p, n))
+			if (!add_skip(&ret->skips, base, p))
 				return false;
 		} else if (cc && tag == CC_REMOTE_PORT) {
 			remote = p;
-			remote_n = n;
 		} else if (cc && tag == CC_LOCAL_PORT) {
 			local = p;
-			local_n = n;
 		} else if (cc && tag == CC_DIRECTION) {
 			ret->in = n == 1 + 4 + 2 && memcmp(p + 5, "In", 2) == 0;
 		}
@@ -296,9 +294,8 @@ static bool identity_scan(const struct event *e, struct identity *ret)
 	if (cc) {
 		/* "In": the remote (ephemeral) port is left out; "Out": the local one. */
 		const unsigned char *left_out = ret->in ? remote : local;
-		size_t left_out_n = ret->in ? remote_n : local_n;
 
-		if (left_out && !add_skip(&ret->skips, base, left_out, left_out_n))
+		if (left_out && !add_skip(&ret->skips, base, left_out))
 			return false;
 	}
 	identity_spans(e, &ret->skips, sp);
@@ -403,7 +400,7 @@ static struct event *build_aggregated(struct event_builder *b, const struct entr
 		event_add_value(b, &v);
 	}
 	event_add_extra_u64(b, "HitCount", en->count);
-	add_time_extras(b, "StartTimeLocal", "StartTimeUtc", en->first_ns);
+	add_time_extras(b, "StartTimeLocal", "StartTimeUtc", e->time_ns);
 	add_time_extras(b, "EndTimeLocal", "EndTimeUtc", en->last_ns);
 	event_add_extra_u64(b, "FirstProcessId", (uint64_t)pid_of(e));
 	event_add_extra_u64(b, "LastProcessId", (uint64_t)en->last_pid);
@@ -547,7 +544,6 @@ bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
 		.first = e,
 		.hash = h,
 		.count = 1,
-		.first_ns = e->time_ns,
 		.last_ns = e->time_ns,
 		.last_pid = id.pid,
 		.skips = id.skips,
