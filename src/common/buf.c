@@ -74,17 +74,60 @@ void buf_puts(struct buf *b, const char *s)
 	buf_append(b, s, strlen(s));
 }
 
+/* "00" "01" ... "99": two digits per division (numbers are formatted on every event). */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+				     "25262728293031323334353637383940414243444546474849"
+				     "50515253545556575859606162636465666768697071727374"
+				     "75767778798081828384858687888990919293949596979899";
+
 size_t fmt_u64(char out[20], uint64_t v)
 {
-	char tmp[20];
-	size_t n = 0, i;
+	static const uint64_t pow10[20] = {
+		1ull,
+		10ull,
+		100ull,
+		1000ull,
+		10000ull,
+		100000ull,
+		1000000ull,
+		10000000ull,
+		100000000ull,
+		1000000000ull,
+		10000000000ull,
+		100000000000ull,
+		1000000000000ull,
+		10000000000000ull,
+		100000000000000ull,
+		1000000000000000ull,
+		10000000000000000ull,
+		100000000000000000ull,
+		1000000000000000000ull,
+		10000000000000000000ull,
+	};
+	size_t n = 1, i;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
+	/* Digits: compare with powers of ten, binary steps for the common short numbers. */
+	if (v >= pow10[8])
+		n = 9;
+	else if (v >= pow10[4])
+		n = 5;
+	while (n < 20 && v >= pow10[n])
+		n++;
+	i = n;
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		i -= 2;
+		out[i] = digit_pairs[2 * r];
+		out[i + 1] = digit_pairs[2 * r + 1];
+	}
+	if (v >= 10) {
+		out[0] = digit_pairs[2 * v];
+		out[1] = digit_pairs[2 * v + 1];
+	} else {
+		out[0] = (char)('0' + v);
+	}
 	return n;
 }
 

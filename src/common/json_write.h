@@ -50,6 +50,13 @@ void jw_raw(struct jw *w, const char *json, size_t len);
 
 /* Append `s` as a quoted, escaped JSON string. */
 void json_escape(struct buf *b, const char *s, size_t len);
+/*
+ * json_escape into memory the caller reserved: out needs room for JSON_ESCAPE_MAX(len)
+ * bytes.  Returns the bytes written (no NUL).  For hot paths that reserve once for a key
+ * and its value.
+ */
+#define JSON_ESCAPE_MAX(len) ((len)*6 + 2)
+size_t json_escape_to(char *out, const char *s, size_t len);
 /* Length of the escaped form of s, quotes included, as json_escape would write it. */
 size_t json_escaped_len(const char *s, size_t len);
 /* Length of the longest prefix of s no longer than max that ends on a UTF-8 boundary. */

@@ -3,6 +3,12 @@
  * Open-addressing hash table (linear probing, power-of-two size, at most half full) of
  * entries; each holds the first event seen with that identity.  The table is rebuilt on
  * flush, so there are no tombstones.
+ *
+ * An identity is never decoded: it is the event's encoded data minus the byte ranges of the
+ * values left out (at most two per event; an entry records where they start, 8 bytes).  One
+ * pass over the new event's value headers finds those ranges; the hash streams over the
+ * rest, and equality compares the same bytes of both events with memcmp (the hash only
+ * picks candidates).
  */
 #include "aggregate.h"
 
@@ -12,12 +18,24 @@
 #include "common/timeutil.h"
 #include "event-int.h"
 
+/* Byte ranges of the first event's data left out of its identity (see identity_scan). */
+#define IDENTITY_SKIPS_MAX 2
+
+/*
+ * Where the values left out start, in data order; 0 = unused (offset 0 always holds the
+ * item tag).  Their sizes are read from the data (event_value_size).
+ */
+struct skips {
+	uint32_t off[IDENTITY_SKIPS_MAX];
+};
+
 struct entry {
 	struct event *first;
 	uint64_t hash;
 	uint64_t count;
-	uint64_t first_ns, last_ns;
+	uint64_t last_ns; /* first seen: first->time_ns */
 	int64_t last_pid;
+	struct skips skips;
 };
 
 struct window {
@@ -108,48 +126,66 @@ static bool ignored(enum event_type t, unsigned field, bool in)
 	}
 }
 
-static bool next_relevant(struct event_cursor *c, struct event_value *v, enum event_type t, bool in)
-{
-	while (event_cursor_next(c, v) == 1)
-		if (!(v->kind == EVENT_VALUE_FIELD && ignored(t, v->field, in)))
-			return true;
-	return false;
-}
-
-/* Hash of a byte string, eight bytes per step (multiply-xorshift; not cryptographic). */
-static uint64_t load32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /*
- * Mixes n bytes into h, 8 at a time.  The 1-7 byte tail is read with at most two loads that
- * may overlap (no byte-by-byte loop, never past the end); its length is mixed in too, so
- * "a" and "a\0" differ.
+ * Hash of a byte string given in pieces (the identity spans), the same however it is cut:
+ * eight bytes per step (multiply-xorshift; not cryptographic), bytes carried over between
+ * pieces, the length mixed in at the end so "a" and "a\0" differ.
  */
-static uint64_t mix(uint64_t h, const void *p, size_t n)
+struct hasher {
+	uint64_t h;
+	unsigned char carry[8]; /* bytes of a word not complete yet, in stream order */
+	unsigned n_carry;
+};
+
+static inline uint64_t hash_round(uint64_t h, uint64_t w)
 {
-	const unsigned char *s = p;
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+/* Words are read the same way (memcpy) whether they come whole or carried over. */
+static void hasher_feed(struct hasher *x, const unsigned char *p, size_t n)
+{
 	uint64_t w;
 
-	while (n >= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
-		s += 8;
+	if (x->n_carry) {
+		size_t k = 8 - x->n_carry < n ? 8 - x->n_carry : n;
+
+		memcpy(x->carry + x->n_carry, p, k);
+		x->n_carry += (unsigned)k;
+		p += k;
+		n -= k;
+		if (x->n_carry < 8)
+			return;
+		memcpy(&w, x->carry, 8);
+		x->h = hash_round(x->h, w);
+		x->n_carry = 0;
+	}
+	while (n >= 16) {
+		uint64_t w2;
+
+		memcpy(&w, p, 8);
+		memcpy(&w2, p + 8, 8);
+		x->h = hash_round(hash_round(x->h, w), w2);
+		p += 16;
+		n -= 16;
+	}
+	if (n >= 8) {
+		memcpy(&w, p, 8);
+		x->h = hash_round(x->h, w);
+		p += 8;
 		n -= 8;
 	}
-	if (n >= 4)
-		w = load32(s) | load32(s + n - 4) << 32;
-	else if (n > 0)
-		w = (uint64_t)s[0] | (uint64_t)s[n / 2] << 8 | (uint64_t)s[n - 1] << 16;
-	else
-		w = 0;
-	w ^= (uint64_t)n << 56;
-	h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+	memcpy(x->carry, p, n);
+	x->n_carry = (unsigned)n;
+}
+
+static uint64_t hasher_end(const struct hasher *x, size_t total)
+{
+	uint64_t w = 0, h;
+
+	memcpy(&w, x->carry, x->n_carry);
+	h = (x->h ^ w ^ (uint64_t)total << 56) * 0xbf58476d1ce4e5b9ull;
 	return h ^ (h >> 31);
 }
 
@@ -160,91 +196,157 @@ static unsigned pid_field(enum event_type t)
 					      : CC_PROCESS_ID;
 }
 
-static uint64_t hash_value(uint64_t h, const struct event_value *v)
-{
-	/* The value's kind, field and integer, then its key and string (with their lengths). */
-	h = (h ^ ((uint64_t)v->kind << 32 | v->field)) * 0x9e3779b97f4a7c15ull;
-	h = (h ^ (uint64_t)v->i) * 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 31;
-	if (v->key_len)
-		h = mix(h, v->key, v->key_len);
-	if (v->len)
-		h = mix(h, v->s, v->len);
-	return h;
-}
+/* The identity bytes of an event: its data without the skipped ranges, as up to 3 spans. */
+struct spans {
+	const unsigned char *p[IDENTITY_SKIPS_MAX + 1];
+	size_t n[IDENTITY_SKIPS_MAX + 1];
+	unsigned count;
+	size_t total;
+};
 
 struct identity {
 	uint64_t hash;
 	int64_t pid;
-	bool in; /* ConnectionCreate Direction "In" */
+	struct skips skips;
+	struct spans spans; /* of the event scanned, from skips */
+	bool in;	    /* ConnectionCreate Direction "In" */
 };
 
+static bool add_skip(struct skips *k, const unsigned char *base, const unsigned char *p)
+{
+	uint32_t off = (uint32_t)(p - base);
+	unsigned i;
+
+	for (i = 0; i < IDENTITY_SKIPS_MAX && k->off[i]; i++)
+		;
+	if (i == IDENTITY_SKIPS_MAX || !off)
+		return false;
+	/* Kept in data order: the port left out is only known after Direction. */
+	for (; i > 0 && k->off[i - 1] > off; i--)
+		k->off[i] = k->off[i - 1];
+	k->off[i] = off;
+	return true;
+}
+
+static void identity_spans(const struct event *e, const struct skips *k, struct spans *ret)
+{
+	const struct event_type_info *ti = event_type_info((enum event_type)e->type);
+	size_t at = 0;
+
+	ret->count = 0;
+	ret->total = 0;
+	for (unsigned i = 0; i <= IDENTITY_SKIPS_MAX; i++) {
+		size_t stop = i < IDENTITY_SKIPS_MAX && k->off[i] ? k->off[i] : e->data_len;
+
+		if (stop > at) {
+			ret->p[ret->count] = e->data + at;
+			ret->n[ret->count++] = stop - at;
+			ret->total += stop - at;
+		}
+		if (i == IDENTITY_SKIPS_MAX || !k->off[i])
+			break;
+		at = (size_t)k->off[i] + event_value_size(ti, e->data + k->off[i]);
+	}
+}
+
 /*
- * One pass over the event: the identity hash, the process id and the direction.  The port
- * left out depends on Direction, which comes after the ports, so each port is hashed apart
- * and the one that counts is mixed in at the end.
+ * One pass over the encoded data finds the process id, the direction, and the byte ranges
+ * of the values left out of the identity.  The identity is the sequence of the other
+ * encoded values (tag, length and bytes: self-delimiting), so two events of a type have the
+ * same identity exactly when those bytes, concatenated, are equal: the hash is taken over
+ * them and equality compares them (identity_equal).  The port left out depends on
+ * Direction, which comes after the ports, so both are remembered until the end.  False if
+ * the event has more ignored values than an entry records (the builder never makes one:
+ * one item, each field at most once).
  */
-static void identity_scan(const struct event *e, struct identity *ret)
+static bool identity_scan(const struct event *e, struct identity *ret)
 {
 	enum event_type t = (enum event_type)e->type;
-	uint64_t h = 0xcbf29ce484222325ull ^ e->type, h_remote = 0, h_local = 0;
-	bool cc = t == EVENT_CONNECTION_CREATE;
-	struct event_cursor c;
-	struct event_value v;
+	const struct event_type_info *ti = event_type_info(t);
+	const unsigned char *base = e->data, *p = base, *end = base + e->data_len;
+	const unsigned char *remote = NULL, *local = NULL;
+	unsigned pidf = pid_field(t);
+	bool cc = t == EVENT_CONNECTION_CREATE, pc = t == EVENT_PROCESS_CREATE;
+	struct hasher x = { .h = 0xcbf29ce484222325ull ^ e->type };
+	struct spans *sp = &ret->spans;
 
-	ret->pid = 0;
-	ret->in = false;
-	event_cursor_init(&c, e);
-	while (event_cursor_next(&c, &v) == 1) {
-		if (v.kind == EVENT_VALUE_FIELD) {
-			if (cc && v.field == CC_DIRECTION)
-				ret->in = v.len == 2 && memcmp(v.s, "In", 2) == 0;
-			if (cc && v.field == CC_REMOTE_PORT) {
-				h_remote = hash_value(1, &v);
-				continue;
-			}
-			if (cc && v.field == CC_LOCAL_PORT) {
-				h_local = hash_value(2, &v);
-				continue;
-			}
-			if (ignored(t, v.field, false)) {
-				if (v.field == pid_field(t))
-					ret->pid = v.i;
-				continue;
-			}
+	memset(ret, 0, sizeof(*ret));
+	while (p < end) {
+		size_t n = event_value_size(ti, p);
+		unsigned tag = *p;
+
+		if (tag == pidf) {
+			memcpy(&ret->pid, p + 1, sizeof(ret->pid));
+			if (!add_skip(&ret->skips, base, p))
+				return false;
+		} else if (pc && tag == PC_PARENT_PROCESS_ID) {
+			if (!add_skip(&ret->skips, base, p))
+				return false;
+		} else if (cc && tag == CC_REMOTE_PORT) {
+			remote = p;
+		} else if (cc && tag == CC_LOCAL_PORT) {
+			local = p;
+		} else if (cc && tag == CC_DIRECTION) {
+			ret->in = n == 1 + 4 + 2 && memcmp(p + 5, "In", 2) == 0;
 		}
-		h = hash_value(h, &v);
+		p += n;
 	}
-	if (cc)
-		h = mix(h, ret->in ? &h_local : &h_remote, sizeof(h));
-	ret->hash = h ? h : 1;
+	if (cc) {
+		/* "In": the remote (ephemeral) port is left out; "Out": the local one. */
+		const unsigned char *left_out = ret->in ? remote : local;
+
+		if (left_out && !add_skip(&ret->skips, base, left_out))
+			return false;
+	}
+	identity_spans(e, &ret->skips, sp);
+	for (unsigned i = 0; i < sp->count; i++)
+		hasher_feed(&x, sp->p[i], sp->n[i]);
+	ret->hash = hasher_end(&x, sp->total);
+	if (!ret->hash)
+		ret->hash = 1;
+	return true;
 }
 
-static bool same_value(const struct event_value *a, const struct event_value *b)
+/* Exact comparison of two identities (the hash only picks the candidates). */
+static bool identity_equal(const struct event *a, const struct skips *ka, const struct event *b,
+			   const struct spans *spans_b)
 {
-	/* s and key are NULL for values that have none: memcmp must not see them (UB). */
-	return a->kind == b->kind && a->field == b->field && a->i == b->i && a->len == b->len &&
-	       a->key_len == b->key_len && (!a->len || memcmp(a->s, b->s, a->len) == 0) &&
-	       (!a->key_len || memcmp(a->key, b->key, a->key_len) == 0);
-}
-
-static bool identity_equal(const struct event *a, const struct event *b, bool in)
-{
-	enum event_type t = (enum event_type)a->type;
-	struct event_cursor ca, cb;
-	struct event_value va, vb;
+	struct spans sa;
+	const struct spans sb = *spans_b;
+	const unsigned char *pa, *pb;
+	size_t ra, rb;
+	unsigned ia = 0, ib = 0;
 
 	if (a->type != b->type)
 		return false;
-	event_cursor_init(&ca, a);
-	event_cursor_init(&cb, b);
+	identity_spans(a, ka, &sa);
+	if (sa.total != sb.total)
+		return false;
+	if (!sa.total)
+		return true;
+	pa = sa.p[0];
+	ra = sa.n[0];
+	pb = sb.p[0];
+	rb = sb.n[0];
 	for (;;) {
-		bool ha = next_relevant(&ca, &va, t, in), hb = next_relevant(&cb, &vb, t, in);
+		size_t k = ra < rb ? ra : rb;
 
-		if (!ha || !hb)
-			return ha == hb;
-		if (!same_value(&va, &vb))
+		if (memcmp(pa, pb, k) != 0)
 			return false;
+		pa += k;
+		pb += k;
+		ra -= k;
+		rb -= k;
+		if (!ra) {
+			if (++ia == sa.count)
+				return true; /* equal totals: b ends here too */
+			pa = sa.p[ia];
+			ra = sa.n[ia];
+		}
+		if (!rb) {
+			pb = sb.p[++ib];
+			rb = sb.n[ib];
+		}
 	}
 }
 
@@ -298,7 +400,7 @@ static struct event *build_aggregated(struct event_builder *b, const struct entr
 		event_add_value(b, &v);
 	}
 	event_add_extra_u64(b, "HitCount", en->count);
-	add_time_extras(b, "StartTimeLocal", "StartTimeUtc", en->first_ns);
+	add_time_extras(b, "StartTimeLocal", "StartTimeUtc", e->time_ns);
 	add_time_extras(b, "EndTimeLocal", "EndTimeUtc", en->last_ns);
 	event_add_extra_u64(b, "FirstProcessId", (uint64_t)pid_of(e));
 	event_add_extra_u64(b, "LastProcessId", (uint64_t)en->last_pid);
@@ -418,12 +520,13 @@ bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
 		return false;
 	if (a->n_entries + 1 > a->n_slots / 2 && a->n_slots < slots_for(a->max_entries))
 		(void)rehash(a, a->n_slots * 2);
-	identity_scan(e, &id);
+	if (!identity_scan(e, &id))
+		return false;
 	h = id.hash;
 	for (i = h & (a->n_slots - 1); a->slots[i].first; i = (i + 1) & (a->n_slots - 1)) {
 		struct entry *en = &a->slots[i];
 
-		if (en->hash == h && identity_equal(en->first, e, id.in)) {
+		if (en->hash == h && identity_equal(en->first, &en->skips, e, &id.spans)) {
 			en->count++;
 			en->last_ns = e->time_ns;
 			en->last_pid = id.pid;
@@ -441,9 +544,9 @@ bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
 		.first = e,
 		.hash = h,
 		.count = 1,
-		.first_ns = e->time_ns,
 		.last_ns = e->time_ns,
 		.last_pid = id.pid,
+		.skips = id.skips,
 	};
 	a->n_entries++;
 	a->bytes += e->size;

@@ -22,8 +22,8 @@
 #include "common/json_write.h"
 #include "truncate.h"
 
-#define TAG_ITEM 0xF0u
-#define TAG_EXTRA 0xF1u
+#define TAG_ITEM EVENT_TAG_ITEM
+#define TAG_EXTRA EVENT_TAG_EXTRA
 
 #define S FIELD_STRING
 #define I FIELD_INT
@@ -217,9 +217,15 @@ enum event_priority event_priority_from_string(const char *s)
 	return _EVENT_PRIORITY_INVALID;
 }
 
+/* The builder's per-value lookup, inlined (the exported function is the same). */
+static inline const struct event_type_info *type_info(enum event_type t)
+{
+	return (unsigned)t < _EVENT_TYPE_MAX ? &type_table[t] : NULL;
+}
+
 const struct event_type_info *event_type_info(enum event_type t)
 {
-	return (t >= 0 && t < _EVENT_TYPE_MAX) ? &type_table[t] : NULL;
+	return type_info(t);
 }
 
 const char *event_type_to_string(enum event_type t)
@@ -327,7 +333,7 @@ static void put_u32(struct buf *d, size_t v)
 
 static void close_item(struct event_builder *b)
 {
-	const struct event_type_info *ti = event_type_info(b->type);
+	const struct event_type_info *ti = type_info(b->type);
 	char names[512];
 	size_t n = 0;
 
@@ -355,7 +361,7 @@ static void close_item(struct event_builder *b)
 
 void event_builder_item(struct event_builder *b)
 {
-	const struct event_type_info *ti = event_type_info(b->type);
+	const struct event_type_info *ti = type_info(b->type);
 
 	close_item(b);
 	if (b->n_items >= EVENT_ITEMS_MAX) {
@@ -372,9 +378,9 @@ void event_builder_item(struct event_builder *b)
 	b->item_fields = 0;
 }
 
-static bool field_ok(struct event_builder *b, unsigned field, enum field_type type)
+static inline bool field_ok(struct event_builder *b, unsigned field, enum field_type type)
 {
-	const struct event_type_info *ti = event_type_info(b->type);
+	const struct event_type_info *ti = type_info(b->type);
 
 	if (b->error)
 		return false;
@@ -403,12 +409,38 @@ static void put_string(struct event_builder *b, const char *s, size_t len, unsig
 	buf_append(&b->data, s, len);
 }
 
+/*
+ * The common case of a value: its tag, a 32-bit length and the bytes, written after one
+ * reservation (the hot path of every collector).
+ */
+static void put_tagged(struct buf *d, unsigned tag, const void *s, size_t len)
+{
+	uint32_t u = (uint32_t)len;
+	char *o;
+
+	if (!buf_reserve(d, 5 + len))
+		return;
+	o = d->data + d->len;
+	o[0] = (char)tag;
+	memcpy(o + 1, &u, sizeof(u));
+	if (len)
+		memcpy(o + 5, s, len);
+	d->len += 5 + len;
+	d->data[d->len] = '\0';
+}
+
 void event_add_str(struct event_builder *b, unsigned field, const char *s, size_t len)
 {
 	if (!field_ok(b, field, FIELD_STRING))
 		return;
+	if (!s)
+		len = 0;
+	if (len <= EVENT_FIELD_MAX) {
+		put_tagged(&b->data, field, s, len);
+		return;
+	}
 	buf_putc(&b->data, (char)field);
-	put_string(b, s ? s : "", s ? len : 0, field);
+	put_string(b, s, len, field);
 }
 
 void event_add_cstr(struct event_builder *b, unsigned field, const char *s)
@@ -419,10 +451,15 @@ void event_add_cstr(struct event_builder *b, unsigned field, const char *s)
 
 void event_add_int(struct event_builder *b, unsigned field, int64_t v)
 {
-	if (!field_ok(b, field, FIELD_INT))
+	char *o;
+
+	if (!field_ok(b, field, FIELD_INT) || !buf_reserve(&b->data, 1 + sizeof(v)))
 		return;
-	buf_putc(&b->data, (char)field);
-	buf_append(&b->data, &v, sizeof(v));
+	o = b->data.data + b->data.len;
+	o[0] = (char)field;
+	memcpy(o + 1, &v, sizeof(v));
+	b->data.len += 1 + sizeof(v);
+	b->data.data[b->data.len] = '\0';
 }
 
 void event_add_bool(struct event_builder *b, unsigned field, bool v)
@@ -460,10 +497,30 @@ void event_add_extra_n(struct event_builder *b, const char *key, size_t klen, co
 		b->error = -EINVAL;
 		return;
 	}
+	if (!val)
+		len = 0;
+	if (len <= EVENT_FIELD_MAX) {
+		uint32_t k = (uint32_t)klen, l = (uint32_t)len;
+		char *o;
+
+		if (!buf_reserve(&b->data, 1 + 4 + klen + 4 + len))
+			return;
+		o = b->data.data + b->data.len;
+		o[0] = (char)TAG_EXTRA;
+		memcpy(o + 1, &k, sizeof(k));
+		if (klen)
+			memcpy(o + 5, key, klen);
+		memcpy(o + 5 + klen, &l, sizeof(l));
+		if (len)
+			memcpy(o + 9 + klen, val, len);
+		b->data.len += 9 + klen + len;
+		b->data.data[b->data.len] = '\0';
+		return;
+	}
 	buf_putc(&b->data, (char)TAG_EXTRA);
 	put_u32(&b->data, klen);
 	buf_append(&b->data, key, klen);
-	put_string(b, val ? val : "", val ? len : 0, 63);
+	put_string(b, val, len, 63);
 }
 
 void event_add_extra_cstr(struct event_builder *b, const char *key, const char *val)
@@ -503,7 +560,7 @@ void event_add_value(struct event_builder *b, const struct event_value *v)
 
 int event_builder_finish(struct event_builder *b, struct event **ret_event)
 {
-	const struct event_type_info *ti = event_type_info(b->type);
+	const struct event_type_info *ti = type_info(b->type);
 	struct event *e;
 
 	if (b->n_items) {
@@ -539,61 +596,7 @@ void event_cursor_init(struct event_cursor *c, const struct event *e)
 	c->ti = event_type_info(c->type);
 }
 
-static uint32_t get_u32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 int event_cursor_next(struct event_cursor *c, struct event_value *v)
 {
-	unsigned tag;
-
-	if (c->p >= c->end)
-		return 0;
-	tag = *c->p++;
-	/* Every member is set on every path (cheaper than clearing the struct first). */
-	v->field = 0;
-	v->i = 0;
-	v->s = NULL;
-	v->len = 0;
-	v->key = NULL;
-	v->key_len = 0;
-	if (tag == TAG_ITEM) {
-		v->kind = EVENT_VALUE_ITEM;
-		v->type = FIELD_STRING;
-		return 1;
-	}
-	if (tag == TAG_EXTRA) {
-		v->kind = EVENT_VALUE_EXTRA;
-		v->key_len = get_u32(c->p);
-		v->key = (const char *)c->p + 4;
-		c->p += 4 + v->key_len;
-		v->type = FIELD_STRING;
-		v->len = get_u32(c->p);
-		v->s = (const char *)c->p + 4;
-		c->p += 4 + v->len;
-		return 1;
-	}
-	/* Written by the builder, so the tag is a valid field of this type. */
-	v->kind = EVENT_VALUE_FIELD;
-	v->field = tag;
-	v->type = c->ti->fields[tag].type;
-	switch (v->type) {
-	case FIELD_INT:
-		memcpy(&v->i, c->p, sizeof(v->i));
-		c->p += sizeof(v->i);
-		break;
-	case FIELD_BOOL:
-		v->i = *c->p++;
-		break;
-	default:
-		v->len = get_u32(c->p);
-		v->s = (const char *)c->p + 4;
-		c->p += 4 + v->len;
-		break;
-	}
-	return 1;
+	return event_cursor_step(c, v);
 }
