@@ -345,7 +345,7 @@ static int file_commit(struct spool *sp)
 			sqlite_api->bind_int(st, 3, (int)m->e.schema);
 			sqlite_api->bind_text(st, 4, m->e.mid, -1, SQLITE_STATIC);
 			sqlite_api->bind_blob64(st, 5, m->e.len ? m->e.body : "", m->e.len,
-					    SQLITE_STATIC);
+						SQLITE_STATIC);
 			sqlite_api->bind_int64(st, 6, (sqlite3_int64)m->size);
 			r = step_done(sp, STMT_INSERT, "insert entry");
 		}
@@ -880,7 +880,8 @@ static uint64_t load_rows(struct spool *sp, uint64_t expected)
 		if (schema < 0 || schema >= _EVENT_SCHEMA_MAX)
 			schema = EVENT_SCHEMA_EDGESEC;
 		m = mem_entry_new(id, schema, p, (const char *)sqlite_api->column_text(st, 3),
-				  sqlite_api->column_blob(st, 4), (size_t)sqlite_api->column_bytes(st, 4),
+				  sqlite_api->column_blob(st, 4),
+				  (size_t)sqlite_api->column_bytes(st, 4),
 				  (uint64_t)sqlite_api->column_int64(st, 5));
 		if (!m)
 			break;
@@ -1055,7 +1056,7 @@ static int file_setup(struct spool *sp, const struct spool_settings *s)
 		return r;
 	for (int i = 0; i < _STMT_MAX; i++) {
 		int rc = sqlite_api->prepare_v3(sp->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-					    &sp->stmt[i], NULL);
+						&sp->stmt[i], NULL);
 
 		if (rc != SQLITE_OK)
 			return db_fail(sp, rc, "prepare statement");

@@ -27,8 +27,8 @@ static bool lookup(const char *name, void *slot, char *why, size_t why_size)
 	return true;
 }
 
-#define SQLITE_LIB_LOOKUP(name)                                                                  \
-	if (!lookup("sqlite3_" #name, &lib.name, why, why_size))                                 \
+#define SQLITE_LIB_LOOKUP(name)                                                                    \
+	if (!lookup("sqlite3_" #name, &lib.name, why, why_size))                                   \
 		goto fail;
 
 const struct sqlite_lib *sqlite_lib_get(char *why, size_t why_size)
@@ -40,7 +40,8 @@ const struct sqlite_lib *sqlite_lib_get(char *why, size_t why_size)
 	lib.handle = dlopen(EDGESEC_LIBSQLITE3_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!lib.handle) {
 		err = dlerror();
-		snprintf(why, why_size, "%s", err ? err : "dlopen " EDGESEC_LIBSQLITE3_SONAME " failed");
+		snprintf(why, why_size, "%s",
+			 err ? err : "dlopen " EDGESEC_LIBSQLITE3_SONAME " failed");
 		return NULL;
 	}
 	SQLITE_LIB_FUNCTIONS(SQLITE_LIB_LOOKUP)

@@ -20,7 +20,7 @@
 #endif
 
 /* Every SQLite function the spool calls, without the sqlite3_ prefix. */
-#define SQLITE_LIB_FUNCTIONS(X)                                                                  \
+#define SQLITE_LIB_FUNCTIONS(X)                                                                    \
 	X(open_v2)                                                                                 \
 	X(close_v2)                                                                                \
 	X(extended_result_codes)                                                                   \

@@ -520,7 +520,8 @@ static void test_table_shrinks_after_flush(void **state)
 	for (int i = 0; i < 3; i++) {
 		struct pc p = { .pid = 100 + i, .ppid = 1, .cmd = "again" };
 
-		assert_true(aggregator_offer(a, make_pc(&p, T0 + 2 * WINDOW_NS), T0 + 2 * WINDOW_NS));
+		assert_true(
+			aggregator_offer(a, make_pc(&p, T0 + 2 * WINDOW_NS), T0 + 2 * WINDOW_NS));
 	}
 	assert_int_equal(aggregator_entries(a), 1);
 	aggregator_free(a);

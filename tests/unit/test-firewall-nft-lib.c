@@ -64,7 +64,8 @@ static void test_missing_library(void **state)
 	char why[160] = "";
 
 	(void)state;
-	assert_int_equal(fw_nft_lib_open(&lib, "libedgesec-rss-no-such.so.9", why, sizeof(why)), -1);
+	assert_int_equal(fw_nft_lib_open(&lib, "libedgesec-rss-no-such.so.9", why, sizeof(why)),
+			 -1);
 	assert_null(lib.handle);
 	assert_non_null(strstr(why, "libedgesec-rss-no-such.so.9"));
 }

@@ -149,8 +149,8 @@ static void assert_round_trip(const char *plain, const char *b64)
 
 static void test_base64(void **state)
 {
-	static const char *bad[] = { "Zg=", "Z===", "Zg=a", "Zm9v\n", "Zm9*", "=Zm9",
-				     "Zg==Zg==", "Zm9v Zm9v", "Zg" };
+	static const char *bad[] = { "Zg=",  "Z===",	 "Zg=a",      "Zm9v\n", "Zm9*",
+				     "=Zm9", "Zg==Zg==", "Zm9v Zm9v", "Zg" };
 	uint8_t out[16];
 
 	(void)state;

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 enum cs_field {
 	CS_HOST_NAME,
 	CS_DEVICE_ID,

@@ -28,8 +28,8 @@ static bool lookup(const char *name, void *slot, char *why, size_t why_size)
 	return true;
 }
 
-#define MOSQ_LIB_LOOKUP(name)                                                                    \
-	if (!lookup("mosquitto_" #name, &lib.name, why, why_size))                               \
+#define MOSQ_LIB_LOOKUP(name)                                                                      \
+	if (!lookup("mosquitto_" #name, &lib.name, why, why_size))                                 \
 		goto fail;
 
 const struct mosq_lib *mosq_lib_get(char *why, size_t why_size)
@@ -41,7 +41,8 @@ const struct mosq_lib *mosq_lib_get(char *why, size_t why_size)
 	lib.handle = dlopen(EDGESEC_LIBMOSQUITTO_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!lib.handle) {
 		err = dlerror();
-		snprintf(why, why_size, "%s", err ? err : "dlopen " EDGESEC_LIBMOSQUITTO_SONAME " failed");
+		snprintf(why, why_size, "%s",
+			 err ? err : "dlopen " EDGESEC_LIBMOSQUITTO_SONAME " failed");
 		return NULL;
 	}
 	MOSQ_LIB_FUNCTIONS(MOSQ_LIB_LOOKUP)

@@ -23,7 +23,7 @@
 #endif
 
 /* Every libmosquitto function the transport calls, without the mosquitto_ prefix. */
-#define MOSQ_LIB_FUNCTIONS(X)                                                                    \
+#define MOSQ_LIB_FUNCTIONS(X)                                                                      \
 	X(lib_init)                                                                                \
 	X(new)                                                                                     \
 	X(destroy)                                                                                 \

@@ -352,7 +352,7 @@ static int setup_mosq(struct mqtt *m)
 	char password[SAS_TOKEN_MAX];
 	int rc;
 
-	m->mosq = mosq_api->new(m->client_id, true, m);
+	m->mosq = mosq_api->new (m->client_id, true, m);
 	if (!m->mosq)
 		return MOSQ_ERR_NOMEM;
 	mosq_api->int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
@@ -639,7 +639,8 @@ static void on_io(struct loop *l, int fd, uint32_t events, void *userdata)
 
 		for (int i = 0; i < READS_PER_EVENT_MAX; i++) {
 			rc = mosq_api->loop_read(m->mosq, 1);
-			if (rc != MOSQ_ERR_SUCCESS || m->lost || !ssl || mosq_api->ssl_pending(ssl) <= 0)
+			if (rc != MOSQ_ERR_SUCCESS || m->lost || !ssl ||
+			    mosq_api->ssl_pending(ssl) <= 0)
 				break;
 		}
 	}

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * SAS token construction (HMAC-SHA256 and base64 from src/common, not libcrypto, so the
- * agent maps no crypto library unless it speaks TLS) and the redaction helper.  See sas.h.  Intermediate buffers that held secret material are wiped before they
- * are released.
+ * agent maps no crypto library unless it speaks TLS) and the redaction helper.  See sas.h.
+ * Intermediate buffers that held secret material are wiped before they are released.
  */
 #include "sas.h"
 
