@@ -246,15 +246,22 @@ static void apply_config(struct agent *a)
 
 static int load_config(struct agent *a, struct config *ret_base)
 {
-	struct config_report rep = { 0 };
+	/* ~53 KiB: on the heap, so the stack pages it would touch once are not resident for
+	 * the life of the agent (docs/internals/memory.md). */
+	_cleanup_free_ struct config_report *rep = NULL;
 
 	config_init_defaults(ret_base);
 	if (!a->opts.config_path)
 		return 0;
-	if (config_load_file(ret_base, a->opts.config_path, &rep) < 0) {
-		for (unsigned i = 0; i < rep.n_errors; i++)
-			log_error("%s: %s%s%s", a->opts.config_path, rep.errors[i].message,
-				  rep.errors[i].pointer[0] ? " at " : "", rep.errors[i].pointer);
+	rep = es_calloc(1, sizeof(*rep));
+	if (!rep) {
+		config_done(ret_base);
+		return -ENOMEM;
+	}
+	if (config_load_file(ret_base, a->opts.config_path, rep) < 0) {
+		for (unsigned i = 0; i < rep->n_errors; i++)
+			log_error("%s: %s%s%s", a->opts.config_path, rep->errors[i].message,
+				  rep->errors[i].pointer[0] ? " at " : "", rep->errors[i].pointer);
 		config_done(ret_base);
 		return -EINVAL;
 	}
@@ -966,9 +973,12 @@ static int start_collectors(struct agent *a)
 
 static int agent_init(struct agent *a, const struct agent_options *opts)
 {
-	struct config_report rep = { 0 };
+	_cleanup_free_ struct config_report *rep = es_calloc(1, sizeof(*rep)); /* ~53 KiB */
 	struct pipeline_settings s;
 	int r;
+
+	if (!rep)
+		return 1;
 
 	a->opts = *opts;
 	a->local_mode = true;
@@ -999,8 +1009,8 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 	if (start_collectors(a) < 0)
 		return 1;
 	apply_config(a);
-	config_check_conflicts(&a->cfg, &rep);
-	report_config(a, &rep, opts->config_path ? opts->config_path : "defaults");
+	config_check_conflicts(&a->cfg, rep);
+	report_config(a, rep, opts->config_path ? opts->config_path : "defaults");
 	return 0;
 }
 

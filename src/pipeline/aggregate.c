@@ -482,7 +482,9 @@ void aggregator_flush(struct aggregator *a, uint64_t now_ns, bool all, struct ev
 		if (a->slots[i].first && due[a->slots[i].first->type])
 			emit_entry(a, &a->slots[i], now_ns, &b, out);
 	event_builder_done(&b);
-	(void)rehash(a, a->n_slots);
+	/* Rebuilt at the size what is left needs, not the size of the last burst: a table that
+	 * grew to 8,192 slots in an exec storm would otherwise keep 384 KiB resident for good. */
+	(void)rehash(a, slots_for(a->n_entries));
 }
 
 void aggregator_configure(struct aggregator *a, enum event_type t, bool enabled,

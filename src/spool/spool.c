@@ -40,13 +40,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "sqlite-lib.h"
+
+/* SQLite, loaded by the first spool_open() of a file (sqlite-lib.h). */
+static const struct sqlite_lib *sqlite_api;
 
 struct mem_entry {
 	struct mem_entry *next, *prev;
@@ -166,7 +169,7 @@ static int errno_from_sqlite(int rc)
 /* Records the SQLite error of the last call and returns it as -errno. */
 static int db_fail(struct spool *sp, int rc, const char *what)
 {
-	set_error(sp, "%s: %s (sqlite %d)", what, sqlite3_errmsg(sp->db), rc);
+	set_error(sp, "%s: %s (sqlite %d)", what, sqlite_api->errmsg(sp->db), rc);
 	sp->st.errors++;
 	return errno_from_sqlite(rc);
 }
@@ -307,18 +310,18 @@ static ssize_t inflight_index(const struct spool *sp, uint64_t id)
 static int step_done(struct spool *sp, enum stmt_id id, const char *what)
 {
 	sqlite3_stmt *st = sp->stmt[id];
-	int rc = sqlite3_step(st);
+	int rc = sqlite_api->step(st);
 
 	while (rc == SQLITE_ROW)
-		rc = sqlite3_step(st);
-	sqlite3_clear_bindings(st);
-	sqlite3_reset(st);
+		rc = sqlite_api->step(st);
+	sqlite_api->clear_bindings(st);
+	sqlite_api->reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(sp, rc, what);
 }
 
 static int exec_simple(struct spool *sp, enum stmt_id id)
 {
-	sqlite3_reset(sp->stmt[id]);
+	sqlite_api->reset(sp->stmt[id]);
 	return step_done(sp, id, stmt_sql[id]);
 }
 
@@ -337,31 +340,31 @@ static int file_commit(struct spool *sp)
 		for (struct mem_entry *m = sp->pending[p].head; r == 0 && m; m = m->next) {
 			sqlite3_stmt *st = sp->stmt[STMT_INSERT];
 
-			sqlite3_bind_int64(st, 1, (sqlite3_int64)m->e.id);
-			sqlite3_bind_int(st, 2, (int)m->e.priority);
-			sqlite3_bind_int(st, 3, (int)m->e.schema);
-			sqlite3_bind_text(st, 4, m->e.mid, -1, SQLITE_STATIC);
-			sqlite3_bind_blob64(st, 5, m->e.len ? m->e.body : "", m->e.len,
-					    SQLITE_STATIC);
-			sqlite3_bind_int64(st, 6, (sqlite3_int64)m->size);
+			sqlite_api->bind_int64(st, 1, (sqlite3_int64)m->e.id);
+			sqlite_api->bind_int(st, 2, (int)m->e.priority);
+			sqlite_api->bind_int(st, 3, (int)m->e.schema);
+			sqlite_api->bind_text(st, 4, m->e.mid, -1, SQLITE_STATIC);
+			sqlite_api->bind_blob64(st, 5, m->e.len ? m->e.body : "", m->e.len,
+						SQLITE_STATIC);
+			sqlite_api->bind_int64(st, 6, (sqlite3_int64)m->size);
 			r = step_done(sp, STMT_INSERT, "insert entry");
 		}
 	for (size_t i = 0; r == 0 && i < sp->n_deletes; i++) {
-		sqlite3_bind_int64(sp->stmt[STMT_DELETE], 1, (sqlite3_int64)sp->deletes[i]);
+		sqlite_api->bind_int64(sp->stmt[STMT_DELETE], 1, (sqlite3_int64)sp->deletes[i]);
 		r = step_done(sp, STMT_DELETE, "delete entry");
 	}
 	for (int p = 0; r == 0 && p < _EVENT_PRIORITY_MAX; p++) {
 		if (!sent_upto_keys[p] || sp->sent_upto[p] == sp->sent_upto_saved[p])
 			continue;
-		sqlite3_bind_text(sp->stmt[STMT_META], 1, sent_upto_keys[p], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(sp->stmt[STMT_META], 2, (sqlite3_int64)sp->sent_upto[p]);
+		sqlite_api->bind_text(sp->stmt[STMT_META], 1, sent_upto_keys[p], -1, SQLITE_STATIC);
+		sqlite_api->bind_int64(sp->stmt[STMT_META], 2, (sqlite3_int64)sp->sent_upto[p]);
 		r = step_done(sp, STMT_META, "save send position");
 	}
 	if (r == 0)
 		r = exec_simple(sp, STMT_COMMIT);
 	if (r < 0) {
-		if (!sqlite3_get_autocommit(sp->db))
-			(void)sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+		if (!sqlite_api->get_autocommit(sp->db))
+			(void)sqlite_api->exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
 		return failover(sp, r);
 	}
 	free_lists(sp->pending);
@@ -381,15 +384,15 @@ static int file_oldest(struct spool *sp, enum event_priority p, uint64_t *ret_id
 	sqlite3_stmt *st = sp->stmt[STMT_OLDEST];
 	int rc;
 
-	sqlite3_reset(st);
-	sqlite3_bind_int(st, 1, (int)p);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)sp->cursor[p]);
-	rc = sqlite3_step(st);
+	sqlite_api->reset(st);
+	sqlite_api->bind_int(st, 1, (int)p);
+	sqlite_api->bind_int64(st, 2, (sqlite3_int64)sp->cursor[p]);
+	rc = sqlite_api->step(st);
 	if (rc == SQLITE_ROW) {
-		*ret_id = (uint64_t)sqlite3_column_int64(st, 0);
-		*ret_size = (uint64_t)sqlite3_column_int64(st, 1);
+		*ret_id = (uint64_t)sqlite_api->column_int64(st, 0);
+		*ret_size = (uint64_t)sqlite_api->column_int64(st, 1);
 	}
-	sqlite3_reset(st);
+	sqlite_api->reset(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
@@ -568,26 +571,26 @@ static int file_next_row(struct spool *sp, enum event_priority p, struct spool_e
 	uint64_t id;
 	int rc, schema, r;
 
-	sqlite3_reset(st);
-	sqlite3_bind_int(st, 1, (int)p);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)sp->cursor[p]);
-	rc = sqlite3_step(st);
+	sqlite_api->reset(st);
+	sqlite_api->bind_int(st, 1, (int)p);
+	sqlite_api->bind_int64(st, 2, (sqlite3_int64)sp->cursor[p]);
+	rc = sqlite_api->step(st);
 	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
+		sqlite_api->reset(st);
 		return -ENOENT;
 	}
 	if (rc != SQLITE_ROW)
 		return failover(sp, db_fail(sp, rc, "read next entry"));
-	id = (uint64_t)sqlite3_column_int64(st, 0);
-	schema = sqlite3_column_int(st, 1);
+	id = (uint64_t)sqlite_api->column_int64(st, 0);
+	schema = sqlite_api->column_int(st, 1);
 	if (schema < 0 || schema >= _EVENT_SCHEMA_MAX)
 		schema = EVENT_SCHEMA_EDGESEC;
 	r = fill_entry(ret, id, schema, p, id <= sp->sent_upto[p] ? 1 : 0,
-		       (const char *)sqlite3_column_text(st, 2), sqlite3_column_blob(st, 3),
-		       (size_t)sqlite3_column_bytes(st, 3));
+		       (const char *)sqlite_api->column_text(st, 2), sqlite_api->column_blob(st, 3),
+		       (size_t)sqlite_api->column_bytes(st, 3));
 	sp->peek_id = id;
-	sp->peek_size = (uint64_t)sqlite3_column_int64(st, 4);
-	sqlite3_reset(st);
+	sp->peek_size = (uint64_t)sqlite_api->column_int64(st, 4);
+	sqlite_api->reset(st);
 	return r;
 }
 
@@ -715,12 +718,12 @@ static int file_ack_other(struct spool *sp, uint64_t id)
 		mem_entry_free(m);
 		return 0;
 	}
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	rc = sqlite3_step(st);
-	size = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-	p = rc == SQLITE_ROW ? sqlite3_column_int(st, 1) : 0;
-	sqlite3_reset(st);
+	sqlite_api->reset(st);
+	sqlite_api->bind_int64(st, 1, (sqlite3_int64)id);
+	rc = sqlite_api->step(st);
+	size = rc == SQLITE_ROW ? (uint64_t)sqlite_api->column_int64(st, 0) : 0;
+	p = rc == SQLITE_ROW ? sqlite_api->column_int(st, 1) : 0;
+	sqlite_api->reset(st);
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
 	if (rc != SQLITE_ROW)
@@ -729,7 +732,7 @@ static int file_ack_other(struct spool *sp, uint64_t id)
 		return -ENOENT;
 	/* an unsent row above the cursor: deleted at once (a deferred delete would leave it
 	 * visible to spool_next and eviction); rare, the transport only acks what it sent */
-	sqlite3_bind_int64(sp->stmt[STMT_DELETE], 1, (sqlite3_int64)id);
+	sqlite_api->bind_int64(sp->stmt[STMT_DELETE], 1, (sqlite3_int64)id);
 	r = step_done(sp, STMT_DELETE, "delete entry");
 	if (r < 0)
 		return failover(sp, r);
@@ -832,7 +835,7 @@ void spool_checkpoint(struct spool *sp)
 
 	if (!sp->db || !sp->wal_dirty)
 		return;
-	rc = sqlite3_wal_checkpoint_v2(sp->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	rc = sqlite_api->wal_checkpoint_v2(sp->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		(void)failover(sp, db_fail(sp, rc, "checkpoint"));
 		return;
@@ -846,11 +849,12 @@ void spool_checkpoint(struct spool *sp)
 static void close_db(struct spool *sp)
 {
 	for (int i = 0; i < _STMT_MAX; i++) {
-		sqlite3_finalize(sp->stmt[i]);
+		if (sp->stmt[i])
+			sqlite_api->finalize(sp->stmt[i]);
 		sp->stmt[i] = NULL;
 	}
 	if (sp->db)
-		sqlite3_close_v2(sp->db);
+		sqlite_api->close_v2(sp->db);
 	sp->db = NULL;
 }
 
@@ -861,12 +865,12 @@ static uint64_t load_rows(struct spool *sp, uint64_t expected)
 	uint64_t loaded = 0;
 	int rc;
 
-	rc = sqlite3_prepare_v2(
+	rc = sqlite_api->prepare_v2(
 		sp->db, "SELECT id, priority, schema, mid, body, size FROM spool ORDER BY id", -1,
 		&st, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
-		int p = sqlite3_column_int(st, 1), schema = sqlite3_column_int(st, 2);
+	while (rc == SQLITE_OK && (rc = sqlite_api->step(st)) == SQLITE_ROW) {
+		uint64_t id = (uint64_t)sqlite_api->column_int64(st, 0);
+		int p = sqlite_api->column_int(st, 1), schema = sqlite_api->column_int(st, 2);
 		struct mem_entry *m;
 		ssize_t i;
 
@@ -875,9 +879,10 @@ static uint64_t load_rows(struct spool *sp, uint64_t expected)
 			continue;
 		if (schema < 0 || schema >= _EVENT_SCHEMA_MAX)
 			schema = EVENT_SCHEMA_EDGESEC;
-		m = mem_entry_new(id, schema, p, (const char *)sqlite3_column_text(st, 3),
-				  sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4),
-				  (uint64_t)sqlite3_column_int64(st, 5));
+		m = mem_entry_new(id, schema, p, (const char *)sqlite_api->column_text(st, 3),
+				  sqlite_api->column_blob(st, 4),
+				  (size_t)sqlite_api->column_bytes(st, 4),
+				  (uint64_t)sqlite_api->column_int64(st, 5));
 		if (!m)
 			break;
 		if (!m->e.mid[0])
@@ -888,7 +893,7 @@ static uint64_t load_rows(struct spool *sp, uint64_t expected)
 		list_append(&sp->lists[p], m);
 		loaded++;
 	}
-	sqlite3_finalize(st);
+	sqlite_api->finalize(st);
 	return loaded < expected ? expected - loaded : 0;
 }
 
@@ -939,7 +944,7 @@ static int failover(struct spool *sp, int why)
 
 static int db_exec(struct spool *sp, const char *sql)
 {
-	int rc = sqlite3_exec(sp->db, sql, NULL, NULL, NULL);
+	int rc = sqlite_api->exec(sp->db, sql, NULL, NULL, NULL);
 
 	return rc == SQLITE_OK ? 0 : db_fail(sp, rc, sql);
 }
@@ -949,21 +954,21 @@ static int quick_check(struct spool *sp)
 	sqlite3_stmt *st;
 	int rc, r = 0;
 
-	rc = sqlite3_prepare_v2(sp->db, "PRAGMA quick_check(1)", -1, &st, NULL);
+	rc = sqlite_api->prepare_v2(sp->db, "PRAGMA quick_check(1)", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(sp, rc, "check database");
-	rc = sqlite3_step(st);
+	rc = sqlite_api->step(st);
 	if (rc != SQLITE_ROW) {
 		r = db_fail(sp, rc, "check database");
 	} else {
-		const char *res = (const char *)sqlite3_column_text(st, 0);
+		const char *res = (const char *)sqlite_api->column_text(st, 0);
 
 		if (!res || strcmp(res, "ok") != 0) {
 			set_error(sp, "database is corrupt: %s", res ? res : "?");
 			r = -EBADMSG;
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite_api->finalize(st);
 	return r;
 }
 
@@ -973,14 +978,14 @@ static int query_ints(struct spool *sp, const char *sql, int64_t *vals, int n)
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = sqlite3_prepare_v2(sp->db, sql, -1, &st, NULL);
+	rc = sqlite_api->prepare_v2(sp->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(sp, rc, sql);
-	rc = sqlite3_step(st);
+	rc = sqlite_api->step(st);
 	if (rc == SQLITE_ROW)
 		for (int i = 0; i < n; i++)
-			vals[i] = sqlite3_column_int64(st, i);
-	sqlite3_finalize(st);
+			vals[i] = sqlite_api->column_int64(st, i);
+	sqlite_api->finalize(st);
 	return rc == SQLITE_ROW ? 0 : db_fail(sp, rc, sql);
 }
 
@@ -1050,8 +1055,8 @@ static int file_setup(struct spool *sp, const struct spool_settings *s)
 	if (r < 0)
 		return r;
 	for (int i = 0; i < _STMT_MAX; i++) {
-		int rc = sqlite3_prepare_v3(sp->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-					    &sp->stmt[i], NULL);
+		int rc = sqlite_api->prepare_v3(sp->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+						&sp->stmt[i], NULL);
 
 		if (rc != SQLITE_OK)
 			return db_fail(sp, rc, "prepare statement");
@@ -1072,7 +1077,7 @@ static struct spool *spool_alloc(uint64_t max_bytes)
 
 int spool_open(const struct spool_settings *s, struct spool **ret, struct spool_error *err)
 {
-	char path[4096];
+	char path[4096], why[160];
 	struct spool *sp;
 	int fd, rc, r;
 
@@ -1085,6 +1090,14 @@ int spool_open(const struct spool_settings *s, struct spool **ret, struct spool_
 	sp = spool_alloc(s->max_bytes);
 	if (!sp)
 		return -ENOMEM;
+	if (!sqlite_api) {
+		sqlite_api = sqlite_lib_get(why, sizeof(why));
+		if (!sqlite_api) {
+			r = -ELIBACC;
+			set_error(sp, "cannot load SQLite: %s", why);
+			goto fail;
+		}
+	}
 	/* create it 0600 ourselves; SQLite would use 0644 */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0) {
@@ -1093,12 +1106,12 @@ int spool_open(const struct spool_settings *s, struct spool **ret, struct spool_
 		goto fail;
 	}
 	close(fd);
-	rc = sqlite3_open_v2(path, &sp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	rc = sqlite_api->open_v2(path, &sp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		r = sp->db ? db_fail(sp, rc, "open database") : -ENOMEM;
 		goto fail;
 	}
-	sqlite3_extended_result_codes(sp->db, 1);
+	sqlite_api->extended_result_codes(sp->db, 1);
 	r = file_setup(sp, s);
 	if (r < 0)
 		goto fail;

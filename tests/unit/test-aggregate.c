@@ -492,6 +492,41 @@ static void test_many(void **state)
 	aggregator_free(a);
 }
 
+/* After a burst is flushed, the table shrinks back: its memory is not kept for the next one. */
+static void test_table_shrinks_after_flush(void **state)
+{
+	struct aggregator *a = new_agg(5000);
+	struct counter out = { .sink.submit = counter_submit };
+	size_t before = es_alloc_in_use(), burst;
+	char cmd[32];
+
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		struct pc p = { .pid = i, .ppid = 1, .cmd = cmd };
+
+		snprintf(cmd, sizeof(cmd), "burst %d", i);
+		assert_true(aggregator_offer(a, make_pc(&p, T0), T0));
+	}
+	burst = es_alloc_in_use() - before;
+	/* 8,192 slots of 48 bytes, plus the 3,000 events. */
+	assert_true(burst > 8192 * 40);
+	aggregator_flush(a, T0 + WINDOW_NS, false, &out.sink);
+	assert_int_equal(out.events, 3000);
+	assert_int_equal(aggregator_entries(a), 0);
+	/* Back to the 16 slots of a new aggregator. */
+	assert_true(es_alloc_in_use() - before < 16 * 64);
+
+	/* And it still works: a new window grows it again and merges. */
+	for (int i = 0; i < 3; i++) {
+		struct pc p = { .pid = 100 + i, .ppid = 1, .cmd = "again" };
+
+		assert_true(
+			aggregator_offer(a, make_pc(&p, T0 + 2 * WINDOW_NS), T0 + 2 * WINDOW_NS));
+	}
+	assert_int_equal(aggregator_entries(a), 1);
+	aggregator_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -503,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_disable_flushes),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_table_shrinks_after_flush),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

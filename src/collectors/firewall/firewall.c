@@ -25,13 +25,14 @@
 #include "firewall.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sys/socket.h>
 
 #ifdef EDGESEC_HAVE_NFTABLES
-#include <nftables/libnftables.h>
+#include "fw-nft-lib.h"
 #endif
 
 #include "common/alloc.h"
@@ -164,6 +165,7 @@ static void error_line(const char *err, char *out, size_t size)
 static bool nft_snapshot(struct collector *c, struct firewall_state *s)
 {
 	struct fw_parse_stats st = { 0 };
+	struct fw_nft_lib lib;
 	struct nft_ctx *nft;
 	const char *json;
 	char why[120];
@@ -171,22 +173,28 @@ static bool nft_snapshot(struct collector *c, struct firewall_state *s)
 	size_t len;
 	int r;
 
-	nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!nft) {
-		backend_failed(s, "nftables", strerror(ENOMEM));
+	/* Mapped for this snapshot only (fw-nft-lib.h). */
+	if (fw_nft_lib_open(&lib, NULL, why, sizeof(why)) < 0) {
+		backend_failed(s, "load libnftables", why);
 		return false;
 	}
-	nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_JSON);
-	if (nft_ctx_buffer_output(nft) < 0 || nft_ctx_buffer_error(nft) < 0) {
+	nft = lib.ctx_new(NFT_CTX_DEFAULT);
+	if (!nft) {
+		backend_failed(s, "nftables", strerror(ENOMEM));
+		fw_nft_lib_close(&lib);
+		return false;
+	}
+	lib.ctx_output_set_flags(nft, NFT_CTX_OUTPUT_JSON);
+	if (lib.ctx_buffer_output(nft) < 0 || lib.ctx_buffer_error(nft) < 0) {
 		backend_failed(s, "nftables", strerror(ENOMEM));
 		goto out;
 	}
-	if (nft_run_cmd_from_buffer(nft, "list ruleset") != 0) {
-		error_line(nft_ctx_get_error_buffer(nft), why, sizeof(why));
+	if (lib.run_cmd_from_buffer(nft, "list ruleset") != 0) {
+		error_line(lib.ctx_get_error_buffer(nft), why, sizeof(why));
 		backend_failed(s, "nftables list ruleset", why);
 		goto out;
 	}
-	json = nft_ctx_get_output_buffer(nft);
+	json = lib.ctx_get_output_buffer(nft);
 	len = json ? strnlen(json, FW_NFT_JSON_MAX + 1) : 0;
 	r = fw_nft_parse(json ? json : "", len, add_item, s, &st);
 	if (r < 0) {
@@ -196,7 +204,10 @@ static bool nft_snapshot(struct collector *c, struct firewall_state *s)
 	c->stats.skipped += st.skipped + st.dropped;
 	ok = true;
 out:
-	nft_ctx_free(nft);
+	lib.ctx_free(nft);
+	fw_nft_lib_close(&lib);
+	/* libnftables' cache of the ruleset is freed now; give its pages back to the kernel. */
+	malloc_trim(0);
 	return ok;
 }
 #else

@@ -30,6 +30,8 @@
 #ifdef EDGESEC_HAVE_BPF
 
 #include <stdarg.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -281,6 +283,25 @@ static struct bpf_program *prog_find(const struct bpf_state *b, const char *name
 	return name ? bpf_object__find_program_by_name(b->skel->obj, name) : NULL;
 }
 
+/*
+ * The BPF object embedded by the skeleton (~200 KiB of our .rodata) is read only while the
+ * skeleton opens and loads; afterwards its pages are handed back (clean file-backed pages:
+ * if anything reads them again they are simply faulted in from the binary again).
+ */
+static void release_object_pages(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t size = 0;
+	uintptr_t at = (uintptr_t)process_bpf__elf_bytes(&size), start, end;
+
+	if (page <= 0)
+		return;
+	start = (at + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+	end = (at + size) & ~((uintptr_t)page - 1);
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
 /* Opens the skeleton with only the chosen variants set to load, and loads it. */
 static int skel_load(struct bpf_state *b)
 {
@@ -307,6 +328,7 @@ static int skel_load(struct bpf_state *b)
 	r = process_bpf__load(b->skel);
 	if (r < 0)
 		goto fail;
+	release_object_pages();
 	return 0;
 fail:
 	process_bpf__destroy(b->skel);

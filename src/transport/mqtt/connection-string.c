@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 enum cs_field {
 	CS_HOST_NAME,
 	CS_DEVICE_ID,
@@ -193,14 +191,14 @@ int connection_string_parse(const char *s, size_t len, struct connection_string 
 			r = cs_error(err, -EINVAL, "%s is missing", cs_field_names[f]);
 	if (r == 0)
 		*ret = cs;
-	OPENSSL_cleanse(&cs, sizeof(cs));
+	explicit_bzero(&cs, sizeof(cs));
 	return r;
 }
 
 void connection_string_wipe(struct connection_string *cs)
 {
 	if (cs)
-		OPENSSL_cleanse(cs, sizeof(*cs));
+		explicit_bzero(cs, sizeof(*cs));
 }
 
 /* ---- endpoints ---- */

@@ -36,8 +36,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <mosquitto.h>
-#include <openssl/crypto.h>
-#include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +46,9 @@
 
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "common/log.h"
 #include "common/timeutil.h"
+#include "mosq-lib.h"
 #include "sas.h"
 #include "topic.h"
 
@@ -90,6 +90,9 @@ struct mqtt {
 	char tls_error[MQTT_ERROR_MAX];
 	char description[MQTT_HOST_MAX + 64];
 };
+
+/* libmosquitto, loaded by the first mqtt_transport_open() (mosq-lib.h). */
+static const struct mosq_lib *mosq_api;
 
 static const char *const state_names[_MQTT_STATE_MAX] = {
 	[MQTT_STATE_WAITING] = "waiting",
@@ -190,10 +193,10 @@ static void on_io(struct loop *l, int fd, uint32_t events, void *userdata);
 
 static void watch_update(struct mqtt *m)
 {
-	int fd = m->mosq ? mosquitto_socket(m->mosq) : -1;
+	int fd = m->mosq ? mosq_api->socket(m->mosq) : -1;
 	uint32_t want = EPOLLIN;
 
-	if (fd >= 0 && mosquitto_want_write(m->mosq))
+	if (fd >= 0 && mosq_api->want_write(m->mosq))
 		want |= EPOLLOUT;
 	if (fd == m->fd && (fd < 0 || want == m->events))
 		return;
@@ -246,8 +249,8 @@ static void teardown(struct mqtt *m, bool graceful)
 	m->fd = -1;
 	m->events = 0;
 	if (graceful)
-		(void)mosquitto_disconnect(m->mosq);
-	mosquitto_destroy(m->mosq);
+		(void)mosq_api->disconnect(m->mosq);
+	mosq_api->destroy(m->mosq);
 	m->mosq = NULL;
 	m->in_teardown = false;
 	if (m->state == MQTT_STATE_CONNECTED || m->state == MQTT_STATE_DRAINING) {
@@ -266,7 +269,7 @@ static void fail(struct mqtt *m, const char *what, int rc)
 	if (rc == MOSQ_ERR_ERRNO)
 		snprintf(reason, sizeof(reason), "%s", strerror(errno));
 	else
-		snprintf(reason, sizeof(reason), "%s", mosquitto_strerror(rc));
+		snprintf(reason, sizeof(reason), "%s", mosq_api->strerror(rc));
 	if (m->tls_error[0]) {
 		size_t n = strlen(reason);
 
@@ -349,22 +352,22 @@ static int setup_mosq(struct mqtt *m)
 	char password[SAS_TOKEN_MAX];
 	int rc;
 
-	m->mosq = mosquitto_new(m->client_id, true, m);
+	m->mosq = mosq_api->new (m->client_id, true, m);
 	if (!m->mosq)
 		return MOSQ_ERR_NOMEM;
-	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	mosq_api->int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
 	/* PUBLISHes are written as soon as they are made: without TCP_NODELAY a message smaller
 	 * than a segment waits for the broker's delayed ACK (Nagle), up to 40 ms per window */
-	mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
-	mosquitto_connect_callback_set(m->mosq, cb_connect);
-	mosquitto_disconnect_callback_set(m->mosq, cb_disconnect);
-	mosquitto_publish_callback_set(m->mosq, cb_publish);
-	mosquitto_message_callback_set(m->mosq, cb_message);
-	mosquitto_log_callback_set(m->mosq, cb_log);
-	mosquitto_max_inflight_messages_set(m->mosq, m->s.inflight_max);
+	mosq_api->int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
+	mosq_api->connect_callback_set(m->mosq, cb_connect);
+	mosq_api->disconnect_callback_set(m->mosq, cb_disconnect);
+	mosq_api->publish_callback_set(m->mosq, cb_publish);
+	mosq_api->message_callback_set(m->mosq, cb_message);
+	mosq_api->log_callback_set(m->mosq, cb_log);
+	mosq_api->max_inflight_messages_set(m->mosq, m->s.inflight_max);
 	if (m->have_password) {
-		rc = mosquitto_username_pw_set(m->mosq, m->username, m->password);
-		OPENSSL_cleanse(m->password, sizeof(m->password));
+		rc = mosq_api->username_pw_set(m->mosq, m->username, m->password);
+		explicit_bzero(m->password, sizeof(m->password));
 		m->have_password = false;
 	} else if (m->s.password) {
 		uint64_t expiry = time_now_realtime_ns() / NSEC_PER_SEC + m->s.token_lifetime_s;
@@ -376,29 +379,29 @@ static int setup_mosq(struct mqtt *m)
 			/* a failing callback may leave a reason (never a secret) in the buffer */
 			password[sizeof(password) - 1] = '\0';
 			sas_redact(password, reason, sizeof(reason));
-			OPENSSL_cleanse(password, sizeof(password));
+			explicit_bzero(password, sizeof(password));
 			snprintf(m->tls_error, sizeof(m->tls_error),
 				 "cannot make the SAS token%s%.200s", reason[0] ? ": " : "",
 				 reason);
 			return MOSQ_ERR_AUTH;
 		}
-		rc = mosquitto_username_pw_set(m->mosq, m->username, password);
-		OPENSSL_cleanse(password, sizeof(password));
+		rc = mosq_api->username_pw_set(m->mosq, m->username, password);
+		explicit_bzero(password, sizeof(password));
 	} else {
-		rc = mosquitto_username_pw_set(m->mosq, m->username, NULL);
+		rc = mosq_api->username_pw_set(m->mosq, m->username, NULL);
 	}
 	if (rc != MOSQ_ERR_SUCCESS)
 		return rc;
 	if (m->s.endpoint.tls) {
-		rc = mosquitto_tls_set(m->mosq, m->ca_file, NULL, NULL, NULL, NULL);
+		rc = mosq_api->tls_set(m->mosq, m->ca_file, NULL, NULL, NULL, NULL);
 		if (rc != MOSQ_ERR_SUCCESS) {
 			snprintf(m->tls_error, sizeof(m->tls_error), "cannot use CA file %s",
 				 m->ca_file ? m->ca_file : "(none)");
 			return rc;
 		}
-		rc = mosquitto_tls_opts_set(m->mosq, SSL_VERIFY_PEER, NULL, NULL);
+		rc = mosq_api->tls_opts_set(m->mosq, SSL_VERIFY_PEER, NULL, NULL);
 		if (rc == MOSQ_ERR_SUCCESS)
-			rc = mosquitto_tls_insecure_set(m->mosq, false); /* verify the host name */
+			rc = mosq_api->tls_insecure_set(m->mosq, false); /* verify the host name */
 	}
 	return rc;
 }
@@ -417,7 +420,7 @@ static void connect_start(struct mqtt *m)
 	emit(m, MQTT_EVENT_CONNECTING, "%s", m->description);
 	rc = setup_mosq(m);
 	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_connect_async(m->mosq, m->host, m->s.endpoint.port,
+		rc = mosq_api->connect_async(m->mosq, m->host, m->s.endpoint.port,
 					     (int)m->s.keepalive_s);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		fail(m, "Failed to connect to", rc);
@@ -526,7 +529,7 @@ static void pump(struct mqtt *m)
 			spool_entry_done(&e);
 			continue;
 		}
-		rc = mosquitto_publish(m->mosq, &mid, topic.data, (int)e.len, e.body, 1, false);
+		rc = mosq_api->publish(m->mosq, &mid, topic.data, (int)e.len, e.body, 1, false);
 		if (rc != MOSQ_ERR_SUCCESS) {
 			m->st.publish_errors++;
 			spool_entry_done(&e);
@@ -551,7 +554,7 @@ static void settle_connection(struct mqtt *m, int rc)
 		m->got_connack = false;
 		if (!m->connack_ok) { /* libmosquitto may also return an error for it */
 			str_copy(m->tls_error, sizeof(m->tls_error),
-				 mosquitto_connack_string(m->connack_rc));
+				 mosq_api->connack_string(m->connack_rc));
 			fail(m, "Connection refused by", MOSQ_ERR_CONN_REFUSED);
 			return;
 		}
@@ -632,16 +635,17 @@ static void on_io(struct loop *l, int fd, uint32_t events, void *userdata)
 	if (!m->mosq)
 		return;
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
-		SSL *ssl = mosquitto_ssl_get(m->mosq);
+		SSL *ssl = mosq_api->ssl_get(m->mosq);
 
 		for (int i = 0; i < READS_PER_EVENT_MAX; i++) {
-			rc = mosquitto_loop_read(m->mosq, 1);
-			if (rc != MOSQ_ERR_SUCCESS || m->lost || !ssl || SSL_pending(ssl) <= 0)
+			rc = mosq_api->loop_read(m->mosq, 1);
+			if (rc != MOSQ_ERR_SUCCESS || m->lost || !ssl ||
+			    mosq_api->ssl_pending(ssl) <= 0)
 				break;
 		}
 	}
 	if (rc == MOSQ_ERR_SUCCESS && !m->lost && (events & EPOLLOUT))
-		rc = mosquitto_loop_write(m->mosq, 1);
+		rc = mosq_api->loop_write(m->mosq, 1);
 	if (rc == MOSQ_ERR_SUCCESS && !m->lost && (events & (EPOLLERR | EPOLLHUP))) {
 		/* Hung up: read what is left, then give up.  libmosquitto does not notice a
 		 * refused non-blocking connect under TLS (it keeps returning success), and the
@@ -652,7 +656,7 @@ static void on_io(struct loop *l, int fd, uint32_t events, void *userdata)
 		for (int i = 0; i < READS_PER_EVENT_MAX && rc == MOSQ_ERR_SUCCESS && !m->lost &&
 				!m->got_connack;
 		     i++)
-			rc = mosquitto_loop_read(m->mosq, 1);
+			rc = mosq_api->loop_read(m->mosq, 1);
 		if (rc != MOSQ_ERR_SUCCESS || m->lost || m->got_connack) {
 			settle(m, rc);
 			return;
@@ -722,7 +726,7 @@ static void on_timer(struct loop *l, struct loop_timer *t, void *userdata)
 	}
 	if (now >= m->misc_at && m->mosq) {
 		m->misc_at = now + misc_interval_ns(m);
-		rc = mosquitto_loop_misc(m->mosq);
+		rc = mosq_api->loop_misc(m->mosq);
 	}
 	settle(m, rc);
 }
@@ -750,7 +754,7 @@ static void mqtt_close(struct transport *t)
 	struct mqtt *m = t->priv;
 
 	teardown(m, true);
-	OPENSSL_cleanse(m->password, sizeof(m->password));
+	explicit_bzero(m->password, sizeof(m->password));
 	loop_timer_free(m->timer);
 	loop_timer_free(m->spool_timer);
 	spool_flush(m->spool);
@@ -805,7 +809,7 @@ int mqtt_transport_subscribe(struct transport *t, const char *pattern, int qos)
 
 	if (m->state != MQTT_STATE_CONNECTED && m->state != MQTT_STATE_DRAINING)
 		return -ENOTCONN;
-	rc = mosquitto_subscribe(m->mosq, NULL, pattern, qos);
+	rc = mosq_api->subscribe(m->mosq, NULL, pattern, qos);
 	watch_update(m);
 	return rc == MOSQ_ERR_SUCCESS ? 0 : -EIO;
 }
@@ -820,7 +824,7 @@ int mqtt_transport_publish_direct(struct transport *t, const char *topic, const 
 		return -ENOTCONN;
 	if (len > 256 * 1024 || qos < 0 || qos > 1)
 		return -EINVAL;
-	rc = mosquitto_publish(m->mosq, NULL, topic, (int)len, payload, qos, false);
+	rc = mosq_api->publish(m->mosq, NULL, topic, (int)len, payload, qos, false);
 	watch_update(m);
 	return rc == MOSQ_ERR_SUCCESS ? 0 : -EIO;
 }
@@ -903,7 +907,7 @@ static void apply_defaults(struct mqtt_settings *s)
 int mqtt_transport_open(struct loop *l, const struct mqtt_settings *s, struct spool *sp,
 			struct transport **ret)
 {
-	static bool lib_ready;
+	char why[160];
 	struct transport *t;
 	struct mqtt *m;
 	bool oom = false;
@@ -912,9 +916,12 @@ int mqtt_transport_open(struct loop *l, const struct mqtt_settings *s, struct sp
 	if (!l || !s || !sp || !s->endpoint.host[0] || !s->device_id || !s->module_id ||
 	    (s->endpoint.tls && !s->ca_file) || s->keepalive_s > 65535 || s->inflight_max > 1024)
 		return -EINVAL;
-	if (!lib_ready) {
-		mosquitto_lib_init();
-		lib_ready = true;
+	if (!mosq_api) {
+		mosq_api = mosq_lib_get(why, sizeof(why));
+		if (!mosq_api) {
+			log_error("MQTT transport: cannot load libmosquitto: %s", why);
+			return -ELIBACC;
+		}
 	}
 	t = es_calloc(1, sizeof(*t));
 	m = es_calloc(1, sizeof(*m));

@@ -1,60 +1,43 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SAS token construction with OpenSSL's libcrypto (HMAC-SHA256, base64) and the redaction
- * helper.  See sas.h.  Intermediate buffers that held secret material are wiped before they
- * are released.
+ * SAS token construction (HMAC-SHA256 and base64 from src/common, not libcrypto, so the
+ * agent maps no crypto library unless it speaks TLS) and the redaction helper.  See sas.h.
+ * Intermediate buffers that held secret material are wiped before they are released.
  */
 #include "sas.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/base64.h"
+#include "common/sha256.h"
 #include "topic.h"
-
-static bool b64_char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '+' || c == '/';
-}
 
 int sas_key_from_base64(const char *b64, size_t len, struct sas_key *ret)
 {
-	unsigned char tmp[SAS_KEY_MAX + 3];
-	size_t pad = 0;
-	int n;
+	uint8_t tmp[SAS_KEY_MAX];
+	long n;
 
-	if (len == 0 || len % 4 != 0 || len / 4 * 3 > sizeof(tmp))
+	if (len == 0)
 		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)b64[i];
-
-		if (c == '=' && i >= len - 2) {
-			pad++;
-			continue;
-		}
-		if (pad || !b64_char(c))
-			return -EINVAL;
-	}
-	n = EVP_DecodeBlock(tmp, (const unsigned char *)b64, (int)len);
-	if (n < 0 || (size_t)n < pad || (size_t)n - pad > SAS_KEY_MAX || (size_t)n == pad) {
-		OPENSSL_cleanse(tmp, sizeof(tmp));
+	n = base64_decode(b64, len, tmp, sizeof(tmp));
+	if (n <= 0) {
+		explicit_bzero(tmp, sizeof(tmp));
 		return -EINVAL;
 	}
-	ret->len = (size_t)n - pad;
+	ret->len = (size_t)n;
 	memcpy(ret->bytes, tmp, ret->len);
-	OPENSSL_cleanse(tmp, sizeof(tmp));
+	explicit_bzero(tmp, sizeof(tmp));
 	return 0;
 }
 
 void sas_key_wipe(struct sas_key *k)
 {
 	if (k)
-		OPENSSL_cleanse(k, sizeof(*k));
+		explicit_bzero(k, sizeof(*k));
 }
 
 void sas_resource_format(struct buf *b, const char *host, const char *device, const char *module)
@@ -75,15 +58,13 @@ void sas_string_to_sign(struct buf *b, const char *sr_encoded, uint64_t expiry)
 
 int sas_sign(const struct sas_key *key, const void *data, size_t len, char *out, size_t out_size)
 {
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int mac_len = 0;
+	uint8_t mac[SHA256_DIGEST_LEN];
 
 	if (!key->len || out_size < SAS_SIGNATURE_MAX)
 		return -EINVAL;
-	if (!HMAC(EVP_sha256(), key->bytes, (int)key->len, data, len, mac, &mac_len))
-		return -EIO;
-	EVP_EncodeBlock((unsigned char *)out, mac, (int)mac_len); /* 44 chars + NUL */
-	OPENSSL_cleanse(mac, sizeof(mac));
+	hmac_sha256(key->bytes, key->len, data, len, mac);
+	base64_encode(mac, sizeof(mac), out); /* 44 chars + NUL */
+	explicit_bzero(mac, sizeof(mac));
 	return 0;
 }
 
@@ -105,7 +86,7 @@ int sas_token_format(const char *sr_encoded, const char *sig_b64, uint64_t expir
 	else
 		memcpy(out, b.data, b.len + 1);
 	if (b.data)
-		OPENSSL_cleanse(b.data, b.cap);
+		explicit_bzero(b.data, b.cap);
 	buf_done(&b);
 	return r;
 }
@@ -128,7 +109,7 @@ int sas_token_make(const struct sas_key *key, const char *host, const char *devi
 	r = sas_sign(key, sts.data, sts.len, sig, sizeof(sig));
 	if (r == 0)
 		r = sas_token_format(sr.data, sig, expiry, out, out_size);
-	OPENSSL_cleanse(sig, sizeof(sig));
+	explicit_bzero(sig, sizeof(sig));
 out:
 	buf_done(&sr);
 	buf_done(&sts);

@@ -22,8 +22,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +30,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/base64.h"
 #include "common/buf.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
@@ -240,7 +239,7 @@ int workload_parse_sign_response(const char *body, size_t len, char *digest, siz
 	else
 		memcpy(digest, d->valuestring, strlen(d->valuestring) + 1);
 	if (cJSON_IsString(d))
-		OPENSSL_cleanse(d->valuestring, strlen(d->valuestring));
+		explicit_bzero(d->valuestring, strlen(d->valuestring));
 	cJSON_Delete(doc);
 	return r;
 }
@@ -371,11 +370,11 @@ void workload_client_free(struct workload_client *c)
 	async_close_call(c);
 	loop_timer_free(c->timer);
 	if (c->body.data)
-		OPENSSL_cleanse(c->body.data, c->body.cap);
+		explicit_bzero(c->body.data, c->body.cap);
 	buf_done(&c->body);
 	buf_done(&c->sr);
 	es_free(c->bundle_path);
-	OPENSSL_cleanse(c, sizeof(*c));
+	explicit_bzero(c, sizeof(*c));
 	es_free(c);
 }
 
@@ -423,8 +422,7 @@ static void base64_append(struct buf *b, const void *data, size_t len)
 		b->failed = true;
 		return;
 	}
-	b->len += (size_t)EVP_EncodeBlock((unsigned char *)b->data + b->len, data, (int)len);
-	b->data[b->len] = '\0';
+	b->len += base64_encode(data, len, b->data + b->len);
 }
 
 static void bundle_path_format(const struct workload_client *c, struct buf *path)
@@ -628,7 +626,7 @@ int workload_sign(struct workload_client *c, const void *data, size_t len, char 
 	else
 		c->st.sign_failures++;
 	if (body.data)
-		OPENSSL_cleanse(body.data, body.cap);
+		explicit_bzero(body.data, body.cap);
 	buf_done(&path);
 	buf_done(&req);
 	buf_done(&body);
@@ -651,7 +649,7 @@ int workload_password(void *userdata, uint64_t expiry, char *out, size_t out_siz
 		r = workload_sign(c, sts.data, sts.len, digest, sizeof(digest));
 	if (r == 0)
 		r = token_finish(c, sr.data, digest, expiry, out, out_size);
-	OPENSSL_cleanse(digest, sizeof(digest));
+	explicit_bzero(digest, sizeof(digest));
 	buf_done(&sr);
 	buf_done(&sts);
 	if (r == 0) {
@@ -689,7 +687,7 @@ static void async_report(struct workload_client *c)
 		set_ok(c);
 	if (done)
 		done(ctx, r, r == 0 ? c->token : c->last_error);
-	OPENSSL_cleanse(c->token, sizeof(c->token));
+	explicit_bzero(c->token, sizeof(c->token));
 }
 
 static int async_append_body(void *userdata, const char *data, size_t len)
@@ -789,9 +787,9 @@ static void async_finish(struct workload_client *c, int r)
 		r = take_digest(c, &c->body, digest, sizeof(digest));
 	if (r == 0)
 		r = token_finish(c, c->sr.data, digest, c->expiry, c->token, sizeof(c->token));
-	OPENSSL_cleanse(digest, sizeof(digest));
+	explicit_bzero(digest, sizeof(digest));
 	if (c->body.data)
-		OPENSSL_cleanse(c->body.data, c->body.cap);
+		explicit_bzero(c->body.data, c->body.cap);
 	if (r == 0)
 		c->st.signs++;
 	else
