@@ -32,7 +32,8 @@ struct seen {
 struct containers_analysis {
 	struct manifest *manifest; /* NULL: no drift */
 	char error[PATH_MAX + 640];
-	uint64_t skipped;
+	uint64_t skipped; /* documents refused, values skipped, items dropped */
+	uint64_t errors;  /* analyses that failed (no memory) */
 	uint64_t seq;
 	struct seen seen[ANALYSIS_SEEN_MAX];
 };
@@ -77,9 +78,11 @@ bool containers_analysis_has_manifest(const struct containers_analysis *a)
 	return a && a->manifest;
 }
 
-uint64_t containers_analysis_skipped(const struct containers_analysis *a)
+void containers_analysis_counters(const struct containers_analysis *a, uint64_t *ret_skipped,
+				  uint64_t *ret_errors)
 {
-	return a ? a->skipped : 0;
+	*ret_skipped = a ? a->skipped : 0;
+	*ret_errors = a ? a->errors : 0;
 }
 
 /* A digest of an event's values (not its time), to tell "the same findings again". */
@@ -145,7 +148,7 @@ void containers_analysis_one(struct containers_analysis *a, struct collector *c,
 	if (!a || !inspect || !container_id)
 		return;
 	if (analyze_running(&inspect, 1, a->manifest, now_ns, &rec, &drift, &st) < 0) {
-		c->stats.errors++;
+		a->errors++;
 		return;
 	}
 	account(a, &st);
@@ -191,7 +194,7 @@ void containers_analysis_all(struct containers_analysis *a, struct collector *c,
 	}
 	st.containers = n;
 	if (analyze_inspected(cs, n, a->manifest, now_ns, &rec, &drift, &st) < 0)
-		c->stats.errors++;
+		a->errors++;
 	else
 		account(a, &st);
 	if (ret_stats)

@@ -53,5 +53,9 @@ void containers_analysis_all(struct containers_analysis *a, struct collector *c,
 /* A deployment manifest is loaded (drift is checked). */
 bool containers_analysis_has_manifest(const struct containers_analysis *a);
 
-/* Analysis counters (documents refused, values skipped, items dropped) since start. */
-uint64_t containers_analysis_skipped(const struct containers_analysis *a);
+/*
+ * Since start: documents refused, values skipped and items dropped (*ret_skipped); analyses
+ * that failed (*ret_errors).  The collector adds them to its own counters.
+ */
+void containers_analysis_counters(const struct containers_analysis *a, uint64_t *ret_skipped,
+				  uint64_t *ret_errors);

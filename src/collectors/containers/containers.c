@@ -68,10 +68,12 @@ static void containers_analyze_hook(struct containers_state *s, const cJSON *ins
 static void sync_stats(struct containers_state *s)
 {
 	const struct docker_client_stats *st = docker_client_stats(s->client);
+	uint64_t analysis_skipped, analysis_errors;
 
-	s->c->stats.skipped = st->lines_bad + st->lines_too_long;
+	containers_analysis_counters(s->analysis, &analysis_skipped, &analysis_errors);
+	s->c->stats.skipped = st->lines_bad + st->lines_too_long + analysis_skipped;
 	s->c->stats.lost = st->queue_dropped;
-	s->c->stats.errors = st->inspect_failed;
+	s->c->stats.errors = st->inspect_failed + analysis_errors;
 }
 
 static bool emits_event(const struct docker_event *ev)
