@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Running-container analysis for the containers collector; see containers-analysis.h.
- * The analysis itself is analyze_running() (src/analyze/analyze-events.h); this file decides
- * when it runs, keeps the manifest, and remembers what was sent per container.
+ * The analysis itself is in src/analyze/ (inspect_container, analyze_containers, drift); this
+ * file decides when it runs, keeps the manifest, remembers what was sent per container, and
+ * judges one container with the others as context (read_cache, analyze_one).
  */
 #include "containers-analysis.h"
 
@@ -12,7 +13,9 @@
 #include <string.h>
 
 #include "analyze/analyze-events.h"
+#include "analyze/drift.h"
 #include "analyze/inspect.h"
+#include "analyze/rules.h"
 #include "analyze/manifest.h"
 #include "collectors/collector.h"
 #include "common/alloc.h"
@@ -137,18 +140,97 @@ static struct seen *seen_slot(struct containers_analysis *a, const char *id)
 	return oldest;
 }
 
-void containers_analysis_one(struct containers_analysis *a, struct collector *c,
-			     const char *container_id, const cJSON *inspect, uint64_t now_ns)
+/*
+ * Reads every cached container with a kept inspect document (but skip_id) into cs[n...]; one
+ * parsed document at a time, only the settings models are kept.  Returns the new count.
+ */
+static size_t read_cache(struct containers_analysis *a, const struct docker_cache *dc,
+			 struct inspected_container **cs, size_t n, const char *skip_id,
+			 struct analyze_stats *st)
 {
+	for (size_t i = 0; i < DOCKER_CACHE_MAX; i++) {
+		const struct docker_cache_entry *e = dc ? dc->entries[i] : NULL;
+		struct json_error err;
+		cJSON *doc;
+
+		if (!e || !e->inspect || (skip_id && strcmp(e->c.id, skip_id) == 0))
+			continue;
+		doc = json_parse(e->inspect, e->inspect_len, &err);
+		if (!doc || inspect_container(doc, &cs[n]) < 0)
+			a->skipped++;
+		else
+			st->skipped += cs[n++]->skipped;
+		cJSON_Delete(doc);
+	}
+	return n;
+}
+
+/*
+ * The findings of one container, judged with every cached container as context (some rules
+ * look at the whole deployment: edgeHub's protocol heads are "unused" only if no module uses
+ * them), so a container judged alone gets no finding it would not get in the full analysis.
+ */
+static int analyze_one(struct containers_analysis *a, struct inspected_container **cs,
+		       size_t n, uint64_t now_ns, struct event **rec, struct event **drift,
+		       struct analyze_stats *st)
+{
+	struct finding_list all = { 0 }, mine = { 0 };
+	struct drift_list d = { 0 };
+	size_t dropped = 0;
+	int r = analyze_containers(cs, n, &all);
+
+	if (r >= 0) {
+		mine.items = es_calloc(all.n ? all.n : 1, sizeof(*mine.items));
+		r = mine.items ? 0 : -ENOMEM;
+	}
+	for (size_t k = 0; r >= 0 && k < all.n; k++)
+		if (strcmp(all.items[k].module, cs[0]->ms->name) == 0)
+			mine.items[mine.n++] = all.items[k]; /* borrowed: freed with `all` */
+	if (r >= 0)
+		r = recommendation_event_new(&mine, cs, 1, now_ns, rec, &dropped);
+	st->findings = mine.n;
+	st->dropped += dropped;
+	if (r >= 0 && a->manifest) {
+		r = drift_compare(a->manifest, cs, 1, &d);
+		if (r >= 0)
+			r = drift_event_new(&d, now_ns, drift, &dropped);
+		st->drift = d.n;
+		st->dropped += dropped;
+	}
+	es_free(mine.items);
+	finding_list_done(&all);
+	drift_list_done(&d);
+	return r;
+}
+
+void containers_analysis_one(struct containers_analysis *a, struct collector *c,
+			     const struct docker_cache *dc, const char *container_id,
+			     const cJSON *inspect, uint64_t now_ns)
+{
+	struct inspected_container *cs[DOCKER_CACHE_MAX + 1];
 	struct event *rec = NULL, *drift = NULL;
 	struct analyze_stats st = { 0 };
 	struct seen *s;
 	uint64_t digest;
+	size_t n;
+	int r;
 
 	if (!a || !inspect || !container_id)
 		return;
-	if (analyze_running(&inspect, 1, a->manifest, now_ns, &rec, &drift, &st) < 0) {
+	/* This container first, then the others as context. */
+	if (inspect_container(inspect, &cs[0]) < 0) {
+		a->skipped++;
+		return;
+	}
+	st.skipped += cs[0]->skipped;
+	n = read_cache(a, dc, cs, 1, container_id, &st);
+	r = analyze_one(a, cs, n, now_ns, &rec, &drift, &st);
+	for (size_t i = 0; i < n; i++)
+		inspected_container_free(cs[i]);
+	if (r < 0) {
 		a->errors++;
+		event_free(rec);
+		event_free(drift);
 		return;
 	}
 	account(a, &st);
@@ -177,21 +259,7 @@ void containers_analysis_all(struct containers_analysis *a, struct collector *c,
 
 	if (!a)
 		return;
-	/* One parsed document at a time: only the (small) settings models are kept. */
-	for (size_t i = 0; i < DOCKER_CACHE_MAX; i++) {
-		const struct docker_cache_entry *e = dc->entries[i];
-		struct json_error err;
-		cJSON *doc;
-
-		if (!e || !e->inspect)
-			continue;
-		doc = json_parse(e->inspect, e->inspect_len, &err);
-		if (!doc || inspect_container(doc, &cs[n]) < 0)
-			a->skipped++;
-		else
-			st.skipped += cs[n++]->skipped;
-		cJSON_Delete(doc);
-	}
+	n = read_cache(a, dc, cs, 0, NULL, &st);
 	st.containers = n;
 	if (analyze_inspected(cs, n, a->manifest, now_ns, &rec, &drift, &st) < 0)
 		a->errors++;

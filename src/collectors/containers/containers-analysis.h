@@ -36,9 +36,13 @@ int containers_analysis_new(const char *manifest_path, struct containers_analysi
 			    const char **ret_error);
 struct containers_analysis *containers_analysis_free(struct containers_analysis *a);
 
-/* Analyzes one container's inspect document; submits events through c. */
+/*
+ * Analyzes one container's inspect document, with the other cached containers of dc as the
+ * deployment-wide context (dc may be NULL); submits its events through c.
+ */
 void containers_analysis_one(struct containers_analysis *a, struct collector *c,
-			     const char *container_id, const cJSON *inspect, uint64_t now_ns);
+			     const struct docker_cache *dc, const char *container_id,
+			     const cJSON *inspect, uint64_t now_ns);
 
 struct analyze_stats;
 

@@ -61,8 +61,8 @@ static void containers_analyze_hook(struct containers_state *s, const cJSON *ins
 {
 	if (strcmp(why, "event") != 0 || !entry)
 		return;
-	containers_analysis_one(s->analysis, s->c, entry->c.id, inspect_doc,
-				time_now_realtime_ns());
+	containers_analysis_one(s->analysis, s->c, docker_client_cache(s->client), entry->c.id,
+				inspect_doc, time_now_realtime_ns());
 }
 
 static void sync_stats(struct containers_state *s)
