@@ -207,6 +207,34 @@ static int reap(pid_t pid)
 	return st;
 }
 
+/*
+ * The fields every backend must give the ProcessCreate of `command_line` run by this test
+ * process from /tmp, with executable `exe`, and the matching ProcessTerminate (exit status 7).
+ */
+__attribute__((unused)) static void assert_exit7_events(const struct event *create,
+							const struct event *terminate,
+							const char *command_line,
+							const char *exe)
+{
+	char want[32], got[512];
+	struct event_value v;
+
+	assert_int_equal(field_int(create, PC_PARENT_PROCESS_ID), getpid());
+	assert_string_equal(field_str(create, PC_COMMAND_LINE, got, sizeof(got)), command_line);
+	assert_string_equal(field_str(create, PC_EXECUTABLE, got, sizeof(got)), exe);
+	snprintf(want, sizeof(want), "%u", (unsigned)getuid());
+	assert_string_equal(field_str(create, PC_USER_ID, got, sizeof(got)), want);
+	if (getuid() == 0)
+		assert_string_equal(field_str(create, PC_USER_NAME, got, sizeof(got)), "root");
+	assert_int_equal(extra_get(create, "Cwd", &v), 0);
+	assert_int_equal(v.len, 4);
+	assert_memory_equal(v.s, "/tmp", 4);
+	assert_int_not_equal(extra_get(create, "ArgvTruncated", &v), 0);
+
+	assert_int_equal(field_int(terminate, PT_EXIT_STATUS), 7);
+	assert_string_equal(field_str(terminate, PT_EXECUTABLE, got, sizeof(got)), exe);
+}
+
 /* A spawner process: n execs of argv, then the number that succeeded on fd. */
 __attribute__((unused)) static void burst_spawner(char *const argv[], unsigned n, int fd)
 {
