@@ -6,6 +6,7 @@
  */
 #include "pipeline.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "aggregate.h"
@@ -24,6 +25,8 @@ struct pipeline {
 	uint64_t spool_evicted[_EVENT_PRIORITY_MAX], spool_evicted_reported[_EVENT_PRIORITY_MAX];
 	bool flushing;
 	struct event_builder stats_builder;
+	struct event_observer *observers[PIPELINE_OBSERVERS_MAX];
+	unsigned n_observers;
 };
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
@@ -54,6 +57,12 @@ static void sink_submit(struct event_sink *sink, struct event *e)
 	struct pipeline *pl = container_of(sink, struct pipeline, sink);
 
 	pl->submitted++;
+	if (pl->n_observers) {
+		uint64_t now = time_now_realtime_ns();
+
+		for (unsigned i = 0; i < pl->n_observers; i++)
+			pl->observers[i]->observe(pl->observers[i], e, now);
+	}
 	if (e->type >= _EVENT_TYPE_MAX || pl->settings.priority[e->type] == EVENT_PRIORITY_OFF) {
 		pl->filtered++;
 		event_free(e);
@@ -111,6 +120,14 @@ void pipeline_apply(struct pipeline *pl, const struct pipeline_settings *s)
 struct event_sink *pipeline_sink(struct pipeline *pl)
 {
 	return &pl->sink;
+}
+
+int pipeline_add_observer(struct pipeline *pl, struct event_observer *o)
+{
+	if (pl->n_observers >= PIPELINE_OBSERVERS_MAX)
+		return -ENOSPC;
+	pl->observers[pl->n_observers++] = o;
+	return 0;
 }
 
 enum event_priority pipeline_priority(const struct pipeline *pl, enum event_type t)

@@ -42,12 +42,27 @@ struct pipeline_stats {
 
 struct pipeline;
 
+/*
+ * An observer sees every event submitted to the sink, before the priority filter and
+ * aggregation: a type set to Off is still observed, and aggregation never hides an event from
+ * it (the rules engine and the host posture checks sit here).  The event is only lent: an
+ * observer reads it (event_cursor, event_get_*) and must not keep the pointer.  It may submit
+ * new events to pipeline_sink() from inside observe(); those are observed too.
+ */
+struct event_observer {
+	void (*observe)(struct event_observer *o, const struct event *e, uint64_t now_realtime_ns);
+};
+
+#define PIPELINE_OBSERVERS_MAX 8
+
 struct pipeline *pipeline_new(const char *agent_id, const char *agent_version,
 			      const struct pipeline_settings *s, message_publish_fn publish,
 			      void *userdata);
 struct pipeline *pipeline_free(struct pipeline *pl);
 void pipeline_apply(struct pipeline *pl, const struct pipeline_settings *s);
 struct event_sink *pipeline_sink(struct pipeline *pl);
+/* Observers are called in the order added.  -ENOSPC beyond PIPELINE_OBSERVERS_MAX. */
+int pipeline_add_observer(struct pipeline *pl, struct event_observer *o);
 enum event_priority pipeline_priority(const struct pipeline *pl, enum event_type t);
 /* Record events a source lost before they became events. */
 void pipeline_count_lost(struct pipeline *pl, enum event_type t, uint64_t n);
