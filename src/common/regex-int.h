@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* State shared by regex-parse.c (pattern → tree) and regex.c (tree → program, search). */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "regex.h"
+
+#define RX_NONE UINT32_MAX
+#define RX_INF UINT16_MAX /* no upper bound in a repetition */
+
+/* A set of bytes (a bracket expression, \d, ...). */
+struct rx_set {
+	uint64_t bits[4];
+};
+
+static inline bool rx_set_has(const struct rx_set *s, unsigned char c)
+{
+	return (s->bits[c >> 6] >> (c & 63)) & 1;
+}
+
+static inline void rx_set_add(struct rx_set *s, unsigned char c)
+{
+	s->bits[c >> 6] |= (uint64_t)1 << (c & 63);
+}
+
+enum rx_assert {
+	RX_ASSERT_BOL,	      /* ^  */
+	RX_ASSERT_EOL,	      /* $  */
+	RX_ASSERT_WORDB,      /* \b */
+	RX_ASSERT_NWORDB,     /* \B */
+	RX_ASSERT_WORD_START, /* \< */
+	RX_ASSERT_WORD_END,   /* \> */
+	_RX_ASSERT_MAX,
+};
+
+enum rx_node_type {
+	RX_NODE_EMPTY,
+	RX_NODE_BYTE,	/* arg = the byte */
+	RX_NODE_SET,	/* set = index in the set table */
+	RX_NODE_ASSERT, /* arg = enum rx_assert */
+	RX_NODE_CAT,	/* children: child, then next, next... */
+	RX_NODE_ALT,
+	RX_NODE_GROUP,	/* group = capture index (1..9), 0 for a group beyond 9 */
+	RX_NODE_REPEAT, /* min, max (RX_INF), child */
+	_RX_NODE_TYPE_MAX,
+};
+
+struct rx_node {
+	uint8_t type, arg;
+	uint16_t group, min, max;
+	uint32_t set;
+	uint32_t child, next, last; /* first child, next sibling, last child (for appends) */
+	uint32_t size;		    /* instructions this node compiles to */
+};
+
+/* What the parser produces: a tree in an array (nodes[root]) and the sets it refers to. */
+struct rx_tree {
+	struct rx_node *nodes;
+	size_t n_nodes, cap_nodes;
+	struct rx_set *sets;
+	size_t n_sets, cap_sets;
+	uint32_t root;
+	unsigned n_groups; /* capture groups + 1, at most ES_REGEX_GROUPS_MAX */
+};
+
+/* Pattern → tree, with the program size computed and capped.  0, or -EINVAL / -E2BIG /
+ * -ENOMEM with err filled.  The tree is freed with rx_tree_done() in every case. */
+int rx_parse(const char *pattern, size_t len, unsigned flags, struct rx_tree *tree,
+	     struct es_regex_error *err);
+void rx_tree_done(struct rx_tree *tree);
+
+static inline bool rx_is_word(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
