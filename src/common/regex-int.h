@@ -67,6 +67,27 @@ struct rx_tree {
 	unsigned n_groups; /* capture groups + 1, at most ES_REGEX_GROUPS_MAX */
 };
 
+/* Literal strings a match must contain (regex-lit.c). */
+#define RX_LIT_LEN 16
+#define RX_LITS_MAX 8
+
+struct rx_lit {
+	uint8_t len;
+	bool icase;   /* b is lower case, compared case-insensitively */
+	uint8_t rare; /* offset of the byte searched for first (the least common) */
+	unsigned char b[RX_LIT_LEN];
+};
+
+struct rx_litset {
+	unsigned n; /* 0: nothing known */
+	struct rx_lit v[RX_LITS_MAX];
+};
+
+/* A set of literals one of which every match of the tree contains; n = 0 when none is known. */
+void rx_required(const struct rx_tree *tree, struct rx_litset *ret);
+/* Whether s contains one of the literals (true for an empty set). */
+bool rx_lits_found(const struct rx_litset *ls, const unsigned char *s, size_t len);
+
 /* Pattern → tree, with the program size computed and capped.  0, or -EINVAL / -E2BIG /
  * -ENOMEM with err filled.  The tree is freed with rx_tree_done() in every case. */
 int rx_parse(const char *pattern, size_t len, unsigned flags, struct rx_tree *tree,

@@ -20,8 +20,11 @@
  * instruction, allocated per search (size known at compile time); nothing is shared, so a
  * compiled regex may be used from several threads.
  *
- * When no thread is alive, the search skips to the next byte that can start a match (memchr
- * when there is only one such byte), and a pattern anchored with ^ stops after position 0.
+ * Shortcuts: a subject without any of the literals every match contains is rejected with
+ * memmem() before the VM runs (regex-lit.c); when no thread is alive, the search skips to the
+ * next byte that can start a match (memchr when there is only one such byte); a pattern
+ * anchored with ^ stops after position 0.  The VM's arrays live on the stack for programs
+ * small enough (RX_VM_LOCAL_WORDS), in one heap block otherwise.
  */
 #include "regex.h"
 
@@ -58,6 +61,7 @@ struct es_regex {
 	bool can_skip;	/* a match must start with a byte of first */
 	int first_byte; /* the only byte of first, or -1 */
 	struct rx_set first;
+	struct rx_litset lits; /* a match contains one of these (regex-lit.c) */
 };
 
 /* ---- compile ---- */
@@ -259,6 +263,8 @@ int es_regex_compile(const char *pattern, size_t len, unsigned flags, struct es_
 	rx_put(&em, RX_OP_MATCH, 0, 0, 0);
 	if ((r = rx_analyze(re)) < 0)
 		goto out;
+	if (!re->anchored) /* an anchored search stops early anyway */
+		rx_required(&t, &re->lits);
 	*ret_re = re;
 	re = NULL;
 out:
@@ -286,6 +292,9 @@ void es_regex_free(struct es_regex *re)
 }
 
 /* ---- search ---- */
+
+/* Small programs search in a buffer on the stack (8 KiB), larger ones in the heap. */
+#define RX_VM_LOCAL_WORDS 1024
 
 struct rx_list {
 	uint32_t *pc;
@@ -465,18 +474,23 @@ static int rx_run(struct rx_vm *vm)
 	return vm->have;
 }
 
-/* Carves the VM's arrays out of one allocation. */
-static void *rx_vm_alloc(struct rx_vm *vm, size_t n_prog)
+/* Bytes of the VM's arrays for a program of n_prog instructions and ncap capture slots. */
+static size_t rx_vm_size(size_t n_prog, size_t ncap)
+{
+	size_t words = n_prog /* mark */ + 2 * n_prog * ncap /* caps */ + 2 * ncap /* seed, best */;
+
+	return words * sizeof(size_t) + (n_prog + 1) * sizeof(struct rx_frame) +
+	       2 * n_prog * sizeof(uint32_t);
+}
+
+/* Carves the VM's arrays out of mem (rx_vm_size() bytes, size_t-aligned) and clears marks. */
+static void rx_vm_init(struct rx_vm *vm, size_t n_prog, char *mem)
 {
 	size_t ncap = vm->ncap;
-	size_t words = n_prog /* mark */ + 2 * n_prog * ncap /* caps */ + 2 * ncap /* seed, best */;
-	size_t bytes = words * sizeof(size_t) + (n_prog + 1) * sizeof(struct rx_frame) +
-		       2 * n_prog * sizeof(uint32_t);
-	char *mem = es_calloc(1, bytes), *p = mem;
+	char *p = mem;
 
-	if (!mem)
-		return NULL;
 	vm->mark = (size_t *)p;
+	memset(vm->mark, 0, n_prog * sizeof(size_t));
 	p += n_prog * sizeof(size_t);
 	vm->stack = (struct rx_frame *)p;
 	p += (n_prog + 1) * sizeof(struct rx_frame);
@@ -492,7 +506,21 @@ static void *rx_vm_alloc(struct rx_vm *vm, size_t n_prog)
 		vm->lists[k].pc = (uint32_t *)p;
 		p += n_prog * sizeof(uint32_t);
 	}
-	return mem;
+}
+
+static void rx_groups_fill(const struct rx_vm *vm, int r, unsigned want,
+			   struct es_regex_match *groups, unsigned n_groups)
+{
+	for (unsigned g = 0; groups && g < n_groups; g++) {
+		bool set = r == 1 && g < want && vm->best[2 * g] != SIZE_MAX &&
+			   vm->best[2 * g + 1] != SIZE_MAX;
+
+		groups[g] = (struct es_regex_match){
+			.start = set ? vm->best[2 * g] : 0,
+			.end = set ? vm->best[2 * g + 1] : 0,
+			.matched = set,
+		};
+	}
 }
 
 int es_regex_search(const struct es_regex *re, const char *s, size_t len,
@@ -500,7 +528,8 @@ int es_regex_search(const struct es_regex *re, const char *s, size_t len,
 {
 	struct rx_vm vm = { .re = re, .s = (const unsigned char *)s, .len = len };
 	unsigned want = groups ? n_groups : 0;
-	void *mem;
+	size_t local[RX_VM_LOCAL_WORDS], size;
+	char *mem = (char *)local;
 	int r;
 
 	if (!re || (!s && len))
@@ -508,19 +537,17 @@ int es_regex_search(const struct es_regex *re, const char *s, size_t len,
 	if (want > re->n_groups)
 		want = re->n_groups;
 	vm.ncap = 2 * (size_t)want;
-	if (!(mem = rx_vm_alloc(&vm, re->n_prog)))
-		return -ENOMEM;
-	r = rx_run(&vm);
-	for (unsigned g = 0; groups && g < n_groups; g++) {
-		bool set = r == 1 && g < want && vm.best[2 * g] != SIZE_MAX &&
-			   vm.best[2 * g + 1] != SIZE_MAX;
-
-		groups[g] = (struct es_regex_match){
-			.start = set ? vm.best[2 * g] : 0,
-			.end = set ? vm.best[2 * g + 1] : 0,
-			.matched = set,
-		};
+	if (!rx_lits_found(&re->lits, vm.s, len)) {
+		rx_groups_fill(&vm, 0, 0, groups, n_groups);
+		return 0;
 	}
-	es_free(mem);
+	size = rx_vm_size(re->n_prog, vm.ncap);
+	if (size > sizeof(local) && !(mem = es_malloc(size)))
+		return -ENOMEM;
+	rx_vm_init(&vm, re->n_prog, mem);
+	r = rx_run(&vm);
+	rx_groups_fill(&vm, r, want, groups, n_groups);
+	if (mem != (char *)local)
+		es_free(mem);
 	return r;
 }

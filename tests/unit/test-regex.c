@@ -138,6 +138,18 @@ static const struct match_case match_cases[] = {
 	{ "[[:upper:]]+", ES_REGEX_ICASE, "aB", "0-2" },
 	{ "\\bwget\\b", ES_REGEX_ICASE, "/usr/bin/WGet -q", "9-13" },
 	{ "1-9", ES_REGEX_ICASE, "1-9", "0-3" },
+	/* the literal prefilter: at the edges, in either case, in one branch of several */
+	{ "/dev/tcp/", 0, "/dev/tcp/", "0-9" },
+	{ "/dev/(tcp|udp)/[0-9]+", 0, "x/dev/udp/53", "1-12 6-9" },
+	{ "/dev/(tcp|udp)/[0-9]+", 0, "x/dev/udp/", NULL },
+	{ "xmrig|minerd", ES_REGEX_ICASE, "/tmp/.X/XMRig-6", "8-13" },
+	{ "xmrig|minerd", ES_REGEX_ICASE, "/tmp/.X/XMRi", NULL },
+	{ "kworkerds", ES_REGEX_ICASE, "KWORKERDSkworkerd", "0-9" },
+	{ "(ab|cd)ef", 0, "xcdef", "1-5 1-3" },
+	{ "(ab|cd|)ef", 0, "xxef", "2-4 2-2" },
+	{ "base64 +-d", 0, "base64 base64  -d", "7-17" },
+	{ "a{3}b", 0, "aabaaab", "3-7" },
+	{ "zq", ES_REGEX_ICASE, "zzqQZq", "1-3" },
 };
 
 static void test_match_table(void **state)
@@ -302,7 +314,7 @@ static void test_errors(void **state)
 /* ---- agreement with glibc ---- */
 
 /* Both engines, whole match only: same verdict, same start, same (longest) end. */
-static void cross_check(const char *pattern, const char *subject)
+static void cross_check_flags(const char *pattern, const char *subject, unsigned flags)
 {
 	struct es_regex_match g[1];
 	struct es_regex *re = NULL;
@@ -310,18 +322,23 @@ static void cross_check(const char *pattern, const char *subject)
 	regex_t gre;
 	int ours, theirs;
 
-	if (regcomp(&gre, pattern, REG_EXTENDED) != 0)
+	if (regcomp(&gre, pattern, REG_EXTENDED | (flags & ES_REGEX_ICASE ? REG_ICASE : 0)) != 0)
 		fail_msg("glibc refuses /%s/", pattern);
-	re = compile_ok(pattern, 0);
+	re = compile_ok(pattern, flags);
 	theirs = regexec(&gre, subject, 1, m, 0) == 0;
 	ours = es_regex_search(re, subject, strlen(subject), g, 1);
 	if (ours != theirs ||
 	    (ours && ((size_t)m[0].rm_so != g[0].start || (size_t)m[0].rm_eo != g[0].end)))
-		fail_msg("/%s/ on '%s': glibc %d [%d,%d], ours %d [%zu,%zu]", pattern, subject,
-			 theirs, theirs ? (int)m[0].rm_so : -1, theirs ? (int)m[0].rm_eo : -1, ours,
-			 g[0].start, g[0].end);
+		fail_msg("/%s/%s on '%s': glibc %d [%d,%d], ours %d [%zu,%zu]", pattern,
+			 flags ? "i" : "", subject, theirs, theirs ? (int)m[0].rm_so : -1,
+			 theirs ? (int)m[0].rm_eo : -1, ours, g[0].start, g[0].end);
 	es_regex_free(re);
 	regfree(&gre);
+}
+
+static void cross_check(const char *pattern, const char *subject)
+{
+	cross_check_flags(pattern, subject, 0);
 }
 
 static const char *const xpatterns[] = {
@@ -454,9 +471,10 @@ static void test_glibc_random(void **state)
 			pattern[n++] = '$';
 		pattern[n] = '\0';
 		for (size_t i = 0; i < len; i++)
-			subject[i] = "abc1 "[rng(5)];
+			subject[i] = "abc1 ABC"[rng(it % 3 ? 5 : 8)];
 		subject[len] = '\0';
-		cross_check(pattern, subject);
+		/* one in three case-insensitive, with upper-case letters in the subject */
+		cross_check_flags(pattern, subject, it % 3 ? 0 : ES_REGEX_ICASE);
 		compared++;
 	}
 	assert_int_equal(compared, 4000);
