@@ -3,6 +3,7 @@
 
 /* State shared by regex-parse.c (pattern → tree) and regex.c (tree → program, search). */
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,6 +88,48 @@ struct rx_litset {
 void rx_required(const struct rx_tree *tree, struct rx_litset *ret);
 /* Whether s contains one of the literals (true for an empty set). */
 bool rx_lits_found(const struct rx_litset *ls, const unsigned char *s, size_t len);
+
+enum rx_op {
+	RX_OP_BYTE,   /* arg or x (x = arg, or its other case) */
+	RX_OP_SET,    /* x = set index */
+	RX_OP_ASSERT, /* arg = enum rx_assert */
+	RX_OP_SPLIT,  /* to x (preferred), to y */
+	RX_OP_JMP,    /* to x */
+	RX_OP_SAVE,   /* capture slot arg = the position */
+	RX_OP_MATCH,
+	_RX_OP_MAX,
+};
+
+struct rx_inst {
+	uint8_t op, arg;
+	uint32_t x, y;
+};
+
+struct rx_dfa;
+
+struct es_regex {
+	struct rx_inst *prog;
+	uint32_t n_prog;
+	struct rx_set *sets;
+	unsigned n_groups;
+	bool anchored;	/* every match starts at position 0 */
+	bool can_skip;	/* a match must start with a byte of first */
+	int first_byte; /* the only byte of first, or -1 */
+	struct rx_set first;
+	struct rx_litset lits; /* a match contains one of these (regex-lit.c) */
+	struct rx_dfa *dfa;    /* states built by searches so far (regex-dfa.c) */
+	atomic_bool dfa_busy;  /* a search is using dfa */
+};
+
+/* The next position >= i where a match of re can start, or SIZE_MAX (re->can_skip). */
+size_t rx_next_start(const struct es_regex *re, const unsigned char *s, size_t len, size_t i);
+
+/*
+ * Whether s holds a match, with a lazily built DFA (regex-dfa.c): 1, 0, -E2BIG when its
+ * state cache is full (the caller then runs the VM), -ENOMEM.
+ */
+int rx_dfa_search(const struct es_regex *re, const unsigned char *s, size_t len);
+void rx_dfa_free(struct rx_dfa *dfa);
 
 /* Pattern → tree, with the program size computed and capped.  0, or -EINVAL / -E2BIG /
  * -ENOMEM with err filled.  The tree is freed with rx_tree_done() in every case. */

