@@ -38,6 +38,8 @@ static const struct bench_pattern patterns[] = {
 	{ "curl -o FILE", "(curl|wget)[[:space:]].*-(o|O|-output)[[:space:]]+([^[:space:]]+)", 0 },
 	{ "icase words", "mimikatz|xmrig|minerd|kworkerds", ES_REGEX_ICASE },
 	{ "anchored exe", "^/(tmp|dev/shm|var/tmp)/[^ ]+", 0 },
+	/* no useful literal ('.' is on every line): the DFA reads every byte */
+	{ "ip:port", "[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+:[0-9]{2,5}", 0 },
 };
 
 static const char *const heads[] = {
