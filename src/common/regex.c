@@ -225,6 +225,7 @@ int es_regex_compile(const char *pattern, size_t len, unsigned flags, struct es_
 	r = -ENOMEM;
 	if (!(re = es_calloc(1, sizeof(*re))))
 		goto out;
+	atomic_init(&re->dfa_busy, false);
 	re->n_groups = t.n_groups;
 	re->n_prog = t.nodes[t.root].size + 3; /* save 0, body, save 1, match */
 	re->prog = es_calloc(re->n_prog, sizeof(*re->prog));
