@@ -1036,10 +1036,12 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 		return 1;
 	if (start_collectors(a) < 0)
 		return 1;
-	for (size_t i = 0; i < a->n_collectors; i++) /* host posture reads every event */
-		if (posture_collector_observer(a->collectors[i]) &&
-		    pipeline_add_observer(a->pipeline, posture_collector_observer(a->collectors[i])) < 0)
+	for (size_t i = 0; i < a->n_collectors; i++) { /* host posture reads every event */
+		struct event_observer *o = posture_collector_observer(a->collectors[i]);
+
+		if (o && pipeline_add_observer(a->pipeline, o) < 0)
 			log_warning("Failed to watch events for the posture checks");
+	}
 	apply_config(a);
 	config_check_conflicts(&a->cfg, rep);
 	report_config(a, rep, opts->config_path ? opts->config_path : "defaults");
