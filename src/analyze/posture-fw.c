@@ -466,6 +466,7 @@ void pst_observe_firewall(struct posture *p, const struct event *e)
 		}
 	}
 	pfw_end(p->fw);
+	p->stats.inputs_dropped += pfw_dropped(p->fw);
 	es_free(it);
 }
 

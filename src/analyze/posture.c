@@ -293,7 +293,6 @@ void posture_get_stats(const struct posture *p, struct posture_stats *ret)
 	for (int r = 0; r < _POSTURE_RULE_MAX; r++)
 		ret->untracked += p->untracked[r];
 	ret->tracked = p->n_reported;
-	ret->inputs_dropped += pfw_dropped(p->fw);
 }
 
 /* ---- items and the reported table ---- */
