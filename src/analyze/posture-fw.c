@@ -143,8 +143,16 @@ static struct pfw_chain *chain_for(struct pfw *f, const struct pfw_item *it)
 	ch->afs = afs_from(it->family);
 	ch->policy = PFW_V_NONE;
 	ch->first = f->n_rules;
-	snprintf(ch->label, sizeof(ch->label), "%s %s %s (%s)", it->family, it->table, it->chain,
-		 backend);
+	/* "ip filter INPUT (nftables)"; long names are cut (the label is evidence only) */
+	ch->label[0] = '\0';
+	pst_append(ch->label, sizeof(ch->label), it->family);
+	pst_append(ch->label, sizeof(ch->label), " ");
+	pst_append(ch->label, sizeof(ch->label), it->table);
+	pst_append(ch->label, sizeof(ch->label), " ");
+	pst_append(ch->label, sizeof(ch->label), it->chain);
+	pst_append(ch->label, sizeof(ch->label), " (");
+	pst_append(ch->label, sizeof(ch->label), backend);
+	pst_append(ch->label, sizeof(ch->label), ")");
 	return ch;
 }
 
@@ -203,7 +211,7 @@ static void candidate_add(struct pfw *f, const struct pfw_chain *ch, const struc
 	bool out = broad_shape(r) && (r->dst == PFW_ADDR_ANY || r->dst == PFW_ADDR_NEG) &&
 		   (r->clauses & ~PFW_CL_PERMISSIVE_OUT) == 0;
 	struct pfw_candidate *c;
-	char keytext[1024], name[96], hex[17];
+	char keytext[1400], name[96], hex[17];
 	uint8_t key[16];
 
 	if (!in && !out)
@@ -222,7 +230,16 @@ static void candidate_add(struct pfw *f, const struct pfw_chain *ch, const struc
 	c->priority = it->priority;
 	snprintf(c->label, sizeof(c->label), "%s", ch->label);
 	rule_text(it, c->rule, sizeof(c->rule));
-	snprintf(keytext, sizeof(keytext), "%s\n%s", c->label, c->rule);
+	keytext[0] = '\0'; /* the full names: labels and paths may be cut */
+	pst_append(keytext, sizeof(keytext), it->backend[0] ? it->backend : "nftables");
+	pst_append(keytext, sizeof(keytext), "\n");
+	pst_append(keytext, sizeof(keytext), it->family);
+	pst_append(keytext, sizeof(keytext), "\n");
+	pst_append(keytext, sizeof(keytext), it->table);
+	pst_append(keytext, sizeof(keytext), "\n");
+	pst_append(keytext, sizeof(keytext), it->chain);
+	pst_append(keytext, sizeof(keytext), "\n");
+	pst_append(keytext, sizeof(keytext), c->rule);
 	pst_fingerprint(keytext, strlen(keytext), key);
 	memcpy(c->key, key, sizeof(c->key));
 	for (int i = 0; i < 8; i++)

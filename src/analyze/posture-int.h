@@ -117,9 +117,10 @@ struct pfw {
 
 /* One FirewallConfiguration item, copied (bounded) out of the event. */
 struct pfw_item {
-	char backend[24], family[16], table[64], chain[64], hook[16];
-	char protocol[128], saddr[512], daddr[512], sport[128], dport[512];
-	char verdict[96], unmapped[512];
+	/* names as long as nftables allows (256), values as the collector bounds them (511) */
+	char backend[24], family[16], table[257], chain[257], hook[16];
+	char protocol[512], saddr[512], daddr[512], sport[512], dport[512];
+	char verdict[264], unmapped[512];
 	char action[8]; /* Allow, Deny, Other */
 	int64_t priority;
 	bool policy, truncated;
