@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/sha256.h"
 #include "posture-int.h"
 
 static void socket_finish(struct posture *p, struct pst_socket *s, const char *proto,
@@ -173,7 +174,9 @@ static void port_finding(struct posture *p, unsigned first, unsigned end, unsign
 {
 	const struct pst_socket *s = &p->sockets[first];
 	const char *proto = s->proto == 6 ? "tcp" : "udp";
-	char path[32], addrs[512], procs[1024], fptext[1700], msg[1024], port[8];
+	char path[32], addrs[512], procs[1024], msg[2048], port[8];
+	uint8_t d[SHA256_DIGEST_LEN];
+	struct sha256_ctx h;
 	struct pfw_verdict v;
 	uint8_t fp[16];
 
@@ -182,8 +185,13 @@ static void port_finding(struct posture *p, unsigned first, unsigned end, unsign
 		return; /* blocked, or accepted only from some sources */
 	port_owners(p, first, end, addrs, sizeof(addrs), procs, sizeof(procs));
 	snprintf(path, sizeof(path), "/ports/%s/%u", proto, s->port);
-	snprintf(fptext, sizeof(fptext), "%s|%s|%s|%d", path, addrs, procs, (int)v.reach);
-	pst_fingerprint(fptext, strlen(fptext), fp);
+	sha256_init(&h); /* the evidence that matters: not the pids, not the firewall's wording */
+	sha256_update(&h, path, strlen(path) + 1);
+	sha256_update(&h, addrs, strlen(addrs) + 1);
+	sha256_update(&h, procs, strlen(procs) + 1);
+	sha256_update(&h, v.reach == PFW_REACH_OPEN ? "open" : "maybe", 5);
+	sha256_final(&h, d);
+	memcpy(fp, d, sizeof(fp));
 	if (!pst_diff_offer(p, POSTURE_OPEN_PORTS, path, fp))
 		return;
 	snprintf(msg, sizeof(msg), "%s/%u %s from outside: %s listens on %s; %s%s.", proto, s->port,
