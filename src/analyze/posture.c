@@ -623,7 +623,7 @@ static int check_cmp(const void *a, const void *b)
 static void baseline_evidence(struct posture *p, unsigned fails, unsigned errs)
 {
 	static const char *const sev[] = { "Critical", "Important", "Warning", "Informational" };
-	char ids[1024] = "", err_ids[512] = "", msg[512], counts[160] = "", n[16];
+	char ids[1024] = "", err_ids[512] = "", msg[1400], counts[160] = "", n[16];
 
 	for (unsigned i = 0; i < p->n_checks; i++) {
 		char *list = p->checks[i].fail ? ids : err_ids;
