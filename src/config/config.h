@@ -69,6 +69,12 @@ struct config {
 	char *login_source; /* login collector: "auto", "audit" or "utmp" */
 	char *docker_socket; /* the Docker Engine API socket; "" = no container collector */
 	char *deployment_manifest; /* "" = no drift detection */
+	/* on-device detection (src/detect/, docs/detection.md) */
+	bool detection_enabled;
+	char *detection_rules_path;	     /* user rules: a directory of *.json or one file */
+	char *detection_rules;		     /* JSON object: rule id → overrides (CONFIG_JSON) */
+	int64_t detection_max_state_entries; /* keys held by stateful rules and dedup, in all */
+	uint64_t detection_dedup_window_ms;  /* repeats of one alert within it are folded */
 };
 
 #define CONFIG_ISSUES_MAX 32
