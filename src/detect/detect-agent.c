@@ -181,26 +181,18 @@ static void report_issue(struct detect_agent *da, const struct config *cfg,
 static void load_rules(struct detect_agent *da, const struct config *cfg)
 {
 	struct detect_report *rep = es_calloc(1, sizeof(*rep));
-	struct detect_source *user = NULL, *all = NULL;
-	unsigned n_user = 0, n_builtin = detect_builtin_count(), n = 0;
 	struct detect_ruleset *rs = NULL;
 	struct detect_stats st;
 	bool missing_ok = cfg->detection_rules_path &&
-			  strcmp(cfg->detection_rules_path, "/etc/edgesec/rules.d") == 0;
+			  strcmp(cfg->detection_rules_path, DETECT_RULES_PATH_DEFAULT) == 0;
 
 	if (!rep)
 		return;
-	(void)detect_sources_read(cfg->detection_rules_path, missing_ok, &user, &n_user, rep);
-	all = es_calloc(n_builtin + n_user + 1, sizeof(*all));
-	if (!all)
-		goto out;
-	for (unsigned i = 0; i < n_builtin; i++)
-		all[n++] = *detect_builtin(i);
-	for (unsigned i = 0; i < n_user; i++)
-		all[n++] = user[i];
-	if (detect_ruleset_load(all, n, cfg->detection_rules, &rs, rep) < 0) {
+	if (detect_ruleset_load_all(cfg->detection_rules_path, missing_ok, cfg->detection_rules,
+				    &rs, rep) < 0) {
 		log_error("Failed to load the detection rules: out of memory");
-		goto out;
+		es_free(rep);
+		return;
 	}
 	for (unsigned i = 0; i < rep->n_errors; i++)
 		report_issue(da, cfg, &rep->errors[i], true);
@@ -210,12 +202,8 @@ static void load_rules(struct detect_agent *da, const struct config *cfg)
 		log_warning("Detection rules: %u more problems not listed", rep->n_dropped);
 	detect_engine_set_rules(da->engine, rs);
 	detect_engine_get_stats(da->engine, &st);
-	log_info("Detection: %u rules (%u enabled) from %u files%s%s", st.rules, st.rules_enabled,
-		 rep->files_loaded, rep->files_skipped ? ", files skipped: " : "",
-		 rep->files_skipped ? "see above" : "");
-out:
-	detect_sources_free(user, n_user);
-	es_free(all);
+	log_info("Detection: %u rules (%u enabled) from %u files%s", st.rules, st.rules_enabled,
+		 rep->files_loaded, rep->files_skipped ? " (files skipped: see above)" : "");
 	es_free(rep);
 }
 

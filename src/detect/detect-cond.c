@@ -250,7 +250,7 @@ static bool parse_ref(struct detect_parse *p, const cJSON *field, const cJSON *t
 	}
 	if (!detect_ref_in_types(ret, types)) {
 		detect_parse_issue(p, true, fp,
-				   "\"%.60s\" is not a field of every event type of "
+				   "\"%.60s\" is not a field of any event type of "
 				   "this rule",
 				   field->valuestring);
 		return false;
@@ -428,7 +428,7 @@ fail:
 	return NULL;
 }
 
-/* {"inContainer": bool} and {"parentIs": VALUE}. */
+/* {"inContainer": bool}, {"parentIs": VALUE} and {"groupAdded": VALUE}. */
 static struct detect_node *parse_helper(struct detect_parse *p, const cJSON *j, const char *ptr,
 					uint32_t types)
 {
@@ -447,12 +447,24 @@ static struct detect_node *parse_helper(struct detect_parse *p, const cJSON *j, 
 		n->want = cJSON_IsTrue(j->child);
 		return n;
 	}
+	if (strcmp(j->child->string, "groupAdded") == 0) {
+		if (!(types & (1u << EVENT_USER_CHANGE))) {
+			detect_parse_issue(p, true, mp, "groupAdded reads LocalUserChange events");
+			goto fail;
+		}
+		n->op = DETECT_OP_IN; /* parse_values fills the set */
+		if (detect_ref_parse(p->rs, "GroupNames", 0, &n->ref) < 0 ||
+		    detect_ref_parse(p->rs, "PreviousGroupNames", 0, &n->ref2) < 0 ||
+		    !parse_values(p, n, j->child, mp))
+			goto fail;
+		n->op = DETECT_OP_GROUP_ADDED;
+		return n;
+	}
 	n->op = DETECT_OP_IN;
 	if (detect_ref_parse(p->rs, "ExtraDetails.ParentExecutable", DETECT_TR_BASENAME, &n->ref) <
 		    0 ||
 	    !parse_values(p, n, j->child, mp))
 		goto fail;
-	(void)types;
 	return n;
 fail:
 	detect_node_free(n);
@@ -518,7 +530,8 @@ struct detect_node *detect_cond_parse(struct detect_parse *p, const cJSON *j, co
 	}
 	first = j->child->string;
 	if (strcmp(first, "all") == 0 || strcmp(first, "any") == 0 || strcmp(first, "not") == 0 ||
-	    strcmp(first, "inContainer") == 0 || strcmp(first, "parentIs") == 0) {
+	    strcmp(first, "inContainer") == 0 || strcmp(first, "parentIs") == 0 ||
+	    strcmp(first, "groupAdded") == 0) {
 		if (j->child->next) {
 			char mp[JSON_POINTER_MAX];
 
@@ -527,7 +540,7 @@ struct detect_node *detect_cond_parse(struct detect_parse *p, const cJSON *j, co
 					   "\"%s\" must be the only member of its object", first);
 			return NULL;
 		}
-		if (first[0] == 'i' || first[0] == 'p')
+		if (first[0] == 'i' || first[0] == 'p' || first[0] == 'g')
 			return parse_helper(p, j, ptr, types);
 		return parse_group(p, j, ptr, types, depth);
 	}

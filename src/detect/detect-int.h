@@ -89,6 +89,7 @@ enum detect_op {
 	DETECT_OP_LE,
 	DETECT_OP_EXISTS,
 	DETECT_OP_IN_CONTAINER,
+	DETECT_OP_GROUP_ADDED, /* an item of ref (";"-list) in the set, not in ref2 */
 	_DETECT_OP_MAX,
 };
 
@@ -107,7 +108,7 @@ struct detect_node {
 	unsigned n_kids;
 	struct detect_node **kids;
 	/* leaf */
-	struct detect_ref ref;
+	struct detect_ref ref, ref2;
 	enum detect_op op;
 	bool nocase;
 	bool want; /* exists / inContainer: true or false */
@@ -263,7 +264,7 @@ enum {
 /* name: a typed field, "ExtraDetails.<key>", "Args" or "Arg<N>".  -ENOENT unknown field. */
 int detect_ref_parse(struct detect_ruleset *rs, const char *name, uint8_t transform,
 		     struct detect_ref *ret);
-/* False when a typed field (or Args) does not exist in one of these event types. */
+/* False when a typed field (or Args) exists in none of these event types. */
 bool detect_ref_in_types(const struct detect_ref *r, uint32_t types);
 int detect_slot_register(struct detect_ruleset *rs, const char *key, size_t len);
 int detect_slot_find(const struct detect_ruleset *rs, const char *key, size_t len);

@@ -494,3 +494,26 @@ void detect_sources_free(struct detect_source *srcs, unsigned n)
 	}
 	es_free(srcs);
 }
+
+int detect_ruleset_load_all(const char *user_path, bool missing_ok, const char *overrides_json,
+			    struct detect_ruleset **ret, struct detect_report *rep)
+{
+	struct detect_source *user = NULL, *all;
+	unsigned n_user = 0, n_builtin = detect_builtin_count(), n = 0;
+	int r;
+
+	(void)detect_sources_read(user_path, missing_ok, &user, &n_user, rep);
+	all = es_calloc(n_builtin + n_user + 1, sizeof(*all));
+	if (!all) {
+		detect_sources_free(user, n_user);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n_builtin; i++)
+		all[n++] = *detect_builtin(i);
+	for (unsigned i = 0; i < n_user; i++)
+		all[n++] = user[i];
+	r = detect_ruleset_load(all, n, overrides_json, ret, rep);
+	detect_sources_free(user, n_user);
+	es_free(all);
+	return r;
+}

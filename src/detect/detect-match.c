@@ -599,10 +599,52 @@ static bool match_val(const struct detect_node *n, struct detect_view *v,
 	return match_str(n, s, len);
 }
 
+/* Is item (len bytes) one of the ";"-separated items of list? */
+static bool list_has(const struct detect_val *list, const char *item, size_t len)
+{
+	const char *p = list->s, *end = list->s + list->len;
+
+	while (p <= end) {
+		const char *q = memchr(p, ';', (size_t)(end - p));
+
+		if (!q)
+			q = end;
+		if ((size_t)(q - p) == len && memcmp(p, item, len) == 0)
+			return true;
+		p = q + 1;
+	}
+	return false;
+}
+
+/* A group of the set in GroupNames that PreviousGroupNames did not have. */
+static bool group_added(const struct detect_node *n, struct detect_view *v)
+{
+	struct detect_val now, before = { .s = "", .len = 0 };
+	const char *p, *end;
+
+	if (!detect_ref_get(v, &n->ref, &now) || now.is_int)
+		return false;
+	if (!detect_ref_get(v, &n->ref2, &before) || before.is_int)
+		before.len = 0;
+	for (p = now.s, end = now.s + now.len; p < end;) {
+		const char *q = memchr(p, ';', (size_t)(end - p));
+
+		if (!q)
+			q = end;
+		if (q > p && detect_set_has(&n->set, p, (size_t)(q - p), false) &&
+		    !list_has(&before, p, (size_t)(q - p)))
+			return true;
+		p = q + 1;
+	}
+	return false;
+}
+
 static bool leaf_eval(const struct detect_node *n, struct detect_view *v)
 {
 	struct detect_val val;
 
+	if (n->op == DETECT_OP_GROUP_ADDED)
+		return group_added(n, v);
 	if (n->op == DETECT_OP_IN_CONTAINER) {
 		bool in = (v->extras[0] & (1ull << DETECT_SLOT_CONTAINER_ID)) &&
 			  v->x[DETECT_SLOT_CONTAINER_ID].len > 0;
@@ -624,6 +666,8 @@ static bool leaf_eval(const struct detect_node *n, struct detect_view *v)
 
 bool detect_node_eval(const struct detect_node *n, struct detect_view *v)
 {
+	if (!n)
+		return true; /* a rule without "match" */
 	switch (n->kind) {
 	case DETECT_NODE_LEAF:
 		return leaf_eval(n, v);
@@ -697,10 +741,10 @@ bool detect_ref_in_types(const struct detect_ref *r, uint32_t types)
 	if (r->kind == DETECT_REF_EXTRA)
 		return true;
 	if (r->kind != DETECT_REF_FIELD)
-		return (types &
-			~((1u << EVENT_PROCESS_CREATE) | (1u << EVENT_CONNECTION_CREATE))) == 0;
+		return (types & ((1u << EVENT_PROCESS_CREATE) | (1u << EVENT_CONNECTION_CREATE))) !=
+		       0;
 	for (int t = 0; t < _EVENT_TYPE_MAX; t++)
-		if ((types & (1u << t)) && r->field[t] < 0)
-			return false;
-	return true;
+		if ((types & (1u << t)) && r->field[t] >= 0)
+			return true;
+	return false;
 }

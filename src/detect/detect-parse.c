@@ -274,12 +274,10 @@ static bool parse_step(struct detect_parse *p, const cJSON *j, const char *ptr,
 	if (!parse_events(p, cJSON_GetObjectItemCaseSensitive(j, "events"), mp, &st->types))
 		return false;
 	sub(mp, ptr, "match");
-	if (!match) {
-		detect_parse_issue(p, true, ptr, "\"match\" is required");
-		return false;
-	}
-	st->match = detect_cond_parse(p, match, mp, st->types, 0);
 	st->count = 1;
+	if (!match)
+		return true; /* every event of these types */
+	st->match = detect_cond_parse(p, match, mp, st->types, 0);
 	return st->match != NULL;
 }
 

@@ -26,7 +26,8 @@
 #define DETECT_ID_MAX 64
 #define DETECT_FILES_MAX 64
 #define DETECT_ISSUES_MAX 32
-#define DETECT_FILE_MAX (4u << 20) /* bytes of one rules file */
+#define DETECT_FILE_MAX (4u << 20)			 /* bytes of one rules file */
+#define DETECT_RULES_PATH_DEFAULT "/etc/edgesec/rules.d" /* detectionRulesPath's default */
 
 enum detect_severity {
 	DETECT_SEVERITY_INFO,
@@ -94,6 +95,9 @@ struct detect_ruleset;
  */
 int detect_ruleset_load(const struct detect_source *srcs, unsigned n, const char *overrides_json,
 			struct detect_ruleset **ret, struct detect_report *rep);
+/* The shipped catalogue, then the files of user_path (detect_sources_read), then overrides. */
+int detect_ruleset_load_all(const char *user_path, bool missing_ok, const char *overrides_json,
+			    struct detect_ruleset **ret, struct detect_report *rep);
 struct detect_ruleset *detect_ruleset_free(struct detect_ruleset *rs);
 unsigned detect_ruleset_count(const struct detect_ruleset *rs);
 
