@@ -166,6 +166,7 @@ void detect_node_free(struct detect_node *n)
 	es_free(n->kids);
 	detect_strings_free(n->vals, n->n_vals);
 	detect_set_free(&n->set);
+	detect_multi_free(n->multi);
 #ifdef DETECT_HAVE_REGEX
 	es_regex_free(n->re);
 #endif
@@ -285,6 +286,13 @@ static bool parse_values(struct detect_parse *p, struct detect_node *n, const cJ
 		n->vals = NULL;
 		n->n_vals = 0;
 	}
+	/* nocase needles are kept lower-cased: the subject is lower-cased once per item */
+	for (unsigned i = 0; n->nocase && n->op != DETECT_OP_GLOB && i < n->n_vals; i++)
+		for (uint32_t k = 0; k < n->vals[i].len; k++)
+			if (n->vals[i].s[k] >= 'A' && n->vals[i].s[k] <= 'Z')
+				n->vals[i].s[k] = (char)(n->vals[i].s[k] + 32);
+	if (detect_multi_build(n) < 0)
+		return false;
 	for (unsigned i = 0; n->op == DETECT_OP_GLOB && i < n->n_vals; i++) {
 		unsigned stars = 0;
 
@@ -428,7 +436,7 @@ fail:
 	return NULL;
 }
 
-/* {"inContainer": bool}, {"parentIs": VALUE} and {"groupAdded": VALUE}. */
+/* {"inContainer": bool}, {"parentIs": VALUE}, {"groupAdded": VALUE}, {"program": VALUE}. */
 static struct detect_node *parse_helper(struct detect_parse *p, const cJSON *j, const char *ptr,
 					uint32_t types)
 {
@@ -445,6 +453,14 @@ static struct detect_node *parse_helper(struct detect_parse *p, const cJSON *j, 
 			goto fail;
 		}
 		n->want = cJSON_IsTrue(j->child);
+		return n;
+	}
+	if (strcmp(j->child->string, "program") == 0) {
+		n->op = DETECT_OP_IN; /* parse_values fills the set */
+		if (!parse_values(p, n, j->child, mp))
+			goto fail;
+		n->op = DETECT_OP_PROGRAM;
+		snprintf(n->ref.name, sizeof(n->ref.name), "%s", "program");
 		return n;
 	}
 	if (strcmp(j->child->string, "groupAdded") == 0) {
@@ -531,7 +547,7 @@ struct detect_node *detect_cond_parse(struct detect_parse *p, const cJSON *j, co
 	first = j->child->string;
 	if (strcmp(first, "all") == 0 || strcmp(first, "any") == 0 || strcmp(first, "not") == 0 ||
 	    strcmp(first, "inContainer") == 0 || strcmp(first, "parentIs") == 0 ||
-	    strcmp(first, "groupAdded") == 0) {
+	    strcmp(first, "groupAdded") == 0 || strcmp(first, "program") == 0) {
 		if (j->child->next) {
 			char mp[JSON_POINTER_MAX];
 

@@ -76,8 +76,9 @@ struct detect_engine {
 	struct detect_entry **buckets;
 	size_t n_buckets, n_entries, bytes;
 	struct detect_entry *lru_head, *lru_tail;
-	uint64_t now_ns; /* the engine's clock: latest event or tick time */
-	uint64_t seq;	 /* events observed */
+	uint64_t now_ns;    /* the engine's clock: latest event or tick time */
+	uint64_t seq;	    /* events observed */
+	uint64_t items_seq; /* items observed (rule marks, detect-index.c) */
 	uint64_t next_deadline_ns;
 	unsigned busy; /* inside observe/sweep: alerts wait in `pending` */
 	struct event **pending;

@@ -26,7 +26,8 @@
 #define DETECT_ARG_INDEX_MAX 15 /* Arg0 .. Arg15 */
 #define DETECT_KEY_MAX 1024	/* bytes of one state key (parts joined with 0x1f) */
 #define DETECT_KEY_PART_MAX 240 /* a longer part is kept as head + hash */
-#define DETECT_PATH_MAX 4096	/* scratch for abspath */
+#define DETECT_PATH_MAX 4096	/* abspath scratch */
+#define DETECT_FOLD_MAX 4096	/* longest value lower-cased once per item; longer: per byte */
 #define DETECT_EVIDENCE_VALUE_MAX 512
 #define DETECT_SNIPPET_MAX 4096 /* bytes of one evidence element (then cut) */
 #define DETECT_COUNT_MAX 10000	/* largest count of a threshold or sequence step */
@@ -90,6 +91,7 @@ enum detect_op {
 	DETECT_OP_EXISTS,
 	DETECT_OP_IN_CONTAINER,
 	DETECT_OP_GROUP_ADDED, /* an item of ref (";"-list) in the set, not in ref2 */
+	DETECT_OP_PROGRAM,     /* one of the item's program names (detect_view_names) in the set */
 	_DETECT_OP_MAX,
 };
 
@@ -102,6 +104,17 @@ enum detect_node_kind {
 };
 
 struct es_regex;
+
+/*
+ * "contains" with many needles: a bitmap of the needles' first two bytes (lower-cased for
+ * nocase) and the needles grouped by first byte, so the subject is scanned once.
+ */
+#define DETECT_MULTI_MIN 4
+struct detect_multi {
+	uint8_t bigram[65536 / 8];
+	uint16_t start[257]; /* needles with first byte b: order[start[b] .. start[b + 1]) */
+	uint16_t *order;
+};
 
 struct detect_node {
 	enum detect_node_kind kind;
@@ -117,6 +130,7 @@ struct detect_node {
 	struct detect_set set;
 	int64_t num;
 	struct es_regex *re;
+	struct detect_multi *multi; /* contains with DETECT_MULTI_MIN needles or more */
 };
 
 /* ---- keys (threshold, sequence, new value, dedup) ---- */
@@ -184,6 +198,44 @@ struct detect_rule {
 	uint64_t dedup_window_ms; /* 0: the engine's default */
 	uint64_t signature;	  /* of what the state depends on, to keep state on reload */
 	struct detect_rule_rt *rt;
+	uint64_t mark;	   /* the item it last ran on (detect-index.c) */
+	uint64_t lit_mark; /* the item whose command line holds one of its literals */
+};
+
+/* Program name → the rules that require it (detect-index.c). */
+struct detect_bucket {
+	const char *name; /* borrowed from a rule's condition */
+	uint32_t len;
+	unsigned n;
+	struct detect_rule **rules;
+};
+
+/* Command-line literal → the rules that require it (detect-index.c). */
+struct detect_literal {
+	char *s; /* lower-cased */
+	uint32_t len;
+	unsigned n_rules;
+	struct detect_rule **rules;
+};
+
+struct detect_literals {
+	struct detect_literal *needles;
+	unsigned n;
+	uint8_t bigram[65536 / 8];  /* first two bytes of the two-byte literals */
+	uint8_t trigram[65536 / 8]; /* hashed first three bytes of the longer ones */
+	uint16_t start[257];
+	uint16_t *order;
+	struct detect_rule **all; /* every rule filed by a literal */
+	unsigned n_all;
+};
+
+struct detect_name_index {
+	struct detect_bucket *buckets;
+	uint32_t mask;
+	struct detect_literals lit;
+	struct detect_rule **always; /* rules that require no name and no literal */
+	unsigned n_always, n_indexed;
+	bool built;
 };
 
 /* The values an Alert copies from the triggering item (detect-alert.c). */
@@ -200,6 +252,7 @@ enum {
 	DETECT_CTX_USER_NAME,
 	DETECT_CTX_REMOTE_ADDRESS,
 	DETECT_CTX_STDIO_REMOTE,
+	DETECT_CTX_ARG0,
 	_DETECT_CTX_MAX,
 };
 
@@ -223,6 +276,7 @@ struct detect_ruleset {
 	unsigned n_by_type[_EVENT_TYPE_MAX];
 	struct detect_key default_key[_EVENT_TYPE_MAX]; /* dedup key of rules naming none */
 	struct detect_ref ctx[_DETECT_CTX_MAX];		/* where alerts take their context */
+	struct detect_name_index index[_EVENT_TYPE_MAX];
 };
 
 /* ---- the field view of one payload item ---- */
@@ -247,6 +301,22 @@ struct detect_view {
 	unsigned n_args;
 	struct detect_val args[DETECT_ARGS_MAX];
 	char path[DETECT_PATH_MAX]; /* abspath scratch */
+	/* the last string lower-cased for a nocase comparison (by address and length) */
+	const char *folded_src;
+	uint32_t folded_len;
+	char folded[DETECT_FOLD_MAX];
+	/* the program's names: basenames of Executable, Interpreter, Argv0 and Arg0 */
+	bool names_done;
+	unsigned n_names;
+	struct detect_val names[4];
+	uint64_t name_hash[4];
+	/* hashes of the strings looked up in sets, by address and length (this item only) */
+	unsigned n_hashed;
+	struct {
+		const char *s;
+		uint32_t len;
+		uint64_t h;
+	} hashed[4];
 };
 
 /* Fixed slots registered in every rule set (used for alerts and evidence). */
@@ -257,6 +327,8 @@ enum {
 	DETECT_SLOT_CWD,
 	DETECT_SLOT_PARENT_EXECUTABLE,
 	DETECT_SLOT_STDIO_REMOTE,
+	DETECT_SLOT_INTERPRETER,
+	DETECT_SLOT_ARGV0,
 	_DETECT_SLOT_FIXED_MAX,
 };
 
@@ -280,11 +352,26 @@ void detect_view_split_args(struct detect_view *v);
 bool detect_transform(struct detect_view *v, uint8_t tr, const char *s, size_t len,
 		      const char **ret_s, size_t *ret_len);
 bool detect_glob_match(const char *pat, size_t plen, const char *s, size_t slen, bool nocase);
+/* s lower-cased (cached for the item), or NULL when longer than DETECT_FOLD_MAX. */
+const char *detect_view_fold(struct detect_view *v, const char *s, size_t len);
+/* The program's names of the item (distinct, at most 4), with their hashes. */
+void detect_view_names(struct detect_view *v);
+/* detect_hash of s (cached for the item by address and length). */
+uint64_t detect_view_hash(struct detect_view *v, const char *s, size_t len);
 uint64_t detect_hash(const void *p, size_t len, uint64_t h);
 #define DETECT_HASH_SEED 0xcbf29ce484222325ull
+int detect_multi_build(struct detect_node *n);
+void detect_multi_free(struct detect_multi *m);
 void detect_set_free(struct detect_set *set);
 int detect_set_add(struct detect_set *set, const char *s, size_t len, bool nocase);
 bool detect_set_has(const struct detect_set *set, const char *s, size_t len, bool nocase);
+bool detect_set_has_hashed(const struct detect_set *set, const char *s, size_t len, uint64_t h);
+
+/* detect-index.c: run fn on the rules that may match the item (each once). */
+int detect_index_build(struct detect_ruleset *rs);
+void detect_index_free(struct detect_name_index *ix);
+void detect_index_each(const struct detect_ruleset *rs, struct detect_view *v, uint64_t mark,
+		       void (*fn)(struct detect_rule *r, void *ud), void *ud);
 
 /* detect-key.c */
 /* Builds the key into out (parts joined by 0x1f); false when a part has no value. */

@@ -31,6 +31,8 @@ static const char *const fixed_slots[_DETECT_SLOT_FIXED_MAX] = {
 	[DETECT_SLOT_CWD] = "Cwd",
 	[DETECT_SLOT_PARENT_EXECUTABLE] = "ParentExecutable",
 	[DETECT_SLOT_STDIO_REMOTE] = "StdioRemote",
+	[DETECT_SLOT_INTERPRETER] = "Interpreter",
+	[DETECT_SLOT_ARGV0] = "Argv0",
 };
 
 static const char *const ctx_refs[_DETECT_CTX_MAX] = {
@@ -46,6 +48,7 @@ static const char *const ctx_refs[_DETECT_CTX_MAX] = {
 	[DETECT_CTX_USER_NAME] = "UserName",
 	[DETECT_CTX_REMOTE_ADDRESS] = "RemoteAddress",
 	[DETECT_CTX_STDIO_REMOTE] = "ExtraDetails.StdioRemote",
+	[DETECT_CTX_ARG0] = "Arg0",
 };
 
 static struct detect_ruleset *ruleset_new(void)
@@ -80,6 +83,7 @@ struct detect_ruleset *detect_ruleset_free(struct detect_ruleset *rs)
 	for (int t = 0; t < _EVENT_TYPE_MAX; t++) {
 		es_free(rs->by_type[t]);
 		detect_key_free(&rs->default_key[t]);
+		detect_index_free(&rs->index[t]);
 	}
 	es_free(rs);
 	return NULL;

@@ -43,12 +43,20 @@ static uint64_t hash_lower(const char *s, size_t len)
 
 /* ---- ExtraDetails slots ---- */
 
+/* Slot lookup runs for every ExtraDetails key of every item: a cheap hash of a few bytes. */
+static unsigned slot_hash(const char *key, size_t len)
+{
+	const unsigned char *k = (const unsigned char *)key;
+
+	return len ? (unsigned)(len * 31 + k[0] * 7 + k[len - 1] * 3 + k[len / 2]) : 0;
+}
+
 int detect_slot_find(const struct detect_ruleset *rs, const char *key, size_t len)
 {
-	uint64_t h = detect_hash(key, len, DETECT_HASH_SEED);
+	unsigned h = slot_hash(key, len);
 
 	for (unsigned i = 0; i < 256; i++) {
-		unsigned idx = (unsigned)(h + i) & 255, s = rs->slot_index[idx];
+		unsigned idx = (h + i) & 255, s = rs->slot_index[idx];
 
 		if (!s)
 			return -ENOENT;
@@ -72,7 +80,7 @@ int detect_slot_register(struct detect_ruleset *rs, const char *key, size_t len)
 	if (!rs->slot_names[rs->n_slots])
 		return -ENOMEM;
 	rs->slot_len[rs->n_slots] = (uint8_t)len;
-	h = detect_hash(key, len, DETECT_HASH_SEED);
+	h = slot_hash(key, len);
 	for (unsigned i = 0; i < 256; i++) {
 		unsigned idx = (unsigned)(h + i) & 255;
 
@@ -103,6 +111,9 @@ int detect_view_next_item(struct detect_view *v, const struct detect_ruleset *rs
 	v->item++;
 	v->item_start = *c;
 	v->fields = 0;
+	v->folded_src = NULL;
+	v->n_hashed = 0;
+	v->names_done = false;
 	memset(v->extras, 0, sizeof(v->extras));
 	v->args_done = false;
 	for (;;) {
@@ -309,6 +320,101 @@ static bool contains(const char *s, size_t len, const char *needle, size_t nlen,
 	return false;
 }
 
+static inline unsigned char lc(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+void detect_multi_free(struct detect_multi *m)
+{
+	if (m)
+		es_free(m->order);
+	es_free(m);
+}
+
+int detect_multi_build(struct detect_node *n)
+{
+	struct detect_multi *m;
+	unsigned count[256] = { 0 }, pos[256];
+
+	if (n->op != DETECT_OP_CONTAINS || n->n_vals < DETECT_MULTI_MIN || n->n_vals > UINT16_MAX)
+		return 0;
+	for (unsigned i = 0; i < n->n_vals; i++)
+		if (n->vals[i].len < 2)
+			return 0; /* a one-byte needle: the plain scan */
+	m = es_calloc(1, sizeof(*m));
+	if (!m || !(m->order = es_calloc(n->n_vals, sizeof(*m->order)))) {
+		detect_multi_free(m);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n->n_vals; i++) {
+		unsigned char a = (unsigned char)n->vals[i].s[0],
+			      b = (unsigned char)n->vals[i].s[1];
+		unsigned bg;
+
+		if (n->nocase) {
+			a = lc(a);
+			b = lc(b);
+		}
+		bg = (unsigned)a << 8 | b;
+		m->bigram[bg / 8] |= (uint8_t)(1u << (bg % 8));
+		count[a]++;
+	}
+	for (unsigned c = 0, acc = 0; c < 256; c++) {
+		m->start[c] = (uint16_t)acc;
+		pos[c] = acc;
+		acc += count[c];
+	}
+	m->start[256] = (uint16_t)n->n_vals;
+	for (unsigned i = 0; i < n->n_vals; i++) {
+		unsigned char a = (unsigned char)n->vals[i].s[0];
+
+		m->order[pos[n->nocase ? lc(a) : a]++] = (uint16_t)i;
+	}
+	n->multi = m;
+	return 0;
+}
+
+/* One pass over s: at each position whose two bytes start a needle, try those needles. */
+static bool contains_multi(const struct detect_node *n, const char *s, size_t len, bool nocase)
+{
+	const struct detect_multi *m = n->multi;
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; i + 1 < len; i++) {
+		unsigned char a = nocase ? lc(u[i]) : u[i], b = nocase ? lc(u[i + 1]) : u[i + 1];
+		unsigned bg = (unsigned)a << 8 | b;
+
+		if (!(m->bigram[bg / 8] & (1u << (bg % 8))))
+			continue;
+		for (unsigned k = m->start[a]; k < m->start[a + 1]; k++) {
+			const struct detect_str *v = &n->vals[m->order[k]];
+
+			if (v->len <= len - i && eq_n(v->s, s + i, v->len, nocase))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The hash of a string looked up in a set, computed once per item. */
+uint64_t detect_view_hash(struct detect_view *v, const char *s, size_t len)
+{
+	uint64_t h;
+
+	for (unsigned i = 0; i < v->n_hashed; i++)
+		if (v->hashed[i].s == s && v->hashed[i].len == len)
+			return v->hashed[i].h;
+	h = detect_hash(s, len, DETECT_HASH_SEED);
+	if (v->n_hashed < sizeof(v->hashed) / sizeof(v->hashed[0])) {
+		v->hashed[v->n_hashed].s = s;
+		v->hashed[v->n_hashed].len = (uint32_t)len;
+		v->hashed[v->n_hashed].h = h;
+		v->n_hashed++;
+	}
+	return h;
+}
+
 static bool char_eq(char a, char b, bool nocase)
 {
 	return nocase ? tolower((unsigned char)a) == tolower((unsigned char)b) : a == b;
@@ -479,6 +585,8 @@ bool detect_set_has(const struct detect_set *set, const char *s, size_t len, boo
 	if (!set->slots)
 		return false;
 	h = nocase ? hash_lower(s, len) : detect_hash(s, len, DETECT_HASH_SEED);
+	if (!nocase)
+		return detect_set_has_hashed(set, s, len, h);
 	for (uint32_t k = 0; k <= set->mask; k++) {
 		const struct detect_str *o = &set->slots[(h + k) & set->mask];
 
@@ -487,6 +595,82 @@ bool detect_set_has(const struct detect_set *set, const char *s, size_t len, boo
 		if (o->len == len && eq_n(o->s, s, len, nocase))
 			return true;
 	}
+	return false;
+}
+
+bool detect_set_has_hashed(const struct detect_set *set, const char *s, size_t len, uint64_t h)
+{
+	if (!set->slots)
+		return false;
+	for (uint32_t k = 0; k <= set->mask; k++) {
+		const struct detect_str *o = &set->slots[(h + k) & set->mask];
+
+		if (!o->s)
+			return false;
+		if (o->len == len && memcmp(o->s, s, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int executable_field(enum event_type t)
+{
+	static int8_t cache[_EVENT_TYPE_MAX];
+	static bool ready;
+
+	if (!ready) {
+		for (int i = 0; i < _EVENT_TYPE_MAX; i++)
+			cache[i] = (int8_t)event_field_lookup((enum event_type)i, "Executable");
+		ready = true;
+	}
+	return (unsigned)t < _EVENT_TYPE_MAX ? cache[t] : -1;
+}
+
+static void add_name(struct detect_view *v, const char *s, size_t len)
+{
+	const char *slash = len ? memrchr(s, '/', len) : NULL;
+
+	if (slash) {
+		len -= (size_t)(slash + 1 - s);
+		s = slash + 1;
+	}
+	if (!len)
+		return;
+	for (unsigned i = 0; i < v->n_names; i++)
+		if (v->names[i].len == len && memcmp(v->names[i].s, s, len) == 0)
+			return;
+	v->names[v->n_names].s = s;
+	v->names[v->n_names].len = (uint32_t)len;
+	v->name_hash[v->n_names] = detect_hash(s, len, DETECT_HASH_SEED);
+	v->n_names++;
+}
+
+void detect_view_names(struct detect_view *v)
+{
+	int f = executable_field(v->type);
+
+	if (v->names_done)
+		return;
+	v->names_done = true;
+	v->n_names = 0;
+	if (f >= 0 && (v->fields & (1ull << f)) && !v->f[f].is_int)
+		add_name(v, v->f[f].s, v->f[f].len);
+	if (v->extras[0] & (1ull << DETECT_SLOT_INTERPRETER))
+		add_name(v, v->x[DETECT_SLOT_INTERPRETER].s, v->x[DETECT_SLOT_INTERPRETER].len);
+	if (v->extras[0] & (1ull << DETECT_SLOT_ARGV0))
+		add_name(v, v->x[DETECT_SLOT_ARGV0].s, v->x[DETECT_SLOT_ARGV0].len);
+	if (!v->args_done)
+		detect_view_split_args(v);
+	if (v->n_args)
+		add_name(v, v->args[0].s, v->args[0].len);
+}
+
+static bool program_in(const struct detect_node *n, struct detect_view *v)
+{
+	detect_view_names(v);
+	for (unsigned i = 0; i < v->n_names; i++)
+		if (detect_set_has_hashed(&n->set, v->names[i].s, v->names[i].len, v->name_hash[i]))
+			return true;
 	return false;
 }
 
@@ -529,30 +713,36 @@ static bool match_num(const struct detect_node *n, int64_t x)
 	}
 }
 
-static bool match_str(const struct detect_node *n, const char *s, size_t len)
+/* s is already lower-cased when `folded`: then nocase needles (stored lower-cased) use memcmp. */
+static bool match_str(const struct detect_node *n, struct detect_view *v, const char *s, size_t len,
+		      bool folded)
 {
+	bool nocase = n->nocase && !folded;
 	int64_t x;
 
 	switch (n->op) {
 	case DETECT_OP_EQUALS:
-		return n->vals[0].len == len && eq_n(n->vals[0].s, s, len, n->nocase);
+		return n->vals[0].len == len && eq_n(n->vals[0].s, s, len, nocase);
 	case DETECT_OP_IN:
-		return detect_set_has(&n->set, s, len, n->nocase);
+		if (nocase)
+			return detect_set_has(&n->set, s, len, true);
+		return detect_set_has_hashed(&n->set, s, len, detect_view_hash(v, s, len));
 	case DETECT_OP_PREFIX:
 		for (unsigned i = 0; i < n->n_vals; i++)
-			if (n->vals[i].len <= len &&
-			    eq_n(n->vals[i].s, s, n->vals[i].len, n->nocase))
+			if (n->vals[i].len <= len && eq_n(n->vals[i].s, s, n->vals[i].len, nocase))
 				return true;
 		return false;
 	case DETECT_OP_SUFFIX:
 		for (unsigned i = 0; i < n->n_vals; i++)
 			if (n->vals[i].len <= len &&
-			    eq_n(n->vals[i].s, s + len - n->vals[i].len, n->vals[i].len, n->nocase))
+			    eq_n(n->vals[i].s, s + len - n->vals[i].len, n->vals[i].len, nocase))
 				return true;
 		return false;
 	case DETECT_OP_CONTAINS:
+		if (n->multi)
+			return contains_multi(n, s, len, nocase);
 		for (unsigned i = 0; i < n->n_vals; i++)
-			if (contains(s, len, n->vals[i].s, n->vals[i].len, n->nocase))
+			if (contains(s, len, n->vals[i].s, n->vals[i].len, nocase))
 				return true;
 		return false;
 	case DETECT_OP_GLOB:
@@ -576,6 +766,26 @@ static bool match_str(const struct detect_node *n, const char *s, size_t len)
 	}
 }
 
+/* The lower-cased copy of s (cached for the item), or NULL when too long. */
+const char *detect_view_fold(struct detect_view *v, const char *s, size_t len)
+{
+	if (len > sizeof(v->folded))
+		return NULL;
+	if (v->folded_src != s || v->folded_len != len) {
+		for (size_t i = 0; i < len; i++)
+			v->folded[i] = (char)lc((unsigned char)s[i]);
+		v->folded_src = s;
+		v->folded_len = (uint32_t)len;
+	}
+	return v->folded;
+}
+
+static bool foldable(enum detect_op op)
+{
+	return op == DETECT_OP_EQUALS || op == DETECT_OP_IN || op == DETECT_OP_PREFIX ||
+	       op == DETECT_OP_SUFFIX || op == DETECT_OP_CONTAINS;
+}
+
 static bool match_val(const struct detect_node *n, struct detect_view *v,
 		      const struct detect_val *val)
 {
@@ -592,11 +802,21 @@ static bool match_val(const struct detect_node *n, struct detect_view *v,
 		} else {
 			len = fmt_u64(num, (uint64_t)val->i);
 		}
-		return match_str(n, num, len);
+		return match_str(n, v, num, len, false);
 	}
-	if (!detect_transform(v, n->ref.transform, val->s, val->len, &s, &len))
+	if (!n->ref.transform) {
+		s = val->s;
+		len = val->len;
+	} else if (!detect_transform(v, n->ref.transform, val->s, val->len, &s, &len)) {
 		return false;
-	return match_str(n, s, len);
+	}
+	if (n->nocase && foldable(n->op)) {
+		const char *f = detect_view_fold(v, s, len);
+
+		if (f)
+			return match_str(n, v, f, len, true);
+	}
+	return match_str(n, v, s, len, false);
 }
 
 /* Is item (len bytes) one of the ";"-separated items of list? */
@@ -643,6 +863,8 @@ static bool leaf_eval(const struct detect_node *n, struct detect_view *v)
 {
 	struct detect_val val;
 
+	if (n->op == DETECT_OP_PROGRAM)
+		return program_in(n, v);
 	if (n->op == DETECT_OP_GROUP_ADDED)
 		return group_added(n, v);
 	if (n->op == DETECT_OP_IN_CONTAINER) {

@@ -547,6 +547,9 @@ static struct detect_rule *parse_rule(struct detect_parse *p, const cJSON *j, co
 		sub(mp, ptr, "dedupBy");
 		if (detect_key_parse(p, m, mp, r->types, &r->dedup) < 0)
 			goto fail;
+		/* a missing value is an empty part: an alert always has a dedup key */
+		for (unsigned i = 0; i < r->dedup.n; i++)
+			r->dedup.parts[i].optional = true;
 	}
 	if ((m = cJSON_GetObjectItemCaseSensitive(j, "dedupWindow"))) {
 		sub(mp, ptr, "dedupWindow");

@@ -381,13 +381,17 @@ static void run_sequence(struct detect_engine *de, struct detect_rule *r, struct
 		char key[DETECT_KEY_MAX];
 		size_t len;
 
+		/* a later step of an ordered sequence needs progress of this rule: none, no work */
+		if (!r->unordered && s > 0 && !r->rt->n_entries)
+			continue;
 		if (!(st->types & (1u << v->type)) || !detect_node_eval(st->match, v) ||
 		    !detect_key_build(&st->key, v, key, &len))
 			continue;
 		r->rt->matches++;
 		if (!r->unordered && s > 0) {
-			struct detect_entry *e =
-				detect_state_find(de, r->rt, DETECT_STATE_MATCH, key, len);
+			struct detect_entry *e;
+
+			e = detect_state_find(de, r->rt, DETECT_STATE_MATCH, key, len);
 
 			if (!e || !steps_satisfied(e, r, s, de->now_ns, window_ns))
 				continue;
@@ -445,6 +449,18 @@ static void run_rule(struct detect_engine *de, struct detect_rule *r, struct det
 	}
 }
 
+struct run_ctx {
+	struct detect_engine *de;
+	struct detect_view *v;
+};
+
+static void run_indexed(struct detect_rule *r, void *ud)
+{
+	struct run_ctx *rc = ud;
+
+	run_rule(rc->de, r, rc->v);
+}
+
 /* ---- the engine ---- */
 
 void detect_engine_observe(struct detect_engine *de, const struct event *e, uint64_t now_ns)
@@ -469,9 +485,14 @@ void detect_engine_observe(struct detect_engine *de, const struct event *e, uint
 	detect_view_begin(&v, e);
 	event_cursor_init(&c, e);
 	while (detect_view_next_item(&v, rs, &c) == 0) {
+		struct run_ctx rc = { de, &v };
+
 		de->stats.items++;
-		for (unsigned i = 0; i < rs->n_by_type[t]; i++)
-			run_rule(de, rs->by_type[t][i], &v);
+		if (rs->index[t].built)
+			detect_index_each(rs, &v, ++de->items_seq, run_indexed, &rc);
+		else
+			for (unsigned i = 0; i < rs->n_by_type[t]; i++)
+				run_rule(de, rs->by_type[t][i], &v);
 	}
 	de->busy--;
 	if (!de->busy && de->n_pending)
@@ -622,6 +643,12 @@ void detect_engine_set_rules(struct detect_engine *de, struct detect_ruleset *rs
 			if (rs->by_type[t][i]->rt)
 				rs->by_type[t][k++] = rs->by_type[t][i];
 		rs->n_by_type[t] = k;
+	}
+	if (rs && detect_index_build(rs) < 0) {
+		/* without the index every rule is evaluated: slower, same results */
+		for (int t = 0; t < _EVENT_TYPE_MAX; t++)
+			detect_index_free(&rs->index[t]);
+		de->stats.eval_errors++;
 	}
 	de->busy--;
 	if (!de->busy)
