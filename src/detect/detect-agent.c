@@ -18,7 +18,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "config/config.h"
-#include "core/loop.h"
+#include "loop/loop.h"
 #include "detect.h"
 #include "pipeline/pipeline.h"
 

@@ -18,9 +18,7 @@
 
 #include "common/alloc.h"
 #include "common/duration.h"
-#ifdef DETECT_HAVE_REGEX
 #include "common/regex.h"
-#endif
 
 static const char *const op_names[_DETECT_OP_MAX] = {
 	[DETECT_OP_EQUALS] = "equals",
@@ -167,9 +165,7 @@ void detect_node_free(struct detect_node *n)
 	detect_strings_free(n->vals, n->n_vals);
 	detect_set_free(&n->set);
 	detect_multi_free(n->multi);
-#ifdef DETECT_HAVE_REGEX
 	es_regex_free(n->re);
-#endif
 	es_free(n);
 }
 
@@ -307,32 +303,30 @@ static bool parse_values(struct detect_parse *p, struct detect_node *n, const cJ
 	return true;
 }
 
-static bool parse_regex(struct detect_parse *p, struct detect_node *n, const cJSON *v,
-			const char *ptr)
+static bool compile_regex(struct detect_parse *p, const cJSON *v, bool nocase, const char *ptr,
+			  struct es_regex **ret)
 {
+	struct es_regex_error err = { { 0 } };
+	int r;
+
 	if (!cJSON_IsString(v)) {
 		detect_parse_issue(p, true, ptr, "expected a regular expression (string)");
 		return false;
 	}
-#ifdef DETECT_HAVE_REGEX
-	{
-		struct es_regex_error err = { { 0 } };
-		int r = es_regex_compile(v->valuestring, strlen(v->valuestring),
-					 n->nocase ? ES_REGEX_ICASE : 0, &n->re, &err);
-
-		if (r < 0) {
-			detect_parse_issue(
-				p, true, ptr, "%s at offset %zu%s", err.message, err.offset,
-				r == -E2BIG ? " (over the cost limit of a rule regex)" : "");
-			return false;
-		}
-		return true;
+	r = es_regex_compile(v->valuestring, strlen(v->valuestring), nocase ? ES_REGEX_ICASE : 0,
+			     ret, &err);
+	if (r < 0) {
+		detect_parse_issue(p, true, ptr, "%s at offset %zu%s", err.message, err.offset,
+				   r == -E2BIG ? " (over the cost limit of a rule regex)" : "");
+		return false;
 	}
-#else
-	(void)n;
-	detect_parse_issue(p, true, ptr, "regex is not available in this build");
-	return false;
-#endif
+	return true;
+}
+
+static bool parse_regex(struct detect_parse *p, struct detect_node *n, const cJSON *v,
+			const char *ptr)
+{
+	return compile_regex(p, v, n->nocase, ptr, &n->re);
 }
 
 static bool parse_op(struct detect_parse *p, struct detect_node *n, const cJSON *v, const char *ptr)
@@ -571,6 +565,7 @@ void detect_key_free(struct detect_key *k)
 		for (unsigned a = 0; a < k->parts[i].n_alts; a++) {
 			detect_node_free(k->parts[i].alts[a].when);
 			detect_strings_free(k->parts[i].alts[a].flags, k->parts[i].alts[a].n_flags);
+			es_regex_free(k->parts[i].alts[a].re);
 		}
 	memset(k, 0, sizeof(*k));
 }
@@ -597,7 +592,8 @@ static bool parse_alt(struct detect_parse *p, const cJSON *j, const char *ptr, u
 	for (m = j->child; m; m = m->next) {
 		static const char *const known[] = { "field",	    "transform", "argAfter",
 						     "urlBasename", "when",	 "label",
-						     "optional",    "firstOf" };
+						     "optional",    "firstOf",	 "regex",
+						     "group" };
 		bool ok = false;
 
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -638,12 +634,29 @@ static bool parse_alt(struct detect_parse *p, const cJSON *j, const char *ptr, u
 		}
 		snprintf(label, label_size, "%s", "UrlFile");
 	} else {
-		a->kind = DETECT_KEY_REF;
+		const cJSON *re = cJSON_GetObjectItemCaseSensitive(j, "regex");
+		const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "group");
+
+		a->kind = re ? DETECT_KEY_REGEX : DETECT_KEY_REF;
 		if (!parse_ref(p, cJSON_GetObjectItemCaseSensitive(j, "field"), NULL, ptr, types,
 			       &a->ref))
 			return false;
 		a->ref.transform = 0; /* the alternative's transform applies */
 		snprintf(label, label_size, "%s", a->ref.name);
+		sub(mp, ptr, "regex");
+		if (re && !compile_regex(p, re, false, mp, &a->re))
+			return false;
+		sub(mp, ptr, "group");
+		if (g && (!re || !cJSON_IsNumber(g) || g->valuedouble < 0 ||
+			  g->valuedouble >= es_regex_n_groups(a->re) ||
+			  g->valuedouble != (double)(int)g->valuedouble)) {
+			detect_parse_issue(p, true, mp,
+					   "a capture group of \"regex\" (0 = the whole "
+					   "match)");
+			return false;
+		}
+		a->group =
+			g ? (unsigned)g->valuedouble : (re && es_regex_n_groups(a->re) > 1 ? 1 : 0);
 	}
 	if (a->kind != DETECT_KEY_REF &&
 	    (types & ~((1u << EVENT_PROCESS_CREATE) | (1u << EVENT_CONNECTION_CREATE))) != 0) {

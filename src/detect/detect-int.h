@@ -139,6 +139,7 @@ enum detect_key_kind {
 	DETECT_KEY_REF,		 /* a field's value */
 	DETECT_KEY_ARG_AFTER,	 /* the argument after one of these flags (-o FILE, --out=FILE) */
 	DETECT_KEY_URL_BASENAME, /* the last path segment of the first URL argument */
+	DETECT_KEY_REGEX,	 /* a capture group of a regex over a field */
 	_DETECT_KEY_MAX,
 };
 
@@ -149,6 +150,8 @@ struct detect_key_alt {
 	uint8_t transform;
 	struct detect_str *flags;
 	unsigned n_flags;
+	struct es_regex *re; /* REGEX */
+	unsigned group;
 };
 
 struct detect_key_part {

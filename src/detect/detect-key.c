@@ -6,6 +6,8 @@
  */
 #include "detect-int.h"
 
+#include "common/regex.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,6 +88,22 @@ static bool url_basename(struct detect_view *v, struct detect_val *ret)
 	return false;
 }
 
+/* A capture group of the alternative's regex over its field. */
+static bool regex_value(struct detect_view *v, const struct detect_key_alt *a,
+			struct detect_val *ret)
+{
+	struct es_regex_match m[ES_REGEX_GROUPS_MAX];
+	struct detect_val val;
+
+	if (!detect_ref_get(v, &a->ref, &val) || val.is_int ||
+	    es_regex_search(a->re, val.s, val.len, m, a->group + 1) != 1 || !m[a->group].matched)
+		return false;
+	ret->s = val.s + m[a->group].start;
+	ret->len = (uint32_t)(m[a->group].end - m[a->group].start);
+	ret->is_int = false;
+	return ret->len > 0;
+}
+
 static bool alt_value(struct detect_view *v, const struct detect_key_alt *a, const char **ret_s,
 		      size_t *ret_len, char num[24])
 {
@@ -103,6 +121,9 @@ static bool alt_value(struct detect_view *v, const struct detect_key_alt *a, con
 		break;
 	case DETECT_KEY_URL_BASENAME:
 		ok = url_basename(v, &val);
+		break;
+	case DETECT_KEY_REGEX:
+		ok = regex_value(v, a, &val);
 		break;
 	default:
 		ok = false;

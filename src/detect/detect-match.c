@@ -15,9 +15,7 @@
 #include <strings.h>
 
 #include "common/alloc.h"
-#ifdef DETECT_HAVE_REGEX
 #include "common/regex.h"
-#endif
 
 uint64_t detect_hash(const void *p, size_t len, uint64_t h)
 {
@@ -751,11 +749,7 @@ static bool match_str(const struct detect_node *n, struct detect_view *v, const 
 				return true;
 		return false;
 	case DETECT_OP_REGEX:
-#ifdef DETECT_HAVE_REGEX
 		return n->re && es_regex_search(n->re, s, len, NULL, 0) == 1;
-#else
-		return false;
-#endif
 	case DETECT_OP_GT:
 	case DETECT_OP_GE:
 	case DETECT_OP_LT:

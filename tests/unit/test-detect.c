@@ -308,6 +308,31 @@ static void test_sequence_unordered_and_capture_key(void **state)
 	rig_done(&r);
 }
 
+/* A key from a regex capture group; a regex condition with nocase. */
+static void test_regex_key_and_condition(void **state)
+{
+	static const char rules[] =
+		"{\"rules\":[{\"id\":\"rx\",\"name\":\"n\",\"severity\":\"Low\",\"description\":"
+		"\"d\",\"remediation\":\"r\",\"events\":[\"ProcessCreate\"],\"match\":{\"field\":"
+		"\"CommandLine\",\"regex\":\"--host[= ]\\\\S+\",\"nocase\":true},\"threshold\":{"
+		"\"count\":2,\"window\":\"PT1M\",\"by\":[{\"label\":\"Host\",\"field\":"
+		"\"CommandLine\",\"regex\":\"--host[= ]([a-z.]+)\",\"group\":1}]}}]}";
+	struct rig r;
+	char key[128];
+
+	(void)state;
+	rig_init(&r, rules, NULL, NULL);
+	feed(&r, 0,
+	     EXEC("/bin/x",
+		  "x --HOST=a.example")); /* matches (nocase), key from lowercase only: none */
+	feed(&r, 1, EXEC("/bin/x", "x --host=b.example"));
+	feed(&r, 2, EXEC("/bin/y", "y --host b.example -v"));
+	assert_int_equal(r.cap.n, 1);
+	assert_true(field_str(r.cap.alerts[0], AL_ALERT_KEY, key, sizeof(key)));
+	assert_string_equal(key, "Host=b.example");
+	rig_done(&r);
+}
+
 static void test_new_value_baseline(void **state)
 {
 	static const char rules[] =
@@ -527,6 +552,10 @@ static void test_rule_errors(void **state)
 		     "/rules/0/sequence", "needs \"by\"");
 	expect_error(RULE("\"events\":[\"ProcessCreate\"],\"match\":{\"field\":\"Executable\","
 			  "\"regex\":\"(a\"}"),
+		     "/rules/0/match/regex", "offset");
+	expect_error(RULE("\"events\":[\"ProcessCreate\"],\"match\":{\"field\":\"Executable\","
+			  "\"regex\":\"((((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))"
+			  ")))))))))\"}"),
 		     "/rules/0/match/regex", "");
 }
 
@@ -680,6 +709,7 @@ int main(void)
 		cmocka_unit_test(test_rate_suppression),
 		cmocka_unit_test(test_sequence_order_and_window),
 		cmocka_unit_test(test_sequence_unordered_and_capture_key),
+		cmocka_unit_test(test_regex_key_and_condition),
 		cmocka_unit_test(test_new_value_baseline),
 		cmocka_unit_test(test_state_caps_and_eviction),
 		cmocka_unit_test(test_overrides_and_disable),
