@@ -13,6 +13,7 @@
 #include "detect-int.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -338,7 +339,9 @@ static bool parse_op(struct detect_parse *p, struct detect_node *n, const cJSON 
 	case DETECT_OP_GE:
 	case DETECT_OP_LT:
 	case DETECT_OP_LE:
-		if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble) {
+		/* range first: casting a double outside int64_t is undefined */
+		if (!cJSON_IsNumber(v) || !(v->valuedouble >= -9.2e18 && v->valuedouble <= 9.2e18) ||
+		    v->valuedouble != floor(v->valuedouble)) {
 			detect_parse_issue(p, true, ptr, "expected an integer");
 			return false;
 		}
@@ -649,7 +652,7 @@ static bool parse_alt(struct detect_parse *p, const cJSON *j, const char *ptr, u
 		sub(mp, ptr, "group");
 		if (g && (!re || !cJSON_IsNumber(g) || g->valuedouble < 0 ||
 			  g->valuedouble >= es_regex_n_groups(a->re) ||
-			  g->valuedouble != (double)(int)g->valuedouble)) {
+			  g->valuedouble != floor(g->valuedouble))) {
 			detect_parse_issue(p, true, mp,
 					   "a capture group of \"regex\" (0 = the whole "
 					   "match)");

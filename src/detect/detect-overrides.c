@@ -2,6 +2,7 @@
 #include "detect-overrides.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,9 +60,8 @@ int detect_override_parse(const cJSON *v, struct detect_override *ret, struct js
 			ret->has_enabled = true;
 			ret->enabled = cJSON_IsTrue(m);
 		} else if (strcmp(m->string, "threshold") == 0) {
-			if (!cJSON_IsNumber(m) ||
-			    m->valuedouble != (double)(int64_t)m->valuedouble ||
-			    m->valuedouble < 1 || m->valuedouble > DETECT_COUNT_MAX)
+			if (!cJSON_IsNumber(m) || !(m->valuedouble >= 1) ||
+			    m->valuedouble > DETECT_COUNT_MAX || m->valuedouble != floor(m->valuedouble))
 				return json_error_set(err, ptr,
 						      "threshold: expected an integer from 1 to %u",
 						      DETECT_COUNT_MAX);

@@ -14,6 +14,7 @@
 #include "detect-int.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -292,8 +293,8 @@ static bool count_member(struct detect_parse *p, const cJSON *j, const char *ptr
 		*ret = 1;
 		return min <= 1;
 	}
-	if (!cJSON_IsNumber(c) || c->valuedouble != (double)(int64_t)c->valuedouble ||
-	    c->valuedouble < min || c->valuedouble > DETECT_COUNT_MAX) {
+	if (!cJSON_IsNumber(c) || !(c->valuedouble >= min) || c->valuedouble > DETECT_COUNT_MAX ||
+	    c->valuedouble != floor(c->valuedouble)) {
 		detect_parse_issue(p, true, mp, "expected an integer from %u to %u", min,
 				   DETECT_COUNT_MAX);
 		return false;

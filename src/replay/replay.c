@@ -6,6 +6,7 @@
 #include "replay.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -132,8 +133,9 @@ static int add_field(struct event_builder *b, const struct event_field_info *fi,
 		es_free(text);
 		return 0;
 	case FIELD_INT:
-		if (cJSON_IsNumber(v) && v->valuedouble == (double)(int64_t)v->valuedouble &&
-		    v->valuedouble >= -9.2e18 && v->valuedouble <= 9.2e18) {
+		/* range first: casting a double outside int64_t is undefined */
+		if (cJSON_IsNumber(v) && v->valuedouble >= -9.2e18 && v->valuedouble <= 9.2e18 &&
+		    v->valuedouble == floor(v->valuedouble)) {
 			event_add_int(b, f, (int64_t)v->valuedouble);
 			return 0;
 		}
