@@ -242,8 +242,12 @@ static bool parse_json_value(struct config *c, const struct config_entry *e, con
 	merge_patch(merged, v);
 	if (e->json_check && e->json_check(merged, &jerr) < 0) {
 		char where[JSON_POINTER_MAX];
+		size_t a = strnlen(ptr, sizeof(where) - 1);
+		size_t b = strnlen(jerr.pointer, sizeof(where) - 1 - a);
 
-		snprintf(where, sizeof(where), "%s%s", ptr, jerr.pointer);
+		memcpy(where, ptr, a); /* the setting's pointer, then the one inside its value */
+		memcpy(where + a, jerr.pointer, b);
+		where[a + b] = '\0';
 		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, where, "%s: %s", e->name,
 			  jerr.message);
 		goto out;

@@ -340,7 +340,8 @@ static bool parse_op(struct detect_parse *p, struct detect_node *n, const cJSON 
 	case DETECT_OP_LT:
 	case DETECT_OP_LE:
 		/* range first: casting a double outside int64_t is undefined */
-		if (!cJSON_IsNumber(v) || !(v->valuedouble >= -9.2e18 && v->valuedouble <= 9.2e18) ||
+		if (!cJSON_IsNumber(v) ||
+		    !(v->valuedouble >= -9.2e18 && v->valuedouble <= 9.2e18) ||
 		    v->valuedouble != floor(v->valuedouble)) {
 			detect_parse_issue(p, true, ptr, "expected an integer");
 			return false;
@@ -457,7 +458,6 @@ static struct detect_node *parse_helper(struct detect_parse *p, const cJSON *j, 
 		if (!parse_values(p, n, j->child, mp))
 			goto fail;
 		n->op = DETECT_OP_PROGRAM;
-		snprintf(n->ref.name, sizeof(n->ref.name), "%s", "program");
 		return n;
 	}
 	if (strcmp(j->child->string, "groupAdded") == 0) {
@@ -564,12 +564,13 @@ struct detect_node *detect_cond_parse(struct detect_parse *p, const cJSON *j, co
 
 void detect_key_free(struct detect_key *k)
 {
-	for (unsigned i = 0; i < k->n; i++)
+	for (unsigned i = 0; k->parts && i < k->n; i++)
 		for (unsigned a = 0; a < k->parts[i].n_alts; a++) {
 			detect_node_free(k->parts[i].alts[a].when);
 			detect_strings_free(k->parts[i].alts[a].flags, k->parts[i].alts[a].n_flags);
 			es_regex_free(k->parts[i].alts[a].re);
 		}
+	es_free(k->parts);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -645,7 +646,11 @@ static bool parse_alt(struct detect_parse *p, const cJSON *j, const char *ptr, u
 			       &a->ref))
 			return false;
 		a->ref.transform = 0; /* the alternative's transform applies */
-		snprintf(label, label_size, "%s", a->ref.name);
+		m = cJSON_GetObjectItemCaseSensitive(j,
+						     "field"); /* a string: parse_ref checked it */
+		snprintf(label, label_size, "%s",
+			 strncmp(m->valuestring, "ExtraDetails.", 13) == 0 ? m->valuestring + 13
+									   : m->valuestring);
 		sub(mp, ptr, "regex");
 		if (re && !compile_regex(p, re, false, mp, &a->re))
 			return false;
@@ -738,6 +743,9 @@ int detect_key_parse(struct detect_parse *p, const cJSON *j, const char *ptr, ui
 				   DETECT_KEY_PARTS_MAX);
 		return -EINVAL;
 	}
+	ret->parts = es_calloc((size_t)cJSON_GetArraySize(j), sizeof(*ret->parts));
+	if (!ret->parts)
+		return -ENOMEM;
 	cJSON_ArrayForEach(it, j) {
 		sub_index(ip, ptr, i);
 		ret->n = i + 1;

@@ -72,6 +72,11 @@ struct detect_engine {
 	struct detect_rule_rt *rts;
 	struct event_builder builder;
 	struct buf evidence, snippet, key_text;
+	/*
+	 * The field view (~20 KiB): on the heap rather than the loop's stack.  observe() is never
+	 * re-entered while it uses it: alerts raised meanwhile wait in `pending`.
+	 */
+	struct detect_view *view;
 	/* state */
 	struct detect_entry **buckets;
 	size_t n_buckets, n_entries, bytes;

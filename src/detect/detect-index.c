@@ -48,12 +48,12 @@ static bool name_ref(const struct detect_ref *r)
 		return r->slot == DETECT_SLOT_INTERPRETER || r->slot == DETECT_SLOT_ARGV0;
 	if (r->kind == DETECT_REF_ARG)
 		return r->slot == 0;
-	return r->kind == DETECT_REF_FIELD && strcmp(r->name, "Executable") == 0;
+	return r->kind == DETECT_REF_FIELD && r->role == DETECT_ROLE_EXECUTABLE;
 }
 
 static bool command_line_ref(const struct detect_ref *r)
 {
-	return r->kind == DETECT_REF_FIELD && !r->transform && strcmp(r->name, "CommandLine") == 0;
+	return r->kind == DETECT_REF_FIELD && !r->transform && r->role == DETECT_ROLE_COMMAND_LINE;
 }
 
 static bool add(struct req_set *rq, const struct detect_str *s, bool literal)
@@ -321,8 +321,12 @@ static void literals_free(struct detect_literals *li)
 static int file_rule(struct detect_name_index *ix, struct detect_rule *r, const struct req_set *rq)
 {
 	for (unsigned k = 0; k < rq->n; k++) {
-		int e = rq->literal[k] ? literal_add(&ix->lit, rq->list[k], r)
-				       : bucket_add(ix, rq->list[k], r);
+		int e;
+
+		if (rq->literal[k] && !ix->lit && !(ix->lit = es_calloc(1, sizeof(*ix->lit))))
+			return -ENOMEM;
+		e = rq->literal[k] ? literal_add(ix->lit, rq->list[k], r)
+				   : bucket_add(ix, rq->list[k], r);
 
 		if (e < 0)
 			return e;
@@ -364,7 +368,7 @@ static int index_type(struct detect_ruleset *rs, int t)
 		else if ((r = file_rule(ix, rs->by_type[t][i], &sets[i])) < 0)
 			goto out;
 	}
-	r = literals_finish(&ix->lit);
+	r = ix->lit ? literals_finish(ix->lit) : 0;
 out:
 	for (unsigned i = 0; sets && i < n; i++) {
 		es_free(sets[i].list);
@@ -392,7 +396,9 @@ void detect_index_free(struct detect_name_index *ix)
 		es_free(ix->buckets[i].rules);
 	es_free(ix->buckets);
 	es_free(ix->always);
-	literals_free(&ix->lit);
+	if (ix->lit)
+		literals_free(ix->lit);
+	es_free(ix->lit);
 	memset(ix, 0, sizeof(*ix));
 }
 
@@ -423,15 +429,14 @@ void detect_index_each(const struct detect_ruleset *rs, struct detect_view *v, u
 				run(b->rules[i], mark, fn, ud);
 		}
 	}
-	if (ix->lit.n && detect_ref_get(v, &rs->ctx[DETECT_CTX_COMMAND_LINE], &val) &&
-	    !val.is_int) {
+	if (ix->lit && detect_ref_get(v, &rs->ctx[DETECT_CTX_COMMAND_LINE], &val) && !val.is_int) {
 		const char *f = detect_view_fold(v, val.s, val.len);
 
 		if (f)
-			literals_scan(&ix->lit, f, val.len, mark);
-		for (unsigned i = 0; i < ix->lit.n_all; i++)
-			if (!f || ix->lit.all[i]->lit_mark == mark) /* too long to fold: run all */
-				run(ix->lit.all[i], mark, fn, ud);
+			literals_scan(ix->lit, f, val.len, mark);
+		for (unsigned i = 0; i < ix->lit->n_all; i++)
+			if (!f || ix->lit->all[i]->lit_mark == mark) /* too long to fold: run all */
+				run(ix->lit->all[i], mark, fn, ud);
 	}
 	for (unsigned i = 0; i < ix->n_always; i++)
 		run(ix->always[i], mark, fn, ud);

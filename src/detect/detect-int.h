@@ -61,8 +61,12 @@ struct detect_ref {
 	uint8_t transform;
 	uint16_t slot;		       /* EXTRA: slot; ARG: index */
 	int8_t field[_EVENT_TYPE_MAX]; /* FIELD: index in each event type, -1 if none */
-	char name[64];		       /* as written in the rule */
+	uint8_t role;		       /* DETECT_ROLE_*: the fields the index knows */
 };
+
+#define DETECT_ROLE_OTHER 0
+#define DETECT_ROLE_EXECUTABLE 1
+#define DETECT_ROLE_COMMAND_LINE 2
 
 struct detect_str {
 	char *s;
@@ -110,8 +114,9 @@ struct es_regex;
  * nocase) and the needles grouped by first byte, so the subject is scanned once.
  */
 #define DETECT_MULTI_MIN 4
+#define DETECT_MULTI_BITS 4096u
 struct detect_multi {
-	uint8_t bigram[65536 / 8];
+	uint8_t bigram[DETECT_MULTI_BITS / 8]; /* hashed first two bytes of the needles */
 	uint16_t start[257]; /* needles with first byte b: order[start[b] .. start[b + 1]) */
 	uint16_t *order;
 };
@@ -162,7 +167,7 @@ struct detect_key_part {
 };
 
 struct detect_key {
-	struct detect_key_part parts[DETECT_KEY_PARTS_MAX];
+	struct detect_key_part *parts; /* n of them (allocated) */
 	unsigned n;
 };
 
@@ -235,7 +240,7 @@ struct detect_literals {
 struct detect_name_index {
 	struct detect_bucket *buckets;
 	uint32_t mask;
-	struct detect_literals lit;
+	struct detect_literals *lit; /* NULL: no rule of this type requires a literal */
 	struct detect_rule **always; /* rules that require no name and no literal */
 	unsigned n_always, n_indexed;
 	bool built;

@@ -6,6 +6,7 @@
  */
 #include "detect-int.h"
 
+#include "common/alloc.h"
 #include "common/regex.h"
 
 #include <errno.h>
@@ -228,6 +229,9 @@ int detect_key_defaults_init(struct detect_ruleset *rs)
 		struct detect_key *k = &rs->default_key[default_keys[i].type];
 
 		k->n = 0;
+		k->parts = es_calloc(4, sizeof(*k->parts));
+		if (!k->parts)
+			return -ENOMEM;
 		for (unsigned f = 0; f < 4 && default_keys[i].fields[f]; f++) {
 			struct detect_key_part *p = &k->parts[k->n];
 			const char *name = default_keys[i].fields[f];

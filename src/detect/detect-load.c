@@ -309,6 +309,12 @@ int detect_ruleset_load(const struct detect_source *srcs, unsigned n, const char
 		else
 			rep->files_loaded++;
 	}
+	/* lists are spliced into the conditions: not needed after compiling */
+	for (unsigned i = 0; i < rs->n_lists; i++)
+		detect_strings_free(rs->lists[i].vals, rs->lists[i].n);
+	es_free(rs->lists);
+	rs->lists = NULL;
+	rs->n_lists = 0;
 	*ret = rs;
 	rs = NULL;
 	r = 0;

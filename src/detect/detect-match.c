@@ -323,6 +323,11 @@ static inline unsigned char lc(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
+static inline unsigned multi_bigram(unsigned char a, unsigned char b)
+{
+	return ((unsigned)a * 61u + b) % DETECT_MULTI_BITS;
+}
+
 void detect_multi_free(struct detect_multi *m)
 {
 	if (m)
@@ -354,7 +359,7 @@ int detect_multi_build(struct detect_node *n)
 			a = lc(a);
 			b = lc(b);
 		}
-		bg = (unsigned)a << 8 | b;
+		bg = multi_bigram(a, b);
 		m->bigram[bg / 8] |= (uint8_t)(1u << (bg % 8));
 		count[a]++;
 	}
@@ -381,7 +386,7 @@ static bool contains_multi(const struct detect_node *n, const char *s, size_t le
 
 	for (size_t i = 0; i + 1 < len; i++) {
 		unsigned char a = nocase ? lc(u[i]) : u[i], b = nocase ? lc(u[i + 1]) : u[i + 1];
-		unsigned bg = (unsigned)a << 8 | b;
+		unsigned bg = multi_bigram(a, b);
 
 		if (!(m->bigram[bg / 8] & (1u << (bg % 8))))
 			continue;
@@ -914,9 +919,8 @@ int detect_ref_parse(struct detect_ruleset *rs, const char *name, uint8_t transf
 
 	memset(ret, 0, sizeof(*ret));
 	ret->transform = transform;
-	if (len >= sizeof(ret->name))
+	if (len > 256)
 		return -E2BIG;
-	memcpy(ret->name, name, len + 1);
 	if (strncmp(name, "ExtraDetails.", 13) == 0) {
 		int s = detect_slot_register(rs, name + 13, len - 13);
 
@@ -943,6 +947,10 @@ int detect_ref_parse(struct detect_ruleset *rs, const char *name, uint8_t transf
 		return 0;
 	}
 	ret->kind = DETECT_REF_FIELD;
+	if (strcmp(name, "Executable") == 0)
+		ret->role = DETECT_ROLE_EXECUTABLE;
+	else if (strcmp(name, "CommandLine") == 0)
+		ret->role = DETECT_ROLE_COMMAND_LINE;
 	for (int t = 0; t < _EVENT_TYPE_MAX; t++) {
 		int f = event_field_lookup((enum event_type)t, name);
 

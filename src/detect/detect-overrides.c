@@ -61,7 +61,8 @@ int detect_override_parse(const cJSON *v, struct detect_override *ret, struct js
 			ret->enabled = cJSON_IsTrue(m);
 		} else if (strcmp(m->string, "threshold") == 0) {
 			if (!cJSON_IsNumber(m) || !(m->valuedouble >= 1) ||
-			    m->valuedouble > DETECT_COUNT_MAX || m->valuedouble != floor(m->valuedouble))
+			    m->valuedouble > DETECT_COUNT_MAX ||
+			    m->valuedouble != floor(m->valuedouble))
 				return json_error_set(err, ptr,
 						      "threshold: expected an integer from 1 to %u",
 						      DETECT_COUNT_MAX);
@@ -117,9 +118,13 @@ int detect_overrides_check(const cJSON *v, struct json_error *err)
 				m->string, DETECT_ID_MAX);
 		if (detect_override_parse(m, &o, err) < 0) {
 			char inner[JSON_POINTER_MAX];
+			size_t a = strnlen(ptr, sizeof(inner) - 1);
+			size_t b = strnlen(err->pointer, sizeof(inner) - 1 - a);
 
-			snprintf(inner, sizeof(inner), "%s%s", ptr, err->pointer);
-			snprintf(err->pointer, sizeof(err->pointer), "%s", inner);
+			memcpy(inner, ptr, a); /* the member's pointer, then the one inside it */
+			memcpy(inner + a, err->pointer, b);
+			inner[a + b] = '\0';
+			memcpy(err->pointer, inner, a + b + 1);
 			return -EINVAL;
 		}
 	}

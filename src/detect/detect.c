@@ -467,12 +467,16 @@ void detect_engine_observe(struct detect_engine *de, const struct event *e, uint
 {
 	enum event_type t = event_get_type(e);
 	const struct detect_ruleset *rs = de->rules;
-	struct detect_view v;
+	struct detect_view *v = de->view;
 	struct event_cursor c;
 	uint64_t et;
 
 	if (!rs || (unsigned)t >= _EVENT_TYPE_MAX || !rs->n_by_type[t])
 		return;
+	if (de->busy) { /* cannot happen (see above); the view is in use */
+		de->stats.eval_errors++;
+		return;
+	}
 	et = event_get_time(e);
 	if (!et || (!de->settings.trust_event_time && et > now_ns + NSEC_PER_SEC))
 		et = now_ns;
@@ -482,17 +486,17 @@ void detect_engine_observe(struct detect_engine *de, const struct event *e, uint
 	de->seq++;
 	de->stats.events++;
 	de->stats.consumed_by_type[t]++;
-	detect_view_begin(&v, e);
+	detect_view_begin(v, e);
 	event_cursor_init(&c, e);
-	while (detect_view_next_item(&v, rs, &c) == 0) {
-		struct run_ctx rc = { de, &v };
+	while (detect_view_next_item(v, rs, &c) == 0) {
+		struct run_ctx rc = { de, v };
 
 		de->stats.items++;
 		if (rs->index[t].built)
-			detect_index_each(rs, &v, ++de->items_seq, run_indexed, &rc);
+			detect_index_each(rs, v, ++de->items_seq, run_indexed, &rc);
 		else
 			for (unsigned i = 0; i < rs->n_by_type[t]; i++)
-				run_rule(de, rs->by_type[t][i], &v);
+				run_rule(de, rs->by_type[t][i], v);
 	}
 	de->busy--;
 	if (!de->busy && de->n_pending)
@@ -529,7 +533,10 @@ int detect_engine_new(const struct detect_settings *s, struct event_sink *out,
 	if (!de)
 		return -ENOMEM;
 	de->pending = es_calloc(PENDING_MAX, sizeof(*de->pending));
-	if (!de->pending) {
+	de->view = es_malloc(sizeof(*de->view));
+	if (!de->pending || !de->view) {
+		es_free(de->pending);
+		es_free(de->view);
 		es_free(de);
 		return -ENOMEM;
 	}
@@ -567,6 +574,7 @@ struct detect_engine *detect_engine_free(struct detect_engine *de)
 		es_free(rt);
 	}
 	es_free(de->pending);
+	es_free(de->view);
 	es_free(de->buckets);
 	detect_ruleset_free(de->rules);
 	event_builder_done(&de->builder);

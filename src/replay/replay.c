@@ -15,6 +15,7 @@
 #include "common/alloc.h"
 #include "common/guid.h"
 #include "common/json_read.h"
+#include "common/json_write.h"
 
 static int fail(struct replay_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -84,6 +85,17 @@ int replay_parse_time(const char *s, uint64_t *ret_ns)
 	return 0;
 }
 
+/* JSON text is UTF-8: a string that is not is refused (it would not read back the same). */
+static bool utf8_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	for (size_t i = 0, n; i < len; i += n)
+		if (!(n = utf8_seq_len((const unsigned char *)s + i, len - i)))
+			return false;
+	return true;
+}
+
 static int add_extras(struct event_builder *b, const cJSON *x, struct replay_error *err)
 {
 	if (!cJSON_IsObject(x))
@@ -91,6 +103,8 @@ static int add_extras(struct event_builder *b, const cJSON *x, struct replay_err
 	for (const cJSON *m = x->child; m; m = m->next) {
 		if (strlen(m->string) > 256)
 			return fail(err, "ExtraDetails: a key longer than 256 bytes");
+		if (!utf8_ok(m->string) || (cJSON_IsString(m) && !utf8_ok(m->valuestring)))
+			return fail(err, "ExtraDetails.%.60s: not valid UTF-8", m->string);
 		if (cJSON_IsString(m)) {
 			event_add_extra(b, m->string, m->valuestring, strlen(m->valuestring));
 		} else if (cJSON_IsNumber(m) || cJSON_IsBool(m)) {
@@ -112,6 +126,8 @@ static int add_field(struct event_builder *b, const struct event_field_info *fi,
 {
 	char *text;
 
+	if (cJSON_IsString(v) && !utf8_ok(v->valuestring))
+		return fail(err, "%s: not valid UTF-8", fi->name);
 	switch (fi->type) {
 	case FIELD_STRING:
 		if (cJSON_IsString(v)) {
