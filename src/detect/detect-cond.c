@@ -13,7 +13,6 @@
 #include "detect-int.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -342,7 +341,7 @@ static bool parse_op(struct detect_parse *p, struct detect_node *n, const cJSON 
 		/* range first: casting a double outside int64_t is undefined */
 		if (!cJSON_IsNumber(v) ||
 		    !(v->valuedouble >= -9.2e18 && v->valuedouble <= 9.2e18) ||
-		    v->valuedouble != floor(v->valuedouble)) {
+		    (double)(int64_t)v->valuedouble != v->valuedouble) {
 			detect_parse_issue(p, true, ptr, "expected an integer");
 			return false;
 		}
@@ -657,7 +656,7 @@ static bool parse_alt(struct detect_parse *p, const cJSON *j, const char *ptr, u
 		sub(mp, ptr, "group");
 		if (g && (!re || !cJSON_IsNumber(g) || g->valuedouble < 0 ||
 			  g->valuedouble >= es_regex_n_groups(a->re) ||
-			  g->valuedouble != floor(g->valuedouble))) {
+			  (double)(int64_t)g->valuedouble != g->valuedouble)) {
 			detect_parse_issue(p, true, mp,
 					   "a capture group of \"regex\" (0 = the whole "
 					   "match)");

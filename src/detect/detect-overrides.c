@@ -2,7 +2,6 @@
 #include "detect-overrides.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,7 +61,7 @@ int detect_override_parse(const cJSON *v, struct detect_override *ret, struct js
 		} else if (strcmp(m->string, "threshold") == 0) {
 			if (!cJSON_IsNumber(m) || !(m->valuedouble >= 1) ||
 			    m->valuedouble > DETECT_COUNT_MAX ||
-			    m->valuedouble != floor(m->valuedouble))
+			    (double)(int64_t)m->valuedouble != m->valuedouble)
 				return json_error_set(err, ptr,
 						      "threshold: expected an integer from 1 to %u",
 						      DETECT_COUNT_MAX);

@@ -14,7 +14,6 @@
 #include "detect-int.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -294,7 +293,7 @@ static bool count_member(struct detect_parse *p, const cJSON *j, const char *ptr
 		return min <= 1;
 	}
 	if (!cJSON_IsNumber(c) || !(c->valuedouble >= min) || c->valuedouble > DETECT_COUNT_MAX ||
-	    c->valuedouble != floor(c->valuedouble)) {
+	    (double)(int64_t)c->valuedouble != c->valuedouble) {
 		detect_parse_issue(p, true, mp, "expected an integer from %u to %u", min,
 				   DETECT_COUNT_MAX);
 		return false;

@@ -6,7 +6,6 @@
 #include "replay.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -151,7 +150,7 @@ static int add_field(struct event_builder *b, const struct event_field_info *fi,
 	case FIELD_INT:
 		/* range first: casting a double outside int64_t is undefined */
 		if (cJSON_IsNumber(v) && v->valuedouble >= -9.2e18 && v->valuedouble <= 9.2e18 &&
-		    v->valuedouble == floor(v->valuedouble)) {
+		    (double)(int64_t)v->valuedouble == v->valuedouble) {
 			event_add_int(b, f, (int64_t)v->valuedouble);
 			return 0;
 		}
