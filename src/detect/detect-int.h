@@ -368,6 +368,14 @@ void detect_view_names(struct detect_view *v);
 uint64_t detect_view_hash(struct detect_view *v, const char *s, size_t len);
 uint64_t detect_hash(const void *p, size_t len, uint64_t h);
 #define DETECT_HASH_SEED 0xcbf29ce484222325ull
+/* detect-strings.c */
+static inline unsigned char detect_lc(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+bool detect_eq_n(const char *a, const char *b, size_t n, bool nocase);
+bool detect_contains(const char *s, size_t len, const char *needle, size_t nlen, bool nocase);
+bool detect_contains_multi(const struct detect_node *n, const char *s, size_t len, bool nocase);
 int detect_multi_build(struct detect_node *n);
 void detect_multi_free(struct detect_multi *m);
 void detect_set_free(struct detect_set *set);
