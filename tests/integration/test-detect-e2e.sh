@@ -43,7 +43,7 @@ state=
 for _ in $(seq 150); do
 	kill -0 "$agent_pid" 2>/dev/null || fail "edgesec run died: $(tail -n 5 "$tmp/agent.log")"
 	state=$(jq -r 'select(.Events[0].Name == "Heartbeat") | .Events[0].Payload[0].Collectors[]?
-		| select(.Name == "process") | .State' "$out" 2>/dev/null | tail -n1)
+		| select(.Name == "process") | .State' "$out" 2>/dev/null | tail -n1 || true)
 	[ -n "$state" ] && break
 	sleep 0.1
 done
