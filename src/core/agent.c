@@ -37,7 +37,7 @@
 #include "config/config.h"
 #include "control/methods.h"
 #include "control/twin.h"
-#include "detect/detect-agent.h"
+#include "detect-agent.h"
 #include "heartbeat.h"
 #include "loop/loop.h"
 #include "pipeline/format.h"
@@ -68,7 +68,7 @@ struct agent {
 	struct config cfg;  /* in force */
 	struct loop *loop;
 	struct pipeline *pipeline;
-	struct detect_agent *detect; /* on-device detection (src/detect/detect-agent.h) */
+	struct detect_agent *detect; /* on-device detection (core/detect-agent.h) */
 	struct transport *output;
 	struct spool *spool;		 /* hub mode only */
 	char spool_open_error[SPOOL_ERROR_MAX]; /* why the file could not be used at start */
