@@ -443,8 +443,8 @@ static void run_package(const struct baseline_check *c, struct baseline_root *r,
 /* --- expectedWhen ----------------------------------------------------------------------- */
 
 /* What makes the failure expected here: "package moby-engine is installed", or "" if nothing. */
-static void expected_evidence(const struct baseline_check *c, struct baseline_root *r,
-			      char *out, size_t size)
+static void expected_evidence(const struct baseline_check *c, struct baseline_root *r, char *out,
+			      size_t size)
 {
 	const char *data;
 	size_t len;

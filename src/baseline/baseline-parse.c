@@ -628,7 +628,8 @@ static int parse_expected_when(struct parse_ctx *x, const cJSON *obj, struct bas
 			r = take_string(x, v->string, v, 1, BASELINE_EXPECTED_REASON_MAX, CS_ANY,
 					&c->expected_reason);
 		else
-			r = fail(x, v->string, "is not a key of expectedWhen (packages, paths, reason)");
+			r = fail(x, v->string,
+				 "is not a key of expectedWhen (packages, paths, reason)");
 		if (r < 0)
 			return r;
 	}

@@ -29,7 +29,8 @@
 #define BASELINE_PATTERN_MAX 256     /* a regular expression */
 #define BASELINE_LIST_MAX 32	     /* elements of a list parameter */
 #define BASELINE_REASON_MAX 256	     /* a result's reason, NUL included */
-#define BASELINE_EXPECTED_REASON_MAX 160 /* expectedWhen's reason */
+/* Bytes of expectedWhen's reason. */
+#define BASELINE_EXPECTED_REASON_MAX 160
 #define BASELINE_SHA256_HEX_LEN 64
 
 enum baseline_severity {

@@ -84,25 +84,26 @@ struct run {
 
 static void baseline_usage(FILE *f)
 {
-	fprintf(f, "Usage: edgesec baseline [OPTIONS]\n"
-		   "\n"
-		   "Runs the OS baseline checks (CIS-style, data-driven; nothing is executed) and\n"
-		   "reports them: failures first with their fix, then a posture score out of 100.\n"
-		   "\n"
-		   "Options:\n"
-		   "      --root DIR          check the root tree at DIR (default /)\n"
-		   "  -f, --format FMT        text (default) or json\n"
-		   "      --fails-only        show only failures and errors (text and json)\n"
-		   "      --waivers FILE      accepted failures: check id, reason, optional expiry\n"
-		   "      --profile FILE      the profile to run instead of the shipped one\n"
-		   "      --checks FILE       also run the checks of FILE (custom checks)\n"
-		   "      --checks-hash HEX   SHA-256 that FILE must have\n"
-		   "      --color WHEN        auto (default: on a terminal, unless NO_COLOR is set),\n"
-		   "                          always or never\n"
-		   "  -h, --help              show this help\n"
-		   "\n"
-		   "Exit status: 0 all checks pass, are skipped or waived, 1 a check fails or errs,\n"
-		   "2 unusable input.  See docs/baseline.md (checks, waivers, score).\n");
+	fprintf(f,
+		"Usage: edgesec baseline [OPTIONS]\n"
+		"\n"
+		"Runs the OS baseline checks (CIS-style, data-driven; nothing is executed) and\n"
+		"reports them: failures first with their fix, then a posture score out of 100.\n"
+		"\n"
+		"Options:\n"
+		"      --root DIR          check the root tree at DIR (default /)\n"
+		"  -f, --format FMT        text (default) or json\n"
+		"      --fails-only        show only failures and errors (text and json)\n"
+		"      --waivers FILE      accepted failures: check id, reason, optional expiry\n"
+		"      --profile FILE      the profile to run instead of the shipped one\n"
+		"      --checks FILE       also run the checks of FILE (custom checks)\n"
+		"      --checks-hash HEX   SHA-256 that FILE must have\n"
+		"      --color WHEN        auto (default: on a terminal, unless NO_COLOR is set),\n"
+		"                          always or never\n"
+		"  -h, --help              show this help\n"
+		"\n"
+		"Exit status: 0 all checks pass, are skipped or waived, 1 a check fails or errs,\n"
+		"2 unusable input.  See docs/baseline.md (checks, waivers, score).\n");
 }
 
 /* 1 to run, 0 after --help, -1 on a usage error (already reported). */
@@ -212,7 +213,8 @@ static int run_profile(const struct baseline_profile *p, struct baseline_root *r
 			r->waiver = waivers_match(waivers, r->m->id, NULL, now, &r->w);
 		waived = r->waiver == WAIVER_STATE_ACTIVE;
 		baseline_score_add(&run->score, r->m->severity, &r->o, waived);
-		baseline_score_add(&run->by_severity[r->m->severity], r->m->severity, &r->o, waived);
+		baseline_score_add(&run->by_severity[r->m->severity], r->m->severity, &r->o,
+				   waived);
 	}
 	return 0;
 }
@@ -229,7 +231,8 @@ static void report_unused_waivers(const struct waivers *w, const struct run *run
 		for (size_t k = 0; k < run->n && !known; k++)
 			known = strcasecmp(run->rows[k].m->id, v->id) == 0;
 		if (known)
-			cli_warning("the waiver for '%s' is not needed: the check does not fail", v->id);
+			cli_warning("the waiver for '%s' is not needed: the check does not fail",
+				    v->id);
 		else
 			cli_warning("the waiver for '%s' names no check of the profile", v->id);
 	}
@@ -374,8 +377,8 @@ static void text_detailed(struct text_ctx *t, const struct row *r, const char *t
 			  const char *tag_color)
 {
 	buf_printf(t->b, "  %s%s%-4s%s %s%-13s%s %s", t->c->bold, tag_color, tag, t->c->reset,
-		   severity_color(t, r->m->severity),
-		   baseline_severity_to_string(r->m->severity), t->c->reset, t->c->bold);
+		   severity_color(t, r->m->severity), baseline_severity_to_string(r->m->severity),
+		   t->c->reset, t->c->bold);
 	cli_put_text(t->b, r->m->id);
 	buf_printf(t->b, "%s\n        ", t->c->reset);
 	cli_put_wrapped(t->b, r->m->description, 8, 8, t->width);
@@ -419,8 +422,8 @@ static void text_section(struct text_ctx *t, const struct run *run, enum section
 		[SECTION_PASSED] = { "Passed", "PASS" },
 		[SECTION_SKIPPED] = { "Not applicable", "SKIP" },
 	};
-	const char *colors[_SECTION_MAX] = { t->c->red, t->c->magenta, t->c->cyan,
-					     t->c->cyan, t->c->green, t->c->dim };
+	const char *colors[_SECTION_MAX] = { t->c->red,	 t->c->magenta, t->c->cyan,
+					     t->c->cyan, t->c->green,	t->c->dim };
 	size_t n = 0;
 
 	for (size_t i = 0; i < run->n; i++)
@@ -448,7 +451,9 @@ static void text_summary(struct text_ctx *t, const struct run *run, bool fails_o
 {
 	const struct baseline_score *s = &run->score;
 	int score = baseline_score_percent(s);
-	const char *score_color = score >= 90 ? t->c->green : score >= 70 ? t->c->yellow : t->c->red;
+	const char *score_color = score >= 90	? t->c->green
+				  : score >= 70 ? t->c->yellow
+						: t->c->red;
 	const char *sep = "";
 
 	if (score < 0)
@@ -478,7 +483,8 @@ static void text_summary(struct text_ctx *t, const struct run *run, bool fails_o
 		buf_printf(t->b, " (%u expected on this host)", s->expected);
 	buf_printf(t->b, ", %u waived\n", s->waived);
 	if (fails_only)
-		buf_printf(t->b, "%s(--fails-only: passed, skipped and waived checks not shown)%s\n",
+		buf_printf(t->b,
+			   "%s(--fails-only: passed, skipped and waived checks not shown)%s\n",
 			   t->c->dim, t->c->reset);
 }
 

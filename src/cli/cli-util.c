@@ -60,8 +60,7 @@ const char *cli_format_to_string(enum cli_format f)
 }
 
 /* "text, json or sarif" from a mask of names[]. */
-static void list_names(char *out, size_t size, const char *const *names, unsigned n,
-		       unsigned mask)
+static void list_names(char *out, size_t size, const char *const *names, unsigned n, unsigned mask)
 {
 	unsigned total = 0, seen = 0;
 	size_t len = 0;
@@ -74,15 +73,15 @@ static void list_names(char *out, size_t size, const char *const *names, unsigne
 			continue;
 		seen++;
 		len += (size_t)snprintf(out + len, size - len, "%s%s",
-					seen == 1	  ? ""
+					seen == 1	? ""
 					: seen == total ? " or "
 							: ", ",
 					names[i]);
 	}
 }
 
-static int bad_value(const char *option, const char *value, const char *const *names,
-		     unsigned n, unsigned mask)
+static int bad_value(const char *option, const char *value, const char *const *names, unsigned n,
+		     unsigned mask)
 {
 	char list[128];
 	struct suggest s;
@@ -215,8 +214,7 @@ void cli_put_text(struct buf *b, const char *s)
 		buf_putc(b, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
 }
 
-void cli_put_wrapped(struct buf *b, const char *text, unsigned col, unsigned indent,
-		     unsigned width)
+void cli_put_wrapped(struct buf *b, const char *text, unsigned col, unsigned indent, unsigned width)
 {
 	const char *p = text;
 

@@ -40,8 +40,8 @@ unsigned suggest_distance(const char *a, const char *b)
 			unsigned cost = same(a[i - 1], b[j - 1]) ? 0 : 1;
 
 			cur[j] = min3(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-			if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1]) &&
-			    prev2[j - 2] + 1 < cur[j])
+			if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) &&
+			    same(a[i - 2], b[j - 1]) && prev2[j - 2] + 1 < cur[j])
 				cur[j] = prev2[j - 2] + 1;
 		}
 		t = prev2;

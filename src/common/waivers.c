@@ -20,8 +20,8 @@ struct waivers {
 	size_t n;
 };
 
-static int text_take(const cJSON *item, const char *ptr, const char *what, size_t max,
-		     char **ret, struct json_error *err)
+static int text_take(const cJSON *item, const char *ptr, const char *what, size_t max, char **ret,
+		     struct json_error *err)
 {
 	const char *s;
 	size_t len;
@@ -112,8 +112,8 @@ static int parse_one(const cJSON *obj, const char *ptr, unsigned flags, struct w
 						     : " (id, reason, expires, module)");
 	}
 	join(p, ptr, "id");
-	if ((r = text_take(cJSON_GetObjectItemCaseSensitive(obj, "id"), p, "id", WAIVER_ID_MAX,
-			   &id, err)) < 0)
+	if ((r = text_take(cJSON_GetObjectItemCaseSensitive(obj, "id"), p, "id", WAIVER_ID_MAX, &id,
+			   err)) < 0)
 		goto fail;
 	join(p, ptr, "reason");
 	if ((r = text_take(cJSON_GetObjectItemCaseSensitive(obj, "reason"), p,
@@ -276,8 +276,8 @@ static int waiver_rank(const struct waiver *v, int64_t now)
 	return (v->expires_at == 0 || now < v->expires_at ? 2 : 0) + (v->module ? 1 : 0);
 }
 
-enum waiver_state waivers_match(struct waivers *w, const char *id, const char *module,
-				int64_t now, const struct waiver **ret_waiver)
+enum waiver_state waivers_match(struct waivers *w, const char *id, const char *module, int64_t now,
+				const struct waiver **ret_waiver)
 {
 	struct waiver *best = NULL;
 

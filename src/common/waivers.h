@@ -67,8 +67,8 @@ const struct waiver *waivers_get(const struct waivers *w, size_t i);
  * an expired one; a waiver naming the module wins over one for every module.  Counts the
  * use.  ret_waiver (may be NULL) gets the waiver for ACTIVE and EXPIRED.
  */
-enum waiver_state waivers_match(struct waivers *w, const char *id, const char *module,
-				int64_t now, const struct waiver **ret_waiver);
+enum waiver_state waivers_match(struct waivers *w, const char *id, const char *module, int64_t now,
+				const struct waiver **ret_waiver);
 
 /* Parses "YYYY-MM-DD" (a real date); the first second after that day (UTC) in ret_end. */
 int waiver_date_parse(const char *s, int64_t *ret_end);

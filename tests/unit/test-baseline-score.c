@@ -129,7 +129,7 @@ static void test_score(void **state)
 	"\"parameters\":{\"name\":\"net.ipv4.ip_forward\",\"values\":\"0\"}" expected_when "}]}"
 
 #define DOCKER_WHEN                                                                                \
-	",\"expectedWhen\":{\"packages\":[\"moby-engine\",\"docker.io\"],"                        \
+	",\"expectedWhen\":{\"packages\":[\"moby-engine\",\"docker.io\"],"                         \
 	"\"paths\":[\"/usr/bin/dockerd\",\"/etc/aziot/config.toml\"],"                             \
 	"\"reason\":\"containers need forwarding\"}"
 
@@ -217,9 +217,8 @@ static void test_expected_when_errors(void **state)
 			   "/checks/0/expectedWhen/paths", "absolute");
 	expect_parse_error(FWD_CHECK(",\"expectedWhen\":{\"reason\":\"r\",\"paths\":\"/etc/*\"}"),
 			   "/checks/0/expectedWhen/paths", "glob");
-	expect_parse_error(
-		FWD_CHECK(",\"expectedWhen\":{\"reason\":\"r\",\"packages\":\"a b\"}"),
-		"/checks/0/expectedWhen/packages", "not allowed");
+	expect_parse_error(FWD_CHECK(",\"expectedWhen\":{\"reason\":\"r\",\"packages\":\"a b\"}"),
+			   "/checks/0/expectedWhen/packages", "not allowed");
 	expect_parse_error(FWD_CHECK(",\"expectedWhen\":{\"reason\":\"r\",\"paths\":\"/x\","
 				     "\"command\":\"sh\"}"),
 			   "/checks/0/expectedWhen/command", "is not a key of expectedWhen");

@@ -173,7 +173,7 @@ static void test_match(void **state)
 
 static void test_suggest(void **state)
 {
-	static const char *const opts[] = { "format", "fails-only", "root", "waivers",
+	static const char *const opts[] = { "format", "fails-only",  "root",  "waivers",
 					    "checks", "checks-hash", "color", NULL };
 	struct suggest s;
 
@@ -207,16 +207,18 @@ static void test_suggest(void **state)
 	SUGGEST("chec", NULL); /* a prefix of two candidates */
 	SUGGEST("", NULL);
 	/* Words beyond the table are not compared. */
-	suggest_init(&s, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-	suggest_add(&s, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab");
+	suggest_init(&s,
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	suggest_add(&s,
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab");
 	assert_null(suggest_result(&s));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse), cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_dates), cmocka_unit_test(test_match),
+		cmocka_unit_test(test_parse),	cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_dates),	cmocka_unit_test(test_match),
 		cmocka_unit_test(test_suggest),
 	};
 
