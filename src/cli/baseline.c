@@ -379,18 +379,18 @@ static void text_detailed(struct text_ctx *t, const struct row *r, const char *t
 	buf_printf(t->b, "  %s%s%-4s%s %s%-13s%s %s", t->c->bold, tag_color, tag, t->c->reset,
 		   severity_color(t, r->m->severity), baseline_severity_to_string(r->m->severity),
 		   t->c->reset, t->c->bold);
-	cli_put_text(t->b, r->m->id);
+	text_put_plain(t->b, r->m->id);
 	buf_printf(t->b, "%s\n        ", t->c->reset);
-	cli_put_wrapped(t->b, r->m->description, 8, 8, t->width);
+	text_put_wrapped(t->b, r->m->description, 8, 8, t->width);
 	buf_printf(t->b, "\n        %sfound:%s ", t->c->dim, t->c->reset);
-	cli_put_wrapped(t->b, r->o.reason, 15, 15, t->width);
+	text_put_wrapped(t->b, r->o.reason, 15, 15, t->width);
 	if (r->waiver == WAIVER_STATE_EXPIRED) {
 		buf_printf(t->b, "\n        %swaiver expired on %s:%s ", t->c->yellow,
 			   r->w->expires, t->c->reset);
-		cli_put_wrapped(t->b, r->w->reason, 37, 15, t->width);
+		text_put_wrapped(t->b, r->w->reason, 37, 15, t->width);
 	}
 	buf_printf(t->b, "\n        %sfix:%s   ", t->c->green, t->c->reset);
-	cli_put_wrapped(t->b, r->m->remediation, 15, 15, t->width);
+	text_put_wrapped(t->b, r->m->remediation, 15, 15, t->width);
 	buf_puts(t->b, "\n");
 }
 
@@ -401,11 +401,11 @@ static void text_line(struct text_ctx *t, const struct row *r, const char *tag,
 	buf_printf(t->b, "  %s%-4s%s %-13s %-36s ", tag_color, tag, t->c->reset,
 		   baseline_severity_to_string(r->m->severity), r->m->id);
 	if (r->waiver == WAIVER_STATE_ACTIVE) {
-		cli_put_text(t->b, r->w->reason);
+		text_put_plain(t->b, r->w->reason);
 		if (r->w->expires[0])
 			buf_printf(t->b, " (until %s)", r->w->expires);
 	} else {
-		cli_put_wrapped(t->b, r->o.reason, 58, 58, t->width);
+		text_put_wrapped(t->b, r->o.reason, 58, 58, t->width);
 	}
 	buf_puts(t->b, "\n");
 }

@@ -207,38 +207,3 @@ int cli_bad_option(const char *verb, int c, char **argv, const struct option *op
 		cli_error("unknown option '--%s' (%s)", word, see);
 	return -EINVAL;
 }
-
-void cli_put_text(struct buf *b, const char *s)
-{
-	for (; s && *s; s++)
-		buf_putc(b, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
-}
-
-void cli_put_wrapped(struct buf *b, const char *text, unsigned col, unsigned indent, unsigned width)
-{
-	const char *p = text;
-
-	while (p && *p) {
-		size_t word = strcspn(p, " "), spaces = 0;
-
-		if (width && col > indent && col + word > width) {
-			buf_putc(b, '\n');
-			for (unsigned i = 0; i < indent; i++)
-				buf_putc(b, ' ');
-			col = indent;
-		}
-		for (size_t i = 0; i < word; i++)
-			buf_putc(b, ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) ? '?' : p[i]);
-		col += (unsigned)word;
-		p += word;
-		while (p[spaces] == ' ')
-			spaces++;
-		if (!p[spaces])
-			break;
-		if (!width || col + 1 < width) {
-			buf_putc(b, ' ');
-			col++;
-		}
-		p += spaces;
-	}
-}

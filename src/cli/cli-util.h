@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "common/buf.h"
+#include "common/text.h"
 
 enum cli_format {
 	CLI_FORMAT_TEXT,
@@ -60,12 +61,3 @@ unsigned cli_term_width(FILE *stream);
  */
 int cli_bad_option(const char *verb, int c, char **argv, const struct option *options,
 		   const char *shortopts);
-
-/*
- * Appends text to b, wrapped at width (0: no wrapping) with continuation lines indented by
- * indent spaces; col is the column the cursor is at.  Control characters become '?'.
- */
-void cli_put_wrapped(struct buf *b, const char *text, unsigned col, unsigned indent,
-		     unsigned width);
-/* Appends s with control characters replaced by '?', so one item stays on one line. */
-void cli_put_text(struct buf *b, const char *s);
