@@ -38,7 +38,7 @@
 #include "control/methods.h"
 #include "control/twin.h"
 #include "heartbeat.h"
-#include "loop.h"
+#include "loop/loop.h"
 #include "pipeline/format.h"
 #include "pipeline/pipeline.h"
 #include "privilege.h"
