@@ -17,7 +17,7 @@
 
 struct waivers {
 	struct waiver *v;
-	size_t n;
+	size_t n, cap;
 };
 
 static int text_take(const cJSON *item, const char *ptr, const char *what, size_t max, char **ret,
@@ -198,8 +198,8 @@ int waivers_parse(const char *data, size_t len, unsigned flags, struct waivers *
 	r = -ENOMEM;
 	if (!(w = es_calloc(1, sizeof(*w))))
 		goto out;
-	if (cJSON_GetArraySize(list) > 0 &&
-	    !(w->v = es_calloc((size_t)cJSON_GetArraySize(list), sizeof(*w->v))))
+	w->cap = (size_t)cJSON_GetArraySize(list);
+	if (w->cap > 0 && !(w->v = es_calloc(w->cap, sizeof(*w->v))))
 		goto out;
 	cJSON_ArrayForEach(item, list) {
 		char p[JSON_POINTER_MAX];
@@ -233,6 +233,11 @@ int waivers_load(const char *path, unsigned flags, struct waivers **ret_waivers,
 	}
 	r = waivers_parse(data, len, flags, ret_waivers, &jerr);
 	es_free(data);
+	for (size_t i = 0; r == 0 && i < (*ret_waivers)->n; i++)
+		if (!((*ret_waivers)->v[i].source = es_strdup(path))) {
+			*ret_waivers = waivers_free(*ret_waivers);
+			r = -ENOMEM;
+		}
 	if (r == -EINVAL) {
 		if (jerr.pointer[0])
 			snprintf(err, err_size, "invalid waivers file '%s': %s: %s", path,
@@ -254,10 +259,78 @@ struct waivers *waivers_free(struct waivers *w)
 		es_free((char *)w->v[i].id);
 		es_free((char *)w->v[i].module);
 		es_free((char *)w->v[i].reason);
+		es_free((char *)w->v[i].source);
 	}
 	es_free(w->v);
 	es_free(w);
 	return NULL;
+}
+
+struct waivers *waivers_new(void)
+{
+	return es_calloc(1, sizeof(struct waivers));
+}
+
+static int reserve(struct waivers *w, size_t more)
+{
+	struct waiver *v;
+	size_t cap;
+
+	if (w->n + more > WAIVERS_MAX)
+		return -E2BIG;
+	if (w->n + more <= w->cap)
+		return 0;
+	cap = w->cap ? w->cap * 2 : 16;
+	while (cap < w->n + more)
+		cap *= 2;
+	if (!(v = es_realloc(w->v, cap * sizeof(*v))))
+		return -ENOMEM;
+	w->v = v;
+	w->cap = cap;
+	return 0;
+}
+
+int waivers_add(struct waivers *w, const char *id, const char *module, const char *reason,
+		const char *expires, const char *source)
+{
+	struct waiver v = { 0 };
+	int r;
+
+	if (!id || !id[0] || !reason || !reason[0] ||
+	    (expires && waiver_date_parse(expires, &v.expires_at) < 0))
+		return -EINVAL;
+	if ((r = reserve(w, 1)) < 0)
+		return r;
+	if (expires)
+		memcpy(v.expires, expires, WAIVER_DATE_LEN + 1);
+	v.id = es_strndup(id, WAIVER_ID_MAX);
+	v.module = module ? es_strndup(module, WAIVER_MODULE_MAX) : NULL;
+	v.reason = es_strndup(reason, WAIVER_REASON_MAX);
+	v.source = source ? es_strdup(source) : NULL;
+	if (!v.id || !v.reason || (module && !v.module) || (source && !v.source)) {
+		es_free((char *)v.id);
+		es_free((char *)v.module);
+		es_free((char *)v.reason);
+		es_free((char *)v.source);
+		return -ENOMEM;
+	}
+	w->v[w->n++] = v;
+	return 0;
+}
+
+int waivers_merge(struct waivers *dst, struct waivers *src)
+{
+	int r;
+
+	if (!src)
+		return 0;
+	if ((r = reserve(dst, src->n)) < 0)
+		return r;
+	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	dst->n += src->n;
+	src->n = 0;
+	waivers_free(src);
+	return 0;
 }
 
 size_t waivers_count(const struct waivers *w)

@@ -39,6 +39,7 @@ struct waiver {
 	char expires[WAIVER_DATE_LEN + 1]; /* "" when it never expires */
 	int64_t expires_at;		   /* first UTC second it no longer applies; 0 = never */
 	unsigned uses;			   /* findings it matched (active or expired) */
+	const char *source; /* where it comes from: the file, or "label ... of module ..." */
 };
 
 enum waiver_state {
@@ -57,6 +58,18 @@ int waivers_parse(const char *data, size_t len, unsigned flags, struct waivers *
 int waivers_load(const char *path, unsigned flags, struct waivers **ret_waivers, char *err,
 		 size_t err_size);
 struct waivers *waivers_free(struct waivers *w);
+
+/* An empty set (NULL when out of memory), to which waivers_add() and waivers_merge() add. */
+struct waivers *waivers_new(void);
+/*
+ * Adds a waiver made elsewhere (an acceptance label): the strings are copied; module may be
+ * NULL, expires NULL or "YYYY-MM-DD".  -EINVAL for a bad date or an empty id or reason,
+ * -E2BIG beyond WAIVERS_MAX, -ENOMEM.
+ */
+int waivers_add(struct waivers *w, const char *id, const char *module, const char *reason,
+		const char *expires, const char *source);
+/* Moves every waiver of src into dst and frees src; -E2BIG / -ENOMEM leave both intact. */
+int waivers_merge(struct waivers *dst, struct waivers *src);
 
 size_t waivers_count(const struct waivers *w);
 const struct waiver *waivers_get(const struct waivers *w, size_t i);

@@ -37,4 +37,22 @@ jq '.version = 2' "$tmp/baseline.json" >"$tmp/broken.json"
 node "$TOOLS/validate-json.mjs" "$SOURCE_DIR/docs/schemas/edgesec-baseline.schema.json" \
 	"$tmp/broken.json" >/dev/null 2>&1 && fail "a baseline report with version 2 validates"
 
+# scan-manifest: one file, several with waived and expired ones, drift, and a broken one
+"$EDGESEC" scan-manifest -f json "$SOURCE_DIR/tests/manifests/rule-edge001-privileged.json" >"$tmp/s1.json"
+validate edgesec-scan.schema.json "$tmp/s1.json"
+"$EDGESEC" scan-manifest -f json --waivers "$SOURCE_DIR/tests/waivers/site.json" \
+	"$SOURCE_DIR/tests/waivers/accept.json" "$SOURCE_DIR/tests/manifests/split-create-options.json" \
+	"$SOURCE_DIR/tests/manifests/malformed.json" >"$tmp/s2.json" 2>/dev/null
+jq -e '(.waived | length) == 3 and (.files | length) == 3' "$tmp/s2.json" >/dev/null ||
+	fail "scan-manifest: not the expected multi-file report"
+validate edgesec-scan.schema.json "$tmp/s2.json"
+jq -s . "$SOURCE_DIR"/tests/inspect/deployment/{edgeAgent,edgeHub,tempSensor,rogue}.json >"$tmp/inspect.json"
+"$EDGESEC" scan-manifest -f json --docker-inspect --against "$SOURCE_DIR/tests/inspect/deployment/manifest.json" \
+	"$tmp/inspect.json" >"$tmp/s3.json"
+jq -e '(.drift | length) > 0' "$tmp/s3.json" >/dev/null || fail "scan-manifest: no drift"
+validate edgesec-scan.schema.json "$tmp/s3.json"
+jq '.findings[0].severity = "Severe"' "$tmp/s1.json" >"$tmp/broken.json"
+node "$TOOLS/validate-json.mjs" "$SOURCE_DIR/docs/schemas/edgesec-scan.schema.json" \
+	"$tmp/broken.json" >/dev/null 2>&1 && fail "a scan report with severity Severe validates"
+
 echo ok
