@@ -179,7 +179,8 @@ static struct sort_key *file_keys(const struct scan_report *rep, size_t file, bo
 	for (size_t i = 0, start = 0; i <= n; i++) {
 		int sev = 0;
 
-		if (i < n && strcmp(rep->items[k[i].item].module, rep->items[k[start].item].module) == 0)
+		if (i < n &&
+		    strcmp(rep->items[k[i].item].module, rep->items[k[start].item].module) == 0)
 			continue;
 		for (size_t j = start; j < i; j++)
 			if ((int)rep->items[k[j].item].severity > sev)
@@ -256,14 +257,15 @@ void scan_report_text(struct buf *b, const struct scan_report *rep)
 		}
 	for (int s = 0; s < _SEVERITY_MAX; s++)
 		total += rep->counts[s];
-	buf_printf(b, "%s%zu file%s, %zu module%s: %zu finding%s%s (%s%zu critical%s, %s%zu high%s, "
-		      "%zu medium, %zu low, %zu info), %zu waived",
+	buf_printf(b,
+		   "%s%zu file%s, %zu module%s: %zu finding%s%s (%s%zu critical%s, %s%zu high%s, "
+		   "%zu medium, %zu low, %zu info), %zu waived",
 		   t.c->bold, usable, usable == 1 ? "" : "s", rep->modules,
 		   rep->modules == 1 ? "" : "s", total, total == 1 ? "" : "s", t.c->reset,
 		   sev_color(&t, SEVERITY_CRITICAL), rep->counts[SEVERITY_CRITICAL], t.c->reset,
 		   sev_color(&t, SEVERITY_HIGH), rep->counts[SEVERITY_HIGH], t.c->reset,
-		   rep->counts[SEVERITY_MEDIUM], rep->counts[SEVERITY_LOW], rep->counts[SEVERITY_INFO],
-		   rep->waived);
+		   rep->counts[SEVERITY_MEDIUM], rep->counts[SEVERITY_LOW],
+		   rep->counts[SEVERITY_INFO], rep->waived);
 	if (rep->expired)
 		buf_printf(b, ", %zu with an expired waiver", rep->expired);
 	if (rep->hidden)
@@ -601,7 +603,7 @@ static void sarif_suppression(struct jw *w, const struct scan_item *it)
 	jw_obj_begin(w);
 	jw_key(w, "kind");
 	jw_cstr(w, it->w->source && strncmp(it->w->source, "label ", 6) == 0 ? "inSource"
-									       : "external");
+									     : "external");
 	jw_key(w, "status");
 	jw_cstr(w, "accepted");
 	jw_key(w, "justification");

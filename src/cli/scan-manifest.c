@@ -78,32 +78,41 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: edgesec scan-manifest FILE... [-f text|json|sarif] [--fail-on SEVERITY]\n"
-		"                             [--severity LIST] [--waivers FILE] [--no-inline-waivers]\n"
+		"                             [--severity LIST] [--waivers FILE] "
+		"[--no-inline-waivers]\n"
 		"                             [--docker-inspect [--against MANIFEST]]\n"
 		"\n"
 		"Analyzes IoT Edge deployment manifests or templates offline and reports risky\n"
-		"module settings (see docs/rules.md): by module, most severe first, with the file,\n"
+		"module settings (see docs/rules.md): by module, most severe first, with the "
+		"file,\n"
 		"line and column, the rule and the fix.  FILE may be - (stdin).\n"
 		"\n"
 		"Options:\n"
 		"  -f, --format FMT     text (default), json or sarif (SARIF 2.1.0)\n"
-		"      --fail-on SEV    critical, high (default), medium, low or info: exit 1 when a\n"
+		"      --fail-on SEV    critical, high (default), medium, low or info: exit 1 when "
+		"a\n"
 		"                       finding shown and not waived has at least this severity\n"
-		"      --severity LIST  show only these levels (comma-separated, e.g. critical,high)\n"
-		"      --waivers FILE   accepted findings: rule id, optional module, reason, optional\n"
+		"      --severity LIST  show only these levels (comma-separated, e.g. "
+		"critical,high)\n"
+		"      --waivers FILE   accepted findings: rule id, optional module, reason, "
+		"optional\n"
 		"                       expiry (docs/waivers.md)\n"
 		"      --no-inline-waivers  ignore the manifests' acceptance labels\n"
-		"                       (io.edgesec.accept.RULE) and sidecar files (NAME.waivers.json)\n"
-		"      --color WHEN     auto (default: on a terminal, unless NO_COLOR is set), always\n"
+		"                       (io.edgesec.accept.RULE) and sidecar files "
+		"(NAME.waivers.json)\n"
+		"      --color WHEN     auto (default: on a terminal, unless NO_COLOR is set), "
+		"always\n"
 		"                       or never\n"
 		"      --docker-inspect FILE is `docker inspect` output (one object or an array):\n"
 		"                       the same rules on the containers' effective settings\n"
-		"      --against MANIFEST  with --docker-inspect: also report the IoT Edge modules\n"
+		"      --against MANIFEST  with --docker-inspect: also report the IoT Edge "
+		"modules\n"
 		"                       that run with more than MANIFEST grants, or are not in it\n"
 		"                       (drift; text or json output)\n"
 		"  -h, --help           show this help\n"
 		"\n"
-		"Exit status: 0 no finding at or above the threshold, 1 findings, 2 unusable input.\n");
+		"Exit status: 0 no finding at or above the threshold, 1 findings, 2 unusable "
+		"input.\n");
 }
 
 /* "critical,high" → a bit per severity; -1 on an unknown name (reported). */
@@ -116,8 +125,8 @@ static int parse_severity_list(const char *s, unsigned *ret_mask)
 		size_t n = strcspn(s, ",");
 		enum severity sev;
 
-		snprintf(word, sizeof(word), "%.*s", (int)(n < sizeof(word) - 1 ? n : sizeof(word) - 1),
-			 s);
+		snprintf(word, sizeof(word), "%.*s",
+			 (int)(n < sizeof(word) - 1 ? n : sizeof(word) - 1), s);
 		sev = severity_from_string(word);
 		if (sev < 0) {
 			cli_error("--severity takes critical, high, medium, low and info separated "
@@ -155,7 +164,8 @@ static int parse_option(int c, struct scan_args *a)
 		a->fail_on = severity_from_string(optarg);
 		if (a->fail_on >= 0)
 			return 0;
-		cli_error("--fail-on must be critical, high, medium, low or info, not '%s'", optarg);
+		cli_error("--fail-on must be critical, high, medium, low or info, not '%s'",
+			  optarg);
 		return -1;
 	case OPT_SEVERITY:
 		return parse_severity_list(optarg, &a->severity_mask);
@@ -244,8 +254,8 @@ static int prefix_paths(struct finding_list *l, size_t start, size_t index)
 
 /* Reads and parses the manifest at path and appends the drift of cs against it; errors are
  * printed here (they are about another file than the input). */
-static int compare_with(const char *path, struct inspected_container **cs, size_t n,
-			bool array, struct drift_list *drift)
+static int compare_with(const char *path, struct inspected_container **cs, size_t n, bool array,
+			struct drift_list *drift)
 {
 	struct manifest *m = NULL;
 	struct json_error err;
@@ -338,8 +348,9 @@ static int analyze_inspect(const struct scan_args *a, struct scan_file *f, struc
 		return -EINVAL;
 	if (!cJSON_IsArray(doc) && !cJSON_IsObject(doc)) {
 		cJSON_Delete(doc);
-		return json_error_set(err, "", "docker inspect output must be an object or an array "
-					       "of objects, not %s",
+		return json_error_set(err, "",
+				      "docker inspect output must be an object or an array "
+				      "of objects, not %s",
 				      json_type_name(doc));
 	}
 	cap = cJSON_IsArray(doc) ? (size_t)cJSON_GetArraySize(doc) : 1;
@@ -407,7 +418,8 @@ static int read_input(struct scan_file *f)
 	else
 		r = read_file_capped(f->path, MANIFEST_MAX_SIZE, &f->data, &f->len);
 	if (r == -EFBIG || (r == -ENOMEM && strcmp(f->path, "-") == 0))
-		cli_error("%s: larger than %u bytes (or out of memory)", f->path, MANIFEST_MAX_SIZE);
+		cli_error("%s: larger than %u bytes (or out of memory)", f->path,
+			  MANIFEST_MAX_SIZE);
 	else if (r < 0)
 		cli_error("%s: cannot read: %s", f->path, strerror(-r));
 	return r;
@@ -582,8 +594,9 @@ static void report_unused(const struct waivers *w)
 		if (v->uses)
 			continue;
 		if (!rule_find(v->id))
-			cli_warning("%s: the waiver for %s names no rule (docs/rules.md lists them)",
-				    v->source ? v->source : "waivers", v->id);
+			cli_warning(
+				"%s: the waiver for %s names no rule (docs/rules.md lists them)",
+				v->source ? v->source : "waivers", v->id);
 		else
 			cli_warning("%s: the waiver for %s%s%s matches no finding",
 				    v->source ? v->source : "waivers", v->id,

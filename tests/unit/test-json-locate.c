@@ -30,10 +30,10 @@ static const char doc[] = "{\n"
 			  "}\n";
 
 static const char *const pointers[] = {
-	"",	       "/a",	     "/a/x",	   "/a/y",	   "/a/y/0",	 "/a/y/1",
-	"/a/y/1/z", "/a/y/2",	     "/b~0~1c",	   "/mods",	   "/mods/m0",	 "/mods/m0/k",
-	"/mods/m1", "/mods/m1/k", "/mods/m1/l", "/mods/m2",	   "/mods/m2/k", "/mods/m2/k/2",
-	"/nope",    "/a/y/9",	     "/mods/m3",   "/mods/m1/k/x",
+	"",	    "/a",	  "/a/x",	"/a/y",		"/a/y/0",     "/a/y/1",
+	"/a/y/1/z", "/a/y/2",	  "/b~0~1c",	"/mods",	"/mods/m0",   "/mods/m0/k",
+	"/mods/m1", "/mods/m1/k", "/mods/m1/l", "/mods/m2",	"/mods/m2/k", "/mods/m2/k/2",
+	"/nope",    "/a/y/9",	  "/mods/m3",	"/mods/m1/k/x",
 };
 
 static void test_any_order(void **state)
@@ -53,8 +53,8 @@ static void test_any_order(void **state)
 			int r2 = json_locator_find(l, p, &l2, &c2);
 
 			if (r1 != r2 || (r1 == 0 && (l1 != l2 || c1 != c2)))
-				fail_msg("%s: fresh %d %u:%u, locator %d %u:%u", p, r1, l1, c1, r2, l2,
-					 c2);
+				fail_msg("%s: fresh %d %u:%u, locator %d %u:%u", p, r1, l1, c1, r2,
+					 l2, c2);
 		}
 	}
 	es_free(l);
