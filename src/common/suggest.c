@@ -64,8 +64,8 @@ void suggest_add(struct suggest *s, const char *candidate)
 	size_t wl = strlen(s->word);
 	unsigned d;
 
-	if (!candidate || !candidate[0] || wl == 0)
-		return;
+	if (!candidate || !candidate[0] || wl == 0 || strcmp(candidate, s->word) == 0)
+		return; /* an exact match is no suggestion; one that differs in case is */
 	if (wl < strlen(candidate) && strncasecmp(candidate, s->word, wl) == 0) {
 		s->prefix_of = candidate;
 		s->n_prefix++;
@@ -84,7 +84,7 @@ const char *suggest_result(const struct suggest *s)
 
 	if (s->n_prefix == 1 && wl >= 3)
 		return s->prefix_of;
-	if (s->best && s->best_distance > 0 && s->best_distance <= limit)
+	if (s->best && s->best_distance <= limit)
 		return s->best;
 	return NULL;
 }

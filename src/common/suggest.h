@@ -6,7 +6,8 @@
  * by edit distance (insertions, deletions, substitutions and swaps of two neighbours, letters
  * compared without case).  The one candidate the word (3 characters or more) is a prefix of
  * wins; otherwise a candidate is offered only when it is close: at most one edit for words up
- * to 4 characters, else at most a third of the word's length (no more than 3).
+ * to 4 characters, else at most a third of the word's length (no more than 3).  A candidate
+ * equal to the word is not a suggestion; one that differs only in case is.
  */
 
 #include <stddef.h>
