@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Shared command-line conventions (cli-util.h): the error prefix, the -f/--format values,
- * colour and terminal width, "did you mean" for options, and text helpers that keep hostile
- * strings (file names, module names) from breaking lines or sending escape sequences.
+ * colour and terminal width, "did you mean" for options (common/suggest.h).  Text from input is
+ * made terminal-safe by common/text.h.
  */
 #include "cli-util.h"
 

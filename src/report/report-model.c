@@ -479,32 +479,30 @@ struct sort_ctx {
 	bool newest_first;
 };
 
-static struct sort_ctx sort_ctx; /* qsort has no context argument; the CLI is one thread */
-
-static int cmp_rows(const void *a, const void *b)
+static int cmp_rows(const void *a, const void *b, void *arg)
 {
+	const struct sort_ctx *x = arg;
 	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
-	const struct report_row *ra = report_table_row(sort_ctx.t, ia);
-	const struct report_row *rb = report_table_row(sort_ctx.t, ib);
+	const struct report_row *ra = report_table_row(x->t, ia);
+	const struct report_row *rb = report_table_row(x->t, ib);
 
 	if (ra->sev != rb->sev)
 		return ra->sev < rb->sev ? -1 : 1;
-	if (sort_ctx.newest_first && ra->time_ns != rb->time_ns)
+	if (x->newest_first && ra->time_ns != rb->time_ns)
 		return ra->time_ns > rb->time_ns ? -1 : 1;
 	return ia < ib ? -1 : ia > ib;
 }
 
 size_t *report_table_sorted(const struct report_table *t, bool newest_first)
 {
+	struct sort_ctx x = { t, newest_first };
 	size_t *idx = es_malloc((t->n + 1) * sizeof(*idx));
 
 	if (!idx)
 		return NULL;
 	for (size_t i = 0; i < t->n; i++)
 		idx[i] = i;
-	sort_ctx.t = t;
-	sort_ctx.newest_first = newest_first;
-	qsort(idx, t->n, sizeof(*idx), cmp_rows);
+	qsort_r(idx, t->n, sizeof(*idx), cmp_rows, &x);
 	return idx;
 }
 
