@@ -26,8 +26,8 @@ static int add_label(struct module_settings *ms, const char *key, const char *va
 	if (!ms->accept && !(ms->accept = es_calloc(MS_ACCEPT_LABELS_MAX, sizeof(*ms->accept))))
 		return -ENOMEM;
 	l = &ms->accept[ms->n_accept];
-	l->key = es_strndup(key, 64);
-	l->value = es_strndup(value, MS_ACCEPT_VALUE_MAX);
+	l->key = es_strndup(key, strnlen(key, 64));
+	l->value = es_strndup(value, strnlen(value, MS_ACCEPT_VALUE_MAX));
 	l->path = es_strdup(path);
 	if (!l->key || !l->value || !l->path) {
 		es_free(l->key);

@@ -303,9 +303,9 @@ int waivers_add(struct waivers *w, const char *id, const char *module, const cha
 		return r;
 	if (expires)
 		memcpy(v.expires, expires, WAIVER_DATE_LEN + 1);
-	v.id = es_strndup(id, WAIVER_ID_MAX);
-	v.module = module ? es_strndup(module, WAIVER_MODULE_MAX) : NULL;
-	v.reason = es_strndup(reason, WAIVER_REASON_MAX);
+	v.id = es_strndup(id, strnlen(id, WAIVER_ID_MAX));
+	v.module = module ? es_strndup(module, strnlen(module, WAIVER_MODULE_MAX)) : NULL;
+	v.reason = es_strndup(reason, strnlen(reason, WAIVER_REASON_MAX));
 	v.source = source ? es_strdup(source) : NULL;
 	if (!v.id || !v.reason || (module && !v.module) || (source && !v.source)) {
 		es_free((char *)v.id);

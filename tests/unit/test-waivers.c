@@ -104,8 +104,9 @@ static void test_parse_errors(void **state)
 		     "/waivers/0/expires", "YYYY-MM-DD");
 	expect_error("{\"waivers\":[{\"id\":\"x\",\"reason\":\"r\"},{\"id\":\"y\"}]}", 0,
 		     "/waivers/1/reason", "must be a string");
-	memset(big, ' ', sizeof(big));
+	memset(big, ' ', sizeof(big) - 1);
 	big[0] = '{';
+	big[sizeof(big) - 1] = '\0';
 	expect_error(big, 0, "", "larger than");
 }
 
