@@ -288,16 +288,20 @@ static void summary_cards(struct buf *b, const struct report_model *m)
 	gauge_svg(b, p.score);
 	buf_puts(b, "<div class=\"parts\">");
 	part(b, "Host baseline", p.baseline);
+	part(b, "Host findings", p.host);
 	part(b, "Containers", p.containers);
 	buf_puts(b, "<div class=\"note\">mean of the known parts</div></div></div></div>");
 	report_table_count(al, counts);
 	count_card(b, "card-alerts", "Alerts", al->n + al->dropped, counts);
 	report_table_count(rec, counts);
 	report_table_count(&m->t[REPORT_DRIFT], extra);
-	for (int s = 0; s < _REPORT_SEV_MAX; s++)
-		counts[s] += extra[s];
-	count_card(b, "card-containers", "Container findings", rec->n + m->t[REPORT_DRIFT].n,
-		   counts);
+	for (int k = 0; k < _REPORT_SEV_MAX; k++)
+		counts[k] += extra[k];
+	report_table_count(&m->t[REPORT_HOST], extra);
+	for (int k = 0; k < _REPORT_SEV_MAX; k++)
+		counts[k] += extra[k];
+	count_card(b, "card-findings", "Open findings",
+		   rec->n + m->t[REPORT_DRIFT].n + m->t[REPORT_HOST].n, counts);
 	report_table_count(&m->t[REPORT_BASELINE], counts);
 	count_card(b, "card-baseline", "Baseline failures", m->t[REPORT_BASELINE].n, counts);
 	exposure_counts(m, &open, &root);
@@ -448,6 +452,56 @@ static void containers_section(struct buf *b, const struct report_model *m)
 	es_free(ir);
 	es_free(id);
 	buf_puts(b, "</section>\n");
+}
+
+static void host_row(struct buf *b, const struct report_row *r)
+{
+	buf_puts(b, "<tr class=\"finding\"><td>");
+	sev_badge(b, r->sev, NULL);
+	buf_puts(b, "</td><td><div class=\"title\">");
+	html_put(b, r->f[HO_TITLE][0] ? r->f[HO_TITLE] : r->f[HO_RULE_ID]);
+	if (strcmp(r->f[HO_STATUS], "Changed") == 0)
+		buf_puts(b, "<span class=\"tag\">changed</span>");
+	buf_puts(b, "</div><div class=\"id\">");
+	html_put(b, r->f[HO_RULE_ID]);
+	buf_puts(b, " · ");
+	html_put(b, r->f[HO_PATH]);
+	buf_puts(b, "</div><div class=\"found\">");
+	html_put(b, r->f[HO_MESSAGE]);
+	buf_puts(b, "</div>");
+	if (r->f[HO_REMEDIATION][0]) {
+		buf_puts(b, "<div class=\"fix\">");
+		html_put(b, r->f[HO_REMEDIATION]);
+		buf_puts(b, "</div>");
+	}
+	buf_puts(b, "</td></tr>");
+}
+
+static void host_section(struct buf *b, const struct report_model *m)
+{
+	const struct report_table *t = &m->t[REPORT_HOST];
+	size_t *idx;
+
+	section_open(b, "host", "Host findings", t->n,
+		     "What the agent judged on the device itself (open ports against the firewall, "
+		     "permissive firewall policy and rules, baseline, unutilized messages), still "
+		     "open at the end of the input.");
+	if (!t->seen || !t->n) {
+		empty(b,
+		      t->seen ? "<span class=\"good\">Every host finding was resolved.</span>"
+			      : "No host posture Recommendation in the input (the posture checks "
+				"are off, or found nothing).");
+		buf_puts(b, "</section>\n");
+		return;
+	}
+	if (!(idx = report_table_sorted(t, false)))
+		return;
+	buf_puts(b, "<table><thead><tr><th style=\"width:92px\">Severity</th><th>Finding</th>"
+		    "</tr></thead><tbody>");
+	for (size_t i = 0; i < t->n; i++)
+		host_row(b, report_table_row(t, idx[i]));
+	buf_puts(b, "</tbody></table></section>\n");
+	es_free(idx);
 }
 
 /* Alerts on a time axis, one lane per severity. */
@@ -713,11 +767,11 @@ static void footer(struct buf *b, const struct report_model *m)
 		buf_puts(b, ")");
 	if (m->skipped)
 		buf_printf(b, "; %zu lines were not messages and were skipped", m->skipped);
-	buf_puts(b,
-		 ".<br>This page is self-contained: no script, no external resource, no network "
-		 "request. Posture score: the mean of the host baseline score (severity-weighted "
-		 "share of passed checks) and the container score (100 minus 25 per critical, 10 "
-		 "per high, 4 per medium, 1 per low finding).</footer>\n");
+	buf_puts(b, ".<br>This page is self-contained: no script, no external resource, no network "
+		    "request. Posture score: the mean of the known parts: the host baseline score "
+		    "(severity-weighted share of passed checks), the host findings score and the "
+		    "container score (each 100 minus 25 per critical, 10 per high, 4 per medium, 1 "
+		    "per low open finding).</footer>\n");
 }
 
 int report_render_html(const struct report_model *m, const struct report_options *o,
@@ -728,6 +782,7 @@ int report_render_html(const struct report_model *m, const struct report_options
 	summary_cards(out, m);
 	buf_puts(out, "<main class=\"wrap\">\n");
 	alerts_section(out, m);
+	host_section(out, m);
 	containers_section(out, m);
 	baseline_section(out, m);
 	ports_section(out, m);

@@ -63,6 +63,17 @@ enum {
 	_REC_F_MAX
 };
 enum {
+	HO_RULE_ID,
+	HO_SEVERITY,
+	HO_TITLE,
+	HO_PATH,
+	HO_MESSAGE,
+	HO_REMEDIATION,
+	HO_STATUS,
+	HO_MODULE,
+	_HO_MAX
+};
+enum {
 	DR_KIND,
 	DR_SEVERITY,
 	DR_MODULE,
@@ -114,7 +125,8 @@ enum {
 
 enum report_table_id {
 	REPORT_BASELINE,
-	REPORT_RECOMMENDATIONS,
+	REPORT_RECOMMENDATIONS, /* container findings (EDGE rules) */
+	REPORT_HOST,		/* host posture findings (HOST rules), New/Changed until Resolved */
 	REPORT_DRIFT,
 	REPORT_ALERTS,
 	REPORT_PORTS,

@@ -32,6 +32,9 @@ static const char *const rec_names[_REC_F_MAX] = {
 	"RuleId", "Severity", "Title",	 "Module",	"ContainerId",
 	"Image",  "Path",     "Message", "Remediation",
 };
+static const char *const host_names[_HO_MAX] = {
+	"RuleId", "Severity", "Title", "Path", "Message", "Remediation", "Status", "Module",
+};
 static const char *const drift_names[_DR_MAX] = {
 	"Kind", "Severity", "Module", "Setting", "Path", "ManifestPath", "Message", "Image",
 };
@@ -76,7 +79,9 @@ struct table_spec {
 
 static const struct table_spec specs[_REPORT_TABLE_MAX] = {
 	[REPORT_BASELINE] = SPEC("OSBaseline", baseline_names, BL_SEVERITY, true),
-	[REPORT_RECOMMENDATIONS] = SPEC("Recommendation", rec_names, REC_F_SEVERITY, true),
+	/* Recommendation items go to one of these two by their rule (add_recommendation). */
+	[REPORT_RECOMMENDATIONS] = SPEC("Recommendation", rec_names, REC_F_SEVERITY, false),
+	[REPORT_HOST] = SPEC("Recommendation", host_names, HO_SEVERITY, false),
 	[REPORT_DRIFT] = SPEC("DriftAlert", drift_names, DR_SEVERITY, false),
 	[REPORT_ALERTS] = SPEC("Alert", alert_names, AL_SEVERITY, false),
 	[REPORT_PORTS] = SPEC("ListeningPorts", port_names, -1, true),
@@ -126,6 +131,7 @@ int report_model_new(struct report_model **ret_model)
 	m->t[REPORT_ALERTS].ring = true;
 	m->t[REPORT_DRIFT].max = REPORT_FINDINGS_MAX;
 	m->t[REPORT_RECOMMENDATIONS].max = REPORT_FINDINGS_MAX;
+	m->t[REPORT_HOST].max = REPORT_FINDINGS_MAX;
 	m->t[REPORT_SYSINFO].max = 1;
 	*ret_model = m;
 	return 0;
@@ -293,10 +299,23 @@ static struct report_row *drift_find(struct report_table *t, const struct report
 	return NULL;
 }
 
+/* Stores r (taken over) in t; a full table counts it as dropped. */
+static int table_append(struct report_table *t, struct report_row *r)
+{
+	struct report_row *slot = table_slot(t);
+
+	if (!slot) {
+		row_free(r);
+		return t->n < t->max ? -ENOMEM : 0;
+	}
+	*slot = *r;
+	return 0;
+}
+
 static int add_item(struct report_model *m, enum report_table_id id, const cJSON *item, uint64_t ts)
 {
 	struct report_table *t = &m->t[id];
-	struct report_row r, *slot, *same;
+	struct report_row r, *same;
 	int e;
 
 	if (!cJSON_IsObject(item))
@@ -310,13 +329,7 @@ static int add_item(struct report_model *m, enum report_table_id id, const cJSON
 		row_free(&r);
 		return 0;
 	}
-	slot = table_slot(t);
-	if (!slot) {
-		row_free(&r);
-		return t->n < t->max ? -ENOMEM : 0;
-	}
-	*slot = r;
-	return 0;
+	return table_append(t, &r);
 }
 
 /* "2026-12-06T20:19:04.944Z" (or with an offset) → ns since the epoch; 0 when malformed. */
@@ -385,6 +398,94 @@ static void count_name(struct report_model *m, const char *name)
 	m->names[m->n_names++].n = 1;
 }
 
+static void table_remove(struct report_table *t, size_t i)
+{
+	row_free(&t->rows[i]);
+	memmove(&t->rows[i], &t->rows[i + 1], (t->n - i - 1) * sizeof(t->rows[0]));
+	t->n--;
+}
+
+/* A host posture item (docs/posture.md): one finding per RuleId + Path, New or Changed until
+ * Resolved. */
+static int add_host_item(struct report_model *m, const cJSON *item, uint64_t ts)
+{
+	struct report_table *t = &m->t[REPORT_HOST];
+	struct report_row r;
+	int e;
+
+	if ((e = row_fill(&r, &specs[REPORT_HOST], item, ts)) < 0)
+		return e;
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->rows[i].f[HO_RULE_ID], r.f[HO_RULE_ID]) == 0 &&
+		    strcmp(t->rows[i].f[HO_PATH], r.f[HO_PATH]) == 0) {
+			r.time_ns = t->rows[i].time_ns;
+			table_remove(t, i);
+			break;
+		}
+	if (strcmp(r.f[HO_STATUS], "Resolved") == 0) {
+		row_free(&r);
+		return 0;
+	}
+	return table_append(t, &r);
+}
+
+static bool is_host_item(const cJSON *item)
+{
+	const cJSON *rule = cJSON_GetObjectItemCaseSensitive(item, "RuleId");
+	const cJSON *module = cJSON_GetObjectItemCaseSensitive(item, "Module");
+
+	return (cJSON_IsString(rule) && strncmp(rule->valuestring, "HOST", 4) == 0) ||
+	       (cJSON_IsString(module) && strcmp(module->valuestring, "host") == 0);
+}
+
+/*
+ * Container findings: a Recommendation event carries every finding of the modules it names
+ * (one container after a change, or all of them at a snapshot), so those modules' older rows
+ * are replaced; a ContainerInventory drops the rows older than it (prune_containers).
+ */
+static int add_recommendation(struct report_model *m, const cJSON *payload, uint64_t ts)
+{
+	struct report_table *t = &m->t[REPORT_RECOMMENDATIONS];
+	const cJSON *item;
+	int e;
+
+	cJSON_ArrayForEach(item, payload) {
+		const cJSON *mod = cJSON_GetObjectItemCaseSensitive(item, "Module");
+
+		if (!cJSON_IsObject(item) || is_host_item(item))
+			continue;
+		t->seen = true;
+		for (size_t i = t->n; cJSON_IsString(mod) && i-- > 0;)
+			if (t->rows[i].last_ns != ts &&
+			    strcmp(t->rows[i].f[REC_F_MODULE], mod->valuestring) == 0)
+				table_remove(t, i);
+	}
+	cJSON_ArrayForEach(item, payload) {
+		if (!cJSON_IsObject(item))
+			continue;
+		if (is_host_item(item)) {
+			m->t[REPORT_HOST].seen = true;
+			e = add_host_item(m, item, ts);
+		} else {
+			e = add_item(m, REPORT_RECOMMENDATIONS, item, ts);
+		}
+		if (e < 0)
+			return e;
+	}
+	return 0;
+}
+
+/* A container inventory at ts: container findings older than it are no longer current (the
+ * snapshot's full analysis, at the same ts, sends every current one again). */
+static void prune_containers(struct report_model *m, uint64_t ts)
+{
+	struct report_table *t = &m->t[REPORT_RECOMMENDATIONS];
+
+	for (size_t i = t->n; i-- > 0;)
+		if (t->rows[i].last_ns < ts)
+			table_remove(t, i);
+}
+
 static int add_event(struct report_model *m, const cJSON *ev)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(ev, "Name");
@@ -407,6 +508,10 @@ static int add_event(struct report_model *m, const cJSON *ev)
 		m->firewall_rules = (size_t)cJSON_GetArraySize(payload);
 		return 0;
 	}
+	if (strcmp(name->valuestring, "Recommendation") == 0)
+		return cJSON_IsArray(payload) ? add_recommendation(m, payload, ts) : 0;
+	if (strcmp(name->valuestring, "ContainerInventory") == 0)
+		prune_containers(m, ts);
 	for (id = 0; id < _REPORT_TABLE_MAX; id++)
 		if (strcmp(name->valuestring, specs[id].event_name) == 0)
 			break;
@@ -522,25 +627,40 @@ int report_baseline_score(const struct report_model *m)
 	return (int)v;
 }
 
+static const unsigned finding_weights[_REPORT_SEV_MAX] = { 25, 10, 4, 1, 0 };
+
+/* Σ weights of t's rows; HOST005 (the baseline summary) is the baseline part already. */
+static unsigned penalty_of(const struct report_table *t, bool host)
+{
+	unsigned p = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (!host || strcmp(t->rows[i].f[HO_RULE_ID], "HOST005") != 0)
+			p += finding_weights[t->rows[i].sev];
+	return p;
+}
+
 void report_posture_compute(const struct report_model *m, struct report_posture *ret)
 {
-	static const unsigned weights[_REPORT_SEV_MAX] = { 25, 10, 4, 1, 0 };
 	const struct report_table *rec = &m->t[REPORT_RECOMMENDATIONS],
 				  *drift = &m->t[REPORT_DRIFT];
-	unsigned penalty = 0;
+	unsigned penalty;
 	int parts = 0, sum = 0;
 
 	ret->baseline = report_baseline_score(m);
-	ret->containers = -1;
+	ret->containers = ret->host = -1;
 	if (rec->seen || drift->seen || m->t[REPORT_CONTAINERS].seen) {
-		for (size_t i = 0; i < rec->n; i++)
-			penalty += weights[rec->rows[i].sev];
-		for (size_t i = 0; i < drift->n; i++)
-			penalty += weights[drift->rows[i].sev];
+		penalty = penalty_of(rec, false) + penalty_of(drift, false);
 		ret->containers = penalty >= 100 ? 0 : 100 - (int)penalty;
+	}
+	if (m->t[REPORT_HOST].seen) {
+		penalty = penalty_of(&m->t[REPORT_HOST], true);
+		ret->host = penalty >= 100 ? 0 : 100 - (int)penalty;
 	}
 	if (ret->baseline >= 0)
 		sum += ret->baseline, parts++;
+	if (ret->host >= 0)
+		sum += ret->host, parts++;
 	if (ret->containers >= 0)
 		sum += ret->containers, parts++;
 	ret->score = parts ? sum / parts : -1;

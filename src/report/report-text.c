@@ -85,6 +85,8 @@ static void posture(struct text_ctx *t, const struct report_model *m)
 		buf_printf(t->b, "\n%sPosture: %d/100%s", t->bold, p.score, t->reset);
 	if (p.score >= 0 && p.baseline >= 0)
 		buf_printf(t->b, "  host baseline %d", p.baseline);
+	if (p.score >= 0 && p.host >= 0)
+		buf_printf(t->b, "  host findings %d", p.host);
 	if (p.score >= 0 && p.containers >= 0)
 		buf_printf(t->b, "  containers %d", p.containers);
 	if (p.score >= 0)
@@ -123,44 +125,66 @@ static void baseline(struct text_ctx *t, const struct report_model *m)
 	es_free(idx);
 }
 
+static void host_findings(struct text_ctx *t, const struct report_model *m)
+{
+	const struct report_table *tb = &m->t[REPORT_HOST];
+	size_t *idx;
+
+	if (!tb->seen)
+		return;
+	heading(t, "Host findings", tb->n);
+	if (!(idx = report_table_sorted(tb, false)))
+		return;
+	for (size_t i = 0; i < tb->n; i++) {
+		const struct report_row *r = report_table_row(tb, idx[i]);
+
+		sev_tag(t, r->sev, NULL);
+		text_put_plain(t->b, r->f[HO_RULE_ID]);
+		buf_puts(t->b, " ");
+		text_put_wrapped(t->b, r->f[HO_MESSAGE][0] ? r->f[HO_MESSAGE] : r->f[HO_TITLE], 22,
+				 15, t->o->width);
+		buf_puts(t->b, "\n");
+	}
+	if (!tb->n)
+		buf_printf(t->b, "  %severy host finding was resolved%s\n", t->good, t->reset);
+	es_free(idx);
+}
+
+static void finding_line(struct text_ctx *t, const struct report_row *r, bool drift)
+{
+	sev_tag(t, r->sev, NULL);
+	text_put_plain(t->b, r->f[drift ? DR_MODULE : REC_F_MODULE]);
+	buf_puts(t->b, drift ? ": drift " : ": ");
+	text_put_plain(t->b, r->f[drift ? DR_KIND : REC_F_RULE_ID]);
+	buf_puts(t->b, drift ? ": " : " ");
+	text_put_wrapped(t->b, r->f[drift ? DR_MESSAGE : REC_F_TITLE], 40, 15, t->o->width);
+	buf_puts(t->b, "\n");
+}
+
 static void findings(struct text_ctx *t, const struct report_model *m)
 {
 	const struct report_table *rec = &m->t[REPORT_RECOMMENDATIONS], *dr = &m->t[REPORT_DRIFT];
-	size_t *idx;
+	size_t *ir, *id;
 
 	if (!rec->seen && !dr->seen && !m->t[REPORT_CONTAINERS].seen)
 		return;
 	heading(t, "Container findings", rec->n + dr->n);
-	if (!(idx = report_table_sorted(dr, false)))
-		return;
-	for (size_t i = 0; i < dr->n; i++) {
-		const struct report_row *r = report_table_row(dr, idx[i]);
+	ir = report_table_sorted(rec, false);
+	id = report_table_sorted(dr, false);
+	/* Both sorted: merged, most severe first, drift first on a tie. */
+	for (size_t i = 0, k = 0; ir && id && (i < dr->n || k < rec->n);) {
+		const struct report_row *d = i < dr->n ? report_table_row(dr, id[i]) : NULL;
+		const struct report_row *r = k < rec->n ? report_table_row(rec, ir[k]) : NULL;
 
-		sev_tag(t, r->sev, NULL);
-		text_put_plain(t->b, r->f[DR_MODULE]);
-		buf_puts(t->b, ": drift ");
-		text_put_plain(t->b, r->f[DR_KIND]);
-		buf_puts(t->b, ": ");
-		text_put_wrapped(t->b, r->f[DR_MESSAGE], 40, 13, t->o->width);
-		buf_puts(t->b, "\n");
-	}
-	es_free(idx);
-	if (!(idx = report_table_sorted(rec, false)))
-		return;
-	for (size_t i = 0; i < rec->n; i++) {
-		const struct report_row *r = report_table_row(rec, idx[i]);
-
-		sev_tag(t, r->sev, NULL);
-		text_put_plain(t->b, r->f[REC_F_MODULE]);
-		buf_puts(t->b, ": ");
-		text_put_plain(t->b, r->f[REC_F_RULE_ID]);
-		buf_puts(t->b, " ");
-		text_put_wrapped(t->b, r->f[REC_F_TITLE], 40, 13, t->o->width);
-		buf_puts(t->b, "\n");
+		if (d && (!r || d->sev <= r->sev))
+			finding_line(t, d, true), i++;
+		else
+			finding_line(t, r, false), k++;
 	}
 	if (!rec->n && !dr->n)
 		buf_printf(t->b, "  %sno risky container setting%s\n", t->good, t->reset);
-	es_free(idx);
+	es_free(ir);
+	es_free(id);
 }
 
 static void alerts(struct text_ctx *t, const struct report_model *m)
@@ -234,9 +258,10 @@ int report_render_text(const struct report_model *m, const struct report_options
 
 	text_init(&t, out, o);
 	posture(&t, m);
-	baseline(&t, m);
-	findings(&t, m);
 	alerts(&t, m);
+	host_findings(&t, m);
+	findings(&t, m);
+	baseline(&t, m);
 	exposure(&t, m);
 	buf_printf(out, "\n%s%zu messages, %zu events read", t.dim, m->messages, m->events);
 	if (m->skipped)

@@ -36,8 +36,9 @@ struct report_options {
 
 /* The posture score and its parts; a part is -1 when the input had no data for it. */
 struct report_posture {
-	int score;	/* 0-100, or -1 when neither part is known */
+	int score;	/* 0-100, or -1 when no part is known */
 	int baseline;	/* the OSBaseline Score (100 for an empty OSBaseline event) */
+	int host;	/* 100 minus the weights of the open host posture findings (HOST rules) */
 	int containers; /* 100 minus the weights of the container findings, at least 0 */
 };
 
@@ -55,9 +56,11 @@ void report_model_skip_line(struct report_model *m);
 size_t report_model_messages(const struct report_model *m);
 
 /*
- * Posture = the mean of the known parts.  Baseline part: the OSBaseline Score.  Container
- * part: 100 − Σ weights of the distinct Recommendation and DriftAlert findings (Critical 25,
- * High 10, Medium 4, Low 1), at least 0; known when the input had container data.
+ * Posture = the mean of the known parts.  Baseline part: the OSBaseline Score.  Host part:
+ * 100 − Σ weights of the open host posture findings (HOST rules but HOST005, which is the
+ * baseline again), known when the input had any.  Container part: 100 − Σ weights of the
+ * current container Recommendations and distinct DriftAlert findings, known when the input had
+ * container data.  Weights Critical 25, High 10, Medium 4, Low 1; a part is at least 0.
  */
 void report_posture_compute(const struct report_model *m, struct report_posture *ret_posture);
 

@@ -95,7 +95,15 @@ attr() { # element-id attribute → value
 grep '^{' "$tmp/in.jsonl" >"$tmp/messages.jsonl" # jq -s would stop at the log line
 alerts=$(all_items Alert)
 drift=$(jq -s '[.[] | .Events[] | select(.Name == "DriftAlert") | .Payload[] | [.Kind, .Module, .Setting]] | unique | length' "$tmp/messages.jsonl")
-recs=$(latest Recommendation)
+recs=$(jq -s '[.[] | .Events[] | select(.Name == "Recommendation") | .Payload[] |
+	select((.RuleId | startswith("HOST") | not) and .Module != "host")] | length' "$tmp/messages.jsonl")
+# Host posture findings: the last state of each RuleId + Path, in input order, not Resolved.
+host_open='[.[] | .Events[] | select(.Name == "Recommendation") | .Payload[] |
+	select((.RuleId | startswith("HOST")) or .Module == "host")] |
+	reduce .[] as $i ({}; .[$i.RuleId + " " + $i.Path] = $i) | [.[] | select(.ExtraDetails.Status != "Resolved")]'
+host=$(jq -s "$host_open | length" "$tmp/messages.jsonl")
+host_seen=$(jq -s '[.[] | .Events[] | select(.Name == "Recommendation") | .Payload[] |
+	select((.RuleId | startswith("HOST")) or .Module == "host")] | length > 0' "$tmp/messages.jsonl")
 baseline=$(latest OSBaseline)
 ports=$(latest ListeningPorts)
 users=$(latest LocalUsers)
@@ -103,21 +111,33 @@ users=$(latest LocalUsers)
 [ "$(attr alerts data-count)" = "$alerts" ] || fail "alerts: page says $(attr alerts data-count), input has $alerts"
 [ "$(grep -o 'class="alert"' "$tmp/dom.html" | wc -l)" = "$alerts" ] || fail "alerts: not one row each"
 [ "$(grep -o 'class="dot"' "$tmp/dom.html" | wc -l)" = "$alerts" ] || fail "alerts: not one timeline dot each"
+[ "$(attr host data-count)" = "$host" ] || fail "host findings: page says $(attr host data-count), input has $host"
+grep -q 'tcp 8888 on 0.0.0.0 and :: is reachable' "$tmp/dom.html" || fail "host finding: the Changed state is not shown"
+grep -q '/ports/tcp/2222' "$tmp/dom.html" && fail "host finding: a Resolved one is shown"
 [ "$(attr containers data-count)" = $((drift + recs)) ] || fail "container findings: page says $(attr containers data-count), input has $((drift + recs))"
 [ "$(attr baseline data-count)" = "$baseline" ] || fail "baseline: page says $(attr baseline data-count), input has $baseline"
 [ "$(attr ports data-count)" = "$ports" ] || fail "ports: page says $(attr ports data-count), input has $ports"
 [ "$(attr users data-count)" = "$users" ] || fail "users: page says $(attr users data-count), input has $users"
 [ "$(attr input data-skipped)" = 1 ] || fail "the log line is not counted as skipped ($(attr input data-skipped))"
-# Posture: mean of the OSBaseline Score and 100 - (25 critical, 10 high, 4 medium, 1 low) of
-# the container findings.
+# Posture: the mean of the OSBaseline Score, the host findings part and the container part,
+# each part 100 - (25 critical, 10 high, 4 medium, 1 low) of its open findings (HOST005, the
+# baseline again, left out of the host part).
 bscore=$(jq -s '[.[] | .Events[] | select(.Name == "OSBaseline")] | max_by(.TimestampUTC) |
 	if (.Payload | length) == 0 then 100 else (.Payload[0].ExtraDetails.Score | tonumber) end' "$tmp/messages.jsonl")
 penalty=$(jq -s '{"Critical":25,"High":10,"Medium":4,"Low":1} as $w |
 	([.[] | .Events[] | select(.Name == "DriftAlert") | .Payload[] | {k: [.Kind, .Module, .Setting], s: .Severity}] | unique_by(.k) | map($w[.s] // 0) | add) +
-	([.[] | .Events[] | select(.Name == "Recommendation")] | max_by(.TimestampUTC) | .Payload | map($w[.Severity] // 0) | add)' "$tmp/messages.jsonl")
+	([.[] | .Events[] | select(.Name == "Recommendation") | .Payload[] |
+	  select((.RuleId | startswith("HOST") | not) and .Module != "host")] | map($w[.Severity] // 0) | add)' "$tmp/messages.jsonl")
+hpenalty=$(jq -s "{\"Critical\":25,\"High\":10,\"Medium\":4,\"Low\":1} as \$w | $host_open |
+	map(select(.RuleId != \"HOST005\") | \$w[.Severity] // 0) | add // 0" "$tmp/messages.jsonl")
 cscore=$((penalty >= 100 ? 0 : 100 - penalty))
-want=$(((bscore + cscore) / 2))
-[ "$(attr posture data-score)" = "$want" ] || fail "posture: page says $(attr posture data-score), computed $want (baseline $bscore, containers $cscore)"
+hscore=$((hpenalty >= 100 ? 0 : 100 - hpenalty))
+if [ "$host_seen" = true ]; then
+	want=$(((bscore + hscore + cscore) / 3))
+else
+	want=$(((bscore + cscore) / 2))
+fi
+[ "$(attr posture data-score)" = "$want" ] || fail "posture: page says $(attr posture data-score), computed $want (baseline $bscore, host $hscore, containers $cscore)"
 
 # 6. Text: the same facts, no escape sequence from the input when not on a terminal.
 "$EDGESEC" report "$tmp/in.jsonl" -f text >"$tmp/report.txt" || fail "report -f text"

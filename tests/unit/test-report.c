@@ -154,6 +154,65 @@ static void test_findings_and_posture(void **state)
 	report_model_free(m);
 }
 
+/* Host posture items live until Resolved; container Recommendations are replaced per module and
+ * dropped when a newer ContainerInventory shows they are no longer current. */
+static void test_recommendation_states(void **state)
+{
+	struct report_model *m;
+	struct report_posture p;
+	const struct report_table *h, *c;
+
+	(void)state;
+	assert_int_equal(report_model_new(&m), 0);
+	h = &m->t[REPORT_HOST];
+	c = &m->t[REPORT_RECOMMENDATIONS];
+	add_event(m, "Recommendation", "2026-01-01T00:00:00Z",
+		  "[{\"RuleId\":\"HOST001\",\"Severity\":\"Medium\",\"Module\":\"host\","
+		  "\"Path\":\"/ports/tcp/"
+		  "22\",\"Message\":\"a\",\"ExtraDetails\":{\"Status\":\"New\"}},"
+		  "{\"RuleId\":\"HOST005\",\"Severity\":\"Medium\",\"Module\":\"host\","
+		  "\"Path\":\"/baseline\",\"ExtraDetails\":{\"Status\":\"New\"}},"
+		  "{\"RuleId\":\"HOST002\",\"Severity\":\"High\",\"Module\":\"host\","
+		  "\"Path\":\"/firewall/policy/input\",\"ExtraDetails\":{\"Status\":\"New\"}}]");
+	assert_int_equal(h->n, 3);
+	assert_false(c->seen); /* host items are not container data */
+	add_event(m, "Recommendation", "2026-01-01T00:10:00Z",
+		  "[{\"RuleId\":\"HOST001\",\"Severity\":\"Medium\",\"Module\":\"host\","
+		  "\"Path\":\"/ports/tcp/"
+		  "22\",\"Message\":\"b\",\"ExtraDetails\":{\"Status\":\"Changed\"}},"
+		  "{\"RuleId\":\"HOST002\",\"Module\":\"host\",\"Path\":\"/firewall/policy/input\","
+		  "\"ExtraDetails\":{\"Status\":\"Resolved\"}}]");
+	assert_int_equal(h->n, 2);
+	assert_string_equal(report_table_row(h, 1)->f[HO_MESSAGE], "b");
+	report_posture_compute(m, &p);
+	assert_int_equal(p.host, 96); /* HOST001 Medium; HOST005 is the baseline part */
+	assert_int_equal(p.containers, -1);
+	assert_int_equal(p.score, 96);
+
+	/* A full analysis, then one container re-judged, then a snapshot without findings. */
+	add_event(m, "Recommendation", "2026-01-01T01:00:00Z",
+		  "[{\"RuleId\":\"EDGE001\",\"Severity\":\"Critical\",\"Module\":\"a\"},"
+		  "{\"RuleId\":\"EDGE005\",\"Severity\":\"High\",\"Module\":\"a\"},"
+		  "{\"RuleId\":\"EDGE023\",\"Severity\":\"Low\",\"Module\":\"b\"}]");
+	assert_int_equal(c->n, 3);
+	add_event(m, "Recommendation", "2026-01-01T01:05:00Z",
+		  "[{\"RuleId\":\"EDGE023\",\"Severity\":\"Low\",\"Module\":\"a\"}]");
+	assert_int_equal(c->n, 2); /* a's two replaced by one; b kept */
+	report_posture_compute(m, &p);
+	assert_int_equal(p.containers, 98);
+	add_event(m, "ContainerInventory", "2026-01-01T02:00:00Z",
+		  "[{\"ContainerName\":\"a\"},{\"ContainerName\":\"b\"}]");
+	assert_int_equal(c->n, 0);
+	report_posture_compute(m, &p);
+	assert_int_equal(p.containers, 100);
+	/* The same snapshot's Recommendation after its inventory is kept. */
+	add_event(m, "Recommendation", "2026-01-01T02:00:00Z",
+		  "[{\"RuleId\":\"EDGE001\",\"Severity\":\"Critical\",\"Module\":\"b\"}]");
+	add_event(m, "ContainerInventory", "2026-01-01T02:00:00Z", "[{\"ContainerName\":\"b\"}]");
+	assert_int_equal(c->n, 1);
+	report_model_free(m);
+}
+
 static void test_alert_ring(void **state)
 {
 	struct report_model *m;
@@ -259,9 +318,13 @@ static void test_long_strings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_skipped_lines),	     cmocka_unit_test(test_latest_snapshot),
-		cmocka_unit_test(test_findings_and_posture), cmocka_unit_test(test_alert_ring),
-		cmocka_unit_test(test_html_escaping),	     cmocka_unit_test(test_long_strings),
+		cmocka_unit_test(test_skipped_lines),
+		cmocka_unit_test(test_latest_snapshot),
+		cmocka_unit_test(test_findings_and_posture),
+		cmocka_unit_test(test_alert_ring),
+		cmocka_unit_test(test_recommendation_states),
+		cmocka_unit_test(test_html_escaping),
+		cmocka_unit_test(test_long_strings),
 	};
 
 	json_read_init();
