@@ -35,6 +35,8 @@ enum {
 	OPT_HUB,
 	OPT_CA_FILE,
 	OPT_CAPTURE,
+	OPT_HOST_ROOT,
+	OPT_USER,
 };
 
 static const struct option options[] = {
@@ -49,6 +51,8 @@ static const struct option options[] = {
 	{ "hub", required_argument, NULL, OPT_HUB },
 	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 	{ "capture", required_argument, NULL, OPT_CAPTURE },
+	{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -62,6 +66,8 @@ struct args {
 	const char *hub;
 	const char *ca_file;
 	const char *capture;
+	const char *host_root;
+	const char *user;
 	enum log_level log_level;
 	char **operands;
 	int n_operands;
@@ -75,12 +81,15 @@ static void usage(FILE *f)
 		"Security agent for Azure IoT Edge devices and Linux hosts.\n"
 		"\n"
 		"Commands:\n"
-		"  run                  run the agent; without a hub it writes each security message\n"
+		"  run                  run the agent; without a hub it writes each security "
+		"message\n"
 		"                       as one JSON line to stdout (or --output FILE)\n"
-		"  snapshot             run every periodic collector once, print the message, exit\n"
+		"  snapshot             run every periodic collector once, print the message, "
+		"exit\n"
 		"  check-config FILE    validate a config file or module-twin document and print\n"
 		"                       the configuration that would be in force (FILE may be -)\n"
-		"  scan-manifest FILE   lint an IoT Edge deployment manifest offline (FILE may be -;\n"
+		"  scan-manifest FILE   lint an IoT Edge deployment manifest offline (FILE may be "
+		"-;\n"
 		"                       --format text|json|sarif, --fail-on SEVERITY)\n"
 		"  baseline             run the OS baseline checks and print every result\n"
 		"                       (edgesec baseline --help for its options)\n"
@@ -89,11 +98,13 @@ static void usage(FILE *f)
 		"  -c, --config FILE    local JSON configuration (twin property names)\n"
 		"  -o, --output FILE    append messages to FILE instead of stdout\n"
 		"      --state-dir DIR  where the AgentId is kept (default /var/lib/edgesec)\n"
-		"      --log-level LVL  error, warning, info (default) or debug; logs go to stderr\n"
+		"      --log-level LVL  error, warning, info (default) or debug; logs go to "
+		"stderr\n"
 		"      --connection-string CS  send to IoT Hub / edgeHub as this module identity\n"
 		"                       (HostName=…;DeviceId=…;ModuleId=…;SharedAccessKey=…[;\n"
 		"                       GatewayHostName=…]); EDGESEC_CONNECTION_STRING works too\n"
-		"      --hub URL        mqtts://host:port (or mqtt:// for plain text) to connect to\n"
+		"      --hub URL        mqtts://host:port (or mqtt:// for plain text) to connect "
+		"to\n"
 		"      --ca-file FILE   trust anchors (PEM) for TLS to the hub\n"
 		"                       with a hub: module twin configuration and direct methods\n"
 		"                       As an IoT Edge module (IOTEDGE_WORKLOADURI and\n"
@@ -101,6 +112,10 @@ static void usage(FILE *f)
 		"                       through the workload API and connects to edgeHub\n"
 		"      --capture MODE   process and connection capture: auto (default: eBPF, else\n"
 		"                       audit, else proc connector), ebpf, audit or cnproc\n"
+		"      --host-root DIR  where the host's root is visible (default /; /host in the\n"
+		"                       container image); host files are read below it\n"
+		"      --user USER[:GROUP]  run as this user (name or number, not root) once\n"
+		"                       set-up is done, keeping only the capabilities in use\n"
 		"      --format FMT     check-config output: json (default) or text\n"
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n"
@@ -145,6 +160,19 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_CA_FILE:
 			a->ca_file = optarg;
 			break;
+		case OPT_HOST_ROOT:
+			if (!optarg[0] || optarg[0] != '/') {
+				fprintf(stderr,
+					"edgesec: --host-root must be an absolute directory, not "
+					"'%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->host_root = optarg;
+			break;
+		case OPT_USER:
+			a->user = optarg;
+			break;
 		case OPT_CAPTURE:
 			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "ebpf") != 0 &&
 			    strcmp(optarg, "audit") != 0 && strcmp(optarg, "cnproc") != 0) {
@@ -158,7 +186,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-				fprintf(stderr, "edgesec: --format must be json or text, not '%s'\n",
+				fprintf(stderr,
+					"edgesec: --format must be json or text, not '%s'\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -168,7 +197,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->log_level = log_level_from_string(optarg);
 			if (a->log_level < 0) {
 				fprintf(stderr,
-					"edgesec: --log-level must be error, warning, info or debug, "
+					"edgesec: --log-level must be error, warning, info or "
+					"debug, "
 					"not '%s'\n",
 					optarg);
 				return -EINVAL;
@@ -177,9 +207,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case '?':
 		default:
 			if (optopt)
-				fprintf(stderr, "edgesec: option -%c needs a value or is unknown\n", optopt);
+				fprintf(stderr, "edgesec: option -%c needs a value or is unknown\n",
+					optopt);
 			else
-				fprintf(stderr, "edgesec: unknown option '%s' (see edgesec --help)\n",
+				fprintf(stderr,
+					"edgesec: unknown option '%s' (see edgesec --help)\n",
 					argv[optind - 1]);
 			return -EINVAL;
 		}
@@ -205,6 +237,8 @@ static int cmd_run(struct args *a, bool once)
 		.hub_url = a->hub,
 		.ca_file = a->ca_file,
 		.capture = a->capture,
+		.host_root = a->host_root,
+		.user = a->user,
 	};
 	int r;
 

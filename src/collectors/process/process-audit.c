@@ -413,7 +413,7 @@ static int audit_open(struct collector *c, struct audit_state *a, struct audit_s
 				    "another audit backend runs in this process");
 		return -EBUSY;
 	}
-	r = audit_control_acquire(err, sizeof(err));
+	r = audit_control_acquire(c->params.host, err, sizeof(err));
 	if (r < 0 && r == -EBUSY) {
 		collector_set_error(c, COLLECTOR_STATE_FAILED, "another audit backend: %s", err);
 		return r;
