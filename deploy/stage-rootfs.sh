@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Stages the root file system of the edgesec container image (deploy/Dockerfile copies it
-# FROM scratch):
+# Stages the build context of the edgesec container image (deploy/Dockerfile copies it FROM
+# scratch): OUT_DIR/rootfs (the files below) and OUT_DIR/state (the empty state directory).
 #
 #   deploy/stage-rootfs.sh BINARY SOURCE_DIR OUT_DIR
 #
@@ -18,7 +18,8 @@
 #   /usr/share/edgesec/               the shipped rules and baseline profile (rules/)
 #   /etc/passwd, /etc/group           root and the agent's user edgesec, uid/gid EDGESEC_UID
 #   /etc/ssl/certs/ca-certificates.crt   the public CAs (connection-string mode to IoT Hub)
-#   /var/lib/edgesec                  the state directory, 0700, owned by EDGESEC_UID
+#   /var/lib/edgesec                  the state directory, 0700 (the Dockerfile gives it to
+#                                     EDGESEC_UID)
 #   /host                             where the host's paths are bound (deployment template)
 #
 # Libraries that cannot be found are an error (the image would fail at run time), except the
@@ -27,7 +28,8 @@ set -euo pipefail
 
 binary=${1:?usage: $0 BINARY SOURCE_DIR OUT_DIR}
 src=${2:?usage: $0 BINARY SOURCE_DIR OUT_DIR}
-out=${3:?usage: $0 BINARY SOURCE_DIR OUT_DIR}
+ctx=${3:?usage: $0 BINARY SOURCE_DIR OUT_DIR}
+out=$ctx/rootfs
 uid=${EDGESEC_UID:-10001}
 # The sonames the agent dlopen()s (CMake cache EDGESEC_LIB*_SONAME; these are the defaults).
 optional=${EDGESEC_DLOPEN_LIBS:-libmosquitto.so.1 libsqlite3.so.0 libnftables.so.1}
@@ -39,10 +41,11 @@ die() {
 
 [ -x "$binary" ] || die "$binary is not an executable"
 command -v ldd >/dev/null || die "ldd is not installed"
-rm -rf "$out"
-mkdir -p "$out/usr/bin" "$out/etc/ssl/certs" "$out/var/lib/edgesec" "$out/host" \
-	"$out/usr/share/edgesec" "$out/tmp"
+rm -rf "$ctx"
+mkdir -p "$out/usr/bin" "$out/etc/ssl/certs" "$out/var/lib" "$out/host" \
+	"$out/usr/share/edgesec" "$out/tmp" "$ctx/state"
 chmod 1777 "$out/tmp"
+chmod 0700 "$ctx/state"
 
 # The binary without DWARF (the RelWithDebInfo build carries ~1.5 MB of it).
 if command -v strip >/dev/null; then
@@ -110,5 +113,4 @@ if [ -r /etc/ssl/certs/ca-certificates.crt ]; then
 	cp -L /etc/ssl/certs/ca-certificates.crt "$out/etc/ssl/certs/"
 	chmod 0644 "$out/etc/ssl/certs/ca-certificates.crt"
 fi
-chmod 0700 "$out/var/lib/edgesec"
-chmod 0755 "$out/host"
+chmod 0755 "$out/host" "$out/var/lib"

@@ -127,8 +127,9 @@ int baseline_custom_checks_load(const char *path, const char *sha256_hex,
 /*
  * Where the shipped profile is: $EDGESEC_BASELINE_PROFILE if set, else the first readable of
  * EDGESEC_BASELINE_PROFILE_PATH (compile-time), /usr/share/edgesec/baseline/debian.json,
- * /usr/local/share/edgesec/baseline/debian.json and <dir of the executable>/rules/baseline/
- * debian.json.  Returns NULL if none exists.
+ * /usr/local/share/edgesec/baseline/debian.json, <dir of the executable>/rules/baseline/
+ * debian.json and <dir of the executable>/../share/edgesec/baseline/debian.json (make install
+ * with any PREFIX).  Returns NULL if none exists.
  */
 const char *baseline_profile_default_path(char *buf, size_t size);
 

@@ -98,6 +98,7 @@ struct agent {
 	struct host_context *host;	   /* shared by every collector */
 	struct privilege_user user;	   /* --user, when have_user */
 	bool have_user;
+	struct privilege_missing missing; /* capabilities set-up lacked */
 };
 
 static const struct collector_ops *const builtin_collectors[] = {
@@ -391,6 +392,7 @@ static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *
 		.spool_open_error = a->spool_open_error,
 		.capabilities = a->privilege.kept_names,
 		.run_as = a->privilege.run_as,
+		.missing_capabilities = a->missing.names,
 		.host = a->host,
 	};
 }
@@ -1045,6 +1047,25 @@ static int prepare_user(struct agent *a)
 	return 0;
 }
 
+/*
+ * Before set-up: every capability the collectors would use and the process lacks, named with
+ * what is lost, once (the collectors then say how they fell back).  Quiet for an agent
+ * started without any capability (a plain user's `edgesec run`): that is one line.
+ */
+static void check_capabilities(struct agent *a)
+{
+	if (privilege_check_start(a->have_user, &a->missing) < 0 || !a->missing.missing)
+		return;
+	if (geteuid() != 0 && a->missing.n_lines >= 5) {
+		log_info("Running without privileges: collectors that need capabilities are "
+			 "limited (missing %s)",
+			 a->missing.names);
+		return;
+	}
+	for (unsigned i = 0; i < a->missing.n_lines; i++)
+		log_warning("Capability check: %s", a->missing.lines[i]);
+}
+
 /* After start: which collector misses a host namespace, and the audit lock. */
 static void report_host_limits(struct agent *a)
 {
@@ -1085,6 +1106,7 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 		return r;
 	if ((r = prepare_user(a)) != 0)
 		return r;
+	check_capabilities(a);
 	/* What set-up creates (state dir, AgentId, spool, output) belongs to the run-as user. */
 	if (a->have_user && (r = privilege_fs_enter(&a->user)) < 0) {
 		log_error("Cannot create files as uid %u: %s (needs CAP_SETUID and CAP_SETGID)",
@@ -1137,8 +1159,8 @@ static int agent_loop(struct agent *a)
 		log_warning("Could not drop every capability: %s; kept %s", strerror(-r),
 			    a->privilege.kept_names);
 	else
-		log_info("Running as %s; capabilities kept: %s; no_new_privs set",
-			 a->privilege.run_as, a->privilege.kept_names);
+		log_info("Capabilities kept: %s; running as %s; no_new_privs set",
+			 a->privilege.kept_names, a->privilege.run_as);
 	/* ---- end of least privilege ---- */
 	emit_heartbeat(a);
 	take_snapshot(a, true);

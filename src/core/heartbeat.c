@@ -157,6 +157,8 @@ int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, u
 		event_add_extra_cstr(b, "Capabilities", in->capabilities);
 	if (in->run_as && in->run_as[0])
 		event_add_extra_cstr(b, "RunAs", in->run_as);
+	if (in->missing_capabilities && in->missing_capabilities[0])
+		event_add_extra_cstr(b, "MissingCapabilities", in->missing_capabilities);
 	if (in->host) {
 		char ns[128];
 

@@ -17,12 +17,13 @@ struct heartbeat_input {
 	struct collector *const *collectors; /* describe() may be called */
 	size_t n_collectors;
 	const char *output;
-	const char *output_error;	 /* the transport's last failure ("" or NULL: none) */
-	const struct spool *spool;	 /* hub mode; NULL otherwise */
-	const char *spool_open_error;	 /* non-empty: the file could not be used at start */
-	const char *capabilities;	 /* kept after set-up ("cap_sys_ptrace,..."), or NULL */
-	const char *run_as;		 /* "uid=10001 gid=10001" after set-up, or NULL */
-	const struct host_context *host; /* root, /proc and namespaces; NULL: not shown */
+	const char *output_error;	  /* the transport's last failure ("" or NULL: none) */
+	const struct spool *spool;	  /* hub mode; NULL otherwise */
+	const char *spool_open_error;	  /* non-empty: the file could not be used at start */
+	const char *capabilities;	  /* kept after set-up ("cap_sys_ptrace,..."), or NULL */
+	const char *run_as;		  /* "uid=10001 gid=10001" after set-up, or NULL */
+	const char *missing_capabilities; /* what set-up lacked ("cap_net_admin"), or NULL */
+	const struct host_context *host;  /* root, /proc and namespaces; NULL: not shown */
 };
 
 int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, uint64_t now_ns,

@@ -197,6 +197,71 @@ static int caps_set(uint64_t permitted_and_effective)
 	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
 }
 
+/* ---- what set-up needs (a clear error naming what is missing) ---- */
+
+struct start_need {
+	uint64_t all;	   /* every one of these ... */
+	uint64_t or_all;   /* ... or every one of these (0: no alternative) */
+	bool user_only;	   /* only when switching users */
+	const char *names; /* as printed */
+	const char *what;  /* what is lost without it */
+	const char *cap_add;
+};
+
+static const struct start_need start_needs[] = {
+	{ CAP(CAP_SYS_ADMIN), CAP(CAP_BPF) | CAP(CAP_PERFMON), false,
+	  "cap_sys_admin (or cap_bpf and cap_perfmon)",
+	  "no eBPF capture: the process collector falls back to kernel audit or the proc "
+	  "connector",
+	  "SYS_ADMIN" },
+	{ CAP(CAP_SYS_PTRACE), 0, false, "cap_sys_ptrace",
+	  "executables, working directories and socket owners of other processes are unknown",
+	  "SYS_PTRACE" },
+	{ CAP(CAP_DAC_READ_SEARCH), 0, false, "cap_dac_read_search",
+	  "files and /proc entries of other users are unreadable (baseline: /etc/shadow; "
+	  "socket owners; btmp)",
+	  "DAC_READ_SEARCH" },
+	{ CAP(CAP_NET_ADMIN), 0, false, "cap_net_admin",
+	  "the firewall (nftables, iptables) cannot be listed and the proc connector is closed",
+	  "NET_ADMIN" },
+	{ CAP(CAP_AUDIT_CONTROL) | CAP(CAP_AUDIT_READ), 0, false,
+	  "cap_audit_control and cap_audit_read",
+	  "no kernel audit: no PAM login records (the login collector falls back to wtmp/btmp)",
+	  "AUDIT_CONTROL, AUDIT_READ" },
+	{ CAP(CAP_SETUID) | CAP(CAP_SETGID), 0, true, "cap_setuid and cap_setgid",
+	  "the agent cannot switch to its user (--user) and stays uid 0", "SETUID, SETGID" },
+	{ CAP(CAP_SETPCAP), 0, false, "cap_setpcap",
+	  "the bounding set keeps the start-up capabilities after the drop", "SETPCAP" },
+};
+
+int privilege_check_start(bool want_user, struct privilege_missing *ret)
+{
+	struct __user_cap_data_struct have[2];
+	uint64_t eff, missing = 0;
+	int r = caps_get(have);
+
+	memset(ret, 0, sizeof(*ret));
+	if (r < 0)
+		return r;
+	eff = (uint64_t)have[0].effective | (uint64_t)have[1].effective << 32;
+	for (size_t i = 0; i < sizeof(start_needs) / sizeof(start_needs[0]); i++) {
+		const struct start_need *n = &start_needs[i];
+
+		if ((n->user_only && !want_user) || (eff & n->all) == n->all ||
+		    (n->or_all && (eff & n->or_all) == n->or_all))
+			continue;
+		missing |= n->all & ~eff;
+		if (ret->n_lines < sizeof(ret->lines) / sizeof(ret->lines[0]))
+			snprintf(ret->lines[ret->n_lines++], sizeof(ret->lines[0]),
+				 "missing %s: %s (container: CapAdd %s)", n->names, n->what,
+				 n->cap_add);
+	}
+	ret->missing = missing;
+	if (missing)
+		privilege_format(missing, ret->names, sizeof(ret->names));
+	return 0;
+}
+
 /* ---- the run-as user ---- */
 
 static bool parse_id(const char *s, size_t len, unsigned long *ret)

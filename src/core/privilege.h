@@ -68,5 +68,20 @@ uint64_t privilege_needed_by(struct collector *c);
 int privilege_drop(struct collector *const *collectors, size_t n, const struct privilege_user *user,
 		   struct privilege_result *ret);
 
+/* What set-up would use and the process does not have (its effective set at start). */
+struct privilege_missing {
+	uint64_t missing;   /* capability mask */
+	char names[160];    /* "cap_net_admin,cap_audit_read" or "" */
+	unsigned n_lines;   /* lines[] filled */
+	char lines[8][240]; /* one sentence per missing need: capability, what is lost */
+};
+
+/*
+ * Compares the effective set with what the collectors use at start (eBPF, audit, firewall,
+ * other processes' /proc entries, files of any mode) and, with want_user, what switching
+ * users takes.  Fills *ret; 0 or -errno (capget failed).
+ */
+int privilege_check_start(bool want_user, struct privilege_missing *ret);
+
 /* "cap_net_admin,cap_sys_ptrace" for a mask; "none" for 0. */
 void privilege_format(uint64_t mask, char *buf, size_t size);
