@@ -43,9 +43,11 @@ platform=()
 
 "$src/deploy/stage-rootfs.sh" "$build/edgesec" "$src" "$build/image"
 # The classic builder: no BuildKit/buildx plugin needed, and FROM scratch needs nothing else.
+log=$build/image-build.log
 DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0} "$docker" build -q "${platform[@]}" \
 	-f "$src/deploy/Dockerfile" --build-arg "VERSION=$version" \
-	-t "$name:$version" -t "$name:latest" "$build/image" >/dev/null
+	-t "$name:$version" -t "$name:latest" "$build/image" >"$log" 2>&1 ||
+	die "docker build failed: $(tail -n 5 "$log")"
 size=$("$docker" image inspect --format '{{.Size}}' "$name:$version")
 arch=$("$docker" image inspect --format '{{.Architecture}}' "$name:$version")
 echo "make image: $name:$version and $name:latest ($arch, $((size / 1024)) KiB)"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # Stages the build context of the edgesec container image (deploy/Dockerfile copies it FROM
-# scratch): OUT_DIR/rootfs (the files below) and OUT_DIR/state (the empty state directory).
+# scratch): OUT_DIR/rootfs (the files below) and OUT_DIR/state/edgesec (the empty state
+# directory, 0700, which the Dockerfile copies to /var/lib/ owned by the agent's user).
 #
 #   deploy/stage-rootfs.sh BINARY SOURCE_DIR OUT_DIR
 #
@@ -43,9 +44,9 @@ die() {
 command -v ldd >/dev/null || die "ldd is not installed"
 rm -rf "$ctx"
 mkdir -p "$out/usr/bin" "$out/etc/ssl/certs" "$out/var/lib" "$out/host" \
-	"$out/usr/share/edgesec" "$out/tmp" "$ctx/state"
+	"$out/usr/share/edgesec" "$out/tmp" "$ctx/state/edgesec"
 chmod 1777 "$out/tmp"
-chmod 0700 "$ctx/state"
+chmod 0700 "$ctx/state/edgesec"
 
 # The binary without DWARF (the RelWithDebInfo build carries ~1.5 MB of it).
 if command -v strip >/dev/null; then

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,9 +80,17 @@ int state_dir_claim(const char *path, uid_t uid, gid_t gid, char *err, size_t er
 		snprintf(err, err_size, "state directory %s: %s", path, strerror(-r));
 		goto out;
 	}
-	/* chmod first: once the directory is the user's, root needs CAP_FOWNER for it. */
-	if ((st.st_mode & 077) && fchmod(fd, st.st_mode & 0700) < 0)
+	/* The mode is changed by its owner: root before giving it away, the user after (as its
+	 * fsuid: root would need CAP_FOWNER for a directory it does not own). */
+	if ((st.st_mode & 077) && st.st_uid == uid) {
+		int prev = setfsuid(uid);
+
+		if (fchmod(fd, st.st_mode & 0700) < 0)
+			r = -errno;
+		(void)setfsuid((uid_t)prev);
+	} else if ((st.st_mode & 077) && fchmod(fd, st.st_mode & 0700) < 0) {
 		r = -errno;
+	}
 	if (!r && (st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) < 0)
 		r = -errno;
 	if (r < 0) {
