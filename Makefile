@@ -28,7 +28,7 @@ CMAKE_FLAGS    ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 CTEST_FLAGS    ?= --output-on-failure --no-tests=error
 
 .PHONY: all build run check check-asan check-full check-banned bench format image install \
-	uninstall clean \
+	install-files uninstall clean \
 	deps-run deps-check deps-bench
 
 all: build
@@ -105,6 +105,10 @@ TMPFILES_DIR     ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/tmpfiles.d,$(PREFIX)/
 RULES_FILES      := $(shell cd rules && find . -type f -name '*.json' | sort)
 
 install: build
+	$(MAKE) --no-print-directory install-files
+
+# The files alone, from an existing build (the tests' install check uses it).
+install-files:
 	install -D -m 0755 $(BUILD_DIR)/edgesec $(DESTDIR)$(PREFIX)/bin/edgesec
 	install -D -m 0644 docs/edgesec.1 $(DESTDIR)$(PREFIX)/share/man/man1/edgesec.1
 	for f in $(RULES_FILES); do \

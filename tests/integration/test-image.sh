@@ -28,6 +28,9 @@
 #  6. The same run without NET_ADMIN: a capability-check warning names cap_net_admin, the
 #     Heartbeat lists it as missing and the firewall collector as degraded with the reason,
 #     and the agent keeps running and reporting the rest.
+#     The image run in namespaces of its own (no PidMode/NetworkMode host): the Heartbeat and
+#     the log name the collectors that cannot see the host (ports: "not in the host's PID
+#     namespace ..."), and the network namespace is never taken for the host's.
 #  7. scan-manifest on deploy/deployment.template.json: accepted risks only, exit 0 even with
 #     --fail-on low.
 # Every message validates against its schema.  Prints the image size, the idle RSS of the
@@ -337,6 +340,23 @@ if fw["State"] not in ("degraded", "failed") or not fw.get("LastError"):
     sys.exit(f"firewall collector without NET_ADMIN: {fw}")
 print(f"ok: without NET_ADMIN: firewall {fw['State']} ({fw['LastError'][:60]}...), the rest runs")
 PY
+
+# ---- 6b. without the host's namespaces: the collectors that need them say so ----
+dk rm -f "$nocap" >/dev/null
+mkdir -p "$tmp/out3" && chown "$uid:$uid" "$tmp/out3" || fail "mkdir out3"
+dk run -d --name "$nocap" --network none --cap-drop ALL --cap-add SYS_PTRACE \
+	--cap-add DAC_READ_SEARCH --cap-add NET_ADMIN --cap-add SETUID --cap-add SETGID \
+	--cap-add SETPCAP --security-opt no-new-privileges -v /etc:/host/etc:ro \
+	-v "$tmp/out3:/out" -v "$tmp/config.json:/config.json:ro" "edgesec:$version" \
+	--config /config.json --output /out/edgesec.jsonl >/dev/null || fail "docker run (own namespaces)"
+wait_for "$tmp/out3/edgesec.jsonl" "Heartbeat with the ports collector limited to its own namespaces" \
+	"e['Name'] == 'Heartbeat' and any(c['Name'] == 'ports' and c['State'] == 'degraded' and
+	 'not in the host' in c.get('HostLimit', '') for c in p['Collectors']) and
+	 'pid=own' in p['ExtraDetails']['HostNamespaces'] and
+	 'net=host' not in p['ExtraDetails']['HostNamespaces']" "$nocap"
+dk logs "$nocap" 2>&1 | grep -q "Collector ports is degraded: not in the host's" ||
+	fail "no warning naming the ports collector and the namespace it misses"
+echo "ok: in namespaces of its own, the limited collectors are named (Heartbeat HostLimit, log)"
 
 # ---- 7. the template itself ----
 "$EDGESEC" scan-manifest --format json --fail-on low "$SOURCE_DIR/deploy/deployment.template.json" \
