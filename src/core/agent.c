@@ -1084,6 +1084,7 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 {
 	_cleanup_free_ struct config_report *rep = es_calloc(1, sizeof(*rep)); /* ~53 KiB */
 	struct pipeline_settings s;
+	bool fs_user;
 	int r;
 
 	if (!rep)
@@ -1107,12 +1108,13 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 	if ((r = prepare_user(a)) != 0)
 		return r;
 	check_capabilities(a);
-	/* What set-up creates (state dir, AgentId, spool, output) belongs to the run-as user. */
-	if (a->have_user && (r = privilege_fs_enter(&a->user)) < 0) {
-		log_error("Cannot create files as uid %u: %s (needs CAP_SETUID and CAP_SETGID)",
+	/* What set-up creates (state dir, AgentId, spool, output) belongs to the run-as user.
+	 * Without CAP_SETUID/CAP_SETGID it cannot (the capability check said so): go on. */
+	fs_user = a->have_user && (r = privilege_fs_enter(&a->user)) == 0;
+	if (a->have_user && !fs_user)
+		log_error("Cannot create files as uid %u: %s (needs CAP_SETUID and CAP_SETGID); "
+			  "they will be root's",
 			  (unsigned)a->user.uid, strerror(-r));
-		return 1;
-	}
 	r = open_state(a) < 0 ? 1 : 0;
 	if (r == 0 && (r = loop_new(on_signal, a, &a->loop)) < 0) {
 		log_error("Failed to set up the event loop: %s", strerror(-r));
@@ -1120,7 +1122,7 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 	}
 	if (r == 0)
 		r = open_output(a);
-	if (a->have_user)
+	if (fs_user)
 		privilege_fs_leave();
 	if (r != 0)
 		return r;

@@ -31,13 +31,15 @@
 #     The image run in namespaces of its own (no PidMode/NetworkMode host): the Heartbeat and
 #     the log name the collectors that cannot see the host (ports: "not in the host's PID
 #     namespace ..."), and the network namespace is never taken for the host's.
+#     With logins from kernel audit, the module holds the host's /run/edgesec/audit.lock (the
+#     lock every edgesec on the host takes), and lets go when stopped.
 #  7. scan-manifest on deploy/deployment.template.json: accepted risks only, exit 0 even with
 #     --fail-on low.
 # Every message validates against its schema.  Prints the image size, the idle RSS of the
 # agent in the container and the time the image build took.
 #
-# Login events come from wtmp here (loginSource utmp): the host's kernel audit is left to
-# the audit tests (test-login-ssh.sh covers the audit source).
+# Login events come from wtmp (loginSource utmp) except in 6c, which takes turns with the
+# audit tests for the host's kernel audit (test-login-ssh.sh covers the audit source's events).
 #
 # Needs root, dockerd and busybox-static (exits 77 naming the package when missing), nft,
 # setpriv, useradd, python3.  Restores everything: the user, the nft table, the containers,
@@ -357,6 +359,37 @@ wait_for "$tmp/out3/edgesec.jsonl" "Heartbeat with the ports collector limited t
 dk logs "$nocap" 2>&1 | grep -q "Collector ports is degraded: not in the host's" ||
 	fail "no warning naming the ports collector and the namespace it misses"
 echo "ok: in namespaces of its own, the limited collectors are named (Heartbeat HostLimit, log)"
+
+# ---- 6c. the audit lock is the host's: with logins from kernel audit, the module holds the
+# host's /run/edgesec/audit.lock (through its bind), so a host-installed edgesec would find it
+# taken.  The host's audit is shared with the audit tests: take turns (their lock).
+exec 8>/tmp/edgesec-test-process-audit.lock
+flock -w 300 8 || fail "the audit tests' turn lock was held for 300 s"
+mkdir -p /run/edgesec
+exec 9>>/run/edgesec/audit.lock
+flock -w 120 9 || fail "another edgesec held /run/edgesec/audit.lock for 120 s"
+exec 9>&-
+dk rm -f "$nocap" >/dev/null
+sed 's/"loginSource": "utmp"/"loginSource": "audit"/' "$tmp/config.json" >"$tmp/config-audit.json"
+chmod 0644 "$tmp/config-audit.json"
+mkdir -p "$tmp/out4" && chown "$uid:$uid" "$tmp/out4" || fail "mkdir out4"
+"$PY" "$SOURCE_DIR/tests/integration/iotedge-create.py" --socket "$DOCKER_ENV_SOCK" \
+	--manifest "$SOURCE_DIR/deploy/deployment.template.json" --module edgesec \
+	--image "edgesec:$version" --name "$nocap" \
+	--bind-source "/var/run/docker.sock=$DOCKER_ENV_SOCK" --extra-bind "$tmp/out4:/out" \
+	--extra-bind "$tmp/config-audit.json:/config.json:ro" \
+	--arg=--config --arg=/config.json --arg=--output --arg=/out/edgesec.jsonl \
+	>"$tmp/create-audit.log" 2>&1 || fail "create: $(cat "$tmp/create-audit.log")"
+dk start "$nocap" >/dev/null || fail "docker start (audit)"
+wait_for "$tmp/out4/edgesec.jsonl" "Heartbeat with logins from kernel audit" \
+	"e['Name'] == 'Heartbeat' and any(c['Name'] == 'login' and
+	 c.get('Detail', '').startswith('source audit') for c in p['Collectors'])" "$nocap"
+flock -n /run/edgesec/audit.lock true &&
+	fail "the module's audit lock is not the host's /run/edgesec/audit.lock"
+dk stop -t 10 "$nocap" >/dev/null || fail "docker stop (audit)"
+flock -n /run/edgesec/audit.lock true || fail "the audit lock stayed taken after the module stopped"
+exec 8>&-
+echo "ok: the module holds the host's /run/edgesec/audit.lock while it uses kernel audit"
 
 # ---- 7. the template itself ----
 "$EDGESEC" scan-manifest --format json --fail-on low "$SOURCE_DIR/deploy/deployment.template.json" \
