@@ -15,7 +15,8 @@
 #     host, a process the test starts (its host pid, in ProcessCreate and as the owner of the
 #     port it listens on), a table the test adds to the host's nftables (policy accept and a
 #     counter: it changes no verdict),
-#     and another container; the Heartbeat says pid, net and cgroup namespaces are the
+#     another container, and the baseline's results (but for auditd's pid file in the host's
+#     /run, which the module does not bind); the Heartbeat says pid, net and cgroup namespaces are the
 #     host's and no collector is limited.
 #  4. The running agent is not root: uid/gid 10001 (all four ids), effective = permitted =
 #     bounding set within what its collectors keep, none of CAP_CHOWN, CAP_DAC_OVERRIDE,
@@ -223,16 +224,22 @@ def view(ev):
                 for p in last(ev, "FirewallConfiguration")["Payload"] if table in json.dumps(p))
     ctrs = [(p.get("ContainerId", p.get("Id")), p.get("Image"))
             for p in last(ev, "ContainerInventory")["Payload"] if peer in json.dumps(p)]
-    return {"user": users.get(user), "port": ports, "firewall": fw, "container": ctrs}
+    # The baseline's failures, but for the one check that reads the host's /run (not bound).
+    baseline = sorted((p["ExtraDetails"]["CheckId"], p["Result"])
+                      for p in last(ev, "OSBaseline")["Payload"]
+                      if p["ExtraDetails"]["CheckId"] != "auditd-running")
+    return {"user": users.get(user), "port": ports, "firewall": fw, "container": ctrs,
+            "baseline": baseline}
 
 mod, hst = view(events(out)), view(events(host))
 for k in mod:
-    if not mod[k] or mod[k] != hst[k]:
+    if mod[k] != hst[k] or (not mod[k] and k != "baseline"):
         sys.exit(f"{k}: the module sees {mod[k]!r}, the host agent {hst[k]!r}")
 if peer_id not in json.dumps(mod["container"]):
     sys.exit(f"container {peer} ({peer_id}) not in the inventory: {mod['container']}")
 print(f"ok: module and host agent agree on user {user} (uid {mod['user']}), port {port} "
-      f"{mod['port'][0][1:3]}, {len(mod['firewall'])} rule(s) of {table}, container {peer}")
+      f"{mod['port'][0][1:3]}, {len(mod['firewall'])} rule(s) of {table}, container {peer}, "
+      f"{len(mod['baseline'])} baseline failures")
 PY
 	fail "the module's view differs from the host agent's"
 
