@@ -82,6 +82,7 @@ check-banned:
 
 bench: build deps-bench
 	$(BUILD_DIR)/bench/pipeline
+	$(BUILD_DIR)/bench/regex
 	EDGESEC=$(BUILD_DIR)/edgesec bench/idle-rss.sh
 	BUILD_DIR=$(BUILD_DIR) bench/transport.sh
 	EDGESEC=$(BUILD_DIR)/edgesec bench/exec-storm.sh

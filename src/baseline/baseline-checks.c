@@ -180,25 +180,23 @@ static void run_mode(const struct baseline_check *c, struct baseline_root *r,
 	buf_done(&why);
 }
 
-/* 1 and the line number when a line of data matches, 0 when none does. */
-static int match_lines(const regex_t *re, const char *data, size_t len, unsigned *ret_line)
+/* 1 and the line number when a line of data matches, 0 when none does, <0 on error. */
+static int match_lines(const struct es_regex *re, const char *data, size_t len, unsigned *ret_line)
 {
-	char line_buf[LINE_MAX_LEN];
 	const char *p = data, *line;
 	unsigned no = 0;
 	size_t ll;
+	int m;
 
 	while (baseline_next_line(&p, data + len, &line, &ll)) {
-		size_t n = ll < sizeof(line_buf) - 1 ? ll : sizeof(line_buf) - 1;
+		size_t n = ll < LINE_MAX_LEN - 1 ? ll : LINE_MAX_LEN - 1;
 
 		no++;
-		memcpy(line_buf, line, n);
-		line_buf[n] = '\0';
-		if (memchr(line_buf, '\0', n))
+		if (memchr(line, '\0', n))
 			continue; /* binary data: not a text line */
-		if (regexec(re, line_buf, 0, NULL, 0) == 0) {
+		if ((m = es_regex_search(re, line, n, NULL, 0)) != 0) {
 			*ret_line = no;
-			return 1;
+			return m;
 		}
 	}
 	return 0;
@@ -236,8 +234,14 @@ static void run_content(const struct baseline_check *c, struct baseline_root *r,
 				return;
 			}
 			files++;
-			m = match_lines(&c->re, data, len, &line);
+			m = match_lines(c->re, data, len, &line);
 			baseline_root_release(r, data);
+			if (m < 0) {
+				baseline_outcome_set(o, BASELINE_RESULT_ERR, "cannot match %s: %s",
+						     paths[j], strerror(-m));
+				baseline_paths_free(paths, n);
+				return;
+			}
 			if (m && c->expect_present) {
 				baseline_outcome_set(o, BASELINE_RESULT_PASS, "%s line %u matches",
 						     paths[j], line);

@@ -3,13 +3,13 @@
 
 /* State shared by the files of the baseline module (not for use outside src/baseline/). */
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include "baseline.h"
+#include "common/regex.h"
 
 /* A list parameter (a string or an array of strings in the file). */
 struct baseline_strv {
@@ -35,8 +35,7 @@ struct baseline_check {
 	mode_t max_mode;
 	char *owner, *group;
 	/* file-content */
-	regex_t re;
-	bool re_compiled;
+	struct es_regex *re;
 	bool expect_present;
 	/* the result when the file does not exist (file-mode, file-content, sysctl) */
 	enum baseline_result if_missing;

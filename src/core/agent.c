@@ -43,7 +43,7 @@
 #include "common/host.h"
 #include "heartbeat.h"
 #include "host-check.h"
-#include "loop.h"
+#include "loop/loop.h"
 #include "pipeline/format.h"
 #include "pipeline/pipeline.h"
 #include "privilege.h"
