@@ -17,17 +17,17 @@
 
 #include <linux/audit.h>
 
-#include "common/host.h"
-
 /* The host-wide lock: <host root>/run/edgesec/audit.lock (the host's own path below). */
 #define AUDIT_CONTROL_LOCK_NAME "audit.lock"
-#define AUDIT_CONTROL_LOCK_PATH "/" HOST_RUN_DIR "/" AUDIT_CONTROL_LOCK_NAME
+#define AUDIT_CONTROL_LOCK_PATH "/run/edgesec/" AUDIT_CONTROL_LOCK_NAME
 
 /*
  * 0, or -errno with a reason in err (-EBUSY: another process holds the host lock).  The lock
- * is taken in the host's /run through host (common/host.h).
+ * is AUDIT_CONTROL_LOCK_NAME in run_dirfd, the host's run/edgesec directory (host/host.h:
+ * host_run_dir_open()), used on the first acquire only and not kept; a negative run_dirfd
+ * (-errno: the directory could not be opened) means no host-wide lock.
  */
-int audit_control_acquire(struct host_context *host, char *err, size_t err_size);
+int audit_control_acquire(int run_dirfd, char *err, size_t err_size);
 /* "" or why the last acquire could take no host-wide lock (it went on without one). */
 const char *audit_control_lock_warning(void);
 void audit_control_release(void);

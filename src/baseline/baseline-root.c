@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * File access below a root directory for the baseline checks, through the host context
- * (common/host.h), which owns the one path resolver of the agent.
+ * (host/host.h), which owns the one path resolver of the agent.
  *
  * Every path of a check is absolute.  Paths under /proc are the host's /proc (sysctl values,
  * the host's mount table at /proc/1/mounts); every other path is opened below the root with
@@ -27,7 +27,7 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/fileio.h"
-#include "common/host.h"
+#include "host/host.h"
 
 #define ROOT_CACHE_MAX 16
 #define ROOT_GLOB_SCAN_MAX 4096 /* directory entries looked at for one glob */

@@ -138,7 +138,7 @@ const char *baseline_profile_default_path(char *buf, size_t size);
  * paths are <path>/proc when that is a procfs (our own /proc when path is "/"), else absent.
  */
 int baseline_root_open(const char *path, struct baseline_root **ret_root);
-/* The same over the agent's host context (common/host.h), which stays the caller's. */
+/* The same over the agent's host context (host/host.h), which stays the caller's. */
 struct host_context;
 int baseline_root_open_host(struct host_context *host, struct baseline_root **ret_root);
 struct baseline_root *baseline_root_free(struct baseline_root *r);

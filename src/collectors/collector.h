@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/host.h"
+#include "host/host.h"
 #include "pipeline/event.h"
 
 enum collector_state {
@@ -42,7 +42,7 @@ struct collector_stats {
 
 struct collector_params {
 	struct event_sink *sink;
-	/* The host (common/host.h): its root, /proc and namespaces; every host file and every
+	/* The host (host/host.h): its root, /proc and namespaces; every host file and every
 	 * /proc/<pid> read goes through it.  Shared and owned by the caller.  When NULL,
 	 * collector_new() opens one for host_root (NULL = "/") that the collector owns, as an
 	 * offline tree (host.h: <host_root>/proc is its /proc). */

@@ -40,7 +40,7 @@
 #include "config/config.h"
 #include "control/methods.h"
 #include "control/twin.h"
-#include "common/host.h"
+#include "host/host.h"
 #include "heartbeat.h"
 #include "host-check.h"
 #include "loop/loop.h"

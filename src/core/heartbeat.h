@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "collectors/collector.h"
-#include "common/host.h"
+#include "host/host.h"
 #include "pipeline/pipeline.h"
 #include "spool/spool.h"
 

@@ -3,7 +3,7 @@
 
 /*
  * What each collector cannot see from where the agent runs: after the collectors start, the
- * agent compares the namespaces it is in with the host's (common/host.h) and marks every
+ * agent compares the namespaces it is in with the host's (host/host.h) and marks every
  * collector that needs one it does not share (and has no host /proc when it needs one).
  * See host-check.c for the table.
  */
@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "collectors/collector.h"
-#include "common/host.h"
+#include "host/host.h"
 
 /*
  * Sets c->host_limit of each collector that is limited here (one sentence: which namespace,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Path resolution below the host root (common/host.c), with symlink targets chosen by the
+ * Path resolution below the host root (host/host.c), with symlink targets chosen by the
  * input, as an attacker on the host chooses them.  Input: the path to open on the first
  * line, then up to four lines that become the targets of the symlinks l0..l3 in the root
  * (and a/l4 one level down).  Both resolvers (openat2 and the component walk) open the path;
@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/host.h"
+#include "host/host.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

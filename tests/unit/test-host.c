@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host context (common/host.c): every path resolves inside the root, with openat2 and
+ * The host context (host/host.c): every path resolves inside the root, with openat2 and
  * with the fallback walk alike (each case runs on both): absolute and climbing symlinks,
  * ".." above the root, an absolute symlink to a real file outside, symlinked directories,
  * loops, creation through a dangling absolute link, FIFOs never read; capped reads; the
@@ -25,7 +25,7 @@
 #include <cmocka.h>
 
 #include "common/alloc.h"
-#include "common/host.h"
+#include "host/host.h"
 
 static const unsigned modes[] = { 0, HOST_CONTEXT_NO_OPENAT2 };
 

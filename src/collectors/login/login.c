@@ -46,7 +46,7 @@
 #include "collectors/users/users-parse.h"
 #include "common/alloc.h"
 #include "common/fileio.h"
-#include "common/host.h"
+#include "host/host.h"
 #include "common/timeutil.h"
 #include "login-audit-parse.h"
 #include "login-sock.h"
@@ -302,9 +302,12 @@ static void audit_dispatch(struct collector *c)
 static int audit_source_start(struct collector *c, char *err, size_t err_size)
 {
 	struct login_state *s = collector_state(c);
-	int r;
+	int r, run_dir;
 
-	r = audit_control_acquire(c->params.host, err, err_size);
+	run_dir = host_run_dir_open(c->params.host); /* the host-wide lock's directory */
+	r = audit_control_acquire(run_dir, err, err_size);
+	if (run_dir >= 0)
+		close(run_dir);
 	if (r < 0)
 		return r;
 	s->control_held = true;

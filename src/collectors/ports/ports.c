@@ -42,7 +42,7 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/fileio.h"
-#include "common/host.h"
+#include "host/host.h"
 #include "ports-parse.h"
 
 #define PORTS_NL_BUF_SIZE (64u * 1024)

@@ -35,7 +35,7 @@
 
 #include "common/alloc.h"
 #include "common/fileio.h"
-#include "common/host.h"
+#include "host/host.h"
 #include "process-int.h"
 
 #define PASSWD_FILE_MAX (4u << 20)

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
-#include "common/host.h"
+#include "host/host.h"
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/fileio.h"

@@ -31,7 +31,7 @@
 #include "collectors/collector.h"
 #include "common/alloc.h"
 #include "common/buf.h"
-#include "common/host.h"
+#include "host/host.h"
 #include "users-diff.h"
 #include "users-parse.h"
 
