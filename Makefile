@@ -88,6 +88,7 @@ bench: build deps-bench
 	EDGESEC=$(BUILD_DIR)/edgesec bench/exec-storm.sh
 	EDGESEC=$(BUILD_DIR)/edgesec bench/scan-manifest.sh
 	EDGESEC=$(BUILD_DIR)/edgesec bench/docker-resync.sh
+	BUILD_DIR=$(BUILD_DIR) bench/image.sh
 
 # ---- housekeeping ----
 
