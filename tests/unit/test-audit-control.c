@@ -261,12 +261,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	run_dir = host_run_dir_open(host);
+	host_context_free(host); /* the directory fd is all the lock needs */
 	if (argc == 2 && strcmp(argv[1], "--child-acquire") == 0) {
 		char err[160];
 
 		r = audit_control_acquire(run_dir, err, sizeof(err));
 		if (r == 0)
 			audit_control_release();
+		if (run_dir >= 0)
+			close(run_dir);
 		return r == -EBUSY && strstr(err, "another audit user") ? 0 : 1;
 	}
 	n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
@@ -283,6 +286,5 @@ int main(int argc, char **argv)
 		audit_control_release(); /* after a failed assertion */
 	if (run_dir >= 0)
 		close(run_dir);
-	host_context_free(host);
 	return r;
 }
