@@ -50,6 +50,8 @@ static const struct host_need needs[] = {
 	  "NetworkMode host" },
 	{ "baseline", NULL, _HOST_NS_MAX, "sysctl and mount checks have no host /proc",
 	  "PidMode host" },
+	{ "posture", NULL, HOST_NS_NET,
+	  "it judges the forwarding settings of its own network namespace", "NetworkMode host" },
 	/* Capabilities of a user namespace are checked against that namespace, not the host's. */
 	{ "process", NULL, HOST_NS_USER, "its capabilities do not reach the host's kernel",
 	  "UsernsMode host" },
