@@ -22,6 +22,7 @@
 #include "common/buf.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
+#include "host/host.h"
 
 enum {
 	OPT_ROOT = 0x100,
@@ -189,8 +190,10 @@ int cli_baseline(int argc, char **argv)
 {
 	struct baseline_profile *shipped = NULL, *custom = NULL;
 	struct baseline_root *root = NULL;
+	struct host_context *host = NULL;
 	struct baseline_counts counts = { 0 };
 	struct baseline_args a;
+	char err[256];
 	struct buf b;
 	struct jw w;
 	int r, ret = 2;
@@ -201,7 +204,10 @@ int cli_baseline(int argc, char **argv)
 	json_read_init();
 	if (load_all(&a, &shipped, &custom) < 0)
 		goto out;
-	r = baseline_root_open(a.root, &root);
+	/* The tree's /proc if it has one, else ours: the same view as the agent's hostRoot. */
+	r = host_context_open(a.root, HOST_CONTEXT_TREE_PROC, &host, err, sizeof(err));
+	if (r >= 0)
+		r = baseline_root_open_host(host, &root);
 	if (r < 0) {
 		fprintf(stderr, "edgesec baseline: cannot open root directory '%s': %s\n", a.root,
 			strerror(-r));
@@ -233,6 +239,7 @@ int cli_baseline(int argc, char **argv)
 	buf_done(&b);
 out:
 	baseline_root_free(root);
+	host_context_free(host); /* after the root that uses it */
 	baseline_profile_free(custom);
 	baseline_profile_free(shipped);
 	return ret;

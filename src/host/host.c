@@ -17,7 +17,8 @@
  * The host's /proc.  For the agent (HOST_CONTEXT_OWN_PROC): <root>/proc when it is a procfs
  * showing us from an ancestor PID namespace (the host's /proc bound into a container with a
  * PID namespace of its own), else our own /proc.  For an offline tree: <root>/proc if there
- * is one.  "/": our /proc.  /proc is the kernel's, so paths in it are opened with openat.
+ * is one (else ours with HOST_CONTEXT_TREE_PROC, none without).  "/": our /proc.  /proc is the
+ * kernel's, so paths in it are opened with openat.
  *
  * Namespaces.  Initial namespaces have fixed inode numbers below 0xF0000000 (pid, user, uts
  * since 3.8, cgroup since 4.6, net on recent kernels); every other namespace gets one from
@@ -486,7 +487,8 @@ static void find_proc(struct host_context *h, unsigned flags)
 		if (flags & HOST_CONTEXT_OWN_PROC)
 			h->ns[HOST_NS_PID] =
 				HOST_NS_STATE_HOST; /* an ancestor's view: the host's */
-	} else if (own >= 0 && (h->slash || (flags & HOST_CONTEXT_OWN_PROC))) {
+	} else if (own >= 0 &&
+		   (h->slash || (flags & (HOST_CONTEXT_OWN_PROC | HOST_CONTEXT_TREE_PROC)))) {
 		h->proc_fd = fcntl(own, F_DUPFD_CLOEXEC, 3);
 		snprintf(h->proc_path, sizeof(h->proc_path), "/proc");
 	}

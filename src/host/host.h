@@ -46,6 +46,9 @@ enum {
 	 * there).  Without it (an offline tree: `edgesec baseline --root DIR`) the host's /proc
 	 * is <root>/proc when there is such a directory, else none. */
 	HOST_CONTEXT_OWN_PROC = 1u << 0,
+	/* `edgesec baseline --root DIR`: <root>/proc when the tree has one (a procfs, or a copy
+	 * made for the check), else our own /proc (the tree is the running host's root). */
+	HOST_CONTEXT_TREE_PROC = 1u << 2,
 	/* Never use openat2 (tests of the fallback walk). */
 	HOST_CONTEXT_NO_OPENAT2 = 1u << 1,
 };

@@ -286,6 +286,11 @@ static void test_proc_choice(void **state)
 	assert_string_equal(host_context_proc_path(h), "/proc");
 	assert_true(host_proc_readlink(h, "self", buf, sizeof(buf)) > 0);
 	host_context_free(h);
+	/* `baseline --root`: a tree without /proc is the running host's root. */
+	assert_int_equal(host_context_open(t->root, HOST_CONTEXT_TREE_PROC, &h, err, sizeof(err)),
+			 0);
+	assert_string_equal(host_context_proc_path(h), "/proc");
+	host_context_free(h);
 	/* A plain directory at <root>/proc: an offline tree's (captured) /proc is used, the
 	 * agent never takes it for the host's. */
 	dir(t->root, "proc");
@@ -299,6 +304,10 @@ static void test_proc_choice(void **state)
 		assert_true(fd >= 0);
 		close(fd);
 	}
+	host_context_free(h);
+	assert_int_equal(host_context_open(t->root, HOST_CONTEXT_TREE_PROC, &h, err, sizeof(err)),
+			 0);
+	assert_int_equal(host_proc_readlink(h, "self", buf, sizeof(buf)), -ENOENT);
 	host_context_free(h);
 	assert_int_equal(host_context_open(t->root, HOST_CONTEXT_OWN_PROC, &h, err, sizeof(err)),
 			 0);
