@@ -37,12 +37,12 @@ enum event_type {
 	EVENT_MESSAGE_STATISTICS,
 	/* edgesec's own schema (docs/schemas/edgesec-message.schema.json) */
 	EVENT_HEARTBEAT,
-	EVENT_USER_CHANGE, /* LocalUserChange: a difference between two LocalUsers snapshots */
-	EVENT_PRIVILEGE_USE, /* PrivilegeUse: sudo/su/pkexec authentication, not a login */
-	EVENT_CONTAINER_EVENT,	   /* ContainerEvent: a Docker container or image event */
+	EVENT_USER_CHANGE,     /* LocalUserChange: a difference between two LocalUsers snapshots */
+	EVENT_PRIVILEGE_USE,   /* PrivilegeUse: sudo/su/pkexec authentication, not a login */
+	EVENT_CONTAINER_EVENT, /* ContainerEvent: a Docker container or image event */
 	EVENT_CONTAINER_INVENTORY, /* ContainerInventory: every container and its settings */
-	EVENT_RECOMMENDATION, /* Recommendation: rule findings on running containers */
-	EVENT_DRIFT_ALERT,    /* DriftAlert: a module runs with more than its manifest grants */
+	EVENT_RECOMMENDATION,	   /* Recommendation: rule findings on running containers */
+	EVENT_DRIFT_ALERT, /* DriftAlert: a module runs with more than its manifest grants */
 	_EVENT_TYPE_MAX,
 	_EVENT_TYPE_INVALID = -22,
 };
@@ -75,7 +75,7 @@ enum event_priority {
 	_EVENT_PRIORITY_INVALID = -22,
 };
 
-const char *event_priority_to_string(enum event_priority p); /* "Off", "Low", "High" */
+const char *event_priority_to_string(enum event_priority p);   /* "Off", "Low", "High" */
 enum event_priority event_priority_from_string(const char *s); /* case-insensitive */
 
 enum field_type {
@@ -88,6 +88,12 @@ enum field_type {
 
 #define FIELD_F_REQUIRED 0x1u /* the schema requires it in every item */
 #define FIELD_F_LONG 0x2u     /* may be shortened (with a marker) when an event is too large */
+/*
+ * Free text that may carry secrets (a command line): the builder redacts it
+ * (common/redact.h) before the event exists.  ExtraDetails keys of the same kind are listed
+ * in event.c (scrub_keys).
+ */
+#define FIELD_F_SCRUB 0x4u
 
 struct event_field_info {
 	const char *name;
@@ -105,51 +111,184 @@ struct event_type_info {
 };
 
 /* Field indices, in the order of the tables in event.c. */
-enum { PC_EXECUTABLE, PC_PROCESS_ID, PC_PARENT_PROCESS_ID, PC_USER_ID, PC_USER_NAME,
-       PC_COMMAND_LINE, _PC_MAX };
+enum {
+	PC_EXECUTABLE,
+	PC_PROCESS_ID,
+	PC_PARENT_PROCESS_ID,
+	PC_USER_ID,
+	PC_USER_NAME,
+	PC_COMMAND_LINE,
+	_PC_MAX
+};
 enum { PT_EXECUTABLE, PT_PROCESS_ID, PT_EXIT_STATUS, _PT_MAX };
-enum { CC_REMOTE_ADDRESS, CC_REMOTE_PORT, CC_LOCAL_ADDRESS, CC_LOCAL_PORT, CC_DIRECTION,
-       CC_PROTOCOL, CC_PROCESS_ID, CC_USER_ID, CC_EXECUTABLE, CC_COMMAND_LINE, _CC_MAX };
-enum { LOGIN_PROCESS_ID, LOGIN_USER_ID, LOGIN_USER_NAME, LOGIN_OPERATION, LOGIN_EXECUTABLE,
-       LOGIN_REMOTE_ADDRESS, LOGIN_REMOTE_PORT, LOGIN_LOCAL_PORT, LOGIN_RESULT, _LOGIN_MAX };
+enum {
+	CC_REMOTE_ADDRESS,
+	CC_REMOTE_PORT,
+	CC_LOCAL_ADDRESS,
+	CC_LOCAL_PORT,
+	CC_DIRECTION,
+	CC_PROTOCOL,
+	CC_PROCESS_ID,
+	CC_USER_ID,
+	CC_EXECUTABLE,
+	CC_COMMAND_LINE,
+	_CC_MAX
+};
+enum {
+	LOGIN_PROCESS_ID,
+	LOGIN_USER_ID,
+	LOGIN_USER_NAME,
+	LOGIN_OPERATION,
+	LOGIN_EXECUTABLE,
+	LOGIN_REMOTE_ADDRESS,
+	LOGIN_REMOTE_PORT,
+	LOGIN_LOCAL_PORT,
+	LOGIN_RESULT,
+	_LOGIN_MAX
+};
 enum { LP_REMOTE_ADDRESS, LP_REMOTE_PORT, LP_LOCAL_ADDRESS, LP_LOCAL_PORT, LP_PROTOCOL, _LP_MAX };
-enum { SI_OS_NAME, SI_OS_VERSION, SI_OS_VENDOR, SI_OS_ARCHITECTURE, SI_HOST_NAME,
-       SI_BIOS_VERSION, SI_BOOT_DEVICE, SI_TOTAL_PHYSICAL_MEMORY_KB, SI_FREE_PHYSICAL_MEMORY_KB,
-       SI_TOTAL_VIRTUAL_MEMORY_KB, SI_FREE_VIRTUAL_MEMORY_KB, _SI_MAX };
+enum {
+	SI_OS_NAME,
+	SI_OS_VERSION,
+	SI_OS_VENDOR,
+	SI_OS_ARCHITECTURE,
+	SI_HOST_NAME,
+	SI_BIOS_VERSION,
+	SI_BOOT_DEVICE,
+	SI_TOTAL_PHYSICAL_MEMORY_KB,
+	SI_FREE_PHYSICAL_MEMORY_KB,
+	SI_TOTAL_VIRTUAL_MEMORY_KB,
+	SI_FREE_VIRTUAL_MEMORY_KB,
+	_SI_MAX
+};
 enum { LU_GROUP_IDS, LU_GROUP_NAMES, LU_USER_ID, LU_USER_NAME, _LU_MAX };
-enum { FW_PRIORITY, FW_DIRECTION, FW_CHAIN_NAME, FW_APPLICATION, FW_ENABLED, FW_ACTION,
-       FW_SOURCE_ADDRESS, FW_SOURCE_PORT, FW_DESTINATION_ADDRESS, FW_DESTINATION_PORT,
-       FW_PROTOCOL, _FW_MAX };
+enum {
+	FW_PRIORITY,
+	FW_DIRECTION,
+	FW_CHAIN_NAME,
+	FW_APPLICATION,
+	FW_ENABLED,
+	FW_ACTION,
+	FW_SOURCE_ADDRESS,
+	FW_SOURCE_PORT,
+	FW_DESTINATION_ADDRESS,
+	FW_DESTINATION_PORT,
+	FW_PROTOCOL,
+	_FW_MAX
+};
 enum { OSB_DESCRIPTION, OSB_CCE_ID, OSB_RESULT, OSB_ERROR, OSB_SEVERITY, _OSB_MAX };
-enum { DIAG_CORRELATION_ID, DIAG_SEVERITY, DIAG_MESSAGE, DIAG_PROCESS_ID, DIAG_THREAD_ID,
-       _DIAG_MAX };
+enum {
+	DIAG_CORRELATION_ID,
+	DIAG_SEVERITY,
+	DIAG_MESSAGE,
+	DIAG_PROCESS_ID,
+	DIAG_THREAD_ID,
+	_DIAG_MAX
+};
 enum { CE_CONFIGURATION_NAME, CE_ERROR_TYPE, CE_USED_CONFIGURATION, CE_MESSAGE, _CE_MAX };
 enum { DES_QUEUE, DES_COLLECTED_EVENTS, DES_DROPPED_EVENTS, _DES_MAX };
 enum { MS_MESSAGES_SENT, MS_MESSAGES_UNDER_4KB, MS_TOTAL_FAILED, _MS_MAX };
-enum { HB_UPTIME_SECONDS, HB_RSS_KIB, HB_PEAK_RSS_KIB, HB_CPU_USER_MS, HB_CPU_SYSTEM_MS,
-       HB_HEAP_BYTES, HB_QUEUE_HIGH_EVENTS, HB_QUEUE_HIGH_BYTES, HB_QUEUE_LOW_EVENTS,
-       HB_QUEUE_LOW_BYTES, HB_CACHE_LIMIT_BYTES, HB_AGGREGATION_ENTRIES, HB_EVENTS_COLLECTED,
-       HB_EVENTS_DROPPED, HB_EVENTS_TRUNCATED, HB_MESSAGES_SENT, HB_MESSAGES_FAILED,
-       HB_COLLECTORS, HB_OUTPUT, _HB_MAX };
+enum {
+	HB_UPTIME_SECONDS,
+	HB_RSS_KIB,
+	HB_PEAK_RSS_KIB,
+	HB_CPU_USER_MS,
+	HB_CPU_SYSTEM_MS,
+	HB_HEAP_BYTES,
+	HB_QUEUE_HIGH_EVENTS,
+	HB_QUEUE_HIGH_BYTES,
+	HB_QUEUE_LOW_EVENTS,
+	HB_QUEUE_LOW_BYTES,
+	HB_CACHE_LIMIT_BYTES,
+	HB_AGGREGATION_ENTRIES,
+	HB_EVENTS_COLLECTED,
+	HB_EVENTS_DROPPED,
+	HB_EVENTS_TRUNCATED,
+	HB_MESSAGES_SENT,
+	HB_MESSAGES_FAILED,
+	HB_COLLECTORS,
+	HB_OUTPUT,
+	_HB_MAX
+};
 /* Change: UserAdded, UserRemoved, GroupMembershipChanged, UidChanged, UidChangedToRoot. */
-enum { UC_CHANGE, UC_USER_NAME, UC_USER_ID, UC_PREVIOUS_USER_ID, UC_GROUP_NAMES,
-       UC_PREVIOUS_GROUP_NAMES, UC_GROUP_IDS, UC_PREVIOUS_GROUP_IDS, _UC_MAX };
-enum { CEV_ACTION, CEV_OBJECT_TYPE, CEV_CONTAINER_ID, CEV_CONTAINER_NAME, CEV_IMAGE,
-       CEV_MODULE_NAME, CEV_EXIT_CODE, CEV_SIGNAL, CEV_COMMAND, CEV_SECURITY_SETTINGS, _CEV_MAX };
-enum { CINV_CONTAINER_ID, CINV_CONTAINER_NAME, CINV_IMAGE, CINV_IMAGE_ID, CINV_STATE,
-       CINV_MODULE_NAME, CINV_PROCESS_ID, CINV_EXIT_CODE, CINV_SECURITY_SETTINGS, _CINV_MAX };
+enum {
+	UC_CHANGE,
+	UC_USER_NAME,
+	UC_USER_ID,
+	UC_PREVIOUS_USER_ID,
+	UC_GROUP_NAMES,
+	UC_PREVIOUS_GROUP_NAMES,
+	UC_GROUP_IDS,
+	UC_PREVIOUS_GROUP_IDS,
+	_UC_MAX
+};
+enum {
+	CEV_ACTION,
+	CEV_OBJECT_TYPE,
+	CEV_CONTAINER_ID,
+	CEV_CONTAINER_NAME,
+	CEV_IMAGE,
+	CEV_MODULE_NAME,
+	CEV_EXIT_CODE,
+	CEV_SIGNAL,
+	CEV_COMMAND,
+	CEV_SECURITY_SETTINGS,
+	_CEV_MAX
+};
+enum {
+	CINV_CONTAINER_ID,
+	CINV_CONTAINER_NAME,
+	CINV_IMAGE,
+	CINV_IMAGE_ID,
+	CINV_STATE,
+	CINV_MODULE_NAME,
+	CINV_PROCESS_ID,
+	CINV_EXIT_CODE,
+	CINV_SECURITY_SETTINGS,
+	_CINV_MAX
+};
 
 /* PrivilegeUse (our schema): one sudo/su/... authentication or session (login collector). */
-enum { PU_OPERATION, PU_USER_NAME, PU_USER_ID, PU_EXECUTABLE, PU_PROCESS_ID, PU_TERMINAL,
-       PU_REMOTE_ADDRESS, PU_RESULT, _PU_MAX };
+enum {
+	PU_OPERATION,
+	PU_USER_NAME,
+	PU_USER_ID,
+	PU_EXECUTABLE,
+	PU_PROCESS_ID,
+	PU_TERMINAL,
+	PU_REMOTE_ADDRESS,
+	PU_RESULT,
+	_PU_MAX
+};
 
 /* One item per rule finding (src/analyze/analyze-events.h). */
-enum { REC_RULE_ID, REC_RECOMMENDATION_TYPE, REC_SEVERITY, REC_TITLE, REC_MODULE,
-       REC_CONTAINER_ID, REC_IMAGE, REC_PATH, REC_MESSAGE, REC_REMEDIATION, _REC_MAX };
+enum {
+	REC_RULE_ID,
+	REC_RECOMMENDATION_TYPE,
+	REC_SEVERITY,
+	REC_TITLE,
+	REC_MODULE,
+	REC_CONTAINER_ID,
+	REC_IMAGE,
+	REC_PATH,
+	REC_MESSAGE,
+	REC_REMEDIATION,
+	_REC_MAX
+};
 /* Kind: Privileged, Capability, HostNamespace, HostMount, MountWritable, Device,
  * UndeclaredModule (src/analyze/drift.h). */
-enum { DA_KIND, DA_SEVERITY, DA_MODULE, DA_CONTAINER_ID, DA_IMAGE, DA_SETTING, DA_PATH,
-       DA_MANIFEST_PATH, DA_MESSAGE, _DA_MAX };
+enum {
+	DA_KIND,
+	DA_SEVERITY,
+	DA_MODULE,
+	DA_CONTAINER_ID,
+	DA_IMAGE,
+	DA_SETTING,
+	DA_PATH,
+	DA_MANIFEST_PATH,
+	DA_MESSAGE,
+	_DA_MAX
+};
 
 /* Largest value a field may hold; larger input is cut by the builder and marked. */
 #define EVENT_FIELD_MAX (1u << 20)
@@ -184,6 +323,7 @@ struct event_builder {
 	unsigned n_items;
 	uint64_t item_fields;	 /* bit per field set in the current item */
 	uint64_t item_truncated; /* bit per field cut in the current item */
+	unsigned item_redacted;	 /* secrets redacted in the current item */
 	int error;
 	bool truncated;
 };
@@ -192,6 +332,7 @@ void event_builder_init(struct event_builder *b);
 void event_builder_done(struct event_builder *b);
 void event_builder_begin(struct event_builder *b, enum event_type type, uint64_t time_ns);
 void event_builder_item(struct event_builder *b);
+/* A FIELD_F_SCRUB field, or an ExtraDetails key listed in event.c, is redacted first. */
 void event_add_str(struct event_builder *b, unsigned field, const char *s, size_t len);
 void event_add_cstr(struct event_builder *b, unsigned field, const char *s); /* NULL: skipped */
 void event_add_int(struct event_builder *b, unsigned field, int64_t v);
@@ -208,7 +349,7 @@ void event_add_extra_u64(struct event_builder *b, const char *key, uint64_t v);
  */
 int event_builder_finish(struct event_builder *b, struct event **ret_event);
 
-/* Re-add a value read with an event_cursor (copying or rewriting an event). */
+/* Re-add a value read with an event_cursor (copying or rewriting an event); as it is. */
 struct event_value;
 void event_add_value(struct event_builder *b, const struct event_value *v);
 
