@@ -68,8 +68,10 @@ void log_emit(enum log_level l, const char *fmt, ...)
 	m = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* Whatever a caller passed, no secret the redaction rules know reaches the log. */
-	m = m < 0 ? 0
-		  : (int)redact_text(msg, strnlen(msg, sizeof(msg)), line + n,
+	if (m < 0)
+		m = 0;
+	else
+		m = (int)redact_text(msg, strnlen(msg, sizeof(msg)), line + n,
 				     sizeof(line) - (size_t)n - 1);
 	n += m;
 	if ((size_t)n > sizeof(line) - 2)

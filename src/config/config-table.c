@@ -111,6 +111,14 @@ const struct config_entry config_table[] = {
 	STR(EDGESEC, "dockerSocket", docker_socket, "/var/run/docker.sock", 107,
 	    "the Docker Engine API unix socket, used as given (not under hostRoot); \"\" turns "
 	    "the container collector off"),
+	/* secrets in event data (common/redact.h, docs/security.md) */
+	BOOL(EDGESEC, "redactSecrets", redact_secrets, 1,
+	     "replace passwords, tokens, keys and connection strings in command lines with "
+	     "[REDACTED] before events are queued (logs are always redacted)"),
+	STR(EDGESEC, "redactExtraNames", redact_extra_names, "", 1024,
+	    "comma-separated extra option or key names whose values are secrets (e.g. "
+	    "\"--vault-token,MY_CRED,-k\"); at most 32 names of up to 64 letters, digits, '_', "
+	    "'.' or '-'"),
 };
 
 const size_t config_table_size = sizeof(config_table) / sizeof(config_table[0]);

@@ -11,6 +11,7 @@
 #include "common/alloc.h"
 #include "common/duration.h"
 #include "common/fileio.h"
+#include "common/redact.h"
 #include "config-int.h"
 
 #define CONFIG_FILE_MAX (1u << 20)
@@ -192,6 +193,21 @@ static bool valid_utf8(const char *s, size_t len)
 	return true;
 }
 
+/* Settings whose strings have a syntax of their own. */
+static bool valid_string(const struct config_entry *e, const char *s, const char *ptr,
+			 struct config_report *r)
+{
+	char why[128];
+
+	if (e->offset == offsetof(struct config, redact_extra_names) &&
+	    redact_names_check(s, why, sizeof(why)) < 0) {
+		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr, "%s: %s", e->name,
+			  why);
+		return false;
+	}
+	return true;
+}
+
 /* Parses v into c (c is a scratch copy).  Returns false with an error added to r. */
 static bool parse_value(struct config *c, const struct config *base, const struct config_entry *e,
 			const cJSON *v, const char *ptr, struct config_report *r)
@@ -300,6 +316,8 @@ static bool parse_value(struct config *c, const struct config *base, const struc
 				  "%s: not valid UTF-8", e->name);
 			return false;
 		}
+		if (!valid_string(e, v->valuestring, ptr, r))
+			return false;
 		es_free(*FIELD(c, e, char *));
 		*FIELD(c, e, char *) = es_strdup(v->valuestring);
 		return true;

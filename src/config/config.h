@@ -69,6 +69,9 @@ struct config {
 	char *login_source; /* login collector: "auto", "audit" or "utmp" */
 	char *docker_socket; /* the Docker Engine API socket; "" = no container collector */
 	char *deployment_manifest; /* "" = no drift detection */
+	/* secrets in event data (common/redact.h) */
+	bool redact_secrets;	  /* scrub command lines before events are queued */
+	char *redact_extra_names; /* comma-separated extra option and key names */
 };
 
 #define CONFIG_ISSUES_MAX 32

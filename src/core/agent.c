@@ -32,6 +32,7 @@
 #include "common/alloc.h"
 #include "common/guid.h"
 #include "common/json_read.h"
+#include "common/redact.h"
 #include "common/timeutil.h"
 #include "config/config.h"
 #include "control/methods.h"
@@ -216,6 +217,22 @@ static void configure_baseline(struct agent *a)
 	}
 }
 
+/* Secret redaction in event data (common/redact.h); the value was checked when parsed. */
+static void configure_redaction(struct agent *a)
+{
+	struct redact_settings rs = { a->cfg.redact_secrets, a->cfg.redact_extra_names };
+	bool was = redact_enabled();
+
+	if (redact_configure(&rs) < 0)
+		log_error("Failed to apply redactExtraNames; the names in force stay");
+	if (was && !rs.enabled)
+		log_warning(
+			"redactSecrets is false: command lines in events are no longer redacted "
+			"(log lines still are)");
+	else if (!was && rs.enabled)
+		log_info("redactSecrets is true: secrets in command lines are redacted again");
+}
+
 /* The configuration in force changed: tell every part. */
 static void apply_config(struct agent *a)
 {
@@ -223,6 +240,7 @@ static void apply_config(struct agent *a)
 
 	if (a->opts.log_level < 0)
 		log_set_level(a->cfg.log_level);
+	configure_redaction(a);
 	pipeline_settings_from(&a->cfg, &s);
 	pipeline_apply(a->pipeline, &s);
 	configure_baseline(a);
