@@ -857,6 +857,21 @@ static int open_workload_identity(struct agent *a, const char *state_dir,
 	return 0;
 }
 
+/*
+ * A SAS token is a password valid until it expires: over plain mqtt:// anyone on the path
+ * can read it and connect as the module.  Said once, when the hub is set up (the hub is
+ * fixed for the life of the process; reconnects do not repeat it).
+ */
+static void warn_plaintext_token(const struct mqtt_settings *ms)
+{
+	if (ms->endpoint.tls || (!ms->password && !ms->password_start))
+		return;
+	log_warning("The hub mqtt://%s:%u is not encrypted: the SAS token of %s/%s goes over the "
+		    "network in clear and lets anyone who sees it connect as this module until it "
+		    "expires; use mqtts:// with --ca-file",
+		    ms->endpoint.host, (unsigned)ms->endpoint.port, ms->device_id, ms->module_id);
+}
+
 /* Hub mode: spool + MQTT.  Returns 0, or an exit code. */
 static int open_hub(struct agent *a, const char *state_dir)
 {
@@ -899,6 +914,7 @@ static int open_hub(struct agent *a, const char *state_dir)
 	}
 	if (a->opts.ca_file)
 		ms.ca_file = a->opts.ca_file;
+	warn_plaintext_token(&ms);
 	if (ms.endpoint.tls && !ms.ca_file) {
 		log_error("TLS needs trust anchors: give --ca-file FILE (PEM), or use mqtt:// "
 			  "explicitly for a plain-text broker");
