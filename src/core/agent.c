@@ -33,6 +33,7 @@
 #include "common/guid.h"
 #include "common/json_read.h"
 #include "common/redact.h"
+#include "common/safefile.h"
 #include "common/timeutil.h"
 #include "config/config.h"
 #include "control/methods.h"
@@ -574,13 +575,15 @@ static void agent_done(struct agent *a)
 static int open_state(struct agent *a)
 {
 	const char *dir = a->opts.state_dir ? a->opts.state_dir : STATE_DIR_DEFAULT;
+	char why[SAFEFILE_WHY_MAX] = "";
 	int created, replaced, fd, r;
 
-	fd = state_dir_open(dir);
+	/* the agent runs as this user from set-up to exit */
+	fd = state_dir_open(dir, geteuid(), why, sizeof(why));
 	if (fd < 0) {
 		log_error("Failed to open the state directory %s: %s (choose another with "
 			  "--state-dir)",
-			  dir, strerror(-fd));
+			  dir, why[0] ? why : strerror(-fd));
 		return fd;
 	}
 	r = state_agent_id(fd, a->agent_id, &created, &replaced);
@@ -939,6 +942,7 @@ static int open_hub(struct agent *a, const char *state_dir)
 static int open_output(struct agent *a)
 {
 	const char *dir = a->opts.state_dir ? a->opts.state_dir : STATE_DIR_DEFAULT;
+	char why[SAFEFILE_WHY_MAX] = "";
 	int r;
 
 	/* Under IoT Edge (IOTEDGE_WORKLOADURI + IOTEDGE_MODULEID) the module talks to edgeHub. */
@@ -947,9 +951,10 @@ static int open_output(struct agent *a)
 		a->local_mode = false;
 		return open_hub(a, dir);
 	}
-	r = transport_local_open(a->opts.output_path, &a->output);
+	r = transport_local_open(a->opts.output_path, geteuid(), &a->output, why, sizeof(why));
 	if (r < 0) {
-		log_error("Failed to open the output %s: %s", a->opts.output_path, strerror(-r));
+		log_error("Failed to open the output %s: %s", a->opts.output_path,
+			  why[0] ? why : strerror(-r));
 		return 1;
 	}
 	return 0;

@@ -43,6 +43,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -1075,6 +1076,34 @@ static struct spool *spool_alloc(uint64_t max_bytes)
 	return sp;
 }
 
+/*
+ * The database file, judged on its descriptor: a regular file of ours (or root's) with one
+ * link; a mode that lets others read it (a file of an older version) is narrowed to 0600.
+ */
+static int file_check(struct spool *sp, int fd)
+{
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		set_error(sp, "cannot stat the spool file: %s", strerror(-r));
+		return r;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (st.st_uid != 0 && st.st_uid != geteuid())) {
+		set_error(sp,
+			  "the spool file is not a regular file of the agent's user with one link");
+		return -EPERM;
+	}
+	if ((st.st_mode & 077) && fchmod(fd, 0600) < 0) {
+		r = -errno;
+		set_error(sp, "cannot make the spool file 0600: %s", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
 int spool_open(const struct spool_settings *s, struct spool **ret, struct spool_error *err)
 {
 	char path[4096], why[160];
@@ -1098,14 +1127,17 @@ int spool_open(const struct spool_settings *s, struct spool **ret, struct spool_
 			goto fail;
 		}
 	}
-	/* create it 0600 ourselves; SQLite would use 0644 */
+	/* create it 0600 ourselves; SQLite would use 0644 (and gives -wal/-shm the same mode) */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0) {
 		r = -errno;
 		set_error(sp, "cannot open %s: %s", path, strerror(errno));
 		goto fail;
 	}
+	r = file_check(sp, fd);
 	close(fd);
+	if (r < 0)
+		goto fail;
 	rc = sqlite_api->open_v2(path, &sp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		r = sp->db ? db_fail(sp, rc, "open database") : -ENOMEM;
