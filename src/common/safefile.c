@@ -52,8 +52,9 @@ static int check_dir(const struct stat *st, const char *name, uid_t uid, char *w
 			    name, (unsigned)st->st_uid, (unsigned)uid);
 	if ((st->st_mode & S_IWOTH) && !(st->st_mode & S_ISVTX))
 		return fail(why, n, -EPERM,
-			    "directory %s is writable by every user (mode %04o, not sticky)", name,
-			    (unsigned)(st->st_mode & 07777));
+			    "directory %s is writable by every user (mode %04o, not sticky; fix "
+			    "with chmod o-w)",
+			    name, (unsigned)(st->st_mode & 07777));
 	return 0;
 }
 
