@@ -111,7 +111,7 @@ uint32_t redact_subcommand_rules(const char *s, size_t n);
 #define SHORT_EXTRA 0x2u
 extern unsigned char redact_short[256];
 
-/* settings (redact.c) */
+/* settings (redact-rules.c) */
 struct redact_extra_name {
 	char name[REDACT_NAME_MAX + 1]; /* lower case */
 	size_t len;

@@ -35,11 +35,6 @@
 
 #include "redact-int.h"
 
-struct redact_extra_name redact_extra[REDACT_EXTRA_MAX];
-unsigned redact_n_extra;
-static bool enabled = true;
-static struct redact_stats stats;
-
 static inline bool has(unsigned char c, unsigned bits)
 {
 	return redact_has(c, bits);
@@ -736,83 +731,4 @@ size_t redact_text(const char *s, size_t len, char *out, size_t out_size)
 	o = put_capped(out, o, out_size - 1, s + at, len - at);
 	out[o] = '\0';
 	return o;
-}
-
-/* ---- settings and counters ---- */
-
-static int names_parse(const char *list, bool store, char *err, size_t err_size)
-{
-	unsigned n = 0;
-
-	for (const char *p = list ? list : ""; *p;) {
-		size_t l = strcspn(p, ","), b = 0, e = l;
-
-		while (b < e && (p[b] == ' ' || p[b] == '-'))
-			b++;
-		while (e > b && p[e - 1] == ' ')
-			e--;
-		if (e == b || e - b > REDACT_NAME_MAX)
-			return snprintf(err, err_size, "entry %u is %s", n + 1,
-					e == b ? "empty" : "longer than 64 characters"),
-			       -EINVAL;
-		for (size_t k = b; k < e; k++)
-			if (!has((unsigned char)p[k], B_KEY))
-				return snprintf(err, err_size,
-						"entry %u has a character other than a letter, "
-						"a digit, '_', '.' or '-'",
-						n + 1),
-				       -EINVAL;
-		if (n == REDACT_EXTRA_MAX)
-			return snprintf(err, err_size, "more than %u names", REDACT_EXTRA_MAX),
-			       -EINVAL;
-		if (store) {
-			redact_extra[n].len = e - b;
-			for (size_t k = 0; k < e - b; k++)
-				redact_extra[n].name[k] =
-					(char)(p[b + k] >= 'A' && p[b + k] <= 'Z' ? p[b + k] + 32
-										  : p[b + k]);
-			redact_extra[n].name[e - b] = '\0';
-			redact_n_extra = n + 1;
-		}
-		n++;
-		p += l + (p[l] == ',');
-	}
-	return 0;
-}
-
-int redact_names_check(const char *list, char *err, size_t err_size)
-{
-	char none[1];
-
-	redact_rules_init();
-	return names_parse(list, false, err ? err : none, err ? err_size : sizeof(none));
-}
-
-int redact_configure(const struct redact_settings *s)
-{
-	char none[1];
-
-	if (redact_names_check(s->extra_names, NULL, 0) < 0)
-		return -EINVAL;
-	enabled = s->enabled;
-	redact_n_extra = 0;
-	(void)names_parse(s->extra_names, true, none, sizeof(none));
-	redact_rules_rebuild();
-	return 0;
-}
-
-bool redact_enabled(void)
-{
-	return enabled;
-}
-
-void redact_stats_add(unsigned secrets)
-{
-	stats.values++;
-	stats.secrets += secrets;
-}
-
-void redact_get_stats(struct redact_stats *ret)
-{
-	*ret = stats;
 }
