@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "common/alloc.h"
 #include "common/json_read.h"
 #include "common/log.h"
+#include "common/redact.h"
 #include "config/config.h"
 #include "core/agent.h"
 #include "version.h"
@@ -109,6 +111,23 @@ static void usage(FILE *f)
 		"See man edgesec and docs/ for the configuration keys and the message format.\n");
 }
 
+/*
+ * A usage error on stderr: what the user typed may hold a secret (a mistyped
+ * --connection-string=...), so the text goes through the redaction rules first.
+ */
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void usage_error(const char *fmt, ...)
+{
+	char msg[1024], clean[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	redact_text(msg, strnlen(msg, sizeof(msg)), clean, sizeof(clean));
+	fprintf(stderr, "%s\n", clean);
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	int c;
@@ -148,9 +167,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_CAPTURE:
 			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "ebpf") != 0 &&
 			    strcmp(optarg, "audit") != 0 && strcmp(optarg, "cnproc") != 0) {
-				fprintf(stderr,
+				usage_error(
 					"edgesec: --capture must be auto, ebpf, audit or cnproc, "
-					"not '%s'\n",
+					"not '%s'",
 					optarg);
 				return -EINVAL;
 			}
@@ -158,8 +177,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-				fprintf(stderr, "edgesec: --format must be json or text, not '%s'\n",
-					optarg);
+				usage_error("edgesec: --format must be json or text, not '%s'",
+					    optarg);
 				return -EINVAL;
 			}
 			a->format = optarg;
@@ -167,10 +186,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_LOG_LEVEL:
 			a->log_level = log_level_from_string(optarg);
 			if (a->log_level < 0) {
-				fprintf(stderr,
-					"edgesec: --log-level must be error, warning, info or debug, "
-					"not '%s'\n",
-					optarg);
+				usage_error("edgesec: --log-level must be error, warning, info or "
+					    "debug, not '%s'",
+					    optarg);
 				return -EINVAL;
 			}
 			break;
@@ -179,8 +197,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (optopt)
 				fprintf(stderr, "edgesec: option -%c needs a value or is unknown\n", optopt);
 			else
-				fprintf(stderr, "edgesec: unknown option '%s' (see edgesec --help)\n",
-					argv[optind - 1]);
+				usage_error("edgesec: unknown option '%s' (see edgesec --help)",
+					    argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
@@ -209,7 +227,7 @@ static int cmd_run(struct args *a, bool once)
 	int r;
 
 	if (a->n_operands) {
-		fprintf(stderr, "edgesec: %s takes no arguments ('%s')\n", a->verb, a->operands[0]);
+		usage_error("edgesec: %s takes no arguments ('%s')", a->verb, a->operands[0]);
 		return 2;
 	}
 	if (once && (o.connection_string || o.hub_url)) {

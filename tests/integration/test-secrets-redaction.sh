@@ -14,7 +14,9 @@
 #      secret, and no byte of the connection string's key; the state directory is 0700 and
 #      the spool 0600;
 #   C. redactSecrets false: the secret does reach the output (the switch works, and this test
-#      can see a leak).
+#      can see a leak);
+#   D. mistyped command lines of edgesec itself (an unknown option, a stray operand, a --hub
+#      URL with a password): the error on stderr names what was wrong, redacted.
 #
 # Needs root (process capture); exits 77 otherwise.  Environment (set by CTest): EDGESEC.
 set -uo pipefail
@@ -211,4 +213,16 @@ grep -q -F -- "$S_TOKEN" "$out" || fail "redactSecrets false: the secret should 
 grep -q 'redactSecrets is false' "$tmp/off.log" || fail "no warning that redaction is off"
 no_secret_in "log with redactSecrets false" "$tmp/off.log"
 echo "ok: C. redactSecrets false: command lines are left as they are (logs still redacted)"
+# ---- D. edgesec's own usage errors ----
+: >"$tmp/cli.err"
+"$EDGESEC" run --connection-strng="HostName=h;DeviceId=d;SharedAccessKey=$S_KEY" 2>>"$tmp/cli.err" &&
+	fail "an unknown option was accepted"
+"$EDGESEC" run "HostName=h;DeviceId=d;SharedAccessKey=$S_KEY" 2>>"$tmp/cli.err" &&
+	fail "a stray operand was accepted"
+"$EDGESEC" run --hub "mqtt://bob:$S_URLPW@127.0.0.1:1" --state-dir "$tmp/state-cli" \
+	2>>"$tmp/cli.err" </dev/null && fail "a --hub URL with a password was accepted"
+no_secret_in "usage errors" "$tmp/cli.err"
+[ "$(grep -c -F '[REDACTED]' "$tmp/cli.err")" -ge 3 ] ||
+	fail "usage errors: expected three redacted messages: $(cat "$tmp/cli.err")"
+echo "ok: D. usage errors name the mistake without the secret"
 echo "PASS: secrets in command lines never reach the output, the spool or the log"
