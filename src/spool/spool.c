@@ -1127,8 +1127,14 @@ int spool_open(const struct spool_settings *s, struct spool **ret, struct spool_
 			goto fail;
 		}
 	}
-	/* create it 0600 ourselves; SQLite would use 0644 (and gives -wal/-shm the same mode) */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	/*
+	 * Create it 0600 ourselves, with O_EXCL (SQLite would use 0644; it gives -wal/-shm the
+	 * mode of this file); an existing one is judged by file_check().
+	 */
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT)
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+			  0600);
 	if (fd < 0) {
 		r = -errno;
 		set_error(sp, "cannot open %s: %s", path, strerror(errno));
