@@ -389,24 +389,22 @@ static uint32_t programs_before(const struct finder *f, size_t before, uint32_t 
 static __attribute__((noinline)) size_t context_short(struct finder *f, size_t dash, size_t letter,
 						      size_t after)
 {
-	bool attached = after > letter + 1;
+	/* -pSECRET, or -p'SECRET' inside a shell command */
+	bool attached =
+		after > letter + 1 || (after < f->len && has((unsigned char)f->s[after], B_QUOTE));
 	uint32_t rules = (attached ? redact_short_attached
 				   : redact_short_separate)[(unsigned char)f->s[letter]];
-	size_t vs = letter + 1, ve;
-	const struct context_rule *cr;
+	enum secret_class cls = CLS_VALUE;
+	size_t vs, ve;
 
-	if (rules && (rules &= programs_upto(f, dash)) &&
-	    (rules = programs_before(f, dash, rules))) {
-		cr = &redact_context_rules[__builtin_ctz(rules)];
-		if (attached)
-			return emit(f, cr->cls, vs, scan_until(f, vs, B_WS | B_QUOTE));
-		return next_word(f, after, &vs, &ve) ? emit(f, cr->cls, vs, ve) : after;
-	}
-	if (!(redact_short[(unsigned char)f->s[letter]] & SHORT_EXTRA))
+	if (rules && (rules &= programs_upto(f, dash)) && (rules = programs_before(f, dash, rules)))
+		cls = redact_context_rules[__builtin_ctz(rules)].cls;
+	else if (!(redact_short[(unsigned char)f->s[letter]] & SHORT_EXTRA))
 		return SIZE_MAX;
-	if (attached)
-		return emit(f, CLS_VALUE, vs, scan_until(f, vs, B_WS | B_QUOTE));
-	return next_word(f, after, &vs, &ve) ? emit(f, CLS_VALUE, vs, ve) : after;
+	if (attached ? value_at(f, letter + 1, B_WS | B_QUOTE, &vs, &ve)
+		     : next_word(f, after, &vs, &ve))
+		return emit(f, cls, vs, ve);
+	return after;
 }
 
 /* A named option under a context rule (`--user X` for curl); SIZE_MAX when none applies. */

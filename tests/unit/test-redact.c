@@ -133,6 +133,7 @@ static void test_program_options(void **state)
 	/* through a shell */
 	check("sh -c \"sshpass -p 'hunter2' ssh host\"", "sh -c \"sshpass -p '" M "' ssh host\"");
 	check("sh -c 'mysql -phunter2'", "sh -c 'mysql -p" M "'");
+	check("sh -c \"mysql -p'two words' db\"", "sh -c \"mysql -p'" M "' db\"");
 	check("sudo mysql -h db -u root -phunter2", "sudo mysql -h db -u root -p" M);
 }
 
