@@ -157,7 +157,7 @@ static const char *const conn_safe_keys[] = {
  * separator) and, with a subcommand, with that word between the program and the option.
  */
 const struct context_rule redact_context_rules[] = {
-	{ "p", 1, F_ATTACHED | F_SEPARATE, CLS_VALUE, "sshpass", NULL, 0 },
+	{ "p", 1, F_ATTACHED | F_SEPARATE, CLS_VALUE, "sshpass useradd usermod", NULL, 0 },
 	{ "p", 1, F_ATTACHED, CLS_VALUE,
 	  "mysql mysqldump mysqladmin mysqlimport mysqlshow mysqlcheck mysqlpump mysqlslap "
 	  "mariadb mariadb-dump mariadb-admin mariadb-import 7z 7za 7zr",

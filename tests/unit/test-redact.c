@@ -117,6 +117,8 @@ static void test_program_options(void **state)
 	(void)state;
 	check("sshpass -p hunter2 ssh user@host", "sshpass -p " M " ssh user@host");
 	check("sshpass -phunter2 ssh user@host", "sshpass -p" M " ssh user@host");
+	/* a password hash is a secret too (offline cracking) */
+	check("useradd -m -p '$6$salt$hash' bob", "useradd -m -p '" M "' bob");
 	check("mysql -uroot -phunter2 db", "mysql -uroot -p" M " db");
 	check("/usr/bin/mysqldump -h db -u root -phunter2 --all-databases",
 	      "/usr/bin/mysqldump -h db -u root -p" M " --all-databases");
