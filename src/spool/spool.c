@@ -1077,12 +1077,13 @@ static struct spool *spool_alloc(uint64_t max_bytes)
 }
 
 /*
- * The database file, judged on its descriptor: a regular file of ours (or root's) with one
- * link; a mode that lets others read it (a file of an older version) is narrowed to 0600.
+ * The database file, judged on its descriptor: a regular file with one link, owned by root,
+ * by us or by the owner of the (checked) state directory, the user a non-root agent runs as;
+ * a mode that lets others read it (a file of an older version) is narrowed to 0600.
  */
-static int file_check(struct spool *sp, int fd)
+static int file_check(struct spool *sp, int fd, const char *dir)
 {
-	struct stat st;
+	struct stat st, dst;
 	int r;
 
 	if (fstat(fd, &st) < 0) {
@@ -1090,8 +1091,10 @@ static int file_check(struct spool *sp, int fd)
 		set_error(sp, "cannot stat the spool file: %s", strerror(-r));
 		return r;
 	}
+	if (stat(dir, &dst) < 0)
+		dst.st_uid = 0;
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
-	    (st.st_uid != 0 && st.st_uid != geteuid())) {
+	    (st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != dst.st_uid)) {
 		set_error(sp,
 			  "the spool file is not a regular file of the agent's user with one link");
 		return -EPERM;
@@ -1140,7 +1143,7 @@ int spool_open(const struct spool_settings *s, struct spool **ret, struct spool_
 		set_error(sp, "cannot open %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	r = file_check(sp, fd);
+	r = file_check(sp, fd, s->dir);
 	close(fd);
 	if (r < 0)
 		goto fail;
