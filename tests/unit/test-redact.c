@@ -9,10 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "common/log.h"
 #include "common/redact.h"
 #include "pipeline/event.h"
 
@@ -296,6 +299,35 @@ static void test_not_nul_terminated(void **state)
 	}
 }
 
+/* Every log line goes through the rules, whatever the caller passed (and with redaction off). */
+static void test_log_lines(void **state)
+{
+	struct redact_settings off = { .enabled = false };
+	char path[] = "/tmp/edgesec-redact-log.XXXXXX", text[4096];
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	assert_int_equal(redact_configure(&off), 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	log_error("Invalid --hub '%s'", "mqtts://bob:hunter2@hub:8883");
+	log_warning("spawned %s",
+		    "iotedge config mp --connection-string HostName=h;SharedAccessKey=k3y=");
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	reset_settings();
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+	text[n] = '\0';
+	assert_null(strstr(text, "hunter2"));
+	assert_null(strstr(text, "k3y="));
+	assert_non_null(strstr(text, "mqtts://bob:" M "@hub:8883"));
+	assert_non_null(strstr(text, "SharedAccessKey=" M));
+}
+
 /* ---- settings ---- */
 
 static void test_extra_names(void **state)
@@ -470,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_many_secrets_fail_closed),
 		cmocka_unit_test(test_redact_text),
 		cmocka_unit_test(test_not_nul_terminated),
+		cmocka_unit_test(test_log_lines),
 		cmocka_unit_test(test_extra_names),
 		cmocka_unit_test(test_names_check),
 		cmocka_unit_test(test_builder_scrubs),
