@@ -37,6 +37,9 @@
 #define AF_INET6 10
 #define S_IFMT 0170000
 #define S_IFSOCK 0140000
+#define S_IFIFO 0010000
+#define S_IFCHR 0020000
+#define S_IFREG 0100000
 #define EINPROGRESS 115
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
@@ -61,11 +64,32 @@ __u64 lost_records[PROCESS_LOSS_KINDS];
  * verifier prunes the check (read-only data). */
 const volatile __u64 only_cgroup_id = 0;
 
+/*
+ * Where an exec record is built: the record, slack so that every bounded write the verifier
+ * checks stays inside the value, and the cut table until it is appended after argv.
+ */
+#define EXEC_PIECE_MAX 512 /* largest single argv copy of the slow path */
+/* The state of the argv walk, kept in map memory (see argv_walk()). */
+struct argv_walk_state {
+	__u64 table, end;
+	__u32 psz, argc, i, out, n_cuts, done;
+};
+
+struct exec_scratch {
+	struct process_exec_record rec;
+	char slack[EXEC_PIECE_MAX + 64];
+	struct process_argv_cut cuts[PROCESS_ARGV_CUTS];
+	struct argv_walk_state w;
+};
+
+#define LOAD(x) (*(volatile typeof(x) *)&(x))
+#define STORE(x, v) (*(volatile typeof(x) *)&(x) = (v))
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct process_exec_record);
+	__type(value, struct exec_scratch);
 } exec_scratch SEC(".maps");
 
 struct sock_owner {
@@ -174,7 +198,8 @@ static __always_inline void header_fill(struct process_record_header *h, __u32 t
 
 /*
  * Path components of the cwd, innermost first, each NUL-terminated, written at data[base]
- * (base = exe_len < PROCESS_EXE_MAX).  Returns the bytes written; flags truncation.
+ * (base = exe_len + interp_len < 2 * PROCESS_EXE_MAX).  Returns the bytes written; flags
+ * truncation.
  */
 static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task_struct *task,
 				      __u32 base)
@@ -206,8 +231,8 @@ static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task
 			return off;
 		}
 		name = BPF_CORE_READ(d, d_name.name);
-		/* base < 256 and off < 256: the mask only tells the verifier so. */
-		n = bpf_probe_read_kernel_str(&r->data[(base & (PROCESS_EXE_MAX - 1)) +
+		/* base < 512 and off < 256: the mask only tells the verifier so. */
+		n = bpf_probe_read_kernel_str(&r->data[(base & (2 * PROCESS_EXE_MAX - 1)) +
 						       (off & (PROCESS_CWD_MAX / 2 - 1))],
 					      PROCESS_CWD_MAX / 2, name);
 		if (n <= 0)
@@ -219,28 +244,267 @@ static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task
 	return off;
 }
 
-static __always_inline int exec_handle(struct task_struct *task, const char *filename)
+/* ---- exec: argv ---- */
+
+#define ARGV_RUN 32	       /* arguments copied together when all of them are short */
+#define ARGV_RUN_BYTES 512     /* ... and no longer than this together */
+#define ARGV_WALK 64	       /* steps of the slow path (a run or one argument each) */
+#define ARGV_ARG_MAX (1 << 21) /* no argument is longer (MAX_ARG_STRLEN is 128 KiB) */
+
+/* argv[i] of the new process (argv[argc]: arg_end); 0 when it cannot be read. */
+static __always_inline __u64 argv_ptr(__u64 table, __u32 psz, __u32 i, __u32 argc, __u64 end)
+{
+	__u64 p = 0;
+
+	if (i >= argc)
+		return end;
+	if (bpf_probe_read_user(&p, sizeof(p), (const void *)(table + (__u64)psz * i)) < 0)
+		return 0;
+	return psz == 4 ? p & 0xffffffffull : p;
+}
+
+/* n (< EXEC_PIECE_MAX) bytes of user memory at src to argv offset out; -1 past the cap. */
+static __always_inline int argv_piece(struct exec_scratch *x, __u32 args_off, __u32 out, __u64 src,
+				      __u32 n)
+{
+	if (out >= PROCESS_ARGS_MAX || n >= EXEC_PIECE_MAX)
+		return -1;
+	/* The masks only tell the verifier what the checks made sure of. */
+	barrier_var(out);
+	barrier_var(n);
+	out &= PROCESS_ARGS_MAX - 1;
+	n &= EXEC_PIECE_MAX - 1;
+	if (bpf_probe_read_user(&x->rec.data[(args_off & (PROCESS_EXEC_ARGS_OFF_MAX - 1)) + out], n,
+				(const void *)src) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * One step of the walk: a run of ARGV_RUN short arguments, one short argument, or one cut
+ * argument.  false when the walk is over.
+ */
+static __always_inline bool argv_step(struct exec_scratch *x, __u32 args_off)
+{
+	struct argv_walk_state *w = &x->w;
+	__u64 table = LOAD(w->table), end = LOAD(w->end), s, e;
+	__u32 psz = LOAD(w->psz), argc = LOAD(w->argc), i = LOAD(w->i), out = LOAD(w->out);
+	__u32 n_cuts = LOAD(w->n_cuts), alen;
+
+	if (i >= argc)
+		return false;
+	s = argv_ptr(table, psz, i, argc, end);
+	if (i + ARGV_RUN <= argc) {
+		e = argv_ptr(table, psz, i + ARGV_RUN, argc, end);
+		if (e > s && e - s < ARGV_RUN_BYTES && out + (e - s) <= PROCESS_ARGS_MAX) {
+			if (argv_piece(x, args_off, out, s, e - s) < 0)
+				return false;
+			STORE(w->out, out + (__u32)(e - s));
+			STORE(w->i, i + ARGV_RUN);
+			return true;
+		}
+	}
+	e = argv_ptr(table, psz, i + 1, argc, end);
+	if (e <= s || e - s > ARGV_ARG_MAX)
+		return false; /* inconsistent: stop here */
+	alen = e - s;	      /* with its NUL */
+	if (alen <= PROCESS_ARG_KEEP + 1) {
+		if (out + alen > PROCESS_ARGS_MAX || argv_piece(x, args_off, out, s, alen) < 0)
+			return false;
+		STORE(w->out, out + alen);
+		STORE(w->i, i + 1);
+		return true;
+	}
+	if (n_cuts >= PROCESS_ARGV_CUTS ||
+	    out + PROCESS_ARG_HEAD + PROCESS_ARG_TAIL > PROCESS_ARGS_MAX)
+		return false;
+	if (argv_piece(x, args_off, out, s, PROCESS_ARG_HEAD) < 0 ||
+	    argv_piece(x, args_off, out + PROCESS_ARG_HEAD, e - PROCESS_ARG_TAIL,
+		       PROCESS_ARG_TAIL) < 0)
+		return false;
+	x->cuts[n_cuts & (PROCESS_ARGV_CUTS - 1)].at = out + PROCESS_ARG_HEAD;
+	x->cuts[n_cuts & (PROCESS_ARGV_CUTS - 1)].cut = alen - PROCESS_ARG_HEAD - PROCESS_ARG_TAIL;
+	STORE(w->n_cuts, n_cuts + 1);
+	STORE(w->out, out + PROCESS_ARG_HEAD + PROCESS_ARG_TAIL);
+	STORE(w->i, i + 1);
+	return true;
+}
+
+/*
+ * argv longer than PROCESS_ARGS_MAX.  The argument pointers the kernel wrote on the new stack
+ * (argc, then argv[], at mm->start_stack; 8-byte pointers, or 4-byte for a compat process,
+ * told apart by argv[0] == arg_start) give each argument's length without reading it.  Runs
+ * of short arguments are copied together; an argument longer than PROCESS_ARG_KEEP keeps its
+ * head and tail (a cut); arguments that do not fit are counted in args_omitted.  Returns the
+ * bytes written, or -1 when the pointers cannot be trusted (the caller then keeps the start).
+ *
+ * The walk's state lives in map memory, not in registers: the verifier does not track what
+ * is stored there, so every step's paths meet in one state at the loop head and a walk of
+ * ARGV_WALK steps costs it ARGV_WALK times one step, not the product of the branches.
+ */
+static __always_inline long argv_walk(struct exec_scratch *x, struct mm_struct *mm, __u32 args_off,
+				      __u64 start, __u64 end)
+{
+	struct process_exec_record *r = &x->rec;
+	__u64 stack = BPF_CORE_READ(mm, start_stack), p0 = 0;
+	__u32 argc = 0, psz = 8, i, n_cuts;
+
+	if (bpf_probe_read_user(&argc, sizeof(argc), (const void *)stack) < 0)
+		return -1;
+	if (bpf_probe_read_user(&p0, sizeof(p0), (const void *)(stack + 8)) < 0)
+		return -1;
+	if (p0 != start) {
+		psz = 4;
+		if (bpf_probe_read_user(&p0, sizeof(p0), (const void *)(stack + 4)) < 0 ||
+		    (p0 & 0xffffffffull) != (start & 0xffffffffull))
+			return -1;
+	}
+	if (argc == 0 || argc > (1u << 22))
+		return -1;
+	STORE(x->w.table, stack + psz);
+	STORE(x->w.end, end);
+	STORE(x->w.psz, psz);
+	STORE(x->w.argc, argc);
+	STORE(x->w.i, 0);
+	STORE(x->w.out, 0);
+	STORE(x->w.n_cuts, 0);
+	for (int k = 0; k < ARGV_WALK; k++)
+		if (!argv_step(x, args_off))
+			break;
+	i = LOAD(x->w.i);
+	n_cuts = LOAD(x->w.n_cuts);
+	r->argc = argc;
+	r->args_omitted = i < argc ? argc - i : 0;
+	r->n_cuts = n_cuts < PROCESS_ARGV_CUTS ? n_cuts : PROCESS_ARGV_CUTS;
+	r->flags |= PROCESS_EXEC_ARGS_TRUNCATED;
+	return LOAD(x->w.out);
+}
+
+/* ---- exec: stdio ---- */
+
+static __always_inline __u8 stdio_chr(struct inode *inode)
+{
+	__u32 rdev = BPF_CORE_READ(inode, i_rdev), major = rdev >> 20, minor = rdev & 0xfffff;
+
+	if (major == 1 && minor == 3)
+		return PROCESS_STDIO_NULL;
+	/* tty, /dev/tty + console + ptmx, and the pts range */
+	if (major == 4 || major == 5 || (major >= 136 && major <= 143))
+		return PROCESS_STDIO_TTY;
+	return PROCESS_STDIO_OTHER;
+}
+
+/* A connected inet socket's peer into stdio_* (the first of fds 0 and 1 that has one). */
+static __always_inline void stdio_peer(struct process_exec_record *r, struct file *f)
+{
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+	__u16 family, port;
+
+	if (!sk)
+		return;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if ((family != AF_INET && family != AF_INET6) || !port)
+		return;
+	r->stdio_family = family;
+	r->stdio_port = port;
+	if (family == AF_INET) {
+		__be32 d = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(r->stdio_addr, &d, 4);
+	} else {
+		bpf_core_read(r->stdio_addr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+/* What fds 0..2 of the new process are: its fd table after close-on-exec. */
+static __always_inline void stdio_fill(struct process_exec_record *r, struct task_struct *task)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+
+	r->stdio_family = 0;
+	r->stdio_port = 0;
+	__builtin_memset(r->stdio_addr, 0, sizeof(r->stdio_addr));
+	for (int fd = 0; fd < 3; fd++) {
+		struct file *f = NULL;
+		struct inode *inode;
+		__u8 kind;
+
+		r->stdio[fd] = PROCESS_STDIO_NONE;
+		if (fd >= max || bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) < 0 || !f)
+			continue;
+		inode = BPF_CORE_READ(f, f_inode);
+		switch (BPF_CORE_READ(inode, i_mode) & S_IFMT) {
+		case S_IFSOCK:
+			kind = PROCESS_STDIO_SOCKET;
+			if (fd < 2 && !r->stdio_family)
+				stdio_peer(r, f);
+			break;
+		case S_IFIFO:
+			kind = PROCESS_STDIO_PIPE;
+			break;
+		case S_IFREG:
+			kind = PROCESS_STDIO_FILE;
+			break;
+		case S_IFCHR:
+			kind = stdio_chr(inode);
+			break;
+		default:
+			kind = PROCESS_STDIO_OTHER;
+			break;
+		}
+		r->stdio[fd] = kind;
+	}
+	r->flags |= PROCESS_EXEC_STDIO_KNOWN;
+}
+
+/* ---- exec ---- */
+
+/* interp: bprm->interp when it is not bprm->filename (a script's interpreter), else NULL. */
+static __always_inline int exec_handle(struct task_struct *task, const char *filename,
+				       const char *interp)
 {
 	__u32 zero = 0;
-	struct process_exec_record *r = bpf_map_lookup_elem(&exec_scratch, &zero);
+	struct exec_scratch *x = bpf_map_lookup_elem(&exec_scratch, &zero);
+	struct process_exec_record *r;
 	unsigned long start, end, len;
 	struct mm_struct *mm;
-	__u32 args_off, size;
+	__u32 args_off, size, base, cuts_bytes;
 	long n;
 
-	if (!r)
+	if (!x)
 		return 0;
+	r = &x->rec;
 	header_fill(&r->h, PROCESS_RECORD_EXEC);
 	r->flags = 0;
+	r->argc = 0;
+	r->args_omitted = 0;
+	r->n_cuts = 0;
+	r->pad = 0;
 	n = bpf_probe_read_kernel_str(r->data, PROCESS_EXE_MAX, filename);
 	r->exe_len = n > 0 ? n - 1 : 0;
 	if (n == PROCESS_EXE_MAX)
 		r->flags |= PROCESS_EXEC_EXE_TRUNCATED;
+	r->interp_len = 0;
+	if (interp) {
+		base = r->exe_len & (PROCESS_EXE_MAX - 1);
+		n = bpf_probe_read_kernel_str(&r->data[base], PROCESS_EXE_MAX, interp);
+		r->interp_len = n > 0 ? n - 1 : 0;
+		if (n == PROCESS_EXE_MAX)
+			r->flags |= PROCESS_EXEC_INTERP_TRUNCATED;
+	}
 
-	r->cwd_len = cwd_fill(r, task, r->exe_len);
-	args_off = r->exe_len + r->cwd_len;
+	STORE(r->cwd_len, cwd_fill(r, task, r->exe_len + r->interp_len));
+	/*
+	 * Reloaded from the record: the verifier does not track map memory, so the many states
+	 * the cwd walk ends in (one per depth) become one here, before the argv walk.
+	 */
+	args_off = LOAD(r->exe_len) + LOAD(r->interp_len) + LOAD(r->cwd_len);
 	if (args_off >= PROCESS_EXEC_ARGS_OFF_MAX)
-		return 0; /* cannot happen: exe < 256, cwd < 512 */
+		return 0; /* cannot happen: exe < 256, interp < 256, cwd < 512 */
 	/* Hide the value from the compiler so that the mask, which the verifier needs, stays. */
 	barrier_var(args_off);
 	args_off &= PROCESS_EXEC_ARGS_OFF_MAX - 1;
@@ -250,8 +514,16 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	end = BPF_CORE_READ(mm, arg_end);
 	len = end > start ? end - start : 0;
 	if (len > PROCESS_ARGS_MAX) {
+		long w = argv_walk(x, mm, args_off, start, end);
+
+		if (w >= 0) {
+			len = w;
+			goto args_done;
+		}
+		/* pointers not usable: keep the start, as before the walk existed */
 		len = PROCESS_ARGS_MAX;
 		r->flags |= PROCESS_EXEC_ARGS_TRUNCATED;
+		r->n_cuts = 0;
 	}
 	barrier_var(len);
 	if (len > PROCESS_ARGS_MAX)
@@ -260,8 +532,30 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 		r->flags |= PROCESS_EXEC_ARGS_FAULT;
 		len = 0;
 	}
+args_done:
+	barrier_var(len);
+	if (len > PROCESS_ARGS_MAX)
+		return 0;
 	r->args_len = len;
-	size = PROCESS_EXEC_RECORD_FIXED + args_off + len;
+	/* After the argv walk, so that their branches do not multiply the walk's states. */
+	if (BPF_CORE_READ(mm, exe_file, f_inode, i_nlink) == 0)
+		r->flags |= PROCESS_EXEC_EXE_DELETED;
+	stdio_fill(r, task);
+	cuts_bytes = (__u32)r->n_cuts * sizeof(struct process_argv_cut);
+	barrier_var(cuts_bytes);
+	if (cuts_bytes > PROCESS_EXEC_CUTS_BYTES)
+		return 0;
+	if (cuts_bytes) {
+		__u32 at = args_off + len;
+
+		barrier_var(at);
+		if (at > PROCESS_EXEC_ARGS_OFF_MAX + PROCESS_ARGS_MAX)
+			return 0;
+		barrier_var(cuts_bytes);
+		/* the mask only tells the verifier what the check above already made sure of */
+		bpf_probe_read_kernel(&r->data[at], cuts_bytes & 511, x->cuts);
+	}
+	size = PROCESS_EXEC_RECORD_FIXED + args_off + len + cuts_bytes;
 	barrier_var(size);
 	if (size > sizeof(*r))
 		return 0;
@@ -273,7 +567,10 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return exec_handle(p, BPF_CORE_READ(bprm, filename));
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	const char *interp = BPF_CORE_READ(bprm, interp);
+
+	return exec_handle(p, filename, interp != filename ? interp : NULL);
 }
 
 SEC("tracepoint/sched/sched_process_exec")
@@ -281,7 +578,8 @@ int exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 {
 	unsigned int off = ctx->__data_loc_filename & 0xFFFF;
 
-	return exec_handle((struct task_struct *)bpf_get_current_task(), (void *)ctx + off);
+	/* The classic tracepoint does not give bprm: no interpreter. */
+	return exec_handle((struct task_struct *)bpf_get_current_task(), (void *)ctx + off, NULL);
 }
 
 /* ---- exit ---- */

@@ -24,17 +24,22 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include "collectors/collector.h"
 #include "collectors/process/process-int.h"
+#include "common/buf.h"
+#include "common/json_write.h"
 #include "common/timeutil.h"
+#include "pipeline/format.h"
 
 extern char **environ;
 
@@ -213,8 +218,7 @@ static int reap(pid_t pid)
  */
 __attribute__((unused)) static void assert_exit7_events(const struct event *create,
 							const struct event *terminate,
-							const char *command_line,
-							const char *exe)
+							const char *command_line, const char *exe)
 {
 	char want[32], got[512];
 	struct event_value v;
@@ -347,4 +351,144 @@ __attribute__((unused)) static socklen_t loopback(int family, struct sockaddr_st
 	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
 	return sizeof(struct sockaddr_in6);
+}
+
+/* ---- hostile argv (every backend) ---- */
+
+/* Valid JSON and valid UTF-8 throughout. */
+__attribute__((unused)) static bool utf8_valid(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq_len(s + i, len - i);
+
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+__attribute__((unused)) static void assert_valid_json(const struct event *e)
+{
+	struct buf b;
+	struct jw w;
+	cJSON *j;
+
+	buf_init(&b, 16u << 20);
+	jw_init(&w, &b);
+	event_format(e, &w);
+	assert_false(b.failed);
+	assert_true(utf8_valid((const unsigned char *)b.data, b.len));
+	j = cJSON_ParseWithLength(b.data, b.len);
+	assert_non_null(j);
+	cJSON_Delete(j);
+	buf_done(&b);
+}
+
+/* An ExtraDetails value as a number (-1 when absent). */
+__attribute__((unused)) static long long extra_num(const struct event *e, const char *key)
+{
+	struct event_value v;
+	char buf[32];
+	size_t n;
+
+	if (extra_get(e, key, &v) < 0)
+		return -1;
+	n = v.len < sizeof(buf) - 1 ? v.len : sizeof(buf) - 1;
+	memcpy(buf, v.s, n);
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+/* `/bin/sh -c "sleep 1; true" MARKER args...` (alive a second, so /proc can be read too). */
+__attribute__((unused)) static const struct event *hostile_run(char **args, size_t n_args)
+{
+	char **argv = calloc(n_args + 5, sizeof(*argv));
+	const struct event *e;
+	size_t n = 0;
+	pid_t pid;
+
+	assert_non_null(argv);
+	argv[n++] = "/bin/sh";
+	argv[n++] = "-c";
+	argv[n++] = "sleep 1; true";
+	argv[n++] = marker;
+	for (size_t i = 0; i < n_args; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	pid = spawn(argv, NULL);
+	e = wait_pid(EVENT_PROCESS_CREATE, pid);
+	reap(pid);
+	free(argv);
+	assert_non_null(e);
+	return e;
+}
+
+#define HOSTILE_PAD_ARGS 8
+#define HOSTILE_PAD_LEN (128 * 1024 - 1) /* the kernel's limit for one argument, less its NUL */
+#define HOSTILE_SMALL_ARGS 10000
+
+/*
+ * Argument padding must not hide the arguments after it: 8 arguments of 128 KiB (1 MiB) then
+ * `-e /bin/sh 127.0.0.1 4444` keep those last arguments, with each pad cut to head and tail;
+ * 10,000 one-byte arguments are kept up to the cap and the rest counted, never silently lost;
+ * quotes, newlines and invalid UTF-8 survive (valid JSON is checked by the caller).
+ */
+__attribute__((unused)) static void hostile_argv_check(void (*json_check)(const struct event *))
+{
+	static char pads[HOSTILE_PAD_ARGS][HOSTILE_PAD_LEN + 1];
+	static char *args[HOSTILE_SMALL_ARGS + 16];
+	static const char tail[] = " -e /bin/sh 127.0.0.1 4444";
+	char *got = malloc(PROCESS_CMDLINE_MAX + 64), want[256];
+	const struct event *e;
+	size_t n = 0, xs = 0, len;
+
+	assert_non_null(got);
+	sink_clear();
+	for (int i = 0; i < HOSTILE_PAD_ARGS; i++) {
+		memset(pads[i], 'A' + i, HOSTILE_PAD_LEN);
+		args[n++] = pads[i];
+	}
+	args[n++] = "-e", args[n++] = "/bin/sh", args[n++] = "127.0.0.1", args[n++] = "4444";
+	e = hostile_run(args, n);
+	field_str(e, PC_COMMAND_LINE, got, PROCESS_CMDLINE_MAX + 64);
+	len = strlen(got);
+	assert_true(len > sizeof(tail));
+	assert_string_equal(got + len - (sizeof(tail) - 1), tail);
+	snprintf(want, sizeof(want),
+		 "AAAA\xe2\x80\xa6[cut %u bytes]\xe2\x80\xa6"
+		 "AAAA",
+		 HOSTILE_PAD_LEN + 1 - PROCESS_ARG_HEAD - PROCESS_ARG_TAIL);
+	assert_non_null(strstr(got, want));
+	assert_int_equal(extra_num(e, "ArgvCutArgs"), HOSTILE_PAD_ARGS);
+	assert_int_equal(extra_num(e, "ArgvOmittedArgs"), 0);
+	assert_int_equal(extra_num(e, "ArgvCap"), PROCESS_ARGS_MAX);
+	json_check(e);
+
+	sink_clear();
+	n = 0;
+	args[n++] = "q\"u'o`te\\";
+	args[n++] = "line1\nline2\r\t";
+	args[n++] = "bad\xff\xfe\xc3(utf8";
+	for (int i = 0; i < HOSTILE_SMALL_ARGS; i++)
+		args[n++] = "x";
+	args[n++] = "-e", args[n++] = "/bin/sh";
+	e = hostile_run(args, n);
+	field_str(e, PC_COMMAND_LINE, got, PROCESS_CMDLINE_MAX + 64);
+	snprintf(want, sizeof(want),
+		 "/bin/sh -c sleep 1; true %s q\"u'o`te\\ line1\nline2\r\t "
+		 "bad\xff\xfe\xc3(utf8 x x x",
+		 marker);
+	assert_memory_equal(got, want, strlen(want));
+	for (const char *p = got; (p = strstr(p, " x")); p += 2)
+		xs += p[2] == ' ' || p[2] == '\0';
+	/* every argument is either in the command line or counted as omitted */
+	assert_true(extra_num(e, "ArgvOmittedArgs") > 0);
+	assert_int_equal(xs + (size_t)extra_num(e, "ArgvOmittedArgs") -
+				 (strstr(got, " -e /bin/sh") ? 0 : 2),
+			 HOSTILE_SMALL_ARGS);
+	assert_int_equal(extra_num(e, "ArgvCutArgs"), 0);
+	assert_non_null(strstr(got, "\xe2\x80\xa6[omitted "));
+	json_check(e);
+	free(got);
 }
