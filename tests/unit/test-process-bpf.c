@@ -520,12 +520,26 @@ static void test_loss_per_type(void **state)
 	assert_int_equal(st->skipped, 0);
 }
 
+static void test_reverse_shell(void **state)
+{
+	(void)state;
+	reverse_shell_check();
+}
+
+static void test_renamed_binary(void **state)
+{
+	(void)state;
+	renamed_binary_check("/bin/sh");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec_exit),
 		cmocka_unit_test(test_exec_echo_relative),
 		cmocka_unit_test(test_hostile_argv),
+		cmocka_unit_test(test_reverse_shell),
+		cmocka_unit_test(test_renamed_binary),
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_burst),

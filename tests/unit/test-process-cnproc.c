@@ -182,11 +182,25 @@ static void test_burst(void **state)
 	assert_true(tsink.counted + van + lost >= executed);
 }
 
+static void test_reverse_shell(void **state)
+{
+	(void)state;
+	reverse_shell_check();
+}
+
+static void test_renamed_binary(void **state)
+{
+	/* Executable is /proc/<pid>/exe, the resolved binary (the shell): no Interpreter */
+	(void)state;
+	renamed_binary_check(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state),	       cmocka_unit_test(test_exec_exit),
 		cmocka_unit_test(test_killed),	       cmocka_unit_test(test_long_argv),
+		cmocka_unit_test(test_reverse_shell),  cmocka_unit_test(test_renamed_binary),
 		cmocka_unit_test(test_vanished),       cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_capture_select),
 	};

@@ -291,10 +291,14 @@ static void interp_add(struct process_state *s, struct event_builder *b, uint32_
 		event_add_extra(b, "Interpreter", *ret_interp, *ret_len);
 }
 
-/* ExtraDetails Argv0: argv[0] when its base name is neither the executable's nor the
- * interpreter's (a renamed binary, `exec -a`). */
-static void argv0_add(struct event_builder *b, const struct process_view_exec *x, const char *exe,
-		      size_t exe_len, const char *interp, size_t interp_len)
+/*
+ * ExtraDetails Argv0: argv[0] when its base name is neither the executable's nor the
+ * interpreter's (a renamed binary, `exec -a`), and, when it is a path, not the same file
+ * either (a symlink, or the #! path the kernel puts in argv[0] of a script).
+ */
+static void argv0_add(struct process_state *s, struct event_builder *b, uint32_t pid,
+		      const struct process_view_exec *x, const char *exe, size_t exe_len,
+		      const char *interp, size_t interp_len)
 {
 	size_t n = strnlen(x->args, x->args_len);
 
@@ -304,6 +308,10 @@ static void argv0_add(struct event_builder *b, const struct process_view_exec *x
 		n = PROCESS_EXE_MAX;
 	if (!n || same_base(x->args, n, exe, exe_len) ||
 	    (interp_len && same_base(x->args, n, interp, interp_len)))
+		return;
+	if (x->args[0] == '/' &&
+	    (same_file(s, pid, x->args, n, exe, exe_len) ||
+	     (interp_len && same_file(s, pid, x->args, n, interp, interp_len))))
 		return;
 	event_add_extra(b, "Argv0", x->args, n);
 }
@@ -500,7 +508,7 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 			event_add_extra_cstr(b, "ParentCommandLineTruncated", "true");
 	}
 	interp_add(s, b, v->pid, &x, exe, exe_len, &interp, &interp_len);
-	argv0_add(b, &x, exe, exe_len, interp, interp_len);
+	argv0_add(s, b, v->pid, &x, exe, exe_len, interp, interp_len);
 	if (x.flags & PROCESS_EXEC_EXE_DELETED)
 		event_add_extra_cstr(b, "ExecutableDeleted", "true");
 	stdio_add(b, &x);
