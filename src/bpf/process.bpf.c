@@ -3,9 +3,13 @@
  * Process and network activity, captured in the kernel (CO-RE, libbpf skeleton).
  *
  * What it reports (records in process.h, one BPF ring buffer):
- *   exec     sched_process_exec: pid, ppid, uid, gid, comm, the bprm filename, cwd (walked up
- *            the dentry tree, bounded) and argv read from the NEW mm's arg_start..arg_end, so
- *            even a freshly forked child's argv is complete (bounded, truncation flagged).
+ *   exec     sched_process_exec: pid, ppid, uid, gid, comm, the bprm filename (and interp when
+ *            it differs: a script's #!), cwd (walked up the dentry tree, bounded), argv read
+ *            from the NEW mm's arg_start..arg_end, so even a freshly forked child's argv is
+ *            complete; over PROCESS_ARGS_MAX the argv pointers on the new stack are walked and
+ *            long arguments cut to head and tail (argv_walk()), so padding hides nothing.
+ *            Also what fds 0..2 are (socket with its inet peer, pipe, tty, file, null) and
+ *            whether the executed file has no links (deleted, memfd).
  *   exit     sched_process_exit, once per thread group (when signal->live drops to 0).
  *   connect  TCP out: inet_sock_set_state.  CLOSE->SYN_SENT runs inside connect() in the
  *            caller's context, so the owner is remembered per socket there; SYN_SENT->

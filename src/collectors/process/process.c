@@ -13,9 +13,13 @@
  *
  * Events
  *   ProcessCreate     Executable (execve path, made absolute with the cwd when relative),
- *                     CommandLine (argv joined with single spaces, bytes as passed; the JSON
- *                     writer escapes), ProcessId, ParentProcessId, UserId, UserName;
- *                     ExtraDetails Cwd, ArgvTruncated / ArgvUnreadable / CwdTruncated.
+ *                     CommandLine (argv joined with single spaces, bytes as passed, cut
+ *                     arguments and omitted ones marked; the JSON writer escapes), ProcessId,
+ *                     ParentProcessId, UserId, UserName; ExtraDetails Cwd, ParentExecutable,
+ *                     ParentCommandLine (pid cache, else /proc/<ppid>), Stdin/Stdout/Stderr and
+ *                     StdioRemote (from the record, else /proc/<pid>/fd), Interpreter, Argv0,
+ *                     ExecutableDeleted, ArgvTruncated + ArgvCap/ArgvCutArgs/ArgvOmittedArgs,
+ *                     ArgvUnreadable, CwdTruncated.
  *   ProcessTerminate  Executable, ProcessId, ExitStatus (exit code, or 128 + signal with
  *                     ExtraDetails Signal).
  *   ConnectionCreate  addresses and ports (inet_ntop text), Direction In/Out, Protocol
