@@ -242,6 +242,7 @@ static int exec_details(struct cnproc_state *p, uint32_t pid, struct process_vie
 	v->exec.exe_len = n > 0 ? (size_t)n : 0;
 	if (exe_deleted(exe, v->exec.exe_len))
 		v->exec.flags |= PROCESS_EXEC_EXE_DELETED;
+	process_stdio_from_proc(dfd, "", pid, &v->exec); /* through the same /proc/<pid> fd */
 	/* cwd as one component without its leading '/' (process_cwd_format adds it back). */
 	n = readlinkat(dfd, "cwd", cwd, cwd_size - 1);
 	if (n <= 0 || cwd[0] != '/')

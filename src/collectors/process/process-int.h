@@ -77,6 +77,14 @@ struct process_state {
 /* The parent's strings kept for one ProcessCreate: exe (≤ 256) and cmdline (≤ 1 KiB). */
 #define PROCESS_PARENT_MAX 1536
 
+/*
+ * What fds 0..2 of a live process are, from <dirfd>/<prefix>fd/N (dirfd: /proc with prefix
+ * "<pid>/", or /proc/<pid> with ""): fills x->stdio[], the peer of a socket on 0 or 1, and
+ * sets PROCESS_EXEC_STDIO_KNOWN unless the process is gone.
+ */
+void process_stdio_from_proc(int dirfd, const char *prefix, uint32_t pid,
+			     struct process_view_exec *x);
+
 /* Builds and submits the event(s) of one decoded record. */
 void process_view_emit(struct collector *c, const struct process_view *v);
 

@@ -384,27 +384,35 @@ static int stdio_peer_of(uint32_t pid, int fd, struct process_view_exec *x)
 
 /*
  * Backends without a kernel-side view of the fd table (audit, proc connector): fds 0..2 from
- * /proc/<pid>/fd while the process lives (a short-lived one may be gone: then nothing).
+ * <dirfd>/<prefix>fd/N (a /proc fd and "<pid>/", or a /proc/<pid> fd and "") while the process
+ * lives: 3 fstatat, plus pidfd_getfd + getpeername for a socket on 0 or 1.  A short-lived
+ * process may be gone: then nothing is known (not "none").
  */
-static void stdio_from_proc(struct process_state *s, uint32_t pid, struct process_view_exec *x)
+void process_stdio_from_proc(int dirfd, const char *prefix, uint32_t pid,
+			     struct process_view_exec *x)
 {
 	char path[48];
 	struct stat st;
+	int missing = 0;
 
-	if (s->proc_fd < 0)
+	if (dirfd < 0)
 		return;
-	snprintf(path, sizeof(path), "%u/fd", pid);
-	if (fstatat(s->proc_fd, path, &st, 0) < 0)
-		return; /* gone, or not ours to see */
 	for (int fd = 0; fd < 3; fd++) {
-		snprintf(path, sizeof(path), "%u/fd/%d", pid, fd);
-		if (fstatat(s->proc_fd, path, &st, 0) < 0) {
+		snprintf(path, sizeof(path), "%sfd/%d", prefix, fd);
+		if (fstatat(dirfd, path, &st, 0) < 0) {
+			missing += errno == ENOENT;
 			x->stdio[fd] = errno == ENOENT ? PROCESS_STDIO_NONE : PROCESS_STDIO_OTHER;
 			continue;
 		}
 		x->stdio[fd] = stdio_of_stat(&st);
 		if (x->stdio[fd] == PROCESS_STDIO_SOCKET && fd < 2 && !x->stdio_family)
 			(void)stdio_peer_of(pid, fd, x);
+	}
+	if (missing == 3) {
+		/* all three closed, or the process is gone: tell them apart */
+		snprintf(path, sizeof(path), "%sfd", prefix);
+		if (fstatat(dirfd, path, &st, 0) < 0)
+			return;
 	}
 	x->flags |= PROCESS_EXEC_STDIO_KNOWN;
 }
@@ -492,8 +500,12 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 	cmd_len = process_cmdline_format(&x, s->scratch, PROCESS_CMDLINE_MAX + 1);
 	process_pids_put(s->pids, v->pid, exe, exe_len, s->scratch, cmd_len);
 	ct = container_of(s, v->pid, v->ppid, true, true);
-	if (!(x.flags & PROCESS_EXEC_STDIO_KNOWN))
-		stdio_from_proc(s, v->pid, &x);
+	if (!(x.flags & PROCESS_EXEC_STDIO_KNOWN)) {
+		char prefix[16];
+
+		snprintf(prefix, sizeof(prefix), "%u/", v->pid);
+		process_stdio_from_proc(s->proc_fd, prefix, v->pid, &x);
+	}
 
 	event_builder_begin(b, EVENT_PROCESS_CREATE, v->time_ns + s->boot_to_realtime_ns);
 	event_builder_item(b);
