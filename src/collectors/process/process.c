@@ -260,8 +260,9 @@ static bool same_file(struct process_state *s, uint32_t pid, const char *a, size
 	struct stat sa, sb;
 	bool root = s->proc_fd >= 0;
 
-	if (!alen || !blen || a[0] != '/' || b[0] != '/')
-		return true;
+	if (!alen || !blen || a[0] != '/' || b[0] != '/' || alen >= PROCESS_EXE_MAX ||
+	    blen >= PROCESS_EXE_MAX)
+		return true; /* too long to check here: unknown */
 	snprintf(pa, sizeof(pa), "%u/root%.*s", pid, (int)alen, a);
 	snprintf(pb, sizeof(pb), "%u/root%.*s", pid, (int)blen, b);
 	if (root && fstatat(s->proc_fd, pa, &sa, 0) == 0 && fstatat(s->proc_fd, pb, &sb, 0) == 0)
