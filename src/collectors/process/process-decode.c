@@ -159,16 +159,26 @@ int process_record_decode(const void *buf, size_t len, struct process_view *ret_
 	return 0;
 }
 
+/* Copies n bytes of argv to out, NUL separators as spaces (memcpy, then memchr for NULs). */
+static void args_copy(char *out, const char *args, size_t n)
+{
+	char *p = out, *end = out + n;
+
+	memcpy(out, args, n);
+	while (p < end && (p = memchr(p, '\0', (size_t)(end - p))))
+		*p++ = ' ';
+}
+
 size_t process_args_join(const char *args, size_t len, char *out, size_t out_size)
 {
-	size_t n = 0;
+	size_t n;
 
 	if (!out_size)
 		return 0;
 	while (len && args[len - 1] == '\0')
 		len--;
-	for (size_t i = 0; i < len && n + 1 < out_size; i++)
-		out[n++] = args[i] ? args[i] : ' ';
+	n = len < out_size - 1 ? len : out_size - 1;
+	args_copy(out, args, n);
 	out[n] = '\0';
 	return n;
 }
@@ -185,28 +195,33 @@ static bool put_text(char *out, size_t out_size, size_t *n, const char *text, si
 
 size_t process_cmdline_format(const struct process_view_exec *x, char *out, size_t out_size)
 {
-	size_t len = x->args_len, n = 0;
-	unsigned ci = 0;
+	size_t len = x->args_len, n = 0, pos = 0;
 	char mark[64];
 
 	if (!out_size)
 		return 0;
 	while (len && x->args[len - 1] == '\0')
 		len--;
-	for (size_t i = 0; i <= len && n + 1 < out_size; i++) {
-		for (; ci < x->n_cuts; ci++) {
-			struct process_argv_cut c = process_view_cut(x, ci);
-			int m;
+	/* The bytes between cuts are copied whole; a marker goes in at each cut. */
+	for (unsigned ci = 0; ci <= x->n_cuts; ci++) {
+		struct process_argv_cut c = process_view_cut(x, ci);
+		size_t end = ci < x->n_cuts && c.at < len ? c.at : len, seg, take;
+		int m;
 
-			if (c.at != i)
-				break;
-			m = snprintf(mark, sizeof(mark), "\xe2\x80\xa6[cut %u bytes]\xe2\x80\xa6",
-				     c.cut);
-			if (m > 0 && !put_text(out, out_size, &n, mark, (size_t)m))
-				goto done;
-		}
-		if (i < len && n + 1 < out_size)
-			out[n++] = x->args[i] ? x->args[i] : ' ';
+		if (end < pos)
+			end = pos;
+		seg = end - pos;
+		take = seg < out_size - 1 - n ? seg : out_size - 1 - n;
+		args_copy(out + n, x->args + pos, take);
+		n += take;
+		pos = end;
+		if (take < seg)
+			goto done;
+		if (ci == x->n_cuts)
+			break;
+		m = snprintf(mark, sizeof(mark), "\xe2\x80\xa6[cut %u bytes]\xe2\x80\xa6", c.cut);
+		if (m > 0 && !put_text(out, out_size, &n, mark, (size_t)m))
+			goto done;
 	}
 	if (x->args_omitted) {
 		int m = snprintf(mark, sizeof(mark), "%s\xe2\x80\xa6[omitted %u args]",
