@@ -396,10 +396,14 @@ void process_stdio_from_proc(int dirfd, const char *prefix, uint32_t pid,
 	struct stat st;
 	int missing = 0;
 
-	if (dirfd < 0)
+	size_t plen = strlen(prefix);
+
+	if (dirfd < 0 || plen + sizeof("fd/0") > sizeof(path))
 		return;
+	memcpy(path, prefix, plen);
+	memcpy(path + plen, "fd/0", sizeof("fd/0")); /* the digit is patched below */
 	for (int fd = 0; fd < 3; fd++) {
-		snprintf(path, sizeof(path), "%sfd/%d", prefix, fd);
+		path[plen + 3] = (char)('0' + fd);
 		if (fstatat(dirfd, path, &st, 0) < 0) {
 			missing += errno == ENOENT;
 			x->stdio[fd] = errno == ENOENT ? PROCESS_STDIO_NONE : PROCESS_STDIO_OTHER;
@@ -411,7 +415,7 @@ void process_stdio_from_proc(int dirfd, const char *prefix, uint32_t pid,
 	}
 	if (missing == 3) {
 		/* all three closed, or the process is gone: tell them apart */
-		snprintf(path, sizeof(path), "%sfd", prefix);
+		path[plen + 2] = '\0';
 		if (fstatat(dirfd, path, &st, 0) < 0)
 			return;
 	}
@@ -502,9 +506,11 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 	process_pids_put(s->pids, v->pid, exe, exe_len, s->scratch, cmd_len);
 	ct = container_of(s, v->pid, v->ppid, true, true);
 	if (!(x.flags & PROCESS_EXEC_STDIO_KNOWN)) {
-		char prefix[16];
+		char prefix[24];
+		size_t pl = fmt_u64(prefix, v->pid);
 
-		snprintf(prefix, sizeof(prefix), "%u/", v->pid);
+		prefix[pl] = '/';
+		prefix[pl + 1] = '\0';
 		process_stdio_from_proc(s->proc_fd, prefix, v->pid, &x);
 	}
 
