@@ -6,11 +6,12 @@
 # with the load of a shared machine, unlike CPU seconds.
 #
 # Both binaries (EDGESEC_A, EDGESEC_B: e.g. before and after a change) run `edgesec run
-# --capture BACKEND` under callgrind side by side for DURATION seconds while a spawner runs
-# N execs of `/bin/true MARKER ARG2` (bench/exec-storm-spawner.c); both see every exec of the
-# host (the spawner's and everyone else's).  Per binary: the instruction total (start-up
-# included, amortised over the events) and the events its process collector reported (last
-# Heartbeat), and their ratio.  The eBPF and proc-connector backends can run twice at once;
+# --capture BACKEND` under callgrind side by side; once both run, instrumentation is switched
+# on (callgrind_control -i on: start-up is not counted) for DURATION seconds while a spawner
+# runs N execs of `/bin/true MARKER ARG2` (bench/exec-storm-spawner.c); both see every exec of
+# the host (the spawner's and everyone else's).  Per binary: the instructions counted, the
+# events its process collector reported meanwhile (Heartbeat `Events`, read when counting
+# starts and at the end: ±1 s of events) and their ratio.  The eBPF and proc-connector backends can run twice at once;
 # audit cannot (one audit user per host), so it is not offered.  Kernel-side cost (the BPF
 # programs) is not counted: see exec-storm.sh's wl-cpu for that.
 #
@@ -48,6 +49,11 @@ cat >"$tmp/config.json" <<-'EOF'
 	 "edgesec": {"localFlushInterval": "PT1S", "heartbeatInterval": "PT1S"}}
 EOF
 
+events_of() { # OUT: the process collector's Events in the last Heartbeat
+	jq -r 'select(.Events[0].Name == "Heartbeat") | .Events[0].Payload[0].Collectors[]?
+		| select(.Name == "process") | .Events' "$1" 2>/dev/null | tail -n1
+}
+
 started() { # OUT: the process collector runs
 	local state
 	state=$(jq -r 'select(.Events[0].Name == "Heartbeat") | .Events[0].Payload[0].Collectors[]?
@@ -61,7 +67,8 @@ for b in $BACKENDS; do
 	pids=()
 	for side in A B; do
 		bin=EDGESEC_$side
-		valgrind --tool=callgrind --callgrind-out-file="$tmp/$b.$side.cg" "${!bin}" run \
+		valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$tmp/$b.$side.cg" \
+			"${!bin}" run \
 			--capture "$b" --config "$tmp/config.json" --state-dir "$tmp/state-$b-$side" \
 			--output "$tmp/$b.$side.jsonl" 2>"$tmp/$b.$side.stderr" </dev/null &
 		pids+=($!)
@@ -70,6 +77,12 @@ for b in $BACKENDS; do
 		started "$tmp/$b.A.jsonl" && started "$tmp/$b.B.jsonl" && break
 		sleep 0.2
 	done
+	sleep 2
+	declare -A ev0
+	for i in 0 1; do
+		callgrind_control -i on "${pids[$i]}" >/dev/null 2>&1 || true
+	done
+	for side in A B; do ev0[$side]=$(events_of "$tmp/$b.$side.jsonl"); done
 	"$tmp/spawner" exec "$N" $(((N + DURATION - 1) / DURATION)) "ecg$$$b" arg2 >/dev/null
 	sleep 5 # drain, and one more Heartbeat
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -77,8 +90,7 @@ for b in $BACKENDS; do
 	pids=()
 	for side in A B; do
 		ir=$(awk '/^summary:|^totals:/ { print $2; exit }' "$tmp/$b.$side.cg")
-		ev=$(jq -r 'select(.Events[0].Name == "Heartbeat") | .Events[0].Payload[0].Collectors[]?
-			| select(.Name == "process") | .Events' "$tmp/$b.$side.jsonl" 2>/dev/null | tail -n1)
+		ev=$(($(events_of "$tmp/$b.$side.jsonl") - ${ev0[$side]:-0}))
 		printf '%-8s %-2s %16s %10s %12s\n' "$b" "$side" "$ir" "${ev:-?}" \
 			"$([[ -n $ev && $ev -gt 0 ]] && echo $((ir / ev)) || echo n/a)"
 	done
