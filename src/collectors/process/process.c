@@ -305,7 +305,7 @@ static void argv0_add(struct process_state *s, struct event_builder *b, uint32_t
 		      const struct process_view_exec *x, const char *exe, size_t exe_len,
 		      const char *interp, size_t interp_len)
 {
-	size_t n = strnlen(x->args, x->args_len);
+	size_t n = x->args ? strnlen(x->args, x->args_len) : 0;
 
 	if (x->n_cuts && process_view_cut(x, 0).at < n)
 		n = process_view_cut(x, 0).at; /* a cut argv[0]: its head */
