@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "collectors/collector.h"
-#include "collectors/users/users-parse.h"
+#include "enrich/users-parse.h"
 #include "common/alloc.h"
 
 static void str_eq(const struct users_str *s, const char *want)

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "cgroup-parse.h"
+#include "enrich/cgroup-parse.h"
 #include "collectors/collector.h"
 #include "process-decode.h"
 

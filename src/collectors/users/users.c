@@ -51,7 +51,7 @@
 #include "host/host.h"
 #include "common/timeutil.h"
 #include "users-diff.h"
-#include "users-parse.h"
+#include "enrich/users-parse.h"
 
 #define USERS_FILE_MAX (16u << 20)
 #define USERS_GROUP_LIST_MAX (1u << 20)
