@@ -675,7 +675,7 @@ int manifest_load(const char *path, struct manifest **ret_manifest, struct json_
 	r = read_file_capped(path, MANIFEST_MAX_SIZE, &data, &len);
 	if (r < 0) {
 		snprintf(err->message, sizeof(err->message), "cannot read the manifest: %s",
-			 strerror(-r));
+			 fileio_strerror(r));
 		return r;
 	}
 	r = manifest_parse(data, len, ret_manifest, err);

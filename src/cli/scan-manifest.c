@@ -16,7 +16,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "analyze/drift.h"
 #include "analyze/inspect.h"
@@ -570,7 +569,7 @@ static int compare_with(const char *path, struct inspected_container **cs, size_
 	int r = read_file_capped(path, MANIFEST_MAX_SIZE, &data, &len);
 
 	if (r < 0) {
-		fprintf(stderr, "edgesec: %s: error: cannot read: %s\n", path, strerror(-r));
+		fprintf(stderr, "edgesec: %s: error: cannot read: %s\n", path, fileio_strerror(r));
 		return -EIO;
 	}
 	r = manifest_parse(data, len, &m, &err);
@@ -749,7 +748,6 @@ static int scan(const struct scan_args *a, const char *data, size_t len)
 int cli_scan_manifest(int argc, char **argv)
 {
 	struct scan_args a;
-	struct stat st;
 	char *data = NULL;
 	size_t len = 0;
 	int r;
@@ -757,20 +755,15 @@ int cli_scan_manifest(int argc, char **argv)
 	r = parse_args(argc, argv, &a);
 	if (r <= 0)
 		return r < 0 ? 2 : 0;
-	/* read_file_capped() reports an oversized input as -ENOMEM when it fills its buffer
-	 * before reaching the cap, so regular files are measured first. */
-	if (strcmp(a.path, "-") != 0 && stat(a.path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size > MANIFEST_MAX_SIZE)
-		r = -EFBIG;
-	else
-		r = read_file_capped(a.path, MANIFEST_MAX_SIZE, &data, &len);
+	/* Regular files are measured before they are read; stdin is cut at the cap. */
+	r = read_file_capped(a.path, MANIFEST_MAX_SIZE, &data, &len);
 	if (r == -EFBIG || (r == -ENOMEM && strcmp(a.path, "-") == 0)) {
 		fprintf(stderr, "edgesec: %s: error: larger than %u bytes (or out of memory)\n",
 			a.path, MANIFEST_MAX_SIZE);
 		return 2;
 	}
 	if (r < 0) {
-		fprintf(stderr, "edgesec: %s: error: cannot read: %s\n", a.path, strerror(-r));
+		fprintf(stderr, "edgesec: %s: error: cannot read: %s\n", a.path, fileio_strerror(r));
 		return 2;
 	}
 	r = scan(&a, data, len);

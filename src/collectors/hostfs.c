@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/fileio.h"
 
 static bool root_is_slash(const char *host_root)
 {
@@ -20,9 +21,25 @@ static bool root_is_slash(const char *host_root)
 	return *host_root == '\0';
 }
 
+/* The fd if it is a regular file (O_NONBLOCK cleared), else closed and -errno. */
+static int keep_regular(int fd)
+{
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = fd_check_regular(fd);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 int hostfs_open(const char *host_root, const char *path)
 {
-	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+	/* O_NONBLOCK: a FIFO planted at a path we read must not block the agent's loop. */
+	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	int rootfd, fd;
 	bool slash;
 
@@ -46,7 +63,7 @@ int hostfs_open(const char *host_root, const char *path)
 			int r = fd < 0 ? -errno : fd;
 
 			close(rootfd);
-			return r;
+			return keep_regular(r);
 		}
 	}
 #endif
@@ -55,7 +72,7 @@ int hostfs_open(const char *host_root, const char *path)
 	if (fd < 0)
 		fd = -errno;
 	close(rootfd);
-	return fd;
+	return keep_regular(fd);
 }
 
 int hostfs_read_fd(int fd, size_t max, char **ret_data, size_t *ret_len)

@@ -12,7 +12,9 @@
 
 /*
  * Opens path ("etc/passwd" or "/etc/passwd") below host_root; NULL means our own "/" (for
- * /proc and /sys, which describe the kernel we run on).  fd or -errno.
+ * /proc and /sys, which describe the kernel we run on).  fd or -errno.  Only regular files
+ * are opened, without blocking: a FIFO, device or socket gives -FILEIO_ENOTREG (fileio.h), a
+ * directory -EISDIR.
  */
 int hostfs_open(const char *host_root, const char *path);
 

@@ -493,7 +493,7 @@ int config_load_file(struct config *c, const char *path, struct config_report *r
 	if (r < 0) {
 		add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, "configuration", "",
 			  "cannot read %s: %s", path,
-			  r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+			  r == -EFBIG ? "larger than 1 MiB" : fileio_strerror(r));
 		return r;
 	}
 	doc = json_parse(data, len, &jerr);

@@ -46,6 +46,7 @@
 #include "collectors/hostfs.h"
 #include "collectors/users/users-parse.h"
 #include "common/alloc.h"
+#include "common/fileio.h"
 #include "common/timeutil.h"
 #include "login-audit-parse.h"
 #include "login-sock.h"
@@ -414,6 +415,9 @@ static void utmp_follow(struct collector *c, struct utmp_file *f, bool initial)
 
 	if (fd < 0) {
 		f->known = false; /* not there (yet): read from 0 once it appears */
+		if (fd != -ENOENT) /* a FIFO or device planted there is never read */
+			collector_set_error(c, COLLECTOR_STATE_DEGRADED, "utmp: %s: %s", f->path,
+					    fileio_strerror(fd));
 		return;
 	}
 	if (fstat(fd, &st) < 0) {

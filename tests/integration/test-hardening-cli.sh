@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Hardening regressions (issue 12) through the real binary: what a careless user or an
+# attacker on the device can hand to edgesec must end quickly with a clear status.
+#  - a FIFO (or a device) as config, manifest, --against or run --config: exit 2 at once,
+#    "not a regular file"; wtmp as a FIFO under hostRoot does not stop the agent starting;
+#    stdin may still be a pipe
+# Every command runs under `timeout`, so a regression fails instead of hanging CTest.
+# Env: EDGESEC (binary), SOURCE_DIR.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+need_edgesec
+
+work=$(mktemp -d)
+agent_pid=
+cleanup() {
+	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work" || fail "no work dir"
+
+T=10 # seconds: every command here finishes in well under a second when it works
+
+# expect_exit CODE NAME -- command...   (stdout in out.NAME, stderr in err.NAME)
+expect_exit() {
+	local want=$1 name=$2 rc
+	shift 3
+	timeout -s KILL "$T" "$@" >"out.$name" 2>"err.$name"
+	rc=$?
+	[ "$rc" -ne 137 ] || fail "$name: hung (killed after ${T}s)"
+	[ "$rc" -eq "$want" ] || fail "$name: exit $rc, expected $want; stderr: $(head -c 400 "err.$name")"
+}
+
+# ---- non-regular files ----
+mkfifo fifo
+manifest='{"modulesContent":{"$edgeAgent":{"properties.desired":{"modules":{"m":{"settings":{"image":"a:1"}}}}}}}'
+echo "$manifest" >m.json
+echo '[{"Id":"0123456789ab","Name":"/m","Config":{"Image":"a:1"},"HostConfig":{}}]' >inspect.json
+
+expect_exit 2 fifo-check-config -- "$EDGESEC" check-config fifo
+grep -q "not a regular file" err.fifo-check-config || fail "check-config: no clear error for a FIFO"
+expect_exit 2 fifo-scan -- "$EDGESEC" scan-manifest fifo
+grep -q "not a regular file" err.fifo-scan || fail "scan-manifest: no clear error for a FIFO"
+expect_exit 2 fifo-against -- "$EDGESEC" scan-manifest --docker-inspect --against fifo inspect.json
+grep -q "not a regular file" err.fifo-against || fail "--against: no clear error for a FIFO"
+expect_exit 2 fifo-run-config -- "$EDGESEC" run --config fifo --state-dir st
+expect_exit 2 dev-zero-config -- "$EDGESEC" check-config /dev/zero
+expect_exit 2 dir-manifest -- "$EDGESEC" scan-manifest "$work"
+# stdin stays a legitimate pipe
+echo "$manifest" | expect_exit 0 stdin-pipe -- "$EDGESEC" scan-manifest --fail-on critical -
+
+# wtmp and btmp planted as FIFOs under hostRoot: the agent must still start and stop.
+mkdir -p hr/var/log hr/etc
+mkfifo hr/var/log/wtmp hr/var/log/btmp
+cp /etc/passwd hr/etc/passwd
+printf '{"edgesec":{"hostRoot":"%s","loginSource":"utmp","dockerSocket":"","heartbeatInterval":"PT1S"}}\n' \
+	"$work/hr" >wtmp.json
+"$EDGESEC" run --config wtmp.json --state-dir st2 --capture cnproc >agent.out 2>agent.err &
+agent_pid=$!
+for _ in $(seq 1 50); do
+	grep -q "running" agent.err && break
+	sleep 0.1
+done
+grep -q "running" agent.err || fail "agent with a FIFO for wtmp did not start: $(tail -3 agent.err)"
+kill -TERM "$agent_pid"
+timeout -s KILL "$T" tail --pid="$agent_pid" -f /dev/null || fail "agent did not stop"
+wait "$agent_pid"
+agent_pid=
+grep -q "not a regular file" agent.out ||
+	fail "the login collector does not say wtmp is not a regular file (Heartbeat)"
+
+echo "PASS"
