@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "baseline/baseline.h"
+#include "cli/commands.h"
 #include "common/buf.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
@@ -230,6 +231,8 @@ int cli_baseline(int argc, char **argv)
 										: 0;
 	if (b.failed)
 		fprintf(stderr, "edgesec baseline: output too large or out of memory\n");
+	if (cli_stdout_check("baseline") < 0)
+		ret = 2; /* a cut report must not pass for a complete one */
 	buf_done(&b);
 out:
 	baseline_root_free(root);

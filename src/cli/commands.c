@@ -299,7 +299,7 @@ static int cmd_check_config(struct args *a)
 		buf_done(&b);
 	}
 	config_done(&cfg);
-	return 0;
+	return cli_stdout_check("check-config") < 0 ? 1 : 0;
 }
 
 /*
@@ -317,7 +317,22 @@ static const struct delegated_verb delegated_verbs[] = {
 	{ NULL, NULL },
 };
 
-int cli_main(int argc, char **argv)
+int cli_stdout_check(const char *what)
+{
+	int e = errno; /* a failed fwrite() before us left its reason there */
+
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	if (!errno)
+		errno = e;
+	fprintf(stderr, "edgesec: %s: cannot write to stdout: %s\n", what,
+		errno ? strerror(errno) : "write error");
+	clearerr(stdout);
+	return -EIO;
+}
+
+static int dispatch(int argc, char **argv)
 {
 	struct args a;
 	int r;
@@ -347,4 +362,15 @@ int cli_main(int argc, char **argv)
 	}
 	fprintf(stderr, "edgesec: unknown command '%s' (see edgesec --help)\n", a.verb);
 	return 2;
+}
+
+int cli_main(int argc, char **argv)
+{
+	int r = dispatch(argc, argv);
+
+	/* Whatever the verb printed must have reached stdout: a full disk or a closed file is
+	 * a failure, never a silent success. */
+	if (cli_stdout_check("output") < 0 && r == 0)
+		r = 1;
+	return r;
 }

@@ -22,6 +22,7 @@
 #include "analyze/json-locate.h"
 #include "analyze/manifest.h"
 #include "analyze/rules.h"
+#include "cli/commands.h"
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/fileio.h"
@@ -730,12 +731,14 @@ static int scan(const struct scan_args *a, const char *data, size_t len)
 			OUTPUT_MAX);
 		r = 2;
 	} else {
-		fwrite(out.data, 1, out.len, stdout);
-		fflush(stdout);
 		r = fail_code(counts, a->fail_on);
 		for (size_t i = 0; i < drift.n; i++)
 			if (drift.items[i].severity >= a->fail_on)
 				r = 1;
+		/* A truncated report (SARIF for CI, say) must not pass for a clean one. */
+		fwrite(out.data, 1, out.len, stdout); /* a short write leaves ferror() set */
+		if (cli_stdout_check("scan-manifest") < 0)
+			r = 2;
 	}
 	buf_done(&out);
 	finding_list_done(&l);
@@ -763,7 +766,8 @@ int cli_scan_manifest(int argc, char **argv)
 		return 2;
 	}
 	if (r < 0) {
-		fprintf(stderr, "edgesec: %s: error: cannot read: %s\n", a.path, fileio_strerror(r));
+		fprintf(stderr, "edgesec: %s: error: cannot read: %s\n", a.path,
+			fileio_strerror(r));
 		return 2;
 	}
 	r = scan(&a, data, len);

@@ -4,6 +4,7 @@
 #  - a FIFO (or a device) as config, manifest, --against or run --config: exit 2 at once,
 #    "not a regular file"; wtmp as a FIFO under hostRoot does not stop the agent starting;
 #    stdin may still be a pipe
+#  - stdout or --output that cannot be written (/dev/full): non-zero exit, an error naming it
 # Every command runs under `timeout`, so a regression fails instead of hanging CTest.
 # Env: EDGESEC (binary), SOURCE_DIR.
 set -uo pipefail
@@ -68,5 +69,21 @@ wait "$agent_pid"
 agent_pid=
 grep -q "not a regular file" agent.out ||
 	fail "the login collector does not say wtmp is not a regular file (Heartbeat)"
+
+# ---- output that cannot be written ----
+[ -w /dev/full ] || skip "/dev/full is missing"
+clean="$SOURCE_DIR/tests/manifests/clean.json"
+for fmt in text json sarif; do
+	expect_exit 2 full-scan-$fmt -- bash -c "exec '$EDGESEC' scan-manifest --format $fmt '$clean' >/dev/full"
+	grep -q "cannot write" err.full-scan-$fmt || fail "scan-manifest $fmt: no error for /dev/full"
+done
+echo '{}' >empty-config.json
+expect_exit 1 full-check-config -- bash -c "exec '$EDGESEC' check-config empty-config.json >/dev/full"
+mkdir -p emptyroot
+expect_exit 2 full-baseline -- bash -c "exec '$EDGESEC' baseline --root '$work/emptyroot' --format json >/dev/full"
+expect_exit 1 full-help -- bash -c "exec '$EDGESEC' --help >/dev/full"
+expect_exit 1 full-snapshot-output -- "$EDGESEC" snapshot --output /dev/full --state-dir st \
+	--capture cnproc
+grep -q "could not be written" err.full-snapshot-output || fail "snapshot: no error for --output /dev/full"
 
 echo "PASS"
