@@ -23,6 +23,7 @@
 #include "common/buf.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
+#include "common/textesc.h"
 
 enum {
 	OPT_ROOT = 0x100,
@@ -137,8 +138,13 @@ static void run_profile(const struct baseline_profile *p, struct baseline_root *
 		baseline_check_run(c, root, &o);
 		counts->n[o.result]++;
 		if (!json) {
+			/* ids come from the checks file, reasons quote the files checked */
+			char id[4 * sizeof(o.reason)], reason[4 * sizeof(o.reason)];
+
+			text_escape(id, sizeof(id), m->id, strlen(m->id));
+			text_escape(reason, sizeof(reason), o.reason, strlen(o.reason));
 			printf("%-5s %-13s %-36s %s\n", baseline_result_to_string(o.result),
-			       baseline_severity_to_string(m->severity), m->id, o.reason);
+			       baseline_severity_to_string(m->severity), id, reason);
 			continue;
 		}
 		jw_obj_begin(w);

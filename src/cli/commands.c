@@ -19,6 +19,7 @@
 #include "common/alloc.h"
 #include "common/json_read.h"
 #include "common/log.h"
+#include "common/textesc.h"
 #include "config/config.h"
 #include "core/agent.h"
 #include "version.h"
@@ -249,6 +250,20 @@ static void print_text(const struct config *c)
 	buf_done(&b);
 }
 
+/* "FILE: error: MESSAGE (at POINTER)" or "FILE: warning (TYPE): MESSAGE"; the message and
+ * the pointer quote keys of the input, so they are escaped. */
+static void print_issue(const char *path, const char *kind, const struct config_issue *is)
+{
+	char msg[4 * sizeof(is->message)], ptr[4 * sizeof(is->pointer)];
+	bool error = strcmp(kind, "error") == 0;
+
+	text_escape(msg, sizeof(msg), is->message, strlen(is->message));
+	text_escape(ptr, sizeof(ptr), is->pointer, strlen(is->pointer));
+	fprintf(stderr, "%s: %s%s%s%s: %s%s%s%s\n", path, error ? "error" : "warning",
+		error ? "" : " (", error ? "" : kind, error ? "" : ")", msg,
+		error && ptr[0] ? " (at " : "", error ? ptr : "", error && ptr[0] ? ")" : "");
+}
+
 static int cmd_check_config(struct args *a)
 {
 	struct config_report rep = { 0 };
@@ -265,9 +280,7 @@ static int cmd_check_config(struct args *a)
 	config_init_defaults(&cfg);
 	r = config_load_file(&cfg, path, &rep);
 	for (unsigned i = 0; i < rep.n_errors; i++)
-		fprintf(stderr, "%s: error: %s%s%s%s\n", path, rep.errors[i].message,
-			rep.errors[i].pointer[0] ? " (at " : "", rep.errors[i].pointer,
-			rep.errors[i].pointer[0] ? ")" : "");
+		print_issue(path, "error", &rep.errors[i]);
 	if (r < 0) {
 		if (rep.n_errors)
 			fprintf(stderr, "%s: rejected, nothing applied\n", path);
@@ -276,8 +289,8 @@ static int cmd_check_config(struct args *a)
 	}
 	config_check_conflicts(&cfg, &rep);
 	for (unsigned i = 0; i < rep.n_warnings; i++)
-		fprintf(stderr, "%s: warning (%s): %s\n", path,
-			config_error_type_to_string(rep.warnings[i].type), rep.warnings[i].message);
+		print_issue(path, config_error_type_to_string(rep.warnings[i].type),
+			    &rep.warnings[i]);
 	if (rep.n_dropped)
 		fprintf(stderr, "%s: %u more issues not listed\n", path, rep.n_dropped);
 	if (a->format && strcmp(a->format, "text") == 0) {

@@ -27,6 +27,7 @@
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "common/json_write.h"
+#include "common/textesc.h"
 #include "version.h"
 
 #define OUTPUT_MAX (256u * 1024 * 1024)
@@ -135,30 +136,35 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 
 /* ---- errors ---- */
 
+/* Appends s with control characters escaped (textesc.h), so one finding stays one line and
+ * a module name cannot drive the terminal. */
+static void put_text(struct buf *b, const char *s)
+{
+	text_escape_buf(b, s, strlen(s));
+}
+
 static void print_error(const char *path, const char *data, size_t len,
 			const struct json_error *err)
 {
 	unsigned line = 0, col = 0;
+	struct buf b;
 
-	fprintf(stderr, "edgesec: %s: error: %s", path, err->message);
+	/* Keys quoted in the message and the pointer come from the input: escaped. */
+	buf_init(&b, 4 * (JSON_ERROR_MAX + JSON_POINTER_MAX));
+	put_text(&b, err->message);
 	if (err->pointer[0]) {
 		/* Syntax errors carry their position in the message; value errors get it here. */
+		buf_puts(&b, " (at ");
+		put_text(&b, err->pointer);
 		if (data && json_locate(data, len, err->pointer, &line, &col) == 0)
-			fprintf(stderr, " (at %s, line %u, column %u)", err->pointer, line, col);
-		else
-			fprintf(stderr, " (at %s)", err->pointer);
+			buf_printf(&b, ", line %u, column %u", line, col);
+		buf_putc(&b, ')');
 	}
-	fprintf(stderr, "\n");
+	fprintf(stderr, "edgesec: %s: error: %s\n", path, b.data ? b.data : err->message);
+	buf_done(&b);
 }
 
 /* ---- text ---- */
-
-/* Appends s with control characters replaced, so one finding stays one line. */
-static void put_text(struct buf *b, const char *s)
-{
-	for (; *s; s++)
-		buf_putc(b, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
-}
 
 static void format_text(struct buf *b, const char *path, const struct finding_list *l,
 			const size_t counts[_SEVERITY_MAX], enum severity fail_on,

@@ -5,6 +5,7 @@
 #    "not a regular file"; wtmp as a FIFO under hostRoot does not stop the agent starting;
 #    stdin may still be a pipe
 #  - stdout or --output that cannot be written (/dev/full): non-zero exit, an error naming it
+#  - terminal escape sequences from input never reach the terminal raw (text reports, errors)
 # Every command runs under `timeout`, so a regression fails instead of hanging CTest.
 # Env: EDGESEC (binary), SOURCE_DIR.
 set -uo pipefail
@@ -69,6 +70,28 @@ wait "$agent_pid"
 agent_pid=
 grep -q "not a regular file" agent.out ||
 	fail "the login collector does not say wtmp is not a regular file (Heartbeat)"
+
+# ---- terminal escapes from input ----
+no_raw_esc() { # file what
+	if LC_ALL=C grep -q $'[\x1b\x07]' "$1"; then fail "$2: raw escape bytes reach the terminal"; fi
+}
+printf '{"modulesContent":{"$edgeAgent":{"properties.desired":{"modules":{"evil\\u001b]0;pwned\\u0007\\u001b[2J":{"settings":{"image":"a:1","createOptions":"{\\"HostConfig\\":{\\"Privileged\\":true}}"}}}}}}}' >esc.json
+expect_exit 1 esc-scan -- "$EDGESEC" scan-manifest esc.json
+no_raw_esc out.esc-scan "scan-manifest text"
+grep -qF 'evil\x1b]0;pwned\x07\x1b[2J' out.esc-scan || fail "scan-manifest: the module name is not shown escaped"
+printf '{"edgesec":{"\\u001b[2Jbad":1}}' >esc-cfg.json
+expect_exit 2 esc-check-config -- "$EDGESEC" check-config esc-cfg.json
+no_raw_esc err.esc-check-config "check-config errors"
+grep -qF '\x1b[2Jbad' err.esc-check-config || fail "check-config: the key is not shown escaped"
+printf '{"modulesContent":{"$edgeAgent":{"properties.desired":{"modules":{"m":{"settings":{"createOptions":"{\\"HostConfig\\":{\\"\\u001b[2J\\":1}"}}}}}}}' >esc-bad.json
+timeout -s KILL "$T" "$EDGESEC" scan-manifest esc-bad.json >out.esc-scan-error 2>err.esc-scan-error
+no_raw_esc err.esc-scan-error "scan-manifest errors"
+no_raw_esc out.esc-scan-error "scan-manifest findings on a bad module"
+mkdir -p escroot/etc/ssh
+printf 'PermitRootLogin \033[2Jyes\033]0;t\007\n' >escroot/etc/ssh/sshd_config
+expect_exit 1 esc-baseline -- "$EDGESEC" baseline --root "$work/escroot"
+no_raw_esc out.esc-baseline "baseline text"
+grep -qF 'PermitRootLogin \x1b[2Jyes' out.esc-baseline || fail "baseline: the value is not shown escaped"
 
 # ---- output that cannot be written ----
 [ -w /dev/full ] || skip "/dev/full is missing"
