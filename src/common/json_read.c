@@ -2,6 +2,7 @@
 #include "json_read.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,6 +105,99 @@ cJSON *json_parse(const char *data, size_t len, struct json_error *err)
 				 "invalid JSON at line %u, column %u", err->line, err->column);
 	}
 	return NULL;
+}
+
+/* ---- \u0000 in strings ---- */
+
+/*
+ * Finds the "\u0000" escapes inside strings of the text d: the offset of the first (len if
+ * none).  With `marked` (a copy of d), every one is overwritten there by nul_mark (as long).
+ */
+static const char nul_mark[6] = "\xff\xff\xff\xff\xff\xff"; /* never in UTF-8 text */
+
+static size_t find_nul_escapes(const char *d, size_t len, char *marked)
+{
+	size_t first = len;
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (d[i] == '"') {
+			in_str = !in_str;
+		} else if (in_str && d[i] == '\\' && i + 1 < len) {
+			if (d[i + 1] == 'u' && i + 5 < len && memcmp(d + i + 2, "0000", 4) == 0) {
+				if (first == len)
+					first = i;
+				if (!marked)
+					return first;
+				memcpy(marked + i, nul_mark, sizeof(nul_mark));
+				i += 5;
+				continue;
+			}
+			i++; /* the escaped character, '"' and '\\' included */
+		}
+	}
+	return first;
+}
+
+static bool has_mark(const char *s)
+{
+	return s && memmem(s, strlen(s), nul_mark, sizeof(nul_mark)) != NULL;
+}
+
+/* Depth-first search for the first key or string value holding the mark. */
+static bool find_marked(const cJSON *item, char *ptr)
+{
+	size_t base = strlen(ptr), i = 0;
+
+	for (const cJSON *c = item->child; c; c = c->next, i++) {
+		char idx[24];
+
+		ptr[base] = '\0';
+		if (cJSON_IsObject(item)) {
+			json_pointer_append(ptr, c->string ? c->string : "");
+			if (has_mark(c->string))
+				return true;
+		} else {
+			snprintf(idx, sizeof(idx), "%zu", i);
+			json_pointer_append(ptr, idx);
+		}
+		if ((cJSON_IsString(c) && has_mark(c->valuestring)) || find_marked(c, ptr))
+			return true;
+	}
+	ptr[base] = '\0';
+	return false;
+}
+
+/* In the pointer's tokens, the mark is shown as "\u0000" again. */
+static void unmark(char *ptr)
+{
+	char *m;
+
+	while ((m = memmem(ptr, strlen(ptr), nul_mark, sizeof(nul_mark))))
+		memcpy(m, "\\u0000", 6);
+}
+
+int json_check_no_nul(const char *data, size_t len, struct json_error *err)
+{
+	char ptr[JSON_POINTER_MAX] = "";
+	char *copy;
+	cJSON *doc;
+
+	if (find_nul_escapes(data, len, NULL) == len)
+		return 0;
+	/* Rare: parse a copy with every such escape replaced by the mark, to name the key. */
+	copy = es_memdup(data, len);
+	if (!copy)
+		return -ENOMEM;
+	find_nul_escapes(data, len, copy);
+	doc = cJSON_ParseWithLength(copy, len);
+	if (doc && find_marked(doc, ptr))
+		unmark(ptr);
+	cJSON_Delete(doc);
+	es_free(copy);
+	return json_error_set(err, ptr,
+			      "\\u0000 (a NUL character) is not allowed in a string: it would cut "
+			      "the value short");
 }
 
 void json_pointer_append(char *ptr, const char *token)

@@ -23,6 +23,13 @@ struct json_error {
 void json_read_init(void);
 /* Parses len bytes (no NUL needed).  NULL on error with err filled. */
 cJSON *json_parse(const char *data, size_t len, struct json_error *err);
+/*
+ * cJSON decodes "\u0000" into a NUL that ends the C string: "/ho\u0000st" would silently be
+ * "/ho".  For documents whose strings are used as they are (config files, twin documents),
+ * this finds the first string (value or key) holding one: -EINVAL with err naming it by JSON
+ * pointer, or 0.  data must be a document json_parse() accepted.
+ */
+int json_check_no_nul(const char *data, size_t len, struct json_error *err);
 /* Sets err->message (printf-style) and returns -EINVAL, for one-line error returns. */
 int json_error_set(struct json_error *err, const char *pointer, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -480,6 +480,17 @@ int config_apply_document(struct config *c, const struct config *base, const cJS
 	return 0;
 }
 
+void config_key_of_pointer(const char *pointer, char *out, size_t size)
+{
+	const char *end = pointer + strlen(pointer), *start;
+
+	if (end - pointer >= 6 && strcmp(end - 6, "/value") == 0 && end - 6 > pointer)
+		end -= 6;
+	for (start = end; start > pointer && start[-1] != '/'; start--)
+		;
+	snprintf(out, size, "%.*s", (int)(end - start), start);
+}
+
 int config_load_file(struct config *c, const char *path, struct config_report *report)
 {
 	struct json_error jerr;
@@ -497,10 +508,22 @@ int config_load_file(struct config *c, const char *path, struct config_report *r
 		return r;
 	}
 	doc = json_parse(data, len, &jerr);
+	if (doc && json_check_no_nul(data, len, &jerr) < 0) {
+		char key[64];
+
+		/* "/ho\u0000st" must not become "/ho": the setting is named, nothing applied. */
+		config_key_of_pointer(jerr.pointer, key, sizeof(key));
+		add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, key[0] ? key : "configuration",
+			  jerr.pointer, "%s: %s", key[0] ? key : "configuration", jerr.message);
+		cJSON_Delete(doc);
+		doc = NULL;
+		jerr.message[0] = '\0';
+	}
 	es_free(data);
 	if (!doc) {
-		add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, "configuration", "", "%s",
-			  jerr.message);
+		if (jerr.message[0])
+			add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, "configuration", "",
+				  "%s", jerr.message);
 		return -EINVAL;
 	}
 	config_init_defaults(&base);

@@ -407,6 +407,22 @@ static cJSON *parse_body(struct twin *t, const void *payload, size_t len, const 
 		result_reject(res, "%s is not valid JSON: %s", what, err.message);
 		return NULL;
 	}
+	/* cJSON would cut a string at a \u0000: the value would not be the one sent. */
+	if (json_check_no_nul(payload, len, &err) < 0) {
+		unsigned n = res->report.n_errors;
+		char key[64];
+
+		config_key_of_pointer(err.pointer, key, sizeof(key));
+		result_reject(res, "%s: %s", key[0] ? key : what, err.message);
+		if (key[0] && res->report.n_errors > n) { /* the issue names the setting */
+			snprintf(res->report.errors[n].name, sizeof(res->report.errors[n].name), "%s",
+				 key);
+			snprintf(res->report.errors[n].pointer, sizeof(res->report.errors[n].pointer),
+				 "%s", err.pointer);
+		}
+		cJSON_Delete(doc);
+		return NULL;
+	}
 	if (!cJSON_IsObject(doc)) {
 		result_reject(res, "%s is not a JSON object", what);
 		cJSON_Delete(doc);

@@ -6,6 +6,7 @@
 #    stdin may still be a pipe
 #  - stdout or --output that cannot be written (/dev/full): non-zero exit, an error naming it
 #  - terminal escape sequences from input never reach the terminal raw (text reports, errors)
+#  - a \u0000 inside a setting is rejected (exit 2, the key named), not cut short
 # Every command runs under `timeout`, so a regression fails instead of hanging CTest.
 # Env: EDGESEC (binary), SOURCE_DIR.
 set -uo pipefail
@@ -92,6 +93,12 @@ printf 'PermitRootLogin \033[2Jyes\033]0;t\007\n' >escroot/etc/ssh/sshd_config
 expect_exit 1 esc-baseline -- "$EDGESEC" baseline --root "$work/escroot"
 no_raw_esc out.esc-baseline "baseline text"
 grep -qF 'PermitRootLogin \x1b[2Jyes' out.esc-baseline || fail "baseline: the value is not shown escaped"
+
+# ---- \u0000 in a setting ----
+printf '{"edgesec":{"hostRoot":"/ho\\u0000st"}}' >nul.json
+expect_exit 2 nul-setting -- "$EDGESEC" check-config nul.json
+grep -q "hostRoot" err.nul-setting || fail "check-config: the \\u0000 error does not name hostRoot"
+expect_exit 2 nul-run -- "$EDGESEC" run --config nul.json --state-dir st
 
 # ---- output that cannot be written ----
 [ -w /dev/full ] || skip "/dev/full is missing"

@@ -630,6 +630,26 @@ static void test_load_file(void **state)
 	assert_int_equal(c.snapshot_frequency_ms, 120000);
 	unlink(path);
 
+	/* "\u0000" would cut the value short: rejected, naming the setting, nothing applied. */
+	fd = open(path, O_WRONLY | O_TRUNC | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	{
+		static const char doc[] = "{\"snapshotFrequency\":\"PT5M\",\"edgesec\":{\"hostRoot\":"
+					  "{\"value\":\"/ho\\u0000st\"}}}";
+
+		assert_int_equal(write(fd, doc, sizeof(doc) - 1), sizeof(doc) - 1);
+	}
+	close(fd);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(config_load_file(&c, path, &r), -EINVAL);
+	assert_int_equal(r.n_errors, 1);
+	assert_string_equal(r.errors[0].name, "hostRoot");
+	assert_string_equal(r.errors[0].pointer, "/edgesec/hostRoot/value");
+	assert_non_null(strstr(r.errors[0].message, "hostRoot"));
+	assert_int_equal(c.snapshot_frequency_ms, 120000);
+	assert_string_equal(c.host_root, "/");
+	unlink(path);
+
 	/* A missing file is an error too. */
 	memset(&r, 0, sizeof(r));
 	assert_true(config_load_file(&c, path, &r) < 0);

@@ -323,6 +323,32 @@ static void test_invalid_patch_rejected_whole(void **state)
 	es_free(after);
 }
 
+/* "\u0000" would cut the string short in cJSON: the update is rejected, naming the key. */
+static void test_nul_in_value_rejected(void **state)
+{
+	struct fixture *f = *state;
+	char *before;
+
+	connect_with_twin(f, "");
+	before = reported_of(&f->cfg);
+	patch(f, 6, "{\"edgesec\":{\"hostRoot\":{\"value\":\"/ho\\u0000st\"}}}");
+	assert_true(f->res.rejected);
+	assert_int_equal(f->res.report.n_errors, 1);
+	assert_string_equal(f->res.report.errors[0].name, "hostRoot");
+	assert_string_equal(f->res.report.errors[0].pointer, "/edgesec/hostRoot/value");
+	assert_non_null(strstr(f->res.report.errors[0].message, "\\u0000"));
+	assert_string_equal(f->cfg.host_root, "/");
+	assert_string_equal(last_sent(f)->payload, before);
+	patch(f, 7, "{\"edgesec\":{\"hostRoot\":\"/ho\\u0000st\"}}");
+	assert_true(f->res.rejected);
+	assert_string_equal(f->res.report.errors[0].name, "hostRoot");
+	/* An escaped backslash before "u0000" is no NUL. */
+	patch(f, 8, "{\"edgesec\":{\"hostRoot\":\"/ho\\\\u0000st\"}}");
+	assert_false(f->res.rejected);
+	assert_string_equal(f->cfg.host_root, "/ho\\u0000st");
+	es_free(before);
+}
+
 static void test_null_restores_base(void **state)
 {
 	struct fixture *f = *state;
@@ -677,6 +703,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_partial_patch_changes_one_key, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_patch_rejected_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nul_in_value_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_null_restores_base, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_gap_gets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_patch_without_version_gets, setup, teardown),
