@@ -415,10 +415,10 @@ static cJSON *parse_body(struct twin *t, const void *payload, size_t len, const 
 		config_key_of_pointer(err.pointer, key, sizeof(key));
 		result_reject(res, "%s: %s", key[0] ? key : what, err.message);
 		if (key[0] && res->report.n_errors > n) { /* the issue names the setting */
-			snprintf(res->report.errors[n].name, sizeof(res->report.errors[n].name), "%s",
-				 key);
-			snprintf(res->report.errors[n].pointer, sizeof(res->report.errors[n].pointer),
-				 "%s", err.pointer);
+			snprintf(res->report.errors[n].name, sizeof(res->report.errors[n].name),
+				 "%s", key);
+			snprintf(res->report.errors[n].pointer,
+				 sizeof(res->report.errors[n].pointer), "%s", err.pointer);
 		}
 		cJSON_Delete(doc);
 		return NULL;

@@ -634,8 +634,9 @@ static void test_load_file(void **state)
 	fd = open(path, O_WRONLY | O_TRUNC | O_CREAT, 0600);
 	assert_true(fd >= 0);
 	{
-		static const char doc[] = "{\"snapshotFrequency\":\"PT5M\",\"edgesec\":{\"hostRoot\":"
-					  "{\"value\":\"/ho\\u0000st\"}}}";
+		static const char doc[] =
+			"{\"snapshotFrequency\":\"PT5M\",\"edgesec\":{\"hostRoot\":"
+			"{\"value\":\"/ho\\u0000st\"}}}";
 
 		assert_int_equal(write(fd, doc, sizeof(doc) - 1), sizeof(doc) - 1);
 	}
