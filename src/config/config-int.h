@@ -16,6 +16,15 @@ enum config_type {
 	CONFIG_LOG_LEVEL /* "error" | "warning" | "info" | "debug" → enum log_level */
 };
 
+/* What a CONFIG_STRING value must be beyond valid UTF-8 of at most max_len bytes. */
+enum config_check {
+	CONFIG_CHECK_NONE,
+	CONFIG_CHECK_CHOICE,   /* one of `choices` (case-sensitive, as the collectors read it) */
+	CONFIG_CHECK_ABSOLUTE, /* an absolute path ("/..."); never null or "" */
+	CONFIG_CHECK_ABSOLUTE_OR_EMPTY, /* an absolute path, "" or null (off) */
+	_CONFIG_CHECK_MAX,
+};
+
 struct config_entry {
 	enum config_group group;
 	const char *name;
@@ -26,6 +35,8 @@ struct config_entry {
 	const char *def_str;	 /* default for STRING */
 	size_t max_len;		 /* STRING: longest accepted value */
 	const char *description; /* one line, shown by check-config --describe and docs */
+	enum config_check check; /* STRING: the same check for files, twin and check-config */
+	const char *const *choices; /* CONFIG_CHECK_CHOICE: NULL-terminated */
 };
 
 extern const struct config_entry config_table[];

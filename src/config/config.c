@@ -192,6 +192,41 @@ static bool valid_utf8(const char *s, size_t len)
 	return true;
 }
 
+/* The check of a string setting (config-int.h); false with an error added to r. */
+static bool check_string(const struct config_entry *e, const char *s, const char *ptr,
+			 struct config_report *r)
+{
+	char list[128] = "";
+	size_t n = 0;
+
+	switch (e->check) {
+	case CONFIG_CHECK_CHOICE:
+		for (const char *const *c = e->choices; *c; c++)
+			if (strcmp(s, *c) == 0)
+				return true;
+		for (const char *const *c = e->choices; *c && n < sizeof(list); c++)
+			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+					      c == e->choices ? ""
+					      : c[1]	      ? ", "
+							      : " or ",
+					      *c);
+		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+			  "%s: expected %s, got \"%.40s\"", e->name, list, s);
+		return false;
+	case CONFIG_CHECK_ABSOLUTE:
+	case CONFIG_CHECK_ABSOLUTE_OR_EMPTY:
+		if (s[0] == '/' || (!s[0] && e->check == CONFIG_CHECK_ABSOLUTE_OR_EMPTY))
+			return true;
+		/* The agent's working directory is nobody's choice: relative paths are refused. */
+		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+			  "%s: expected an absolute path (starting with /)%s, got \"%.40s\"",
+			  e->name, e->check == CONFIG_CHECK_ABSOLUTE ? "" : " or \"\"", s);
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* Parses v into c (c is a scratch copy).  Returns false with an error added to r. */
 static bool parse_value(struct config *c, const struct config *base, const struct config_entry *e,
 			const cJSON *v, const char *ptr, struct config_report *r)
@@ -300,6 +335,8 @@ static bool parse_value(struct config *c, const struct config *base, const struc
 				  "%s: not valid UTF-8", e->name);
 			return false;
 		}
+		if (!check_string(e, v->valuestring, ptr, r))
+			return false;
 		es_free(*FIELD(c, e, char *));
 		*FIELD(c, e, char *) = es_strdup(v->valuestring);
 		return true;

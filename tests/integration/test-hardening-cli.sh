@@ -7,6 +7,7 @@
 #  - stdout or --output that cannot be written (/dev/full): non-zero exit, an error naming it
 #  - terminal escape sequences from input never reach the terminal raw (text reports, errors)
 #  - a \u0000 inside a setting is rejected (exit 2, the key named), not cut short
+#  - check-config and run judge enum and path settings alike: exit 2 naming the key
 # Every command runs under `timeout`, so a regression fails instead of hanging CTest.
 # Env: EDGESEC (binary), SOURCE_DIR.
 set -uo pipefail
@@ -99,6 +100,16 @@ printf '{"edgesec":{"hostRoot":"/ho\\u0000st"}}' >nul.json
 expect_exit 2 nul-setting -- "$EDGESEC" check-config nul.json
 grep -q "hostRoot" err.nul-setting || fail "check-config: the \\u0000 error does not name hostRoot"
 expect_exit 2 nul-run -- "$EDGESEC" run --config nul.json --state-dir st
+
+# ---- enum and path settings: check-config and run agree ----
+for kv in 'capture:"ebpf2"' 'hostRoot:"host"' 'loginSource:"wtmp"' 'dockerSocket:"docker.sock"'; do
+	key=${kv%%:*}
+	printf '{"edgesec":{"%s":%s}}' "$key" "${kv#*:}" >bad-$key.json
+	expect_exit 2 check-$key -- "$EDGESEC" check-config bad-$key.json
+	grep -q "$key" err.check-$key || fail "check-config does not name $key"
+	expect_exit 2 run-$key -- "$EDGESEC" run --config bad-$key.json --state-dir st
+	grep -q "$key" err.run-$key || fail "run does not name $key"
+done
 
 # ---- output that cannot be written ----
 [ -w /dev/full ] || skip "/dev/full is missing"
