@@ -7,8 +7,9 @@
  *
  * Ownership: struct manifest owns its modules; the cJSON tree lives only during parsing.
  * Limits: MANIFEST_MAX_SIZE input bytes, MANIFEST_MAX_MODULES modules (excess counted),
- * MANIFEST_CREATE_OPTIONS_MAX bytes of reassembled createOptions.  Error messages name the JSON
- * pointer and never quote values.
+ * MANIFEST_CREATE_OPTIONS_MAX bytes of reassembled createOptions, and a JSON tree of at most
+ * json_tree_budget() of the text it comes from (the document, a createOptions string).  Error
+ * messages name the JSON pointer and never quote values.
  */
 #include "manifest.h"
 
@@ -234,7 +235,7 @@ static int parse_create_options(struct parse *p, struct manifest_module *mm,
 	r = reassemble(p, settings, co, sptr, &b);
 	if (r < 0 || blank(b.data ? b.data : "", b.len))
 		goto out;
-	doc = json_parse(b.data, b.len, &jerr);
+	doc = json_parse_capped(b.data, b.len, json_tree_budget(b.len), &jerr);
 	if (!doc) {
 		r = json_error_set(p->err, cp, "createOptions is not valid JSON (%s of the string)",
 				   jerr.message);
@@ -645,7 +646,8 @@ int manifest_parse(const char *data, size_t len, struct manifest **ret_manifest,
 		return json_error_set(err, "", "the manifest is larger than %u bytes",
 				      MANIFEST_MAX_SIZE);
 	json_read_init();
-	root = json_parse(data, len, err);
+	/* The tree is bounded by the input's size: "[0,0,...]" would cost 40 times it. */
+	root = json_parse_capped(data, len, json_tree_budget(len), err);
 	if (!root)
 		return -EINVAL;
 	p.m = es_calloc(1, sizeof(*p.m));

@@ -26,6 +26,7 @@ void finding_list_done(struct finding_list *l)
 		es_free(l->items[i].module);
 		es_free(l->items[i].path);
 		es_free(l->items[i].embedded_path);
+		es_free(l->items[i].message);
 	}
 	es_free(l->items);
 	memset(l, 0, sizeof(*l));
@@ -63,6 +64,7 @@ static void emit(struct check *c, enum rule_index r, const char *path, const cha
 {
 	struct finding_list *l = c->out;
 	struct finding *f, *items;
+	char message[FINDING_MESSAGE_MAX];
 
 	if (c->error)
 		return;
@@ -84,15 +86,18 @@ static void emit(struct check *c, enum rule_index r, const char *path, const cha
 	f = &l->items[l->n];
 	f->rule = &rule_table[r];
 	f->embedded_path = NULL;
+	/* Heap copies of their exact size: thousands of findings, most messages short. */
+	format_message(message, sizeof(message), rule_table[r].message, detail);
+	f->message = es_strdup(message);
 	f->module = es_strdup(c->ms->name);
 	f->path = es_strdup(path && path[0] ? path : c->ms->path);
-	if (!f->module || !f->path) {
+	if (!f->module || !f->path || !f->message) {
 		es_free(f->module);
 		es_free(f->path);
+		es_free(f->message);
 		c->error = -ENOMEM;
 		return;
 	}
-	format_message(f->message, sizeof(f->message), rule_table[r].message, detail);
 	l->n++;
 }
 

@@ -47,7 +47,7 @@ struct finding {
 	/* When the setting sits inside a JSON document embedded in a string (createOptions given
 	 * as a string): path points at that string and embedded_path inside it; else NULL. */
 	char *embedded_path;
-	char message[FINDING_MESSAGE_MAX];
+	char *message; /* at most FINDING_MESSAGE_MAX - 1 bytes; heap, exactly as long */
 };
 
 struct finding_list {

@@ -620,66 +620,26 @@ static int analyze_inspect(const struct scan_args *a, const char *data, size_t l
 			   struct finding_list *l, struct manifest *stub, struct drift_list *drift,
 			   struct json_error *err)
 {
-	struct inspected_container **cs = NULL;
 	struct rules_context ctx = { 0 };
-	const cJSON *it;
-	size_t n = 0, cap;
-	cJSON *doc;
-	int r = 0;
+	struct inspect_document d;
+	int r;
 
-	memset(err, 0, sizeof(*err));
-	json_read_init();
-	doc = json_parse(data, len, err);
-	if (!doc)
-		return -EINVAL;
-	if (!cJSON_IsArray(doc) && !cJSON_IsObject(doc)) {
-		cJSON_Delete(doc);
-		return json_error_set(err, "", "docker inspect output must be an object or an array "
-					       "of objects, not %s", json_type_name(doc));
-	}
-	cap = cJSON_IsArray(doc) ? (size_t)cJSON_GetArraySize(doc) : 1;
-	cs = es_calloc(cap ? cap : 1, sizeof(*cs));
-	if (!cs) {
-		cJSON_Delete(doc);
-		return -ENOMEM;
-	}
-	if (cJSON_IsObject(doc)) {
-		r = inspect_container(doc, &cs[n++]);
-	} else {
-		cJSON_ArrayForEach(it, doc) {
-			char p[32];
-
-			if (!cJSON_IsObject(it)) {
-				snprintf(p, sizeof(p), "/%zu", n);
-				r = json_error_set(err, p, "a container must be an object, not %s",
-						   json_type_name(it));
-				break;
-			}
-			r = inspect_container(it, &cs[n++]);
-			if (r < 0)
-				break;
-		}
-	}
-	for (size_t i = 0; i < n && r >= 0; i++)
-		if (cs[i])
-			rules_context_add_module(&ctx, cs[i]->ms);
-	for (size_t i = 0; i < n && r >= 0; i++) {
+	r = inspect_document_parse(data, len, &d, err);
+	for (size_t i = 0; i < d.n && r >= 0; i++)
+		rules_context_add_module(&ctx, d.cs[i]->ms);
+	for (size_t i = 0; i < d.n && r >= 0; i++) {
 		size_t start = l->n;
 
-		if (!cs[i])
-			continue;
-		r = rules_check_module(cs[i]->ms, &ctx, l);
-		if (r >= 0 && cJSON_IsArray(doc))
+		r = rules_check_module(d.cs[i]->ms, &ctx, l);
+		if (r >= 0 && d.array)
 			r = prefix_paths(l, start, i);
 	}
 	if (r >= 0 && a->against)
-		r = compare_with(a->against, cs, n, cJSON_IsArray(doc), drift);
+		r = compare_with(a->against, d.cs, d.n, d.array, drift);
 	stub->envelope = "docker-inspect";
-	stub->n_modules = n;
-	for (size_t i = 0; i < n; i++)
-		inspected_container_free(cs[i]);
-	es_free(cs);
-	cJSON_Delete(doc);
+	stub->n_modules = d.n;
+	stub->dropped_modules = d.dropped;
+	inspect_document_done(&d);
 	if (r == -ENOMEM && !err->message[0])
 		json_error_set(err, "", "out of memory");
 	return r;

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "analyze/inspect.h"
 #include "analyze/manifest.h"
 #include "analyze/rules.h"
 #include "cli/scan-manifest.h"
@@ -380,14 +381,69 @@ static void test_large_inputs(void **state)
 	unlink(path);
 	es_free(big);
 
-	big = big_manifest(MANIFEST_MAX_SIZE + 4096, &len);
-	write_temp(big, len, path, sizeof(path));
+	/* Exactly MANIFEST_MAX_SIZE bytes (trailing whitespace) is read; one byte more is not. */
+	big = big_manifest(MANIFEST_MAX_SIZE - 8192, &len);
+	assert_true(len <= MANIFEST_MAX_SIZE);
+	big = es_realloc(big, MANIFEST_MAX_SIZE + 2);
+	memset(big + len, ' ', MANIFEST_MAX_SIZE + 1 - len);
+	write_temp(big, MANIFEST_MAX_SIZE, path, sizeof(path));
+	run_cli(&r, NULL, path, NULL);
+	assert_int_equal(r.code, 1);
+	run_done(&r);
+	unlink(path);
+	write_temp(big, MANIFEST_MAX_SIZE + 1, path, sizeof(path));
 	run_cli(&r, NULL, path, NULL);
 	assert_int_equal(r.code, 2);
 	assert_non_null(strstr(r.err, "larger than"));
 	run_done(&r);
 	unlink(path);
 	es_free(big);
+}
+
+/*
+ * Memory bounded by the input: a JSON tree beyond json_tree_budget() of the text is refused
+ * before it is built (exit 2, saying why), and docker inspect output keeps at most
+ * INSPECT_MAX_CONTAINERS containers (the rest are counted).  Before: 1.6 GB of RSS for a
+ * 32 MiB manifest of "[0,0,...]", 13.5 GB for 32 MiB of "[{},{},...]".
+ */
+static void test_memory_bounded_by_input(void **state)
+{
+	char path[64];
+	struct buf b;
+	struct run r;
+	cJSON *doc, *sum;
+
+	(void)state;
+	buf_init(&b, 0);
+	buf_puts(&b, "{\"modulesContent\":{\"$edgeAgent\":{}},\"x\":[0");
+	while (b.len < (1u << 20))
+		buf_puts(&b, ",0,0,0,0,0,0,0,0");
+	buf_puts(&b, "]}");
+	write_temp(b.data, b.len, path, sizeof(path));
+	run_cli(&r, NULL, path, NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "too many parts for its size"));
+	run_done(&r);
+	unlink(path);
+
+	buf_reset(&b);
+	buf_putc(&b, '[');
+	for (unsigned i = 0; i <= INSPECT_MAX_CONTAINERS; i++)
+		buf_puts(&b, i ? ",{}" : "{}");
+	buf_putc(&b, ']');
+	write_temp(b.data, b.len, path, sizeof(path));
+	run_cli(&r, NULL, path, "--docker-inspect", "--format", "json", "--fail-on", "critical",
+		NULL);
+	assert_int_equal(r.code, 0);
+	doc = cJSON_Parse(r.out);
+	assert_non_null(doc);
+	sum = cJSON_GetObjectItem(doc, "summary");
+	assert_int_equal(cJSON_GetObjectItem(sum, "modules")->valueint, INSPECT_MAX_CONTAINERS);
+	assert_int_equal(cJSON_GetObjectItem(sum, "droppedModules")->valueint, 1);
+	cJSON_Delete(doc);
+	run_done(&r);
+	unlink(path);
+	buf_done(&b);
 }
 
 /* ---- the real-world corpus ---- */
@@ -639,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_secrets_not_echoed),
 		cmocka_unit_test(test_stdin_and_usage),
 		cmocka_unit_test(test_large_inputs),
+		cmocka_unit_test(test_memory_bounded_by_input),
 		cmocka_unit_test(test_real_corpus),
 		cmocka_unit_test(test_docker_inspect),
 	};
