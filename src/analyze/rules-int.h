@@ -46,6 +46,10 @@ enum rule_index {
 	R_REGISTRY_PASSWORD,
 	R_REGISTRY_ADMIN,
 	R_HUB_PROTOCOL_HEAD,
+	R_INVALID_SETTING,   /* EDGE038 (EDGE037 is the edgesec module's AcceptedRisk) */
+	R_IGNORED_SETTING,   /* EDGE039 */
+	R_SECRET_IN_COMMAND, /* EDGE040 */
+	R_DOCKER_API_TCP,    /* EDGE041 */
 	_R_MAX,
 };
 

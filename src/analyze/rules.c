@@ -399,6 +399,22 @@ static unsigned port_number(const char *s)
 	return v <= 65535 ? (unsigned)v : 0;
 }
 
+static void image_split(const char *image, char *name, size_t name_size, const char **ret_tag,
+			bool *ret_digest);
+
+/* The IoT Edge API proxy module (nested edge), whatever registry or placeholder it comes from. */
+static bool image_is_api_proxy(const char *image)
+{
+	char name[256];
+	const char *tag;
+	bool digest;
+
+	if (!image)
+		return false;
+	image_split(image, name, sizeof(name), &tag, &digest);
+	return strcmp(name, "azureiotedge-api-proxy") == 0;
+}
+
 static void check_ports(struct check *c)
 {
 	const struct module_settings *ms = c->ms;
@@ -421,6 +437,12 @@ static void check_ports(struct check *c)
 			continue;
 		/* edgeHub's protocol ports are its job on a gateway. */
 		if (ms->kind == MODULE_KIND_EDGE_HUB && (cport == 443 || cport == 5671 || cport == 8883))
+			continue;
+		/* So is 443 of the nested-edge API proxy (child devices pull images through it). */
+		if (cport == 443 && image_is_api_proxy(ms->image.value))
+			continue;
+		/* Docker ignores port bindings on the host network: nothing is published. */
+		if (is_host(&ms->network_mode))
 			continue;
 		emit(c, R_PORT_ALL_ADDRESSES, p->path, detail);
 	}
@@ -590,11 +612,30 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/* "scheme://user:password@host": a literal (non-placeholder) password in a URL. */
+static bool value_has_url_password(const char *v)
+{
+	for (const char *p = strstr(v, "://"); p; p = strstr(p + 3, "://")) {
+		const char *auth = p + 3, *end = auth + strcspn(auth, "/?#@ \t"), *colon;
+		char pw[MS_STRING_MAX + 1];
+
+		if (*end != '@')
+			continue;
+		colon = memchr(auth, ':', (size_t)(end - auth));
+		if (!colon || colon + 1 == end)
+			continue;
+		snprintf(pw, sizeof(pw), "%.*s", (int)(end - colon - 1), colon + 1);
+		if (!ms_is_placeholder(pw))
+			return true;
+	}
+	return false;
+}
+
 bool rules_env_is_secret(const char *name, const char *value)
 {
 	if (!value || !value[0])
 		return false;
-	if (value_has_embedded_secret(value))
+	if (value_has_embedded_secret(value) || value_has_url_password(value))
 		return true;
 	if (!name || !name_is_secret(name) || ms_is_placeholder(value))
 		return false;
@@ -654,7 +695,7 @@ static bool env_says_disabled(const struct module_settings *ms, const char *name
 			      const char **ret_path)
 {
 	for (size_t i = 0; i < ms->n_env; i++) {
-		if (strcasecmp(ms->env[i].name, name) != 0)
+		if (ms->env[i].ignored || strcasecmp(ms->env[i].name, name) != 0)
 			continue;
 		*ret_path = ms->env[i].path;
 		return strcasecmp(ms->env[i].value, "false") == 0;
@@ -677,6 +718,8 @@ void rules_context_add_module(struct rules_context *ctx, const struct module_set
 	for (size_t i = 0; i < ms->n_env; i++) {
 		const char *n = ms->env[i].name, *v = ms->env[i].value;
 
+		if (ms->env[i].ignored)
+			continue;
 		if (strcasestr(n, "amqp") || strcasestr(v, "amqp"))
 			ctx->amqp_used = true;
 		if (strcasestr(n, "mqtt") || strcasestr(v, "mqtt"))
@@ -698,6 +741,9 @@ static void check_hub_heads(struct check *c)
 
 	if (ms->kind != MODULE_KIND_EDGE_HUB || !c->ctx || ms->no_container)
 		return;
+	/* On the host network every head listens on the host: published by nature. */
+	if (is_host(&ms->network_mode))
+		return;
 	for (size_t i = 0; i < ARRAY_SIZE(heads); i++) {
 		const char *path = NULL;
 		bool used = publishes(ms, heads[i].port);
@@ -707,8 +753,94 @@ static void check_hub_heads(struct check *c)
 		if ((heads[i].port == 5671 && c->ctx->amqp_used) ||
 		    (heads[i].port == 8883 && c->ctx->mqtt_used))
 			continue;
+		/* Routes that need a head: devices may use any of the three; modules use AMQP
+		 * or MQTT, whichever their SDK picks, unless their env names the protocol. */
+		if (c->ctx->routes_devices || (c->ctx->routes_modules && heads[i].port != 443 &&
+					       !c->ctx->amqp_used && !c->ctx->mqtt_used))
+			continue;
 		emit(c, R_HUB_PROTOCOL_HEAD, path, heads[i].label);
 	}
+}
+
+/* ---- what Docker cannot take as given, secrets on the command line, DOCKER_HOST ---- */
+
+static void check_issues(struct check *c)
+{
+	const struct module_settings *ms = c->ms;
+
+	for (size_t i = 0; i < ms->n_issues; i++)
+		emit(c,
+		     ms->issues[i].kind == MS_ISSUE_IGNORED ? R_IGNORED_SETTING : R_INVALID_SETTING,
+		     ms->issues[i].path, ms->issues[i].message);
+}
+
+/*
+ * "--password=x", "--password x", "PASSWORD=x", and any argument that is a URL with a
+ * password or a connection string with a key; "-p x" is not judged (too many meanings).  The
+ * finding is at the argument that holds the secret and names the option, never the value.
+ */
+static void check_command(struct check *c)
+{
+	const struct ms_strv *v = &c->ms->command;
+
+	for (size_t i = 0; i < v->n; i++) {
+		const char *arg = v->items[i].value, *flag = arg, *eq, *next;
+		char name[128], detail[FINDING_DETAIL_MAX];
+		size_t at = i;
+
+		while (*flag == '-')
+			flag++;
+		eq = strchr(flag, '=');
+		snprintf(name, sizeof(name), "%.*s", (int)(eq ? (size_t)(eq - flag) : strlen(flag)),
+			 flag);
+		next = i + 1 < v->n ? v->items[i + 1].value : NULL;
+		if (eq && rules_env_is_secret(name, eq + 1)) {
+			snprintf(detail, sizeof(detail), "%.100s", name);
+		} else if (!eq && flag != arg && next && next[0] != '-' &&
+			   rules_env_is_secret(name, next)) {
+			snprintf(detail, sizeof(detail), "the value of %.100s", arg);
+			at = ++i; /* the value is the next argument: judged here, not again */
+		} else if (value_has_url_password(arg) || value_has_embedded_secret(arg)) {
+			snprintf(detail, sizeof(detail),
+				 "an argument (a URL or connection string)");
+		} else {
+			continue;
+		}
+		emit(c, R_SECRET_IN_COMMAND, v->items[at].path, detail);
+	}
+}
+
+static const struct ms_env *env_find(const struct module_settings *ms, const char *name)
+{
+	const struct ms_env *found = NULL;
+
+	for (size_t i = 0; i < ms->n_env; i++)
+		if (!ms->env[i].ignored && strcmp(ms->env[i].name, name) == 0)
+			found = &ms->env[i]; /* the last one is the one set */
+	return found;
+}
+
+/* DOCKER_HOST=tcp://... without DOCKER_TLS_VERIFY: the Docker API in plain text. */
+static void check_docker_host(struct check *c)
+{
+	const struct ms_env *host = env_find(c->ms, "DOCKER_HOST");
+	const struct ms_env *tls = env_find(c->ms, "DOCKER_TLS_VERIFY");
+	char detail[FINDING_DETAIL_MAX];
+
+	if (!host || ms_is_only_placeholder(host->value))
+		return;
+	if (strncasecmp(host->value, "tcp://", 6) != 0 &&
+	    strncasecmp(host->value, "http://", 7) != 0)
+		return;
+	/* The client turns TLS on for any non-empty DOCKER_TLS_VERIFY; port 2375 is plain text by
+	 * convention whatever the client does. */
+	if (tls && tls->value[0] && !strstr(host->value, ":2375"))
+		return;
+	/* (anything before an '@' is left out: it would be credentials) */
+	snprintf(detail, sizeof(detail), "DOCKER_HOST (tcp://%.120s)",
+		 strrchr(host->value, '@') ? strrchr(host->value, '@') + 1
+					   : strstr(host->value, "://") + 3);
+	emit(c, R_DOCKER_API_TCP, host->path, detail);
 }
 
 int rules_check_module(const struct module_settings *ms, const struct rules_context *ctx,
@@ -716,6 +848,7 @@ int rules_check_module(const struct module_settings *ms, const struct rules_cont
 {
 	struct check c = { .ms = ms, .ctx = ctx, .out = out };
 
+	check_issues(&c);
 	if (ms->no_container) {
 		check_env(&c);
 		check_registries(&c);
@@ -732,5 +865,7 @@ int rules_check_module(const struct module_settings *ms, const struct rules_cont
 	check_env(&c);
 	check_registries(&c);
 	check_hub_heads(&c);
+	check_command(&c);
+	check_docker_host(&c);
 	return c.error;
 }
