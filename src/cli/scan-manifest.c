@@ -9,6 +9,7 @@
  * value or a password: findings only carry names (rules.h).
  */
 #include "scan-manifest.h"
+#include "scan-manifest-int.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -31,7 +32,6 @@
 #include "version.h"
 
 #define OUTPUT_MAX (256u * 1024 * 1024)
-#define INFORMATION_URI "https://github.com/edgesec/edgesec"
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
 
 enum format {
@@ -51,7 +51,8 @@ struct scan_args {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: edgesec scan-manifest FILE|- [--format text|json|sarif] [--fail-on SEVERITY]\n"
+		"Usage: edgesec scan-manifest FILE|- [--format text|json|sarif] [--fail-on "
+		"SEVERITY]\n"
 		"                             [--docker-inspect [--against MANIFEST]]\n"
 		"\n"
 		"Analyzes an IoT Edge deployment manifest or template offline and reports risky\n"
@@ -59,16 +60,19 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  -f, --format FMT     text (default), json or sarif (SARIF 2.1.0)\n"
-		"      --fail-on SEV    critical, high (default), medium, low or info: exit 1 when a\n"
+		"      --fail-on SEV    critical, high (default), medium, low or info: exit 1 when "
+		"a\n"
 		"                       finding has at least this severity\n"
 		"      --docker-inspect FILE is `docker inspect` output (one object or an array):\n"
 		"                       the same rules on the containers' effective settings\n"
-		"      --against MANIFEST  with --docker-inspect: also report the IoT Edge modules\n"
+		"      --against MANIFEST  with --docker-inspect: also report the IoT Edge "
+		"modules\n"
 		"                       that run with more than MANIFEST grants, or are not in it\n"
-		"                       (drift; text or json output)\n"
+		"                       (drift; in every format)\n"
 		"  -h, --help           show this help\n"
 		"\n"
-		"Exit status: 0 no finding at or above the threshold, 1 findings, 2 unusable input.\n");
+		"Exit status: 0 no finding at or above the threshold, 1 findings, 2 unusable "
+		"input.\n");
 }
 
 static int parse_args(int argc, char **argv, struct scan_args *a)
@@ -122,8 +126,8 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 			return -EINVAL;
 		}
 	}
-	if (a->against && (!a->docker_inspect || a->format == FORMAT_SARIF)) {
-		fprintf(stderr, "edgesec: --against needs --docker-inspect and text or json output\n");
+	if (a->against && !a->docker_inspect) {
+		fprintf(stderr, "edgesec: --against needs --docker-inspect\n");
 		return -EINVAL;
 	}
 	if (argc - optind != 1) {
@@ -324,19 +328,19 @@ static void format_json(struct jw *w, const struct finding_list *l,
 
 /* ---- SARIF ---- */
 
-static const char *sarif_level(enum severity s)
+const char *sarif_level(enum severity s)
 {
 	return s >= SEVERITY_HIGH ? "error" : s == SEVERITY_MEDIUM ? "warning" : "note";
 }
 
-static const char *security_severity(enum severity s)
+const char *sarif_security_severity(enum severity s)
 {
 	static const char *const scores[_SEVERITY_MAX] = { "0.0", "3.0", "5.5", "8.0", "9.5" };
 
 	return scores[s];
 }
 
-static void write_text_obj(struct jw *w, const char *key, const char *text)
+void sarif_write_text(struct jw *w, const char *key, const char *text)
 {
 	jw_key(w, key);
 	jw_obj_begin(w);
@@ -360,9 +364,9 @@ static void sarif_rules(struct jw *w)
 		jw_cstr(w, r->id);
 		jw_key(w, "name");
 		jw_cstr(w, r->name);
-		write_text_obj(w, "shortDescription", r->title);
-		write_text_obj(w, "fullDescription", r->rationale);
-		write_text_obj(w, "help", r->remediation);
+		sarif_write_text(w, "shortDescription", r->title);
+		sarif_write_text(w, "fullDescription", r->rationale);
+		sarif_write_text(w, "help", r->remediation);
 		jw_key(w, "defaultConfiguration");
 		jw_obj_begin(w);
 		jw_key(w, "level");
@@ -373,7 +377,7 @@ static void sarif_rules(struct jw *w)
 		jw_key(w, "severity");
 		jw_cstr(w, severity_to_title(r->severity));
 		jw_key(w, "security-severity");
-		jw_cstr(w, security_severity(r->severity));
+		jw_cstr(w, sarif_security_severity(r->severity));
 		if (r->asc_type) {
 			jw_key(w, "ascRecommendationType");
 			jw_cstr(w, r->asc_type);
@@ -386,6 +390,7 @@ static void sarif_rules(struct jw *w)
 		jw_obj_end(w);
 		jw_obj_end(w);
 	}
+	sarif_drift_rules(w); /* after the rules: ruleIndex n + kind */
 	jw_arr_end(w);
 }
 
@@ -427,7 +432,7 @@ static void sarif_result(struct jw *w, const struct finding *f, const char *uri,
 	jw_uint(w, rule_index(f->rule));
 	jw_key(w, "level");
 	jw_cstr(w, sarif_level(f->rule->severity));
-	write_text_obj(w, "message", f->message);
+	sarif_write_text(w, "message", f->message);
 	jw_key(w, "locations");
 	jw_arr_begin(w);
 	jw_obj_begin(w);
@@ -475,22 +480,31 @@ static void sarif_result(struct jw *w, const struct finding *f, const char *uri,
 	jw_obj_end(w);
 }
 
-static void format_sarif(struct jw *w, const char *path, const struct finding_list *l,
-			 const char *data, size_t len)
+void sarif_uri(struct buf *uri, const char *path)
 {
 	char *canonical = NULL;
-	struct json_locator *loc = es_malloc(sizeof(*loc));
-	struct buf uri;
 
-	buf_init(&uri, 16384);
 	/* Relative paths stay relative (what code-scanning upload expects); absolute ones
 	 * become file:// URIs without "." or ".." segments, as SARIF requires. */
 	if (path[0] == '/') {
 		canonical = realpath(path, NULL);
-		buf_puts(&uri, "file://");
+		buf_puts(uri, "file://");
 	}
-	uri_encode(&uri, strcmp(path, "-") == 0 ? "stdin" : canonical ? canonical : path);
+	uri_encode(uri, strcmp(path, "-") == 0 ? "stdin" : canonical ? canonical : path);
 	free(canonical); /* realpath() allocates with malloc */
+}
+
+static void format_sarif(struct jw *w, const char *path, const struct finding_list *l,
+			 const char *data, size_t len, const struct sarif_against *against)
+{
+	struct json_locator *loc = es_malloc(sizeof(*loc));
+	struct buf uri, muri;
+
+	buf_init(&uri, 16384);
+	buf_init(&muri, 16384);
+	sarif_uri(&uri, path);
+	if (against)
+		sarif_uri(&muri, against->path);
 	jw_obj_begin(w);
 	jw_key(w, "$schema");
 	jw_cstr(w, SARIF_SCHEMA);
@@ -507,8 +521,11 @@ static void format_sarif(struct jw *w, const char *path, const struct finding_li
 	jw_cstr(w, "edgesec");
 	jw_key(w, "version");
 	jw_cstr(w, EDGESEC_VERSION);
-	jw_key(w, "informationUri");
-	jw_cstr(w, INFORMATION_URI);
+	/* A real place: the man page, or the page the build names (EDGESEC_HOMEPAGE_URL). */
+	if (EDGESEC_HOMEPAGE_URL[0]) {
+		jw_key(w, "informationUri");
+		jw_cstr(w, EDGESEC_HOMEPAGE_URL);
+	}
 	sarif_rules(w);
 	jw_obj_end(w);
 	jw_obj_end(w);
@@ -521,6 +538,8 @@ static void format_sarif(struct jw *w, const char *path, const struct finding_li
 	jw_cstr(w, uri.data ? uri.data : "stdin");
 	jw_obj_end(w);
 	jw_obj_end(w);
+	if (against)
+		sarif_artifact(w, muri.data ? muri.data : "stdin");
 	jw_arr_end(w);
 	jw_key(w, "results");
 	jw_arr_begin(w);
@@ -531,11 +550,15 @@ static void format_sarif(struct jw *w, const char *path, const struct finding_li
 	if (!loc)
 		w->b->failed = true;
 	es_free(loc);
+	if (against)
+		sarif_drift_results(w, against, uri.data ? uri.data : "stdin", data, len,
+				    muri.data ? muri.data : "stdin");
 	jw_arr_end(w);
 	jw_obj_end(w);
 	jw_arr_end(w);
 	jw_obj_end(w);
 	buf_done(&uri);
+	buf_done(&muri);
 }
 
 /* ---- command ---- */
@@ -566,8 +589,8 @@ static int prefix_paths(struct finding_list *l, size_t start, size_t index)
 
 /* Reads and parses the manifest at path and appends the drift of cs against it; errors are
  * printed here (they are about another file than the input). */
-static int compare_with(const char *path, struct inspected_container **cs, size_t n,
-			bool array, struct drift_list *drift)
+static int compare_with(const char *path, struct inspected_container **cs, size_t n, bool array,
+			struct drift_list *drift, struct sarif_against *keep)
 {
 	struct manifest *m = NULL;
 	struct json_error err;
@@ -607,7 +630,10 @@ static int compare_with(const char *path, struct inspected_container **cs, size_
 		}
 	}
 	manifest_free(m);
-	es_free(data);
+	keep->path = path; /* the text stays for SARIF's regions in the manifest */
+	keep->data = data;
+	keep->len = len;
+	keep->drift = drift;
 	return r;
 }
 
@@ -618,7 +644,7 @@ static int compare_with(const char *path, struct inspected_container **cs, size_
  */
 static int analyze_inspect(const struct scan_args *a, const char *data, size_t len,
 			   struct finding_list *l, struct manifest *stub, struct drift_list *drift,
-			   struct json_error *err)
+			   struct sarif_against *against, struct json_error *err)
 {
 	struct rules_context ctx = { 0 };
 	struct inspect_document d;
@@ -635,7 +661,7 @@ static int analyze_inspect(const struct scan_args *a, const char *data, size_t l
 			r = prefix_paths(l, start, i);
 	}
 	if (r >= 0 && a->against)
-		r = compare_with(a->against, d.cs, d.n, d.array, drift);
+		r = compare_with(a->against, d.cs, d.n, d.array, drift, against);
 	stub->envelope = "docker-inspect";
 	stub->n_modules = d.n;
 	stub->dropped_modules = d.dropped;
@@ -652,18 +678,20 @@ static int scan(const struct scan_args *a, const char *data, size_t len)
 	struct drift_list drift = { 0 };
 	struct json_error err;
 	size_t counts[_SEVERITY_MAX];
+	struct sarif_against against = { 0 };
 	struct buf out;
 	struct jw w;
 	int r;
 
 	if (a->docker_inspect) {
 		m = &inspect_stub;
-		r = analyze_inspect(a, data, len, &l, m, &drift, &err);
+		r = analyze_inspect(a, data, len, &l, m, &drift, &against, &err);
 		if (r < 0) {
 			if (r != -EIO)
 				print_error(a->path, data, len, &err);
 			finding_list_done(&l);
 			drift_list_done(&drift);
+			es_free(against.data);
 			return 2;
 		}
 	}
@@ -689,7 +717,7 @@ static int scan(const struct scan_args *a, const char *data, size_t len)
 	else if (a->format == FORMAT_JSON)
 		format_json(&w, &l, counts, m, a->against ? &drift : NULL);
 	else
-		format_sarif(&w, a->path, &l, data, len);
+		format_sarif(&w, a->path, &l, data, len, against.data ? &against : NULL);
 	if (a->format != FORMAT_TEXT)
 		buf_putc(&out, '\n');
 	if (out.failed) {
@@ -709,6 +737,7 @@ static int scan(const struct scan_args *a, const char *data, size_t len)
 	buf_done(&out);
 	finding_list_done(&l);
 	drift_list_done(&drift);
+	es_free(against.data);
 	if (m != &inspect_stub)
 		manifest_free(m);
 	return r;

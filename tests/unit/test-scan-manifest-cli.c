@@ -26,6 +26,7 @@
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "common/json_read.h"
+#include "version.h"
 
 #define MANIFESTS TEST_SOURCE_DIR "/tests/manifests"
 #define REAL_CORPUS TEST_SOURCE_DIR "/../shared/corpus/iotedge-manifests"
@@ -755,9 +756,49 @@ static void test_docker_inspect(void **state)
 	run_cli(&r, NULL, "--against", INSPECT "/deployment/manifest.json", path, NULL);
 	assert_int_equal(r.code, 2);
 	run_done(&r);
+	/* SARIF carries the drift too: DRIFT-<Kind> rules after the EDGE rules, results in the
+	 * inspect document related to the module in the manifest (before: refused, exit 2). */
 	run_cli(&r, NULL, "--docker-inspect", "--format", "sarif", "--against",
 		INSPECT "/deployment/manifest.json", path, NULL);
-	assert_int_equal(r.code, 2);
+	assert_int_equal(r.code, 1);
+	doc = cJSON_Parse(r.out);
+	assert_non_null(doc);
+	{
+		cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "runs"), 0);
+		cJSON *rules = cJSON_GetObjectItem(
+			cJSON_GetObjectItem(cJSON_GetObjectItem(run, "tool"), "driver"), "rules");
+		size_t n_rules, drift = 0, related = 0;
+
+		rules_table(&n_rules);
+		assert_int_equal(cJSON_GetArraySize(rules), n_rules + 7);
+		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(run, "artifacts")), 2);
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(run, "results")) {
+			const char *id = cJSON_GetObjectItem(it, "ruleId")->valuestring;
+			int idx = cJSON_GetObjectItem(it, "ruleIndex")->valueint;
+
+			assert_string_equal(
+				cJSON_GetObjectItem(cJSON_GetArrayItem(rules, idx), "id")
+					->valuestring,
+				id);
+			if (strncmp(id, "DRIFT-", 6) != 0)
+				continue;
+			drift++;
+			related += cJSON_GetObjectItem(it, "relatedLocations") != NULL;
+			if (strcmp(id, "DRIFT-Capability") == 0) {
+				char *text = cJSON_PrintUnformatted(it);
+
+				assert_non_null(strstr(text, "\"startLine\""));
+				cJSON_free(text);
+			}
+		}
+		assert_int_equal(drift, 4);
+		assert_int_equal(related,
+				 3); /* the undeclared module has no place in the manifest */
+	}
+	/* no made-up project page: the man page, or what the build names */
+	assert_null(strstr(r.out, "github.com/edgesec"));
+	assert_non_null(strstr(r.out, "\"informationUri\":\"" EDGESEC_HOMEPAGE_URL "\""));
+	cJSON_Delete(doc);
 	run_done(&r);
 	unlink(path);
 }
