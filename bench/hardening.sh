@@ -17,6 +17,7 @@ TIMEOUT=${EDGESEC_TIMEOUT:-20}
 SIZES=${SIZES:-1 8 32}
 MEM_LIMIT_MB=${MEM_LIMIT_MB:-6144}
 EDGESEC=$(realpath "$EDGESEC")
+SRC=$(cd "$(dirname "$0")/.." && pwd)
 
 [ -x /usr/bin/time ] || { echo "SKIP: /usr/bin/time is missing (apt-get install time)"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 is missing"; exit 77; }
@@ -151,14 +152,14 @@ run sshd-include-fanout 0 "15 levels x 6 files, each Including the next level" -
 
 # ---- output integrity ----
 cat >m5.json <<'EOF'
-{"modulesContent":{"$edgeAgent":{"properties.desired":{"modules":{"m":{"settings":{"image":"a:1","createOptions":"{\"HostConfig\":{\"Privileged\":true}}"}}}}}}}
+{"modulesContent":{"$edgeAgent":{"properties.desired":{"modules":{"m":{"settings":{"image":"a:1"}}}}}}}
 EOF
-run stdout-full-sarif 0 "scan-manifest --format sarif >/dev/full" -- bash -c \
-	"'$EDGESEC' scan-manifest --fail-on critical --format sarif m5.json >/dev/full; [ \$? -ne 1 ] || exit 0"
+run stdout-full-sarif 0 "scan-manifest --format sarif >/dev/full (0 findings at critical)" -- \
+	bash -c "exec '$EDGESEC' scan-manifest --fail-on critical --format sarif m5.json >/dev/full"
 run stdout-full-check-config 0 "check-config >/dev/full" -- bash -c \
-	"'$EDGESEC' check-config cfg.json >/dev/full"
-run stdout-full-baseline 0 "baseline >/dev/full" -- bash -c \
-	"'$EDGESEC' baseline --root '$work/hr' --format json >/dev/full; [ \$? -ne 1 ] || exit 0"
+	"exec '$EDGESEC' check-config cfg.json >/dev/full"
+run stdout-full-baseline 0 "baseline --format json >/dev/full (1 = checks failed)" -- bash -c \
+	"exec '$EDGESEC' baseline --root '$work/hr' --format json >/dev/full"
 run output-full-snapshot 0 "snapshot --output /dev/full" -- "$EDGESEC" snapshot \
 	--output /dev/full --state-dir st
 
@@ -181,4 +182,18 @@ printf '{"edgesec":{"loginSource":"wtmp"}}' >ls.json
 run check-config-login-source 0 "loginSource \"wtmp\"" -- "$EDGESEC" check-config ls.json
 run run-capture-ebpf2 0 "run --config with capture \"ebpf2\" (3 s)" -- bash -c \
 	"'$EDGESEC' run --config cap.json --state-dir st & p=\$!; sleep 3; kill -TERM \$p 2>/dev/null; wait \$p"
+# ---- manifest scan: a bad module, drift in SARIF ----
+run manifest-bad-module 0 "Privileged \"yes\" in one module (tests/manifests)" -- \
+	"$EDGESEC" scan-manifest "$SRC/tests/manifests/wrong-type-privileged.json"
+for m in edgeAgent edgeHub tempSensor rogue; do cat "$SRC/tests/inspect/deployment/$m.json"; done |
+	python3 -c 'import sys,json; d=json.JSONDecoder(); t=sys.stdin.read(); o=[]; i=0
+while i < len(t):
+    t2=t[i:].lstrip(); i=len(t)-len(t2)
+    if not t2: break
+    v,n=d.raw_decode(t2); o.append(v); i+=n
+print(json.dumps(o))' >inspect-deploy.json
+run sarif-drift-against 0 "--docker-inspect --against --format sarif" -- "$EDGESEC" \
+	scan-manifest --docker-inspect --format sarif --against \
+	"$SRC/tests/inspect/deployment/manifest.json" inspect-deploy.json
+[ -f out.sarif-drift-against ] && echo "    DRIFT results in SARIF: $(grep -o '"ruleId":"DRIFT-' out.sarif-drift-against | wc -l)"
 exit 0
