@@ -166,6 +166,15 @@ static void run_profile(const struct baseline_profile *p, struct baseline_root *
 	}
 }
 
+/* A checks-file error quotes the file's ids and keys: escaped for the terminal. */
+static void print_load_error(const char *err)
+{
+	char shown[4 * 768];
+
+	text_escape(shown, sizeof(shown), err, strlen(err));
+	fprintf(stderr, "edgesec baseline: %s\n", shown);
+}
+
 static int load_all(const struct baseline_args *a, struct baseline_profile **ret_shipped,
 		    struct baseline_profile **ret_custom)
 {
@@ -181,12 +190,12 @@ static int load_all(const struct baseline_args *a, struct baseline_profile **ret
 		return -1;
 	}
 	if (baseline_profile_load(profile, NULL, ret_shipped, err, sizeof(err)) < 0) {
-		fprintf(stderr, "edgesec baseline: %s\n", err);
+		print_load_error(err);
 		return -1;
 	}
 	if (a->checks &&
 	    baseline_profile_load(a->checks, a->checks_hash, ret_custom, err, sizeof(err)) < 0) {
-		fprintf(stderr, "edgesec baseline: %s\n", err);
+		print_load_error(err);
 		return -1;
 	}
 	return 0;

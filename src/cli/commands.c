@@ -241,8 +241,14 @@ static void print_text(const struct config *c)
 		cJSON_ArrayForEach(item, group) {
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "value");
 			char *s = cJSON_PrintUnformatted(v);
+			struct buf shown;
 
-			printf("%-38s %s\n", item->string, s ? s : "?");
+			/* cJSON escapes C0 controls; C1 and bidi controls are escaped here */
+			buf_init(&shown, 0);
+			if (s)
+				text_escape_buf(&shown, s, strlen(s));
+			printf("%-38s %s\n", item->string, shown.data ? shown.data : "?");
+			buf_done(&shown);
 			es_free(s);
 		}
 	}
