@@ -180,25 +180,23 @@ static void run_mode(const struct baseline_check *c, struct baseline_root *r,
 	buf_done(&why);
 }
 
-/* 1 and the line number when a line of data matches, 0 when none does. */
-static int match_lines(const regex_t *re, const char *data, size_t len, unsigned *ret_line)
+/* 1 and the line number when a line of data matches, 0 when none does, <0 on error. */
+static int match_lines(const struct es_regex *re, const char *data, size_t len, unsigned *ret_line)
 {
-	char line_buf[LINE_MAX_LEN];
 	const char *p = data, *line;
 	unsigned no = 0;
 	size_t ll;
+	int m;
 
 	while (baseline_next_line(&p, data + len, &line, &ll)) {
-		size_t n = ll < sizeof(line_buf) - 1 ? ll : sizeof(line_buf) - 1;
+		size_t n = ll < LINE_MAX_LEN - 1 ? ll : LINE_MAX_LEN - 1;
 
 		no++;
-		memcpy(line_buf, line, n);
-		line_buf[n] = '\0';
-		if (memchr(line_buf, '\0', n))
+		if (memchr(line, '\0', n))
 			continue; /* binary data: not a text line */
-		if (regexec(re, line_buf, 0, NULL, 0) == 0) {
+		if ((m = es_regex_search(re, line, n, NULL, 0)) != 0) {
 			*ret_line = no;
-			return 1;
+			return m;
 		}
 	}
 	return 0;
@@ -236,8 +234,14 @@ static void run_content(const struct baseline_check *c, struct baseline_root *r,
 				return;
 			}
 			files++;
-			m = match_lines(&c->re, data, len, &line);
+			m = match_lines(c->re, data, len, &line);
 			baseline_root_release(r, data);
+			if (m < 0) {
+				baseline_outcome_set(o, BASELINE_RESULT_ERR, "cannot match %s: %s",
+						     paths[j], strerror(-m));
+				baseline_paths_free(paths, n);
+				return;
+			}
 			if (m && c->expect_present) {
 				baseline_outcome_set(o, BASELINE_RESULT_PASS, "%s line %u matches",
 						     paths[j], line);
@@ -440,6 +444,48 @@ static void run_package(const struct baseline_check *c, struct baseline_root *r,
 				     c->names.n - 1, c->names.n > 2 ? "s" : "");
 }
 
+/* --- expectedWhen ----------------------------------------------------------------------- */
+
+/* What makes the failure expected here: "package moby-engine is installed", or "" if nothing. */
+static void expected_evidence(const struct baseline_check *c, struct baseline_root *r, char *out,
+			      size_t size)
+{
+	const char *data;
+	size_t len;
+	struct stat st;
+	long i;
+
+	out[0] = '\0';
+	if (c->expected_packages.n &&
+	    baseline_root_read(r, "/var/lib/dpkg/status", BASELINE_READ_MAX, true, &data, &len) ==
+		    0 &&
+	    (i = dpkg_find(data, len, &c->expected_packages)) >= 0) {
+		snprintf(out, size, "package %s is installed", c->expected_packages.v[i]);
+		return;
+	}
+	for (size_t k = 0; k < c->expected_paths.n; k++)
+		if (baseline_root_stat(r, c->expected_paths.v[k], &st) == 0) {
+			snprintf(out, size, "%s exists", c->expected_paths.v[k]);
+			return;
+		}
+}
+
+void baseline_expected_apply(const struct baseline_check *c, struct baseline_root *r,
+			     struct baseline_outcome *o)
+{
+	char evidence[128], found[BASELINE_REASON_MAX];
+
+	if (o->result != BASELINE_RESULT_FAIL || !c->expected_reason)
+		return;
+	expected_evidence(c, r, evidence, sizeof(evidence));
+	if (!evidence[0])
+		return;
+	memcpy(found, o->reason, sizeof(found));
+	baseline_outcome_set(o, BASELINE_RESULT_SKIP, "%s, but %s: %s", found, evidence,
+			     c->expected_reason);
+	o->expected = true;
+}
+
 /* --- accounts --------------------------------------------------------------------------- */
 
 static int read_accounts(struct baseline_root *r, const char *file, struct baseline_outcome *o,
@@ -557,6 +603,7 @@ void baseline_check_run(const struct baseline_check *c, struct baseline_root *ro
 			struct baseline_outcome *o)
 {
 	baseline_outcome_set(o, BASELINE_RESULT_ERR, "unknown check type");
+	o->expected = false;
 	switch (c->meta.type) {
 	case BASELINE_CHECK_FILE_EXISTS:
 		run_exists(c, root, true, o);
@@ -605,4 +652,5 @@ void baseline_check_run(const struct baseline_check *c, struct baseline_root *ro
 	default:
 		break;
 	}
+	baseline_expected_apply(c, root, o);
 }

@@ -8,9 +8,9 @@
  *                   "parameters": { ...per type... } }, ... ] }
  * Unknown keys are errors (a typo must not silently disable a check).  Every string has a
  * maximum length, lists at most BASELINE_LIST_MAX elements, at most BASELINE_CHECKS_MAX checks,
- * ids are unique.  Regular expressions are POSIX extended, compiled here (REG_NOSUB) so a bad
- * one is reported with its pointer; back-references are refused and at most two bounded
- * repetitions ({n,m}, bound ≤ 32) are allowed, which keeps regcomp's expansion small.
+ * ids are unique.  Regular expressions (POSIX extended, common/regex.h: linear-time matching,
+ * capped compile cost, no back-references) are compiled here so that a bad or too costly one
+ * is reported with its pointer and its check id.
  * Paths are absolute, without "." or ".." components; only file-content takes a glob, and only
  * in the last component.  No check type can run a command.
  *
@@ -26,6 +26,7 @@
 
 #include "baseline-int.h"
 #include "common/alloc.h"
+#include "common/regex.h"
 
 static const char *const severity_names[_BASELINE_SEVERITY_MAX] = {
 	[BASELINE_SEVERITY_CRITICAL] = "Critical",
@@ -315,60 +316,6 @@ static int check_path(struct parse_ctx *x, const char *key, const char *p, bool 
 	return 0;
 }
 
-/* Keeps regcomp's work small: no back-references, at most two intervals, bounds ≤ 32. */
-static int check_pattern(struct parse_ctx *x, const char *pat)
-{
-	unsigned intervals = 0;
-	bool in_bracket = false;
-
-	for (const char *c = pat; *c; c++) {
-		if (in_bracket) {
-			if (*c == ']')
-				in_bracket = false;
-			continue;
-		}
-		if (*c == '[') {
-			in_bracket = true;
-			if (c[1] == '^')
-				c++;
-			if (c[1] == ']')
-				c++;
-			continue;
-		}
-		if (*c == '\\' && c[1] >= '1' && c[1] <= '9')
-			return fail(x, "pattern", "must not use back-references ('%s')", pat);
-		if (*c == '\\' && c[1]) {
-			c++;
-			continue;
-		}
-		if (*c == '{') {
-			unsigned long v = 0;
-
-			if (++intervals > 2)
-				return fail(x, "pattern",
-					    "may use at most two {n,m} repetitions ('%s')", pat);
-			for (c++; *c && *c != '}'; c++) {
-				if (*c >= '0' && *c <= '9') {
-					v = v * 10 + (unsigned long)(*c - '0');
-					if (v > 32)
-						return fail(x, "pattern",
-							    "repetition bounds must be at most 32 "
-							    "('%s')",
-							    pat);
-				} else if (*c == ',') {
-					v = 0;
-				} else {
-					break;
-				}
-			}
-			if (*c != '}')
-				return fail(x, "pattern", "has a malformed {n,m} repetition ('%s')",
-					    pat);
-		}
-	}
-	return 0;
-}
-
 static int take_number(struct parse_ctx *x, const char *key, const cJSON *item, long long *ret)
 {
 	double d;
@@ -449,23 +396,21 @@ static int parse_param(struct parse_ctx *x, enum param p, const cJSON *v, struct
 	case P_GROUP:
 		return take_string(x, key, v, 1, 32, CS_NAME, &c->group);
 	case P_PATTERN: {
+		struct es_regex_error re_err;
 		char *pat = NULL;
 
 		if ((r = take_string(x, key, v, 1, BASELINE_PATTERN_MAX, CS_ANY, &pat)) < 0)
 			return r;
-		r = check_pattern(x, pat);
-		if (r == 0) {
-			e = regcomp(&c->re, pat, REG_EXTENDED | REG_NOSUB);
-			if (e != 0) {
-				char msg[128];
-
-				regerror(e, NULL, msg, sizeof(msg));
-				r = fail(x, key, "is not a valid extended regular expression: %s",
-					 msg);
-			} else {
-				c->re_compiled = true;
-			}
-		}
+		es_regex_free(c->re); /* a repeated key */
+		c->re = NULL;
+		e = es_regex_compile(pat, strlen(pat), 0, &c->re, &re_err);
+		if (e == -EINVAL || e == -E2BIG)
+			r = fail(x, key, "%s (check '%s', byte %zu of '%.80s'): %s",
+				 e == -EINVAL ? "is not a valid extended regular expression"
+					      : "is over the regular expression cost caps",
+				 c->id, re_err.offset, pat, re_err.message);
+		else if (e < 0)
+			r = fail(x, key, "cannot be compiled: %s", strerror(-e));
 		es_free(pat);
 		return r;
 	}
@@ -604,6 +549,44 @@ static bool id_valid(const char *s)
 
 static const char *const check_keys[] = { "id",		 "cceId", "severity",	"description",
 					  "remediation", "type",  "parameters", NULL };
+/* Optional keys of a check. */
+#define EXPECTED_WHEN "expectedWhen"
+
+/* "expectedWhen": {"packages": [...], "paths": [...], "reason": "..."} (one of the lists). */
+static int parse_expected_when(struct parse_ctx *x, const cJSON *obj, struct baseline_check *c)
+{
+	const cJSON *v;
+	int r;
+
+	if (!cJSON_IsObject(obj))
+		return fail(x, NULL, "must be an object, not %s", json_type_name(obj));
+	cJSON_ArrayForEach(v, obj) {
+		if ((strcmp(v->string, "packages") == 0 && c->expected_packages.v) ||
+		    (strcmp(v->string, "paths") == 0 && c->expected_paths.v) ||
+		    (strcmp(v->string, "reason") == 0 && c->expected_reason))
+			r = fail(x, v->string, "is given twice");
+		else if (strcmp(v->string, "packages") == 0)
+			r = take_list(x, v->string, v, CS_NAME, &c->expected_packages);
+		else if (strcmp(v->string, "paths") == 0)
+			r = take_list(x, v->string, v, CS_ANY, &c->expected_paths);
+		else if (strcmp(v->string, "reason") == 0)
+			r = take_string(x, v->string, v, 1, BASELINE_EXPECTED_REASON_MAX, CS_ANY,
+					&c->expected_reason);
+		else
+			r = fail(x, v->string,
+				 "is not a key of expectedWhen (packages, paths, reason)");
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < c->expected_paths.n; i++)
+		if ((r = check_path(x, "paths", c->expected_paths.v[i], false)) < 0)
+			return r;
+	if (!c->expected_reason)
+		return fail(x, NULL, "lacks the required key 'reason'");
+	if (!c->expected_packages.n && !c->expected_paths.n)
+		return fail(x, NULL, "needs 'packages' or 'paths'");
+	return 0;
+}
 
 static int parse_check(struct parse_ctx *x, const cJSON *obj, struct baseline_check *c)
 {
@@ -618,7 +601,7 @@ static int parse_check(struct parse_ctx *x, const cJSON *obj, struct baseline_ch
 		for (k = 0; check_keys[k]; k++)
 			if (strcmp(v->string, check_keys[k]) == 0)
 				break;
-		if (!check_keys[k])
+		if (!check_keys[k] && strcmp(v->string, EXPECTED_WHEN) != 0)
 			return fail(x, v->string, "is not a key of a check");
 	}
 	for (int k = 0; check_keys[k]; k++)
@@ -660,6 +643,11 @@ static int parse_check(struct parse_ctx *x, const cJSON *obj, struct baseline_ch
 	json_pointer_append(x->ptr, "parameters");
 	r = parse_parameters(x, cJSON_GetObjectItemCaseSensitive(obj, "parameters"), c);
 	*strrchr(x->ptr, '/') = '\0';
+	if (r < 0 || !(v = cJSON_GetObjectItemCaseSensitive(obj, EXPECTED_WHEN)))
+		return r;
+	json_pointer_append(x->ptr, EXPECTED_WHEN);
+	r = parse_expected_when(x, v, c);
+	*strrchr(x->ptr, '/') = '\0';
 	return r;
 }
 
@@ -672,8 +660,7 @@ static void check_done(struct baseline_check *c)
 	strv_free(&c->paths);
 	es_free(c->owner);
 	es_free(c->group);
-	if (c->re_compiled)
-		regfree(&c->re);
+	es_regex_free(c->re);
 	es_free(c->keyword);
 	strv_free(&c->values);
 	es_free(c->default_value);
@@ -681,6 +668,9 @@ static void check_done(struct baseline_check *c)
 	strv_free(&c->mount_points);
 	strv_free(&c->fs_types);
 	strv_free(&c->options);
+	strv_free(&c->expected_packages);
+	strv_free(&c->expected_paths);
+	es_free(c->expected_reason);
 }
 
 struct baseline_profile *baseline_profile_free(struct baseline_profile *p)

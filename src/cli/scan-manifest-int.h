@@ -1,32 +1,82 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Shared by scan-manifest.c (the command, findings in SARIF) and scan-manifest-sarif.c
- * (drift in SARIF). */
+/* State shared by scan-manifest.c (inputs, analysis, waivers) and scan-manifest-report.c
+ * (text, JSON, SARIF).  Not for use outside src/cli/. */
+
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "analyze/drift.h"
+#include "analyze/manifest.h"
+#include "analyze/rules.h"
+#include "cli/cli-util.h"
 #include "common/buf.h"
 #include "common/json_write.h"
+#include "common/waivers.h"
 
-/* The manifest given with --against, its text (kept for SARIF regions) and the drift. */
-struct sarif_against {
-	const char *path;
+#define SCAN_FILES_MAX 1024 /* files in one call */
+
+/* One input file and what came out of it. */
+struct scan_file {
+	const char *path; /* as given ("-" = stdin) */
 	char *data;
 	size_t len;
-	const struct drift_list *drift;
+	struct manifest *m; /* NULL when unusable; &stub for docker inspect */
+	struct manifest stub;
+	struct finding_list l;
+	struct drift_list drift;
+	struct waivers *waivers; /* its own: sidecar file and acceptance labels */
+	bool unusable;		 /* an error was printed; nothing else is reported for it */
+	char *against_data;	 /* --against: the manifest's text (drift regions in SARIF) */
+	size_t against_len;
 };
 
+/* One finding (or drift item) with where it is and whether it is waived. */
+struct scan_item {
+	const struct finding *f; /* exactly one of f and d */
+	const struct drift *d;
+	size_t file;
+	const char *module;
+	enum severity severity;
+	unsigned line, col; /* 0 when unknown */
+	enum waiver_state ws;
+	const struct waiver *w;
+};
+
+struct scan_report {
+	struct scan_file *files;
+	size_t n_files;
+	struct scan_item *items; /* shown (passes --severity), in file and document order */
+	size_t n_items, cap_items;
+	size_t counts[_SEVERITY_MAX]; /* shown and not waived */
+	size_t waived, expired, hidden, failing, modules;
+	enum severity fail_on;
+	unsigned severity_mask; /* bit per enum severity shown */
+	bool drift;		/* --against: drift is part of the report */
+	const char *against;	/* --against MANIFEST, or NULL */
+	bool color;
+	unsigned width;
+};
+
+/* "file:line:col" (or "file" when the position is unknown; "stdin" for "-"). */
+void scan_location(struct buf *b, const struct scan_report *rep, const struct scan_item *it);
+
+void scan_report_text(struct buf *b, const struct scan_report *rep);
+void scan_report_json(struct buf *b, const struct scan_report *rep);
+void scan_report_sarif(struct buf *b, const struct scan_report *rep);
+
+/* ---- SARIF pieces shared by scan-manifest-report.c and scan-manifest-sarif.c ---- */
+
 const char *sarif_level(enum severity s);
-const char *sarif_security_severity(enum severity s);
 /* {"<key>": {"text": text}} */
 void sarif_write_text(struct jw *w, const char *key, const char *text);
 /* The artifact URI of a file argument: relative as given, absolute as file://, "-" as stdin. */
-void sarif_uri(struct buf *uri, const char *path);
-/* One more element of runs[0].artifacts. */
-void sarif_artifact(struct jw *w, const char *uri);
+void sarif_file_uri(struct buf *uri, const char *path);
 
-/* The drift kinds as reportingDescriptors, appended to driver.rules after the EDGE rules. */
+/* Drift (--against) in SARIF: the kinds as rules after the EDGE rules (ruleIndex n + kind),
+ * and one result per drift item, located in the inspect document and related to the module
+ * in the manifest. */
 void sarif_drift_rules(struct jw *w);
-/* One result per drift item: located in the inspect document, related to the manifest. */
-void sarif_drift_results(struct jw *w, const struct sarif_against *a, const char *inspect_uri,
-			 const char *inspect_data, size_t inspect_len, const char *manifest_uri);
+void sarif_drift_result(struct jw *w, const struct scan_report *rep, const struct scan_item *it,
+			const char *inspect_uri, const char *manifest_uri);

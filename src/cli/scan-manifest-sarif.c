@@ -3,15 +3,15 @@
  * Drift (scan-manifest --docker-inspect --against MANIFEST) in SARIF 2.1.0: one rule per drift
  * kind (ids "DRIFT-<Kind>", after the EDGE rules in driver.rules), one result per drift item.
  * A result is located where the running container shows the setting (the inspect document,
- * line and column when the pointer resolves) and related to the module in the manifest
- * (relatedLocations, when the module is declared there).  Messages never hold secrets: drift
+ * line and column as collect() found them) and related to the module in the manifest
+ * (relatedLocations, when the module is declared there; the manifest's text is kept with the
+ * file for that).  Messages never hold secrets: drift
  * names settings, not values of env variables or passwords.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "analyze/json-locate.h"
-#include "common/alloc.h"
 #include "scan-manifest-int.h"
 
 static const struct {
@@ -41,17 +41,6 @@ static const struct {
 				      "Remove the container, or declare the module in the "
 				      "deployment manifest." },
 };
-
-void sarif_artifact(struct jw *w, const char *uri)
-{
-	jw_obj_begin(w);
-	jw_key(w, "location");
-	jw_obj_begin(w);
-	jw_key(w, "uri");
-	jw_cstr(w, uri);
-	jw_obj_end(w);
-	jw_obj_end(w);
-}
 
 void sarif_drift_rules(struct jw *w)
 {
@@ -83,11 +72,9 @@ void sarif_drift_rules(struct jw *w)
 	}
 }
 
-static void physical(struct jw *w, const char *uri, struct json_locator *loc, const char *ptr)
+/* A physicalLocation in uri, with a region when line is known. */
+static void physical(struct jw *w, const char *uri, unsigned line, unsigned col)
 {
-	unsigned line = 0, col = 0;
-
-	jw_obj_begin(w);
 	jw_key(w, "physicalLocation");
 	jw_obj_begin(w);
 	jw_key(w, "artifactLocation");
@@ -95,7 +82,7 @@ static void physical(struct jw *w, const char *uri, struct json_locator *loc, co
 	jw_key(w, "uri");
 	jw_cstr(w, uri);
 	jw_obj_end(w);
-	if (loc && ptr[0] && json_locator_find(loc, ptr, &line, &col) == 0) {
+	if (line) {
 		jw_key(w, "region");
 		jw_obj_begin(w);
 		jw_key(w, "startLine");
@@ -105,68 +92,61 @@ static void physical(struct jw *w, const char *uri, struct json_locator *loc, co
 		jw_obj_end(w);
 	}
 	jw_obj_end(w);
-	jw_key(w, "logicalLocations");
-	jw_arr_begin(w);
-	jw_obj_begin(w);
-	jw_key(w, "fullyQualifiedName");
-	jw_cstr(w, ptr[0] ? ptr : "/");
-	jw_key(w, "kind");
-	jw_cstr(w, "member");
-	jw_obj_end(w);
-	jw_arr_end(w);
-	jw_obj_end(w);
 }
 
-static void drift_result(struct jw *w, const struct drift *d, size_t rule_base,
-			 const char *inspect_uri, struct json_locator *iloc,
-			 const char *manifest_uri, struct json_locator *mloc)
+static void related_manifest(struct jw *w, const struct scan_file *f, const struct drift *d,
+			     const char *manifest_uri)
 {
+	unsigned line = 0, col = 0;
+
+	if (!d->manifest_path || !d->manifest_path[0])
+		return; /* an undeclared module has no place in the manifest */
+	if (f->against_data)
+		(void)json_locate(f->against_data, f->against_len, d->manifest_path, &line, &col);
+	jw_key(w, "relatedLocations");
+	jw_arr_begin(w);
+	jw_obj_begin(w);
+	jw_key(w, "id");
+	jw_uint(w, 1);
+	sarif_write_text(w, "message", "the module in the deployment manifest");
+	physical(w, manifest_uri, line, col);
+	jw_obj_end(w);
+	jw_arr_end(w);
+}
+
+void sarif_drift_result(struct jw *w, const struct scan_report *rep, const struct scan_item *it,
+			const char *inspect_uri, const char *manifest_uri)
+{
+	const struct drift *d = it->d;
+	size_t n_rules;
 	char id[64];
 
+	rules_table(&n_rules);
 	snprintf(id, sizeof(id), "DRIFT-%s", drift_kind_to_string(d->kind));
 	jw_obj_begin(w);
 	jw_key(w, "ruleId");
 	jw_cstr(w, id);
 	jw_key(w, "ruleIndex");
-	jw_uint(w, rule_base + (size_t)d->kind);
+	jw_uint(w, n_rules + (size_t)d->kind);
 	jw_key(w, "level");
 	jw_cstr(w, sarif_level(d->severity));
 	sarif_write_text(w, "message", d->message);
 	jw_key(w, "locations");
 	jw_arr_begin(w);
-	physical(w, inspect_uri, iloc, d->path);
+	jw_obj_begin(w);
+	physical(w, inspect_uri, it->line, it->col);
+	jw_key(w, "logicalLocations");
+	jw_arr_begin(w);
+	jw_obj_begin(w);
+	jw_key(w, "fullyQualifiedName");
+	jw_cstr(w, d->path[0] ? d->path : "/");
+	jw_key(w, "kind");
+	jw_cstr(w, "member");
+	jw_obj_end(w);
 	jw_arr_end(w);
-	if (d->manifest_path && d->manifest_path[0]) {
-		jw_key(w, "relatedLocations");
-		jw_arr_begin(w);
-		jw_obj_begin(w);
-		jw_key(w, "id");
-		jw_uint(w, 1);
-		sarif_write_text(w, "message", "the module in the deployment manifest");
-		jw_key(w, "physicalLocation");
-		jw_obj_begin(w);
-		jw_key(w, "artifactLocation");
-		jw_obj_begin(w);
-		jw_key(w, "uri");
-		jw_cstr(w, manifest_uri);
-		jw_obj_end(w);
-		{
-			unsigned line = 0, col = 0;
-
-			if (mloc && json_locator_find(mloc, d->manifest_path, &line, &col) == 0) {
-				jw_key(w, "region");
-				jw_obj_begin(w);
-				jw_key(w, "startLine");
-				jw_uint(w, line);
-				jw_key(w, "startColumn");
-				jw_uint(w, col);
-				jw_obj_end(w);
-			}
-		}
-		jw_obj_end(w);
-		jw_obj_end(w);
-		jw_arr_end(w);
-	}
+	jw_obj_end(w);
+	jw_arr_end(w);
+	related_manifest(w, &rep->files[it->file], d, manifest_uri);
 	jw_key(w, "properties");
 	jw_obj_begin(w);
 	jw_key(w, "kind");
@@ -185,24 +165,4 @@ static void drift_result(struct jw *w, const struct drift *d, size_t rule_base,
 	jw_cstr(w, severity_to_title(d->severity));
 	jw_obj_end(w);
 	jw_obj_end(w);
-}
-
-void sarif_drift_results(struct jw *w, const struct sarif_against *a, const char *inspect_uri,
-			 const char *inspect_data, size_t inspect_len, const char *manifest_uri)
-{
-	struct json_locator *iloc = es_malloc(sizeof(*iloc)), *mloc = es_malloc(sizeof(*mloc));
-	size_t n_rules;
-
-	rules_table(&n_rules);
-	if (!iloc || !mloc) {
-		w->b->failed = true;
-	} else {
-		json_locator_init(iloc, inspect_data, inspect_len);
-		json_locator_init(mloc, a->data, a->len);
-		for (size_t i = 0; a->drift && i < a->drift->n; i++)
-			drift_result(w, &a->drift->items[i], n_rules, inspect_uri, iloc,
-				     manifest_uri, mloc);
-	}
-	es_free(iloc);
-	es_free(mloc);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config-int.h"
+#include "detect/detect-overrides.h"
 
 #define MS(s) ((int64_t)(s)*1000)
 #define MINUTES(m) MS((m)*60)
@@ -27,11 +28,11 @@
 /* Strings with a check (config-int.h): a path, or one of a list of words. */
 #define PATH(g, n, f, d, len, chk, desc)                                                           \
 	{                                                                                          \
-		CONFIG_GROUP_##g, n, CONFIG_STRING, OFF(f), 0, 0, 0, d, len, desc, chk, NULL       \
+		CONFIG_GROUP_##g, n, CONFIG_STRING, OFF(f), 0, 0, 0, d, len, desc, NULL, chk, NULL \
 	}
 #define CHOICE(g, n, f, d, len, list, desc)                                                        \
 	{                                                                                          \
-		CONFIG_GROUP_##g, n, CONFIG_STRING, OFF(f), 0, 0, 0, d, len, desc,                 \
+		CONFIG_GROUP_##g, n, CONFIG_STRING, OFF(f), 0, 0, 0, d, len, desc, NULL,           \
 			CONFIG_CHECK_CHOICE, list                                                  \
 	}
 
@@ -113,6 +114,10 @@ const struct config_entry config_table[] = {
 	    "distinct events held for aggregation; beyond it events pass unaggregated"),
 	INT(EDGESEC, "aggregationMaxBytes", aggregation_max_bytes, 65536, 268435456, 4194304,
 	    "bytes of events held for aggregation"),
+	PATH(EDGESEC, "baselineWaiversFile", baseline_waivers_file, "", 4096,
+	     CONFIG_CHECK_ABSOLUTE_OR_EMPTY,
+	     "absolute path of the baseline waivers file (accepted failures with a reason; "
+	     "empty: none)"),
 	INT(EDGESEC, "spoolMaxBytes", spool_max_bytes, 65536, 17179869184LL, 67108864,
 	    "bytes of messages kept on disk while the hub cannot be reached"),
 	PATH(EDGESEC, "hostRoot", host_root, "/", 4096, CONFIG_CHECK_ABSOLUTE,
@@ -123,10 +128,52 @@ const struct config_entry config_table[] = {
 	       "cnproc"),
 	CHOICE(EDGESEC, "loginSource", login_source, "auto", 5, login_source_choices,
 	       "login events from: auto (kernel audit, else wtmp/btmp), audit or utmp"),
+	/* Host posture Recommendations (docs/posture.md); each can be switched off. */
+	BOOL(EDGESEC, "postureOpenPorts", posture_open_ports, 1,
+	     "Recommendation HOST001 (IoT_OpenPorts): ports reachable from outside the device"),
+	BOOL(EDGESEC, "posturePermissiveFirewallPolicy", posture_firewall_policy, 1,
+	     "Recommendation HOST002 (IoT_PermissiveFirewallPolicy): a hook that accepts by "
+	     "default"),
+	BOOL(EDGESEC, "posturePermissiveInputFirewallRules", posture_input_rules, 1,
+	     "Recommendation HOST003 (IoT_PermissiveInputFirewallRules): input accepted from any "
+	     "source to any port"),
+	BOOL(EDGESEC, "posturePermissiveOutputFirewallRules", posture_output_rules, 1,
+	     "Recommendation HOST004 (IoT_PermissiveOutputFirewallRules): output accepted to any "
+	     "destination"),
+	BOOL(EDGESEC, "postureBaseline", posture_baseline, 1,
+	     "Recommendation HOST005 (IoT_Baseline): a summary of the failed OS baseline checks"),
+	BOOL(EDGESEC, "postureUnutilizedMessages", posture_unutilized_messages, 1,
+	     "Recommendation HOST006 (IoT_AgentSendsUnutilizedMessages): 10 % or more of the "
+	     "messages of the last 24 h under 4 KB (hub output only)"),
+	STR(EDGESEC, "postureAllowedPorts", posture_allowed_ports, "", 1024,
+	    "ports expected to be reachable, not reported by HOST001: comma-separated "
+	    "[tcp/|udp/]PORT[-PORT][@PROCESS] (PROCESS: process name or executable path)"),
 	PATH(EDGESEC, "dockerSocket", docker_socket, "/var/run/docker.sock", 107,
 	     CONFIG_CHECK_ABSOLUTE_OR_EMPTY,
 	     "absolute path of the Docker Engine API unix socket, used as given (not under "
 	     "hostRoot); \"\" turns the container collector off"),
+
+	/* ---- on-device detection (src/detect/, docs/detection.md) ---- */
+	BOOL(EDGESEC, "detectionEnabled", detection_enabled, 1,
+	     "run the detection rules on the device and raise Alert events"),
+	PRIO(EDGESEC, "eventPriorityAlert", event_priority[EVENT_ALERT], HIGH,
+	     "queue for Alert events (detection rules); an Alert is sent at once"),
+	PATH(EDGESEC, "detectionRulesPath", detection_rules_path, "/etc/edgesec/rules.d", 4096,
+	     CONFIG_CHECK_ABSOLUTE_OR_EMPTY,
+	     "user detection rules: a directory (every *.json in name order) or one file; \"\" "
+	     "for none"),
+	{ CONFIG_GROUP_EDGESEC, "detectionRules", CONFIG_JSON, OFF(detection_rules), 0, 0, 0, "{}",
+	  65536,
+	  "per rule id: {\"enabled\": bool, \"threshold\": n, \"window\": duration, "
+	  "\"dedupWindow\": duration, \"severity\": s}; merged member by member",
+	  detect_overrides_check },
+	INT(EDGESEC, "detectionMaxStateEntries", detection_max_state_entries, 64, 1000000, 20000,
+	    "keys held by threshold, sequence, new-value and repeat state, in all; the oldest are "
+	    "evicted beyond it (counted)"),
+	DURATION(EDGESEC, "detectionDedupWindow", detection_dedup_window_ms, MS(1), DAYS(1),
+		 MINUTES(10),
+		 "repeats of one alert (same rule and key) within it are folded into one summary "
+		 "with RepeatCount"),
 };
 
 const size_t config_table_size = sizeof(config_table) / sizeof(config_table[0]);

@@ -63,12 +63,23 @@ struct config {
 	uint64_t local_flush_interval_ms;
 	int64_t aggregation_max_entries;
 	int64_t aggregation_max_bytes;
+	char *baseline_waivers_file; /* "" = no waivers */
 	char *host_root;
 	int64_t spool_max_bytes;
 	char *capture; /* process capture: "auto", "ebpf", "audit" or "cnproc" */
 	char *login_source; /* login collector: "auto", "audit" or "utmp" */
 	char *docker_socket; /* the Docker Engine API socket; "" = no container collector */
 	char *deployment_manifest; /* "" = no drift detection */
+	/* host posture Recommendations (analyze/posture.h, docs/posture.md) */
+	bool posture_open_ports, posture_firewall_policy, posture_input_rules;
+	bool posture_output_rules, posture_baseline, posture_unutilized_messages;
+	char *posture_allowed_ports; /* "[tcp/|udp/]PORT[-PORT][@PROCESS]" list */
+	/* on-device detection (src/detect/, docs/detection.md) */
+	bool detection_enabled;
+	char *detection_rules_path;	     /* user rules: a directory of *.json or one file */
+	char *detection_rules;		     /* JSON object: rule id → overrides (CONFIG_JSON) */
+	int64_t detection_max_state_entries; /* keys held by stateful rules and dedup, in all */
+	uint64_t detection_dedup_window_ms;  /* repeats of one alert within it are folded */
 };
 
 #define CONFIG_ISSUES_MAX 32

@@ -29,15 +29,18 @@
 #include "collectors/collector.h"
 #include "collectors/containers/containers.h"
 #include "collectors/firewall/firewall.h"
+#include "collectors/posture/posture-collector.h"
 #include "common/alloc.h"
 #include "common/guid.h"
 #include "common/json_read.h"
 #include "common/timeutil.h"
+#include "common/waivers.h"
 #include "config/config.h"
 #include "control/methods.h"
 #include "control/twin.h"
+#include "detect-agent.h"
 #include "heartbeat.h"
-#include "loop.h"
+#include "loop/loop.h"
 #include "pipeline/format.h"
 #include "pipeline/pipeline.h"
 #include "privilege.h"
@@ -66,6 +69,7 @@ struct agent {
 	struct config cfg;  /* in force */
 	struct loop *loop;
 	struct pipeline *pipeline;
+	struct detect_agent *detect; /* on-device detection (core/detect-agent.h) */
 	struct transport *output;
 	struct spool *spool;		 /* hub mode only */
 	char spool_open_error[SPOOL_ERROR_MAX]; /* why the file could not be used at start */
@@ -100,6 +104,7 @@ static const struct collector_ops *const builtin_collectors[] = {
 	&login_collector_ops,
 	&baseline_collector_ops,
 	&containers_collector_ops,
+	&posture_collector_ops, /* last: its snapshot judges what the others just sent */
 };
 
 /* ---- configuration ---- */
@@ -181,6 +186,26 @@ static void report_config(struct agent *a, const struct config_report *r, const 
 
 static void rearm_flush_timers(struct agent *a);
 
+/* A waivers file that cannot be used is a ConfigurationError (the collector applies none). */
+static void report_bad_waivers(struct agent *a, const char *path)
+{
+	struct config_issue is = { .type = CONFIG_ERROR_TYPE_MISMATCH };
+	struct waivers *w = NULL;
+	char err[sizeof(is.message)];
+
+	if (!path || !path[0])
+		return;
+	if (waivers_load(path, 0, &w, err, sizeof(err)) == 0) {
+		waivers_free(w);
+		return;
+	}
+	snprintf(is.name, sizeof(is.name), "baselineWaiversFile");
+	snprintf(is.message, sizeof(is.message), "%s", err);
+	log_error("Baseline waivers not applied: %s", err);
+	if (a->pipeline)
+		report_issue_event(a, &is);
+}
+
 /*
  * The custom baseline checks file named by the configuration: checked (validity and SHA-256)
  * here so that a bad file or hash becomes a ConfigurationError, not a silent skip.
@@ -191,6 +216,7 @@ static void configure_baseline(struct agent *a)
 		.custom_enabled = a->cfg.baseline_custom_checks_enabled,
 		.custom_path = a->cfg.baseline_custom_checks_file_path,
 		.custom_hash = a->cfg.baseline_custom_checks_file_hash,
+		.waivers_path = a->cfg.baseline_waivers_file,
 	};
 
 	for (size_t i = 0; i < a->n_collectors; i++) {
@@ -214,6 +240,32 @@ static void configure_baseline(struct agent *a)
 			baseline_profile_free(p);
 		}
 	}
+	report_bad_waivers(a, bc.waivers_path);
+}
+
+/* Host posture settings (docs/posture.md); a bad postureAllowedPorts is a ConfigurationError. */
+static void configure_posture(struct agent *a)
+{
+	struct posture_settings ps = {
+		.enabled = { a->cfg.posture_open_ports, a->cfg.posture_firewall_policy,
+			     a->cfg.posture_input_rules, a->cfg.posture_output_rules,
+			     a->cfg.posture_baseline, a->cfg.posture_unutilized_messages },
+		.allowed_ports = a->cfg.posture_allowed_ports,
+		.hub_output = !a->local_mode,
+	};
+
+	for (size_t i = 0; i < a->n_collectors; i++) {
+		struct config_issue is = { .type = CONFIG_ERROR_TYPE_MISMATCH };
+
+		if (a->collectors[i]->ops != &posture_collector_ops ||
+		    posture_collector_configure(a->collectors[i], &ps) == 0)
+			continue;
+		snprintf(is.name, sizeof(is.name), "postureAllowedPorts");
+		snprintf(is.message, sizeof(is.message), "%s", a->collectors[i]->last_error);
+		log_error("Allowed ports not used: %s", is.message);
+		if (a->pipeline)
+			report_issue_event(a, &is);
+	}
 }
 
 /* The configuration in force changed: tell every part. */
@@ -225,13 +277,16 @@ static void apply_config(struct agent *a)
 		log_set_level(a->cfg.log_level);
 	pipeline_settings_from(&a->cfg, &s);
 	pipeline_apply(a->pipeline, &s);
+	detect_agent_configure(a->detect, &a->cfg);
 	configure_baseline(a);
+	configure_posture(a);
 	for (size_t i = 0; i < a->n_collectors; i++) {
 		struct collector *c = a->collectors[i];
 		bool on = false;
 
 		for (unsigned k = 0; k < c->ops->n_types; k++)
-			on |= a->cfg.event_priority[c->ops->types[k]] != EVENT_PRIORITY_OFF;
+			on |= a->cfg.event_priority[c->ops->types[k]] != EVENT_PRIORITY_OFF ||
+			      detect_agent_wants(a->detect, c->ops->types[k]);
 		if (!on && c->state != COLLECTOR_STATE_FAILED &&
 		    c->state != COLLECTOR_STATE_DISABLED) {
 			a->state_before_disabled[i] = c->state;
@@ -338,7 +393,8 @@ static void after_events(struct agent *a)
 static bool collector_wanted(const struct agent *a, const struct collector *c)
 {
 	for (unsigned k = 0; k < c->ops->n_types; k++)
-		if (a->cfg.event_priority[c->ops->types[k]] != EVENT_PRIORITY_OFF)
+		if (a->cfg.event_priority[c->ops->types[k]] != EVENT_PRIORITY_OFF ||
+		    detect_agent_wants(a->detect, c->ops->types[k]))
 			return true;
 	return false;
 }
@@ -386,6 +442,8 @@ static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *
 		.spool = a->spool,
 		.spool_open_error = a->spool_open_error,
 		.capabilities = a->privilege.kept_names,
+		.add_extras = detect_agent_heartbeat_extras,
+		.extras_userdata = a->detect,
 	};
 }
 
@@ -529,6 +587,7 @@ static void agent_done(struct agent *a)
 {
 	for (size_t i = 0; i < a->n_collectors; i++)
 		collector_free(a->collectors[i]);
+	a->detect = detect_agent_free(a->detect); /* before the pipeline it observes */
 	a->pipeline = pipeline_free(a->pipeline);
 	a->output = transport_close(a->output);
 	a->twin = twin_free(a->twin); /* after the transport: it may report a disconnect */
@@ -1006,8 +1065,16 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 	a->pipeline = pipeline_new(a->agent_id, EDGESEC_VERSION, &s, on_publish, a);
 	if (!a->pipeline)
 		return 1;
+	if (detect_agent_new(a->pipeline, a->loop, &a->detect) < 0)
+		return 1;
 	if (start_collectors(a) < 0)
 		return 1;
+	for (size_t i = 0; i < a->n_collectors; i++) { /* host posture reads every event */
+		struct event_observer *o = posture_collector_observer(a->collectors[i]);
+
+		if (o && pipeline_add_observer(a->pipeline, o) < 0)
+			log_warning("Failed to watch events for the posture checks");
+	}
 	apply_config(a);
 	config_check_conflicts(&a->cfg, rep);
 	report_config(a, rep, opts->config_path ? opts->config_path : "defaults");
@@ -1046,6 +1113,7 @@ static int agent_loop(struct agent *a)
 	r = loop_run(a->loop);
 	for (size_t i = 0; i < a->n_collectors; i++)
 		collector_stop(a->collectors[i]);
+	detect_agent_flush(a->detect);
 	pipeline_flush_all(a->pipeline);
 	return r < 0 ? 1 : r;
 }

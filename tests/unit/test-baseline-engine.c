@@ -128,12 +128,16 @@ static void test_parse_errors(void **state)
 		  "/checks/0/parameters/pattern", "back-references" },
 		{ "{\"checks\":[" CHECK_HEAD
 		  "\"type\":\"file-content\",\"parameters\":{\"path\":\"/x\","
-		  "\"pattern\":\"a{1,33}\",\"expect\":\"present\"}}]}",
-		  "/checks/0/parameters/pattern", "at most 32" },
+		  "\"pattern\":\"a{1,1001}\",\"expect\":\"present\"}}]}",
+		  "/checks/0/parameters/pattern", "repetition bound over 1000" },
 		{ "{\"checks\":[" CHECK_HEAD
 		  "\"type\":\"file-content\",\"parameters\":{\"path\":\"/x\","
-		  "\"pattern\":\"a{2}b{2}c{2}\",\"expect\":\"present\"}}]}",
-		  "/checks/0/parameters/pattern", "at most two" },
+		  "\"pattern\":\"(a{100}){100}\",\"expect\":\"present\"}}]}",
+		  "/checks/0/parameters/pattern", "cost caps (check 'a', byte 8" },
+		{ "{\"checks\":[" CHECK_HEAD
+		  "\"type\":\"file-content\",\"parameters\":{\"path\":\"/x\","
+		  "\"pattern\":\"a**\",\"expect\":\"present\"}}]}",
+		  "/checks/0/parameters/pattern", "right after another" },
 		{ "{\"checks\":[" CHECK_HEAD
 		  "\"type\":\"file-content\",\"parameters\":{\"path\":\"/x\","
 		  "\"pattern\":\"x\",\"expect\":\"maybe\"}}]}",
@@ -218,6 +222,56 @@ static void test_parse_errors(void **state)
 				 cases[i].pointer);
 		if (!cases[i].pointer && err.line == 0)
 			fail_msg("case %zu: no line number", i);
+	}
+}
+
+/*
+ * Issue 12: "a" followed by '+' up to the pattern size limit made glibc's regcomp use 12.5 GB,
+ * and the old cost guard let it through.  It is now refused, naming the check, with the heap
+ * capped at 1 MiB above what is in use (a compile that needed more would fail with ENOMEM
+ * and another message).
+ */
+static void test_parse_pathological_pattern(void **state)
+{
+	static const char *const patterns[] = { "++", "(a+)+", "((a{32}){32}){32}" };
+	struct baseline_profile *p = NULL;
+	struct json_error err;
+	struct buf b;
+	int r;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(patterns) / sizeof(patterns[0]); k++) {
+		buf_init(&b, 0);
+		buf_puts(&b,
+			 "{\"checks\":[{\"id\":\"ok\",\"cceId\":\"\",\"severity\":"
+			 "\"Warning\",\"description\":\"d\",\"remediation\":\"r\","
+			 "\"type\":\"only-root-uid0\",\"parameters\":{}},"
+			 "{\"id\":\"evil-pattern\",\"cceId\":\"\",\"severity\":\"Warning\","
+			 "\"description\":\"d\",\"remediation\":\"r\",\"type\":\"file-content\","
+			 "\"parameters\":{\"path\":\"/etc/x\",\"expect\":\"absent\","
+			 "\"pattern\":\"a");
+		if (k == 0)
+			for (int i = 1; i < BASELINE_PATTERN_MAX; i++)
+				buf_puts(&b, "+");
+		else
+			buf_puts(&b, patterns[k]);
+		buf_puts(&b, "\"}}]}");
+		es_alloc_set_limit(es_alloc_in_use() + (1u << 20));
+		r = baseline_profile_parse(b.data, b.len, &p, &err);
+		es_alloc_set_limit(0);
+		if (k == 1) { /* a group repeated: small and linear, accepted */
+			assert_int_equal(r, 0);
+			p = baseline_profile_free(p);
+			buf_done(&b);
+			continue;
+		}
+		assert_int_equal(r, -EINVAL);
+		assert_null(p);
+		assert_string_equal(err.pointer, "/checks/1/parameters/pattern");
+		assert_non_null(strstr(err.message, "check 'evil-pattern'"));
+		assert_non_null(
+			strstr(err.message, k == 0 ? "right after another" : "more than 8192"));
+		buf_done(&b);
 	}
 }
 
@@ -448,9 +502,13 @@ static void test_enum_strings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha256_vectors),	     cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_parse_limits),	     cmocka_unit_test(test_shipped_profile),
-		cmocka_unit_test(test_shipped_profile_runs), cmocka_unit_test(test_custom_checks),
+		cmocka_unit_test(test_sha256_vectors),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_pathological_pattern),
+		cmocka_unit_test(test_parse_limits),
+		cmocka_unit_test(test_shipped_profile),
+		cmocka_unit_test(test_shipped_profile_runs),
+		cmocka_unit_test(test_custom_checks),
 		cmocka_unit_test(test_enum_strings),
 	};
 

@@ -25,7 +25,7 @@
 #include "common/alloc.h"
 #include "common/json_read.h"
 #include "common/timeutil.h"
-#include "core/loop.h"
+#include "loop/loop.h"
 #include "transport/mqtt/sas.h"
 #include "transport/workload/workload.h"
 

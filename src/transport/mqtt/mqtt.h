@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "connection-string.h"
-#include "core/loop.h"
+#include "loop/loop.h"
 #include "spool/spool.h"
 #include "transport/transport.h"
 

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/loop.h"
+#include "loop/loop.h"
 #include "transport/mqtt/connection-string.h"
 #include "transport/mqtt/mqtt.h"
 #include "transport/mqtt/topic.h"

@@ -3,7 +3,7 @@
 
 /*
  * The event loop: one epoll instance on the main thread.  Inputs are file descriptors (the
- * collectors' sockets, later MQTT and Docker), one signalfd for SIGINT/SIGTERM/SIGHUP and one
+ * collectors' sockets, the MQTT socket, the Docker stream, the workload API), one signalfd for SIGINT/SIGTERM/SIGHUP and one
  * timerfd that is always armed for the earliest pending timer.  Callbacks must not block.
  * Limits: LOOP_MAX_FDS watched descriptors, LOOP_MAX_TIMERS timers.
  */

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Fails, listing file:line, when a file under src/ includes a header of a module it may not use.
+
+The rule (docs/architecture.md, "Layers") is a table: each top-level folder of src/ (a module)
+names the modules whose headers it may include.  A module always sees its own headers.
+Includes are resolved as the compiler does for "..." includes: first beside the including file,
+then from src/ (and the build directory's generated headers, which are allowed everywhere).
+A folder of src/ that the table does not name is an error too: adding a module means deciding
+where it sits.
+
+Collectors are modules of their own under collectors/: collectors/<name>/ may include its own
+files, the collector interface (collectors/collector.h) and what `collectors` may include; one
+collector never includes another collector's headers (they meet through an interface in a
+lower layer).
+"""
+import os
+import re
+import sys
+
+# module: the modules it may include (transitively closed by hand: write them all out).
+LAYERS = {
+    "common": [],
+    "bpf": [],
+    "loop": ["common"],
+    "http": ["common", "loop"],
+    "pipeline": ["common"],
+    "audit": ["common"],
+    "host": ["common"],
+    "baseline": ["common", "host"],
+    "docker": ["common", "http", "loop"],
+    "config": ["common", "pipeline", "detect"],
+    "analyze": ["common", "pipeline", "docker", "http", "loop"],
+    "detect": ["common", "pipeline"],
+    "posture": ["common", "pipeline", "config"],
+    "spool": ["common", "pipeline"],
+    "replay": ["common", "pipeline"],
+    "collectors": ["common", "pipeline", "audit", "host", "baseline", "docker", "http", "loop",
+                   "analyze", "bpf", "config"],
+    "transport": ["common", "pipeline", "spool", "http", "loop"],
+    "control": ["common", "config", "pipeline", "transport", "spool", "http", "loop"],
+    "report": ["common", "pipeline", "config"],
+    "core": "*",
+    "cli": "*",
+}
+
+# Files of collectors/ itself (not of one collector) that every collector may include.
+COLLECTOR_SHARED = {"collectors/collector.h"}
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+
+
+def module_of(rel):
+    """src-relative path -> (module, collector or None)."""
+    parts = rel.split("/")
+    if len(parts) == 1:
+        return ("", None)
+    if parts[0] == "collectors" and len(parts) > 2:
+        return ("collectors", parts[1])
+    return (parts[0], None)
+
+
+def resolve(src, rel, inc):
+    here = os.path.normpath(os.path.join(os.path.dirname(rel), inc))
+    if os.path.exists(os.path.join(src, here)):
+        return here
+    if os.path.exists(os.path.join(src, inc)):
+        return os.path.normpath(inc)
+    return None  # generated (version.h, skeletons) or a system header in quotes
+
+
+def check(src):
+    errors = []
+    for d in sorted(os.listdir(src)):
+        if os.path.isdir(os.path.join(src, d)) and d not in LAYERS:
+            errors.append(f"src/{d}/: module not in the layer table of scripts/check-includes.py")
+    for root, _, files in os.walk(src):
+        for name in sorted(files):
+            if not name.endswith((".c", ".h")):
+                continue
+            rel = os.path.relpath(os.path.join(root, name), src)
+            mod, coll = module_of(rel)
+            allowed = LAYERS.get(mod)
+            if allowed is None:
+                continue
+            with open(os.path.join(root, name), encoding="utf-8", errors="replace") as f:
+                for lineno, line in enumerate(f, 1):
+                    m = INCLUDE.match(line)
+                    if not m:
+                        continue
+                    target = resolve(src, rel, m.group(1))
+                    if target is None:
+                        continue
+                    tmod, tcoll = module_of(target)
+                    if tmod == "" or allowed == "*":
+                        continue
+                    if tmod == mod:
+                        if mod == "collectors" and coll and tcoll and tcoll != coll:
+                            errors.append(f"src/{rel}:{lineno}: collector {coll} includes "
+                                          f"collector {tcoll}'s {target}")
+                        continue
+                    if mod == "collectors" and target in COLLECTOR_SHARED:
+                        continue
+                    if tmod not in allowed:
+                        errors.append(f"src/{rel}:{lineno}: {mod}/ may not include {target} "
+                                      f"({tmod}/ is not below {mod}/ in the layer table)")
+    return errors
+
+
+def main():
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    errors = check(os.path.join(top, "src"))
+    for e in errors:
+        print(e)
+    if errors:
+        print(f"check-includes: {len(errors)} forbidden include(s); the rule is in "
+              "docs/architecture.md (Layers)", file=sys.stderr)
+        return 1
+    print("check-includes: every include in src/ follows the layer table")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
