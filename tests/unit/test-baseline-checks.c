@@ -563,12 +563,17 @@ static void test_sshd_include_caps(void **state)
 		snprintf(rel, sizeof(rel), "etc/ssh/m/f%u.conf", i);
 		put(rel, big);
 	}
-	big[BASELINE_SSHD_BYTES_MAX - 3 * BASELINE_SMALL_READ_MAX -
-	    strlen("Include /etc/ssh/m/*\nX11Forwarding no\n")] = '\0';
-	put("etc/ssh/m/f3.conf", big);
-	EXPECT(PASS, SSHD(kw));
-	strcat(big, "#"); /* one byte over */
-	put("etc/ssh/m/f3.conf", big);
+	{
+		size_t rest = BASELINE_SSHD_BYTES_MAX - 3 * BASELINE_SMALL_READ_MAX -
+			      strlen("Include /etc/ssh/m/*\nX11Forwarding no\n");
+
+		big[rest] = '\0';
+		put("etc/ssh/m/f3.conf", big);
+		EXPECT(PASS, SSHD(kw));
+		big[rest] = '#'; /* one byte over */
+		big[rest + 1] = '\0';
+		put("etc/ssh/m/f3.conf", big);
+	}
 	assert_int_equal(run(SSHD(kw), &o), ERR);
 	assert_non_null(strstr(o.reason, "bytes"));
 	free(big);
