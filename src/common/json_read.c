@@ -151,24 +151,47 @@ static bool has_mark(const char *s)
 	return s && memmem(s, strlen(s), nul_mark, sizeof(nul_mark)) != NULL;
 }
 
-/* Depth-first search for the first key or string value holding the mark. */
-static bool find_marked(const cJSON *item, char *ptr)
+/* 2: ptr is one of roots or below one; 1: ptr is above one (descend, do not report); 0: none
+ * (roots NULL: everything counts). */
+static int relation(const char *ptr, const char *const *roots)
+{
+	size_t n = strlen(ptr);
+	int best = 0;
+
+	if (!roots)
+		return 2;
+	for (; *roots; roots++) {
+		size_t m = strlen(*roots);
+
+		if (n >= m && strncmp(ptr, *roots, m) == 0 && (ptr[m] == '\0' || ptr[m] == '/'))
+			return 2;
+		if (n < m && strncmp(ptr, *roots, n) == 0 && (*roots)[n] == '/')
+			best = 1;
+	}
+	return best;
+}
+
+/* Depth-first search for the first key or string value holding the mark, under roots. */
+static bool find_marked(const cJSON *item, char *ptr, const char *const *roots)
 {
 	size_t base = strlen(ptr), i = 0;
 
 	for (const cJSON *c = item->child; c; c = c->next, i++) {
 		char idx[24];
+		int rel;
 
 		ptr[base] = '\0';
 		if (cJSON_IsObject(item)) {
 			json_pointer_append(ptr, c->string ? c->string : "");
-			if (has_mark(c->string))
-				return true;
 		} else {
 			snprintf(idx, sizeof(idx), "%zu", i);
 			json_pointer_append(ptr, idx);
 		}
-		if ((cJSON_IsString(c) && has_mark(c->valuestring)) || find_marked(c, ptr))
+		rel = relation(ptr, roots);
+		if (rel == 2 && ((cJSON_IsObject(item) && has_mark(c->string)) ||
+				 (cJSON_IsString(c) && has_mark(c->valuestring))))
+			return true;
+		if (rel && find_marked(c, ptr, roots))
 			return true;
 	}
 	ptr[base] = '\0';
@@ -184,9 +207,11 @@ static void unmark(char *ptr)
 		memcpy(m, "\\u0000", 6);
 }
 
-int json_check_no_nul(const char *data, size_t len, struct json_error *err)
+int json_check_no_nul_in(const char *data, size_t len, const char *const *roots,
+			 struct json_error *err)
 {
 	char ptr[JSON_POINTER_MAX] = "";
+	bool found = false;
 	char *copy;
 	cJSON *doc;
 
@@ -198,13 +223,22 @@ int json_check_no_nul(const char *data, size_t len, struct json_error *err)
 		return -ENOMEM;
 	find_nul_escapes(data, len, copy);
 	doc = cJSON_ParseWithLength(copy, len);
-	if (doc && find_marked(doc, ptr))
+	if (!doc)
+		found = !roots; /* cannot tell where: only a whole-document check refuses */
+	else if ((found = find_marked(doc, ptr, roots)))
 		unmark(ptr);
 	cJSON_Delete(doc);
 	es_free(copy);
+	if (!found)
+		return 0;
 	return json_error_set(err, ptr,
 			      "\\u0000 (a NUL character) is not allowed in a string: it would cut "
 			      "the value short");
+}
+
+int json_check_no_nul(const char *data, size_t len, struct json_error *err)
+{
+	return json_check_no_nul_in(data, len, NULL, err);
 }
 
 /* ---- the cost of a tree ---- */

@@ -31,6 +31,10 @@ cJSON *json_parse(const char *data, size_t len, struct json_error *err);
  * pointer, or 0.  data must be a document json_parse() accepted.
  */
 int json_check_no_nul(const char *data, size_t len, struct json_error *err);
+/* The same for the parts of the document under one of roots (JSON pointers, NULL-terminated):
+ * a twin's desired properties, not its tags or reported properties. */
+int json_check_no_nul_in(const char *data, size_t len, const char *const *roots,
+			 struct json_error *err);
 /*
  * The heap bytes cJSON would take for the tree of this text (malloc's own overhead included),
  * counted by one pass over it without allocating: 80 bytes per value, each string and key by
