@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/num.h"
 #include "common/sha256.h"
 #include "posture-int.h"
 
@@ -195,18 +196,11 @@ static void reported_forget(struct posture *p, enum posture_rule rule)
 /* A port number in [b, e): 1..65535 in decimal. */
 static bool port_parse(const char *b, const char *e, unsigned *ret)
 {
-	unsigned v = 0;
+	uint64_t v;
 
-	if (b >= e || e - b > 5)
+	if (b >= e || e - b > 5 || num_parse_u64(b, (size_t)(e - b), 10, 65535, &v) < 0 || v < 1)
 		return false;
-	for (; b < e; b++) {
-		if (*b < '0' || *b > '9')
-			return false;
-		v = v * 10 + (unsigned)(*b - '0');
-	}
-	if (v < 1 || v > 65535)
-		return false;
-	*ret = v;
+	*ret = (unsigned)v;
 	return true;
 }
 

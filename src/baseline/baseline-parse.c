@@ -26,6 +26,7 @@
 
 #include "baseline-int.h"
 #include "common/alloc.h"
+#include "common/num.h"
 #include "common/regex.h"
 
 static const char *const severity_names[_BASELINE_SEVERITY_MAX] = {
@@ -350,24 +351,20 @@ static const char *const source_names[] = { "fstab", "mounts", NULL };
 static int parse_mode(struct parse_ctx *x, const cJSON *item, struct baseline_check *c)
 {
 	const char *s;
-	unsigned long v = 0;
+	uint64_t v;
 	size_t n;
+	int r;
 
 	if (!cJSON_IsString(item))
 		return fail(x, "maxMode", "must be an octal string such as \"0644\", not %s",
 			    json_type_name(item));
 	s = item->valuestring;
 	n = strlen(s);
-	if (n < 1 || n > 5)
-		return fail(x, "maxMode", "must be an octal string such as \"0644\" ('%s')", s);
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '7')
-			return fail(x, "maxMode", "must be an octal string such as \"0644\" ('%s')",
-				    s);
-		v = v * 8 + (unsigned long)(s[i] - '0');
-	}
-	if (v > 07777)
+	r = n > 5 ? -EINVAL : num_parse_u64(s, n, 8, 07777, &v);
+	if (r == -ERANGE)
 		return fail(x, "maxMode", "must be at most 07777 ('%s')", s);
+	if (r < 0)
+		return fail(x, "maxMode", "must be an octal string such as \"0644\" ('%s')", s);
 	c->has_max_mode = true;
 	c->max_mode = (mode_t)v;
 	return 0;

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "num.h"
 #include "regex-int.h"
 
 struct rx_parser {
@@ -474,16 +475,19 @@ static int rx_atom(struct rx_parser *ps, unsigned depth, uint32_t *ret)
 /* A decimal bound of {m,n} at ps->pos; -1 when there are no digits. */
 static int rx_bound(struct rx_parser *ps, long *ret)
 {
-	size_t at = ps->pos;
-	long v = -1;
+	size_t at = ps->pos, used;
+	uint64_t v;
+	int r = num_scan_u64((const char *)ps->p + at, ps->len - at, 10, ES_REGEX_REPEAT_MAX, &v,
+			     &used);
 
-	while (ps->pos < ps->len && ps->p[ps->pos] >= '0' && ps->p[ps->pos] <= '9') {
-		v = (v < 0 ? 0 : v) * 10 + (ps->p[ps->pos++] - '0');
-		if (v > ES_REGEX_REPEAT_MAX)
-			return rx_fail(ps, -E2BIG, at, "repetition bound over %u",
-				       ES_REGEX_REPEAT_MAX);
+	if (r == -ERANGE)
+		return rx_fail(ps, -E2BIG, at, "repetition bound over %u", ES_REGEX_REPEAT_MAX);
+	if (r < 0) {
+		*ret = -1; /* no digits */
+		return 0;
 	}
-	*ret = v;
+	ps->pos += used;
+	*ret = (long)v;
 	return 0;
 }
 

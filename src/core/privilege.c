@@ -39,6 +39,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/num.h"
+
 #define CAP(x) (1ull << (x))
 
 #define FALLBACK_NEEDS (CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE) | CAP(CAP_NET_ADMIN))
@@ -266,17 +268,15 @@ int privilege_check_start(bool want_user, struct privilege_missing *ret)
 
 /* ---- the run-as user ---- */
 
+/* A numeric uid or gid: at most 15 digits, below 4294967295 ((uid_t)-1). */
 static bool parse_id(const char *s, size_t len, unsigned long *ret)
 {
-	char buf[16], *end;
+	uint64_t v;
 
-	if (len == 0 || len >= sizeof(buf) || s[0] < '0' || s[0] > '9')
+	if (len >= 16 || num_parse_u64(s, len, 10, 0xFFFFFFFEul, &v) < 0)
 		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	errno = 0;
-	*ret = strtoul(buf, &end, 10);
-	return errno == 0 && *end == '\0' && *ret < 0xFFFFFFFFul;
+	*ret = (unsigned long)v;
+	return true;
 }
 
 int privilege_user_parse(const char *spec, struct privilege_user *ret, char *err, size_t err_size)

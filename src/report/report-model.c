@@ -21,6 +21,7 @@
 #include "common/alloc.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
+#include "common/num.h"
 #include "report-int.h"
 
 /* Field names of each table, looked up in the item, then in its ExtraDetails. */
@@ -614,15 +615,15 @@ size_t *report_table_sorted(const struct report_table *t, bool newest_first)
 int report_baseline_score(const struct report_model *m)
 {
 	const struct report_table *t = &m->t[REPORT_BASELINE];
-	char *end;
-	long v;
+	const char *score;
+	uint64_t v;
 
 	if (!t->seen)
 		return -1;
 	if (t->n == 0)
 		return 100; /* an empty OSBaseline: every evaluated check passed or was waived */
-	v = strtol(t->rows[0].f[BL_SCORE], &end, 10);
-	if (end == t->rows[0].f[BL_SCORE] || *end || v < 0 || v > 100)
+	score = t->rows[0].f[BL_SCORE];
+	if (!score || num_parse_u64(score, strlen(score), 10, 100, &v) < 0)
 		return -1; /* an older agent: no Score */
 	return (int)v;
 }
