@@ -22,6 +22,7 @@
 #include "common/json_read.h"
 #include "common/json_write.h"
 #include "common/num.h"
+#include "common/timeutil.h"
 #include "report-int.h"
 
 /* Field names of each table, looked up in the item, then in its ExtraDetails. */
@@ -336,43 +337,9 @@ static int add_item(struct report_model *m, enum report_table_id id, const cJSON
 /* "2026-12-06T20:19:04.944Z" (or with an offset) → ns since the epoch; 0 when malformed. */
 static uint64_t parse_time(const char *s)
 {
-	struct tm tm = { 0 };
-	unsigned v[6] = { 0 };
-	static const unsigned widths[6] = { 4, 2, 2, 2, 2, 2 };
-	static const char seps[6] = "--T::";
-	const char *p = s;
-	uint64_t ns = 0, scale = 100000000;
-	long offset = 0;
-	time_t t;
+	uint64_t ns;
 
-	for (int i = 0; i < 6; i++) {
-		for (unsigned k = 0; k < widths[i]; k++, p++) {
-			if (*p < '0' || *p > '9')
-				return 0;
-			v[i] = v[i] * 10 + (unsigned)(*p - '0');
-		}
-		if (i < 5 && *p++ != seps[i] && !(i == 2 && p[-1] == ' '))
-			return 0;
-	}
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
-			ns += (uint64_t)(*p - '0') * scale;
-	if ((*p == '+' || *p == '-') && strlen(p) == 6)
-		offset = (*p == '-' ? -1 : 1) * ((p[1] - '0') * 36000L + (p[2] - '0') * 3600L +
-						 (p[4] - '0') * 600L + (p[5] - '0') * 60L);
-	else if (*p != 'Z' && *p != 'z')
-		return 0;
-	tm.tm_year = (int)v[0] - 1900;
-	tm.tm_mon = (int)v[1] - 1;
-	tm.tm_mday = (int)v[2];
-	tm.tm_hour = (int)v[3];
-	tm.tm_min = (int)v[4];
-	tm.tm_sec = (int)v[5];
-	t = timegm(&tm) - offset;
-	if (t < 0 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 ||
-	    v[5] > 60)
-		return 0;
-	return (uint64_t)t * 1000000000ull + ns;
+	return time_parse_rfc3339(s, &ns) == 0 ? ns : 0;
 }
 
 void report_format_time(uint64_t ns, char *out, size_t size)
