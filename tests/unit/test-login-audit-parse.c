@@ -125,6 +125,12 @@ static void test_hex_and_hostile_values(void **state)
 		parse(LOGIN_AUDIT_USER_AUTH, "audit(1.000:1): pid=1 msg='acct=\"abc res=failed'"),
 		0);
 	assert_string_equal(rec.acct, "abc res=failed");
+	/* Quoted id and res read without their quotes. */
+	assert_int_equal(parse(LOGIN_AUDIT_USER_LOGIN,
+			       "audit(1.000:1): pid=1 msg='id=\"1001\" res=\"success\"'"),
+			 0);
+	assert_int_equal(rec.id, 1001);
+	assert_int_equal(rec.res, LOGIN_AUDIT_RES_SUCCESS);
 }
 
 static void test_malformed(void **state)
@@ -144,6 +150,9 @@ static void test_malformed(void **state)
 		"audit(99999999999999999999.000:1): pid=1 msg='x'",
 		"audit(1.000:1) pid=1 msg='x'",
 		"type=USER_AUTH msg=audit(1.000:1): pid=1 msg='x'",
+		/* the kernel's stamp: three millisecond digits, seconds below 2^32 */
+		"audit(1.5:1): pid=1 msg='x'",
+		"audit(4294967296.000:1): pid=1 msg='x'",
 	};
 
 	(void)state;
