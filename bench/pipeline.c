@@ -4,11 +4,11 @@
  *
  * A synthetic replay source builds realistic ProcessCreate and ConnectionCreate events in
  * memory with the same event builder the collectors use, and submits them to the real
- * pipeline (pipeline_new + event_sink_submit) whose publish callback only counts messages and
- * bytes.  A full message is flushed as soon as pipeline_message_ready() says so (as core/ does
- * after every batch of events); everything left is flushed at the end.  The timed part is
- * therefore: event construction + priority filter + aggregation + queues + serialization into
- * size-capped ASC messages.
+ * pipeline (pipeline_new + event_builder_submit, as collectors do) whose publish callback only
+ * counts messages and bytes.  A full message is flushed as soon as pipeline_message_ready() says so
+ * (as core/ does after every batch of events); everything left is flushed at the end.  The timed
+ * part is therefore: event construction + priority filter + aggregation + queues + serialization
+ * into size-capped ASC messages.
  *
  * Scenarios (each runs in its own child process, so peak RSS is per scenario):
  *   a  aggregation off: every event is serialized
@@ -137,11 +137,11 @@ static size_t make_cmdline(struct source *s, const char *exe, uint64_t id)
 	return n;
 }
 
-static struct event *make_process_create(struct source *s, uint64_t id, uint64_t seq, uint64_t now)
+static int make_process_create(struct source *s, uint64_t id, uint64_t seq, uint64_t now,
+			       struct event_sink *sink)
 {
 	const char *exe = executables[id % N_EXE];
 	const char *const *u = users[id % 4];
-	struct event *e = NULL;
 	size_t n = make_cmdline(s, exe, id);
 
 	event_builder_begin(&s->b, EVENT_PROCESS_CREATE, now);
@@ -154,17 +154,14 @@ static struct event *make_process_create(struct source *s, uint64_t id, uint64_t
 	event_add_str(&s->b, PC_COMMAND_LINE, s->cmd, n);
 	event_add_extra_cstr(&s->b, "Cwd", id & 1 ? "/var/lib/app" : "/");
 	event_add_extra_cstr(&s->b, "ParentExecutable", "/usr/bin/bash");
-	if (event_builder_finish(&s->b, &e) < 0)
-		return NULL;
-	return e;
+	return event_builder_submit(&s->b, sink);
 }
 
-static struct event *make_connection_create(struct source *s, uint64_t id, uint64_t seq,
-					    uint64_t now)
+static int make_connection_create(struct source *s, uint64_t id, uint64_t seq, uint64_t now,
+				  struct event_sink *sink)
 {
 	const char *exe = executables[id % N_EXE];
 	char port[20];
-	struct event *e = NULL;
 	size_t n = make_cmdline(s, exe, id);
 
 	event_builder_begin(&s->b, EVENT_CONNECTION_CREATE, now);
@@ -181,19 +178,20 @@ static struct event *make_connection_create(struct source *s, uint64_t id, uint6
 	event_add_cstr(&s->b, CC_EXECUTABLE, exe);
 	event_add_str(&s->b, CC_COMMAND_LINE, s->cmd, n);
 	event_add_extra_cstr(&s->b, "ContainerName", "telemetry");
-	if (event_builder_finish(&s->b, &e) < 0)
-		return NULL;
-	return e;
+	return event_builder_submit(&s->b, sink);
 }
 
-/* The seq-th event of the stream: 2 of 3 are ProcessCreate, 1 of 3 ConnectionCreate. */
-static struct event *source_next(struct source *s, uint64_t seq, uint64_t now)
+/*
+ * Builds the seq-th event of the stream and submits it as the collectors do
+ * (event_builder_submit): 2 of 3 are ProcessCreate, 1 of 3 ConnectionCreate.
+ */
+static int source_next(struct source *s, uint64_t seq, uint64_t now, struct event_sink *sink)
 {
 	uint64_t id = s->distinct ? next_random(s) % s->distinct : seq;
 
 	if (id % 3 == 2)
-		return make_connection_create(s, id, seq, now);
-	return make_process_create(s, id, seq, now);
+		return make_connection_create(s, id, seq, now, sink);
+	return make_process_create(s, id, seq, now, sink);
 }
 
 /* ---- measuring ---- */
@@ -266,16 +264,12 @@ static int run_scenario(const struct scenario *sc, uint64_t n)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	uint64_t now = time_now_realtime_ns();
 	for (uint64_t i = 0; i < n; i++) {
-		struct event *e;
-
 		if ((i & 1023) == 0)
 			now = time_now_realtime_ns();
-		e = source_next(&src, i, now);
-		if (!e) {
+		if (source_next(&src, i, now, sink) < 0) {
 			failed++;
 			continue;
 		}
-		event_sink_submit(sink, e);
 		if (pipeline_message_ready(pl, EVENT_PRIORITY_LOW))
 			pipeline_flush(pl, EVENT_PRIORITY_LOW);
 		if (pipeline_message_ready(pl, EVENT_PRIORITY_HIGH))

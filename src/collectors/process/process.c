@@ -79,13 +79,8 @@ static void user_id_add(struct event_builder *b, unsigned field, uint32_t uid)
 
 static void finish_submit(struct collector *c, struct event_builder *b)
 {
-	struct event *e;
-
-	if (event_builder_finish(b, &e) < 0) {
+	if (collector_submit_built(c, b) < 0)
 		c->stats.errors++;
-		return;
-	}
-	collector_submit(c, e);
 }
 
 /*
