@@ -20,7 +20,7 @@
  *            socket too.  Each (socket, peer) once per window, in the direction seen first
  *            (LRU map).
  *
- * Every hook exists in two variants where the kernel offers both (tp_btf, classic
+ * Every hook exists in two variants where the kernel offers both (raw_tp, classic
  * tracepoint); user space enables one per hook after probing.  Syscall hooks exist only as
  * classic tracepoints.  When the ring buffer is full the record is dropped and counted per
  * kind in `lost_records`, which user space reads and reports as lost, per event type.
@@ -270,7 +270,8 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exec")
+/* The BTF variants run as raw tracepoints: libbpf needs no kernel BTF to attach them. */
+SEC("raw_tp/sched_process_exec")
 int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	return exec_handle(p, BPF_CORE_READ(bprm, filename));
@@ -301,7 +302,7 @@ static __always_inline int exit_handle(void)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
+SEC("raw_tp/sched_process_exit")
 int BPF_PROG(exit_btf, struct task_struct *p)
 {
 	return exit_handle();
@@ -371,7 +372,7 @@ static __always_inline int state_handle(const struct sock *sk, int oldstate, int
 	return 0;
 }
 
-SEC("tp_btf/inet_sock_set_state")
+SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int newstate)
 {
 	return state_handle(sk, oldstate, newstate);

@@ -35,6 +35,13 @@ extern bool process_bpf_prefer_tracepoints;
 extern uint32_t process_bpf_ringbuf_bytes;
 /* Tests: only records of tasks in this cgroup v2 id (0: all). */
 extern uint64_t process_bpf_only_cgroup_id;
+/*
+ * Tests: loads the program twice (not attached), with the minimal BTF and with libbpf's full
+ * vmlinux BTF, the variants the probe picks, and compares every program's instructions after
+ * CO-RE relocation.  0 when all are the same (ret_what lists them), 1 when one differs (named
+ * in ret_what), negative errno when it cannot tell (ret_what says why).
+ */
+int process_bpf_btf_selftest(char *ret_what, size_t what_len);
 
 /* Proc connector: execs whose process was gone before /proc could be read. */
 uint64_t process_cnproc_vanished(struct collector *c);
