@@ -23,6 +23,7 @@ run_pkgs=(build-essential cmake pkg-config libcjson-dev clang llvm libbpf-dev bp
 check_pkgs=(libcmocka-dev python3 nodejs npm passwd iproute2 procps mosquitto mosquitto-clients
 	python3-paho-mqtt openssl sqlite3 jq nftables iptables docker.io busybox-static openssh-server
 	sshpass sudo)
+check_pkgs+=(ncat) # tests/integration/test-posture.sh: a real listener on 0.0.0.0
 bench_pkgs=(valgrind hyperfine auditd libbpf-tools)
 
 case $profile in

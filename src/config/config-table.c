@@ -108,6 +108,26 @@ const struct config_entry config_table[] = {
 	/* A string: the login collector rejects other values. */
 	STR(EDGESEC, "loginSource", login_source, "auto", 5,
 	    "login events from: auto (kernel audit, else wtmp/btmp), audit or utmp"),
+	/* Host posture Recommendations (docs/posture.md); each can be switched off. */
+	BOOL(EDGESEC, "postureOpenPorts", posture_open_ports, 1,
+	     "Recommendation HOST001 (IoT_OpenPorts): ports reachable from outside the device"),
+	BOOL(EDGESEC, "posturePermissiveFirewallPolicy", posture_firewall_policy, 1,
+	     "Recommendation HOST002 (IoT_PermissiveFirewallPolicy): a hook that accepts by "
+	     "default"),
+	BOOL(EDGESEC, "posturePermissiveInputFirewallRules", posture_input_rules, 1,
+	     "Recommendation HOST003 (IoT_PermissiveInputFirewallRules): input accepted from any "
+	     "source to any port"),
+	BOOL(EDGESEC, "posturePermissiveOutputFirewallRules", posture_output_rules, 1,
+	     "Recommendation HOST004 (IoT_PermissiveOutputFirewallRules): output accepted to any "
+	     "destination"),
+	BOOL(EDGESEC, "postureBaseline", posture_baseline, 1,
+	     "Recommendation HOST005 (IoT_Baseline): a summary of the failed OS baseline checks"),
+	BOOL(EDGESEC, "postureUnutilizedMessages", posture_unutilized_messages, 1,
+	     "Recommendation HOST006 (IoT_AgentSendsUnutilizedMessages): 10 % or more of the "
+	     "messages of the last 24 h under 4 KB (hub output only)"),
+	STR(EDGESEC, "postureAllowedPorts", posture_allowed_ports, "", 1024,
+	    "ports expected to be reachable, not reported by HOST001: comma-separated "
+	    "[tcp/|udp/]PORT[-PORT][@PROCESS] (PROCESS: process name or executable path)"),
 	STR(EDGESEC, "dockerSocket", docker_socket, "/var/run/docker.sock", 107,
 	    "the Docker Engine API unix socket, used as given (not under hostRoot); \"\" turns "
 	    "the container collector off"),

@@ -69,6 +69,10 @@ struct config {
 	char *login_source; /* login collector: "auto", "audit" or "utmp" */
 	char *docker_socket; /* the Docker Engine API socket; "" = no container collector */
 	char *deployment_manifest; /* "" = no drift detection */
+	/* host posture Recommendations (analyze/posture.h, docs/posture.md) */
+	bool posture_open_ports, posture_firewall_policy, posture_input_rules;
+	bool posture_output_rules, posture_baseline, posture_unutilized_messages;
+	char *posture_allowed_ports; /* "[tcp/|udp/]PORT[-PORT][@PROCESS]" list */
 };
 
 #define CONFIG_ISSUES_MAX 32

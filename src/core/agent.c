@@ -29,6 +29,7 @@
 #include "collectors/collector.h"
 #include "collectors/containers/containers.h"
 #include "collectors/firewall/firewall.h"
+#include "collectors/posture/posture-collector.h"
 #include "common/alloc.h"
 #include "common/guid.h"
 #include "common/json_read.h"
@@ -100,6 +101,7 @@ static const struct collector_ops *const builtin_collectors[] = {
 	&login_collector_ops,
 	&baseline_collector_ops,
 	&containers_collector_ops,
+	&posture_collector_ops, /* last: its snapshot judges what the others just sent */
 };
 
 /* ---- configuration ---- */
@@ -216,6 +218,31 @@ static void configure_baseline(struct agent *a)
 	}
 }
 
+/* Host posture settings (docs/posture.md); a bad postureAllowedPorts is a ConfigurationError. */
+static void configure_posture(struct agent *a)
+{
+	struct posture_settings ps = {
+		.enabled = { a->cfg.posture_open_ports, a->cfg.posture_firewall_policy,
+			     a->cfg.posture_input_rules, a->cfg.posture_output_rules,
+			     a->cfg.posture_baseline, a->cfg.posture_unutilized_messages },
+		.allowed_ports = a->cfg.posture_allowed_ports,
+		.hub_output = !a->local_mode,
+	};
+
+	for (size_t i = 0; i < a->n_collectors; i++) {
+		struct config_issue is = { .type = CONFIG_ERROR_TYPE_MISMATCH };
+
+		if (a->collectors[i]->ops != &posture_collector_ops ||
+		    posture_collector_configure(a->collectors[i], &ps) == 0)
+			continue;
+		snprintf(is.name, sizeof(is.name), "postureAllowedPorts");
+		snprintf(is.message, sizeof(is.message), "%s", a->collectors[i]->last_error);
+		log_error("Allowed ports not used: %s", is.message);
+		if (a->pipeline)
+			report_issue_event(a, &is);
+	}
+}
+
 /* The configuration in force changed: tell every part. */
 static void apply_config(struct agent *a)
 {
@@ -226,6 +253,7 @@ static void apply_config(struct agent *a)
 	pipeline_settings_from(&a->cfg, &s);
 	pipeline_apply(a->pipeline, &s);
 	configure_baseline(a);
+	configure_posture(a);
 	for (size_t i = 0; i < a->n_collectors; i++) {
 		struct collector *c = a->collectors[i];
 		bool on = false;
@@ -1008,6 +1036,12 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 		return 1;
 	if (start_collectors(a) < 0)
 		return 1;
+	for (size_t i = 0; i < a->n_collectors; i++) { /* host posture reads every event */
+		struct event_observer *o = posture_collector_observer(a->collectors[i]);
+
+		if (o && pipeline_add_observer(a->pipeline, o) < 0)
+			log_warning("Failed to watch events for the posture checks");
+	}
 	apply_config(a);
 	config_check_conflicts(&a->cfg, rep);
 	report_config(a, rep, opts->config_path ? opts->config_path : "defaults");

@@ -61,6 +61,8 @@ static const struct privilege_need needs[] = {
 	{ "login", "source utmp", CAP(CAP_SYS_PTRACE) },
 	/* the Docker socket is connected to as its owner (uid 0); nothing else. */
 	{ "containers", NULL, 0 },
+	/* judges the other collectors' events; reads world-readable /proc/sys/net files. */
+	{ "posture", NULL, 0 },
 };
 
 static const char *const cap_names[] = {

@@ -17,6 +17,7 @@
 #include "collectors/baseline/baseline-collector.h"
 #include "collectors/collector.h"
 #include "collectors/firewall/firewall.h"
+#include "collectors/posture/posture-collector.h"
 #include "core/privilege.h"
 
 #define CAP(x) (1ull << (x))
@@ -54,6 +55,7 @@ static void test_builtin_collectors(void **state)
 			 CAP(CAP_NET_ADMIN));
 	assert_int_equal(needs_of(&baseline_collector_ops, COLLECTOR_STATE_DISABLED),
 			 CAP(CAP_DAC_READ_SEARCH));
+	assert_int_equal(needs_of(&posture_collector_ops, COLLECTOR_STATE_RUNNING), 0);
 	/* Not running: nothing, whatever it is. */
 	assert_int_equal(needs_of(&ports_collector_ops, COLLECTOR_STATE_FAILED), 0);
 	assert_int_equal(needs_of(&ports_collector_ops, COLLECTOR_STATE_NEW), 0);
