@@ -144,11 +144,35 @@ struct syscall_exit_ctx {
 	__s64 ret;
 };
 
+/*
+ * Wakeups: user space is woken at most once per wakeup_ns (and whenever the ring holds more
+ * than wakeup_bytes), not once per record: in between, records wait in the ring for the next
+ * wakeup, or for user space's sweep, which reads the ring wakeup_ns (plus a margin) after each
+ * read that found records (process-bpf.c).  So a record waits at most about wakeup_ns, and an
+ * exec storm costs the agent a few dozen wakeups a second instead of two per exec.  Races
+ * between CPUs on last_wakeup_ns only cause an extra wakeup.  wakeup_ns 0: the ring's own
+ * policy (a wakeup whenever user space has caught up).
+ */
+const volatile __u64 wakeup_ns = 0;
+const volatile __u64 wakeup_bytes = PROCESS_RINGBUF_BYTES / 4;
+__u64 last_wakeup_ns;
+
 static __always_inline void emit(void *rec, __u64 size, enum process_loss_kind kind)
 {
+	__u64 flags = 0, now;
+
 	if (only_cgroup_id && bpf_get_current_cgroup_id() != only_cgroup_id)
 		return;
-	if (bpf_ringbuf_output(&events, rec, size, 0) < 0)
+	if (wakeup_ns) {
+		now = bpf_ktime_get_boot_ns();
+		flags = BPF_RB_NO_WAKEUP;
+		if (now - last_wakeup_ns >= wakeup_ns ||
+		    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+			flags = BPF_RB_FORCE_WAKEUP;
+			last_wakeup_ns = now;
+		}
+	}
+	if (bpf_ringbuf_output(&events, rec, size, flags) < 0)
 		__sync_fetch_and_add(&lost_records[kind], 1);
 }
 

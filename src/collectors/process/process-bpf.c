@@ -37,8 +37,10 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -137,9 +139,18 @@ static const struct hook hooks[] = {
 #define N_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 #define LINKS_MAX (N_HOOKS * HOOK_PROGS)
 
+/*
+ * The program wakes us at most once per WAKEUP_NS (and when the ring is a quarter full); the
+ * records that came without a wakeup are read by a sweep SWEEP_NS after each read that found
+ * records (a timerfd in the ring buffer's epoll set, so the collector keeps one fd).
+ */
+#define WAKEUP_NS (50ull * 1000 * 1000)
+#define SWEEP_NS (WAKEUP_NS + 5ull * 1000 * 1000)
+
 struct bpf_state {
 	struct process_bpf *skel;
 	struct ring_buffer *rb;
+	int sweep_fd; /* timerfd, or -1: a wakeup per record (the ring's own policy) */
 	struct bpf_link *links[LINKS_MAX];
 	size_t n_links;
 	enum hook_mode mode[N_HOOKS];
@@ -381,6 +392,9 @@ static int skel_load(struct bpf_state *b)
 	    (r = bpf_map__set_max_entries(b->skel->maps.events, process_bpf_ringbuf_bytes)) < 0)
 		goto fail;
 	b->skel->rodata->only_cgroup_id = process_bpf_only_cgroup_id;
+	b->skel->rodata->wakeup_ns = b->sweep_fd >= 0 ? WAKEUP_NS : 0;
+	b->skel->rodata->wakeup_bytes =
+		(process_bpf_ringbuf_bytes ? process_bpf_ringbuf_bytes : PROCESS_RINGBUF_BYTES) / 4;
 	bpf_object__for_each_program(p, b->skel->obj) bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		const char *const *progs = b->mode[i] == HOOK_BTF  ? hooks[i].btf_progs
@@ -458,6 +472,16 @@ static void lost_update(struct collector *c, struct bpf_state *b)
 	memcpy(c->stats.lost_by_type, by_type, sizeof(by_type));
 }
 
+/* The sweep timer joins the ring buffer's epoll set: its expiry makes the collector's fd ready. */
+static int sweep_add(struct bpf_state *b)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = b->sweep_fd };
+
+	if (b->sweep_fd < 0)
+		return 0;
+	return epoll_ctl(ring_buffer__epoll_fd(b->rb), EPOLL_CTL_ADD, b->sweep_fd, &ev);
+}
+
 /* Links, ring buffer and program; b itself (and what was refused) stays. */
 static void bpf_teardown(struct bpf_state *b)
 {
@@ -481,6 +505,8 @@ static void bpf_stop(struct collector *c)
 		lost_update(c, b);
 	bpf_teardown(b);
 	process_bpf_btf_done(&b->btf);
+	if (b->sweep_fd >= 0)
+		close(b->sweep_fd);
 	es_free(b);
 	s->backend_state = NULL;
 }
@@ -587,6 +613,7 @@ static int bpf_start(struct collector *c)
 	if (!b)
 		return -ENOMEM;
 	s->backend_state = b;
+	b->sweep_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	btf_prepare(b);
 	for (size_t round = 0; round <= N_HOOKS; round++) {
 		r = bpf_load(b);
@@ -603,7 +630,7 @@ static int bpf_start(struct collector *c)
 			goto fail;
 		}
 		b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, c, NULL);
-		if (!b->rb) {
+		if (!b->rb || sweep_add(b) < 0) {
 			r = -errno ? -errno : -EINVAL;
 			collector_set_error(c, COLLECTOR_STATE_FAILED,
 					    "cannot open the ring buffer: %s", strerror(-r));
@@ -638,11 +665,24 @@ static int bpf_get_fd(struct collector *c)
 static void bpf_dispatch(struct collector *c, uint32_t revents)
 {
 	struct bpf_state *b = ((struct process_state *)collector_state(c))->backend_state;
+	struct itimerspec when = { .it_value.tv_nsec = 0 };
+	uint64_t expirations;
+	int n;
 
 	(void)revents;
-	if (ring_buffer__consume(b->rb) < 0)
+	/* Clears an expiry of the sweep (EAGAIN when the program woke us instead). */
+	if (b->sweep_fd >= 0 && read(b->sweep_fd, &expirations, sizeof(expirations)) < 0)
+		expirations = 0;
+	n = ring_buffer__consume(b->rb);
+	if (n < 0)
 		c->stats.errors++;
 	lost_update(c, b);
+	/* Records found: some may have come without a wakeup, sweep again; none: disarm. */
+	if (b->sweep_fd >= 0) {
+		if (n > 0)
+			when.it_value = (struct timespec){ 0, (long)SWEEP_NS };
+		(void)timerfd_settime(b->sweep_fd, 0, &when, NULL);
+	}
 }
 
 /* Whether two programs' instructions are the same, map references aside (fds differ). */
@@ -675,6 +715,7 @@ int process_bpf_btf_selftest(char *ret_what, size_t what_len)
 	snprintf(ret_what, what_len, "%s", "");
 	if (!b[0] || !b[1])
 		goto out;
+	b[0]->sweep_fd = b[1]->sweep_fd = -1;
 	btf_prepare(b[0]);
 	if (!b[0]->btf.path[0]) {
 		snprintf(ret_what, what_len, "no minimal BTF: %s", b[0]->btf.error);
