@@ -77,6 +77,8 @@ check-banned:
 
 bench: build deps-bench
 	$(BUILD_DIR)/bench/pipeline
+	$(BUILD_DIR)/bench/rules
+	EDGESEC=$(BUILD_DIR)/edgesec bench/rules-latency.sh
 	$(BUILD_DIR)/bench/regex
 	EDGESEC=$(BUILD_DIR)/edgesec bench/idle-rss.sh
 	BUILD_DIR=$(BUILD_DIR) bench/transport.sh
@@ -93,6 +95,8 @@ install: build
 	install -D -m 0755 $(BUILD_DIR)/edgesec $(DESTDIR)$(PREFIX)/bin/edgesec
 	install -D -m 0644 docs/edgesec.1 $(DESTDIR)$(PREFIX)/share/man/man1/edgesec.1
 	install -D -m 0644 rules/baseline/debian.json $(DESTDIR)$(PREFIX)/share/edgesec/baseline/debian.json
+	install -d $(DESTDIR)$(PREFIX)/share/edgesec/detection
+	install -m 0644 rules/detection/*.json $(DESTDIR)$(PREFIX)/share/edgesec/detection/
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

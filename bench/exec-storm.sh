@@ -11,6 +11,8 @@
 # under each configuration, one after the other, each once:
 #   none                  no monitor (the reference for slowdown)
 #   edgesec-ebpf|audit|cnproc   edgesec run --capture BACKEND, every exec its own event
+#   edgesec-ebpf-nodetect  the same without the detection rules (detectionEnabled false):
+#                         the engine's cost is the difference to edgesec-ebpf
 #   auditd                auditd (own config and log in the temp dir) + an execve rule
 #   execsnoop             libbpf-tools execsnoop
 # and prints per configuration and phase: captured/executed, argv complete/executed, monitor
@@ -33,7 +35,7 @@ N_100=${N_100:-1000}
 N_1000=${N_1000:-2000}
 N_FAST=${N_FAST:-5000}
 N_CONNECT=${N_CONNECT:-2000}
-CONFIGS=${CONFIGS:-none edgesec-ebpf edgesec-audit edgesec-cnproc auditd execsnoop}
+CONFIGS=${CONFIGS:-none edgesec-ebpf edgesec-ebpf-nodetect edgesec-audit edgesec-cnproc auditd execsnoop}
 PHASE_TIMEOUT=120 # seconds, per phase
 DRAIN=2           # seconds after each phase for the monitor to catch up and write
 AUDIT_KEY=edgesec-exec-storm
@@ -258,12 +260,13 @@ phases="r100 r1000 fast conn"
 run_phases() { local ph; for ph in $phases; do run_phase "$1" "$ph"; done; }
 declare -A note
 
-start_edgesec() { # $1 cfg, $2 backend
+start_edgesec() { # $1 cfg, $2 backend, $3 detectionEnabled (true|false)
 	local cfg=$1 b=$2 f=$tmp/$1.jsonl
-	cat >"$tmp/edgesec.json" <<-'EOF'
+	cat >"$tmp/edgesec.json" <<-EOF
 		{"aggregationEnabledProcessCreate": false, "aggregationEnabledConnectionCreate": false,
 		 "aggregationEnabledProcessTerminate": false,
-		 "edgesec": {"localFlushInterval": "PT1S", "heartbeatInterval": "PT1S"}}
+		 "edgesec": {"localFlushInterval": "PT1S", "heartbeatInterval": "PT1S",
+		             "detectionEnabled": ${3:-true}}}
 	EOF
 	mkdir -p "$tmp/state-$b"
 	"$EDGESEC" run --capture "$b" --config "$tmp/edgesec.json" --state-dir "$tmp/state-$b" \
@@ -378,9 +381,14 @@ for cfg in $CONFIGS; do
 	none) run_phases none ;;
 	edgesec-*)
 		b=${cfg#edgesec-}
+		detect=true
+		if [[ $b == *-nodetect ]]; then
+			b=${b%-nodetect}
+			detect=false
+		fi
 		if [[ $b == audit ]] && ! audit_lock; then
 			note[$cfg]="skipped: audit tests held $AUDIT_TEST_LOCK for 120 s"
-		elif start_edgesec "$cfg" "$b"; then
+		elif start_edgesec "$cfg" "$b" "$detect"; then
 			run_phases "$cfg"
 			sleep 1 # one more Heartbeat after the last phase
 			note[$cfg]="$(edgesec_losses "$tmp/$cfg.jsonl")"

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/baseline.h"
+#include "cli/rules.h"
 #include "cli/scan-manifest.h"
 #include "common/alloc.h"
 #include "common/json_read.h"
@@ -35,6 +36,8 @@ enum {
 	OPT_HUB,
 	OPT_CA_FILE,
 	OPT_CAPTURE,
+	OPT_REPLAY,
+	OPT_RULES,
 };
 
 static const struct option options[] = {
@@ -49,6 +52,8 @@ static const struct option options[] = {
 	{ "hub", required_argument, NULL, OPT_HUB },
 	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 	{ "capture", required_argument, NULL, OPT_CAPTURE },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "rules", required_argument, NULL, OPT_RULES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -62,6 +67,8 @@ struct args {
 	const char *hub;
 	const char *ca_file;
 	const char *capture;
+	const char *replay; /* run --replay FILE */
+	const char *rules;  /* --rules PATH (with --replay) */
 	enum log_level log_level;
 	char **operands;
 	int n_operands;
@@ -84,6 +91,8 @@ static void usage(FILE *f)
 		"                       --format text|json|sarif, --fail-on SEVERITY)\n"
 		"  baseline             run the OS baseline checks and print every result\n"
 		"                       (edgesec baseline --help for its options)\n"
+		"  rules list|check     list the detection rules in force, or check user rules\n"
+		"                       files (edgesec rules --help)\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE    local JSON configuration (twin property names)\n"
@@ -101,6 +110,14 @@ static void usage(FILE *f)
 		"                       through the workload API and connects to edgeHub\n"
 		"      --capture MODE   process and connection capture: auto (default: eBPF, else\n"
 		"                       audit, else proc connector), ebpf, audit or cnproc\n"
+		"      --replay FILE    run: feed recorded events (JSON Lines, as run writes "
+		"them)\n"
+		"                       through the pipeline and the detection rules, print the\n"
+		"                       messages and the Alerts they raise, and exit (FILE may be "
+		"-)\n"
+		"      --rules PATH     with --replay: user rules file or directory to use "
+		"instead\n"
+		"                       of detectionRulesPath\n"
 		"      --format FMT     check-config output: json (default) or text\n"
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n"
@@ -144,6 +161,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_CA_FILE:
 			a->ca_file = optarg;
+			break;
+		case OPT_REPLAY:
+			a->replay = optarg;
+			break;
+		case OPT_RULES:
+			a->rules = optarg;
 			break;
 		case OPT_CAPTURE:
 			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "ebpf") != 0 &&
@@ -211,6 +234,25 @@ static int cmd_run(struct args *a, bool once)
 	if (a->n_operands) {
 		fprintf(stderr, "edgesec: %s takes no arguments ('%s')\n", a->verb, a->operands[0]);
 		return 2;
+	}
+	if (a->rules && !a->replay) {
+		fprintf(stderr, "edgesec: --rules goes with --replay (the agent reads "
+				"detectionRulesPath)\n");
+		return 2;
+	}
+	if (a->replay) {
+		struct replay_options ro = { .input_path = a->replay,
+					     .config_path = a->config,
+					     .rules_path = a->rules,
+					     .output_path = a->output };
+
+		if (once || a->connection_string || a->hub) {
+			fprintf(stderr, "edgesec: --replay goes with run, without a hub\n");
+			return 2;
+		}
+		if (a->log_level >= 0)
+			log_set_level(a->log_level);
+		return cli_replay(&ro);
 	}
 	if (once && (o.connection_string || o.hub_url)) {
 		o.connection_string = NULL; /* snapshot prints locally */
@@ -314,6 +356,7 @@ struct delegated_verb {
 static const struct delegated_verb delegated_verbs[] = {
 	{ "baseline", cli_baseline },
 	{ "scan-manifest", cli_scan_manifest },
+	{ "rules", cli_rules },
 	{ NULL, NULL },
 };
 

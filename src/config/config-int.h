@@ -13,7 +13,8 @@ enum config_type {
 	CONFIG_BOOL,	 /* bool */
 	CONFIG_PRIORITY, /* "High" | "Low" | "Off" (any case) → enum event_priority */
 	CONFIG_STRING,	 /* string or null → char * (NULL allowed) */
-	CONFIG_LOG_LEVEL /* "error" | "warning" | "info" | "debug" → enum log_level */
+	CONFIG_LOG_LEVEL, /* "error" | "warning" | "info" | "debug" → enum log_level */
+	CONFIG_JSON,	  /* a JSON object → char * (compact JSON text); see json_check */
 };
 
 struct config_entry {
@@ -26,6 +27,12 @@ struct config_entry {
 	const char *def_str;	 /* default for STRING */
 	size_t max_len;		 /* STRING: longest accepted value */
 	const char *description; /* one line, shown by check-config --describe and docs */
+	/*
+	 * CONFIG_JSON: checks the whole value after the update was merged into it (RFC 7386
+	 * merge patch: members given replace, members set to null are removed); fills err
+	 * (pointer relative to the value) and returns -EINVAL when it is not acceptable.
+	 */
+	int (*json_check)(const cJSON *value, struct json_error *err);
 };
 
 extern const struct config_entry config_table[];

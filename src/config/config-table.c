@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config-int.h"
+#include "detect/detect-overrides.h"
 
 #define MS(s) ((int64_t)(s)*1000)
 #define MINUTES(m) MS((m)*60)
@@ -131,6 +132,27 @@ const struct config_entry config_table[] = {
 	STR(EDGESEC, "dockerSocket", docker_socket, "/var/run/docker.sock", 107,
 	    "the Docker Engine API unix socket, used as given (not under hostRoot); \"\" turns "
 	    "the container collector off"),
+
+	/* ---- on-device detection (src/detect/, docs/detection.md) ---- */
+	BOOL(EDGESEC, "detectionEnabled", detection_enabled, 1,
+	     "run the detection rules on the device and raise Alert events"),
+	PRIO(EDGESEC, "eventPriorityAlert", event_priority[EVENT_ALERT], HIGH,
+	     "queue for Alert events (detection rules); an Alert is sent at once"),
+	STR(EDGESEC, "detectionRulesPath", detection_rules_path, "/etc/edgesec/rules.d", 4096,
+	    "user detection rules: a directory (every *.json in name order) or one file; \"\" "
+	    "for none"),
+	{ CONFIG_GROUP_EDGESEC, "detectionRules", CONFIG_JSON, OFF(detection_rules), 0, 0, 0, "{}",
+	  65536,
+	  "per rule id: {\"enabled\": bool, \"threshold\": n, \"window\": duration, "
+	  "\"dedupWindow\": duration, \"severity\": s}; merged member by member",
+	  detect_overrides_check },
+	INT(EDGESEC, "detectionMaxStateEntries", detection_max_state_entries, 64, 1000000, 20000,
+	    "keys held by threshold, sequence, new-value and repeat state, in all; the oldest are "
+	    "evicted beyond it (counted)"),
+	DURATION(EDGESEC, "detectionDedupWindow", detection_dedup_window_ms, MS(1), DAYS(1),
+		 MINUTES(10),
+		 "repeats of one alert (same rule and key) within it are folded into one summary "
+		 "with RepeatCount"),
 };
 
 const size_t config_table_size = sizeof(config_table) / sizeof(config_table[0]);

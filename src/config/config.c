@@ -58,10 +58,17 @@ static void set_default(struct config *c, const struct config_entry *e)
 		*FIELD(c, e, enum log_level) = (enum log_level)e->def;
 		break;
 	case CONFIG_STRING:
+	case CONFIG_JSON:
 		es_free(*FIELD(c, e, char *));
 		*FIELD(c, e, char *) = e->def_str ? es_strdup(e->def_str) : NULL;
 		break;
 	}
+}
+
+/* Types whose value is a heap string owned by the config. */
+static bool heap_value(const struct config_entry *e)
+{
+	return e->type == CONFIG_STRING || e->type == CONFIG_JSON;
 }
 
 void config_init_defaults(struct config *c)
@@ -74,7 +81,7 @@ void config_init_defaults(struct config *c)
 void config_done(struct config *c)
 {
 	for (size_t i = 0; i < config_table_size; i++)
-		if (config_table[i].type == CONFIG_STRING) {
+		if (heap_value(&config_table[i])) {
 			es_free(*FIELD(c, &config_table[i], char *));
 			*FIELD(c, &config_table[i], char *) = NULL;
 		}
@@ -87,7 +94,7 @@ int config_copy(struct config *dst, const struct config *src)
 		const struct config_entry *e = &config_table[i];
 		const char *s;
 
-		if (e->type != CONFIG_STRING)
+		if (!heap_value(e))
 			continue;
 		s = *CFIELD(src, e, char *);
 		*FIELD(dst, e, char *) = NULL;
@@ -102,7 +109,8 @@ int config_copy(struct config *dst, const struct config *src)
 static void copy_value(struct config *dst, const struct config *src, const struct config_entry *e)
 {
 	switch (e->type) {
-	case CONFIG_STRING: {
+	case CONFIG_STRING:
+	case CONFIG_JSON: {
 		const char *s = *CFIELD(src, e, char *);
 
 		es_free(*FIELD(dst, e, char *));
@@ -180,6 +188,8 @@ static const char *expected(const struct config_entry *e)
 		return "a string or null";
 	case CONFIG_LOG_LEVEL:
 		return "\"error\", \"warning\", \"info\" or \"debug\"";
+	case CONFIG_JSON:
+		return "a JSON object";
 	}
 	return "a value";
 }
@@ -190,6 +200,73 @@ static bool valid_utf8(const char *s, size_t len)
 		if (!(n = utf8_seq_len((const unsigned char *)s + i, len - i)))
 			return false;
 	return true;
+}
+
+/* RFC 7386: members of patch replace those of target, a null member removes one. */
+static void merge_patch(cJSON *target, const cJSON *patch)
+{
+	for (const cJSON *m = patch->child; m; m = m->next) {
+		cJSON *have = cJSON_GetObjectItemCaseSensitive(target, m->string);
+
+		if (cJSON_IsNull(m)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(target, m->string);
+		} else if (cJSON_IsObject(m) && cJSON_IsObject(have)) {
+			merge_patch(have, m);
+		} else {
+			cJSON *copy = cJSON_Duplicate(m, true);
+
+			if (!copy)
+				continue;
+			if (have)
+				cJSON_ReplaceItemInObjectCaseSensitive(target, m->string, copy);
+			else
+				cJSON_AddItemToObject(target, m->string, copy);
+		}
+	}
+}
+
+/* A JSON-object setting: the update is merged into the value in force, then checked whole. */
+static bool parse_json_value(struct config *c, const struct config_entry *e, const cJSON *v,
+			     const char *ptr, struct config_report *r)
+{
+	const char *cur = *FIELD(c, e, char *);
+	struct json_error jerr = { { 0 } };
+	cJSON *merged = cur ? cJSON_Parse(cur) : NULL;
+	char *text;
+	bool ok = false;
+
+	if (!merged)
+		merged = cJSON_CreateObject();
+	if (!merged)
+		return false;
+	merge_patch(merged, v);
+	if (e->json_check && e->json_check(merged, &jerr) < 0) {
+		char where[JSON_POINTER_MAX];
+		size_t a = strnlen(ptr, sizeof(where) - 1);
+		size_t b = strnlen(jerr.pointer, sizeof(where) - 1 - a);
+
+		memcpy(where, ptr, a); /* the setting's pointer, then the one inside its value */
+		memcpy(where + a, jerr.pointer, b);
+		where[a + b] = '\0';
+		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, where, "%s: %s", e->name,
+			  jerr.message);
+		goto out;
+	}
+	text = cJSON_PrintUnformatted(merged);
+	if (!text)
+		goto out;
+	if (strlen(text) > e->max_len) {
+		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+			  "%s: longer than %zu bytes", e->name, e->max_len);
+		es_free(text);
+		goto out;
+	}
+	es_free(*FIELD(c, e, char *));
+	*FIELD(c, e, char *) = text;
+	ok = true;
+out:
+	cJSON_Delete(merged);
+	return ok;
 }
 
 /* Parses v into c (c is a scratch copy).  Returns false with an error added to r. */
@@ -304,6 +381,10 @@ static bool parse_value(struct config *c, const struct config *base, const struc
 		*FIELD(c, e, char *) = es_strdup(v->valuestring);
 		return true;
 	}
+	case CONFIG_JSON:
+		if (!cJSON_IsObject(v))
+			break;
+		return parse_json_value(c, e, v, ptr, r);
 	}
 	add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr, "%s: expected %s, got %s",
 		  e->name, expected(e), shown);
@@ -319,6 +400,10 @@ static const cJSON *unwrap(const struct config_entry *e, const cJSON *v, char *p
 	if (!cJSON_IsObject(v))
 		return v;
 	inner = cJSON_GetObjectItemCaseSensitive(v, "value");
+	/* A JSON-object setting may be given plain: it is wrapped only when "value" is its one
+	 * member (no valid plain value has a member "value"). */
+	if (e->type == CONFIG_JSON && (!inner || cJSON_GetArraySize(v) != 1))
+		return v;
 	if (!inner) {
 		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
 			  "%s: expected %s or {\"value\": …}, got an object without \"value\"",
@@ -552,6 +637,15 @@ static void format_value(const struct config *c, const struct config_entry *e, s
 	case CONFIG_STRING:
 		jw_cstr(w, *CFIELD(c, e, char *));
 		break;
+	case CONFIG_JSON: {
+		const char *s = *CFIELD(c, e, char *);
+
+		if (s)
+			jw_raw(w, s, strlen(s));
+		else
+			jw_null(w);
+		break;
+	}
 	}
 }
 

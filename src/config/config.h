@@ -73,6 +73,12 @@ struct config {
 	bool posture_open_ports, posture_firewall_policy, posture_input_rules;
 	bool posture_output_rules, posture_baseline, posture_unutilized_messages;
 	char *posture_allowed_ports; /* "[tcp/|udp/]PORT[-PORT][@PROCESS]" list */
+	/* on-device detection (src/detect/, docs/detection.md) */
+	bool detection_enabled;
+	char *detection_rules_path;	     /* user rules: a directory of *.json or one file */
+	char *detection_rules;		     /* JSON object: rule id → overrides (CONFIG_JSON) */
+	int64_t detection_max_state_entries; /* keys held by stateful rules and dedup, in all */
+	uint64_t detection_dedup_window_ms;  /* repeats of one alert within it are folded */
 };
 
 #define CONFIG_ISSUES_MAX 32

@@ -37,6 +37,7 @@
 #include "config/config.h"
 #include "control/methods.h"
 #include "control/twin.h"
+#include "detect/detect-agent.h"
 #include "heartbeat.h"
 #include "loop/loop.h"
 #include "pipeline/format.h"
@@ -67,6 +68,7 @@ struct agent {
 	struct config cfg;  /* in force */
 	struct loop *loop;
 	struct pipeline *pipeline;
+	struct detect_agent *detect; /* on-device detection (src/detect/detect-agent.h) */
 	struct transport *output;
 	struct spool *spool;		 /* hub mode only */
 	char spool_open_error[SPOOL_ERROR_MAX]; /* why the file could not be used at start */
@@ -252,6 +254,7 @@ static void apply_config(struct agent *a)
 		log_set_level(a->cfg.log_level);
 	pipeline_settings_from(&a->cfg, &s);
 	pipeline_apply(a->pipeline, &s);
+	detect_agent_configure(a->detect, &a->cfg);
 	configure_baseline(a);
 	configure_posture(a);
 	for (size_t i = 0; i < a->n_collectors; i++) {
@@ -259,7 +262,8 @@ static void apply_config(struct agent *a)
 		bool on = false;
 
 		for (unsigned k = 0; k < c->ops->n_types; k++)
-			on |= a->cfg.event_priority[c->ops->types[k]] != EVENT_PRIORITY_OFF;
+			on |= a->cfg.event_priority[c->ops->types[k]] != EVENT_PRIORITY_OFF ||
+			      detect_agent_wants(a->detect, c->ops->types[k]);
 		if (!on && c->state != COLLECTOR_STATE_FAILED &&
 		    c->state != COLLECTOR_STATE_DISABLED) {
 			a->state_before_disabled[i] = c->state;
@@ -366,7 +370,8 @@ static void after_events(struct agent *a)
 static bool collector_wanted(const struct agent *a, const struct collector *c)
 {
 	for (unsigned k = 0; k < c->ops->n_types; k++)
-		if (a->cfg.event_priority[c->ops->types[k]] != EVENT_PRIORITY_OFF)
+		if (a->cfg.event_priority[c->ops->types[k]] != EVENT_PRIORITY_OFF ||
+		    detect_agent_wants(a->detect, c->ops->types[k]))
 			return true;
 	return false;
 }
@@ -414,6 +419,8 @@ static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *
 		.spool = a->spool,
 		.spool_open_error = a->spool_open_error,
 		.capabilities = a->privilege.kept_names,
+		.add_extras = detect_agent_heartbeat_extras,
+		.extras_userdata = a->detect,
 	};
 }
 
@@ -557,6 +564,7 @@ static void agent_done(struct agent *a)
 {
 	for (size_t i = 0; i < a->n_collectors; i++)
 		collector_free(a->collectors[i]);
+	a->detect = detect_agent_free(a->detect); /* before the pipeline it observes */
 	a->pipeline = pipeline_free(a->pipeline);
 	a->output = transport_close(a->output);
 	a->twin = twin_free(a->twin); /* after the transport: it may report a disconnect */
@@ -1034,6 +1042,8 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 	a->pipeline = pipeline_new(a->agent_id, EDGESEC_VERSION, &s, on_publish, a);
 	if (!a->pipeline)
 		return 1;
+	if (detect_agent_new(a->pipeline, a->loop, &a->detect) < 0)
+		return 1;
 	if (start_collectors(a) < 0)
 		return 1;
 	for (size_t i = 0; i < a->n_collectors; i++) { /* host posture reads every event */
@@ -1080,6 +1090,7 @@ static int agent_loop(struct agent *a)
 	r = loop_run(a->loop);
 	for (size_t i = 0; i < a->n_collectors; i++)
 		collector_stop(a->collectors[i]);
+	detect_agent_flush(a->detect);
 	pipeline_flush_all(a->pipeline);
 	return r < 0 ? 1 : r;
 }

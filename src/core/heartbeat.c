@@ -144,6 +144,7 @@ int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, u
 	if (in->output_error && in->output_error[0])
 		event_add_extra_cstr(b, "OutputLastError", in->output_error);
 	event_add_extra_u64(b, "EventsFiltered", ps.filtered);
+	event_add_extra_u64(b, "EventsConsumedByRules", ps.consumed);
 	event_add_extra_u64(b, "EventsLostAtSource", ps.lost_at_source);
 	event_add_extra_u64(b, "EventsAggregated", ps.aggregation.absorbed);
 	event_add_extra_u64(b, "AggregationBypassed", ps.aggregation.bypassed);
@@ -151,6 +152,8 @@ int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, u
 	add_spool(b, in);
 	if (in->capabilities && in->capabilities[0])
 		event_add_extra_cstr(b, "Capabilities", in->capabilities);
+	if (in->add_extras)
+		in->add_extras(in->extras_userdata, b);
 	r = event_builder_finish(b, ret);
 	buf_done(&collectors);
 	return r;

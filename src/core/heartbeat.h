@@ -20,6 +20,9 @@ struct heartbeat_input {
 	const struct spool *spool;    /* hub mode; NULL otherwise */
 	const char *spool_open_error; /* non-empty: the file could not be used at start */
 	const char *capabilities; /* kept after set-up ("cap_sys_ptrace,..."), or NULL */
+	/* More ExtraDetails from a module (detection state), or NULL. */
+	void (*add_extras)(void *userdata, struct event_builder *b);
+	void *extras_userdata;
 };
 
 int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, uint64_t now_ns,

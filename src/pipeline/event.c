@@ -156,6 +156,17 @@ static const struct event_field_info drift_alert_fields[_DA_MAX] = {
 	{ "Path", S, L },	   { "ManifestPath", S, L },	{ "Message", S, R | L },
 };
 
+static const struct event_field_info alert_fields[_AL_MAX] = {
+	{ "RuleId", S, R },	     { "RuleName", S, R },	 { "Severity", S, R },
+	{ "Technique", S, 0 },	     { "Tactic", S, 0 },	 { "Description", S, R | L },
+	{ "Remediation", S, R | L }, { "FalsePositives", S, L }, { "ForgeableEvidence", S, L },
+	{ "Evidence", J, R },	     { "AlertKey", S, L },	 { "RepeatCount", I, R },
+	{ "FirstSeen", S, R },	     { "LastSeen", S, R },	 { "FirstAlertId", S, 0 },
+	{ "ContainerId", S, 0 },     { "ContainerName", S, 0 },	 { "Module", S, 0 },
+	{ "ProcessId", I, 0 },	     { "Executable", S, L },	 { "CommandLine", S, L },
+	{ "UserName", S, 0 },	     { "RemoteAddress", S, 0 },
+};
+
 #undef S
 #undef I
 #undef B
@@ -184,10 +195,10 @@ static const struct event_type_info type_table[_EVENT_TYPE_MAX] = {
 		T("FirewallConfiguration", ASC, SECURITY, PERIODIC, firewall_fields),
 	[EVENT_OS_BASELINE] = T("OSBaseline", ASC, SECURITY, PERIODIC, os_baseline_fields),
 	[EVENT_DIAGNOSTIC] = T("Diagnostic", ASC, DIAGNOSTIC, TRIGGERED, diagnostic_fields),
-	[EVENT_CONFIGURATION_ERROR] = T("ConfigurationError", ASC, OPERATIONAL, TRIGGERED,
-					configuration_error_fields),
-	[EVENT_DROPPED_EVENTS_STATISTICS] = T("DroppedEventsStatistics", ASC, OPERATIONAL,
-					      PERIODIC, dropped_events_fields),
+	[EVENT_CONFIGURATION_ERROR] =
+		T("ConfigurationError", ASC, OPERATIONAL, TRIGGERED, configuration_error_fields),
+	[EVENT_DROPPED_EVENTS_STATISTICS] =
+		T("DroppedEventsStatistics", ASC, OPERATIONAL, PERIODIC, dropped_events_fields),
 	[EVENT_MESSAGE_STATISTICS] =
 		T("MessageStatistics", ASC, OPERATIONAL, PERIODIC, message_statistics_fields),
 	[EVENT_HEARTBEAT] = T("Heartbeat", EDGESEC, OPERATIONAL, PERIODIC, heartbeat_fields),
@@ -197,11 +208,12 @@ static const struct event_type_info type_table[_EVENT_TYPE_MAX] = {
 		T("PrivilegeUse", EDGESEC, SECURITY, TRIGGERED, privilege_use_fields),
 	[EVENT_CONTAINER_EVENT] =
 		T("ContainerEvent", EDGESEC, SECURITY, TRIGGERED, container_event_fields),
-	[EVENT_CONTAINER_INVENTORY] = T("ContainerInventory", EDGESEC, SECURITY, PERIODIC,
-					container_inventory_fields),
+	[EVENT_CONTAINER_INVENTORY] =
+		T("ContainerInventory", EDGESEC, SECURITY, PERIODIC, container_inventory_fields),
 	[EVENT_RECOMMENDATION] =
 		T("Recommendation", EDGESEC, SECURITY, PERIODIC, recommendation_fields),
 	[EVENT_DRIFT_ALERT] = T("DriftAlert", EDGESEC, SECURITY, TRIGGERED, drift_alert_fields),
+	[EVENT_ALERT] = T("Alert", EDGESEC, SECURITY, TRIGGERED, alert_fields),
 };
 
 static const char *const priority_names[_EVENT_PRIORITY_MAX] = {
@@ -277,6 +289,16 @@ unsigned event_get_n_items(const struct event *e)
 size_t event_get_size(const struct event *e)
 {
 	return e->size;
+}
+
+void event_get_id(const struct event *e, uint8_t ret_id[16])
+{
+	memcpy(ret_id, e->id, sizeof(e->id));
+}
+
+void event_set_id(struct event *e, const uint8_t id[16])
+{
+	memcpy(e->id, id, sizeof(e->id));
 }
 
 void event_free(struct event *e)

@@ -43,6 +43,7 @@ enum event_type {
 	EVENT_CONTAINER_INVENTORY, /* ContainerInventory: every container and its settings */
 	EVENT_RECOMMENDATION, /* Recommendation: rule findings on running containers */
 	EVENT_DRIFT_ALERT,    /* DriftAlert: a module runs with more than its manifest grants */
+	EVENT_ALERT,	      /* Alert: a detection rule fired on the device (src/detect/) */
 	_EVENT_TYPE_MAX,
 	_EVENT_TYPE_INVALID = -22,
 };
@@ -151,6 +152,16 @@ enum { REC_RULE_ID, REC_RECOMMENDATION_TYPE, REC_SEVERITY, REC_TITLE, REC_MODULE
 enum { DA_KIND, DA_SEVERITY, DA_MODULE, DA_CONTAINER_ID, DA_IMAGE, DA_SETTING, DA_PATH,
        DA_MANIFEST_PATH, DA_MESSAGE, _DA_MAX };
 
+/*
+ * Alert (our schema): one detection rule fired, or a summary of its repeats (RepeatCount > 0).
+ * Fields in docs/detection.md; built by src/detect/detect-alert.c.
+ */
+enum { AL_RULE_ID, AL_RULE_NAME, AL_SEVERITY, AL_TECHNIQUE, AL_TACTIC, AL_DESCRIPTION,
+       AL_REMEDIATION, AL_FALSE_POSITIVES, AL_FORGEABLE_EVIDENCE, AL_EVIDENCE, AL_ALERT_KEY,
+       AL_REPEAT_COUNT, AL_FIRST_SEEN, AL_LAST_SEEN, AL_FIRST_ALERT_ID, AL_CONTAINER_ID,
+       AL_CONTAINER_NAME, AL_MODULE, AL_PROCESS_ID, AL_EXECUTABLE, AL_COMMAND_LINE,
+       AL_USER_NAME, AL_REMOTE_ADDRESS, _AL_MAX };
+
 /* Largest value a field may hold; larger input is cut by the builder and marked. */
 #define EVENT_FIELD_MAX (1u << 20)
 /* Most payload items in one event (more: event_builder_finish() returns -E2BIG). */
@@ -170,6 +181,9 @@ uint64_t event_get_time(const struct event *e);
 unsigned event_get_n_items(const struct event *e);
 /* Bytes the event occupies in memory; what the cache budget counts. */
 size_t event_get_size(const struct event *e);
+/* The event's Id (random at creation; a replayed event keeps its recorded one). */
+void event_get_id(const struct event *e, uint8_t ret_id[16]);
+void event_set_id(struct event *e, const uint8_t id[16]);
 void event_free(struct event *e);
 /* An owned copy (same id) of an event, e.g. of one that was only lent; NULL without memory. */
 struct event *event_copy(const struct event *e);

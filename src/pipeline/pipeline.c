@@ -22,6 +22,7 @@ struct pipeline {
 	struct queue_set *queues;
 	struct message_builder *mb;
 	uint64_t submitted, filtered, lost;
+	uint64_t consumed, consumed_reported; /* Off, but used by an observer */
 	uint64_t spool_evicted[_EVENT_PRIORITY_MAX], spool_evicted_reported[_EVENT_PRIORITY_MAX];
 	bool flushing;
 	struct event_builder stats_builder;
@@ -52,6 +53,14 @@ static void to_queue_submit(struct event_sink *sink, struct event *e)
 	enqueue(container_of(sink, struct pipeline, to_queue), e);
 }
 
+static bool observer_consumes(const struct pipeline *pl, enum event_type t)
+{
+	for (unsigned i = 0; i < pl->n_observers; i++)
+		if (pl->observers[i]->consumes && pl->observers[i]->consumes(pl->observers[i], t))
+			return true;
+	return false;
+}
+
 /*
  * Every submitted event: observers, priority filter, aggregation, queue.  `owned` is e when
  * the event was allocated by the submitter, NULL when it is lent by its builder (then it is
@@ -65,7 +74,12 @@ static void process(struct pipeline *pl, const struct event *e, struct event *ow
 	for (unsigned i = 0; i < pl->n_observers; i++)
 		pl->observers[i]->observe(pl->observers[i], e, now);
 	if (e->type >= _EVENT_TYPE_MAX || pl->settings.priority[e->type] == EVENT_PRIORITY_OFF) {
-		pl->filtered++;
+		if (observer_consumes(pl, (enum event_type)e->type)) {
+			pl->consumed++;
+			queue_count_collected(pl->queues, EVENT_PRIORITY_LOW, 1);
+		} else {
+			pl->filtered++;
+		}
 		event_free(owned);
 		return;
 	}
@@ -239,6 +253,13 @@ void pipeline_emit_statistics(struct pipeline *pl, uint64_t now_ns)
 					    pl->spool_evicted_reported[queues[i]]);
 		event_add_extra_u64(b, "TotalSpoolEvictedMessages", pl->spool_evicted[queues[i]]);
 		pl->spool_evicted_reported[queues[i]] = pl->spool_evicted[queues[i]];
+		if (queues[i] == EVENT_PRIORITY_LOW && pl->consumed) {
+			/* events of types set to Off that a rule used: part of CollectedEvents */
+			event_add_extra_u64(b, "ConsumedByRules",
+					    pl->consumed - pl->consumed_reported);
+			event_add_extra_u64(b, "TotalConsumedByRules", pl->consumed);
+			pl->consumed_reported = pl->consumed;
+		}
 	}
 	if (event_builder_finish(b, &e) == 0)
 		sink_submit(&pl->sink, e);
@@ -265,6 +286,7 @@ void pipeline_get_stats(const struct pipeline *pl, struct pipeline_stats *ret)
 	memset(ret, 0, sizeof(*ret));
 	ret->submitted = pl->submitted;
 	ret->filtered = pl->filtered;
+	ret->consumed = pl->consumed;
 	ret->lost_at_source = pl->lost;
 	queue_get_totals(pl->queues, EVENT_PRIORITY_HIGH, &ret->high);
 	queue_get_totals(pl->queues, EVENT_PRIORITY_LOW, &ret->low);

@@ -29,7 +29,8 @@ struct pipeline_settings {
 
 struct pipeline_stats {
 	uint64_t submitted;
-	uint64_t filtered; /* priority Off */
+	uint64_t filtered; /* priority Off, and no observer uses it */
+	uint64_t consumed; /* priority Off, but an observer (a rule) used it */
 	uint64_t lost_at_source;
 	struct queue_counters high, low;
 	struct aggregator_stats_view {
@@ -51,6 +52,12 @@ struct pipeline;
  */
 struct event_observer {
 	void (*observe)(struct event_observer *o, const struct event *e, uint64_t now_realtime_ns);
+	/*
+	 * Optional: true when the observer uses events of type t.  An event of a type set to
+	 * Off that an observer uses counts as collected (CollectedEvents of the Low queue, and
+	 * ConsumedByRules), not as filtered: "collected" means sent or consumed by a rule.
+	 */
+	bool (*consumes)(const struct event_observer *o, enum event_type t);
 };
 
 #define PIPELINE_OBSERVERS_MAX 8

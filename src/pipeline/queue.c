@@ -180,3 +180,12 @@ void queue_count_lost(struct queue_set *qs, enum event_priority prio, enum event
 	if (t >= 0 && t < _EVENT_TYPE_MAX)
 		qs->dropped_by_type[t] += n;
 }
+
+void queue_count_collected(struct queue_set *qs, enum event_priority prio, uint64_t n)
+{
+	struct fifo *f =
+		&qs->q[prio == EVENT_PRIORITY_HIGH ? EVENT_PRIORITY_HIGH : EVENT_PRIORITY_LOW];
+
+	f->total.collected += n;
+	f->interval.collected += n;
+}

@@ -36,6 +36,8 @@ unsigned queue_push(struct queue_set *qs, enum event_priority prio, struct event
  */
 void queue_count_lost(struct queue_set *qs, enum event_priority prio, enum event_type t,
 		      uint64_t n);
+/* Events that were collected without being queued (used by a rule while their type is Off). */
+void queue_count_collected(struct queue_set *qs, enum event_priority prio, uint64_t n);
 /* The oldest event of that queue, or NULL; the caller owns it. */
 struct event *queue_pop(struct queue_set *qs, enum event_priority prio);
 size_t queue_count(const struct queue_set *qs, enum event_priority prio);

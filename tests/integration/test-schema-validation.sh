@@ -6,6 +6,8 @@
 # docs/schemas/edgesec-message.schema.json.  Runs `edgesec snapshot` and `edgesec run` (a few
 # seconds, short intervals, then SIGTERM) with one state directory, validates every line, and
 # checks that the two kinds of events never share a message and that the AgentId is kept.
+# Alert events (on-device detection) are made deterministic by `edgesec run --replay` of
+# tests/detect/replay-sample.jsonl (alerts, a repeat summary), validated the same way.
 #
 # Environment (set by CTest): EDGESEC (the binary), SOURCE_DIR, BUILD_DIR.
 set -euo pipefail
@@ -96,6 +98,18 @@ wait "$agent_pid" || rc=$?
 agent_pid=
 [ "$rc" -eq 0 ] || fail "edgesec run exited $rc after SIGTERM: $(tail -n 5 "$tmp/run.log")"
 [ -s "$tmp/run.jsonl" ] || fail "edgesec run wrote no message in 6 s"
+
+# 3b. Alerts: replayed events through the shipped rules.
+"$EDGESEC" run --replay "$SOURCE_DIR/tests/detect/replay-sample.jsonl" >"$tmp/replay.jsonl" \
+	2>"$tmp/replay.log" || fail "edgesec run --replay exited $?: $(tail -n 5 "$tmp/replay.log")"
+node "$VALIDATOR" --report "$tmp/replay-report.json" "$tmp/replay.jsonl" ||
+	fail "replayed messages (with Alerts) do not validate (see above)"
+node -e '
+const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+const n = r.events["edgesec/1.0"].Alert || 0;
+if (n < 5) { console.error(`only ${n} Alert events in the replay`); process.exit(1); }
+console.log(`replay: ${n} Alert events validated`);' "$tmp/replay-report.json" ||
+	fail "the replay made too few Alerts"
 
 # 4. Validate every line of both outputs.
 node "$VALIDATOR" --report "$tmp/report.json" "$tmp/snapshot.jsonl" "$tmp/run.jsonl" ||

@@ -600,6 +600,96 @@ static void test_reported_round_trip(void **state)
 	config_done(&def);
 }
 
+/*
+ * detectionRules (a JSON-object setting): plain or wrapped, merged member by member (a patch
+ * changes the rules it names; null removes one), validated whole with the member named, and
+ * reported in a form that applies again to the same configuration.
+ */
+static void test_detection_rules_merge_and_validation(void **state)
+{
+	struct config c;
+	struct config_report r;
+	cJSON *v;
+
+	(void)state;
+	config_init_defaults(&c);
+	assert_string_equal(c.detection_rules, "{}");
+	assert_true(c.detection_enabled);
+	assert_int_equal(apply_doc(&c,
+				   "{\"edgesec\": {\"detectionRules\": {\"a\": {\"enabled\": false},"
+				   "\"b\": {\"threshold\": 9}}}}",
+				   true, &r),
+			 0);
+	/* a twin-style patch, wrapped: b changes, c is added, a stays */
+	assert_int_equal(apply_doc(&c,
+				   "{\"edgesec\": {\"detectionRules\": {\"value\": {\"b\": {\"window\": "
+				   "\"PT2M\"}, \"c\": {\"severity\": \"Low\"}}}}}",
+				   false, &r),
+			 0);
+	v = parse(c.detection_rules);
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "a"), "enabled")));
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "b"), "threshold")->valueint, 9);
+	assert_string_equal(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(v, "b"), "window")->valuestring, "PT2M");
+	assert_non_null(cJSON_GetObjectItem(v, "c"));
+	cJSON_Delete(v);
+	/* null removes one rule's override */
+	assert_int_equal(apply_doc(&c, "{\"edgesec\": {\"detectionRules\": {\"a\": null}}}", false,
+				   &r),
+			 0);
+	v = parse(c.detection_rules);
+	assert_null(cJSON_GetObjectItem(v, "a"));
+	cJSON_Delete(v);
+	/* invalid: rejected whole, the member named, nothing changed */
+	{
+		char *before = reported(&c);
+		char *after;
+
+		assert_int_equal(apply_doc(&c,
+					   "{\"edgesec\": {\"detectionEnabled\": false, \"detectionRules\": "
+					   "{\"b\": {\"enable\": false}}}}",
+					   false, &r),
+				 -EINVAL);
+		assert_int_equal(r.n_errors, 1);
+		assert_string_equal(r.errors[0].name, "detectionRules");
+		assert_string_equal(r.errors[0].pointer, "/edgesec/detectionRules/b/enable");
+		assert_non_null(strstr(r.errors[0].message, "unknown member"));
+		assert_int_equal(apply_doc(&c,
+					   "{\"edgesec\": {\"detectionRules\": {\"bad id!\": {}}}}",
+					   false, &r),
+				 -EINVAL);
+		assert_int_equal(apply_doc(&c,
+					   "{\"edgesec\": {\"detectionRules\": {\"b\": {\"threshold\": "
+					   "0}}}}",
+					   false, &r),
+				 -EINVAL);
+		assert_int_equal(apply_doc(&c, "{\"edgesec\": {\"detectionRules\": [1]}}", false, &r),
+				 -EINVAL);
+		after = reported(&c);
+		assert_string_equal(before, after);
+		assert_true(c.detection_enabled);
+		es_free(before);
+		es_free(after);
+	}
+	/* the reported form applies again (strict) to the same configuration */
+	{
+		struct config again;
+		char *rep = reported(&c);
+		cJSON *doc = parse(rep);
+		struct config base;
+
+		config_init_defaults(&again);
+		config_init_defaults(&base);
+		assert_int_equal(config_apply_document(&again, &base, doc, true, &r), 0);
+		assert_same_config(&c, &again);
+		cJSON_Delete(doc);
+		es_free(rep);
+		config_done(&again);
+		config_done(&base);
+	}
+	config_done(&c);
+}
+
 static void test_load_file(void **state)
 {
 	char path[] = "/tmp/edgesec-test-config-XXXXXX";
@@ -651,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_not_an_object),
 		cmocka_unit_test(test_conflicts),
 		cmocka_unit_test(test_reported_round_trip),
+		cmocka_unit_test(test_detection_rules_merge_and_validation),
 		cmocka_unit_test(test_load_file),
 	};
 

@@ -141,6 +141,9 @@ static void on_event(void *userdata, const struct docker_event *ev,
 			event_add_cstr(b, CEV_COMMAND, ev->command);
 		if (e && with_settings(ev))
 			event_add_json(b, CEV_SECURITY_SETTINGS, e->settings, e->settings_len);
+		/* plain, for the detection rules (no JSON parsing on the event path) */
+		if (e && with_settings(ev) && e->c.privileged)
+			event_add_extra_cstr(b, "Privileged", "true");
 	}
 	if (event_builder_finish(b, &out) < 0) {
 		s->c->stats.errors++;

@@ -1,0 +1,1 @@
+{"rules":[{"id":"r","name":"n","severity":"Low","description":"d","remediation":"r","events":["Login"],"match":{"field":"Nope","equals":1}}]}
