@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -569,6 +570,7 @@ static void test_running_kernel(void **state)
 	struct parsed full, min;
 	struct btf_index *x;
 	struct stat st;
+	struct timespec t0, t1;
 	unsigned char *all;
 	size_t before, index_bytes, out_len;
 	void *out;
@@ -583,12 +585,17 @@ static void test_running_kernel(void **state)
 	assert_int_equal(fstat(fd, &st), 0);
 	src = (struct btf_min_source){ fd_read, &fd, (uint64_t)st.st_size };
 	before = es_alloc_in_use();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(btf_index_open(&src, names, sizeof(names) / sizeof(names[0]), &x, &err),
 			 0);
 	index_bytes = es_alloc_in_use() - before;
 	assert_int_equal(btf_index_minimal(x, n_roots, &out, &out_len, &err), 0);
-	print_message("vmlinux BTF %lld bytes, %u types; index %zu bytes; minimal BTF %zu bytes\n",
-		      (long long)st.st_size, btf_index_type_count(x), index_bytes, out_len);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	print_message("vmlinux BTF %lld bytes, %u types; index %zu bytes; minimal BTF %zu bytes; "
+		      "%.1f ms\n",
+		      (long long)st.st_size, btf_index_type_count(x), index_bytes, out_len,
+		      (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			      (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	assert_true(index_bytes < (size_t)st.st_size / 4);
 	assert_true(out_len < (size_t)st.st_size / 4);
 
