@@ -120,12 +120,11 @@ static bool skip_value(struct scan *s)
 	return true;
 }
 
-/* Moves to the value of member `token` of the object at s->i. */
-static int enter_member(struct scan *s, const char *token, size_t token_len)
+/* Moves to the value of member `token`, looking from the member at s->i to the object's end. */
+static int find_member(struct scan *s, const char *token, size_t token_len)
 {
 	char key[KEY_MAX];
 
-	s->i++;
 	for (;;) {
 		size_t n = 0;
 
@@ -147,6 +146,35 @@ static int enter_member(struct scan *s, const char *token, size_t token_len)
 		if (s->i < s->len && s->t[s->i] == ',')
 			s->i++;
 	}
+}
+
+/* Moves to the value of member `token` of the object at s->i. */
+static int enter_member(struct scan *s, const char *token, size_t token_len)
+{
+	s->i++;
+	return find_member(s, token, token_len);
+}
+
+/*
+ * The same, for an object in which the member whose value starts at `prev` was found last:
+ * members usually come in document order, so look after it first, then from the start.
+ */
+static int enter_member_after(struct scan *s, size_t prev, const char *token, size_t token_len)
+{
+	size_t start = s->i;
+	int r;
+
+	s->i = prev;
+	if (skip_value(s)) {
+		skip_ws(s);
+		if (s->i < s->len && s->t[s->i] == ',')
+			s->i++;
+		r = find_member(s, token, token_len);
+		if (r != -ENOENT)
+			return r;
+	}
+	s->i = start;
+	return enter_member(s, token, token_len);
 }
 
 static int enter_element(struct scan *s, const char *token)
@@ -201,6 +229,21 @@ static int descend(struct scan *s, const char *tok, size_t n)
 	return -ENOENT;
 }
 
+/* Line and column of `to`, going back from a known position `from` > to. */
+static void retreat_position(const char *text, size_t from, size_t to, unsigned *line,
+			     unsigned *col)
+{
+	size_t bol = to;
+
+	for (size_t k = to; k < from; k++)
+		*line -= text[k] == '\n';
+	while (bol > 0 && text[bol - 1] != '\n')
+		bol--;
+	*col = 1;
+	for (size_t k = bol; k < to; k++)
+		*col += ((unsigned char)text[k] & 0xc0) != 0x80;
+}
+
 static void advance_position(const char *text, size_t from, size_t to, unsigned *line,
 			     unsigned *col)
 {
@@ -230,13 +273,16 @@ int json_locator_find(struct json_locator *l, const char *pointer, unsigned *ret
 		      unsigned *ret_column)
 {
 	struct scan s = { .t = l->text, .len = l->len };
-	unsigned depth = 0, line, col;
+	unsigned depth = 0, line, col, prev_depth = l->depth;
+	size_t prev_member = 0;
 	const char *p = pointer;
 
 	/* Reuse the tokens shared with the previous pointer. */
 	while (depth < l->depth && strncmp(pointer, l->last, l->ends[depth + 1]) == 0 &&
 	       (pointer[l->ends[depth + 1]] == '/' || pointer[l->ends[depth + 1]] == '\0'))
 		depth++;
+	if (depth < prev_depth)
+		prev_member = l->offsets[depth + 1]; /* the sibling found last at this level */
 	p = pointer + l->ends[depth];
 	s.i = l->offsets[depth];
 	l->depth = depth;
@@ -247,7 +293,11 @@ int json_locator_find(struct json_locator *l, const char *pointer, unsigned *ret
 		int r;
 
 		p = next_token(p, tok, sizeof(tok), &n);
-		r = descend(&s, tok, n);
+		if (prev_member && s.i < s.len && s.t[s.i] == '{')
+			r = enter_member_after(&s, prev_member, tok, n);
+		else
+			r = descend(&s, tok, n);
+		prev_member = 0;
 		if (r < 0)
 			return r;
 		if (depth < JSON_LOCATOR_DEPTH && strlen(pointer) < sizeof(l->last)) {
@@ -259,13 +309,12 @@ int json_locator_find(struct json_locator *l, const char *pointer, unsigned *ret
 	}
 	if (*p)
 		return -EINVAL;
-	if (s.i < l->pos_offset) {
-		l->pos_offset = 0;
-		l->pos_line = l->pos_column = 1;
-	}
 	line = l->pos_line;
 	col = l->pos_column;
-	advance_position(l->text, l->pos_offset, s.i, &line, &col);
+	if (s.i < l->pos_offset)
+		retreat_position(l->text, l->pos_offset, s.i, &line, &col);
+	else
+		advance_position(l->text, l->pos_offset, s.i, &line, &col);
 	l->pos_offset = s.i;
 	l->pos_line = line;
 	l->pos_column = col;

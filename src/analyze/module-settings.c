@@ -165,6 +165,7 @@ void module_settings_free(struct module_settings *ms)
 		return;
 	es_free(ms->name);
 	es_free(ms->path);
+	module_settings_accept_labels_free(ms);
 	for (size_t i = 0; i < ARRAY_SIZE(host_config_fields); i++)
 		field_done(ms, &host_config_fields[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(other_str_fields); i++)
@@ -876,6 +877,13 @@ int module_settings_fill_create(struct module_settings *ms, const cJSON *obj, co
 		r = read_str(ms, obj, "Image", prefix, &ms->image, err);
 	if (r >= 0)
 		r = read_env_array(ms, obj, prefix, err);
+	if (r >= 0) {
+		_cleanup_free_ char *lp = path_join(prefix, "Labels");
+
+		r = lp ? module_settings_read_accept_labels(
+				 ms, cJSON_GetObjectItemCaseSensitive(obj, "Labels"), lp)
+		       : -ENOMEM;
+	}
 	if (r < 0)
 		return r;
 	hp = path_join(prefix, "HostConfig");

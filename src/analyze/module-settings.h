@@ -100,6 +100,22 @@ struct ms_registry {
 	char *password_path;
 };
 
+/*
+ * An acceptance label of the module (createOptions.Labels, or Config.Labels of docker inspect):
+ * "io.edgesec.accept.<RULE>": "<reason>" accepts the rule's findings on this module,
+ * "io.edgesec.accept.<RULE>.expires": "YYYY-MM-DD" limits it in time.  Kept as given (key
+ * without the prefix); the scan turns them into waivers (common/waivers.h, docs/rules.md).
+ */
+#define MS_ACCEPT_LABEL_PREFIX "io.edgesec.accept."
+#define MS_ACCEPT_LABELS_MAX 64 /* more are counted in dropped */
+#define MS_ACCEPT_VALUE_MAX 512
+
+struct ms_label {
+	char *key; /* "EDGE010" or "EDGE010.expires" */
+	char *value;
+	char *path;
+};
+
 struct module_settings {
 	char *name;
 	enum module_kind kind;
@@ -133,6 +149,8 @@ struct module_settings {
 	struct ms_str log_driver;
 	struct ms_str log_max_size;
 	struct ms_str log_max_file;
+	struct ms_label *accept; /* acceptance labels (above) */
+	size_t n_accept;
 
 	size_t dropped; /* list entries or string bytes that did not fit */
 	/* Set by a filler of untrusted documents (docker inspect): a value of the wrong type is
@@ -156,6 +174,11 @@ int module_settings_fill_create(struct module_settings *ms, const cJSON *obj, co
 /* Reads the HostConfig object alone (shared by the create body and docker inspect). */
 int module_settings_fill_host_config(struct module_settings *ms, const cJSON *hc,
 				     const char *prefix, struct json_error *err);
+
+/* Keeps the acceptance labels of a Labels object (prefix: its JSON pointer); only -ENOMEM. */
+int module_settings_read_accept_labels(struct module_settings *ms, const cJSON *labels,
+				       const char *prefix);
+void module_settings_accept_labels_free(struct module_settings *ms);
 
 /* Setters used by the fillers (copies are bounded; a NULL value is ignored). */
 int module_settings_set_str(struct module_settings *ms, struct ms_str *s, const char *value,

@@ -444,6 +444,48 @@ static void run_package(const struct baseline_check *c, struct baseline_root *r,
 				     c->names.n - 1, c->names.n > 2 ? "s" : "");
 }
 
+/* --- expectedWhen ----------------------------------------------------------------------- */
+
+/* What makes the failure expected here: "package moby-engine is installed", or "" if nothing. */
+static void expected_evidence(const struct baseline_check *c, struct baseline_root *r, char *out,
+			      size_t size)
+{
+	const char *data;
+	size_t len;
+	struct stat st;
+	long i;
+
+	out[0] = '\0';
+	if (c->expected_packages.n &&
+	    baseline_root_read(r, "/var/lib/dpkg/status", BASELINE_READ_MAX, true, &data, &len) ==
+		    0 &&
+	    (i = dpkg_find(data, len, &c->expected_packages)) >= 0) {
+		snprintf(out, size, "package %s is installed", c->expected_packages.v[i]);
+		return;
+	}
+	for (size_t k = 0; k < c->expected_paths.n; k++)
+		if (baseline_root_stat(r, c->expected_paths.v[k], &st) == 0) {
+			snprintf(out, size, "%s exists", c->expected_paths.v[k]);
+			return;
+		}
+}
+
+void baseline_expected_apply(const struct baseline_check *c, struct baseline_root *r,
+			     struct baseline_outcome *o)
+{
+	char evidence[128], found[BASELINE_REASON_MAX];
+
+	if (o->result != BASELINE_RESULT_FAIL || !c->expected_reason)
+		return;
+	expected_evidence(c, r, evidence, sizeof(evidence));
+	if (!evidence[0])
+		return;
+	memcpy(found, o->reason, sizeof(found));
+	baseline_outcome_set(o, BASELINE_RESULT_SKIP, "%s, but %s: %s", found, evidence,
+			     c->expected_reason);
+	o->expected = true;
+}
+
 /* --- accounts --------------------------------------------------------------------------- */
 
 static int read_accounts(struct baseline_root *r, const char *file, struct baseline_outcome *o,
@@ -561,6 +603,7 @@ void baseline_check_run(const struct baseline_check *c, struct baseline_root *ro
 			struct baseline_outcome *o)
 {
 	baseline_outcome_set(o, BASELINE_RESULT_ERR, "unknown check type");
+	o->expected = false;
 	switch (c->meta.type) {
 	case BASELINE_CHECK_FILE_EXISTS:
 		run_exists(c, root, true, o);
@@ -609,4 +652,5 @@ void baseline_check_run(const struct baseline_check *c, struct baseline_root *ro
 	default:
 		break;
 	}
+	baseline_expected_apply(c, root, o);
 }

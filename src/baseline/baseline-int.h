@@ -50,6 +50,10 @@ struct baseline_check {
 	struct baseline_strv names;
 	struct baseline_strv mount_points, fs_types, options;
 	enum baseline_mount_source mount_source;
+	/* expectedWhen: a failure is expected (Skip) when a package is installed or a path
+	 * exists (baseline-checks.c baseline_expected_apply) */
+	struct baseline_strv expected_packages, expected_paths;
+	char *expected_reason;
 };
 
 struct baseline_profile {
@@ -89,6 +93,10 @@ void baseline_sshd_run(const struct baseline_check *c, struct baseline_root *r,
 		       struct baseline_outcome *o);
 /* Parses an sshd time value ("90", "1m30s", "2h"); -EINVAL if malformed. */
 int baseline_sshd_parse_time(const char *s, long long *ret_seconds);
+
+/* Turns a Fail into an expected Skip when c's expectedWhen condition holds (baseline-checks.c). */
+void baseline_expected_apply(const struct baseline_check *c, struct baseline_root *r,
+			     struct baseline_outcome *o);
 
 /* Splits the next line off [*p, end) without its newline; false at the end. */
 bool baseline_next_line(const char **p, const char *end, const char **ret_line, size_t *ret_len);

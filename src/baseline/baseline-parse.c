@@ -549,6 +549,44 @@ static bool id_valid(const char *s)
 
 static const char *const check_keys[] = { "id",		 "cceId", "severity",	"description",
 					  "remediation", "type",  "parameters", NULL };
+/* Optional keys of a check. */
+#define EXPECTED_WHEN "expectedWhen"
+
+/* "expectedWhen": {"packages": [...], "paths": [...], "reason": "..."} (one of the lists). */
+static int parse_expected_when(struct parse_ctx *x, const cJSON *obj, struct baseline_check *c)
+{
+	const cJSON *v;
+	int r;
+
+	if (!cJSON_IsObject(obj))
+		return fail(x, NULL, "must be an object, not %s", json_type_name(obj));
+	cJSON_ArrayForEach(v, obj) {
+		if ((strcmp(v->string, "packages") == 0 && c->expected_packages.v) ||
+		    (strcmp(v->string, "paths") == 0 && c->expected_paths.v) ||
+		    (strcmp(v->string, "reason") == 0 && c->expected_reason))
+			r = fail(x, v->string, "is given twice");
+		else if (strcmp(v->string, "packages") == 0)
+			r = take_list(x, v->string, v, CS_NAME, &c->expected_packages);
+		else if (strcmp(v->string, "paths") == 0)
+			r = take_list(x, v->string, v, CS_ANY, &c->expected_paths);
+		else if (strcmp(v->string, "reason") == 0)
+			r = take_string(x, v->string, v, 1, BASELINE_EXPECTED_REASON_MAX, CS_ANY,
+					&c->expected_reason);
+		else
+			r = fail(x, v->string,
+				 "is not a key of expectedWhen (packages, paths, reason)");
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < c->expected_paths.n; i++)
+		if ((r = check_path(x, "paths", c->expected_paths.v[i], false)) < 0)
+			return r;
+	if (!c->expected_reason)
+		return fail(x, NULL, "lacks the required key 'reason'");
+	if (!c->expected_packages.n && !c->expected_paths.n)
+		return fail(x, NULL, "needs 'packages' or 'paths'");
+	return 0;
+}
 
 static int parse_check(struct parse_ctx *x, const cJSON *obj, struct baseline_check *c)
 {
@@ -563,7 +601,7 @@ static int parse_check(struct parse_ctx *x, const cJSON *obj, struct baseline_ch
 		for (k = 0; check_keys[k]; k++)
 			if (strcmp(v->string, check_keys[k]) == 0)
 				break;
-		if (!check_keys[k])
+		if (!check_keys[k] && strcmp(v->string, EXPECTED_WHEN) != 0)
 			return fail(x, v->string, "is not a key of a check");
 	}
 	for (int k = 0; check_keys[k]; k++)
@@ -605,6 +643,11 @@ static int parse_check(struct parse_ctx *x, const cJSON *obj, struct baseline_ch
 	json_pointer_append(x->ptr, "parameters");
 	r = parse_parameters(x, cJSON_GetObjectItemCaseSensitive(obj, "parameters"), c);
 	*strrchr(x->ptr, '/') = '\0';
+	if (r < 0 || !(v = cJSON_GetObjectItemCaseSensitive(obj, EXPECTED_WHEN)))
+		return r;
+	json_pointer_append(x->ptr, EXPECTED_WHEN);
+	r = parse_expected_when(x, v, c);
+	*strrchr(x->ptr, '/') = '\0';
 	return r;
 }
 
@@ -625,6 +668,9 @@ static void check_done(struct baseline_check *c)
 	strv_free(&c->mount_points);
 	strv_free(&c->fs_types);
 	strv_free(&c->options);
+	strv_free(&c->expected_packages);
+	strv_free(&c->expected_paths);
+	es_free(c->expected_reason);
 }
 
 struct baseline_profile *baseline_profile_free(struct baseline_profile *p)

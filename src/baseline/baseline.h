@@ -29,6 +29,8 @@
 #define BASELINE_PATTERN_MAX 256     /* a regular expression */
 #define BASELINE_LIST_MAX 32	     /* elements of a list parameter */
 #define BASELINE_REASON_MAX 256	     /* a result's reason, NUL included */
+/* Bytes of expectedWhen's reason. */
+#define BASELINE_EXPECTED_REASON_MAX 160
 #define BASELINE_SHA256_HEX_LEN 64
 
 enum baseline_severity {
@@ -89,6 +91,11 @@ struct baseline_meta {
 
 struct baseline_outcome {
 	enum baseline_result result;
+	/*
+	 * The check would fail, but its "expectedWhen" condition holds on this host (e.g. IP
+	 * forwarding with Docker/IoT Edge installed): result is Skip and the reason says why.
+	 */
+	bool expected;
 	char reason[BASELINE_REASON_MAX]; /* never a secret (no hash, no file content) */
 };
 
@@ -138,6 +145,25 @@ struct baseline_root *baseline_root_free(struct baseline_root *r);
 /* Runs one check; never fails (problems become BASELINE_RESULT_ERR with a reason). */
 void baseline_check_run(const struct baseline_check *c, struct baseline_root *root,
 			struct baseline_outcome *ret_outcome);
+
+/*
+ * The posture score: the severity weights of the passed checks over those of the evaluated
+ * ones (Pass, Fail, Err), out of 100.  Skipped checks (including expected settings) and
+ * waived ones are left out.  Weights: Critical 10, Important 5, Warning 2, Informational 1,
+ * so one critical failure weighs as much as five warnings.
+ */
+struct baseline_score {
+	unsigned n[_BASELINE_RESULT_MAX]; /* results of the checks not waived */
+	unsigned waived;		  /* Fail or Err under an active waiver */
+	unsigned expected;		  /* Skip because the setting is expected here */
+	unsigned earned, possible;	  /* weights of Pass; of Pass + Fail + Err */
+};
+
+unsigned baseline_severity_weight(enum baseline_severity s);
+void baseline_score_add(struct baseline_score *s, enum baseline_severity severity,
+			const struct baseline_outcome *o, bool waived);
+/* 0-100, rounded down (only a run without failure gives 100); -1 when nothing was evaluated. */
+int baseline_score_percent(const struct baseline_score *s);
 
 /* SHA-256 (FIPS 180-4). */
 #define BASELINE_SHA256_LEN 32

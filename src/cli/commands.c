@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Command-line handling.  Verbs come from a table; options are parsed with getopt_long from one
- * table shared by all verbs (each verb rejects the ones it does not take).  Errors print one
- * specific line and exit 2; --help prints the usage on stdout and exits 0.
+ * table shared by run, snapshot and check-config (each verb rejects the ones it does not take);
+ * verbs with options of their own (baseline, scan-manifest, report) parse their argv.
+ * Conventions shared by every verb (cli-util.h): -f/--format with text for people and json for
+ * machines, "edgesec: error: ..." for every problem, "did you mean" for unknown options and
+ * verbs.  Errors print one specific line and exit 2; --help prints the usage on stdout and
+ * exits 0.
  *
  * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
@@ -16,10 +20,13 @@
 
 #include "cli/baseline.h"
 #include "cli/rules.h"
+#include "cli/cli-util.h"
+#include "cli/report.h"
 #include "cli/scan-manifest.h"
 #include "common/alloc.h"
 #include "common/json_read.h"
 #include "common/log.h"
+#include "common/suggest.h"
 #include "config/config.h"
 #include "core/agent.h"
 #include "version.h"
@@ -29,9 +36,9 @@ enum {
 	OPT_VERSION = 'V',
 	OPT_CONFIG = 'c',
 	OPT_OUTPUT = 'o',
+	OPT_FORMAT = 'f',
 	OPT_STATE_DIR = 0x100,
 	OPT_LOG_LEVEL,
-	OPT_FORMAT,
 	OPT_CONNECTION_STRING,
 	OPT_HUB,
 	OPT_CA_FILE,
@@ -57,12 +64,22 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Options given, for the verbs to refuse those they do not take. */
+enum {
+	SEEN_CONFIG = 1u << 0,
+	SEEN_OUTPUT = 1u << 1,
+	SEEN_STATE_DIR = 1u << 2,
+	SEEN_HUB = 1u << 3, /* --connection-string, --hub, --ca-file */
+	SEEN_CAPTURE = 1u << 4,
+};
+
 struct args {
 	const char *verb;
 	const char *config;
 	const char *output;
 	const char *state_dir;
-	const char *format;
+	const char *format; /* NULL: the verb's default */
+	unsigned seen;
 	char *connection_string; /* a copy; the argv original is wiped */
 	const char *hub;
 	const char *ca_file;
@@ -82,27 +99,35 @@ static void usage(FILE *f)
 		"Security agent for Azure IoT Edge devices and Linux hosts.\n"
 		"\n"
 		"Commands:\n"
-		"  run                  run the agent; without a hub it writes each security message\n"
+		"  run                  run the agent; without a hub it writes each security "
+		"message\n"
 		"                       as one JSON line to stdout (or --output FILE)\n"
-		"  snapshot             run every periodic collector once, print the message, exit\n"
+		"  snapshot             run every periodic collector once, print the message "
+		"(json;\n"
+		"                       -f text: a summary for people), exit\n"
 		"  check-config FILE    validate a config file or module-twin document and print\n"
 		"                       the configuration that would be in force (FILE may be -)\n"
-		"  scan-manifest FILE   lint an IoT Edge deployment manifest offline (FILE may be -;\n"
-		"                       --format text|json|sarif, --fail-on SEVERITY)\n"
-		"  baseline             run the OS baseline checks and print every result\n"
-		"                       (edgesec baseline --help for its options)\n"
+		"  scan-manifest FILE.. lint IoT Edge deployment manifests offline (FILE may be "
+		"-)\n"
+		"  baseline             run the OS baseline checks: failures with their fix, a "
+		"score\n"
+		"  report [FILE]        a self-contained HTML page (or text) from a snapshot or a\n"
+		"                       recorded JSON Lines file (default: take a snapshot now)\n"
 		"  rules list|check     list the detection rules in force, or check user rules\n"
 		"                       files (edgesec rules --help)\n"
+		"  help [COMMAND]       this help, or the options of COMMAND\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE    local JSON configuration (twin property names)\n"
 		"  -o, --output FILE    append messages to FILE instead of stdout\n"
 		"      --state-dir DIR  where the AgentId is kept (default /var/lib/edgesec)\n"
-		"      --log-level LVL  error, warning, info (default) or debug; logs go to stderr\n"
+		"      --log-level LVL  error, warning, info (default) or debug; logs go to "
+		"stderr\n"
 		"      --connection-string CS  send to IoT Hub / edgeHub as this module identity\n"
 		"                       (HostName=…;DeviceId=…;ModuleId=…;SharedAccessKey=…[;\n"
 		"                       GatewayHostName=…]); EDGESEC_CONNECTION_STRING works too\n"
-		"      --hub URL        mqtts://host:port (or mqtt:// for plain text) to connect to\n"
+		"      --hub URL        mqtts://host:port (or mqtt:// for plain text) to connect "
+		"to\n"
 		"      --ca-file FILE   trust anchors (PEM) for TLS to the hub\n"
 		"                       with a hub: module twin configuration and direct methods\n"
 		"                       As an IoT Edge module (IOTEDGE_WORKLOADURI and\n"
@@ -118,11 +143,17 @@ static void usage(FILE *f)
 		"      --rules PATH     with --replay: user rules file or directory to use "
 		"instead\n"
 		"                       of detectionRulesPath\n"
-		"      --format FMT     check-config output: json (default) or text\n"
+		"  -f, --format FMT     text (for people) or json (for machines); run: json only;\n"
+		"                       snapshot: json (default) or text; check-config: text\n"
+		"                       (default) or json\n"
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n"
 		"\n"
-		"Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n"
+		"Colour: on a terminal unless NO_COLOR is set (--color always|never where "
+		"offered).\n"
+		"Exit status: 0 success, 1 runtime failure (or findings), 2 usage or "
+		"configuration\n"
+		"error.  Each command's own options: edgesec help COMMAND.\n"
 		"See man edgesec and docs/ for the configuration keys and the message format.\n");
 }
 
@@ -130,10 +161,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	int c;
 
+	static const char shortopts[] = ":hVc:o:f:";
+
 	memset(a, 0, sizeof(*a));
 	a->log_level = _LOG_LEVEL_INVALID;
+	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hVc:o:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, shortopts, options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_HELP:
 			usage(stdout);
@@ -143,24 +177,30 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return 0;
 		case OPT_CONFIG:
 			a->config = optarg;
+			a->seen |= SEEN_CONFIG;
 			break;
 		case OPT_OUTPUT:
 			a->output = optarg;
+			a->seen |= SEEN_OUTPUT;
 			break;
 		case OPT_STATE_DIR:
 			a->state_dir = optarg;
+			a->seen |= SEEN_STATE_DIR;
 			break;
 		case OPT_CONNECTION_STRING:
 			/* Keep a copy and blank the argument so ps(1) no longer shows the key. */
 			es_free(a->connection_string);
 			a->connection_string = es_strdup(optarg);
 			explicit_bzero(optarg, strlen(optarg));
+			a->seen |= SEEN_HUB;
 			break;
 		case OPT_HUB:
 			a->hub = optarg;
+			a->seen |= SEEN_HUB;
 			break;
 		case OPT_CA_FILE:
 			a->ca_file = optarg;
+			a->seen |= SEEN_HUB;
 			break;
 		case OPT_REPLAY:
 			a->replay = optarg;
@@ -171,40 +211,35 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_CAPTURE:
 			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "ebpf") != 0 &&
 			    strcmp(optarg, "audit") != 0 && strcmp(optarg, "cnproc") != 0) {
-				fprintf(stderr,
-					"edgesec: --capture must be auto, ebpf, audit or cnproc, "
-					"not '%s'\n",
-					optarg);
+				cli_error("--capture must be auto, ebpf, audit or cnproc, not '%s'",
+					  optarg);
 				return -EINVAL;
 			}
 			a->capture = optarg;
+			a->seen |= SEEN_CAPTURE;
 			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-				fprintf(stderr, "edgesec: --format must be json or text, not '%s'\n",
-					optarg);
+		case OPT_FORMAT: {
+			enum cli_format f;
+
+			if (cli_format_parse(optarg,
+					     CLI_FORMAT_BIT(CLI_FORMAT_TEXT) |
+						     CLI_FORMAT_BIT(CLI_FORMAT_JSON),
+					     &f) < 0)
 				return -EINVAL;
-			}
-			a->format = optarg;
+			a->format = cli_format_to_string(f);
 			break;
+		}
 		case OPT_LOG_LEVEL:
 			a->log_level = log_level_from_string(optarg);
 			if (a->log_level < 0) {
-				fprintf(stderr,
-					"edgesec: --log-level must be error, warning, info or debug, "
-					"not '%s'\n",
-					optarg);
+				cli_error("--log-level must be error, warning, info or debug, not "
+					  "'%s'",
+					  optarg);
 				return -EINVAL;
 			}
 			break;
-		case '?':
 		default:
-			if (optopt)
-				fprintf(stderr, "edgesec: option -%c needs a value or is unknown\n", optopt);
-			else
-				fprintf(stderr, "edgesec: unknown option '%s' (see edgesec --help)\n",
-					argv[optind - 1]);
-			return -EINVAL;
+			return cli_bad_option(NULL, c, argv, options, shortopts);
 		}
 	}
 	/* GNU getopt moved the operands to the end: the verb, then its arguments. */
@@ -232,12 +267,18 @@ static int cmd_run(struct args *a, bool once)
 	int r;
 
 	if (a->n_operands) {
-		fprintf(stderr, "edgesec: %s takes no arguments ('%s')\n", a->verb, a->operands[0]);
+		cli_error("%s takes no arguments ('%s')", a->verb, a->operands[0]);
 		return 2;
 	}
+	if (!once && a->format && strcmp(a->format, "json") != 0) {
+		cli_error("run writes security messages for machines (JSON Lines) and has no "
+			  "--format %s; for people: edgesec snapshot -f text, or edgesec report",
+			  a->format);
+		return 2;
+	}
+
 	if (a->rules && !a->replay) {
-		fprintf(stderr, "edgesec: --rules goes with --replay (the agent reads "
-				"detectionRulesPath)\n");
+		cli_error("--rules goes with --replay (the agent reads detectionRulesPath)");
 		return 2;
 	}
 	if (a->replay) {
@@ -247,7 +288,7 @@ static int cmd_run(struct args *a, bool once)
 					     .output_path = a->output };
 
 		if (once || a->connection_string || a->hub) {
-			fprintf(stderr, "edgesec: --replay goes with run, without a hub\n");
+			cli_error("--replay goes with run, without a hub");
 			return 2;
 		}
 		if (a->log_level >= 0)
@@ -258,7 +299,10 @@ static int cmd_run(struct args *a, bool once)
 		o.connection_string = NULL; /* snapshot prints locally */
 		o.hub_url = NULL;
 	}
-	r = agent_run(&o);
+	if (once && a->format && strcmp(a->format, "text") == 0)
+		r = cli_snapshot_text(&o);
+	else
+		r = agent_run(&o);
 	if (a->connection_string) {
 		explicit_bzero(a->connection_string, strlen(a->connection_string));
 		es_free(a->connection_string);
@@ -299,7 +343,12 @@ static int cmd_check_config(struct args *a)
 	int r;
 
 	if (a->n_operands != 1) {
-		fprintf(stderr, "edgesec: check-config needs exactly one FILE (or - for stdin)\n");
+		cli_error("check-config needs exactly one FILE (or - for stdin)");
+		return 2;
+	}
+	if (a->seen & ~SEEN_CONFIG) {
+		cli_error("check-config takes only -f/--format and FILE (--output, --state-dir, "
+			  "--hub, --capture... are for run and snapshot)");
 		return 2;
 	}
 	path = a->operands[0];
@@ -307,22 +356,24 @@ static int cmd_check_config(struct args *a)
 	config_init_defaults(&cfg);
 	r = config_load_file(&cfg, path, &rep);
 	for (unsigned i = 0; i < rep.n_errors; i++)
-		fprintf(stderr, "%s: error: %s%s%s%s\n", path, rep.errors[i].message,
-			rep.errors[i].pointer[0] ? " (at " : "", rep.errors[i].pointer,
-			rep.errors[i].pointer[0] ? ")" : "");
+		cli_error("%s: %s%s%s%s", path, rep.errors[i].message,
+			  rep.errors[i].pointer[0] ? " (at " : "", rep.errors[i].pointer,
+			  rep.errors[i].pointer[0] ? ")" : "");
 	if (r < 0) {
 		if (rep.n_errors)
-			fprintf(stderr, "%s: rejected, nothing applied\n", path);
+			cli_error("%s: rejected, nothing applied", path);
+		else
+			cli_error("%s: cannot read it: %s", path, strerror(-r));
 		config_done(&cfg);
 		return 2;
 	}
 	config_check_conflicts(&cfg, &rep);
 	for (unsigned i = 0; i < rep.n_warnings; i++)
-		fprintf(stderr, "%s: warning (%s): %s\n", path,
-			config_error_type_to_string(rep.warnings[i].type), rep.warnings[i].message);
+		cli_warning("%s: %s (%s)", path, rep.warnings[i].message,
+			    config_error_type_to_string(rep.warnings[i].type));
 	if (rep.n_dropped)
-		fprintf(stderr, "%s: %u more issues not listed\n", path, rep.n_dropped);
-	if (a->format && strcmp(a->format, "text") == 0) {
+		cli_warning("%s: %u more issues not listed", path, rep.n_dropped);
+	if (!a->format || strcmp(a->format, "text") == 0) {
 		print_text(&cfg);
 	} else {
 		struct buf b;
@@ -357,19 +408,71 @@ static const struct delegated_verb delegated_verbs[] = {
 	{ "baseline", cli_baseline },
 	{ "scan-manifest", cli_scan_manifest },
 	{ "rules", cli_rules },
+	{ "report", cli_report },
 	{ NULL, NULL },
 };
 
+static const char *const own_verbs[] = { "run", "snapshot", "check-config", "help", NULL };
+
+static const struct delegated_verb *delegated_find(const char *name)
+{
+	for (const struct delegated_verb *v = delegated_verbs; v->name; v++)
+		if (strcmp(name, v->name) == 0)
+			return v;
+	return NULL;
+}
+
+static int unknown_verb(const char *verb)
+{
+	struct suggest s;
+	const char *hint;
+
+	suggest_init(&s, verb);
+	for (int i = 0; own_verbs[i]; i++)
+		suggest_add(&s, own_verbs[i]);
+	for (const struct delegated_verb *v = delegated_verbs; v->name; v++)
+		suggest_add(&s, v->name);
+	hint = suggest_result(&s);
+	if (hint)
+		cli_error("unknown command '%s' (did you mean %s?)", verb, hint);
+	else
+		cli_error("unknown command '%s' (see edgesec --help)", verb);
+	return 2;
+}
+
+/* `edgesec help [COMMAND]`. */
+static int cmd_help(const struct args *a)
+{
+	const struct delegated_verb *v;
+	char *help_argv[] = { NULL, (char *)"--help", NULL };
+
+	if (a->n_operands == 0) {
+		usage(stdout);
+		return 0;
+	}
+	v = delegated_find(a->operands[0]);
+	if (v) {
+		help_argv[0] = a->operands[0];
+		return v->run(2, help_argv);
+	}
+	for (int i = 0; own_verbs[i]; i++)
+		if (strcmp(a->operands[0], own_verbs[i]) == 0) {
+			usage(stdout);
+			return 0;
+		}
+	return unknown_verb(a->operands[0]);
+}
+
 int cli_main(int argc, char **argv)
 {
+	const struct delegated_verb *v;
 	struct args a;
 	int r;
 
-	for (const struct delegated_verb *v = delegated_verbs; argc > 1 && v->name; v++)
-		if (strcmp(argv[1], v->name) == 0) {
-			json_read_init();
-			return v->run(argc - 1, argv + 1);
-		}
+	if (argc > 1 && (v = delegated_find(argv[1]))) {
+		json_read_init();
+		return v->run(argc - 1, argv + 1);
+	}
 	r = parse_args(argc, argv, &a);
 
 	if (r <= 0)
@@ -384,10 +487,12 @@ int cli_main(int argc, char **argv)
 		return cmd_run(&a, true);
 	if (strcmp(a.verb, "check-config") == 0)
 		return cmd_check_config(&a);
-	if (strcmp(a.verb, "help") == 0) {
-		usage(stdout);
-		return 0;
+	if (strcmp(a.verb, "help") == 0)
+		return cmd_help(&a);
+	if ((v = delegated_find(
+		     a.verb))) { /* options before the verb: "edgesec -f json baseline" */
+		cli_error("put the options of %s after it: edgesec %s [OPTIONS]", a.verb, a.verb);
+		return 2;
 	}
-	fprintf(stderr, "edgesec: unknown command '%s' (see edgesec --help)\n", a.verb);
-	return 2;
+	return unknown_verb(a.verb);
 }

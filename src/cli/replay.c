@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli-util.h"
 #include "common/alloc.h"
 #include "common/json_read.h"
 #include "config/config.h"
@@ -58,20 +59,20 @@ static int read_events(const char *path, struct replay_line *out)
 		lineno++;
 		r = replay_parse_line(line, (size_t)n, last, &b, out, &err);
 		if (r == -ENOMEM) {
-			fprintf(stderr, "%s:%u: out of memory\n", path, lineno);
+			cli_error("%s:%u: out of memory", path, lineno);
 			bad++;
 			break;
 		}
 		if (r < 0) {
-			fprintf(stderr, "%s:%u: %s (line skipped)\n", path, lineno, err.message);
+			cli_warning("%s:%u: %s (line skipped)", path, lineno, err.message);
 			bad++;
 			continue;
 		}
 		if (out->n > before)
 			last = event_get_time(out->events[out->n - 1]);
 		if (out->n > REPLAY_EVENTS_MAX) {
-			fprintf(stderr, "%s:%u: more than %u events; split the file\n", path,
-				lineno, REPLAY_EVENTS_MAX);
+			cli_error("%s:%u: more than %u events; split the file", path, lineno,
+				  REPLAY_EVENTS_MAX);
 			bad++;
 			break;
 		}
@@ -94,11 +95,11 @@ static void print_rule_issues(const struct detect_report *rep)
 
 	for (unsigned i = 0; i < rep->n_errors; i++) {
 		detect_issue_format(&rep->errors[i], line, sizeof(line));
-		fprintf(stderr, "error: %s (file skipped)\n", line);
+		cli_error("%s (file skipped)", line);
 	}
 	for (unsigned i = 0; i < rep->n_warnings; i++) {
 		detect_issue_format(&rep->warnings[i], line, sizeof(line));
-		fprintf(stderr, "warning: %s\n", line);
+		cli_warning("%s", line);
 	}
 }
 
@@ -173,18 +174,17 @@ int cli_replay(const struct replay_options *o)
 
 		if (config_load_file(&cfg, o->config_path, &rep) < 0) {
 			for (unsigned i = 0; i < rep.n_errors; i++)
-				fprintf(stderr, "%s: error: %s\n", o->config_path,
-					rep.errors[i].message);
+				cli_error("%s: %s", o->config_path, rep.errors[i].message);
 			goto out;
 		}
 	}
 	bad = read_events(o->input_path, &in);
 	if (bad < 0) {
-		fprintf(stderr, "edgesec: cannot read %s: %s\n", o->input_path, strerror(-bad));
+		cli_error("cannot read %s: %s", o->input_path, strerror(-bad));
 		goto out;
 	}
 	if (transport_local_open(o->output_path, &out) < 0) {
-		fprintf(stderr, "edgesec: cannot open the output %s\n", o->output_path);
+		cli_error("cannot open the output %s", o->output_path);
 		goto out;
 	}
 	for (int t = 0; t < _EVENT_TYPE_MAX; t++)
@@ -200,8 +200,7 @@ int cli_replay(const struct replay_options *o)
 	feed(pl, de, &in);
 	pipeline_flush_all(pl);
 	if (in.skipped_alerts)
-		fprintf(stderr, "edgesec: %u recorded Alert events were not replayed\n",
-			in.skipped_alerts);
+		cli_warning("%u recorded Alert events were not replayed", in.skipped_alerts);
 	r = bad || rule_errors ? 1 : 0;
 out:
 	pipeline_free(pl);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli-util.h"
 #include "common/alloc.h"
 #include "common/duration.h"
 #include "common/json_read.h"
@@ -35,14 +36,14 @@ static void print_issues(const struct detect_report *rep)
 
 	for (unsigned i = 0; i < rep->n_errors; i++) {
 		detect_issue_format(&rep->errors[i], line, sizeof(line));
-		fprintf(stderr, "error: %s\n", line);
+		cli_error("%s", line);
 	}
 	for (unsigned i = 0; i < rep->n_warnings; i++) {
 		detect_issue_format(&rep->warnings[i], line, sizeof(line));
-		fprintf(stderr, "warning: %s\n", line);
+		cli_warning("%s", line);
 	}
 	if (rep->n_dropped)
-		fprintf(stderr, "%u more problems not listed\n", rep->n_dropped);
+		cli_warning("%u more problems not listed", rep->n_dropped);
 }
 
 /* The configuration of --config (or defaults); false after reporting why not. */
@@ -55,8 +56,8 @@ static bool load_config(const char *path, struct config *cfg)
 		return true;
 	if (config_load_file(cfg, path, &rep) < 0) {
 		for (unsigned i = 0; i < rep.n_errors; i++)
-			fprintf(stderr, "%s: error: %s%s%s\n", path, rep.errors[i].message,
-				rep.errors[i].pointer[0] ? " at " : "", rep.errors[i].pointer);
+			cli_error("%s: %s%s%s", path, rep.errors[i].message,
+				  rep.errors[i].pointer[0] ? " at " : "", rep.errors[i].pointer);
 		config_done(cfg);
 		return false;
 	}
@@ -157,12 +158,14 @@ static void rules_usage(FILE *f)
 }
 
 struct rules_args {
-	const char *rules, *config, *format;
+	const char *rules, *config;
+	enum cli_format format;
 	int first_operand;
 };
 
 static int parse_rules_args(int argc, char **argv, struct rules_args *a)
 {
+	static const char shortopts[] = "+:hc:f:";
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "rules", required_argument, NULL, 'r' },
@@ -175,7 +178,7 @@ static int parse_rules_args(int argc, char **argv, struct rules_args *a)
 	memset(a, 0, sizeof(*a));
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hc:", opts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			rules_usage(stdout);
@@ -187,16 +190,14 @@ static int parse_rules_args(int argc, char **argv, struct rules_args *a)
 			a->config = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
-				fprintf(stderr, "edgesec rules: --format must be text or json\n");
+			if (cli_format_parse(optarg,
+					     CLI_FORMAT_BIT(CLI_FORMAT_TEXT) |
+						     CLI_FORMAT_BIT(CLI_FORMAT_JSON),
+					     &a->format) < 0)
 				return -1;
-			}
-			a->format = optarg;
 			break;
 		default:
-			fprintf(stderr,
-				"edgesec rules: unknown option '%s' (see edgesec rules --help)\n",
-				argv[optind - 1]);
+			cli_bad_option("rules", c, argv, opts, shortopts);
 			return -1;
 		}
 	}
@@ -217,7 +218,7 @@ static int rules_list(const struct rules_args *a)
 	}
 	if (load_rules(&cfg, a->rules, &rs, rep) == 0) {
 		print_issues(rep);
-		if (a->format && strcmp(a->format, "json") == 0)
+		if (a->format == CLI_FORMAT_JSON)
 			list_json(rs);
 		else
 			list_text(rs);
@@ -299,18 +300,18 @@ int cli_rules(int argc, char **argv)
 		return r < 0 ? 2 : 0;
 	if (strcmp(sub, "list") == 0) {
 		if (a.first_operand < argc - 1) {
-			fprintf(stderr, "edgesec rules list takes no files\n");
+			cli_error("rules list takes no files");
 			return 2;
 		}
 		return rules_list(&a);
 	}
 	if (strcmp(sub, "check") == 0) {
 		if (a.first_operand >= argc - 1) {
-			fprintf(stderr, "edgesec rules check needs at least one FILE\n");
+			cli_error("rules check needs at least one FILE");
 			return 2;
 		}
 		return rules_check(argc - 1 - a.first_operand, argv + 1 + a.first_operand);
 	}
-	fprintf(stderr, "edgesec rules: unknown command '%s' (list or check)\n", sub);
+	cli_error("rules: unknown command '%s' (list or check)", sub);
 	return 2;
 }

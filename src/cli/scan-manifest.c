@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The scan-manifest command: read a manifest (capped at MANIFEST_MAX_SIZE; "-" = stdin), parse
- * it (analyze/manifest.h), run the rules, and print the findings as text, JSON or SARIF 2.1.0.
+ * The scan-manifest command: read one or more manifests (each capped at MANIFEST_MAX_SIZE;
+ * "-" = stdin), parse them (analyze/manifest.h) or docker inspect output, run the rules, apply
+ * the waivers, and report as text (for people), JSON or SARIF 2.1.0 (scan-manifest-report.c).
  *
- * Output is built in one bounded buffer (OUTPUT_MAX) with the JSON writer, so it is always
- * valid JSON whatever the input holds, and written at once.  Errors go to stderr as one line
- * "edgesec: FILE: error: ... (at POINTER, line L, column C)".  Neither path ever prints an env
- * value or a password: findings only carry names (rules.h).
+ * Waivers (common/waivers.h): --waivers FILE for every input; per manifest, the sidecar file
+ * "<manifest without .json>.waivers.json" beside it and the modules' acceptance labels
+ * ("io.edgesec.accept.<RULE>", module-settings.h) — both ignored with --no-inline-waivers.  A
+ * waived finding is reported apart with its reason and source and does not count for the exit
+ * status; an expired waiver hides nothing.  --severity LIST shows only those levels; hidden
+ * findings do not count for the exit status either (as in Trivy).
+ *
+ * Output is built in one bounded buffer (OUTPUT_MAX) and written at once; JSON through the
+ * JSON writer, so it is always valid JSON whatever the input holds.  Errors go to stderr as one
+ * line "edgesec: error: FILE: ... (at POINTER, line L, column C)"; an unusable file does not
+ * stop the others, and makes the exit status 2.  Neither path ever prints an env value or a
+ * password: findings only carry names (rules.h).
  */
 #include "scan-manifest.h"
 
@@ -16,120 +25,193 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
-#include "analyze/drift.h"
 #include "analyze/inspect.h"
 #include "analyze/json-locate.h"
-#include "analyze/manifest.h"
-#include "analyze/rules.h"
 #include "common/alloc.h"
-#include "common/buf.h"
 #include "common/fileio.h"
-#include "common/json_write.h"
-#include "version.h"
+#include "common/json_read.h"
+#include "scan-manifest-int.h"
 
 #define OUTPUT_MAX (256u * 1024 * 1024)
-#define INFORMATION_URI "https://github.com/edgesec/edgesec"
-#define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
-
-enum format {
-	FORMAT_TEXT,
-	FORMAT_JSON,
-	FORMAT_SARIF,
-};
 
 struct scan_args {
-	const char *path;
-	enum format format;
+	const char **paths;
+	size_t n_paths;
+	enum cli_format format;
+	enum cli_color color;
 	enum severity fail_on;
+	unsigned severity_mask;
+	const char *waivers;
+	bool no_inline;
 	bool docker_inspect; /* the input is `docker inspect` output, not a manifest */
 	const char *against; /* with docker_inspect: the manifest to compare with (drift) */
+};
+
+enum {
+	OPT_FAIL_ON = 0x100,
+	OPT_DOCKER_INSPECT,
+	OPT_AGAINST,
+	OPT_SEVERITY,
+	OPT_WAIVERS,
+	OPT_NO_INLINE,
+	OPT_COLOR,
+};
+
+static const struct option scan_options[] = {
+	{ "against", required_argument, NULL, OPT_AGAINST },
+	{ "docker-inspect", no_argument, NULL, OPT_DOCKER_INSPECT },
+	{ "format", required_argument, NULL, 'f' },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "severity", required_argument, NULL, OPT_SEVERITY },
+	{ "waivers", required_argument, NULL, OPT_WAIVERS },
+	{ "no-inline-waivers", no_argument, NULL, OPT_NO_INLINE },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: edgesec scan-manifest FILE|- [--format text|json|sarif] [--fail-on SEVERITY]\n"
+		"Usage: edgesec scan-manifest FILE... [-f text|json|sarif] [--fail-on SEVERITY]\n"
+		"                             [--severity LIST] [--waivers FILE] "
+		"[--no-inline-waivers]\n"
 		"                             [--docker-inspect [--against MANIFEST]]\n"
 		"\n"
-		"Analyzes an IoT Edge deployment manifest or template offline and reports risky\n"
-		"module settings (see docs/rules.md).\n"
+		"Analyzes IoT Edge deployment manifests or templates offline and reports risky\n"
+		"module settings (see docs/rules.md): by module, most severe first, with the "
+		"file,\n"
+		"line and column, the rule and the fix.  FILE may be - (stdin).\n"
 		"\n"
 		"Options:\n"
 		"  -f, --format FMT     text (default), json or sarif (SARIF 2.1.0)\n"
-		"      --fail-on SEV    critical, high (default), medium, low or info: exit 1 when a\n"
-		"                       finding has at least this severity\n"
+		"      --fail-on SEV    critical, high (default), medium, low or info: exit 1 when "
+		"a\n"
+		"                       finding shown and not waived has at least this severity\n"
+		"      --severity LIST  show only these levels (comma-separated, e.g. "
+		"critical,high)\n"
+		"      --waivers FILE   accepted findings: rule id, optional module, reason, "
+		"optional\n"
+		"                       expiry (docs/waivers.md)\n"
+		"      --no-inline-waivers  ignore the manifests' acceptance labels\n"
+		"                       (io.edgesec.accept.RULE) and sidecar files "
+		"(NAME.waivers.json)\n"
+		"      --color WHEN     auto (default: on a terminal, unless NO_COLOR is set), "
+		"always\n"
+		"                       or never\n"
 		"      --docker-inspect FILE is `docker inspect` output (one object or an array):\n"
 		"                       the same rules on the containers' effective settings\n"
-		"      --against MANIFEST  with --docker-inspect: also report the IoT Edge modules\n"
+		"      --against MANIFEST  with --docker-inspect: also report the IoT Edge "
+		"modules\n"
 		"                       that run with more than MANIFEST grants, or are not in it\n"
 		"                       (drift; text or json output)\n"
 		"  -h, --help           show this help\n"
 		"\n"
-		"Exit status: 0 no finding at or above the threshold, 1 findings, 2 unusable input.\n");
+		"Exit status: 0 no finding at or above the threshold, 1 findings, 2 unusable "
+		"input.\n");
+}
+
+/* "critical,high" → a bit per severity; -1 on an unknown name (reported). */
+static int parse_severity_list(const char *s, unsigned *ret_mask)
+{
+	char word[32];
+	unsigned mask = 0;
+
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		enum severity sev;
+
+		snprintf(word, sizeof(word), "%.*s",
+			 (int)(n < sizeof(word) - 1 ? n : sizeof(word) - 1), s);
+		sev = severity_from_string(word);
+		if (sev < 0) {
+			cli_error("--severity takes critical, high, medium, low and info separated "
+				  "by commas, not '%s'",
+				  word);
+			return -1;
+		}
+		mask |= 1u << sev;
+		s += n + (s[n] == ',');
+	}
+	if (!mask) {
+		cli_error("--severity needs at least one level");
+		return -1;
+	}
+	*ret_mask = mask;
+	return 0;
+}
+
+static int parse_option(int c, struct scan_args *a)
+{
+	switch (c) {
+	case 'f':
+		return cli_format_parse(optarg,
+					CLI_FORMAT_BIT(CLI_FORMAT_TEXT) |
+						CLI_FORMAT_BIT(CLI_FORMAT_JSON) |
+						CLI_FORMAT_BIT(CLI_FORMAT_SARIF),
+					&a->format);
+	case OPT_AGAINST:
+		a->against = optarg;
+		return 0;
+	case OPT_DOCKER_INSPECT:
+		a->docker_inspect = true;
+		return 0;
+	case OPT_FAIL_ON:
+		a->fail_on = severity_from_string(optarg);
+		if (a->fail_on >= 0)
+			return 0;
+		cli_error("--fail-on must be critical, high, medium, low or info, not '%s'",
+			  optarg);
+		return -1;
+	case OPT_SEVERITY:
+		return parse_severity_list(optarg, &a->severity_mask);
+	case OPT_WAIVERS:
+		a->waivers = optarg;
+		return 0;
+	case OPT_NO_INLINE:
+		a->no_inline = true;
+		return 0;
+	case OPT_COLOR:
+		return cli_color_parse(optarg, &a->color);
+	default:
+		return -1;
+	}
 }
 
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
-	enum { OPT_FAIL_ON = 0x100, OPT_DOCKER_INSPECT, OPT_AGAINST };
-	static const struct option options[] = {
-		{ "against", required_argument, NULL, OPT_AGAINST },
-		{ "docker-inspect", no_argument, NULL, OPT_DOCKER_INSPECT },
-		{ "format", required_argument, NULL, 'f' },
-		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const char shortopts[] = ":f:h";
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	a->fail_on = SEVERITY_HIGH;
+	a->severity_mask = (1u << _SEVERITY_MAX) - 1;
 	optind = 0; /* full re-initialisation: the command may run more than once per process */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:h", options, NULL)) >= 0) {
-		switch (c) {
-		case 'h':
+	while ((c = getopt_long(argc, argv, shortopts, scan_options, NULL)) >= 0) {
+		if (c == 'h') {
 			usage(stdout);
 			return 0;
-		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				a->format = FORMAT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				a->format = FORMAT_JSON;
-			else if (strcmp(optarg, "sarif") == 0)
-				a->format = FORMAT_SARIF;
-			else
-				return fprintf(stderr, "edgesec: --format must be text, json or sarif, "
-						       "not '%s'\n", optarg), -EINVAL;
-			break;
-		case OPT_AGAINST:
-			a->against = optarg;
-			break;
-		case OPT_DOCKER_INSPECT:
-			a->docker_inspect = true;
-			break;
-		case OPT_FAIL_ON:
-			a->fail_on = severity_from_string(optarg);
-			if (a->fail_on < 0)
-				return fprintf(stderr, "edgesec: --fail-on must be critical, high, "
-						       "medium, low or info, not '%s'\n", optarg), -EINVAL;
-			break;
-		default:
-			fprintf(stderr, "edgesec: scan-manifest: unknown option or missing value '%s' "
-					"(see edgesec scan-manifest --help)\n", argv[optind - 1]);
-			return -EINVAL;
 		}
+		if (c == '?' || c == ':')
+			return cli_bad_option("scan-manifest", c, argv, scan_options, shortopts);
+		if (parse_option(c, a) < 0)
+			return -EINVAL;
 	}
-	if (a->against && (!a->docker_inspect || a->format == FORMAT_SARIF)) {
-		fprintf(stderr, "edgesec: --against needs --docker-inspect and text or json output\n");
+	if (a->against && (!a->docker_inspect || a->format == CLI_FORMAT_SARIF)) {
+		cli_error("--against needs --docker-inspect and text or json output");
 		return -EINVAL;
 	}
-	if (argc - optind != 1) {
-		fprintf(stderr, "edgesec: scan-manifest needs exactly one FILE (or - for stdin)\n");
+	if (argc - optind < 1 || argc - optind > SCAN_FILES_MAX) {
+		cli_error("scan-manifest needs 1 to %u FILEs (- for stdin)", SCAN_FILES_MAX);
 		return -EINVAL;
 	}
-	a->path = argv[optind];
+	a->paths = (const char **)&argv[optind];
+	a->n_paths = (size_t)(argc - optind);
 	return 1;
 }
 
@@ -139,408 +221,20 @@ static void print_error(const char *path, const char *data, size_t len,
 			const struct json_error *err)
 {
 	unsigned line = 0, col = 0;
+	char where[JSON_POINTER_MAX + 64] = "";
 
-	fprintf(stderr, "edgesec: %s: error: %s", path, err->message);
 	if (err->pointer[0]) {
 		/* Syntax errors carry their position in the message; value errors get it here. */
 		if (data && json_locate(data, len, err->pointer, &line, &col) == 0)
-			fprintf(stderr, " (at %s, line %u, column %u)", err->pointer, line, col);
+			snprintf(where, sizeof(where), " (at %s, line %u, column %u)", err->pointer,
+				 line, col);
 		else
-			fprintf(stderr, " (at %s)", err->pointer);
+			snprintf(where, sizeof(where), " (at %s)", err->pointer);
 	}
-	fprintf(stderr, "\n");
+	cli_error("%s: %s%s", path, err->message, where);
 }
 
-/* ---- text ---- */
-
-/* Appends s with control characters replaced, so one finding stays one line. */
-static void put_text(struct buf *b, const char *s)
-{
-	for (; *s; s++)
-		buf_putc(b, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
-}
-
-static void format_text(struct buf *b, const char *path, const struct finding_list *l,
-			const size_t counts[_SEVERITY_MAX], enum severity fail_on,
-			const struct manifest *m, const struct drift_list *drift)
-{
-	size_t total = 0, failing = 0;
-
-	for (size_t i = 0; drift && i < drift->n; i++) {
-		const struct drift *d = &drift->items[i];
-
-		put_text(b, path);
-		buf_printf(b, ": %s drift %s [", severity_to_title(d->severity),
-			   drift_kind_to_string(d->kind));
-		put_text(b, d->module);
-		buf_puts(b, "] ");
-		put_text(b, d->message);
-		buf_puts(b, " (at ");
-		put_text(b, d->path);
-		buf_puts(b, ")\n");
-	}
-	if (drift)
-		buf_printf(b, "%zu drift item%s against the manifest\n", drift->n,
-			   drift->n == 1 ? "" : "s");
-
-	for (size_t i = 0; i < l->n; i++) {
-		const struct finding *f = &l->items[i];
-
-		put_text(b, path);
-		buf_printf(b, ": %s %s [", severity_to_title(f->rule->severity), f->rule->id);
-		put_text(b, f->module);
-		buf_puts(b, "] ");
-		put_text(b, f->message);
-		buf_puts(b, " (at ");
-		put_text(b, f->path);
-		if (f->embedded_path) {
-			buf_puts(b, " -> ");
-			put_text(b, f->embedded_path);
-		}
-		buf_puts(b, ")\n");
-	}
-	for (int s = _SEVERITY_MAX - 1; s >= 0; s--) {
-		total += counts[s];
-		if (s >= (int)fail_on)
-			failing += counts[s];
-	}
-	buf_printf(b, "%zu finding%s: %zu critical, %zu high, %zu medium, %zu low, %zu info; "
-		      "%zu at or above %s\n",
-		   total, total == 1 ? "" : "s", counts[SEVERITY_CRITICAL], counts[SEVERITY_HIGH],
-		   counts[SEVERITY_MEDIUM], counts[SEVERITY_LOW], counts[SEVERITY_INFO], failing,
-		   severity_to_string(fail_on));
-	if (l->dropped)
-		buf_printf(b, "%zu more findings were not recorded (limit %u)\n", l->dropped,
-			   FINDINGS_MAX);
-	if (m->dropped_modules)
-		buf_printf(b, "%zu modules beyond the first %u were not analyzed\n",
-			   m->dropped_modules, MANIFEST_MAX_MODULES);
-}
-
-/* ---- JSON ---- */
-
-static void write_summary(struct jw *w, const struct finding_list *l,
-			  const size_t counts[_SEVERITY_MAX], const struct manifest *m)
-{
-	jw_key(w, "summary");
-	jw_obj_begin(w);
-	for (int s = _SEVERITY_MAX - 1; s >= 0; s--) {
-		jw_key(w, severity_to_string((enum severity)s));
-		jw_uint(w, counts[s]);
-	}
-	jw_key(w, "total");
-	jw_uint(w, l->n);
-	jw_key(w, "modules");
-	jw_uint(w, m->n_modules);
-	if (l->dropped) {
-		jw_key(w, "droppedFindings");
-		jw_uint(w, l->dropped);
-	}
-	if (m->dropped_modules) {
-		jw_key(w, "droppedModules");
-		jw_uint(w, m->dropped_modules);
-	}
-	jw_obj_end(w);
-}
-
-static void write_drift(struct jw *w, const struct drift_list *drift)
-{
-	jw_key(w, "drift");
-	jw_arr_begin(w);
-	for (size_t i = 0; i < drift->n; i++) {
-		const struct drift *d = &drift->items[i];
-
-		jw_obj_begin(w);
-		jw_key(w, "kind");
-		jw_cstr(w, drift_kind_to_string(d->kind));
-		jw_key(w, "severity");
-		jw_cstr(w, severity_to_title(d->severity));
-		jw_key(w, "module");
-		jw_cstr(w, d->module);
-		jw_key(w, "containerId");
-		jw_cstr(w, d->container_id);
-		jw_key(w, "image");
-		jw_cstr(w, d->image);
-		jw_key(w, "setting");
-		jw_cstr(w, d->setting);
-		jw_key(w, "path");
-		jw_cstr(w, d->path);
-		jw_key(w, "manifestPath");
-		jw_cstr(w, d->manifest_path);
-		jw_key(w, "message");
-		jw_cstr(w, d->message);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-	if (drift->dropped) {
-		jw_key(w, "droppedDrift");
-		jw_uint(w, drift->dropped);
-	}
-}
-
-static void format_json(struct jw *w, const struct finding_list *l,
-			const size_t counts[_SEVERITY_MAX], const struct manifest *m,
-			const struct drift_list *drift)
-{
-	jw_obj_begin(w);
-	jw_key(w, "findings");
-	jw_arr_begin(w);
-	for (size_t i = 0; i < l->n; i++) {
-		const struct finding *f = &l->items[i];
-
-		jw_obj_begin(w);
-		jw_key(w, "ruleId");
-		jw_cstr(w, f->rule->id);
-		jw_key(w, "severity");
-		jw_cstr(w, severity_to_title(f->rule->severity));
-		jw_key(w, "module");
-		jw_cstr(w, f->module);
-		jw_key(w, "path");
-		jw_cstr(w, f->path);
-		if (f->embedded_path) {
-			jw_key(w, "createOptionsPath");
-			jw_cstr(w, f->embedded_path);
-		}
-		jw_key(w, "title");
-		jw_cstr(w, f->rule->title);
-		jw_key(w, "message");
-		jw_cstr(w, f->message);
-		jw_key(w, "remediation");
-		jw_cstr(w, f->rule->remediation);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-	if (drift)
-		write_drift(w, drift);
-	write_summary(w, l, counts, m);
-	jw_obj_end(w);
-}
-
-/* ---- SARIF ---- */
-
-static const char *sarif_level(enum severity s)
-{
-	return s >= SEVERITY_HIGH ? "error" : s == SEVERITY_MEDIUM ? "warning" : "note";
-}
-
-static const char *security_severity(enum severity s)
-{
-	static const char *const scores[_SEVERITY_MAX] = { "0.0", "3.0", "5.5", "8.0", "9.5" };
-
-	return scores[s];
-}
-
-static void write_text_obj(struct jw *w, const char *key, const char *text)
-{
-	jw_key(w, key);
-	jw_obj_begin(w);
-	jw_key(w, "text");
-	jw_cstr(w, text);
-	jw_obj_end(w);
-}
-
-static void sarif_rules(struct jw *w)
-{
-	size_t n;
-	const struct rule *rules = rules_table(&n);
-
-	jw_key(w, "rules");
-	jw_arr_begin(w);
-	for (size_t i = 0; i < n; i++) {
-		const struct rule *r = &rules[i];
-
-		jw_obj_begin(w);
-		jw_key(w, "id");
-		jw_cstr(w, r->id);
-		jw_key(w, "name");
-		jw_cstr(w, r->name);
-		write_text_obj(w, "shortDescription", r->title);
-		write_text_obj(w, "fullDescription", r->rationale);
-		write_text_obj(w, "help", r->remediation);
-		jw_key(w, "defaultConfiguration");
-		jw_obj_begin(w);
-		jw_key(w, "level");
-		jw_cstr(w, sarif_level(r->severity));
-		jw_obj_end(w);
-		jw_key(w, "properties");
-		jw_obj_begin(w);
-		jw_key(w, "severity");
-		jw_cstr(w, severity_to_title(r->severity));
-		jw_key(w, "security-severity");
-		jw_cstr(w, security_severity(r->severity));
-		if (r->asc_type) {
-			jw_key(w, "ascRecommendationType");
-			jw_cstr(w, r->asc_type);
-		}
-		jw_key(w, "tags");
-		jw_arr_begin(w);
-		jw_cstr(w, "security");
-		jw_cstr(w, "iot-edge");
-		jw_arr_end(w);
-		jw_obj_end(w);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-}
-
-/* Percent-encodes a file path into a URI reference (RFC 3986 unreserved and '/' kept). */
-static void uri_encode(struct buf *b, const char *path)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
-			buf_putc(b, (char)*p);
-		} else {
-			buf_putc(b, '%');
-			buf_putc(b, hex[*p >> 4]);
-			buf_putc(b, hex[*p & 15]);
-		}
-	}
-}
-
-static size_t rule_index(const struct rule *r)
-{
-	size_t n;
-	const struct rule *rules = rules_table(&n);
-
-	return (size_t)(r - rules);
-}
-
-static void sarif_result(struct jw *w, const struct finding *f, const char *uri,
-			 struct json_locator *loc)
-{
-	unsigned line = 0, col = 0;
-	bool located = json_locator_find(loc, f->path, &line, &col) == 0;
-
-	jw_obj_begin(w);
-	jw_key(w, "ruleId");
-	jw_cstr(w, f->rule->id);
-	jw_key(w, "ruleIndex");
-	jw_uint(w, rule_index(f->rule));
-	jw_key(w, "level");
-	jw_cstr(w, sarif_level(f->rule->severity));
-	write_text_obj(w, "message", f->message);
-	jw_key(w, "locations");
-	jw_arr_begin(w);
-	jw_obj_begin(w);
-	jw_key(w, "physicalLocation");
-	jw_obj_begin(w);
-	jw_key(w, "artifactLocation");
-	jw_obj_begin(w);
-	jw_key(w, "uri");
-	jw_cstr(w, uri);
-	jw_obj_end(w);
-	if (located) {
-		jw_key(w, "region");
-		jw_obj_begin(w);
-		jw_key(w, "startLine");
-		jw_uint(w, line);
-		jw_key(w, "startColumn");
-		jw_uint(w, col);
-		jw_obj_end(w);
-	}
-	jw_obj_end(w);
-	jw_key(w, "logicalLocations");
-	jw_arr_begin(w);
-	jw_obj_begin(w);
-	jw_key(w, "fullyQualifiedName");
-	jw_cstr(w, f->path);
-	jw_key(w, "kind");
-	jw_cstr(w, "member");
-	jw_obj_end(w);
-	jw_arr_end(w);
-	jw_obj_end(w);
-	jw_arr_end(w);
-	jw_key(w, "properties");
-	jw_obj_begin(w);
-	jw_key(w, "module");
-	jw_cstr(w, f->module);
-	jw_key(w, "jsonPointer");
-	jw_cstr(w, f->path);
-	if (f->embedded_path) {
-		jw_key(w, "createOptionsPath");
-		jw_cstr(w, f->embedded_path);
-	}
-	jw_key(w, "severity");
-	jw_cstr(w, severity_to_title(f->rule->severity));
-	jw_obj_end(w);
-	jw_obj_end(w);
-}
-
-static void format_sarif(struct jw *w, const char *path, const struct finding_list *l,
-			 const char *data, size_t len)
-{
-	char *canonical = NULL;
-	struct json_locator *loc = es_malloc(sizeof(*loc));
-	struct buf uri;
-
-	buf_init(&uri, 16384);
-	/* Relative paths stay relative (what code-scanning upload expects); absolute ones
-	 * become file:// URIs without "." or ".." segments, as SARIF requires. */
-	if (path[0] == '/') {
-		canonical = realpath(path, NULL);
-		buf_puts(&uri, "file://");
-	}
-	uri_encode(&uri, strcmp(path, "-") == 0 ? "stdin" : canonical ? canonical : path);
-	free(canonical); /* realpath() allocates with malloc */
-	jw_obj_begin(w);
-	jw_key(w, "$schema");
-	jw_cstr(w, SARIF_SCHEMA);
-	jw_key(w, "version");
-	jw_cstr(w, "2.1.0");
-	jw_key(w, "runs");
-	jw_arr_begin(w);
-	jw_obj_begin(w);
-	jw_key(w, "tool");
-	jw_obj_begin(w);
-	jw_key(w, "driver");
-	jw_obj_begin(w);
-	jw_key(w, "name");
-	jw_cstr(w, "edgesec");
-	jw_key(w, "version");
-	jw_cstr(w, EDGESEC_VERSION);
-	jw_key(w, "informationUri");
-	jw_cstr(w, INFORMATION_URI);
-	sarif_rules(w);
-	jw_obj_end(w);
-	jw_obj_end(w);
-	jw_key(w, "artifacts");
-	jw_arr_begin(w);
-	jw_obj_begin(w);
-	jw_key(w, "location");
-	jw_obj_begin(w);
-	jw_key(w, "uri");
-	jw_cstr(w, uri.data ? uri.data : "stdin");
-	jw_obj_end(w);
-	jw_obj_end(w);
-	jw_arr_end(w);
-	jw_key(w, "results");
-	jw_arr_begin(w);
-	if (loc)
-		json_locator_init(loc, data, len);
-	for (size_t i = 0; i < l->n && loc; i++)
-		sarif_result(w, &l->items[i], uri.data ? uri.data : "stdin", loc);
-	if (!loc)
-		w->b->failed = true;
-	es_free(loc);
-	jw_arr_end(w);
-	jw_obj_end(w);
-	jw_arr_end(w);
-	jw_obj_end(w);
-	buf_done(&uri);
-}
-
-/* ---- command ---- */
-
-static int fail_code(const size_t counts[_SEVERITY_MAX], enum severity fail_on)
-{
-	for (int s = fail_on; s < _SEVERITY_MAX; s++)
-		if (counts[s])
-			return 1;
-	return 0;
-}
+/* ---- docker inspect ---- */
 
 /* "/HostConfig/..." → "/<index>/HostConfig/..." for the findings from l->items[start]. */
 static int prefix_paths(struct finding_list *l, size_t start, size_t index)
@@ -560,8 +254,8 @@ static int prefix_paths(struct finding_list *l, size_t start, size_t index)
 
 /* Reads and parses the manifest at path and appends the drift of cs against it; errors are
  * printed here (they are about another file than the input). */
-static int compare_with(const char *path, struct inspected_container **cs, size_t n,
-			bool array, struct drift_list *drift)
+static int compare_with(const char *path, struct inspected_container **cs, size_t n, bool array,
+			struct drift_list *drift)
 {
 	struct manifest *m = NULL;
 	struct json_error err;
@@ -570,7 +264,7 @@ static int compare_with(const char *path, struct inspected_container **cs, size_
 	int r = read_file_capped(path, MANIFEST_MAX_SIZE, &data, &len);
 
 	if (r < 0) {
-		fprintf(stderr, "edgesec: %s: error: cannot read: %s\n", path, strerror(-r));
+		cli_error("%s: cannot read: %s", path, strerror(-r));
 		return -EIO;
 	}
 	r = manifest_parse(data, len, &m, &err);
@@ -605,13 +299,40 @@ static int compare_with(const char *path, struct inspected_container **cs, size_
 	return r;
 }
 
+/* The acceptance labels of a module → waivers (with the module's name). */
+static int labels_to_waivers(const struct module_settings *ms, struct waivers *w)
+{
+	for (size_t i = 0; i < ms->n_accept; i++) {
+		const struct ms_label *l = &ms->accept[i];
+		const char *expires = NULL;
+		char source[320], key[80];
+		int r;
+
+		if (strchr(l->key, '.'))
+			continue; /* "RULE.expires" (and unknown suffixes) go with their rule */
+		snprintf(key, sizeof(key), "%s.expires", l->key);
+		for (size_t k = 0; k < ms->n_accept; k++)
+			if (strcmp(ms->accept[k].key, key) == 0)
+				expires = ms->accept[k].value;
+		snprintf(source, sizeof(source), "label %s%s of module %s", MS_ACCEPT_LABEL_PREFIX,
+			 l->key, ms->name);
+		r = waivers_add(w, l->key, ms->name, l->value, expires, source);
+		if (r == -EINVAL)
+			cli_warning("%s: %s: not used (the reason is empty, or %s.expires is not a "
+				    "date YYYY-MM-DD)",
+				    ms->name, source, l->key);
+		else if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /*
  * docker inspect output → findings: every object of the array (or the one object) is a
- * container; anything else is unusable input.  The containers' count goes into *stub so the
- * report's summary counts them as modules.
+ * container; anything else is unusable input.  The containers' count goes into the stub so
+ * the report counts them as modules; their acceptance labels go into labels.
  */
-static int analyze_inspect(const struct scan_args *a, const char *data, size_t len,
-			   struct finding_list *l, struct manifest *stub, struct drift_list *drift,
+static int analyze_inspect(const struct scan_args *a, struct scan_file *f, struct waivers *labels,
 			   struct json_error *err)
 {
 	struct inspected_container **cs = NULL;
@@ -622,14 +343,15 @@ static int analyze_inspect(const struct scan_args *a, const char *data, size_t l
 	int r = 0;
 
 	memset(err, 0, sizeof(*err));
-	json_read_init();
-	doc = json_parse(data, len, err);
+	doc = json_parse(f->data, f->len, err);
 	if (!doc)
 		return -EINVAL;
 	if (!cJSON_IsArray(doc) && !cJSON_IsObject(doc)) {
 		cJSON_Delete(doc);
-		return json_error_set(err, "", "docker inspect output must be an object or an array "
-					       "of objects, not %s", json_type_name(doc));
+		return json_error_set(err, "",
+				      "docker inspect output must be an object or an array "
+				      "of objects, not %s",
+				      json_type_name(doc));
 	}
 	cap = cJSON_IsArray(doc) ? (size_t)cJSON_GetArraySize(doc) : 1;
 	cs = es_calloc(cap ? cap : 1, sizeof(*cs));
@@ -658,18 +380,20 @@ static int analyze_inspect(const struct scan_args *a, const char *data, size_t l
 		if (cs[i])
 			rules_context_add_module(&ctx, cs[i]->ms);
 	for (size_t i = 0; i < n && r >= 0; i++) {
-		size_t start = l->n;
+		size_t start = f->l.n;
 
 		if (!cs[i])
 			continue;
-		r = rules_check_module(cs[i]->ms, &ctx, l);
+		r = rules_check_module(cs[i]->ms, &ctx, &f->l);
 		if (r >= 0 && cJSON_IsArray(doc))
-			r = prefix_paths(l, start, i);
+			r = prefix_paths(&f->l, start, i);
+		if (r >= 0 && labels)
+			r = labels_to_waivers(cs[i]->ms, labels);
 	}
 	if (r >= 0 && a->against)
-		r = compare_with(a->against, cs, n, cJSON_IsArray(doc), drift);
-	stub->envelope = "docker-inspect";
-	stub->n_modules = n;
+		r = compare_with(a->against, cs, n, cJSON_IsArray(doc), &f->drift);
+	f->stub.envelope = "docker-inspect";
+	f->stub.n_modules = n;
 	for (size_t i = 0; i < n; i++)
 		inspected_container_free(cs[i]);
 	es_free(cs);
@@ -679,101 +403,305 @@ static int analyze_inspect(const struct scan_args *a, const char *data, size_t l
 	return r;
 }
 
-static int scan(const struct scan_args *a, const char *data, size_t len)
+/* ---- one file ---- */
+
+static int read_input(struct scan_file *f)
 {
-	struct finding_list l = { 0 };
-	struct manifest *m = NULL, inspect_stub = { 0 };
-	struct drift_list drift = { 0 };
-	struct json_error err;
-	size_t counts[_SEVERITY_MAX];
-	struct buf out;
-	struct jw w;
+	struct stat st;
 	int r;
 
+	/* read_file_capped() reports an oversized input as -ENOMEM when it fills its buffer
+	 * before reaching the cap, so regular files are measured first. */
+	if (strcmp(f->path, "-") != 0 && stat(f->path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size > MANIFEST_MAX_SIZE)
+		r = -EFBIG;
+	else
+		r = read_file_capped(f->path, MANIFEST_MAX_SIZE, &f->data, &f->len);
+	if (r == -EFBIG || (r == -ENOMEM && strcmp(f->path, "-") == 0))
+		cli_error("%s: larger than %u bytes (or out of memory)", f->path,
+			  MANIFEST_MAX_SIZE);
+	else if (r < 0)
+		cli_error("%s: cannot read: %s", f->path, strerror(-r));
+	return r;
+}
+
+/* "deploy/x.template.json" → "deploy/x.template.waivers.json"; NULL for stdin. */
+static char *sidecar_path(const char *path)
+{
+	size_t n = strlen(path), size;
+	char *p;
+
+	if (strcmp(path, "-") == 0)
+		return NULL;
+	if (n > 5 && strcmp(path + n - 5, ".json") == 0)
+		n -= 5;
+	size = n + sizeof(".waivers.json");
+	if (!(p = es_malloc(size)))
+		return NULL;
+	snprintf(p, size, "%.*s.waivers.json", (int)n, path);
+	return p;
+}
+
+/* The waivers this file brings: its sidecar file (if any) and its modules' labels. */
+static int inline_waivers(struct scan_file *f)
+{
+	_cleanup_free_ char *side = sidecar_path(f->path);
+	struct waivers *sw = NULL;
+	struct stat st;
+	char err[768];
+	int r;
+
+	for (size_t i = 0; f->m != &f->stub && i < f->m->n_modules; i++)
+		if ((r = labels_to_waivers(f->m->modules[i].ms, f->waivers)) < 0)
+			return r;
+	if (!side || stat(side, &st) < 0)
+		return 0;
+	if (waivers_load(side, WAIVERS_ALLOW_MODULE, &sw, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		return -EIO;
+	}
+	return waivers_merge(f->waivers, sw);
+}
+
+/* Reads, parses and analyzes one input; 0, or -1 when it is unusable (reported). */
+static int scan_one(const struct scan_args *a, struct scan_file *f)
+{
+	struct json_error err;
+	int r;
+
+	if (!(f->waivers = waivers_new())) {
+		cli_error("out of memory");
+		return -1;
+	}
+	if (read_input(f) < 0)
+		return -1;
 	if (a->docker_inspect) {
-		m = &inspect_stub;
-		r = analyze_inspect(a, data, len, &l, m, &drift, &err);
-		if (r < 0) {
-			if (r != -EIO)
-				print_error(a->path, data, len, &err);
-			finding_list_done(&l);
-			drift_list_done(&drift);
-			return 2;
+		f->m = &f->stub;
+		r = analyze_inspect(a, f, a->no_inline ? NULL : f->waivers, &err);
+		if (r < 0 && r != -EIO)
+			print_error(f->path, f->data, f->len, &err);
+		return r < 0 ? -1 : 0;
+	}
+	r = manifest_parse(f->data, f->len, &f->m, &err);
+	if (r < 0) {
+		print_error(f->path, f->data, f->len, &err);
+		return -1;
+	}
+	r = manifest_analyze(f->m, &f->l);
+	if (r < 0) {
+		cli_error("%s: failed to analyze the manifest: %s", f->path, strerror(-r));
+		return -1;
+	}
+	if (!a->no_inline && (r = inline_waivers(f)) < 0) {
+		if (r != -EIO)
+			cli_error("%s: cannot apply its waivers: %s", f->path, strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the report ---- */
+
+static int add_item(struct scan_report *rep, const struct scan_item *it)
+{
+	if (!((rep->severity_mask >> it->severity) & 1)) {
+		rep->hidden++;
+		return 0;
+	}
+	if (rep->n_items == rep->cap_items) {
+		size_t cap = rep->cap_items ? rep->cap_items * 2 : 64;
+		struct scan_item *items = es_realloc(rep->items, cap * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		rep->items = items;
+		rep->cap_items = cap;
+	}
+	rep->items[rep->n_items++] = *it;
+	if (it->ws == WAIVER_STATE_ACTIVE) {
+		rep->waived++;
+		return 0;
+	}
+	rep->expired += it->ws == WAIVER_STATE_EXPIRED;
+	rep->counts[it->severity]++;
+	rep->failing += it->severity >= rep->fail_on;
+	return 0;
+}
+
+/* The file's own waivers (sidecar, labels), then the --waivers file: active wins. */
+static void match(struct waivers *own, struct waivers *global, struct scan_item *it, int64_t now)
+{
+	const struct waiver *w = NULL;
+	enum waiver_state ws = waivers_match(own, it->f->rule->id, it->module, now, &w);
+
+	if (ws != WAIVER_STATE_ACTIVE) {
+		const struct waiver *g = NULL;
+		enum waiver_state gs = waivers_match(global, it->f->rule->id, it->module, now, &g);
+
+		if (gs == WAIVER_STATE_ACTIVE || ws == WAIVER_STATE_NONE) {
+			ws = gs;
+			w = g;
 		}
 	}
-	r = m ? 0 : manifest_parse(data, len, &m, &err);
-	if (r < 0) {
-		print_error(a->path, data, len, &err);
-		return 2;
+	it->ws = ws;
+	it->w = w;
+}
+
+/* Every finding and drift item of every usable file, located and matched against waivers. */
+static int collect(struct scan_report *rep, struct waivers *w)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct json_locator *loc = es_malloc(sizeof(*loc));
+	int r = 0;
+
+	if (!loc)
+		return -ENOMEM;
+	for (size_t i = 0; i < rep->n_files && r == 0; i++) {
+		struct scan_file *f = &rep->files[i];
+
+		if (f->unusable)
+			continue;
+		rep->modules += f->m->n_modules;
+		json_locator_init(loc, f->data, f->len);
+		for (size_t k = 0; k < f->l.n && r == 0; k++) {
+			struct scan_item it = { .f = &f->l.items[k], .file = i };
+
+			it.module = it.f->module;
+			it.severity = it.f->rule->severity;
+			(void)json_locator_find(loc, it.f->path, &it.line, &it.col);
+			match(f->waivers, w, &it, now);
+			r = add_item(rep, &it);
+		}
+		for (size_t k = 0; k < f->drift.n && r == 0; k++) {
+			struct scan_item it = { .d = &f->drift.items[k], .file = i };
+
+			it.module = it.d->module;
+			it.severity = it.d->severity;
+			(void)json_locator_find(loc, it.d->path, &it.line, &it.col);
+			r = add_item(rep, &it);
+		}
 	}
-	r = a->docker_inspect ? 0 : manifest_analyze(m, &l);
-	if (r < 0) {
-		fprintf(stderr, "edgesec: %s: error: failed to analyze the manifest: %s\n", a->path,
-			strerror(-r));
-		finding_list_done(&l);
-		if (m != &inspect_stub)
-			manifest_free(m);
-		return 2;
+	es_free(loc);
+	return r;
+}
+
+/* Names the waivers that matched nothing (a typo, a fixed problem, a removed module). */
+static void report_unused(const struct waivers *w)
+{
+	for (size_t i = 0; i < waivers_count(w); i++) {
+		const struct waiver *v = waivers_get(w, i);
+
+		if (v->uses)
+			continue;
+		if (!rule_find(v->id))
+			cli_warning(
+				"%s: the waiver for %s names no rule (docs/rules.md lists them)",
+				v->source ? v->source : "waivers", v->id);
+		else
+			cli_warning("%s: the waiver for %s%s%s matches no finding",
+				    v->source ? v->source : "waivers", v->id,
+				    v->module ? " in module " : "", v->module ? v->module : "");
 	}
-	finding_list_count(&l, counts);
+}
+
+static int render(const struct scan_args *a, struct scan_report *rep)
+{
+	struct buf out;
+	int r = 0;
+
+	rep->color = a->format == CLI_FORMAT_TEXT && cli_color_enabled(a->color, stdout);
+	rep->width = a->format == CLI_FORMAT_TEXT ? cli_term_width(stdout) : 0;
 	buf_init(&out, OUTPUT_MAX);
-	jw_init(&w, &out);
-	if (a->format == FORMAT_TEXT)
-		format_text(&out, a->path, &l, counts, a->fail_on, m, a->against ? &drift : NULL);
-	else if (a->format == FORMAT_JSON)
-		format_json(&w, &l, counts, m, a->against ? &drift : NULL);
+	if (a->format == CLI_FORMAT_TEXT)
+		scan_report_text(&out, rep);
+	else if (a->format == CLI_FORMAT_JSON)
+		scan_report_json(&out, rep);
 	else
-		format_sarif(&w, a->path, &l, data, len);
-	if (a->format != FORMAT_TEXT)
-		buf_putc(&out, '\n');
+		scan_report_sarif(&out, rep);
 	if (out.failed) {
-		fprintf(stderr, "edgesec: %s: error: the report is larger than %u bytes\n", a->path,
-			OUTPUT_MAX);
-		r = 2;
+		cli_error("the report is larger than %u bytes", OUTPUT_MAX);
+		r = -E2BIG;
 	} else {
 		fwrite(out.data, 1, out.len, stdout);
-		fflush(stdout);
-		r = fail_code(counts, a->fail_on);
-		for (size_t i = 0; i < drift.n; i++)
-			if (drift.items[i].severity >= a->fail_on)
-				r = 1;
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			cli_error("cannot write the report: %s", strerror(errno));
+			r = -EIO;
+		}
 	}
 	buf_done(&out);
-	finding_list_done(&l);
-	drift_list_done(&drift);
-	if (m != &inspect_stub)
-		manifest_free(m);
 	return r;
+}
+
+static int run_scan(const struct scan_args *a, struct scan_report *rep)
+{
+	struct waivers *w = waivers_new(), *fw = NULL;
+	char err[768];
+	bool unusable = false;
+	size_t usable = 0;
+	int r = 0;
+
+	if (!w)
+		return -ENOMEM;
+	if (a->waivers) {
+		if (waivers_load(a->waivers, WAIVERS_ALLOW_MODULE, &fw, err, sizeof(err)) < 0) {
+			cli_error("%s", err);
+			waivers_free(w);
+			return -EINVAL;
+		}
+		r = waivers_merge(w, fw);
+	}
+	for (size_t i = 0; i < rep->n_files && r >= 0; i++) {
+		rep->files[i].path = a->paths[i];
+		if (scan_one(a, &rep->files[i]) < 0)
+			rep->files[i].unusable = unusable = true;
+		else
+			usable++;
+	}
+	if (r >= 0)
+		r = collect(rep, w);
+	if (r >= 0 && usable) /* nothing but errors: no report */
+		r = render(a, rep);
+	for (size_t i = 0; r >= 0 && i < rep->n_files; i++)
+		report_unused(rep->files[i].waivers);
+	if (r >= 0)
+		report_unused(w);
+	waivers_free(w);
+	return r < 0 ? r : unusable ? -EINVAL : 0;
 }
 
 int cli_scan_manifest(int argc, char **argv)
 {
+	struct scan_report rep = { 0 };
 	struct scan_args a;
-	struct stat st;
-	char *data = NULL;
-	size_t len = 0;
 	int r;
 
 	r = parse_args(argc, argv, &a);
 	if (r <= 0)
 		return r < 0 ? 2 : 0;
-	/* read_file_capped() reports an oversized input as -ENOMEM when it fills its buffer
-	 * before reaching the cap, so regular files are measured first. */
-	if (strcmp(a.path, "-") != 0 && stat(a.path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size > MANIFEST_MAX_SIZE)
-		r = -EFBIG;
-	else
-		r = read_file_capped(a.path, MANIFEST_MAX_SIZE, &data, &len);
-	if (r == -EFBIG || (r == -ENOMEM && strcmp(a.path, "-") == 0)) {
-		fprintf(stderr, "edgesec: %s: error: larger than %u bytes (or out of memory)\n",
-			a.path, MANIFEST_MAX_SIZE);
+	json_read_init();
+	rep.fail_on = a.fail_on;
+	rep.severity_mask = a.severity_mask;
+	rep.drift = a.against != NULL;
+	rep.n_files = a.n_paths;
+	rep.files = es_calloc(a.n_paths, sizeof(*rep.files));
+	if (!rep.files) {
+		cli_error("out of memory");
 		return 2;
 	}
-	if (r < 0) {
-		fprintf(stderr, "edgesec: %s: error: cannot read: %s\n", a.path, strerror(-r));
-		return 2;
+	r = run_scan(&a, &rep);
+	for (size_t i = 0; i < rep.n_files; i++) {
+		struct scan_file *f = &rep.files[i];
+
+		finding_list_done(&f->l);
+		drift_list_done(&f->drift);
+		if (f->m != &f->stub)
+			manifest_free(f->m);
+		waivers_free(f->waivers);
+		es_free(f->data);
 	}
-	r = scan(&a, data, len);
-	es_free(data);
-	return r;
+	es_free(rep.files);
+	es_free(rep.items);
+	if (r < 0)
+		return 2;
+	return rep.failing ? 1 : 0;
 }

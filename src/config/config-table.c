@@ -98,6 +98,8 @@ const struct config_entry config_table[] = {
 	    "distinct events held for aggregation; beyond it events pass unaggregated"),
 	INT(EDGESEC, "aggregationMaxBytes", aggregation_max_bytes, 65536, 268435456, 4194304,
 	    "bytes of events held for aggregation"),
+	STR(EDGESEC, "baselineWaiversFile", baseline_waivers_file, "", 4096,
+	    "path of the baseline waivers file (accepted failures with a reason; empty: none)"),
 	INT(EDGESEC, "spoolMaxBytes", spool_max_bytes, 65536, 17179869184LL, 67108864,
 	    "bytes of messages kept on disk while the hub cannot be reached"),
 	STR(EDGESEC, "hostRoot", host_root, "/", 4096,

@@ -11,6 +11,7 @@
 #include "common/alloc.h"
 #include "common/duration.h"
 #include "common/fileio.h"
+#include "common/suggest.h"
 #include "config-int.h"
 
 #define CONFIG_FILE_MAX (1u << 20)
@@ -426,6 +427,34 @@ static const cJSON *unwrap(const struct config_entry *e, const cJSON *v, char *p
 	return inner;
 }
 
+/*
+ * A hint for an unknown key of group g (the top level counts as ASC): the close name the user
+ * probably meant, or the group the key belongs to.  "" when there is none.
+ */
+static void unknown_key_hint(enum config_group g, const char *name, char *out, size_t size)
+{
+	const struct config_entry *other;
+	struct suggest sg;
+	const char *best;
+
+	out[0] = '\0';
+	other = config_entry_find(g == CONFIG_GROUP_ASC ? CONFIG_GROUP_EDGESEC : CONFIG_GROUP_ASC,
+				  name);
+	if (other) {
+		snprintf(out, size, " (it belongs %s)",
+			 other->group == CONFIG_GROUP_EDGESEC ? "in the \"edgesec\" object"
+							      : "at the top level or in the ASC object");
+		return;
+	}
+	suggest_init(&sg, name);
+	for (size_t i = 0; i < config_table_size; i++)
+		if (config_table[i].group == g)
+			suggest_add(&sg, config_table[i].name);
+	best = suggest_result(&sg);
+	if (best)
+		snprintf(out, size, " (did you mean \"%s\"?)", best);
+}
+
 static int apply_object(struct config *scratch, const struct config *base, enum config_group g,
 			const cJSON *obj, const char *pointer, bool strict,
 			struct config_report *r)
@@ -449,9 +478,12 @@ static int apply_object(struct config *scratch, const struct config *base, enum 
 			continue; /* twin metadata such as $version */
 		e = config_entry_find(g, item->string);
 		if (!e) {
+			char hint[96];
+
+			unknown_key_hint(g, item->string, hint, sizeof(hint));
 			add_issue(r, strict, CONFIG_ERROR_TYPE_MISMATCH, item->string, ptr,
-				  "unknown setting \"%.60s\" in %s%s", item->string, group_objects[g],
-				  strict ? "" : " (ignored)");
+				  "unknown setting \"%.60s\" in %s%s%s", item->string,
+				  group_objects[g], hint, strict ? "" : " (ignored)");
 			bad += strict;
 			continue;
 		}
@@ -546,8 +578,11 @@ int config_apply_document(struct config *c, const struct config *base, const cJS
 		/* ASC keys at the top level: the short form of a local file. */
 		e = config_entry_find(CONFIG_GROUP_ASC, item->string);
 		if (!e) {
+			char hint[96];
+
+			unknown_key_hint(CONFIG_GROUP_ASC, item->string, hint, sizeof(hint));
 			add_issue(report, strict, CONFIG_ERROR_TYPE_MISMATCH, item->string, sub,
-				  "unknown setting \"%.60s\"%s", item->string,
+				  "unknown setting \"%.60s\"%s%s", item->string, hint,
 				  strict ? "" : " (ignored)");
 			bad += strict;
 			continue;

@@ -63,6 +63,7 @@ struct config {
 	uint64_t local_flush_interval_ms;
 	int64_t aggregation_max_entries;
 	int64_t aggregation_max_bytes;
+	char *baseline_waivers_file; /* "" = no waivers */
 	char *host_root;
 	int64_t spool_max_bytes;
 	char *capture; /* process capture: "auto", "ebpf", "audit" or "cnproc" */

@@ -34,10 +34,11 @@
 #include "common/guid.h"
 #include "common/json_read.h"
 #include "common/timeutil.h"
+#include "common/waivers.h"
 #include "config/config.h"
 #include "control/methods.h"
 #include "control/twin.h"
-#include "detect/detect-agent.h"
+#include "detect-agent.h"
 #include "heartbeat.h"
 #include "loop/loop.h"
 #include "pipeline/format.h"
@@ -68,7 +69,7 @@ struct agent {
 	struct config cfg;  /* in force */
 	struct loop *loop;
 	struct pipeline *pipeline;
-	struct detect_agent *detect; /* on-device detection (src/detect/detect-agent.h) */
+	struct detect_agent *detect; /* on-device detection (core/detect-agent.h) */
 	struct transport *output;
 	struct spool *spool;		 /* hub mode only */
 	char spool_open_error[SPOOL_ERROR_MAX]; /* why the file could not be used at start */
@@ -185,6 +186,26 @@ static void report_config(struct agent *a, const struct config_report *r, const 
 
 static void rearm_flush_timers(struct agent *a);
 
+/* A waivers file that cannot be used is a ConfigurationError (the collector applies none). */
+static void report_bad_waivers(struct agent *a, const char *path)
+{
+	struct config_issue is = { .type = CONFIG_ERROR_TYPE_MISMATCH };
+	struct waivers *w = NULL;
+	char err[sizeof(is.message)];
+
+	if (!path || !path[0])
+		return;
+	if (waivers_load(path, 0, &w, err, sizeof(err)) == 0) {
+		waivers_free(w);
+		return;
+	}
+	snprintf(is.name, sizeof(is.name), "baselineWaiversFile");
+	snprintf(is.message, sizeof(is.message), "%s", err);
+	log_error("Baseline waivers not applied: %s", err);
+	if (a->pipeline)
+		report_issue_event(a, &is);
+}
+
 /*
  * The custom baseline checks file named by the configuration: checked (validity and SHA-256)
  * here so that a bad file or hash becomes a ConfigurationError, not a silent skip.
@@ -195,6 +216,7 @@ static void configure_baseline(struct agent *a)
 		.custom_enabled = a->cfg.baseline_custom_checks_enabled,
 		.custom_path = a->cfg.baseline_custom_checks_file_path,
 		.custom_hash = a->cfg.baseline_custom_checks_file_hash,
+		.waivers_path = a->cfg.baseline_waivers_file,
 	};
 
 	for (size_t i = 0; i < a->n_collectors; i++) {
@@ -218,6 +240,7 @@ static void configure_baseline(struct agent *a)
 			baseline_profile_free(p);
 		}
 	}
+	report_bad_waivers(a, bc.waivers_path);
 }
 
 /* Host posture settings (docs/posture.md); a bad postureAllowedPorts is a ConfigurationError. */

@@ -33,13 +33,13 @@ fail() {
 
 # result ID: the result of check ID in $out
 result() {
-	jq -r --arg id "$1" '.[] | select(.id == $id) | .result' <<<"$out"
+	jq -r --arg id "$1" '.results[] | select(.id == $id) | .result' <<<"$out"
 }
 
 expect() {
 	local got
 	got=$(result "$1")
-	[ "$got" = "$2" ] || fail "$1: expected $2, got '${got}' ($(jq -c --arg id "$1" '.[] | select(.id == $id)' <<<"$out"))"
+	[ "$got" = "$2" ] || fail "$1: expected $2, got '${got}' ($(jq -c --arg id "$1" '.results[] | select(.id == $id)' <<<"$out"))"
 }
 
 mkdir -p "$root"/etc/ssh/sshd_config.d "$root"/var/lib/dpkg "$root"/proc/sys/kernel \
@@ -84,8 +84,9 @@ printf 'tmpfs /tmp tmpfs defaults,nodev,nosuid 0 0\n' >"$root/etc/fstab"
 out=$("$EDGESEC" baseline --root "$root" --format json)
 rc=$?
 [ $rc -eq 1 ] || fail "exit code $rc with failing checks, expected 1"
-jq -e 'type == "array" and length > 50' >/dev/null <<<"$out" || fail "not a JSON array of results"
-jq -e 'all(.[]; (.result | IN("Pass","Fail","Err","Skip")) and
+jq -e '.version == 1 and (.results | type == "array" and length > 50)' >/dev/null <<<"$out" ||
+	fail "not a version-1 document with a results array"
+jq -e 'all(.results[]; (.result | IN("Pass","Fail","Err","Skip")) and
 	(.severity | IN("Critical","Important","Warning","Informational")) and
 	(.id | length > 0) and (.description | length > 0) and (.remediation | length > 0) and
 	has("cceId") and has("reason"))' >/dev/null <<<"$out" || fail "a result lacks a field or has a bad value"
@@ -116,15 +117,90 @@ expect ssh-permit-empty-passwords Pass    # sshd default
 expect ssh-client-alive-interval Fail     # default 0
 expect ssh-config-permissions Pass
 grep -q notarealhash <<<"$out" && fail "a password hash appears in the output"
-jq -e '.[] | select(.id == "only-root-uid0") | .reason | contains("toor")' >/dev/null <<<"$out" ||
+jq -e '.results[] | select(.id == "only-root-uid0") | .reason | contains("toor")' >/dev/null <<<"$out" ||
 	fail "only-root-uid0 does not name the account"
 
-# Text output: a table and a summary, same exit code.
+# The score: severity weights (Critical 10, Important 5, Warning 2, Informational 1) of the
+# passed checks over those of the evaluated ones (Pass, Fail, Err), rounded down.
+want=$(jq '[.results[] | select(.result != "Skip") |
+	{w: ({"Critical":10,"Important":5,"Warning":2,"Informational":1}[.severity]), p: (.result == "Pass")}] |
+	((map(select(.p) | .w) | add) * 100 / (map(.w) | add)) | floor' <<<"$out")
+jq -e --argjson s "$want" '.score == $s and .score < 100 and .score > 0' >/dev/null <<<"$out" ||
+	fail "score $(jq .score <<<"$out"), computed $want"
+jq -e '.counts.pass == ([.results[] | select(.result == "Pass")] | length) and
+	.counts.fail == ([.results[] | select(.result == "Fail")] | length)' >/dev/null <<<"$out" ||
+	fail "counts do not match the results"
+
+# Text output: failures first (most severe first) with what was found and the fix, then the
+# rest, then the score and the counts; same exit code.
 text=$("$EDGESEC" baseline --root "$root")
 rc=$?
 [ $rc -eq 1 ] || fail "text: exit code $rc, expected 1"
-grep -q '^Fail  Critical      only-root-uid0' <<<"$text" || fail "text: no only-root-uid0 row"
-grep -q 'checks: .* pass, .* fail' <<<"$text" || fail "text: no summary line"
+grep -q '^  FAIL Critical *only-root-uid0' <<<"$text" || fail "text: no only-root-uid0 row"
+grep -A3 'FAIL Critical *only-root-uid0' <<<"$text" | grep -q 'fix: .*' || fail "text: no fix under a failure"
+first_fail=$(grep -n '^  FAIL' <<<"$text" | head -1 | cut -d: -f1)
+first_pass=$(grep -n '^  PASS' <<<"$text" | head -1 | cut -d: -f1)
+[ -n "$first_fail" ] && [ -n "$first_pass" ] && [ "$first_fail" -lt "$first_pass" ] ||
+	fail "text: failures are not listed first"
+last_critical=$(grep -n '^  FAIL Critical' <<<"$text" | tail -1 | cut -d: -f1)
+first_warning=$(grep -n '^  FAIL Warning' <<<"$text" | head -1 | cut -d: -f1)
+[ -z "$first_warning" ] || [ "$last_critical" -lt "$first_warning" ] || fail "text: failures not by severity"
+grep -q "^Score: $want/100" <<<"$text" || fail "text: no 'Score: $want/100' line"
+grep -q 'checks: .* passed, .* failed, .* errors, .* skipped' <<<"$text" || fail "text: no summary line"
+printf '%s' "$text" | grep -q $'\033' && fail "text: colour escapes while stdout is not a terminal"
+"$EDGESEC" baseline --root "$root" --color always | grep -q $'\033\\[31m' || fail "--color always: no colour"
+if command -v script >/dev/null; then # a terminal: util-linux script(1)
+	NO_COLOR=1 script -qec "\"$EDGESEC\" baseline --root \"$root\"" /dev/null 2>/dev/null | grep -q $'\033\\[' &&
+		fail "NO_COLOR on a terminal: colour escapes"
+	script -qec "\"$EDGESEC\" baseline --root \"$root\"" /dev/null 2>/dev/null | grep -q $'\033\\[31m' ||
+		fail "terminal: no colour"
+fi
+
+# --fails-only: failures and errors only, the summary still counts everything.
+text=$("$EDGESEC" baseline --root "$root" --fails-only)
+grep -q '^  PASS' <<<"$text" && fail "--fails-only shows passes"
+grep -q '^  SKIP' <<<"$text" && fail "--fails-only shows skips"
+grep -q '^  FAIL Critical *only-root-uid0' <<<"$text" || fail "--fails-only hides a failure"
+grep -q "^Score: $want/100" <<<"$text" || fail "--fails-only: score changed"
+jq -e 'all(.results[]; .result == "Fail" or .result == "Err") and .counts.pass > 0' >/dev/null \
+	<<<"$("$EDGESEC" baseline --root "$root" --fails-only -f json)" || fail "--fails-only json"
+
+# Waivers: an active one takes the check out of the failures, the score and the exit status;
+# an expired one does not and is named; one for an unknown check is warned about.
+cat >"$tmp/waivers.json" <<'W'
+{"version": 1, "waivers": [
+ {"id": "only-root-uid0", "reason": "toor is the vendor recovery account", "expires": "2999-12-31"},
+ {"id": "no-empty-passwords", "reason": "was accepted once", "expires": "2001-01-01"},
+ {"id": "no-such-check", "reason": "typo"}]}
+W
+wout=$("$EDGESEC" baseline --root "$root" -f json --waivers "$tmp/waivers.json" 2>"$tmp/werr")
+jq -e '.results[] | select(.id == "only-root-uid0") | .waiver.active == true and .result == "Fail"' \
+	>/dev/null <<<"$wout" || fail "waiver: only-root-uid0 not waived"
+jq -e '.results[] | select(.id == "no-empty-passwords") | .waiver.active == false and .waiver.expires == "2001-01-01"' \
+	>/dev/null <<<"$wout" || fail "waiver: expired waiver not reported"
+jq -e --argjson s "$want" '.counts.waived == 1 and .score > $s' >/dev/null <<<"$wout" ||
+	fail "waiver: not counted apart or score unchanged ($(jq -c '{score,counts}' <<<"$wout"))"
+grep -q "^edgesec: warning: .*no-such-check" "$tmp/werr" || fail "waiver: unknown id not warned ($(cat "$tmp/werr"))"
+wtext=$("$EDGESEC" baseline --root "$root" --waivers "$tmp/waivers.json" 2>/dev/null)
+grep -q '^  WAIV Critical *only-root-uid0 *toor is the vendor recovery account (until 2999-12-31)' <<<"$wtext" ||
+	fail "waiver: text does not show the waiver"
+grep -A4 'FAIL Critical *no-empty-passwords' <<<"$wtext" | grep -q 'waiver expired on 2001-01-01' ||
+	fail "waiver: text does not name the expired waiver"
+printf '{"waivers": [{"id": "x"}]}' >"$tmp/bad-waivers.json"
+err=$("$EDGESEC" baseline --root "$root" --waivers "$tmp/bad-waivers.json" 2>&1 >/dev/null)
+rc=$?
+[ $rc -eq 2 ] || fail "waiver without reason: exit code $rc, expected 2"
+grep -q '^edgesec: error: invalid waivers file .*/waivers/0/reason' <<<"$err" || fail "bad waivers: message '$err'"
+
+# IP forwarding is expected on a container host: with moby-engine installed (or dockerd
+# present) the check is skipped with the reason, not failed.
+printf '\nPackage: moby-engine\nStatus: install ok installed\n' >>"$root/var/lib/dpkg/status"
+out=$("$EDGESEC" baseline --root "$root" --format json)
+expect ip-forwarding-disabled Skip
+jq -e '.results[] | select(.id == "ip-forwarding-disabled") | .expected and (.reason | contains("moby-engine"))' \
+	>/dev/null <<<"$out" || fail "ip forwarding with moby-engine: not expected ($(jq -c '.results[] | select(.id == "ip-forwarding-disabled")' <<<"$out"))"
+"$EDGESEC" baseline --root "$root" | grep -q '^  OK   Important *ip-forwarding-disabled .*moby-engine is installed' ||
+	fail "ip forwarding with moby-engine: text does not say it is expected"
 
 # Custom checks: with the right hash they run, with a wrong one the input is unusable.
 custom=$tmp/custom.json
@@ -146,7 +222,14 @@ rc=$?
 [ $rc -eq 2 ] || fail "malformed custom file: exit code $rc, expected 2"
 grep -q "/checks/0" <<<"$err" || fail "malformed custom file: message was '$err'"
 
-# Unusable input.
+# Unusable input, with one error prefix and suggestions.
+err=$("$EDGESEC" baseline --fails-onyl 2>&1)
+[ $? -eq 2 ] || fail "unknown option: expected exit 2"
+grep -q "^edgesec: error: unknown option '--fails-onyl' (did you mean --fails-only?)" <<<"$err" ||
+	fail "unknown option: message '$err'"
+err=$("$EDGESEC" baseline -f jsno 2>&1)
+grep -q "^edgesec: error: --format must be text or json, not 'jsno' (did you mean json?)" <<<"$err" ||
+	fail "bad format: message '$err'"
 "$EDGESEC" baseline --root "$tmp/nonexistent" >/dev/null 2>&1
 [ $? -eq 2 ] || fail "missing root: expected exit 2"
 "$EDGESEC" baseline --format yaml >/dev/null 2>&1

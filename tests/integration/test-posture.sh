@@ -77,7 +77,7 @@ printf 'PermitRootLogin yes\nX11Forwarding yes\n' >"$root/etc/ssh/sshd_config"
 export EDGESEC_BASELINE_PROFILE="$SOURCE_DIR/rules/baseline/debian.json"
 baseline_fails() { # the Fail ids of `edgesec baseline` on $root, comma-separated, sorted
 	"$EDGESEC" baseline --root "$root" --format json 2>/dev/null |
-		python3 -c 'import json,sys; print(",".join(sorted(c["id"] for c in json.load(sys.stdin) if c["result"] == "Fail")))'
+		python3 -c 'import json,sys; print(",".join(sorted(c["id"] for c in json.load(sys.stdin)["results"] if c["result"] == "Fail")))'
 }
 
 cat >"$tmp/config.json" <<EOF

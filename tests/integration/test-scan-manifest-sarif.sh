@@ -50,6 +50,13 @@ for f in "${inputs[@]}"; do
 		exit 1
 	fi
 done
+# several files in one log, with waived findings as suppressions (label, sidecar, --waivers)
+"$EDGESEC" scan-manifest -f sarif --waivers "$SOURCE_DIR/tests/waivers/site.json" \
+	"$SOURCE_DIR/tests/waivers/accept.json" "$SOURCE_DIR/tests/manifests/rule-edge001-privileged.json" \
+	>"$work/multi.sarif" 2>/dev/null || [ $? -eq 1 ] || { echo "FAIL: multi-file SARIF"; exit 1; }
+[ "$(jq '.runs[0].artifacts | length' "$work/multi.sarif")" = 2 ] || { echo "FAIL: multi-file SARIF: not 2 artifacts"; exit 1; }
+[ "$(jq '[.runs[0].results[] | select(.suppressions)] | length' "$work/multi.sarif")" = 3 ] ||
+	{ echo "FAIL: multi-file SARIF: not 3 suppressed results"; exit 1; }
 # stdin as well
 "$EDGESEC" scan-manifest - --format sarif <"$SOURCE_DIR/tests/manifests/rule-edge010-docker-sock.json" \
 	>"$work/stdin.sarif" || [ $? -eq 1 ]

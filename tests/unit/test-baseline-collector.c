@@ -114,6 +114,7 @@ struct item {
 	bool has[5];
 	char check_id[64];
 	bool has_remediation;
+	char score[8], waived[8], waiver_expired[16];
 };
 
 static unsigned read_items(const struct event *e, struct item *items, unsigned max)
@@ -138,6 +139,15 @@ static unsigned read_items(const struct event *e, struct item *items, unsigned m
 			memcpy(items[n].check_id, v.s, v.len);
 		} else if (v.key_len == 11 && memcmp(v.key, "Remediation", 11) == 0) {
 			items[n].has_remediation = v.len > 0;
+		} else if (v.key_len == 5 && memcmp(v.key, "Score", 5) == 0) {
+			assert_true(v.len < 8);
+			memcpy(items[n].score, v.s, v.len);
+		} else if (v.key_len == 6 && memcmp(v.key, "Waived", 6) == 0) {
+			assert_true(v.len < 8);
+			memcpy(items[n].waived, v.s, v.len);
+		} else if (v.key_len == 13 && memcmp(v.key, "WaiverExpired", 13) == 0) {
+			assert_true(v.len < 16);
+			memcpy(items[n].waiver_expired, v.s, v.len);
 		}
 	}
 	return (unsigned)(n + 1);
@@ -169,7 +179,8 @@ static void assert_asc_items(const struct item *items, unsigned n)
 	}
 }
 
-static struct collector *new_collector(struct capture *cap, bool custom_on, const char *hash)
+static struct collector *new_collector_w(struct capture *cap, bool custom_on, const char *hash,
+					 const char *waivers)
 {
 	struct collector_params p = { .sink = &cap->sink, .host_root = root };
 	struct baseline_collector_config cfg = {
@@ -177,6 +188,7 @@ static struct collector *new_collector(struct capture *cap, bool custom_on, cons
 		.custom_enabled = custom_on,
 		.custom_path = custom,
 		.custom_hash = hash,
+		.waivers_path = waivers,
 	};
 	struct collector *c = NULL;
 
@@ -185,6 +197,11 @@ static struct collector *new_collector(struct capture *cap, bool custom_on, cons
 	assert_int_equal(baseline_collector_configure(c, &cfg), 0);
 	assert_int_equal(collector_start(c), 0);
 	return c;
+}
+
+static struct collector *new_collector(struct capture *cap, bool custom_on, const char *hash)
+{
+	return new_collector_w(cap, custom_on, hash, NULL);
 }
 
 static void test_only_failures(void **state)
@@ -257,6 +274,66 @@ static void test_custom_checks(void **state)
 	collector_free(c);
 }
 
+/*
+ * Score: weights of the passed checks (issue, Informational 1) over those evaluated (uid0 and
+ * passwd-mode Critical 10 each, fwd Important 5, issue 1; sshd-absent is skipped) = 1/26 → 3,
+ * on every item.  An active waiver on uid0 removes it from the items and the score (1/16 → 6);
+ * an expired waiver on passwd-mode keeps it and says so.
+ */
+static void test_score_and_waivers(void **state)
+{
+	char path[PATH_MAX];
+	struct capture cap = { 0 };
+	struct collector *c = new_collector(&cap, false, NULL);
+	struct item items[8];
+	const struct item *it;
+	unsigned n;
+
+	(void)state;
+	assert_int_equal(collector_snapshot(c, 1000), 0);
+	n = read_items(cap.events[0], items, 8);
+	assert_int_equal(n, 3);
+	for (unsigned i = 0; i < n; i++) {
+		assert_string_equal(items[i].score, "3");
+		assert_string_equal(items[i].waived, "0");
+		assert_string_equal(items[i].waiver_expired, "");
+	}
+	event_free(cap.events[0]);
+	collector_free(c);
+
+	snprintf(path, sizeof(path), "%s/waivers.json", root);
+	put(path, "{\"waivers\":[{\"id\":\"uid0\",\"reason\":\"vendor account\"},"
+		  "{\"id\":\"passwd-mode\",\"reason\":\"old\",\"expires\":\"2001-02-03\"}]}");
+	memset(&cap, 0, sizeof(cap));
+	c = new_collector_w(&cap, false, NULL, path);
+	assert_int_equal(collector_snapshot(c, 1000), 0);
+	assert_int_equal(c->state, COLLECTOR_STATE_RUNNING);
+	n = read_items(cap.events[0], items, 8);
+	assert_int_equal(n, 2);
+	assert_null(find(items, n, "uid0"));
+	it = find(items, n, "passwd-mode");
+	assert_non_null(it);
+	assert_string_equal(it->waiver_expired, "2001-02-03");
+	assert_string_equal(it->score, "6");
+	assert_string_equal(it->waived, "1");
+	assert_asc_items(items, n);
+	event_free(cap.events[0]);
+	collector_free(c);
+
+	/* A broken waivers file: degraded, no waiver applied, the failures are all sent. */
+	put(path, "{\"waivers\":[{\"id\":\"uid0\"}]}");
+	memset(&cap, 0, sizeof(cap));
+	c = new_collector_w(&cap, false, NULL, path);
+	assert_int_equal(collector_snapshot(c, 1000), 0);
+	assert_int_equal(c->state, COLLECTOR_STATE_DEGRADED);
+	assert_non_null(strstr(c->last_error, "reason"));
+	n = read_items(cap.events[0], items, 8);
+	assert_int_equal(n, 3);
+	assert_non_null(find(items, n, "uid0"));
+	event_free(cap.events[0]);
+	collector_free(c);
+}
+
 static void test_missing_profile(void **state)
 {
 	struct capture cap = { 0 };
@@ -276,6 +353,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_only_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_custom_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_score_and_waivers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_profile, setup, teardown),
 	};
 

@@ -29,6 +29,7 @@
 #define MANIFESTS TEST_SOURCE_DIR "/tests/manifests"
 #define REAL_CORPUS TEST_SOURCE_DIR "/../shared/corpus/iotedge-manifests"
 #define INSPECT TEST_SOURCE_DIR "/tests/inspect"
+#define WAIVERS TEST_SOURCE_DIR "/tests/waivers"
 
 struct run {
 	int code;
@@ -202,8 +203,8 @@ static void test_fail_on_and_formats(void **state)
 	(void)state;
 	run_cli(&r, NULL, MANIFESTS "/rule-edge006-host-ipc.json", NULL);
 	assert_int_equal(r.code, 0); /* Medium < default high */
-	assert_non_null(strstr(r.out, "Medium EDGE006 [mod]"));
-	assert_non_null(strstr(r.out, "1 finding: 0 critical, 0 high, 1 medium"));
+	assert_non_null(strstr(r.out, "rule-edge006-host-ipc.json:73:30  MEDIUM    EDGE006  "));
+	assert_non_null(strstr(r.out, "1 finding (0 critical, 0 high, 1 medium"));
 	run_done(&r);
 	run_cli(&r, NULL, MANIFESTS "/rule-edge006-host-ipc.json", "--fail-on", "medium", NULL);
 	assert_int_equal(r.code, 1);
@@ -311,7 +312,7 @@ static void test_stdin_and_usage(void **state)
 	(void)state;
 	run_cli(&r, MANIFESTS "/rule-edge004-host-network.json", "-", NULL);
 	assert_int_equal(r.code, 1);
-	assert_non_null(strstr(r.out, "-: High EDGE004"));
+	assert_non_null(strstr(r.out, "stdin:73:34  HIGH      EDGE004  "));
 	run_done(&r);
 	run_cli(&r, NULL, NULL);
 	assert_int_equal(r.code, 2);
@@ -608,7 +609,7 @@ static void test_docker_inspect(void **state)
 	run_cli(&r, NULL, "--docker-inspect", "--fail-on", "critical", "--against",
 		INSPECT "/deployment/manifest.json", path, NULL);
 	assert_int_equal(r.code, 0); /* no critical finding or drift */
-	assert_non_null(strstr(r.out, "High drift UndeclaredModule [rogue]"));
+	assert_non_null(strstr(r.out, "HIGH      drift UndeclaredModule  The IoT Edge module rogue"));
 	run_done(&r);
 
 	/* Unusable input and options. */
@@ -629,6 +630,182 @@ static void test_docker_inspect(void **state)
 	unlink(path);
 }
 
+
+/* The ruleIds of a JSON report's array `key`, in report order, comma-separated. */
+static void ids_of(const cJSON *doc, const char *key, char *out, size_t size)
+{
+	const cJSON *f;
+	size_t len = 0;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(doc, key))
+		len += (size_t)snprintf(out + len, size - len, "%s%s", len ? "," : "",
+					cJSON_GetObjectItem(f, "ruleId")->valuestring);
+}
+
+static const cJSON *by_rule(const cJSON *doc, const char *key, const char *id)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(doc, key))
+		if (strcmp(cJSON_GetObjectItem(f, "ruleId")->valuestring, id) == 0)
+			return f;
+	return NULL;
+}
+
+/*
+ * tests/waivers/accept.json: monitor EDGE010 accepted by its label (until 2999), sensor EDGE001
+ * by a label that expired in 2001, cam EDGE004 by the sidecar accept.waivers.json, logger
+ * EDGE005 by site.json (given with --waivers), plain EDGE006 not accepted (its label names a
+ * rule that does not exist).
+ */
+static void test_waivers(void **state)
+{
+	struct run r;
+	cJSON *doc;
+	const cJSON *f, *w, *sum;
+	char ids[256];
+
+	(void)state;
+	run_cli(&r, NULL, WAIVERS "/accept.json", "--waivers", WAIVERS "/site.json", "-f", "json",
+		NULL);
+	assert_int_equal(r.code, 1); /* EDGE001: its waiver expired */
+	doc = cJSON_Parse(r.out);
+	assert_non_null(doc);
+	ids_of(doc, "findings", ids, sizeof(ids));
+	assert_string_equal(ids, "EDGE001,EDGE006");
+	ids_of(doc, "waived", ids, sizeof(ids));
+	assert_string_equal(ids, "EDGE010,EDGE004,EDGE005");
+	w = cJSON_GetObjectItem(by_rule(doc, "findings", "EDGE001"), "waiver");
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(w, "active")));
+	assert_string_equal(cJSON_GetObjectItem(w, "expires")->valuestring, "2001-01-01");
+	w = cJSON_GetObjectItem(by_rule(doc, "waived", "EDGE010"), "waiver");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(w, "active")));
+	assert_string_equal(cJSON_GetObjectItem(w, "reason")->valuestring,
+			    "reads container stats through the socket");
+	assert_non_null(strstr(cJSON_GetObjectItem(w, "source")->valuestring,
+			       "label io.edgesec.accept.EDGE010 of module monitor"));
+	w = cJSON_GetObjectItem(by_rule(doc, "waived", "EDGE004"), "waiver");
+	assert_non_null(strstr(cJSON_GetObjectItem(w, "source")->valuestring, "accept.waivers.json"));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(w, "expires")));
+	sum = cJSON_GetObjectItem(doc, "summary");
+	assert_int_equal(cJSON_GetObjectItem(sum, "waived")->valueint, 3);
+	assert_int_equal(cJSON_GetObjectItem(sum, "expiredWaivers")->valueint, 1);
+	assert_int_equal(cJSON_GetObjectItem(sum, "total")->valueint, 2);
+	assert_int_equal(cJSON_GetObjectItem(doc, "version")->valueint, 1);
+	/* Every finding says where it is. */
+	f = by_rule(doc, "findings", "EDGE001");
+	assert_true(cJSON_GetObjectItem(f, "line")->valueint > 100);
+	assert_true(cJSON_GetObjectItem(f, "column")->valueint > 1);
+	assert_non_null(strstr(cJSON_GetObjectItem(f, "file")->valuestring, "accept.json"));
+	cJSON_Delete(doc);
+	/* Waivers that match nothing are named on stderr. */
+	assert_non_null(strstr(r.err, "edgesec: warning: label io.edgesec.accept.EDGE099 of "
+				      "module plain: the waiver for EDGE099 names no rule"));
+	assert_non_null(strstr(r.err, "the waiver for EDGE004 in module gone matches no finding"));
+	run_done(&r);
+
+	/* Text: the waived findings apart, with reason and source; the expired one is named. */
+	run_cli(&r, NULL, WAIVERS "/accept.json", "--waivers", WAIVERS "/site.json", NULL);
+	assert_non_null(strstr(r.out, "  Waived\n"));
+	assert_non_null(strstr(r.out, "EDGE005  The module shares the host PID namespace (PidMode "
+				      "host).  logger: collects process metrics of the host ["));
+	assert_non_null(strstr(r.out, "(waiver expired on 2001-01-01)"));
+	assert_non_null(strstr(r.out, "2 findings (1 critical, 0 high, 1 medium, 0 low, 0 info), "
+				      "3 waived, 1 with an expired waiver; 1 at or above high\n"));
+	run_done(&r);
+
+	/* --no-inline-waivers: labels and the sidecar are ignored, --waivers still applies. */
+	run_cli(&r, NULL, WAIVERS "/accept.json", "--no-inline-waivers", "--waivers",
+		WAIVERS "/site.json", "-f", "json", NULL);
+	doc = cJSON_Parse(r.out);
+	ids_of(doc, "findings", ids, sizeof(ids));
+	assert_string_equal(ids, "EDGE010,EDGE001,EDGE004,EDGE006");
+	ids_of(doc, "waived", ids, sizeof(ids));
+	assert_string_equal(ids, "EDGE005");
+	cJSON_Delete(doc);
+	run_done(&r);
+
+	/* An unusable waivers file makes the input unusable. */
+	run_cli(&r, NULL, WAIVERS "/accept.json", "--waivers", MANIFESTS "/malformed.json", NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "edgesec: error: invalid waivers file"));
+	assert_string_equal(r.out, "");
+	run_done(&r);
+}
+
+static void test_severity_and_files(void **state)
+{
+	struct run r;
+	cJSON *doc;
+	char ids[256];
+	const char *line, *next;
+	size_t findings = 0;
+
+	(void)state;
+	/* Only medium shown: EDGE001 (critical) is hidden and does not fail the run. */
+	run_cli(&r, NULL, WAIVERS "/accept.json", "--severity", "medium", "-f", "json", NULL);
+	assert_int_equal(r.code, 0);
+	doc = cJSON_Parse(r.out);
+	ids_of(doc, "findings", ids, sizeof(ids));
+	assert_string_equal(ids, "EDGE006");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "hidden")->valueint,
+			 4);
+	cJSON_Delete(doc);
+	run_done(&r);
+	run_cli(&r, NULL, WAIVERS "/accept.json", "--severity", "critical,HIGH", NULL);
+	assert_int_equal(r.code, 1);
+	assert_null(strstr(r.out, "MEDIUM"));
+	assert_non_null(strstr(r.out, "hidden by --severity"));
+	run_done(&r);
+	run_cli(&r, NULL, WAIVERS "/accept.json", "--severity", "critical,severe", NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "edgesec: error: --severity takes"));
+	run_done(&r);
+
+	/* Several files: each reported, grouped by module, most severe module first, one line
+	 * per finding with file:line:col, severity, rule and fix; an unusable one makes it 2. */
+	run_cli(&r, NULL, MANIFESTS "/rule-edge006-host-ipc.json", MANIFESTS "/malformed.json",
+		MANIFESTS "/rule-edge001-privileged.json", NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "malformed.json: invalid JSON"));
+	assert_non_null(strstr(r.out, "2 files, 6 modules: 2 findings (1 critical, 0 high, 1 medium"));
+	assert_non_null(strstr(r.out, "1 file could not be scanned"));
+	assert_true(strstr(r.out, "rule-edge006-host-ipc.json  deployment manifest") <
+		    strstr(r.out, "rule-edge001-privileged.json  deployment manifest"));
+	for (line = r.out; line && *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : NULL;
+		if (strncmp(line, "    ", 4) != 0)
+			continue;
+		findings++;
+		assert_non_null(strstr(line, ".json:"));
+		assert_true(strstr(line, "  fix: ") && (!next || strstr(line, "  fix: ") < next));
+	}
+	assert_int_equal(findings, 2);
+	assert_null(strchr(r.out, '\033')); /* not a terminal: no colour */
+	run_done(&r);
+	run_cli(&r, NULL, MANIFESTS "/rule-edge001-privileged.json", "--color", "always", NULL);
+	assert_non_null(strstr(r.out, "\033[1;31mCRITICAL"));
+	run_done(&r);
+
+	/* Inside one file: the module with the most severe finding first. */
+	run_cli(&r, NULL, WAIVERS "/accept.json", "--no-inline-waivers", NULL);
+	assert_true(strstr(r.out, "\n  monitor\n") < strstr(r.out, "\n  cam\n"));
+	assert_true(strstr(r.out, "\n  cam\n") < strstr(r.out, "\n  plain\n"));
+	run_done(&r);
+	run_cli(&r, NULL, WAIVERS "/accept.json", MANIFESTS "/malformed.json", "-f", "json", NULL);
+	assert_int_equal(r.code, 2);
+	doc = cJSON_Parse(r.out);
+	assert_non_null(doc);
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "files"), 1), "scanned")));
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "files"), 0), "scanned")));
+	cJSON_Delete(doc);
+	run_done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -641,6 +818,8 @@ int main(void)
 		cmocka_unit_test(test_large_inputs),
 		cmocka_unit_test(test_real_corpus),
 		cmocka_unit_test(test_docker_inspect),
+		cmocka_unit_test(test_waivers),
+		cmocka_unit_test(test_severity_and_files),
 	};
 
 	json_read_init();

@@ -4,8 +4,12 @@
  * Err (passing and skipped checks are not sent; `edgesec baseline` shows them).
  *
  * Item: Description, CceId ("" when none), Result "Fail" | "Err", Error (the reason for Err,
- * "" for Fail), Severity; ExtraDetails CheckId, Remediation and, for Fail, Reason (which file,
- * line, account or unit — never file content or password hashes).
+ * "" for Fail), Severity; ExtraDetails CheckId, Remediation, Score (the run's posture score,
+ * 0-100, baseline_score_percent; the same on every item), Waived (how many checks the waivers
+ * file accepted in this run), for Fail Reason (which file, line, account or unit — never file
+ * content or password hashes), and WaiverExpired (the date) when only an expired waiver names
+ * the check.  Checks accepted by an active waiver (baselineWaiversFile, common/waivers.h) are
+ * not sent; an event without items means every evaluated check passed or was waived.
  *
  * The checks come from the shipped profile (rules/baseline/debian.json, installed under
  * /usr/share/edgesec/baseline/; see baseline_profile_default_path) and, when
@@ -17,16 +21,32 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "baseline-collector.h"
 #include "baseline/baseline.h"
 #include "common/alloc.h"
+#include "common/waivers.h"
 
 struct baseline_state {
 	struct event_builder builder;
 	char *profile_path;
 	bool custom_enabled;
 	char *custom_path, *custom_hash;
+	char *waivers_path; /* NULL: no waivers */
+};
+
+/* A failing check of the run, kept until the score is known. */
+struct failure {
+	const struct baseline_meta *m;
+	struct baseline_outcome o;
+	const char *waiver_expired; /* the date, or NULL */
+};
+
+struct baseline_run {
+	struct failure *v;
+	size_t n;
+	struct baseline_score score;
 };
 
 static int baseline_init(struct collector *c)
@@ -47,6 +67,7 @@ static void baseline_done(struct collector *c)
 	es_free(s->profile_path);
 	es_free(s->custom_path);
 	es_free(s->custom_hash);
+	es_free(s->waivers_path);
 }
 
 static int dup_opt(const char *in, char **out)
@@ -68,34 +89,90 @@ int baseline_collector_configure(struct collector *c, const struct baseline_coll
 		return -EINVAL;
 	if (dup_opt(cfg->profile_path, &s->profile_path) < 0 ||
 	    dup_opt(cfg->custom_path, &s->custom_path) < 0 ||
-	    dup_opt(cfg->custom_hash, &s->custom_hash) < 0)
+	    dup_opt(cfg->custom_hash, &s->custom_hash) < 0 ||
+	    dup_opt(cfg->waivers_path && cfg->waivers_path[0] ? cfg->waivers_path : NULL,
+		    &s->waivers_path) < 0)
 		return -ENOMEM;
 	s->custom_enabled = cfg->custom_enabled;
 	return 0;
 }
 
-static void add_failures(struct event_builder *b, const struct baseline_profile *p,
-			 struct baseline_root *root)
+/* Runs every check of p; keeps the failures not accepted by an active waiver. */
+static int run_checks(const struct baseline_profile *p, struct baseline_root *root,
+		      struct waivers *waivers, struct baseline_run *run)
 {
-	for (size_t i = 0; i < baseline_profile_count(p); i++) {
-		const struct baseline_check *chk = baseline_profile_get(p, i);
-		const struct baseline_meta *m = baseline_check_meta(chk);
-		struct baseline_outcome o;
+	int64_t now = (int64_t)time(NULL);
+	size_t n = baseline_profile_count(p);
+	struct failure *v = es_realloc(run->v, (run->n + n + 1) * sizeof(*v));
 
-		baseline_check_run(chk, root, &o);
-		if (o.result != BASELINE_RESULT_FAIL && o.result != BASELINE_RESULT_ERR)
+	if (!v)
+		return -ENOMEM;
+	run->v = v;
+	for (size_t i = 0; i < n; i++) {
+		const struct baseline_check *chk = baseline_profile_get(p, i);
+		struct failure *f = &run->v[run->n];
+		const struct waiver *w = NULL;
+		enum waiver_state ws = WAIVER_STATE_NONE;
+
+		f->m = baseline_check_meta(chk);
+		f->waiver_expired = NULL;
+		baseline_check_run(chk, root, &f->o);
+		if (f->o.result == BASELINE_RESULT_FAIL || f->o.result == BASELINE_RESULT_ERR)
+			ws = waivers_match(waivers, f->m->id, NULL, now, &w);
+		baseline_score_add(&run->score, f->m->severity, &f->o, ws == WAIVER_STATE_ACTIVE);
+		if (f->o.result != BASELINE_RESULT_FAIL && f->o.result != BASELINE_RESULT_ERR)
 			continue;
-		event_builder_item(b);
-		event_add_cstr(b, OSB_DESCRIPTION, m->description);
-		event_add_cstr(b, OSB_CCE_ID, m->cce_id);
-		event_add_cstr(b, OSB_RESULT, baseline_result_to_string(o.result));
-		event_add_cstr(b, OSB_ERROR, o.result == BASELINE_RESULT_ERR ? o.reason : "");
-		event_add_cstr(b, OSB_SEVERITY, baseline_severity_to_string(m->severity));
-		event_add_extra_cstr(b, "CheckId", m->id);
-		event_add_extra_cstr(b, "Remediation", m->remediation);
-		if (o.result == BASELINE_RESULT_FAIL)
-			event_add_extra_cstr(b, "Reason", o.reason);
+		if (ws == WAIVER_STATE_ACTIVE)
+			continue;
+		if (ws == WAIVER_STATE_EXPIRED)
+			f->waiver_expired = w->expires;
+		run->n++;
 	}
+	return 0;
+}
+
+static void add_failures(struct event_builder *b, const struct baseline_run *run)
+{
+	char score[16], waived[16];
+	int pct = baseline_score_percent(&run->score);
+
+	snprintf(score, sizeof(score), "%d", pct < 0 ? 100 : pct);
+	snprintf(waived, sizeof(waived), "%u", run->score.waived);
+	for (size_t i = 0; i < run->n; i++) {
+		const struct failure *f = &run->v[i];
+
+		event_builder_item(b);
+		event_add_cstr(b, OSB_DESCRIPTION, f->m->description);
+		event_add_cstr(b, OSB_CCE_ID, f->m->cce_id);
+		event_add_cstr(b, OSB_RESULT, baseline_result_to_string(f->o.result));
+		event_add_cstr(b, OSB_ERROR, f->o.result == BASELINE_RESULT_ERR ? f->o.reason : "");
+		event_add_cstr(b, OSB_SEVERITY, baseline_severity_to_string(f->m->severity));
+		event_add_extra_cstr(b, "CheckId", f->m->id);
+		event_add_extra_cstr(b, "Remediation", f->m->remediation);
+		if (f->o.result == BASELINE_RESULT_FAIL)
+			event_add_extra_cstr(b, "Reason", f->o.reason);
+		event_add_extra_cstr(b, "Score", score);
+		event_add_extra_cstr(b, "Waived", waived);
+		if (f->waiver_expired)
+			event_add_extra_cstr(b, "WaiverExpired", f->waiver_expired);
+	}
+}
+
+/* The waivers file, when configured; a bad one degrades the collector and applies none. */
+static struct waivers *load_waivers(struct collector *c)
+{
+	struct baseline_state *s = collector_state(c);
+	struct waivers *w = NULL;
+	char err[512];
+
+	if (!s->waivers_path)
+		return NULL;
+	if (waivers_load(s->waivers_path, 0, &w, err, sizeof(err)) < 0) {
+		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "baseline waivers not applied: %s",
+				    err);
+		return NULL;
+	}
+	return w;
 }
 
 static int load_profiles(struct collector *c, struct baseline_profile **ret_shipped,
@@ -137,6 +214,8 @@ static int baseline_snapshot(struct collector *c, uint64_t now)
 	struct baseline_state *s = collector_state(c);
 	struct baseline_profile *shipped = NULL, *custom = NULL;
 	struct baseline_root *root = NULL;
+	struct waivers *waivers = NULL;
+	struct baseline_run run = { 0 };
 	const char *root_path = c->params.host_root ? c->params.host_root : "/";
 	struct event *e;
 	int r;
@@ -154,10 +233,17 @@ static int baseline_snapshot(struct collector *c, uint64_t now)
 		c->state = COLLECTOR_STATE_RUNNING;
 		c->last_error[0] = '\0';
 	}
+	waivers = load_waivers(c);
+	r = run_checks(shipped, root, waivers, &run);
+	if (r == 0 && custom)
+		r = run_checks(custom, root, waivers, &run);
+	if (r < 0) {
+		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "cannot run the baseline: %s",
+				    strerror(-r));
+		goto out;
+	}
 	event_builder_begin(&s->builder, EVENT_OS_BASELINE, now);
-	add_failures(&s->builder, shipped, root);
-	if (custom)
-		add_failures(&s->builder, custom, root);
+	add_failures(&s->builder, &run);
 	r = event_builder_finish(&s->builder, &e);
 	if (r < 0) {
 		collector_set_error(c, COLLECTOR_STATE_DEGRADED,
@@ -167,6 +253,8 @@ static int baseline_snapshot(struct collector *c, uint64_t now)
 	collector_submit(c, e);
 	r = 0;
 out:
+	es_free(run.v);
+	waivers_free(waivers);
 	baseline_profile_free(custom);
 	baseline_profile_free(shipped);
 	baseline_root_free(root);

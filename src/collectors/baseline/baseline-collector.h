@@ -18,6 +18,7 @@ struct baseline_collector_config {
 	bool custom_enabled;	  /* baselineCustomChecksEnabled */
 	const char *custom_path;  /* baselineCustomChecksFilePath */
 	const char *custom_hash;  /* baselineCustomChecksFileHash */
+	const char *waivers_path; /* baselineWaiversFile; NULL or "": none */
 };
 
 /*

@@ -19,7 +19,7 @@
 #include "common/timeutil.h"
 #include "config/config.h"
 #include "loop/loop.h"
-#include "detect.h"
+#include "detect/detect.h"
 #include "pipeline/pipeline.h"
 
 #define TICK_MIN_NS NSEC_PER_SEC

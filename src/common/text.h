@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Text for terminals: hostile strings kept on one line, without escape sequences. */
+
+#include "common/buf.h"
+
+/* Appends s with control characters (C0, DEL) replaced by '?'. */
+void text_put_plain(struct buf *b, const char *s);
+/*
+ * Appends text to b like text_put_plain, wrapped at width (0: no wrapping) with continuation
+ * lines indented by indent spaces; col is the column the cursor is at.
+ */
+void text_put_wrapped(struct buf *b, const char *text, unsigned col, unsigned indent,
+		      unsigned width);
