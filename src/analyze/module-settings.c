@@ -130,6 +130,7 @@ static const struct host_config_field {
 static const size_t other_str_fields[] = {
 	offsetof(struct module_settings, image),
 	offsetof(struct module_settings, user),
+	offsetof(struct module_settings, edgesec_label),
 	offsetof(struct module_settings, restart_policy),
 	offsetof(struct module_settings, log_driver),
 	offsetof(struct module_settings, log_max_size),
@@ -864,6 +865,24 @@ static int read_env_array(struct module_settings *ms, const cJSON *obj, const ch
 	return 0;
 }
 
+/* Labels["io.edgesec.module"], when it is a string; any other shape is ignored (not judged). */
+static int read_edgesec_label(struct module_settings *ms, const cJSON *obj, const char *prefix)
+{
+	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(obj, "Labels"), *v;
+	_cleanup_free_ char *lp = NULL, *p = NULL;
+
+	if (!cJSON_IsObject(labels))
+		return 0;
+	v = cJSON_GetObjectItemCaseSensitive(labels, MS_EDGESEC_LABEL);
+	if (!cJSON_IsString(v))
+		return 0;
+	lp = path_join(prefix, "Labels");
+	p = lp ? path_join(lp, MS_EDGESEC_LABEL) : NULL;
+	if (!p)
+		return -ENOMEM;
+	return module_settings_set_str(ms, &ms->edgesec_label, v->valuestring, p);
+}
+
 int module_settings_fill_create(struct module_settings *ms, const cJSON *obj, const char *prefix,
 				struct json_error *err)
 {
@@ -873,6 +892,8 @@ int module_settings_fill_create(struct module_settings *ms, const cJSON *obj, co
 	if (!cJSON_IsObject(obj))
 		return type_error(ms, err, prefix, "an object", obj);
 	r = read_str(ms, obj, "User", prefix, &ms->user, err);
+	if (r >= 0)
+		r = read_edgesec_label(ms, obj, prefix);
 	if (r >= 0 && !ms->image.value)
 		r = read_str(ms, obj, "Image", prefix, &ms->image, err);
 	if (r >= 0)

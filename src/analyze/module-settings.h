@@ -27,6 +27,8 @@
 #include "common/json_read.h"
 
 #define MS_STRING_MAX 4096
+/* The label that marks a container as the edgesec module (deploy/Dockerfile sets it). */
+#define MS_EDGESEC_LABEL "io.edgesec.module"
 #define MS_LIST_MAX 256
 
 enum module_kind {
@@ -64,7 +66,7 @@ struct ms_strv {
 struct ms_mount {
 	char *source; /* host path, volume name or NULL (tmpfs) */
 	char *target;
-	char *type;   /* "bind", "volume", "tmpfs", ... */
+	char *type; /* "bind", "volume", "tmpfs", ... */
 	char *propagation;
 	bool read_only;
 	char *path;
@@ -126,6 +128,7 @@ struct module_settings {
 
 	struct ms_str image;
 	struct ms_str user;
+	struct ms_str edgesec_label; /* label io.edgesec.module (Labels of the create body) */
 	struct ms_str restart_policy;
 	struct ms_bool privileged;
 	struct ms_bool readonly_rootfs;

@@ -197,6 +197,11 @@ const struct rule rule_table[_R_MAX] = {
 		"Disable it with the edgeHub env variable amqpSettings__enabled / mqttSettings__enabled / httpSettings__enabled = false.",
 		"Every enabled protocol head costs memory and is attack surface.",
 		"IoT_EdgeHubMemOptimize" },
+	[R_ACCEPTED_RISK] = { "EDGE037", "AcceptedRisk", I, "Documented privilege of the edgesec module",
+		"Accepted for the edgesec module: {}.",
+		"Nothing to do while the privilege matches the documented set (docs/security.md); anything beyond it is reported by its own rule.",
+		"The security module must see the whole host; each privilege it needs is granted explicitly, documented with its reason and reported here so it stays visible.",
+		NULL },
 };
 
 #undef C

@@ -57,15 +57,27 @@ struct check {
 	const struct rules_context *ctx;
 	struct finding_list *out;
 	int error;
+	bool edgesec;		      /* the edgesec module: its documented privileges are accepted */
+	const struct ms_mount *mount; /* the mount being judged (check_mounts), or NULL */
 };
 
 static void emit(struct check *c, enum rule_index r, const char *path, const char *detail)
 {
 	struct finding_list *l = c->out;
 	struct finding *f, *items;
+	char accepted[FINDING_DETAIL_MAX * 2];
+	const char *why;
 
 	if (c->error)
 		return;
+	/* The edgesec module's documented privilege: AcceptedRisk naming the rule and why. */
+	why = c->edgesec ? accepted_reason(r, detail, c->mount) : NULL;
+	if (why) {
+		snprintf(accepted, sizeof(accepted), "%s %s%s%.200s: %s", rule_table[r].id,
+			 rule_table[r].name, detail ? " " : "", detail ? detail : "", why);
+		r = R_ACCEPTED_RISK;
+		detail = accepted;
+	}
 	if (l->n >= FINDINGS_MAX) {
 		l->dropped++;
 		return;
@@ -245,12 +257,14 @@ static void check_mounts(struct check *c)
 		rules_normalize_path(m->source, src, sizeof(src));
 		snprintf(detail, sizeof(detail), "%.100s%s%.100s%s", src, m->target ? " -> " : "",
 			 m->target ? m->target : "", shared ? " (shared propagation)" : "");
+		c->mount = m;
 		if (is_runtime_socket(src))
 			emit(c, R_RUNTIME_SOCKET, m->path, detail);
 		else if (is_sensitive_device(src) && strcmp(src, "/dev") != 0)
 			emit(c, R_DEVICE, m->path, detail);
 		else if (is_sensitive_path(src))
 			emit(c, m->read_only ? R_MOUNT_READONLY : R_MOUNT_WRITABLE, m->path, detail);
+		c->mount = NULL;
 	}
 }
 
@@ -711,6 +725,7 @@ int rules_check_module(const struct module_settings *ms, const struct rules_cont
 {
 	struct check c = { .ms = ms, .ctx = ctx, .out = out };
 
+	c.edgesec = accepted_module_is_edgesec(ms);
 	if (ms->no_container) {
 		check_env(&c);
 		check_registries(&c);

@@ -36,6 +36,7 @@
 #include "common/waivers.h"
 
 #define OUTPUT_MAX (16u * 1024 * 1024)
+#include "host/host.h"
 
 enum {
 	OPT_ROOT = 0x100,
@@ -513,7 +514,9 @@ int cli_baseline(int argc, char **argv)
 	struct baseline_root *root = NULL;
 	struct waivers *waivers = NULL;
 	struct run run = { 0 };
+	struct host_context *host = NULL;
 	struct baseline_args a;
+	char err[256];
 	struct buf b;
 	int r, ret = 2;
 
@@ -523,7 +526,13 @@ int cli_baseline(int argc, char **argv)
 	json_read_init();
 	if (load_all(&a, &shipped, &custom, &waivers) < 0)
 		goto out;
-	r = baseline_root_open(a.root, &root);
+	/* The tree's /proc if it has one, else ours: the same view as the agent's hostRoot. */
+	r = host_context_open(a.root, HOST_CONTEXT_TREE_PROC, &host, err, sizeof(err));
+	if (r < 0) {
+		cli_error("cannot open root directory '%s': %s", a.root, err);
+		goto out;
+	}
+	r = baseline_root_open_host(host, &root);
 	if (r < 0) {
 		cli_error("cannot open root directory '%s': %s", a.root, strerror(-r));
 		goto out;
@@ -555,6 +564,7 @@ out:
 	es_free(run.rows);
 	waivers_free(waivers);
 	baseline_root_free(root);
+	host_context_free(host); /* after the root that uses it */
 	baseline_profile_free(custom);
 	baseline_profile_free(shipped);
 	return ret;

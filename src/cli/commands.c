@@ -45,6 +45,8 @@ enum {
 	OPT_CAPTURE,
 	OPT_REPLAY,
 	OPT_RULES,
+	OPT_HOST_ROOT,
+	OPT_USER,
 };
 
 static const struct option options[] = {
@@ -61,6 +63,8 @@ static const struct option options[] = {
 	{ "capture", required_argument, NULL, OPT_CAPTURE },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -86,6 +90,8 @@ struct args {
 	const char *capture;
 	const char *replay; /* run --replay FILE */
 	const char *rules;  /* --rules PATH (with --replay) */
+	const char *host_root;
+	const char *user;
 	enum log_level log_level;
 	char **operands;
 	int n_operands;
@@ -143,6 +149,10 @@ static void usage(FILE *f)
 		"      --rules PATH     with --replay: user rules file or directory to use "
 		"instead\n"
 		"                       of detectionRulesPath\n"
+		"      --host-root DIR  where the host's root is visible (default /; /host in the\n"
+		"                       container image); host files are read below it\n"
+		"      --user USER[:GROUP]  run as this user (name or number, not root) once\n"
+		"                       set-up is done, keeping only the capabilities in use\n"
 		"  -f, --format FMT     text (for people) or json (for machines); run: json only;\n"
 		"                       snapshot: json (default) or text; check-config: text\n"
 		"                       (default) or json\n"
@@ -208,6 +218,17 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_RULES:
 			a->rules = optarg;
 			break;
+		case OPT_HOST_ROOT:
+			if (!optarg[0] || optarg[0] != '/') {
+				cli_error("--host-root must be an absolute directory, not '%s'",
+					  optarg);
+				return -EINVAL;
+			}
+			a->host_root = optarg;
+			break;
+		case OPT_USER:
+			a->user = optarg;
+			break;
 		case OPT_CAPTURE:
 			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "ebpf") != 0 &&
 			    strcmp(optarg, "audit") != 0 && strcmp(optarg, "cnproc") != 0) {
@@ -263,6 +284,8 @@ static int cmd_run(struct args *a, bool once)
 		.hub_url = a->hub,
 		.ca_file = a->ca_file,
 		.capture = a->capture,
+		.host_root = a->host_root,
+		.user = a->user,
 	};
 	int r;
 

@@ -40,7 +40,7 @@ static void format_collectors(const struct heartbeat_input *in, struct buf *out)
 		jw_key(&w, "Name");
 		jw_cstr(&w, c->ops->name);
 		jw_key(&w, "State");
-		jw_cstr(&w, collector_state_to_string(c->state));
+		jw_cstr(&w, collector_state_to_string(collector_state_shown(c)));
 		jw_key(&w, "Events");
 		jw_uint(&w, c->stats.events);
 		jw_key(&w, "Items");
@@ -61,6 +61,10 @@ static void format_collectors(const struct heartbeat_input *in, struct buf *out)
 		if (c->last_error[0]) {
 			jw_key(&w, "LastError");
 			jw_cstr(&w, c->last_error);
+		}
+		if (c->host_limit[0]) {
+			jw_key(&w, "HostLimit");
+			jw_cstr(&w, c->host_limit);
 		}
 		jw_obj_end(&w);
 	}
@@ -152,6 +156,18 @@ int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, u
 	add_spool(b, in);
 	if (in->capabilities && in->capabilities[0])
 		event_add_extra_cstr(b, "Capabilities", in->capabilities);
+	if (in->run_as && in->run_as[0])
+		event_add_extra_cstr(b, "RunAs", in->run_as);
+	if (in->missing_capabilities && in->missing_capabilities[0])
+		event_add_extra_cstr(b, "MissingCapabilities", in->missing_capabilities);
+	if (in->host) {
+		char ns[128];
+
+		event_add_extra_cstr(b, "HostRoot", host_context_root(in->host));
+		event_add_extra_cstr(b, "HostProc", host_context_proc_path(in->host));
+		host_ns_format(in->host, ns, sizeof(ns));
+		event_add_extra_cstr(b, "HostNamespaces", ns);
+	}
 	if (in->add_extras)
 		in->add_extras(in->extras_userdata, b);
 	r = event_builder_finish(b, ret);

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 #include "state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/fileio.h"
 
 #define AGENT_ID_FILE "agent-id"
+#define STATE_CLAIM_ENTRIES_MAX 1024 /* entries of the state directory looked at */
 
 static int mkdir_p(const char *path)
 {
@@ -31,6 +34,79 @@ static int mkdir_p(const char *path)
 	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+/* Gives the regular files directly in dfd to uid:gid; the first failure, or 0. */
+static int claim_entries(int dfd, uid_t uid, gid_t gid, char *err, size_t err_size)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+	unsigned seen = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	while ((de = readdir(d)) && seen++ < STATE_CLAIM_ENTRIES_MAX) {
+		struct stat st;
+
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || (st.st_uid == uid && st.st_gid == gid))
+			continue;
+		if (fchownat(dirfd(d), de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && !r) {
+			r = -errno;
+			snprintf(err, err_size,
+				 "cannot give %s in the state directory to uid %u: %s", de->d_name,
+				 (unsigned)uid, strerror(-r));
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+int state_dir_claim(const char *path, uid_t uid, gid_t gid, char *err, size_t err_size)
+{
+	struct stat st;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0; /* created as the user */
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		snprintf(err, err_size, "state directory %s: %s", path, strerror(-r));
+		goto out;
+	}
+	/* The mode is changed by its owner: root before giving it away, the user after (as its
+	 * fsuid: root would need CAP_FOWNER for a directory it does not own). */
+	if ((st.st_mode & 077) && st.st_uid == uid) {
+		int prev = setfsuid(uid);
+
+		if (fchmod(fd, st.st_mode & 0700) < 0)
+			r = -errno;
+		(void)setfsuid((uid_t)prev);
+	} else if ((st.st_mode & 077) && fchmod(fd, st.st_mode & 0700) < 0) {
+		r = -errno;
+	}
+	if (!r && (st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) < 0)
+		r = -errno;
+	if (r < 0) {
+		snprintf(err, err_size,
+			 "state directory %s is owned by uid %u (mode %04o), not by the agent's "
+			 "uid %u, and cannot be given to it: %s (run: chown %u:%u %s; chmod 0700 "
+			 "%s)",
+			 path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)uid,
+			 strerror(-r), (unsigned)uid, (unsigned)gid, path, path);
+		goto out;
+	}
+	r = claim_entries(fd, uid, gid, err, err_size);
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
 }
 
 int state_dir_open(const char *path)

@@ -2,7 +2,7 @@
 /*
  * LocalUsers: one periodic event with one item per account of the host.
  *
- * Reads <host_root>/etc/passwd and <host_root>/etc/group as text (capped at 16 MiB each) and
+ * Reads <host root>/etc/passwd and <host root>/etc/group as text (capped at 16 MiB each) and
  * parses them with users-parse.c — never through getpwent()/NSS, so it works on a host root
  * mounted into a container and never talks to LDAP/SSSD, and never reads /etc/shadow.
  * Item: UserName, UserId (decimal string), GroupIds/GroupNames (primary group first, then the
@@ -21,6 +21,7 @@
  * Owns: its event builder, two string buffers and the previous snapshot.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,9 +29,9 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
-#include "collectors/hostfs.h"
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "host/host.h"
 #include "users-diff.h"
 #include "users-parse.h"
 
@@ -187,16 +188,16 @@ static void users_changes(struct collector *c, uint64_t now, char **passwd, char
  * the next snapshot (an older lock is a leftover of a crash and is ignored).
  */
 #define USERS_LOCK_FRESH_S 10
-static bool users_files_locked(const char *host_root)
+static bool users_files_locked(struct host_context *host)
 {
-	static const char *const locks[] = { "etc/passwd.lock", "etc/group.lock",
-					     "etc/shadow.lock", "etc/gshadow.lock" };
+	static const char *const locks[] = { "etc/passwd.lock", "etc/group.lock", "etc/shadow.lock",
+					     "etc/gshadow.lock" };
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	for (size_t i = 0; i < sizeof(locks) / sizeof(locks[0]); i++) {
 		struct stat st;
-		int fd = hostfs_open(host_root, locks[i]);
+		int fd = host_open(host, locks[i], O_PATH, 0);
 
 		if (fd < 0)
 			continue;
@@ -218,14 +219,13 @@ static int users_snapshot(struct collector *c, uint64_t now)
 	struct event *e;
 	int r;
 
-	r = hostfs_read_file(c->params.host_root, "etc/passwd", USERS_FILE_MAX, &passwd,
-			     &passwd_len);
+	r = host_read_file(c->params.host, "etc/passwd", USERS_FILE_MAX, &passwd, &passwd_len);
 	if (r < 0) {
 		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "read etc/passwd: %s",
 				    strerror(-r));
 		return r;
 	}
-	r = hostfs_read_file(c->params.host_root, "etc/group", USERS_FILE_MAX, &group, &group_len);
+	r = host_read_file(c->params.host, "etc/group", USERS_FILE_MAX, &group, &group_len);
 	if (r < 0 && r != -ENOENT) {
 		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "read etc/group: %s",
 				    strerror(-r));
@@ -248,7 +248,7 @@ static int users_snapshot(struct collector *c, uint64_t now)
 		c->last_error[0] = '\0';
 	}
 	collector_submit(c, e);
-	if (users_files_locked(c->params.host_root))
+	if (users_files_locked(c->params.host))
 		users_db_done(&db); /* being edited: compare at the next snapshot */
 	else
 		users_changes(c, now, &passwd, &group, passwd_len + group_len, &db);
