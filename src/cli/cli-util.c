@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "common/redact.h"
 #include "common/suggest.h"
 
 static const char *const format_names[_CLI_FORMAT_MAX] = {
@@ -28,12 +29,14 @@ static const char *const color_names[_CLI_COLOR_MAX] = {
 	[CLI_COLOR_NEVER] = "never",
 };
 
+/* Problems often quote an argument: a mistyped --connection-strng=... must not print the key. */
 static void vreport(const char *what, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char msg[1024], clean[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	fprintf(stderr, "edgesec: %s: %s\n", what, msg);
+	redact_text(msg, strnlen(msg, sizeof(msg)), clean, sizeof(clean));
+	fprintf(stderr, "edgesec: %s: %s\n", what, clean);
 }
 
 void cli_error(const char *fmt, ...)

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "redact.h"
+
 enum log_level log_max_level = LOG_LEVEL_INFO;
 static bool with_time = true;
 
@@ -46,7 +48,7 @@ void log_set_timestamps(bool on)
 
 void log_emit(enum log_level l, const char *fmt, ...)
 {
-	char line[2048], ts[32] = "";
+	char line[2048], msg[2048], ts[32] = "";
 	va_list ap;
 	int n = 0, m;
 
@@ -63,10 +65,14 @@ void log_emit(enum log_level l, const char *fmt, ...)
 		     log_level_to_string(l));
 	n += m;
 	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	m = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Whatever a caller passed, no secret the redaction rules know reaches the log. */
 	if (m < 0)
 		m = 0;
+	else
+		m = (int)redact_text(msg, strnlen(msg, sizeof(msg)), line + n,
+				     sizeof(line) - (size_t)n - 1);
 	n += m;
 	if ((size_t)n > sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;

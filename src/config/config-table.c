@@ -18,12 +18,26 @@
 #define OFF(field) offsetof(struct config, field)
 
 #define DURATION(g, n, f, lo, hi, d, desc)                                                         \
-	{ CONFIG_GROUP_##g, n, CONFIG_DURATION, OFF(f), lo, hi, d, NULL, 0, desc }
-#define INT(g, n, f, lo, hi, d, desc) { CONFIG_GROUP_##g, n, CONFIG_INT, OFF(f), lo, hi, d, NULL, 0, desc }
-#define BOOL(g, n, f, d, desc) { CONFIG_GROUP_##g, n, CONFIG_BOOL, OFF(f), 0, 1, d, NULL, 0, desc }
+	{                                                                                          \
+		CONFIG_GROUP_##g, n, CONFIG_DURATION, OFF(f), lo, hi, d, NULL, 0, desc             \
+	}
+#define INT(g, n, f, lo, hi, d, desc)                                                              \
+	{                                                                                          \
+		CONFIG_GROUP_##g, n, CONFIG_INT, OFF(f), lo, hi, d, NULL, 0, desc                  \
+	}
+#define BOOL(g, n, f, d, desc)                                                                     \
+	{                                                                                          \
+		CONFIG_GROUP_##g, n, CONFIG_BOOL, OFF(f), 0, 1, d, NULL, 0, desc                   \
+	}
 #define PRIO(g, n, f, d, desc)                                                                     \
-	{ CONFIG_GROUP_##g, n, CONFIG_PRIORITY, OFF(f), 0, 0, EVENT_PRIORITY_##d, NULL, 0, desc }
-#define STR(g, n, f, d, len, desc) { CONFIG_GROUP_##g, n, CONFIG_STRING, OFF(f), 0, 0, 0, d, len, desc }
+	{                                                                                          \
+		CONFIG_GROUP_##g, n, CONFIG_PRIORITY, OFF(f), 0, 0, EVENT_PRIORITY_##d, NULL, 0,   \
+			desc                                                                       \
+	}
+#define STR(g, n, f, d, len, desc)                                                                 \
+	{                                                                                          \
+		CONFIG_GROUP_##g, n, CONFIG_STRING, OFF(f), 0, 0, 0, d, len, desc                  \
+	}
 
 #define EVENT_PRIO(name, type, d)                                                                  \
 	PRIO(ASC, "eventPriority" name, event_priority[type], d,                                   \
@@ -155,6 +169,15 @@ const struct config_entry config_table[] = {
 		 MINUTES(10),
 		 "repeats of one alert (same rule and key) within it are folded into one summary "
 		 "with RepeatCount"),
+
+	/* secrets in event data (common/redact.h, docs/security.md) */
+	BOOL(EDGESEC, "redactSecrets", redact_secrets, 1,
+	     "replace passwords, tokens, keys and connection strings in command lines with "
+	     "[REDACTED] before events are queued (logs are always redacted)"),
+	STR(EDGESEC, "redactExtraNames", redact_extra_names, "", 1024,
+	    "comma-separated extra option or key names whose values are secrets (e.g. "
+	    "\"--vault-token,MY_CRED,-k\"); at most 32 names of up to 64 letters, digits, '_', "
+	    "'.' or '-'"),
 };
 
 const size_t config_table_size = sizeof(config_table) / sizeof(config_table[0]);

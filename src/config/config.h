@@ -80,6 +80,9 @@ struct config {
 	char *detection_rules;		     /* JSON object: rule id → overrides (CONFIG_JSON) */
 	int64_t detection_max_state_entries; /* keys held by stateful rules and dedup, in all */
 	uint64_t detection_dedup_window_ms;  /* repeats of one alert within it are folded */
+	/* secrets in event data (common/redact.h) */
+	bool redact_secrets;	  /* scrub command lines before events are queued */
+	char *redact_extra_names; /* comma-separated extra option and key names */
 };
 
 #define CONFIG_ISSUES_MAX 32

@@ -37,6 +37,8 @@
 #include "common/alloc.h"
 #include "common/guid.h"
 #include "common/json_read.h"
+#include "common/redact.h"
+#include "common/safefile.h"
 #include "common/timeutil.h"
 #include "common/waivers.h"
 #include "config/config.h"
@@ -274,6 +276,22 @@ static void configure_posture(struct agent *a)
 	}
 }
 
+/* Secret redaction in event data (common/redact.h); the value was checked when parsed. */
+static void configure_redaction(struct agent *a)
+{
+	struct redact_settings rs = { a->cfg.redact_secrets, a->cfg.redact_extra_names };
+	bool was = redact_enabled();
+
+	if (redact_configure(&rs) < 0)
+		log_error("Failed to apply redactExtraNames; the names in force stay");
+	if (was && !rs.enabled)
+		log_warning(
+			"redactSecrets is false: command lines in events are no longer redacted "
+			"(log lines still are)");
+	else if (!was && rs.enabled)
+		log_info("redactSecrets is true: secrets in command lines are redacted again");
+}
+
 /* The configuration in force changed: tell every part. */
 static void apply_config(struct agent *a)
 {
@@ -281,6 +299,7 @@ static void apply_config(struct agent *a)
 
 	if (a->opts.log_level < 0)
 		log_set_level(a->cfg.log_level);
+	configure_redaction(a);
 	pipeline_settings_from(&a->cfg, &s);
 	pipeline_apply(a->pipeline, &s);
 	detect_agent_configure(a->detect, &a->cfg);
@@ -622,16 +641,23 @@ static void agent_done(struct agent *a)
 	config_done(&a->base);
 }
 
+/* The user the agent runs as from set-up to exit (--user, else who started it). */
+static uid_t run_uid(const struct agent *a)
+{
+	return a->have_user ? a->user.uid : geteuid();
+}
+
 static int open_state(struct agent *a)
 {
 	const char *dir = a->opts.state_dir ? a->opts.state_dir : STATE_DIR_DEFAULT;
+	char why[SAFEFILE_WHY_MAX] = "";
 	int created, replaced, fd, r;
 
-	fd = state_dir_open(dir);
+	fd = state_dir_open(dir, run_uid(a), why, sizeof(why));
 	if (fd < 0) {
 		log_error("Failed to open the state directory %s: %s (choose another with "
 			  "--state-dir)",
-			  dir, strerror(-fd));
+			  dir, why[0] ? why : strerror(-fd));
 		return fd;
 	}
 	r = state_agent_id(fd, a->agent_id, &created, &replaced);
@@ -909,6 +935,21 @@ static int open_workload_identity(struct agent *a, const char *state_dir, struct
 	return 0;
 }
 
+/*
+ * A SAS token is a password valid until it expires: over plain mqtt:// anyone on the path
+ * can read it and connect as the module.  Said once, when the hub is set up (the hub is
+ * fixed for the life of the process; reconnects do not repeat it).
+ */
+static void warn_plaintext_token(const struct mqtt_settings *ms)
+{
+	if (ms->endpoint.tls || (!ms->password && !ms->password_start))
+		return;
+	log_warning("The hub mqtt://%s:%u is not encrypted: the SAS token of %s/%s goes over the "
+		    "network in clear and lets anyone who sees it connect as this module until it "
+		    "expires; use mqtts:// with --ca-file",
+		    ms->endpoint.host, (unsigned)ms->endpoint.port, ms->device_id, ms->module_id);
+}
+
 /* Hub mode: spool + MQTT.  Returns 0, or an exit code. */
 static int open_hub(struct agent *a, const char *state_dir)
 {
@@ -951,6 +992,7 @@ static int open_hub(struct agent *a, const char *state_dir)
 	}
 	if (a->opts.ca_file)
 		ms.ca_file = a->opts.ca_file;
+	warn_plaintext_token(&ms);
 	if (ms.endpoint.tls && !ms.ca_file) {
 		log_error("TLS needs trust anchors: give --ca-file FILE (PEM), or use mqtt:// "
 			  "explicitly for a plain-text broker");
@@ -975,6 +1017,7 @@ static int open_hub(struct agent *a, const char *state_dir)
 static int open_output(struct agent *a)
 {
 	const char *dir = a->opts.state_dir ? a->opts.state_dir : STATE_DIR_DEFAULT;
+	char why[SAFEFILE_WHY_MAX] = "";
 	int r;
 
 	/* Under IoT Edge (IOTEDGE_WORKLOADURI + IOTEDGE_MODULEID) the module talks to edgeHub. */
@@ -983,9 +1026,10 @@ static int open_output(struct agent *a)
 		a->local_mode = false;
 		return open_hub(a, dir);
 	}
-	r = transport_local_open(a->opts.output_path, &a->output);
+	r = transport_local_open(a->opts.output_path, run_uid(a), &a->output, why, sizeof(why));
 	if (r < 0) {
-		log_error("Failed to open the output %s: %s", a->opts.output_path, strerror(-r));
+		log_error("Failed to open the output %s: %s", a->opts.output_path,
+			  why[0] ? why : strerror(-r));
 		return 1;
 	}
 	return 0;

@@ -3,6 +3,7 @@
 
 #include "common/alloc.h"
 #include "common/json_write.h"
+#include "common/redact.h"
 #include "common/timeutil.h"
 #include "process-stats.h"
 
@@ -111,6 +112,7 @@ int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, u
 {
 	struct pipeline_stats ps;
 	struct process_stats pr;
+	struct redact_stats rs;
 	struct buf collectors;
 	int r;
 
@@ -153,6 +155,9 @@ int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, u
 	event_add_extra_u64(b, "EventsAggregated", ps.aggregation.absorbed);
 	event_add_extra_u64(b, "AggregationBypassed", ps.aggregation.bypassed);
 	event_add_extra_u64(b, "HeapPeakBytes", es_alloc_peak());
+	redact_get_stats(&rs);
+	event_add_extra_cstr(b, "Redaction", redact_enabled() ? "on" : "off");
+	event_add_extra_u64(b, "SecretsRedacted", rs.secrets);
 	add_spool(b, in);
 	if (in->capabilities && in->capabilities[0])
 		event_add_extra_cstr(b, "Capabilities", in->capabilities);

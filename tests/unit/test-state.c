@@ -57,12 +57,12 @@ static void path_of(char *out, size_t size, const char *name)
 
 static void test_agent_id_kept(void **state)
 {
-	char id1[GUID_STR_LEN + 1], id2[GUID_STR_LEN + 1], sub[128];
+	char id1[GUID_STR_LEN + 1], id2[GUID_STR_LEN + 1], sub[128], why[256];
 	int created, replaced, fd;
 
 	(void)state;
 	path_of(sub, sizeof(sub), "s");
-	fd = state_dir_open(sub);
+	fd = state_dir_open(sub, geteuid(), why, sizeof(why));
 	assert_true(fd >= 0);
 	assert_int_equal(state_agent_id(fd, id1, &created, &replaced), 0);
 	assert_int_equal(created, 1);
