@@ -27,9 +27,9 @@ struct process_backend {
 extern const struct process_backend process_backend_bpf;
 extern const struct process_backend process_backend_audit;
 extern const struct process_backend process_backend_cnproc;
-/* The attach point chosen per hook ("exec:tp_btf exit:tp_btf ..."), or NULL. */
+/* The attach point chosen per hook ("exec:raw_tp exit:raw_tp ... btf:minimal(N)"), or NULL. */
 const char *process_bpf_describe(struct collector *c);
-/* Tests: use the classic tracepoint variants even where tp_btf would work. */
+/* Tests: use the classic tracepoint variants even where raw_tp would work. */
 extern bool process_bpf_prefer_tracepoints;
 /* Tests: ring buffer size in bytes (a power of two, ≥ a page; 0: PROCESS_RINGBUF_BYTES). */
 extern uint32_t process_bpf_ringbuf_bytes;
