@@ -297,6 +297,8 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	r->args_omitted = 0;
 	r->n_cuts = 0;
 	r->pad = 0;
+	r->pad2[0] = r->pad2[1] = 0;
+	r->cgroup_id = bpf_get_current_cgroup_id();
 	n = bpf_probe_read_kernel_str(r->data, PROCESS_EXE_MAX, filename);
 	r->exe_len = n > 0 ? n - 1 : 0;
 	if (n == PROCESS_EXE_MAX)

@@ -24,6 +24,7 @@ struct slot {
 
 struct cgroup_cache {
 	int root_fd; /* O_PATH fd of the cgroup v2 root, or -1: disabled */
+	dev_t dev;   /* of that file system: a directory of another one is never the cgroup */
 	struct slot slots[CGROUP_CACHE_SLOTS];
 	struct cgroup_cache_stats stats;
 };
@@ -32,6 +33,7 @@ struct cgroup_cache *cgroup_cache_new(const char *cgroup_root)
 {
 	struct cgroup_cache *c = es_calloc(1, sizeof(*c));
 	struct statfs fs;
+	struct stat st;
 
 	if (!c)
 		return NULL;
@@ -39,6 +41,12 @@ struct cgroup_cache *cgroup_cache_new(const char *cgroup_root)
 	if (cgroup_root && statfs(cgroup_root, &fs) == 0 &&
 	    (unsigned long)fs.f_type == CGROUP2_SUPER_MAGIC)
 		c->root_fd = open(cgroup_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->root_fd >= 0 && fstat(c->root_fd, &st) == 0) {
+		c->dev = st.st_dev;
+	} else if (c->root_fd >= 0) {
+		close(c->root_fd);
+		c->root_fd = -1;
+	}
 	return c;
 }
 
@@ -97,7 +105,7 @@ static int cgroup_inode(const struct cgroup_cache *c, const char *path, size_t l
 	rel[len - 1] = '\0';
 	if (fstatat(c->root_fd, rel, &st, AT_SYMLINK_NOFOLLOW | (rel[0] ? 0 : AT_EMPTY_PATH)) < 0)
 		return -ENOENT;
-	if (!S_ISDIR(st.st_mode))
+	if (!S_ISDIR(st.st_mode) || st.st_dev != c->dev)
 		return -ENOENT;
 	*ret_ino = (uint64_t)st.st_ino;
 	return 0;

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "cgroup-cache.h"
 #include "cgroup-parse.h"
 #include "collectors/collector.h"
 #include "process-decode.h"
@@ -35,6 +36,11 @@ extern bool process_bpf_prefer_tracepoints;
 extern uint32_t process_bpf_ringbuf_bytes;
 /* Tests: only records of tasks in this cgroup v2 id (0: all). */
 extern uint64_t process_bpf_only_cgroup_id;
+/* Tests: where cgroup v2 is mounted for the container cache (NULL: /sys/fs/cgroup). */
+extern const char *process_cgroup_root;
+/* The container cache's counters (cgroup-cache.h), zeros when there is none. */
+struct cgroup_cache_stats;
+void process_cgroup_cache_stats(struct collector *c, struct cgroup_cache_stats *ret);
 /*
  * Tests: loads the program twice (not attached), with the minimal BTF and with libbpf's full
  * vmlinux BTF, the variants the probe picks, and compares every program's instructions after
@@ -76,6 +82,7 @@ struct process_state {
 	char *scratch;		     /* PROCESS_CMDLINE_MAX + 1 bytes for command lines */
 	char *parent;		     /* PROCESS_PARENT_MAX bytes: the parent's exe and cmdline */
 	char *cgroup_buf;	     /* PROCESS_CGROUP_MAX bytes for /proc/<pid>/cgroup */
+	struct cgroup_cache *cgroups; /* cgroup id -> container (exec records that carry one) */
 	int proc_fd;		     /* O_DIRECTORY fd of /proc, or -1 */
 	uint64_t container_vanished; /* processes gone before their cgroup could be read */
 	char capture[256];	     /* process_capture_describe() */
