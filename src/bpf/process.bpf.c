@@ -3,9 +3,13 @@
  * Process and network activity, captured in the kernel (CO-RE, libbpf skeleton).
  *
  * What it reports (records in process.h, one BPF ring buffer):
- *   exec     sched_process_exec: pid, ppid, uid, gid, comm, the bprm filename, cwd (walked up
- *            the dentry tree, bounded) and argv read from the NEW mm's arg_start..arg_end, so
- *            even a freshly forked child's argv is complete (bounded, truncation flagged).
+ *   exec     sched_process_exec: pid, ppid, uid, gid, comm, the bprm filename (and interp when
+ *            it differs: a script's #!), cwd (walked up the dentry tree, bounded), argv read
+ *            from the NEW mm's arg_start..arg_end, so even a freshly forked child's argv is
+ *            complete; over PROCESS_ARGS_MAX the argv pointers on the new stack are walked and
+ *            long arguments cut to head and tail (argv_walk()), so padding hides nothing.
+ *            Also what fds 0..2 are (socket with its inet peer, pipe, tty, file, null) and
+ *            whether the executed file has no links (deleted, memfd).
  *   exit     sched_process_exit, once per thread group (when signal->live drops to 0).
  *   connect  TCP out: inet_sock_set_state.  CLOSE->SYN_SENT runs inside connect() in the
  *            caller's context, so the owner is remembered per socket there; SYN_SENT->
@@ -37,6 +41,9 @@
 #define AF_INET6 10
 #define S_IFMT 0170000
 #define S_IFSOCK 0140000
+#define S_IFIFO 0010000
+#define S_IFCHR 0020000
+#define S_IFREG 0100000
 #define EINPROGRESS 115
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
@@ -61,11 +68,32 @@ __u64 lost_records[PROCESS_LOSS_KINDS];
  * verifier prunes the check (read-only data). */
 const volatile __u64 only_cgroup_id = 0;
 
+/*
+ * Where an exec record is built: the record, slack so that every bounded write the verifier
+ * checks stays inside the value, and the cut table until it is appended after argv.
+ */
+#define EXEC_PIECE_MAX 512 /* largest single argv copy of the slow path */
+/* The state of the argv walk, kept in map memory (see argv_walk()). */
+struct argv_walk_state {
+	__u64 table, end;
+	__u32 psz, argc, i, out, n_cuts, done;
+};
+
+struct exec_scratch {
+	struct process_exec_record rec;
+	char slack[EXEC_PIECE_MAX + 64];
+	struct process_argv_cut cuts[PROCESS_ARGV_CUTS];
+	struct argv_walk_state w;
+};
+
+#define LOAD(x) (*(volatile typeof(x) *)&(x))
+#define STORE(x, v) (*(volatile typeof(x) *)&(x) = (v))
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct process_exec_record);
+	__type(value, struct exec_scratch);
 } exec_scratch SEC(".maps");
 
 struct sock_owner {
@@ -174,7 +202,8 @@ static __always_inline void header_fill(struct process_record_header *h, __u32 t
 
 /*
  * Path components of the cwd, innermost first, each NUL-terminated, written at data[base]
- * (base = exe_len < PROCESS_EXE_MAX).  Returns the bytes written; flags truncation.
+ * (base = exe_len + interp_len < 2 * PROCESS_EXE_MAX).  Returns the bytes written; flags
+ * truncation.
  */
 static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task_struct *task,
 				      __u32 base)
@@ -206,8 +235,8 @@ static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task
 			return off;
 		}
 		name = BPF_CORE_READ(d, d_name.name);
-		/* base < 256 and off < 256: the mask only tells the verifier so. */
-		n = bpf_probe_read_kernel_str(&r->data[(base & (PROCESS_EXE_MAX - 1)) +
+		/* base < 512 and off < 256: the mask only tells the verifier so. */
+		n = bpf_probe_read_kernel_str(&r->data[(base & (2 * PROCESS_EXE_MAX - 1)) +
 						       (off & (PROCESS_CWD_MAX / 2 - 1))],
 					      PROCESS_CWD_MAX / 2, name);
 		if (n <= 0)
@@ -219,28 +248,52 @@ static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task
 	return off;
 }
 
-static __always_inline int exec_handle(struct task_struct *task, const char *filename)
+#include "process-exec.bpf.h"
+
+/* ---- exec ---- */
+
+/* interp: bprm->interp when it is not bprm->filename (a script's interpreter), else NULL. */
+static __always_inline int exec_handle(struct task_struct *task, const char *filename,
+				       const char *interp)
 {
 	__u32 zero = 0;
-	struct process_exec_record *r = bpf_map_lookup_elem(&exec_scratch, &zero);
+	struct exec_scratch *x = bpf_map_lookup_elem(&exec_scratch, &zero);
+	struct process_exec_record *r;
 	unsigned long start, end, len;
 	struct mm_struct *mm;
-	__u32 args_off, size;
+	__u32 args_off, size, base, cuts_bytes;
 	long n;
 
-	if (!r)
+	if (!x)
 		return 0;
+	r = &x->rec;
 	header_fill(&r->h, PROCESS_RECORD_EXEC);
 	r->flags = 0;
+	r->argc = 0;
+	r->args_omitted = 0;
+	r->n_cuts = 0;
+	r->pad = 0;
 	n = bpf_probe_read_kernel_str(r->data, PROCESS_EXE_MAX, filename);
 	r->exe_len = n > 0 ? n - 1 : 0;
 	if (n == PROCESS_EXE_MAX)
 		r->flags |= PROCESS_EXEC_EXE_TRUNCATED;
+	r->interp_len = 0;
+	if (interp) {
+		base = r->exe_len & (PROCESS_EXE_MAX - 1);
+		n = bpf_probe_read_kernel_str(&r->data[base], PROCESS_EXE_MAX, interp);
+		r->interp_len = n > 0 ? n - 1 : 0;
+		if (n == PROCESS_EXE_MAX)
+			r->flags |= PROCESS_EXEC_INTERP_TRUNCATED;
+	}
 
-	r->cwd_len = cwd_fill(r, task, r->exe_len);
-	args_off = r->exe_len + r->cwd_len;
+	STORE(r->cwd_len, cwd_fill(r, task, r->exe_len + r->interp_len));
+	/*
+	 * Reloaded from the record: the verifier does not track map memory, so the many states
+	 * the cwd walk ends in (one per depth) become one here, before the argv walk.
+	 */
+	args_off = LOAD(r->exe_len) + LOAD(r->interp_len) + LOAD(r->cwd_len);
 	if (args_off >= PROCESS_EXEC_ARGS_OFF_MAX)
-		return 0; /* cannot happen: exe < 256, cwd < 512 */
+		return 0; /* cannot happen: exe < 256, interp < 256, cwd < 512 */
 	/* Hide the value from the compiler so that the mask, which the verifier needs, stays. */
 	barrier_var(args_off);
 	args_off &= PROCESS_EXEC_ARGS_OFF_MAX - 1;
@@ -250,8 +303,16 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	end = BPF_CORE_READ(mm, arg_end);
 	len = end > start ? end - start : 0;
 	if (len > PROCESS_ARGS_MAX) {
+		long w = argv_walk(x, mm, args_off, start, end);
+
+		if (w >= 0) {
+			len = w;
+			goto args_done;
+		}
+		/* pointers not usable: keep the start, as before the walk existed */
 		len = PROCESS_ARGS_MAX;
 		r->flags |= PROCESS_EXEC_ARGS_TRUNCATED;
+		r->n_cuts = 0;
 	}
 	barrier_var(len);
 	if (len > PROCESS_ARGS_MAX)
@@ -260,8 +321,30 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 		r->flags |= PROCESS_EXEC_ARGS_FAULT;
 		len = 0;
 	}
+args_done:
+	barrier_var(len);
+	if (len > PROCESS_ARGS_MAX)
+		return 0;
 	r->args_len = len;
-	size = PROCESS_EXEC_RECORD_FIXED + args_off + len;
+	/* After the argv walk, so that their branches do not multiply the walk's states. */
+	if (BPF_CORE_READ(mm, exe_file, f_inode, i_nlink) == 0)
+		r->flags |= PROCESS_EXEC_EXE_DELETED;
+	stdio_fill(r, task);
+	cuts_bytes = (__u32)r->n_cuts * sizeof(struct process_argv_cut);
+	barrier_var(cuts_bytes);
+	if (cuts_bytes > PROCESS_EXEC_CUTS_BYTES)
+		return 0;
+	if (cuts_bytes) {
+		__u32 at = args_off + len;
+
+		barrier_var(at);
+		if (at > PROCESS_EXEC_ARGS_OFF_MAX + PROCESS_ARGS_MAX)
+			return 0;
+		barrier_var(cuts_bytes);
+		/* the mask only tells the verifier what the check above already made sure of */
+		bpf_probe_read_kernel(&r->data[at], cuts_bytes & 511, x->cuts);
+	}
+	size = PROCESS_EXEC_RECORD_FIXED + args_off + len + cuts_bytes;
 	barrier_var(size);
 	if (size > sizeof(*r))
 		return 0;
@@ -273,7 +356,10 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return exec_handle(p, BPF_CORE_READ(bprm, filename));
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	const char *interp = BPF_CORE_READ(bprm, interp);
+
+	return exec_handle(p, filename, interp != filename ? interp : NULL);
 }
 
 SEC("tracepoint/sched/sched_process_exec")
@@ -281,7 +367,8 @@ int exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 {
 	unsigned int off = ctx->__data_loc_filename & 0xFFFF;
 
-	return exec_handle((struct task_struct *)bpf_get_current_task(), (void *)ctx + off);
+	/* The classic tracepoint does not give bprm: no interpreter. */
+	return exec_handle((struct task_struct *)bpf_get_current_task(), (void *)ctx + off, NULL);
 }
 
 /* ---- exit ---- */

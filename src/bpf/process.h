@@ -21,10 +21,22 @@
 #define PROCESS_ARGS_MAX 8192 /* argv bytes (NUL-separated, as in /proc/PID/cmdline) */
 #define PROCESS_CWD_DEPTH 16  /* path components walked for cwd */
 
+/*
+ * argv longer than PROCESS_ARGS_MAX: every argument is kept in order until the cap, but an
+ * argument longer than PROCESS_ARG_KEEP bytes keeps only its first PROCESS_ARG_HEAD and last
+ * PROCESS_ARG_TAIL bytes (a cut, listed in the record's cut table), so one long padding
+ * argument cannot push the arguments after it out of the record.  Arguments beyond the cap
+ * are omitted and counted.  Up to PROCESS_ARGV_CUTS cuts per record.
+ */
+#define PROCESS_ARG_KEEP 256
+#define PROCESS_ARG_HEAD 128
+#define PROCESS_ARG_TAIL 64
+#define PROCESS_ARGV_CUTS 32
+
 #define PROCESS_RINGBUF_BYTES (256u << 10) /* mapped twice, all resident: 512 KiB of RSS */
-#define PROCESS_PENDING_CONNECTS 8192 /* TCP sockets between SYN_SENT and ESTABLISHED */
-#define PROCESS_UDP_PEERS 8192	      /* (process, peer) pairs reported in the window */
-#define PROCESS_SYSCALL_INFLIGHT 4096 /* threads inside connect/sendto */
+#define PROCESS_PENDING_CONNECTS 8192	   /* TCP sockets between SYN_SENT and ESTABLISHED */
+#define PROCESS_UDP_PEERS 8192		   /* (process, peer) pairs reported in the window */
+#define PROCESS_SYSCALL_INFLIGHT 4096	   /* threads inside connect/sendto */
 
 enum process_record_type {
 	PROCESS_RECORD_EXEC = 1,
@@ -51,6 +63,27 @@ enum process_loss_kind {
 #define PROCESS_EXEC_ARGS_FAULT 0x2u	 /* argv could not be read */
 #define PROCESS_EXEC_EXE_TRUNCATED 0x4u
 #define PROCESS_EXEC_CWD_TRUNCATED 0x8u /* deeper than PROCESS_CWD_DEPTH or longer */
+#define PROCESS_EXEC_EXE_DELETED 0x10u	/* the executed file has no links (deleted, memfd) */
+#define PROCESS_EXEC_STDIO_KNOWN 0x20u	/* stdio[] was filled (eBPF: always) */
+#define PROCESS_EXEC_INTERP_TRUNCATED 0x40u
+
+/* What fds 0, 1 and 2 of a new process are (process_exec_record.stdio[]). */
+enum process_stdio {
+	PROCESS_STDIO_NONE,   /* not open */
+	PROCESS_STDIO_SOCKET, /* any socket; an inet peer is in stdio_remote_* */
+	PROCESS_STDIO_PIPE,   /* pipe or FIFO */
+	PROCESS_STDIO_TTY,    /* a terminal (tty, pts, console) */
+	PROCESS_STDIO_FILE,   /* a regular file (memfd too) */
+	PROCESS_STDIO_NULL,   /* /dev/null */
+	PROCESS_STDIO_OTHER,  /* another device, a directory, an anonymous inode */
+	PROCESS_STDIO_MAX,
+};
+
+/* One cut argument: bytes removed at offset `at` of the record's argv (after its head). */
+struct process_argv_cut {
+	__u32 at;
+	__u32 cut;
+};
 
 /* process_connect_record.direction */
 #define PROCESS_DIRECTION_OUT 1
@@ -73,21 +106,34 @@ struct process_record_header {
 };
 
 /*
- * Exec records are packed: data[] holds exe (exe_len bytes, no NUL), then the cwd components
- * (cwd_len bytes), then argv (args_len bytes), and only those bytes are submitted, so a
- * typical record is ~150 bytes rather than the ~900 a fixed layout would take (the ring
- * buffer holds six times as many).  exe_len < PROCESS_EXE_MAX and cwd_len < PROCESS_CWD_MAX,
- * so argv starts below PROCESS_EXEC_ARGS_OFF_MAX (a bound the BPF verifier can see).
+ * Exec records are packed: data[] holds exe (exe_len bytes, no NUL), then the interpreter
+ * (interp_len bytes: bprm->interp when it is not the file execve was given, i.e. the #!
+ * interpreter of a script), then the cwd components (cwd_len bytes), then argv (args_len
+ * bytes), then n_cuts struct process_argv_cut, and only those bytes are submitted, so a
+ * typical record is ~190 bytes rather than the ~900 a fixed layout would take.
+ * exe_len < PROCESS_EXE_MAX, interp_len < PROCESS_EXE_MAX and cwd_len < PROCESS_CWD_MAX, so
+ * argv starts below PROCESS_EXEC_ARGS_OFF_MAX (a bound the BPF verifier can see).
  */
 #define PROCESS_EXEC_ARGS_OFF_MAX 1024
-#define PROCESS_EXEC_DATA_MAX (PROCESS_EXEC_ARGS_OFF_MAX + PROCESS_ARGS_MAX)
+#define PROCESS_EXEC_CUTS_BYTES (PROCESS_ARGV_CUTS * 8)
+#define PROCESS_EXEC_DATA_MAX                                                                      \
+	(PROCESS_EXEC_ARGS_OFF_MAX + PROCESS_ARGS_MAX + PROCESS_EXEC_CUTS_BYTES)
 
 struct process_exec_record {
 	struct process_record_header h;
 	__u32 flags;
-	__u32 exe_len;	/* bytes of exe at data[0] */
-	__u32 cwd_len;	/* bytes of cwd components at data[exe_len] */
-	__u32 args_len; /* bytes of argv at data[exe_len + cwd_len] */
+	__u32 exe_len;	    /* bytes of exe at data[0] */
+	__u32 interp_len;   /* bytes of the interpreter at data[exe_len] */
+	__u32 cwd_len;	    /* bytes of cwd components at data[exe_len + interp_len] */
+	__u32 args_len;	    /* bytes of argv after them */
+	__u32 argc;	    /* argc when argv was cut (0 otherwise) */
+	__u32 args_omitted; /* arguments after the last one in argv, not sent */
+	__u16 n_cuts;	    /* struct process_argv_cut after argv */
+	__u8 stdio[3];	    /* enum process_stdio of fds 0, 1, 2 */
+	__u8 pad;
+	__u16 stdio_family; /* AF_INET/AF_INET6 when fd 0 or 1 is a connected inet socket */
+	__u16 stdio_port;   /* its peer: port (host order) and address */
+	__u8 stdio_addr[16];
 	char data[PROCESS_EXEC_DATA_MAX];
 };
 

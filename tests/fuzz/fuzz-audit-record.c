@@ -49,7 +49,7 @@ static void record_feed(struct audit_event *ev, bool *started, const char *line,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct audit_event ev;
-	static char out[PROCESS_ARGS_MAX + 1];
+	static char out[PROCESS_CMDLINE_MAX + 1];
 	const char *p = (const char *)data, *end = p + size;
 	char addr[PROCESS_ADDR_STR_MAX], small[8];
 	struct process_view v;
@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)audit_value_decode((const char *)data, size, small, sizeof(small), &n);
 	if (!started)
 		return 0;
-	if (ev.args_len > sizeof(ev.args) || ev.cwd_len >= sizeof(ev.cwd) ||
+	if (ev.argv.len > sizeof(ev.args) || ev.cwd_len >= sizeof(ev.cwd) ||
 	    ev.exe_len >= sizeof(ev.exe) || ev.path0_len >= sizeof(ev.path0) ||
 	    ev.title_len > sizeof(ev.title))
 		abort(); /* lengths always stay within their buffers */
@@ -77,8 +77,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (v.type) {
 		case PROCESS_RECORD_EXEC:
 			process_args_join(v.exec.args, v.exec.args_len, out, sizeof(out));
+			/* the whole view always fits the formatter's documented size */
+			if (process_cmdline_format(&v.exec, out, sizeof(out)) + 1 >= sizeof(out))
+				abort();
 			process_cwd_format(v.exec.cwd_parts, v.exec.cwd_len, out, sizeof(out));
-			if (v.exec.exe_len > PROCESS_EXE_MAX)
+			if (v.exec.exe_len > PROCESS_EXE_MAX ||
+			    v.exec.args_len > PROCESS_ARGS_MAX || v.exec.n_cuts > PROCESS_ARGV_CUTS)
 				abort();
 			break;
 		case PROCESS_RECORD_CONNECT:

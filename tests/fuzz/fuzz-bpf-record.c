@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char out[PROCESS_ARGS_MAX + 1];
+	static char out[PROCESS_CMDLINE_MAX + 1];
 	char addr[PROCESS_ADDR_STR_MAX];
 	struct process_view v;
 	unsigned char *copy;
@@ -33,6 +33,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			process_cwd_format(v.exec.cwd_parts, v.exec.cwd_len, out, sizeof(out));
 			process_cwd_format(v.exec.cwd_parts, v.exec.cwd_len, out, 3);
 			process_args_join(v.exec.args, v.exec.args_len, out, 1);
+			/* cuts inside argv and in order, and the whole view fits the documented
+			 * size */
+			if (process_cmdline_format(&v.exec, out, sizeof(out)) + 1 >= sizeof(out))
+				abort();
+			process_cmdline_format(&v.exec, out, 7);
+			for (unsigned i = 0; i < v.exec.n_cuts; i++)
+				if (process_view_cut(&v.exec, i).at > v.exec.args_len)
+					abort();
+			(void)process_stdio_to_string(v.exec.stdio[0]);
 			break;
 		case PROCESS_RECORD_EXIT:
 			process_exit_status(v.exit.exit_code, &sig);

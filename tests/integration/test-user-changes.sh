@@ -6,6 +6,9 @@
 # a unique test user must each produce a triggered LocalUserChange event (UserAdded,
 # GroupMembershipChanged, UidChangedToRoot, UserRemoved) with the user's name and ids, and
 # the output must validate against its schemas (when node is installed).
+# Then the evasion case: a second user added and removed at once (`useradd && userdel`, well
+# within a second, and again with the snapshot period raised to an hour so only the inotify
+# path can see it) must still give UserAdded and UserRemoved.
 #
 # Needs root and the shadow tools; exits 77 otherwise.  Exits 77 as well while the users
 # collector does not emit EVENT_USER_CHANGE (src/collectors/users/users.c).
@@ -17,6 +20,7 @@ need_tools "" useradd usermod userdel groupadd groupdel python3
 need_edgesec
 
 user="edgesec-uc$$"
+quick="edgesec-uq$$"
 group="edgesec-ucg$$"
 tmp=$(mktemp -d /tmp/edgesec-uc-XXXXXX) || fail "mktemp"
 agent_pid=
@@ -28,6 +32,10 @@ cleanup() {
 	# -f: once its uid is 0, userdel would refuse ("currently used by process 1").
 	userdel -f "$user" 2>/dev/null
 	groupdel "$user" 2>/dev/null
+	for u in "$quick" "${quick}1" "${quick}2" "${quick}3"; do
+		userdel -f "$u" 2>/dev/null
+		groupdel "$u" 2>/dev/null
+	done
 	groupdel "$group" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -89,6 +97,12 @@ PY
 check() {
 	local change=$1 item
 	shift
+	check_user "$user" "$change" "$@"
+}
+
+check_user() {
+	local user=$1 change=$2 item
+	shift 2
 	if ! item=$(wait_for LocalUserChange "$change"); then
 		if ! grep -q EVENT_USER_CHANGE "$SOURCE_DIR/src/collectors/users/users.c"; then
 			echo "SKIP: the users collector does not emit LocalUserChange yet"
@@ -129,13 +143,41 @@ grep -q "^$user:" /etc/passwd && fail "userdel -f $user"
 groupdel "$user" 2>/dev/null
 check UserRemoved "UserId=0"
 
+# Added and removed at once: both changes are reported.
+start=$(date +%s%N)
+useradd -M -U -s /usr/sbin/nologin "$quick" && userdel "$quick" || fail "useradd && userdel $quick"
+echo "useradd && userdel took $((($(date +%s%N) - start) / 1000000)) ms"
+check_user "$quick" UserAdded
+check_user "$quick" UserRemoved
+
 kill -TERM "$agent_pid"
 wait "$agent_pid" || fail "edgesec run exited $? after SIGTERM: $(tail -5 "$tmp/run.log")"
 agent_pid=
 
+# Again with no snapshot for an hour: only the immediate path (inotify, backups) can see it.
+sed -i 's/"snapshotFrequency": "PT1S"/"snapshotFrequency": "PT1H"/' "$tmp/config.json"
+out2="$tmp/out2.jsonl"
+"$EDGESEC" run --state-dir "$tmp/state" --config "$tmp/config.json" --output "$out2" \
+	2>"$tmp/run2.log" &
+agent_pid=$!
+out_saved=$out
+out=$out2
+wait_for LocalUsers || fail "no LocalUsers snapshot at start: $(tail -5 "$tmp/run2.log")"
+for i in 1 2 3; do
+	useradd -M -U -s /usr/sbin/nologin "$quick$i" && userdel "$quick$i" ||
+		fail "useradd && userdel $quick$i"
+	check_user "$quick$i" UserAdded
+	check_user "$quick$i" UserRemoved
+done
+kill -TERM "$agent_pid"
+wait "$agent_pid" || fail "edgesec run exited $? after SIGTERM: $(tail -5 "$tmp/run2.log")"
+agent_pid=
+out=$out_saved
+
 if command -v node >/dev/null && [ -f "$SOURCE_DIR/tests/tools/validate-messages.mjs" ]; then
-	node "$SOURCE_DIR/tests/tools/validate-messages.mjs" --quiet "$out" >"$tmp/val.txt" 2>&1 ||
+	node "$SOURCE_DIR/tests/tools/validate-messages.mjs" --quiet "$out" "$out2" >"$tmp/val.txt" 2>&1 ||
 		fail "messages do not validate: $(tail -20 "$tmp/val.txt")"
 	echo "ok: messages validate against their schemas"
 fi
-echo "PASS: useradd, usermod -aG, usermod -u 0 and userdel produce LocalUserChange events"
+echo "PASS: useradd, usermod -aG, usermod -u 0 and userdel produce LocalUserChange events," \
+	"also when a user is added and removed at once"

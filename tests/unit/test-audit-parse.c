@@ -157,11 +157,11 @@ static void test_exec_split(void **state)
 	view_args(&v, want, sizeof(want));
 	assert_int_equal(v.exec.flags & PROCESS_EXEC_ARGS_TRUNCATED, 0);
 
-	/* The split argument last: no trailing NUL, still complete. */
+	/* The split argument last: ended with the event, still complete. */
 	start();
 	add(AUDIT_SYSCALL, SYSCALL_EXECVE);
 	add(AUDIT_EXECVE, "argc=2 a0=\"/bin/x\" a1_len=4 a1[0]=4142 a1[1]=4344");
-	view_args(&v, "/bin/x\0ABCD", 11);
+	view_args(&v, "/bin/x\0ABCD", 12);
 	assert_int_equal(v.exec.flags & PROCESS_EXEC_ARGS_TRUNCATED, 0);
 
 	/* A chunk out of order ends argv there, flagged. */
@@ -202,9 +202,49 @@ static void test_exec_too_long(void **state)
 	memcpy(body + n, " a2=\"z\"", 8);
 	add(AUDIT_EXECVE, body);
 	assert_int_equal(audit_event_view(&ev, 0, &v), 0);
-	assert_int_equal(v.exec.args_len, PROCESS_ARGS_MAX);
+	/* The long argument keeps its head and tail; the one after it is not lost. */
+	assert_int_equal(v.exec.args_len, 7 + PROCESS_ARG_HEAD + PROCESS_ARG_TAIL + 2);
 	assert_memory_equal(v.exec.args, "/bin/x\0aaa", 10);
+	assert_memory_equal(v.exec.args + v.exec.args_len - 2, "z", 2);
+	assert_int_equal(v.exec.n_cuts, 1);
+	assert_int_equal(process_view_cut(&v.exec, 0).at, 7 + PROCESS_ARG_HEAD);
+	assert_int_equal(process_view_cut(&v.exec, 0).cut,
+			 PROCESS_ARGS_MAX - PROCESS_ARG_HEAD - (PROCESS_ARG_TAIL - 1));
+	assert_int_equal(v.exec.args_omitted, 0);
+	assert_int_equal(v.exec.argc, 3);
 	assert_true(v.exec.flags & PROCESS_EXEC_ARGS_TRUNCATED);
+}
+
+/* The same argument split into aN[k] chunks (as the kernel sends one over 7,500 bytes). */
+static void test_exec_too_long_split(void **state)
+{
+	static char body[3 * PROCESS_ARGS_MAX];
+	char cmd[PROCESS_CMDLINE_MAX + 1];
+	struct process_view v;
+	size_t n;
+
+	(void)state;
+	start();
+	add(AUDIT_SYSCALL, SYSCALL_EXECVE);
+	n = (size_t)snprintf(body, sizeof(body), "argc=6 a0=\"/bin/x\" a1_len=%u",
+			     3 * PROCESS_ARGS_MAX / 2);
+	add(AUDIT_EXECVE, body);
+	for (int k = 0; k < 3; k++) {
+		n = (size_t)snprintf(body, sizeof(body), "a1[%d]=", k);
+		for (size_t i = 0; i < PROCESS_ARGS_MAX / 2; i++)
+			memcpy(body + n + 2 * i,
+			       k == 2 && i >= PROCESS_ARGS_MAX / 2 - 3 ? "5a" : "41", 2);
+		body[n + PROCESS_ARGS_MAX] = '\0';
+		add(AUDIT_EXECVE, body);
+	}
+	add(AUDIT_EXECVE, "a2=\"-e\" a3=\"/bin/sh\" a4=\"127.0.0.1\" a5=\"4444\"");
+	assert_int_equal(audit_event_view(&ev, 0, &v), 0);
+	process_cmdline_format(&v.exec, cmd, sizeof(cmd));
+	assert_non_null(strstr(cmd, "AZZZ -e /bin/sh 127.0.0.1 4444"));
+	assert_non_null(strstr(cmd, "\xe2\x80\xa6[cut 12097 bytes]\xe2\x80\xa6"));
+	assert_memory_equal(cmd, "/bin/x AAAA", 11);
+	assert_int_equal(v.exec.n_cuts, 1);
+	assert_int_equal(v.exec.args_omitted, 0);
 }
 
 static void test_exec_fallbacks(void **state)
@@ -416,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_exec_quoted_and_hex),
 		cmocka_unit_test(test_exec_split),
 		cmocka_unit_test(test_exec_too_long),
+		cmocka_unit_test(test_exec_too_long_split),
 		cmocka_unit_test(test_exec_fallbacks),
 		cmocka_unit_test(test_exit_group),
 		cmocka_unit_test(test_sockaddr),

@@ -199,12 +199,21 @@ static void test_argv_forms(void **state)
 	assert_non_null(want);
 	off = (size_t)snprintf(want, PROCESS_ARGS_MAX + 64, "/bin/echo %s two words q\"uote nl\nx ",
 			       marker);
-	memset(want + off, 'b', PROCESS_ARGS_MAX - off);
-	want[PROCESS_ARGS_MAX] = '\0';
+	/* the 20,000-byte argument (hex, split in chunks) is cut; "end" after it is kept */
+	snprintf(want + off, PROCESS_ARGS_MAX + 64 - off,
+		 "%.*s\xe2\x80\xa6[cut %u bytes]\xe2\x80\xa6%.*s end", PROCESS_ARG_HEAD, big,
+		 (unsigned)(sizeof(big) - 1 - PROCESS_ARG_HEAD - (PROCESS_ARG_TAIL - 1)),
+		 PROCESS_ARG_TAIL - 1, big);
 	field_str(e, PC_COMMAND_LINE, got, sizeof(got));
 	assert_string_equal(got, want);
 	assert_int_equal(extra_get(e, "ArgvTruncated", &v), 0);
 	free(want);
+}
+
+static void test_hostile_argv(void **state)
+{
+	(void)state;
+	hostile_argv_check(assert_valid_json);
 }
 
 /* ---- TCP ---- */
@@ -394,16 +403,31 @@ static void test_burst(void **state)
 		assert_int_equal(tsink.counted, executed);
 }
 
+static void test_reverse_shell(void **state)
+{
+	(void)state;
+	reverse_shell_check();
+}
+
+static void test_renamed_binary(void **state)
+{
+	/* audit knows the task's resolved binary (SYSCALL exe): the shell /bin/sh points to */
+	char *real = realpath("/bin/sh", NULL);
+
+	(void)state;
+	assert_non_null(real);
+	renamed_binary_check(real);
+	free(real);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rules_installed),
-		cmocka_unit_test(test_second_instance),
-		cmocka_unit_test(test_exec_exit),
-		cmocka_unit_test(test_argv_forms),
-		cmocka_unit_test(test_tcp),
-		cmocka_unit_test(test_udp_connect),
-		cmocka_unit_test(test_burst),
+		cmocka_unit_test(test_rules_installed), cmocka_unit_test(test_second_instance),
+		cmocka_unit_test(test_exec_exit),	cmocka_unit_test(test_argv_forms),
+		cmocka_unit_test(test_hostile_argv),	cmocka_unit_test(test_reverse_shell),
+		cmocka_unit_test(test_renamed_binary),	cmocka_unit_test(test_tcp),
+		cmocka_unit_test(test_udp_connect),	cmocka_unit_test(test_burst),
 	};
 	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "audit" };
 	struct audit_status before, after;

@@ -76,36 +76,6 @@ static bool match_pid(const struct event *e, const void *arg)
 	return field_int(e, field) == *(const pid_t *)arg;
 }
 
-/* Valid JSON and valid UTF-8 throughout. */
-static bool utf8_valid(const unsigned char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq_len(s + i, len - i);
-
-		if (!n)
-			return false;
-		i += n;
-	}
-	return true;
-}
-
-static void assert_valid_json(const struct event *e)
-{
-	struct buf b;
-	struct jw w;
-	cJSON *j;
-
-	buf_init(&b, 16u << 20);
-	jw_init(&w, &b);
-	event_format(e, &w);
-	assert_false(b.failed);
-	assert_true(utf8_valid((const unsigned char *)b.data, b.len));
-	j = cJSON_ParseWithLength(b.data, b.len);
-	assert_non_null(j);
-	cJSON_Delete(j);
-	buf_done(&b);
-}
-
 /* ---- exec / exit ---- */
 
 static void test_exec_exit(void **state)
@@ -155,40 +125,8 @@ static void test_exec_echo_relative(void **state)
 
 static void test_hostile_argv(void **state)
 {
-	static char big[500][2048];
-	char *argv[512], got[PROCESS_ARGS_MAX + 64];
-	const struct event *e;
-	struct event_value v;
-	char want[256];
-	size_t n = 0, total = 0;
-	pid_t pid;
-
 	(void)state;
-	sink_clear();
-	argv[n++] = "/bin/true";
-	argv[n++] = marker;
-	argv[n++] = "q\"u'o`te\\";
-	argv[n++] = "line1\nline2\r\t";
-	argv[n++] = "bad\xff\xfe\xc3(utf8";
-	for (size_t i = 0; i < 500; i++) {
-		memset(big[i], 'a' + (int)(i % 26), sizeof(big[i]) - 1);
-		big[i][sizeof(big[i]) - 1] = '\0';
-		argv[n++] = big[i];
-		total += sizeof(big[i]);
-	}
-	argv[n] = NULL;
-	assert_true(total > 1000000);
-	pid = spawn(argv, NULL);
-	assert_int_equal(WEXITSTATUS(reap(pid)), 0);
-	e = wait_event(EVENT_PROCESS_CREATE, match_pid, &pid);
-	assert_non_null(e);
-	snprintf(want, sizeof(want),
-		 "/bin/true %s q\"u'o`te\\ line1\nline2\r\t bad\xff\xfe\xc3(utf8 aaa", marker);
-	field_str(e, PC_COMMAND_LINE, got, sizeof(got));
-	assert_memory_equal(got, want, strlen(want));
-	assert_int_equal(strlen(got), PROCESS_ARGS_MAX);
-	assert_int_equal(extra_get(e, "ArgvTruncated", &v), 0);
-	assert_valid_json(e);
+	hostile_argv_check(assert_valid_json);
 }
 
 /* ---- TCP ---- */
@@ -582,12 +520,26 @@ static void test_loss_per_type(void **state)
 	assert_int_equal(st->skipped, 0);
 }
 
+static void test_reverse_shell(void **state)
+{
+	(void)state;
+	reverse_shell_check();
+}
+
+static void test_renamed_binary(void **state)
+{
+	(void)state;
+	renamed_binary_check("/bin/sh");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec_exit),
 		cmocka_unit_test(test_exec_echo_relative),
 		cmocka_unit_test(test_hostile_argv),
+		cmocka_unit_test(test_reverse_shell),
+		cmocka_unit_test(test_renamed_binary),
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_burst),

@@ -81,31 +81,8 @@ static void test_killed(void **state)
 
 static void test_long_argv(void **state)
 {
-	static char big[600][2048];
-	char *argv[610], got[PROCESS_ARGS_MAX + 64];
-	const struct event *e;
-	struct event_value v;
-	size_t n = 0;
-	pid_t pid;
-
 	(void)state;
-	sink_clear();
-	argv[n++] = "/bin/sh";
-	argv[n++] = "-c";
-	argv[n++] = "sleep 1";
-	argv[n++] = marker;
-	for (size_t i = 0; i < 500; i++) {
-		memset(big[i], 'a' + (int)(i % 26), sizeof(big[i]) - 1);
-		argv[n++] = big[i];
-	}
-	argv[n] = NULL;
-	pid = spawn(argv, NULL);
-	e = wait_pid(EVENT_PROCESS_CREATE, pid);
-	reap(pid);
-	assert_non_null(e);
-	field_str(e, PC_COMMAND_LINE, got, sizeof(got));
-	assert_int_equal(strlen(got), PROCESS_ARGS_MAX);
-	assert_int_equal(extra_get(e, "ArgvTruncated", &v), 0);
+	hostile_argv_check(assert_valid_json);
 }
 
 /* A process reaped before its exec was read: counted, no event, no error. */
@@ -205,11 +182,25 @@ static void test_burst(void **state)
 	assert_true(tsink.counted + van + lost >= executed);
 }
 
+static void test_reverse_shell(void **state)
+{
+	(void)state;
+	reverse_shell_check();
+}
+
+static void test_renamed_binary(void **state)
+{
+	/* Executable is /proc/<pid>/exe, the resolved binary (the shell): no Interpreter */
+	(void)state;
+	renamed_binary_check(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state),	       cmocka_unit_test(test_exec_exit),
 		cmocka_unit_test(test_killed),	       cmocka_unit_test(test_long_argv),
+		cmocka_unit_test(test_reverse_shell),  cmocka_unit_test(test_renamed_binary),
 		cmocka_unit_test(test_vanished),       cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_capture_select),
 	};

@@ -229,12 +229,111 @@ static void test_formatters(void **state)
 	assert_string_equal(out, "/x");
 }
 
+/* An exec record with an interpreter, stdio, a peer and a cut table after argv. */
+static unsigned char *exec_record_full(const char *args, size_t args_len,
+				       const struct process_argv_cut *cuts, unsigned n_cuts,
+				       size_t *ret_len)
+{
+	static const char exe[] = "/tmp/ls", interp[] = "/bin/sh", cwd[] = "tmp\0";
+	size_t fixed = sizeof(exe) - 1 + sizeof(interp) - 1 + sizeof(cwd) - 1;
+	size_t len = PROCESS_EXEC_RECORD_FIXED + fixed + args_len + n_cuts * sizeof(*cuts);
+	struct process_exec_record *r = calloc(1, sizeof(*r));
+	unsigned char *out = malloc(len);
+	char *d;
+
+	assert_non_null(r);
+	assert_non_null(out);
+	header_set(&r->h, PROCESS_RECORD_EXEC, (uint32_t)len);
+	r->flags = PROCESS_EXEC_STDIO_KNOWN | PROCESS_EXEC_EXE_DELETED |
+		   (n_cuts ? PROCESS_EXEC_ARGS_TRUNCATED : 0);
+	r->exe_len = sizeof(exe) - 1;
+	r->interp_len = sizeof(interp) - 1;
+	r->cwd_len = sizeof(cwd) - 1;
+	r->args_len = (uint32_t)args_len;
+	r->n_cuts = (uint16_t)n_cuts;
+	r->argc = 9;
+	r->args_omitted = 2;
+	r->stdio[0] = PROCESS_STDIO_SOCKET;
+	r->stdio[1] = PROCESS_STDIO_SOCKET;
+	r->stdio[2] = 200; /* unknown: read as other */
+	r->stdio_family = AF_INET;
+	r->stdio_port = 4444;
+	memcpy(r->stdio_addr, "\x7f\0\0\x01", 4);
+	d = r->data;
+	memcpy(d, exe, sizeof(exe) - 1), d += sizeof(exe) - 1;
+	memcpy(d, interp, sizeof(interp) - 1), d += sizeof(interp) - 1;
+	memcpy(d, cwd, sizeof(cwd) - 1), d += sizeof(cwd) - 1;
+	memcpy(d, args, args_len), d += args_len;
+	memcpy(d, cuts, n_cuts * sizeof(*cuts));
+	memcpy(out, r, len);
+	free(r);
+	*ret_len = len;
+	return out;
+}
+
+static void test_exec_detection_fields(void **state)
+{
+	static const char args[] = "ncat\0AAAAZZ\0-e\0/bin/sh";
+	struct process_argv_cut cuts[2] = { { 9, 1000 }, { 9, 5 } },
+				bad[2] = { { 9, 1 }, { 5, 1 } };
+	char cmd[PROCESS_CMDLINE_MAX + 1], addr[PROCESS_ADDR_STR_MAX];
+	struct process_view v;
+	unsigned char *rec;
+	size_t len;
+
+	(void)state;
+	rec = exec_record_full(args, sizeof(args), cuts, 1, &len);
+	assert_int_equal(process_record_decode(rec, len, &v), 0);
+	assert_int_equal(v.exec.interp_len, 7);
+	assert_memory_equal(v.exec.interp, "/bin/sh", 7);
+	assert_int_equal(v.exec.exe_len, 7);
+	assert_string_equal(process_stdio_to_string(v.exec.stdio[0]), "socket");
+	assert_string_equal(process_stdio_to_string(v.exec.stdio[2]), "other");
+	assert_int_equal(v.exec.stdio_port, 4444);
+	assert_int_equal(process_addr_format(v.exec.stdio_family, v.exec.stdio_addr, addr), 0);
+	assert_string_equal(addr, "127.0.0.1");
+	assert_true(v.exec.flags & PROCESS_EXEC_EXE_DELETED);
+	assert_int_equal(v.exec.n_cuts, 1);
+	assert_int_equal(v.exec.args_omitted, 2);
+	process_cmdline_format(&v.exec, cmd, sizeof(cmd));
+	assert_string_equal(cmd, "ncat AAAA\xe2\x80\xa6[cut 1000 bytes]\xe2\x80\xa6ZZ -e /bin/sh "
+				 "\xe2\x80\xa6[omitted 2 args]");
+	/* a small output buffer: a marker is never cut in half */
+	assert_int_equal(process_cmdline_format(&v.exec, cmd, 12), 9);
+	free(rec);
+
+	/* two cuts at one offset are fine (in order); out of order or past argv are not */
+	rec = exec_record_full(args, sizeof(args), cuts, 2, &len);
+	assert_int_equal(process_record_decode(rec, len, &v), 0);
+	free(rec);
+	rec = exec_record_full(args, sizeof(args), bad, 2, &len);
+	assert_int_equal(process_record_decode(rec, len, &v), -EBADMSG);
+	free(rec);
+	bad[0].at = sizeof(args) + 1;
+	rec = exec_record_full(args, sizeof(args), bad, 1, &len);
+	assert_int_equal(process_record_decode(rec, len, &v), -EBADMSG);
+	free(rec);
+	bad[0].at = 3, bad[0].cut = 0; /* a cut of nothing */
+	rec = exec_record_full(args, sizeof(args), bad, 1, &len);
+	assert_int_equal(process_record_decode(rec, len, &v), -EBADMSG);
+	free(rec);
+	/* a cut count the record has no room for */
+	rec = exec_record_full(args, sizeof(args), cuts, 1, &len);
+	((struct process_exec_record *)rec)->n_cuts = PROCESS_ARGV_CUTS + 1;
+	assert_int_equal(process_record_decode(rec, len, &v), -EBADMSG);
+	free(rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exec_valid),	  cmocka_unit_test(test_exec_bad),
-		cmocka_unit_test(test_short_and_garbage), cmocka_unit_test(test_exit),
-		cmocka_unit_test(test_connect),		  cmocka_unit_test(test_formatters),
+		cmocka_unit_test(test_exec_valid),
+		cmocka_unit_test(test_exec_bad),
+		cmocka_unit_test(test_short_and_garbage),
+		cmocka_unit_test(test_exit),
+		cmocka_unit_test(test_connect),
+		cmocka_unit_test(test_exec_detection_fields),
+		cmocka_unit_test(test_formatters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -432,10 +433,93 @@ static void test_collector_waits_for_shadow_utils_lock(void **state)
 	rmdir(root);
 }
 
+/* The change of the one LocalUserChange among the sink's events, or NULL. */
+static const char *change_of(struct sink *sink, unsigned i)
+{
+	unsigned k = 0;
+
+	for (size_t j = 0; j < sink->n; j++)
+		if (event_get_type(sink->events[j]) == EVENT_USER_CHANGE && k++ == i)
+			return value_of(sink->events[j], 0, UC_CHANGE, NULL);
+	return NULL;
+}
+
+/*
+ * Changes are reported when the files change, without waiting for a snapshot; and a user
+ * added and removed before the files could be read (useradd x && userdel x) is still
+ * reported as UserAdded then UserRemoved, from the backup (passwd-) shadow-utils leaves.
+ */
+static void test_collector_immediate(void **state)
+{
+	char root[] = "/tmp/edgesec-users-XXXXXX", etc[600], path[700];
+	struct sink sink = { .base.submit = sink_submit };
+	struct collector_params p = { .sink = &sink.base, .host_root = root };
+	static const char *const files[] = { "passwd", "group", "passwd-", "passwd+" };
+	struct pollfd pfd;
+	struct collector *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(etc, sizeof(etc), "%s/etc", root);
+	assert_int_equal(mkdir(etc, 0755), 0);
+	write_file(etc, "passwd", "root:x:0:0:root:/root:/bin/bash\n");
+	write_file(etc, "group", "root:x:0:\n");
+	assert_int_equal(collector_new(&users_collector_ops, &p, &c), 0);
+	assert_int_equal(collector_start(c), 0);
+	assert_true(collector_get_fd(c) >= 0);
+	assert_int_equal(collector_snapshot(c, 1000), 0);
+	assert_int_equal(take_count(&sink, EVENT_LOCAL_USERS), 1);
+
+	/* replaced by rename, as shadow-utils and sed -i do: reported on the fd's wake-up */
+	write_file(etc, "passwd+", "root:x:0:0:root:/root:/bin/bash\na:x:1001:0::/:/bin/sh\n");
+	snprintf(path, sizeof(path), "%s/passwd", etc);
+	snprintf(etc + strlen(etc), sizeof(etc) - strlen(etc), "/passwd+");
+	assert_int_equal(rename(etc, path), 0);
+	etc[strlen(etc) - strlen("/passwd+")] = '\0';
+	pfd = (struct pollfd){ .fd = collector_get_fd(c), .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	collector_dispatch(c, POLLIN);
+	assert_int_equal(sink.n, 1);
+	assert_string_equal(change_of(&sink, 0), "UserAdded");
+	assert_string_equal(value_of(sink.events[0], 0, UC_USER_NAME, NULL), "a");
+	take_count(&sink, EVENT_USER_CHANGE);
+
+	/* useradd b && userdel b before we read: passwd- holds the state with b */
+	write_file(
+		etc, "passwd-",
+		"root:x:0:0:root:/root:/bin/bash\na:x:1001:0::/:/bin/sh\nb:x:1002:0::/:/bin/sh\n");
+	write_file(etc, "passwd", "root:x:0:0:root:/root:/bin/bash\na:x:1001:0::/:/bin/sh\n");
+	pfd = (struct pollfd){ .fd = collector_get_fd(c), .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	collector_dispatch(c, POLLIN);
+	assert_int_equal(sink.n, 2);
+	assert_string_equal(change_of(&sink, 0), "UserAdded");
+	assert_string_equal(value_of(sink.events[0], 0, UC_USER_NAME, NULL), "b");
+	assert_string_equal(change_of(&sink, 1), "UserRemoved");
+	assert_string_equal(value_of(sink.events[1], 0, UC_USER_NAME, NULL), "b");
+	take_count(&sink, EVENT_USER_CHANGE);
+
+	/* the same backup again (nothing rewritten it): no replay */
+	write_file(etc, "group", "root:x:0:\nwheel:x:10:\n");
+	pfd = (struct pollfd){ .fd = collector_get_fd(c), .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	collector_dispatch(c, POLLIN);
+	assert_int_equal(take_count(&sink, EVENT_USER_CHANGE), 0);
+	collector_free(c);
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", etc, files[i]);
+		unlink(path);
+	}
+	rmdir(etc);
+	rmdir(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_id),
+		cmocka_unit_test(test_collector_immediate),
 		cmocka_unit_test(test_passwd_fields),
 		cmocka_unit_test(test_passwd_malformed),
 		cmocka_unit_test(test_huge_line),

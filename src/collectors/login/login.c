@@ -43,6 +43,8 @@
 
 #include "audit/audit-control.h"
 #include "collectors/collector.h"
+#include "collectors/containers/containers.h"
+#include "collectors/process/cgroup-parse.h"
 #include "collectors/hostfs.h"
 #include "collectors/users/users-parse.h"
 #include "common/alloc.h"
@@ -56,6 +58,7 @@
 #define LOGIN_PASSWD_MAX (16u << 20)
 #define UTMP_BATCH 4096
 #define UTMP_CHUNK 64
+#define LOGIN_CGROUP_MAX 8192
 
 enum login_source {
 	LOGIN_SOURCE_AUDIT,
@@ -186,6 +189,57 @@ static void submit(struct collector *c)
 
 /* ---- audit source ---- */
 
+/*
+ * Who really sent a PAM audit record.  The kernel puts the sender's pid outside msg='...'
+ * (trusted); everything inside msg, exe= included, is the sender's own text.  Any process
+ * with CAP_AUDIT_WRITE in the initial user namespace can send one, and Docker grants that
+ * capability by default, so a container can forge a login.  While the sender still runs:
+ * ExtraDetails SenderContainerId / SenderContainerRuntime (/proc/<pid>/cgroup, as the
+ * process collector reads it; name, image and IoT Edge module when the containers collector
+ * knows the id) and SenderExecutable when its real binary is not the exe= it claims.  A
+ * sender already gone cannot be checked: SenderGone.  See docs/internals/evidence.md.
+ */
+static void sender_add(struct event_builder *b, uint32_t pid, const char *claimed_exe)
+{
+	char path[48], buf[LOGIN_CGROUP_MAX], exe[PATH_MAX];
+	struct cgroup_container ct;
+	struct container_info info;
+	ssize_t n = 0, len = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	fd = pid && pid != LOGIN_AUDIT_ID_NONE ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+	if (fd < 0) {
+		event_add_extra_cstr(b, "SenderGone", "true");
+		return;
+	}
+	while (len < (ssize_t)sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+		len += n;
+	close(fd);
+	if (len > 0 && cgroup_container_parse(buf, (size_t)len, &ct) == 0) {
+		event_add_extra(b, "SenderContainerId", ct.id, CGROUP_CONTAINER_ID_LEN);
+		event_add_extra_cstr(b, "SenderContainerRuntime",
+				     cgroup_runtime_to_string(ct.runtime));
+		if (containers_lookup(ct.id, &info) == 0) {
+			if (info.name[0])
+				event_add_extra_cstr(b, "SenderContainerName", info.name);
+			if (info.image[0])
+				event_add_extra_cstr(b, "SenderContainerImage", info.image);
+			if (info.module[0])
+				event_add_extra_cstr(b, "SenderIotEdgeModule", info.module);
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		event_add_extra_cstr(b, "SenderGone", "true"); /* exiting: a zombie has no exe */
+		return;
+	}
+	exe[n] = '\0';
+	if (!*claimed_exe || strcmp(exe, claimed_exe) != 0)
+		event_add_extra_cstr(b, "SenderExecutable", exe);
+}
+
 static void emit_login_audit(struct collector *c, const struct login_audit_record *r, bool success)
 {
 	struct login_state *s = collector_state(c);
@@ -219,6 +273,7 @@ static void emit_login_audit(struct collector *c, const struct login_audit_recor
 		event_add_extra_cstr(b, "Hostname", r->hostname);
 	if (r->truncated)
 		event_add_extra_cstr(b, "Truncated", "true");
+	sender_add(b, r->pid, r->exe);
 	submit(c);
 }
 
@@ -252,6 +307,8 @@ static void emit_privilege_use(struct collector *c, const struct login_audit_rec
 		event_add_extra_u64(b, "LoginUserId", r->auid);
 	if (r->truncated)
 		event_add_extra_cstr(b, "Truncated", "true");
+	event_add_extra_cstr(b, "Source", "audit");
+	sender_add(b, r->pid, r->exe);
 	submit(c);
 }
 

@@ -264,26 +264,45 @@ static void args_stop(struct audit_event *ev)
 	ev->flags |= PROCESS_EXEC_ARGS_TRUNCATED;
 }
 
-/* Appends one decoded value (and a NUL when it ends an argument). */
+/* One value (quoted or hex) into the argv builder, decoded piecewise; -EBADMSG if malformed. */
+static int args_feed(struct audit_event *ev, const struct audit_field *f)
+{
+	char tmp[256];
+	size_t n = 0;
+
+	if (f->vlen >= 2 && f->val[0] == '"') {
+		if (f->val[f->vlen - 1] != '"')
+			return -EBADMSG;
+		argv_build_bytes(&ev->argv, ev->args, f->val + 1, f->vlen - 2);
+		return 0;
+	}
+	if (f->vlen == 6 && memcmp(f->val, "(null)", 6) == 0)
+		return 0; /* an empty argument */
+	if (f->vlen == 0 || f->vlen % 2)
+		return -EBADMSG;
+	for (size_t i = 0; i < f->vlen; i += 2) {
+		int hi = digit_value(f->val[i], 16), lo = digit_value(f->val[i + 1], 16);
+
+		if (hi < 0 || lo < 0)
+			return -EBADMSG;
+		tmp[n++] = (char)(hi << 4 | lo);
+		if (n == sizeof(tmp) || i + 2 == f->vlen) {
+			argv_build_bytes(&ev->argv, ev->args, tmp, n);
+			n = 0;
+		}
+	}
+	return 0;
+}
+
+/* Appends one decoded value (and ends the argument when it is a whole one). */
 static void args_append(struct audit_event *ev, const struct audit_field *f, bool end_arg)
 {
-	size_t room = sizeof(ev->args) - ev->args_len, n = 0;
-	int r;
-
-	r = audit_value_decode(f->val, f->vlen, ev->args + ev->args_len, room, &n);
-	if (r == -ENOENT)
-		n = 0, r = 0; /* "(null)": an empty argument */
-	if (r < 0) {
-		args_stop(ev);
-		return;
-	}
-	ev->args_len += n;
-	if (r > 0 || (end_arg && ev->args_len == sizeof(ev->args))) {
+	if (args_feed(ev, f) < 0) {
 		args_stop(ev);
 		return;
 	}
 	if (end_arg)
-		ev->args[ev->args_len++] = '\0';
+		argv_build_end_arg(&ev->argv, ev->args);
 }
 
 /* "aI", "aI_len" or "aI[J]": 0 with I (and J, or -1, or -2 for _len), else -EBADMSG. */
@@ -324,10 +343,7 @@ static void execve_arg(struct audit_event *ev, const struct audit_field *f)
 	}
 	/* A new argument ends the split one before it. */
 	if (ev->chunk_next >= 0 && i == ev->arg_next + 1 && j != 0 && !ev->args_stopped) {
-		if (ev->args_len < sizeof(ev->args))
-			ev->args[ev->args_len++] = '\0';
-		else
-			args_stop(ev);
+		argv_build_end_arg(&ev->argv, ev->args);
 		ev->arg_next++;
 		ev->chunk_next = -1;
 	}
@@ -481,7 +497,7 @@ void audit_event_init(struct audit_event *ev, const struct audit_stamp *stamp)
 	ev->arg_next = 0;
 	ev->chunk_next = -1;
 	ev->args_stopped = false;
-	ev->args_len = 0;
+	argv_build_init(&ev->argv, sizeof(ev->args));
 	ev->title_len = 0;
 	ev->family = 0;
 	ev->port = 0;
@@ -551,7 +567,16 @@ int audit_event_socket_fd(const struct audit_event *ev)
 	}
 }
 
-static void exec_view(const struct audit_event *ev, struct process_view *v)
+/* " (deleted)" at the end of a d_path: the file has no name any more. */
+static bool path_deleted(const char *p, size_t len)
+{
+	static const char suffix[] = " (deleted)";
+
+	return len >= sizeof(suffix) - 1 &&
+	       memcmp(p + len - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) == 0;
+}
+
+static void exec_view(struct audit_event *ev, struct process_view *v)
 {
 	struct process_view_exec *x = &v->exec;
 	bool relative_at = ev->path0_len && ev->path0[0] != '/' &&
@@ -560,18 +585,27 @@ static void exec_view(const struct audit_event *ev, struct process_view *v)
 
 	x->flags = ev->flags;
 	/* The path as given to execve; for execveat relative to a dirfd, the resolved exe. */
-	if (ev->path0_len && !relative_at)
+	if (ev->path0_len && !relative_at) {
 		x->exe = ev->path0, x->exe_len = ev->path0_len;
-	else
+		/* the task's binary, for the front end's interpreter check */
+		x->exe_real = ev->exe, x->exe_real_len = ev->exe_len;
+	} else {
 		x->exe = ev->exe, x->exe_len = ev->exe_len;
+	}
+	/* SYSCALL exe is d_path() of the task's binary: " (deleted)" when it has no name. */
+	if (path_deleted(ev->exe, ev->exe_len)) {
+		x->flags |= PROCESS_EXEC_EXE_DELETED;
+		x->exe_real = NULL, x->exe_real_len = 0;
+	}
 	if (ev->cwd_len && ev->cwd[0] == '/')
 		x->cwd_parts = ev->cwd + 1, x->cwd_len = ev->cwd_len;
 	if (ev->have & AUDIT_HAVE_EXECVE) {
-		x->args = ev->args;
-		x->args_len = ev->args_len;
-		if (!ev->args_stopped && ev->argc && ev->arg_next < ev->argc &&
-		    !(ev->chunk_next >= 0 && ev->arg_next + 1 == ev->argc))
-			x->flags |= PROCESS_EXEC_ARGS_TRUNCATED; /* records missing */
+		/* a split last argument ends with the event; missing ones count as omitted */
+		if (ev->args_stopped || (ev->argc && ev->arg_next < ev->argc &&
+					 !(ev->chunk_next >= 0 && ev->arg_next + 1 == ev->argc)))
+			argv_build_stop(&ev->argv, ev->args, ev->argc);
+		argv_build_finish(&ev->argv, ev->args, x);
+		x->flags |= ev->flags & PROCESS_EXEC_ARGS_TRUNCATED;
 	} else if (ev->have & AUDIT_HAVE_TITLE) {
 		x->args = ev->title; /* the kernel keeps only 128 bytes of it */
 		x->args_len = ev->title_len;
@@ -582,7 +616,7 @@ static void exec_view(const struct audit_event *ev, struct process_view *v)
 	}
 }
 
-int audit_event_view(const struct audit_event *ev, int64_t realtime_to_boot_ns,
+int audit_event_view(struct audit_event *ev, int64_t realtime_to_boot_ns,
 		     struct process_view *ret_view)
 {
 	enum audit_kind kind = audit_event_kind(ev);

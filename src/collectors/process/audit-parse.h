@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "argv-build.h"
 #include "process-decode.h"
 
 #define AUDIT_TITLE_MAX 256 /* PROCTITLE: the kernel sends at most 128 bytes */
@@ -78,11 +79,11 @@ struct audit_event {
 	size_t cwd_len;
 	/* EXECVE: argv NUL-separated, as in /proc/PID/cmdline */
 	uint32_t argc;
-	uint32_t arg_next;  /* index of the argument being filled */
-	int32_t chunk_next; /* next aI[chunk] expected, -1 when not in a split argument */
-	bool args_stopped;  /* out of order or too long: nothing more is appended */
+	uint32_t arg_next;	/* index of the argument being filled */
+	int32_t chunk_next;	/* next aI[chunk] expected, -1 when not in a split argument */
+	bool args_stopped;	/* out of order or malformed: nothing more is appended */
+	struct argv_build argv; /* argv into args, cut like the eBPF side's (argv-build.h) */
 	char args[PROCESS_ARGS_MAX];
-	size_t args_len;
 	/* PROCTITLE */
 	char title[AUDIT_TITLE_MAX];
 	size_t title_len;
@@ -118,10 +119,12 @@ enum audit_kind audit_event_kind(const struct audit_event *ev);
  * for connect (success or EINPROGRESS) with an AF_INET/AF_INET6 SOCKADDR, and a successful accept
  * with such a SOCKADDR or none (accept(fd, NULL, NULL): conn.family is then 0).  For connections
  * the local address, the local port and the protocol are left 0: the record does not carry them
- * (the backend looks them up).  Strings in the view point into ev. realtime_to_boot_ns converts the
- * stamp to CLOCK_BOOTTIME.  0, or -ENOMSG when the event is not one of ours, or incomplete.
+ * (the backend looks them up).  Strings in the view point into ev; for an exec, argv is
+ * finished here (ev is changed: call it once per event, a second call gives the same view).
+ * realtime_to_boot_ns converts the stamp to CLOCK_BOOTTIME.  0, or -ENOMSG when the event is not
+ * one of ours, or incomplete.
  */
-int audit_event_view(const struct audit_event *ev, int64_t realtime_to_boot_ns,
+int audit_event_view(struct audit_event *ev, int64_t realtime_to_boot_ns,
 		     struct process_view *ret_view);
 
 /* The socket fd of a connection event (connect: a0, accept: the return value), or -1. */

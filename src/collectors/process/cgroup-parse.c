@@ -107,6 +107,9 @@ static bool colon_match(const char *s, size_t len, struct cgroup_container *ret)
 {
 	const char *last = NULL, *mid = NULL;
 
+	/* Most segments have no ':' at all: one vectorised scan says so. */
+	if (len < CGROUP_CONTAINER_ID_LEN + 2 || !memchr(s, ':', len))
+		return false;
 	for (size_t i = len; i-- > 0;) {
 		if (s[i] != ':')
 			continue;

@@ -6,8 +6,9 @@
  * The kernel multicasts a small record per process event on NETLINK_CONNECTOR, group
  * CN_IDX_PROC, once we have sent PROC_CN_MCAST_LISTEN.  Records carry only pids (and, for
  * exit, the wait status), so:
- *   PROC_EVENT_EXEC  -> the details come from /proc/<pid> right away: cmdline (capped at
- *                       PROCESS_ARGS_MAX, ArgvTruncated beyond), exe and cwd (readlinkat),
+ *   PROC_EVENT_EXEC  -> the details come from /proc/<pid> right away: cmdline (read whole,
+ *                       bounded like the eBPF side's argv by argv-build.c), exe and cwd
+ *                       (readlinkat; ExecutableDeleted from a " (deleted)" or memfd exe),
  *                       status (Name, PPid, real Uid), all read through openat() on one
  *                       O_DIRECTORY fd of /proc/<pid>, so a recycled pid cannot mix two
  *                       processes within one record.  A process that is gone before we read
@@ -38,6 +39,7 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 
+#include "argv-build.h"
 #include "common/alloc.h"
 #include "common/timeutil.h"
 #include "process-int.h"
@@ -46,6 +48,7 @@
 #define CNPROC_BATCH 1024
 #define CNPROC_CPUS_MAX 1024
 #define CNPROC_STATUS_MAX 4096
+#define CNPROC_CMDLINE_READ_MAX (4u << 20) /* ARG_MAX is 2 MiB with the default stack */
 
 struct cnproc_state {
 	int fd;
@@ -53,6 +56,7 @@ struct cnproc_state {
 	uint64_t vanished;
 	uint32_t *seq; /* next expected seq per CPU (0 = none seen yet, stored + 1) */
 	char *args;    /* PROCESS_ARGS_MAX bytes for /proc/<pid>/cmdline */
+	struct argv_build argv;
 };
 
 uint64_t process_cnproc_vanished(struct collector *c)
@@ -164,6 +168,50 @@ static void status_name(const char *status, char comm[PROCESS_COMM_LEN + 1])
 	comm[n] = '\0';
 }
 
+/*
+ * /proc/<pid>/cmdline, all of it (up to CNPROC_CMDLINE_READ_MAX), through the argv builder:
+ * bytes read, or -errno.  Reading it whole is what lets a long argument be cut rather than
+ * hide the ones after it; only hostile or huge argv make this more than one read.
+ */
+static ssize_t cmdline_read(struct cnproc_state *p, int dfd, struct process_view_exec *x)
+{
+	char chunk[4096];
+	size_t total = 0;
+	int fd;
+
+	fd = openat(dfd, "cmdline", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	argv_build_init(&p->argv, PROCESS_ARGS_MAX);
+	while (total < CNPROC_CMDLINE_READ_MAX) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		argv_build_raw(&p->argv, p->args, chunk, (size_t)n);
+		total += (size_t)n;
+	}
+	close(fd);
+	if (total >= CNPROC_CMDLINE_READ_MAX)
+		argv_build_stop(&p->argv, p->args, 0);
+	argv_build_finish(&p->argv, p->args, x);
+	if (total >= CNPROC_CMDLINE_READ_MAX)
+		x->flags |= PROCESS_EXEC_ARGS_TRUNCATED;
+	return (ssize_t)total;
+}
+
+/* The exe link of a process whose binary has no name: " (deleted)", or a memfd. */
+static bool exe_deleted(const char *exe, size_t len)
+{
+	static const char suffix[] = " (deleted)";
+
+	return (len >= 7 && memcmp(exe, "/memfd:", 7) == 0) ||
+	       (len >= sizeof(suffix) - 1 &&
+		memcmp(exe + len - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) == 0);
+}
+
 /* Fills v from /proc/<pid>; -ESRCH when the process is gone. */
 static int exec_details(struct cnproc_state *p, uint32_t pid, struct process_view *v, char *exe,
 			size_t exe_size, char *cwd, size_t cwd_size)
@@ -184,20 +232,17 @@ static int exec_details(struct cnproc_state *p, uint32_t pid, struct process_vie
 	}
 	(void)status_field(status, "Gid:", &v->gid);
 	status_name(status, v->comm);
-	args_len = proc_read_at(dfd, "cmdline", p->args, PROCESS_ARGS_MAX + 1);
+	args_len = cmdline_read(p, dfd, &v->exec);
 	if (args_len <= 0) {
 		r = -ESRCH; /* kernel threads never exec; an empty cmdline is an exited process */
 		goto out;
 	}
-	if ((size_t)args_len >= PROCESS_ARGS_MAX) {
-		args_len = PROCESS_ARGS_MAX;
-		v->exec.flags |= PROCESS_EXEC_ARGS_TRUNCATED;
-	}
-	v->exec.args = p->args;
-	v->exec.args_len = (size_t)args_len;
 	n = readlinkat(dfd, "exe", exe, exe_size - 1);
 	v->exec.exe = exe;
 	v->exec.exe_len = n > 0 ? (size_t)n : 0;
+	if (exe_deleted(exe, v->exec.exe_len))
+		v->exec.flags |= PROCESS_EXEC_EXE_DELETED;
+	process_stdio_from_proc(dfd, "", pid, &v->exec); /* through the same /proc/<pid> fd */
 	/* cwd as one component without its leading '/' (process_cwd_format adds it back). */
 	n = readlinkat(dfd, "cwd", cwd, cwd_size - 1);
 	if (n <= 0 || cwd[0] != '/')

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -21,27 +22,87 @@ static void header_copy(const struct process_record_header *h, struct process_vi
 	v->comm[PROCESS_COMM_LEN] = '\0';
 }
 
+/* Cuts must lie inside argv, in order, each after the previous one. */
+static int cuts_check(const struct process_view_exec *x)
+{
+	uint32_t prev = 0;
+
+	for (unsigned i = 0; i < x->n_cuts; i++) {
+		struct process_argv_cut c = process_view_cut(x, i);
+
+		if (c.at > x->args_len || c.at < prev || !c.cut)
+			return -EBADMSG;
+		prev = c.at;
+	}
+	return 0;
+}
+
 static int exec_decode(const unsigned char *p, size_t len, struct process_view *v)
 {
 	struct process_exec_record r;
 	const char *data = (const char *)p + PROCESS_EXEC_RECORD_FIXED;
+	size_t cuts_bytes;
 
 	if (len < PROCESS_EXEC_RECORD_FIXED || len > sizeof(r))
 		return -EBADMSG;
 	memcpy(&r, p, PROCESS_EXEC_RECORD_FIXED);
 	/* Each length bounded first, so the sum below cannot wrap. */
-	if (r.exe_len >= PROCESS_EXE_MAX || r.cwd_len >= PROCESS_CWD_MAX ||
-	    r.args_len > PROCESS_ARGS_MAX ||
-	    PROCESS_EXEC_RECORD_FIXED + (size_t)r.exe_len + r.cwd_len + r.args_len != len)
+	cuts_bytes = (size_t)r.n_cuts * sizeof(struct process_argv_cut);
+	if (r.exe_len >= PROCESS_EXE_MAX || r.interp_len >= PROCESS_EXE_MAX ||
+	    r.cwd_len >= PROCESS_CWD_MAX || r.args_len > PROCESS_ARGS_MAX ||
+	    r.n_cuts > PROCESS_ARGV_CUTS ||
+	    PROCESS_EXEC_RECORD_FIXED + (size_t)r.exe_len + r.interp_len + r.cwd_len + r.args_len +
+			    cuts_bytes !=
+		    len)
 		return -EBADMSG;
 	v->exec.flags = r.flags;
 	v->exec.exe = data;
 	v->exec.exe_len = strnlen(data, r.exe_len);
-	v->exec.cwd_parts = data + r.exe_len;
+	data += r.exe_len;
+	v->exec.interp = data;
+	v->exec.interp_len = strnlen(data, r.interp_len);
+	data += r.interp_len;
+	v->exec.cwd_parts = data;
 	v->exec.cwd_len = r.cwd_len;
-	v->exec.args = data + r.exe_len + r.cwd_len;
+	data += r.cwd_len;
+	v->exec.args = data;
 	v->exec.args_len = r.args_len;
-	return 0;
+	v->exec.cuts = data + r.args_len;
+	v->exec.n_cuts = r.n_cuts;
+	v->exec.argc = r.argc;
+	v->exec.args_omitted = r.args_omitted;
+	memcpy(v->exec.stdio, r.stdio, sizeof(r.stdio));
+	for (int i = 0; i < 3; i++)
+		if (v->exec.stdio[i] >= PROCESS_STDIO_MAX)
+			v->exec.stdio[i] = PROCESS_STDIO_OTHER;
+	v->exec.stdio_family = 0;
+	if ((r.stdio_family == AF_INET || r.stdio_family == AF_INET6) && r.stdio_port) {
+		v->exec.stdio_family = r.stdio_family;
+		v->exec.stdio_port = r.stdio_port;
+		memcpy(v->exec.stdio_addr, r.stdio_addr, 16);
+	}
+	return cuts_check(&v->exec);
+}
+
+struct process_argv_cut process_view_cut(const struct process_view_exec *x, unsigned i)
+{
+	struct process_argv_cut c = { 0, 0 };
+
+	if (x->cuts && i < x->n_cuts)
+		memcpy(&c, (const char *)x->cuts + (size_t)i * sizeof(c), sizeof(c));
+	return c;
+}
+
+const char *process_stdio_to_string(uint8_t kind)
+{
+	static const char *const names[PROCESS_STDIO_MAX] = {
+		[PROCESS_STDIO_NONE] = "none",	 [PROCESS_STDIO_SOCKET] = "socket",
+		[PROCESS_STDIO_PIPE] = "pipe",	 [PROCESS_STDIO_TTY] = "tty",
+		[PROCESS_STDIO_FILE] = "file",	 [PROCESS_STDIO_NULL] = "null",
+		[PROCESS_STDIO_OTHER] = "other",
+	};
+
+	return kind < PROCESS_STDIO_MAX ? names[kind] : "other";
 }
 
 int process_record_decode(const void *buf, size_t len, struct process_view *ret_view)
@@ -98,16 +159,78 @@ int process_record_decode(const void *buf, size_t len, struct process_view *ret_
 	return 0;
 }
 
+/* Copies n bytes of argv to out, NUL separators as spaces (memcpy, then memchr for NULs). */
+static void args_copy(char *out, const char *args, size_t n)
+{
+	char *p = out, *end = out + n;
+
+	memcpy(out, args, n);
+	while (p < end && (p = memchr(p, '\0', (size_t)(end - p))))
+		*p++ = ' ';
+}
+
 size_t process_args_join(const char *args, size_t len, char *out, size_t out_size)
 {
-	size_t n = 0;
+	size_t n;
 
 	if (!out_size)
 		return 0;
 	while (len && args[len - 1] == '\0')
 		len--;
-	for (size_t i = 0; i < len && n + 1 < out_size; i++)
-		out[n++] = args[i] ? args[i] : ' ';
+	n = len < out_size - 1 ? len : out_size - 1;
+	args_copy(out, args, n);
+	out[n] = '\0';
+	return n;
+}
+
+/* Appends text (NUL-terminated) if it fits whole; false otherwise. */
+static bool put_text(char *out, size_t out_size, size_t *n, const char *text, size_t len)
+{
+	if (*n + len + 1 > out_size)
+		return false;
+	memcpy(out + *n, text, len);
+	*n += len;
+	return true;
+}
+
+size_t process_cmdline_format(const struct process_view_exec *x, char *out, size_t out_size)
+{
+	size_t len = x->args_len, n = 0, pos = 0;
+	char mark[64];
+
+	if (!out_size)
+		return 0;
+	while (len && x->args[len - 1] == '\0')
+		len--;
+	/* The bytes between cuts are copied whole; a marker goes in at each cut. */
+	for (unsigned ci = 0; ci <= x->n_cuts; ci++) {
+		struct process_argv_cut c = process_view_cut(x, ci);
+		size_t end = ci < x->n_cuts && c.at < len ? c.at : len, seg, take;
+		int m;
+
+		if (end < pos)
+			end = pos;
+		seg = end - pos;
+		take = seg < out_size - 1 - n ? seg : out_size - 1 - n;
+		args_copy(out + n, x->args + pos, take);
+		n += take;
+		pos = end;
+		if (take < seg)
+			goto done;
+		if (ci == x->n_cuts)
+			break;
+		m = snprintf(mark, sizeof(mark), "\xe2\x80\xa6[cut %u bytes]\xe2\x80\xa6", c.cut);
+		if (m > 0 && !put_text(out, out_size, &n, mark, (size_t)m))
+			goto done;
+	}
+	if (x->args_omitted) {
+		int m = snprintf(mark, sizeof(mark), "%s\xe2\x80\xa6[omitted %u args]",
+				 n ? " " : "", x->args_omitted);
+
+		if (m > 0)
+			(void)put_text(out, out_size, &n, mark, (size_t)m);
+	}
+done:
 	out[n] = '\0';
 	return n;
 }

@@ -24,10 +24,25 @@ struct process_view_exec {
 	uint32_t flags;	 /* PROCESS_EXEC_* */
 	const char *exe; /* as given to execve (may be relative) */
 	size_t exe_len;
+	const char *interp; /* the binary really run when it is not exe (a script's #!) */
+	size_t interp_len;
+	/* audit: the resolved binary of the task (SYSCALL exe); the front end reports it as the
+	 * interpreter when it is another file than exe */
+	const char *exe_real;
+	size_t exe_real_len;
 	const char *cwd_parts; /* components, innermost first, NUL-terminated each */
 	size_t cwd_len;
-	const char *args; /* NUL-separated argv */
+	const char *args; /* NUL-separated argv; a cut argument is its head and tail */
 	size_t args_len;
+	/* n_cuts struct process_argv_cut, possibly unaligned (read with process_view_cut()) */
+	const void *cuts;
+	unsigned n_cuts;
+	uint32_t argc;	       /* arguments in all, when argv was cut (else 0) */
+	uint32_t args_omitted; /* arguments after the last one in args, not kept */
+	/* what fds 0..2 are (with PROCESS_EXEC_STDIO_KNOWN), and an inet peer of 0 or 1 */
+	uint8_t stdio[3];
+	uint16_t stdio_family, stdio_port;
+	uint8_t stdio_addr[16];
 };
 
 struct process_view_exit {
@@ -55,6 +70,12 @@ struct process_view {
 	};
 };
 
+/* Cut i (< n_cuts) of x. */
+struct process_argv_cut process_view_cut(const struct process_view_exec *x, unsigned i);
+
+/* "socket", "pipe", "tty", "file", "null", "none", "other". */
+const char *process_stdio_to_string(uint8_t kind);
+
 /* 0 and *ret_view, or -EBADMSG when the record is short, oversized or inconsistent. */
 int process_record_decode(const void *buf, size_t len, struct process_view *ret_view);
 
@@ -64,6 +85,14 @@ int process_record_decode(const void *buf, size_t len, struct process_view *ret_
  * returns the length written.
  */
 size_t process_args_join(const char *args, size_t len, char *out, size_t out_size);
+
+/*
+ * The CommandLine of an exec view: process_args_join(), with each cut argument shown as
+ * `head…[cut N bytes]…tail` and omitted arguments as a last ` …[omitted N args]` (UTF-8
+ * ellipses).  out_size PROCESS_CMDLINE_MAX holds any view the decoders accept.
+ */
+#define PROCESS_CMDLINE_MAX (PROCESS_ARGS_MAX + PROCESS_ARGV_CUTS * 32 + 64)
+size_t process_cmdline_format(const struct process_view_exec *x, char *out, size_t out_size);
 
 /* cwd components (innermost first) as an absolute path ("/" when empty); as above. */
 size_t process_cwd_format(const char *parts, size_t len, char *out, size_t out_size);

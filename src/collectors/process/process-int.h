@@ -66,12 +66,24 @@ struct process_state {
 	struct process_users *users;
 	struct process_pids *pids;
 	int64_t boot_to_realtime_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME at start */
-	char *scratch;		     /* PROCESS_ARGS_MAX + 1 bytes for command lines */
+	char *scratch;		     /* PROCESS_CMDLINE_MAX + 1 bytes for command lines */
+	char *parent;		     /* PROCESS_PARENT_MAX bytes: the parent's exe and cmdline */
 	char *cgroup_buf;	     /* PROCESS_CGROUP_MAX bytes for /proc/<pid>/cgroup */
 	int proc_fd;		     /* O_DIRECTORY fd of /proc, or -1 */
 	uint64_t container_vanished; /* processes gone before their cgroup could be read */
 	char capture[256];	     /* process_capture_describe() */
 };
+
+/* The parent's strings kept for one ProcessCreate: exe (≤ 256) and cmdline (≤ 1 KiB). */
+#define PROCESS_PARENT_MAX 1536
+
+/*
+ * What fds 0..2 of a live process are, from <dirfd>/<prefix>fd/N (dirfd: /proc with prefix
+ * "<pid>/", or /proc/<pid> with ""): fills x->stdio[], the peer of a socket on 0 or 1, and
+ * sets PROCESS_EXEC_STDIO_KNOWN unless the process is gone.
+ */
+void process_stdio_from_proc(int dirfd, const char *prefix, uint32_t pid,
+			     struct process_view_exec *x);
 
 /* Builds and submits the event(s) of one decoded record. */
 void process_view_emit(struct collector *c, const struct process_view *v);

@@ -13,9 +13,13 @@
  *
  * Events
  *   ProcessCreate     Executable (execve path, made absolute with the cwd when relative),
- *                     CommandLine (argv joined with single spaces, bytes as passed; the JSON
- *                     writer escapes), ProcessId, ParentProcessId, UserId, UserName;
- *                     ExtraDetails Cwd, ArgvTruncated / ArgvUnreadable / CwdTruncated.
+ *                     CommandLine (argv joined with single spaces, bytes as passed, cut
+ *                     arguments and omitted ones marked; the JSON writer escapes), ProcessId,
+ *                     ParentProcessId, UserId, UserName; ExtraDetails Cwd, ParentExecutable,
+ *                     ParentCommandLine (pid cache, else /proc/<ppid>), Stdin/Stdout/Stderr and
+ *                     StdioRemote (from the record, else /proc/<pid>/fd), Interpreter, Argv0,
+ *                     ExecutableDeleted, ArgvTruncated + ArgvCap/ArgvCutArgs/ArgvOmittedArgs,
+ *                     ArgvUnreadable, CwdTruncated.
  *   ProcessTerminate  Executable, ProcessId, ExitStatus (exit code, or 128 + signal with
  *                     ExtraDetails Signal).
  *   ConnectionCreate  addresses and ports (inet_ntop text), Direction In/Out, Protocol
@@ -41,6 +45,9 @@
 #include <time.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "collectors/containers/containers.h"
@@ -217,28 +224,295 @@ static void container_add(struct process_state *s, struct event_builder *b,
 		event_add_extra_cstr(b, "IotEdgeModule", meta.module);
 }
 
+/* The part of a path after its last '/' (a login shell's leading '-' dropped). */
+static void base_name(const char *p, size_t len, const char **ret, size_t *ret_len)
+{
+	const char *slash = len ? memrchr(p, '/', len) : NULL;
+
+	if (slash) {
+		len -= (size_t)(slash + 1 - p);
+		p = slash + 1;
+	}
+	if (len && p[0] == '-')
+		p++, len--;
+	*ret = p;
+	*ret_len = len;
+}
+
+static bool same_base(const char *a, size_t alen, const char *b, size_t blen)
+{
+	const char *x, *y;
+	size_t xl, yl;
+
+	base_name(a, alen, &x, &xl);
+	base_name(b, blen, &y, &yl);
+	return xl == yl && memcmp(x, y, xl) == 0;
+}
+
+/*
+ * Whether two paths of pid's view name the same file (a symlink to the binary): stat through
+ * /proc/<pid>/root while the process lives, else in our own view.  Unknown counts as same.
+ */
+static bool same_file(struct process_state *s, uint32_t pid, const char *a, size_t alen,
+		      const char *b, size_t blen)
+{
+	char pa[PROCESS_EXE_MAX + 32], pb[PROCESS_EXE_MAX + 32];
+	struct stat sa, sb;
+	bool root = s->proc_fd >= 0;
+
+	if (!alen || !blen || a[0] != '/' || b[0] != '/' || alen >= PROCESS_EXE_MAX ||
+	    blen >= PROCESS_EXE_MAX)
+		return true; /* too long to check here: unknown */
+	snprintf(pa, sizeof(pa), "%u/root%.*s", pid, (int)alen, a);
+	snprintf(pb, sizeof(pb), "%u/root%.*s", pid, (int)blen, b);
+	if (root && fstatat(s->proc_fd, pa, &sa, 0) == 0 && fstatat(s->proc_fd, pb, &sb, 0) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	snprintf(pa, sizeof(pa), "%.*s", (int)alen, a);
+	snprintf(pb, sizeof(pb), "%.*s", (int)blen, b);
+	if (stat(pa, &sa) == 0 && stat(pb, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return true;
+}
+
+/* ExtraDetails Interpreter; *ret_* is what it reported (for the Argv0 comparison). */
+static void interp_add(struct process_state *s, struct event_builder *b, uint32_t pid,
+		       const struct process_view_exec *x, const char *exe, size_t exe_len,
+		       const char **ret_interp, size_t *ret_len)
+{
+	const char *real = x->exe_real;
+	size_t real_len = x->exe_real_len;
+
+	*ret_interp = NULL;
+	*ret_len = 0;
+	if (x->interp_len) {
+		*ret_interp = x->interp;
+		*ret_len = x->interp_len;
+	} else if (real_len && real[0] == '/' && !same_base(real, real_len, exe, exe_len) &&
+		   !same_file(s, pid, real, real_len, exe, exe_len)) {
+		*ret_interp = real;
+		*ret_len = real_len;
+	}
+	if (*ret_interp)
+		event_add_extra(b, "Interpreter", *ret_interp, *ret_len);
+}
+
+/*
+ * ExtraDetails Argv0: argv[0] when its base name is neither the executable's nor the
+ * interpreter's (a renamed binary, `exec -a`), and, when it is a path, not the same file
+ * either (a symlink, or the #! path the kernel puts in argv[0] of a script).
+ */
+static void argv0_add(struct process_state *s, struct event_builder *b, uint32_t pid,
+		      const struct process_view_exec *x, const char *exe, size_t exe_len,
+		      const char *interp, size_t interp_len)
+{
+	size_t n = strnlen(x->args, x->args_len);
+
+	if (x->n_cuts && process_view_cut(x, 0).at < n)
+		n = process_view_cut(x, 0).at; /* a cut argv[0]: its head */
+	if (n > PROCESS_EXE_MAX)
+		n = PROCESS_EXE_MAX;
+	if (!n || same_base(x->args, n, exe, exe_len) ||
+	    (interp_len && same_base(x->args, n, interp, interp_len)))
+		return;
+	if (x->args[0] == '/' &&
+	    (same_file(s, pid, x->args, n, exe, exe_len) ||
+	     (interp_len && same_file(s, pid, x->args, n, interp, interp_len))))
+		return;
+	event_add_extra(b, "Argv0", x->args, n);
+}
+
+/* What an fd of a live process is, from /proc/<pid>/fd/<fd> (stat follows the link). */
+static uint8_t stdio_of_stat(const struct stat *st)
+{
+	unsigned maj = major(st->st_rdev), min = minor(st->st_rdev);
+
+	switch (st->st_mode & S_IFMT) {
+	case S_IFSOCK:
+		return PROCESS_STDIO_SOCKET;
+	case S_IFIFO:
+		return PROCESS_STDIO_PIPE;
+	case S_IFREG:
+		return PROCESS_STDIO_FILE;
+	case S_IFCHR:
+		if (maj == 1 && min == 3)
+			return PROCESS_STDIO_NULL;
+		if (maj == 4 || maj == 5 || (maj >= 136 && maj <= 143))
+			return PROCESS_STDIO_TTY;
+		return PROCESS_STDIO_OTHER;
+	default:
+		return PROCESS_STDIO_OTHER;
+	}
+}
+
+/* The inet peer of fd of pid (a copy of the fd for a moment); 0 or -errno. */
+static int stdio_peer_of(uint32_t pid, int fd, struct process_view_exec *x)
+{
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0), sfd, r = -ENOTCONN;
+
+	if (pidfd < 0)
+		return -errno;
+	sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	close(pidfd);
+	if (sfd < 0)
+		return -errno;
+	if (getpeername(sfd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET) {
+			const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+
+			memcpy(x->stdio_addr, &in->sin_addr, 4);
+			x->stdio_port = ntohs(in->sin_port);
+			x->stdio_family = AF_INET;
+			r = 0;
+		} else if (ss.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+
+			memcpy(x->stdio_addr, &in6->sin6_addr, 16);
+			x->stdio_port = ntohs(in6->sin6_port);
+			x->stdio_family = AF_INET6;
+			r = 0;
+		}
+	}
+	close(sfd);
+	return r;
+#else
+	(void)pid, (void)fd, (void)x;
+	return -ENOSYS;
+#endif
+}
+
+/*
+ * Backends without a kernel-side view of the fd table (audit, proc connector): fds 0..2 from
+ * <dirfd>/<prefix>fd/N (a /proc fd and "<pid>/", or a /proc/<pid> fd and "") while the process
+ * lives: 3 fstatat, plus pidfd_getfd + getpeername for a socket on 0 or 1.  A short-lived
+ * process may be gone: then nothing is known (not "none").
+ */
+void process_stdio_from_proc(int dirfd, const char *prefix, uint32_t pid,
+			     struct process_view_exec *x)
+{
+	char path[48];
+	struct stat st;
+	int missing = 0;
+
+	size_t plen = strlen(prefix);
+
+	if (dirfd < 0 || plen + sizeof("fd/0") > sizeof(path))
+		return;
+	memcpy(path, prefix, plen);
+	memcpy(path + plen, "fd/0", sizeof("fd/0")); /* the digit is patched below */
+	for (int fd = 0; fd < 3; fd++) {
+		path[plen + 3] = (char)('0' + fd);
+		if (fstatat(dirfd, path, &st, 0) < 0) {
+			missing += errno == ENOENT;
+			x->stdio[fd] = errno == ENOENT ? PROCESS_STDIO_NONE : PROCESS_STDIO_OTHER;
+			continue;
+		}
+		x->stdio[fd] = stdio_of_stat(&st);
+		if (x->stdio[fd] == PROCESS_STDIO_SOCKET && fd < 2 && !x->stdio_family)
+			(void)stdio_peer_of(pid, fd, x);
+	}
+	if (missing == 3) {
+		/* all three closed, or the process is gone: tell them apart */
+		path[plen + 2] = '\0';
+		if (fstatat(dirfd, path, &st, 0) < 0)
+			return;
+	}
+	x->flags |= PROCESS_EXEC_STDIO_KNOWN;
+}
+
+/* ExtraDetails Stdin, Stdout, Stderr and StdioRemote ("ip:port", "[v6]:port"). */
+static void stdio_add(struct event_builder *b, const struct process_view_exec *x)
+{
+	static const char *const names[3] = { "Stdin", "Stdout", "Stderr" };
+	char addr[PROCESS_ADDR_STR_MAX], remote[PROCESS_ADDR_STR_MAX + 16];
+
+	if (!(x->flags & PROCESS_EXEC_STDIO_KNOWN))
+		return;
+	for (int fd = 0; fd < 3; fd++)
+		event_add_extra_cstr(b, names[fd], process_stdio_to_string(x->stdio[fd]));
+	if (x->stdio_family && process_addr_format(x->stdio_family, x->stdio_addr, addr) == 0) {
+		snprintf(remote, sizeof(remote), x->stdio_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+			 addr, x->stdio_port);
+		event_add_extra_cstr(b, "StdioRemote", remote);
+	}
+}
+
+/*
+ * The parent's executable and command line into s->parent: from the pid cache when its exec
+ * was seen, else from /proc/<ppid> (then cached).  0 with lengths, or -ENOENT.
+ */
+static void proc_lookup(struct process_state *s, uint32_t pid, const char *comm);
+
+static int parent_get(struct process_state *s, uint32_t ppid, size_t *ret_exe_len,
+		      size_t *ret_cmd_len, int *ret_trunc)
+{
+	const char *exe, *cmd;
+	size_t exe_len, cmd_len;
+
+	if (!ppid)
+		return -ENOENT;
+	if (process_pids_get(s->pids, ppid, &exe, &exe_len, &cmd, &cmd_len, ret_trunc) < 0) {
+		proc_lookup(s, ppid, "");
+		if (process_pids_get(s->pids, ppid, &exe, &exe_len, &cmd, &cmd_len, ret_trunc) < 0)
+			return -ENOENT;
+	}
+	if (exe_len + cmd_len > PROCESS_PARENT_MAX)
+		return -ENOENT; /* cannot happen: the cache keeps 256 + 1024 at most */
+	memcpy(s->parent, exe, exe_len);
+	memcpy(s->parent + exe_len, cmd, cmd_len);
+	*ret_exe_len = exe_len;
+	*ret_cmd_len = cmd_len;
+	return exe_len ? 0 : -ENOENT;
+}
+
+/* ExtraDetails ArgvTruncated, ArgvCap, ArgvCutArgs, ArgvOmittedArgs, ArgvUnreadable. */
+static void argv_flags_add(struct event_builder *b, const struct process_view_exec *x)
+{
+	if (x->flags & PROCESS_EXEC_ARGS_TRUNCATED) {
+		event_add_extra_cstr(b, "ArgvTruncated", "true");
+		event_add_extra_u64(b, "ArgvCap", PROCESS_ARGS_MAX);
+		event_add_extra_u64(b, "ArgvCutArgs", x->n_cuts);
+		event_add_extra_u64(b, "ArgvOmittedArgs", x->args_omitted);
+	}
+	if (x->flags & PROCESS_EXEC_ARGS_FAULT)
+		event_add_extra_cstr(b, "ArgvUnreadable", "true");
+}
+
 static void exec_emit(struct collector *c, struct process_state *s, const struct process_view *v)
 {
-	const struct process_view_exec *x = &v->exec;
+	struct process_view_exec x = v->exec;
 	const struct cgroup_container *ct;
 	struct event_builder *b = &s->builder;
 	char cwd[PROCESS_CWD_MAX + 1], exe[PROCESS_CWD_MAX + PROCESS_EXE_MAX + 2];
-	size_t cwd_len, exe_len, cmd_len;
-	const char *user;
+	size_t cwd_len, exe_len, cmd_len, pexe_len = 0, pcmd_len = 0, interp_len;
+	const char *user, *interp;
+	int ptrunc = 0, parent;
 
-	cwd_len = process_cwd_format(x->cwd_parts, x->cwd_len, cwd, sizeof(cwd));
-	if (x->exe_len && x->exe[0] != '/')
+	/* First the parent: a /proc read of it uses the scratch buffer. */
+	parent = parent_get(s, v->ppid, &pexe_len, &pcmd_len, &ptrunc);
+	cwd_len = process_cwd_format(x.cwd_parts, x.cwd_len, cwd, sizeof(cwd));
+	if (x.exe_len && x.exe[0] != '/')
 		exe_len = (size_t)snprintf(exe, sizeof(exe), "%s/%.*s", cwd_len > 1 ? cwd : "",
-					   (int)x->exe_len, x->exe);
-	else if (x->exe_len)
-		exe_len = (size_t)snprintf(exe, sizeof(exe), "%.*s", (int)x->exe_len, x->exe);
+					   (int)x.exe_len, x.exe);
+	else if (x.exe_len)
+		exe_len = (size_t)snprintf(exe, sizeof(exe), "%.*s", (int)x.exe_len, x.exe);
 	else
 		exe_len = (size_t)snprintf(exe, sizeof(exe), "%s", v->comm);
 	if (exe_len >= sizeof(exe))
 		exe_len = sizeof(exe) - 1;
-	cmd_len = process_args_join(x->args, x->args_len, s->scratch, PROCESS_ARGS_MAX + 1);
+	cmd_len = process_cmdline_format(&x, s->scratch, PROCESS_CMDLINE_MAX + 1);
 	process_pids_put(s->pids, v->pid, exe, exe_len, s->scratch, cmd_len);
 	ct = container_of(s, v->pid, v->ppid, true, true);
+	if (!(x.flags & PROCESS_EXEC_STDIO_KNOWN)) {
+		char prefix[24];
+		size_t pl = fmt_u64(prefix, v->pid);
+
+		prefix[pl] = '/';
+		prefix[pl + 1] = '\0';
+		process_stdio_from_proc(s->proc_fd, prefix, v->pid, &x);
+	}
 
 	event_builder_begin(b, EVENT_PROCESS_CREATE, v->time_ns + s->boot_to_realtime_ns);
 	event_builder_item(b);
@@ -250,11 +524,19 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 	event_add_cstr(b, PC_USER_NAME, user);
 	event_add_str(b, PC_COMMAND_LINE, s->scratch, cmd_len);
 	event_add_extra(b, "Cwd", cwd, cwd_len);
-	if (x->flags & PROCESS_EXEC_ARGS_TRUNCATED)
-		event_add_extra_cstr(b, "ArgvTruncated", "true");
-	if (x->flags & PROCESS_EXEC_ARGS_FAULT)
-		event_add_extra_cstr(b, "ArgvUnreadable", "true");
-	if (x->flags & PROCESS_EXEC_CWD_TRUNCATED)
+	if (parent == 0) {
+		event_add_extra(b, "ParentExecutable", s->parent, pexe_len);
+		event_add_extra(b, "ParentCommandLine", s->parent + pexe_len, pcmd_len);
+		if (ptrunc)
+			event_add_extra_cstr(b, "ParentCommandLineTruncated", "true");
+	}
+	interp_add(s, b, v->pid, &x, exe, exe_len, &interp, &interp_len);
+	argv0_add(s, b, v->pid, &x, exe, exe_len, interp, interp_len);
+	if (x.flags & PROCESS_EXEC_EXE_DELETED)
+		event_add_extra_cstr(b, "ExecutableDeleted", "true");
+	stdio_add(b, &x);
+	argv_flags_add(b, &x);
+	if (x.flags & PROCESS_EXEC_CWD_TRUNCATED)
 		event_add_extra_cstr(b, "CwdTruncated", "true");
 	container_add(s, b, ct);
 	finish_submit(c, b);
@@ -269,6 +551,8 @@ static void proc_lookup(struct process_state *s, uint32_t pid, const char *comm)
 
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	exe_len = readlink(path, exe, sizeof(exe) - 1);
+	if (exe_len <= 0 && !comm[0])
+		return; /* gone, and nothing else to name it by */
 	if (exe_len <= 0) {
 		exe_len = (ssize_t)strnlen(comm, PROCESS_COMM_LEN);
 		memcpy(exe, comm, (size_t)exe_len);
@@ -402,6 +686,8 @@ static void process_done(struct collector *c)
 	s->pids = process_pids_free(s->pids);
 	es_free(s->scratch);
 	s->scratch = NULL;
+	es_free(s->parent);
+	s->parent = NULL;
 	es_free(s->cgroup_buf);
 	s->cgroup_buf = NULL;
 	if (s->proc_fd >= 0)
@@ -418,9 +704,10 @@ static int process_init(struct collector *c)
 	event_builder_init(&s->builder);
 	s->users = process_users_new(c->params.host_root);
 	s->pids = process_pids_new();
-	s->scratch = es_malloc(PROCESS_ARGS_MAX + 1);
+	s->scratch = es_malloc(PROCESS_CMDLINE_MAX + 1);
+	s->parent = es_malloc(PROCESS_PARENT_MAX);
 	s->cgroup_buf = es_malloc(PROCESS_CGROUP_MAX);
-	if (!s->users || !s->pids || !s->scratch || !s->cgroup_buf)
+	if (!s->users || !s->pids || !s->scratch || !s->parent || !s->cgroup_buf)
 		return -ENOMEM;
 	return 0;
 }

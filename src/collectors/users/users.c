@@ -11,19 +11,36 @@
  * A missing /etc/group is not an error (every group is then shown by its number); a missing
  * or unreadable /etc/passwd fails the snapshot.
  *
- * LocalUserChange (our schema, triggered): after every snapshot but the first, the accounts
- * are compared with the previous snapshot (users-diff.c) and each change is sent as its own
- * event: UserAdded, UserRemoved, UidChanged, UidChangedToRoot, GroupMembershipChanged.
- * Group memberships are only compared when both snapshots had a group file.  The previous
- * snapshot is kept as its two file buffers and their parsed database, at most
- * USERS_PREV_MAX bytes; a larger one is not kept (the next snapshot then sends no changes)
- * and the loss is counted in stats.skipped.  A failed snapshot keeps the previous one.
- * Owns: its event builder, two string buffers and the previous snapshot.
+ * LocalUserChange (our schema, triggered): the accounts are compared with the last state
+ * seen (users-diff.c) and each change is sent as its own event: UserAdded, UserRemoved,
+ * UidChanged, UidChangedToRoot, GroupMembershipChanged.  Group memberships are only compared
+ * when both states had a group file.  The last state is kept as its two file buffers and
+ * their parsed database, at most USERS_PREV_MAX bytes; a larger one is not kept (the next
+ * comparison then sends no changes) and the loss is counted in stats.skipped.
+ *
+ * Changes are seen at once, not only at the next snapshot: an inotify watch on <hostRoot>/etc
+ * (a directory watch: shadow-utils and sed -i replace the files by rename) wakes the collector
+ * when passwd or group is replaced or written, or when a *.lock of passwd, group, shadow or
+ * gshadow goes away (only the names of shadow and gshadow are looked at, never their
+ * contents).  While a fresh lock is held the comparison waits (a 100 ms timer, re-armed), so
+ * that a user and its new group are compared together.  A user added and removed before we
+ * get to read (useradd x && userdel x) is not lost: shadow-utils keeps the version it
+ * replaced as passwd- and group-; when a backup was rewritten since the last comparison, the
+ * state it holds is compared first (last state -> backup -> current), which gives UserAdded
+ * then UserRemoved.  The collector's fd is an epoll fd holding the inotify fd and the timer.
+ * Without inotify (no <hostRoot>/etc to watch) the collector is degraded and compares at
+ * every snapshot only.  The periodic LocalUsers snapshot is unchanged.
+ * Owns: its event builder, two string buffers, the last state, the epoll, inotify and timer
+ * fds.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +48,7 @@
 #include "collectors/hostfs.h"
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "common/timeutil.h"
 #include "users-diff.h"
 #include "users-parse.h"
 
@@ -38,17 +56,33 @@
 #define USERS_GROUP_LIST_MAX (1u << 20)
 #define USERS_PREV_MAX (4u << 20) /* passwd + group bytes kept for the next diff */
 
-/* The previous snapshot: the file contents its database points into. */
+#define USERS_LOCK_RETRY_NS (100ull * 1000000ull)
+
+/* The last state compared: the file contents its database points into. */
 struct users_prev {
 	char *passwd, *group; /* group NULL: there was no group file */
+	size_t passwd_len, group_len;
 	struct users_db db;
 	bool valid;
+};
+
+/* What a backup file (passwd-, group-) was at the last comparison. */
+struct users_file_id {
+	bool known;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
 };
 
 struct users_state {
 	struct event_builder builder;
 	struct buf ids, names;
 	struct users_prev prev;
+	struct users_file_id backup[2]; /* etc/passwd-, etc/group- */
+	int epoll_fd, inotify_fd, timer_fd;
+	uint64_t lock_waits;	/* comparisons put off because a lock was held */
+	uint64_t backup_states; /* intermediate states taken from the backups */
 };
 
 static void users_prev_clear(struct users_prev *p)
@@ -64,6 +98,7 @@ static int users_init(struct collector *c)
 {
 	struct users_state *s = collector_state(c);
 
+	s->epoll_fd = s->inotify_fd = s->timer_fd = -1;
 	event_builder_init(&s->builder);
 	buf_init(&s->ids, USERS_GROUP_LIST_MAX);
 	buf_init(&s->names, USERS_GROUP_LIST_MAX);
@@ -76,6 +111,8 @@ static void users_done(struct collector *c)
 
 	if (!s)
 		return;
+	if (c->ops->stop)
+		c->ops->stop(c);
 	event_builder_done(&s->builder);
 	buf_done(&s->ids);
 	buf_done(&s->names);
@@ -151,8 +188,8 @@ static int emit_change(const struct users_change *ch, void *userdata)
 }
 
 /* Diffs against the previous snapshot, then keeps this one (taking the buffers). */
-static void users_changes(struct collector *c, uint64_t now, char **passwd, char **group,
-			  size_t size, struct users_db *db)
+static void users_changes(struct collector *c, uint64_t now, char **passwd, size_t passwd_len,
+			  char **group, size_t group_len, struct users_db *db)
 {
 	struct users_state *s = collector_state(c);
 	struct users_change_ctx x = { .c = c, .now = now };
@@ -166,7 +203,7 @@ static void users_changes(struct collector *c, uint64_t now, char **passwd, char
 			c->stats.skipped += (unsigned)r - USERS_DIFF_CHANGES_MAX;
 	}
 	users_prev_clear(&s->prev);
-	if (size > USERS_PREV_MAX) {
+	if (passwd_len + group_len > USERS_PREV_MAX) {
 		c->stats.skipped++;
 		users_db_done(db);
 		return;
@@ -174,6 +211,8 @@ static void users_changes(struct collector *c, uint64_t now, char **passwd, char
 	s->prev.db = *db;
 	s->prev.passwd = *passwd;
 	s->prev.group = *group;
+	s->prev.passwd_len = passwd_len;
+	s->prev.group_len = *group ? group_len : 0;
 	s->prev.valid = true;
 	*passwd = NULL;
 	*group = NULL;
@@ -189,8 +228,8 @@ static void users_changes(struct collector *c, uint64_t now, char **passwd, char
 #define USERS_LOCK_FRESH_S 10
 static bool users_files_locked(const char *host_root)
 {
-	static const char *const locks[] = { "etc/passwd.lock", "etc/group.lock",
-					     "etc/shadow.lock", "etc/gshadow.lock" };
+	static const char *const locks[] = { "etc/passwd.lock", "etc/group.lock", "etc/shadow.lock",
+					     "etc/gshadow.lock" };
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -207,6 +246,212 @@ static bool users_files_locked(const char *host_root)
 		close(fd);
 	}
 	return false;
+}
+
+/* Whether a backup file was rewritten since the last comparison (and remember it now). */
+static bool backup_changed(struct collector *c, struct users_file_id *id, const char *path)
+{
+	struct users_file_id now = { 0 };
+	struct stat st;
+	bool changed;
+	int fd = hostfs_open(c->params.host_root, path);
+
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		now = (struct users_file_id){ true, st.st_dev, st.st_ino, st.st_size, st.st_mtim };
+	if (fd >= 0)
+		close(fd);
+	changed = now.known &&
+		  (!id->known || now.dev != id->dev || now.ino != id->ino || now.size != id->size ||
+		   now.mtime.tv_sec != id->mtime.tv_sec || now.mtime.tv_nsec != id->mtime.tv_nsec);
+	*id = now;
+	return changed;
+}
+
+static char *bytes_dup(const char *p, size_t len)
+{
+	char *d = p ? es_malloc(len + 1) : NULL;
+
+	if (d) {
+		memcpy(d, p, len);
+		d[len] = '\0';
+	}
+	return d;
+}
+
+/*
+ * A state between the last one compared and the current one, from the backups shadow-utils
+ * writes (passwd-, group-: the version each commit replaced): compared first, so a user added
+ * and removed before we could read the files still shows as UserAdded then UserRemoved.
+ * Only a backup rewritten since the last comparison is used; the other file comes from the
+ * last state.
+ */
+static void users_backups_compare(struct collector *c, uint64_t now)
+{
+	struct users_state *s = collector_state(c);
+	bool pc = backup_changed(c, &s->backup[0], "etc/passwd-");
+	bool gc = backup_changed(c, &s->backup[1], "etc/group-");
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	size_t passwd_len = 0, group_len = 0;
+	struct users_db db;
+
+	if (!s->prev.valid || (!pc && !gc))
+		return;
+	if (pc && hostfs_read_file(c->params.host_root, "etc/passwd-", USERS_FILE_MAX, &passwd,
+				   &passwd_len) < 0)
+		return;
+	if (!pc) {
+		passwd = bytes_dup(s->prev.passwd, s->prev.passwd_len);
+		passwd_len = s->prev.passwd_len;
+	}
+	if (gc && hostfs_read_file(c->params.host_root, "etc/group-", USERS_FILE_MAX, &group,
+				   &group_len) < 0)
+		return;
+	if (!gc && s->prev.group) {
+		group = bytes_dup(s->prev.group, s->prev.group_len);
+		group_len = s->prev.group_len;
+	}
+	if (!passwd || users_db_parse(&db, passwd, passwd_len, group, group_len) < 0)
+		return;
+	s->backup_states++;
+	users_changes(c, now, &passwd, passwd_len, &group, group_len, &db);
+}
+
+/* A comparison now (inotify or timer): LocalUserChange only, no LocalUsers. */
+static void users_check(struct collector *c)
+{
+	struct users_state *s = collector_state(c);
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	size_t passwd_len = 0, group_len = 0;
+	uint64_t now = time_now_realtime_ns();
+	struct users_db db;
+	int r;
+
+	if (users_files_locked(c->params.host_root)) {
+		struct itimerspec its = { .it_value = { 0, USERS_LOCK_RETRY_NS } };
+
+		s->lock_waits++;
+		if (s->timer_fd >= 0)
+			(void)timerfd_settime(s->timer_fd, 0, &its, NULL);
+		return;
+	}
+	if (hostfs_read_file(c->params.host_root, "etc/passwd", USERS_FILE_MAX, &passwd,
+			     &passwd_len) < 0) {
+		c->stats.errors++;
+		return;
+	}
+	r = hostfs_read_file(c->params.host_root, "etc/group", USERS_FILE_MAX, &group, &group_len);
+	if (r < 0 && r != -ENOENT) {
+		c->stats.errors++;
+		return;
+	}
+	if (users_db_parse(&db, passwd, passwd_len, group, group_len) < 0) {
+		c->stats.errors++;
+		return;
+	}
+	users_backups_compare(c, now);
+	users_changes(c, now, &passwd, passwd_len, &group, group_len, &db);
+}
+
+/* The names that matter in <hostRoot>/etc: the account files and their locks. */
+static bool users_name_relevant(const char *name)
+{
+	static const char *const names[] = { "passwd",	   "group",	  "passwd.lock",
+					     "group.lock", "shadow.lock", "gshadow.lock",
+					     "shadow",	   "gshadow" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+static void users_dispatch(struct collector *c, uint32_t revents)
+{
+	struct users_state *s = collector_state(c);
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool relevant = false;
+	uint64_t expirations;
+	ssize_t n;
+
+	(void)revents;
+	while ((n = read(s->inotify_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p + sizeof(struct inotify_event) <= buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			if (ev->mask & IN_Q_OVERFLOW)
+				relevant = true; /* events lost: compare anyway */
+			else if (ev->len && users_name_relevant(ev->name))
+				relevant = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (s->timer_fd >= 0 && read(s->timer_fd, &expirations, sizeof(expirations)) > 0)
+		relevant = true;
+	if (relevant)
+		users_check(c);
+}
+
+static int users_watch_add(struct users_state *s, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int users_start(struct collector *c)
+{
+	struct users_state *s = collector_state(c);
+	const char *root = c->params.host_root ? c->params.host_root : "/";
+	char dir[PATH_MAX];
+	int r;
+
+	if (c->params.one_shot)
+		return 0; /* `edgesec snapshot`: no loop */
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/etc", root) >= sizeof(dir))
+		return 0;
+	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	s->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->epoll_fd < 0 || s->inotify_fd < 0 || s->timer_fd < 0 ||
+	    inotify_add_watch(s->inotify_fd, dir,
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_CREATE) < 0 ||
+	    (r = users_watch_add(s, s->inotify_fd)) < 0 ||
+	    (r = users_watch_add(s, s->timer_fd)) < 0) {
+		collector_set_error(c, COLLECTOR_STATE_DEGRADED,
+				    "cannot watch %.80s (%s): changes are seen at snapshots only",
+				    dir, strerror(errno));
+		c->ops->stop(c);
+		return 0;
+	}
+	return 0;
+}
+
+static int users_get_fd(struct collector *c)
+{
+	struct users_state *s = collector_state(c);
+
+	return s->epoll_fd;
+}
+
+static void users_stop(struct collector *c)
+{
+	struct users_state *s = collector_state(c);
+
+	if (s->epoll_fd >= 0)
+		close(s->epoll_fd);
+	if (s->inotify_fd >= 0)
+		close(s->inotify_fd);
+	if (s->timer_fd >= 0)
+		close(s->timer_fd);
+	s->epoll_fd = s->inotify_fd = s->timer_fd = -1;
+}
+
+static const char *users_describe(struct collector *c)
+{
+	struct users_state *s = collector_state(c);
+
+	return s->inotify_fd >= 0 ? "changes at once (inotify on etc), snapshot periodic"
+				  : "changes at snapshots only";
 }
 
 static int users_snapshot(struct collector *c, uint64_t now)
@@ -248,10 +493,12 @@ static int users_snapshot(struct collector *c, uint64_t now)
 		c->last_error[0] = '\0';
 	}
 	collector_submit(c, e);
-	if (users_files_locked(c->params.host_root))
-		users_db_done(&db); /* being edited: compare at the next snapshot */
-	else
-		users_changes(c, now, &passwd, &group, passwd_len + group_len, &db);
+	if (users_files_locked(c->params.host_root)) {
+		users_db_done(&db); /* being edited: compare at the next snapshot or wake-up */
+	} else {
+		users_backups_compare(c, now);
+		users_changes(c, now, &passwd, passwd_len, &group, group_len, &db);
+	}
 	return 0;
 }
 
@@ -261,6 +508,11 @@ const struct collector_ops users_collector_ops = {
 	.n_types = 2,
 	.state_size = sizeof(struct users_state),
 	.init = users_init,
+	.start = users_start,
+	.get_fd = users_get_fd,
+	.dispatch = users_dispatch,
 	.snapshot = users_snapshot,
+	.stop = users_stop,
 	.done = users_done,
+	.describe = users_describe,
 };
