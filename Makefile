@@ -6,10 +6,14 @@
 #   make build    build/edgesec
 #   make bench    benchmarks under bench/ (figures only, never pass/fail on speed)
 #   make format   clang-format the C sources
-#   make install  binary and man page under $(PREFIX)
+#   make image    the IoT Edge module image edgesec:<version> and edgesec:latest (FROM scratch;
+#                 needs a running Docker daemon: DOCKER_HOST or the default socket)
+#   make install  binary, rules, baseline profile, man page, systemd unit under $(PREFIX)
+#   make uninstall  removes what make install put there (not the state in /var/lib/edgesec)
 #   make clean    remove the build directories
 #
-# Variables you may override: BUILD_DIR, ASAN_BUILD_DIR, EDGESEC_ARGS, PREFIX, JOBS.
+# Variables you may override: BUILD_DIR, ASAN_BUILD_DIR, EDGESEC_ARGS, PREFIX, DESTDIR,
+# SYSTEMD_UNIT_DIR, SYSUSERS_DIR, JOBS.
 
 BUILD_DIR      ?= build
 ASAN_BUILD_DIR ?= build-asan
@@ -23,7 +27,8 @@ CMAKE_FLAGS    ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # --no-tests=error: a suite that finds no test is a broken suite, not a green one.
 CTEST_FLAGS    ?= --output-on-failure --no-tests=error
 
-.PHONY: all build run check check-asan check-full check-banned bench format install clean \
+.PHONY: all build run check check-asan check-full check-banned bench format image install \
+	install-files uninstall clean \
 	deps-run deps-check deps-bench
 
 all: build
@@ -85,18 +90,58 @@ bench: build deps-bench
 	EDGESEC=$(BUILD_DIR)/edgesec bench/exec-storm.sh
 	EDGESEC=$(BUILD_DIR)/edgesec bench/scan-manifest.sh
 	EDGESEC=$(BUILD_DIR)/edgesec bench/docker-resync.sh
+	BUILD_DIR=$(BUILD_DIR) bench/image.sh
 
 # ---- housekeeping ----
 
 format:
 	find src tests bench \( -name '*.c' -o -name '*.h' \) -print0 | xargs -0 -r clang-format -i
 
+image: build
+	deploy/build-image.sh $(BUILD_DIR)
+
+# What make install puts where (every path also in `make uninstall`).  The unit runs the
+# agent as root for set-up, then as the system user edgesec (--user, docs/security.md); the
+# user comes from sysusers.d (created by systemd-sysusers, or here when installing to /).
+SYSTEMD_UNIT_DIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+SYSUSERS_DIR     ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/sysusers.d,$(PREFIX)/lib/sysusers.d)
+TMPFILES_DIR     ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/tmpfiles.d,$(PREFIX)/lib/tmpfiles.d)
+RULES_FILES      := $(shell cd rules && find . -type f -name '*.json' | sort)
+
 install: build
+	$(MAKE) --no-print-directory install-files
+
+# The files alone, from an existing build (the tests' install check uses it).
+install-files:
 	install -D -m 0755 $(BUILD_DIR)/edgesec $(DESTDIR)$(PREFIX)/bin/edgesec
 	install -D -m 0644 docs/edgesec.1 $(DESTDIR)$(PREFIX)/share/man/man1/edgesec.1
-	install -D -m 0644 rules/baseline/debian.json $(DESTDIR)$(PREFIX)/share/edgesec/baseline/debian.json
-	install -d $(DESTDIR)$(PREFIX)/share/edgesec/detection
-	install -m 0644 rules/detection/*.json $(DESTDIR)$(PREFIX)/share/edgesec/detection/
+	for f in $(RULES_FILES); do \
+		install -D -m 0644 rules/$$f $(DESTDIR)$(PREFIX)/share/edgesec/$$f || exit 1; \
+	done
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' deploy/edgesec.service.in >$(BUILD_DIR)/edgesec.service
+	install -D -m 0644 $(BUILD_DIR)/edgesec.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/edgesec.service
+	install -D -m 0644 deploy/edgesec.sysusers $(DESTDIR)$(SYSUSERS_DIR)/edgesec.conf
+	install -D -m 0644 deploy/edgesec.tmpfiles $(DESTDIR)$(TMPFILES_DIR)/edgesec.conf
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		if ! getent passwd edgesec >/dev/null; then \
+			if command -v systemd-sysusers >/dev/null; then \
+				systemd-sysusers $(SYSUSERS_DIR)/edgesec.conf; \
+			else \
+				useradd --system --no-create-home --home-dir /var/lib/edgesec \
+					--shell /usr/sbin/nologin edgesec; \
+			fi; \
+		fi; \
+		if command -v systemd-tmpfiles >/dev/null; then \
+			systemd-tmpfiles --create $(TMPFILES_DIR)/edgesec.conf; \
+		fi; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/edgesec $(DESTDIR)$(PREFIX)/share/man/man1/edgesec.1
+	for f in $(RULES_FILES); do rm -f $(DESTDIR)$(PREFIX)/share/edgesec/$$f; done
+	-find $(DESTDIR)$(PREFIX)/share/edgesec -depth -type d -empty -delete 2>/dev/null
+	rm -f $(DESTDIR)$(SYSTEMD_UNIT_DIR)/edgesec.service $(DESTDIR)$(SYSUSERS_DIR)/edgesec.conf \
+		$(DESTDIR)$(TMPFILES_DIR)/edgesec.conf
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

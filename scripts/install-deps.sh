@@ -18,12 +18,13 @@ profile=${1:-run}
 # run: what building the agent needs (eBPF objects: clang, bpftool, libbpf; MQTT and spool:
 # libmosquitto, OpenSSL, SQLite).  check: what the tests need on top (real mosquitto, the
 # IoT Hub test peer, the JSON Schema validator, useradd; chromium renders `edgesec report`'s
-# page headless; bsdutils's script(1) gives the colour tests a terminal).
+# page headless; bsdutils's script(1) gives the colour tests a terminal; systemd-analyze for
+# the unit, setpriv for the non-root proof).
 run_pkgs=(build-essential cmake pkg-config libcjson-dev clang llvm libbpf-dev bpftool libelf-dev
 	zlib1g-dev libmosquitto-dev libssl-dev libsqlite3-dev libnftables-dev)
 check_pkgs=(libcmocka-dev python3 nodejs npm passwd iproute2 procps mosquitto mosquitto-clients
 	python3-paho-mqtt openssl sqlite3 jq nftables iptables docker.io busybox-static openssh-server
-	sshpass sudo chromium bsdutils)
+	sshpass sudo chromium bsdutils systemd util-linux)
 check_pkgs+=(ncat) # tests/integration/test-posture.sh: a real listener on 0.0.0.0
 # tests/integration/test-detect-*.sh: the real tools of the catalogue's behaviour (socat, nmap
 # against 127.0.0.1, microsocks, curl/wget from a loopback server, modprobe/insmod, openssl for

@@ -46,7 +46,25 @@ enum rule_index {
 	R_REGISTRY_PASSWORD,
 	R_REGISTRY_ADMIN,
 	R_HUB_PROTOCOL_HEAD,
+	R_ACCEPTED_RISK,
+	R_INVALID_SETTING,   /* EDGE038 */
+	R_IGNORED_SETTING,   /* EDGE039 */
+	R_SECRET_IN_COMMAND, /* EDGE040 */
+	R_DOCKER_API_TCP,    /* EDGE041 */
 	_R_MAX,
 };
 
 extern const struct rule rule_table[_R_MAX];
+
+/*
+ * The edgesec module's own documented privileges (accepted.c, docs/security.md): a module
+ * recognised as edgesec (image repository "edgesec" or label io.edgesec.module=true) gets an
+ * AcceptedRisk finding instead of rule r for exactly the privileges the deployment template
+ * grants it, each with a one-line reason; anything beyond keeps its rule and severity.
+ */
+bool accepted_module_is_edgesec(const struct module_settings *ms);
+/*
+ * The reason rule r is accepted for the edgesec module with this detail (capability name,
+ * SecurityOpt value) or mount (m, for the mount rules), or NULL when it is not.
+ */
+const char *accepted_reason(enum rule_index r, const char *detail, const struct ms_mount *m);

@@ -4,10 +4,13 @@
  * protocol is spoken here.
  *
  * Audit state is host-wide, and we restore what we change.  So:
- *  - one edgesec process per host touches it: a flock on AUDIT_CONTROL_LOCK_PATH (in /run,
- *    not writable by others; without /run no lock is taken) is held from the first acquire to
- *    the last release.  A second instance would take our settings for the host's and restore
- *    them wrongly (and its rule clean-up would delete ours).
+ *  - one edgesec process per host touches it: a flock on <host root>/run/edgesec/audit.lock
+ *    (the caller opens the host's run/edgesec through the host context, so a containerized
+ *    agent and a host-installed one meet on the same file; created 0600 by root, so no other user
+ * can open it to hold the lock) is held from the first acquire to the last release.  A second
+ * instance would take our settings for the host's and restore them wrongly (and its rule clean-up
+ * would delete ours).  When the directory cannot be opened (a module without the bind of the host's
+ * /run/edgesec) no lock is taken and audit_control_lock_warning() says so.
  *  - inside the process the state is reference-counted: the process collector's audit
  *    backend and the login collector both hold it, and it is restored once, when the last one
  *    lets go.
@@ -49,8 +52,9 @@
 
 static struct {
 	unsigned users;
-	int lock; /* flock on AUDIT_CONTROL_LOCK_PATH, or -1 */
-	int ctl;  /* requests: AUDIT_GET/SET/ADD_RULE/DEL_RULE */
+	int lock; /* flock on the host's AUDIT_CONTROL_LOCK_NAME, or -1 */
+	char lock_warning[240];
+	int ctl; /* requests: AUDIT_GET/SET/ADD_RULE/DEL_RULE */
 	uint32_t seq;
 	bool enabled_by_us;
 	struct audit_status prev; /* what we changed, to restore */
@@ -149,18 +153,39 @@ static void control_close(void)
 	ctl_state.enabled_by_us = false;
 }
 
-static int control_open(char *err, size_t err_size)
+/* The host's lock file in its run/edgesec directory: fd, or -errno. */
+static int lock_open(int run_dirfd)
+{
+	int fd;
+
+	if (run_dirfd < 0)
+		return run_dirfd;
+	fd = openat(run_dirfd, AUDIT_CONTROL_LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
+	return fd < 0 ? -errno : fd;
+}
+
+static int control_open(int run_dirfd, char *err, size_t err_size)
 {
 	struct timeval tv = { .tv_sec = 2 };
 	struct audit_status st, set;
 	int r;
 
-	ctl_state.lock =
-		open(AUDIT_CONTROL_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (ctl_state.lock >= 0 && flock(ctl_state.lock, LOCK_EX | LOCK_NB) < 0) {
+	ctl_state.lock_warning[0] = '\0';
+	ctl_state.lock = lock_open(run_dirfd);
+	if (ctl_state.lock < 0) {
+		snprintf(
+			ctl_state.lock_warning, sizeof(ctl_state.lock_warning),
+			"no host-wide audit lock (run/edgesec/%s below the host root: %s): another "
+			"agent on this host could change audit at the same time",
+			AUDIT_CONTROL_LOCK_NAME, strerror(-ctl_state.lock));
+		ctl_state.lock = -1;
+	} else if (flock(ctl_state.lock, LOCK_EX | LOCK_NB) < 0) {
 		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		snprintf(err, err_size, "another audit user runs on this host (%s): %s",
-			 AUDIT_CONTROL_LOCK_PATH, strerror(-r));
+		snprintf(err, err_size,
+			 "another audit user runs on this host (run/edgesec/%s below the host "
+			 "root): %s",
+			 AUDIT_CONTROL_LOCK_NAME, strerror(-r));
 		goto fail;
 	}
 	ctl_state.ctl = audit_socket(0);
@@ -203,12 +228,17 @@ fail:
 	return r;
 }
 
-int audit_control_acquire(char *err, size_t err_size)
+const char *audit_control_lock_warning(void)
+{
+	return ctl_state.lock_warning;
+}
+
+int audit_control_acquire(int run_dirfd, char *err, size_t err_size)
 {
 	int r;
 
 	if (ctl_state.users == 0) {
-		r = control_open(err, err_size);
+		r = control_open(run_dirfd, err, err_size);
 		if (r < 0)
 			return r;
 	}

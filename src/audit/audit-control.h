@@ -17,10 +17,19 @@
 
 #include <linux/audit.h>
 
-#define AUDIT_CONTROL_LOCK_PATH "/run/edgesec-audit.lock"
+/* The host-wide lock: <host root>/run/edgesec/audit.lock (the host's own path below). */
+#define AUDIT_CONTROL_LOCK_NAME "audit.lock"
+#define AUDIT_CONTROL_LOCK_PATH "/run/edgesec/" AUDIT_CONTROL_LOCK_NAME
 
-/* 0, or -errno with a reason in err (-EBUSY: another process holds the host lock). */
-int audit_control_acquire(char *err, size_t err_size);
+/*
+ * 0, or -errno with a reason in err (-EBUSY: another process holds the host lock).  The lock
+ * is AUDIT_CONTROL_LOCK_NAME in run_dirfd, the host's run/edgesec directory (host/host.h:
+ * host_run_dir_open()), used on the first acquire only and not kept; a negative run_dirfd
+ * (-errno: the directory could not be opened) means no host-wide lock.
+ */
+int audit_control_acquire(int run_dirfd, char *err, size_t err_size);
+/* "" or why the last acquire could take no host-wide lock (it went on without one). */
+const char *audit_control_lock_warning(void);
 void audit_control_release(void);
 /* References held in this process. */
 unsigned audit_control_users(void);

@@ -191,6 +191,11 @@ const char *baseline_profile_default_path(char *buf, size_t size)
 				    size &&
 			    readable(buf))
 				return buf;
+			/* Installed under any PREFIX: PREFIX/bin/edgesec, PREFIX/share/edgesec. */
+			if ((size_t)snprintf(buf, size, "%s/../share/edgesec/baseline/debian.json",
+					     exe) < size &&
+			    readable(buf))
+				return buf;
 		}
 	}
 	return NULL;

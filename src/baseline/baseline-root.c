@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * File access below a root directory for the baseline checks.
+ * File access below a root directory for the baseline checks, through the host context
+ * (host/host.h), which owns the one path resolver of the agent.
  *
- * Every path of a check is absolute and is opened relative to the root's directory fd with
- * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): symlinks (absolute ones too) resolve inside
- * the root, so a host root mounted at /host is examined as the host sees it and nothing outside
- * it is ever read.  Kernels without openat2 (< 5.6) fall back to openat with O_NOFOLLOW on the
- * last component (intermediate absolute symlinks then resolve in the agent's own root).
- * Reads are non-blocking opens of regular files only (a FIFO cannot stall a run), capped.
+ * Every path of a check is absolute.  Paths under /proc are the host's /proc (sysctl values,
+ * the host's mount table at /proc/1/mounts); every other path is opened below the root with
+ * containment: symlinks (absolute ones too) resolve inside the root, so a host root mounted
+ * at /host is examined as the host sees it and nothing outside it is ever read, with openat2
+ * or without it.  Reads are non-blocking opens of regular files only (a FIFO cannot stall a
+ * run), capped.
  *
  * A root owns a small cache of whole files (passwd, group, shadow, dpkg status, fstab, ...)
  * that several checks read; it lives as long as the root (one run).  Up to ROOT_CACHE_MAX
@@ -17,17 +18,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "baseline-int.h"
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/fileio.h"
+#include "host/host.h"
 
 #define ROOT_CACHE_MAX 16
 #define ROOT_GLOB_SCAN_MAX 4096 /* directory entries looked at for one glob */
@@ -40,26 +40,37 @@ struct root_cache_entry {
 };
 
 struct baseline_root {
-	int fd;
-	bool no_openat2;
+	struct host_context *host;
+	struct host_context *own_host; /* opened by baseline_root_open() */
 	struct root_cache_entry cache[ROOT_CACHE_MAX];
 	size_t n_cache;
 };
 
+int baseline_root_open_host(struct host_context *host, struct baseline_root **ret_root)
+{
+	struct baseline_root *r = es_calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	r->host = host;
+	*ret_root = r;
+	return 0;
+}
+
 int baseline_root_open(const char *path, struct baseline_root **ret_root)
 {
-	struct baseline_root *r;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct host_context *h;
+	char err[160];
+	int e = host_context_open(path, 0, &h, err, sizeof(err));
 
-	if (fd < 0)
-		return -errno;
-	r = es_calloc(1, sizeof(*r));
-	if (!r) {
-		close(fd);
-		return -ENOMEM;
+	if (e < 0)
+		return e;
+	e = baseline_root_open_host(h, ret_root);
+	if (e < 0) {
+		host_context_free(h);
+		return e;
 	}
-	r->fd = fd;
-	*ret_root = r;
+	(*ret_root)->own_host = h;
 	return 0;
 }
 
@@ -71,42 +82,27 @@ struct baseline_root *baseline_root_free(struct baseline_root *r)
 		es_free(r->cache[i].path);
 		es_free(r->cache[i].data);
 	}
-	if (r->fd >= 0)
-		close(r->fd);
+	host_context_free(r->own_host);
 	es_free(r);
 	return NULL;
 }
 
+/* "/proc/x/y" -> "x/y" (the host's /proc), else NULL. */
+static const char *proc_relative(const char *abs_path)
+{
+	if (strncmp(abs_path, "/proc", 5) != 0 || (abs_path[5] != '/' && abs_path[5] != '\0'))
+		return NULL;
+	return abs_path[5] ? abs_path + 6 : ".";
+}
+
 int baseline_root_openat(struct baseline_root *r, const char *abs_path, int flags, int *ret_fd)
 {
-	const char *rel = abs_path;
-	int fd;
+	const char *proc = proc_relative(abs_path);
+	int fd = proc ? host_proc_open(r->host, proc, flags)
+		      : host_open(r->host, abs_path, flags, 0);
 
-	while (*rel == '/')
-		rel++;
-	if (*rel == '\0')
-		rel = ".";
-	flags |= O_CLOEXEC;
-	if (!(flags & O_PATH))
-		flags |= O_NOCTTY; /* openat2 refuses anything but a few flags with O_PATH */
-	if (!r->no_openat2) {
-		struct open_how how = {
-			.flags = (uint64_t)flags,
-			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-		};
-
-		fd = (int)syscall(SYS_openat2, r->fd, rel, &how, sizeof(how));
-		if (fd >= 0) {
-			*ret_fd = fd;
-			return 0;
-		}
-		if (errno != ENOSYS && errno != EPERM)
-			return -errno;
-		r->no_openat2 = true; /* old kernel or a seccomp filter refusing it */
-	}
-	fd = openat(r->fd, rel, flags | O_NOFOLLOW);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	*ret_fd = fd;
 	return 0;
 }

@@ -217,7 +217,7 @@ void baseline_mount_run(const struct baseline_check *c, struct baseline_root *r,
 			struct baseline_outcome *o)
 {
 	const char *file =
-		c->mount_source == BASELINE_MOUNT_FSTAB ? "/etc/fstab" : "/proc/self/mounts";
+		c->mount_source == BASELINE_MOUNT_FSTAB ? "/etc/fstab" : "/proc/1/mounts";
 	const char *data, *p, *line;
 	unsigned matched = 0;
 	size_t len, ll;

@@ -7,7 +7,8 @@
  * A checks file (JSON, docs/baseline.md) is parsed by baseline_profile_parse() into a profile:
  * a list of checks, each with an id, a CCE id (or ""), a severity, a description, a
  * remediation, a type and the type's parameters.  No check type can run a command: every
- * check only reads files below the root directory given to baseline_root_open().
+ * check only reads files below the root directory given to baseline_root_open() and the
+ * host's /proc.
  *
  * Running a check gives Pass, Fail, Err (the check could not be evaluated; the reason says
  * why) or Skip (not applicable, e.g. sshd is not installed), with a one-line reason.
@@ -133,13 +134,20 @@ int baseline_custom_checks_load(const char *path, const char *sha256_hex,
 /*
  * Where the shipped profile is: $EDGESEC_BASELINE_PROFILE if set, else the first readable of
  * EDGESEC_BASELINE_PROFILE_PATH (compile-time), /usr/share/edgesec/baseline/debian.json,
- * /usr/local/share/edgesec/baseline/debian.json and <dir of the executable>/rules/baseline/
- * debian.json.  Returns NULL if none exists.
+ * /usr/local/share/edgesec/baseline/debian.json, <dir of the executable>/rules/baseline/
+ * debian.json and <dir of the executable>/../share/edgesec/baseline/debian.json (make install
+ * with any PREFIX).  Returns NULL if none exists.
  */
 const char *baseline_profile_default_path(char *buf, size_t size);
 
-/* Opens a root directory ("/" or a mounted host root) for running checks against it. */
+/*
+ * Opens a root directory ("/" or a mounted host root) for running checks against it.  /proc
+ * paths are <path>/proc when that is a procfs (our own /proc when path is "/"), else absent.
+ */
 int baseline_root_open(const char *path, struct baseline_root **ret_root);
+/* The same over the agent's host context (host/host.h), which stays the caller's. */
+struct host_context;
+int baseline_root_open_host(struct host_context *host, struct baseline_root **ret_root);
 struct baseline_root *baseline_root_free(struct baseline_root *r);
 
 /* Runs one check; never fails (problems become BASELINE_RESULT_ERR with a reason). */

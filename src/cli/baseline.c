@@ -29,6 +29,7 @@
 
 #include "baseline/baseline.h"
 #include "cli/cli-util.h"
+#include "cli/commands.h"
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/json_read.h"
@@ -36,6 +37,7 @@
 #include "common/waivers.h"
 
 #define OUTPUT_MAX (16u * 1024 * 1024)
+#include "host/host.h"
 
 enum {
 	OPT_ROOT = 0x100,
@@ -513,7 +515,9 @@ int cli_baseline(int argc, char **argv)
 	struct baseline_root *root = NULL;
 	struct waivers *waivers = NULL;
 	struct run run = { 0 };
+	struct host_context *host = NULL;
 	struct baseline_args a;
+	char err[256];
 	struct buf b;
 	int r, ret = 2;
 
@@ -523,7 +527,13 @@ int cli_baseline(int argc, char **argv)
 	json_read_init();
 	if (load_all(&a, &shipped, &custom, &waivers) < 0)
 		goto out;
-	r = baseline_root_open(a.root, &root);
+	/* The tree's /proc if it has one, else ours: the same view as the agent's hostRoot. */
+	r = host_context_open(a.root, HOST_CONTEXT_TREE_PROC, &host, err, sizeof(err));
+	if (r < 0) {
+		cli_error("cannot open root directory '%s': %s", a.root, err);
+		goto out;
+	}
+	r = baseline_root_open_host(host, &root);
 	if (r < 0) {
 		cli_error("cannot open root directory '%s': %s", a.root, strerror(-r));
 		goto out;
@@ -547,14 +557,17 @@ int cli_baseline(int argc, char **argv)
 	if (b.failed) {
 		cli_error("output too large or out of memory");
 	} else {
-		fwrite(b.data, 1, b.len, stdout);
+		fwrite(b.data, 1, b.len, stdout); /* a short write leaves ferror() set */
 		ret = run.score.n[BASELINE_RESULT_FAIL] || run.score.n[BASELINE_RESULT_ERR] ? 1 : 0;
+		if (cli_stdout_check("baseline") < 0)
+			ret = 2; /* a cut report must not pass for a complete one */
 	}
 	buf_done(&b);
 out:
 	es_free(run.rows);
 	waivers_free(waivers);
 	baseline_root_free(root);
+	host_context_free(host); /* after the root that uses it */
 	baseline_profile_free(custom);
 	baseline_profile_free(shipped);
 	return ret;

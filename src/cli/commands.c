@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,11 @@
 #include "cli/report.h"
 #include "cli/scan-manifest.h"
 #include "common/alloc.h"
+#include "common/fileio.h"
 #include "common/json_read.h"
 #include "common/log.h"
 #include "common/suggest.h"
+#include "common/textesc.h"
 #include "config/config.h"
 #include "core/agent.h"
 #include "version.h"
@@ -45,6 +48,8 @@ enum {
 	OPT_CAPTURE,
 	OPT_REPLAY,
 	OPT_RULES,
+	OPT_HOST_ROOT,
+	OPT_USER,
 };
 
 static const struct option options[] = {
@@ -61,6 +66,8 @@ static const struct option options[] = {
 	{ "capture", required_argument, NULL, OPT_CAPTURE },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -86,6 +93,8 @@ struct args {
 	const char *capture;
 	const char *replay; /* run --replay FILE */
 	const char *rules;  /* --rules PATH (with --replay) */
+	const char *host_root;
+	const char *user;
 	enum log_level log_level;
 	char **operands;
 	int n_operands;
@@ -143,6 +152,10 @@ static void usage(FILE *f)
 		"      --rules PATH     with --replay: user rules file or directory to use "
 		"instead\n"
 		"                       of detectionRulesPath\n"
+		"      --host-root DIR  where the host's root is visible (default /; /host in the\n"
+		"                       container image); host files are read below it\n"
+		"      --user USER[:GROUP]  run as this user (name or number, not root) once\n"
+		"                       set-up is done, keeping only the capabilities in use\n"
 		"  -f, --format FMT     text (for people) or json (for machines); run: json only;\n"
 		"                       snapshot: json (default) or text; check-config: text\n"
 		"                       (default) or json\n"
@@ -208,6 +221,17 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_RULES:
 			a->rules = optarg;
 			break;
+		case OPT_HOST_ROOT:
+			if (!optarg[0] || optarg[0] != '/') {
+				cli_error("--host-root must be an absolute directory, not '%s'",
+					  optarg);
+				return -EINVAL;
+			}
+			a->host_root = optarg;
+			break;
+		case OPT_USER:
+			a->user = optarg;
+			break;
 		case OPT_CAPTURE:
 			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "ebpf") != 0 &&
 			    strcmp(optarg, "audit") != 0 && strcmp(optarg, "cnproc") != 0) {
@@ -263,6 +287,8 @@ static int cmd_run(struct args *a, bool once)
 		.hub_url = a->hub,
 		.ca_file = a->ca_file,
 		.capture = a->capture,
+		.host_root = a->host_root,
+		.user = a->user,
 	};
 	int r;
 
@@ -326,8 +352,14 @@ static void print_text(const struct config *c)
 		cJSON_ArrayForEach(item, group) {
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "value");
 			char *s = cJSON_PrintUnformatted(v);
+			struct buf shown;
 
-			printf("%-38s %s\n", item->string, s ? s : "?");
+			/* cJSON escapes C0 controls; C1 and bidi controls are escaped here */
+			buf_init(&shown, 0);
+			if (s)
+				text_escape_buf(&shown, s, strlen(s));
+			printf("%-38s %s\n", item->string, shown.data ? shown.data : "?");
+			buf_done(&shown);
 			es_free(s);
 		}
 	}
@@ -363,7 +395,7 @@ static int cmd_check_config(struct args *a)
 		if (rep.n_errors)
 			cli_error("%s: rejected, nothing applied", path);
 		else
-			cli_error("%s: cannot read it: %s", path, strerror(-r));
+			cli_error("%s: cannot read it: %s", path, fileio_strerror(r));
 		config_done(&cfg);
 		return 2;
 	}
@@ -392,7 +424,7 @@ static int cmd_check_config(struct args *a)
 		buf_done(&b);
 	}
 	config_done(&cfg);
-	return 0;
+	return cli_stdout_check("check-config") < 0 ? 1 : 0;
 }
 
 /*
@@ -411,6 +443,20 @@ static const struct delegated_verb delegated_verbs[] = {
 	{ "report", cli_report },
 	{ NULL, NULL },
 };
+
+int cli_stdout_check(const char *what)
+{
+	int e = errno; /* a failed fwrite() before us left its reason there */
+
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	if (!errno)
+		errno = e;
+	cli_error("%s: cannot write to stdout: %s", what, errno ? strerror(errno) : "write error");
+	clearerr(stdout);
+	return -EIO;
+}
 
 static const char *const own_verbs[] = { "run", "snapshot", "check-config", "help", NULL };
 
@@ -463,7 +509,7 @@ static int cmd_help(const struct args *a)
 	return unknown_verb(a->operands[0]);
 }
 
-int cli_main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	const struct delegated_verb *v;
 	struct args a;
@@ -495,4 +541,15 @@ int cli_main(int argc, char **argv)
 		return 2;
 	}
 	return unknown_verb(a.verb);
+}
+
+int cli_main(int argc, char **argv)
+{
+	int r = dispatch(argc, argv);
+
+	/* Whatever the verb printed must have reached stdout: a full disk or a closed file is
+	 * a failure, never a silent success. */
+	if (cli_stdout_check("output") < 0 && r == 0)
+		r = 1;
+	return r;
 }

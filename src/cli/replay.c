@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli-util.h"
 #include "common/alloc.h"
 #include "common/json_read.h"
+#include "common/safefile.h"
 #include "config/config.h"
 #include "detect/detect.h"
 #include "pipeline/pipeline.h"
@@ -164,6 +166,7 @@ int cli_replay(const struct replay_options *o)
 	struct transport *out = NULL;
 	struct pipeline *pl = NULL;
 	struct detect_engine *de = NULL;
+	char why[SAFEFILE_WHY_MAX] = "";
 	bool rule_errors = false;
 	int bad, r = 2;
 
@@ -183,8 +186,8 @@ int cli_replay(const struct replay_options *o)
 		cli_error("cannot read %s: %s", o->input_path, strerror(-bad));
 		goto out;
 	}
-	if (transport_local_open(o->output_path, &out) < 0) {
-		cli_error("cannot open the output %s", o->output_path);
+	if (transport_local_open(o->output_path, geteuid(), &out, why, sizeof(why)) < 0) {
+		cli_error("cannot open the output %s: %s", o->output_path, why);
 		goto out;
 	}
 	for (int t = 0; t < _EVENT_TYPE_MAX; t++)

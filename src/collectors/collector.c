@@ -19,6 +19,13 @@ const char *collector_state_to_string(enum collector_state s)
 	return s >= 0 && s < _COLLECTOR_STATE_MAX ? state_names[s] : NULL;
 }
 
+enum collector_state collector_state_shown(const struct collector *c)
+{
+	if (c->state == COLLECTOR_STATE_RUNNING && c->host_limit[0])
+		return COLLECTOR_STATE_DEGRADED;
+	return c->state;
+}
+
 int collector_new(const struct collector_ops *ops, const struct collector_params *p,
 		  struct collector **ret)
 {
@@ -29,7 +36,19 @@ int collector_new(const struct collector_ops *ops, const struct collector_params
 		return -ENOMEM;
 	c->ops = ops;
 	c->params = *p;
+	if (!c->params.host) {
+		char err[160];
+
+		/* A tree of its own (tests): its /proc, if any, is the host's. */
+		r = host_context_open(p->host_root, 0, &c->own_host, err, sizeof(err));
+		if (r < 0) {
+			es_free(c);
+			return r;
+		}
+		c->params.host = c->own_host;
+	}
 	if (ops->state_size && !(c->priv = es_calloc(1, ops->state_size))) {
+		host_context_free(c->own_host);
 		es_free(c);
 		return -ENOMEM;
 	}
@@ -48,6 +67,7 @@ struct collector *collector_free(struct collector *c)
 	if (c->ops->done)
 		c->ops->done(c);
 	es_free(c->priv);
+	host_context_free(c->own_host);
 	es_free(c);
 	return NULL;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host/host.h"
 #include "pipeline/event.h"
 
 enum collector_state {
@@ -41,8 +42,13 @@ struct collector_stats {
 
 struct collector_params {
 	struct event_sink *sink;
-	const char *host_root; /* "/" or where the host's root is mounted */
-	const char *capture;   /* process capture: "auto" (or NULL), "ebpf", "audit", "cnproc" */
+	/* The host (host/host.h): its root, /proc and namespaces; every host file and every
+	 * /proc/<pid> read goes through it.  Shared and owned by the caller.  When NULL,
+	 * collector_new() opens one for host_root (NULL = "/") that the collector owns, as an
+	 * offline tree (host.h: <host_root>/proc is its /proc). */
+	struct host_context *host;
+	const char *host_root;
+	const char *capture;	  /* process capture: "auto" (or NULL), "ebpf", "audit", "cnproc" */
 	const char *login_source; /* login collector: "auto" (or NULL), "audit", "utmp" */
 	const char *docker_socket; /* the Docker API socket; NULL or "": no container collector */
 	const char *deployment_manifest; /* containers: manifest for drift; NULL or "": none */
@@ -76,10 +82,16 @@ struct collector {
 	enum collector_state state;
 	struct collector_stats stats;
 	char last_error[160];
+	/* Set by core/host-check.c: what the collector cannot see from where the agent runs
+	 * ("not in the host's network namespace: ..."); shown in Heartbeat as HostLimit. */
+	char host_limit[200];
+	struct host_context *own_host; /* opened by collector_new() when params.host was NULL */
 	void *priv;
 };
 
 const char *collector_state_to_string(enum collector_state s);
+/* The state to show: "running" with a host_limit is shown as degraded. */
+enum collector_state collector_state_shown(const struct collector *c);
 
 int collector_new(const struct collector_ops *ops, const struct collector_params *p,
 		  struct collector **ret);

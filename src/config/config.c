@@ -12,6 +12,7 @@
 #include "common/duration.h"
 #include "common/fileio.h"
 #include "common/suggest.h"
+#include "common/redact.h"
 #include "config-int.h"
 
 #define CONFIG_FILE_MAX (1u << 20)
@@ -203,6 +204,41 @@ static bool valid_utf8(const char *s, size_t len)
 	return true;
 }
 
+/* The check of a string setting (config-int.h); false with an error added to r. */
+static bool check_string(const struct config_entry *e, const char *s, const char *ptr,
+			 struct config_report *r)
+{
+	char list[128] = "";
+	size_t n = 0;
+
+	switch (e->check) {
+	case CONFIG_CHECK_CHOICE:
+		for (const char *const *c = e->choices; *c; c++)
+			if (strcmp(s, *c) == 0)
+				return true;
+		for (const char *const *c = e->choices; *c && n < sizeof(list); c++)
+			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+					      c == e->choices ? ""
+					      : c[1]	      ? ", "
+							      : " or ",
+					      *c);
+		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+			  "%s: expected %s, got \"%.40s\"", e->name, list, s);
+		return false;
+	case CONFIG_CHECK_ABSOLUTE:
+	case CONFIG_CHECK_ABSOLUTE_OR_EMPTY:
+		if (s[0] == '/' || (!s[0] && e->check == CONFIG_CHECK_ABSOLUTE_OR_EMPTY))
+			return true;
+		/* The agent's working directory is nobody's choice: relative paths are refused. */
+		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+			  "%s: expected an absolute path (starting with /)%s, got \"%.40s\"",
+			  e->name, e->check == CONFIG_CHECK_ABSOLUTE ? "" : " or \"\"", s);
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* RFC 7386: members of patch replace those of target, a null member removes one. */
 static void merge_patch(cJSON *target, const cJSON *patch)
 {
@@ -270,6 +306,21 @@ out:
 	return ok;
 }
 
+/* Settings whose strings have a syntax of their own. */
+static bool valid_string(const struct config_entry *e, const char *s, const char *ptr,
+			 struct config_report *r)
+{
+	char why[128];
+
+	if (e->offset == offsetof(struct config, redact_extra_names) &&
+	    redact_names_check(s, why, sizeof(why)) < 0) {
+		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr, "%s: %s", e->name,
+			  why);
+		return false;
+	}
+	return true;
+}
+
 /* Parses v into c (c is a scratch copy).  Returns false with an error added to r. */
 static bool parse_value(struct config *c, const struct config *base, const struct config_entry *e,
 			const cJSON *v, const char *ptr, struct config_report *r)
@@ -291,16 +342,16 @@ static bool parse_value(struct config *c, const struct config *base, const struc
 			break;
 		if (duration_parse(v->valuestring, &ms, &why) < 0) {
 			add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
-				  "%s: expected %s; \"%.40s\" is not one (%s)", e->name, expected(e),
-				  v->valuestring, why);
+				  "%s: expected %s; \"%.40s\" is not one (%s)", e->name,
+				  expected(e), v->valuestring, why);
 			return false;
 		}
 		if ((int64_t)ms < e->min || (int64_t)ms > e->max) {
 			duration_format((uint64_t)e->min, lo);
 			duration_format((uint64_t)e->max, hi);
 			add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
-				  "%s: \"%.40s\" is out of range (%s to %s)", e->name, v->valuestring,
-				  lo, hi);
+				  "%s: \"%.40s\" is out of range (%s to %s)", e->name,
+				  v->valuestring, lo, hi);
 			return false;
 		}
 		*FIELD(c, e, uint64_t) = ms;
@@ -378,6 +429,9 @@ static bool parse_value(struct config *c, const struct config *base, const struc
 				  "%s: not valid UTF-8", e->name);
 			return false;
 		}
+		if (!check_string(e, v->valuestring, ptr, r) ||
+		    !valid_string(e, v->valuestring, ptr, r))
+			return false;
 		es_free(*FIELD(c, e, char *));
 		*FIELD(c, e, char *) = es_strdup(v->valuestring);
 		return true;
@@ -442,8 +496,9 @@ static void unknown_key_hint(enum config_group g, const char *name, char *out, s
 				  name);
 	if (other) {
 		snprintf(out, size, " (it belongs %s)",
-			 other->group == CONFIG_GROUP_EDGESEC ? "in the \"edgesec\" object"
-							      : "at the top level or in the ASC object");
+			 other->group == CONFIG_GROUP_EDGESEC
+				 ? "in the \"edgesec\" object"
+				 : "at the top level or in the ASC object");
 		return;
 	}
 	suggest_init(&sg, name);
@@ -456,8 +511,7 @@ static void unknown_key_hint(enum config_group g, const char *name, char *out, s
 }
 
 static int apply_object(struct config *scratch, const struct config *base, enum config_group g,
-			const cJSON *obj, const char *pointer, bool strict,
-			struct config_report *r)
+			const cJSON *obj, const char *pointer, bool strict, struct config_report *r)
 {
 	const cJSON *item;
 	int bad = 0;
@@ -526,7 +580,8 @@ static const cJSON *find_desired(const cJSON *doc, char *ptr)
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(doc, "properties");
 	const cJSON *d;
 
-	if (cJSON_IsObject(p) && cJSON_IsObject(d = cJSON_GetObjectItemCaseSensitive(p, "desired"))) {
+	if (cJSON_IsObject(p) &&
+	    cJSON_IsObject(d = cJSON_GetObjectItemCaseSensitive(p, "desired"))) {
 		snprintf(ptr, JSON_POINTER_MAX, "/properties/desired");
 		return d;
 	}
@@ -572,7 +627,8 @@ int config_apply_document(struct config *c, const struct config *base, const cJS
 			if (cJSON_IsNull(item)) /* a removed object: its settings go back to base */
 				reset_group(&scratch, base, g);
 			else
-				bad += apply_object(&scratch, base, g, item, sub, strict, report) < 0;
+				bad += apply_object(&scratch, base, g, item, sub, strict, report) <
+				       0;
 			continue;
 		}
 		/* ASC keys at the top level: the short form of a local file. */
@@ -600,6 +656,17 @@ int config_apply_document(struct config *c, const struct config *base, const cJS
 	return 0;
 }
 
+void config_key_of_pointer(const char *pointer, char *out, size_t size)
+{
+	const char *end = pointer + strlen(pointer), *start;
+
+	if (end - pointer >= 6 && strcmp(end - 6, "/value") == 0 && end - 6 > pointer)
+		end -= 6;
+	for (start = end; start > pointer && start[-1] != '/'; start--)
+		;
+	snprintf(out, size, "%.*s", (int)(end - start), start);
+}
+
 int config_load_file(struct config *c, const char *path, struct config_report *report)
 {
 	struct json_error jerr;
@@ -613,14 +680,26 @@ int config_load_file(struct config *c, const char *path, struct config_report *r
 	if (r < 0) {
 		add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, "configuration", "",
 			  "cannot read %s: %s", path,
-			  r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+			  r == -EFBIG ? "larger than 1 MiB" : fileio_strerror(r));
 		return r;
 	}
 	doc = json_parse(data, len, &jerr);
+	if (doc && json_check_no_nul(data, len, &jerr) < 0) {
+		char key[64];
+
+		/* "/ho\u0000st" must not become "/ho": the setting is named, nothing applied. */
+		config_key_of_pointer(jerr.pointer, key, sizeof(key));
+		add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, key[0] ? key : "configuration",
+			  jerr.pointer, "%s: %s", key[0] ? key : "configuration", jerr.message);
+		cJSON_Delete(doc);
+		doc = NULL;
+		jerr.message[0] = '\0';
+	}
 	es_free(data);
 	if (!doc) {
-		add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, "configuration", "", "%s",
-			  jerr.message);
+		if (jerr.message[0])
+			add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, "configuration", "",
+				  "%s", jerr.message);
 		return -EINVAL;
 	}
 	config_init_defaults(&base);
@@ -643,8 +722,9 @@ void config_check_conflicts(const struct config *c, struct config_report *r)
 			  ") is not a multiple of 4096, the IoT Hub billing unit",
 			  c->max_message_size);
 	if (c->high_priority_message_frequency_ms > c->low_priority_message_frequency_ms)
-		add_issue(r, false, CONFIG_ERROR_CONFLICT, "highPriorityMessageFrequency", "",
-			  "highPriorityMessageFrequency is longer than lowPriorityMessageFrequency");
+		add_issue(
+			r, false, CONFIG_ERROR_CONFLICT, "highPriorityMessageFrequency", "",
+			"highPriorityMessageFrequency is longer than lowPriorityMessageFrequency");
 }
 
 /* ---- output ---- */

@@ -2,10 +2,12 @@
 /*
  * The agent's wiring and lifecycle.
  *
- * Start:  configuration (defaults < --config file) → state dir and AgentId → output →
- *         pipeline → collectors → loop.  The first snapshot and a Heartbeat are taken at once
- *         and flushed, so output appears within a second of starting.
- * Timers (all on the one loop): snapshot (snapshotFrequency), High and Low flush
+ * Start:  configuration (defaults < --config file) → host context (root, /proc, namespaces)
+ *         → [as the run-as user's fsuid: state dir and AgentId → output] → pipeline →
+ *         collectors → host check (which collector misses a host namespace) → loop, where
+ *         capabilities are dropped and the run-as user taken (core/privilege.c).  The first
+ * snapshot and a Heartbeat are taken at once and flushed, so output appears within a second of
+ * starting. Timers (all on the one loop): snapshot (snapshotFrequency), High and Low flush
  *         (high/lowPriorityMessageFrequency; in local mode at most localFlushInterval),
  *         Heartbeat (heartbeatInterval), and the next aggregation window end.
  * Signals: SIGINT/SIGTERM stop the loop; then collectors stop, aggregation windows close early
@@ -22,8 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/audit-control.h"
 #include "baseline/baseline.h"
 #include "collectors/baseline/baseline-collector.h"
 #include "collectors/collector.h"
@@ -33,13 +37,17 @@
 #include "common/alloc.h"
 #include "common/guid.h"
 #include "common/json_read.h"
+#include "common/redact.h"
+#include "common/safefile.h"
 #include "common/timeutil.h"
 #include "common/waivers.h"
 #include "config/config.h"
 #include "control/methods.h"
 #include "control/twin.h"
 #include "detect-agent.h"
+#include "host/host.h"
 #include "heartbeat.h"
+#include "host-check.h"
 #include "loop/loop.h"
 #include "pipeline/format.h"
 #include "pipeline/pipeline.h"
@@ -71,10 +79,10 @@ struct agent {
 	struct pipeline *pipeline;
 	struct detect_agent *detect; /* on-device detection (core/detect-agent.h) */
 	struct transport *output;
-	struct spool *spool;		 /* hub mode only */
+	struct spool *spool;			/* hub mode only */
 	char spool_open_error[SPOOL_ERROR_MAX]; /* why the file could not be used at start */
-	struct connection_string *identity; /* hub mode with a connection string */
-	struct workload_identity *workload_id; /* hub mode as an IoT Edge module */
+	struct connection_string *identity;	/* hub mode with a connection string */
+	struct workload_identity *workload_id;	/* hub mode as an IoT Edge module */
 	struct workload_client *workload;
 	struct collector *collectors[MAX_COLLECTORS];
 	enum collector_state state_before_disabled[MAX_COLLECTORS];
@@ -93,17 +101,17 @@ struct agent {
 	bool local_mode;
 	uint64_t publish_errors_logged;
 	struct privilege_result privilege; /* what privilege_drop() kept */
+	struct host_context *host;	   /* shared by every collector */
+	struct privilege_user user;	   /* --user, when have_user */
+	bool have_user;
+	struct privilege_missing missing; /* capabilities set-up lacked */
 };
 
 static const struct collector_ops *const builtin_collectors[] = {
-	&sysinfo_collector_ops,
-	&users_collector_ops,
-	&ports_collector_ops,
-	&firewall_collector_ops,
-	&process_collector_ops,
-	&login_collector_ops,
-	&baseline_collector_ops,
-	&containers_collector_ops,
+	&sysinfo_collector_ops,	 &users_collector_ops,
+	&ports_collector_ops,	 &firewall_collector_ops,
+	&process_collector_ops,	 &login_collector_ops,
+	&baseline_collector_ops, &containers_collector_ops,
 	&posture_collector_ops, /* last: its snapshot judges what the others just sent */
 };
 
@@ -268,6 +276,22 @@ static void configure_posture(struct agent *a)
 	}
 }
 
+/* Secret redaction in event data (common/redact.h); the value was checked when parsed. */
+static void configure_redaction(struct agent *a)
+{
+	struct redact_settings rs = { a->cfg.redact_secrets, a->cfg.redact_extra_names };
+	bool was = redact_enabled();
+
+	if (redact_configure(&rs) < 0)
+		log_error("Failed to apply redactExtraNames; the names in force stay");
+	if (was && !rs.enabled)
+		log_warning(
+			"redactSecrets is false: command lines in events are no longer redacted "
+			"(log lines still are)");
+	else if (!was && rs.enabled)
+		log_info("redactSecrets is true: secrets in command lines are redacted again");
+}
+
 /* The configuration in force changed: tell every part. */
 static void apply_config(struct agent *a)
 {
@@ -275,6 +299,7 @@ static void apply_config(struct agent *a)
 
 	if (a->opts.log_level < 0)
 		log_set_level(a->cfg.log_level);
+	configure_redaction(a);
 	pipeline_settings_from(&a->cfg, &s);
 	pipeline_apply(a->pipeline, &s);
 	detect_agent_configure(a->detect, &a->cfg);
@@ -437,13 +462,16 @@ static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *
 		.collectors = a->collectors,
 		.n_collectors = a->n_collectors,
 		.output = transport_describe(a->output),
-		.output_error = mqtt_transport_is(a->output) ? mqtt_transport_last_error(a->output)
-							     : NULL,
+		.output_error =
+			mqtt_transport_is(a->output) ? mqtt_transport_last_error(a->output) : NULL,
 		.spool = a->spool,
 		.spool_open_error = a->spool_open_error,
 		.capabilities = a->privilege.kept_names,
 		.add_extras = detect_agent_heartbeat_extras,
 		.extras_userdata = a->detect,
+		.run_as = a->privilege.run_as,
+		.missing_capabilities = a->missing.names,
+		.host = a->host,
 	};
 }
 
@@ -588,10 +616,11 @@ static void agent_done(struct agent *a)
 	for (size_t i = 0; i < a->n_collectors; i++)
 		collector_free(a->collectors[i]);
 	a->detect = detect_agent_free(a->detect); /* before the pipeline it observes */
+	a->host = host_context_free(a->host);	  /* after the collectors */
 	a->pipeline = pipeline_free(a->pipeline);
 	a->output = transport_close(a->output);
 	a->twin = twin_free(a->twin); /* after the transport: it may report a disconnect */
-	es_free(a->host_root); /* after the collectors */
+	es_free(a->host_root);	      /* after the collectors */
 	es_free(a->capture);
 	es_free(a->login_source);
 	es_free(a->docker_socket);
@@ -612,16 +641,23 @@ static void agent_done(struct agent *a)
 	config_done(&a->base);
 }
 
+/* The user the agent runs as from set-up to exit (--user, else who started it). */
+static uid_t run_uid(const struct agent *a)
+{
+	return a->have_user ? a->user.uid : geteuid();
+}
+
 static int open_state(struct agent *a)
 {
 	const char *dir = a->opts.state_dir ? a->opts.state_dir : STATE_DIR_DEFAULT;
+	char why[SAFEFILE_WHY_MAX] = "";
 	int created, replaced, fd, r;
 
-	fd = state_dir_open(dir);
+	fd = state_dir_open(dir, run_uid(a), why, sizeof(why));
 	if (fd < 0) {
 		log_error("Failed to open the state directory %s: %s (choose another with "
 			  "--state-dir)",
-			  dir, strerror(-fd));
+			  dir, why[0] ? why : strerror(-fd));
 		return fd;
 	}
 	r = state_agent_id(fd, a->agent_id, &created, &replaced);
@@ -808,7 +844,8 @@ static void on_mqtt_event(void *userdata, enum mqtt_event ev, const char *detail
 		break;
 	case MQTT_EVENT_CONNECT_FAILED:
 	case MQTT_EVENT_DISCONNECTED:
-		log_warning("Hub connection: %s: %s", mqtt_event_to_string(ev), detail ? detail : "");
+		log_warning("Hub connection: %s: %s", mqtt_event_to_string(ev),
+			    detail ? detail : "");
 		if (ev == MQTT_EVENT_DISCONNECTED && a->twin)
 			twin_handle_disconnected(a->twin);
 		break;
@@ -857,8 +894,8 @@ static int open_spool(struct agent *a, const char *dir)
  * A workload API that does not answer is not fatal: every connection attempt asks again,
  * without blocking the loop.
  */
-static int open_workload_identity(struct agent *a, const char *state_dir,
-				  struct mqtt_settings *ms, char *bundle, size_t bundle_size)
+static int open_workload_identity(struct agent *a, const char *state_dir, struct mqtt_settings *ms,
+				  char *bundle, size_t bundle_size)
 {
 	char err[WORKLOAD_ERROR_MAX];
 	struct workload_identity *id;
@@ -896,6 +933,21 @@ static int open_workload_identity(struct agent *a, const char *state_dir,
 	if (!a->opts.ca_file)
 		ms->ca_file = bundle; /* copied by mqtt_transport_open */
 	return 0;
+}
+
+/*
+ * A SAS token is a password valid until it expires: over plain mqtt:// anyone on the path
+ * can read it and connect as the module.  Said once, when the hub is set up (the hub is
+ * fixed for the life of the process; reconnects do not repeat it).
+ */
+static void warn_plaintext_token(const struct mqtt_settings *ms)
+{
+	if (ms->endpoint.tls || (!ms->password && !ms->password_start))
+		return;
+	log_warning("The hub mqtt://%s:%u is not encrypted: the SAS token of %s/%s goes over the "
+		    "network in clear and lets anyone who sees it connect as this module until it "
+		    "expires; use mqtts:// with --ca-file",
+		    ms->endpoint.host, (unsigned)ms->endpoint.port, ms->device_id, ms->module_id);
 }
 
 /* Hub mode: spool + MQTT.  Returns 0, or an exit code. */
@@ -940,6 +992,7 @@ static int open_hub(struct agent *a, const char *state_dir)
 	}
 	if (a->opts.ca_file)
 		ms.ca_file = a->opts.ca_file;
+	warn_plaintext_token(&ms);
 	if (ms.endpoint.tls && !ms.ca_file) {
 		log_error("TLS needs trust anchors: give --ca-file FILE (PEM), or use mqtt:// "
 			  "explicitly for a plain-text broker");
@@ -964,6 +1017,7 @@ static int open_hub(struct agent *a, const char *state_dir)
 static int open_output(struct agent *a)
 {
 	const char *dir = a->opts.state_dir ? a->opts.state_dir : STATE_DIR_DEFAULT;
+	char why[SAFEFILE_WHY_MAX] = "";
 	int r;
 
 	/* Under IoT Edge (IOTEDGE_WORKLOADURI + IOTEDGE_MODULEID) the module talks to edgeHub. */
@@ -972,9 +1026,10 @@ static int open_output(struct agent *a)
 		a->local_mode = false;
 		return open_hub(a, dir);
 	}
-	r = transport_local_open(a->opts.output_path, &a->output);
+	r = transport_local_open(a->opts.output_path, run_uid(a), &a->output, why, sizeof(why));
 	if (r < 0) {
-		log_error("Failed to open the output %s: %s", a->opts.output_path, strerror(-r));
+		log_error("Failed to open the output %s: %s", a->opts.output_path,
+			  why[0] ? why : strerror(-r));
 		return 1;
 	}
 	return 0;
@@ -985,11 +1040,12 @@ static int start_collectors(struct agent *a)
 	struct collector_params p = { .sink = pipeline_sink(a->pipeline) };
 
 	/* Collectors keep these pointers; a->cfg is replaced by SIGHUP and twin updates. */
-	a->host_root = es_strdup(a->cfg.host_root ? a->cfg.host_root : "/");
+	a->host_root = es_strdup(host_context_root(a->host));
 	if (!a->host_root)
 		return -ENOMEM;
 	if (!a->opts.capture && a->cfg.capture && !(a->capture = es_strdup(a->cfg.capture)))
 		return -ENOMEM;
+	p.host = a->host;
 	p.host_root = a->host_root;
 	p.capture = a->opts.capture ? a->opts.capture : a->capture;
 	if (a->cfg.login_source && !(a->login_source = es_strdup(a->cfg.login_source)))
@@ -1016,7 +1072,8 @@ static int start_collectors(struct agent *a)
 			return r;
 		a->collectors[a->n_collectors++] = c;
 		if (collector_start(c) < 0) {
-			log_warning("Collector %s is not available: %s", c->ops->name, c->last_error);
+			log_warning("Collector %s is not available: %s", c->ops->name,
+				    c->last_error);
 			continue;
 		}
 		fd = collector_get_fd(c);
@@ -1030,10 +1087,108 @@ static int start_collectors(struct agent *a)
 	return 0;
 }
 
+/* The host context: --host-root, else edgesec.hostRoot.  0 or an exit code. */
+static int open_host(struct agent *a)
+{
+	const char *root = a->opts.host_root ? a->opts.host_root : a->cfg.host_root;
+	char err[256], ns[128];
+	int r = host_context_open(root, HOST_CONTEXT_OWN_PROC, &a->host, err, sizeof(err));
+
+	if (r < 0) {
+		log_error("%s (set --host-root or edgesec.hostRoot to where the host's root is)",
+			  err);
+		return r == -ENOMEM ? 1 : 2;
+	}
+	host_ns_format(a->host, ns, sizeof(ns));
+	log_info("Host root %s, host /proc %s, namespaces %s", host_context_root(a->host),
+		 host_context_proc_path(a->host)[0] ? host_context_proc_path(a->host) : "(none)",
+		 ns);
+	return 0;
+}
+
+/*
+ * --user: who the agent becomes after set-up, and the state directory given to it (as root,
+ * before anything is created).  The Docker socket's group joins the user's groups so the
+ * containers collector can still connect.  0 or an exit code.
+ */
+static int prepare_user(struct agent *a)
+{
+	const char *dir = a->opts.state_dir ? a->opts.state_dir : STATE_DIR_DEFAULT;
+	const char *sock = a->cfg.docker_socket;
+	char err[512];
+	struct stat st;
+	int r;
+
+	if (!a->opts.user || a->opts.once)
+		return 0;
+	r = privilege_user_parse(a->opts.user, &a->user, err, sizeof(err));
+	if (r < 0) {
+		log_error("--user: %s", err);
+		return 2;
+	}
+	if (geteuid() != 0) {
+		if (geteuid() == a->user.uid)
+			return 0; /* already that user */
+		log_error("--user %s: switching users needs to start as root (uid 0)",
+			  a->opts.user);
+		return 2;
+	}
+	if (sock && sock[0] && stat(sock, &st) == 0) {
+		if (st.st_gid == 0)
+			log_warning("The Docker socket %s belongs to group root: as uid %u the "
+				    "containers collector cannot reconnect to it (give dockerd a "
+				    "group, e.g. --group docker)",
+				    sock, (unsigned)a->user.uid);
+		else if (privilege_user_add_group(&a->user, st.st_gid) < 0)
+			log_warning("Too many supplementary groups for %s", sock);
+	}
+	r = state_dir_claim(dir, a->user.uid, a->user.gid, err, sizeof(err));
+	if (r < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	a->have_user = true;
+	return 0;
+}
+
+/*
+ * Before set-up: every capability the collectors would use and the process lacks, named with
+ * what is lost, once (the collectors then say how they fell back).  Quiet for an agent
+ * started without any capability (a plain user's `edgesec run`): that is one line.
+ */
+static void check_capabilities(struct agent *a)
+{
+	if (privilege_check_start(a->have_user, &a->missing) < 0 || !a->missing.missing)
+		return;
+	if (geteuid() != 0 && a->missing.n_lines >= 5) {
+		log_info("Running without privileges: collectors that need capabilities are "
+			 "limited (missing %s)",
+			 a->missing.names);
+		return;
+	}
+	for (unsigned i = 0; i < a->missing.n_lines; i++)
+		log_warning("Capability check: %s", a->missing.lines[i]);
+}
+
+/* After start: which collector misses a host namespace, and the audit lock. */
+static void report_host_limits(struct agent *a)
+{
+	const char *w = audit_control_lock_warning();
+
+	(void)host_check_collectors(a->host, a->collectors, a->n_collectors);
+	for (size_t i = 0; i < a->n_collectors; i++)
+		if (a->collectors[i]->host_limit[0])
+			log_warning("Collector %s is degraded: %s", a->collectors[i]->ops->name,
+				    a->collectors[i]->host_limit);
+	if (w[0])
+		log_warning("Kernel audit: %s", w);
+}
+
 static int agent_init(struct agent *a, const struct agent_options *opts)
 {
 	_cleanup_free_ struct config_report *rep = es_calloc(1, sizeof(*rep)); /* ~53 KiB */
 	struct pipeline_settings s;
+	bool fs_user;
 	int r;
 
 	if (!rep)
@@ -1052,14 +1207,28 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 		log_set_level(opts->log_level);
 	else
 		log_set_level(a->cfg.log_level);
-	if (open_state(a) < 0)
-		return 1;
-	r = loop_new(on_signal, a, &a->loop);
-	if (r < 0) {
+	if ((r = open_host(a)) != 0)
+		return r;
+	if ((r = prepare_user(a)) != 0)
+		return r;
+	check_capabilities(a);
+	/* What set-up creates (state dir, AgentId, spool, output) belongs to the run-as user.
+	 * Without CAP_SETUID/CAP_SETGID it cannot (the capability check said so): go on. */
+	fs_user = a->have_user && (r = privilege_fs_enter(&a->user)) == 0;
+	if (a->have_user && !fs_user)
+		log_error("Cannot create files as uid %u: %s (needs CAP_SETUID and CAP_SETGID); "
+			  "they will be root's",
+			  (unsigned)a->user.uid, strerror(-r));
+	r = open_state(a) < 0 ? 1 : 0;
+	if (r == 0 && (r = loop_new(on_signal, a, &a->loop)) < 0) {
 		log_error("Failed to set up the event loop: %s", strerror(-r));
-		return 1;
+		r = 1;
 	}
-	if ((r = open_output(a)) != 0)
+	if (r == 0)
+		r = open_output(a);
+	if (fs_user)
+		privilege_fs_leave();
+	if (r != 0)
 		return r;
 	pipeline_settings_from(&a->cfg, &s);
 	a->pipeline = pipeline_new(a->agent_id, EDGESEC_VERSION, &s, on_publish, a);
@@ -1069,6 +1238,7 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 		return 1;
 	if (start_collectors(a) < 0)
 		return 1;
+	report_host_limits(a);
 	for (size_t i = 0; i < a->n_collectors; i++) { /* host posture reads every event */
 		struct event_observer *o = posture_collector_observer(a->collectors[i]);
 
@@ -1095,12 +1265,16 @@ static int agent_loop(struct agent *a)
 		loop_timer_arm_in(a->t_twin, TWIN_TICK_MS * NSEC_PER_MSEC);
 	}
 	/* ---- least privilege (core/privilege.c): set-up is over, keep what collectors use ---- */
-	r = privilege_drop(a->collectors, a->n_collectors, &a->privilege);
+	r = privilege_drop(a->collectors, a->n_collectors, a->have_user ? &a->user : NULL,
+			   &a->privilege);
+	if (a->privilege.user_error[0])
+		log_error("%s; carrying on as %s", a->privilege.user_error, a->privilege.run_as);
 	if (r < 0)
 		log_warning("Could not drop every capability: %s; kept %s", strerror(-r),
 			    a->privilege.kept_names);
 	else
-		log_info("Capabilities kept: %s; no_new_privs set", a->privilege.kept_names);
+		log_info("Capabilities kept: %s; running as %s; no_new_privs set",
+			 a->privilege.kept_names, a->privilege.run_as);
 	/* ---- end of least privilege ---- */
 	emit_heartbeat(a);
 	take_snapshot(a, true);
@@ -1128,6 +1302,13 @@ int agent_run(const struct agent_options *opts)
 		pipeline_flush_together(a.pipeline);
 	} else if (r == 0) {
 		r = agent_loop(&a);
+	}
+	/* Local output that could not be written (a full disk, /dev/full) is a failure. */
+	if (r == 0 && a.local_mode && a.output && a.publish_errors_logged) {
+		log_error("%llu message(s) could not be written to %s",
+			  (unsigned long long)a.publish_errors_logged,
+			  transport_describe(a.output));
+		r = 1;
 	}
 	agent_done(&a);
 	return r;

@@ -3,6 +3,7 @@
 
 #include "common/alloc.h"
 #include "common/json_write.h"
+#include "common/redact.h"
 #include "common/timeutil.h"
 #include "process-stats.h"
 
@@ -40,7 +41,7 @@ static void format_collectors(const struct heartbeat_input *in, struct buf *out)
 		jw_key(&w, "Name");
 		jw_cstr(&w, c->ops->name);
 		jw_key(&w, "State");
-		jw_cstr(&w, collector_state_to_string(c->state));
+		jw_cstr(&w, collector_state_to_string(collector_state_shown(c)));
 		jw_key(&w, "Events");
 		jw_uint(&w, c->stats.events);
 		jw_key(&w, "Items");
@@ -61,6 +62,10 @@ static void format_collectors(const struct heartbeat_input *in, struct buf *out)
 		if (c->last_error[0]) {
 			jw_key(&w, "LastError");
 			jw_cstr(&w, c->last_error);
+		}
+		if (c->host_limit[0]) {
+			jw_key(&w, "HostLimit");
+			jw_cstr(&w, c->host_limit);
 		}
 		jw_obj_end(&w);
 	}
@@ -107,6 +112,7 @@ int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, u
 {
 	struct pipeline_stats ps;
 	struct process_stats pr;
+	struct redact_stats rs;
 	struct buf collectors;
 	int r;
 
@@ -149,9 +155,24 @@ int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, u
 	event_add_extra_u64(b, "EventsAggregated", ps.aggregation.absorbed);
 	event_add_extra_u64(b, "AggregationBypassed", ps.aggregation.bypassed);
 	event_add_extra_u64(b, "HeapPeakBytes", es_alloc_peak());
+	redact_get_stats(&rs);
+	event_add_extra_cstr(b, "Redaction", redact_enabled() ? "on" : "off");
+	event_add_extra_u64(b, "SecretsRedacted", rs.secrets);
 	add_spool(b, in);
 	if (in->capabilities && in->capabilities[0])
 		event_add_extra_cstr(b, "Capabilities", in->capabilities);
+	if (in->run_as && in->run_as[0])
+		event_add_extra_cstr(b, "RunAs", in->run_as);
+	if (in->missing_capabilities && in->missing_capabilities[0])
+		event_add_extra_cstr(b, "MissingCapabilities", in->missing_capabilities);
+	if (in->host) {
+		char ns[128];
+
+		event_add_extra_cstr(b, "HostRoot", host_context_root(in->host));
+		event_add_extra_cstr(b, "HostProc", host_context_proc_path(in->host));
+		host_ns_format(in->host, ns, sizeof(ns));
+		event_add_extra_cstr(b, "HostNamespaces", ns);
+	}
 	if (in->add_extras)
 		in->add_extras(in->extras_userdata, b);
 	r = event_builder_finish(b, ret);

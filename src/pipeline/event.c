@@ -10,16 +10,24 @@
  *   0xF1 + uint32 klen + key + uint32 vlen + value      an ExtraDetails entry
  * Values longer than EVENT_FIELD_MAX are cut on a UTF-8 boundary, TRUNCATION_MARKER is
  * appended and the item gets ExtraDetails "TruncatedFields" naming them.
+ *
+ * Secrets: fields flagged FIELD_F_SCRUB (command lines) and the ExtraDetails of scrub_key()
+ * are redacted here, at the one place every event is made, so no collector can forget it and
+ * nothing downstream (observers and rules, queues, spool, output) ever holds the secret.
+ * The item gets ExtraDetails "SecretsRedacted" (how many).  Values re-added from an existing
+ * event (event_add_value) are already clean and are copied as they are.
  */
 #include "event-int.h"
 
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
 
 #include "common/alloc.h"
 #include "common/guid.h"
 #include "common/json_write.h"
+#include "common/redact.h"
 #include "truncate.h"
 
 #define TAG_ITEM EVENT_TAG_ITEM
@@ -31,10 +39,11 @@
 #define J FIELD_JSON
 #define R FIELD_F_REQUIRED
 #define L FIELD_F_LONG
+#define X FIELD_F_SCRUB
 
 static const struct event_field_info process_create_fields[_PC_MAX] = {
 	{ "Executable", S, R | L }, { "ProcessId", I, R }, { "ParentProcessId", I, R },
-	{ "UserId", S, R },	     { "UserName", S, 0 },  { "CommandLine", S, R | L },
+	{ "UserId", S, R },	     { "UserName", S, 0 },  { "CommandLine", S, R | L | X },
 };
 static const struct event_field_info process_terminate_fields[_PT_MAX] = {
 	{ "Executable", S, R | L }, { "ProcessId", I, R }, { "ExitStatus", I, R },
@@ -43,7 +52,7 @@ static const struct event_field_info connection_create_fields[_CC_MAX] = {
 	{ "RemoteAddress", S, R }, { "RemotePort", S, R }, { "LocalAddress", S, 0 },
 	{ "LocalPort", S, 0 },	   { "Direction", S, R },  { "Protocol", S, R },
 	{ "ProcessId", I, R },	   { "UserId", S, 0 },	   { "Executable", S, R | L },
-	{ "CommandLine", S, L },
+	{ "CommandLine", S, L | X },
 };
 static const struct event_field_info login_fields[_LOGIN_MAX] = {
 	{ "ProcessId", I, R },	 { "UserId", S, 0 },	    { "UserName", S, 0 },
@@ -127,7 +136,7 @@ static const struct event_field_info privilege_use_fields[_PU_MAX] = {
 static const struct event_field_info container_event_fields[_CEV_MAX] = {
 	{ "Action", S, R },	      { "ObjectType", S, R },	   { "ContainerId", S, 0 },
 	{ "ContainerName", S, 0 },    { "Image", S, 0 },	   { "ModuleName", S, 0 },
-	{ "ExitCode", I, 0 },	      { "Signal", I, 0 },	   { "Command", S, L },
+	{ "ExitCode", I, 0 },	      { "Signal", I, 0 },	   { "Command", S, L | X },
 	{ "SecuritySettings", J, 0 },
 };
 
@@ -167,6 +176,22 @@ static const struct event_field_info alert_fields[_AL_MAX] = {
 #undef J
 #undef R
 #undef L
+#undef X
+
+/* ExtraDetails whose values are free text that may carry secrets, like FIELD_F_SCRUB. */
+static bool scrub_key(const char *key, size_t klen)
+{
+	switch (klen) {
+	case 7:
+		return memcmp(key, "Command", 7) == 0;
+	case 11:
+		return memcmp(key, "CommandLine", 11) == 0;
+	case 17:
+		return memcmp(key, "ParentCommandLine", 17) == 0;
+	default:
+		return false;
+	}
+}
 
 #define T(name, schema, cls, cat, fields)                                                          \
 	{ name, EVENT_SCHEMA_##schema, EVENT_CLASS_##cls, EVENT_CATEGORY_##cat, fields,            \
@@ -343,6 +368,7 @@ void event_builder_begin(struct event_builder *b, enum event_type type, uint64_t
 	b->n_items = 0;
 	b->item_fields = 0;
 	b->item_truncated = 0;
+	b->item_redacted = 0;
 	b->error = event_type_info(type) ? 0 : -EINVAL;
 }
 
@@ -359,6 +385,12 @@ static void close_item(struct event_builder *b)
 	char names[512];
 	size_t n = 0;
 
+	if (b->n_items && b->item_redacted) {
+		unsigned count = b->item_redacted;
+
+		b->item_redacted = 0;
+		event_add_extra_u64(b, "SecretsRedacted", count);
+	}
 	if (!b->n_items || !b->item_truncated || !ti)
 		return;
 	for (unsigned f = 0; f < ti->n_fields; f++) {
@@ -451,10 +483,10 @@ static void put_tagged(struct buf *d, unsigned tag, const void *s, size_t len)
 	d->data[d->len] = '\0';
 }
 
-void event_add_str(struct event_builder *b, unsigned field, const char *s, size_t len)
+/* A string value of a field already checked with field_ok(). */
+static inline void add_str_checked(struct event_builder *b, unsigned field, const char *s,
+				   size_t len)
 {
-	if (!field_ok(b, field, FIELD_STRING))
-		return;
 	if (!s)
 		len = 0;
 	if (len <= EVENT_FIELD_MAX) {
@@ -463,6 +495,56 @@ void event_add_str(struct event_builder *b, unsigned field, const char *s, size_
 	}
 	buf_putc(&b->data, (char)field);
 	put_string(b, s, len, field);
+}
+
+/*
+ * The secrets in s[0..len), if any: a redacted copy in *ret_copy (es_malloc'ed) and its
+ * length; 0 when there is nothing to redact (the common case costs one scan).  -ENOMEM
+ * when the copy cannot be made: the caller then fails the event rather than keep a secret.
+ */
+static ssize_t scrub(struct event_builder *b, const char *s, size_t len, char **ret_copy)
+{
+	struct redact_span spans[REDACT_SPANS_MAX];
+	unsigned n;
+	char *copy;
+	size_t out;
+
+	if (!s || !len || !redact_enabled() || !(n = redact_find(s, len, spans)))
+		return 0;
+	out = redact_len(len, spans, n);
+	copy = es_malloc(out ? out : 1);
+	if (!copy)
+		return -ENOMEM;
+	redact_apply(s, len, spans, n, copy);
+	redact_stats_add(n);
+	b->item_redacted += n;
+	*ret_copy = copy;
+	return (ssize_t)out;
+}
+
+/* A FIELD_F_SCRUB field (checked with field_ok()): redacted, then added. */
+static __attribute__((noinline)) void add_str_scrubbed(struct event_builder *b, unsigned field,
+						       const char *s, size_t len)
+{
+	char *copy = NULL;
+	ssize_t n = scrub(b, s, len, &copy);
+
+	if (n < 0) {
+		b->error = (int)n;
+		return;
+	}
+	add_str_checked(b, field, n ? copy : s, n ? (size_t)n : len);
+	es_free(copy);
+}
+
+void event_add_str(struct event_builder *b, unsigned field, const char *s, size_t len)
+{
+	if (!field_ok(b, field, FIELD_STRING))
+		return;
+	if (type_info(b->type)->fields[field].flags & FIELD_F_SCRUB)
+		add_str_scrubbed(b, field, s, len);
+	else
+		add_str_checked(b, field, s, len);
 }
 
 void event_add_cstr(struct event_builder *b, unsigned field, const char *s)
@@ -510,8 +592,34 @@ void event_add_extra(struct event_builder *b, const char *key, const char *val, 
 	event_add_extra_n(b, key, strlen(key), val, len);
 }
 
+static void add_extra_raw(struct event_builder *b, const char *key, size_t klen, const char *val,
+			  size_t len);
+
+static __attribute__((noinline)) void add_extra_scrubbed(struct event_builder *b, const char *key,
+							 size_t klen, const char *val, size_t len)
+{
+	char *copy = NULL;
+	ssize_t n = scrub(b, val, len, &copy);
+
+	if (n < 0) {
+		b->error = (int)n;
+		return;
+	}
+	add_extra_raw(b, key, klen, n ? copy : val, n ? (size_t)n : len);
+	es_free(copy);
+}
+
 void event_add_extra_n(struct event_builder *b, const char *key, size_t klen, const char *val,
 		       size_t len)
+{
+	if (!b->error && scrub_key(key, klen))
+		add_extra_scrubbed(b, key, klen, val, len);
+	else
+		add_extra_raw(b, key, klen, val, len);
+}
+
+static void add_extra_raw(struct event_builder *b, const char *key, size_t klen, const char *val,
+			  size_t len)
 {
 	if (b->error)
 		return;
@@ -565,7 +673,7 @@ void event_add_value(struct event_builder *b, const struct event_value *v)
 		event_builder_item(b);
 		break;
 	case EVENT_VALUE_EXTRA:
-		event_add_extra_n(b, v->key, v->key_len, v->s, v->len);
+		add_extra_raw(b, v->key, v->key_len, v->s, v->len);
 		break;
 	case EVENT_VALUE_FIELD:
 		if (v->type == FIELD_INT)
@@ -574,8 +682,8 @@ void event_add_value(struct event_builder *b, const struct event_value *v)
 			event_add_bool(b, v->field, v->i != 0);
 		else if (v->type == FIELD_JSON)
 			event_add_json(b, v->field, v->s, v->len);
-		else
-			event_add_str(b, v->field, v->s, v->len);
+		else if (field_ok(b, v->field, FIELD_STRING))
+			add_str_checked(b, v->field, v->s, v->len);
 		break;
 	}
 }

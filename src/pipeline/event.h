@@ -89,6 +89,12 @@ enum field_type {
 
 #define FIELD_F_REQUIRED 0x1u /* the schema requires it in every item */
 #define FIELD_F_LONG 0x2u     /* may be shortened (with a marker) when an event is too large */
+/*
+ * Free text that may carry secrets (a command line): the builder redacts it
+ * (common/redact.h) before the event exists.  ExtraDetails keys of the same kind are listed
+ * in event.c (scrub_key).
+ */
+#define FIELD_F_SCRUB 0x4u
 
 struct event_field_info {
 	const char *name;
@@ -198,6 +204,7 @@ struct event_builder {
 	unsigned n_items;
 	uint64_t item_fields;	 /* bit per field set in the current item */
 	uint64_t item_truncated; /* bit per field cut in the current item */
+	unsigned item_redacted;	 /* secrets redacted in the current item */
 	int error;
 	bool truncated;
 };
@@ -206,6 +213,7 @@ void event_builder_init(struct event_builder *b);
 void event_builder_done(struct event_builder *b);
 void event_builder_begin(struct event_builder *b, enum event_type type, uint64_t time_ns);
 void event_builder_item(struct event_builder *b);
+/* A FIELD_F_SCRUB field, or an ExtraDetails key listed in event.c, is redacted first. */
 void event_add_str(struct event_builder *b, unsigned field, const char *s, size_t len);
 void event_add_cstr(struct event_builder *b, unsigned field, const char *s); /* NULL: skipped */
 void event_add_int(struct event_builder *b, unsigned field, int64_t v);
@@ -222,7 +230,7 @@ void event_add_extra_u64(struct event_builder *b, const char *key, uint64_t v);
  */
 int event_builder_finish(struct event_builder *b, struct event **ret_event);
 
-/* Re-add a value read with an event_cursor (copying or rewriting an event). */
+/* Re-add a value read with an event_cursor (copying or rewriting an event); as it is. */
 struct event_value;
 void event_add_value(struct event_builder *b, const struct event_value *v);
 

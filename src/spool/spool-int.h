@@ -105,5 +105,6 @@ void spool_memory_recount(struct spool *sp);
 
 /* ---- file backend (spool-sqlite.c) ---- */
 
-/* Opens <path>, sets sp->backend and sp->file; on failure the reason is in sp->error. */
+/* Creates or checks <path> (s->dir/spool.db), opens it, sets sp->backend and sp->file; on
+ * failure the reason is in sp->error. */
 int spool_sqlite_open(struct spool *sp, const char *path, const struct spool_settings *s);

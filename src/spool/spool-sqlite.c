@@ -30,9 +30,12 @@
  * Durability trade-off of SPOOL_SYNC_NORMAL vs FULL and the batching: docs/internals/spool.md.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
 #include "spool-int.h"
@@ -736,6 +739,61 @@ static int setup(struct spool *sp, const struct spool_settings *s)
 	return load_state(sp);
 }
 
+/*
+ * A spool file another user could have planted or linked is refused: a regular file with one
+ * link, owned by root, by us or by the owner of the state directory (the agent's run-as user
+ * when root opens it before dropping to that user); a wider mode (an older version's file) is
+ * narrowed to 0600.
+ */
+static int file_check(struct spool *sp, int fd, const char *dir)
+{
+	struct stat st, dst;
+	int r;
+
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		spool_set_error(sp, "cannot stat the spool file: %s", strerror(-r));
+		return r;
+	}
+	if (stat(dir, &dst) < 0)
+		dst.st_uid = 0;
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != dst.st_uid)) {
+		spool_set_error(sp,
+				"the spool file is not a regular file of the agent's user with one "
+				"link");
+		return -EPERM;
+	}
+	if ((st.st_mode & 077) && fchmod(fd, 0600) < 0) {
+		r = -errno;
+		spool_set_error(sp, "cannot make the spool file 0600: %s", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/*
+ * Creates the file 0600 ourselves, with O_EXCL (SQLite would use 0644; it gives -wal/-shm
+ * the mode of this file); an existing one is judged by file_check().
+ */
+static int file_create_or_check(struct spool *sp, const char *path, const char *dir)
+{
+	int fd, r;
+
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT)
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+			  0600);
+	if (fd < 0) {
+		r = -errno;
+		spool_set_error(sp, "cannot open %s: %s", path, strerror(errno));
+		return r;
+	}
+	r = file_check(sp, fd, dir);
+	close(fd);
+	return r;
+}
+
 int spool_sqlite_open(struct spool *sp, const char *path, const struct spool_settings *s)
 {
 	char why[160];
@@ -748,6 +806,9 @@ int spool_sqlite_open(struct spool *sp, const char *path, const struct spool_set
 			return -ELIBACC;
 		}
 	}
+	r = file_create_or_check(sp, path, s->dir);
+	if (r < 0)
+		return r;
 	sp->file = es_calloc(1, sizeof(*sp->file));
 	if (!sp->file)
 		return -ENOMEM;

@@ -17,12 +17,11 @@
 #include "spool.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include "common/alloc.h"
 #include "spool-int.h"
@@ -268,7 +267,7 @@ int spool_open(const struct spool_settings *s, struct spool **ret, struct spool_
 {
 	char path[4096];
 	struct spool *sp;
-	int fd, r;
+	int r;
 
 	if (!s || !s->max_bytes || (unsigned)s->sync >= _SPOOL_SYNC_MAX)
 		return -EINVAL;
@@ -279,14 +278,6 @@ int spool_open(const struct spool_settings *s, struct spool **ret, struct spool_
 	sp = spool_alloc(s->max_bytes);
 	if (!sp)
 		return -ENOMEM;
-	/* create it 0600 ourselves; SQLite would use 0644 */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-	if (fd < 0) {
-		r = -errno;
-		spool_set_error(sp, "cannot open %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	close(fd);
 	r = spool_sqlite_open(sp, path, s);
 	if (r < 0)
 		goto fail;

@@ -4,6 +4,8 @@
  * message is written with one writev() call of body + "\n" so concurrent readers (tail -f,
  * Fluent Bit) never see a partial line from us unless the device is full; a short write is
  * completed in a loop.  Writes block: local output is for a terminal, a pipe or a file.
+ * The file is opened with safefile_open_append(): a symbolic link, hard link, FIFO or file
+ * planted by another user is refused, never written through.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/safefile.h"
 #include "transport.h"
 
 struct local_output {
@@ -79,24 +82,28 @@ static const struct transport_ops local_ops = {
 	.describe = local_describe,
 };
 
-int transport_local_open(const char *path, struct transport **ret)
+int transport_local_open(const char *path, uid_t uid, struct transport **ret, char *why,
+			 size_t why_size)
 {
 	struct transport *t = es_calloc(1, sizeof(*t));
 	struct local_output *o = es_calloc(1, sizeof(*o));
+	int r;
 
 	if (!t || !o) {
 		es_free(t);
 		es_free(o);
 		return -ENOMEM;
 	}
-	if (!path || strcmp(path, "-") == 0) {
+	if (!path || strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0) {
 		o->fd = STDOUT_FILENO;
 		snprintf(o->description, sizeof(o->description), "stdout");
+	} else if (strcmp(path, "/dev/stderr") == 0) {
+		o->fd = STDERR_FILENO;
+		snprintf(o->description, sizeof(o->description), "stderr");
 	} else {
-		o->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-		if (o->fd < 0) {
-			int r = -errno;
-
+		/* not followed if planted by another user; see safefile_open_append() */
+		r = safefile_open_append(path, uid, &o->fd, why, why_size);
+		if (r < 0) {
 			es_free(t);
 			es_free(o);
 			return r;

@@ -8,7 +8,9 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "pipeline/message.h"
 
@@ -28,8 +30,14 @@ struct transport {
 	uint64_t write_errors;
 };
 
-/* Local output: path NULL or "-" means stdout; a file is opened for append (0600). */
-int transport_local_open(const char *path, struct transport **ret);
+/*
+ * Local output: path NULL, "-" or "/dev/stdout" means stdout ("/dev/stderr": stderr); a file
+ * is opened for append (created 0600) with safefile_open_append(), trusting root and `uid`:
+ * a symbolic link, a file of another user, a hard link or a world-writable file is refused,
+ * with the reason in `why` (common/safefile.h, docs/security.md).
+ */
+int transport_local_open(const char *path, uid_t uid, struct transport **ret, char *why,
+			 size_t why_size);
 int transport_publish(struct transport *t, const struct message *m);
 const char *transport_describe(const struct transport *t);
 struct transport *transport_close(struct transport *t);

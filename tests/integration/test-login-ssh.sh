@@ -12,7 +12,7 @@
 #
 # Needs root, sshd, sshpass and the shadow tools; exits 77 otherwise.  The audit state is
 # host-wide: phase 1 takes turns with the audit unit tests (/tmp/edgesec-test-process-audit.lock)
-# and waits (up to 120 s) for no other edgesec to hold /run/edgesec-audit.lock.
+# and waits (up to 120 s) for no other edgesec to hold /run/edgesec/audit.lock.
 set -u
 
 . "$(dirname "$0")/lib.sh"
@@ -166,8 +166,9 @@ validate() {
 # edgesec holds the host's audit lock.
 exec 8>/tmp/edgesec-test-process-audit.lock
 flock -w 300 8 || fail "the audit tests' turn lock was held for 300 s"
-exec 9>/run/edgesec-audit.lock
-flock -w 120 9 || fail "another edgesec audit user held /run/edgesec-audit.lock for 120 s"
+mkdir -p /run/edgesec
+exec 9>/run/edgesec/audit.lock
+flock -w 120 9 || fail "another edgesec audit user held /run/edgesec/audit.lock for 120 s"
 exec 9>&-
 start_agent audit
 

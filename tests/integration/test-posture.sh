@@ -76,7 +76,9 @@ mkdir -p "$root/etc/ssh"
 printf 'PermitRootLogin yes\nX11Forwarding yes\n' >"$root/etc/ssh/sshd_config"
 export EDGESEC_BASELINE_PROFILE="$SOURCE_DIR/rules/baseline/debian.json"
 baseline_fails() { # the Fail ids of `edgesec baseline` on $root, comma-separated, sorted
-	"$EDGESEC" baseline --root "$root" --format json 2>/dev/null |
+	# In the agent's network namespace: the crafted root has no /proc, so both read the
+	# running kernel's (net.* sysctls are per namespace).
+	ip netns exec "$ns" "$EDGESEC" baseline --root "$root" --format json 2>/dev/null |
 		python3 -c 'import json,sys; print(",".join(sorted(c["id"] for c in json.load(sys.stdin)["results"] if c["result"] == "Fail")))'
 }
 

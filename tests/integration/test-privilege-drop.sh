@@ -203,10 +203,10 @@ run_case auto $(((1 << 2) | (1 << 12) | (1 << 19) | (1 << 30)))
 if command -v auditctl >/dev/null; then
 	exec 9>/tmp/edgesec-test-process-audit.lock
 	flock -w 120 9 || fail "audit: the test lock stayed taken for 2 minutes"
-	if flock -n /run/edgesec-audit.lock true 2>/dev/null; then
+	if flock -n /run/edgesec/audit.lock true 2>/dev/null; then
 		run_case audit $(((1 << 2) | (1 << 12) | (1 << 19) | (1 << 30)))
 	else
-		echo "audit part not run: another audit backend holds /run/edgesec-audit.lock"
+		echo "audit part not run: another audit backend holds /run/edgesec/audit.lock"
 	fi
 	exec 9>&-
 else

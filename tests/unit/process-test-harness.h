@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -117,6 +118,51 @@ static bool has_marker(const struct event *e, const char *m)
 	return field_get(e, PC_COMMAND_LINE, &v) == 0 && memmem(v.s, v.len, m, strlen(m));
 }
 
+/*
+ * The processes of this test: itself and what descends from it (a ProcessCreate whose parent
+ * is one of them adds its pid).  Only their events are kept, so the other work of a busy
+ * machine — the other capture tests' bursts running at the same time among it — can neither
+ * fill the store nor slow the searches down.  A ring: the oldest pids go first.
+ */
+#define TEST_PIDS_MAX 8192
+static pid_t test_pids[TEST_PIDS_MAX];
+static size_t test_pids_next;
+
+static bool test_pid_is_ours(int64_t pid)
+{
+	if (pid == getpid())
+		return true;
+	for (size_t i = 0; i < TEST_PIDS_MAX; i++)
+		if (test_pids[i] && test_pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* A child forked by the test that may never exec: its events are ours too. */
+static void test_pid_add(pid_t pid)
+{
+	test_pids[test_pids_next++ % TEST_PIDS_MAX] = pid;
+}
+
+static bool event_is_ours(const struct event *e)
+{
+	switch (event_get_type(e)) {
+	case EVENT_PROCESS_CREATE:
+		if (test_pid_is_ours(field_int(e, PC_PROCESS_ID)))
+			return true;
+		if (!test_pid_is_ours(field_int(e, PC_PARENT_PROCESS_ID)))
+			return false;
+		test_pid_add((pid_t)field_int(e, PC_PROCESS_ID));
+		return true;
+	case EVENT_PROCESS_TERMINATE:
+		return test_pid_is_ours(field_int(e, PT_PROCESS_ID));
+	case EVENT_CONNECTION_CREATE:
+		return test_pid_is_ours(field_int(e, CC_PROCESS_ID));
+	default:
+		return true;
+	}
+}
+
 static void sink_submit(struct event_sink *sink, struct event *e)
 {
 	struct test_sink *t = (struct test_sink *)sink;
@@ -127,7 +173,7 @@ static void sink_submit(struct event_sink *sink, struct event *e)
 		event_free(e);
 		return;
 	}
-	if (t->n < STORE_MAX)
+	if (t->n < STORE_MAX && event_is_ours(e))
 		t->ev[t->n++] = e;
 	else
 		event_free(e);
@@ -191,6 +237,8 @@ static pid_t spawn(char *const argv[], const char *cwd)
 	pid_t pid = fork();
 
 	assert_true(pid >= 0);
+	if (pid > 0)
+		test_pid_add(pid);
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
@@ -210,6 +258,38 @@ static int reap(pid_t pid)
 
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	return st;
+}
+
+/*
+ * spawn() in a process group of its own, for children that must stay alive until their
+ * event is seen (the proc connector reads /proc after the fact, and a loaded machine may
+ * take seconds to get there): stop_pg() then kills the whole group and reaps the child.
+ */
+__attribute__((unused)) static pid_t spawn_pg(char *const argv[])
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid > 0) {
+		test_pid_add(pid);
+		(void)setpgid(pid, pid);
+		return pid;
+	}
+	(void)setpgid(0, 0);
+	{
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+	}
+	execve(argv[0], argv, environ);
+	_exit(127);
+}
+
+__attribute__((unused)) static void stop_pg(pid_t pid)
+{
+	(void)kill(-pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
 }
 
 /*
@@ -400,7 +480,7 @@ __attribute__((unused)) static long long extra_num(const struct event *e, const 
 	return strtoll(buf, NULL, 10);
 }
 
-/* `/bin/sh -c "sleep 1; true" MARKER args...` (alive a second, so /proc can be read too). */
+/* `/bin/sh -c "sleep 30; true" MARKER args...`, alive until its event is seen (then killed). */
 __attribute__((unused)) static const struct event *hostile_run(char **args, size_t n_args)
 {
 	char **argv = calloc(n_args + 5, sizeof(*argv));
@@ -411,14 +491,14 @@ __attribute__((unused)) static const struct event *hostile_run(char **args, size
 	assert_non_null(argv);
 	argv[n++] = "/bin/sh";
 	argv[n++] = "-c";
-	argv[n++] = "sleep 1; true";
+	argv[n++] = "sleep 30; true";
 	argv[n++] = marker;
 	for (size_t i = 0; i < n_args; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	pid = spawn(argv, NULL);
+	pid = spawn_pg(argv);
 	e = wait_pid(EVENT_PROCESS_CREATE, pid);
-	reap(pid);
+	stop_pg(pid);
 	free(argv);
 	assert_non_null(e);
 	return e;
@@ -476,7 +556,7 @@ __attribute__((unused)) static void hostile_argv_check(void (*json_check)(const 
 	e = hostile_run(args, n);
 	field_str(e, PC_COMMAND_LINE, got, PROCESS_CMDLINE_MAX + 64);
 	snprintf(want, sizeof(want),
-		 "/bin/sh -c sleep 1; true %s q\"u'o`te\\ line1\nline2\r\t "
+		 "/bin/sh -c sleep 30; true %s q\"u'o`te\\ line1\nline2\r\t "
 		 "bad\xff\xfe\xc3(utf8 x x x",
 		 marker);
 	assert_memory_equal(got, want, strlen(want));
@@ -615,24 +695,26 @@ __attribute__((unused)) static void renamed_binary_check(const char *interp_want
 	snprintf(path, sizeof(path), "%s/ls", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
 	assert_true(fd >= 0);
-	assert_true(write(fd, "#!/bin/sh\nsleep 1\ntrue\n", 23) == 23);
+	assert_true(write(fd, "#!/bin/sh\nsleep 30\ntrue\n", 24) == 24);
 	close(fd);
-	pid = spawn(script_argv, NULL);
+	pid = spawn_pg(script_argv);
 	if (interp_want) {
 		e = wait_create(pid, "/ls");
+		stop_pg(pid);
 		assert_non_null(e);
 		assert_string_equal(extra_str(e, "Interpreter", got, sizeof(got)), interp_want);
 		assert_int_not_equal(extra_get(e, "Argv0", &(struct event_value){ 0 }), 0);
+	} else {
+		stop_pg(pid);
 	}
-	reap(pid);
 	unlink(path);
 
 	/* exec -a: Argv0. */
 	sink_clear();
-	snprintf(cmd, sizeof(cmd), "exec -a fakename-%d /bin/sleep 1", (int)getpid());
-	pid = spawn(execa_argv, NULL);
+	snprintf(cmd, sizeof(cmd), "exec -a fakename-%d /bin/sleep 30", (int)getpid());
+	pid = spawn_pg(execa_argv);
 	e = wait_create(pid, "/sleep");
-	reap(pid);
+	stop_pg(pid);
 	assert_non_null(e);
 	snprintf(cmd, sizeof(cmd), "fakename-%d", (int)getpid());
 	assert_string_equal(extra_str(e, "Argv0", got, sizeof(got)), cmd);
@@ -658,8 +740,9 @@ __attribute__((unused)) static void renamed_binary_check(const char *interp_want
 	assert_int_equal(unlink(path), 0);
 	pid = fork();
 	assert_true(pid >= 0);
+	test_pid_add(pid);
 	if (pid == 0) {
-		char *argv[] = { "sleepcopy", "1", NULL };
+		char *argv[] = { "sleepcopy", "30", NULL };
 
 		fexecve(dfd, argv, environ);
 		_exit(127);
@@ -672,6 +755,7 @@ __attribute__((unused)) static void renamed_binary_check(const char *interp_want
 			if (event_get_type(tsink.ev[i]) == EVENT_PROCESS_CREATE &&
 			    field_int(tsink.ev[i], PC_PROCESS_ID) == pid)
 				e = tsink.ev[i];
+	kill(pid, SIGKILL);
 	reap(pid);
 	assert_non_null(e);
 	assert_string_equal(extra_str(e, "ExecutableDeleted", got, sizeof(got)), "true");

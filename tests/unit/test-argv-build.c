@@ -181,12 +181,27 @@ static void test_stop_and_empty(void **state)
 	assert_true(x.flags & PROCESS_EXEC_ARGS_TRUNCATED);
 }
 
+/* A view without argv (unreadable): an empty command line, or only the omission marker. */
+static void test_format_no_args(void **state)
+{
+	struct process_view_exec x = { 0 };
+
+	(void)state;
+	assert_int_equal(process_cmdline_format(&x, cmd, sizeof(cmd)), 0);
+	assert_string_equal(cmd, "");
+	x.args_omitted = 3;
+	process_cmdline_format(&x, cmd, sizeof(cmd));
+	assert_string_equal(cmd, "\xe2\x80\xa6[omitted 3 args]");
+	assert_int_equal(process_args_join(NULL, 0, cmd, sizeof(cmd)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fits),	       cmocka_unit_test(test_padding_cut),
 		cmocka_unit_test(test_cap_edges),      cmocka_unit_test(test_many_small),
 		cmocka_unit_test(test_cut_table_full), cmocka_unit_test(test_stop_and_empty),
+		cmocka_unit_test(test_format_no_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,8 +34,10 @@
 #include "audit-test-lock.h"
 
 #include "audit/audit-control.h"
+#include "host/host.h"
 
 static struct audit_status before;
+static int run_dir = -1; /* the host's /run/edgesec: the lock is its audit.lock */
 static char self_path[4096];
 static char *child_argv[] = { self_path, "--child-acquire", NULL };
 extern char **environ;
@@ -94,7 +96,7 @@ static void test_refcount_and_restore(void **state)
 	char err[160];
 
 	(void)state;
-	assert_int_equal(audit_control_acquire(err, sizeof(err)), 0);
+	assert_int_equal(audit_control_acquire(run_dir, err, sizeof(err)), 0);
 	assert_int_equal(audit_control_users(), 1);
 	assert_int_equal(status_get(&st), 0);
 	assert_int_not_equal(st.enabled, 0);
@@ -106,7 +108,7 @@ static void test_refcount_and_restore(void **state)
 		assert_false(audit_control_enabled_by_us());
 		assert_int_equal(st.backlog_wait_time, before.backlog_wait_time);
 	}
-	assert_int_equal(audit_control_acquire(err, sizeof(err)), 0);
+	assert_int_equal(audit_control_acquire(run_dir, err, sizeof(err)), 0);
 	assert_int_equal(audit_control_users(), 2);
 	audit_control_release();
 	assert_int_equal(audit_control_users(), 1);
@@ -134,7 +136,7 @@ static void test_other_process_refused(void **state)
 	(void)state;
 	if (access("/run", W_OK) < 0)
 		skip(); /* no /run: no lock is taken */
-	assert_int_equal(audit_control_acquire(err, sizeof(err)), 0);
+	assert_int_equal(audit_control_acquire(run_dir, err, sizeof(err)), 0);
 	/* A fresh process (this binary again): it must be refused, not share our state. */
 	assert_int_equal(posix_spawn(&pid, self_path, NULL, NULL, child_argv, environ), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -191,7 +193,7 @@ static void test_reader_gets_user_messages(void **state)
 	int reader;
 
 	(void)state;
-	assert_int_equal(audit_control_acquire(err, sizeof(err)), 0);
+	assert_int_equal(audit_control_acquire(run_dir, err, sizeof(err)), 0);
 	reader = audit_control_open_reader(1 << 20, err, sizeof(err));
 	assert_true(reader >= 0);
 	snprintf(marker, sizeof(marker), "op=edgesec-test-%d res=success", getpid());
@@ -221,7 +223,7 @@ static void test_reader_ignores_other_senders(void **state)
 	int reader;
 
 	(void)state;
-	assert_int_equal(audit_control_acquire(err, sizeof(err)), 0);
+	assert_int_equal(audit_control_acquire(run_dir, err, sizeof(err)), 0);
 	reader = audit_control_open_reader(1 << 20, err, sizeof(err));
 	assert_true(reader >= 0);
 	assert_int_equal(getsockname(reader, (struct sockaddr *)&self, &len), 0);
@@ -249,15 +251,25 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reader_gets_user_messages),
 		cmocka_unit_test(test_reader_ignores_other_senders),
 	};
+	struct host_context *host;
+	char herr[160];
 	int r;
 	ssize_t n;
 
+	if (host_context_open("/", 0, &host, herr, sizeof(herr)) < 0) {
+		printf("FAIL: %s\n", herr);
+		return 1;
+	}
+	run_dir = host_run_dir_open(host);
+	host_context_free(host); /* the directory fd is all the lock needs */
 	if (argc == 2 && strcmp(argv[1], "--child-acquire") == 0) {
 		char err[160];
 
-		r = audit_control_acquire(err, sizeof(err));
+		r = audit_control_acquire(run_dir, err, sizeof(err));
 		if (r == 0)
 			audit_control_release();
+		if (run_dir >= 0)
+			close(run_dir);
 		return r == -EBUSY && strstr(err, "another audit user") ? 0 : 1;
 	}
 	n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
@@ -272,5 +284,7 @@ int main(int argc, char **argv)
 	r = cmocka_run_group_tests(tests, NULL, NULL);
 	while (audit_control_users())
 		audit_control_release(); /* after a failed assertion */
+	if (run_dir >= 0)
+		close(run_dir);
 	return r;
 }

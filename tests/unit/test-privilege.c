@@ -5,6 +5,7 @@
  * gets the catch-all set; collectors that are not running need nothing; the names are right.
  * The drop itself runs against the real kernel in tests/integration/test-privilege-drop.sh.
  */
+#include <errno.h>
 #include <linux/capability.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,7 +53,7 @@ static void test_builtin_collectors(void **state)
 	assert_int_equal(needs_of(&ports_collector_ops, COLLECTOR_STATE_RUNNING),
 			 CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE));
 	assert_int_equal(needs_of(&firewall_collector_ops, COLLECTOR_STATE_DEGRADED),
-			 CAP(CAP_NET_ADMIN));
+			 CAP(CAP_NET_ADMIN) | CAP(CAP_DAC_READ_SEARCH));
 	assert_int_equal(needs_of(&baseline_collector_ops, COLLECTOR_STATE_DISABLED),
 			 CAP(CAP_DAC_READ_SEARCH));
 	assert_int_equal(needs_of(&posture_collector_ops, COLLECTOR_STATE_RUNNING), 0);
@@ -101,12 +102,58 @@ static void test_format(void **state)
 	assert_int_equal(strlen(buf), 9);
 }
 
+/* --user: numbers, names of our own root's passwd/group, and what is refused. */
+static void test_user_parse(void **state)
+{
+	struct privilege_user u;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(privilege_user_parse("10001", &u, err, sizeof(err)), 0);
+	assert_int_equal(u.uid, 10001);
+	assert_int_equal(u.gid, 10001);
+	assert_int_equal(u.n_groups, 0);
+	assert_int_equal(privilege_user_parse("10001:65534", &u, err, sizeof(err)), 0);
+	assert_int_equal(u.gid, 65534);
+	/* "nobody" exists in every Debian passwd, "nogroup" in group. */
+	assert_int_equal(privilege_user_parse("nobody", &u, err, sizeof(err)), 0);
+	assert_int_equal(u.uid, 65534);
+	assert_int_equal(privilege_user_parse("nobody:nogroup", &u, err, sizeof(err)), 0);
+	assert_int_equal(u.gid, 65534);
+	assert_int_equal(privilege_user_parse("0", &u, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "uid 0"));
+	assert_int_equal(privilege_user_parse("root", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(privilege_user_parse("10001:0", &u, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "gid 0"));
+	assert_int_equal(privilege_user_parse("no-such-user-here", &u, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "does not exist"));
+	assert_int_equal(privilege_user_parse("10001:no-such-group", &u, err, sizeof(err)),
+			 -ENOENT);
+	assert_int_equal(privilege_user_parse("", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(privilege_user_parse(":5", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(privilege_user_parse("5:", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(privilege_user_parse("99999999999999", &u, err, sizeof(err)), -ENOENT);
+
+	/* Supplementary groups: never 0, no duplicates, bounded. */
+	assert_int_equal(privilege_user_parse("10001", &u, err, sizeof(err)), 0);
+	assert_int_equal(privilege_user_add_group(&u, 0), -EPERM);
+	assert_int_equal(privilege_user_add_group(&u, 10001), 0); /* its own group */
+	assert_int_equal(u.n_groups, 0);
+	assert_int_equal(privilege_user_add_group(&u, 106), 0);
+	assert_int_equal(privilege_user_add_group(&u, 106), 0);
+	assert_int_equal(u.n_groups, 1);
+	for (gid_t g = 200; u.n_groups < PRIVILEGE_GROUPS_MAX; g++)
+		assert_int_equal(privilege_user_add_group(&u, g), 0);
+	assert_int_equal(privilege_user_add_group(&u, 999), -E2BIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builtin_collectors),
 		cmocka_unit_test(test_process_backends),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_user_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

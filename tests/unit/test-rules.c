@@ -107,8 +107,10 @@ static void test_each_rule_alone(void **state)
 		{ false, "UTSMode", "\"host\"", NULL, "EDGE007" },
 		{ false, "UsernsMode", "\"host\"", NULL, "EDGE008" },
 		{ false, "CgroupnsMode", "\"host\"", NULL, "EDGE009" },
-		{ false, "Binds", "[\"/var/run/docker.sock:/var/run/docker.sock:ro\"]", NULL, "EDGE010" },
-		{ false, "Binds", "[\"/run/containerd/containerd.sock:/c.sock\"]", NULL, "EDGE010" },
+		{ false, "Binds", "[\"/var/run/docker.sock:/var/run/docker.sock:ro\"]", NULL,
+		  "EDGE010" },
+		{ false, "Binds", "[\"/run/containerd/containerd.sock:/c.sock\"]", NULL,
+		  "EDGE010" },
 		{ false, "Binds", "[\"/var/run/iotedge/mgmt.sock:/m.sock\"]", NULL, "EDGE010" },
 		{ false, "Binds", "[\"//var//run/docker.sock/:/d.sock\"]", NULL, "EDGE010" },
 		{ false, "Binds", "[\"/:/host\"]", NULL, "EDGE011" },
@@ -116,14 +118,16 @@ static void test_each_rule_alone(void **state)
 		{ false, "Binds", "[\"/var/lib/aziot:/k:ro\"]", NULL, "EDGE012" },
 		{ false, "Binds", "[\"/proc:/host/proc:ro,rslave\"]", NULL, "EDGE012" },
 		{ false, "Binds", "[\"/lib/modules:/lib/modules:ro\"]", NULL, "EDGE012" },
-		{ false, "Binds", "[\"/srv/data:/data\",\"vol:/v\",\"C:\\\\data:C:\\\\d\"]", NULL, NULL },
-		{ false, "Mounts", "[{\"Type\":\"bind\",\"Source\":\"/var/lib/docker\",\"Target\":\"/d\"}]",
-		  NULL, "EDGE011" },
-		{ false, "Mounts",
-		  "[{\"Type\":\"bind\",\"Source\":\"/boot\",\"Target\":\"/b\",\"ReadOnly\":true}]", NULL,
-		  "EDGE012" },
-		{ false, "Mounts", "[{\"Type\":\"volume\",\"Source\":\"etc\",\"Target\":\"/etc\"}]", NULL,
+		{ false, "Binds", "[\"/srv/data:/data\",\"vol:/v\",\"C:\\\\data:C:\\\\d\"]", NULL,
 		  NULL },
+		{ false, "Mounts",
+		  "[{\"Type\":\"bind\",\"Source\":\"/var/lib/docker\",\"Target\":\"/d\"}]", NULL,
+		  "EDGE011" },
+		{ false, "Mounts",
+		  "[{\"Type\":\"bind\",\"Source\":\"/boot\",\"Target\":\"/b\",\"ReadOnly\":true}]",
+		  NULL, "EDGE012" },
+		{ false, "Mounts", "[{\"Type\":\"volume\",\"Source\":\"etc\",\"Target\":\"/etc\"}]",
+		  NULL, NULL },
 		{ false, "Devices", "[{\"PathOnHost\":\"/dev/sda\"}]", NULL, "EDGE013" },
 		{ false, "Devices", "[{\"PathOnHost\":\"/dev/tpmrm0\"}]", NULL, "EDGE013" },
 		{ false, "Devices", "[{\"PathOnHost\":\"/dev/mmcblk0p1\"}]", NULL, "EDGE013" },
@@ -137,7 +141,8 @@ static void test_each_rule_alone(void **state)
 		  "EDGE015" },
 		{ false, "SecurityOpt", "[\"no-new-privileges\",\"seccomp=unconfined\"]", NULL,
 		  "EDGE016" },
-		{ false, "SecurityOpt", "[\"no-new-privileges\",\"label:disable\"]", NULL, "EDGE017" },
+		{ false, "SecurityOpt", "[\"no-new-privileges\",\"label:disable\"]", NULL,
+		  "EDGE017" },
 		{ false, "SecurityOpt", "[\"no-new-privileges\",\"systempaths=unconfined\"]", NULL,
 		  "EDGE019" },
 		{ false, "SecurityOpt", "[\"no-new-privileges=false\"]", NULL, "EDGE018" },
@@ -158,14 +163,16 @@ static void test_each_rule_alone(void **state)
 		{ false, "NanoCpus", NULL, NULL, "EDGE024" },
 		{ false, "PidsLimit", "-1", NULL, "EDGE025" },
 		{ false, "LogConfig", "{\"Type\":\"none\"}", NULL, "EDGE026" },
-		{ false, "LogConfig", "{\"Type\":\"json-file\",\"Config\":{\"max-file\":\"3\"}}", NULL,
-		  "EDGE027" },
+		{ false, "LogConfig", "{\"Type\":\"json-file\",\"Config\":{\"max-file\":\"3\"}}",
+		  NULL, "EDGE027" },
 		{ false, "LogConfig", "{\"Type\":\"local\"}", NULL, NULL },
-		{ false, "PortBindings", "{\"1433/tcp\":[{\"HostPort\":\"1433\"}]}", NULL, "EDGE028" },
-		{ false, "PortBindings", "{\"1433/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":1433}]}",
-		  NULL, "EDGE028" },
+		{ false, "PortBindings", "{\"1433/tcp\":[{\"HostPort\":\"1433\"}]}", NULL,
+		  "EDGE028" },
+		{ false, "PortBindings",
+		  "{\"1433/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":1433}]}", NULL, "EDGE028" },
 		{ false, "PublishAllPorts", "true", NULL, "EDGE028" },
-		{ false, "PortBindings", "{\"9229/tcp\":[{\"HostIp\":\"127.0.0.1\"}]}", NULL, "EDGE029" },
+		{ false, "PortBindings", "{\"9229/tcp\":[{\"HostIp\":\"127.0.0.1\"}]}", NULL,
+		  "EDGE029" },
 		{ false, "PortBindings", "{\"80/tcp\":null}", NULL, NULL },
 		{ false, NULL, NULL, "r.io/m", "EDGE030" },
 		{ false, NULL, NULL, "r.io/m:latest", "EDGE030" },
@@ -240,13 +247,20 @@ static void test_protocol_heads(void **state)
 
 static void test_registries(void **state)
 {
-	struct module_settings *ms = module_settings_new("$edgeAgent", MODULE_KIND_EDGE_AGENT, "/a");
-	struct ms_registry_spec admin = { .name = "acr", .address = "myacr.azurecr.io",
-					  .username = "MyAcr", .path = "/r/acr",
-					  .password_path = "/r/acr/password", .password_set = true,
+	struct module_settings *ms =
+		module_settings_new("$edgeAgent", MODULE_KIND_EDGE_AGENT, "/a");
+	struct ms_registry_spec admin = { .name = "acr",
+					  .address = "myacr.azurecr.io",
+					  .username = "MyAcr",
+					  .path = "/r/acr",
+					  .password_path = "/r/acr/password",
+					  .password_set = true,
 					  .password_placeholder = true };
-	struct ms_registry_spec plain = { .name = "hub", .address = "docker.io", .username = "bob",
-					  .path = "/r/hub", .password_path = "/r/hub/password",
+	struct ms_registry_spec plain = { .name = "hub",
+					  .address = "docker.io",
+					  .username = "bob",
+					  .path = "/r/hub",
+					  .password_path = "/r/hub/password",
 					  .password_set = true };
 	struct finding_list l = { 0 };
 
@@ -276,7 +290,8 @@ static void test_secret_heuristics(void **state)
 		{ "LogAnalyticsSharedKey", "QUJDREVGR0hJSktMTU5PUA==", true },
 		{ "api-token", "abcdef123456", true },
 		{ "conn", "HostName=h;DeviceId=d;SharedAccessKey=QUJDREVGR0g=", true },
-		{ "STORAGE", "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=QUJDRA==;", true },
+		{ "STORAGE", "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=QUJDRA==;",
+		  true },
 		{ "URL", "https://a.blob.core.windows.net/c?sv=2020&sig=QUJDRA%3D", true },
 		{ "conn", "HostName=h;DeviceId=d;SharedAccessKey=${KEY}", false },
 		{ "conn", "HostName=h;DeviceId=d;SharedAccessKey=<key>", false },
@@ -293,6 +308,19 @@ static void test_secret_heuristics(void **state)
 		{ "TOKEN_TTL", "3600", false },
 		{ "LOG_LEVEL", "debug", false },
 		{ "MONKEY", "banana", true }, /* "...key": accepted as a false positive */
+		/* issue 12: a password in a URL, whatever the variable's name */
+		{ "MONGO_URL", "mongodb://admin:S3cr3tPassw0rd@mongo:27017/db", true },
+		{ "BROKER", "amqps://u:p4ss@host:5671 and more", true },
+		{ "MONGO_URL", "mongodb://admin:${PASSWORD}@mongo:27017/db", false },
+		{ "MONGO_URL", "mongodb://admin@mongo:27017/db", false },
+		{ "URL", "https://example.com/a:b@c", false }, /* '@' after the path */
+		/* issue 12: placeholder words are not secrets */
+		{ "DB_PASSWORD", "REPLACE_ME", false },
+		{ "SECRET", "changeme", false },
+		{ "API_KEY", "<your-api-key>", false },
+		{ "SAS_TOKEN", "YOUR_TOKEN_HERE", false },
+		{ "ADMIN_PASSWORD", "********", false },
+		{ "STORAGE", "AccountName=x;AccountKey=<your-account-key>", false },
 	};
 
 	(void)state;
@@ -320,6 +348,93 @@ static void test_placeholders(void **state)
 	assert_false(ms_is_only_placeholder(""));
 }
 
+/* The edgesec module: its documented privileges are AcceptedRisk, anything beyond is not. */
+static void test_edgesec_accepted(void **state)
+{
+	static const struct {
+		bool top;
+		const char *key, *value, *image, *rule;
+	} cases[] = {
+		/* Recognised by image (any registry, tag or digest) or label. */
+		{ false, "CapAdd",
+		  "[\"SYS_ADMIN\",\"SYS_PTRACE\",\"DAC_READ_SEARCH\",\"NET_ADMIN\","
+		  "\"AUDIT_CONTROL\",\"AUDIT_READ\",\"SETUID\",\"SETGID\",\"SETPCAP\"]",
+		  "edgesec:0.1.0", "EDGE037" },
+		{ false, "CapAdd", "[\"CAP_BPF\",\"CAP_PERFMON\"]", "r.io/a/edgesec:1@sha256:ab",
+		  "EDGE037" },
+		{ false, "PidMode", "\"host\"", "reg.azurecr.io/edgesec:1.2", "EDGE037" },
+		{ false, "NetworkMode", "\"host\"", "edgesec:1", "EDGE037" },
+		{ false, "CgroupnsMode", "\"host\"", "edgesec:1", "EDGE037" },
+		{ false, "Binds",
+		  "[\"/etc:/host/etc:ro\",\"/var/log/:/host/var/log:ro\","
+		  "\"/var/run/docker.sock:/var/run/docker.sock:ro\",\"/run/edgesec:/host/run/"
+		  "edgesec\"]",
+		  "edgesec:1", "EDGE037" },
+		{ false, "SecurityOpt", "[\"no-new-privileges:true\",\"label=disable\"]",
+		  "edgesec:1", "EDGE037" },
+		{ true, "User", NULL, "edgesec:1", "EDGE037" },
+		{ true, "User", "\"root\"", "edgesec:1", "EDGE037" },
+		/* Beyond the documented set: the usual rule and severity. */
+		{ false, "CapAdd", "[\"SYS_MODULE\"]", "edgesec:1", "EDGE003" },
+		{ false, "CapAdd", "[\"ALL\"]", "edgesec:1", "EDGE002" },
+		{ false, "Privileged", "true", "edgesec:1", "EDGE001" },
+		{ false, "IpcMode", "\"host\"", "edgesec:1", "EDGE006" },
+		{ false, "Binds", "[\"/etc:/host/etc\"]", "edgesec:1", "EDGE011" },
+		{ false, "Binds", "[\"/etc:/etc:ro\"]", "edgesec:1", "EDGE012" },
+		{ false, "Binds", "[\"/:/host:ro\"]", "edgesec:1", "EDGE012" },
+		{ false, "Binds", "[\"/var/run/docker.sock:/var/run/docker.sock\"]", "edgesec:1",
+		  "EDGE010" },
+		{ false, "Binds", "[\"/run/containerd/containerd.sock:/c.sock:ro\"]", "edgesec:1",
+		  "EDGE010" },
+		{ false, "SecurityOpt", "[\"no-new-privileges:true\",\"seccomp=unconfined\"]",
+		  "edgesec:1", "EDGE016" },
+		/* Not the edgesec module: nothing is accepted. */
+		{ false, "CapAdd", "[\"SYS_ADMIN\"]", "r.io/edgesec-fake:1", "EDGE003" },
+		{ false, "CapAdd", "[\"SYS_ADMIN\"]", "r.io/myedgesec:1", "EDGE003" },
+		{ false, "CapAdd", "[\"SYS_ADMIN\"]", "edgesec/other:1", "EDGE003" },
+		{ false, "PidMode", "\"host\"", "r.io/m:1.0", "EDGE005" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_only(MODULE_KIND_CUSTOM, cases[i].top, cases[i].key, cases[i].value,
+			    cases[i].image, cases[i].rule);
+}
+
+/* The label alone (an image named by a placeholder) marks the module; a message names the
+ * rule, the setting and the reason. */
+static void test_edgesec_label(void **state)
+{
+	cJSON *body = cJSON_Parse("{\"User\":\"1000\",\"Labels\":{\"io.edgesec.module\":\"true\"},"
+				  "\"HostConfig\":{\"CapAdd\":[\"NET_ADMIN\"]}}");
+	struct module_settings *ms = module_settings_new("edgesec", MODULE_KIND_CUSTOM, "/m");
+	struct json_error err;
+	struct finding_list l = { 0 };
+	bool found = false;
+
+	(void)state;
+	assert_non_null(body);
+	assert_int_equal(module_settings_set_str(ms, &ms->image, "${MODULES.edgesec}", "/i"), 0);
+	assert_int_equal(module_settings_fill_create(ms, body, "/c", &err), 0);
+	assert_string_equal(ms->edgesec_label.value, "true");
+	assert_string_equal(ms->edgesec_label.path, "/c/Labels/io.edgesec.module");
+	assert_int_equal(rules_check_module(ms, NULL, &l), 0);
+	for (size_t i = 0; i < l.n; i++) {
+		if (strcmp(l.items[i].rule->id, "EDGE037") != 0)
+			continue;
+		found = true;
+		assert_int_equal(l.items[i].rule->severity, SEVERITY_INFO);
+		assert_non_null(
+			strstr(l.items[i].message, "EDGE003 DangerousCapability NET_ADMIN"));
+		assert_non_null(strstr(l.items[i].message, "firewall"));
+		assert_string_equal(l.items[i].path, "/c/HostConfig/CapAdd/0");
+	}
+	assert_true(found);
+	finding_list_done(&l);
+	module_settings_free(ms);
+	cJSON_Delete(body);
+}
+
 static void test_table(void **state)
 {
 	size_t n;
@@ -328,10 +443,15 @@ static void test_table(void **state)
 	(void)state;
 	assert_true(n >= 36);
 	for (size_t i = 0; i < n; i++) {
+		unsigned num = 0;
 		char id[32];
 
-		snprintf(id, sizeof(id), "EDGE%03zu", i + 1);
+		/* EDGEnnn, ascending (ids are stable, so a retired or reserved number leaves a
+		 * gap), each found by rule_find */
+		assert_int_equal(sscanf(t[i].id, "EDGE%3u", &num), 1);
+		snprintf(id, sizeof(id), "EDGE%03u", num);
 		assert_string_equal(t[i].id, id);
+		assert_true(i == 0 || strcmp(t[i - 1].id, t[i].id) < 0);
 		assert_ptr_equal(rule_find(id), &t[i]);
 		assert_non_null(t[i].name);
 		assert_non_null(t[i].title);
@@ -353,7 +473,8 @@ int main(void)
 		cmocka_unit_test(test_hardened_is_clean), cmocka_unit_test(test_each_rule_alone),
 		cmocka_unit_test(test_system_modules),	  cmocka_unit_test(test_protocol_heads),
 		cmocka_unit_test(test_registries),	  cmocka_unit_test(test_secret_heuristics),
-		cmocka_unit_test(test_placeholders),	  cmocka_unit_test(test_table),
+		cmocka_unit_test(test_placeholders),	  cmocka_unit_test(test_edgesec_accepted),
+		cmocka_unit_test(test_edgesec_label),	  cmocka_unit_test(test_table),
 	};
 
 	json_read_init();

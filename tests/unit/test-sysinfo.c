@@ -19,7 +19,6 @@
 #include <cmocka.h>
 
 #include "collectors/collector.h"
-#include "collectors/hostfs.h"
 #include "collectors/sysinfo/mountinfo.h"
 #include "common/alloc.h"
 
@@ -90,57 +89,6 @@ static void test_mountinfo_hostile(void **state)
 	assert_int_equal(
 		mountinfo_find_source(text, sizeof(text) - 1, "/y", out, sizeof(out), &skipped),
 		-ENOENT);
-}
-
-/* ---- hostfs: capped reads below a host root ---- */
-
-static void test_hostfs(void **state)
-{
-	char root[] = "/tmp/edgesec-hostfs-XXXXXX", path[600];
-	char *data;
-	size_t len;
-	FILE *f;
-
-	(void)state;
-	assert_non_null(mkdtemp(root));
-	snprintf(path, sizeof(path), "%s/f", root);
-	f = fopen(path, "we");
-	assert_non_null(f);
-	for (int i = 0; i < 10000; i++)
-		fputc('a' + i % 26, f);
-	fclose(f);
-
-	/* Exactly at, above and below the cap. */
-	assert_int_equal(hostfs_read_file(root, "f", 10000, &data, &len), 0);
-	assert_int_equal(len, 10000);
-	assert_int_equal(data[len], '\0');
-	assert_int_equal(data[9999], 'a' + 9999 % 26);
-	es_free(data);
-	assert_int_equal(hostfs_read_file(root, "/f", 12000, &data, &len), 0);
-	assert_int_equal(len, 10000);
-	es_free(data);
-	assert_int_equal(hostfs_read_file(root, "f", 9999, &data, &len), -EFBIG);
-	assert_int_equal(hostfs_read_file(root, "f", 0, &data, &len), -EFBIG);
-	assert_int_equal(hostfs_read_file(root, "missing", 10, &data, &len), -ENOENT);
-	assert_int_equal(hostfs_read_file(root, "/", 10, &data, &len), -EINVAL);
-
-	/* A link that climbs out of the root stays inside it. */
-	snprintf(path, sizeof(path), "%s/escape", root);
-	assert_int_equal(symlink("../../../../../../f", path), 0);
-	assert_int_equal(hostfs_read_file(root, "escape", 20000, &data, &len), 0);
-	assert_int_equal(len, 10000);
-	es_free(data);
-	unlink(path);
-
-	/* Empty file. */
-	snprintf(path, sizeof(path), "%s/f", root);
-	assert_int_equal(truncate(path, 0), 0);
-	assert_int_equal(hostfs_read_file(root, "f", 0, &data, &len), 0);
-	assert_int_equal(len, 0);
-	assert_string_equal(data, "");
-	es_free(data);
-	unlink(path);
-	rmdir(root);
 }
 
 /* ---- the collector ---- */
@@ -269,7 +217,6 @@ int main(void)
 		cmocka_unit_test(test_mountinfo),
 		cmocka_unit_test(test_mountinfo_overmount),
 		cmocka_unit_test(test_mountinfo_hostile),
-		cmocka_unit_test(test_hostfs),
 		cmocka_unit_test(test_collector),
 	};
 

@@ -15,8 +15,9 @@
  * /usr/share/edgesec/baseline/; see baseline_profile_default_path) and, when
  * baselineCustomChecksEnabled, from the custom checks file whose SHA-256 must equal
  * baselineCustomChecksFileHash.  Both are re-read on every snapshot, so a changed file is
- * picked up without restart.  The checks read files under params.host_root only; nothing is
- * executed.  Owns: its event builder and copies of the configured paths.
+ * picked up without restart.  The checks read files through params.host only (below the host
+ * root, and the host's /proc); nothing is executed.  Owns: its event builder and copies of
+ * the configured paths.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -216,16 +217,12 @@ static int baseline_snapshot(struct collector *c, uint64_t now)
 	struct baseline_root *root = NULL;
 	struct waivers *waivers = NULL;
 	struct baseline_run run = { 0 };
-	const char *root_path = c->params.host_root ? c->params.host_root : "/";
 	struct event *e;
 	int r;
 
-	r = baseline_root_open(root_path, &root);
-	if (r < 0) {
-		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "cannot open host root %s: %s",
-				    root_path, strerror(-r));
+	r = baseline_root_open_host(c->params.host, &root);
+	if (r < 0)
 		return r;
-	}
 	r = load_profiles(c, &shipped, &custom);
 	if (r < 0)
 		goto out;

@@ -2,7 +2,7 @@
 /*
  * Audit records of a login carry the peer's address, not its port.  The process that sent
  * the record (sshd's per-connection monitor) still holds the connection while PAM runs, so
- * its sockets are looked at: for each "socket:[...]" fd in /proc/<pid>/fd (at most
+ * its sockets are looked at: for each "socket:[...]" fd in <host /proc>/<pid>/fd (at most
  * LOGIN_SOCK_FDS_MAX fds), pidfd_open + pidfd_getfd duplicate it for a moment, and a TCP
  * socket whose peer is the record's address gives the remote port (getpeername) and the
  * local one (getsockname).  An IPv4 peer also matches a v4-mapped IPv6 socket.  When the
@@ -11,6 +11,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -69,20 +70,28 @@ static uint16_t sock_port(const struct sockaddr_storage *ss)
 	return 0;
 }
 
-int login_sock_ports(uint32_t pid, int family, const uint8_t addr[16], uint16_t *ret_rport,
-		     uint16_t *ret_lport)
+int login_sock_ports(int proc_fd, uint32_t pid, int family, const uint8_t addr[16],
+		     uint16_t *ret_rport, uint16_t *ret_lport)
 {
 #if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
 	char path[40], link[64];
 	struct dirent *de;
 	unsigned seen = 0;
-	int pidfd, r = -ENOENT;
+	int pidfd, dfd, r = -ENOENT;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "/proc/%u/fd", pid);
-	d = opendir(path);
-	if (!d)
+	if (proc_fd < 0)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%u/fd", pid);
+	dfd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
 		return -errno;
+	d = fdopendir(dfd);
+	if (!d) {
+		r = -errno;
+		close(dfd);
+		return r;
+	}
 	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 	if (pidfd < 0) {
 		r = -errno;

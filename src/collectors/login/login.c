@@ -13,7 +13,7 @@
  * but not its port: the port is looked up on the reporting process's own TCP socket to that
  * address (login-sock.c) while it still exists, and left out otherwise.
  *
- * utmp (fallback).  <hostRoot>/var/log/wtmp (USER_PROCESS -> Login Success) and btmp (every
+ * utmp (fallback).  <host root>/var/log/wtmp (USER_PROCESS -> Login Success) and btmp (every
  * USER_PROCESS/LOGIN_PROCESS entry -> Login Fail), followed by offset: an inotify watch on
  * the directory wakes us, each file is reopened and read from the last offset in whole
  * 384-byte records.  First run starts at the end (no history replay); a file whose inode
@@ -26,7 +26,7 @@
  * login and is a Login Fail (with Executable "unknown").
  *
  * auto (default) tries audit and falls back to utmp (describe() says which and why).
- * UserId comes from the record (USER_LOGIN id=) or from <hostRoot>/etc/passwd, parsed by
+ * UserId comes from the record (USER_LOGIN id=) or from <host root>/etc/passwd, parsed by
  * users-parse.c and cached until the file changes.  Malformed records are counted in
  * stats.skipped, socket overflows in stats.lost.
  */
@@ -45,9 +45,10 @@
 #include "collectors/collector.h"
 #include "collectors/containers/containers.h"
 #include "collectors/process/cgroup-parse.h"
-#include "collectors/hostfs.h"
 #include "collectors/users/users-parse.h"
 #include "common/alloc.h"
+#include "common/fileio.h"
+#include "host/host.h"
 #include "common/timeutil.h"
 #include "login-audit-parse.h"
 #include "login-sock.h"
@@ -85,7 +86,7 @@ struct login_state {
 	/* utmp */
 	int inotify_fd;
 	struct utmp_file files[2];
-	/* <hostRoot>/etc/passwd, for UserId */
+	/* <host root>/etc/passwd, for UserId */
 	char *passwd;
 	struct users_db db;
 	bool db_valid;
@@ -122,12 +123,16 @@ static int uid_of(struct collector *c, const char *name, uint32_t *ret_uid)
 
 	if (!len)
 		return -ENOENT;
-	fd = hostfs_open(c->params.host_root, "etc/passwd");
+	fd = host_open_regular(c->params.host, "etc/passwd");
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0 || !passwd_fresh(s, &st)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ENOENT;
+	}
+	if (!passwd_fresh(s, &st)) {
 		passwd_drop(s);
-		if (hostfs_read_fd(fd, LOGIN_PASSWD_MAX, &s->passwd, &n) == 0 &&
+		if (read_fd_capped(fd, LOGIN_PASSWD_MAX, &s->passwd, &n) == 0 &&
 		    users_db_parse(&s->db, s->passwd, n, NULL, 0) == 0) {
 			s->db_valid = true;
 			s->passwd_st = st;
@@ -257,7 +262,8 @@ static void emit_login_audit(struct collector *c, const struct login_audit_recor
 	event_add_cstr(b, LOGIN_EXECUTABLE, *r->exe ? r->exe : "unknown");
 	if (address_parse(r->addr, addr, &family, bin)) {
 		event_add_cstr(b, LOGIN_REMOTE_ADDRESS, addr);
-		if (login_sock_ports(r->pid, family, bin, &rport, &lport) == 0) {
+		if (login_sock_ports(host_proc_fd(c->params.host), r->pid, family, bin, &rport,
+				     &lport) == 0) {
 			snprintf(port, sizeof(port), "%u", rport);
 			event_add_cstr(b, LOGIN_REMOTE_PORT, port);
 			snprintf(port, sizeof(port), "%u", lport);
@@ -353,9 +359,12 @@ static void audit_dispatch(struct collector *c)
 static int audit_source_start(struct collector *c, char *err, size_t err_size)
 {
 	struct login_state *s = collector_state(c);
-	int r;
+	int r, run_dir;
 
-	r = audit_control_acquire(err, err_size);
+	run_dir = host_run_dir_open(c->params.host); /* the host-wide lock's directory */
+	r = audit_control_acquire(run_dir, err, err_size);
+	if (run_dir >= 0)
+		close(run_dir);
 	if (r < 0)
 		return r;
 	s->control_held = true;
@@ -373,18 +382,13 @@ static int audit_source_start(struct collector *c, char *err, size_t err_size)
 
 /* ---- utmp source ---- */
 
-static void exe_of(uint32_t pid, char *out, size_t size)
+static void exe_of(struct collector *c, uint32_t pid, char *out, size_t size)
 {
 	char path[32];
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	n = pid ? readlink(path, out, size - 1) : -1;
-	if (n <= 0) {
+	snprintf(path, sizeof(path), "%u/exe", pid);
+	if (!pid || host_proc_readlink(c->params.host, path, out, size) <= 0)
 		snprintf(out, size, "unknown");
-		return;
-	}
-	out[n] = '\0';
 }
 
 static void emit_login_utmp(struct collector *c, const struct utmp_entry *u, const char *exe,
@@ -446,7 +450,7 @@ static void utmp_entry(struct collector *c, const struct utmp_file *f, const uns
 	}
 	if (u.type != UTMP_TYPE_USER_PROCESS && !(f->fail && u.type == UTMP_TYPE_LOGIN_PROCESS))
 		return;
-	exe_of((uint32_t)u.pid, exe, sizeof(exe));
+	exe_of(c, (uint32_t)u.pid, exe, sizeof(exe));
 	switch (login_audit_classify(exe)) {
 	case LOGIN_AUDIT_CLASS_PRIVILEGE:
 		if (f->fail)
@@ -467,10 +471,13 @@ static void utmp_follow(struct collector *c, struct utmp_file *f, bool initial)
 	struct stat st;
 	size_t done = 0;
 	off_t end;
-	int fd = hostfs_open(c->params.host_root, f->path);
+	int fd = host_open_regular(c->params.host, f->path);
 
 	if (fd < 0) {
-		f->known = false; /* not there (yet): read from 0 once it appears */
+		f->known = false;  /* not there (yet): read from 0 once it appears */
+		if (fd != -ENOENT) /* a FIFO or device planted there is never read */
+			collector_set_error(c, COLLECTOR_STATE_DEGRADED, "utmp: %s: %s", f->path,
+					    fileio_strerror(fd));
 		return;
 	}
 	if (fstat(fd, &st) < 0) {
@@ -530,24 +537,30 @@ static void utmp_dispatch(struct collector *c)
 static int utmp_source_start(struct collector *c, char *err, size_t err_size)
 {
 	struct login_state *s = collector_state(c);
-	const char *root = c->params.host_root ? c->params.host_root : "/";
-	char dir[PATH_MAX];
-	int r;
+	char dir[64];
+	int r, dfd;
 
 	s->files[0] = (struct utmp_file){ .path = "var/log/wtmp", .fail = false };
 	s->files[1] = (struct utmp_file){ .path = "var/log/btmp", .fail = true };
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/var/log", root) >= sizeof(dir)) {
-		snprintf(err, err_size, "utmp: hostRoot too long");
-		return -ENAMETOOLONG;
+	/* <host root>/var/log, resolved inside the root; watched through its fd. */
+	dfd = host_open(c->params.host, "var/log", O_PATH | O_DIRECTORY, 0);
+	if (dfd < 0) {
+		snprintf(err, err_size, "utmp: cannot open %.60s/var/log: %s",
+			 host_context_root(c->params.host), strerror(-dfd));
+		return dfd;
 	}
+	snprintf(dir, sizeof(dir), "/proc/self/fd/%d", dfd);
 	s->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (s->inotify_fd < 0 ||
 	    inotify_add_watch(s->inotify_fd, dir,
 			      IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
 		r = -errno;
-		snprintf(err, err_size, "utmp: cannot watch %.80s: %s", dir, strerror(-r));
+		close(dfd);
+		snprintf(err, err_size, "utmp: cannot watch %.60s/var/log: %s",
+			 host_context_root(c->params.host), strerror(-r));
 		return r;
 	}
+	close(dfd);
 	for (size_t i = 0; i < 2; i++)
 		utmp_follow(c, &s->files[i], true);
 	return 0;

@@ -39,10 +39,10 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
-#include "collectors/hostfs.h"
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/fileio.h"
+#include "host/host.h"
 #include "ports-parse.h"
 
 #define PORTS_NL_BUF_SIZE (64u * 1024)
@@ -192,15 +192,16 @@ out:
 	return r;
 }
 
-static int proc_read(struct ports_state *s, const struct ports_source *src)
+static int proc_read(struct collector *c, struct ports_state *s, const struct ports_source *src)
 {
 	_cleanup_free_ char *data = NULL;
 	char path[32];
 	size_t len;
 	int r;
 
-	snprintf(path, sizeof(path), "/proc/net/%s", src->name);
-	r = hostfs_read_file(NULL, path, PORTS_PROC_FILE_MAX, &data, &len);
+	/* Our network namespace's sockets (self/net), in the host's /proc. */
+	snprintf(path, sizeof(path), "self/net/%s", src->name);
+	r = host_proc_read_file(c->params.host, path, PORTS_PROC_FILE_MAX, &data, &len);
 	if (r < 0)
 		return r;
 	ports_proc_parse(data, len, src->family, src->protocol, &s->list);
@@ -214,7 +215,7 @@ struct fallback {
 };
 
 /* Fills s->list from every source.  0 if at least one source worked; the first error if none. */
-static int collect_sockets(struct ports_state *s, struct fallback *fb)
+static int collect_sockets(struct collector *c, struct ports_state *s, struct fallback *fb)
 {
 	int first_error = 0, ok = 0;
 	size_t nl = 0;
@@ -234,7 +235,7 @@ static int collect_sockets(struct ports_state *s, struct fallback *fb)
 			     src->name);
 		if (n > 0 && (size_t)n < sizeof(fb->names) - nl)
 			nl += (size_t)n;
-		p = proc_read(s, src);
+		p = proc_read(c, s, src);
 		if (p == 0 || (p == -ENOENT && src->family == AF_INET6)) {
 			ok++; /* (-ENOENT: no IPv6 in this kernel, nothing to report) */
 			continue;
@@ -492,7 +493,7 @@ static int ports_snapshot(struct collector *c, uint64_t now)
 
 	ports_list_truncate(&s->list, 0);
 	s->list.skipped = s->list.dropped = 0;
-	r = collect_sockets(s, &fb);
+	r = collect_sockets(c, s, &fb);
 	update_state(c, &fb);
 	if (r < 0)
 		return r;
@@ -502,7 +503,9 @@ static int ports_snapshot(struct collector *c, uint64_t now)
 	sc.owners = owners_new(&s->list, &sc.n_owners);
 	if (!sc.owners)
 		return -ENOMEM;
-	procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	procfd = host_proc_fd(c->params.host) >= 0
+			 ? fcntl(host_proc_fd(c->params.host), F_DUPFD_CLOEXEC, 3)
+			 : -1;
 	if (procfd >= 0)
 		scan_owners(&sc, procfd);
 	c->stats.skipped += sc.skipped;

@@ -4,7 +4,7 @@
  *
  *   observer (pipeline, every event)  → posture_observe() unless the collector is disabled
  *   snapshot (after the other periodic collectors, same `now`) → posture_evaluate() with
- *            the forwarding/IPv6 facts of our network namespace, read from /proc/sys/net
+ *            the forwarding/IPv6 facts of our network namespace, read from the host /proc sys/net
  *            (the namespace the ports and firewall collectors see)
  *   sink     → collector_submit(): Recommendation events counted as this collector's
  *
@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "common/fileio.h"
+#include "host/host.h"
 
 struct posture_collector_state {
 	struct event_observer observer;
@@ -77,21 +78,22 @@ static void posture_done(struct collector *c)
 		s->p = posture_free(s->p);
 }
 
-/* "1"/"0" from a /proc/sys file; -1 when it cannot be read. */
-static int read_flag(const char *path)
+/* "1"/"0" from a sysctl file of the host's /proc (host context); -1 when it cannot be read. */
+static int read_flag(struct host_context *host, const char *path)
 {
 	char line[16];
 
-	if (read_line_at(AT_FDCWD, path, line, sizeof(line)) < 0)
+	if (host_proc_fd(host) < 0 ||
+	    read_line_at(host_proc_fd(host), path, line, sizeof(line)) < 0)
 		return -1;
 	return line[0] != '0';
 }
 
-static void read_host(struct posture_host *h)
+static void read_host(struct host_context *host, struct posture_host *h)
 {
-	int v4 = read_flag("/proc/sys/net/ipv4/ip_forward");
-	int v6 = read_flag("/proc/sys/net/ipv6/conf/all/forwarding");
-	int v6off = read_flag("/proc/sys/net/ipv6/conf/all/disable_ipv6");
+	int v4 = read_flag(host, "sys/net/ipv4/ip_forward");
+	int v6 = read_flag(host, "sys/net/ipv6/conf/all/forwarding");
+	int v6off = read_flag(host, "sys/net/ipv6/conf/all/disable_ipv6");
 
 	memset(h, 0, sizeof(*h));
 	if (v4 < 0)
@@ -108,7 +110,7 @@ static int posture_snapshot(struct collector *c, uint64_t now)
 	struct posture_stats st;
 	struct posture_host host;
 
-	read_host(&host);
+	read_host(c->params.host, &host);
 	posture_evaluate(s->p, now, &host);
 	posture_get_stats(s->p, &st);
 	c->stats.skipped = st.inputs_dropped;

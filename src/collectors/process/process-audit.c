@@ -56,6 +56,7 @@
 #include "audit/audit-control.h"
 #include "common/alloc.h"
 #include "common/timeutil.h"
+#include "host/host.h"
 #include "process-int.h"
 
 #define AUDIT_KEY "edgesec"
@@ -402,7 +403,7 @@ static void audit_stop(struct collector *c)
 static int audit_open(struct collector *c, struct audit_state *a, struct audit_status *st)
 {
 	char err[sizeof(c->last_error)];
-	int r;
+	int r, run_dir;
 
 	if (!audit_arches[0]) {
 		collector_set_error(c, COLLECTOR_STATE_FAILED, "audit: unsupported architecture");
@@ -413,7 +414,10 @@ static int audit_open(struct collector *c, struct audit_state *a, struct audit_s
 				    "another audit backend runs in this process");
 		return -EBUSY;
 	}
-	r = audit_control_acquire(err, sizeof(err));
+	run_dir = host_run_dir_open(c->params.host); /* the host-wide lock's directory */
+	r = audit_control_acquire(run_dir, err, sizeof(err));
+	if (run_dir >= 0)
+		close(run_dir);
 	if (r < 0 && r == -EBUSY) {
 		collector_set_error(c, COLLECTOR_STATE_FAILED, "another audit backend: %s", err);
 		return r;

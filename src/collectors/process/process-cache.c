@@ -2,8 +2,8 @@
 /*
  * The two bounded caches of the process collector.
  *
- * Users: uid -> name, parsed from <host_root>/etc/passwd (read as text through hostfs, never
- * through getpwuid()/NSS, capped at PASSWD_FILE_MAX, at most USERS_MAX entries).  A lookup
+ * Users: uid -> name, parsed from <host root>/etc/passwd (read as text through the host context,
+ * never through getpwuid()/NSS, capped at PASSWD_FILE_MAX, at most USERS_MAX entries).  A lookup
  * that misses re-reads the file when its size or mtime changed, at most once per
  * USERS_RECHECK_NS, so a new account is picked up and a flood of unknown uids costs nothing.
  *
@@ -27,13 +27,15 @@
  * sizeof(struct container_slot), about 12 + 128 + 76 KiB.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "collectors/hostfs.h"
 #include "common/alloc.h"
+#include "common/fileio.h"
+#include "host/host.h"
 #include "process-int.h"
 
 #define PASSWD_FILE_MAX (4u << 20)
@@ -53,7 +55,7 @@ struct user_entry {
 };
 
 struct process_users {
-	char *host_root;
+	struct host_context *host; /* not owned */
 	struct user_entry *entries;
 	size_t n;
 	struct timespec mtime;
@@ -114,7 +116,7 @@ static void users_reload(struct process_users *u)
 	struct stat st;
 	int fd;
 
-	fd = hostfs_open(u->host_root, "etc/passwd");
+	fd = host_open(u->host, "etc/passwd", O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) < 0 ||
@@ -123,7 +125,7 @@ static void users_reload(struct process_users *u)
 		close(fd);
 		return;
 	}
-	if (hostfs_read_fd(fd, PASSWD_FILE_MAX, &data, &len) == 0) {
+	if (S_ISREG(st.st_mode) && read_fd_capped(fd, PASSWD_FILE_MAX, &data, &len) == 0) {
 		users_parse(u, data, len);
 		u->mtime = st.st_mtim;
 		u->size = st.st_size;
@@ -133,15 +135,15 @@ static void users_reload(struct process_users *u)
 	es_free(data);
 }
 
-struct process_users *process_users_new(const char *host_root)
+struct process_users *process_users_new(struct host_context *host)
 {
 	struct process_users *u = es_calloc(1, sizeof(*u));
 
 	if (!u)
 		return NULL;
-	u->host_root = es_strdup(host_root ? host_root : "/");
+	u->host = host;
 	u->entries = es_calloc(USERS_MAX, sizeof(*u->entries));
-	if (!u->host_root || !u->entries)
+	if (!u->entries)
 		return process_users_free(u);
 	return u;
 }
@@ -149,7 +151,6 @@ struct process_users *process_users_new(const char *host_root)
 struct process_users *process_users_free(struct process_users *u)
 {
 	if (u) {
-		es_free(u->host_root);
 		es_free(u->entries);
 		es_free(u);
 	}

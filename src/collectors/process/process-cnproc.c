@@ -213,15 +213,17 @@ static bool exe_deleted(const char *exe, size_t len)
 }
 
 /* Fills v from /proc/<pid>; -ESRCH when the process is gone. */
-static int exec_details(struct cnproc_state *p, uint32_t pid, struct process_view *v, char *exe,
-			size_t exe_size, char *cwd, size_t cwd_size)
+static int exec_details(struct cnproc_state *p, int proc_fd, uint32_t pid, struct process_view *v,
+			char *exe, size_t exe_size, char *cwd, size_t cwd_size)
 {
 	char path[32], status[CNPROC_STATUS_MAX];
 	ssize_t n, args_len;
 	int dfd, r = 0;
 
-	snprintf(path, sizeof(path), "/proc/%u", pid);
-	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (proc_fd < 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "%u", pid);
+	dfd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
 	n = proc_read_at(dfd, "status", status, sizeof(status));
@@ -283,7 +285,8 @@ static void event_handle(struct collector *c, struct cnproc_state *p, const stru
 		v.type = PROCESS_RECORD_EXEC;
 		v.pid = (uint32_t)ev->event_data.exec.process_tgid;
 		v.tid = (uint32_t)ev->event_data.exec.process_pid;
-		if (exec_details(p, v.pid, &v, exe, sizeof(exe), cwd, sizeof(cwd)) < 0) {
+		if (exec_details(p, ((struct process_state *)collector_state(c))->proc_fd, v.pid,
+				 &v, exe, sizeof(exe), cwd, sizeof(cwd)) < 0) {
 			p->vanished++;
 			c->stats.skipped++;
 			return;

@@ -164,6 +164,8 @@ static void args_copy(char *out, const char *args, size_t n)
 {
 	char *p = out, *end = out + n;
 
+	if (!n)
+		return; /* args may be NULL then */
 	memcpy(out, args, n);
 	while (p < end && (p = memchr(p, '\0', (size_t)(end - p))))
 		*p++ = ' ';
@@ -200,6 +202,8 @@ size_t process_cmdline_format(const struct process_view_exec *x, char *out, size
 
 	if (!out_size)
 		return 0;
+	if (!x->args)
+		len = 0;
 	while (len && x->args[len - 1] == '\0')
 		len--;
 	/* The bytes between cuts are copied whole; a marker goes in at each cut. */
@@ -212,7 +216,8 @@ size_t process_cmdline_format(const struct process_view_exec *x, char *out, size
 			end = pos;
 		seg = end - pos;
 		take = seg < out_size - 1 - n ? seg : out_size - 1 - n;
-		args_copy(out + n, x->args + pos, take);
+		if (take)
+			args_copy(out + n, x->args + pos, take);
 		n += take;
 		pos = end;
 		if (take < seg)

@@ -88,8 +88,9 @@ void process_stdio_from_proc(int dirfd, const char *prefix, uint32_t pid,
 /* Builds and submits the event(s) of one decoded record. */
 void process_view_emit(struct collector *c, const struct process_view *v);
 
-/* uid -> user name from <host_root>/etc/passwd, bounded and reloaded when the file changes. */
-struct process_users *process_users_new(const char *host_root);
+/* uid -> user name from <host root>/etc/passwd, bounded and reloaded when the file changes;
+ * host stays the caller's and must outlive the table. */
+struct process_users *process_users_new(struct host_context *host);
 struct process_users *process_users_free(struct process_users *u);
 /* The name or NULL; the pointer is valid until the next call. */
 const char *process_users_lookup(struct process_users *u, uint32_t uid, uint64_t now_ns);

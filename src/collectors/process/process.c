@@ -305,7 +305,7 @@ static void argv0_add(struct process_state *s, struct event_builder *b, uint32_t
 		      const struct process_view_exec *x, const char *exe, size_t exe_len,
 		      const char *interp, size_t interp_len)
 {
-	size_t n = strnlen(x->args, x->args_len);
+	size_t n = x->args ? strnlen(x->args, x->args_len) : 0;
 
 	if (x->n_cuts && process_view_cut(x, 0).at < n)
 		n = process_view_cut(x, 0).at; /* a cut argv[0]: its head */
@@ -542,23 +542,24 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 	finish_submit(c, b);
 }
 
-/* Executable and command line of a process the cache does not know, from /proc. */
+/* Executable and command line of a process the cache does not know, from the host's /proc. */
 static void proc_lookup(struct process_state *s, uint32_t pid, const char *comm)
 {
 	char path[64], exe[PROC_EXE_MAX], *cmd = s->scratch;
-	ssize_t exe_len, cmd_len = 0;
+	ssize_t exe_len = -1, cmd_len = 0;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	exe_len = readlink(path, exe, sizeof(exe) - 1);
+	snprintf(path, sizeof(path), "%u/exe", pid);
+	if (s->proc_fd >= 0)
+		exe_len = readlinkat(s->proc_fd, path, exe, sizeof(exe) - 1);
 	if (exe_len <= 0 && !comm[0])
 		return; /* gone, and nothing else to name it by */
 	if (exe_len <= 0) {
 		exe_len = (ssize_t)strnlen(comm, PROCESS_COMM_LEN);
 		memcpy(exe, comm, (size_t)exe_len);
 	}
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	snprintf(path, sizeof(path), "%u/cmdline", pid);
+	fd = s->proc_fd >= 0 ? openat(s->proc_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
 	if (fd >= 0) {
 		cmd_len = read(fd, cmd, PROC_CMD_MAX);
 		close(fd);
@@ -699,10 +700,12 @@ static int process_init(struct collector *c)
 {
 	struct process_state *s = collector_state(c);
 
-	/* Our own /proc, which describes the processes of the kernel we run on. */
-	s->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* The host's /proc (host context): the processes of the host's PID namespace. */
+	s->proc_fd = host_proc_fd(c->params.host) >= 0
+			     ? fcntl(host_proc_fd(c->params.host), F_DUPFD_CLOEXEC, 3)
+			     : -1;
 	event_builder_init(&s->builder);
-	s->users = process_users_new(c->params.host_root);
+	s->users = process_users_new(c->params.host);
 	s->pids = process_pids_new();
 	s->scratch = es_malloc(PROCESS_CMDLINE_MAX + 1);
 	s->parent = es_malloc(PROCESS_PARENT_MAX);

@@ -3,17 +3,20 @@
  * SystemInformation: one periodic event with one item describing the host.
  *
  * Sources: uname(2) (OSName, OSVersion = "<release> <version>", OsArchitecture, HostName),
- * os-release(5) from <host_root>/etc/os-release or <host_root>/usr/lib/os-release (OSVendor =
+ * os-release(5) from <host root>/etc/os-release or <host root>/usr/lib/os-release (OSVendor =
  * NAME; PRETTY_NAME, ID, VERSION_ID in ExtraDetails), /sys/class/dmi/id/bios_version
- * (BIOSVersion), the source of the mount on the host root in /proc/self/mountinfo (BootDevice),
+ * (BIOSVersion), the source of the mount on "/" in the host's init's mountinfo (BootDevice:
+ * <host /proc>/1/mountinfo; our own mount table with the host root's mount point when pid 1
+ * cannot be read),
  * sysinfo(2) (memory in KiB; virtual = RAM + swap; uptime) and
  * /proc/sys/kernel/random/boot_id.  Anything that cannot be read is left out of the item; only
  * a failing uname(2) or event build fails the snapshot.
  *
- * Kernel facts (uname, sysinfo, /proc, /sys) describe the kernel we run on whatever host_root
- * is; files (os-release) are read below host_root.  Reads are capped (64 KiB for os-release,
- * 1 MiB for mountinfo).  Parsing is in os-release.c and mountinfo.c (pure, fuzzed).
- * Owns: its event builder (reused across snapshots).
+ * Kernel facts (uname, sysinfo, /proc, /sys) describe the kernel we run on whatever the host
+ * root is; files (os-release) are read below it through the host context.  HostName is the
+ * host's: uname's when we share the host's UTS namespace, else <host root>/etc/hostname.  Reads are
+ * capped (64 KiB for os-release, 1 MiB for mountinfo).  Parsing is in os-release.c and mountinfo.c
+ * (pure, fuzzed). Owns: its event builder (reused across snapshots).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +27,7 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
-#include "collectors/hostfs.h"
+#include "host/host.h"
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/fileio.h"
@@ -67,8 +70,7 @@ static int read_os_release(struct collector *c, struct sysinfo_state *s)
 		_cleanup_free_ char *data = NULL;
 		size_t len;
 
-		r = hostfs_read_file(c->params.host_root, paths[i], OS_RELEASE_FILE_MAX, &data,
-				     &len);
+		r = host_read_file(c->params.host, paths[i], OS_RELEASE_FILE_MAX, &data, &len);
 		if (r == -ENOENT)
 			continue;
 		if (r < 0)
@@ -80,36 +82,45 @@ static int read_os_release(struct collector *c, struct sysinfo_state *s)
 	return r;
 }
 
-/* The mount point the host's root is visible at: "/" or host_root without a trailing '/'. */
-static void host_root_mount_point(const char *host_root, char *out, size_t out_size)
-{
-	size_t n = host_root ? strlen(host_root) : 0;
-
-	while (n > 1 && host_root[n - 1] == '/')
-		n--;
-	if (n == 0 || n >= out_size) {
-		snprintf(out, out_size, "/");
-		return;
-	}
-	memcpy(out, host_root, n);
-	out[n] = '\0';
-}
-
 static int read_boot_device(struct collector *c, struct sysinfo_state *s)
 {
+	struct host_context *h = c->params.host;
 	_cleanup_free_ char *data = NULL;
-	char mp[BOOT_DEVICE_MAX];
+	const char *mp = "/";
 	unsigned skipped = 0;
 	size_t len;
 	int r;
 
-	r = hostfs_read_file(NULL, "/proc/self/mountinfo", MOUNTINFO_FILE_MAX, &data, &len);
+	/* The host's mount table is its init's; ours (a container's, or a service's private
+	 * mount namespace) shows the host root where it is bound. */
+	r = host_proc_read_file(h, "1/mountinfo", MOUNTINFO_FILE_MAX, &data, &len);
+	if (r < 0) {
+		r = read_file_at(AT_FDCWD, "/proc/self/mountinfo", MOUNTINFO_FILE_MAX, &data, &len);
+		mp = host_context_root(h);
+	}
 	if (r < 0)
 		return r;
-	host_root_mount_point(c->params.host_root, mp, sizeof(mp));
 	r = mountinfo_find_source(data, len, mp, s->boot_device, sizeof(s->boot_device), &skipped);
 	c->stats.skipped += skipped;
 	return r;
+}
+
+/* The host's name: ours in the host's UTS namespace, else <host root>/etc/hostname. */
+static const char *host_name(struct collector *c, const struct utsname *u, char *out,
+			     size_t out_size)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len, n;
+
+	if (host_ns_state(c->params.host, HOST_NS_UTS) != HOST_NS_STATE_OWN ||
+	    host_read_file(c->params.host, "etc/hostname", 4096, &data, &len) < 0)
+		return u->nodename;
+	n = strcspn(data, " \t\r\n");
+	if (n == 0 || n >= out_size)
+		return u->nodename;
+	memcpy(out, data, n);
+	out[n] = '\0';
+	return out;
 }
 
 /* A short sysfs/procfs attribute without surrounding blanks; NULL if unreadable or empty. */
@@ -166,7 +177,7 @@ static int sysinfo_snapshot(struct collector *c, uint64_t now)
 	struct event_builder *b = &s->builder;
 	struct utsname u;
 	struct sysinfo si;
-	char bios[256], boot_id[64];
+	char bios[256], boot_id[64], name[256];
 	bool have_osr, have_si;
 	struct event *e;
 	int r;
@@ -185,7 +196,7 @@ static int sysinfo_snapshot(struct collector *c, uint64_t now)
 	if (have_osr)
 		add_os_release_extras(b, &s->osr);
 	event_add_cstr(b, SI_OS_ARCHITECTURE, u.machine);
-	event_add_cstr(b, SI_HOST_NAME, u.nodename);
+	event_add_cstr(b, SI_HOST_NAME, host_name(c, &u, name, sizeof(name)));
 	event_add_cstr(b, SI_BIOS_VERSION,
 		       read_attr("/sys/class/dmi/id/bios_version", bios, sizeof(bios)));
 	if (s->boot_device[0])

@@ -2,7 +2,7 @@
 /*
  * LocalUsers: one periodic event with one item per account of the host.
  *
- * Reads <host_root>/etc/passwd and <host_root>/etc/group as text (capped at 16 MiB each) and
+ * Reads <host root>/etc/passwd and <host root>/etc/group as text (capped at 16 MiB each) and
  * parses them with users-parse.c — never through getpwent()/NSS, so it works on a host root
  * mounted into a container and never talks to LDAP/SSSD, and never reads /etc/shadow.
  * Item: UserName, UserId (decimal string), GroupIds/GroupNames (primary group first, then the
@@ -34,6 +34,7 @@
  * fds.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,9 +46,9 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
-#include "collectors/hostfs.h"
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "host/host.h"
 #include "common/timeutil.h"
 #include "users-diff.h"
 #include "users-parse.h"
@@ -226,7 +227,7 @@ static void users_changes(struct collector *c, uint64_t now, char **passwd, size
  * the next snapshot (an older lock is a leftover of a crash and is ignored).
  */
 #define USERS_LOCK_FRESH_S 10
-static bool users_files_locked(const char *host_root)
+static bool users_files_locked(struct host_context *host)
 {
 	static const char *const locks[] = { "etc/passwd.lock", "etc/group.lock", "etc/shadow.lock",
 					     "etc/gshadow.lock" };
@@ -235,7 +236,7 @@ static bool users_files_locked(const char *host_root)
 	clock_gettime(CLOCK_REALTIME, &now);
 	for (size_t i = 0; i < sizeof(locks) / sizeof(locks[0]); i++) {
 		struct stat st;
-		int fd = hostfs_open(host_root, locks[i]);
+		int fd = host_open(host, locks[i], O_PATH, 0);
 
 		if (fd < 0)
 			continue;
@@ -254,7 +255,7 @@ static bool backup_changed(struct collector *c, struct users_file_id *id, const 
 	struct users_file_id now = { 0 };
 	struct stat st;
 	bool changed;
-	int fd = hostfs_open(c->params.host_root, path);
+	int fd = host_open(c->params.host, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
 
 	if (fd >= 0 && fstat(fd, &st) == 0)
 		now = (struct users_file_id){ true, st.st_dev, st.st_ino, st.st_size, st.st_mtim };
@@ -296,15 +297,15 @@ static void users_backups_compare(struct collector *c, uint64_t now)
 
 	if (!s->prev.valid || (!pc && !gc))
 		return;
-	if (pc && hostfs_read_file(c->params.host_root, "etc/passwd-", USERS_FILE_MAX, &passwd,
-				   &passwd_len) < 0)
+	if (pc &&
+	    host_read_file(c->params.host, "etc/passwd-", USERS_FILE_MAX, &passwd, &passwd_len) < 0)
 		return;
 	if (!pc) {
 		passwd = bytes_dup(s->prev.passwd, s->prev.passwd_len);
 		passwd_len = s->prev.passwd_len;
 	}
-	if (gc && hostfs_read_file(c->params.host_root, "etc/group-", USERS_FILE_MAX, &group,
-				   &group_len) < 0)
+	if (gc &&
+	    host_read_file(c->params.host, "etc/group-", USERS_FILE_MAX, &group, &group_len) < 0)
 		return;
 	if (!gc && s->prev.group) {
 		group = bytes_dup(s->prev.group, s->prev.group_len);
@@ -326,7 +327,7 @@ static void users_check(struct collector *c)
 	struct users_db db;
 	int r;
 
-	if (users_files_locked(c->params.host_root)) {
+	if (users_files_locked(c->params.host)) {
 		struct itimerspec its = { .it_value = { 0, USERS_LOCK_RETRY_NS } };
 
 		s->lock_waits++;
@@ -334,12 +335,12 @@ static void users_check(struct collector *c)
 			(void)timerfd_settime(s->timer_fd, 0, &its, NULL);
 		return;
 	}
-	if (hostfs_read_file(c->params.host_root, "etc/passwd", USERS_FILE_MAX, &passwd,
-			     &passwd_len) < 0) {
+	if (host_read_file(c->params.host, "etc/passwd", USERS_FILE_MAX, &passwd, &passwd_len) <
+	    0) {
 		c->stats.errors++;
 		return;
 	}
-	r = hostfs_read_file(c->params.host_root, "etc/group", USERS_FILE_MAX, &group, &group_len);
+	r = host_read_file(c->params.host, "etc/group", USERS_FILE_MAX, &group, &group_len);
 	if (r < 0 && r != -ENOENT) {
 		c->stats.errors++;
 		return;
@@ -401,14 +402,21 @@ static int users_watch_add(struct users_state *s, int fd)
 static int users_start(struct collector *c)
 {
 	struct users_state *s = collector_state(c);
-	const char *root = c->params.host_root ? c->params.host_root : "/";
 	char dir[PATH_MAX];
-	int r;
+	int r, etc_fd;
 
 	if (c->params.one_shot)
 		return 0; /* `edgesec snapshot`: no loop */
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/etc", root) >= sizeof(dir))
+	/* <host root>/etc resolved inside the root, watched through its descriptor's magic link */
+	etc_fd = host_open(c->params.host, "etc", O_PATH | O_DIRECTORY, 0);
+	if (etc_fd < 0) {
+		collector_set_error(c, COLLECTOR_STATE_DEGRADED,
+				    "cannot open etc below the host root (%s): changes are seen at "
+				    "snapshots only",
+				    strerror(-etc_fd));
 		return 0;
+	}
+	snprintf(dir, sizeof(dir), "/proc/self/fd/%d", etc_fd);
 	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	s->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -417,12 +425,16 @@ static int users_start(struct collector *c)
 			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_CREATE) < 0 ||
 	    (r = users_watch_add(s, s->inotify_fd)) < 0 ||
 	    (r = users_watch_add(s, s->timer_fd)) < 0) {
-		collector_set_error(c, COLLECTOR_STATE_DEGRADED,
-				    "cannot watch %.80s (%s): changes are seen at snapshots only",
-				    dir, strerror(errno));
+		collector_set_error(
+			c, COLLECTOR_STATE_DEGRADED,
+			"cannot watch etc below the host root (%s): changes are seen at "
+			"snapshots only",
+			strerror(errno));
+		close(etc_fd);
 		c->ops->stop(c);
 		return 0;
 	}
+	close(etc_fd); /* the watch stays on the directory */
 	return 0;
 }
 
@@ -463,14 +475,13 @@ static int users_snapshot(struct collector *c, uint64_t now)
 	struct event *e;
 	int r;
 
-	r = hostfs_read_file(c->params.host_root, "etc/passwd", USERS_FILE_MAX, &passwd,
-			     &passwd_len);
+	r = host_read_file(c->params.host, "etc/passwd", USERS_FILE_MAX, &passwd, &passwd_len);
 	if (r < 0) {
 		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "read etc/passwd: %s",
 				    strerror(-r));
 		return r;
 	}
-	r = hostfs_read_file(c->params.host_root, "etc/group", USERS_FILE_MAX, &group, &group_len);
+	r = host_read_file(c->params.host, "etc/group", USERS_FILE_MAX, &group, &group_len);
 	if (r < 0 && r != -ENOENT) {
 		collector_set_error(c, COLLECTOR_STATE_DEGRADED, "read etc/group: %s",
 				    strerror(-r));
@@ -493,7 +504,7 @@ static int users_snapshot(struct collector *c, uint64_t now)
 		c->last_error[0] = '\0';
 	}
 	collector_submit(c, e);
-	if (users_files_locked(c->params.host_root)) {
+	if (users_files_locked(c->params.host)) {
 		users_db_done(&db); /* being edited: compare at the next snapshot or wake-up */
 	} else {
 		users_backups_compare(c, now);

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "common/base64.h"
+#include "common/redact.h"
 #include "common/sha256.h"
 #include "topic.h"
 
@@ -118,46 +119,7 @@ out:
 
 /* ---- redaction ---- */
 
-struct secret_marker {
-	const char *prefix;
-	const char *stop; /* characters that end the secret value */
-};
-
-static const struct secret_marker markers[] = {
-	{ "SharedAccessSignature ", ";\"'\n" }, /* the whole token up to the field end */
-	{ "SharedAccessSignature=", ";\"'\n" },
-	{ "SharedAccessKey=", ";&\"' \n" },
-	{ "sig=", ";&\"' \n" },
-	{ "password=", ";&\"' \n" },
-	{ "\"password\":\"", "\"" },
-};
-
 size_t sas_redact(const char *s, char *out, size_t out_size)
 {
-	size_t o = 0, i = 0, n = strlen(s);
-
-	if (!out_size)
-		return 0;
-	while (i < n && o + 1 < out_size) {
-		const struct secret_marker *m = NULL;
-
-		for (size_t k = 0; k < sizeof(markers) / sizeof(markers[0]); k++)
-			if (strncasecmp(s + i, markers[k].prefix, strlen(markers[k].prefix)) == 0) {
-				m = &markers[k];
-				break;
-			}
-		if (!m) {
-			out[o++] = s[i++];
-			continue;
-		}
-		/* copy the prefix, skip the value, write the mask */
-		for (size_t k = strlen(m->prefix); k > 0 && o + 1 < out_size; k--)
-			out[o++] = s[i++];
-		while (i < n && !strchr(m->stop, s[i]))
-			i++;
-		for (const char *r = SAS_REDACTED; *r && o + 1 < out_size; r++)
-			out[o++] = *r;
-	}
-	out[o] = '\0';
-	return o;
+	return redact_text(s, strlen(s), out, out_size);
 }

@@ -12,18 +12,19 @@
  *
  * Secrets: struct sas_key and token buffers must be wiped by the owner (sas_key_wipe,
  * explicit_bzero); sas_redact() masks keys, signatures and tokens in any text before it is
- * logged.
+ * logged (common/redact.h; log_emit() applies the same rules to every log line).
  */
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/redact.h"
 
 #define SAS_KEY_MAX 128u      /* decoded key bytes (IoT Hub keys are 32 or 64) */
 #define SAS_SIGNATURE_MAX 64u /* base64 of 32 bytes is 44 + NUL */
 #define SAS_TOKEN_MAX 1024u
-#define SAS_REDACTED "<redacted>"
+#define SAS_REDACTED REDACT_MARKER
 
 struct sas_key {
 	uint8_t bytes[SAS_KEY_MAX];
@@ -48,8 +49,8 @@ int sas_token_make(const struct sas_key *key, const char *host, const char *devi
 		   const char *module, uint64_t expiry, char *out, size_t out_size);
 
 /*
- * Copies s into out (always NUL-terminated, truncated if needed) with the values of sig=,
- * SharedAccessKey=, SharedAccessSignature and password-like fields replaced by <redacted>.
- * Returns the length written.
+ * Copies s into out (always NUL-terminated, truncated if needed) with every secret the rules
+ * of common/redact.h know (sig=, SharedAccessKey=, passwords, tokens, ...) replaced by
+ * REDACT_MARKER.  Returns the length written.
  */
 size_t sas_redact(const char *s, char *out, size_t out_size);

@@ -14,8 +14,9 @@
  * never put in an error text; edged's own message is reduced to printable ASCII and passed
  * through sas_redact.
  *
- * The trust bundle is written to "<path>.tmp" (O_EXCL after unlinking a stale one, 0600),
- * fsync'd and renamed over <path>, so the transport never reads half a bundle.
+ * The trust bundle is written with safefile_write_atomic() (a random temporary name made with
+ * O_EXCL|O_NOFOLLOW, 0600, fsync'd and renamed over <path>), so the transport never reads
+ * half a bundle and nothing planted in the directory is written through.
  */
 #include "workload.h"
 
@@ -36,6 +37,7 @@
 #include "common/json_write.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "common/safefile.h"
 #include "http/http-client.h"
 #include "transport/mqtt/sas.h"
 
@@ -477,35 +479,22 @@ static int judge(struct workload_client *c, const char *what, int r, int status,
 	return set_error(c, -EPROTO, "%s: HTTP %d%s%s", what, status, msg[0] ? ": " : "", msg);
 }
 
+/* In the (checked) state directory: random temporary name, O_EXCL|O_NOFOLLOW, rename. */
 static int write_bundle(struct workload_client *c, const char *pem, size_t len)
 {
-	char tmp[PATH_MAX];
-	int fd, r = 0;
+	const char *slash = strrchr(c->bundle_path, '/');
+	char dir[PATH_MAX];
+	int dirfd, r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", c->bundle_path) >= (int)sizeof(tmp))
+	if ((size_t)snprintf(dir, sizeof(dir), "%.*s",
+			     slash ? (int)(slash - c->bundle_path) + 1 : 1,
+			     slash ? c->bundle_path : ".") >= sizeof(dir))
 		return -ENAMETOOLONG;
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
 		return -errno;
-	for (size_t off = 0; off < len && r == 0;) {
-		ssize_t n = write(fd, pem + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			r = n < 0 ? -errno : -EIO;
-		else
-			off += (size_t)n;
-	}
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, c->bundle_path) < 0)
-		r = -errno;
-	if (r < 0)
-		(void)unlink(tmp);
+	r = safefile_write_atomic(dirfd, slash ? slash + 1 : c->bundle_path, pem, len, 0600);
+	close(dirfd);
 	return r;
 }
 
