@@ -138,6 +138,15 @@ dt_expect container-host-mount "docker exec C cat /proc/sys/kernel/core_pattern"
 	"$in_container"' and (.CommandLine | contains("core_pattern"))'
 wait "$exec_pid"
 
+# A short process started by docker exec directly: it may exit before its container is read
+# (then its parent, containerd-shim, on the host, is what the rule sees: the shim's command
+# line names the container).
+dt_mark
+dk exec "$cpriv" ls -l /proc/sysrq-trigger >/dev/null 2>&1
+dt_expect container-host-mount "docker exec C ls -l /proc/sysrq-trigger (short, straight under the shim)" \
+	'(.ContainerId == $id or (.Evidence[0].Fields["ExtraDetails.ParentCommandLine"] | contains($id)))
+	 and (.CommandLine | contains("/proc/sysrq-trigger"))'
+
 dt_mark
 dk exec "$cpriv" sh -c "busybox nsenter --tar 1 -m true; sleep 2" >/dev/null 2>&1 &
 exec_pid=$!
