@@ -150,3 +150,15 @@ void collector_submit(struct collector *c, struct event *e)
 	c->stats.items += event_get_n_items(e);
 	event_sink_submit(c->params.sink, e);
 }
+
+int collector_submit_built(struct collector *c, struct event_builder *b)
+{
+	unsigned items = b->n_items;
+	int r = event_builder_submit(b, c->params.sink);
+
+	if (r < 0)
+		return r;
+	c->stats.events++;
+	c->stats.items += items;
+	return 0;
+}
