@@ -16,9 +16,8 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "module-settings-int.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- key matching ---- */
 

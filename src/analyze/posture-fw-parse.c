@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/num.h"
 #include "posture-int.h"
 
@@ -74,7 +75,7 @@ static unsigned proto_bit(const char *p, const char *e)
 		      { "58", PFW_PROTO_ICMP } };
 	size_t n = (size_t)(e - p);
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strlen(names[i].name) == n && memcmp(names[i].name, p, n) == 0)
 			return names[i].bit;
 	for (const char *q = p; q < e; q++)

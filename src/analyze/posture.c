@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/num.h"
 #include "common/sha256.h"
 #include "posture-int.h"
@@ -627,7 +628,7 @@ static void baseline_evidence(struct posture *p, unsigned fails, unsigned errs)
 			pst_append(list, size, ",");
 		pst_append(list, size, p->checks[i].id);
 	}
-	for (size_t s = 0; s < sizeof(sev) / sizeof(sev[0]); s++) {
+	for (size_t s = 0; s < ARRAY_SIZE(sev); s++) {
 		unsigned k = 0;
 
 		for (unsigned i = 0; i < p->n_checks; i++)

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/num.h"
 
 void finding_list_done(struct finding_list *l)
@@ -143,7 +144,7 @@ static void check_privileges(struct check *c)
 			emit(c, R_CAP_ALL, ms->cap_add.items[i].path, "ALL");
 			continue;
 		}
-		for (size_t k = 0; k < sizeof(dangerous) / sizeof(dangerous[0]); k++)
+		for (size_t k = 0; k < ARRAY_SIZE(dangerous); k++)
 			if (strcasecmp(cap, dangerous[k]) == 0)
 				emit(c, R_CAP_DANGEROUS, ms->cap_add.items[i].path, dangerous[k]);
 	}
@@ -192,8 +193,6 @@ static bool in_list(const char *s, const char *const *list, size_t n)
 			return true;
 	return false;
 }
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static bool is_runtime_socket(const char *p)
 {

@@ -20,6 +20,7 @@
 
 #include "baseline-int.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/num.h"
 
@@ -375,7 +376,7 @@ static bool dpkg_status_installed(const char *s, size_t n)
 		if (s == w)
 			break;
 		if (++words == 3) {
-			for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+			for (size_t i = 0; i < ARRAY_SIZE(states); i++)
 				if (span_eq(w, (size_t)(s - w), states[i]))
 					return true;
 			return false;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "baseline-int.h"
+#include "common/array.h"
 #include "common/fileio.h"
 #include "common/alloc.h"
 #include "common/sha256.h"
@@ -174,7 +175,7 @@ const char *baseline_profile_default_path(char *buf, size_t size)
 		snprintf(buf, size, "%s", env);
 		return buf;
 	}
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
 		if (readable(fixed[i])) {
 			snprintf(buf, size, "%s", fixed[i]);
 			return buf;

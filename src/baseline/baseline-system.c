@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "baseline-int.h"
+#include "common/array.h"
 
 #define UNIT_DIR_SCAN_MAX 4096
 
@@ -74,7 +75,7 @@ static enum unit_state unit_state(struct baseline_root *r, const char *unit, cha
 {
 	bool present = false, wanted = false;
 
-	for (size_t i = 0; i < sizeof(unit_dirs) / sizeof(unit_dirs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(unit_dirs); i++) {
 		struct stat st;
 		char target[64];
 		ssize_t n;
@@ -105,7 +106,7 @@ static bool has_systemd(struct baseline_root *r)
 	static const char *const dirs[] = { "/etc/systemd", "/usr/lib/systemd", "/lib/systemd" };
 	struct stat st;
 
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		if (baseline_root_stat(r, dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
 			return true;
 	return false;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "array.h"
 #include "buf.h"
 #include "num.h"
 
@@ -27,7 +28,7 @@ static const struct unit units[] = {
 	{ 'S', true, MS_SECOND },
 };
 
-#define N_UNITS (sizeof(units) / sizeof(units[0]))
+#define N_UNITS ARRAY_SIZE(units)
 
 static int fail(const char **ret_why, const char *why)
 {

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "array.h"
 #include "num.h"
 #include "regex-int.h"
 
@@ -163,7 +164,7 @@ static bool rx_class_add(struct rx_set *s, const char *name, size_t n)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (strlen(names[i]) == n && memcmp(names[i], name, n) == 0)
 			break;
 	for (unsigned c = 0; c < 256; c++) {
@@ -187,7 +188,7 @@ static bool rx_class_add(struct rx_set *s, const char *name, size_t n)
 		if (in[i])
 			rx_set_add(s, (unsigned char)c);
 	}
-	return i < sizeof(names) / sizeof(names[0]);
+	return i < ARRAY_SIZE(names);
 }
 
 static void rx_set_invert(struct rx_set *s)

@@ -39,6 +39,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/array.h"
 #include "common/num.h"
 
 #define CAP(x) (1ull << (x))
@@ -136,7 +137,7 @@ uint64_t privilege_needed_by(struct collector *c)
 	    c->state == COLLECTOR_STATE_STOPPED)
 		return 0;
 	how = collector_describe(c);
-	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(needs); i++) {
 		if (strcmp(needs[i].collector, c->ops->name) != 0)
 			continue;
 		if (!needs[i].backend || starts_with(how, needs[i].backend))
@@ -153,8 +154,7 @@ void privilege_format(uint64_t mask, char *buf, size_t size)
 		return;
 	buf[0] = '\0';
 	for (unsigned cap = 0; cap < 64 && used < size; cap++) {
-		const char *name =
-			cap < sizeof(cap_names) / sizeof(cap_names[0]) ? cap_names[cap] : NULL;
+		const char *name = cap < ARRAY_SIZE(cap_names) ? cap_names[cap] : NULL;
 		int n;
 
 		if (!(mask & CAP(cap)))
@@ -248,14 +248,14 @@ int privilege_check_start(bool want_user, struct privilege_missing *ret)
 	if (r < 0)
 		return r;
 	eff = (uint64_t)have[0].effective | (uint64_t)have[1].effective << 32;
-	for (size_t i = 0; i < sizeof(start_needs) / sizeof(start_needs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(start_needs); i++) {
 		const struct start_need *n = &start_needs[i];
 
 		if ((n->user_only && !want_user) || (eff & n->all) == n->all ||
 		    (n->or_all && (eff & n->or_all) == n->or_all))
 			continue;
 		missing |= n->all & ~eff;
-		if (ret->n_lines < sizeof(ret->lines) / sizeof(ret->lines[0]))
+		if (ret->n_lines < ARRAY_SIZE(ret->lines))
 			snprintf(ret->lines[ret->n_lines++], sizeof(ret->lines[0]),
 				 "missing %s: %s (container: CapAdd %s)", n->names, n->what,
 				 n->cap_add);

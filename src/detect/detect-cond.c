@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/duration.h"
 #include "common/regex.h"
 
@@ -599,7 +600,7 @@ static bool parse_alt(struct detect_parse *p, const cJSON *j, const char *ptr, u
 						     "group" };
 		bool ok = false;
 
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(known); i++)
 			ok |= strcmp(m->string, known[i]) == 0;
 		if (!ok) {
 			sub(mp, ptr, m->string);

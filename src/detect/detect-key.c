@@ -7,6 +7,7 @@
 #include "detect-int.h"
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/regex.h"
 
 #include <errno.h>
@@ -221,7 +222,7 @@ static const struct {
 
 int detect_key_defaults_init(struct detect_ruleset *rs)
 {
-	for (size_t i = 0; i < sizeof(default_keys) / sizeof(default_keys[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(default_keys); i++) {
 		struct detect_key *k = &rs->default_key[default_keys[i].type];
 
 		k->n = 0;

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/num.h"
 #include "common/regex.h"
 
@@ -332,7 +333,7 @@ uint64_t detect_view_hash(struct detect_view *v, const char *s, size_t len)
 		if (v->hashed[i].s == s && v->hashed[i].len == len)
 			return v->hashed[i].h;
 	h = detect_hash(s, len, DETECT_HASH_SEED);
-	if (v->n_hashed < sizeof(v->hashed) / sizeof(v->hashed[0])) {
+	if (v->n_hashed < ARRAY_SIZE(v->hashed)) {
 		v->hashed[v->n_hashed].s = s;
 		v->hashed[v->n_hashed].len = (uint32_t)len;
 		v->hashed[v->n_hashed].h = h;

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "detect-overrides.h"
 
 static const char *const severity_names[_DETECT_SEVERITY_MAX] = {
@@ -455,7 +456,7 @@ static uint64_t definition_hash(const cJSON *j)
 					     "newValue" };
 	uint64_t h = DETECT_HASH_SEED;
 
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, parts[i]);
 		char *text = m ? cJSON_PrintUnformatted(m) : NULL;
 
@@ -534,7 +535,7 @@ static struct detect_rule *parse_rule(struct detect_parse *p, const cJSON *j, co
 		return NULL;
 	}
 	p->rule_id = id->valuestring;
-	if (!only_members(p, j, ptr, known, sizeof(known) / sizeof(known[0])))
+	if (!only_members(p, j, ptr, known, ARRAY_SIZE(known)))
 		return NULL;
 	r = es_calloc(1, sizeof(*r));
 	if (!r)
@@ -623,7 +624,7 @@ void detect_parse_lists_of(struct detect_parse *p, const cJSON *doc)
 		detect_parse_issue(p, true, "", "expected a JSON object with \"rules\"");
 		return;
 	}
-	if (!only_members(p, doc, "", known, sizeof(known) / sizeof(known[0])))
+	if (!only_members(p, doc, "", known, ARRAY_SIZE(known)))
 		return;
 	if (v && (!cJSON_IsNumber(v) || v->valuedouble != 1)) {
 		detect_parse_issue(p, true, "/edgesecRules", "this edgesec reads rules format 1");

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/json_read.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -832,7 +833,7 @@ static void on_timer(struct docker_client *dc)
 void docker_client_dispatch(struct docker_client *dc)
 {
 	struct epoll_event evs[N_SLOTS + 1];
-	int n = epoll_wait(dc->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), 0);
+	int n = epoll_wait(dc->epfd, evs, (int)(ARRAY_SIZE(evs)), 0);
 
 	for (int i = 0; i < n; i++) {
 		struct call_slot *s = evs[i].data.ptr;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/guid.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
@@ -172,7 +173,7 @@ static bool ignored_member(const char *s)
 	static const char *const names[] = { "EventType", "Category", "IsEmpty",
 					     "PayloadSchemaVersion", "TimestampLocal" };
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(s, names[i]) == 0)
 			return true;
 	return false;

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
 #include "common/num.h"
@@ -76,7 +77,7 @@ struct table_spec {
 
 #define SPEC(name, f, sev, per)                                                                    \
 	{                                                                                          \
-		name, f, sizeof(f) / sizeof(f[0]), sev, per                                        \
+		name, f, ARRAY_SIZE(f), sev, per                                                   \
 	}
 
 static const struct table_spec specs[_REPORT_TABLE_MAX] = {
@@ -115,7 +116,7 @@ enum report_sev report_sev_from_string(const char *s)
 		{ "warning", REPORT_SEV_MEDIUM },    { "low", REPORT_SEV_LOW },
 	};
 
-	for (size_t i = 0; s && i < sizeof(words) / sizeof(words[0]); i++)
+	for (size_t i = 0; s && i < ARRAY_SIZE(words); i++)
 		if (strcasecmp(s, words[i].name) == 0)
 			return words[i].sev;
 	return REPORT_SEV_INFO;

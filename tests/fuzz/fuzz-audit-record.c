@@ -22,6 +22,7 @@
 #include "audit/audit-record.h"
 #include "collectors/login/login-audit-parse.h"
 #include "collectors/process/audit-parse.h"
+#include "common/array.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -71,7 +72,7 @@ static void syntax_feed(const char *text, size_t len)
 	struct audit_field f;
 	size_t n, total;
 
-	for (size_t d = 0; d < sizeof(dialects) / sizeof(dialects[0]); d++) {
+	for (size_t d = 0; d < ARRAY_SIZE(dialects); d++) {
 		const char *p = text, *end = text + len;
 
 		while (audit_field_next(&p, end, dialects[d], &f)) {

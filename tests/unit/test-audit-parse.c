@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "collectors/process/audit-parse.h"
+#include "common/array.h"
 
 #define SYSCALL_EXECVE                                                                             \
 	"arch=c000003e syscall=59 success=yes exit=0 a0=55d1 a1=7ffc a2=7ffd a3=0 items=2 "        \
@@ -332,7 +333,7 @@ static void test_garbage(void **state)
 	struct process_view v;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(syscalls); i++) {
 		start();
 		assert_int_equal(
 			audit_event_add(&ev, AUDIT_SYSCALL, syscalls[i], strlen(syscalls[i])),

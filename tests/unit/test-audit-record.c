@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "audit/audit-record.h"
+#include "common/array.h"
 
 static void test_stamp(void **state)
 {
@@ -48,7 +49,7 @@ static void test_stamp(void **state)
 		"type=SYSCALL audit(1.123:3): ",
 		"AUDIT(1.123:3): ",
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(audit_stamp_parse(bad[i], strlen(bad[i]), &st, &body), -EBADMSG);
 	/* Not NUL-terminated: the length is what counts. */
 	assert_int_equal(audit_stamp_parse(a, 10, &st, &body), -EBADMSG);

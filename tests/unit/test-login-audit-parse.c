@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "collectors/login/login-audit-parse.h"
+#include "common/array.h"
 
 #define SSHD_AUTH_FAILED                                                                           \
 	"audit(1795955573.165:1077072): pid=19639 uid=0 auid=4294967295 ses=4294967295 "           \
@@ -156,7 +157,7 @@ static void test_malformed(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(parse(LOGIN_AUDIT_USER_AUTH, bad[i]), -EBADMSG);
 }
 

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "common/array.h"
 #include "common/num.h"
 
 static int u64(const char *s, unsigned base, uint64_t max, uint64_t *ret)
@@ -57,7 +58,7 @@ static void test_u64(void **state)
 	v = 42;
 	static const char *const bad[] = { "",	 " 1",	"1 ",	 "+1",	"-1", "0x10", "1a",
 					   "a1", "1.0", "1,000", "1e3", "١",  "\t1",  "1\n" };
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(u64(bad[i], 10, UINT64_MAX, &v), -EINVAL);
 	assert_int_equal(u64("g", 16, UINT64_MAX, &v), -EINVAL);
 	assert_int_equal(num_parse_u64(NULL, 0, 10, UINT64_MAX, &v), -EINVAL);
@@ -111,7 +112,7 @@ static void test_i64(void **state)
 	assert_int_equal(i64("0", -10, -1, &v), -ERANGE);
 	assert_int_equal(i64("5", 10, 0, &v), -EINVAL); /* min > max */
 	static const char *const bad[] = { "", "-", "+1", "--1", "- 1", "1-", "0x1", " -1" };
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(i64(bad[i], INT64_MIN, INT64_MAX, &v), -EINVAL);
 	assert_int_equal(num_parse_i64(NULL, 0, INT64_MIN, INT64_MAX, &v), -EINVAL);
 }

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "common/array.h"
 #include "common/timeutil.h"
 
 #define T0 1764930000ull /* 2025-12-05T10:20:00Z */
@@ -75,7 +76,7 @@ static void test_refused(void **state)
 	uint64_t ns = 42;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		if (time_parse_rfc3339(bad[i], &ns) != -EINVAL)
 			fail_msg("\"%s\" accepted", bad[i]);
 	assert_true(ns == 42);

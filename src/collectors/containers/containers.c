@@ -35,6 +35,7 @@
 
 #include "collectors/collector.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/json_read.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -88,9 +89,8 @@ static bool emits_event(const struct docker_event *ev)
 	};
 	const char *const *list =
 		ev->object == DOCKER_OBJECT_IMAGE ? image_actions : container_actions;
-	size_t n = ev->object == DOCKER_OBJECT_IMAGE
-			   ? sizeof(image_actions) / sizeof(image_actions[0])
-			   : sizeof(container_actions) / sizeof(container_actions[0]);
+	size_t n = ev->object == DOCKER_OBJECT_IMAGE ? ARRAY_SIZE(image_actions)
+						     : ARRAY_SIZE(container_actions);
 
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(ev->action, list[i]) == 0)

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "audit/audit-record.h"
+#include "common/array.h"
 #include "common/num.h"
 #include "login-audit-parse.h"
 
@@ -200,10 +201,10 @@ enum login_audit_class login_audit_classify(const char *exe)
 					       "anacron", "systemd", "systemd-executor" };
 	const char *b = basename_of(exe);
 
-	for (size_t i = 0; i < sizeof(privilege) / sizeof(privilege[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(privilege); i++)
 		if (strcmp(b, privilege[i]) == 0)
 			return LOGIN_AUDIT_CLASS_PRIVILEGE;
-	for (size_t i = 0; i < sizeof(service) / sizeof(service[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(service); i++)
 		if (strcmp(b, service[i]) == 0)
 			return LOGIN_AUDIT_CLASS_SERVICE;
 	return LOGIN_AUDIT_CLASS_LOGIN;

@@ -41,6 +41,7 @@
 
 #include "collectors/collector.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "common/num.h"
@@ -223,7 +224,7 @@ static int collect_sockets(struct collector *c, struct ports_state *s, struct fa
 	size_t nl = 0;
 
 	memset(fb, 0, sizeof(*fb));
-	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(sources); i++) {
 		const struct ports_source *src = &sources[i];
 		int r = diag_dump(s, src), p, n;
 

@@ -12,6 +12,7 @@
 
 #include <linux/audit.h>
 
+#include "common/array.h"
 #include "common/num.h"
 
 #define SADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
@@ -411,7 +412,7 @@ enum audit_kind audit_event_kind(const struct audit_event *ev)
 {
 	if (!(ev->have & AUDIT_HAVE_SYSCALL))
 		return AUDIT_KIND_NONE;
-	for (size_t i = 0; i < sizeof(syscall_table) / sizeof(syscall_table[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(syscall_table); i++)
 		if (syscall_table[i].arch == ev->arch && syscall_table[i].nr == ev->syscall)
 			return syscall_table[i].kind;
 	return AUDIT_KIND_NONE;
@@ -534,7 +535,7 @@ size_t audit_syscalls_of(uint32_t arch, enum audit_kind kind, uint32_t *nrs, siz
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < sizeof(syscall_table) / sizeof(syscall_table[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(syscall_table); i++)
 		if (syscall_table[i].arch == arch && syscall_table[i].kind == kind && n < max)
 			nrs[n++] = syscall_table[i].nr;
 	return n;

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "process-bpf-btf.h"
 #include "process-int.h"
 
@@ -136,7 +137,7 @@ static const struct hook hooks[] = {
 	  false },
 };
 
-#define N_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
+#define N_HOOKS ARRAY_SIZE(hooks)
 #define LINKS_MAX (N_HOOKS * HOOK_PROGS)
 
 /*

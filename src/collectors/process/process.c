@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/timeutil.h"
 #include "process-int.h"
 
@@ -65,7 +66,7 @@ static const struct process_backend *const process_backends[] = {
 	&process_backend_cnproc,
 };
 
-#define N_BACKENDS (sizeof(process_backends) / sizeof(process_backends[0]))
+#define N_BACKENDS ARRAY_SIZE(process_backends)
 
 static int64_t boot_to_realtime(void)
 {
