@@ -20,6 +20,7 @@
 
 #include "common/alloc.h"
 #include "common/array.h"
+#include "common/str.h"
 
 static const char *const kind_names[_DRIFT_KIND_MAX] = {
 	[DRIFT_PRIVILEGED] = "Privileged",
@@ -74,7 +75,7 @@ static void add(struct compare *x, enum drift_kind kind, enum severity sev, cons
 	memset(d, 0, sizeof(*d));
 	d->kind = kind;
 	d->severity = sev;
-	snprintf(d->setting, sizeof(d->setting), "%s", setting);
+	str_copy(d->setting, sizeof(d->setting), setting);
 	va_start(ap, fmt);
 	vsnprintf(d->message, sizeof(d->message), fmt, ap);
 	va_end(ap);

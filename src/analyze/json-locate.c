@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/num.h"
+#include "common/str.h"
 
 #define KEY_MAX 1024
 
@@ -349,7 +350,7 @@ int json_locator_find(struct json_locator *l, const char *pointer, unsigned *ret
 	p = pointer + l->ends[depth];
 	s.i = l->offsets[depth];
 	l->depth = depth;
-	snprintf(l->last, sizeof(l->last), "%s", pointer);
+	str_copy(l->last, sizeof(l->last), pointer);
 	while (*p == '/') {
 		char tok[KEY_MAX];
 		size_t n;

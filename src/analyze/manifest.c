@@ -23,6 +23,7 @@
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "common/num.h"
+#include "common/str.h"
 
 #define DESIRED "properties.desired"
 #define DESIRED_DOT "properties.desired."
@@ -40,7 +41,7 @@ static int deployment_issue(struct parse *p, bool hub, int r);
 
 static void ptr_child(char out[JSON_POINTER_MAX], const char *base, const char *token)
 {
-	snprintf(out, JSON_POINTER_MAX, "%s", base);
+	str_copy(out, JSON_POINTER_MAX, base);
 	json_pointer_append(out, token);
 }
 
@@ -121,7 +122,7 @@ static int scalar_string(const cJSON *v, char *out, size_t size)
 	if (cJSON_IsString(v))
 		return -1; /* caller uses valuestring */
 	if (cJSON_IsBool(v))
-		snprintf(out, size, "%s", cJSON_IsTrue(v) ? "true" : "false");
+		str_copy(out, size, cJSON_IsTrue(v) ? "true" : "false");
 	else if (cJSON_IsNumber(v))
 		snprintf(out, size, "%.17g", v->valuedouble);
 	else if (cJSON_IsNull(v))
@@ -145,7 +146,7 @@ static int parse_env(struct parse *p, struct module_settings *ms, const cJSON *e
 		int r;
 
 		ptr_child(ep, ptr, e->string);
-		snprintf(vp, sizeof(vp), "%s", ep);
+		str_copy(vp, sizeof(vp), ep);
 		if (cJSON_IsObject(e)) {
 			v = get(e, "value");
 			ptr_child(vp, ep, "value");
@@ -587,7 +588,7 @@ static int parse_agent(struct parse *p, const cJSON *agent, const char *ptr)
 	char cp[JSON_POINTER_MAX];
 	int r;
 
-	snprintf(p->agent_path, sizeof(p->agent_path), "%s", ptr);
+	str_copy(p->agent_path, sizeof(p->agent_path), ptr);
 	if (!cJSON_IsObject(agent))
 		return deployment_issue(p, false,
 					type_error(p, ptr, "$edgeAgent", "an object", agent));
@@ -634,7 +635,7 @@ static int parse_hub(struct parse *p, const cJSON *hub, const char *ptr)
 	char dp[JSON_POINTER_MAX], rp[JSON_POINTER_MAX];
 	int r;
 
-	snprintf(p->hub_path, sizeof(p->hub_path), "%s", ptr);
+	str_copy(p->hub_path, sizeof(p->hub_path), ptr);
 	if (!cJSON_IsObject(hub))
 		return deployment_issue(p, true, type_error(p, ptr, "$edgeHub", "an object", hub));
 	d = get(hub, DESIRED);

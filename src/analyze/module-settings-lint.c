@@ -17,6 +17,7 @@
 
 #include "common/alloc.h"
 #include "common/array.h"
+#include "common/str.h"
 #include "module-settings-int.h"
 
 /* ---- key matching ---- */
@@ -249,7 +250,7 @@ static char *join(const char *prefix, const char *key)
 {
 	char p[JSON_POINTER_MAX];
 
-	snprintf(p, sizeof(p), "%s", prefix);
+	str_copy(p, sizeof(p), prefix);
 	json_pointer_append(p, key);
 	return es_strdup(p);
 }

@@ -18,6 +18,7 @@
 
 #include "common/alloc.h"
 #include "common/array.h"
+#include "common/str.h"
 
 static const char *const kind_names[_MODULE_KIND_MAX] = {
 	[MODULE_KIND_CUSTOM] = "custom",
@@ -45,7 +46,7 @@ static char *path_join(const char *prefix, const char *key)
 {
 	char p[JSON_POINTER_MAX];
 
-	snprintf(p, sizeof(p), "%s", prefix);
+	str_copy(p, sizeof(p), prefix);
 	json_pointer_append(p, key);
 	return es_strdup(p);
 }
@@ -483,7 +484,7 @@ static int read_str_converted(struct module_settings *ms, const cJSON *it, const
 	int r;
 
 	if (cJSON_IsBool(it))
-		snprintf(num, sizeof(num), "%s", cJSON_IsTrue(it) ? "True" : "False");
+		str_copy(num, sizeof(num), cJSON_IsTrue(it) ? "True" : "False");
 	else
 		snprintf(num, sizeof(num), "%.17g", it->valuedouble);
 	r = module_settings_add_issue(ms, MS_ISSUE_INVALID, p,
@@ -720,7 +721,7 @@ static int add_bind(struct module_settings *ms, const char *spec, const char *pa
 	const char *prop = NULL;
 	bool ro = false;
 
-	snprintf(buf, sizeof(buf), "%s", spec);
+	str_copy(buf, sizeof(buf), spec);
 	c = strchr(buf + drive_len(buf), ':');
 	if (c) {
 		*c = '\0';

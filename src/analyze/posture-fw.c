@@ -23,6 +23,7 @@
 
 #include "common/alloc.h"
 #include "common/array.h"
+#include "common/str.h"
 #include "posture-int.h"
 
 /* ---- digest ---- */
@@ -229,7 +230,7 @@ static void candidate_add(struct pfw *f, const struct pfw_chain *ch, const struc
 	c->in_shape = in;
 	c->out_shape = out;
 	c->priority = it->priority;
-	snprintf(c->label, sizeof(c->label), "%s", ch->label);
+	str_copy(c->label, sizeof(c->label), ch->label);
 	rule_text(it, c->rule, sizeof(c->rule));
 	keytext[0] = '\0'; /* the full names: labels and paths may be cut */
 	pst_append(keytext, sizeof(keytext), it->backend[0] ? it->backend : "nftables");

@@ -33,6 +33,7 @@
 #include "common/array.h"
 #include "common/num.h"
 #include "common/sha256.h"
+#include "common/str.h"
 #include "posture-int.h"
 
 #define POSTURE_CHECKS_MAX 1024u
@@ -399,7 +400,7 @@ int pst_diff_offer(struct posture *p, enum posture_rule rule, const char *path,
 		memset(r, 0, sizeof(*r));
 		r->rule = (uint8_t)rule;
 		r->seen = true;
-		snprintf(r->path, sizeof(r->path), "%s", path);
+		str_copy(r->path, sizeof(r->path), path);
 		status = "New";
 		p->stats.raised++;
 	}
@@ -464,7 +465,7 @@ static void check_finish(struct posture *p, struct pst_check *k, const char *res
 			 const char *cce, const char *desc)
 {
 	if (!k->id[0])
-		snprintf(k->id, sizeof(k->id), "%s", cce[0] ? cce : desc);
+		str_copy(k->id, sizeof(k->id), cce[0] ? cce : desc);
 	if (!strcmp(result, "Fail"))
 		k->fail = true;
 	else if (strcmp(result, "Err"))

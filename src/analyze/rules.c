@@ -21,6 +21,7 @@
 #include "common/alloc.h"
 #include "common/array.h"
 #include "common/num.h"
+#include "common/str.h"
 
 void finding_list_done(struct finding_list *l)
 {
@@ -47,7 +48,7 @@ static void format_message(char *out, size_t size, const char *tmpl, const char 
 	const char *mark = strstr(tmpl, "{}");
 
 	if (!mark) {
-		snprintf(out, size, "%s", tmpl);
+		str_copy(out, size, tmpl);
 		return;
 	}
 	snprintf(out, size, "%.*s%s%s", (int)(mark - tmpl), tmpl, detail ? detail : "", mark + 2);

@@ -28,6 +28,7 @@
 #include "common/alloc.h"
 #include "common/num.h"
 #include "common/regex.h"
+#include "common/str.h"
 
 static const char *const severity_names[_BASELINE_SEVERITY_MAX] = {
 	[BASELINE_SEVERITY_CRITICAL] = "Critical",
@@ -195,7 +196,7 @@ static int fail(struct parse_ctx *x, const char *key, const char *fmt, ...)
 	char p[JSON_POINTER_MAX], msg[JSON_ERROR_MAX];
 	va_list ap;
 
-	snprintf(p, sizeof(p), "%s", x->ptr);
+	str_copy(p, sizeof(p), x->ptr);
 	if (key)
 		json_pointer_append(p, key);
 	va_start(ap, fmt);

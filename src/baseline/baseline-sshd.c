@@ -35,6 +35,7 @@
 #include "baseline-int.h"
 #include "common/alloc.h"
 #include "common/num.h"
+#include "common/str.h"
 
 #define SSHD_CONFIG "/etc/ssh/sshd_config"
 #define SSHD_DEPTH_MAX 16
@@ -173,7 +174,7 @@ static int scan_include(struct sshd_scan *sc, const char *arg, unsigned depth, b
 	int e;
 
 	if (arg[0] == '/')
-		snprintf(pattern, sizeof(pattern), "%s", arg);
+		str_copy(pattern, sizeof(pattern), arg);
 	else
 		snprintf(pattern, sizeof(pattern), "/etc/ssh/%s", arg);
 	if (++sc->n_includes > SSHD_INCLUDES_MAX) {
@@ -213,7 +214,7 @@ static void record(struct sshd_scan *sc, const char *value, const char *path, un
 		sc->last_match_block = block;
 		v = &sc->matches[sc->n_matches++];
 	}
-	snprintf(v->value, sizeof(v->value), "%s", value);
+	str_copy(v->value, sizeof(v->value), value);
 	snprintf(v->where, sizeof(v->where), "%s:%u", path, line);
 }
 

@@ -15,6 +15,7 @@
 
 #include "baseline-int.h"
 #include "common/array.h"
+#include "common/str.h"
 
 #define UNIT_DIR_SCAN_MAX 4096
 
@@ -61,7 +62,7 @@ static bool unit_wanted_in(int dfd, const char *unit, char *via, size_t via_size
 		if (sub < 0)
 			continue;
 		if (fstatat(sub, unit, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			snprintf(via, via_size, "%s", de->d_name);
+			str_copy(via, via_size, de->d_name);
 			found = true;
 		}
 		close(sub);
@@ -132,7 +133,7 @@ void baseline_service_run(const struct baseline_check *c, struct baseline_root *
 		    (best == UNIT_ABSENT && s == UNIT_MASKED)) {
 			best = s;
 			best_unit = c->names.v[i];
-			snprintf(via, sizeof(via), "%s", v);
+			str_copy(via, sizeof(via), v);
 		}
 	}
 	switch (best) {

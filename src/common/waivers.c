@@ -15,6 +15,7 @@
 #include "common/alloc.h"
 #include "common/fileio.h"
 #include "common/num.h"
+#include "str.h"
 
 struct waivers {
 	struct waiver *v;
@@ -77,7 +78,7 @@ int waiver_date_parse(const char *s, int64_t *ret_end)
 
 static void join(char p[JSON_POINTER_MAX], const char *ptr, const char *key)
 {
-	snprintf(p, JSON_POINTER_MAX, "%s", ptr);
+	str_copy(p, JSON_POINTER_MAX, ptr);
 	json_pointer_append(p, key);
 }
 

@@ -9,6 +9,7 @@
 #include "common/alloc.h"
 #include "common/array.h"
 #include "common/regex.h"
+#include "common/str.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -239,7 +240,7 @@ int detect_key_defaults_init(struct detect_ruleset *rs)
 			p->alts[0].kind = DETECT_KEY_REF;
 			p->n_alts = 1;
 			p->optional = true;
-			snprintf(p->label, sizeof(p->label), "%s",
+			str_copy(p->label, sizeof(p->label),
 				 strncmp(name, "ExtraDetails.", 13) == 0 ? name + 13 : name);
 			k->n++;
 		}

@@ -16,6 +16,7 @@
 #include "common/guid.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
+#include "common/str.h"
 #include "common/timeutil.h"
 
 static int fail(struct replay_error *err, const char *fmt, ...)
@@ -271,7 +272,7 @@ int replay_parse_line(const char *line, size_t len, uint64_t default_time_ns,
 	} else if (events) {
 		agent = cJSON_GetObjectItemCaseSensitive(doc, "AgentId");
 		if (cJSON_IsString(agent) && strlen(agent->valuestring) < sizeof(out->agent_id))
-			snprintf(out->agent_id, sizeof(out->agent_id), "%s", agent->valuestring);
+			str_copy(out->agent_id, sizeof(out->agent_id), agent->valuestring);
 		if (!cJSON_IsArray(events) ||
 		    cJSON_GetArraySize(events) > (int)REPLAY_EVENTS_PER_LINE_MAX)
 			r = fail(err, "Events: expected an array of at most %u events",

@@ -23,6 +23,7 @@
 #include "common/json_read.h"
 #include "common/json_write.h"
 #include "common/num.h"
+#include "common/str.h"
 #include "common/timeutil.h"
 #include "report-int.h"
 
@@ -363,7 +364,7 @@ static void count_name(struct report_model *m, const char *name)
 		m->names_dropped++;
 		return;
 	}
-	snprintf(m->names[m->n_names].name, sizeof(m->names[0].name), "%s", name);
+	str_copy(m->names[m->n_names].name, sizeof(m->names[0].name), name);
 	m->names[m->n_names++].n = 1;
 }
 

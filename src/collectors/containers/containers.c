@@ -38,6 +38,7 @@
 #include "common/array.h"
 #include "common/json_read.h"
 #include "common/log.h"
+#include "common/str.h"
 #include "common/timeutil.h"
 #include "docker/docker-client.h"
 #include "analyze/analyze-events.h"
@@ -194,10 +195,10 @@ static int containers_lookup(void *userdata, const char *container_id, struct co
 	if (!e)
 		return -ENOENT;
 	memset(out, 0, sizeof(*out));
-	snprintf(out->id, sizeof(out->id), "%s", e->c.id);
-	snprintf(out->name, sizeof(out->name), "%s", e->c.name);
-	snprintf(out->image, sizeof(out->image), "%s", e->c.image);
-	snprintf(out->module, sizeof(out->module), "%s", e->c.module);
+	str_copy(out->id, sizeof(out->id), e->c.id);
+	str_copy(out->name, sizeof(out->name), e->c.name);
+	str_copy(out->image, sizeof(out->image), e->c.image);
+	str_copy(out->module, sizeof(out->module), e->c.module);
 	out->pid = e->c.pid;
 	return 0;
 }
