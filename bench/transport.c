@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/array.h"
 #include "common/timeutil.h"
 #include "config/config.h"
 #include "pipeline/event.h"
@@ -81,7 +82,7 @@ static const char *const exes[] = {
 	"/usr/bin/python3.11", "/usr/sbin/nginx",    "/bin/sh",
 	"/usr/bin/curl",       "/usr/local/bin/app", "/usr/bin/find",
 };
-#define N_EXES (sizeof(exes) / sizeof(exes[0]))
+#define N_EXES ARRAY_SIZE(exes)
 
 static uint64_t rnd(struct bench *b)
 {

@@ -40,6 +40,8 @@ struct collector_stats {
 	uint64_t lost_by_type[_EVENT_TYPE_MAX];
 };
 
+struct container_lookup; /* enrich/container-lookup.h */
+
 struct collector_params {
 	struct event_sink *sink;
 	/* The host (host/host.h): its root, /proc and namespaces; every host file and every
@@ -52,6 +54,9 @@ struct collector_params {
 	const char *login_source; /* login collector: "auto" (or NULL), "audit", "utmp" */
 	const char *docker_socket; /* the Docker API socket; NULL or "": no container collector */
 	const char *deployment_manifest; /* containers: manifest for drift; NULL or "": none */
+	/* Container attribution (enrich/container-lookup.h), shared and owned by the caller: the
+	 * containers collector provides it, process and login ask it.  NULL: no names. */
+	struct container_lookup *containers;
 	/* `edgesec snapshot`: no loop runs, so snapshot() may wait (briefly, bounded) for what
 	 * it would otherwise get from its fd (the containers collector's first sync). */
 	bool one_shot;

@@ -37,6 +37,7 @@
 #include "common/buf.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
+#include "common/num.h"
 #include "transport/mqtt/topic.h"
 
 #define TWIN_TOPIC_GET "$iothub/twin/GET/?$rid="
@@ -289,19 +290,15 @@ int twin_refresh(struct twin *t, uint64_t now_ms)
 /* A decimal number of at most 16 digits (no sign, no spaces). */
 static int parse_decimal(const char *s, int64_t max, int64_t *ret)
 {
-	int64_t v = 0;
-	size_t n = 0;
+	uint64_t v;
+	int r;
 
-	if (!s || !s[0])
+	if (!s || strlen(s) > 16 || max < 0) /* at most 16 digits */
 		return -EINVAL;
-	for (; s[n]; n++) {
-		if (s[n] < '0' || s[n] > '9' || n >= 16)
-			return -EINVAL;
-		v = v * 10 + (s[n] - '0');
-	}
-	if (v > max)
-		return -ERANGE;
-	*ret = v;
+	r = num_parse_u64(s, strlen(s), 10, (uint64_t)max, &v);
+	if (r < 0)
+		return r;
+	*ret = (int64_t)v;
 	return 0;
 }
 

@@ -45,6 +45,7 @@
 #include "control/methods.h"
 #include "control/twin.h"
 #include "detect-agent.h"
+#include "enrich/container-lookup.h"
 #include "host/host.h"
 #include "heartbeat.h"
 #include "host-check.h"
@@ -105,6 +106,8 @@ struct agent {
 	struct privilege_user user;	   /* --user, when have_user */
 	bool have_user;
 	struct privilege_missing missing; /* capabilities set-up lacked */
+	/* Container attribution, shared by every collector (enrich/container-lookup.h). */
+	struct container_lookup *containers;
 };
 
 static const struct collector_ops *const builtin_collectors[] = {
@@ -617,6 +620,8 @@ static void agent_done(struct agent *a)
 		collector_free(a->collectors[i]);
 	a->detect = detect_agent_free(a->detect); /* before the pipeline it observes */
 	a->host = host_context_free(a->host);	  /* after the collectors */
+	/* after the collectors */
+	a->containers = container_lookup_free(a->containers);
 	a->pipeline = pipeline_free(a->pipeline);
 	a->output = transport_close(a->output);
 	a->twin = twin_free(a->twin); /* after the transport: it may report a disconnect */
@@ -1045,7 +1050,11 @@ static int start_collectors(struct agent *a)
 		return -ENOMEM;
 	if (!a->opts.capture && a->cfg.capture && !(a->capture = es_strdup(a->cfg.capture)))
 		return -ENOMEM;
+	a->containers = container_lookup_new();
+	if (!a->containers)
+		return -ENOMEM;
 	p.host = a->host;
+	p.containers = a->containers;
 	p.host_root = a->host_root;
 	p.capture = a->opts.capture ? a->opts.capture : a->capture;
 	if (a->cfg.login_source && !(a->login_source = es_strdup(a->cfg.login_source)))

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/array.h"
+
 struct host_need {
 	const char *collector;
 	const char *backend; /* prefix of collector_describe(), or NULL for any */
@@ -103,7 +105,7 @@ size_t host_check_collectors(const struct host_context *h, struct collector *con
 		    c->state == COLLECTOR_STATE_NEW)
 			continue;
 		how = collector_describe(c);
-		for (size_t k = 0; k < sizeof(needs) / sizeof(needs[0]); k++) {
+		for (size_t k = 0; k < ARRAY_SIZE(needs); k++) {
 			const struct host_need *nd = &needs[k];
 
 			if (strcmp(nd->collector, c->ops->name) != 0 ||

@@ -39,6 +39,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/array.h"
+#include "common/num.h"
+
 #define CAP(x) (1ull << (x))
 
 #define FALLBACK_NEEDS (CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE) | CAP(CAP_NET_ADMIN))
@@ -134,7 +137,7 @@ uint64_t privilege_needed_by(struct collector *c)
 	    c->state == COLLECTOR_STATE_STOPPED)
 		return 0;
 	how = collector_describe(c);
-	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(needs); i++) {
 		if (strcmp(needs[i].collector, c->ops->name) != 0)
 			continue;
 		if (!needs[i].backend || starts_with(how, needs[i].backend))
@@ -151,8 +154,7 @@ void privilege_format(uint64_t mask, char *buf, size_t size)
 		return;
 	buf[0] = '\0';
 	for (unsigned cap = 0; cap < 64 && used < size; cap++) {
-		const char *name =
-			cap < sizeof(cap_names) / sizeof(cap_names[0]) ? cap_names[cap] : NULL;
+		const char *name = cap < ARRAY_SIZE(cap_names) ? cap_names[cap] : NULL;
 		int n;
 
 		if (!(mask & CAP(cap)))
@@ -246,14 +248,14 @@ int privilege_check_start(bool want_user, struct privilege_missing *ret)
 	if (r < 0)
 		return r;
 	eff = (uint64_t)have[0].effective | (uint64_t)have[1].effective << 32;
-	for (size_t i = 0; i < sizeof(start_needs) / sizeof(start_needs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(start_needs); i++) {
 		const struct start_need *n = &start_needs[i];
 
 		if ((n->user_only && !want_user) || (eff & n->all) == n->all ||
 		    (n->or_all && (eff & n->or_all) == n->or_all))
 			continue;
 		missing |= n->all & ~eff;
-		if (ret->n_lines < sizeof(ret->lines) / sizeof(ret->lines[0]))
+		if (ret->n_lines < ARRAY_SIZE(ret->lines))
 			snprintf(ret->lines[ret->n_lines++], sizeof(ret->lines[0]),
 				 "missing %s: %s (container: CapAdd %s)", n->names, n->what,
 				 n->cap_add);
@@ -266,17 +268,15 @@ int privilege_check_start(bool want_user, struct privilege_missing *ret)
 
 /* ---- the run-as user ---- */
 
+/* A numeric uid or gid: at most 15 digits, below 4294967295 ((uid_t)-1). */
 static bool parse_id(const char *s, size_t len, unsigned long *ret)
 {
-	char buf[16], *end;
+	uint64_t v;
 
-	if (len == 0 || len >= sizeof(buf) || s[0] < '0' || s[0] > '9')
+	if (len >= 16 || num_parse_u64(s, len, 10, 0xFFFFFFFEul, &v) < 0)
 		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	errno = 0;
-	*ret = strtoul(buf, &end, 10);
-	return errno == 0 && *end == '\0' && *ret < 0xFFFFFFFFul;
+	*ret = (unsigned long)v;
+	return true;
 }
 
 int privilege_user_parse(const char *spec, struct privilege_user *ret, char *err, size_t err_size)

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "common/array.h"
 #include "transport/mqtt/topic.h"
 
 static void test_url(void **state)
@@ -111,7 +112,7 @@ static void test_parse_kinds(void **state)
 		"devices/d/modules/m/messages/events/=v",
 		"foo/bar",
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		if (mqtt_topic_parse(bad[i], strlen(bad[i]), t) >= 0)
 			fail_msg("accepted '%s'", bad[i]);
 	free(t);

@@ -19,6 +19,7 @@
 #include "collectors/collector.h"
 #include "collectors/firewall/firewall.h"
 #include "collectors/posture/posture-collector.h"
+#include "common/array.h"
 #include "core/privilege.h"
 
 #define CAP(x) (1ull << (x))
@@ -77,7 +78,7 @@ static void test_process_backends(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		fake_describe = cases[i].describe;
 		assert_int_equal(needs_of(&ops, COLLECTOR_STATE_RUNNING), cases[i].caps);
 	}

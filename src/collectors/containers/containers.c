@@ -22,7 +22,9 @@
  * State: RUNNING while connecting, resyncing or connected; DEGRADED (last_error = the client's
  * description) while the daemon is absent, too old or gone.  stats.skipped counts event lines
  * that were not events or were too long, stats.lost event lines dropped by the full queue.
- * Owns: the Docker client (and so the cache) and its event builder.
+ * Owns: the Docker client (and so the cache) and its event builder.  Provides the container
+ * lookup it is given (collector_params.containers, enrich/container-lookup.h) from init until
+ * done, so the process and login collectors can name a process's container.
  */
 #include "containers.h"
 
@@ -33,11 +35,14 @@
 
 #include "collectors/collector.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/json_read.h"
 #include "common/log.h"
+#include "common/str.h"
 #include "common/timeutil.h"
 #include "docker/docker-client.h"
 #include "analyze/analyze-events.h"
+#include "enrich/container-lookup.h"
 #include "containers-analysis.h"
 
 struct containers_state {
@@ -47,9 +52,6 @@ struct containers_state {
 	struct containers_analysis *analysis; /* Recommendation and DriftAlert */
 	bool synced;			      /* on_synced() ran (inventory sent) */
 };
-
-/* The running instance, for containers_lookup() (the agent runs one). */
-static struct containers_state *lookup_state;
 
 /*
  * A container's whole inspect document is available here: `why` is "event" (inspected for a
@@ -88,9 +90,8 @@ static bool emits_event(const struct docker_event *ev)
 	};
 	const char *const *list =
 		ev->object == DOCKER_OBJECT_IMAGE ? image_actions : container_actions;
-	size_t n = ev->object == DOCKER_OBJECT_IMAGE
-			   ? sizeof(image_actions) / sizeof(image_actions[0])
-			   : sizeof(container_actions) / sizeof(container_actions[0]);
+	size_t n = ev->object == DOCKER_OBJECT_IMAGE ? ARRAY_SIZE(image_actions)
+						     : ARRAY_SIZE(container_actions);
 
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(ev->action, list[i]) == 0)
@@ -176,6 +177,32 @@ static void on_state(void *userdata, enum docker_state st)
 
 static void on_synced(void *userdata);
 
+/* The container lookup's provider (container_lookup_fn): the cache, never the daemon. */
+static int containers_lookup(void *userdata, const char *container_id, struct container_info *out)
+{
+	struct containers_state *s = userdata;
+	const struct docker_cache_entry *e;
+
+	/* The same sizes: what the cache holds fits without cutting. */
+	_Static_assert(sizeof(out->id) == DOCKER_ID_MAX && sizeof(out->name) == DOCKER_NAME_MAX &&
+			       sizeof(out->image) == DOCKER_IMAGE_MAX &&
+			       sizeof(out->module) == DOCKER_NAME_MAX,
+		       "container_info and the Docker cache differ");
+
+	if (!s->client)
+		return -ENOENT;
+	e = docker_cache_get(docker_client_cache(s->client), container_id);
+	if (!e)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	str_copy(out->id, sizeof(out->id), e->c.id);
+	str_copy(out->name, sizeof(out->name), e->c.name);
+	str_copy(out->image, sizeof(out->image), e->c.image);
+	str_copy(out->module, sizeof(out->module), e->c.module);
+	out->pid = e->c.pid;
+	return 0;
+}
+
 static int containers_init(struct collector *c)
 {
 	struct containers_state *s = collector_state(c);
@@ -208,8 +235,7 @@ static int containers_init(struct collector *c)
 		if (why)
 			log_warning("containers: %s", why);
 	}
-	lookup_state = s;
-	return 0;
+	return container_lookup_provide(c->params.containers, containers_lookup, s);
 }
 
 static int containers_start(struct collector *c)
@@ -352,29 +378,10 @@ static void containers_done(struct collector *c)
 {
 	struct containers_state *s = collector_state(c);
 
-	if (lookup_state == s)
-		lookup_state = NULL;
+	container_lookup_withdraw(c->params.containers, s);
 	s->client = docker_client_free(s->client);
 	s->analysis = containers_analysis_free(s->analysis);
 	event_builder_done(&s->builder);
-}
-
-int containers_lookup(const char *container_id, struct container_info *out)
-{
-	const struct docker_cache_entry *e;
-
-	if (!lookup_state || !lookup_state->client)
-		return -ENODEV;
-	e = docker_cache_get(docker_client_cache(lookup_state->client), container_id);
-	if (!e)
-		return -ENOENT;
-	memset(out, 0, sizeof(*out));
-	snprintf(out->id, sizeof(out->id), "%s", e->c.id);
-	snprintf(out->name, sizeof(out->name), "%s", e->c.name);
-	snprintf(out->image, sizeof(out->image), "%s", e->c.image);
-	snprintf(out->module, sizeof(out->module), "%s", e->c.module);
-	out->pid = e->c.pid;
-	return 0;
 }
 
 const struct collector_ops containers_collector_ops = {

@@ -43,13 +43,13 @@
 
 #include "audit/audit-control.h"
 #include "collectors/collector.h"
-#include "collectors/containers/containers.h"
-#include "collectors/process/cgroup-parse.h"
-#include "collectors/users/users-parse.h"
 #include "common/alloc.h"
 #include "common/fileio.h"
-#include "host/host.h"
 #include "common/timeutil.h"
+#include "enrich/cgroup-parse.h"
+#include "enrich/container-lookup.h"
+#include "enrich/users-parse.h"
+#include "host/host.h"
 #include "login-audit-parse.h"
 #include "login-sock.h"
 #include "utmp-parse.h"
@@ -200,7 +200,8 @@ static void submit(struct collector *c)
  * knows the id) and SenderExecutable when its real binary is not the exe= it claims.  A
  * sender already gone cannot be checked: SenderGone.  See docs/internals/evidence.md.
  */
-static void sender_add(struct event_builder *b, uint32_t pid, const char *claimed_exe)
+static void sender_add(struct collector *c, struct event_builder *b, uint32_t pid,
+		       const char *claimed_exe)
 {
 	char path[48], buf[LOGIN_CGROUP_MAX], exe[PATH_MAX];
 	struct cgroup_container ct;
@@ -221,7 +222,7 @@ static void sender_add(struct event_builder *b, uint32_t pid, const char *claime
 		event_add_extra(b, "SenderContainerId", ct.id, CGROUP_CONTAINER_ID_LEN);
 		event_add_extra_cstr(b, "SenderContainerRuntime",
 				     cgroup_runtime_to_string(ct.runtime));
-		if (containers_lookup(ct.id, &info) == 0) {
+		if (container_lookup_find(c->params.containers, ct.id, &info) == 0) {
 			if (info.name[0])
 				event_add_extra_cstr(b, "SenderContainerName", info.name);
 			if (info.image[0])
@@ -275,7 +276,7 @@ static void emit_login_audit(struct collector *c, const struct login_audit_recor
 		event_add_extra_cstr(b, "Hostname", r->hostname);
 	if (r->truncated)
 		event_add_extra_cstr(b, "Truncated", "true");
-	sender_add(b, r->pid, r->exe);
+	sender_add(c, b, r->pid, r->exe);
 	submit(c);
 }
 
@@ -310,7 +311,7 @@ static void emit_privilege_use(struct collector *c, const struct login_audit_rec
 	if (r->truncated)
 		event_add_extra_cstr(b, "Truncated", "true");
 	event_add_extra_cstr(b, "Source", "audit");
-	sender_add(b, r->pid, r->exe);
+	sender_add(c, b, r->pid, r->exe);
 	submit(c);
 }
 

@@ -11,8 +11,9 @@
 #include <stdint.h>
 
 #include "cgroup-cache.h"
-#include "cgroup-parse.h"
 #include "collectors/collector.h"
+#include "enrich/cgroup-parse.h"
+#include "enrich/container-lookup.h"
 #include "process-decode.h"
 
 struct process_backend {
@@ -86,6 +87,10 @@ struct process_state {
 	int proc_fd;		     /* O_DIRECTORY fd of /proc, or -1 */
 	uint64_t container_vanished; /* processes gone before their cgroup could be read */
 	char capture[256];	     /* process_capture_describe() */
+
+	/* collector_params.containers (not owned) and its last answer (container_add()). */
+	struct container_lookup *containers;
+	struct container_info meta;
 };
 
 /* The parent's strings kept for one ProcessCreate: exe (≤ 256) and cmdline (≤ 1 KiB). */

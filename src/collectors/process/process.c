@@ -50,8 +50,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "collectors/containers/containers.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/timeutil.h"
 #include "process-int.h"
 
@@ -66,7 +66,7 @@ static const struct process_backend *const process_backends[] = {
 	&process_backend_cnproc,
 };
 
-#define N_BACKENDS (sizeof(process_backends) / sizeof(process_backends[0]))
+#define N_BACKENDS ARRAY_SIZE(process_backends)
 
 static int64_t boot_to_realtime(void)
 {
@@ -199,23 +199,23 @@ struct container_meta {
 };
 
 /*
- * From the containers collector's cache (collectors/containers/containers.h): no I/O, never
- * blocks; -ENODEV when that collector is not running, -ENOENT for a container it does not
- * know (yet).  The strings stay valid until the next lookup (one loop thread).
+ * From the container lookup we were given (enrich/container-lookup.h, provided by the
+ * containers collector): no I/O, never blocks; -ENODEV when no collector provides it,
+ * -ENOENT for a container it does not know (yet).  The strings live in s->meta and stay valid
+ * until the next lookup (one loop thread).
  */
 static int container_meta_lookup(struct process_state *s, const struct cgroup_container *ct,
 				 struct container_meta *ret_meta)
 {
-	static struct container_info info;
+	struct container_info *info = &s->meta;
 	int r;
 
-	(void)s;
-	r = containers_lookup(ct->id, &info);
+	r = container_lookup_find(s->containers, ct->id, info);
 	if (r < 0)
 		return r;
-	ret_meta->name = info.name[0] ? info.name : NULL;
-	ret_meta->image = info.image[0] ? info.image : NULL;
-	ret_meta->module = info.module[0] ? info.module : NULL;
+	ret_meta->name = info->name[0] ? info->name : NULL;
+	ret_meta->image = info->image[0] ? info->image : NULL;
+	ret_meta->module = info->module[0] ? info->module : NULL;
 	return 0;
 }
 
@@ -721,6 +721,7 @@ static int process_init(struct collector *c)
 			     ? fcntl(host_proc_fd(c->params.host), F_DUPFD_CLOEXEC, 3)
 			     : -1;
 	event_builder_init(&s->builder);
+	s->containers = c->params.containers;
 	s->users = process_users_new(c->params.host);
 	s->pids = process_pids_new();
 	s->scratch = es_malloc(PROCESS_CMDLINE_MAX + 1);

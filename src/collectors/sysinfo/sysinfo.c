@@ -29,6 +29,7 @@
 #include "collectors/collector.h"
 #include "host/host.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "mountinfo.h"
@@ -66,7 +67,7 @@ static int read_os_release(struct collector *c, struct sysinfo_state *s)
 	static const char *const paths[] = { "etc/os-release", "usr/lib/os-release" };
 	int r = -ENOENT;
 
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
 		_cleanup_free_ char *data = NULL;
 		size_t len;
 

@@ -47,11 +47,12 @@
 
 #include "collectors/collector.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "host/host.h"
 #include "common/timeutil.h"
 #include "users-diff.h"
-#include "users-parse.h"
+#include "enrich/users-parse.h"
 
 #define USERS_FILE_MAX (16u << 20)
 #define USERS_GROUP_LIST_MAX (1u << 20)
@@ -234,7 +235,7 @@ static bool users_files_locked(struct host_context *host)
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	for (size_t i = 0; i < sizeof(locks) / sizeof(locks[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(locks); i++) {
 		struct stat st;
 		int fd = host_open(host, locks[i], O_PATH, 0);
 
@@ -360,7 +361,7 @@ static bool users_name_relevant(const char *name)
 					     "group.lock", "shadow.lock", "gshadow.lock",
 					     "shadow",	   "gshadow" };
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(name, names[i]) == 0)
 			return true;
 	return false;

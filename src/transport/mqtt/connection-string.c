@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/num.h"
+
 enum cs_field {
 	CS_HOST_NAME,
 	CS_DEVICE_ID,
@@ -205,16 +207,9 @@ void connection_string_wipe(struct connection_string *cs)
 
 static int parse_port(const char *s, size_t n, uint16_t *ret)
 {
-	unsigned v = 0;
+	uint64_t v;
 
-	if (n == 0 || n > 5)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
+	if (n > 5 || num_parse_u64(s, n, 10, 65535, &v) < 0 || v == 0)
 		return -EINVAL;
 	*ret = (uint16_t)v;
 	return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/hex.h"
+#include "common/num.h"
 
 static const char hex_digits[] = "0123456789ABCDEF";
 
@@ -227,16 +228,11 @@ static int take_bag(struct cursor *c, bool question_mark, struct mqtt_property_b
 
 static int parse_status(const char *s, int *ret)
 {
-	int v = 0;
+	uint64_t v;
 
-	if (!s[0] || strlen(s) > 3)
+	if (strlen(s) > 3 || num_parse_u64(s, strlen(s), 10, 999, &v) < 0)
 		return -EBADMSG;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EBADMSG;
-		v = v * 10 + (*p - '0');
-	}
-	*ret = v;
+	*ret = (int)v;
 	return 0;
 }
 
