@@ -247,7 +247,7 @@ static void test_connect_fields_and_publish(void **state)
 	struct transport *t;
 	struct mqtt_stats st;
 	struct spool_stats sst;
-	struct mqtt_topic *topic = calloc(1, sizeof(*topic));
+	struct iothub_topic *topic = calloc(1, sizeof(*topic));
 	struct message msg = { .schema = EVENT_SCHEMA_ASC,
 			       .priority = EVENT_PRIORITY_HIGH,
 			       .body = "{\"x\":1}",
@@ -284,13 +284,13 @@ static void test_connect_fields_and_publish(void **state)
 	assert_int_equal(f.publishes, 1);
 	assert_int_equal(f.qos, 1);
 	assert_string_equal(f.payload, "{\"x\":1}");
-	assert_int_equal(mqtt_topic_parse(f.topic, strlen(f.topic), topic), 0);
-	assert_int_equal(topic->kind, MQTT_TOPIC_TELEMETRY);
+	assert_int_equal(iothub_topic_parse(f.topic, strlen(f.topic), topic), 0);
+	assert_int_equal(topic->kind, IOTHUB_TOPIC_TELEMETRY);
 	assert_string_equal(topic->device_id, "edge01");
-	assert_string_equal(mqtt_property_bag_get(&topic->bag, "$.ct"), "application/json");
-	assert_string_equal(mqtt_property_bag_get(&topic->bag, "$.ce"), "utf-8");
-	assert_string_equal(mqtt_property_bag_get(&topic->bag, "$.mid"), "1");
-	assert_string_equal(mqtt_property_bag_get(&topic->bag, "$.ifid"), MQTT_IFID_SECURITY);
+	assert_string_equal(iothub_property_bag_get(&topic->bag, "$.ct"), "application/json");
+	assert_string_equal(iothub_property_bag_get(&topic->bag, "$.ce"), "utf-8");
+	assert_string_equal(iothub_property_bag_get(&topic->bag, "$.mid"), "1");
+	assert_string_equal(iothub_property_bag_get(&topic->bag, "$.ifid"), IOTHUB_IFID_SECURITY);
 	assert_non_null(strstr(f.topic, "%24.ifid=urn%3Aazureiot%3ASecurity%3ASecurityAgent%3A1"));
 	/* let the PUBACK arrive */
 	for (int i = 0; i < 20; i++) {

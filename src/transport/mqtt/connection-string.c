@@ -83,7 +83,7 @@ static bool valid_id(const char *s, size_t n)
 {
 	static const char extra[] = "-:.%_*?!(),=@$'";
 
-	if (n == 0 || n >= MQTT_ID_MAX)
+	if (n == 0 || n >= IOTHUB_ID_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];

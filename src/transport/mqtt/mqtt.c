@@ -50,7 +50,7 @@
 #include "common/timeutil.h"
 #include "mosq-lib.h"
 #include "sas.h"
-#include "topic.h"
+#include "iothub/topic.h"
 
 #define STABLE_CONNECTION_NS (30 * NSEC_PER_SEC)
 #define DRAIN_TIMEOUT_NS (5 * NSEC_PER_SEC)
@@ -488,16 +488,17 @@ static void begin_attempt(struct mqtt *m)
 
 static int build_topic(struct mqtt *m, const struct spool_entry *e, struct buf *b)
 {
-	struct mqtt_property_bag bag = { 0 };
+	struct iothub_property_bag bag = { 0 };
 
-	mqtt_property_bag_add(&bag, "$.ct", "application/json");
-	mqtt_property_bag_add(&bag, "$.ce", "utf-8");
-	mqtt_property_bag_add(&bag, "$.mid", e->mid);
+	iothub_property_bag_add(&bag, "$.ct", "application/json");
+	iothub_property_bag_add(&bag, "$.ce", "utf-8");
+	iothub_property_bag_add(&bag, "$.mid", e->mid);
 	if (e->schema == EVENT_SCHEMA_ASC)
-		mqtt_property_bag_add(&bag, "$.ifid", MQTT_IFID_SECURITY);
+		iothub_property_bag_add(&bag, "$.ifid", IOTHUB_IFID_SECURITY);
 	else
-		mqtt_property_bag_add(&bag, MQTT_EDGESEC_SCHEMA_KEY, MQTT_EDGESEC_SCHEMA_VALUE);
-	return mqtt_topic_format_telemetry(b, m->device, m->module, &bag);
+		iothub_property_bag_add(&bag, IOTHUB_EDGESEC_SCHEMA_KEY,
+					IOTHUB_EDGESEC_SCHEMA_VALUE);
+	return iothub_topic_format_telemetry(b, m->device, m->module, &bag);
 }
 
 static struct inflight_slot *free_slot(struct mqtt *m)
@@ -513,7 +514,7 @@ static void pump(struct mqtt *m)
 {
 	struct buf topic;
 
-	buf_init(&topic, MQTT_TOPIC_MAX + 1);
+	buf_init(&topic, IOTHUB_TOPIC_MAX + 1);
 	while (m->state == MQTT_STATE_CONNECTED && m->n_inflight < m->s.inflight_max) {
 		struct inflight_slot *sl = free_slot(m);
 		struct spool_entry e;
@@ -876,9 +877,9 @@ static int make_identity_strings(struct mqtt *m)
 	if (m->hub) {
 		buf_init(&b, 2048);
 		buf_printf(&b, "%s/%s/%s/?api-version=", m->hub, m->device, m->module);
-		mqtt_url_encode(&b, m->api_version, strlen(m->api_version));
+		iothub_url_encode(&b, m->api_version, strlen(m->api_version));
 		buf_puts(&b, "&DeviceClientType=");
-		mqtt_url_encode(&b, m->client_type, strlen(m->client_type));
+		iothub_url_encode(&b, m->client_type, strlen(m->client_type));
 		m->username = b.failed ? NULL : buf_steal(&b, NULL);
 		if (!m->username)
 			return -ENOMEM;

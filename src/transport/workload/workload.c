@@ -76,7 +76,7 @@ static bool valid_id(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n >= MQTT_ID_MAX)
+	if (n == 0 || n >= IOTHUB_ID_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!is_alnum(s[i]) && !strchr("-:.%_*?!(),=@$'", s[i]))
@@ -440,9 +440,9 @@ static void sign_request_format(const struct workload_client *c, const void *dat
 	struct buf *v;
 
 	buf_puts(path, "/modules/");
-	mqtt_url_encode(path, c->id.module_id, strlen(c->id.module_id));
+	iothub_url_encode(path, c->id.module_id, strlen(c->id.module_id));
 	buf_puts(path, "/genid/");
-	mqtt_url_encode(path, c->id.generation_id, strlen(c->id.generation_id));
+	iothub_url_encode(path, c->id.generation_id, strlen(c->id.generation_id));
 	buf_puts(path, "/sign?api-version=");
 	buf_puts(path, c->id.api_version);
 	jw_init(&w, req);
