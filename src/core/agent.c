@@ -440,10 +440,12 @@ static void take_snapshot(struct agent *a, bool with_statistics)
 				    strerror(-r), c->last_error[0] ? ": " : "", c->last_error);
 	}
 	if (with_statistics) {
-		if (a->spool) {
+		const struct spool *sp = transport_spool(a->output);
+
+		if (sp) {
 			struct spool_stats sst;
 
-			spool_get_stats(a->spool, &sst);
+			spool_get_stats(sp, &sst);
 			pipeline_set_spool_evictions(a->pipeline, EVENT_PRIORITY_LOW,
 						     sst.evicted_low);
 			pipeline_set_spool_evictions(a->pipeline, EVENT_PRIORITY_HIGH,
@@ -462,9 +464,8 @@ static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *
 		.collectors = a->collectors,
 		.n_collectors = a->n_collectors,
 		.output = transport_describe(a->output),
-		.output_error =
-			mqtt_transport_is(a->output) ? mqtt_transport_last_error(a->output) : NULL,
-		.spool = a->spool,
+		.output_error = transport_last_error(a->output),
+		.spool = transport_spool(a->output),
 		.spool_open_error = a->spool_open_error,
 		.capabilities = a->privilege.kept_names,
 		.add_extras = detect_agent_heartbeat_extras,
@@ -683,14 +684,14 @@ static int control_subscribe(void *userdata, const char *pattern)
 {
 	struct agent *a = userdata;
 
-	return mqtt_transport_subscribe(a->output, pattern, 1);
+	return transport_control_subscribe(a->output, pattern);
 }
 
 static int control_publish(void *userdata, const char *topic, const void *payload, size_t len)
 {
 	struct agent *a = userdata;
 
-	return mqtt_transport_publish_direct(a->output, topic, payload, len, 1);
+	return transport_control_publish(a->output, topic, payload, len);
 }
 
 static void handle_twin_result(struct agent *a, const struct twin_result *res)
@@ -710,7 +711,7 @@ static void handle_twin_result(struct agent *a, const struct twin_result *res)
 	report_config(a, &res->report, "the module twin");
 }
 
-static void on_mqtt_message(void *userdata, const char *topic, const void *payload, size_t len)
+static void on_transport_message(void *userdata, const char *topic, const void *payload, size_t len)
 {
 	struct agent *a = userdata;
 	struct twin_result *res;
@@ -829,31 +830,32 @@ static int open_control(struct agent *a)
 	return 0;
 }
 
-static void on_mqtt_event(void *userdata, enum mqtt_event ev, const char *detail)
+static void on_transport_event(void *userdata, enum transport_event ev, const char *detail)
 {
 	struct agent *a = userdata;
 	int r;
 
 	switch (ev) {
-	case MQTT_EVENT_CONNECTED:
+	case TRANSPORT_EVENT_CONNECTED:
 		log_info("Connected to the hub (%s)", detail ? detail : "");
 		/* Subscribe (twin, desired patches, methods), then GET the twin. */
 		if (a->twin && (r = twin_handle_connected(a->twin, now_ms())) < 0)
 			log_warning("Failed to request the module twin: %s (retrying)",
 				    strerror(-r));
 		break;
-	case MQTT_EVENT_CONNECT_FAILED:
-	case MQTT_EVENT_DISCONNECTED:
-		log_warning("Hub connection: %s: %s", mqtt_event_to_string(ev),
+	case TRANSPORT_EVENT_CONNECT_FAILED:
+	case TRANSPORT_EVENT_DISCONNECTED:
+		log_warning("Hub connection: %s: %s", transport_event_to_string(ev),
 			    detail ? detail : "");
-		if (ev == MQTT_EVENT_DISCONNECTED && a->twin)
+		if (ev == TRANSPORT_EVENT_DISCONNECTED && a->twin)
 			twin_handle_disconnected(a->twin);
 		break;
-	case MQTT_EVENT_LOG:
-		log_debug("mqtt: %s", detail ? detail : "");
+	case TRANSPORT_EVENT_LOG:
+		log_debug("%s: %s", a->output->ops->name, detail ? detail : "");
 		break;
 	default:
-		log_debug("Hub connection: %s %s", mqtt_event_to_string(ev), detail ? detail : "");
+		log_debug("Hub connection: %s %s", transport_event_to_string(ev),
+			  detail ? detail : "");
 		break;
 	}
 }
@@ -999,11 +1001,6 @@ static int open_hub(struct agent *a, const char *state_dir)
 		return 2;
 	}
 	ms.client_type = "edgesec/" EDGESEC_VERSION;
-	ms.on_event = on_mqtt_event;
-	ms.on_message = on_mqtt_message;
-	ms.userdata = a;
-	if (open_control(a) < 0)
-		return 1;
 	if (open_spool(a, state_dir) < 0)
 		return 1;
 	r = mqtt_transport_open(a->loop, &ms, a->spool, &a->output);
@@ -1024,14 +1021,26 @@ static int open_output(struct agent *a)
 	if (a->opts.connection_string || a->opts.hub_url ||
 	    (!a->opts.once && workload_env_present(workload_getenv, NULL))) {
 		a->local_mode = false;
-		return open_hub(a, dir);
+		r = open_hub(a, dir);
+		if (r != 0)
+			return r;
+	} else {
+		r = transport_local_open(a->opts.output_path, run_uid(a), &a->output, why,
+					 sizeof(why));
+		if (r < 0) {
+			log_error("Failed to open the output %s: %s", a->opts.output_path,
+				  why[0] ? why : strerror(-r));
+			return 1;
+		}
 	}
-	r = transport_local_open(a->opts.output_path, run_uid(a), &a->output, why, sizeof(why));
-	if (r < 0) {
-		log_error("Failed to open the output %s: %s", a->opts.output_path,
-			  why[0] ? why : strerror(-r));
+	/* Its connection events, and the module twin and direct methods over its control
+	 * channel when it has one (hub mode). */
+	transport_set_listener(a->output,
+			       &(struct transport_listener){ .on_event = on_transport_event,
+							     .on_message = on_transport_message,
+							     .userdata = a });
+	if (transport_has_control(a->output) && open_control(a) < 0)
 		return 1;
-	}
 	return 0;
 }
 
