@@ -28,19 +28,13 @@
 #include <unistd.h>
 
 #include "audit/audit-control.h"
-#include "baseline/baseline.h"
-#include "collectors/baseline/baseline-collector.h"
 #include "collectors/collector.h"
-#include "collectors/containers/containers.h"
-#include "collectors/firewall/firewall.h"
-#include "collectors/posture/posture-collector.h"
 #include "common/alloc.h"
 #include "common/guid.h"
 #include "common/json_read.h"
 #include "common/redact.h"
 #include "common/safefile.h"
 #include "common/timeutil.h"
-#include "common/waivers.h"
 #include "config/config.h"
 #include "control/methods.h"
 #include "control/twin.h"
@@ -105,14 +99,6 @@ struct agent {
 	struct privilege_user user;	   /* --user, when have_user */
 	bool have_user;
 	struct privilege_missing missing; /* capabilities set-up lacked */
-};
-
-static const struct collector_ops *const builtin_collectors[] = {
-	&sysinfo_collector_ops,	 &users_collector_ops,
-	&ports_collector_ops,	 &firewall_collector_ops,
-	&process_collector_ops,	 &login_collector_ops,
-	&baseline_collector_ops, &containers_collector_ops,
-	&posture_collector_ops, /* last: its snapshot judges what the others just sent */
 };
 
 /* ---- configuration ---- */
@@ -194,85 +180,28 @@ static void report_config(struct agent *a, const struct config_report *r, const 
 
 static void rearm_flush_timers(struct agent *a);
 
-/* A waivers file that cannot be used is a ConfigurationError (the collector applies none). */
-static void report_bad_waivers(struct agent *a, const char *path)
-{
-	struct config_issue is = { .type = CONFIG_ERROR_TYPE_MISMATCH };
-	struct waivers *w = NULL;
-	char err[sizeof(is.message)];
-
-	if (!path || !path[0])
-		return;
-	if (waivers_load(path, 0, &w, err, sizeof(err)) == 0) {
-		waivers_free(w);
-		return;
-	}
-	snprintf(is.name, sizeof(is.name), "baselineWaiversFile");
-	snprintf(is.message, sizeof(is.message), "%s", err);
-	log_error("Baseline waivers not applied: %s", err);
-	if (a->pipeline)
-		report_issue_event(a, &is);
-}
-
 /*
- * The custom baseline checks file named by the configuration: checked (validity and SHA-256)
- * here so that a bad file or hash becomes a ConfigurationError, not a silent skip.
+ * Every collector's own settings (collector_ops.configure): what it cannot use becomes a log
+ * line and a ConfigurationError event named after the setting.
  */
-static void configure_baseline(struct agent *a)
+static void configure_collectors(struct agent *a)
 {
-	struct baseline_collector_config bc = {
-		.custom_enabled = a->cfg.baseline_custom_checks_enabled,
-		.custom_path = a->cfg.baseline_custom_checks_file_path,
-		.custom_hash = a->cfg.baseline_custom_checks_file_hash,
-		.waivers_path = a->cfg.baseline_waivers_file,
-	};
-
 	for (size_t i = 0; i < a->n_collectors; i++) {
-		if (a->collectors[i]->ops != &baseline_collector_ops)
-			continue;
-		(void)baseline_collector_configure(a->collectors[i], &bc);
-	}
-	if (bc.custom_enabled) {
-		struct config_issue is = { .type = CONFIG_ERROR_TYPE_MISMATCH };
-		struct baseline_profile *p = NULL;
-		char err[sizeof(is.message)];
+		struct collector_issues is;
 
-		if (baseline_custom_checks_load(bc.custom_path, bc.custom_hash, &p, err,
-						sizeof(err)) < 0) {
-			snprintf(is.name, sizeof(is.name), "baselineCustomChecksFilePath");
-			snprintf(is.message, sizeof(is.message), "%s", err);
-			log_error("Custom baseline checks not used: %s", err);
+		(void)collector_configure(a->collectors[i], &a->cfg, &is);
+		for (unsigned k = 0; k < is.n; k++) {
+			struct config_issue ci = { .type = CONFIG_ERROR_TYPE_MISMATCH };
+
+			snprintf(ci.name, sizeof(ci.name), "%s", is.v[k].setting);
+			snprintf(ci.message, sizeof(ci.message), "%s", is.v[k].message);
+			log_error("%s: %s", is.v[k].consequence, ci.message);
 			if (a->pipeline)
-				report_issue_event(a, &is);
-		} else {
-			baseline_profile_free(p);
+				report_issue_event(a, &ci);
 		}
-	}
-	report_bad_waivers(a, bc.waivers_path);
-}
-
-/* Host posture settings (docs/posture.md); a bad postureAllowedPorts is a ConfigurationError. */
-static void configure_posture(struct agent *a)
-{
-	struct posture_settings ps = {
-		.enabled = { a->cfg.posture_open_ports, a->cfg.posture_firewall_policy,
-			     a->cfg.posture_input_rules, a->cfg.posture_output_rules,
-			     a->cfg.posture_baseline, a->cfg.posture_unutilized_messages },
-		.allowed_ports = a->cfg.posture_allowed_ports,
-		.hub_output = !a->local_mode,
-	};
-
-	for (size_t i = 0; i < a->n_collectors; i++) {
-		struct config_issue is = { .type = CONFIG_ERROR_TYPE_MISMATCH };
-
-		if (a->collectors[i]->ops != &posture_collector_ops ||
-		    posture_collector_configure(a->collectors[i], &ps) == 0)
-			continue;
-		snprintf(is.name, sizeof(is.name), "postureAllowedPorts");
-		snprintf(is.message, sizeof(is.message), "%s", a->collectors[i]->last_error);
-		log_error("Allowed ports not used: %s", is.message);
-		if (a->pipeline)
-			report_issue_event(a, &is);
+		if (is.dropped)
+			log_warning("Collector %s: %u more configuration issues not listed",
+				    a->collectors[i]->ops->name, is.dropped);
 	}
 }
 
@@ -303,8 +232,7 @@ static void apply_config(struct agent *a)
 	pipeline_settings_from(&a->cfg, &s);
 	pipeline_apply(a->pipeline, &s);
 	detect_agent_configure(a->detect, &a->cfg);
-	configure_baseline(a);
-	configure_posture(a);
+	configure_collectors(a);
 	for (size_t i = 0; i < a->n_collectors; i++) {
 		struct collector *c = a->collectors[i];
 		bool on = false;
@@ -788,35 +716,26 @@ static int method_get_status(void *userdata, struct jw *w)
 }
 
 /*
- * Direct method "scan": the deployment analysis now, over every running container
- * (Recommendation, and DriftAlert when a deployment manifest is configured), sent at once.
+ * Direct method "scan": run by the collector that offers a method of that name (the
+ * containers collector: the deployment analysis now); its events are sent at once.
  */
 static int method_scan(void *userdata, const cJSON *args, struct jw *w)
 {
 	struct agent *a = userdata;
-	struct containers_scan_result res;
+	const char *name = methods_kind_to_string(METHODS_SCAN);
 	struct collector *c = NULL;
 	int r;
 
-	(void)args;
-	for (size_t i = 0; i < a->n_collectors; i++)
-		if (a->collectors[i]->ops == &containers_collector_ops)
+	for (size_t i = 0; i < a->n_collectors && !c; i++)
+		if (collector_has_method(a->collectors[i], name))
 			c = a->collectors[i];
 	if (!c || !collector_wanted(a, c))
-		return -EOPNOTSUPP; /* no container collector (dockerSocket "" or events Off) */
-	r = containers_scan(c, time_now_realtime_ns(), &res);
+		return -EOPNOTSUPP; /* no collector offers it, or its events are Off */
+	r = collector_call_method(c, name, time_now_realtime_ns(), args, w);
 	if (r < 0)
-		return r; /* -EAGAIN: not in sync with the Docker daemon (see get-status) */
+		return r;
 	pipeline_flush(a->pipeline, EVENT_PRIORITY_HIGH);
 	pipeline_flush(a->pipeline, EVENT_PRIORITY_LOW);
-	jw_key_lit(w, "containers");
-	jw_int(w, (int64_t)res.containers);
-	jw_key_lit(w, "findings");
-	jw_int(w, (int64_t)res.findings);
-	jw_key_lit(w, "driftChecked");
-	jw_bool(w, res.drift_checked);
-	jw_key_lit(w, "drift");
-	jw_int(w, (int64_t)res.drift);
 	return 0;
 }
 
@@ -1068,15 +987,16 @@ static int start_collectors(struct agent *a)
 		return -ENOMEM;
 	p.deployment_manifest = a->deployment_manifest;
 	p.one_shot = a->opts.once;
+	p.hub_output = !a->local_mode;
 
-	for (size_t i = 0; i < sizeof(builtin_collectors) / sizeof(builtin_collectors[0]); i++) {
+	for (size_t i = 0; i < collector_n_builtins; i++) {
 		struct collector *c;
 		int r, fd;
 
 		/* `edgesec snapshot` needs only the periodic collectors. */
-		if (a->opts.once && !builtin_collectors[i]->snapshot)
+		if (a->opts.once && !collector_builtins[i]->snapshot)
 			continue;
-		r = collector_new(builtin_collectors[i], &p, &c);
+		r = collector_new(collector_builtins[i], &p, &c);
 		if (r < 0)
 			return r;
 		a->collectors[a->n_collectors++] = c;
@@ -1248,11 +1168,12 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 	if (start_collectors(a) < 0)
 		return 1;
 	report_host_limits(a);
-	for (size_t i = 0; i < a->n_collectors; i++) { /* host posture reads every event */
-		struct event_observer *o = posture_collector_observer(a->collectors[i]);
+	for (size_t i = 0; i < a->n_collectors; i++) { /* e.g. host posture reads every event */
+		struct event_observer *o = collector_observer(a->collectors[i]);
 
 		if (o && pipeline_add_observer(a->pipeline, o) < 0)
-			log_warning("Failed to watch events for the posture checks");
+			log_warning("Failed to watch events for the %s collector",
+				    a->collectors[i]->ops->name);
 	}
 	apply_config(a);
 	config_check_conflicts(&a->cfg, rep);

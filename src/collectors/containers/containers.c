@@ -22,6 +22,7 @@
  * State: RUNNING while connecting, resyncing or connected; DEGRADED (last_error = the client's
  * description) while the daemon is absent, too old or gone.  stats.skipped counts event lines
  * that were not events or were too long, stats.lost event lines dropped by the full queue.
+ * The direct method "scan" (its table's methods) runs the deployment analysis now.
  * Owns: the Docker client (and so the cache) and its event builder.
  */
 #include "containers.h"
@@ -34,6 +35,7 @@
 #include "collectors/collector.h"
 #include "common/alloc.h"
 #include "common/json_read.h"
+#include "common/json_write.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "docker/docker-client.h"
@@ -377,6 +379,42 @@ int containers_lookup(const char *container_id, struct container_info *out)
 	return 0;
 }
 
+/*
+ * The direct method "scan": the deployment analysis now, over every running container
+ * (Recommendation, and DriftAlert when a deployment manifest is configured); its figures are
+ * the members of the response.
+ */
+static int containers_method_scan(struct collector *c, uint64_t now_realtime_ns,
+				  const struct cJSON *args, struct jw *w)
+{
+	struct containers_scan_result res;
+	int r;
+
+	(void)args;
+	r = containers_scan(c, now_realtime_ns, &res);
+	if (r < 0)
+		return r; /* -EAGAIN: not in sync with the Docker daemon (see get-status) */
+	jw_key_lit(w, "containers");
+	jw_int(w, (int64_t)res.containers);
+	jw_key_lit(w, "findings");
+	jw_int(w, (int64_t)res.findings);
+	jw_key_lit(w, "driftChecked");
+	jw_bool(w, res.drift_checked);
+	jw_key_lit(w, "drift");
+	jw_int(w, (int64_t)res.drift);
+	return 0;
+}
+
+static const struct collector_method containers_methods[] = {
+	{ "scan", containers_method_scan },
+};
+
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps containers_caps[] = {
+	/* the Docker socket is connected to as its owner (uid 0); nothing else. */
+	{ NULL, 0 },
+};
+
 const struct collector_ops containers_collector_ops = {
 	.name = "containers",
 	.types = { EVENT_CONTAINER_EVENT, EVENT_CONTAINER_INVENTORY, EVENT_RECOMMENDATION,
@@ -390,4 +428,8 @@ const struct collector_ops containers_collector_ops = {
 	.snapshot = containers_snapshot,
 	.done = containers_done,
 	.describe = containers_describe,
+	.methods = containers_methods,
+	.n_methods = sizeof(containers_methods) / sizeof(containers_methods[0]),
+	.caps = containers_caps,
+	.n_caps = sizeof(containers_caps) / sizeof(containers_caps[0]),
 };
