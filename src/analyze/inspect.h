@@ -33,6 +33,7 @@
 
 #include "analyze/module-settings.h"
 #include "analyze/rules.h"
+#include "common/json_read.h"
 
 #define INSPECT_EDGE_OWNER_LABEL "net.azure-devices.edge.owner"
 #define INSPECT_EDGE_OWNER "Microsoft.Azure.Devices.Edge.Agent"
@@ -66,3 +67,22 @@ int analyze_container(const cJSON *inspect, struct finding_list *out);
 /* The container whose name is `name`, or NULL. */
 const struct inspected_container *inspect_find(struct inspected_container *const *cs, size_t n,
 					       const char *name);
+
+/*
+ * A whole `docker inspect` document, as the command prints it: one container object or an
+ * array of them (inspect-document.c).  Read element by element (one JSON tree at a time, each
+ * within json_tree_budget()), at most INSPECT_MAX_CONTAINERS kept, the rest counted in
+ * `dropped`.  -EINVAL with err (line/column or JSON pointer) when it is not such a document.
+ */
+#define INSPECT_MAX_CONTAINERS 4096
+
+struct inspect_document {
+	struct inspected_container **cs;
+	size_t n, cap;
+	size_t dropped; /* containers beyond INSPECT_MAX_CONTAINERS */
+	bool array;	/* the document was an array (finding paths get "/<index>") */
+};
+
+int inspect_document_parse(const char *data, size_t len, struct inspect_document *d,
+			   struct json_error *err);
+void inspect_document_done(struct inspect_document *d);

@@ -8,6 +8,7 @@
 #include "json-locate.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +200,34 @@ static int enter_element(struct scan *s, const char *token)
 	}
 }
 
+/*
+ * The same, for an array in which element prev_index (whose value starts at prev) was found
+ * last: pointers come in document order ("/0/..", "/1/..", findings of docker inspect output
+ * of thousands of containers), so walk on from it instead of from the array's start, which
+ * made locating every finding of an array quadratic in its size.
+ */
+static int enter_element_after(struct scan *s, size_t prev, unsigned long prev_index,
+			       const char *token)
+{
+	char *end;
+	unsigned long k = strtoul(token, &end, 10);
+
+	if (!token[0] || *end || k < prev_index)
+		return enter_element(s, token);
+	s->i = prev;
+	for (unsigned long j = prev_index; j < k; j++) {
+		if (!skip_value(s))
+			return -EINVAL;
+		skip_ws(s);
+		if (s->i < s->len && s->t[s->i] == ',')
+			s->i++;
+		skip_ws(s);
+		if (s->i >= s->len || s->t[s->i] == ']')
+			return -ENOENT;
+	}
+	return 0;
+}
+
 /* Decodes the next pointer token (~0 ~1) into tok; returns the rest of the pointer. */
 static const char *next_token(const char *p, char *tok, size_t size, size_t *ret_n)
 {
@@ -229,14 +258,28 @@ static int descend(struct scan *s, const char *tok, size_t n)
 	return -ENOENT;
 }
 
-/* Line and column of `to`, going back from a known position `from` > to. */
+/*
+ * Line and column of `to`, going back from a known position `from` > to.  On the same line
+ * the column is counted back over [to, from) only: minified JSON is one line, and walking back
+ * to its start for every finding made locating them quadratic in the document's size.
+ */
 static void retreat_position(const char *text, size_t from, size_t to, unsigned *line,
 			     unsigned *col)
 {
-	size_t bol = to;
+	size_t bol = to, chars = 0;
+	bool newline = false;
 
-	for (size_t k = to; k < from; k++)
-		*line -= text[k] == '\n';
+	for (size_t k = to; k < from; k++) {
+		if (text[k] == '\n') {
+			(*line)--;
+			newline = true;
+		}
+		chars += ((unsigned char)text[k] & 0xc0) != 0x80;
+	}
+	if (!newline) {
+		*col -= (unsigned)chars;
+		return;
+	}
 	while (bol > 0 && text[bol - 1] != '\n')
 		bol--;
 	*col = 1;
@@ -275,14 +318,22 @@ int json_locator_find(struct json_locator *l, const char *pointer, unsigned *ret
 	struct scan s = { .t = l->text, .len = l->len };
 	unsigned depth = 0, line, col, prev_depth = l->depth;
 	size_t prev_member = 0;
+	unsigned long prev_index = ULONG_MAX;
 	const char *p = pointer;
 
 	/* Reuse the tokens shared with the previous pointer. */
 	while (depth < l->depth && strncmp(pointer, l->last, l->ends[depth + 1]) == 0 &&
 	       (pointer[l->ends[depth + 1]] == '/' || pointer[l->ends[depth + 1]] == '\0'))
 		depth++;
-	if (depth < prev_depth)
+	if (depth < prev_depth) {
+		const char *t = l->last + l->ends[depth] + 1;
+		char *e;
+		unsigned long v = strtoul(t, &e, 10);
+
 		prev_member = l->offsets[depth + 1]; /* the sibling found last at this level */
+		if (e != t && (*e == '/' || *e == '\0'))
+			prev_index = v; /* and its index, when that level is an array */
+	}
 	p = pointer + l->ends[depth];
 	s.i = l->offsets[depth];
 	l->depth = depth;
@@ -295,9 +346,12 @@ int json_locator_find(struct json_locator *l, const char *pointer, unsigned *ret
 		p = next_token(p, tok, sizeof(tok), &n);
 		if (prev_member && s.i < s.len && s.t[s.i] == '{')
 			r = enter_member_after(&s, prev_member, tok, n);
+		else if (prev_member && prev_index != ULONG_MAX && s.i < s.len && s.t[s.i] == '[')
+			r = enter_element_after(&s, prev_member, prev_index, tok);
 		else
 			r = descend(&s, tok, n);
 		prev_member = 0;
+		prev_index = ULONG_MAX;
 		if (r < 0)
 			return r;
 		if (depth < JSON_LOCATOR_DEPTH && strlen(pointer) < sizeof(l->last)) {

@@ -7,8 +7,9 @@
  *
  * Ownership: struct manifest owns its modules; the cJSON tree lives only during parsing.
  * Limits: MANIFEST_MAX_SIZE input bytes, MANIFEST_MAX_MODULES modules (excess counted),
- * MANIFEST_CREATE_OPTIONS_MAX bytes of reassembled createOptions.  Error messages name the JSON
- * pointer and never quote values.
+ * MANIFEST_CREATE_OPTIONS_MAX bytes of reassembled createOptions, and a JSON tree of at most
+ * json_tree_budget() of the text it comes from (the document, a createOptions string).  Error
+ * messages name the JSON pointer and never quote values.
  */
 #include "manifest.h"
 
@@ -16,6 +17,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/alloc.h"
 #include "common/buf.h"
@@ -28,8 +30,12 @@ struct parse {
 	struct manifest *m;
 	struct json_error *err;
 	struct module_settings *agent; /* receives the registry credentials */
+	struct module_settings *hub;   /* edgeHub's module: deployment issues of $edgeHub */
 	char agent_path[JSON_POINTER_MAX];
+	char hub_path[JSON_POINTER_MAX];
 };
+
+static int deployment_issue(struct parse *p, bool hub, int r);
 
 static void ptr_child(char out[JSON_POINTER_MAX], const char *base, const char *token)
 {
@@ -64,6 +70,13 @@ static int check_schema(struct parse *p, const cJSON *desired, const char *ptr, 
 	ptr_child(sp, ptr, "schemaVersion");
 	if (!cJSON_IsString(sv))
 		return type_error(p, sp, "schemaVersion", "a string such as \"1.1\"", sv);
+	if (ms_is_only_placeholder(sv->valuestring))
+		return json_error_set(
+			p->err, sp,
+			"%s schemaVersion is a placeholder where a version such as "
+			"\"1.1\" belongs: edgeAgent refuses the deployment unless it is "
+			"replaced",
+			who);
 	if (strncmp(sv->valuestring, "1.", 2) != 0 || !isdigit((unsigned char)sv->valuestring[2]))
 		return json_error_set(p->err, sp,
 				      "%s schemaVersion \"%.16s\" is not supported (expected 1.0 to 1.4)",
@@ -135,13 +148,26 @@ static int parse_env(struct parse *p, struct module_settings *ms, const cJSON *e
 		if (cJSON_IsObject(e)) {
 			v = get(e, "value");
 			ptr_child(vp, ep, "value");
-			if (!v)
-				return json_error_set(p->err, ep,
-						      "env variable must have a \"value\" member");
+			if (!v) { /* one bad variable is a finding; the others are still read */
+				r = module_settings_add_issue(ms, MS_ISSUE_INVALID, ep,
+							      "env variable %.60s has no \"value\"",
+							      e->string);
+				if (r < 0)
+					return r;
+				continue;
+			}
 		}
 		r = scalar_string(v, num, sizeof(num));
-		if (r == -EINVAL)
-			return type_error(p, vp, "an env value", "a string, number or boolean", v);
+		if (r == -EINVAL) {
+			r = module_settings_add_issue(
+				ms, MS_ISSUE_INVALID, vp,
+				"env variable %.60s is %s, edgeAgent expects a "
+				"string, number or boolean",
+				e->string, json_type_name(v));
+			if (r < 0)
+				return r;
+			continue;
+		}
 		r = module_settings_add_env(ms, e->string, r < 0 ? v->valuestring : num, vp);
 		if (r < 0)
 			return r;
@@ -234,7 +260,7 @@ static int parse_create_options(struct parse *p, struct manifest_module *mm,
 	r = reassemble(p, settings, co, sptr, &b);
 	if (r < 0 || blank(b.data ? b.data : "", b.len))
 		goto out;
-	doc = json_parse(b.data, b.len, &jerr);
+	doc = json_parse_capped(b.data, b.len, json_tree_budget(b.len), &jerr);
 	if (!doc) {
 		r = json_error_set(p->err, cp, "createOptions is not valid JSON (%s of the string)",
 				   jerr.message);
@@ -250,52 +276,94 @@ out:
 	return r;
 }
 
+static int parse_module_body(struct parse *p, struct manifest_module *mm, const cJSON *node,
+			     const char *ptr);
+
+/*
+ * One module.  What is wrong inside it (a value of the wrong type, createOptions that do not
+ * parse) is an issue of that module, reported as a finding; the module keeps what could be
+ * read and the other modules are read as usual.
+ */
 static int parse_module(struct parse *p, const cJSON *node, const char *name,
 			enum module_kind kind, const char *ptr)
 {
 	struct manifest_module *mm;
 	struct module_settings *ms;
-	const cJSON *settings, *it;
-	char sp[JSON_POINTER_MAX], ep[JSON_POINTER_MAX];
 	int r;
 
-	if (!cJSON_IsObject(node))
-		return type_error(p, ptr, "a module", "an object", node);
 	ms = module_settings_new(name, kind, ptr);
 	if (!ms)
 		return -ENOMEM;
+	ms->record_issues = true;
 	r = add_module(p, ms, &mm);
 	if (r < 0 || !mm)
 		return r;
 	if (kind == MODULE_KIND_EDGE_AGENT && !p->agent)
 		p->agent = ms;
+	if (kind == MODULE_KIND_EDGE_HUB && !p->hub)
+		p->hub = ms;
+	r = cJSON_IsObject(node) ? parse_module_body(p, mm, node, ptr)
+				 : type_error(p, ptr, "a module", "an object", node);
+	if (r != -EINVAL)
+		return r;
+	r = module_settings_add_issue(ms, MS_ISSUE_INVALID, p->err->pointer, "%s", p->err->message);
+	memset(p->err, 0, sizeof(*p->err));
+	return r;
+}
+
+/* r of one part of a module: -EINVAL becomes an issue of the module and the next part is
+ * read; other errors pass. */
+static int module_part(struct parse *p, struct module_settings *ms, int r)
+{
+	if (r != -EINVAL)
+		return r;
+	r = module_settings_add_issue(ms, MS_ISSUE_INVALID, p->err->pointer, "%s", p->err->message);
+	memset(p->err, 0, sizeof(*p->err));
+	return r;
+}
+
+static int parse_image(struct parse *p, struct module_settings *ms, const cJSON *settings,
+		       const char *sp)
+{
+	const cJSON *it = get(settings, "image");
+	char ep[JSON_POINTER_MAX];
+
+	if (!present(it))
+		return 0;
+	ptr_child(ep, sp, "image");
+	if (!cJSON_IsString(it))
+		return type_error(p, ep, "settings.image", "a string", it);
+	return module_settings_set_str(ms, &ms->image, it->valuestring, ep);
+}
+
+static int parse_module_body(struct parse *p, struct manifest_module *mm, const cJSON *node,
+			     const char *ptr)
+{
+	struct module_settings *ms = mm->ms;
+	const cJSON *settings, *it;
+	char sp[JSON_POINTER_MAX], ep[JSON_POINTER_MAX];
+	int r = 0;
+
 	it = get(node, "restartPolicy");
 	if (present(it)) {
 		ptr_child(sp, ptr, "restartPolicy");
-		if (!cJSON_IsString(it))
-			return type_error(p, sp, "restartPolicy", "a string", it);
-		r = module_settings_set_str(ms, &ms->restart_policy, it->valuestring, sp);
+		r = module_part(p, ms,
+				cJSON_IsString(it)
+					? module_settings_set_str(ms, &ms->restart_policy,
+								  it->valuestring, sp)
+					: type_error(p, sp, "restartPolicy", "a string", it));
 		if (r < 0)
 			return r;
 	}
 	ptr_child(sp, ptr, "settings");
 	settings = get(node, "settings");
-	if (present(settings)) {
-		if (!cJSON_IsObject(settings))
-			return type_error(p, sp, "settings", "an object", settings);
-		it = get(settings, "image");
-		if (present(it)) {
-			ptr_child(ep, sp, "image");
-			if (!cJSON_IsString(it))
-				return type_error(p, ep, "settings.image", "a string", it);
-			r = module_settings_set_str(ms, &ms->image, it->valuestring, ep);
-			if (r < 0)
-				return r;
-		}
-		r = parse_create_options(p, mm, settings, sp);
-		if (r < 0)
-			return r;
-	}
+	if (present(settings) && !cJSON_IsObject(settings))
+		r = module_part(p, ms, type_error(p, sp, "settings", "an object", settings));
+	else if (present(settings) &&
+		 (r = module_part(p, ms, parse_image(p, ms, settings, sp))) >= 0)
+		r = module_part(p, ms, parse_create_options(p, mm, settings, sp));
+	if (r < 0)
+		return r;
 	ptr_child(ep, ptr, "env");
 	return parse_env(p, ms, get(node, "env"), ep);
 }
@@ -362,6 +430,48 @@ static int ensure_agent(struct parse *p)
 	return p->agent ? 0 : -ENOSPC;
 }
 
+static int ensure_hub(struct parse *p)
+{
+	struct manifest_module *mm;
+	struct module_settings *ms;
+	int r;
+
+	if (p->hub)
+		return 0;
+	ms = module_settings_new("$edgeHub", MODULE_KIND_EDGE_HUB, p->hub_path);
+	if (!ms)
+		return -ENOMEM;
+	ms->no_container = true;
+	r = add_module(p, ms, &mm);
+	if (r < 0)
+		return r;
+	p->hub = mm ? ms : NULL;
+	return p->hub ? 0 : -ENOSPC;
+}
+
+/*
+ * r from a part of the deployment's own structure ($edgeAgent's or $edgeHub's desired
+ * properties, registry credentials, routes): -EINVAL becomes an issue of edgeAgent or edgeHub
+ * (a finding; the rest of the manifest is read), other errors pass.
+ */
+static int deployment_issue(struct parse *p, bool hub, int r)
+{
+	struct module_settings *ms;
+	int e;
+
+	if (r != -EINVAL)
+		return r;
+	e = hub ? ensure_hub(p) : ensure_agent(p);
+	if (e == -ENOSPC) /* no room for one more module: counted in dropped_modules */
+		e = 0;
+	ms = hub ? p->hub : p->agent;
+	if (e == 0 && ms)
+		e = module_settings_add_issue(ms, MS_ISSUE_INVALID, p->err->pointer, "%s",
+					      p->err->message);
+	memset(p->err, 0, sizeof(*p->err));
+	return e;
+}
+
 static int parse_registry(struct parse *p, const char *name, const cJSON *cred, const char *ptr)
 {
 	struct ms_registry_spec reg = { .name = name, .path = ptr };
@@ -370,11 +480,12 @@ static int parse_registry(struct parse *p, const char *name, const cJSON *cred, 
 	int r;
 
 	if (!cJSON_IsObject(cred))
-		return type_error(p, ptr, "registry credentials", "an object", cred);
+		return deployment_issue(
+			p, false, type_error(p, ptr, "registry credentials", "an object", cred));
 	if ((r = opt_string(p, cred, "username", ptr, &reg.username)) < 0 ||
 	    (r = opt_string(p, cred, "password", ptr, &password)) < 0 ||
 	    (r = opt_string(p, cred, "address", ptr, &reg.address)) < 0)
-		return r;
+		return deployment_issue(p, false, r);
 	ptr_child(pp, ptr, "password");
 	reg.password_path = pp;
 	reg.password_set = password && password[0];
@@ -393,19 +504,22 @@ static int parse_runtime(struct parse *p, const cJSON *runtime, const char *ptr)
 	if (!present(runtime))
 		return 0;
 	if (!cJSON_IsObject(runtime))
-		return type_error(p, ptr, "runtime", "an object", runtime);
+		return deployment_issue(p, false,
+					type_error(p, ptr, "runtime", "an object", runtime));
 	settings = get(runtime, "settings");
 	ptr_child(sp, ptr, "settings");
 	if (!present(settings))
 		return 0;
 	if (!cJSON_IsObject(settings))
-		return type_error(p, sp, "runtime.settings", "an object", settings);
+		return deployment_issue(
+			p, false, type_error(p, sp, "runtime.settings", "an object", settings));
 	creds = get(settings, "registryCredentials");
 	ptr_child(cp, sp, "registryCredentials");
 	if (!present(creds))
 		return 0;
 	if (!cJSON_IsObject(creds))
-		return type_error(p, cp, "registryCredentials", "an object", creds);
+		return deployment_issue(
+			p, false, type_error(p, cp, "registryCredentials", "an object", creds));
 	cJSON_ArrayForEach(it, creds) {
 		char rp[JSON_POINTER_MAX];
 		int r;
@@ -426,16 +540,16 @@ static int parse_agent_desired(struct parse *p, const cJSON *d, const char *ptr)
 	int r;
 
 	if (!cJSON_IsObject(d))
-		return type_error(p, ptr, DESIRED, "an object", d);
-	r = check_schema(p, d, ptr, "$edgeAgent");
+		return deployment_issue(p, false, type_error(p, ptr, DESIRED, "an object", d));
+	r = deployment_issue(p, false, check_schema(p, d, ptr, "$edgeAgent"));
 	if (r < 0)
 		return r;
 	ptr_child(cp, ptr, "systemModules");
-	r = parse_module_map(p, get(d, "systemModules"), cp, true);
+	r = deployment_issue(p, false, parse_module_map(p, get(d, "systemModules"), cp, true));
 	if (r < 0)
 		return r;
 	ptr_child(cp, ptr, "modules");
-	r = parse_module_map(p, get(d, "modules"), cp, false);
+	r = deployment_issue(p, false, parse_module_map(p, get(d, "modules"), cp, false));
 	if (r < 0)
 		return r;
 	ptr_child(cp, ptr, "runtime");
@@ -468,9 +582,10 @@ static int parse_agent(struct parse *p, const cJSON *agent, const char *ptr)
 	char cp[JSON_POINTER_MAX];
 	int r;
 
-	if (!cJSON_IsObject(agent))
-		return type_error(p, ptr, "$edgeAgent", "an object", agent);
 	snprintf(p->agent_path, sizeof(p->agent_path), "%s", ptr);
+	if (!cJSON_IsObject(agent))
+		return deployment_issue(p, false,
+					type_error(p, ptr, "$edgeAgent", "an object", agent));
 	it = get(agent, DESIRED);
 	if (present(it)) {
 		ptr_child(cp, ptr, DESIRED);
@@ -494,14 +609,17 @@ static int check_route(struct parse *p, const cJSON *route, const char *ptr)
 	const cJSON *r;
 	char rp[JSON_POINTER_MAX];
 
-	if (cJSON_IsString(route))
+	if (cJSON_IsString(route)) {
+		manifest_route_note(p->m, route->valuestring);
 		return 0;
+	}
 	if (!cJSON_IsObject(route))
 		return type_error(p, ptr, "a route", "a string or an object with \"route\"", route);
 	r = get(route, "route");
 	ptr_child(rp, ptr, "route");
 	if (!cJSON_IsString(r))
 		return type_error(p, rp, "route", "a string", r);
+	manifest_route_note(p->m, r->valuestring);
 	return 0;
 }
 
@@ -511,27 +629,33 @@ static int parse_hub(struct parse *p, const cJSON *hub, const char *ptr)
 	char dp[JSON_POINTER_MAX], rp[JSON_POINTER_MAX];
 	int r;
 
+	snprintf(p->hub_path, sizeof(p->hub_path), "%s", ptr);
 	if (!cJSON_IsObject(hub))
-		return type_error(p, ptr, "$edgeHub", "an object", hub);
+		return deployment_issue(p, true, type_error(p, ptr, "$edgeHub", "an object", hub));
 	d = get(hub, DESIRED);
 	ptr_child(dp, ptr, DESIRED);
+	if (present(d) && !cJSON_IsObject(d))
+		return deployment_issue(p, true, type_error(p, dp, DESIRED, "an object", d));
 	if (present(d)) {
-		if (!cJSON_IsObject(d))
-			return type_error(p, dp, DESIRED, "an object", d);
-		r = check_schema(p, d, dp, "$edgeHub");
+		r = deployment_issue(p, true, check_schema(p, d, dp, "$edgeHub"));
 		if (r < 0)
 			return r;
 		routes = get(d, "routes");
 		ptr_child(rp, dp, "routes");
-		if (present(routes) && !cJSON_IsObject(routes))
-			return type_error(p, rp, "routes", "an object", routes);
+		if (present(routes) && !cJSON_IsObject(routes)) {
+			r = deployment_issue(p, true,
+					     type_error(p, rp, "routes", "an object", routes));
+			if (r < 0)
+				return r;
+			routes = NULL;
+		}
 		if (!present(routes))
 			routes = NULL;
 		cJSON_ArrayForEach(it, routes) {
 			char ip[JSON_POINTER_MAX];
 
 			ptr_child(ip, rp, it->string);
-			r = check_route(p, it, ip);
+			r = deployment_issue(p, true, check_route(p, it, ip));
 			if (r < 0)
 				return r;
 			p->m->n_routes++;
@@ -541,7 +665,7 @@ static int parse_hub(struct parse *p, const cJSON *hub, const char *ptr)
 		if (strncmp(it->string, DESIRED_DOT "routes.", strlen(DESIRED_DOT "routes.")) != 0)
 			continue;
 		ptr_child(rp, ptr, it->string);
-		r = check_route(p, it, rp);
+		r = deployment_issue(p, true, check_route(p, it, rp));
 		if (r < 0)
 			return r;
 		p->m->n_routes++;
@@ -645,7 +769,8 @@ int manifest_parse(const char *data, size_t len, struct manifest **ret_manifest,
 		return json_error_set(err, "", "the manifest is larger than %u bytes",
 				      MANIFEST_MAX_SIZE);
 	json_read_init();
-	root = json_parse(data, len, err);
+	/* The tree is bounded by the input's size: "[0,0,...]" would cost 40 times it. */
+	root = json_parse_capped(data, len, json_tree_budget(len), err);
 	if (!root)
 		return -EINVAL;
 	p.m = es_calloc(1, sizeof(*p.m));
@@ -675,7 +800,7 @@ int manifest_load(const char *path, struct manifest **ret_manifest, struct json_
 	r = read_file_capped(path, MANIFEST_MAX_SIZE, &data, &len);
 	if (r < 0) {
 		snprintf(err->message, sizeof(err->message), "cannot read the manifest: %s",
-			 strerror(-r));
+			 fileio_strerror(r));
 		return r;
 	}
 	r = manifest_parse(data, len, ret_manifest, err);
@@ -683,9 +808,51 @@ int manifest_load(const char *path, struct manifest **ret_manifest, struct json_
 	return r;
 }
 
+/* Case-insensitive substring search bounded to [s, end). */
+static const char *find_ci(const char *s, const char *end, const char *what)
+{
+	size_t n = strlen(what);
+
+	for (; s + n <= end; s++)
+		if (strncasecmp(s, what, n) == 0)
+			return s;
+	return NULL;
+}
+
+void manifest_route_note(struct manifest *m, const char *route)
+{
+	const char *end = route + strlen(route);
+	const char *from = find_ci(route, end, "FROM"), *where, *into, *src_end;
+
+	if (!from)
+		return;
+	where = find_ci(from, end, " WHERE ");
+	into = find_ci(from, end, " INTO ");
+	src_end = where ? where : into ? into : end;
+	/* A module sends (its outputs) or receives (BrokeredEndpoint("/modules/...")). */
+	if (find_ci(from, src_end, "/messages/modules/") ||
+	    (into && find_ci(into, end, "/modules/")))
+		m->routes_modules = true;
+	/* A source of all messages ("/" then "*", "/messages/" then "*") or twin notifications
+	 * takes what devices (leaf devices, child edge devices) send too, unless the condition
+	 * keeps modules only. */
+	if (!find_ci(from, src_end, "/messages/modules/") &&
+	    (find_ci(from, src_end, "/*") || find_ci(from, src_end, "/twinChangeNotifications"))) {
+		const char *def =
+			where ? find_ci(where, into ? into : end, "IS_DEFINED($connectionModuleId)")
+			      : NULL;
+		bool modules_only = def && !find_ci(where, def, "NOT");
+
+		if (!modules_only)
+			m->routes_devices = true;
+		m->routes_modules = true;
+	}
+}
+
 int manifest_analyze(const struct manifest *m, struct finding_list *out)
 {
-	struct rules_context ctx = { 0 };
+	struct rules_context ctx = { .routes_modules = m->routes_modules,
+				     .routes_devices = m->routes_devices };
 
 	for (size_t i = 0; i < m->n_modules; i++)
 		rules_context_add_module(&ctx, m->modules[i].ms);

@@ -38,6 +38,10 @@ struct manifest {
 	size_t dropped_modules; /* beyond MANIFEST_MAX_MODULES */
 	size_t n_routes;
 	bool layered;
+	/* What edgeHub's routes say about who talks to it (manifest_route_note): modules send
+	 * or receive messages, devices (leaf or child edge devices) send them.  Either needs
+	 * a protocol head, whichever the SDK picks. */
+	bool routes_modules, routes_devices;
 };
 
 int manifest_parse(const char *data, size_t len, struct manifest **ret_manifest,
@@ -46,6 +50,9 @@ void manifest_free(struct manifest *m);
 /* Reads the file (at most MANIFEST_MAX_SIZE bytes) and parses it; -errno of the read with
  * err naming it, or manifest_parse's result. */
 int manifest_load(const char *path, struct manifest **ret_manifest, struct json_error *err);
+
+/* Notes what one route ("FROM ... [WHERE ...] INTO ...") says about who talks to edgeHub. */
+void manifest_route_note(struct manifest *m, const char *route);
 
 /* Runs the rules on every module; findings inside string createOptions get embedded_path. */
 int manifest_analyze(const struct manifest *m, struct finding_list *out);

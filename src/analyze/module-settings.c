@@ -8,10 +8,13 @@
  * in ms->dropped.  JSON null is "not set" everywhere, as in the Docker API.
  */
 #include "module-settings.h"
+#include "module-settings-int.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/alloc.h"
 
@@ -207,6 +210,12 @@ void module_settings_free(struct module_settings *ms)
 		es_free(ms->registries[i].password_path);
 	}
 	es_free(ms->registries);
+	strv_done(&ms->command);
+	for (size_t i = 0; i < ms->n_issues; i++) {
+		es_free(ms->issues[i].path);
+		es_free(ms->issues[i].message);
+	}
+	es_free(ms->issues);
 	es_free(ms);
 }
 
@@ -322,10 +331,70 @@ static size_t placeholder_len(const char *s, char prev)
 	return 0;
 }
 
+/*
+ * Words that stand for a value to fill in, not for one: REPLACE_ME, changeme, <your-password>
+ * (the '<' form is a placeholder anyway), YOUR_API_KEY_HERE, TODO, xxxxxx, ******.  Compared
+ * on letters and digits only, lower case, as the whole value.
+ */
+static bool is_placeholder_word(const char *s)
+{
+	static const char *const words[] = {
+		"replaceme",
+		"replacethis",
+		"changeme",
+		"changethis",
+		"changeit",
+		"yourpassword",
+		"yourpasswordhere",
+		"yoursecret",
+		"yoursecrethere",
+		"yourkey",
+		"yourkeyhere",
+		"yourapikey",
+		"yourtoken",
+		"yourtokenhere",
+		"enteryourpassword",
+		"insertpasswordhere",
+		"passwordhere",
+		"secrethere",
+		"keyhere",
+		"placeholder",
+		"todo",
+		"tbd",
+		"fixme",
+		"notset",
+	};
+	char n[64];
+	size_t k = 0, stars = 0, len = 0;
+	bool all_x = true;
+
+	for (const char *p = s; *p; p++, len++) {
+		char c = *p;
+
+		stars += c == '*';
+		if (!is_alnum(c))
+			continue;
+		if (k + 1 >= sizeof(n))
+			return false;
+		c = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		all_x &= c == 'x';
+		n[k++] = c;
+	}
+	n[k] = '\0';
+	if ((stars >= 3 && stars == len) || (all_x && k >= 3))
+		return true;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(n, words[i]) == 0)
+			return true;
+	return false;
+}
+
 bool ms_is_placeholder(const char *s)
 {
 	if (!s)
 		return false;
+	if (is_placeholder_word(s))
+		return true;
 	for (const char *p = s; *p; p++)
 		if (placeholder_len(p, p > s ? p[-1] : 0))
 			return true;
@@ -339,6 +408,8 @@ bool ms_is_only_placeholder(const char *s)
 
 	if (!s)
 		return false;
+	if (is_placeholder_word(s))
+		return true;
 	while (*s) {
 		size_t n = placeholder_len(s, prev);
 
@@ -367,6 +438,15 @@ static int type_error(struct module_settings *ms, struct json_error *err, const 
 	const char *slash = strrchr(path, '/');
 	const char *key = slash ? slash + 1 : path;
 
+	if (ms->record_issues) { /* a manifest: a finding on the module, the rest is read */
+		if (*key >= '0' && *key <= '9')
+			return module_settings_add_issue(ms, MS_ISSUE_INVALID, path,
+							 "an element is %s, Docker expects %s",
+							 json_type_name(item), expected);
+		return module_settings_add_issue(ms, MS_ISSUE_INVALID, path,
+						 "%.60s is %s, Docker expects %s", key,
+						 json_type_name(item), expected);
+	}
 	if (ms->skip_bad_values) {
 		ms->skipped++;
 		return 0;
@@ -387,17 +467,94 @@ static int type_error(struct module_settings *ms, struct json_error *err, const 
 		continue;                                                                          \
 	}
 
+/*
+ * edgeAgent (Newtonsoft.Json) converts a number or a boolean given for a string setting
+ * ("User": 0 runs as "0", root): the converted value is what the rules judge, and the type is
+ * an issue.  Likewise "true"/"false" (any case) or a number for a boolean, and a numeric
+ * string for a number; anything else does not convert and the deployment fails.
+ */
+static int read_str_converted(struct module_settings *ms, const cJSON *it, const char *key,
+			      const char *p, struct ms_str *out)
+{
+	char num[64];
+	int r;
+
+	if (cJSON_IsBool(it))
+		snprintf(num, sizeof(num), "%s", cJSON_IsTrue(it) ? "True" : "False");
+	else
+		snprintf(num, sizeof(num), "%.17g", it->valuedouble);
+	r = module_settings_add_issue(ms, MS_ISSUE_INVALID, p,
+				      "%.60s is %s, Docker expects a string (edgeAgent converts it "
+				      "to \"%s\")",
+				      key, json_type_name(it), num);
+	return r < 0 ? r : module_settings_set_str(ms, out, num, p);
+}
+
+/* A string given for a boolean or a number: 1 with *ret_value when it converts, else 0. */
+static int convert_string(const char *s, bool want_bool, double *ret_value)
+{
+	char *end;
+
+	if (want_bool) {
+		if (strcasecmp(s, "true") == 0 || strcasecmp(s, "false") == 0) {
+			*ret_value = strcasecmp(s, "true") == 0;
+			return 1;
+		}
+		return 0;
+	}
+	if (!*s)
+		return 0;
+	*ret_value = strtod(s, &end);
+	return *end == '\0';
+}
+
+static int read_converted(struct module_settings *ms, const cJSON *it, const char *key,
+			  const char *p, bool want_bool, bool *ret_set, double *ret_value)
+{
+	const char *what = want_bool ? "a boolean" : "a number";
+
+	*ret_set = false;
+	if (cJSON_IsString(it) && convert_string(it->valuestring, want_bool, ret_value)) {
+		*ret_set = true;
+		return module_settings_add_issue(ms, MS_ISSUE_INVALID, p,
+						 "%.60s is a string, Docker expects %s (edgeAgent "
+						 "converts this one)",
+						 key, what);
+	}
+	if (want_bool && cJSON_IsNumber(it)) {
+		*ret_set = true;
+		*ret_value = it->valuedouble != 0;
+		return module_settings_add_issue(ms, MS_ISSUE_INVALID, p,
+						 "%.60s is a number, Docker expects a boolean "
+						 "(edgeAgent reads %s)",
+						 key, *ret_value ? "true" : "false");
+	}
+	if (cJSON_IsString(it) && ms_is_only_placeholder(it->valuestring))
+		return module_settings_add_issue(
+			ms, MS_ISSUE_INVALID, p,
+			"%.60s is a placeholder where %s belongs: it is not "
+			"judged, and the deployment fails unless it is "
+			"replaced by %s",
+			key, what, what);
+	return module_settings_add_issue(ms, MS_ISSUE_INVALID, p,
+					 "%.60s is %s, Docker expects %s: the deployment of the "
+					 "module fails",
+					 key, json_type_name(it), what);
+}
+
 static int read_str(struct module_settings *ms, const cJSON *obj, const char *key,
 		    const char *prefix, struct ms_str *out, struct json_error *err)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *it = ms_json_get(obj, key);
 	_cleanup_free_ char *p = NULL;
 
 	if (!it || cJSON_IsNull(it))
 		return 0;
-	p = path_join(prefix, key);
+	p = path_join(prefix, it->string);
 	if (!p)
 		return -ENOMEM;
+	if (!cJSON_IsString(it) && ms->record_issues && (cJSON_IsNumber(it) || cJSON_IsBool(it)))
+		return read_str_converted(ms, it, key, p, out);
 	if (!cJSON_IsString(it))
 		return type_error(ms, err, p, "a string", it);
 	return module_settings_set_str(ms, out, it->valuestring, p);
@@ -406,14 +563,29 @@ static int read_str(struct module_settings *ms, const cJSON *obj, const char *ke
 static int read_bool(struct module_settings *ms, const cJSON *obj, const char *key, const char *prefix, struct ms_bool *out,
 		     struct json_error *err)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *it = ms_json_get(obj, key);
 	char *p;
 
 	if (!it || cJSON_IsNull(it))
 		return 0;
-	p = path_join(prefix, key);
+	p = path_join(prefix, it->string);
 	if (!p)
 		return -ENOMEM;
+	if (!cJSON_IsBool(it) && ms->record_issues) {
+		bool set;
+		double v;
+		int r = read_converted(ms, it, key, p, true, &set, &v);
+
+		if (r < 0 || !set) {
+			es_free(p);
+			return r;
+		}
+		es_free(out->path);
+		out->path = p;
+		out->set = true;
+		out->value = v != 0;
+		return 0;
+	}
 	if (!cJSON_IsBool(it)) {
 		int r = type_error(ms, err, p, "a boolean", it);
 
@@ -430,14 +602,29 @@ static int read_bool(struct module_settings *ms, const cJSON *obj, const char *k
 static int read_num(struct module_settings *ms, const cJSON *obj, const char *key, const char *prefix, struct ms_num *out,
 		    struct json_error *err)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *it = ms_json_get(obj, key);
 	char *p;
 
 	if (!it || cJSON_IsNull(it))
 		return 0;
-	p = path_join(prefix, key);
+	p = path_join(prefix, it->string);
 	if (!p)
 		return -ENOMEM;
+	if (!cJSON_IsNumber(it) && ms->record_issues) {
+		bool set;
+		double v;
+		int r = read_converted(ms, it, key, p, false, &set, &v);
+
+		if (r < 0 || !set) {
+			es_free(p);
+			return r;
+		}
+		es_free(out->path);
+		out->path = p;
+		out->set = true;
+		out->value = v;
+		return 0;
+	}
 	if (!cJSON_IsNumber(it)) {
 		int r = type_error(ms, err, p, "a number", it);
 
@@ -454,13 +641,13 @@ static int read_num(struct module_settings *ms, const cJSON *obj, const char *ke
 static int read_strv(struct module_settings *ms, const cJSON *obj, const char *key,
 		     const char *prefix, struct ms_strv *out, struct json_error *err)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key), *e;
+	const cJSON *it = ms_json_get(obj, key), *e;
 	_cleanup_free_ char *p = NULL;
 	size_t i = 0;
 
 	if (!it || cJSON_IsNull(it))
 		return 0;
-	p = path_join(prefix, key);
+	p = path_join(prefix, it->string);
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
@@ -563,13 +750,13 @@ static int add_bind(struct module_settings *ms, const char *spec, const char *pa
 static int read_binds(struct module_settings *ms, const cJSON *hc, const char *prefix,
 		      struct json_error *err)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(hc, "Binds"), *e;
+	const cJSON *it = ms_json_get(hc, "Binds"), *e;
 	_cleanup_free_ char *p = NULL;
 	size_t i = 0;
 
 	if (!it || cJSON_IsNull(it))
 		return 0;
-	p = path_join(prefix, "Binds");
+	p = path_join(prefix, it->string);
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
@@ -591,7 +778,7 @@ static int read_binds(struct module_settings *ms, const cJSON *hc, const char *p
 
 static const char *obj_str(const cJSON *obj, const char *key)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *it = ms_json_get(obj, key);
 
 	return cJSON_IsString(it) ? it->valuestring : NULL;
 }
@@ -599,25 +786,25 @@ static const char *obj_str(const cJSON *obj, const char *key)
 /* Checks that obj[key], when present and not null, is a string; -EINVAL otherwise. */
 static int check_str(struct module_settings *ms, const cJSON *obj, const char *key, const char *prefix, struct json_error *err)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *it = ms_json_get(obj, key);
 	_cleanup_free_ char *p = NULL;
 
 	if (!it || cJSON_IsNull(it) || cJSON_IsString(it))
 		return 0;
-	p = path_join(prefix, key);
+	p = path_join(prefix, it->string);
 	return p ? type_error(ms, err, p, "a string", it) : -ENOMEM;
 }
 
 static int read_mounts(struct module_settings *ms, const cJSON *hc, const char *prefix,
 		       struct json_error *err)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(hc, "Mounts"), *e;
+	const cJSON *it = ms_json_get(hc, "Mounts"), *e;
 	_cleanup_free_ char *p = NULL;
 	size_t i = 0;
 
 	if (!it || cJSON_IsNull(it))
 		return 0;
-	p = path_join(prefix, "Mounts");
+	p = path_join(prefix, it->string);
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
@@ -634,8 +821,8 @@ static int read_mounts(struct module_settings *ms, const cJSON *hc, const char *
 		if ((r = check_str(ms, e, "Type", ep, err)) < 0 || (r = check_str(ms, e, "Source", ep, err)) < 0 ||
 		    (r = check_str(ms, e, "Target", ep, err)) < 0)
 			return r;
-		ro = cJSON_GetObjectItemCaseSensitive(e, "ReadOnly");
-		bo = cJSON_GetObjectItemCaseSensitive(e, "BindOptions");
+		ro = ms_json_get(e, "ReadOnly");
+		bo = ms_json_get(e, "BindOptions");
 		r = add_mount(ms, obj_str(e, "Source"), obj_str(e, "Target"),
 			      obj_str(e, "Type") ? obj_str(e, "Type") : "volume",
 			      cJSON_IsObject(bo) ? obj_str(bo, "Propagation") : NULL, cJSON_IsTrue(ro),
@@ -649,13 +836,13 @@ static int read_mounts(struct module_settings *ms, const cJSON *hc, const char *
 static int read_devices(struct module_settings *ms, const cJSON *hc, const char *prefix,
 			struct json_error *err)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(hc, "Devices"), *e;
+	const cJSON *it = ms_json_get(hc, "Devices"), *e;
 	_cleanup_free_ char *p = NULL;
 	size_t i = 0;
 
 	if (!it || cJSON_IsNull(it))
 		return 0;
-	p = path_join(prefix, "Devices");
+	p = path_join(prefix, it->string);
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
@@ -697,7 +884,7 @@ static int add_port(struct module_settings *ms, const char *cport, const cJSON *
 		    const char *path)
 {
 	struct ms_port *pt;
-	const cJSON *hp = cJSON_GetObjectItemCaseSensitive(binding, "HostPort");
+	const cJSON *hp = ms_json_get(binding, "HostPort");
 	const char *ip = obj_str(binding, "HostIp");
 	char num[32] = "";
 	int r = grow(ms, (void **)&ms->ports, ms->n_ports, sizeof(*ms->ports));
@@ -718,12 +905,12 @@ static int add_port(struct module_settings *ms, const char *cport, const cJSON *
 static int read_ports(struct module_settings *ms, const cJSON *hc, const char *prefix,
 		      struct json_error *err)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(hc, "PortBindings"), *port, *b;
+	const cJSON *it = ms_json_get(hc, "PortBindings"), *port, *b;
 	_cleanup_free_ char *p = NULL;
 
 	if (!it || cJSON_IsNull(it))
 		return 0;
-	p = path_join(prefix, "PortBindings");
+	p = path_join(prefix, it->string);
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsObject(it))
@@ -759,13 +946,13 @@ static int read_ports(struct module_settings *ms, const cJSON *hc, const char *p
 static int read_log_config(struct module_settings *ms, const cJSON *hc, const char *prefix,
 			   struct json_error *err)
 {
-	const cJSON *lc = cJSON_GetObjectItemCaseSensitive(hc, "LogConfig"), *cfg;
+	const cJSON *lc = ms_json_get(hc, "LogConfig"), *cfg;
 	_cleanup_free_ char *p = NULL, *cp = NULL;
 	int r;
 
 	if (!lc || cJSON_IsNull(lc))
 		return 0;
-	p = path_join(prefix, "LogConfig");
+	p = path_join(prefix, lc->string);
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsObject(lc))
@@ -773,10 +960,10 @@ static int read_log_config(struct module_settings *ms, const cJSON *hc, const ch
 	r = read_str(ms, lc, "Type", p, &ms->log_driver, err);
 	if (r < 0)
 		return r;
-	cfg = cJSON_GetObjectItemCaseSensitive(lc, "Config");
+	cfg = ms_json_get(lc, "Config");
 	if (!cfg || cJSON_IsNull(cfg))
 		return 0;
-	cp = path_join(p, "Config");
+	cp = path_join(p, cfg->string);
 	if (!cp)
 		return -ENOMEM;
 	if (!cJSON_IsObject(cfg))
@@ -830,13 +1017,13 @@ int module_settings_fill_host_config(struct module_settings *ms, const cJSON *hc
 static int read_env_array(struct module_settings *ms, const cJSON *obj, const char *prefix,
 			  struct json_error *err)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "Env"), *e;
+	const cJSON *it = ms_json_get(obj, "Env"), *e;
 	_cleanup_free_ char *p = NULL;
 	size_t i = 0;
 
 	if (!it || cJSON_IsNull(it))
 		return 0;
-	p = path_join(prefix, "Env");
+	p = path_join(prefix, it->string);
 	if (!p)
 		return -ENOMEM;
 	if (!cJSON_IsArray(it))
@@ -887,6 +1074,7 @@ int module_settings_fill_create(struct module_settings *ms, const cJSON *obj, co
 				struct json_error *err)
 {
 	_cleanup_free_ char *hp = NULL;
+	const cJSON *hc;
 	int r;
 
 	if (!cJSON_IsObject(obj))
@@ -907,9 +1095,13 @@ int module_settings_fill_create(struct module_settings *ms, const cJSON *obj, co
 	}
 	if (r < 0)
 		return r;
-	hp = path_join(prefix, "HostConfig");
+	/* the key as written ("hostconfig" is HostConfig too), so the path resolves */
+	hc = ms_json_get(obj, "HostConfig");
+	hp = path_join(prefix, hc ? hc->string : "HostConfig");
 	if (!hp)
 		return -ENOMEM;
-	return module_settings_fill_host_config(ms, cJSON_GetObjectItemCaseSensitive(obj, "HostConfig"),
-						hp, err);
+	r = module_settings_fill_host_config(ms, hc, hp, err);
+	if (r >= 0 && ms->record_issues)
+		r = ms_lint_create(ms, obj, prefix);
+	return r;
 }

@@ -90,6 +90,26 @@ struct ms_env {
 	char *name;
 	char *value; /* may be a secret: never print it */
 	char *path;
+	bool ignored; /* given where Docker does not read it (HostConfig.Env): not set in the
+		       * container, but still in the deployment (secrets are judged) */
+};
+
+/*
+ * What a manifest asks of Docker that Docker cannot take as given (module_settings_add_issue,
+ * filled when record_issues is set): a value of the wrong type, a placeholder where a number
+ * belongs, a createOptions string that is not JSON, a key Docker does not know or ignores
+ * where it is.  Each becomes a finding on the module; the rest of the module is still read.
+ */
+enum ms_issue_kind {
+	MS_ISSUE_INVALID, /* the deployment of the module would fail or change meaning */
+	MS_ISSUE_IGNORED, /* a key Docker does not read there: a setting silently lost */
+	_MS_ISSUE_KIND_MAX,
+};
+
+struct ms_issue {
+	enum ms_issue_kind kind;
+	char *path;
+	char *message; /* names keys and types, never quotes a value */
 };
 
 struct ms_registry {
@@ -152,6 +172,9 @@ struct module_settings {
 	struct ms_str log_driver;
 	struct ms_str log_max_size;
 	struct ms_str log_max_file;
+	struct ms_strv command; /* Entrypoint then Cmd, one argument each (may hold secrets) */
+	struct ms_issue *issues;
+	size_t n_issues;
 	struct ms_label *accept; /* acceptance labels (above) */
 	size_t n_accept;
 
@@ -160,6 +183,13 @@ struct module_settings {
 	 * skipped and counted in `skipped` instead of failing the whole fill. */
 	bool skip_bad_values;
 	size_t skipped;
+	/*
+	 * Set by the manifest filler: Docker's and edgeAgent's reading is followed (keys match
+	 * case-insensitively, the last of duplicates wins, "true" and "1" given as strings are
+	 * converted), and what they would reject or ignore is recorded in `issues` instead of
+	 * failing the fill.
+	 */
+	bool record_issues;
 };
 
 struct module_settings *module_settings_new(const char *name, enum module_kind kind,
@@ -198,7 +228,12 @@ struct ms_registry_spec {
 };
 int module_settings_add_registry(struct module_settings *ms, const struct ms_registry_spec *reg);
 
-/* A string (or its part) that is a template placeholder: ${X}, $X, <x>, {{x}}, #{x}#. */
+/* Records an issue (bounded by MS_LIST_MAX, the excess counted in dropped); 0 or -ENOMEM. */
+int module_settings_add_issue(struct module_settings *ms, enum ms_issue_kind kind, const char *path,
+			      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A string (or its part) that is a template placeholder: ${X}, $X, <x>, {{x}}, #{x}#, or a
+ * placeholder word standing for the whole value (REPLACE_ME, changeme, your-password...). */
 bool ms_is_placeholder(const char *s);
 /* The whole string is nothing but placeholders (and separators). */
 bool ms_is_only_placeholder(const char *s);

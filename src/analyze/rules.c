@@ -26,6 +26,7 @@ void finding_list_done(struct finding_list *l)
 		es_free(l->items[i].module);
 		es_free(l->items[i].path);
 		es_free(l->items[i].embedded_path);
+		es_free(l->items[i].message);
 	}
 	es_free(l->items);
 	memset(l, 0, sizeof(*l));
@@ -57,7 +58,7 @@ struct check {
 	const struct rules_context *ctx;
 	struct finding_list *out;
 	int error;
-	bool edgesec;		      /* the edgesec module: its documented privileges are accepted */
+	bool edgesec; /* the edgesec module: its documented privileges are accepted */
 	const struct ms_mount *mount; /* the mount being judged (check_mounts), or NULL */
 };
 
@@ -67,6 +68,7 @@ static void emit(struct check *c, enum rule_index r, const char *path, const cha
 	struct finding *f, *items;
 	char accepted[FINDING_DETAIL_MAX * 2];
 	const char *why;
+	char message[FINDING_MESSAGE_MAX];
 
 	if (c->error)
 		return;
@@ -96,15 +98,18 @@ static void emit(struct check *c, enum rule_index r, const char *path, const cha
 	f = &l->items[l->n];
 	f->rule = &rule_table[r];
 	f->embedded_path = NULL;
+	/* Heap copies of their exact size: thousands of findings, most messages short. */
+	format_message(message, sizeof(message), rule_table[r].message, detail);
+	f->message = es_strdup(message);
 	f->module = es_strdup(c->ms->name);
 	f->path = es_strdup(path && path[0] ? path : c->ms->path);
-	if (!f->module || !f->path) {
+	if (!f->module || !f->path || !f->message) {
 		es_free(f->module);
 		es_free(f->path);
+		es_free(f->message);
 		c->error = -ENOMEM;
 		return;
 	}
-	format_message(f->message, sizeof(f->message), rule_table[r].message, detail);
 	l->n++;
 }
 
@@ -118,10 +123,11 @@ static bool is_host(const struct ms_str *s)
 static void check_privileges(struct check *c)
 {
 	static const char *const dangerous[] = {
-		"SYS_ADMIN",	   "SYS_PTRACE",      "SYS_MODULE",  "SYS_RAWIO",   "NET_ADMIN",
-		"NET_RAW",	   "DAC_READ_SEARCH", "DAC_OVERRIDE", "BPF",	 "PERFMON",
-		"SYS_BOOT",	   "SYS_TIME",	      "MKNOD",	     "SETFCAP",	 "LINUX_IMMUTABLE",
-		"AUDIT_CONTROL", "MAC_ADMIN",	      "MAC_OVERRIDE", "SYSLOG",	 "CHECKPOINT_RESTORE",
+		"SYS_ADMIN", "SYS_PTRACE",   "SYS_MODULE",	"SYS_RAWIO",
+		"NET_ADMIN", "NET_RAW",	     "DAC_READ_SEARCH", "DAC_OVERRIDE",
+		"BPF",	     "PERFMON",	     "SYS_BOOT",	"SYS_TIME",
+		"MKNOD",     "SETFCAP",	     "LINUX_IMMUTABLE", "AUDIT_CONTROL",
+		"MAC_ADMIN", "MAC_OVERRIDE", "SYSLOG",		"CHECKPOINT_RESTORE",
 	};
 	const struct module_settings *ms = c->ms;
 
@@ -191,13 +197,26 @@ static bool in_list(const char *s, const char *const *list, size_t n)
 static bool is_runtime_socket(const char *p)
 {
 	static const char *const sockets[] = {
-		"/var/run/docker.sock",	   "/run/docker.sock",	      "/run/containerd/containerd.sock",
-		"/var/run/containerd/containerd.sock", "/run/podman/podman.sock",
-		"/var/run/podman/podman.sock", "/run/crio/crio.sock", "/var/run/crio/crio.sock",
-		"/var/run/iotedge/mgmt.sock", "/run/iotedge/mgmt.sock", "/var/run/iotedge/workload.sock",
-		"/run/iotedge/workload.sock", "/var/run/docker",     "/run/docker",
-		"/run/containerd",	   "/var/run/containerd",   "/var/run/iotedge",
-		"/run/iotedge",		   "/var/run",		      "/run",
+		"/var/run/docker.sock",
+		"/run/docker.sock",
+		"/run/containerd/containerd.sock",
+		"/var/run/containerd/containerd.sock",
+		"/run/podman/podman.sock",
+		"/var/run/podman/podman.sock",
+		"/run/crio/crio.sock",
+		"/var/run/crio/crio.sock",
+		"/var/run/iotedge/mgmt.sock",
+		"/run/iotedge/mgmt.sock",
+		"/var/run/iotedge/workload.sock",
+		"/run/iotedge/workload.sock",
+		"/var/run/docker",
+		"/run/docker",
+		"/run/containerd",
+		"/var/run/containerd",
+		"/var/run/iotedge",
+		"/run/iotedge",
+		"/var/run",
+		"/run",
 	};
 
 	return in_list(p, sockets, ARRAY_SIZE(sockets));
@@ -206,17 +225,39 @@ static bool is_runtime_socket(const char *p)
 static bool is_sensitive_path(const char *p)
 {
 	static const char *const exact[] = {
-		"/", "/etc", "/home", "/proc", "/sys", "/dev", "/usr", "/var", "/lib", "/lib64",
-		"/bin", "/sbin", "/opt", "/srv", "/var/log", "/usr/lib", "/usr/bin", "/usr/sbin",
+		"/",	"/etc", "/home",    "/proc",	"/sys",	    "/dev",
+		"/usr", "/var", "/lib",	    "/lib64",	"/bin",	    "/sbin",
+		"/opt", "/srv", "/var/log", "/usr/lib", "/usr/bin", "/usr/sbin",
 	};
 	static const char *const trees[] = {
-		"/var/lib/aziot", "/etc/aziot",	  "/run/aziot",	      "/var/run/aziot",
-		"/var/lib/iotedge", "/etc/iotedge", "/var/lib/docker", "/var/lib/containerd",
-		"/etc/docker",	  "/root",	  "/boot",	      "/lib/modules",
-		"/usr/lib/modules", "/proc",	  "/sys/kernel",      "/sys/firmware",
-		"/sys/fs/cgroup", "/etc/shadow",  "/etc/gshadow",     "/etc/sudoers",
-		"/etc/sudoers.d", "/etc/ssh",	  "/etc/passwd",      "/etc/systemd",
-		"/run/systemd",	  "/var/run/systemd", "/etc/cron.d",   "/etc/ssl/private",
+		"/var/lib/aziot",
+		"/etc/aziot",
+		"/run/aziot",
+		"/var/run/aziot",
+		"/var/lib/iotedge",
+		"/etc/iotedge",
+		"/var/lib/docker",
+		"/var/lib/containerd",
+		"/etc/docker",
+		"/root",
+		"/boot",
+		"/lib/modules",
+		"/usr/lib/modules",
+		"/proc",
+		"/sys/kernel",
+		"/sys/firmware",
+		"/sys/fs/cgroup",
+		"/etc/shadow",
+		"/etc/gshadow",
+		"/etc/sudoers",
+		"/etc/sudoers.d",
+		"/etc/ssh",
+		"/etc/passwd",
+		"/etc/systemd",
+		"/run/systemd",
+		"/var/run/systemd",
+		"/etc/cron.d",
+		"/etc/ssl/private",
 	};
 
 	if (in_list(p, exact, ARRAY_SIZE(exact)))
@@ -229,11 +270,11 @@ static bool is_sensitive_path(const char *p)
 
 static bool is_sensitive_device(const char *p)
 {
-	static const char *const exact[] = { "/dev/mem", "/dev/kmem", "/dev/port", "/dev",
+	static const char *const exact[] = { "/dev/mem",    "/dev/kmem", "/dev/port", "/dev",
 					     "/dev/mapper", "/dev/disk", "/dev/kvm" };
-	static const char *const prefixes[] = { "/dev/sd",  "/dev/hd",	   "/dev/vd",  "/dev/xvd",
+	static const char *const prefixes[] = { "/dev/sd",   "/dev/hd",	    "/dev/vd",	"/dev/xvd",
 						"/dev/nvme", "/dev/mmcblk", "/dev/tpm", "/dev/dm-",
-						"/dev/md",  "/dev/disk/",  "/dev/loop" };
+						"/dev/md",   "/dev/disk/",  "/dev/loop" };
 
 	if (in_list(p, exact, ARRAY_SIZE(exact)))
 		return true;
@@ -263,7 +304,8 @@ static void check_mounts(struct check *c)
 		else if (is_sensitive_device(src) && strcmp(src, "/dev") != 0)
 			emit(c, R_DEVICE, m->path, detail);
 		else if (is_sensitive_path(src))
-			emit(c, m->read_only ? R_MOUNT_READONLY : R_MOUNT_WRITABLE, m->path, detail);
+			emit(c, m->read_only ? R_MOUNT_READONLY : R_MOUNT_WRITABLE, m->path,
+			     detail);
 		c->mount = NULL;
 	}
 }
@@ -375,8 +417,8 @@ static void check_logging(struct check *c)
 		return;
 	if (strcasecmp(d, "none") == 0)
 		emit(c, R_LOGGING_DISABLED, ms->log_driver.path, NULL);
-	else if (strcasecmp(d, "json-file") == 0 && !(ms->log_max_size.value &&
-						       ms->log_max_size.value[0]))
+	else if (strcasecmp(d, "json-file") == 0 &&
+		 !(ms->log_max_size.value && ms->log_max_size.value[0]))
 		emit(c, R_LOG_UNBOUNDED, ms->log_driver.path, "json-file");
 }
 
@@ -408,6 +450,22 @@ static unsigned port_number(const char *s)
 	return v <= 65535 ? (unsigned)v : 0;
 }
 
+static void image_split(const char *image, char *name, size_t name_size, const char **ret_tag,
+			bool *ret_digest);
+
+/* The IoT Edge API proxy module (nested edge), whatever registry or placeholder it comes from. */
+static bool image_is_api_proxy(const char *image)
+{
+	char name[256];
+	const char *tag;
+	bool digest;
+
+	if (!image)
+		return false;
+	image_split(image, name, sizeof(name), &tag, &digest);
+	return strcmp(name, "azureiotedge-api-proxy") == 0;
+}
+
 static void check_ports(struct check *c)
 {
 	const struct module_settings *ms = c->ms;
@@ -429,7 +487,14 @@ static void check_ports(struct check *c)
 		if (!all_addresses(p->host_ip))
 			continue;
 		/* edgeHub's protocol ports are its job on a gateway. */
-		if (ms->kind == MODULE_KIND_EDGE_HUB && (cport == 443 || cport == 5671 || cport == 8883))
+		if (ms->kind == MODULE_KIND_EDGE_HUB &&
+		    (cport == 443 || cport == 5671 || cport == 8883))
+			continue;
+		/* So is 443 of the nested-edge API proxy (child devices pull images through it). */
+		if (cport == 443 && image_is_api_proxy(ms->image.value))
+			continue;
+		/* Docker ignores port bindings on the host network: nothing is published. */
+		if (is_host(&ms->network_mode))
 			continue;
 		emit(c, R_PORT_ALL_ADDRESSES, p->path, detail);
 	}
@@ -548,13 +613,15 @@ static bool ends_with(const char *s, const char *suffix)
 
 static bool name_is_secret(const char *name)
 {
-	static const char *const words[] = { "password", "passwd",     "passphrase", "secret",
-					     "token",	 "apikey",     "accesskey",  "accountkey",
-					     "sharedkey", "privatekey", "connectionstring",
-					     "connstr",	 "credential", "saskey" };
-	static const char *const not_secret[] = { "file", "path", "dir", "name", "url", "uri",
-						  "endpoint", "id", "enabled", "type", "size",
-						  "length", "header", "policy", "version" };
+	static const char *const words[] = {
+		"password",	    "passwd",	 "passphrase", "secret",    "token",
+		"apikey",	    "accesskey", "accountkey", "sharedkey", "privatekey",
+		"connectionstring", "connstr",	 "credential", "saskey"
+	};
+	static const char *const not_secret[] = {
+		"file",	   "path", "dir",  "name",   "url",    "uri",	 "endpoint", "id",
+		"enabled", "type", "size", "length", "header", "policy", "version"
+	};
 	char n[256];
 
 	normalize_name(name, n, sizeof(n));
@@ -570,8 +637,10 @@ static bool name_is_secret(const char *name)
 /* A key=value marker of connection strings followed by a literal (non-placeholder) value. */
 static bool value_has_embedded_secret(const char *v)
 {
-	static const char *const markers[] = { "sharedaccesskey=", "accountkey=", "sig=",
-					       "password=", "pwd=", "sharedaccesssignature=" };
+	static const char *const markers[] = {
+		"sharedaccesskey=", "accountkey=", "sig=",
+		"password=",	    "pwd=",	   "sharedaccesssignature="
+	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(markers); i++) {
 		const char *p = strcasestr(v, markers[i]);
@@ -599,11 +668,30 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/* "scheme://user:password@host": a literal (non-placeholder) password in a URL. */
+static bool value_has_url_password(const char *v)
+{
+	for (const char *p = strstr(v, "://"); p; p = strstr(p + 3, "://")) {
+		const char *auth = p + 3, *end = auth + strcspn(auth, "/?#@ \t"), *colon;
+		char pw[MS_STRING_MAX + 1];
+
+		if (*end != '@')
+			continue;
+		colon = memchr(auth, ':', (size_t)(end - auth));
+		if (!colon || colon + 1 == end)
+			continue;
+		snprintf(pw, sizeof(pw), "%.*s", (int)(end - colon - 1), colon + 1);
+		if (!ms_is_placeholder(pw))
+			return true;
+	}
+	return false;
+}
+
 bool rules_env_is_secret(const char *name, const char *value)
 {
 	if (!value || !value[0])
 		return false;
-	if (value_has_embedded_secret(value))
+	if (value_has_embedded_secret(value) || value_has_url_password(value))
 		return true;
 	if (!name || !name_is_secret(name) || ms_is_placeholder(value))
 		return false;
@@ -663,7 +751,7 @@ static bool env_says_disabled(const struct module_settings *ms, const char *name
 			      const char **ret_path)
 {
 	for (size_t i = 0; i < ms->n_env; i++) {
-		if (strcasecmp(ms->env[i].name, name) != 0)
+		if (ms->env[i].ignored || strcasecmp(ms->env[i].name, name) != 0)
 			continue;
 		*ret_path = ms->env[i].path;
 		return strcasecmp(ms->env[i].value, "false") == 0;
@@ -686,6 +774,8 @@ void rules_context_add_module(struct rules_context *ctx, const struct module_set
 	for (size_t i = 0; i < ms->n_env; i++) {
 		const char *n = ms->env[i].name, *v = ms->env[i].value;
 
+		if (ms->env[i].ignored)
+			continue;
 		if (strcasestr(n, "amqp") || strcasestr(v, "amqp"))
 			ctx->amqp_used = true;
 		if (strcasestr(n, "mqtt") || strcasestr(v, "mqtt"))
@@ -707,6 +797,9 @@ static void check_hub_heads(struct check *c)
 
 	if (ms->kind != MODULE_KIND_EDGE_HUB || !c->ctx || ms->no_container)
 		return;
+	/* On the host network every head listens on the host: published by nature. */
+	if (is_host(&ms->network_mode))
+		return;
 	for (size_t i = 0; i < ARRAY_SIZE(heads); i++) {
 		const char *path = NULL;
 		bool used = publishes(ms, heads[i].port);
@@ -716,8 +809,94 @@ static void check_hub_heads(struct check *c)
 		if ((heads[i].port == 5671 && c->ctx->amqp_used) ||
 		    (heads[i].port == 8883 && c->ctx->mqtt_used))
 			continue;
+		/* Routes that need a head: devices may use any of the three; modules use AMQP
+		 * or MQTT, whichever their SDK picks, unless their env names the protocol. */
+		if (c->ctx->routes_devices || (c->ctx->routes_modules && heads[i].port != 443 &&
+					       !c->ctx->amqp_used && !c->ctx->mqtt_used))
+			continue;
 		emit(c, R_HUB_PROTOCOL_HEAD, path, heads[i].label);
 	}
+}
+
+/* ---- what Docker cannot take as given, secrets on the command line, DOCKER_HOST ---- */
+
+static void check_issues(struct check *c)
+{
+	const struct module_settings *ms = c->ms;
+
+	for (size_t i = 0; i < ms->n_issues; i++)
+		emit(c,
+		     ms->issues[i].kind == MS_ISSUE_IGNORED ? R_IGNORED_SETTING : R_INVALID_SETTING,
+		     ms->issues[i].path, ms->issues[i].message);
+}
+
+/*
+ * "--password=x", "--password x", "PASSWORD=x", and any argument that is a URL with a
+ * password or a connection string with a key; "-p x" is not judged (too many meanings).  The
+ * finding is at the argument that holds the secret and names the option, never the value.
+ */
+static void check_command(struct check *c)
+{
+	const struct ms_strv *v = &c->ms->command;
+
+	for (size_t i = 0; i < v->n; i++) {
+		const char *arg = v->items[i].value, *flag = arg, *eq, *next;
+		char name[128], detail[FINDING_DETAIL_MAX];
+		size_t at = i;
+
+		while (*flag == '-')
+			flag++;
+		eq = strchr(flag, '=');
+		snprintf(name, sizeof(name), "%.*s", (int)(eq ? (size_t)(eq - flag) : strlen(flag)),
+			 flag);
+		next = i + 1 < v->n ? v->items[i + 1].value : NULL;
+		if (eq && rules_env_is_secret(name, eq + 1)) {
+			snprintf(detail, sizeof(detail), "%.100s", name);
+		} else if (!eq && flag != arg && next && next[0] != '-' &&
+			   rules_env_is_secret(name, next)) {
+			snprintf(detail, sizeof(detail), "the value of %.100s", arg);
+			at = ++i; /* the value is the next argument: judged here, not again */
+		} else if (value_has_url_password(arg) || value_has_embedded_secret(arg)) {
+			snprintf(detail, sizeof(detail),
+				 "an argument (a URL or connection string)");
+		} else {
+			continue;
+		}
+		emit(c, R_SECRET_IN_COMMAND, v->items[at].path, detail);
+	}
+}
+
+static const struct ms_env *env_find(const struct module_settings *ms, const char *name)
+{
+	const struct ms_env *found = NULL;
+
+	for (size_t i = 0; i < ms->n_env; i++)
+		if (!ms->env[i].ignored && strcmp(ms->env[i].name, name) == 0)
+			found = &ms->env[i]; /* the last one is the one set */
+	return found;
+}
+
+/* DOCKER_HOST=tcp://... without DOCKER_TLS_VERIFY: the Docker API in plain text. */
+static void check_docker_host(struct check *c)
+{
+	const struct ms_env *host = env_find(c->ms, "DOCKER_HOST");
+	const struct ms_env *tls = env_find(c->ms, "DOCKER_TLS_VERIFY");
+	char detail[FINDING_DETAIL_MAX];
+
+	if (!host || ms_is_only_placeholder(host->value))
+		return;
+	if (strncasecmp(host->value, "tcp://", 6) != 0 &&
+	    strncasecmp(host->value, "http://", 7) != 0)
+		return;
+	/* The client turns TLS on for any non-empty DOCKER_TLS_VERIFY; port 2375 is plain text by
+	 * convention whatever the client does. */
+	if (tls && tls->value[0] && !strstr(host->value, ":2375"))
+		return;
+	/* (anything before an '@' is left out: it would be credentials) */
+	snprintf(detail, sizeof(detail), "DOCKER_HOST (tcp://%.120s)",
+		 strrchr(host->value, '@') ? strrchr(host->value, '@') + 1
+					   : strstr(host->value, "://") + 3);
+	emit(c, R_DOCKER_API_TCP, host->path, detail);
 }
 
 int rules_check_module(const struct module_settings *ms, const struct rules_context *ctx,
@@ -726,6 +905,7 @@ int rules_check_module(const struct module_settings *ms, const struct rules_cont
 	struct check c = { .ms = ms, .ctx = ctx, .out = out };
 
 	c.edgesec = accepted_module_is_edgesec(ms);
+	check_issues(&c);
 	if (ms->no_container) {
 		check_env(&c);
 		check_registries(&c);
@@ -742,5 +922,7 @@ int rules_check_module(const struct module_settings *ms, const struct rules_cont
 	check_env(&c);
 	check_registries(&c);
 	check_hub_heads(&c);
+	check_command(&c);
+	check_docker_host(&c);
 	return c.error;
 }

@@ -47,7 +47,7 @@ struct finding {
 	/* When the setting sits inside a JSON document embedded in a string (createOptions given
 	 * as a string): path points at that string and embedded_path inside it; else NULL. */
 	char *embedded_path;
-	char message[FINDING_MESSAGE_MAX];
+	char *message; /* at most FINDING_MESSAGE_MAX - 1 bytes; heap, exactly as long */
 };
 
 struct finding_list {
@@ -59,6 +59,9 @@ struct finding_list {
 /* What the deployment as a whole uses; built from every module before the rules run. */
 struct rules_context {
 	bool amqp_used, mqtt_used;
+	/* From edgeHub's routes (manifests only): modules exchange messages through edgeHub,
+	 * devices send messages to it.  Both need protocol heads the routes cannot name. */
+	bool routes_modules, routes_devices;
 };
 
 const struct rule *rules_table(size_t *ret_n);

@@ -64,6 +64,11 @@ struct baseline_profile {
 /* Root access (baseline-root.c). */
 #define BASELINE_READ_MAX (32u << 20) /* dpkg status can be large */
 #define BASELINE_SMALL_READ_MAX (1u << 20)
+/* One sshd-config scan (one keyword), Include files counted: files read, bytes read, Include
+ * patterns expanded.  A fan-out of files Including each other stops there (Err). */
+#define BASELINE_SSHD_FILES_MAX 256
+#define BASELINE_SSHD_BYTES_MAX (4u << 20)
+#define BASELINE_SSHD_INCLUDES_MAX 256
 
 /* Opens an absolute path below the root (never escaping it); -errno. */
 int baseline_root_openat(struct baseline_root *r, const char *abs_path, int flags, int *ret_fd);

@@ -10,7 +10,10 @@
  *    Include files in the order sshd reads them;
  *  - Include takes one or more paths, relative ones relative to /etc/ssh; the last component
  *    may be a glob (matches read in sorted order, no match is not an error, as in sshd);
- *    nesting is limited to 16 levels, 64 files per pattern;
+ *    nesting is limited to 16 levels, 64 files per pattern, and one scan (one keyword) reads
+ *    at most SSHD_FILES_MAX files and SSHD_BYTES_MAX bytes and expands SSHD_INCLUDES_MAX
+ *    Include patterns in total: files that Include each other in a fan-out (each level
+ *    including every file of the next) would otherwise be read 64^16 times;
  *  - Match blocks: a Match line starts a conditional block that lasts until the next Match or
  *    the end of the file it is in (an Include inside a Match block is conditional too).
  *    The global value (outside any Match) is the one checked against the check's values /
@@ -36,6 +39,9 @@
 #define SSHD_GLOB_MAX 64
 #define SSHD_MATCH_VALUES_MAX 32
 #define SSHD_ARG_MAX 256
+#define SSHD_FILES_MAX BASELINE_SSHD_FILES_MAX
+#define SSHD_BYTES_MAX BASELINE_SSHD_BYTES_MAX
+#define SSHD_INCLUDES_MAX BASELINE_SSHD_INCLUDES_MAX
 
 struct sshd_value {
 	char value[SSHD_ARG_MAX];
@@ -51,6 +57,8 @@ struct sshd_scan {
 	size_t n_matches;
 	unsigned blocks;	   /* Match blocks seen so far (block ids) */
 	unsigned last_match_block; /* block id of the last recorded Match value */
+	unsigned n_files, n_includes;
+	size_t n_bytes;
 	char error[BASELINE_REASON_MAX];
 };
 
@@ -168,6 +176,11 @@ static int scan_include(struct sshd_scan *sc, const char *arg, unsigned depth, b
 		snprintf(pattern, sizeof(pattern), "%s", arg);
 	else
 		snprintf(pattern, sizeof(pattern), "/etc/ssh/%s", arg);
+	if (++sc->n_includes > SSHD_INCLUDES_MAX) {
+		snprintf(sc->error, sizeof(sc->error),
+			 "more than %u Include patterns in total: not followed", SSHD_INCLUDES_MAX);
+		return -E2BIG;
+	}
 	if (strpbrk(pattern, "*?[") && strpbrk(pattern, "*?[") < strrchr(pattern, '/')) {
 		snprintf(sc->error, sizeof(sc->error),
 			 "Include %.160s: globs in directory components are not supported", arg);
@@ -216,10 +229,24 @@ static int scan_file(struct sshd_scan *sc, const char *path, unsigned depth, boo
 		snprintf(sc->error, sizeof(sc->error), "%s: Include nested too deeply", path);
 		return -ELOOP;
 	}
+	if (++sc->n_files > SSHD_FILES_MAX) {
+		snprintf(sc->error, sizeof(sc->error),
+			 "%s: more than %u files read through Include in total", path,
+			 SSHD_FILES_MAX);
+		return -E2BIG;
+	}
 	e = baseline_root_read(sc->r, path, BASELINE_SMALL_READ_MAX, false, &data, &len);
 	if (e < 0) {
 		snprintf(sc->error, sizeof(sc->error), "cannot read %s: %s", path, strerror(-e));
 		return e;
+	}
+	sc->n_bytes += len;
+	if (sc->n_bytes > SSHD_BYTES_MAX) {
+		baseline_root_release(sc->r, data);
+		snprintf(sc->error, sizeof(sc->error),
+			 "%s: more than %u bytes read through Include in total", path,
+			 SSHD_BYTES_MAX);
+		return -E2BIG;
 	}
 	for (p = data; e >= 0 && baseline_next_line(&p, data + len, &line, &ll);) {
 		char kw[64], arg[SSHD_ARG_MAX];

@@ -29,6 +29,7 @@
 
 #include "baseline/baseline.h"
 #include "cli/cli-util.h"
+#include "cli/commands.h"
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/json_read.h"
@@ -556,8 +557,10 @@ int cli_baseline(int argc, char **argv)
 	if (b.failed) {
 		cli_error("output too large or out of memory");
 	} else {
-		fwrite(b.data, 1, b.len, stdout);
+		fwrite(b.data, 1, b.len, stdout); /* a short write leaves ferror() set */
 		ret = run.score.n[BASELINE_RESULT_FAIL] || run.score.n[BASELINE_RESULT_ERR] ? 1 : 0;
+		if (cli_stdout_check("baseline") < 0)
+			ret = 2; /* a cut report must not pass for a complete one */
 	}
 	buf_done(&b);
 out:

@@ -15,6 +15,7 @@
 
 #include "common/redact.h"
 #include "common/suggest.h"
+#include "common/textesc.h"
 
 static const char *const format_names[_CLI_FORMAT_MAX] = {
 	[CLI_FORMAT_TEXT] = "text",
@@ -32,11 +33,18 @@ static const char *const color_names[_CLI_COLOR_MAX] = {
 /* Problems often quote an argument: a mistyped --connection-strng=... must not print the key. */
 static void vreport(const char *what, const char *fmt, va_list ap)
 {
-	char msg[1024], clean[1024];
+	char msg[1024], clean[1024], shown[4 * sizeof(msg)];
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	redact_text(msg, strnlen(msg, sizeof(msg)), clean, sizeof(clean));
-	fprintf(stderr, "edgesec: %s: %s\n", what, clean);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(msg))
+		n = (int)sizeof(msg) - 1;
+	/* A mistyped --connection-strng=... must not print the key. */
+	n = (int)redact_text(msg, (size_t)n, clean, sizeof(clean));
+	/* Messages quote names from input (keys, paths, ids): no raw control character. */
+	text_escape(shown, sizeof(shown), clean, (size_t)n);
+	fprintf(stderr, "edgesec: %s: %s\n", what, shown);
 }
 
 void cli_error(const char *fmt, ...)

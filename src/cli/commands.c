@@ -25,9 +25,11 @@
 #include "cli/report.h"
 #include "cli/scan-manifest.h"
 #include "common/alloc.h"
+#include "common/fileio.h"
 #include "common/json_read.h"
 #include "common/log.h"
 #include "common/suggest.h"
+#include "common/textesc.h"
 #include "config/config.h"
 #include "core/agent.h"
 #include "version.h"
@@ -350,8 +352,14 @@ static void print_text(const struct config *c)
 		cJSON_ArrayForEach(item, group) {
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "value");
 			char *s = cJSON_PrintUnformatted(v);
+			struct buf shown;
 
-			printf("%-38s %s\n", item->string, s ? s : "?");
+			/* cJSON escapes C0 controls; C1 and bidi controls are escaped here */
+			buf_init(&shown, 0);
+			if (s)
+				text_escape_buf(&shown, s, strlen(s));
+			printf("%-38s %s\n", item->string, shown.data ? shown.data : "?");
+			buf_done(&shown);
 			es_free(s);
 		}
 	}
@@ -387,7 +395,7 @@ static int cmd_check_config(struct args *a)
 		if (rep.n_errors)
 			cli_error("%s: rejected, nothing applied", path);
 		else
-			cli_error("%s: cannot read it: %s", path, strerror(-r));
+			cli_error("%s: cannot read it: %s", path, fileio_strerror(r));
 		config_done(&cfg);
 		return 2;
 	}
@@ -416,7 +424,7 @@ static int cmd_check_config(struct args *a)
 		buf_done(&b);
 	}
 	config_done(&cfg);
-	return 0;
+	return cli_stdout_check("check-config") < 0 ? 1 : 0;
 }
 
 /*
@@ -435,6 +443,20 @@ static const struct delegated_verb delegated_verbs[] = {
 	{ "report", cli_report },
 	{ NULL, NULL },
 };
+
+int cli_stdout_check(const char *what)
+{
+	int e = errno; /* a failed fwrite() before us left its reason there */
+
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	if (!errno)
+		errno = e;
+	cli_error("%s: cannot write to stdout: %s", what, errno ? strerror(errno) : "write error");
+	clearerr(stdout);
+	return -EIO;
+}
 
 static const char *const own_verbs[] = { "run", "snapshot", "check-config", "help", NULL };
 
@@ -487,7 +509,7 @@ static int cmd_help(const struct args *a)
 	return unknown_verb(a->operands[0]);
 }
 
-int cli_main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	const struct delegated_verb *v;
 	struct args a;
@@ -519,4 +541,15 @@ int cli_main(int argc, char **argv)
 		return 2;
 	}
 	return unknown_verb(a.verb);
+}
+
+int cli_main(int argc, char **argv)
+{
+	int r = dispatch(argc, argv);
+
+	/* Whatever the verb printed must have reached stdout: a full disk or a closed file is
+	 * a failure, never a silent success. */
+	if (cli_stdout_check("output") < 0 && r == 0)
+		r = 1;
+	return r;
 }

@@ -12,6 +12,7 @@
 #include "analyze/rules.h"
 #include "cli/cli-util.h"
 #include "common/buf.h"
+#include "common/json_write.h"
 #include "common/waivers.h"
 
 #define SCAN_FILES_MAX 1024 /* files in one call */
@@ -27,6 +28,8 @@ struct scan_file {
 	struct drift_list drift;
 	struct waivers *waivers; /* its own: sidecar file and acceptance labels */
 	bool unusable;		 /* an error was printed; nothing else is reported for it */
+	char *against_data;	 /* --against: the manifest's text (drift regions in SARIF) */
+	size_t against_len;
 };
 
 /* One finding (or drift item) with where it is and whether it is waived. */
@@ -51,6 +54,7 @@ struct scan_report {
 	enum severity fail_on;
 	unsigned severity_mask; /* bit per enum severity shown */
 	bool drift;		/* --against: drift is part of the report */
+	const char *against;	/* --against MANIFEST, or NULL */
 	bool color;
 	unsigned width;
 };
@@ -61,3 +65,18 @@ void scan_location(struct buf *b, const struct scan_report *rep, const struct sc
 void scan_report_text(struct buf *b, const struct scan_report *rep);
 void scan_report_json(struct buf *b, const struct scan_report *rep);
 void scan_report_sarif(struct buf *b, const struct scan_report *rep);
+
+/* ---- SARIF pieces shared by scan-manifest-report.c and scan-manifest-sarif.c ---- */
+
+const char *sarif_level(enum severity s);
+/* {"<key>": {"text": text}} */
+void sarif_write_text(struct jw *w, const char *key, const char *text);
+/* The artifact URI of a file argument: relative as given, absolute as file://, "-" as stdin. */
+void sarif_file_uri(struct buf *uri, const char *path);
+
+/* Drift (--against) in SARIF: the kinds as rules after the EDGE rules (ruleIndex n + kind),
+ * and one result per drift item, located in the inspect document and related to the module
+ * in the manifest. */
+void sarif_drift_rules(struct jw *w);
+void sarif_drift_result(struct jw *w, const struct scan_report *rep, const struct scan_item *it,
+			const char *inspect_uri, const char *manifest_uri);

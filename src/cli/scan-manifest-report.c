@@ -21,7 +21,6 @@
 #include "scan-manifest-int.h"
 #include "version.h"
 
-#define INFORMATION_URI "https://github.com/edgesec/edgesec"
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
 #define SHORT_FIX_MAX 160
 
@@ -461,7 +460,7 @@ void scan_report_json(struct buf *b, const struct scan_report *rep)
 
 /* ---- SARIF ---- */
 
-static const char *sarif_level(enum severity s)
+const char *sarif_level(enum severity s)
 {
 	return s >= SEVERITY_HIGH ? "error" : s == SEVERITY_MEDIUM ? "warning" : "note";
 }
@@ -482,7 +481,12 @@ static void write_text_obj(struct jw *w, const char *key, const char *text)
 	jw_obj_end(w);
 }
 
-static void sarif_rules(struct jw *w)
+void sarif_write_text(struct jw *w, const char *key, const char *text)
+{
+	write_text_obj(w, key, text);
+}
+
+static void sarif_rules(struct jw *w, bool drift)
 {
 	size_t n;
 	const struct rule *rules = rules_table(&n);
@@ -523,6 +527,8 @@ static void sarif_rules(struct jw *w)
 		jw_obj_end(w);
 		jw_obj_end(w);
 	}
+	if (drift)
+		sarif_drift_rules(w); /* ruleIndex n + kind */
 	jw_arr_end(w);
 }
 
@@ -557,6 +563,11 @@ static void file_uri(struct buf *uri, const char *path)
 	uri_encode(uri, strcmp(path, "-") == 0 ? "stdin" : canonical ? canonical : path);
 	free(canonical); /* realpath() allocates with malloc */
 	buf_putc(uri, '\0');
+}
+
+void sarif_file_uri(struct buf *uri, const char *path)
+{
+	file_uri(uri, path);
 }
 
 static void sarif_location(struct jw *w, const struct scan_item *it, const char *uri)
@@ -657,16 +668,29 @@ static void sarif_artifacts(struct jw *w, const struct scan_report *rep, struct 
 		jw_obj_end(w);
 		jw_obj_end(w);
 	}
+	if (rep->against) {
+		file_uri(uri, rep->against);
+		jw_obj_begin(w);
+		jw_key(w, "location");
+		jw_obj_begin(w);
+		jw_key(w, "uri");
+		jw_cstr(w, uri->data ? uri->data : "stdin");
+		jw_obj_end(w);
+		jw_obj_end(w);
+	}
 	jw_arr_end(w);
 }
 
 void scan_report_sarif(struct buf *b, const struct scan_report *rep)
 {
-	struct buf uri;
+	struct buf uri, muri;
 	struct jw w;
 
 	jw_init(&w, b);
 	buf_init(&uri, 16384);
+	buf_init(&muri, 16384);
+	if (rep->against)
+		file_uri(&muri, rep->against);
 	jw_obj_begin(&w);
 	jw_key(&w, "$schema");
 	jw_cstr(&w, SARIF_SCHEMA);
@@ -683,26 +707,32 @@ void scan_report_sarif(struct buf *b, const struct scan_report *rep)
 	jw_cstr(&w, "edgesec");
 	jw_key(&w, "version");
 	jw_cstr(&w, EDGESEC_VERSION);
-	jw_key(&w, "informationUri");
-	jw_cstr(&w, INFORMATION_URI);
-	sarif_rules(&w);
+	/* A real place: the man page, or the page the build names (EDGESEC_HOMEPAGE_URL). */
+	if (EDGESEC_HOMEPAGE_URL[0]) {
+		jw_key(&w, "informationUri");
+		jw_cstr(&w, EDGESEC_HOMEPAGE_URL);
+	}
+	sarif_rules(&w, rep->drift);
 	jw_obj_end(&w);
 	jw_obj_end(&w);
 	sarif_artifacts(&w, rep, &uri);
 	jw_key(&w, "results");
 	jw_arr_begin(&w);
 	for (size_t i = 0; i < rep->n_items; i++) {
-		if (!rep->items[i].f)
-			continue;
 		file_uri(&uri, rep->files[rep->items[i].file].path);
-		sarif_result(&w, &rep->items[i], uri.data ? uri.data : "stdin");
+		if (rep->items[i].f)
+			sarif_result(&w, &rep->items[i], uri.data ? uri.data : "stdin");
+		else if (rep->items[i].d)
+			sarif_drift_result(&w, rep, &rep->items[i], uri.data ? uri.data : "stdin",
+					   muri.data ? muri.data : "stdin");
 	}
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	buf_putc(b, '\n');
-	if (uri.failed)
+	if (uri.failed || muri.failed)
 		b->failed = true;
 	buf_done(&uri);
+	buf_done(&muri);
 }

@@ -202,8 +202,8 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		if (parse_option(c, a) < 0)
 			return -EINVAL;
 	}
-	if (a->against && (!a->docker_inspect || a->format == CLI_FORMAT_SARIF)) {
-		cli_error("--against needs --docker-inspect and text or json output");
+	if (a->against && !a->docker_inspect) {
+		cli_error("--against needs --docker-inspect");
 		return -EINVAL;
 	}
 	if (argc - optind < 1 || argc - optind > SCAN_FILES_MAX) {
@@ -255,8 +255,9 @@ static int prefix_paths(struct finding_list *l, size_t start, size_t index)
 /* Reads and parses the manifest at path and appends the drift of cs against it; errors are
  * printed here (they are about another file than the input). */
 static int compare_with(const char *path, struct inspected_container **cs, size_t n, bool array,
-			struct drift_list *drift)
+			struct scan_file *f)
 {
+	struct drift_list *drift = &f->drift;
 	struct manifest *m = NULL;
 	struct json_error err;
 	char *data = NULL;
@@ -264,7 +265,7 @@ static int compare_with(const char *path, struct inspected_container **cs, size_
 	int r = read_file_capped(path, MANIFEST_MAX_SIZE, &data, &len);
 
 	if (r < 0) {
-		cli_error("%s: cannot read: %s", path, strerror(-r));
+		cli_error("%s: cannot read: %s", path, fileio_strerror(r));
 		return -EIO;
 	}
 	r = manifest_parse(data, len, &m, &err);
@@ -295,7 +296,10 @@ static int compare_with(const char *path, struct inspected_container **cs, size_
 		}
 	}
 	manifest_free(m);
-	es_free(data);
+	/* The text stays with the file: SARIF places drift in the manifest too. */
+	es_free(f->against_data);
+	f->against_data = data;
+	f->against_len = len;
 	return r;
 }
 
@@ -335,69 +339,29 @@ static int labels_to_waivers(const struct module_settings *ms, struct waivers *w
 static int analyze_inspect(const struct scan_args *a, struct scan_file *f, struct waivers *labels,
 			   struct json_error *err)
 {
-	struct inspected_container **cs = NULL;
 	struct rules_context ctx = { 0 };
-	const cJSON *it;
-	size_t n = 0, cap;
-	cJSON *doc;
-	int r = 0;
+	struct inspect_document d;
+	int r;
 
-	memset(err, 0, sizeof(*err));
-	doc = json_parse(f->data, f->len, err);
-	if (!doc)
-		return -EINVAL;
-	if (!cJSON_IsArray(doc) && !cJSON_IsObject(doc)) {
-		cJSON_Delete(doc);
-		return json_error_set(err, "",
-				      "docker inspect output must be an object or an array "
-				      "of objects, not %s",
-				      json_type_name(doc));
-	}
-	cap = cJSON_IsArray(doc) ? (size_t)cJSON_GetArraySize(doc) : 1;
-	cs = es_calloc(cap ? cap : 1, sizeof(*cs));
-	if (!cs) {
-		cJSON_Delete(doc);
-		return -ENOMEM;
-	}
-	if (cJSON_IsObject(doc)) {
-		r = inspect_container(doc, &cs[n++]);
-	} else {
-		cJSON_ArrayForEach(it, doc) {
-			char p[32];
-
-			if (!cJSON_IsObject(it)) {
-				snprintf(p, sizeof(p), "/%zu", n);
-				r = json_error_set(err, p, "a container must be an object, not %s",
-						   json_type_name(it));
-				break;
-			}
-			r = inspect_container(it, &cs[n++]);
-			if (r < 0)
-				break;
-		}
-	}
-	for (size_t i = 0; i < n && r >= 0; i++)
-		if (cs[i])
-			rules_context_add_module(&ctx, cs[i]->ms);
-	for (size_t i = 0; i < n && r >= 0; i++) {
+	/* Element by element (one container's tree at a time), at most INSPECT_MAX_CONTAINERS. */
+	r = inspect_document_parse(f->data, f->len, &d, err);
+	for (size_t i = 0; i < d.n && r >= 0; i++)
+		rules_context_add_module(&ctx, d.cs[i]->ms);
+	for (size_t i = 0; i < d.n && r >= 0; i++) {
 		size_t start = f->l.n;
 
-		if (!cs[i])
-			continue;
-		r = rules_check_module(cs[i]->ms, &ctx, &f->l);
-		if (r >= 0 && cJSON_IsArray(doc))
+		r = rules_check_module(d.cs[i]->ms, &ctx, &f->l);
+		if (r >= 0 && d.array)
 			r = prefix_paths(&f->l, start, i);
 		if (r >= 0 && labels)
-			r = labels_to_waivers(cs[i]->ms, labels);
+			r = labels_to_waivers(d.cs[i]->ms, labels);
 	}
 	if (r >= 0 && a->against)
-		r = compare_with(a->against, cs, n, cJSON_IsArray(doc), &f->drift);
+		r = compare_with(a->against, d.cs, d.n, d.array, f);
 	f->stub.envelope = "docker-inspect";
-	f->stub.n_modules = n;
-	for (size_t i = 0; i < n; i++)
-		inspected_container_free(cs[i]);
-	es_free(cs);
-	cJSON_Delete(doc);
+	f->stub.n_modules = d.n;
+	f->stub.dropped_modules = d.dropped;
+	inspect_document_done(&d);
 	if (r == -ENOMEM && !err->message[0])
 		json_error_set(err, "", "out of memory");
 	return r;
@@ -407,21 +371,14 @@ static int analyze_inspect(const struct scan_args *a, struct scan_file *f, struc
 
 static int read_input(struct scan_file *f)
 {
-	struct stat st;
-	int r;
+	/* Regular files are measured before they are read; stdin is cut at the cap. */
+	int r = read_file_capped(f->path, MANIFEST_MAX_SIZE, &f->data, &f->len);
 
-	/* read_file_capped() reports an oversized input as -ENOMEM when it fills its buffer
-	 * before reaching the cap, so regular files are measured first. */
-	if (strcmp(f->path, "-") != 0 && stat(f->path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size > MANIFEST_MAX_SIZE)
-		r = -EFBIG;
-	else
-		r = read_file_capped(f->path, MANIFEST_MAX_SIZE, &f->data, &f->len);
 	if (r == -EFBIG || (r == -ENOMEM && strcmp(f->path, "-") == 0))
 		cli_error("%s: larger than %u bytes (or out of memory)", f->path,
 			  MANIFEST_MAX_SIZE);
 	else if (r < 0)
-		cli_error("%s: cannot read: %s", f->path, strerror(-r));
+		cli_error("%s: cannot read: %s", f->path, fileio_strerror(r));
 	return r;
 }
 
@@ -682,6 +639,7 @@ int cli_scan_manifest(int argc, char **argv)
 	rep.fail_on = a.fail_on;
 	rep.severity_mask = a.severity_mask;
 	rep.drift = a.against != NULL;
+	rep.against = a.against;
 	rep.n_files = a.n_paths;
 	rep.files = es_calloc(a.n_paths, sizeof(*rep.files));
 	if (!rep.files) {
@@ -698,6 +656,7 @@ int cli_scan_manifest(int argc, char **argv)
 			manifest_free(f->m);
 		waivers_free(f->waivers);
 		es_free(f->data);
+		es_free(f->against_data);
 	}
 	es_free(rep.files);
 	es_free(rep.items);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "redact.h"
+#include "textesc.h"
 
 enum log_level log_max_level = LOG_LEVEL_INFO;
 static bool with_time = true;
@@ -48,7 +49,7 @@ void log_set_timestamps(bool on)
 
 void log_emit(enum log_level l, const char *fmt, ...)
 {
-	char line[2048], msg[2048], ts[32] = "";
+	char line[2048], msg[1536], clean[1536], ts[32] = "";
 	va_list ap;
 	int n = 0, m;
 
@@ -70,16 +71,15 @@ void log_emit(enum log_level l, const char *fmt, ...)
 	/* Whatever a caller passed, no secret the redaction rules know reaches the log. */
 	if (m < 0)
 		m = 0;
-	else
-		m = (int)redact_text(msg, strnlen(msg, sizeof(msg)), line + n,
-				     sizeof(line) - (size_t)n - 1);
-	n += m;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	/* Never let a logged value break the one-record-per-line format. */
-	for (int i = 0; i < n; i++)
-		if (line[i] == '\n' || line[i] == '\r')
-			line[i] = ' ';
+	if ((size_t)m >= sizeof(msg))
+		m = (int)sizeof(msg) - 1;
+	m = (int)redact_text(msg, (size_t)m, clean, sizeof(clean));
+	/*
+	 * Logged values come from input (paths, names, twin values): control characters are
+	 * escaped, so a value can neither break the one-record-per-line format nor drive the
+	 * terminal that shows the log.
+	 */
+	n += (int)text_escape(line + n, sizeof(line) - (size_t)n - 1, clean, (size_t)m);
 	line[n++] = '\n';
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }

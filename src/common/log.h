@@ -5,8 +5,9 @@
  * Logging to stderr, one line per record: "edgesec[pid]: <level>: <message>".  The level is
  * checked before the arguments are evaluated.  Library-style modules (parsers, pipeline) do not
  * log; core/ and cli/ do, once, as "Failed to <verb> <object>: <reason>".
- * Secrets must never be passed to these functions; as a second line of defence every message
- * goes through redact_text() (common/redact.h) before it is written.
+ * Control characters in the message are escaped (common/textesc.h), so values from input are
+ * safe to log.  Secrets must never be passed to these functions; as a second line of defence
+ * every message goes through redact_text() (common/redact.h) before it is written.
  */
 
 #include <stdbool.h>

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Text for terminals (text.h): strings from input (file names, module names, reasons) put on
- * one line with control characters replaced, so they can neither break the layout nor send
- * escape sequences to the terminal; optional word wrapping at a column.
+ * one line with control characters escaped (textesc.h, the one escaping of text reports, CLI
+ * errors and log lines), so they can neither break the layout nor send escape sequences to
+ * the terminal; optional word wrapping at a column.
  */
 #include "text.h"
 
 #include <string.h>
 
+#include "textesc.h"
+
 void text_put_plain(struct buf *b, const char *s)
 {
-	for (; s && *s; s++)
-		buf_putc(b, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
+	if (s)
+		text_escape_buf(b, s, strlen(s));
 }
 
 void text_put_wrapped(struct buf *b, const char *text, unsigned col, unsigned indent,
@@ -28,9 +31,12 @@ void text_put_wrapped(struct buf *b, const char *text, unsigned col, unsigned in
 				buf_putc(b, ' ');
 			col = indent;
 		}
-		for (size_t i = 0; i < word; i++)
-			buf_putc(b, ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) ? '?' : p[i]);
-		col += (unsigned)word;
+		{
+			size_t before = b->len;
+
+			text_escape_buf(b, p, word);
+			col += (unsigned)(b->len - before);
+		}
 		p += word;
 		while (p[spaces] == ' ')
 			spaces++;

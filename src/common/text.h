@@ -5,7 +5,8 @@
 
 #include "common/buf.h"
 
-/* Appends s with control characters (C0, DEL) replaced by '?'. */
+/* Appends s with control characters escaped as textesc.h does (ESC as \x1b, C1 and bidi
+ * controls as \u009b, invalid UTF-8 as \xHH). */
 void text_put_plain(struct buf *b, const char *s);
 /*
  * Appends text to b like text_put_plain, wrapped at width (0: no wrapping) with continuation

@@ -17,6 +17,15 @@ enum config_type {
 	CONFIG_JSON,	  /* a JSON object → char * (compact JSON text); see json_check */
 };
 
+/* What a CONFIG_STRING value must be beyond valid UTF-8 of at most max_len bytes. */
+enum config_check {
+	CONFIG_CHECK_NONE,
+	CONFIG_CHECK_CHOICE,   /* one of `choices` (case-sensitive, as the collectors read it) */
+	CONFIG_CHECK_ABSOLUTE, /* an absolute path ("/..."); never null or "" */
+	CONFIG_CHECK_ABSOLUTE_OR_EMPTY, /* an absolute path, "" or null (off) */
+	_CONFIG_CHECK_MAX,
+};
+
 struct config_entry {
 	enum config_group group;
 	const char *name;
@@ -33,6 +42,8 @@ struct config_entry {
 	 * (pointer relative to the value) and returns -EINVAL when it is not acceptable.
 	 */
 	int (*json_check)(const cJSON *value, struct json_error *err);
+	enum config_check check;    /* STRING: the same check for files, twin and check-config */
+	const char *const *choices; /* CONFIG_CHECK_CHOICE: NULL-terminated */
 };
 
 extern const struct config_entry config_table[];

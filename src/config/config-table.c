@@ -39,6 +39,20 @@
 		CONFIG_GROUP_##g, n, CONFIG_STRING, OFF(f), 0, 0, 0, d, len, desc                  \
 	}
 
+/* Strings with a check (config-int.h): a path, or one of a list of words. */
+#define PATH(g, n, f, d, len, chk, desc)                                                           \
+	{                                                                                          \
+		CONFIG_GROUP_##g, n, CONFIG_STRING, OFF(f), 0, 0, 0, d, len, desc, NULL, chk, NULL \
+	}
+#define CHOICE(g, n, f, d, len, list, desc)                                                        \
+	{                                                                                          \
+		CONFIG_GROUP_##g, n, CONFIG_STRING, OFF(f), 0, 0, 0, d, len, desc, NULL,           \
+			CONFIG_CHECK_CHOICE, list                                                  \
+	}
+
+static const char *const capture_choices[] = { "auto", "ebpf", "audit", "cnproc", NULL };
+static const char *const login_source_choices[] = { "auto", "audit", "utmp", NULL };
+
 #define EVENT_PRIO(name, type, d)                                                                  \
 	PRIO(ASC, "eventPriority" name, event_priority[type], d,                                   \
 	     "queue for " name " events: High, Low or Off (not collected)")
@@ -79,8 +93,9 @@ const struct config_entry config_table[] = {
 	AGGREGATION("ProcessTerminate", EVENT_PROCESS_TERMINATE),
 	BOOL(ASC, "baselineCustomChecksEnabled", baseline_custom_checks_enabled, 0,
 	     "also run the custom baseline checks file"),
-	STR(ASC, "baselineCustomChecksFilePath", baseline_custom_checks_file_path, NULL, 4096,
-	    "path of the custom baseline checks file on the device"),
+	PATH(ASC, "baselineCustomChecksFilePath", baseline_custom_checks_file_path, NULL, 4096,
+	     CONFIG_CHECK_ABSOLUTE_OR_EMPTY,
+	     "absolute path of the custom baseline checks file on the device"),
 	STR(ASC, "baselineCustomChecksFileHash", baseline_custom_checks_file_hash, NULL, 128,
 	    "SHA-256 (hex) the custom checks file must have"),
 	STR(ASC, "hubResourceId", hub_resource_id, "", 1024, "IoT Hub resource id (informational)"),
@@ -105,26 +120,28 @@ const struct config_entry config_table[] = {
 	     "queue for Recommendation events (rule findings on running containers)"),
 	PRIO(EDGESEC, "eventPriorityDriftAlert", event_priority[EVENT_DRIFT_ALERT], HIGH,
 	     "queue for DriftAlert events (a module runs with more than its manifest grants)"),
-	STR(EDGESEC, "deploymentManifest", deployment_manifest, "", 4096,
-	    "path of the IoT Edge deployment manifest to compare running modules with (empty: "
-	    "no drift detection)"),
+	PATH(EDGESEC, "deploymentManifest", deployment_manifest, "", 4096,
+	     CONFIG_CHECK_ABSOLUTE_OR_EMPTY,
+	     "absolute path of the IoT Edge deployment manifest to compare running modules with "
+	     "(empty: no drift detection)"),
 	INT(EDGESEC, "aggregationMaxEntries", aggregation_max_entries, 1, 1000000, 10000,
 	    "distinct events held for aggregation; beyond it events pass unaggregated"),
 	INT(EDGESEC, "aggregationMaxBytes", aggregation_max_bytes, 65536, 268435456, 4194304,
 	    "bytes of events held for aggregation"),
-	STR(EDGESEC, "baselineWaiversFile", baseline_waivers_file, "", 4096,
-	    "path of the baseline waivers file (accepted failures with a reason; empty: none)"),
+	PATH(EDGESEC, "baselineWaiversFile", baseline_waivers_file, "", 4096,
+	     CONFIG_CHECK_ABSOLUTE_OR_EMPTY,
+	     "absolute path of the baseline waivers file (accepted failures with a reason; "
+	     "empty: none)"),
 	INT(EDGESEC, "spoolMaxBytes", spool_max_bytes, 65536, 17179869184LL, 67108864,
 	    "bytes of messages kept on disk while the hub cannot be reached"),
-	STR(EDGESEC, "hostRoot", host_root, "/", 4096,
-	    "where the host's root file system is visible (\"/host\" inside a container)"),
-	/* A string: the table has no enum type; the process collector rejects other values. */
-	STR(EDGESEC, "capture", capture, "auto", 6,
-	    "process capture: auto (eBPF, else audit, else proc connector), ebpf, audit or "
-	    "cnproc"),
-	/* A string: the login collector rejects other values. */
-	STR(EDGESEC, "loginSource", login_source, "auto", 5,
-	    "login events from: auto (kernel audit, else wtmp/btmp), audit or utmp"),
+	PATH(EDGESEC, "hostRoot", host_root, "/", 4096, CONFIG_CHECK_ABSOLUTE,
+	     "absolute path where the host's root file system is visible (\"/host\" inside a "
+	     "container)"),
+	CHOICE(EDGESEC, "capture", capture, "auto", 6, capture_choices,
+	       "process capture: auto (eBPF, else audit, else proc connector), ebpf, audit or "
+	       "cnproc"),
+	CHOICE(EDGESEC, "loginSource", login_source, "auto", 5, login_source_choices,
+	       "login events from: auto (kernel audit, else wtmp/btmp), audit or utmp"),
 	/* Host posture Recommendations (docs/posture.md); each can be switched off. */
 	BOOL(EDGESEC, "postureOpenPorts", posture_open_ports, 1,
 	     "Recommendation HOST001 (IoT_OpenPorts): ports reachable from outside the device"),
@@ -145,18 +162,20 @@ const struct config_entry config_table[] = {
 	STR(EDGESEC, "postureAllowedPorts", posture_allowed_ports, "", 1024,
 	    "ports expected to be reachable, not reported by HOST001: comma-separated "
 	    "[tcp/|udp/]PORT[-PORT][@PROCESS] (PROCESS: process name or executable path)"),
-	STR(EDGESEC, "dockerSocket", docker_socket, "/var/run/docker.sock", 107,
-	    "the Docker Engine API unix socket, used as given (not under hostRoot); \"\" turns "
-	    "the container collector off"),
+	PATH(EDGESEC, "dockerSocket", docker_socket, "/var/run/docker.sock", 107,
+	     CONFIG_CHECK_ABSOLUTE_OR_EMPTY,
+	     "absolute path of the Docker Engine API unix socket, used as given (not under "
+	     "hostRoot); \"\" turns the container collector off"),
 
 	/* ---- on-device detection (src/detect/, docs/detection.md) ---- */
 	BOOL(EDGESEC, "detectionEnabled", detection_enabled, 1,
 	     "run the detection rules on the device and raise Alert events"),
 	PRIO(EDGESEC, "eventPriorityAlert", event_priority[EVENT_ALERT], HIGH,
 	     "queue for Alert events (detection rules); an Alert is sent at once"),
-	STR(EDGESEC, "detectionRulesPath", detection_rules_path, "/etc/edgesec/rules.d", 4096,
-	    "user detection rules: a directory (every *.json in name order) or one file; \"\" "
-	    "for none"),
+	PATH(EDGESEC, "detectionRulesPath", detection_rules_path, "/etc/edgesec/rules.d", 4096,
+	     CONFIG_CHECK_ABSOLUTE_OR_EMPTY,
+	     "user detection rules: a directory (every *.json in name order) or one file; \"\" "
+	     "for none"),
 	{ CONFIG_GROUP_EDGESEC, "detectionRules", CONFIG_JSON, OFF(detection_rules), 0, 0, 0, "{}",
 	  65536,
 	  "per rule id: {\"enabled\": bool, \"threshold\": n, \"window\": duration, "

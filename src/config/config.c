@@ -204,6 +204,41 @@ static bool valid_utf8(const char *s, size_t len)
 	return true;
 }
 
+/* The check of a string setting (config-int.h); false with an error added to r. */
+static bool check_string(const struct config_entry *e, const char *s, const char *ptr,
+			 struct config_report *r)
+{
+	char list[128] = "";
+	size_t n = 0;
+
+	switch (e->check) {
+	case CONFIG_CHECK_CHOICE:
+		for (const char *const *c = e->choices; *c; c++)
+			if (strcmp(s, *c) == 0)
+				return true;
+		for (const char *const *c = e->choices; *c && n < sizeof(list); c++)
+			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+					      c == e->choices ? ""
+					      : c[1]	      ? ", "
+							      : " or ",
+					      *c);
+		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+			  "%s: expected %s, got \"%.40s\"", e->name, list, s);
+		return false;
+	case CONFIG_CHECK_ABSOLUTE:
+	case CONFIG_CHECK_ABSOLUTE_OR_EMPTY:
+		if (s[0] == '/' || (!s[0] && e->check == CONFIG_CHECK_ABSOLUTE_OR_EMPTY))
+			return true;
+		/* The agent's working directory is nobody's choice: relative paths are refused. */
+		add_issue(r, true, CONFIG_ERROR_TYPE_MISMATCH, e->name, ptr,
+			  "%s: expected an absolute path (starting with /)%s, got \"%.40s\"",
+			  e->name, e->check == CONFIG_CHECK_ABSOLUTE ? "" : " or \"\"", s);
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* RFC 7386: members of patch replace those of target, a null member removes one. */
 static void merge_patch(cJSON *target, const cJSON *patch)
 {
@@ -394,7 +429,8 @@ static bool parse_value(struct config *c, const struct config *base, const struc
 				  "%s: not valid UTF-8", e->name);
 			return false;
 		}
-		if (!valid_string(e, v->valuestring, ptr, r))
+		if (!check_string(e, v->valuestring, ptr, r) ||
+		    !valid_string(e, v->valuestring, ptr, r))
 			return false;
 		es_free(*FIELD(c, e, char *));
 		*FIELD(c, e, char *) = es_strdup(v->valuestring);
@@ -620,6 +656,17 @@ int config_apply_document(struct config *c, const struct config *base, const cJS
 	return 0;
 }
 
+void config_key_of_pointer(const char *pointer, char *out, size_t size)
+{
+	const char *end = pointer + strlen(pointer), *start;
+
+	if (end - pointer >= 6 && strcmp(end - 6, "/value") == 0 && end - 6 > pointer)
+		end -= 6;
+	for (start = end; start > pointer && start[-1] != '/'; start--)
+		;
+	snprintf(out, size, "%.*s", (int)(end - start), start);
+}
+
 int config_load_file(struct config *c, const char *path, struct config_report *report)
 {
 	struct json_error jerr;
@@ -633,14 +680,26 @@ int config_load_file(struct config *c, const char *path, struct config_report *r
 	if (r < 0) {
 		add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, "configuration", "",
 			  "cannot read %s: %s", path,
-			  r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+			  r == -EFBIG ? "larger than 1 MiB" : fileio_strerror(r));
 		return r;
 	}
 	doc = json_parse(data, len, &jerr);
+	if (doc && json_check_no_nul(data, len, &jerr) < 0) {
+		char key[64];
+
+		/* "/ho\u0000st" must not become "/ho": the setting is named, nothing applied. */
+		config_key_of_pointer(jerr.pointer, key, sizeof(key));
+		add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, key[0] ? key : "configuration",
+			  jerr.pointer, "%s: %s", key[0] ? key : "configuration", jerr.message);
+		cJSON_Delete(doc);
+		doc = NULL;
+		jerr.message[0] = '\0';
+	}
 	es_free(data);
 	if (!doc) {
-		add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, "configuration", "", "%s",
-			  jerr.message);
+		if (jerr.message[0])
+			add_issue(report, true, CONFIG_ERROR_TYPE_MISMATCH, "configuration", "",
+				  "%s", jerr.message);
 		return -EINVAL;
 	}
 	config_init_defaults(&base);

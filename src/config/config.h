@@ -131,7 +131,14 @@ int config_apply_object(struct config *c, const struct config *base, enum config
 int config_apply_document(struct config *c, const struct config *base, const cJSON *doc,
 			  bool strict, struct config_report *report);
 
-/* Read and apply a local JSON config file (strict).  Syntax errors land in report too. */
+/*
+ * The setting a JSON pointer into a config or twin document is about: its last token, or the
+ * one before a trailing "/value" ({"hostRoot": {"value": ...}}).  "" for the empty pointer.
+ */
+void config_key_of_pointer(const char *pointer, char *out, size_t size);
+
+/* Read and apply a local JSON config file (strict).  Syntax errors land in report too.  A
+ * string holding \u0000 is an error naming the setting (cJSON would cut it short). */
 int config_load_file(struct config *c, const char *path, struct config_report *report);
 
 /* Cross-checks of valid values (ASC §2.11): appended to report->warnings. */

@@ -391,8 +391,9 @@ static void apply_desired(struct twin *t, const cJSON *desired, const struct con
 
 /* Parses a twin body; NULL (with the rejection in res) if it is not a JSON object. */
 static cJSON *parse_body(struct twin *t, const void *payload, size_t len, const char *what,
-			 struct twin_result *res)
+			 bool full, struct twin_result *res)
 {
+	static const char *const full_roots[] = { "/desired", "/properties/desired", NULL };
 	struct json_error err;
 	cJSON *doc;
 
@@ -405,6 +406,23 @@ static cJSON *parse_body(struct twin *t, const void *payload, size_t len, const 
 	doc = json_parse(payload, len, &err);
 	if (!doc) {
 		result_reject(res, "%s is not valid JSON: %s", what, err.message);
+		return NULL;
+	}
+	/* cJSON would cut a string at a \u0000: the value would not be the one sent.  In a full
+	 * twin only the desired properties are ours to apply (tags and reported are not). */
+	if (json_check_no_nul_in(payload, len, full ? full_roots : NULL, &err) < 0) {
+		unsigned n = res->report.n_errors;
+		char key[64];
+
+		config_key_of_pointer(err.pointer, key, sizeof(key));
+		result_reject(res, "%s: %s", key[0] ? key : what, err.message);
+		if (key[0] && res->report.n_errors > n) { /* the issue names the setting */
+			snprintf(res->report.errors[n].name, sizeof(res->report.errors[n].name),
+				 "%s", key);
+			snprintf(res->report.errors[n].pointer,
+				 sizeof(res->report.errors[n].pointer), "%s", err.pointer);
+		}
+		cJSON_Delete(doc);
 		return NULL;
 	}
 	if (!cJSON_IsObject(doc)) {
@@ -423,7 +441,7 @@ static void handle_full(struct twin *t, const void *payload, size_t len, uint64_
 	cJSON *doc;
 
 	res->update = TWIN_UPDATE_FULL;
-	doc = parse_body(t, payload, len, "the twin document", res);
+	doc = parse_body(t, payload, len, "the twin document", true, res);
 	if (!doc)
 		goto rejected;
 	desired = cJSON_GetObjectItemCaseSensitive(doc, "desired");
@@ -470,7 +488,7 @@ static void handle_patch(struct twin *t, const struct iothub_topic *tp, const vo
 		return;
 	}
 	res->update = TWIN_UPDATE_PATCH;
-	doc = parse_body(t, payload, len, "the desired-properties patch", res);
+	doc = parse_body(t, payload, len, "the desired-properties patch", false, res);
 	if (!doc) {
 		t->stats.rejected++;
 		if (v >= 0 && t->have_version && v == t->version + 1)

@@ -1233,6 +1233,13 @@ int agent_run(const struct agent_options *opts)
 	} else if (r == 0) {
 		r = agent_loop(&a);
 	}
+	/* Local output that could not be written (a full disk, /dev/full) is a failure. */
+	if (r == 0 && a.local_mode && a.output && a.publish_errors_logged) {
+		log_error("%llu message(s) could not be written to %s",
+			  (unsigned long long)a.publish_errors_logged,
+			  transport_describe(a.output));
+		r = 1;
+	}
 	agent_done(&a);
 	return r;
 }

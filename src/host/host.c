@@ -306,6 +306,20 @@ int host_stat(struct host_context *h, const char *path, struct stat *ret_st)
 	return r;
 }
 
+int host_open_regular(struct host_context *h, const char *path)
+{
+	int fd = host_open(h, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0), r;
+
+	if (fd < 0)
+		return fd;
+	r = fd_check_regular(fd);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 int host_read_file(struct host_context *h, const char *path, size_t max, char **ret_data,
 		   size_t *ret_len)
 {

@@ -81,6 +81,11 @@ const char *host_context_resolver(const struct host_context *h);
  * it; flags as open(2) (O_CLOEXEC is added; mode for O_CREAT).  fd or -errno.
  */
 int host_open(struct host_context *h, const char *path, int flags, mode_t mode);
+/*
+ * Opens a regular file below the root for reading, without ever blocking on a FIFO or device
+ * planted there: fd (blocking, O_CLOEXEC), or -FILEIO_ENOTREG / -EISDIR / -errno.
+ */
+int host_open_regular(struct host_context *h, const char *path);
 /* stat(2) of path below the root (following symlinks inside it). */
 int host_stat(struct host_context *h, const char *path, struct stat *ret_st);
 /*

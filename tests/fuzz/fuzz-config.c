@@ -88,6 +88,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	doc = json_parse((const char *)data, size, &err);
 	if (!doc)
 		return 0;
+	/* A "\u0000" is found and named by a pointer that resolves in the document. */
+	if (json_check_no_nul((const char *)data, size, &err) < 0 &&
+	    (!err.message[0] || (err.pointer[0] && err.pointer[0] != '/')))
+		abort();
 	config_init_defaults(&base);
 	check(&base, doc, true);
 	check(&base, doc, false);

@@ -50,6 +50,22 @@ for f in "${inputs[@]}"; do
 		exit 1
 	fi
 done
+# drift against a manifest (--docker-inspect --against): DRIFT-* rules and results
+arr="$work/inspect-array.json"
+{
+	printf '['
+	sep=
+	for m in edgeAgent edgeHub tempSensor rogue; do
+		printf '%s' "$sep"
+		cat "$SOURCE_DIR/tests/inspect/deployment/$m.json"
+		sep=,
+	done
+	printf ']'
+} >"$arr"
+"$EDGESEC" scan-manifest --docker-inspect --format sarif \
+	--against "$SOURCE_DIR/tests/inspect/deployment/manifest.json" "$arr" >"$work/drift.sarif" ||
+	[ $? -eq 1 ] || { echo "FAIL: SARIF with drift exited $?"; exit 1; }
+grep -q '"DRIFT-UndeclaredModule"' "$work/drift.sarif" || { echo "FAIL: no drift in SARIF"; exit 1; }
 # several files in one log, with waived findings as suppressions (label, sidecar, --waivers)
 "$EDGESEC" scan-manifest -f sarif --waivers "$SOURCE_DIR/tests/waivers/site.json" \
 	"$SOURCE_DIR/tests/waivers/accept.json" "$SOURCE_DIR/tests/manifests/rule-edge001-privileged.json" \

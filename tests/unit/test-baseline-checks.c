@@ -504,6 +504,98 @@ static void test_sshd_include(void **state)
 	EXPECT(FAIL, SSHD("{\"keyword\":\"MaxAuthTries\",\"max\":4}")); /* not set: no host file */
 }
 
+/* Writes n files "etc/ssh/<dir>/fNNN.conf" holding content. */
+static void put_many(const char *dir, unsigned n, const char *content)
+{
+	char rel[128];
+
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "etc/ssh/%s/f%03u.conf", dir, i);
+		put(rel, content);
+	}
+}
+
+/*
+ * One scan reads at most BASELINE_SSHD_FILES_MAX files and BASELINE_SSHD_BYTES_MAX bytes and
+ * expands BASELINE_SSHD_INCLUDES_MAX patterns: each cap holds exactly at the limit and gives
+ * Err one over.  Before, a fan-out of Includes (no loop, within the depth) never ended.
+ */
+static void test_sshd_include_caps(void **state)
+{
+	const char *kw = "{\"keyword\":\"X11Forwarding\",\"values\":\"no\"}";
+	struct baseline_outcome o;
+	struct buf b;
+	char *big;
+
+	(void)state;
+	/* files: sshd_config + 4 patterns of 64 (the per-pattern maximum) - 1 = the cap */
+	assert_int_equal(BASELINE_SSHD_FILES_MAX, 256);
+	put("etc/ssh/sshd_config", "Include /etc/ssh/a/* /etc/ssh/b/* /etc/ssh/c/* /etc/ssh/d/*\n"
+				   "X11Forwarding no\n");
+	put_many("a", 64, "# a\n");
+	put_many("b", 64, "# b\n");
+	put_many("c", 64, "# c\n");
+	put_many("d", 63, "# d\n");
+	EXPECT(PASS, SSHD(kw));
+	put("etc/ssh/d/f063.conf", "# one file over\n");
+	assert_int_equal(run(SSHD(kw), &o), ERR);
+	assert_non_null(strstr(o.reason, "more than 256 files"));
+
+	/* a fan-out: 15 levels of 6 files, each including every file of the next level */
+	for (unsigned l = 1; l <= 15; l++) {
+		char dir[16], inc[64];
+
+		snprintf(dir, sizeof(dir), "l%u", l);
+		snprintf(inc, sizeof(inc), "Include /etc/ssh/l%u/*\n", l + 1);
+		put_many(dir, 6, l < 15 ? inc : "X11Forwarding no\n");
+	}
+	put("etc/ssh/sshd_config", "Include /etc/ssh/l1/*\n");
+	assert_int_equal(run(SSHD(kw), &o), ERR);
+	assert_non_null(strstr(o.reason, "more than"));
+
+	/* bytes: sshd_config + 3 files of 1 MiB + the rest = exactly the cap, then one more */
+	big = malloc(BASELINE_SMALL_READ_MAX + 1);
+	assert_non_null(big);
+	memset(big, '#', BASELINE_SMALL_READ_MAX);
+	big[BASELINE_SMALL_READ_MAX] = '\0';
+	put("etc/ssh/sshd_config", "Include /etc/ssh/m/*\nX11Forwarding no\n");
+	for (unsigned i = 0; i < 3; i++) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "etc/ssh/m/f%u.conf", i);
+		put(rel, big);
+	}
+	{
+		size_t rest = BASELINE_SSHD_BYTES_MAX - 3 * BASELINE_SMALL_READ_MAX -
+			      strlen("Include /etc/ssh/m/*\nX11Forwarding no\n");
+
+		big[rest] = '\0';
+		put("etc/ssh/m/f3.conf", big);
+		EXPECT(PASS, SSHD(kw));
+		big[rest] = '#'; /* one byte over */
+		big[rest + 1] = '\0';
+		put("etc/ssh/m/f3.conf", big);
+	}
+	assert_int_equal(run(SSHD(kw), &o), ERR);
+	assert_non_null(strstr(o.reason, "bytes"));
+	free(big);
+
+	/* Include patterns: the cap of patterns matching nothing, then one more */
+	buf_init(&b, 0);
+	for (unsigned i = 0; i < BASELINE_SSHD_INCLUDES_MAX; i++)
+		buf_puts(&b, "Include /etc/ssh/none/*.conf\n");
+	buf_puts(&b, "X11Forwarding no\n");
+	put("etc/ssh/sshd_config", b.data);
+	EXPECT(PASS, SSHD(kw));
+	buf_reset(&b);
+	for (unsigned i = 0; i <= BASELINE_SSHD_INCLUDES_MAX; i++)
+		buf_puts(&b, "Include /etc/ssh/none/*.conf\n");
+	put("etc/ssh/sshd_config", b.data);
+	assert_int_equal(run(SSHD(kw), &o), ERR);
+	assert_non_null(strstr(o.reason, "Include patterns"));
+	buf_done(&b);
+}
+
 static void test_sshd_match(void **state)
 {
 	struct baseline_outcome o;
@@ -586,6 +678,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sshd_basic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sshd_include, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sshd_include_caps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sshd_match, setup, teardown),
 		cmocka_unit_test(test_sshd_time),
 		cmocka_unit_test_setup_teardown(test_fifo_not_read, setup, teardown),

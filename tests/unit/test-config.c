@@ -254,6 +254,49 @@ static void test_errors_name_key_and_pointer(void **state)
 			"/properties/desired" ASC_PTR "/snapshotFrequency/value");
 }
 
+/*
+ * Enum and path strings are checked where every document is parsed, so check-config, run
+ * (local file, SIGHUP) and the twin judge them alike; the accepted values still apply.
+ */
+static void test_enum_and_path_values(void **state)
+{
+	static const char *const good[] = {
+		"{\"edgesec\": {\"capture\": \"cnproc\", \"loginSource\": \"utmp\"}}",
+		"{\"edgesec\": {\"capture\": null, \"hostRoot\": \"/host\"}}",
+		"{\"edgesec\": {\"dockerSocket\": \"\", \"deploymentManifest\": \"\"}}",
+		"{\"edgesec\": {\"deploymentManifest\": {\"value\": \"/etc/m.json\"}}}",
+		"{\"baselineCustomChecksFilePath\": null}",
+		"{\"baselineCustomChecksFilePath\": \"/etc/edgesec/checks.json\"}",
+	};
+	struct config c;
+	struct config_report r;
+
+	(void)state;
+	expect_rejected("{\"edgesec\": {\"capture\": \"ebpf2\"}}", true, "capture",
+			"/edgesec/capture");
+	expect_rejected("{\"edgesec\": {\"capture\": {\"value\": \"EBPF\"}}}", false, "capture",
+			"/edgesec/capture/value");
+	expect_rejected("{\"edgesec\": {\"loginSource\": \"wtmp\"}}", true, "loginSource",
+			"/edgesec/loginSource");
+	expect_rejected("{\"edgesec\": {\"hostRoot\": \"host\"}}", true, "hostRoot",
+			"/edgesec/hostRoot");
+	expect_rejected("{\"edgesec\": {\"hostRoot\": \"\"}}", true, "hostRoot",
+			"/edgesec/hostRoot");
+	expect_rejected("{\"edgesec\": {\"dockerSocket\": \"docker.sock\"}}", true, "dockerSocket",
+			"/edgesec/dockerSocket");
+	expect_rejected("{\"edgesec\": {\"deploymentManifest\": \"./m.json\"}}", true,
+			"deploymentManifest", "/edgesec/deploymentManifest");
+	expect_rejected("{\"baselineCustomChecksFilePath\": \"checks.json\"}", true,
+			"baselineCustomChecksFilePath", "/baselineCustomChecksFilePath");
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		config_init_defaults(&c);
+		memset(&r, 0, sizeof(r));
+		if (apply_doc(&c, good[i], true, &r) != 0)
+			fail_msg("rejected: %s (%s)", good[i], r.errors[0].message);
+		config_done(&c);
+	}
+}
+
 /* One bad key rejects the whole update, in either group, and changes nothing. */
 static void test_all_or_nothing(void **state)
 {
@@ -720,6 +763,27 @@ static void test_load_file(void **state)
 	assert_int_equal(c.snapshot_frequency_ms, 120000);
 	unlink(path);
 
+	/* "\u0000" would cut the value short: rejected, naming the setting, nothing applied. */
+	fd = open(path, O_WRONLY | O_TRUNC | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	{
+		static const char doc[] =
+			"{\"snapshotFrequency\":\"PT5M\",\"edgesec\":{\"hostRoot\":"
+			"{\"value\":\"/ho\\u0000st\"}}}";
+
+		assert_int_equal(write(fd, doc, sizeof(doc) - 1), sizeof(doc) - 1);
+	}
+	close(fd);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(config_load_file(&c, path, &r), -EINVAL);
+	assert_int_equal(r.n_errors, 1);
+	assert_string_equal(r.errors[0].name, "hostRoot");
+	assert_string_equal(r.errors[0].pointer, "/edgesec/hostRoot/value");
+	assert_non_null(strstr(r.errors[0].message, "hostRoot"));
+	assert_int_equal(c.snapshot_frequency_ms, 120000);
+	assert_string_equal(c.host_root, "/");
+	unlink(path);
+
 	/* A missing file is an error too. */
 	memset(&r, 0, sizeof(r));
 	assert_true(config_load_file(&c, path, &r) < 0);
@@ -733,6 +797,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_match_twin_schema),
 		cmocka_unit_test(test_plain_and_wrapped),
 		cmocka_unit_test(test_errors_name_key_and_pointer),
+		cmocka_unit_test(test_enum_and_path_values),
 		cmocka_unit_test(test_all_or_nothing),
 		cmocka_unit_test(test_null_restores_base),
 		cmocka_unit_test(test_patch_keeps_other_keys),

@@ -321,6 +321,64 @@ static void test_huge_arrays(void **state)
 	cJSON_Delete(doc);
 }
 
+static char *objects(size_t n, size_t *ret_len)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_putc(&b, '[');
+	for (size_t i = 0; i < n; i++)
+		buf_puts(&b, i ? ",{\"Name\":\"/c\"}" : "{\"Name\":\"/c\"}");
+	buf_putc(&b, ']');
+	assert_false(b.failed);
+	return buf_steal(&b, ret_len);
+}
+
+/*
+ * A whole docker inspect document: INSPECT_MAX_CONTAINERS are kept, one more is counted as
+ * dropped (still read for syntax); before, every element became a container (13.5 GB for
+ * 32 MiB of "[{},{},...]").
+ */
+static void test_document_container_cap(void **state)
+{
+	struct inspect_document d;
+	struct json_error err;
+	size_t len;
+	char *s;
+
+	(void)state;
+	s = objects(INSPECT_MAX_CONTAINERS, &len);
+	assert_int_equal(inspect_document_parse(s, len, &d, &err), 0);
+	assert_int_equal(d.n, INSPECT_MAX_CONTAINERS);
+	assert_int_equal(d.dropped, 0);
+	assert_true(d.array);
+	inspect_document_done(&d);
+	es_free(s);
+	s = objects(INSPECT_MAX_CONTAINERS + 1, &len);
+	assert_int_equal(inspect_document_parse(s, len, &d, &err), 0);
+	assert_int_equal(d.n, INSPECT_MAX_CONTAINERS);
+	assert_int_equal(d.dropped, 1);
+	inspect_document_done(&d);
+	/* A syntax error past the cap is still an error, placed in the whole document. */
+	s[len - 1] = '}';
+	assert_int_equal(inspect_document_parse(s, len, &d, &err), -EINVAL);
+	assert_int_equal(err.line, 1);
+	assert_int_equal(err.column, len);
+	inspect_document_done(&d);
+	es_free(s);
+
+	/* One object; anything else is not docker inspect output. */
+	assert_int_equal(inspect_document_parse("{\"Id\":\"ab\"}", 11, &d, &err), 0);
+	assert_int_equal(d.n, 1);
+	assert_false(d.array);
+	inspect_document_done(&d);
+	assert_int_equal(inspect_document_parse("[{}, 3]", 7, &d, &err), -EINVAL);
+	assert_string_equal(err.pointer, "/1");
+	inspect_document_done(&d);
+	assert_int_equal(inspect_document_parse("\"x\"", 3, &d, &err), -EINVAL);
+	inspect_document_done(&d);
+}
+
 /* The event as JSON (our schema's event object). */
 static void format_event(const struct event *e, struct buf *out)
 {
@@ -411,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_iotedge_runtime_mounts),
 		cmocka_unit_test(test_odd_documents),
 		cmocka_unit_test(test_huge_arrays),
+		cmocka_unit_test(test_document_container_cap),
 		cmocka_unit_test(test_recommendation_event),
 	};
 

@@ -111,6 +111,32 @@ static void test_split_create_options(void **state)
 	manifest_free(m);
 }
 
+/* The one issue of module `name` has this pointer (and kind); the manifest still parsed. */
+static void expect_issue(const char *json, const char *name, const char *pointer,
+			 enum ms_issue_kind kind)
+{
+	struct json_error err;
+	struct manifest *m = parse_str(json, &err);
+	const struct module_settings *ms;
+
+	if (!m)
+		fail_msg("not parsed: %s (%s)", json, err.message);
+	ms = module(m, name);
+	if (!ms)
+		fail_msg("no module %s in %s", name, json);
+	if (ms->n_issues != 1 || strcmp(ms->issues[0].path, pointer) != 0 ||
+	    ms->issues[0].kind != kind)
+		fail_msg("%s: %zu issues, first at %s (%s), expected one at %s", json, ms->n_issues,
+			 ms->n_issues ? ms->issues[0].path : "-",
+			 ms->n_issues ? ms->issues[0].message : "-", pointer);
+	assert_true(ms->issues[0].message[0]);
+	manifest_free(m);
+}
+
+#define MOD(settings) "{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{\"a\":" settings "}}}}"
+#define A_PTR "/$edgeAgent/properties.desired/modules/a"
+
+/* What is wrong in a module's createOptions is an issue of that module (EDGE038). */
 static void test_create_options_errors(void **state)
 {
 	struct json_error err;
@@ -118,82 +144,88 @@ static void test_create_options_errors(void **state)
 
 	(void)state;
 	/* A gap in the pieces. */
-	m = parse_str("{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{\"a\":{\"settings\":"
-		      "{\"createOptions\":\"{\",\"createOptions02\":\"}\"}}}}}}",
-		      &err);
-	assert_null(m);
-	assert_string_equal(err.pointer,
-			    "/$edgeAgent/properties.desired/modules/a/settings/createOptions02");
+	expect_issue(MOD("{\"settings\":{\"createOptions\":\"{\",\"createOptions02\":\"}\"}}"), "a",
+		     A_PTR "/settings/createOptions02", MS_ISSUE_INVALID);
 	/* Pieces without createOptions. */
-	m = parse_str("{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{\"a\":{\"settings\":"
-		      "{\"createOptions01\":\"{}\"}}}}}}",
-		      &err);
-	assert_null(m);
+	expect_issue(MOD("{\"settings\":{\"createOptions01\":\"{}\"}}"), "a",
+		     A_PTR "/settings/createOptions", MS_ISSUE_INVALID);
 	/* A piece that is not a string. */
-	m = parse_str("{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{\"a\":{\"settings\":"
-		      "{\"createOptions\":\"{\",\"createOptions01\":5}}}}}}",
-		      &err);
-	assert_null(m);
-	assert_string_equal(err.pointer,
-			    "/$edgeAgent/properties.desired/modules/a/settings/createOptions01");
+	expect_issue(MOD("{\"settings\":{\"createOptions\":\"{\",\"createOptions01\":5}}"), "a",
+		     A_PTR "/settings/createOptions01", MS_ISSUE_INVALID);
 	/* Not JSON, with a secret-looking value inside: never quoted. */
-	m = parse_str("{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{\"a\":{\"settings\":"
-		      "{\"createOptions\":\"{\\\"Env\\\":[\\\"K=SuperSecretValue1\\\"\"}}}}}}",
-		      &err);
-	assert_null(m);
-	assert_non_null(strstr(err.message, "not valid JSON"));
-	assert_null(strstr(err.message, "SuperSecret"));
-	/* A JSON array is not a create body. */
-	m = parse_str("{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{\"a\":{\"settings\":"
-		      "{\"createOptions\":\"[1]\"}}}}}}",
-		      &err);
-	assert_null(m);
-	/* Empty and blank strings mean "no options". */
-	m = parse_str("{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{\"a\":{\"settings\":"
-		      "{\"createOptions\":\" \"}}}}}}",
+	m = parse_str(MOD("{\"settings\":{\"createOptions\":\"{\\\"Env\\\":[\\\"K="
+			  "SuperSecretValue1\\\"\"}}"),
 		      &err);
 	assert_non_null(m);
+	assert_int_equal(module(m, "a")->n_issues, 1);
+	assert_non_null(strstr(module(m, "a")->issues[0].message, "not valid JSON"));
+	assert_null(strstr(module(m, "a")->issues[0].message, "SuperSecret"));
+	manifest_free(m);
+	/* A JSON array is not a create body. */
+	expect_issue(MOD("{\"settings\":{\"createOptions\":\"[1]\"}}"), "a",
+		     A_PTR "/settings/createOptions", MS_ISSUE_INVALID);
+	/* Empty and blank strings mean "no options". */
+	m = parse_str(MOD("{\"settings\":{\"createOptions\":\" \"}}"), &err);
+	assert_non_null(m);
+	assert_int_equal(module(m, "a")->n_issues, 0);
 	manifest_free(m);
 }
 
 static void test_wrong_types(void **state)
 {
+	/* Not a manifest at all: an error, no manifest. */
 	static const struct {
 		const char *json, *pointer;
-	} cases[] = {
+	} not_manifests[] = {
 		{ "[]", "" },
 		{ "{\"modulesContent\":[]}", "/modulesContent" },
 		{ "{\"modulesContent\":{}}", "/modulesContent" },
-		{ "{\"$edgeAgent\":{\"properties.desired\":{\"schemaVersion\":2}}}",
+	};
+	/* A manifest with a wrong part: an issue of the module (or of $edgeAgent/$edgeHub). */
+	static const struct {
+		const char *json, *module, *pointer;
+	} issues[] = {
+		{ "{\"$edgeAgent\":{\"properties.desired\":{\"schemaVersion\":2}}}", "$edgeAgent",
 		  "/$edgeAgent/properties.desired/schemaVersion" },
 		{ "{\"$edgeAgent\":{\"properties.desired\":{\"schemaVersion\":\"2.0\"}}}",
-		  "/$edgeAgent/properties.desired/schemaVersion" },
-		{ "{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{\"a\":1}}}}",
-		  "/$edgeAgent/properties.desired/modules/a" },
-		{ "{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{\"a\":{\"env\":[]}}}}}",
-		  "/$edgeAgent/properties.desired/modules/a/env" },
-		{ "{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{\"a\":{\"env\":{\"X\":[]}}}}}}",
-		  "/$edgeAgent/properties.desired/modules/a/env/X" },
+		  "$edgeAgent", "/$edgeAgent/properties.desired/schemaVersion" },
+		{ "{\"$edgeAgent\":{\"properties.desired\":{\"schemaVersion\":\"${SCHEMA}\"}}}",
+		  "$edgeAgent", "/$edgeAgent/properties.desired/schemaVersion" },
+		{ "{\"$edgeAgent\":{\"properties.desired\":{\"modules\":[]}}}", "$edgeAgent",
+		  "/$edgeAgent/properties.desired/modules" },
+		{ MOD("1"), "a", A_PTR },
+		{ MOD("{\"env\":[]}"), "a", A_PTR "/env" },
+		{ MOD("{\"env\":{\"X\":[]}}"), "a", A_PTR "/env/X" },
 		{ "{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{\"a/b\":{\"settings\":{"
 		  "\"createOptions\":{\"HostConfig\":{\"Binds\":[\"/x:/y\",7]}}}}}}}}",
-		  "/$edgeAgent/properties.desired/modules/a~1b/settings/createOptions/HostConfig/Binds/1" },
+		  "a/b",
+		  "/$edgeAgent/properties.desired/modules/a~1b/settings/createOptions/HostConfig/"
+		  "Binds/1" },
+		{ MOD("{\"settings\":{\"image\":42}}"), "a", A_PTR "/settings/image" },
+		{ MOD("{\"settings\":{\"createOptions\":{\"HostConfig\":{\"Privileged\":\"yes\"}}}"
+		      "}"),
+		  "a", A_PTR "/settings/createOptions/HostConfig/Privileged" },
 		{ "{\"$edgeAgent\":{\"properties.desired\":{\"runtime\":{\"settings\":{"
 		  "\"registryCredentials\":{\"r\":{\"password\":1}}}}}}}",
-		  "/$edgeAgent/properties.desired/runtime/settings/registryCredentials/r/password" },
+		  "$edgeAgent",
+		  "/$edgeAgent/properties.desired/runtime/settings/registryCredentials/r/"
+		  "password" },
 		{ "{\"$edgeHub\":{\"properties.desired\":{\"routes\":{\"r\":{\"priority\":1}}}}}",
-		  "/$edgeHub/properties.desired/routes/r/route" },
+		  "$edgeHub", "/$edgeHub/properties.desired/routes/r/route" },
 	};
 	struct json_error err;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct manifest *m = parse_str(cases[i].json, &err);
+	for (size_t i = 0; i < sizeof(not_manifests) / sizeof(not_manifests[0]); i++) {
+		struct manifest *m = parse_str(not_manifests[i].json, &err);
 
 		if (m)
 			fail_msg("case %zu parsed", i);
 		assert_true(err.message[0]);
-		assert_string_equal(err.pointer, cases[i].pointer);
+		assert_string_equal(err.pointer, not_manifests[i].pointer);
 	}
+	for (size_t i = 0; i < sizeof(issues) / sizeof(issues[0]); i++)
+		expect_issue(issues[i].json, issues[i].module, issues[i].pointer, MS_ISSUE_INVALID);
 }
 
 static void test_syntax_errors(void **state)
@@ -267,7 +299,7 @@ static void test_dropped_modules(void **state)
 
 	(void)state;
 	n += (size_t)snprintf(s, 128, "{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{");
-	for (unsigned i = 0; i < MANIFEST_MAX_MODULES + 10; i++) {
+	for (unsigned i = 0; i < MANIFEST_MAX_MODULES + 1; i++) { /* one over the cap */
 		int k = snprintf(buf, sizeof(buf), "%s\"m%u\":{}", i ? "," : "", i);
 
 		memcpy(s + n, buf, (size_t)k);
@@ -277,7 +309,7 @@ static void test_dropped_modules(void **state)
 	m = parse_str(s, &err);
 	assert_non_null(m);
 	assert_int_equal(m->n_modules, MANIFEST_MAX_MODULES);
-	assert_int_equal(m->dropped_modules, 10);
+	assert_int_equal(m->dropped_modules, 1);
 	manifest_free(m);
 	es_free(s);
 }

@@ -147,12 +147,143 @@ static void test_bounds(void **state)
 	buf_done(&b);
 }
 
+/* A manifest's create body, read as Docker and edgeAgent read it (record_issues). */
+static struct module_settings *fill_manifest(const char *json)
+{
+	cJSON *body = cJSON_Parse(json);
+	struct module_settings *ms = module_settings_new("m", MODULE_KIND_CUSTOM, "/m");
+	struct json_error err;
+
+	assert_non_null(body);
+	ms->record_issues = true;
+	assert_int_equal(module_settings_fill_create(ms, body, "/c", &err), 0);
+	cJSON_Delete(body);
+	return ms;
+}
+
+static const struct ms_issue *issue_at(const struct module_settings *ms, const char *path)
+{
+	for (size_t i = 0; i < ms->n_issues; i++)
+		if (strcmp(ms->issues[i].path, path) == 0)
+			return &ms->issues[i];
+	return NULL;
+}
+
+/* Keys match without case (with the letters .NET folds onto ASCII), the last duplicate wins. */
+static void test_docker_key_matching(void **state)
+{
+	struct module_settings *ms;
+
+	(void)state;
+	ms = fill_manifest("{\"hostconfig\":{\"PRIVILEGED\":true,\"capadd\":[\"NET_ADMIN\"]}}");
+	assert_true(ms->privileged.set && ms->privileged.value);
+	assert_int_equal(ms->cap_add.n, 1);
+	assert_int_equal(ms->n_issues, 0);
+	module_settings_free(ms);
+	ms = fill_manifest("{\"HostConfig\":{\"Privileged\":false,\"Privileged\":true}}");
+	assert_true(ms->privileged.value);
+	module_settings_free(ms);
+	ms = fill_manifest("{\"HostConfig\":{\"Privileged\":true},\"HostConfig\":{}}");
+	assert_false(ms->privileged.set); /* the second HostConfig is the one Docker reads */
+	module_settings_free(ms);
+	/* U+017F (long s) and U+0131 (dotless i) fold to s and i */
+	ms = fill_manifest("{\"HostConfig\":{\"\u017fecurityOpt\":[\"seccomp=unconfined\"],"
+			   "\"Pr\u0131vileged\":true}}");
+	assert_int_equal(ms->security_opt.n, 1);
+	assert_true(ms->privileged.value);
+	module_settings_free(ms);
+}
+
+static void test_issues_and_conversions(void **state)
+{
+	struct module_settings *ms;
+	const struct ms_issue *is;
+
+	(void)state;
+	ms = fill_manifest(
+		"{\"User\":0,\"HostConfig\":{\"Privileged\":\"True\","
+		"\"ReadonlyRootfs\":1,\"Memory\":\"268435456\",\"PidsLimit\":\"${PIDS}\","
+		"\"NanoCpus\":\"lots\",\"CapAdd\":\"ALL\"}}");
+	assert_string_equal(ms->user.value, "0");
+	assert_true(ms->privileged.set && ms->privileged.value);
+	assert_true(ms->readonly_rootfs.set && ms->readonly_rootfs.value);
+	assert_true(ms->memory.set && ms->memory.value == 268435456);
+	assert_false(ms->pids_limit.set);
+	assert_false(ms->nano_cpus.set);
+	assert_false(ms->cap_add.set);
+	assert_int_equal(ms->n_issues, 7);
+	is = issue_at(ms, "/c/HostConfig/PidsLimit");
+	assert_non_null(is);
+	assert_non_null(strstr(is->message, "placeholder"));
+	is = issue_at(ms, "/c/HostConfig/NanoCpus");
+	assert_non_null(is);
+	assert_null(strstr(is->message, "lots")); /* values are never quoted */
+	assert_int_equal(is->kind, MS_ISSUE_INVALID);
+	module_settings_free(ms);
+}
+
+static void test_ignored_keys(void **state)
+{
+	struct module_settings *ms;
+	const struct ms_issue *is;
+
+	(void)state;
+	ms = fill_manifest(
+		"{\"Privileged\":true,\"Cmd\":[\"a\"],\"HostConfig\":{\"Privilaged\":true,"
+		"\"Env\":[\"A=1\",\"PASSWORD=x\"],\"ExposedPorts\":{},\"Zzzz\":1,"
+		"\"runtime\":\"nvidia\"}}");
+	assert_false(ms->privileged.set);
+	is = issue_at(ms, "/c/HostConfig/Privilaged");
+	assert_non_null(is);
+	assert_int_equal(is->kind, MS_ISSUE_IGNORED);
+	assert_non_null(strstr(is->message, "did you mean Privileged?"));
+	assert_non_null(strstr(issue_at(ms, "/c/Privileged")->message, "belongs in HostConfig"));
+	assert_non_null(strstr(issue_at(ms, "/c/HostConfig/ExposedPorts")->message, "top level"));
+	assert_null(strstr(issue_at(ms, "/c/HostConfig/Zzzz")->message, "did you mean"));
+	assert_non_null(strstr(issue_at(ms, "/c/HostConfig/Env")->message, "not set"));
+	assert_null(issue_at(ms, "/c/HostConfig/runtime"));
+	assert_int_equal(ms->n_issues, 5);
+	/* HostConfig.Env: read, marked ignored (its secrets are judged, nothing is set) */
+	assert_int_equal(ms->n_env, 2);
+	assert_true(ms->env[1].ignored);
+	assert_string_equal(ms->env[1].path, "/c/HostConfig/Env/1");
+	assert_int_equal(ms->command.n, 1);
+	module_settings_free(ms);
+	/* docker inspect (no record_issues): no key judgement */
+	{
+		struct json_error err;
+
+		ms = fill("{\"HostConfig\":{\"Zzzz\":1}}", 0, &err);
+		assert_int_equal(ms->n_issues, 0);
+		module_settings_free(ms);
+	}
+}
+
+static void test_placeholder_words(void **state)
+{
+	(void)state;
+	assert_true(ms_is_placeholder("REPLACE_ME"));
+	assert_true(ms_is_only_placeholder("changeme"));
+	assert_true(ms_is_only_placeholder("<your-password>"));
+	assert_true(ms_is_only_placeholder("Your-Password-Here"));
+	assert_true(ms_is_only_placeholder("xxxxxxxx"));
+	assert_true(ms_is_only_placeholder("******"));
+	assert_false(ms_is_placeholder("admin"));
+	assert_false(ms_is_placeholder("changeme2024!"));
+	assert_false(ms_is_placeholder("xx"));
+	assert_false(ms_is_placeholder("Xq9v!kT2pw"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fill),
 		cmocka_unit_test(test_type_errors),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_docker_key_matching),
+		cmocka_unit_test(test_issues_and_conversions),
+		cmocka_unit_test(test_ignored_keys),
+		cmocka_unit_test(test_placeholder_words),
 	};
 
 	json_read_init();

@@ -323,6 +323,55 @@ static void test_invalid_patch_rejected_whole(void **state)
 	es_free(after);
 }
 
+/* "\u0000" would cut the string short in cJSON: the update is rejected, naming the key. */
+static void test_nul_in_value_rejected(void **state)
+{
+	struct fixture *f = *state;
+	char *before;
+
+	connect_with_twin(f, "");
+	before = reported_of(&f->cfg);
+	patch(f, 6, "{\"edgesec\":{\"hostRoot\":{\"value\":\"/ho\\u0000st\"}}}");
+	assert_true(f->res.rejected);
+	assert_int_equal(f->res.report.n_errors, 1);
+	assert_string_equal(f->res.report.errors[0].name, "hostRoot");
+	assert_string_equal(f->res.report.errors[0].pointer, "/edgesec/hostRoot/value");
+	assert_non_null(strstr(f->res.report.errors[0].message, "\\u0000"));
+	assert_string_equal(f->cfg.host_root, "/");
+	assert_string_equal(last_sent(f)->payload, before);
+	patch(f, 7, "{\"edgesec\":{\"hostRoot\":\"/ho\\u0000st\"}}");
+	assert_true(f->res.rejected);
+	assert_string_equal(f->res.report.errors[0].name, "hostRoot");
+	/* An escaped backslash before "u0000" is no NUL. */
+	patch(f, 8, "{\"edgesec\":{\"hostRoot\":\"/ho\\\\u0000st\"}}");
+	assert_false(f->res.rejected);
+	assert_string_equal(f->cfg.host_root, "/ho\\u0000st");
+	es_free(before);
+}
+
+/* A full twin: a \u0000 counts only in its desired properties (tags and reported are not
+ * ours to apply, and must not block the configuration). */
+static void test_nul_in_full_twin(void **state)
+{
+	struct fixture *f = *state;
+
+	/* A full twin: only its desired properties count (tags and reported are not ours). */
+	assert_int_equal(twin_handle_connected(f->twin, f->now), 0);
+	respond(f, last_sent(f), 200,
+		"{\"tags\":{\"t\":\"a\\u0000b\"},\"desired\":{\"edgesec\":{\"hostRoot\":\"/h\"},"
+		"\"$version\":9},\"reported\":{\"x\":\"\\u0000\",\"$version\":3}}");
+	assert_false(f->res.rejected);
+	assert_string_equal(f->cfg.host_root, "/h");
+	twin_handle_disconnected(f->twin);
+	assert_int_equal(twin_handle_connected(f->twin, f->now), 0);
+	respond(f, last_sent(f), 200,
+		"{\"desired\":{\"edgesec\":{\"hostRoot\":\"/x\\u0000y\"},\"$version\":10},"
+		"\"reported\":{\"$version\":3}}");
+	assert_true(f->res.rejected);
+	assert_string_equal(f->res.report.errors[0].name, "hostRoot");
+	assert_string_equal(f->cfg.host_root, "/h");
+}
+
 static void test_null_restores_base(void **state)
 {
 	struct fixture *f = *state;
@@ -677,6 +726,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_partial_patch_changes_one_key, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_patch_rejected_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nul_in_value_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nul_in_full_twin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_null_restores_base, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_gap_gets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_patch_without_version_gets, setup, teardown),

@@ -124,7 +124,7 @@ static int uid_of(struct collector *c, const char *name, uint32_t *ret_uid)
 
 	if (!len)
 		return -ENOENT;
-	fd = host_open(c->params.host, "etc/passwd", O_RDONLY | O_NONBLOCK, 0);
+	fd = host_open_regular(c->params.host, "etc/passwd");
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -472,10 +472,13 @@ static void utmp_follow(struct collector *c, struct utmp_file *f, bool initial)
 	struct stat st;
 	size_t done = 0;
 	off_t end;
-	int fd = host_open(c->params.host, f->path, O_RDONLY | O_NONBLOCK, 0);
+	int fd = host_open_regular(c->params.host, f->path);
 
 	if (fd < 0) {
-		f->known = false; /* not there (yet): read from 0 once it appears */
+		f->known = false;  /* not there (yet): read from 0 once it appears */
+		if (fd != -ENOENT) /* a FIFO or device planted there is never read */
+			collector_set_error(c, COLLECTOR_STATE_DEGRADED, "utmp: %s: %s", f->path,
+					    fileio_strerror(fd));
 		return;
 	}
 	if (fstat(fd, &st) < 0) {
