@@ -3,7 +3,9 @@
 """Fails, listing file:line, when a file under src/ includes a header of a module it may not use.
 
 The rule (docs/architecture.md, "Layers") is a table: each top-level folder of src/ (a module)
-names the modules whose headers it may include.  A module always sees its own headers.
+names the modules whose headers it may include.  A module always sees its own headers.  The
+table below and the one in docs/architecture.md must say the same: a difference is an error
+too (change both).
 Includes are resolved as the compiler does for "..." includes: first beside the including file,
 then from src/ (and the build directory's generated headers, which are allowed everywhere).
 A folder of src/ that the table does not name is an error too: adding a module means deciding
@@ -33,13 +35,12 @@ LAYERS = {
     "config": ["common", "pipeline", "detect"],
     "analyze": ["common", "pipeline", "docker", "http", "loop"],
     "detect": ["common", "pipeline"],
-    "posture": ["common", "pipeline", "config"],
     "spool": ["common", "pipeline"],
     "replay": ["common", "pipeline"],
     "collectors": ["common", "pipeline", "audit", "host", "baseline", "docker", "http", "loop",
                    "analyze", "bpf", "config"],
     "transport": ["common", "pipeline", "spool", "http", "loop", "iothub"],
-    "control": ["common", "config", "pipeline", "iothub", "spool", "http", "loop"],
+    "control": ["common", "pipeline", "detect", "config", "iothub"],
     "report": ["common", "pipeline", "config"],
     "core": "*",
     "cli": "*",
@@ -108,13 +109,43 @@ def check(src):
     return errors
 
 
+DOC_ROW = re.compile(r"^\|\s*`([a-z]+)/`\s*\|(.*)\|\s*$")
+
+
+def check_doc(doc):
+    """The "Layers" table of docs/architecture.md against LAYERS."""
+    rows, section = {}, False
+    with open(doc, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("## "):
+                section = line.strip() == "## Layers"
+                continue
+            m = DOC_ROW.match(line) if section else None
+            if m:
+                cell = m.group(2).strip()
+                rows[m.group(1)] = "*" if cell.startswith("everything") else \
+                    re.findall(r"`([a-z]+)/`", cell)
+    errors = []
+    for mod in sorted(set(rows) | set(LAYERS)):
+        want, have = LAYERS.get(mod), rows.get(mod)
+        if want != "*" and want is not None:
+            want = sorted(want)
+        if have != "*" and have is not None:
+            have = sorted(have)
+        if want != have:
+            errors.append(f"docs/architecture.md (Layers): {mod}/ says {have}, "
+                          f"scripts/check-includes.py says {want}")
+    return errors
+
+
 def main():
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     errors = check(os.path.join(top, "src"))
+    errors += check_doc(os.path.join(top, "docs", "architecture.md"))
     for e in errors:
         print(e)
     if errors:
-        print(f"check-includes: {len(errors)} forbidden include(s); the rule is in "
+        print(f"check-includes: {len(errors)} problem(s); the rule is in "
               "docs/architecture.md (Layers)", file=sys.stderr)
         return 1
     print("check-includes: every include in src/ follows the layer table")

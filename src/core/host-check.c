@@ -6,8 +6,9 @@
  * look complete.  So after start-up each collector's needs (declared in its own table,
  * collector_ops.host_needs, per backend) are compared with where the agent is
  * (host_ns_state()); a need that is not met sets c->host_limit, which the agent logs as a
- * warning once and the Heartbeat shows (State "degraded", HostLimit).  Only a namespace known to be our own counts ("unknown" is logged by the
- * agent, not charged to collectors).  The first unmet need of a collector is reported.
+ * warning once and the Heartbeat shows (State "degraded", HostLimit).  Only a namespace known
+ * to be our own counts ("unknown" is logged by the agent, not charged to collectors).  The
+ * first unmet need of a collector is reported.
  */
 #include "host-check.h"
 
