@@ -12,8 +12,9 @@
  * the same way and never asks which one it holds: its settings (configure(), with the
  * problems it finds returned as issues), the events it reads from the pipeline (observer()),
  * the direct methods it answers (methods: the containers collector's "scan"), the
- * capabilities it keeps after start (caps, read by core/privilege.c) and the host namespaces
- * it must share (host_needs, read by core/host-check.c).
+ * capabilities it keeps after start (caps, read by core/privilege.c), the host namespaces
+ * it must share (host_needs, read by core/host-check.c) and the socket it reconnects to as
+ * the run-as user (run_as_socket).
  *
  * Collectors include the layers below them (scripts/check-includes.py), never another
  * collector.  They submit events to the sink they are given and never log (core/ logs what
@@ -155,6 +156,12 @@ struct collector_ops {
 	unsigned n_caps;
 	const struct collector_host_need *host_needs;
 	unsigned n_host_needs;
+	/* A unix socket it connects to again after the agent became its run-as user (--user):
+	 * the path the configuration names ("" or NULL: none), asked before the collector
+	 * exists; core/ adds the socket's group to the user's groups.  socket_hint says how to
+	 * give the socket a group when it has none ("dockerd --group docker"). */
+	const char *(*run_as_socket)(const struct config *cfg);
+	const char *socket_hint;
 };
 
 struct collector {

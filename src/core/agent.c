@@ -134,16 +134,38 @@ static int open_host(struct agent *a)
 }
 
 /*
+ * The group of each socket a collector reconnects to after the switch of user
+ * (collector_ops.run_as_socket: the Docker socket) joins the user's groups.
+ */
+static void add_socket_groups(struct agent *a)
+{
+	for (size_t i = 0; i < collector_n_builtins; i++) {
+		const struct collector_ops *ops = collector_builtins[i];
+		const char *sock = ops->run_as_socket ? ops->run_as_socket(&a->cfg) : NULL;
+		struct stat st;
+
+		if (!sock || !sock[0] || stat(sock, &st) < 0)
+			continue;
+		if (st.st_gid == 0)
+			log_warning(
+				"The socket %s of the %s collector belongs to group root: as uid "
+				"%u the collector cannot reconnect to it (%s)",
+				sock, ops->name, (unsigned)a->user.uid,
+				ops->socket_hint ? ops->socket_hint : "give it a group");
+		else if (privilege_user_add_group(&a->user, st.st_gid) < 0)
+			log_warning("Too many supplementary groups for %s", sock);
+	}
+}
+
+/*
  * --user: who the agent becomes after set-up, and the state directory given to it (as root,
- * before anything is created).  The Docker socket's group joins the user's groups so the
- * containers collector can still connect.  0 or an exit code.
+ * before anything is created), with the groups of the sockets collectors reconnect to.
+ * 0 or an exit code.
  */
 static int prepare_user(struct agent *a)
 {
 	const char *dir = a->opts.state_dir ? a->opts.state_dir : STATE_DIR_DEFAULT;
-	const char *sock = a->cfg.docker_socket;
 	char err[512];
-	struct stat st;
 	int r;
 
 	if (!a->opts.user || a->opts.once)
@@ -160,15 +182,7 @@ static int prepare_user(struct agent *a)
 			  a->opts.user);
 		return 2;
 	}
-	if (sock && sock[0] && stat(sock, &st) == 0) {
-		if (st.st_gid == 0)
-			log_warning("The Docker socket %s belongs to group root: as uid %u the "
-				    "containers collector cannot reconnect to it (give dockerd a "
-				    "group, e.g. --group docker)",
-				    sock, (unsigned)a->user.uid);
-		else if (privilege_user_add_group(&a->user, st.st_gid) < 0)
-			log_warning("Too many supplementary groups for %s", sock);
-	}
+	add_socket_groups(a);
 	r = state_dir_claim(dir, a->user.uid, a->user.gid, err, sizeof(err));
 	if (r < 0) {
 		log_error("%s", err);

@@ -38,6 +38,7 @@
 #include "common/json_write.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "config/config.h"
 #include "docker/docker-client.h"
 #include "analyze/analyze-events.h"
 #include "containers-analysis.h"
@@ -405,6 +406,12 @@ static int containers_method_scan(struct collector *c, uint64_t now_realtime_ns,
 	return 0;
 }
 
+/* The Docker socket is reconnected to after --user: its group must be the user's too. */
+static const char *containers_run_as_socket(const struct config *cfg)
+{
+	return cfg->docker_socket;
+}
+
 static const struct collector_method containers_methods[] = {
 	{ "scan", containers_method_scan },
 };
@@ -428,6 +435,8 @@ const struct collector_ops containers_collector_ops = {
 	.snapshot = containers_snapshot,
 	.done = containers_done,
 	.describe = containers_describe,
+	.run_as_socket = containers_run_as_socket,
+	.socket_hint = "give dockerd a group, e.g. --group docker",
 	.methods = containers_methods,
 	.n_methods = sizeof(containers_methods) / sizeof(containers_methods[0]),
 	.caps = containers_caps,
