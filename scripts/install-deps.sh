@@ -26,6 +26,10 @@ check_pkgs=(libcmocka-dev python3 nodejs npm passwd iproute2 procps mosquitto mo
 	python3-paho-mqtt openssl sqlite3 jq nftables iptables docker.io busybox-static openssh-server
 	sshpass sudo chromium bsdutils systemd util-linux)
 check_pkgs+=(ncat) # tests/integration/test-posture.sh: a real listener on 0.0.0.0
+# tests/integration/test-detect-*.sh: the real tools of the catalogue's behaviour (socat, nmap
+# against 127.0.0.1, microsocks, curl/wget from a loopback server, modprobe/insmod, openssl for
+# a throw-away CA, dpkg-dev for a local apt repository).
+check_pkgs+=(socat nmap microsocks curl wget kmod openssl dpkg-dev busybox-static)
 bench_pkgs=(valgrind hyperfine auditd libbpf-tools)
 
 case $profile in

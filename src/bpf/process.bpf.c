@@ -24,7 +24,7 @@
  *            socket too.  Each (socket, peer) once per window, in the direction seen first
  *            (LRU map).
  *
- * Every hook exists in two variants where the kernel offers both (tp_btf, classic
+ * Every hook exists in two variants where the kernel offers both (raw_tp, classic
  * tracepoint); user space enables one per hook after probing.  Syscall hooks exist only as
  * classic tracepoints.  When the ring buffer is full the record is dropped and counted per
  * kind in `lost_records`, which user space reads and reports as lost, per event type.
@@ -172,11 +172,35 @@ struct syscall_exit_ctx {
 	__s64 ret;
 };
 
+/*
+ * Wakeups: user space is woken at most once per wakeup_ns (and whenever the ring holds more
+ * than wakeup_bytes), not once per record: in between, records wait in the ring for the next
+ * wakeup, or for user space's sweep, which reads the ring wakeup_ns (plus a margin) after each
+ * read that found records (process-bpf.c).  So a record waits at most about wakeup_ns, and an
+ * exec storm costs the agent a few dozen wakeups a second instead of two per exec.  Races
+ * between CPUs on last_wakeup_ns only cause an extra wakeup.  wakeup_ns 0: the ring's own
+ * policy (a wakeup whenever user space has caught up).
+ */
+const volatile __u64 wakeup_ns = 0;
+const volatile __u64 wakeup_bytes = PROCESS_RINGBUF_BYTES / 4;
+__u64 last_wakeup_ns;
+
 static __always_inline void emit(void *rec, __u64 size, enum process_loss_kind kind)
 {
+	__u64 flags = 0, now;
+
 	if (only_cgroup_id && bpf_get_current_cgroup_id() != only_cgroup_id)
 		return;
-	if (bpf_ringbuf_output(&events, rec, size, 0) < 0)
+	if (wakeup_ns) {
+		now = bpf_ktime_get_boot_ns();
+		flags = BPF_RB_NO_WAKEUP;
+		if (now - last_wakeup_ns >= wakeup_ns ||
+		    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+			flags = BPF_RB_FORCE_WAKEUP;
+			last_wakeup_ns = now;
+		}
+	}
+	if (bpf_ringbuf_output(&events, rec, size, flags) < 0)
 		__sync_fetch_and_add(&lost_records[kind], 1);
 }
 
@@ -273,6 +297,8 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	r->args_omitted = 0;
 	r->n_cuts = 0;
 	r->pad = 0;
+	r->pad2[0] = r->pad2[1] = 0;
+	r->cgroup_id = bpf_get_current_cgroup_id();
 	n = bpf_probe_read_kernel_str(r->data, PROCESS_EXE_MAX, filename);
 	r->exe_len = n > 0 ? n - 1 : 0;
 	if (n == PROCESS_EXE_MAX)
@@ -353,7 +379,8 @@ args_done:
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exec")
+/* The BTF variants run as raw tracepoints: libbpf needs no kernel BTF to attach them. */
+SEC("raw_tp/sched_process_exec")
 int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	const char *filename = BPF_CORE_READ(bprm, filename);
@@ -388,7 +415,7 @@ static __always_inline int exit_handle(void)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
+SEC("raw_tp/sched_process_exit")
 int BPF_PROG(exit_btf, struct task_struct *p)
 {
 	return exit_handle();
@@ -458,7 +485,7 @@ static __always_inline int state_handle(const struct sock *sk, int oldstate, int
 	return 0;
 }
 
-SEC("tp_btf/inet_sock_set_state")
+SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int newstate)
 {
 	return state_handle(sk, oldstate, newstate);

@@ -134,6 +134,8 @@ struct process_exec_record {
 	__u16 stdio_family; /* AF_INET/AF_INET6 when fd 0 or 1 is a connected inet socket */
 	__u16 stdio_port;   /* its peer: port (host order) and address */
 	__u8 stdio_addr[16];
+	__u8 pad2[2];
+	__u64 cgroup_id; /* cgroup v2 id of the task at exec: keys the container cache */
 	char data[PROCESS_EXEC_DATA_MAX];
 };
 

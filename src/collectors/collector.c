@@ -219,3 +219,15 @@ bool collector_backend_is(struct collector *c, const char *backend)
 	how = collector_describe(c);
 	return how && strncmp(how, backend, strlen(backend)) == 0;
 }
+
+int collector_submit_built(struct collector *c, struct event_builder *b)
+{
+	unsigned items = b->n_items;
+	int r = event_builder_submit(b, c->params.sink);
+
+	if (r < 0)
+		return r;
+	c->stats.events++;
+	c->stats.items += items;
+	return 0;
+}

@@ -202,6 +202,12 @@ void collector_set_error(struct collector *c, enum collector_state s, const char
 	__attribute__((format(printf, 3, 4)));
 /* Submits e to the collector's sink and counts it. */
 void collector_submit(struct collector *c, struct event *e);
+/*
+ * Finishes the builder's event and submits it (event_builder_submit: the pipeline reads it in
+ * place and allocates it only if it keeps it), counted like collector_submit().  0, or the
+ * builder's error (nothing submitted, nothing counted).
+ */
+int collector_submit_built(struct collector *c, struct event_builder *b);
 
 /* ops->configure() with *ret zeroed first; 0 without one. */
 int collector_configure(struct collector *c, const struct config *cfg,

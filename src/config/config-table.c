@@ -10,8 +10,8 @@
 #include "config-int.h"
 #include "detect/detect-overrides.h"
 
-#define MS(s) ((int64_t)(s)*1000)
-#define MINUTES(m) MS((m)*60)
+#define SECONDS(s) ((int64_t)(s)*1000) /* in milliseconds, as every duration here */
+#define MINUTES(m) SECONDS((m)*60)
 #define HOURS(h) MINUTES((h)*60)
 #define DAYS(d) HOURS((d)*24)
 
@@ -59,15 +59,16 @@ static const char *const login_source_choices[] = { "auto", "audit", "utmp", NUL
 #define AGGREGATION(name, type)                                                                    \
 	BOOL(ASC, "aggregationEnabled" name, aggregation_enabled[type], 1,                         \
 	     "merge identical " name " events within the aggregation interval"),                   \
-		DURATION(ASC, "aggregationInterval" name, aggregation_interval_ms[type], MS(1),    \
-			 DAYS(7), HOURS(1), "aggregation window for " name " events")
+		DURATION(ASC, "aggregationInterval" name, aggregation_interval_ms[type],           \
+			 SECONDS(1), DAYS(7), HOURS(1), "aggregation window for " name " events")
 
 const struct config_entry config_table[] = {
-	DURATION(ASC, "highPriorityMessageFrequency", high_priority_message_frequency_ms, MS(1),
-		 DAYS(365), MINUTES(7), "longest wait before high-priority events are sent"),
-	DURATION(ASC, "lowPriorityMessageFrequency", low_priority_message_frequency_ms, MS(1),
+	DURATION(ASC, "highPriorityMessageFrequency", high_priority_message_frequency_ms,
+		 SECONDS(1), DAYS(365), MINUTES(7),
+		 "longest wait before high-priority events are sent"),
+	DURATION(ASC, "lowPriorityMessageFrequency", low_priority_message_frequency_ms, SECONDS(1),
 		 DAYS(365), HOURS(5), "longest wait before low-priority events are sent"),
-	DURATION(ASC, "snapshotFrequency", snapshot_frequency_ms, MS(1), DAYS(365), HOURS(13),
+	DURATION(ASC, "snapshotFrequency", snapshot_frequency_ms, SECONDS(1), DAYS(365), HOURS(13),
 		 "period of the periodic collectors (ports, users, system, firewall, baseline)"),
 	INT(ASC, "maxLocalCacheSizeInBytes", max_local_cache_size, 8192, 1073741824, 2560000,
 	    "bytes of events held in memory before the oldest low-priority ones are dropped"),
@@ -102,9 +103,10 @@ const struct config_entry config_table[] = {
 
 	{ CONFIG_GROUP_EDGESEC, "logLevel", CONFIG_LOG_LEVEL, OFF(log_level), 0, 0, LOG_LEVEL_INFO,
 	  NULL, 0, "error, warning, info or debug" },
-	DURATION(EDGESEC, "heartbeatInterval", heartbeat_interval_ms, MS(1), DAYS(1), MINUTES(5),
-		 "period of the Heartbeat event"),
-	DURATION(EDGESEC, "localFlushInterval", local_flush_interval_ms, MS(1), DAYS(1), MS(10),
+	DURATION(EDGESEC, "heartbeatInterval", heartbeat_interval_ms, SECONDS(1), DAYS(1),
+		 MINUTES(5), "period of the Heartbeat event"),
+	DURATION(EDGESEC, "localFlushInterval", local_flush_interval_ms, SECONDS(1), DAYS(1),
+		 SECONDS(10),
 		 "in local mode (stdout/file), longest wait before queued events are written"),
 	PRIO(EDGESEC, "eventPriorityHeartbeat", event_priority[EVENT_HEARTBEAT], LOW,
 	     "queue for Heartbeat events: High, Low or Off"),
@@ -184,7 +186,7 @@ const struct config_entry config_table[] = {
 	INT(EDGESEC, "detectionMaxStateEntries", detection_max_state_entries, 64, 1000000, 20000,
 	    "keys held by threshold, sequence, new-value and repeat state, in all; the oldest are "
 	    "evicted beyond it (counted)"),
-	DURATION(EDGESEC, "detectionDedupWindow", detection_dedup_window_ms, MS(1), DAYS(1),
+	DURATION(EDGESEC, "detectionDedupWindow", detection_dedup_window_ms, SECONDS(1), DAYS(1),
 		 MINUTES(10),
 		 "repeats of one alert (same rule and key) within it are folded into one summary "
 		 "with RepeatCount"),

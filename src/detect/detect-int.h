@@ -308,16 +308,19 @@ struct detect_view {
 	bool args_done;
 	unsigned n_args;
 	struct detect_val args[DETECT_ARGS_MAX];
+	/* past the split words (more than DETECT_ARGS_MAX): the rest, scanned on demand */
+	const char *args_rest, *args_end;
 	char path[DETECT_PATH_MAX]; /* abspath scratch */
 	/* the last string lower-cased for a nocase comparison (by address and length) */
 	const char *folded_src;
 	uint32_t folded_len;
 	char folded[DETECT_FOLD_MAX];
-	/* the program's names: basenames of Executable, Interpreter, Argv0 and Arg0 */
+	/* the program's names: basenames of Executable, Interpreter, Argv0 and Arg0, and the
+	 * applet (Arg1) when one of them is a multi-call binary (busybox nc ...) */
 	bool names_done;
 	unsigned n_names;
-	struct detect_val names[4];
-	uint64_t name_hash[4];
+	struct detect_val names[5];
+	uint64_t name_hash[5];
 	/* hashes of the strings looked up in sets, by address and length (this item only) */
 	unsigned n_hashed;
 	struct {
@@ -356,13 +359,21 @@ int detect_view_next_item(struct detect_view *v, const struct detect_ruleset *rs
 bool detect_ref_get(struct detect_view *v, const struct detect_ref *r, struct detect_val *ret);
 bool detect_node_eval(const struct detect_node *n, struct detect_view *v);
 void detect_view_split_args(struct detect_view *v);
+/* The words of CommandLine after the first (what Args tests): the split ones, then the rest
+ * of a longer command line scanned word by word, so padding cannot push an argument out. */
+struct detect_arg_iter {
+	unsigned i;    /* next split word */
+	const char *s; /* past the split words: where the scan goes on */
+};
+void detect_args_begin(struct detect_view *v, struct detect_arg_iter *it);
+bool detect_args_next(struct detect_view *v, struct detect_arg_iter *it, struct detect_val *ret);
 /* Transformed string value: basename/dirname are substrings, abspath uses v->path. */
 bool detect_transform(struct detect_view *v, uint8_t tr, const char *s, size_t len,
 		      const char **ret_s, size_t *ret_len);
 bool detect_glob_match(const char *pat, size_t plen, const char *s, size_t slen, bool nocase);
 /* s lower-cased (cached for the item), or NULL when longer than DETECT_FOLD_MAX. */
 const char *detect_view_fold(struct detect_view *v, const char *s, size_t len);
-/* The program's names of the item (distinct, at most 4), with their hashes. */
+/* The program's names of the item (distinct, at most 5), with their hashes. */
 void detect_view_names(struct detect_view *v);
 /* detect_hash of s (cached for the item by address and length). */
 uint64_t detect_view_hash(struct detect_view *v, const char *s, size_t len);

@@ -18,42 +18,36 @@
 /* The argument after a flag: "-o FILE", "--output=FILE", "-oFILE", "-sSLo FILE". */
 static bool arg_after(struct detect_view *v, const struct detect_key_alt *a, struct detect_val *ret)
 {
-	if (!v->args_done)
-		detect_view_split_args(v);
-	for (unsigned i = 1; i < v->n_args; i++) {
-		const struct detect_val *w = &v->args[i];
+	struct detect_arg_iter it;
+	struct detect_val w;
 
+	detect_args_begin(v, &it);
+	while (detect_args_next(v, &it, &w)) {
 		for (unsigned k = 0; k < a->n_flags; k++) {
 			const struct detect_str *f = &a->flags[k];
 
-			if (w->len == f->len && memcmp(w->s, f->s, f->len) == 0) {
-				if (i + 1 >= v->n_args)
-					return false;
-				*ret = v->args[i + 1];
-				return true;
-			}
+			if (w.len == f->len && memcmp(w.s, f->s, f->len) == 0)
+				return detect_args_next(v, &it, ret);
 			if (f->len > 2 && f->s[1] == '-') { /* --long=value */
-				if (w->len > f->len + 1 && memcmp(w->s, f->s, f->len) == 0 &&
-				    w->s[f->len] == '=') {
-					ret->s = w->s + f->len + 1;
-					ret->len = w->len - f->len - 1;
+				if (w.len > f->len + 1 && memcmp(w.s, f->s, f->len) == 0 &&
+				    w.s[f->len] == '=') {
+					ret->s = w.s + f->len + 1;
+					ret->len = w.len - f->len - 1;
 					ret->is_int = false;
 					return true;
 				}
 				continue;
 			}
-			if (f->len != 2 || w->len < 2 || w->s[0] != '-' || w->s[1] == '-')
+			if (f->len != 2 || w.len < 2 || w.s[0] != '-' || w.s[1] == '-')
 				continue;
-			if (w->s[1] == f->s[1]) { /* -oVALUE */
-				ret->s = w->s + 2;
-				ret->len = w->len - 2;
+			if (w.s[1] == f->s[1]) { /* -oVALUE */
+				ret->s = w.s + 2;
+				ret->len = w.len - 2;
 				ret->is_int = false;
 				return true;
 			}
-			if (w->s[w->len - 1] == f->s[1] && i + 1 < v->n_args) { /* -sSLo VALUE */
-				*ret = v->args[i + 1];
-				return true;
-			}
+			if (w.s[w.len - 1] == f->s[1]) /* -sSLo VALUE */
+				return detect_args_next(v, &it, ret);
 		}
 	}
 	return false;
@@ -62,12 +56,14 @@ static bool arg_after(struct detect_view *v, const struct detect_key_alt *a, str
 /* The last path segment of the first argument that is a URL (what wget and curl -O save as). */
 static bool url_basename(struct detect_view *v, struct detect_val *ret)
 {
-	if (!v->args_done)
-		detect_view_split_args(v);
-	for (unsigned i = 1; i < v->n_args; i++) {
-		const char *s = v->args[i].s, *end = s + v->args[i].len, *p, *q, *seg;
+	struct detect_arg_iter it;
+	struct detect_val w;
 
-		p = memmem(s, v->args[i].len, "://", 3);
+	detect_args_begin(v, &it);
+	while (detect_args_next(v, &it, &w)) {
+		const char *s = w.s, *end = s + w.len, *p, *q, *seg;
+
+		p = memmem(s, w.len, "://", 3);
 		if (!p)
 			continue;
 		p += 3;

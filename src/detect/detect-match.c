@@ -155,6 +155,7 @@ void detect_view_split_args(struct detect_view *v)
 
 	v->args_done = true;
 	v->n_args = 0;
+	v->args_rest = v->args_end = NULL;
 	if (f < 0 || !(v->fields & (1ull << f)))
 		return;
 	s = v->f[f].s;
@@ -174,6 +175,40 @@ void detect_view_split_args(struct detect_view *v)
 		v->args[v->n_args].is_int = false;
 		v->n_args++;
 	}
+	v->args_rest = s;
+	v->args_end = end;
+}
+
+void detect_args_begin(struct detect_view *v, struct detect_arg_iter *it)
+{
+	if (!v->args_done)
+		detect_view_split_args(v);
+	it->i = 1;
+	it->s = v->args_rest;
+}
+
+bool detect_args_next(struct detect_view *v, struct detect_arg_iter *it, struct detect_val *ret)
+{
+	const char *w;
+
+	if (it->i < v->n_args) {
+		*ret = v->args[it->i++];
+		return true;
+	}
+	if (v->n_args < DETECT_ARGS_MAX || !it->s)
+		return false; /* the command line was split whole */
+	while (it->s < v->args_end && *it->s == ' ')
+		it->s++;
+	if (it->s >= v->args_end)
+		return false;
+	w = it->s;
+	it->s = memchr(w, ' ', (size_t)(v->args_end - w));
+	if (!it->s)
+		it->s = v->args_end;
+	ret->s = w;
+	ret->len = (uint32_t)(it->s - w);
+	ret->is_int = false;
+	return true;
 }
 
 bool detect_ref_get(struct detect_view *v, const struct detect_ref *r, struct detect_val *ret)
@@ -339,6 +374,19 @@ static void add_name(struct detect_view *v, const char *s, size_t len)
 	v->n_names++;
 }
 
+/* Multi-call binaries that run the applet named by their first argument. */
+static bool names_has_multicall(const struct detect_view *v)
+{
+	for (unsigned i = 0; i < v->n_names; i++) {
+		const struct detect_val *n = &v->names[i];
+
+		if ((n->len == 7 && memcmp(n->s, "busybox", 7) == 0) ||
+		    (n->len == 6 && memcmp(n->s, "toybox", 6) == 0))
+			return true;
+	}
+	return false;
+}
+
 void detect_view_names(struct detect_view *v)
 {
 	int f = executable_field(v->type);
@@ -357,6 +405,10 @@ void detect_view_names(struct detect_view *v)
 		detect_view_split_args(v);
 	if (v->n_args)
 		add_name(v, v->args[0].s, v->args[0].len);
+	/* `busybox nc -e sh`: the applet is the program (a renamed copy of busybox is not
+	 * known as one, but its argv[0] is then the applet already). */
+	if (v->n_args > 1 && names_has_multicall(v))
+		add_name(v, v->args[1].s, v->args[1].len);
 }
 
 static bool program_in(const struct detect_node *n, struct detect_view *v)
@@ -568,10 +620,11 @@ static bool leaf_eval(const struct detect_node *n, struct detect_view *v)
 	if (n->op == DETECT_OP_EXISTS)
 		return detect_ref_get(v, &n->ref, &val) == n->want;
 	if (n->ref.kind == DETECT_REF_ARGS) {
-		if (!v->args_done)
-			detect_view_split_args(v);
-		for (unsigned i = 1; i < v->n_args; i++)
-			if (match_val(n, v, &v->args[i]))
+		struct detect_arg_iter it;
+
+		detect_args_begin(v, &it);
+		while (detect_args_next(v, &it, &val))
+			if (match_val(n, v, &val))
 				return true;
 		return false;
 	}

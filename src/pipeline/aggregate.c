@@ -507,7 +507,8 @@ void aggregator_set_limits(struct aggregator *a, size_t max_entries, size_t max_
 	a->max_bytes = max_bytes;
 }
 
-bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
+/* owned: e itself when the caller owns it, NULL when e is lent. */
+static bool offer(struct aggregator *a, const struct event *e, struct event *owned, uint64_t now_ns)
 {
 	struct window *w;
 	struct identity id;
@@ -533,7 +534,7 @@ bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
 			en->last_ns = e->time_ns;
 			en->last_pid = id.pid;
 			a->stats.absorbed++;
-			event_free(e);
+			event_free(owned);
 			return true;
 		}
 	}
@@ -542,8 +543,10 @@ bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
 		a->stats.bypassed++;
 		return false;
 	}
+	if (!owned && !(owned = event_copy(e)))
+		return false;
 	a->slots[i] = (struct entry){
-		.first = e,
+		.first = owned,
 		.hash = h,
 		.count = 1,
 		.last_ns = e->time_ns,
@@ -555,6 +558,16 @@ bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
 	if (!w->start_ns)
 		w->start_ns = now_ns ? now_ns : 1;
 	return true;
+}
+
+bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_ns)
+{
+	return offer(a, e, e, now_ns);
+}
+
+bool aggregator_offer_lent(struct aggregator *a, const struct event *e, uint64_t now_ns)
+{
+	return offer(a, e, NULL, now_ns);
 }
 
 size_t aggregator_entries(const struct aggregator *a)

@@ -44,10 +44,16 @@ void aggregator_configure(struct aggregator *a, enum event_type t, bool enabled,
 			  uint64_t interval_ms, struct event_sink *out);
 void aggregator_set_limits(struct aggregator *a, size_t max_entries, size_t max_bytes);
 /*
- * Offer an event.  Returns true if the aggregator took it (it now owns it); false if the
- * caller keeps it (type not aggregated, not enabled, or table full).
+ * Offer an event.  Returns true if the aggregator took it (it now owns it: freed when
+ * absorbed into an entry, kept as a new entry's first event); false if the caller keeps it
+ * (type not aggregated, not enabled, or table full).
  */
 bool aggregator_offer(struct aggregator *a, struct event *e, uint64_t now_realtime_ns);
+/*
+ * The same for an event that is only lent (it stays in its builder): absorbed without ever
+ * being allocated, or copied when it becomes a new entry.  False also when that copy fails.
+ */
+bool aggregator_offer_lent(struct aggregator *a, const struct event *e, uint64_t now_realtime_ns);
 /* Emit every entry whose window has ended (all entries when `all`). */
 void aggregator_flush(struct aggregator *a, uint64_t now_realtime_ns, bool all,
 		      struct event_sink *out);

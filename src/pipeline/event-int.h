@@ -3,6 +3,7 @@
 
 /* The event layout, shared by the pipeline's own files only (queue, aggregation, messages). */
 
+#include <stddef.h>
 #include <string.h>
 
 #include "event.h"
@@ -22,6 +23,9 @@ struct event {
 	uint8_t id[16];
 	unsigned char data[]; /* encoded items, see event.c */
 };
+
+/* Bytes before the encoded data (the builder keeps this much room in front of its values). */
+#define EVENT_HEADER_SIZE offsetof(struct event, data)
 
 /* Build an event from raw encoded data (used when the pipeline rewrites one). */
 struct event *event_new_raw(enum event_type type, uint64_t time_ns, unsigned n_items,

@@ -11,6 +11,12 @@
  * Values longer than EVENT_FIELD_MAX are cut on a UTF-8 boundary, TRUNCATION_MARKER is
  * appended and the item gets ExtraDetails "TruncatedFields" naming them.
  *
+ * The builder writes the encoded values behind room for the event header in its own buffer,
+ * so a finished event already exists there, complete, before anything is allocated:
+ * event_builder_submit() lends that event to a sink that can read it in place (the pipeline:
+ * observers and the aggregator read it, and only an event that is kept costs an allocation,
+ * one copy of header and data); event_builder_finish() returns such a copy.
+ *
  * Secrets: fields flagged FIELD_F_SCRUB (command lines) and the ExtraDetails of scrub_key()
  * are redacted here, at the one place every event is made, so no collector can forget it and
  * nothing downstream (observers and rules, queues, spool, output) ever holds the secret.
@@ -347,12 +353,26 @@ struct event *event_new_raw(enum event_type type, uint64_t time_ns, unsigned n_i
 	return e;
 }
 
+struct event *event_copy(const struct event *e)
+{
+	struct event *c = es_malloc(e->size);
+
+	if (!c)
+		return NULL;
+	memcpy(c, e, EVENT_HEADER_SIZE + (size_t)e->data_len);
+	c->next = NULL;
+	return c;
+}
+
 /* ---- builder ---- */
+
+/* The builder's buffer: EVENT_HEADER_SIZE bytes for the header, then the encoded values. */
+#define HDR EVENT_HEADER_SIZE
 
 void event_builder_init(struct event_builder *b)
 {
 	memset(b, 0, sizeof(*b));
-	buf_init(&b->data, EVENT_DATA_MAX);
+	buf_init(&b->data, HDR + EVENT_DATA_MAX);
 }
 
 void event_builder_done(struct event_builder *b)
@@ -363,6 +383,9 @@ void event_builder_done(struct event_builder *b)
 void event_builder_begin(struct event_builder *b, enum event_type type, uint64_t time_ns)
 {
 	buf_reset(&b->data);
+	if (buf_reserve(&b->data, HDR)) /* else data.failed: finish reports -ENOMEM */
+		b->data.len = HDR;
+	b->truncated = false;
 	b->type = type;
 	b->time_ns = time_ns;
 	b->n_items = 0;
@@ -688,10 +711,10 @@ void event_add_value(struct event_builder *b, const struct event_value *v)
 	}
 }
 
-int event_builder_finish(struct event_builder *b, struct event **ret_event)
+/* Closes the last item and checks the event: 0, or the error event_builder_finish() reports. */
+static int builder_close(struct event_builder *b)
 {
 	const struct event_type_info *ti = type_info(b->type);
-	struct event *e;
 
 	if (b->n_items) {
 		close_item(b);
@@ -703,16 +726,60 @@ int event_builder_finish(struct event_builder *b, struct event **ret_event)
 	}
 	if (!b->error && ti->category == EVENT_CATEGORY_TRIGGERED && !b->n_items)
 		b->error = -EINVAL;
-	if (!b->error && b->data.failed)
-		b->error = b->data.len + 16 > EVENT_DATA_MAX ? -E2BIG : -ENOMEM;
-	if (b->error)
-		return b->error;
-	e = event_new_raw(b->type, b->time_ns, b->n_items, b->data.data, b->data.len);
+	if (!b->error && (b->data.failed || b->data.len < HDR))
+		b->error = b->data.len >= HDR && b->data.len - HDR + 16 > EVENT_DATA_MAX ? -E2BIG
+											 : -ENOMEM;
+	return b->error;
+}
+
+/* The finished event, in place at the start of the builder's buffer (after builder_close). */
+static struct event *builder_event(struct event_builder *b)
+{
+	struct event *e = (struct event *)(void *)b->data.data;
+	size_t len = b->data.len - HDR;
+
+	e->next = NULL;
+	e->time_ns = b->time_ns;
+	e->size = (uint32_t)(sizeof(*e) + len);
+	e->data_len = (uint32_t)len;
+	e->type = (uint16_t)b->type;
+	e->n_items = (uint16_t)b->n_items;
+	e->flags = b->truncated ? EVENT_F_TRUNCATED : 0;
+	e->priority = 0;
+	guid_generate(e->id);
+	return e;
+}
+
+int event_builder_finish(struct event_builder *b, struct event **ret_event)
+{
+	struct event *e;
+	int r = builder_close(b);
+
+	if (r < 0)
+		return r;
+	e = event_copy(builder_event(b));
 	if (!e)
 		return -ENOMEM;
-	if (b->truncated)
-		e->flags |= EVENT_F_TRUNCATED;
 	*ret_event = e;
+	return 0;
+}
+
+int event_builder_submit(struct event_builder *b, struct event_sink *sink)
+{
+	struct event *e;
+	int r = builder_close(b);
+
+	if (r < 0)
+		return r;
+	e = builder_event(b);
+	if (sink->submit_lent) {
+		sink->submit_lent(sink, e);
+		return 0;
+	}
+	e = event_copy(e);
+	if (!e)
+		return -ENOMEM;
+	sink->submit(sink, e);
 	return 0;
 }
 

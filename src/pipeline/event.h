@@ -191,6 +191,8 @@ size_t event_get_size(const struct event *e);
 void event_get_id(const struct event *e, uint8_t ret_id[16]);
 void event_set_id(struct event *e, const uint8_t id[16]);
 void event_free(struct event *e);
+/* An owned copy (same id) of an event, e.g. of one that was only lent; NULL without memory. */
+struct event *event_copy(const struct event *e);
 
 /*
  * Builder.  Reusable: init once, then begin/item/add.../finish as often as needed.
@@ -229,6 +231,15 @@ void event_add_extra_u64(struct event_builder *b, const char *key, uint64_t v);
  * has no item, or a value did not match its field; -E2BIG / -ENOMEM otherwise.
  */
 int event_builder_finish(struct event_builder *b, struct event **ret_event);
+struct event_sink;
+/*
+ * Finishes the event and hands it to the sink: 0, or the errors of event_builder_finish()
+ * (nothing is submitted then).  A sink with submit_lent reads the event where the builder
+ * built it and copies it only if it keeps it (the pipeline: an event that aggregation absorbs
+ * is never allocated); other sinks get an allocated copy through submit.  The way collectors
+ * submit what they build.
+ */
+int event_builder_submit(struct event_builder *b, struct event_sink *sink);
 
 /* Re-add a value read with an event_cursor (copying or rewriting an event); as it is. */
 struct event_value;
@@ -262,9 +273,14 @@ void event_cursor_init(struct event_cursor *c, const struct event *e);
 /* 1 with *v filled, 0 at the end. */
 int event_cursor_next(struct event_cursor *c, struct event_value *v);
 
-/* Where events go: the pipeline, or a test's collector of events.  Takes ownership. */
+/*
+ * Where events go: the pipeline, or a test's collector of events.  submit takes ownership of
+ * an allocated event.  submit_lent (optional) is given an event that stays its builder's: it
+ * is valid only during the call, and the sink copies it (event_copy) if it keeps it.
+ */
 struct event_sink {
 	void (*submit)(struct event_sink *sink, struct event *e);
+	void (*submit_lent)(struct event_sink *sink, const struct event *e);
 };
 
 static inline void event_sink_submit(struct event_sink *sink, struct event *e)

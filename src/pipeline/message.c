@@ -81,8 +81,9 @@ void message_builder_set_max_size(struct message_builder *mb, size_t max_size)
 	/* Open messages were built for the old size: send them first. */
 	message_builder_flush(mb);
 	mb->max_size = max_size;
+	/* Room for one more message: an event that overflows is completed, then carried over. */
 	for (int s = 0; s < _EVENT_SCHEMA_MAX; s++)
-		mb->open[s].body.max = max_size;
+		mb->open[s].body.max = 2 * max_size;
 	mb->scratch.max = 0;
 }
 
@@ -134,24 +135,30 @@ static void count(struct message_builder *mb, size_t len, unsigned n_events, int
 	}
 }
 
+/* Publishes the first len bytes of the open message's body, which end with "]}". */
+static void publish_body(struct message_builder *mb, enum event_schema s, size_t len)
+{
+	struct open_message *om = &mb->open[s];
+	struct message m = {
+		.schema = s,
+		.priority = mb->priority,
+		.body = om->body.data,
+		.len = len,
+		.n_events = om->n_events,
+	};
+	int r = om->body.failed ? -ENOMEM : mb->publish(mb->userdata, &m);
+
+	count(mb, m.len, m.n_events, r);
+}
+
 static void publish_open(struct message_builder *mb, enum event_schema s)
 {
 	struct open_message *om = &mb->open[s];
-	struct message m;
-	int r;
 
 	if (!om->n_events)
 		return;
 	buf_append(&om->body, "]}", 2);
-	m = (struct message){
-		.schema = s,
-		.priority = mb->priority,
-		.body = om->body.data,
-		.len = om->body.len,
-		.n_events = om->n_events,
-	};
-	r = om->body.failed ? -ENOMEM : mb->publish(mb->userdata, &m);
-	count(mb, m.len, m.n_events, r);
+	publish_body(mb, s, om->body.len);
 	buf_reset(&om->body);
 	om->n_events = 0;
 }
@@ -174,23 +181,52 @@ static void bump(struct message_builder *mb, size_t offset)
 #define BUMP(mb, field) bump(mb, offsetof(struct message_stats, field))
 
 /*
- * Serializes e straight into the open message of schema s (no intermediate copy).  If the
- * result would pass max_size the write is undone and false is returned.
+ * The open message ends at `end` (its last event) and the event just serialized behind it, at
+ * `start`, does not fit: the message goes out without it, and the event's bytes move to the
+ * front of the next message (behind the same prefix): a copy, not a second serialization.
+ */
+static void carry_over(struct message_builder *mb, enum event_schema s, size_t end, size_t start)
+{
+	struct open_message *om = &mb->open[s];
+	char *d = om->body.data;
+	size_t len = om->body.len - start, prefix = mb->prefix_len[s];
+	char saved[2];
+
+	/* "]}" over the comma and the event's first byte, restored once published. */
+	memcpy(saved, d + end, 2);
+	memcpy(d + end, "]}", 2);
+	publish_body(mb, s, end + 2);
+	memcpy(d + end, saved, 2);
+	memmove(d + prefix, d + start, len);
+	buf_truncate(&om->body, prefix + len);
+	om->n_events = 1;
+}
+
+/*
+ * Serializes e straight into the open message of schema s: the only serialization of an event
+ * on the common path.  The body may grow past max_size by up to one message, so an event that
+ * does not fit behind the others is still complete and carried over to the next message.
+ * False if e does not fit even an empty message (the write is undone).
  */
 static bool try_append(struct message_builder *mb, enum event_schema s, const struct event *e)
 {
 	struct open_message *om = &mb->open[s];
-	size_t mark = om->body.len;
+	size_t mark = om->body.len, start, room = mb->max_size - mb->prefix_len[s] - 2;
 	struct jw w;
 
 	if (!om->n_events)
 		write_prefix(mb, s, &om->body);
 	else
 		buf_putc(&om->body, ',');
+	start = om->body.len;
 	jw_init(&w, &om->body);
 	event_format(e, &w);
 	if (!om->body.failed && om->body.len + 2 <= mb->max_size) {
 		om->n_events++;
+		return true;
+	}
+	if (!om->body.failed && om->n_events && om->body.len - start <= room) {
+		carry_over(mb, s, mark, start);
 		return true;
 	}
 	om->body.failed = false;
@@ -221,14 +257,10 @@ void message_builder_add(struct message_builder *mb, struct event *e)
 	size_t room = mb->max_size - mb->prefix_len[s] - 2;
 	bool shrunk = false;
 
-	/* The common case: it fits the open message, or an empty one. */
+	/* The common case: it fits the open message, or the next one. */
 	if (try_append(mb, s, e))
 		goto added;
-	if (mb->open[s].n_events) {
-		publish_open(mb, s);
-		if (try_append(mb, s, e))
-			goto added;
-	}
+	publish_open(mb, s);
 	/* Too large for any message: split by items, then shorten values. */
 	for (int round = 0;; round++) {
 		struct event *a, *b, *smaller;

@@ -61,17 +61,18 @@ static bool observer_consumes(const struct pipeline *pl, enum event_type t)
 	return false;
 }
 
-static void sink_submit(struct event_sink *sink, struct event *e)
+/*
+ * Every submitted event: observers, priority filter, aggregation, queue.  `owned` is e when
+ * the event was allocated by the submitter, NULL when it is lent by its builder (then it is
+ * copied only where it is kept: a new aggregation entry or the queue).
+ */
+static void process(struct pipeline *pl, const struct event *e, struct event *owned)
 {
-	struct pipeline *pl = container_of(sink, struct pipeline, sink);
+	uint64_t now = time_now_realtime_ns();
 
 	pl->submitted++;
-	if (pl->n_observers) {
-		uint64_t now = time_now_realtime_ns();
-
-		for (unsigned i = 0; i < pl->n_observers; i++)
-			pl->observers[i]->observe(pl->observers[i], e, now);
-	}
+	for (unsigned i = 0; i < pl->n_observers; i++)
+		pl->observers[i]->observe(pl->observers[i], e, now);
 	if (e->type >= _EVENT_TYPE_MAX || pl->settings.priority[e->type] == EVENT_PRIORITY_OFF) {
 		if (observer_consumes(pl, (enum event_type)e->type)) {
 			pl->consumed++;
@@ -79,12 +80,28 @@ static void sink_submit(struct event_sink *sink, struct event *e)
 		} else {
 			pl->filtered++;
 		}
-		event_free(e);
+		event_free(owned);
 		return;
 	}
-	if (aggregator_offer(pl->agg, e, time_now_realtime_ns()))
+	if (owned ? aggregator_offer(pl->agg, owned, now) : aggregator_offer_lent(pl->agg, e, now))
 		return;
-	enqueue(pl, e);
+	if (!owned && !(owned = event_copy(e))) {
+		/* no memory to keep it: counted like a queue drop */
+		queue_count_lost(pl->queues, pl->settings.priority[e->type],
+				 (enum event_type)e->type, 1);
+		return;
+	}
+	enqueue(pl, owned);
+}
+
+static void sink_submit(struct event_sink *sink, struct event *e)
+{
+	process(container_of(sink, struct pipeline, sink), e, e);
+}
+
+static void sink_submit_lent(struct event_sink *sink, const struct event *e)
+{
+	process(container_of(sink, struct pipeline, sink), e, NULL);
 }
 
 struct pipeline *pipeline_new(const char *agent_id, const char *agent_version,
@@ -96,6 +113,7 @@ struct pipeline *pipeline_new(const char *agent_id, const char *agent_version,
 	if (!pl)
 		return NULL;
 	pl->sink.submit = sink_submit;
+	pl->sink.submit_lent = sink_submit_lent;
 	pl->to_queue.submit = to_queue_submit;
 	pl->agg = aggregator_new(s->aggregation_max_entries, s->aggregation_max_bytes);
 	pl->queues = queue_set_new(s->cache_budget_bytes);

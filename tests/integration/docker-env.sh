@@ -9,7 +9,8 @@
 #   docker_env_require            skip naming the Debian package unless dockerd, the docker CLI
 #                                 and busybox-static are there; sets DOCKER and BUSYBOX
 #   docker_env_start DIR          start (or restart) the private dockerd; sets DOCKER_ENV_SOCK
-#                                 and DOCKER_ENV_PID, and waits until it answers (30 s)
+#                                 and DOCKER_ENV_PID, and waits until it answers (30 s); extra
+#                                 dockerd arguments may be set in the array DOCKER_ENV_ARGS
 #   dk ARGS...                    the docker CLI against that dockerd
 #   docker_env_import_busybox IMAGE APPLET...
 #                                 import an image of busybox-static with links for the applets
@@ -21,6 +22,7 @@
 DOCKER_ENV_DIR=
 DOCKER_ENV_SOCK=
 DOCKER_ENV_PID=
+DOCKER_ENV_ARGS=()
 
 docker_env_require() {
 	command -v dockerd >/dev/null || skip "dockerd is not installed (Debian package docker.io)"
@@ -56,7 +58,7 @@ docker_env_start() { # dir
 	mkdir -p "$1/data" "$1/exec" || fail "mkdir $1/data $1/exec"
 	dockerd --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
 		--data-root "$1/data" --exec-root "$1/exec" --pidfile "$1/dockerd.pid" \
-		-H "unix://$DOCKER_ENV_SOCK" >>"$1/dockerd.log" 2>&1 &
+		-H "unix://$DOCKER_ENV_SOCK" "${DOCKER_ENV_ARGS[@]}" >>"$1/dockerd.log" 2>&1 &
 	DOCKER_ENV_PID=$!
 	for _ in $(seq 300); do
 		dk version >/dev/null 2>&1 && return 0

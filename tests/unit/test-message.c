@@ -37,6 +37,10 @@ struct sink {
 	/* the last ProcessCreate seen (test_truncate_command_line) */
 	char *last_command_line;
 	char *last_truncated_fields;
+	/* ProcessIds in the order published and events per message (test_carry_over_order) */
+	int64_t pids[512];
+	size_t n_pids;
+	unsigned per_message[512];
 };
 
 static void check_event_schema(const cJSON *ev, enum event_schema want)
@@ -68,6 +72,10 @@ static void record_item(struct sink *s, const char *name, const cJSON *item)
 		const cJSON *tf = cJSON_GetObjectItemCaseSensitive(
 			cJSON_GetObjectItemCaseSensitive(item, "ExtraDetails"), "TruncatedFields");
 
+		const cJSON *pid = cJSON_GetObjectItemCaseSensitive(item, "ProcessId");
+
+		if (cJSON_IsNumber(pid) && s->n_pids < sizeof(s->pids) / sizeof(s->pids[0]))
+			s->pids[s->n_pids++] = (int64_t)pid->valuedouble;
 		free(s->last_command_line);
 		free(s->last_truncated_fields);
 		s->last_command_line = strdup(cl->valuestring);
@@ -118,6 +126,8 @@ static int publish(void *userdata, const struct message *m)
 		n++;
 	}
 	assert_int_equal(n, m->n_events);
+	if (s->messages < sizeof(s->per_message) / sizeof(s->per_message[0]))
+		s->per_message[s->messages] = n;
 	s->events += n;
 	s->messages++;
 	s->bytes += m->len;
@@ -464,6 +474,93 @@ static void test_set_max_size(void **state)
 	free(s.last_truncated_fields);
 }
 
+static struct event *sized_pc(int64_t pid, size_t cmd_len)
+{
+	struct event_builder b;
+	struct event *e = NULL;
+	char cmd[4096];
+
+	assert_true(cmd_len < sizeof(cmd));
+	for (size_t i = 0; i < cmd_len; i++)
+		cmd[i] = (char)('a' + (pid + (int64_t)i) % 26);
+	event_builder_init(&b);
+	event_builder_begin(&b, EVENT_PROCESS_CREATE, 1700000000000000000ull);
+	event_builder_item(&b);
+	event_add_cstr(&b, PC_EXECUTABLE, "/bin/ls");
+	event_add_int(&b, PC_PROCESS_ID, pid);
+	event_add_int(&b, PC_PARENT_PROCESS_ID, 1);
+	event_add_cstr(&b, PC_USER_ID, "0");
+	event_add_str(&b, PC_COMMAND_LINE, cmd, cmd_len);
+	assert_int_equal(event_builder_finish(&b, &e), 0);
+	event_builder_done(&b);
+	return e;
+}
+
+static size_t formatted_len(const struct event *e)
+{
+	struct buf b;
+	struct jw w;
+	size_t n;
+
+	buf_init(&b, 0);
+	jw_init(&w, &b);
+	event_format(e, &w);
+	n = b.len;
+	buf_done(&b);
+	return n;
+}
+
+/*
+ * An event that does not fit behind the others is serialized once, into the full message, and
+ * carried over to the next one: the messages hold the events in order, none is lost or
+ * doubled, and they are packed exactly as greedily as a fresh serialization would pack them.
+ */
+static void test_carry_over_order(void **state)
+{
+	static const size_t maxes[] = { 1024, 1500, 2048, 4096 };
+
+	(void)state;
+	for (size_t m = 0; m < sizeof(maxes) / sizeof(maxes[0]); m++) {
+		struct sink s = { .max = maxes[m] };
+		struct message_builder *mb =
+			message_builder_new(AGENT_ID, "0.1.0", maxes[m], publish, &s);
+		size_t prefix = 0, used = 0, len[300];
+		unsigned want[300], n_want = 0;
+
+		assert_non_null(mb);
+		for (int i = 0; i < 300; i++) {
+			struct event *e = sized_pc(i, 10 + rnd(maxes[m] / 2));
+
+			len[i] = formatted_len(e);
+			message_builder_add(mb, e);
+			if (i == 0) {
+				/* the envelope's size, from a message holding event 0 alone */
+				message_builder_flush(mb);
+				prefix = s.bytes - len[0] - 2;
+				want[n_want++] = 1;
+				continue;
+			}
+			if (used && used + 1 + len[i] + 2 <= maxes[m]) {
+				used += 1 + len[i];
+				want[n_want - 1]++;
+			} else {
+				used = prefix + len[i];
+				want[n_want++] = 1;
+			}
+		}
+		message_builder_flush(mb);
+		assert_int_equal(s.n_pids, 300);
+		for (size_t i = 0; i < 300; i++)
+			assert_int_equal(s.pids[i], (int64_t)i);
+		assert_int_equal(s.messages, n_want);
+		for (unsigned i = 0; i < n_want; i++)
+			assert_int_equal(s.per_message[i], want[i]);
+		message_builder_free(mb);
+		free(s.last_command_line);
+		free(s.last_truncated_fields);
+	}
+}
+
 static void test_no_leak(void **state)
 {
 	size_t before = es_alloc_in_use();
@@ -492,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_truncate_command_line),
 		cmocka_unit_test(test_statistics),
 		cmocka_unit_test(test_set_max_size),
+		cmocka_unit_test(test_carry_over_order),
 		cmocka_unit_test(test_no_leak),
 	};
 

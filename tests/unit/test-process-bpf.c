@@ -336,7 +336,7 @@ static void test_burst(void **state)
 		assert_int_equal(tsink.counted, executed);
 }
 
-/* The classic tracepoint variants (the fallback where tp_btf is missing) on their own. */
+/* The classic tracepoint variants (the fallback without the BTF variants) on their own. */
 static void test_classic_tracepoints(void **state)
 {
 	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "ebpf" };

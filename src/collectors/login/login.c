@@ -184,13 +184,9 @@ static bool address_parse(const char *s, char out[INET6_ADDRSTRLEN], int *ret_fa
 static void submit(struct collector *c)
 {
 	struct login_state *s = collector_state(c);
-	struct event *e;
 
-	if (event_builder_finish(&s->builder, &e) < 0) {
+	if (collector_submit_built(c, &s->builder) < 0)
 		c->stats.errors++;
-		return;
-	}
-	collector_submit(c, e);
 }
 
 /* ---- audit source ---- */

@@ -194,3 +194,25 @@ int cgroup_container_parse(const char *buf, size_t len, struct cgroup_container 
 	}
 	return -ENOENT;
 }
+
+int cgroup_v2_path(const char *buf, size_t len, const char **ret_path, size_t *ret_len)
+{
+	const char *p, *end;
+
+	if (!buf)
+		return -EINVAL;
+	if (len > CGROUP_PARSE_MAX)
+		len = CGROUP_PARSE_MAX;
+	for (p = buf, end = buf + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+
+		if (eol - p >= 3 && memcmp(p, "0::", 3) == 0) {
+			*ret_path = p + 3;
+			*ret_len = (size_t)(eol - p - 3);
+			return 0;
+		}
+		p = eol + 1;
+	}
+	return -ENOENT;
+}

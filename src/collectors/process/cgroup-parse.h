@@ -51,5 +51,12 @@ struct cgroup_container {
  */
 int cgroup_container_parse(const char *buf, size_t len, struct cgroup_container *ret);
 
+/*
+ * The cgroup v2 path (the "0::PATH" line) in *ret_path (not NUL-terminated; may be "/" or
+ * begin with "/.." for a cgroup outside the reader's cgroup namespace) and *ret_len: 0, or
+ * -ENOENT when there is no such line.
+ */
+int cgroup_v2_path(const char *buf, size_t len, const char **ret_path, size_t *ret_len);
+
 /* "docker", "containerd", "cri-containerd", "crio", "podman", "cri"; NULL when out of range. */
 const char *cgroup_runtime_to_string(enum cgroup_runtime r);

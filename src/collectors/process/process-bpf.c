@@ -4,11 +4,16 @@
  * bpf/process.h, skeleton generated at build time).
  *
  * Attach points are chosen by probing the running kernel, never by its version:
- *   - a tp_btf variant is used when the kernel's BTF has the tracepoint's btf_trace_<name>
- *     type (typed arguments, no tracefs needed);
+ *   - the BTF variant of a tracepoint hook (attached as a raw tracepoint: no tracefs, and no
+ *     BTF needed to attach it) is used when the kernel's BTF has the tracepoint's
+ *     btf_trace_<name> type;
  *   - otherwise the classic tracepoint is used when tracefs lists it (tracefs is mounted on
  *     /sys/kernel/tracing if no tracefs is mounted at all);
- *   - if loading with tp_btf variants fails, the load is retried with classic tracepoints.
+ *   - if loading with the BTF variants fails, the load is retried with classic tracepoints.
+ * The kernel BTF is read through process-bpf-btf.c: the probe's lookups, and a minimal BTF for
+ * CO-RE (btf_custom_path), so libbpf never loads the whole vmlinux BTF (the start-up peak)
+ * unless an fexit program needs it to attach, or the minimal BTF cannot be made or loaded
+ * (then the load is done again the usual way).
  * exec and exit are required; TCP (inet_sock_set_state), accept/accept4 and UDP
  * (connect/sendto) are optional: without them the collector runs "degraded" and says which
  * hook is missing.  The choice is readable through process_bpf_describe().
@@ -25,14 +30,17 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "process-bpf-btf.h"
 #include "process-int.h"
 
 #ifdef EDGESEC_HAVE_BPF
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -131,13 +139,26 @@ static const struct hook hooks[] = {
 #define N_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 #define LINKS_MAX (N_HOOKS * HOOK_PROGS)
 
+/*
+ * The program wakes us at most once per WAKEUP_NS (and when the ring is a quarter full); the
+ * records that came without a wakeup are read by a sweep SWEEP_NS after each read that found
+ * records (a timerfd in the ring buffer's epoll set, so the collector keeps one fd).
+ */
+#define WAKEUP_NS (50ull * 1000 * 1000)
+#define SWEEP_NS (WAKEUP_NS + 5ull * 1000 * 1000)
+
 struct bpf_state {
 	struct process_bpf *skel;
 	struct ring_buffer *rb;
+	int sweep_fd; /* timerfd, or -1: a wakeup per record (the ring's own policy) */
 	struct bpf_link *links[LINKS_MAX];
 	size_t n_links;
 	enum hook_mode mode[N_HOOKS];
 	bool btf_refused[N_HOOKS]; /* its BTF variant failed to attach: classic only */
+	/* ids of the BTF variants' names in the kernel BTF (0: absent), if btf.found */
+	uint32_t btf_ids[N_HOOKS][HOOK_PROGS];
+	struct process_bpf_btf btf; /* lookups and the minimal BTF (until loaded) */
+	bool full_btf;		    /* load without the minimal BTF */
 	char describe[256];
 };
 
@@ -234,16 +255,16 @@ static bool has_tp(const void *ctx, const char *event)
  * that a kernel (or security policy) refusing fexit costs this, not a failed load of the
  * whole object.  Attaching can still fail (no BPF trampoline): bpf_attach_all() handles that.
  */
-static bool fexit_loads(const struct btf *btf, const char *func)
+static bool fexit_loads(int id)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC), fd;
+	int fd;
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT);
 
-	if (id < 0)
+	if (id <= 0)
 		return false;
 	opts.attach_btf_id = (__u32)id;
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "edgesec_probe", "Dual MIT/GPL", insns, 2, &opts);
@@ -253,22 +274,46 @@ static bool fexit_loads(const struct btf *btf, const char *func)
 	return true;
 }
 
+/* Whether hook i's BTF variant exists in this kernel (all of its names are in its BTF). */
+static bool btf_variant_exists(const struct bpf_state *b, const struct btf *btf, size_t i)
+{
+	const struct hook *h = &hooks[i];
+	struct btf_probe bp = { btf, h->btf_kind };
+
+	if (!b->btf.found)
+		return variant_exists(h->btf_progs, h->btf_names, has_btf, &bp);
+	if (!h->btf_progs[0])
+		return false;
+	for (size_t k = 0; k < HOOK_PROGS && h->btf_progs[k]; k++)
+		if (!b->btf_ids[i][k])
+			return false;
+	return true;
+}
+
+static int fexit_target(const struct bpf_state *b, const struct btf *btf, size_t i)
+{
+	if (b->btf.found)
+		return (int)b->btf_ids[i][0];
+	return btf ? btf__find_by_name_kind(btf, hooks[i].btf_names[0], BTF_KIND_FUNC) : -1;
+}
+
 static void hooks_probe(struct bpf_state *b, bool allow_btf)
 {
-	struct btf *btf = allow_btf ? btf__load_vmlinux_btf() : NULL;
+	/* Only when the kernel BTF could not be indexed: libbpf's full parse. */
+	struct btf *btf = allow_btf && !b->btf.found ? btf__load_vmlinux_btf() : NULL;
+	bool have_btf = allow_btf && (b->btf.found || btf);
 	const char *events = tracefs_events();
 	int fexit_ok = -1; /* not probed yet */
 
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		const struct hook *h = &hooks[i];
-		struct btf_probe bp = { btf, h->btf_kind };
 
-		if (btf && h->btf_kind == BTF_FEXIT && !b->btf_refused[i]) {
+		if (have_btf && h->btf_kind == BTF_FEXIT && !b->btf_refused[i]) {
 			if (fexit_ok < 0)
-				fexit_ok = fexit_loads(btf, h->btf_names[0]);
+				fexit_ok = fexit_loads(fexit_target(b, btf, i));
 			b->btf_refused[i] = !fexit_ok;
 		}
-		if (!b->btf_refused[i] && variant_exists(h->btf_progs, h->btf_names, has_btf, &bp))
+		if (have_btf && !b->btf_refused[i] && btf_variant_exists(b, btf, i))
 			b->mode[i] = HOOK_BTF;
 		else if (events && variant_exists(h->tp_progs, h->tp_events, has_tp, events))
 			b->mode[i] = HOOK_TP;
@@ -276,6 +321,35 @@ static void hooks_probe(struct bpf_state *b, bool allow_btf)
 			b->mode[i] = HOOK_NONE;
 	}
 	btf__free(btf);
+}
+
+/*
+ * Indexes the kernel BTF once per start (process-bpf-btf.c): the names the probe looks up,
+ * and the minimal BTF for the program's types (from a skeleton opened only to read them).
+ */
+static void btf_prepare(struct bpf_state *b)
+{
+	struct process_bpf_btf_lookup lk[N_HOOKS * HOOK_PROGS];
+	char names[N_HOOKS * HOOK_PROGS][64];
+	size_t n = 0;
+	struct process_bpf *skel = process_bpf__open();
+
+	for (size_t i = 0; i < N_HOOKS; i++)
+		for (size_t k = 0; k < HOOK_PROGS && hooks[i].btf_names[k]; k++, n++) {
+			bool tp = hooks[i].btf_kind == BTF_TRACEPOINT;
+
+			snprintf(names[n], sizeof(names[n]), "%s%s", tp ? "btf_trace_" : "",
+				 hooks[i].btf_names[k]);
+			lk[n] = (struct process_bpf_btf_lookup){
+				names[n], tp ? BTF_KIND_TYPEDEF : BTF_KIND_FUNC, 0
+			};
+		}
+	(void)process_bpf_btf_prepare(&b->btf, skel ? bpf_object__btf(skel->obj) : NULL, lk, n);
+	process_bpf__destroy(skel);
+	n = 0;
+	for (size_t i = 0; i < N_HOOKS && b->btf.found; i++)
+		for (size_t k = 0; k < HOOK_PROGS && hooks[i].btf_names[k]; k++)
+			b->btf_ids[i][k] = lk[n++].ret_id;
 }
 
 static struct bpf_program *prog_find(const struct bpf_state *b, const char *name)
@@ -305,16 +379,22 @@ static void release_object_pages(void)
 /* Opens the skeleton with only the chosen variants set to load, and loads it. */
 static int skel_load(struct bpf_state *b)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	struct bpf_program *p;
 	int r;
 
-	b->skel = process_bpf__open();
+	if (!b->full_btf && b->btf.path[0])
+		opts.btf_custom_path = b->btf.path;
+	b->skel = process_bpf__open_opts(&opts);
 	if (!b->skel)
 		return -errno ? -errno : -EINVAL;
 	if (process_bpf_ringbuf_bytes &&
 	    (r = bpf_map__set_max_entries(b->skel->maps.events, process_bpf_ringbuf_bytes)) < 0)
 		goto fail;
 	b->skel->rodata->only_cgroup_id = process_bpf_only_cgroup_id;
+	b->skel->rodata->wakeup_ns = b->sweep_fd >= 0 ? WAKEUP_NS : 0;
+	b->skel->rodata->wakeup_bytes =
+		(process_bpf_ringbuf_bytes ? process_bpf_ringbuf_bytes : PROCESS_RINGBUF_BYTES) / 4;
 	bpf_object__for_each_program(p, b->skel->obj) bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		const char *const *progs = b->mode[i] == HOOK_BTF  ? hooks[i].btf_progs
@@ -392,6 +472,16 @@ static void lost_update(struct collector *c, struct bpf_state *b)
 	memcpy(c->stats.lost_by_type, by_type, sizeof(by_type));
 }
 
+/* The sweep timer joins the ring buffer's epoll set: its expiry makes the collector's fd ready. */
+static int sweep_add(struct bpf_state *b)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = b->sweep_fd };
+
+	if (b->sweep_fd < 0)
+		return 0;
+	return epoll_ctl(ring_buffer__epoll_fd(b->rb), EPOLL_CTL_ADD, b->sweep_fd, &ev);
+}
+
 /* Links, ring buffer and program; b itself (and what was refused) stays. */
 static void bpf_teardown(struct bpf_state *b)
 {
@@ -414,14 +504,30 @@ static void bpf_stop(struct collector *c)
 	if (b->skel)
 		lost_update(c, b);
 	bpf_teardown(b);
+	process_bpf_btf_done(&b->btf);
+	if (b->sweep_fd >= 0)
+		close(b->sweep_fd);
 	es_free(b);
 	s->backend_state = NULL;
+}
+
+static void describe_add(struct bpf_state *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void describe_add(struct bpf_state *b, const char *fmt, ...)
+{
+	size_t used = strlen(b->describe);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b->describe + used, sizeof(b->describe) - used, fmt, ap);
+	va_end(ap);
 }
 
 static const char *mode_name(size_t i, enum hook_mode m)
 {
 	if (m == HOOK_BTF)
-		return hooks[i].btf_kind == BTF_FEXIT ? "fexit" : "tp_btf";
+		return hooks[i].btf_kind == BTF_FEXIT ? "fexit" : "raw_tp";
 	return m == HOOK_TP ? "tracepoint" : "none";
 }
 
@@ -507,8 +613,16 @@ static int bpf_start(struct collector *c)
 	if (!b)
 		return -ENOMEM;
 	s->backend_state = b;
+	b->sweep_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	btf_prepare(b);
 	for (size_t round = 0; round <= N_HOOKS; round++) {
 		r = bpf_load(b);
+		if (r < 0 && !b->full_btf && b->btf.path[0]) {
+			/* not with the minimal BTF: the usual way, libbpf reading all of it */
+			b->full_btf = true;
+			memset(b->btf_refused, 0, sizeof(b->btf_refused));
+			r = bpf_load(b);
+		}
 		if (r < 0) {
 			collector_set_error(c, COLLECTOR_STATE_FAILED,
 					    "cannot load the eBPF program: %s",
@@ -516,7 +630,7 @@ static int bpf_start(struct collector *c)
 			goto fail;
 		}
 		b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, c, NULL);
-		if (!b->rb) {
+		if (!b->rb || sweep_add(b) < 0) {
 			r = -errno ? -errno : -EINVAL;
 			collector_set_error(c, COLLECTOR_STATE_FAILED,
 					    "cannot open the ring buffer: %s", strerror(-r));
@@ -529,6 +643,12 @@ static int bpf_start(struct collector *c)
 	}
 	if (r < 0)
 		goto fail;
+	/* which BTF CO-RE used: the minimal one, or libbpf's full load (and why) */
+	if (b->btf.path[0] && !b->full_btf)
+		describe_add(b, " btf:minimal(%zu)", b->btf.bytes);
+	else
+		describe_add(b, " btf:full(%s)", b->full_btf ? "minimal refused" : b->btf.error);
+	process_bpf_btf_done(&b->btf);
 	return 0;
 fail:
 	bpf_stop(c);
@@ -545,11 +665,94 @@ static int bpf_get_fd(struct collector *c)
 static void bpf_dispatch(struct collector *c, uint32_t revents)
 {
 	struct bpf_state *b = ((struct process_state *)collector_state(c))->backend_state;
+	struct itimerspec when = { .it_value.tv_nsec = 0 };
+	uint64_t expirations;
+	int n;
 
 	(void)revents;
-	if (ring_buffer__consume(b->rb) < 0)
+	/* Clears an expiry of the sweep (EAGAIN when the program woke us instead). */
+	if (b->sweep_fd >= 0 && read(b->sweep_fd, &expirations, sizeof(expirations)) < 0)
+		expirations = 0;
+	n = ring_buffer__consume(b->rb);
+	if (n < 0)
 		c->stats.errors++;
 	lost_update(c, b);
+	/* Records found: some may have come without a wakeup, sweep again; none: disarm. */
+	if (b->sweep_fd >= 0) {
+		if (n > 0)
+			when.it_value = (struct timespec){ 0, (long)SWEEP_NS };
+		(void)timerfd_settime(b->sweep_fd, 0, &when, NULL);
+	}
+}
+
+/* Whether two programs' instructions are the same, map references aside (fds differ). */
+static bool insns_equal(const struct bpf_program *p, const struct bpf_program *q)
+{
+	const struct bpf_insn *a = bpf_program__insns(p), *b = bpf_program__insns(q);
+	size_t n = bpf_program__insn_cnt(p);
+
+	if (n != bpf_program__insn_cnt(q))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool map = a[i].code == (BPF_LD | BPF_IMM | BPF_DW) && a[i].src_reg != 0;
+
+		if (a[i].code != b[i].code || a[i].dst_reg != b[i].dst_reg ||
+		    a[i].src_reg != b[i].src_reg || a[i].off != b[i].off ||
+		    (!map && a[i].imm != b[i].imm))
+			return false;
+	}
+	return true;
+}
+
+int process_bpf_btf_selftest(char *ret_what, size_t what_len)
+{
+	struct bpf_state *b[2] = { es_calloc(1, sizeof(struct bpf_state)),
+				   es_calloc(1, sizeof(struct bpf_state)) };
+	struct bpf_program *p;
+	int r = -ENOMEM;
+
+	libbpf_set_print(libbpf_print_keep);
+	snprintf(ret_what, what_len, "%s", "");
+	if (!b[0] || !b[1])
+		goto out;
+	b[0]->sweep_fd = b[1]->sweep_fd = -1;
+	btf_prepare(b[0]);
+	if (!b[0]->btf.path[0]) {
+		snprintf(ret_what, what_len, "no minimal BTF: %s", b[0]->btf.error);
+		r = -ENOENT;
+		goto out;
+	}
+	hooks_probe(b[0], true);
+	memcpy(b[1]->mode, b[0]->mode, sizeof(b[0]->mode));
+	b[1]->full_btf = true;
+	if ((r = skel_load(b[0])) < 0 || (r = skel_load(b[1])) < 0) {
+		snprintf(ret_what, what_len, "load: %s", libbpf_last);
+		goto out;
+	}
+	r = 0;
+	snprintf(ret_what, what_len, "%s", "same:");
+	bpf_object__for_each_program(p, b[0]->skel->obj)
+	{
+		struct bpf_program *q = prog_find(b[1], bpf_program__name(p));
+
+		if (!bpf_program__autoload(p))
+			continue;
+		if (!q || !insns_equal(p, q)) {
+			snprintf(ret_what, what_len, "%s", bpf_program__name(p));
+			r = 1;
+			break;
+		}
+		snprintf(ret_what + strlen(ret_what), what_len - strlen(ret_what), " %s",
+			 bpf_program__name(p));
+	}
+out:
+	for (int i = 0; i < 2; i++)
+		if (b[i]) {
+			bpf_teardown(b[i]);
+			process_bpf_btf_done(&b[i]->btf);
+			es_free(b[i]);
+		}
+	return r;
 }
 
 const char *process_bpf_describe(struct collector *c)
@@ -586,6 +789,12 @@ const char *process_bpf_describe(struct collector *c)
 {
 	(void)c;
 	return NULL;
+}
+
+int process_bpf_btf_selftest(char *ret_what, size_t what_len)
+{
+	snprintf(ret_what, what_len, "built without eBPF support");
+	return -EOPNOTSUPP;
 }
 
 const struct process_backend process_backend_bpf = {

@@ -71,6 +71,7 @@ static int exec_decode(const unsigned char *p, size_t len, struct process_view *
 	v->exec.n_cuts = r.n_cuts;
 	v->exec.argc = r.argc;
 	v->exec.args_omitted = r.args_omitted;
+	v->exec.cgroup_id = r.cgroup_id;
 	memcpy(v->exec.stdio, r.stdio, sizeof(r.stdio));
 	for (int i = 0; i < 3; i++)
 		if (v->exec.stdio[i] >= PROCESS_STDIO_MAX)

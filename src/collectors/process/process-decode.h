@@ -43,6 +43,7 @@ struct process_view_exec {
 	uint8_t stdio[3];
 	uint16_t stdio_family, stdio_port;
 	uint8_t stdio_addr[16];
+	uint64_t cgroup_id; /* cgroup v2 id at exec; 0: not known (audit, proc connector) */
 };
 
 struct process_view_exit {

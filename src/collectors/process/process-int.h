@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "cgroup-cache.h"
 #include "cgroup-parse.h"
 #include "collectors/collector.h"
 #include "process-decode.h"
@@ -27,14 +28,26 @@ struct process_backend {
 extern const struct process_backend process_backend_bpf;
 extern const struct process_backend process_backend_audit;
 extern const struct process_backend process_backend_cnproc;
-/* The attach point chosen per hook ("exec:tp_btf exit:tp_btf ..."), or NULL. */
+/* The attach point chosen per hook ("exec:raw_tp exit:raw_tp ... btf:minimal(N)"), or NULL. */
 const char *process_bpf_describe(struct collector *c);
-/* Tests: use the classic tracepoint variants even where tp_btf would work. */
+/* Tests: use the classic tracepoint variants even where raw_tp would work. */
 extern bool process_bpf_prefer_tracepoints;
 /* Tests: ring buffer size in bytes (a power of two, ≥ a page; 0: PROCESS_RINGBUF_BYTES). */
 extern uint32_t process_bpf_ringbuf_bytes;
 /* Tests: only records of tasks in this cgroup v2 id (0: all). */
 extern uint64_t process_bpf_only_cgroup_id;
+/* Tests: where cgroup v2 is mounted for the container cache (NULL: /sys/fs/cgroup). */
+extern const char *process_cgroup_root;
+/* The container cache's counters (cgroup-cache.h), zeros when there is none. */
+struct cgroup_cache_stats;
+void process_cgroup_cache_stats(struct collector *c, struct cgroup_cache_stats *ret);
+/*
+ * Tests: loads the program twice (not attached), with the minimal BTF and with libbpf's full
+ * vmlinux BTF, the variants the probe picks, and compares every program's instructions after
+ * CO-RE relocation.  0 when all are the same (ret_what lists them), 1 when one differs (named
+ * in ret_what), negative errno when it cannot tell (ret_what says why).
+ */
+int process_bpf_btf_selftest(char *ret_what, size_t what_len);
 
 /* Proc connector: execs whose process was gone before /proc could be read. */
 uint64_t process_cnproc_vanished(struct collector *c);
@@ -66,6 +79,7 @@ struct process_state {
 	char *scratch;		     /* PROCESS_CMDLINE_MAX + 1 bytes for command lines */
 	char *parent;		     /* PROCESS_PARENT_MAX bytes: the parent's exe and cmdline */
 	char *cgroup_buf;	     /* PROCESS_CGROUP_MAX bytes for /proc/<pid>/cgroup */
+	struct cgroup_cache *cgroups; /* cgroup id -> container (exec records that carry one) */
 	int proc_fd;		     /* O_DIRECTORY fd of /proc, or -1 */
 	uint64_t container_vanished; /* processes gone before their cgroup could be read */
 	char capture[256];	     /* process_capture_describe() */

@@ -87,29 +87,30 @@ static void user_id_add(struct event_builder *b, unsigned field, uint32_t uid)
 
 static void finish_submit(struct collector *c, struct event_builder *b)
 {
-	struct event *e;
-
-	if (event_builder_finish(b, &e) < 0) {
+	if (collector_submit_built(c, b) < 0)
 		c->stats.errors++;
-		return;
-	}
-	collector_submit(c, e);
 }
+
+const char *process_cgroup_root;
 
 /*
  * /proc/<pid>/cgroup -> container.  1 with *ret filled, 0 for a host process, -ESRCH when the
- * process is gone (no file or nothing to read), other -errno when /proc cannot be read.
+ * process is gone (no file or nothing to read), other -errno when /proc cannot be read.  The
+ * text read stays in s->cgroup_buf (*ret_len bytes).
  */
-static int container_read(struct process_state *s, uint32_t pid, struct cgroup_container *ret)
+static int container_read(struct process_state *s, uint32_t pid, struct cgroup_container *ret,
+			  size_t *ret_len)
 {
 	char path[24];
-	size_t len = 0;
+	size_t len = 0, n_pid;
 	ssize_t n = 0;
 	int fd, r = 0;
 
 	if (s->proc_fd < 0)
 		return -EBADF;
-	snprintf(path, sizeof(path), "%u/cgroup", pid);
+	/* "<pid>/cgroup" (snprintf costs more than the rest of the path together) */
+	n_pid = fmt_u64(path, pid);
+	memcpy(path + n_pid, "/cgroup", sizeof("/cgroup"));
 	fd = openat(s->proc_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
@@ -128,12 +129,15 @@ static int container_read(struct process_state *s, uint32_t pid, struct cgroup_c
 		return r;
 	if (len == 0)
 		return -ESRCH;
+	*ret_len = len;
 	return cgroup_container_parse(s->cgroup_buf, len, ret) == 0 ? 1 : 0;
 }
 
 /*
- * The pid's container: at exec (fresh) always from /proc, else from the cache and, when it
- * does not know the pid and read_proc is set, from /proc into the cache.
+ * The pid's container: at exec (fresh) from the container cache when the record carries the
+ * task's cgroup id and that cgroup was seen before (cgroup-cache.h), else from /proc (teaching
+ * the cache); otherwise from the pid cache and, when it does not know the pid and read_proc
+ * is set, from /proc into the pid cache.
  *
  * A process that exits before its exec record is read (a short `nc` in a container, while
  * the host is busy) has no /proc/<pid>/cgroup any more.  At exec it then takes its parent's
@@ -142,10 +146,12 @@ static int container_read(struct process_state *s, uint32_t pid, struct cgroup_c
  * so the parent is the best evidence left.  `ppid` 0: no fallback.
  */
 static const struct cgroup_container *container_of(struct process_state *s, uint32_t pid,
-						   uint32_t ppid, bool fresh, bool read_proc)
+						   uint32_t ppid, bool fresh, bool read_proc,
+						   uint64_t cgid)
 {
 	const struct cgroup_container *cached;
 	struct cgroup_container ct;
+	size_t len = 0;
 	int r;
 
 	if (!fresh) {
@@ -153,11 +159,20 @@ static const struct cgroup_container *container_of(struct process_state *s, uint
 		if (r >= 0 || !read_proc)
 			return r > 0 ? cached : NULL;
 	}
-	r = container_read(s, pid, &ct);
+	if (fresh && cgid && (r = cgroup_cache_get(s->cgroups, cgid, &cached)) >= 0) {
+		if (r > 0)
+			ct = *cached; /* copied: the pid table keeps its own */
+		process_pids_set_container(s->pids, pid, r > 0 ? &ct : NULL);
+		return process_pids_get_container(s->pids, pid, &cached) > 0 ? cached : NULL;
+	}
+	r = container_read(s, pid, &ct, &len);
+	/* only what this process's own /proc said, never its parent's (below) */
+	if (r >= 0 && fresh && cgid)
+		(void)cgroup_cache_learn(s->cgroups, cgid, s->cgroup_buf, len, r > 0 ? &ct : NULL);
 	if (r == -ESRCH)
 		s->container_vanished++;
 	if (r == -ESRCH && fresh && ppid && ppid != pid) {
-		const struct cgroup_container *parent = container_of(s, ppid, 0, false, true);
+		const struct cgroup_container *parent = container_of(s, ppid, 0, false, true, 0);
 
 		if (parent) {
 			ct = *parent; /* copied: the parent's slot may be the one replaced */
@@ -505,7 +520,7 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 		exe_len = sizeof(exe) - 1;
 	cmd_len = process_cmdline_format(&x, s->scratch, PROCESS_CMDLINE_MAX + 1);
 	process_pids_put(s->pids, v->pid, exe, exe_len, s->scratch, cmd_len);
-	ct = container_of(s, v->pid, v->ppid, true, true);
+	ct = container_of(s, v->pid, v->ppid, true, true, v->exec.cgroup_id);
 	if (!(x.flags & PROCESS_EXEC_STDIO_KNOWN)) {
 		char prefix[24];
 		size_t pl = fmt_u64(prefix, v->pid);
@@ -610,7 +625,7 @@ static void exit_emit(struct collector *c, struct process_state *s, const struct
 	if (sig)
 		event_add_extra_u64(b, "Signal", (uint64_t)sig);
 	/* No /proc read: the process is gone. */
-	container_add(s, b, container_of(s, v->pid, 0, false, false));
+	container_add(s, b, container_of(s, v->pid, 0, false, false, 0));
 	finish_submit(c, b);
 	process_pids_forget(s->pids, v->pid);
 }
@@ -631,7 +646,7 @@ static void connect_emit(struct collector *c, struct process_state *s, const str
 		return;
 	}
 	process_identity(s, v, &exe, &exe_len, &cmd, &cmd_len, &trunc);
-	ct = container_of(s, v->pid, 0, false, true);
+	ct = container_of(s, v->pid, 0, false, true, 0);
 	event_builder_begin(b, EVENT_CONNECTION_CREATE, v->time_ns + s->boot_to_realtime_ns);
 	event_builder_item(b);
 	event_add_cstr(b, CC_REMOTE_ADDRESS, raddr);
@@ -692,6 +707,7 @@ static void process_done(struct collector *c)
 	s->parent = NULL;
 	es_free(s->cgroup_buf);
 	s->cgroup_buf = NULL;
+	s->cgroups = cgroup_cache_free(s->cgroups);
 	if (s->proc_fd >= 0)
 		close(s->proc_fd);
 	s->proc_fd = -1;
@@ -711,9 +727,17 @@ static int process_init(struct collector *c)
 	s->scratch = es_malloc(PROCESS_CMDLINE_MAX + 1);
 	s->parent = es_malloc(PROCESS_PARENT_MAX);
 	s->cgroup_buf = es_malloc(PROCESS_CGROUP_MAX);
-	if (!s->users || !s->pids || !s->scratch || !s->parent || !s->cgroup_buf)
+	s->cgroups = cgroup_cache_new(process_cgroup_root ? process_cgroup_root : "/sys/fs/cgroup");
+	if (!s->users || !s->pids || !s->scratch || !s->parent || !s->cgroup_buf || !s->cgroups)
 		return -ENOMEM;
 	return 0;
+}
+
+void process_cgroup_cache_stats(struct collector *c, struct cgroup_cache_stats *ret)
+{
+	struct process_state *s = collector_state(c);
+
+	cgroup_cache_get_stats(s ? s->cgroups : NULL, ret);
 }
 
 /* "name[: own message][; fallback reasons]" into s->capture and, if not plain, last_error. */
