@@ -21,6 +21,7 @@
 #include "agent-int.h"
 #include "common/alloc.h"
 #include "common/safefile.h"
+#include "loop/loop.h"
 #include "spool/spool.h"
 #include "state.h"
 #include "transport/mqtt/connection-string.h"
