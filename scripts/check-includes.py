@@ -4,7 +4,9 @@
 (--self-test: runs the checker on a planted tree first; `make check-includes` does both.)
 
 The rule (docs/architecture.md, "Layers") is a table: each top-level folder of src/ (a module)
-names the modules whose headers it may include.  A module always sees its own headers.
+names the modules whose headers it may include.  A module always sees its own headers.  The
+table below and the one in docs/architecture.md must say the same: a difference is an error
+too (change both).
 Includes are resolved as the compiler does for "..." includes: first beside the including file,
 then from src/ (and the build directory's generated headers, which are allowed everywhere).
 A folder of src/ that the table does not name is an error too: adding a module means deciding
@@ -30,6 +32,7 @@ LAYERS = {
     "audit": ["common"],
     "host": ["common"],
     "enrich": ["common"],
+    "iothub": ["common"],
     "baseline": ["common", "host"],
     "docker": ["common", "http", "loop"],
     "config": ["common", "pipeline", "detect"],
@@ -37,10 +40,10 @@ LAYERS = {
     "detect": ["common", "pipeline"],
     "spool": ["common", "pipeline"],
     "replay": ["common", "pipeline"],
-    "collectors": ["common", "pipeline", "audit", "host", "enrich", "baseline", "docker", "http",
-                   "loop", "analyze", "bpf", "config"],
-    "transport": ["common", "pipeline", "spool", "http", "loop"],
-    "control": ["common", "config", "pipeline", "transport", "spool", "http", "loop"],
+    "collectors": ["common", "pipeline", "audit", "host", "enrich", "baseline", "docker", "http", "loop",
+                   "analyze", "bpf", "config"],
+    "transport": ["common", "pipeline", "spool", "http", "loop", "iothub"],
+    "control": ["common", "pipeline", "detect", "config", "iothub"],
     "report": ["common", "pipeline", "config"],
     "core": "*",
     "cli": "*",
@@ -148,6 +151,35 @@ def self_test():
     return 1 if missing or extra else 0
 
 
+DOC_ROW = re.compile(r"^\|\s*`([a-z]+)/`\s*\|(.*)\|\s*$")
+
+
+def check_doc(doc):
+    """The "Layers" table of docs/architecture.md against LAYERS."""
+    rows, section = {}, False
+    with open(doc, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("## "):
+                section = line.strip() == "## Layers"
+                continue
+            m = DOC_ROW.match(line) if section else None
+            if m:
+                cell = m.group(2).strip()
+                rows[m.group(1)] = "*" if cell.startswith("everything") else \
+                    re.findall(r"`([a-z]+)/`", cell)
+    errors = []
+    for mod in sorted(set(rows) | set(LAYERS)):
+        want, have = LAYERS.get(mod), rows.get(mod)
+        if want != "*" and want is not None:
+            want = sorted(want)
+        if have != "*" and have is not None:
+            have = sorted(have)
+        if want != have:
+            errors.append(f"docs/architecture.md (Layers): {mod}/ says {have}, "
+                          f"scripts/check-includes.py says {want}")
+    return errors
+
+
 def main():
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     if len(sys.argv) > 1 and sys.argv[1] == "--self-test":
@@ -156,10 +188,11 @@ def main():
             print("check-includes: self-test passed")
         return r
     errors = check(os.path.join(top, "src"))
+    errors += check_doc(os.path.join(top, "docs", "architecture.md"))
     for e in errors:
         print(e)
     if errors:
-        print(f"check-includes: {len(errors)} forbidden include(s); the rule is in "
+        print(f"check-includes: {len(errors)} problem(s); the rule is in "
               "docs/architecture.md (Layers)", file=sys.stderr)
         return 1
     print("check-includes: every include in src/ follows the layer table")

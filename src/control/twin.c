@@ -34,11 +34,12 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
 #include "common/num.h"
-#include "transport/mqtt/topic.h"
+#include "iothub/topic.h"
 
 #define TWIN_TOPIC_GET "$iothub/twin/GET/?$rid="
 #define TWIN_TOPIC_REPORTED "$iothub/twin/PATCH/properties/reported/?$rid="
@@ -259,7 +260,7 @@ int twin_handle_connected(struct twin *t, uint64_t now_ms)
 
 	memset(t->requests, 0, sizeof(t->requests));
 	t->connected = true;
-	for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(topics); i++) {
 		int r = t->io.subscribe(t->io.userdata, topics[i]);
 
 		if (r < 0 && !first)
@@ -465,11 +466,11 @@ rejected:
 	t->stats.rejected++;
 }
 
-static void handle_patch(struct twin *t, const struct mqtt_topic *tp, const void *payload,
+static void handle_patch(struct twin *t, const struct iothub_topic *tp, const void *payload,
 			 size_t len, uint64_t now_ms, struct config *in_force,
 			 const struct config *base, struct twin_result *res)
 {
-	const char *vs = mqtt_property_bag_get(&tp->bag, "$version");
+	const char *vs = iothub_property_bag_get(&tp->bag, "$version");
 	int64_t v = -1;
 	cJSON *doc;
 
@@ -520,11 +521,11 @@ static void handle_patch(struct twin *t, const struct mqtt_topic *tp, const void
 	cJSON_Delete(doc);
 }
 
-static void handle_response(struct twin *t, const struct mqtt_topic *tp, const void *payload,
+static void handle_response(struct twin *t, const struct iothub_topic *tp, const void *payload,
 			    size_t len, uint64_t now_ms, struct config *in_force,
 			    const struct config *base, struct twin_result *res)
 {
-	const char *rs = mqtt_property_bag_get(&tp->bag, "$rid");
+	const char *rs = iothub_property_bag_get(&tp->bag, "$rid");
 	struct twin_request *q = NULL;
 	enum twin_request_kind kind;
 	int64_t rid;
@@ -565,7 +566,7 @@ int twin_handle_message(struct twin *t, const char *topic, const void *payload, 
 			uint64_t now_ms, struct config *in_force, const struct config *base,
 			struct twin_result *res)
 {
-	struct mqtt_topic *tp;
+	struct iothub_topic *tp;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -576,14 +577,14 @@ int twin_handle_message(struct twin *t, const char *topic, const void *payload, 
 		result_message(res, -ENOMEM, "out of memory reading a twin message");
 		return 0;
 	}
-	r = mqtt_topic_parse(topic, strnlen(topic, MQTT_TOPIC_MAX + 1), tp);
+	r = iothub_topic_parse(topic, strnlen(topic, IOTHUB_TOPIC_MAX + 1), tp);
 	if (r < 0 ||
-	    (tp->kind != MQTT_TOPIC_TWIN_RESPONSE && tp->kind != MQTT_TOPIC_TWIN_DESIRED)) {
+	    (tp->kind != IOTHUB_TOPIC_TWIN_RESPONSE && tp->kind != IOTHUB_TOPIC_TWIN_DESIRED)) {
 		result_message(res, r < 0 ? r : -EBADMSG, "unexpected twin topic");
 		es_free(tp);
 		return 0;
 	}
-	if (tp->kind == MQTT_TOPIC_TWIN_RESPONSE)
+	if (tp->kind == IOTHUB_TOPIC_TWIN_RESPONSE)
 		handle_response(t, tp, payload, len, now_ms, in_force, base, res);
 	else
 		handle_patch(t, tp, payload, len, now_ms, in_force, base, res);

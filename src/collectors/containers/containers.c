@@ -22,6 +22,7 @@
  * State: RUNNING while connecting, resyncing or connected; DEGRADED (last_error = the client's
  * description) while the daemon is absent, too old or gone.  stats.skipped counts event lines
  * that were not events or were too long, stats.lost event lines dropped by the full queue.
+ * The direct method "scan" (its table's methods) runs the deployment analysis now.
  * Owns: the Docker client (and so the cache) and its event builder.  Provides the container
  * lookup it is given (collector_params.containers, enrich/container-lookup.h) from init until
  * done, so the process and login collectors can name a process's container.
@@ -37,9 +38,11 @@
 #include "common/alloc.h"
 #include "common/array.h"
 #include "common/json_read.h"
+#include "common/json_write.h"
 #include "common/log.h"
 #include "common/str.h"
 #include "common/timeutil.h"
+#include "config/config.h"
 #include "docker/docker-client.h"
 #include "analyze/analyze-events.h"
 #include "enrich/container-lookup.h"
@@ -384,6 +387,48 @@ static void containers_done(struct collector *c)
 	event_builder_done(&s->builder);
 }
 
+/*
+ * The direct method "scan": the deployment analysis now, over every running container
+ * (Recommendation, and DriftAlert when a deployment manifest is configured); its figures are
+ * the members of the response.
+ */
+static int containers_method_scan(struct collector *c, uint64_t now_realtime_ns,
+				  const struct cJSON *args, struct jw *w)
+{
+	struct containers_scan_result res;
+	int r;
+
+	(void)args;
+	r = containers_scan(c, now_realtime_ns, &res);
+	if (r < 0)
+		return r; /* -EAGAIN: not in sync with the Docker daemon (see get-status) */
+	jw_key_lit(w, "containers");
+	jw_int(w, (int64_t)res.containers);
+	jw_key_lit(w, "findings");
+	jw_int(w, (int64_t)res.findings);
+	jw_key_lit(w, "driftChecked");
+	jw_bool(w, res.drift_checked);
+	jw_key_lit(w, "drift");
+	jw_int(w, (int64_t)res.drift);
+	return 0;
+}
+
+/* The Docker socket is reconnected to after --user: its group must be the user's too. */
+static const char *containers_run_as_socket(const struct config *cfg)
+{
+	return cfg->docker_socket;
+}
+
+static const struct collector_method containers_methods[] = {
+	{ "scan", containers_method_scan },
+};
+
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps containers_caps[] = {
+	/* the Docker socket is connected to as its owner (uid 0); nothing else. */
+	{ NULL, 0 },
+};
+
 const struct collector_ops containers_collector_ops = {
 	.name = "containers",
 	.types = { EVENT_CONTAINER_EVENT, EVENT_CONTAINER_INVENTORY, EVENT_RECOMMENDATION,
@@ -397,4 +442,10 @@ const struct collector_ops containers_collector_ops = {
 	.snapshot = containers_snapshot,
 	.done = containers_done,
 	.describe = containers_describe,
+	.run_as_socket = containers_run_as_socket,
+	.socket_hint = "give dockerd a group, e.g. --group docker",
+	.methods = containers_methods,
+	.n_methods = ARRAY_SIZE(containers_methods),
+	.caps = containers_caps,
+	.n_caps = ARRAY_SIZE(containers_caps),
 };

@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -43,6 +44,7 @@
 
 #include "audit/audit-control.h"
 #include "collectors/collector.h"
+#include "common/array.h"
 #include "common/alloc.h"
 #include "common/fileio.h"
 #include "common/timeutil.h"
@@ -663,6 +665,27 @@ static const char *login_describe(struct collector *c)
 	return *s->describe ? s->describe : NULL;
 }
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps login_caps[] = {
+	/* audit source: AUDIT_SET at stop (restore the host's audit state); sshd's socket to
+	 * the peer through /proc/<pid>/fd (a 0500 directory, ptrace-checked links). */
+	{ "source audit", COLLECTOR_CAP(CAP_AUDIT_CONTROL) | COLLECTOR_CAP(CAP_DAC_READ_SEARCH) |
+				  COLLECTOR_CAP(CAP_SYS_PTRACE) },
+	/* utmp source: /proc/<pid>/exe of the logging-in process; btmp is 0660 root:utmp. */
+	{ "source utmp", COLLECTOR_CAP(CAP_SYS_PTRACE) | COLLECTOR_CAP(CAP_DAC_READ_SEARCH) },
+};
+
+/* The host namespaces it must share (core/host-check.c), the first unmet one reported. */
+static const struct collector_host_need login_host_needs[] = {
+	{ "source audit", HOST_NS_NET,
+	  "the kernel sends PAM's audit records to the host's network namespace only",
+	  "NetworkMode host" },
+	{ NULL, HOST_NS_PID, "the executable and ports of login processes are unknown",
+	  "PidMode host" },
+	{ NULL, HOST_NS_USER, "its capabilities do not reach the host's kernel",
+	  "UsernsMode host" },
+};
+
 const struct collector_ops login_collector_ops = {
 	.name = "login",
 	.types = { EVENT_LOGIN, EVENT_PRIVILEGE_USE },
@@ -675,4 +698,8 @@ const struct collector_ops login_collector_ops = {
 	.stop = login_stop,
 	.done = login_done,
 	.describe = login_describe,
+	.caps = login_caps,
+	.n_caps = ARRAY_SIZE(login_caps),
+	.host_needs = login_host_needs,
+	.n_host_needs = ARRAY_SIZE(login_host_needs),
 };

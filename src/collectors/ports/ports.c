@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -510,6 +511,21 @@ static int ports_snapshot(struct collector *c, uint64_t now)
 	return 0;
 }
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps ports_caps[] = {
+	/* /proc/<pid>/fd of other users' processes: a 0500 directory, then ptrace-checked links. */
+	{ NULL, COLLECTOR_CAP(CAP_DAC_READ_SEARCH) | COLLECTOR_CAP(CAP_SYS_PTRACE) },
+};
+
+/* The host namespaces it must share (core/host-check.c), the first unmet one reported. */
+static const struct collector_host_need ports_host_needs[] = {
+	{ NULL, HOST_NS_NET, "it lists the sockets of its own network namespace",
+	  "NetworkMode host" },
+	{ NULL, HOST_NS_PID, "the owners (pid, executable) of host sockets are unknown",
+	  "PidMode host" },
+	{ NULL, _HOST_NS_MAX, "socket owners cannot be looked up", "PidMode host" },
+};
+
 const struct collector_ops ports_collector_ops = {
 	.name = "ports",
 	.types = { EVENT_LISTENING_PORTS },
@@ -518,4 +534,8 @@ const struct collector_ops ports_collector_ops = {
 	.init = ports_init,
 	.snapshot = ports_snapshot,
 	.done = ports_done,
+	.caps = ports_caps,
+	.n_caps = ARRAY_SIZE(ports_caps),
+	.host_needs = ports_host_needs,
+	.n_host_needs = ARRAY_SIZE(ports_host_needs),
 };

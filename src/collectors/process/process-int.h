@@ -67,9 +67,6 @@ const char *process_capture_describe(struct collector *c);
 /* Processes whose container could not be told because they were gone before the read. */
 uint64_t process_container_vanished(struct collector *c);
 
-/* Until collectors/collector.h lists it with the other built-in collectors. */
-extern const struct collector_ops process_collector_ops;
-
 struct process_users;
 struct process_pids;
 

@@ -40,6 +40,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -831,6 +832,33 @@ static void process_stop(struct collector *c)
 		s->backend->stop(c);
 }
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps process_caps[] = {
+	/* ring buffer and counters are mmap'ed; /proc/<pid>/exe for connections of unknown pids. */
+	{ "ebpf", COLLECTOR_CAP(CAP_SYS_PTRACE) },
+	/* AUDIT_GET (lost counter), AUDIT_DEL_RULE and AUDIT_SET at stop; pidfd_getfd. */
+	{ "audit", COLLECTOR_CAP(CAP_AUDIT_CONTROL) | COLLECTOR_CAP(CAP_SYS_PTRACE) },
+	/* PROC_CN_MCAST_IGNORE at stop; /proc/<pid>/exe and cwd. */
+	{ "cnproc", COLLECTOR_CAP(CAP_NET_ADMIN) | COLLECTOR_CAP(CAP_SYS_PTRACE) },
+};
+
+/* The host namespaces it must share (core/host-check.c), the first unmet one reported. */
+static const struct collector_host_need process_host_needs[] = {
+	{ "audit", HOST_NS_NET,
+	  "the kernel sends audit records to the host's network namespace only",
+	  "NetworkMode host" },
+	{ NULL, HOST_NS_PID,
+	  "executables, command lines and containers of host processes are looked up in its "
+	  "own /proc",
+	  "PidMode host" },
+	{ NULL, HOST_NS_CGROUP,
+	  "container attribution reads cgroup paths relative to its own cgroup namespace",
+	  "CgroupnsMode host" },
+	{ NULL, _HOST_NS_MAX, "process details cannot be read", "PidMode host" },
+	{ NULL, HOST_NS_USER, "its capabilities do not reach the host's kernel",
+	  "UsernsMode host" },
+};
+
 const struct collector_ops process_collector_ops = {
 	.name = "process",
 	.types = { EVENT_PROCESS_CREATE, EVENT_PROCESS_TERMINATE, EVENT_CONNECTION_CREATE },
@@ -843,4 +871,8 @@ const struct collector_ops process_collector_ops = {
 	.stop = process_stop,
 	.done = process_done,
 	.describe = process_capture_describe,
+	.caps = process_caps,
+	.n_caps = ARRAY_SIZE(process_caps),
+	.host_needs = process_host_needs,
+	.n_host_needs = ARRAY_SIZE(process_host_needs),
 };

@@ -222,6 +222,11 @@ static int sysinfo_snapshot(struct collector *c, uint64_t now)
 	return 0;
 }
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps sysinfo_caps[] = {
+	{ NULL, 0 },
+};
+
 const struct collector_ops sysinfo_collector_ops = {
 	.name = "sysinfo",
 	.types = { EVENT_SYSTEM_INFORMATION },
@@ -230,4 +235,6 @@ const struct collector_ops sysinfo_collector_ops = {
 	.init = sysinfo_init,
 	.snapshot = sysinfo_snapshot,
 	.done = sysinfo_done,
+	.caps = sysinfo_caps,
+	.n_caps = ARRAY_SIZE(sysinfo_caps),
 };

@@ -514,6 +514,11 @@ static int users_snapshot(struct collector *c, uint64_t now)
 	return 0;
 }
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps users_caps[] = {
+	{ NULL, 0 },
+};
+
 const struct collector_ops users_collector_ops = {
 	.name = "users",
 	.types = { EVENT_LOCAL_USERS, EVENT_USER_CHANGE },
@@ -527,4 +532,6 @@ const struct collector_ops users_collector_ops = {
 	.stop = users_stop,
 	.done = users_done,
 	.describe = users_describe,
+	.caps = users_caps,
+	.n_caps = ARRAY_SIZE(users_caps),
 };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/num.h"
 
 enum cs_field {
@@ -85,7 +86,7 @@ static bool valid_id(const char *s, size_t n)
 {
 	static const char extra[] = "-:.%_*?!(),=@$'";
 
-	if (n == 0 || n >= MQTT_ID_MAX)
+	if (n == 0 || n >= IOTHUB_ID_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -141,7 +142,7 @@ static int cs_pair(struct connection_string *cs, const char *p, size_t n, unsign
 	vn = n - kn - 1;
 	trim(&k, &kn);
 	trim(&v, &vn);
-	for (size_t i = 0; i < sizeof(cs_unsupported) / sizeof(cs_unsupported[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cs_unsupported); i++)
 		if (kn == strlen(cs_unsupported[i]) && memcmp(k, cs_unsupported[i], kn) == 0)
 			return cs_error(err, -EOPNOTSUPP, "%s is not supported", cs_unsupported[i]);
 	for (int f = 0; f < _CS_FIELD_MAX; f++) {
