@@ -333,8 +333,8 @@ static void agent_done(struct agent *a)
 {
 	for (size_t i = 0; i < a->n_collectors; i++)
 		collector_free(a->collectors[i]);
-	a->detect = detect_agent_free(a->detect); /* before the pipeline it observes */
-	a->host = host_context_free(a->host);	  /* after the collectors */
+	a->detect = detect_agent_free(a->detect);	      /* before the pipeline it observes */
+	a->host = host_context_free(a->host);		      /* after the collectors */
 	a->containers = container_lookup_free(a->containers); /* after the collectors */
 	a->pipeline = pipeline_free(a->pipeline);
 	agent_output_close(a);

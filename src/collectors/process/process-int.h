@@ -76,14 +76,14 @@ struct process_state {
 	struct event_builder builder;
 	struct process_users *users;
 	struct process_pids *pids;
-	int64_t boot_to_realtime_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME at start */
-	char *scratch;		     /* PROCESS_CMDLINE_MAX + 1 bytes for command lines */
-	char *parent;		     /* PROCESS_PARENT_MAX bytes: the parent's exe and cmdline */
-	char *cgroup_buf;	     /* PROCESS_CGROUP_MAX bytes for /proc/<pid>/cgroup */
+	int64_t boot_to_realtime_ns;  /* CLOCK_REALTIME - CLOCK_BOOTTIME at start */
+	char *scratch;		      /* PROCESS_CMDLINE_MAX + 1 bytes for command lines */
+	char *parent;		      /* PROCESS_PARENT_MAX bytes: the parent's exe and cmdline */
+	char *cgroup_buf;	      /* PROCESS_CGROUP_MAX bytes for /proc/<pid>/cgroup */
 	struct cgroup_cache *cgroups; /* cgroup id -> container (exec records that carry one) */
-	int proc_fd;		     /* O_DIRECTORY fd of /proc, or -1 */
-	uint64_t container_vanished; /* processes gone before their cgroup could be read */
-	char capture[256];	     /* process_capture_describe() */
+	int proc_fd;		      /* O_DIRECTORY fd of /proc, or -1 */
+	uint64_t container_vanished;  /* processes gone before their cgroup could be read */
+	char capture[256];	      /* process_capture_describe() */
 
 	/* collector_params.containers (not owned) and its last answer (container_add()). */
 	struct container_lookup *containers;
