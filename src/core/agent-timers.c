@@ -120,6 +120,7 @@ static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *
 		.extras_userdata = a->detect,
 		.run_as = a->privilege.run_as,
 		.missing_capabilities = a->missing.names,
+		.seccomp = a->seccomp.text,
 		.host = a->host,
 	};
 }

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The system-call allow-list of the running agent.
+ *
+ * What: once set-up is over (eBPF loaded and attached, netlink sockets bound, audit rules
+ * added, files opened) and privilege_drop() has dropped capabilities, switched to the run-as
+ * user and set no_new_privs, agent_loop() installs a seccomp-BPF filter built here from one
+ * table (`allowed[]` below): the calls the running agent makes, grouped, with a one-line
+ * reason per group.  The table was measured, not guessed: scripts/seccomp-measure.sh counts
+ * every call each agent makes after its prctl(PR_SET_NO_NEW_PRIVS) while the integration
+ * suite runs (twin, methods, MQTT and spool, Docker events, eBPF and audit capture, logins,
+ * SIGHUP, snapshot, posture, detection); calls only reached on error paths that the suite
+ * does not provoke were added by reading the code (marked "not seen").
+ *
+ * The program (classic BPF over struct seccomp_data):
+ *   1. arch != this build's AUDIT_ARCH_*        → deny (an i386 int 0x80 on x86_64, ...);
+ *   2. x86_64: nr has __X32_SYSCALL_BIT         → deny (x32 numbers are another table);
+ *   3. nr == one of the allowed                 → allow;
+ *   4. anything else                            → deny.
+ * deny is SECCOMP_RET_ERRNO(EPERM) ("enforce", the default): a call that was missed fails like
+ * a refused permission and degrades one feature visibly (the caller logs the EPERM) instead
+ * of killing the agent.  "log" makes deny SECCOMP_RET_LOG: the call runs and the kernel logs
+ * it (audit record type SECCOMP, or dmesg), which is how a missing call is found.  Nothing
+ * depends on arguments, so kernels from 5.11 cache "always allowed" per call number and do
+ * not run the program for those at all.  Order in the table is therefore free.
+ *
+ * Limits: the agent never forks, execs or starts threads after set-up, so clone, fork,
+ * execve are absent (a library starting a thread later would fail with EPERM, logged).
+ * Denied calls cannot be counted from user space with RET_ERRNO (the process only sees the
+ * error); SECCOMP_RET_TRAP with a SIGSYS handler could, at the price of rewriting registers
+ * in a signal handler per architecture: not done.  A filter cannot be removed once installed
+ * (not by the twin, not by anyone): the mode is read at start from the local configuration
+ * only.  The x86_64 table is the measured one; aarch64 and arm use the same calls under
+ * their own names (no legacy open/stat/poll; time64 and *64 variants on arm), unmeasured.
+ */
+#include "seccomp.h"
+
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/array.h"
+
+#if defined(__x86_64__) && !defined(__ILP32__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__arm__) && !defined(__ARMEB__)
+#define NATIVE_ARCH AUDIT_ARCH_ARM
+#else
+#define NATIVE_ARCH 0 /* no allow-list: seccomp_install() says -EOPNOTSUPP */
+#endif
+
+#ifndef __X32_SYSCALL_BIT
+#define __X32_SYSCALL_BIT 0x40000000
+#endif
+
+#define SC(x)                                                                                      \
+	{                                                                                          \
+		__NR_##x, #x                                                                       \
+	}
+
+#if NATIVE_ARCH
+static const struct seccomp_call allowed[] = {
+	/* files: host files, /proc walks (ports, process), state dir, spool, rules, config */
+	SC(openat),
+	SC(openat2),
+	SC(close),
+	SC(read),
+	SC(pread64),
+	SC(write),
+	SC(writev),
+	SC(lseek),
+	SC(fstat),
+	SC(newfstatat),
+	SC(statx),
+	SC(readlinkat),
+	SC(getdents64),
+	SC(fcntl),
+	SC(dup),
+	SC(ioctl),
+	/* memory: malloc, the mapped BPF ring buffer, sqlite */
+	SC(brk),
+	SC(mmap),
+	SC(munmap),
+	SC(mremap),
+	SC(madvise),
+	SC(mprotect),
+	/* the event loop: epoll, timerfd, signalfd */
+	SC(epoll_wait),
+	SC(epoll_ctl),
+	SC(timerfd_settime),
+	/* sockets: Docker API, MQTT, netlink (audit, nftables, sock_diag), proc connector */
+	SC(socket),
+	SC(connect),
+	SC(sendto),
+	SC(recvmsg),
+	SC(setsockopt),
+	/* ids and time: Heartbeat (RunAs, rusage), uname for SystemInformation */
+	SC(getpid),
+	SC(getuid),
+	SC(geteuid),
+	SC(getgid),
+	SC(getgroups),
+	SC(getrusage),
+	SC(sysinfo),
+	SC(uname),
+	SC(getrandom),
+	SC(access),
+	/* leaving */
+	SC(exit_group),
+};
+#endif
+
+uint32_t seccomp_native_arch(void)
+{
+	return NATIVE_ARCH;
+}
+
+const struct seccomp_call *seccomp_allow_list(size_t *ret_n)
+{
+#if NATIVE_ARCH
+	*ret_n = ARRAY_SIZE(allowed);
+	return allowed;
+#else
+	*ret_n = 0;
+	return NULL;
+#endif
+}
+
+static const char *const policy_names[_SECCOMP_POLICY_MAX] = {
+	[SECCOMP_POLICY_ENFORCE] = "enforce",
+	[SECCOMP_POLICY_LOG] = "log",
+	[SECCOMP_POLICY_OFF] = "off",
+};
+
+int seccomp_policy_from_string(const char *s)
+{
+	if (!s)
+		return SECCOMP_POLICY_ENFORCE;
+	for (int p = 0; p < _SECCOMP_POLICY_MAX; p++)
+		if (strcmp(s, policy_names[p]) == 0)
+			return p;
+	return -EINVAL;
+}
+
+const char *seccomp_policy_to_string(enum seccomp_policy p)
+{
+	return p >= 0 && p < _SECCOMP_POLICY_MAX ? policy_names[p] : "?";
+}
+
+static void emit(struct seccomp_prog *p, uint16_t code, uint32_t k, uint8_t jt, uint8_t jf)
+{
+	p->insns[p->len++] = (struct sock_filter){ code, jt, jf, k };
+}
+
+int seccomp_prog_build(uint32_t arch, const struct seccomp_call *calls, size_t n, uint32_t deny,
+		       struct seccomp_prog *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (n > SECCOMP_CALLS_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		if (calls[i].nr < 0)
+			return -EINVAL;
+		for (size_t j = 0; j < i; j++)
+			if (calls[j].nr == calls[i].nr)
+				return -EINVAL;
+	}
+	/* 1. the architecture */
+	emit(ret, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
+	emit(ret, BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0);
+	emit(ret, BPF_RET | BPF_K, deny, 0, 0);
+	/* 2. the call number; on x86_64 no x32 numbers */
+	emit(ret, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+	if (arch == AUDIT_ARCH_X86_64) {
+		emit(ret, BPF_JMP | BPF_JGE | BPF_K, __X32_SYSCALL_BIT, 0, 1);
+		emit(ret, BPF_RET | BPF_K, deny, 0, 0);
+	}
+	/* 3. each allowed call jumps over the rest and the deny to the allow: n - i ≤ 250 */
+	for (size_t i = 0; i < n; i++)
+		emit(ret, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)calls[i].nr, (uint8_t)(n - i), 0);
+	/* 4. */
+	emit(ret, BPF_RET | BPF_K, deny, 0, 0);
+	emit(ret, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	return 0;
+}
+
+/* Whether the kernel knows the action (SECCOMP_GET_ACTION_AVAIL, 4.14). */
+static bool action_available(uint32_t action)
+{
+	return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+}
+
+static int fail(struct seccomp_result *ret, int error, const char *why)
+{
+	ret->policy = SECCOMP_POLICY_OFF;
+	ret->n_allowed = 0;
+	ret->error = error;
+	ret->why = why;
+	snprintf(ret->text, sizeof(ret->text), "off");
+	return error;
+}
+
+int seccomp_install(enum seccomp_policy policy, struct seccomp_result *ret)
+{
+	static struct seccomp_prog prog; /* ~2 KiB, once: not on the stack */
+	struct sock_fprog fprog;
+	const struct seccomp_call *calls;
+	uint32_t deny = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
+	size_t n;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->why = "";
+	ret->policy = SECCOMP_POLICY_OFF;
+	snprintf(ret->text, sizeof(ret->text), "off");
+	if (policy == SECCOMP_POLICY_OFF)
+		return 0;
+	calls = seccomp_allow_list(&n);
+	if (!calls)
+		return fail(ret, -EOPNOTSUPP, "no allow-list for this architecture");
+	if (policy == SECCOMP_POLICY_LOG) {
+		if (!action_available(SECCOMP_RET_LOG))
+			return fail(ret, -EOPNOTSUPP,
+				    "the kernel has no SECCOMP_RET_LOG (before 4.14)");
+		deny = SECCOMP_RET_LOG;
+	}
+	r = seccomp_prog_build(NATIVE_ARCH, calls, n, deny, &prog);
+	if (r < 0)
+		return fail(ret, r, "the allow-list does not make a program");
+	fprog = (struct sock_fprog){ .len = prog.len, .filter = prog.insns };
+	/* TSYNC: a positive return is a thread that could not take the filter. */
+	r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog);
+	if (r > 0)
+		return fail(ret, -EBUSY, "a thread cannot take the filter (TSYNC)");
+	if (r < 0)
+		return fail(ret, -errno,
+			    errno == EACCES ? "no_new_privs is not set" : "seccomp() refused it");
+	ret->policy = policy;
+	ret->n_allowed = (unsigned)n;
+	snprintf(ret->text, sizeof(ret->text), "%s %u", seccomp_policy_to_string(policy),
+		 ret->n_allowed);
+	return 0;
+}
