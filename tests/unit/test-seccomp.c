@@ -11,9 +11,14 @@
  *   - the real kernel: in a forked child (no_new_privs first), seccomp_install() loads the
  *     program, /proc/self/status says "Seccomp: 2", an allowed call works, personality()
  *     (allowed before the filter) and ptrace, mount, kexec_load, init_module fail with EPERM,
- *     and on x86_64 an i386 getpid through int 0x80 is refused; "log" lets personality() run.
+ *     and on x86_64 an i386 getpid through int 0x80 is refused; "log" lets personality() run;
+ *   - the hub's host name resolves under the filter (glibc's resolver: nsswitch, resolv.conf,
+ *     parallel A/AAAA queries over UDP): in a child with a network and mount namespace of its
+ *     own, /etc/resolv.conf bound to "nameserver 127.0.0.1" and a small DNS responder there.
  */
 #include <errno.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <setjmp.h>
@@ -24,7 +29,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +45,7 @@
 #include <cmocka.h>
 
 #include "common/array.h"
+#include "common/str.h"
 #include "core/seccomp.h"
 
 #define DENY (SECCOMP_RET_ERRNO | EPERM)
@@ -319,13 +333,137 @@ static void test_kernel_foreign_arch(void **state)
 }
 #endif
 
+/* ---- DNS under the filter ---- */
+
+#define DNS_ANSWER_IP "127.0.0.9"
+
+/* Answers up to n queries: A gets DNS_ANSWER_IP, any other type no record. */
+static void dns_serve(int fd, int n)
+{
+	unsigned char q[512], a[600];
+
+	for (int i = 0; i < n; i++) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t len = recvfrom(fd, q, sizeof(q), 0, (struct sockaddr *)&from, &fl);
+		size_t end = 12;
+		bool is_a;
+
+		if (len < 17)
+			continue;
+		while (end < (size_t)len && q[end])
+			end += q[end] + 1u;
+		end += 5; /* the root label, QTYPE, QCLASS */
+		if (end > (size_t)len)
+			continue;
+		is_a = q[end - 4] == 0 && q[end - 3] == 1;
+		memcpy(a, q, end);
+		a[2] = 0x81, a[3] = 0x80; /* response, recursion desired and available */
+		a[6] = 0, a[7] = is_a;	  /* answers */
+		a[8] = a[9] = a[10] = a[11] = 0;
+		if (is_a) {
+			const unsigned char rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4 };
+
+			memcpy(a + end, rr, sizeof(rr));
+			inet_pton(AF_INET, DNS_ANSWER_IP, a + end + sizeof(rr));
+			end += sizeof(rr) + 4;
+		}
+		(void)sendto(fd, a, end, 0, (struct sockaddr *)&from, fl);
+	}
+}
+
+/* A private network (lo up) and mount namespace with resolv.conf naming 127.0.0.1.  0 or 77. */
+static int dns_sandbox(void)
+{
+	char conf[] = "/tmp/edgesec-test-resolv-XXXXXX";
+	const char text[] = "nameserver 127.0.0.1\noptions timeout:2 attempts:2\n";
+	struct ifreq ifr = { 0 };
+	int fd, s;
+
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return 77;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	str_copy(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0)
+		return 20;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0)
+		return 21;
+	close(s);
+	fd = mkstemp(conf);
+	if (fd < 0 || write(fd, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1))
+		return 22;
+	close(fd);
+	if (mount(conf, "/etc/resolv.conf", NULL, MS_BIND, NULL) != 0) {
+		unlink(conf);
+		return 77; /* no /etc/resolv.conf to bind over */
+	}
+	unlink(conf); /* the bind keeps it */
+	return 0;
+}
+
+static int resolve_under_filter(long unused)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(53) };
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res;
+	struct seccomp_result sr;
+	char ip[INET_ADDRSTRLEN] = "";
+	int r = dns_sandbox(), fd;
+	pid_t server;
+
+	(void)unused;
+	if (r)
+		return r;
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+		return 23;
+	server = fork();
+	if (server == 0) {
+		alarm(10); /* never outlives the test */
+		dns_serve(fd, 8);
+		_exit(0);
+	}
+	close(fd);
+	if (server < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    seccomp_install(SECCOMP_POLICY_ENFORCE, &sr) != 0)
+		return 24;
+	/* what libmosquitto does for the hub's name */
+	r = getaddrinfo("hub.edgesec.test", "8883", &hints, &res);
+	if (r != 0)
+		return 30 + (r < 0 ? -r : r) % 20;
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, ip,
+				  sizeof(ip));
+	freeaddrinfo(res);
+	return strcmp(ip, DNS_ANSWER_IP) == 0 ? 0 : 25;
+}
+
+static void test_kernel_resolver(void **state)
+{
+	size_t n;
+	int sig, r;
+
+	(void)state;
+	(void)agent_list(&n);
+	r = in_child(resolve_under_filter, 0, &sig);
+	if (r == 77) {
+		printf("no network and mount namespace of our own (not root?): skipped\n");
+		skip();
+	}
+	assert_int_equal(sig, 0);
+	assert_int_equal(r, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_policy_names),	    cmocka_unit_test(test_program),
 		cmocka_unit_test(test_builder_limits),	    cmocka_unit_test(test_list_excludes),
 		cmocka_unit_test(test_kernel_enforce),	    cmocka_unit_test(test_kernel_log),
-		cmocka_unit_test(test_kernel_foreign_arch),
+		cmocka_unit_test(test_kernel_foreign_arch), cmocka_unit_test(test_kernel_resolver),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
