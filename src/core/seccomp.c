@@ -15,14 +15,15 @@
  * The program (classic BPF over struct seccomp_data):
  *   1. arch != this build's AUDIT_ARCH_*        → deny (an i386 int 0x80 on x86_64, ...);
  *   2. x86_64: nr has __X32_SYSCALL_BIT         → deny (x32 numbers are another table);
- *   3. nr == one of the allowed                 → allow;
+ *   3. nr == one of the allowed                 → allow (ioctl: only with the one request
+ *                                                  it makes, see ioctl_requests[]);
  *   4. anything else                            → deny.
  * deny is SECCOMP_RET_ERRNO(EPERM) ("enforce", the default): a call that was missed fails like
  * a refused permission and degrades one feature visibly (the caller logs the EPERM) instead
  * of killing the agent.  "log" makes deny SECCOMP_RET_LOG: the call runs and the kernel logs
- * it (audit record type SECCOMP, or dmesg), which is how a missing call is found.  Nothing
- * depends on arguments, so kernels from 5.11 cache "always allowed" per call number and do
- * not run the program for those at all.  Order in the table is therefore free.
+ * it (audit record type SECCOMP, or dmesg), which is how a missing call is found.  Only
+ * ioctl depends on an argument, so kernels from 5.11 cache "always allowed" for every other
+ * call number and do not run the program for those at all: the order of the table is free.
  *
  * Limits: the agent never forks, execs or starts threads after set-up, so clone, fork,
  * execve are absent (a library starting a thread later would fail with EPERM, logged).
@@ -37,6 +38,7 @@
 
 #include <errno.h>
 #include <linux/audit.h>
+#include <linux/perf_event.h>
 #include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,7 +69,19 @@
 		__NR_##x, #x                                                                       \
 	}
 
+#define SC_ARG1(x, values)                                                                         \
+	{                                                                                          \
+		__NR_##x, #x, values, ARRAY_SIZE(values)                                           \
+	}
+
 #if NATIVE_ARCH
+/*
+ * ioctl only with the requests made after set-up: libbpf disables the perf events of the
+ * tracepoints when the process collector stops (measured: nothing else).  Not TIOCSTI and the
+ * other terminal, block-device or network requests.
+ */
+static const uint32_t ioctl_requests[] = { PERF_EVENT_IOC_DISABLE };
+
 /*
  * x86_64 names; where aarch64 or arm have only the *at / p* / 64 variant, that one is listed
  * under #ifdef beside it.  Measured: every call scripts/seccomp-measure.sh saw after set-up
@@ -90,7 +104,6 @@ static const struct seccomp_call allowed[] = {
 	SC(getdents64),
 	SC(fcntl),
 	SC(dup),
-	SC(ioctl),
 #ifdef __NR_access
 	SC(access),
 	SC(readlink),
@@ -118,6 +131,8 @@ static const struct seccomp_call allowed[] = {
 #else
 	SC(unlinkat),
 #endif
+	/* the process collector's stop: libbpf disables the tracepoints' perf events */
+	SC_ARG1(ioctl, ioctl_requests),
 	/* memory: malloc, the mapped eBPF ring buffer and loss counters, SQLite; realloc of a
 	 * large block (mremap: not seen) */
 	SC(brk),
@@ -242,22 +257,48 @@ const char *seccomp_policy_to_string(enum seccomp_policy p)
 
 static void emit(struct seccomp_prog *p, uint16_t code, uint32_t k, uint8_t jt, uint8_t jf)
 {
-	p->insns[p->len++] = (struct sock_filter){ code, jt, jf, k };
+	if (p->len < SECCOMP_PROG_MAX)
+		p->insns[p->len] = (struct sock_filter){ code, jt, jf, k };
+	p->len++; /* past the end: the caller sees len > SECCOMP_PROG_MAX */
 }
 
-int seccomp_prog_build(uint32_t arch, const struct seccomp_call *calls, size_t n, uint32_t deny,
-		       struct seccomp_prog *ret)
+static int check_calls(const struct seccomp_call *calls, size_t n)
 {
-	memset(ret, 0, sizeof(*ret));
 	if (n > SECCOMP_CALLS_MAX)
 		return -E2BIG;
 	for (size_t i = 0; i < n; i++) {
-		if (calls[i].nr < 0)
+		if (calls[i].nr < 0 || (calls[i].arg1 && !calls[i].n_arg1))
 			return -EINVAL;
+		if (calls[i].n_arg1 > SECCOMP_ARG_VALUES_MAX)
+			return -E2BIG;
 		for (size_t j = 0; j < i; j++)
 			if (calls[j].nr == calls[i].nr)
 				return -EINVAL;
 	}
+	return 0;
+}
+
+/* The low 32 bits of the second argument (args[1]) in struct seccomp_data. */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define ARG1_LOW (offsetof(struct seccomp_data, args) + 8 + 4)
+#else
+#define ARG1_LOW (offsetof(struct seccomp_data, args) + 8)
+#endif
+
+/*
+ * Layout: [arch] [x32] [one JEQ per call] deny allow [per call with arg1: LD arg1, one JEQ
+ * per value, deny, allow].  A call without arg1 jumps to the first allow; one with arg1 to
+ * its block after it.  Jumps only go forward, at most 255 instructions.
+ */
+int seccomp_prog_build(uint32_t arch, const struct seccomp_call *calls, size_t n, uint32_t deny,
+		       struct seccomp_prog *ret)
+{
+	size_t blocks = 0; /* instructions of the argument blocks before the current one */
+	int r = check_calls(calls, n);
+
+	memset(ret, 0, sizeof(*ret));
+	if (r < 0)
+		return r;
 	/* 1. the architecture */
 	emit(ret, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
 	emit(ret, BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0);
@@ -268,13 +309,32 @@ int seccomp_prog_build(uint32_t arch, const struct seccomp_call *calls, size_t n
 		emit(ret, BPF_JMP | BPF_JGE | BPF_K, __X32_SYSCALL_BIT, 0, 1);
 		emit(ret, BPF_RET | BPF_K, deny, 0, 0);
 	}
-	/* 3. each allowed call jumps over the rest and the deny to the allow: n - i ≤ 250 */
-	for (size_t i = 0; i < n; i++)
-		emit(ret, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)calls[i].nr, (uint8_t)(n - i), 0);
+	/* 3. each call: to the allow n - i ahead, or to its argument block */
+	for (size_t i = 0; i < n; i++) {
+		size_t jump = n - i + (calls[i].arg1 ? 1 + blocks : 0);
+
+		if (jump > 255)
+			return -E2BIG;
+		emit(ret, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)calls[i].nr, (uint8_t)jump, 0);
+		if (calls[i].arg1)
+			blocks += calls[i].n_arg1 + 3;
+	}
 	/* 4. */
 	emit(ret, BPF_RET | BPF_K, deny, 0, 0);
 	emit(ret, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
-	return 0;
+	/* 5. the argument blocks */
+	for (size_t i = 0; i < n; i++) {
+		unsigned m = calls[i].n_arg1;
+
+		if (!calls[i].arg1)
+			continue;
+		emit(ret, BPF_LD | BPF_W | BPF_ABS, ARG1_LOW, 0, 0);
+		for (unsigned j = 0; j < m; j++)
+			emit(ret, BPF_JMP | BPF_JEQ | BPF_K, calls[i].arg1[j], (uint8_t)(m - j), 0);
+		emit(ret, BPF_RET | BPF_K, deny, 0, 0);
+		emit(ret, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	}
+	return ret->len > SECCOMP_PROG_MAX ? -E2BIG : 0;
 }
 
 /* Whether the kernel knows the action (SECCOMP_GET_ACTION_AVAIL, 4.14). */
@@ -295,7 +355,7 @@ static int fail(struct seccomp_result *ret, int error, const char *why)
 
 int seccomp_install(enum seccomp_policy policy, struct seccomp_result *ret)
 {
-	static struct seccomp_prog prog; /* ~2 KiB, once: not on the stack */
+	static struct seccomp_prog prog; /* 4 KiB, once: not on the stack */
 	struct sock_fprog fprog;
 	const struct seccomp_call *calls;
 	uint32_t deny = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);

@@ -19,13 +19,18 @@ enum seccomp_policy {
 	_SECCOMP_POLICY_MAX,
 };
 
-/* Longest program: the jumps to the final "allow" are 8-bit (see seccomp.c). */
-#define SECCOMP_CALLS_MAX 250
-#define SECCOMP_PROG_MAX (SECCOMP_CALLS_MAX + 8)
+/* The jumps of classic BPF are 8-bit and forward only (see seccomp.c): hard caps. */
+#define SECCOMP_CALLS_MAX 240
+#define SECCOMP_ARG_VALUES_MAX 8
+#define SECCOMP_PROG_MAX 512
 
 struct seccomp_call {
 	int nr;		  /* __NR_* of this build's architecture */
 	const char *name; /* "openat" */
+	/* NULL: any arguments; else the values the second argument may have (its low 32 bits,
+	 * as the kernel reads an ioctl request), at most SECCOMP_ARG_VALUES_MAX */
+	const uint32_t *arg1;
+	unsigned n_arg1;
 };
 
 struct seccomp_prog {
@@ -53,8 +58,10 @@ uint32_t seccomp_native_arch(void);
 
 /*
  * Builds the program: calls of another architecture than `arch` (and, on x86_64, x32 calls)
- * get `deny`, the n calls get SECCOMP_RET_ALLOW, every other call `deny`.  0, -E2BIG (more
- * than SECCOMP_CALLS_MAX), -EINVAL (a negative or repeated number).
+ * get `deny`, the n calls get SECCOMP_RET_ALLOW (a call with arg1 only with one of those
+ * values), every other call `deny`.  0, -E2BIG (more than SECCOMP_CALLS_MAX calls or
+ * SECCOMP_ARG_VALUES_MAX values, or a jump longer than 255), -EINVAL (a negative or repeated
+ * number).
  */
 int seccomp_prog_build(uint32_t arch, const struct seccomp_call *calls, size_t n, uint32_t deny,
 		       struct seccomp_prog *ret);

@@ -24,7 +24,7 @@ if platform.machine() != "x86_64":
     print(f"syscall-inject: x86_64 only (this is {platform.machine()})")
     sys.exit(77)
 
-NR = {"getpid": 39, "mount": 165, "personality": 135, "ptrace": 101, "kexec_load": 246,
+NR = {"getpid": 39, "ioctl": 16, "mount": 165, "personality": 135, "ptrace": 101, "kexec_load": 246,
       "init_module": 175, "unshare": 272}
 PTRACE_PEEKTEXT, PTRACE_GETREGS, PTRACE_SETREGS = 1, 12, 13
 PTRACE_ATTACH, PTRACE_DETACH, PTRACE_SINGLESTEP = 16, 17, 9

@@ -8,8 +8,8 @@
 #      the log line names the mode and the number of calls, the Heartbeat says the same
 #      (ExtraDetails.Seccomp "enforce N"); calls made *by the agent itself* (injected with
 #      ptrace at its epoll_wait, syscall-inject.py) are judged by its filter: getpid returns
-#      its pid, mount, personality, ptrace, kexec_load, init_module and unshare fail with
-#      EPERM, and the agent carries on; its events still arrive after set-up: ProcessCreate
+#      its pid, mount, personality, ptrace, kexec_load, init_module, unshare and ioctl
+#      TIOCSTI fail with EPERM, and the agent carries on; its events still arrive after set-up: ProcessCreate
 #      (an exec), ConnectionCreate (a loopback connect), Login (a PAM-like USER_LOGIN record
 #      over audit), ListeningPorts naming the owner of nobody's socket, ContainerEvent start
 #      of a container; SIGHUP reloads and capture carries on; it exits 0 on SIGTERM;
@@ -193,7 +193,7 @@ echo "enforce: Seccomp 2, $n system calls allowed"
 inject_expect ok getpid
 # Arguments that fail harmlessly were the filter missing (no EPERM then: the agent is root).
 inject_expect -EPERM mount personality:0xffffffff ptrace:2,0x7fffffff kexec_load:0,0,0,0xffffffff \
-	init_module unshare:1
+	init_module unshare:1 ioctl:0x7fffffff,0x5412
 kill -0 "$agent_pid" || fail "enforce: the agent died after the refused calls"
 
 # events after set-up

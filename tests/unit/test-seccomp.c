@@ -2,7 +2,8 @@
 /*
  * The system-call allow-list (core/seccomp.c):
  *   - the program, run by a small classic-BPF interpreter here over made-up seccomp_data:
- *     every allowed call passes, ptrace/mount/kexec_load/init_module/execve/bpf... get EPERM,
+ *     every allowed call passes (ioctl only with its requests, judged on the low 32 bits),
+ *     ptrace/mount/kexec_load/init_module/execve/bpf... get EPERM,
  *     a call of another architecture and an x32 call (x86_64) are refused even when their
  *     number is an allowed one, "log" turns every refusal into SECCOMP_RET_LOG;
  *   - the builder refuses repeated and negative numbers and more than SECCOMP_CALLS_MAX (and
@@ -11,6 +12,7 @@
  *   - the real kernel: in a forked child (no_new_privs first), seccomp_install() loads the
  *     program, /proc/self/status says "Seccomp: 2", an allowed call works, personality()
  *     (allowed before the filter) and ptrace, mount, kexec_load, init_module fail with EPERM,
+ *     ioctl TIOCSTI fails with EPERM while the one request allowed reaches the kernel,
  *     and on x86_64 an i386 getpid through int 0x80 is refused; "log" lets personality() run;
  *   - the hub's host name resolves under the filter (glibc's resolver: nsswitch, resolv.conf,
  *     parallel A/AAAA queries over UDP): in a child with a network and mount namespace of its
@@ -20,6 +22,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/perf_event.h>
 #include <linux/seccomp.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,11 +82,16 @@ static uint32_t run(const struct seccomp_prog *p, const struct seccomp_data *d)
 	return 0;
 }
 
-static uint32_t judge(const struct seccomp_prog *p, uint32_t arch, int nr)
+static uint32_t judge_arg1(const struct seccomp_prog *p, uint32_t arch, int nr, uint64_t arg1)
 {
-	struct seccomp_data d = { .nr = nr, .arch = arch };
+	struct seccomp_data d = { .nr = nr, .arch = arch, .args = { 0, arg1 } };
 
 	return run(p, &d);
+}
+
+static uint32_t judge(const struct seccomp_prog *p, uint32_t arch, int nr)
+{
+	return judge_arg1(p, arch, nr, 0);
 }
 
 /* An architecture that is not this build's. */
@@ -126,6 +134,20 @@ static void test_program(void **state)
 	assert_int_equal(seccomp_prog_build(arch, calls, n, SECCOMP_RET_LOG, &logp), 0);
 	printf("allow-list: %zu calls, program of %u instructions\n", n, p.len);
 	for (size_t i = 0; i < n; i++) {
+		/* a call with a list of values: each of them, in the low 32 bits only */
+		for (unsigned k = 0; k < calls[i].n_arg1; k++) {
+			assert_int_equal(judge_arg1(&p, arch, calls[i].nr, calls[i].arg1[k]),
+					 SECCOMP_RET_ALLOW);
+			assert_int_equal(judge_arg1(&p, arch, calls[i].nr,
+						    calls[i].arg1[k] | 0xabcd00000000ull),
+					 SECCOMP_RET_ALLOW);
+			assert_int_equal(judge_arg1(&p, arch, calls[i].nr, calls[i].arg1[k] + 1),
+					 DENY);
+		}
+		if (calls[i].arg1) {
+			assert_int_equal(judge(&p, arch, calls[i].nr), DENY);
+			continue;
+		}
 		assert_int_equal(judge(&p, arch, calls[i].nr), SECCOMP_RET_ALLOW);
 		/* the same number from another architecture's table means another call */
 		assert_int_equal(judge(&p, foreign_arch(), calls[i].nr), DENY);
@@ -138,6 +160,11 @@ static void test_program(void **state)
 		assert_int_equal(judge(&logp, arch, never[i]), SECCOMP_RET_LOG);
 	}
 	assert_int_equal(judge(&p, arch, 100000), DENY);
+	/* ioctl: not TIOCSTI (type into a terminal), FIONREAD, TCGETS */
+	assert_int_equal(judge_arg1(&p, arch, __NR_ioctl, 0x5412), DENY);
+	assert_int_equal(judge_arg1(&p, arch, __NR_ioctl, 0x541b), DENY);
+	assert_int_equal(judge_arg1(&p, arch, __NR_ioctl, 0x5401), DENY);
+	assert_int_equal(judge_arg1(&p, arch, __NR_ioctl, 0x2401), SECCOMP_RET_ALLOW);
 }
 
 static void test_builder_limits(void **state)
@@ -163,6 +190,31 @@ static void test_builder_limits(void **state)
 	assert_int_equal(judge(&p, arch, 999), DENY);
 	assert_int_equal(seccomp_prog_build(arch, many, 0, DENY, &p), 0);
 	assert_int_equal(judge(&p, arch, 1000), DENY);
+
+	/* argument blocks: two calls with values, jumps past the first block */
+	static const uint32_t v1[] = { 7, 9 }, v2[] = { 1, 2, 3 };
+	static const uint32_t v9[SECCOMP_ARG_VALUES_MAX + 1];
+	struct seccomp_call args[] = { { 5, "five", v1, 2 },
+				       { 6, "six", NULL, 0 },
+				       { 8, "eight", v2, 3 } };
+
+	assert_int_equal(seccomp_prog_build(arch, args, ARRAY_SIZE(args), DENY, &p), 0);
+	assert_int_equal(judge_arg1(&p, arch, 5, 7), SECCOMP_RET_ALLOW);
+	assert_int_equal(judge_arg1(&p, arch, 5, 9), SECCOMP_RET_ALLOW);
+	assert_int_equal(judge_arg1(&p, arch, 5, 1), DENY);
+	assert_int_equal(judge_arg1(&p, arch, 6, 12345), SECCOMP_RET_ALLOW);
+	assert_int_equal(judge_arg1(&p, arch, 8, 3), SECCOMP_RET_ALLOW);
+	assert_int_equal(judge_arg1(&p, arch, 8, 7), DENY);
+	args[0].arg1 = v9;
+	args[0].n_arg1 = SECCOMP_ARG_VALUES_MAX + 1;
+	assert_int_equal(seccomp_prog_build(arch, args, ARRAY_SIZE(args), DENY, &p), -E2BIG);
+	args[0].n_arg1 = 0;
+	assert_int_equal(seccomp_prog_build(arch, args, ARRAY_SIZE(args), DENY, &p), -EINVAL);
+	/* the first of 240 calls with a block behind 239 others: a jump too long */
+	for (int i = 0; i < SECCOMP_CALLS_MAX; i++)
+		many[i] =
+			(struct seccomp_call){ 1000 + i, "n", i < 30 ? v2 : NULL, i < 30 ? 3 : 0 };
+	assert_int_equal(seccomp_prog_build(arch, many, SECCOMP_CALLS_MAX, DENY, &p), -E2BIG);
 }
 
 /* What would undo privilege_drop() or act on the host: never in the table. */
@@ -201,12 +253,15 @@ static int child_checks(enum seccomp_policy policy)
 	struct seccomp_result res;
 	char line[256];
 	bool mode2 = false;
+	int fds[2];
 	FILE *f;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return 2;
 	if (syscall(__NR_personality, 0xffffffffUL) < 0) /* allowed without a filter */
 		return 3;
+	if (pipe(fds) != 0) /* pipe2 is not on the list */
+		return 14;
 	if (seccomp_install(policy, &res) != 0 || res.policy != policy || res.n_allowed == 0)
 		return 4;
 	f = fopen("/proc/self/status", "re");
@@ -237,6 +292,14 @@ static int child_checks(enum seccomp_policy policy)
 	errno = 0;
 	if (syscall(__NR_init_module, NULL, 0, "") != -1 || errno != EPERM)
 		return 13;
+	/* ioctl judged by its request: on a pipe, TIOCSTI is refused by the filter, the perf
+	 * request reaches the kernel, which says ENOTTY */
+	errno = 0;
+	if (ioctl(fds[0], TIOCSTI, "x") != -1 || errno != EPERM)
+		return 15;
+	errno = 0;
+	if (ioctl(fds[0], PERF_EVENT_IOC_DISABLE, 0) != -1 || errno != ENOTTY)
+		return 16;
 	return 0;
 }
 
