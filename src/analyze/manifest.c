@@ -417,42 +417,36 @@ static int opt_string(struct parse *p, const cJSON *obj, const char *key, const 
 	return 0;
 }
 
-static int ensure_agent(struct parse *p)
+/* The system module *slot ($edgeAgent or $edgeHub), made once, with no container of its own. */
+static int ensure_system_module(struct parse *p, struct module_settings **slot, const char *name,
+				enum module_kind kind, const char *path)
 {
 	struct manifest_module *mm;
 	struct module_settings *ms;
 	int r;
 
-	if (p->agent)
+	if (*slot)
 		return 0;
-	ms = module_settings_new("$edgeAgent", MODULE_KIND_EDGE_AGENT, p->agent_path);
+	ms = module_settings_new(name, kind, path);
 	if (!ms)
 		return -ENOMEM;
 	ms->no_container = true;
 	r = add_module(p, ms, &mm);
 	if (r < 0)
 		return r;
-	p->agent = mm ? ms : NULL;
-	return p->agent ? 0 : -ENOSPC;
+	*slot = mm ? ms : NULL;
+	return *slot ? 0 : -ENOSPC;
+}
+
+static int ensure_agent(struct parse *p)
+{
+	return ensure_system_module(p, &p->agent, "$edgeAgent", MODULE_KIND_EDGE_AGENT,
+				    p->agent_path);
 }
 
 static int ensure_hub(struct parse *p)
 {
-	struct manifest_module *mm;
-	struct module_settings *ms;
-	int r;
-
-	if (p->hub)
-		return 0;
-	ms = module_settings_new("$edgeHub", MODULE_KIND_EDGE_HUB, p->hub_path);
-	if (!ms)
-		return -ENOMEM;
-	ms->no_container = true;
-	r = add_module(p, ms, &mm);
-	if (r < 0)
-		return r;
-	p->hub = mm ? ms : NULL;
-	return p->hub ? 0 : -ENOSPC;
+	return ensure_system_module(p, &p->hub, "$edgeHub", MODULE_KIND_EDGE_HUB, p->hub_path);
 }
 
 /*
