@@ -32,7 +32,9 @@
  * in a signal handler per architecture: not done.  A filter cannot be removed once installed
  * (not by the twin, not by anyone): the mode is read at start from the local configuration
  * only.  The x86_64 table is the measured one; aarch64 and arm use the same calls under
- * their own names (no legacy open/stat/poll; time64 and *64 variants on arm), unmeasured.
+ * their own names (no legacy access/readlink/unlink/poll; time64, *64 and *32 variants on
+ * arm), unmeasured and not compiled here.  scripts/seccomp-measure.sh --denied lists the
+ * calls a running agent was refused.
  */
 #include "seccomp.h"
 
@@ -99,21 +101,25 @@ static const struct seccomp_call allowed[] = {
 	SC(writev),
 	SC(pread64),
 	SC(pwrite64),
+#ifdef __NR_newfstatat
 	SC(newfstatat),
+#else /* arm */
+	SC(fstatat64),
+	SC(fstat64),
+	SC(statx),
+#endif
 	SC(readlinkat),
 	SC(getdents64),
 	SC(fcntl),
+#ifdef __NR_fcntl64
+	SC(fcntl64),
+#endif
 	SC(dup),
 #ifdef __NR_access
 	SC(access),
 	SC(readlink),
 #else
 	SC(faccessat),
-#endif
-#ifdef __NR_fstatat64 /* arm */
-	SC(fstatat64),
-	SC(fstat64),
-	SC(statx),
 #endif
 /* wtmp/btmp reading (login, utmp source) */
 #ifdef __NR__llseek
@@ -125,6 +131,9 @@ static const struct seccomp_call allowed[] = {
 	SC(fsync),
 	SC(fdatasync),
 	SC(ftruncate),
+#ifdef __NR_ftruncate64
+	SC(ftruncate64),
+#endif
 	SC(renameat),
 #ifdef __NR_unlink
 	SC(unlink),
@@ -136,8 +145,9 @@ static const struct seccomp_call allowed[] = {
 	/* memory: malloc, the mapped eBPF ring buffer and loss counters, SQLite; realloc of a
 	 * large block (mremap: not seen) */
 	SC(brk),
+#ifdef __NR_mmap
 	SC(mmap),
-#ifdef __NR_mmap2
+#else
 	SC(mmap2),
 #endif
 	SC(munmap),
@@ -194,6 +204,12 @@ static const struct seccomp_call allowed[] = {
 	SC(geteuid),
 	SC(getgid),
 	SC(getgroups),
+#ifdef __NR_getuid32 /* arm: the 32-bit id calls */
+	SC(getuid32),
+	SC(geteuid32),
+	SC(getgid32),
+	SC(getgroups32),
+#endif
 	SC(getrusage),
 	SC(sysinfo),
 	SC(uname),
@@ -210,6 +226,9 @@ static const struct seccomp_call allowed[] = {
 #endif
 	/* signals: returning from a handler, a call restarted after SIGSTOP/SIGCONT (not seen) */
 	SC(rt_sigreturn),
+#ifdef __NR_sigreturn
+	SC(sigreturn),
+#endif
 	SC(rt_sigprocmask),
 	SC(restart_syscall),
 	/* leaving */
