@@ -225,15 +225,18 @@ static __always_inline void header_fill(struct process_record_header *h, __u32 t
 /* ---- exec ---- */
 
 /*
- * Path components of the cwd, innermost first, each NUL-terminated, written at data[base]
- * (base = exe_len + interp_len < 2 * PROCESS_EXE_MAX).  Returns the bytes written; flags
- * truncation.
+ * Path components of a dentry (the cwd, the executed file), innermost first, each
+ * NUL-terminated, written at data[base] (base < PROCESS_EXEC_ARGS_OFF_MAX / 2) in at most
+ * PROCESS_CWD_MAX bytes, walked up across mounts to the task's root (fs->root, as d_path: a
+ * process in a container or a chroot has the path it sees) or the root of its mount
+ * namespace.  Returns the bytes written; sets `trunc` in the flags when the walk was cut.
  */
-static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task_struct *task,
-				      __u32 base)
+static __always_inline __u32 path_fill(struct process_exec_record *r, struct task_struct *task,
+				       struct dentry *d, struct vfsmount *vmnt, __u32 base,
+				       __u32 trunc)
 {
-	struct dentry *d = BPF_CORE_READ(task, fs, pwd.dentry);
-	struct vfsmount *vmnt = BPF_CORE_READ(task, fs, pwd.mnt);
+	struct dentry *root_d = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
 	struct mount *mnt = container_of(vmnt, struct mount, mnt);
 	__u32 off = 0;
 
@@ -243,6 +246,8 @@ static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task
 		const unsigned char *name;
 		long n;
 
+		if (d == root_d && &mnt->mnt == root_mnt)
+			return off;
 		if (d == root) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
@@ -255,12 +260,12 @@ static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task
 		if (d == parent)
 			return off;
 		if (off >= PROCESS_CWD_MAX / 2) {
-			r->flags |= PROCESS_EXEC_CWD_TRUNCATED;
+			r->flags |= trunc;
 			return off;
 		}
 		name = BPF_CORE_READ(d, d_name.name);
-		/* base < 512 and off < 256: the mask only tells the verifier so. */
-		n = bpf_probe_read_kernel_str(&r->data[(base & (2 * PROCESS_EXE_MAX - 1)) +
+		/* base < 1024 and off < 256: the masks only tell the verifier so. */
+		n = bpf_probe_read_kernel_str(&r->data[(base & (PROCESS_EXEC_ARGS_OFF_MAX / 2 - 1)) +
 						       (off & (PROCESS_CWD_MAX / 2 - 1))],
 					      PROCESS_CWD_MAX / 2, name);
 		if (n <= 0)
@@ -268,7 +273,105 @@ static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task
 		off += n;
 		d = parent;
 	}
-	r->flags |= PROCESS_EXEC_CWD_TRUNCATED;
+	r->flags |= trunc;
+	return off;
+}
+
+/* kernfs_node lost `parent` for `__parent` (RCU) in 6.15: both layouts, CO-RE picks. */
+struct kernfs_node___old {
+	struct kernfs_node___old *parent;
+} __attribute__((preserve_access_index));
+
+struct kernfs_node___new {
+	struct kernfs_node___new *__parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(struct kernfs_node___new, __parent))
+		return (void *)BPF_CORE_READ((struct kernfs_node___new *)kn, __parent);
+	return (void *)BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+/* Set by user space (process-bpf.c) from /proc/cgroups: enum process_cgroup_source. */
+const volatile __u32 cgroup_source = PROCESS_CGROUP_SOURCE_NONE;
+
+/* The subsystem id of a v1 controller (CO-RE: the kernel's enum value), or -1. */
+static __always_inline int cgroup_subsys_id(void)
+{
+#define SUBSYS(src, id)                                                                            \
+	case src:                                                                                  \
+		return bpf_core_enum_value_exists(enum cgroup_subsys_id, id)                        \
+			       ? bpf_core_enum_value(enum cgroup_subsys_id, id)                    \
+			       : -1
+	switch (cgroup_source) {
+		SUBSYS(PROCESS_CGROUP_SOURCE_PIDS, pids_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_MEMORY, memory_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_CPU, cpu_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_CPUACCT, cpuacct_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_DEVICES, devices_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_FREEZER, freezer_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_BLKIO, io_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_CPUSET, cpuset_cgrp_id);
+	default:
+		return -1;
+	}
+#undef SUBSYS
+}
+
+/* The kernfs node of the task's cgroup in the chosen hierarchy, or NULL. */
+static __always_inline struct kernfs_node *cgroup_kn(struct task_struct *task)
+{
+	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+	struct cgroup_subsys_state *css = NULL;
+	int id;
+
+	if (cgroup_source == PROCESS_CGROUP_SOURCE_DFL)
+		return BPF_CORE_READ(cset, dfl_cgrp, kn);
+	id = cgroup_subsys_id();
+	if (id < 0 || id >= CGROUP_SUBSYS_COUNT)
+		return NULL;
+	if (bpf_core_read(&css, sizeof(css), &cset->subsys[id]) < 0 || !css)
+		return NULL;
+	return BPF_CORE_READ(css, cgroup, kn);
+}
+
+/*
+ * The task's cgroup at exec (the container a short-lived process ran in, read before it can
+ * exit): its directory names up to the hierarchy's root, innermost first, NUL-terminated, at
+ * data[base] (base < PROCESS_EXEC_ARGS_OFF_MAX - PROCESS_CGROUP_NAMES_MAX).  Flags KNOWN when
+ * the root was reached, TRUNCATED when the bounds cut the walk.
+ */
+static __always_inline __u32 cgroup_fill(struct process_exec_record *r, struct task_struct *task,
+					 __u32 base)
+{
+	struct kernfs_node *kn = cgroup_kn(task);
+	__u32 off = 0;
+
+	if (!kn)
+		return 0;
+	for (int i = 0; i <= PROCESS_CGROUP_DEPTH; i++) {
+		struct kernfs_node *parent = kn_parent(kn);
+		const char *name;
+		long n;
+
+		if (!parent) {
+			r->flags |= PROCESS_EXEC_CGROUP_KNOWN; /* the root: no name of its own */
+			return off;
+		}
+		if (i == PROCESS_CGROUP_DEPTH || off >= PROCESS_CGROUP_NAMES_MAX / 2)
+			break;
+		name = BPF_CORE_READ(kn, name);
+		/* base < 2048 and off < 256: the masks only tell the verifier so. */
+		n = bpf_probe_read_kernel_str(&r->data[(base & (PROCESS_EXEC_ARGS_OFF_MAX - 1)) +
+						       (off & (PROCESS_CGROUP_NAMES_MAX / 2 - 1))],
+					      PROCESS_CGROUP_NAMES_MAX / 2, name);
+		if (n <= 0)
+			return off;
+		off += n;
+		kn = parent;
+	}
+	r->flags |= PROCESS_EXEC_CGROUP_TRUNCATED;
 	return off;
 }
 
@@ -297,7 +400,7 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	r->args_omitted = 0;
 	r->n_cuts = 0;
 	r->pad = 0;
-	r->pad2[0] = r->pad2[1] = 0;
+	r->pad3[0] = r->pad3[1] = r->pad3[2] = 0;
 	r->cgroup_id = bpf_get_current_cgroup_id();
 	n = bpf_probe_read_kernel_str(r->data, PROCESS_EXE_MAX, filename);
 	r->exe_len = n > 0 ? n - 1 : 0;
@@ -312,19 +415,31 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 			r->flags |= PROCESS_EXEC_INTERP_TRUNCATED;
 	}
 
-	STORE(r->cwd_len, cwd_fill(r, task, r->exe_len + r->interp_len));
+	STORE(r->cwd_len, path_fill(r, task, BPF_CORE_READ(task, fs, pwd.dentry),
+				    BPF_CORE_READ(task, fs, pwd.mnt), r->exe_len + r->interp_len,
+				    PROCESS_EXEC_CWD_TRUNCATED));
 	/*
 	 * Reloaded from the record: the verifier does not track map memory, so the many states
-	 * the cwd walk ends in (one per depth) become one here, before the argv walk.
+	 * each walk ends in (one per depth) become one here, before the next walk.
 	 */
-	args_off = LOAD(r->exe_len) + LOAD(r->interp_len) + LOAD(r->cwd_len);
+	mm = BPF_CORE_READ(task, mm);
+	base = LOAD(r->exe_len) + LOAD(r->interp_len) + LOAD(r->cwd_len);
+	STORE(r->path_len, 0);
+	if (BPF_CORE_READ(mm, exe_file)) {
+		r->flags |= PROCESS_EXEC_PATH_KNOWN;
+		STORE(r->path_len, path_fill(r, task, BPF_CORE_READ(mm, exe_file, f_path.dentry),
+					     BPF_CORE_READ(mm, exe_file, f_path.mnt), base,
+					     PROCESS_EXEC_PATH_TRUNCATED));
+	}
+	base += LOAD(r->path_len);
+	STORE(r->cgroup_len, cgroup_fill(r, task, base));
+	args_off = base + LOAD(r->cgroup_len);
 	if (args_off >= PROCESS_EXEC_ARGS_OFF_MAX)
-		return 0; /* cannot happen: exe < 256, interp < 256, cwd < 512 */
+		return 0; /* cannot happen: exe, interp < 256, cwd, path, cgroup < 512 */
 	/* Hide the value from the compiler so that the mask, which the verifier needs, stays. */
 	barrier_var(args_off);
 	args_off &= PROCESS_EXEC_ARGS_OFF_MAX - 1;
 
-	mm = BPF_CORE_READ(task, mm);
 	start = BPF_CORE_READ(mm, arg_start);
 	end = BPF_CORE_READ(mm, arg_end);
 	len = end > start ? end - start : 0;

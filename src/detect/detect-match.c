@@ -409,6 +409,11 @@ void detect_view_names(struct detect_view *v)
 	 * known as one, but its argv[0] is then the applet already). */
 	if (v->n_args > 1 && names_has_multicall(v))
 		add_name(v, v->args[1].s, v->args[1].len);
+	/* After the multi-call check: busybox reached through a link named after an applet
+	 * (/bin/sh -> busybox) runs that applet, not its first argument. */
+	if (v->extras[0] & (1ull << DETECT_SLOT_EXECUTABLE_PATH))
+		add_name(v, v->x[DETECT_SLOT_EXECUTABLE_PATH].s,
+			 v->x[DETECT_SLOT_EXECUTABLE_PATH].len);
 }
 
 static bool program_in(const struct detect_node *n, struct detect_view *v)

@@ -99,6 +99,23 @@ struct process_state {
 void process_stdio_from_proc(int dirfd, const char *prefix, uint32_t pid,
 			     struct process_view_exec *x);
 
+/*
+ * exec-path.c.  The container of an exec from the cgroup the kernel read at exec (eBPF): 1
+ * with *ret, 0 for a host cgroup, -ENOENT when the record does not tell (no cgroup walked, or
+ * a walk cut by its bounds that names no container).  Pure.
+ */
+int process_exec_container(const struct process_view_exec *x, struct cgroup_container *ret);
+/*
+ * ExtraDetails ExecutablePath: the executed file with its symlinks resolved, as the process
+ * sees it (see exec-path.c for each backend; `script`: an Interpreter was reported, so the
+ * script's own path is resolved through /proc/<pid>/root).  Its length in out (NUL-terminated;
+ * out_size ≥ PROCESS_EXE_MAX), or 0 when it is not known or the same as exe;
+ * *ret_truncated when only a part of it is known.
+ */
+size_t process_exec_path(int proc_fd, uint32_t pid, const struct process_view_exec *x,
+			 const char *exe, size_t exe_len, bool script, char *out, size_t out_size,
+			 bool *ret_truncated);
+
 /* Builds and submits the event(s) of one decoded record. */
 void process_view_emit(struct collector *c, const struct process_view *v);
 

@@ -191,6 +191,23 @@ static const struct cgroup_container *container_of(struct process_state *s, uint
 	return NULL;
 }
 
+/*
+ * The container of an exec: from the cgroup the kernel read at exec when the record carries
+ * it (eBPF: right even for a process that is already gone), else container_of().
+ */
+static const struct cgroup_container *exec_container_of(struct process_state *s,
+							 const struct process_view *v)
+{
+	const struct cgroup_container *cached;
+	struct cgroup_container ct;
+	int r = process_exec_container(&v->exec, &ct);
+
+	if (r < 0)
+		return container_of(s, v->pid, v->ppid, true, true, v->exec.cgroup_id);
+	process_pids_set_container(s->pids, v->pid, r > 0 ? &ct : NULL);
+	return r > 0 && process_pids_get_container(s->pids, v->pid, &cached) > 0 ? cached : NULL;
+}
+
 /* Container name, image and IoT Edge module name (labels) of a container id. */
 struct container_meta {
 	const char *name;
@@ -334,6 +351,23 @@ static void argv0_add(struct process_state *s, struct event_builder *b, uint32_t
 	     (interp_len && same_file(s, pid, x->args, n, interp, interp_len))))
 		return;
 	event_add_extra(b, "Argv0", x->args, n);
+}
+
+/* ExtraDetails ExecutablePath (+ ExecutablePathTruncated): exec-path.c. */
+static void exec_path_add(struct process_state *s, struct event_builder *b, uint32_t pid,
+			  const struct process_view_exec *x, const char *exe, size_t exe_len,
+			  bool script)
+{
+	char path[PROCESS_CWD_MAX + PROCESS_EXE_MAX + 2];
+	bool truncated;
+	size_t n = process_exec_path(s->proc_fd, pid, x, exe, exe_len, script, path, sizeof(path),
+				     &truncated);
+
+	if (!n)
+		return;
+	event_add_extra(b, "ExecutablePath", path, n);
+	if (truncated)
+		event_add_extra_cstr(b, "ExecutablePathTruncated", "true");
 }
 
 /* What an fd of a live process is, from /proc/<pid>/fd/<fd> (stat follows the link). */
@@ -519,7 +553,7 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 		exe_len = sizeof(exe) - 1;
 	cmd_len = process_cmdline_format(&x, s->scratch, PROCESS_CMDLINE_MAX + 1);
 	process_pids_put(s->pids, v->pid, exe, exe_len, s->scratch, cmd_len);
-	ct = container_of(s, v->pid, v->ppid, true, true, v->exec.cgroup_id);
+	ct = exec_container_of(s, v);
 	if (!(x.flags & PROCESS_EXEC_STDIO_KNOWN)) {
 		char prefix[24];
 		size_t pl = fmt_u64(prefix, v->pid);
@@ -546,6 +580,7 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 			event_add_extra_cstr(b, "ParentCommandLineTruncated", "true");
 	}
 	interp_add(s, b, v->pid, &x, exe, exe_len, &interp, &interp_len);
+	exec_path_add(s, b, v->pid, &x, exe, exe_len, interp != NULL);
 	argv0_add(s, b, v->pid, &x, exe, exe_len, interp, interp_len);
 	if (x.flags & PROCESS_EXEC_EXE_DELETED)
 		event_add_extra_cstr(b, "ExecutableDeleted", "true");
