@@ -21,7 +21,14 @@
  *
  * The container: the eBPF record carries the names of the task's cgroup directories at exec in
  * the hierarchy that tells containers apart (bpf/process.bpf.c cgroup_fill()); they become a
- * /proc/<pid>/cgroup-style line for the one cgroup parser (cgroup-parse.h).
+ * /proc/<pid>/cgroup-style line for the one cgroup parser (cgroup-parse.h).  The hierarchy is
+ * chosen once at load from /proc/cgroups (process_cgroup_source_parse()): the first of a fixed
+ * list of cgroup v1 controllers that is mounted on a hierarchy (every container engine puts a
+ * container in each of them), else the default (v2) hierarchy.  A process gone before its
+ * record is read (a short `docker exec sh -c ...`) is still attributed: nothing is read from
+ * /proc for it.  Limits: at most PROCESS_CGROUP_DEPTH levels and PROCESS_CGROUP_NAMES_MAX bytes
+ * (a deeper walk is cut and the container then comes from /proc as before); a v1 controller
+ * the kernel does not have (CO-RE enum check) leaves the record without a cgroup.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +39,67 @@
 #include <unistd.h>
 
 #include "process-int.h"
+
+/* In order of preference; index: enum process_cgroup_source. */
+static const char *const cgroup_source_names[PROCESS_CGROUP_SOURCE_MAX] = {
+	[PROCESS_CGROUP_SOURCE_PIDS] = "pids",	     [PROCESS_CGROUP_SOURCE_MEMORY] = "memory",
+	[PROCESS_CGROUP_SOURCE_CPU] = "cpu",	     [PROCESS_CGROUP_SOURCE_CPUACCT] = "cpuacct",
+	[PROCESS_CGROUP_SOURCE_DEVICES] = "devices", [PROCESS_CGROUP_SOURCE_FREEZER] = "freezer",
+	[PROCESS_CGROUP_SOURCE_BLKIO] = "blkio",     [PROCESS_CGROUP_SOURCE_CPUSET] = "cpuset",
+};
+
+/* Next whitespace-separated field of [*p, end): its start and length (0 at the line's end). */
+static size_t field_next(const char **p, const char *end, const char **ret)
+{
+	const char *s = *p;
+	size_t n = 0;
+
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	*ret = s;
+	while (s + n < end && s[n] != ' ' && s[n] != '\t' && s[n] != '\n')
+		n++;
+	*p = s + n;
+	return n;
+}
+
+/* One "name hierarchy num_cgroups enabled" line: its source when usable, else NONE. */
+static enum process_cgroup_source cgroups_line(const char *s, const char *end)
+{
+	const char *f[4];
+	size_t n[4];
+
+	for (size_t i = 0; i < 4; i++)
+		n[i] = field_next(&s, end, &f[i]);
+	if (!n[0] || f[0][0] == '#' || !n[1] || (n[1] == 1 && f[1][0] == '0') ||
+	    !(n[3] == 1 && f[3][0] == '1'))
+		return PROCESS_CGROUP_SOURCE_NONE;
+	for (size_t i = 0; i < n[1]; i++)
+		if (f[1][i] < '0' || f[1][i] > '9')
+			return PROCESS_CGROUP_SOURCE_NONE;
+	for (int k = PROCESS_CGROUP_SOURCE_PIDS; k < PROCESS_CGROUP_SOURCE_MAX; k++)
+		if (strlen(cgroup_source_names[k]) == n[0] &&
+		    memcmp(cgroup_source_names[k], f[0], n[0]) == 0)
+			return (enum process_cgroup_source)k;
+	return PROCESS_CGROUP_SOURCE_NONE;
+}
+
+enum process_cgroup_source process_cgroup_source_parse(const char *text, size_t len)
+{
+	enum process_cgroup_source best = PROCESS_CGROUP_SOURCE_MAX;
+	const char *p = text, *end = text ? text + len : text;
+
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *line_end = nl ? nl : end;
+		enum process_cgroup_source k = cgroups_line(p, line_end);
+
+		if (k != PROCESS_CGROUP_SOURCE_NONE && k < best)
+			best = k;
+		p = nl ? nl + 1 : end;
+	}
+	return best == PROCESS_CGROUP_SOURCE_MAX ? PROCESS_CGROUP_SOURCE_DFL : best;
+}
 
 int process_exec_container(const struct process_view_exec *x, struct cgroup_container *ret)
 {
@@ -73,8 +141,7 @@ static ssize_t proc_link(int proc_fd, uint32_t pid, const char *what, char *out,
  * chroot below ours: the chroot's prefix is dropped), else relative to the root of the
  * process's mount namespace (a container): as the process sees it, either way.
  */
-static ssize_t resolve_in_root(int proc_fd, uint32_t pid, const char *path, char *out,
-			       size_t size)
+static ssize_t resolve_in_root(int proc_fd, uint32_t pid, const char *path, char *out, size_t size)
 {
 #ifdef SYS_openat2
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC,

@@ -78,14 +78,15 @@ struct process_state {
 	struct event_builder builder;
 	struct process_users *users;
 	struct process_pids *pids;
-	int64_t boot_to_realtime_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME at start */
-	char *scratch;		     /* PROCESS_CMDLINE_MAX + 1 bytes for command lines */
-	char *parent;		     /* PROCESS_PARENT_MAX bytes: the parent's exe and cmdline */
-	char *cgroup_buf;	     /* PROCESS_CGROUP_MAX bytes for /proc/<pid>/cgroup */
+	int64_t boot_to_realtime_ns;  /* CLOCK_REALTIME - CLOCK_BOOTTIME at start */
+	char *scratch;		      /* PROCESS_CMDLINE_MAX + 1 bytes for command lines */
+	char *parent;		      /* PROCESS_PARENT_MAX bytes: the parent's exe and cmdline */
+	char *cgroup_buf;	      /* PROCESS_CGROUP_MAX bytes for /proc/<pid>/cgroup */
 	struct cgroup_cache *cgroups; /* cgroup id -> container (exec records that carry one) */
-	int proc_fd;		     /* O_DIRECTORY fd of /proc, or -1 */
-	uint64_t container_vanished; /* processes gone before their cgroup could be read */
-	char capture[256];	     /* process_capture_describe() */
+	int proc_fd;		      /* O_DIRECTORY fd of /proc, or -1 */
+	uint64_t container_vanished;  /* processes gone before their cgroup could be read */
+	uint64_t container_at_exec;   /* execs whose container came from the exec record */
+	char capture[256];	      /* process_capture_describe() */
 };
 
 /* The parent's strings kept for one ProcessCreate: exe (≤ 256) and cmdline (≤ 1 KiB). */
@@ -105,6 +106,12 @@ void process_stdio_from_proc(int dirfd, const char *prefix, uint32_t pid,
  * a walk cut by its bounds that names no container).  Pure.
  */
 int process_exec_container(const struct process_view_exec *x, struct cgroup_container *ret);
+/*
+ * The cgroup hierarchy the exec program reads, from /proc/cgroups text: the first usable
+ * (mounted, enabled) v1 controller of exec-path.c's list, else PROCESS_CGROUP_SOURCE_DFL.
+ * Pure; looks at len bytes at most.
+ */
+enum process_cgroup_source process_cgroup_source_parse(const char *text, size_t len);
 /*
  * ExtraDetails ExecutablePath: the executed file with its symlinks resolved, as the process
  * sees it (see exec-path.c for each backend; `script`: an Interpreter was reported, so the

@@ -192,20 +192,22 @@ static const struct cgroup_container *container_of(struct process_state *s, uint
 }
 
 /*
- * The container of an exec: from the cgroup the kernel read at exec when the record carries
- * it (eBPF: right even for a process that is already gone), else container_of().
+ * The container of an exec: from the cgroup the kernel read at exec when the record names one
+ * (eBPF: right even for a process that is already gone), else container_of().  A record that
+ * names none is not taken as "host": it tells of one hierarchy only (a container engine may
+ * use another one on a hybrid host), so /proc, which lists them all, still decides.
  */
 static const struct cgroup_container *exec_container_of(struct process_state *s,
-							 const struct process_view *v)
+							const struct process_view *v)
 {
 	const struct cgroup_container *cached;
 	struct cgroup_container ct;
-	int r = process_exec_container(&v->exec, &ct);
 
-	if (r < 0)
+	if (process_exec_container(&v->exec, &ct) <= 0)
 		return container_of(s, v->pid, v->ppid, true, true, v->exec.cgroup_id);
-	process_pids_set_container(s->pids, v->pid, r > 0 ? &ct : NULL);
-	return r > 0 && process_pids_get_container(s->pids, v->pid, &cached) > 0 ? cached : NULL;
+	s->container_at_exec++;
+	process_pids_set_container(s->pids, v->pid, &ct);
+	return process_pids_get_container(s->pids, v->pid, &cached) > 0 ? cached : NULL;
 }
 
 /* Container name, image and IoT Edge module name (labels) of a container id. */
