@@ -265,9 +265,10 @@ static __always_inline __u32 path_fill(struct process_exec_record *r, struct tas
 		}
 		name = BPF_CORE_READ(d, d_name.name);
 		/* base < 1024 and off < 256: the masks only tell the verifier so. */
-		n = bpf_probe_read_kernel_str(&r->data[(base & (PROCESS_EXEC_ARGS_OFF_MAX / 2 - 1)) +
-						       (off & (PROCESS_CWD_MAX / 2 - 1))],
-					      PROCESS_CWD_MAX / 2, name);
+		n = bpf_probe_read_kernel_str(
+			&r->data[(base & (PROCESS_EXEC_ARGS_OFF_MAX / 2 - 1)) +
+				 (off & (PROCESS_CWD_MAX / 2 - 1))],
+			PROCESS_CWD_MAX / 2, name);
 		if (n <= 0)
 			return off;
 		off += n;
@@ -301,7 +302,7 @@ static __always_inline int cgroup_subsys_id(void)
 {
 #define SUBSYS(src, id)                                                                            \
 	case src:                                                                                  \
-		return bpf_core_enum_value_exists(enum cgroup_subsys_id, id)                        \
+		return bpf_core_enum_value_exists(enum cgroup_subsys_id, id)                       \
 			       ? bpf_core_enum_value(enum cgroup_subsys_id, id)                    \
 			       : -1
 	switch (cgroup_source) {

@@ -74,9 +74,9 @@ enum process_loss_kind {
 #define PROCESS_EXEC_EXE_DELETED 0x10u	/* the executed file has no links (deleted, memfd) */
 #define PROCESS_EXEC_STDIO_KNOWN 0x20u	/* stdio[] was filled (eBPF: always) */
 #define PROCESS_EXEC_INTERP_TRUNCATED 0x40u
-#define PROCESS_EXEC_PATH_KNOWN 0x80u	    /* the executed file's path was walked */
-#define PROCESS_EXEC_PATH_TRUNCATED 0x100u  /* ... deeper than PROCESS_CWD_DEPTH or longer */
-#define PROCESS_EXEC_CGROUP_KNOWN 0x200u    /* the cgroup was walked up to its root */
+#define PROCESS_EXEC_PATH_KNOWN 0x80u	     /* the executed file's path was walked */
+#define PROCESS_EXEC_PATH_TRUNCATED 0x100u   /* ... deeper than PROCESS_CWD_DEPTH or longer */
+#define PROCESS_EXEC_CGROUP_KNOWN 0x200u     /* the cgroup was walked up to its root */
 #define PROCESS_EXEC_CGROUP_TRUNCATED 0x400u /* ... but deeper or longer than the bounds */
 
 /*
@@ -169,8 +169,8 @@ struct process_exec_record {
 	__u16 stdio_family; /* AF_INET/AF_INET6 when fd 0 or 1 is a connected inet socket */
 	__u16 stdio_port;   /* its peer: port (host order) and address */
 	__u8 stdio_addr[16];
-	__u16 path_len;	 /* bytes of the executed file's path components after cwd */
-	__u64 cgroup_id; /* cgroup v2 id of the task at exec: keys the container cache */
+	__u16 path_len;	  /* bytes of the executed file's path components after cwd */
+	__u64 cgroup_id;  /* cgroup v2 id of the task at exec: keys the container cache */
 	__u16 cgroup_len; /* bytes of cgroup directory names after the path */
 	__u16 pad3[3];
 	char data[PROCESS_EXEC_DATA_MAX];

@@ -19,7 +19,8 @@
  *                     ParentCommandLine (pid cache, else /proc/<ppid>), Stdin/Stdout/Stderr and
  *                     StdioRemote (from the record, else /proc/<pid>/fd), Interpreter, Argv0,
  *                     ExecutableDeleted, ArgvTruncated + ArgvCap/ArgvCutArgs/ArgvOmittedArgs,
- *                     ArgvUnreadable, CwdTruncated.
+ *                     ArgvUnreadable, CwdTruncated, ExecutablePath (+ ExecutablePathTruncated:
+ *                     the file run with its symlinks resolved, when it differs; exec-path.c).
  *   ProcessTerminate  Executable, ProcessId, ExitStatus (exit code, or 128 + signal with
  *                     ExtraDetails Signal).
  *   ConnectionCreate  addresses and ports (inet_ntop text), Direction In/Out, Protocol
@@ -27,10 +28,12 @@
  *                     UserId, Executable, CommandLine; ExtraDetails
  *                     PidGuessed when the kernel could not name the owner.
  *   All three         ExtraDetails ContainerId (64 hex) and ContainerRuntime for a process in
- *                     a container (none for host processes): /proc/<pid>/cgroup read once at
- *                     exec (capped at PROCESS_CGROUP_MAX, openat on a /proc fd), parsed by
- *                     cgroup-parse.c, kept in the pid cache.  A process gone before the read
- *                     is counted (process_container_vanished()), not an error.
+ *                     a container (none for host processes): at exec from the cgroup the eBPF
+ *                     program recorded (exec-path.c: right for a process already gone), else
+ *                     /proc/<pid>/cgroup read once (capped at PROCESS_CGROUP_MAX, openat on a
+ *                     /proc fd), parsed by cgroup-parse.c, kept in the pid cache.  A process
+ *                     gone before the read is counted (process_container_vanished()), not an
+ *                     error.
  *
  * Owns: the event builder, a command-line scratch buffer (PROCESS_ARGS_MAX + 1), a cgroup
  * buffer (PROCESS_CGROUP_MAX), an fd of /proc, the user name cache and the pid cache
