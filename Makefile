@@ -2,7 +2,8 @@
 # strings the steps together.  Read top to bottom:
 #
 #   make run      install build deps, build, run the agent in local mode (JSON lines on stdout)
-#   make check    install test deps, build (plain + ASan/UBSan), run every test, banned-call check
+#   make check    install test deps, build (plain + ASan/UBSan), run every test, banned-call and
+#                 layer (include) checks
 #   make build    build/edgesec
 #   make bench    benchmarks under bench/ (figures only, never pass/fail on speed)
 #   make format   clang-format the C sources
@@ -27,7 +28,8 @@ CMAKE_FLAGS    ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # --no-tests=error: a suite that finds no test is a broken suite, not a green one.
 CTEST_FLAGS    ?= --output-on-failure --no-tests=error
 
-.PHONY: all build run check check-asan check-full check-banned bench format image install \
+.PHONY: all build run check check-asan check-full check-banned check-includes check-format bench format \
+	image install \
 	install-files uninstall clean \
 	deps-run deps-check deps-bench
 
@@ -60,9 +62,12 @@ run: deps-run
 # 1. unit + fuzz-replay tests under AddressSanitizer and UBSan (build-asan);
 # 2. the whole CTest suite (unit, integration, fuzz replay) on the normal build, one test at
 #    a time (integration tests use the real machine: users, sockets, services);
-# 3. no banned C calls.  Any failure stops make with a non-zero status.
+# 3. no banned C calls; 4. no include that breaks the layer table (docs/architecture.md,
+#    "Layers").  Any failure stops make with a non-zero status.
 
 check: deps-check
+	$(MAKE) --no-print-directory check-format
+	$(MAKE) --no-print-directory check-includes
 	$(MAKE) --no-print-directory check-asan
 	$(MAKE) --no-print-directory check-full
 	$(MAKE) --no-print-directory check-banned
@@ -77,6 +82,10 @@ check-full: build
 
 check-banned:
 	scripts/check-banned.sh
+
+check-includes:
+	python3 scripts/check-includes.py --self-test
+	python3 scripts/check-includes.py
 
 # ---- benchmarks ----
 
@@ -94,8 +103,16 @@ bench: build deps-bench
 
 # ---- housekeeping ----
 
+# The whole tree is in the repository's .clang-format style; check-format fails on any file
+# that `make format` would change (clang-format 14, Debian 12's, is the reference).
+C_SOURCES = find src tests bench \( -name '*.c' -o -name '*.h' \) -print0
+
 format:
-	find src tests bench \( -name '*.c' -o -name '*.h' \) -print0 | xargs -0 -r clang-format -i
+	$(C_SOURCES) | xargs -0 -r clang-format -i
+
+check-format:
+	$(C_SOURCES) | xargs -0 -r clang-format --dry-run --Werror
+	@echo "check-format: every C file under src/ tests/ bench/ is formatted"
 
 image: build
 	deploy/build-image.sh $(BUILD_DIR)

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/timeutil.h"
 #include "config/config.h"
@@ -69,7 +70,7 @@ static const char *const executables[] = {
 	"/usr/bin/find",
 	"/usr/lib/systemd/systemd-udevd",
 };
-#define N_EXE (sizeof(executables) / sizeof(executables[0]))
+#define N_EXE ARRAY_SIZE(executables)
 
 static const char *const arguments[] = {
 	"--config /etc/edge/modules/telemetry.json --log-level info --metrics-port 9600",
@@ -386,7 +387,7 @@ int main(int argc, char **argv)
 	       "(2/3 ProcessCreate, 1/3 ConnectionCreate); target %.0f events/s\n",
 	       n, TARGET_EVENTS_PER_SEC);
 	printf("\n");
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
 		if (strchr(which, scenarios[i].key))
 			bad |= run_child(&scenarios[i], n);
 	return bad;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/array.h"
 #include "common/regex.h"
 
 #define LINES 64
@@ -152,7 +153,7 @@ int main(int argc, char **argv)
 	       LINES, LINE_LEN, seconds);
 	printf("%-14s %6s %12s %12s %12s %12s %9s\n", "pattern", "hits", "ours", "ours+groups",
 	       "glibc NOSUB", "glibc+groups", "ours/glibc");
-	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
+	for (size_t p = 0; p < ARRAY_SIZE(patterns); p++) {
 		const struct bench_pattern *bp = &patterns[p];
 		int gflags = REG_EXTENDED | (bp->flags & ES_REGEX_ICASE ? REG_ICASE : 0);
 		struct es_regex_error err;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/json_read.h"
 #include "common/timeutil.h"
@@ -100,7 +101,7 @@ static struct event *make_event(struct event_builder *b, unsigned i)
 	char port[8];
 
 	if (i % 10 < 7) {
-		const char *cmd = commands[i % (sizeof(commands) / sizeof(commands[0]))];
+		const char *cmd = commands[i % (ARRAY_SIZE(commands))];
 		char exe[128];
 		const char *sp = strchr(cmd, ' ');
 
@@ -253,7 +254,7 @@ static void bench_throughput(unsigned n)
 	       n);
 	printf("   %-28s %8s %12s %14s %7s\n", "rule set", "rules", "CPU ns/event", "events/s",
 	       "alerts");
-	for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++) {
+	for (size_t k = 0; k < ARRAY_SIZE(sets); k++) {
 		unsigned nr = detect_ruleset_count(sets[k].rs);
 		uint64_t alerts = 0;
 		double ns;
@@ -332,7 +333,8 @@ static void bench_alert_flood(void)
 	struct event_builder b;
 
 	event_builder_init(&b);
-	printf("3. alerts under a flood: 100000 execs from /dev/shm in 10 s (event time) that all fire "
+	printf("3. alerts under a flood: 100000 execs from /dev/shm in 10 s (event time) that all "
+	       "fire "
 	       "exec-temp-dir\n");
 	for (int same = 0; same < 2; same++) {
 		struct detect_engine *de;

@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/array.h"
 #include "common/timeutil.h"
 #include "config/config.h"
 #include "pipeline/event.h"
@@ -81,7 +82,7 @@ static const char *const exes[] = {
 	"/usr/bin/python3.11", "/usr/sbin/nginx",    "/bin/sh",
 	"/usr/bin/curl",       "/usr/local/bin/app", "/usr/bin/find",
 };
-#define N_EXES (sizeof(exes) / sizeof(exes[0]))
+#define N_EXES ARRAY_SIZE(exes)
 
 static uint64_t rnd(struct bench *b)
 {
@@ -176,20 +177,20 @@ static void publish_fixed(struct bench *b)
 	publish(b, &m);
 }
 
-static void on_mqtt_event(void *userdata, enum mqtt_event ev, const char *detail)
+static void on_mqtt_event(void *userdata, enum transport_event ev, const char *detail)
 {
 	struct bench *b = userdata;
 
-	if (ev == MQTT_EVENT_LOG)
+	if (ev == TRANSPORT_EVENT_LOG)
 		return;
-	if (ev == MQTT_EVENT_CONNECTED)
+	if (ev == TRANSPORT_EVENT_CONNECTED)
 		b->connected = true;
-	else if (ev == MQTT_EVENT_DISCONNECTED) {
+	else if (ev == TRANSPORT_EVENT_DISCONNECTED) {
 		b->connected = false;
 		b->disconnects++;
 	}
-	if (ev != MQTT_EVENT_CONNECTING)
-		fprintf(stderr, "mqtt: %s: %s\n", mqtt_event_to_string(ev), detail);
+	if (ev != TRANSPORT_EVENT_CONNECTING)
+		fprintf(stderr, "mqtt: %s: %s\n", transport_event_to_string(ev), detail);
 }
 
 static void on_tick(struct loop *l, struct loop_timer *timer, void *userdata)
@@ -342,7 +343,7 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	struct bench b = { .want_messages = 10000, .backlog = 512, .rng = 0x9E3779B97F4A7C15ull };
-	struct mqtt_settings ms = { .client_type = "edgesec/bench", .on_event = on_mqtt_event };
+	struct mqtt_settings ms = { .client_type = "edgesec/bench" };
 	struct spool_settings ss = { .max_bytes = 256u << 20 };
 	struct spool_error serr = { { 0 } };
 	struct connection_string cs;
@@ -402,7 +403,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	mqtt_settings_from_connection_string(&ms, &cs);
-	ms.userdata = &b;
 
 	r = spool_open(&ss, &b.sp, &serr);
 	if (r < 0) {
@@ -429,6 +429,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "transport: cannot set up the loop / MQTT transport\n");
 		return 2;
 	}
+	transport_set_listener(
+		b.t, &(struct transport_listener){ .on_event = on_mqtt_event, .userdata = &b });
 	b.pl = pipeline_new(AGENT_ID, "bench", &ps, publish, &b);
 	if (!b.pl) {
 		fprintf(stderr, "transport: pipeline_new failed\n");
@@ -475,7 +477,7 @@ int main(int argc, char **argv)
 	printf("cpu_user=%.3f\ncpu_sys=%.3f\n",
 	       (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
-	printf("last_error=%s\n", mqtt_transport_last_error(b.t));
+	printf("last_error=%s\n", transport_last_error(b.t));
 	fflush(stdout);
 
 	transport_close(b.t);

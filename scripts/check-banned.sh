@@ -3,7 +3,11 @@
 #
 # Fails, listing file:line, when C code under src/ or tests/ calls a banned function:
 #   sprintf vsprintf strcpy strcat strtok atoi gets
-# (use snprintf, vsnprintf, memcpy with a checked length, strtol/strtoull, fgets/getline).
+# (use snprintf, vsnprintf, memcpy with a checked length, common/num.h, fgets/getline),
+# and, in src/ only, the C library's integer parsers:
+#   strtol strtoul strtoll strtoull strtoimax strtoumax atol atoll
+# (the agent reads every integer through common/num.h: bounded, no locale, no blanks or sign
+# it did not ask for; tests may still use them to check it).
 # Only calls count: the name followed by "(", not inside a longer identifier (es_strcpy,
 # snprintf) and not after "." or "->" (a struct member).  Comments and string literals are
 # not looked at.
@@ -11,10 +15,13 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-banned='sprintf|vsprintf|strcpy|strcat|strtok|atoi|gets'
+banned_all='sprintf|vsprintf|strcpy|strcat|strtok|atoi|gets'
+banned_src='strtol|strtoul|strtoll|strtoull|strtoimax|strtoumax|atol|atoll'
 status=0
 
 while IFS= read -r -d '' file; do
+	banned=$banned_all
+	[[ $file == src/* ]] && banned="$banned_all|$banned_src"
 	# Strip /* */ and // comments and string/char literals (keeping line numbers), then
 	# report each banned call.
 	hits=$(awk -v banned="$banned" '

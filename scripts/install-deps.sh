@@ -25,6 +25,7 @@ run_pkgs=(build-essential cmake pkg-config libcjson-dev clang llvm libbpf-dev bp
 check_pkgs=(libcmocka-dev python3 nodejs npm passwd iproute2 procps mosquitto mosquitto-clients
 	python3-paho-mqtt openssl sqlite3 jq nftables iptables docker.io busybox-static openssh-server
 	sshpass sudo chromium bsdutils systemd util-linux)
+check_pkgs+=(clang-format) # make check-format: the whole tree in .clang-format style
 check_pkgs+=(ncat) # tests/integration/test-posture.sh: a real listener on 0.0.0.0
 # tests/integration/test-detect-*.sh: the real tools of the catalogue's behaviour (socat, nmap
 # against 127.0.0.1, microsocks, curl/wget from a loopback server, modprobe/insmod, openssl for

@@ -13,6 +13,7 @@
 #include "analyze/module-settings.h"
 #include "common/alloc.h"
 #include "common/json_read.h"
+#include "common/str.h"
 
 static int add_label(struct module_settings *ms, const char *key, const char *value,
 		     const char *path)
@@ -59,7 +60,7 @@ int module_settings_read_accept_labels(struct module_settings *ms, const cJSON *
 			ms->skipped++;
 			continue;
 		}
-		snprintf(path, sizeof(path), "%s", prefix);
+		str_copy(path, sizeof(path), prefix);
 		json_pointer_append(path, v->string);
 		r = add_label(ms, v->string + plen, v->valuestring, path);
 		if (r < 0)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/array.h"
 #include "rules-int.h"
 
 struct accepted_item {
@@ -99,7 +100,7 @@ static bool mount_matches(const struct accepted_item *a, const struct ms_mount *
 
 const char *accepted_reason(enum rule_index r, const char *detail, const struct ms_mount *m)
 {
-	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(items); i++) {
 		const struct accepted_item *a = &items[i];
 
 		if (a->rule != r)

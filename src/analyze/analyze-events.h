@@ -44,7 +44,7 @@ struct analyze_stats {
 	size_t refused;	   /* documents that were not JSON objects */
 	size_t skipped;	   /* values of the wrong type ignored inside documents */
 	size_t findings, drift;
-	size_t dropped;	   /* findings or drift items beyond the limits */
+	size_t dropped; /* findings or drift items beyond the limits */
 };
 
 /*

@@ -19,6 +19,8 @@
 #include <strings.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
+#include "common/str.h"
 
 static const char *const kind_names[_DRIFT_KIND_MAX] = {
 	[DRIFT_PRIVILEGED] = "Privileged",
@@ -73,7 +75,7 @@ static void add(struct compare *x, enum drift_kind kind, enum severity sev, cons
 	memset(d, 0, sizeof(*d));
 	d->kind = kind;
 	d->severity = sev;
-	snprintf(d->setting, sizeof(d->setting), "%s", setting);
+	str_copy(d->setting, sizeof(d->setting), setting);
 	va_start(ap, fmt);
 	vsnprintf(d->message, sizeof(d->message), fmt, ap);
 	va_end(ap);
@@ -178,7 +180,7 @@ static void compare_namespaces(struct compare *x)
 		{ "UsernsMode", offsetof(struct module_settings, userns_mode) },
 	};
 
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
 		const struct ms_str *run = (const void *)((const char *)x->c->ms + modes[i].off);
 		const struct ms_str *want = (const void *)((const char *)x->want + modes[i].off);
 		char setting[48];
@@ -228,7 +230,8 @@ static void compare_mounts(struct compare *x)
 		else if (w->read_only && !m->read_only)
 			add(x, DRIFT_MOUNT_WRITABLE, SEVERITY_HIGH, m->path, setting,
 			    "The module mounts the host path %s writable; its manifest mounts it "
-			    "read-only.", setting);
+			    "read-only.",
+			    setting);
 	}
 }
 
@@ -306,7 +309,8 @@ int drift_compare(const struct manifest *m, struct inspected_container *const *c
 		x.want = manifest_module(m, cs[i]->ms->name);
 		if (!x.want) {
 			add(&x, DRIFT_UNDECLARED_MODULE, SEVERITY_HIGH, "", cs[i]->ms->name,
-			    "The IoT Edge module %.200s runs but is not in the deployment manifest.",
+			    "The IoT Edge module %.200s runs but is not in the deployment "
+			    "manifest.",
 			    cs[i]->ms->name);
 		} else {
 			compare_privileges(&x);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/str.h"
 
 static const cJSON *get(const cJSON *obj, const char *key)
 {
@@ -128,7 +129,8 @@ static int read_resolved_mounts(struct inspected_container *c, const cJSON *doc)
 			c->skipped++;
 		if (!type || strcmp(type, "bind") != 0 || !src || !dst || has_target(c->ms, dst))
 			continue;
-		r = module_settings_add_mount(c->ms, src, dst, "bind", prop, !cJSON_IsTrue(rw), path);
+		r = module_settings_add_mount(c->ms, src, dst, "bind", prop, !cJSON_IsTrue(rw),
+					      path);
 		if (r < 0)
 			return r;
 	}
@@ -162,8 +164,9 @@ static int fill(struct inspected_container *c, const cJSON *doc)
 	c->edge_module = owner && strcmp(owner, INSPECT_EDGE_OWNER) == 0;
 	if (name && name[0] == '/')
 		name++;
-	snprintf(c->id, sizeof(c->id), "%s", id ? id : "");
-	c->ms = module_settings_new(name ? name : "", kind_of(name ? name : "", c->edge_module), "");
+	str_copy(c->id, sizeof(c->id), id ? id : "");
+	c->ms = module_settings_new(name ? name : "", kind_of(name ? name : "", c->edge_module),
+				    "");
 	if (!c->ms)
 		return -ENOMEM;
 	c->ms->skip_bad_values = true;

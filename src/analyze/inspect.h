@@ -41,14 +41,14 @@
 #define INSPECT_ID_MAX 128
 
 struct inspected_container {
-	struct module_settings *ms; /* name = container name without the leading '/' */
-	char id[INSPECT_ID_MAX + 1];  /* full container id; "" if absent */
-	char *image;		      /* ms->image.value or "" (never NULL) */
-	char *image_id;		      /* top-level Image ("sha256:..."), "" if absent */
-	char *status;		      /* State.Status ("running", "created", ...), "" if absent */
-	bool edge_module;	      /* carries the IoT Edge owner label */
-	size_t runtime_mounts;	      /* IoT Edge's own socket binds, left out */
-	size_t skipped;		      /* values of the wrong type that were ignored */
+	struct module_settings *ms;  /* name = container name without the leading '/' */
+	char id[INSPECT_ID_MAX + 1]; /* full container id; "" if absent */
+	char *image;		     /* ms->image.value or "" (never NULL) */
+	char *image_id;		     /* top-level Image ("sha256:..."), "" if absent */
+	char *status;		     /* State.Status ("running", "created", ...), "" if absent */
+	bool edge_module;	     /* carries the IoT Edge owner label */
+	size_t runtime_mounts;	     /* IoT Edge's own socket binds, left out */
+	size_t skipped;		     /* values of the wrong type that were ignored */
 };
 
 /* 0 and *ret on success; -ENOMEM; -EINVAL only when `inspect` is not a JSON object. */

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/num.h"
+#include "common/str.h"
+
 #define KEY_MAX 1024
 
 struct scan {
@@ -52,22 +55,33 @@ static bool scan_string(struct scan *s, char *key, size_t *ret_n)
 				return false;
 			c = s->t[s->i];
 			switch (c) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
 			case 'u':
 				if (s->i + 4 >= s->len)
 					return false;
 				{
-					char hex[5];
+					uint32_t u;
 
-					memcpy(hex, s->t + s->i + 1, 4);
-					hex[4] = '\0';
-					c = (char)strtoul(hex, NULL, 16);
-					if (strtoul(hex, NULL, 16) > 0x7f)
+					/* beyond ASCII (or not an escape): never equal to a key */
+					if (num_parse_u32(s->t + s->i + 1, 4, 16, &u) < 0 ||
+					    u > 0x7f)
 						c = '?';
+					else
+						c = (char)u;
 				}
 				s->i += 4;
 				break;
@@ -180,10 +194,9 @@ static int enter_member_after(struct scan *s, size_t prev, const char *token, si
 
 static int enter_element(struct scan *s, const char *token)
 {
-	char *end;
-	unsigned long k = strtoul(token, &end, 10);
+	uint64_t k;
 
-	if (!token[0] || *end)
+	if (num_parse_u64(token, strlen(token), 10, ULONG_MAX, &k) < 0)
 		return -ENOENT;
 	s->i++;
 	for (unsigned long j = 0;; j++) {
@@ -209,10 +222,9 @@ static int enter_element(struct scan *s, const char *token)
 static int enter_element_after(struct scan *s, size_t prev, unsigned long prev_index,
 			       const char *token)
 {
-	char *end;
-	unsigned long k = strtoul(token, &end, 10);
+	uint64_t k;
 
-	if (!token[0] || *end || k < prev_index)
+	if (num_parse_u64(token, strlen(token), 10, ULONG_MAX, &k) < 0 || k < prev_index)
 		return enter_element(s, token);
 	s->i = prev;
 	for (unsigned long j = prev_index; j < k; j++) {
@@ -327,17 +339,18 @@ int json_locator_find(struct json_locator *l, const char *pointer, unsigned *ret
 		depth++;
 	if (depth < prev_depth) {
 		const char *t = l->last + l->ends[depth] + 1;
-		char *e;
-		unsigned long v = strtoul(t, &e, 10);
+		size_t used;
+		uint64_t v;
 
 		prev_member = l->offsets[depth + 1]; /* the sibling found last at this level */
-		if (e != t && (*e == '/' || *e == '\0'))
+		if (num_scan_u64(t, strcspn(t, "/"), 10, ULONG_MAX, &v, &used) == 0 &&
+		    (t[used] == '/' || t[used] == '\0'))
 			prev_index = v; /* and its index, when that level is an array */
 	}
 	p = pointer + l->ends[depth];
 	s.i = l->offsets[depth];
 	l->depth = depth;
-	snprintf(l->last, sizeof(l->last), "%s", pointer);
+	str_copy(l->last, sizeof(l->last), pointer);
 	while (*p == '/') {
 		char tok[KEY_MAX];
 		size_t n;

@@ -24,11 +24,11 @@ int json_locate(const char *text, size_t len, const char *pointer, unsigned *ret
 struct json_locator {
 	const char *text;
 	size_t len;
-	char last[512];			       /* previous pointer, "" at first */
+	char last[512];				/* previous pointer, "" at first */
 	size_t offsets[JSON_LOCATOR_DEPTH + 1]; /* value offset after 0..depth tokens */
-	size_t ends[JSON_LOCATOR_DEPTH + 1];    /* pointer length after 0..depth tokens */
+	size_t ends[JSON_LOCATOR_DEPTH + 1];	/* pointer length after 0..depth tokens */
 	unsigned depth;
-	size_t pos_offset;		       /* where line/column were last computed */
+	size_t pos_offset; /* where line/column were last computed */
 	unsigned pos_line, pos_column;
 };
 

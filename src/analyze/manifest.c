@@ -22,6 +22,8 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/fileio.h"
+#include "common/num.h"
+#include "common/str.h"
 
 #define DESIRED "properties.desired"
 #define DESIRED_DOT "properties.desired."
@@ -39,7 +41,7 @@ static int deployment_issue(struct parse *p, bool hub, int r);
 
 static void ptr_child(char out[JSON_POINTER_MAX], const char *base, const char *token)
 {
-	snprintf(out, JSON_POINTER_MAX, "%s", base);
+	str_copy(out, JSON_POINTER_MAX, base);
 	json_pointer_append(out, token);
 }
 
@@ -78,9 +80,10 @@ static int check_schema(struct parse *p, const cJSON *desired, const char *ptr, 
 			"replaced",
 			who);
 	if (strncmp(sv->valuestring, "1.", 2) != 0 || !isdigit((unsigned char)sv->valuestring[2]))
-		return json_error_set(p->err, sp,
-				      "%s schemaVersion \"%.16s\" is not supported (expected 1.0 to 1.4)",
-				      who, sv->valuestring);
+		return json_error_set(
+			p->err, sp,
+			"%s schemaVersion \"%.16s\" is not supported (expected 1.0 to 1.4)", who,
+			sv->valuestring);
 	return 0;
 }
 
@@ -119,7 +122,7 @@ static int scalar_string(const cJSON *v, char *out, size_t size)
 	if (cJSON_IsString(v))
 		return -1; /* caller uses valuestring */
 	if (cJSON_IsBool(v))
-		snprintf(out, size, "%s", cJSON_IsTrue(v) ? "true" : "false");
+		str_copy(out, size, cJSON_IsTrue(v) ? "true" : "false");
 	else if (cJSON_IsNumber(v))
 		snprintf(out, size, "%.17g", v->valuedouble);
 	else if (cJSON_IsNull(v))
@@ -129,8 +132,7 @@ static int scalar_string(const cJSON *v, char *out, size_t size)
 	return 0;
 }
 
-static int parse_env(struct parse *p, struct module_settings *ms, const cJSON *env,
-		     const char *ptr)
+static int parse_env(struct parse *p, struct module_settings *ms, const cJSON *env, const char *ptr)
 {
 	const cJSON *e;
 
@@ -144,7 +146,7 @@ static int parse_env(struct parse *p, struct module_settings *ms, const cJSON *e
 		int r;
 
 		ptr_child(ep, ptr, e->string);
-		snprintf(vp, sizeof(vp), "%s", ep);
+		str_copy(vp, sizeof(vp), ep);
 		if (cJSON_IsObject(e)) {
 			v = get(e, "value");
 			ptr_child(vp, ep, "value");
@@ -178,10 +180,12 @@ static int parse_env(struct parse *p, struct module_settings *ms, const cJSON *e
 /* The chunk number of "createOptionsNN", or -1. */
 static int chunk_number(const char *key)
 {
-	if (strncmp(key, "createOptions", 13) != 0 || !isdigit((unsigned char)key[13]) ||
-	    !isdigit((unsigned char)key[14]) || key[15])
+	uint32_t n;
+
+	if (strncmp(key, "createOptions", 13) != 0 || strlen(key + 13) != 2 ||
+	    num_parse_u32(key + 13, 2, 10, &n) < 0)
 		return -1;
-	return (key[13] - '0') * 10 + (key[14] - '0');
+	return (int)n;
 }
 
 static int reassemble(struct parse *p, const cJSON *settings, const cJSON *co, const char *sptr,
@@ -210,10 +214,11 @@ static int reassemble(struct parse *p, const cJSON *settings, const cJSON *co, c
 
 		if (k > last + 1 || k == 0) {
 			ptr_child(cp, sptr, it->string);
-			return json_error_set(p->err, cp,
-					      "%s does not follow createOptions%02d: the pieces must be "
-					      "numbered 01, 02, ... without gaps",
-					      it->string, k - 1);
+			return json_error_set(
+				p->err, cp,
+				"%s does not follow createOptions%02d: the pieces must be "
+				"numbered 01, 02, ... without gaps",
+				it->string, k - 1);
 		}
 	}
 	if (b->failed)
@@ -230,8 +235,8 @@ static bool blank(const char *s, size_t n)
 	return true;
 }
 
-static int parse_create_options(struct parse *p, struct manifest_module *mm,
-				const cJSON *settings, const char *sptr)
+static int parse_create_options(struct parse *p, struct manifest_module *mm, const cJSON *settings,
+				const char *sptr)
 {
 	const cJSON *co = get(settings, "createOptions"), *it;
 	char cp[JSON_POINTER_MAX];
@@ -245,7 +250,8 @@ static int parse_create_options(struct parse *p, struct manifest_module *mm,
 		cJSON_ArrayForEach(it, settings)
 			if (chunk_number(it->string) >= 0)
 				return json_error_set(p->err, cp,
-						      "%s is given without createOptions", it->string);
+						      "%s is given without createOptions",
+						      it->string);
 		return 0;
 	}
 	mm->create_options_path = es_strdup(cp);
@@ -284,8 +290,8 @@ static int parse_module_body(struct parse *p, struct manifest_module *mm, const 
  * parse) is an issue of that module, reported as a finding; the module keeps what could be
  * read and the other modules are read as usual.
  */
-static int parse_module(struct parse *p, const cJSON *node, const char *name,
-			enum module_kind kind, const char *ptr)
+static int parse_module(struct parse *p, const cJSON *node, const char *name, enum module_kind kind,
+			const char *ptr)
 {
 	struct manifest_module *mm;
 	struct module_settings *ms;
@@ -411,42 +417,36 @@ static int opt_string(struct parse *p, const cJSON *obj, const char *key, const 
 	return 0;
 }
 
-static int ensure_agent(struct parse *p)
+/* The system module *slot ($edgeAgent or $edgeHub), made once, with no container of its own. */
+static int ensure_system_module(struct parse *p, struct module_settings **slot, const char *name,
+				enum module_kind kind, const char *path)
 {
 	struct manifest_module *mm;
 	struct module_settings *ms;
 	int r;
 
-	if (p->agent)
+	if (*slot)
 		return 0;
-	ms = module_settings_new("$edgeAgent", MODULE_KIND_EDGE_AGENT, p->agent_path);
+	ms = module_settings_new(name, kind, path);
 	if (!ms)
 		return -ENOMEM;
 	ms->no_container = true;
 	r = add_module(p, ms, &mm);
 	if (r < 0)
 		return r;
-	p->agent = mm ? ms : NULL;
-	return p->agent ? 0 : -ENOSPC;
+	*slot = mm ? ms : NULL;
+	return *slot ? 0 : -ENOSPC;
+}
+
+static int ensure_agent(struct parse *p)
+{
+	return ensure_system_module(p, &p->agent, "$edgeAgent", MODULE_KIND_EDGE_AGENT,
+				    p->agent_path);
 }
 
 static int ensure_hub(struct parse *p)
 {
-	struct manifest_module *mm;
-	struct module_settings *ms;
-	int r;
-
-	if (p->hub)
-		return 0;
-	ms = module_settings_new("$edgeHub", MODULE_KIND_EDGE_HUB, p->hub_path);
-	if (!ms)
-		return -ENOMEM;
-	ms->no_container = true;
-	r = add_module(p, ms, &mm);
-	if (r < 0)
-		return r;
-	p->hub = mm ? ms : NULL;
-	return p->hub ? 0 : -ENOSPC;
+	return ensure_system_module(p, &p->hub, "$edgeHub", MODULE_KIND_EDGE_HUB, p->hub_path);
 }
 
 /*
@@ -582,7 +582,7 @@ static int parse_agent(struct parse *p, const cJSON *agent, const char *ptr)
 	char cp[JSON_POINTER_MAX];
 	int r;
 
-	snprintf(p->agent_path, sizeof(p->agent_path), "%s", ptr);
+	str_copy(p->agent_path, sizeof(p->agent_path), ptr);
 	if (!cJSON_IsObject(agent))
 		return deployment_issue(p, false,
 					type_error(p, ptr, "$edgeAgent", "an object", agent));
@@ -629,7 +629,7 @@ static int parse_hub(struct parse *p, const cJSON *hub, const char *ptr)
 	char dp[JSON_POINTER_MAX], rp[JSON_POINTER_MAX];
 	int r;
 
-	snprintf(p->hub_path, sizeof(p->hub_path), "%s", ptr);
+	str_copy(p->hub_path, sizeof(p->hub_path), ptr);
 	if (!cJSON_IsObject(hub))
 		return deployment_issue(p, true, type_error(p, ptr, "$edgeHub", "an object", hub));
 	d = get(hub, DESIRED);
@@ -695,8 +695,8 @@ static const cJSON *find_content(struct parse *p, const cJSON *root, char *ptr)
 		for (size_t i = 0; i < 2; i++) {
 			it = get(content, keys[i]);
 			if (it) {
-				p->m->envelope = i == 0 ? "content.modulesContent"
-							: "content.moduleContent";
+				p->m->envelope =
+					i == 0 ? "content.modulesContent" : "content.moduleContent";
 				ptr_child(ptr, "", "content");
 				json_pointer_append(ptr, keys[i]);
 				return it;
@@ -720,16 +720,18 @@ static int parse_root(struct parse *p, const cJSON *root)
 		return type_error(p, "", "a deployment manifest", "a JSON object", root);
 	mc = find_content(p, root, ptr);
 	if (!mc)
-		return json_error_set(p->err, "",
-				      "no deployment found: expected modulesContent, "
-				      "content.modulesContent, moduleContent or $edgeAgent/$edgeHub "
-				      "at the top level");
+		return json_error_set(
+			p->err, "",
+			"no deployment found: expected modulesContent, "
+			"content.modulesContent, moduleContent or $edgeAgent/$edgeHub "
+			"at the top level");
 	if (!cJSON_IsObject(mc))
 		return type_error(p, ptr, "modulesContent", "an object", mc);
 	agent = get(mc, "$edgeAgent");
 	hub = get(mc, "$edgeHub");
 	if (!agent && !hub)
-		return json_error_set(p->err, ptr, "modulesContent has neither $edgeAgent nor $edgeHub");
+		return json_error_set(p->err, ptr,
+				      "modulesContent has neither $edgeAgent nor $edgeHub");
 	if (agent) {
 		ptr_child(cp, ptr, "$edgeAgent");
 		r = parse_agent(p, agent, cp);

@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
+#include "common/str.h"
 #include "module-settings-int.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- key matching ---- */
 
@@ -250,7 +250,7 @@ static char *join(const char *prefix, const char *key)
 {
 	char p[JSON_POINTER_MAX];
 
-	snprintf(p, sizeof(p), "%s", prefix);
+	str_copy(p, sizeof(p), prefix);
 	json_pointer_append(p, key);
 	return es_strdup(p);
 }

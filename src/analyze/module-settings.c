@@ -17,6 +17,8 @@
 #include <strings.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
+#include "common/str.h"
 
 static const char *const kind_names[_MODULE_KIND_MAX] = {
 	[MODULE_KIND_CUSTOM] = "custom",
@@ -44,7 +46,7 @@ static char *path_join(const char *prefix, const char *key)
 {
 	char p[JSON_POINTER_MAX];
 
-	snprintf(p, sizeof(p), "%s", prefix);
+	str_copy(p, sizeof(p), prefix);
 	json_pointer_append(p, key);
 	return es_strdup(p);
 }
@@ -99,7 +101,10 @@ enum field_kind {
 	FIELD_BOOL,
 };
 
-#define F(kind, key, member) { kind, key, offsetof(struct module_settings, member) }
+#define F(kind, key, member)                                                                       \
+	{                                                                                          \
+		kind, key, offsetof(struct module_settings, member)                                \
+	}
 
 static const struct host_config_field {
 	enum field_kind kind;
@@ -142,7 +147,6 @@ static const size_t other_str_fields[] = {
 
 #undef F
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MEMBER(ms, type, off) ((type *)((char *)(ms) + (off)))
 
 static void field_done(struct module_settings *ms, const struct host_config_field *f)
@@ -311,8 +315,8 @@ static size_t placeholder_len(const char *s, char prev)
 	    (s[1] == '_' || (s[1] >= 'A' && s[1] <= 'Z') || (s[1] >= 'a' && s[1] <= 'z'))) {
 		size_t n = 2;
 
-		while (s[n] == '_' || (s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') ||
-		       (s[n] >= '0' && s[n] <= '9'))
+		while (s[n] == '_' || (s[n] >= 'A' && s[n] <= 'Z') ||
+		       (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9'))
 			n++;
 		return n;
 	}
@@ -383,7 +387,7 @@ static bool is_placeholder_word(const char *s)
 	n[k] = '\0';
 	if ((stars >= 3 && stars == len) || (all_x && k >= 3))
 		return true;
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		if (strcmp(n, words[i]) == 0)
 			return true;
 	return false;
@@ -480,7 +484,7 @@ static int read_str_converted(struct module_settings *ms, const cJSON *it, const
 	int r;
 
 	if (cJSON_IsBool(it))
-		snprintf(num, sizeof(num), "%s", cJSON_IsTrue(it) ? "True" : "False");
+		str_copy(num, sizeof(num), cJSON_IsTrue(it) ? "True" : "False");
 	else
 		snprintf(num, sizeof(num), "%.17g", it->valuedouble);
 	r = module_settings_add_issue(ms, MS_ISSUE_INVALID, p,
@@ -560,8 +564,8 @@ static int read_str(struct module_settings *ms, const cJSON *obj, const char *ke
 	return module_settings_set_str(ms, out, it->valuestring, p);
 }
 
-static int read_bool(struct module_settings *ms, const cJSON *obj, const char *key, const char *prefix, struct ms_bool *out,
-		     struct json_error *err)
+static int read_bool(struct module_settings *ms, const cJSON *obj, const char *key,
+		     const char *prefix, struct ms_bool *out, struct json_error *err)
 {
 	const cJSON *it = ms_json_get(obj, key);
 	char *p;
@@ -599,8 +603,8 @@ static int read_bool(struct module_settings *ms, const cJSON *obj, const char *k
 	return 0;
 }
 
-static int read_num(struct module_settings *ms, const cJSON *obj, const char *key, const char *prefix, struct ms_num *out,
-		    struct json_error *err)
+static int read_num(struct module_settings *ms, const cJSON *obj, const char *key,
+		    const char *prefix, struct ms_num *out, struct json_error *err)
 {
 	const cJSON *it = ms_json_get(obj, key);
 	char *p;
@@ -717,7 +721,7 @@ static int add_bind(struct module_settings *ms, const char *spec, const char *pa
 	const char *prop = NULL;
 	bool ro = false;
 
-	snprintf(buf, sizeof(buf), "%s", spec);
+	str_copy(buf, sizeof(buf), spec);
 	c = strchr(buf + drive_len(buf), ':');
 	if (c) {
 		*c = '\0';
@@ -784,7 +788,8 @@ static const char *obj_str(const cJSON *obj, const char *key)
 }
 
 /* Checks that obj[key], when present and not null, is a string; -EINVAL otherwise. */
-static int check_str(struct module_settings *ms, const cJSON *obj, const char *key, const char *prefix, struct json_error *err)
+static int check_str(struct module_settings *ms, const cJSON *obj, const char *key,
+		     const char *prefix, struct json_error *err)
 {
 	const cJSON *it = ms_json_get(obj, key);
 	_cleanup_free_ char *p = NULL;
@@ -818,15 +823,16 @@ static int read_mounts(struct module_settings *ms, const cJSON *hc, const char *
 			return -ENOMEM;
 		if (!cJSON_IsObject(e))
 			SKIP_ELEMENT(type_error(ms, err, ep, "an object", e));
-		if ((r = check_str(ms, e, "Type", ep, err)) < 0 || (r = check_str(ms, e, "Source", ep, err)) < 0 ||
+		if ((r = check_str(ms, e, "Type", ep, err)) < 0 ||
+		    (r = check_str(ms, e, "Source", ep, err)) < 0 ||
 		    (r = check_str(ms, e, "Target", ep, err)) < 0)
 			return r;
 		ro = ms_json_get(e, "ReadOnly");
 		bo = ms_json_get(e, "BindOptions");
 		r = add_mount(ms, obj_str(e, "Source"), obj_str(e, "Target"),
 			      obj_str(e, "Type") ? obj_str(e, "Type") : "volume",
-			      cJSON_IsObject(bo) ? obj_str(bo, "Propagation") : NULL, cJSON_IsTrue(ro),
-			      ep);
+			      cJSON_IsObject(bo) ? obj_str(bo, "Propagation") : NULL,
+			      cJSON_IsTrue(ro), ep);
 		if (r < 0)
 			return r;
 	}
@@ -988,16 +994,20 @@ int module_settings_fill_host_config(struct module_settings *ms, const cJSON *hc
 
 		switch (f->kind) {
 		case FIELD_STR:
-			r = read_str(ms, hc, f->key, prefix, MEMBER(ms, struct ms_str, f->off), err);
+			r = read_str(ms, hc, f->key, prefix, MEMBER(ms, struct ms_str, f->off),
+				     err);
 			break;
 		case FIELD_STRV:
-			r = read_strv(ms, hc, f->key, prefix, MEMBER(ms, struct ms_strv, f->off), err);
+			r = read_strv(ms, hc, f->key, prefix, MEMBER(ms, struct ms_strv, f->off),
+				      err);
 			break;
 		case FIELD_NUM:
-			r = read_num(ms, hc, f->key, prefix, MEMBER(ms, struct ms_num, f->off), err);
+			r = read_num(ms, hc, f->key, prefix, MEMBER(ms, struct ms_num, f->off),
+				     err);
 			break;
 		case FIELD_BOOL:
-			r = read_bool(ms, hc, f->key, prefix, MEMBER(ms, struct ms_bool, f->off), err);
+			r = read_bool(ms, hc, f->key, prefix, MEMBER(ms, struct ms_bool, f->off),
+				      err);
 			break;
 		}
 	}

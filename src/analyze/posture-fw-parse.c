@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/array.h"
+#include "common/num.h"
 #include "posture-int.h"
 
 #define FW_CLAUSE_BUF 512
@@ -31,18 +33,11 @@ static bool starts_with(const char *s, const char *prefix)
 /* Parses a decimal number in [0, max] from [p, end); false otherwise. */
 static bool parse_uint(const char *p, const char *end, unsigned max, unsigned *ret)
 {
-	unsigned v = 0;
+	uint64_t v;
 
-	if (p >= end)
+	if (p >= end || num_parse_u64(p, (size_t)(end - p), 10, max, &v) < 0)
 		return false;
-	for (; p < end; p++) {
-		if (*p < '0' || *p > '9')
-			return false;
-		v = v * 10 + (unsigned)(*p - '0');
-		if (v > max)
-			return false;
-	}
-	*ret = v;
+	*ret = (unsigned)v;
 	return true;
 }
 
@@ -80,7 +75,7 @@ static unsigned proto_bit(const char *p, const char *e)
 		      { "58", PFW_PROTO_ICMP } };
 	size_t n = (size_t)(e - p);
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strlen(names[i].name) == n && memcmp(names[i].name, p, n) == 0)
 			return names[i].bit;
 	for (const char *q = p; q < e; q++)

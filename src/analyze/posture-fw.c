@@ -22,6 +22,8 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
+#include "common/str.h"
 #include "posture-int.h"
 
 /* ---- digest ---- */
@@ -185,7 +187,7 @@ static void rule_text(const struct pfw_item *it, char *out, size_t size)
 	const char *vals[] = { it->protocol, it->saddr, it->daddr, it->sport, it->dport };
 
 	out[0] = '\0';
-	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(vals); i++) {
 		if (!vals[i][0])
 			continue;
 		if (out[0])
@@ -228,7 +230,7 @@ static void candidate_add(struct pfw *f, const struct pfw_chain *ch, const struc
 	c->in_shape = in;
 	c->out_shape = out;
 	c->priority = it->priority;
-	snprintf(c->label, sizeof(c->label), "%s", ch->label);
+	str_copy(c->label, sizeof(c->label), ch->label);
 	rule_text(it, c->rule, sizeof(c->rule));
 	keytext[0] = '\0'; /* the full names: labels and paths may be cut */
 	pst_append(keytext, sizeof(keytext), it->backend[0] ? it->backend : "nftables");
@@ -441,12 +443,10 @@ static void fw_value(struct pfw_item *it, const struct event_value *v)
 		it->priority = v->i;
 		return;
 	}
-	for (size_t i = 0; v->kind == EVENT_VALUE_FIELD && i < sizeof(fields) / sizeof(fields[0]);
-	     i++)
+	for (size_t i = 0; v->kind == EVENT_VALUE_FIELD && i < ARRAY_SIZE(fields); i++)
 		if (v->field == fields[i].field)
 			pst_vcopy((char *)it + fields[i].off, fields[i].size, v, &it->truncated);
-	for (size_t i = 0; v->kind == EVENT_VALUE_EXTRA && i < sizeof(extras) / sizeof(extras[0]);
-	     i++)
+	for (size_t i = 0; v->kind == EVENT_VALUE_EXTRA && i < ARRAY_SIZE(extras); i++)
 		if (pst_key_is(v, extras[i].key))
 			pst_vcopy((char *)it + extras[i].off, extras[i].size, v, &it->truncated);
 	if (pst_key_is(v, "Policy"))
@@ -507,7 +507,7 @@ void pst_eval_policy(struct posture *p, const struct posture_host *host)
 	if (!p->enabled[POSTURE_FIREWALL_POLICY] || !pfw_seen(p->fw))
 		return;
 	pst_diff_begin(p, POSTURE_FIREWALL_POLICY);
-	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
 		unsigned afs = pfw_policy_permissive(p->fw, hooks[i], host, chains, sizeof(chains));
 		const char *hook = hook_names[hooks[i]];
 

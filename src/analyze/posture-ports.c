@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/num.h"
 #include "common/sha256.h"
 #include "posture-int.h"
 
@@ -22,10 +23,10 @@ static void socket_finish(struct posture *p, struct pst_socket *s, const char *p
 			  const char *port, const char *uid)
 {
 	unsigned char a[16];
-	char *end;
-	unsigned long v = strtoul(port, &end, 10);
+	uint64_t v;
 
-	if (*end || v == 0 || v > 65535 || (strcmp(proto, "tcp") && strcmp(proto, "udp")))
+	if (num_parse_u64(port, strlen(port), 10, 65535, &v) < 0 || v == 0 ||
+	    (strcmp(proto, "tcp") && strcmp(proto, "udp")))
 		return; /* not a bound TCP/UDP port */
 	s->port = (uint16_t)v;
 	s->proto = proto[0] == 't' ? 6 : 17;

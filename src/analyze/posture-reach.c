@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/str.h"
 #include "posture-int.h"
 
 enum match { M_NO, M_YES, M_RESTRICTED, M_MAYBE };
@@ -264,7 +265,7 @@ static enum pfw_reach family_reach(const struct pfw *f, unsigned proto_bit, unsi
 		r = base_reach(&w, c);
 		if (!any || r < res) {
 			res = r;
-			snprintf(why, why_size, "%s", w.why);
+			str_copy(why, why_size, w.why);
 		}
 		any = true;
 	}
@@ -293,7 +294,7 @@ void pfw_reach(const struct pfw *f, int proto, unsigned port, unsigned afs, stru
 		r = family_reach(f, bit, port, af, &ret->assumed, why, sizeof(why));
 		if (first || r > ret->reach) {
 			ret->reach = r;
-			snprintf(ret->why, sizeof(ret->why), "%s", why);
+			str_copy(ret->why, sizeof(ret->why), why);
 		}
 		first = false;
 	}

@@ -30,7 +30,10 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
+#include "common/num.h"
 #include "common/sha256.h"
+#include "common/str.h"
 #include "posture-int.h"
 
 #define POSTURE_CHECKS_MAX 1024u
@@ -195,18 +198,11 @@ static void reported_forget(struct posture *p, enum posture_rule rule)
 /* A port number in [b, e): 1..65535 in decimal. */
 static bool port_parse(const char *b, const char *e, unsigned *ret)
 {
-	unsigned v = 0;
+	uint64_t v;
 
-	if (b >= e || e - b > 5)
+	if (b >= e || e - b > 5 || num_parse_u64(b, (size_t)(e - b), 10, 65535, &v) < 0 || v < 1)
 		return false;
-	for (; b < e; b++) {
-		if (*b < '0' || *b > '9')
-			return false;
-		v = v * 10 + (unsigned)(*b - '0');
-	}
-	if (v < 1 || v > 65535)
-		return false;
-	*ret = v;
+	*ret = (unsigned)v;
 	return true;
 }
 
@@ -404,7 +400,7 @@ int pst_diff_offer(struct posture *p, enum posture_rule rule, const char *path,
 		memset(r, 0, sizeof(*r));
 		r->rule = (uint8_t)rule;
 		r->seen = true;
-		snprintf(r->path, sizeof(r->path), "%s", path);
+		str_copy(r->path, sizeof(r->path), path);
 		status = "New";
 		p->stats.raised++;
 	}
@@ -469,7 +465,7 @@ static void check_finish(struct posture *p, struct pst_check *k, const char *res
 			 const char *cce, const char *desc)
 {
 	if (!k->id[0])
-		snprintf(k->id, sizeof(k->id), "%s", cce[0] ? cce : desc);
+		str_copy(k->id, sizeof(k->id), cce[0] ? cce : desc);
 	if (!strcmp(result, "Fail"))
 		k->fail = true;
 	else if (strcmp(result, "Err"))
@@ -633,7 +629,7 @@ static void baseline_evidence(struct posture *p, unsigned fails, unsigned errs)
 			pst_append(list, size, ",");
 		pst_append(list, size, p->checks[i].id);
 	}
-	for (size_t s = 0; s < sizeof(sev) / sizeof(sev[0]); s++) {
+	for (size_t s = 0; s < ARRAY_SIZE(sev); s++) {
 		unsigned k = 0;
 
 		for (unsigned i = 0; i < p->n_checks; i++)

@@ -263,11 +263,15 @@ const struct rule rule_table[_R_MAX] = {
 				  "/ mqttSettings__enabled / httpSettings__enabled = false.",
 				  "Every enabled protocol head costs memory and is attack surface.",
 				  "IoT_EdgeHubMemOptimize" },
-	[R_ACCEPTED_RISK] = { "EDGE037", "AcceptedRisk", I, "Documented privilege of the edgesec module",
-		"Accepted for the edgesec module: {}.",
-		"Nothing to do while the privilege matches the documented set (docs/security.md); anything beyond it is reported by its own rule.",
-		"The security module must see the whole host; each privilege it needs is granted explicitly, documented with its reason and reported here so it stays visible.",
-		NULL },
+	[R_ACCEPTED_RISK] = { "EDGE037", "AcceptedRisk", I,
+			      "Documented privilege of the edgesec module",
+			      "Accepted for the edgesec module: {}.",
+			      "Nothing to do while the privilege matches the documented set "
+			      "(docs/security.md); anything beyond it is reported by its own rule.",
+			      "The security module must see the whole host; each privilege it "
+			      "needs is granted explicitly, documented with its reason and "
+			      "reported here so it stays visible.",
+			      NULL },
 	[R_INVALID_SETTING] = { "EDGE038", "InvalidModuleSetting", H,
 				"Module setting Docker or edgeAgent cannot take as given",
 				"The module's settings are not what Docker expects: {}.",
@@ -314,13 +318,13 @@ const struct rule rule_table[_R_MAX] = {
 #undef I
 
 static const char *const severity_names[_SEVERITY_MAX] = {
-	[SEVERITY_INFO] = "info",	  [SEVERITY_LOW] = "low",	    [SEVERITY_MEDIUM] = "medium",
-	[SEVERITY_HIGH] = "high",	  [SEVERITY_CRITICAL] = "critical",
+	[SEVERITY_INFO] = "info", [SEVERITY_LOW] = "low",	    [SEVERITY_MEDIUM] = "medium",
+	[SEVERITY_HIGH] = "high", [SEVERITY_CRITICAL] = "critical",
 };
 
 static const char *const severity_titles[_SEVERITY_MAX] = {
-	[SEVERITY_INFO] = "Info",	  [SEVERITY_LOW] = "Low",	    [SEVERITY_MEDIUM] = "Medium",
-	[SEVERITY_HIGH] = "High",	  [SEVERITY_CRITICAL] = "Critical",
+	[SEVERITY_INFO] = "Info", [SEVERITY_LOW] = "Low",	    [SEVERITY_MEDIUM] = "Medium",
+	[SEVERITY_HIGH] = "High", [SEVERITY_CRITICAL] = "Critical",
 };
 
 const struct rule *rules_table(size_t *ret_n)

@@ -19,6 +19,9 @@
 #include <strings.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
+#include "common/num.h"
+#include "common/str.h"
 
 void finding_list_done(struct finding_list *l)
 {
@@ -45,7 +48,7 @@ static void format_message(char *out, size_t size, const char *tmpl, const char 
 	const char *mark = strstr(tmpl, "{}");
 
 	if (!mark) {
-		snprintf(out, size, "%s", tmpl);
+		str_copy(out, size, tmpl);
 		return;
 	}
 	snprintf(out, size, "%.*s%s%s", (int)(mark - tmpl), tmpl, detail ? detail : "", mark + 2);
@@ -142,7 +145,7 @@ static void check_privileges(struct check *c)
 			emit(c, R_CAP_ALL, ms->cap_add.items[i].path, "ALL");
 			continue;
 		}
-		for (size_t k = 0; k < sizeof(dangerous) / sizeof(dangerous[0]); k++)
+		for (size_t k = 0; k < ARRAY_SIZE(dangerous); k++)
 			if (strcasecmp(cap, dangerous[k]) == 0)
 				emit(c, R_CAP_DANGEROUS, ms->cap_add.items[i].path, dangerous[k]);
 	}
@@ -191,8 +194,6 @@ static bool in_list(const char *s, const char *const *list, size_t n)
 			return true;
 	return false;
 }
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static bool is_runtime_socket(const char *p)
 {
@@ -439,15 +440,15 @@ static bool all_addresses(const char *ip)
 	       strcmp(ip, "[::]") == 0;
 }
 
+/* The leading decimal digits of s ("8080/tcp"), or 0 when none or above 65535. */
 static unsigned port_number(const char *s)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
+	size_t used;
 
-	if (!s || !isdigit((unsigned char)s[0]))
+	if (!s || num_scan_u64(s, strlen(s), 10, 65535, &v, &used) < 0)
 		return 0;
-	v = strtoul(s, &end, 10);
-	return v <= 65535 ? (unsigned)v : 0;
+	return (unsigned)v;
 }
 
 static void image_split(const char *image, char *name, size_t name_size, const char **ret_tag,
@@ -556,10 +557,10 @@ bool rules_image_is_debug(const char *image)
 static bool image_is_outdated_runtime(const char *image)
 {
 	char name[256];
-	const char *tag;
+	const char *tag, *end;
 	bool digest;
-	char *end;
-	unsigned long major, minor;
+	uint64_t major, minor;
+	size_t used;
 
 	if (!image)
 		return false;
@@ -568,10 +569,13 @@ static bool image_is_outdated_runtime(const char *image)
 		return false;
 	if (!tag || ms_is_placeholder(tag) || !isdigit((unsigned char)tag[0]))
 		return false;
-	major = strtoul(tag, &end, 10);
+	if (num_scan_u64(tag, strlen(tag), 10, UINT64_MAX, &major, &used) < 0)
+		return false; /* a major version beyond 2^64 */
+	end = tag + used;
 	if (*end != '.' || !isdigit((unsigned char)end[1]))
 		return major < 1;
-	minor = strtoul(end + 1, &end, 10);
+	if (num_scan_u64(end + 1, strlen(end + 1), 10, UINT64_MAX, &minor, &used) < 0)
+		return major < 1;
 	return major < 1 || (major == 1 && minor < 5);
 }
 

@@ -26,14 +26,14 @@ enum severity {
 };
 
 struct rule {
-	const char *id;		  /* "EDGE001" */
-	const char *name;	  /* PascalCase, for SARIF rule.name */
+	const char *id;	  /* "EDGE001" */
+	const char *name; /* PascalCase, for SARIF rule.name */
 	enum severity severity;
-	const char *title;	  /* one line */
-	const char *message;	  /* "{}" is replaced by the finding's detail */
+	const char *title;   /* one line */
+	const char *message; /* "{}" is replaced by the finding's detail */
 	const char *remediation;
 	const char *rationale;
-	const char *asc_type;	  /* matching ASC recommendation type, or NULL */
+	const char *asc_type; /* matching ASC recommendation type, or NULL */
 };
 
 #define FINDING_DETAIL_MAX 256
@@ -43,7 +43,7 @@ struct rule {
 struct finding {
 	const struct rule *rule;
 	char *module;
-	char *path;    /* JSON pointer of the setting (see module_settings) */
+	char *path; /* JSON pointer of the setting (see module_settings) */
 	/* When the setting sits inside a JSON document embedded in a string (createOptions given
 	 * as a string): path points at that string and embedded_path inside it; else NULL. */
 	char *embedded_path;
@@ -67,8 +67,8 @@ struct rules_context {
 const struct rule *rules_table(size_t *ret_n);
 const struct rule *rule_find(const char *id);
 
-const char *severity_to_string(enum severity s);  /* "high" */
-const char *severity_to_title(enum severity s);   /* "High" */
+const char *severity_to_string(enum severity s);   /* "high" */
+const char *severity_to_title(enum severity s);	   /* "High" */
 enum severity severity_from_string(const char *s); /* case-insensitive; _SEVERITY_INVALID */
 
 void rules_context_add_module(struct rules_context *ctx, const struct module_settings *ms);

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,9 @@
 
 #include "baseline-int.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
+#include "common/num.h"
 
 #define LINE_MAX_LEN 4096 /* longer lines are matched on their first 4095 bytes */
 #define GLOB_FILES_MAX 64 /* files one file-content path may expand to */
@@ -100,16 +103,13 @@ static int lookup_id(struct baseline_root *r, const char *file, const char *name
 {
 	const char *data, *p, *line, *f[4];
 	size_t len, ll, fl[4];
-	char *end;
+	int64_t v;
 	int e;
 
-	if (name[0] >= '0' && name[0] <= '9') {
-		long v = strtol(name, &end, 10);
-
-		if (*end == '\0') {
-			*ret_id = v;
-			return 0;
-		}
+	if (name[0] >= '0' && name[0] <= '9' &&
+	    num_parse_i64(name, strlen(name), LONG_MIN, LONG_MAX, &v) == 0) {
+		*ret_id = (long)v;
+		return 0;
 	}
 	e = baseline_root_read(r, file, BASELINE_READ_MAX, true, &data, &len);
 	if (e < 0)
@@ -117,8 +117,10 @@ static int lookup_id(struct baseline_root *r, const char *file, const char *name
 	for (p = data; baseline_next_line(&p, data + len, &line, &ll);) {
 		if (split_colon(line, ll, f, fl, 4) < 3 || !span_eq(f[0], fl[0], name))
 			continue;
-		*ret_id = strtol(f[2], &end, 10);
-		return end == f[2] + fl[2] && fl[2] > 0 ? 0 : -EINVAL;
+		if (num_parse_i64(f[2], fl[2], LONG_MIN, LONG_MAX, &v) < 0)
+			return -EINVAL;
+		*ret_id = (long)v;
+		return 0;
 	}
 	return -ENOENT;
 }
@@ -294,11 +296,12 @@ static void normalize_value(const char *in, size_t len, char *out, size_t size)
 
 static bool parse_ll(const char *s, long long *ret)
 {
-	char *end;
+	int64_t v;
 
-	errno = 0;
-	*ret = strtoll(s, &end, 10);
-	return errno == 0 && end != s && *end == '\0';
+	if (num_parse_i64(s, strlen(s), LLONG_MIN, LLONG_MAX, &v) < 0)
+		return false;
+	*ret = (long long)v;
+	return true;
 }
 
 static void run_sysctl(const struct baseline_check *c, struct baseline_root *r,
@@ -373,7 +376,7 @@ static bool dpkg_status_installed(const char *s, size_t n)
 		if (s == w)
 			break;
 		if (++words == 3) {
-			for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+			for (size_t i = 0; i < ARRAY_SIZE(states); i++)
 				if (span_eq(w, (size_t)(s - w), states[i]))
 					return true;
 			return false;
@@ -555,23 +558,17 @@ static void run_uids(struct baseline_root *r, bool unique, struct baseline_outco
 		goto out;
 	}
 	for (p = data; baseline_next_line(&p, data + len, &line, &ll);) {
-		char num[24], *end;
-		long uid;
+		int64_t uid;
 
 		if (ll == 0 || line[0] == '#' || split_colon(line, ll, f, fl, 3) < 3 ||
-		    fl[2] == 0 || fl[2] >= sizeof(num))
-			continue;
-		memcpy(num, f[2], fl[2]);
-		num[fl[2]] = '\0';
-		uid = strtol(num, &end, 10);
-		if (*end)
+		    num_parse_i64(f[2], fl[2], LONG_MIN, LONG_MAX, &uid) < 0)
 			continue;
 		if (!unique && uid == 0 && !span_eq(f[0], fl[0], "root")) {
 			count++;
 			add_name(&names, f[0], fl[0]);
 		}
 		if (unique && n < ACCOUNTS_MAX)
-			uids[n++] = uid;
+			uids[n++] = (long)uid;
 	}
 	if (unique) {
 		qsort(uids, n, sizeof(long), cmp_long);

@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include "baseline-int.h"
+#include "common/array.h"
 #include "common/fileio.h"
 #include "common/alloc.h"
 #include "common/sha256.h"
+#include "common/str.h"
 
 /* --- SHA-256 (src/common/sha256.c) ------------------------------------------------------ */
 
@@ -171,12 +173,12 @@ const char *baseline_profile_default_path(char *buf, size_t size)
 	ssize_t n;
 
 	if (env && env[0]) {
-		snprintf(buf, size, "%s", env);
+		str_copy(buf, size, env);
 		return buf;
 	}
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
 		if (readable(fixed[i])) {
-			snprintf(buf, size, "%s", fixed[i]);
+			str_copy(buf, size, fixed[i]);
 			return buf;
 		}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);

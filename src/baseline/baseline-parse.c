@@ -26,7 +26,9 @@
 
 #include "baseline-int.h"
 #include "common/alloc.h"
+#include "common/num.h"
 #include "common/regex.h"
+#include "common/str.h"
 
 static const char *const severity_names[_BASELINE_SEVERITY_MAX] = {
 	[BASELINE_SEVERITY_CRITICAL] = "Critical",
@@ -194,7 +196,7 @@ static int fail(struct parse_ctx *x, const char *key, const char *fmt, ...)
 	char p[JSON_POINTER_MAX], msg[JSON_ERROR_MAX];
 	va_list ap;
 
-	snprintf(p, sizeof(p), "%s", x->ptr);
+	str_copy(p, sizeof(p), x->ptr);
 	if (key)
 		json_pointer_append(p, key);
 	va_start(ap, fmt);
@@ -350,24 +352,20 @@ static const char *const source_names[] = { "fstab", "mounts", NULL };
 static int parse_mode(struct parse_ctx *x, const cJSON *item, struct baseline_check *c)
 {
 	const char *s;
-	unsigned long v = 0;
+	uint64_t v;
 	size_t n;
+	int r;
 
 	if (!cJSON_IsString(item))
 		return fail(x, "maxMode", "must be an octal string such as \"0644\", not %s",
 			    json_type_name(item));
 	s = item->valuestring;
 	n = strlen(s);
-	if (n < 1 || n > 5)
-		return fail(x, "maxMode", "must be an octal string such as \"0644\" ('%s')", s);
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '7')
-			return fail(x, "maxMode", "must be an octal string such as \"0644\" ('%s')",
-				    s);
-		v = v * 8 + (unsigned long)(s[i] - '0');
-	}
-	if (v > 07777)
+	r = n > 5 ? -EINVAL : num_parse_u64(s, n, 8, 07777, &v);
+	if (r == -ERANGE)
 		return fail(x, "maxMode", "must be at most 07777 ('%s')", s);
+	if (r < 0)
+		return fail(x, "maxMode", "must be an octal string such as \"0644\" ('%s')", s);
 	c->has_max_mode = true;
 	c->max_mode = (mode_t)v;
 	return 0;

@@ -26,6 +26,7 @@
  * /etc/ssh/sshd_config missing means sshd is not installed: the check is skipped.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@
 
 #include "baseline-int.h"
 #include "common/alloc.h"
+#include "common/num.h"
+#include "common/str.h"
 
 #define SSHD_CONFIG "/etc/ssh/sshd_config"
 #define SSHD_DEPTH_MAX 16
@@ -69,15 +72,13 @@ int baseline_sshd_parse_time(const char *s, long long *ret_seconds)
 	if (!*s)
 		return -EINVAL;
 	while (*s) {
-		long long v = 0, mult = 1;
+		long long mult = 1;
+		uint64_t v;
+		size_t used;
 
-		if (*s < '0' || *s > '9')
+		if (num_scan_u64(s, strlen(s), 10, 1000000000, &v, &used) < 0)
 			return -EINVAL;
-		for (; *s >= '0' && *s <= '9'; s++) {
-			v = v * 10 + (*s - '0');
-			if (v > 1000000000LL)
-				return -EINVAL;
-		}
+		s += used;
 		switch (*s) {
 		case '\0':
 			break;
@@ -104,7 +105,7 @@ int baseline_sshd_parse_time(const char *s, long long *ret_seconds)
 		default:
 			return -EINVAL;
 		}
-		total += v * mult;
+		total += (long long)v * mult;
 		if (total > (1LL << 40))
 			return -EINVAL;
 	}
@@ -173,7 +174,7 @@ static int scan_include(struct sshd_scan *sc, const char *arg, unsigned depth, b
 	int e;
 
 	if (arg[0] == '/')
-		snprintf(pattern, sizeof(pattern), "%s", arg);
+		str_copy(pattern, sizeof(pattern), arg);
 	else
 		snprintf(pattern, sizeof(pattern), "/etc/ssh/%s", arg);
 	if (++sc->n_includes > SSHD_INCLUDES_MAX) {
@@ -213,7 +214,7 @@ static void record(struct sshd_scan *sc, const char *value, const char *path, un
 		sc->last_match_block = block;
 		v = &sc->matches[sc->n_matches++];
 	}
-	snprintf(v->value, sizeof(v->value), "%s", value);
+	str_copy(v->value, sizeof(v->value), value);
 	snprintf(v->where, sizeof(v->where), "%s:%u", path, line);
 }
 
@@ -273,7 +274,6 @@ static int scan_file(struct sshd_scan *sc, const char *path, unsigned depth, boo
 static bool value_ok(const struct baseline_check *c, const char *v, char *why, size_t size)
 {
 	long long n;
-	char *end;
 
 	if (c->values.n) {
 		for (size_t i = 0; i < c->values.n; i++)
@@ -289,12 +289,13 @@ static bool value_ok(const struct baseline_check *c, const char *v, char *why, s
 			return false;
 		}
 	} else {
-		errno = 0;
-		n = strtoll(v, &end, 10);
-		if (errno || end == v || *end) {
+		int64_t x;
+
+		if (num_parse_i64(v, strlen(v), LLONG_MIN, LLONG_MAX, &x) < 0) {
 			snprintf(why, size, "not a number");
 			return false;
 		}
+		n = x;
 	}
 	if (c->has_min && n < c->min) {
 		snprintf(why, size, "below the minimum %lld", c->min);

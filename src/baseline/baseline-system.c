@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "baseline-int.h"
+#include "common/array.h"
+#include "common/str.h"
 
 #define UNIT_DIR_SCAN_MAX 4096
 
@@ -60,7 +62,7 @@ static bool unit_wanted_in(int dfd, const char *unit, char *via, size_t via_size
 		if (sub < 0)
 			continue;
 		if (fstatat(sub, unit, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			snprintf(via, via_size, "%s", de->d_name);
+			str_copy(via, via_size, de->d_name);
 			found = true;
 		}
 		close(sub);
@@ -74,7 +76,7 @@ static enum unit_state unit_state(struct baseline_root *r, const char *unit, cha
 {
 	bool present = false, wanted = false;
 
-	for (size_t i = 0; i < sizeof(unit_dirs) / sizeof(unit_dirs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(unit_dirs); i++) {
 		struct stat st;
 		char target[64];
 		ssize_t n;
@@ -105,7 +107,7 @@ static bool has_systemd(struct baseline_root *r)
 	static const char *const dirs[] = { "/etc/systemd", "/usr/lib/systemd", "/lib/systemd" };
 	struct stat st;
 
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		if (baseline_root_stat(r, dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
 			return true;
 	return false;
@@ -131,7 +133,7 @@ void baseline_service_run(const struct baseline_check *c, struct baseline_root *
 		    (best == UNIT_ABSENT && s == UNIT_MASKED)) {
 			best = s;
 			best_unit = c->names.v[i];
-			snprintf(via, sizeof(via), "%s", v);
+			str_copy(via, sizeof(via), v);
 		}
 	}
 	switch (best) {

@@ -7,6 +7,16 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
+
+const struct collector_ops *const collector_builtins[] = {
+	&sysinfo_collector_ops,	 &users_collector_ops,
+	&ports_collector_ops,	 &firewall_collector_ops,
+	&process_collector_ops,	 &login_collector_ops,
+	&baseline_collector_ops, &containers_collector_ops,
+	&posture_collector_ops, /* last: its snapshot judges what the others just sent */
+};
+const size_t collector_n_builtins = ARRAY_SIZE(collector_builtins);
 
 static const char *const state_names[_COLLECTOR_STATE_MAX] = {
 	[COLLECTOR_STATE_NEW] = "new",		 [COLLECTOR_STATE_RUNNING] = "running",
@@ -149,6 +159,66 @@ void collector_submit(struct collector *c, struct event *e)
 	c->stats.events++;
 	c->stats.items += event_get_n_items(e);
 	event_sink_submit(c->params.sink, e);
+}
+
+int collector_configure(struct collector *c, const struct config *cfg, struct collector_issues *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	return c->ops->configure ? c->ops->configure(c, cfg, ret) : 0;
+}
+
+void collector_issue_add(struct collector_issues *is, const char *setting, const char *consequence,
+			 const char *fmt, ...)
+{
+	struct collector_issue *i;
+	va_list ap;
+
+	if (is->n == COLLECTOR_ISSUES_MAX) {
+		is->dropped++;
+		return;
+	}
+	i = &is->v[is->n++];
+	i->setting = setting;
+	i->consequence = consequence;
+	va_start(ap, fmt);
+	vsnprintf(i->message, sizeof(i->message), fmt, ap);
+	va_end(ap);
+}
+
+struct event_observer *collector_observer(struct collector *c)
+{
+	return c->ops->observer ? c->ops->observer(c) : NULL;
+}
+
+static const struct collector_method *find_method(const struct collector *c, const char *name)
+{
+	for (unsigned i = 0; i < c->ops->n_methods; i++)
+		if (strcmp(c->ops->methods[i].name, name) == 0)
+			return &c->ops->methods[i];
+	return NULL;
+}
+
+bool collector_has_method(const struct collector *c, const char *name)
+{
+	return find_method(c, name) != NULL;
+}
+
+int collector_call_method(struct collector *c, const char *name, uint64_t now_realtime_ns,
+			  const struct cJSON *args, struct jw *w)
+{
+	const struct collector_method *m = find_method(c, name);
+
+	return m ? m->call(c, now_realtime_ns, args, w) : -ENOENT;
+}
+
+bool collector_backend_is(struct collector *c, const char *backend)
+{
+	const char *how;
+
+	if (!backend)
+		return true;
+	how = collector_describe(c);
+	return how && strncmp(how, backend, strlen(backend)) == 0;
 }
 
 int collector_submit_built(struct collector *c, struct event_builder *b)

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "array.h"
 #include "buf.h"
+#include "num.h"
 
 #define MS_SECOND 1000ull
 #define MS_MINUTE (60 * MS_SECOND)
@@ -26,7 +28,7 @@ static const struct unit units[] = {
 	{ 'S', true, MS_SECOND },
 };
 
-#define N_UNITS (sizeof(units) / sizeof(units[0]))
+#define N_UNITS ARRAY_SIZE(units)
 
 static int fail(const char **ret_why, const char *why)
 {
@@ -36,31 +38,24 @@ static int fail(const char **ret_why, const char *why)
 }
 
 /* Reads digits[.digits]; value scaled by 1e6 (micro-units) to keep fractions exact enough. */
-static int read_number(const char **p, uint64_t *ret_int, uint64_t *ret_frac_micro, bool *ret_has_frac)
+static int read_number(const char **p, uint64_t *ret_int, uint64_t *ret_frac_micro,
+		       bool *ret_has_frac)
 {
 	const char *s = *p;
-	uint64_t v = 0, frac = 0, scale = 100000;
-	bool any = false;
+	uint64_t v, frac = 0;
+	size_t used;
+	int r = num_scan_u64(s, strlen(s), 10, UINT64_MAX, &v, &used);
 
-	while (*s >= '0' && *s <= '9') {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*s - '0');
-		s++;
-		any = true;
-	}
-	if (!any)
-		return -EINVAL;
+	if (r < 0)
+		return r;
+	s += used;
 	*ret_has_frac = false;
 	if (*s == '.' || *s == ',') {
 		s++;
-		if (!(*s >= '0' && *s <= '9'))
+		used = strspn(s, "0123456789");
+		if (num_parse_frac(s, used, 6, &frac) < 0)
 			return -EINVAL;
-		while (*s >= '0' && *s <= '9') {
-			frac += (uint64_t)(*s - '0') * scale;
-			scale /= 10;
-			s++;
-		}
+		s += used;
 		*ret_has_frac = true;
 	}
 	*ret_int = v;
@@ -90,7 +85,8 @@ int duration_parse(const char *s, uint64_t *ret_ms, const char **ret_why)
 			in_time = true;
 			s++;
 			if (!*s)
-				return fail(ret_why, "'T' must be followed by hours, minutes or seconds");
+				return fail(ret_why,
+					    "'T' must be followed by hours, minutes or seconds");
 			continue;
 		}
 		if (frac_seen)
@@ -104,8 +100,9 @@ int duration_parse(const char *s, uint64_t *ret_ms, const char **ret_why)
 			if (units[u].designator == *s && units[u].time_part == in_time)
 				break;
 		if (u == N_UNITS)
-			return fail(ret_why, in_time ? "expected H, M or S after a number in the time part"
-						     : "expected Y, M, W or D after a number (or 'T')");
+			return fail(ret_why,
+				    in_time ? "expected H, M or S after a number in the time part"
+					    : "expected Y, M, W or D after a number (or 'T')");
 		s++;
 		if (v > UINT64_MAX / units[u].ms)
 			return fail(ret_why, "duration too long");

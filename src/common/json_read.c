@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "str.h"
 
 static void *hook_malloc(size_t n)
 {
@@ -32,7 +33,7 @@ int json_error_set(struct json_error *err, const char *pointer, const char *fmt,
 
 	if (!err)
 		return -EINVAL;
-	snprintf(err->pointer, sizeof(err->pointer), "%s", pointer ? pointer : "");
+	str_copy(err->pointer, sizeof(err->pointer), pointer ? pointer : "");
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);

@@ -58,10 +58,10 @@ static inline bool word_is_plain(uint64_t x)
 {
 	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
 	uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
-	uint64_t bad = x & highs;			     /* non-ASCII */
-	bad |= (x - ones * 0x20) & ~x & highs;		     /* control characters */
-	bad |= (q - ones) & ~q & highs;			     /* '"' */
-	bad |= (bs - ones) & ~bs & highs;		     /* '\\' */
+	uint64_t bad = x & highs;	       /* non-ASCII */
+	bad |= (x - ones * 0x20) & ~x & highs; /* control characters */
+	bad |= (q - ones) & ~q & highs;	       /* '"' */
+	bad |= (bs - ones) & ~bs & highs;      /* '\\' */
 	return bad == 0;
 }
 
@@ -77,11 +77,21 @@ static size_t escape_special(char *out, const unsigned char *s, size_t len, size
 	} else if (c < 0x20) {
 		out[o++] = '\\';
 		switch (c) {
-		case '\n': out[o++] = 'n'; break;
-		case '\r': out[o++] = 'r'; break;
-		case '\t': out[o++] = 't'; break;
-		case '\b': out[o++] = 'b'; break;
-		case '\f': out[o++] = 'f'; break;
+		case '\n':
+			out[o++] = 'n';
+			break;
+		case '\r':
+			out[o++] = 'r';
+			break;
+		case '\t':
+			out[o++] = 't';
+			break;
+		case '\b':
+			out[o++] = 'b';
+			break;
+		case '\f':
+			out[o++] = 'f';
+			break;
 		default:
 			memcpy(out + o, "u00", 3);
 			o += 3;
@@ -195,7 +205,8 @@ size_t json_escaped_len(const char *str, size_t len)
 			o += 2;
 			i++;
 		} else if (c < 0x20) {
-			o += (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') ? 2 : 6;
+			o += (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') ? 2
+											     : 6;
 			i++;
 		} else if ((n = utf8_seq_len(s + i, len - i)) > 0) {
 			o += n;

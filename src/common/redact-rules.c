@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
 #include "redact-int.h"
 
 unsigned char redact_byte_class[256];
@@ -34,7 +35,6 @@ struct name_rule {
 	{                                                                                          \
 		s, sizeof(s) - 1, CLS_##c                                                          \
 	}
-#define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* options, without their dashes */
 static const struct name_rule option_exact[] = {
@@ -180,7 +180,7 @@ const struct context_rule redact_context_rules[] = {
 	{ "k", 1, F_SEPARATE, CLS_VALUE, "openssl", NULL, 0 },
 	{ "K", 1, F_SEPARATE, CLS_VALUE, "openssl", NULL, 0 },
 };
-const size_t redact_context_rules_n = LEN(redact_context_rules);
+const size_t redact_context_rules_n = ARRAY_SIZE(redact_context_rules);
 
 /* ---- the tail filter ---- */
 
@@ -221,7 +221,7 @@ static unsigned prog_hash(const char *s, size_t n)
 
 static void programs_init(void)
 {
-	for (size_t r = 0; r < LEN(redact_context_rules); r++) {
+	for (size_t r = 0; r < ARRAY_SIZE(redact_context_rules); r++) {
 		const struct context_rule *cr = &redact_context_rules[r];
 
 		if (cr->option_len == 1 && (cr->forms & F_ATTACHED))
@@ -298,17 +298,17 @@ void redact_rules_rebuild(void)
 		const struct name_rule *rules;
 		size_t n;
 	} lists[] = {
-		{ option_exact, LEN(option_exact) },
-		{ option_suffix, LEN(option_suffix) },
-		{ key_exact, LEN(key_exact) },
-		{ key_suffix, LEN(key_suffix) },
+		{ option_exact, ARRAY_SIZE(option_exact) },
+		{ option_suffix, ARRAY_SIZE(option_suffix) },
+		{ key_exact, ARRAY_SIZE(key_exact) },
+		{ key_suffix, ARRAY_SIZE(key_suffix) },
 	};
 
 	memset(redact_tail_filter, 0, sizeof(redact_tail_filter));
-	for (size_t l = 0; l < LEN(lists); l++)
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
 		for (size_t i = 0; i < lists[l].n; i++)
 			tail_add(lists[l].rules[i].name, lists[l].rules[i].len, l < 2 ? '-' : ' ');
-	for (size_t r = 0; r < LEN(redact_context_rules); r++)
+	for (size_t r = 0; r < ARRAY_SIZE(redact_context_rules); r++)
 		if (redact_context_rules[r].option_len > 1)
 			tail_add(redact_context_rules[r].option, redact_context_rules[r].option_len,
 				 '-');
@@ -372,8 +372,8 @@ enum secret_class redact_classify_option(const char *s, size_t n)
 	n = lower_copy(s, n, name);
 	if (n > 3 && memcmp(name, "no-", 3) == 0)
 		return CLS_NONE;
-	return match_rules(name, n, option_exact, LEN(option_exact), option_suffix,
-			   LEN(option_suffix));
+	return match_rules(name, n, option_exact, ARRAY_SIZE(option_exact), option_suffix,
+			   ARRAY_SIZE(option_suffix));
 }
 
 enum secret_class redact_classify_key(const char *s, size_t n)
@@ -383,7 +383,8 @@ enum secret_class redact_classify_key(const char *s, size_t n)
 	if (n > REDACT_NAME_MAX)
 		return CLS_NONE;
 	n = lower_copy(s, n, name);
-	return match_rules(name, n, key_exact, LEN(key_exact), key_suffix, LEN(key_suffix));
+	return match_rules(name, n, key_exact, ARRAY_SIZE(key_exact), key_suffix,
+			   ARRAY_SIZE(key_suffix));
 }
 
 static bool word_in(const char *s, size_t n, const char *const *list)

@@ -128,18 +128,9 @@ static bool rx_dfa_assert(unsigned kind, unsigned flags, int next)
 		return flags & RX_DFA_AT_START;
 	case RX_ASSERT_EOL:
 		return next < 0;
-	case RX_ASSERT_WORDB:
-		return before != after;
-	case RX_ASSERT_NWORDB:
-		return before == after;
-	case RX_ASSERT_WORD_START:
-		return !before && after;
-	case RX_ASSERT_WORD_END:
-		return before && !after;
-	case _RX_ASSERT_MAX:
-		break;
+	default:
+		return rx_word_assert(kind, before, after);
 	}
-	return false;
 }
 
 /*

@@ -142,3 +142,21 @@ static inline bool rx_is_word(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 	       c == '_';
 }
+
+/* The word assertions (\b \B \< \>), given whether the characters around the position are
+ * word characters; false for any other kind (the line anchors are the matcher's own). */
+static inline bool rx_word_assert(unsigned kind, bool before, bool after)
+{
+	switch ((enum rx_assert)kind) {
+	case RX_ASSERT_WORDB:
+		return before != after;
+	case RX_ASSERT_NWORDB:
+		return before == after;
+	case RX_ASSERT_WORD_START:
+		return !before && after;
+	case RX_ASSERT_WORD_END:
+		return before && !after;
+	default:
+		return false;
+	}
+}

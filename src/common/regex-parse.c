@@ -25,6 +25,8 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "array.h"
+#include "num.h"
 #include "regex-int.h"
 
 struct rx_parser {
@@ -162,7 +164,7 @@ static bool rx_class_add(struct rx_set *s, const char *name, size_t n)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (strlen(names[i]) == n && memcmp(names[i], name, n) == 0)
 			break;
 	for (unsigned c = 0; c < 256; c++) {
@@ -186,7 +188,7 @@ static bool rx_class_add(struct rx_set *s, const char *name, size_t n)
 		if (in[i])
 			rx_set_add(s, (unsigned char)c);
 	}
-	return i < sizeof(names) / sizeof(names[0]);
+	return i < ARRAY_SIZE(names);
 }
 
 static void rx_set_invert(struct rx_set *s)
@@ -474,16 +476,19 @@ static int rx_atom(struct rx_parser *ps, unsigned depth, uint32_t *ret)
 /* A decimal bound of {m,n} at ps->pos; -1 when there are no digits. */
 static int rx_bound(struct rx_parser *ps, long *ret)
 {
-	size_t at = ps->pos;
-	long v = -1;
+	size_t at = ps->pos, used;
+	uint64_t v;
+	int r = num_scan_u64((const char *)ps->p + at, ps->len - at, 10, ES_REGEX_REPEAT_MAX, &v,
+			     &used);
 
-	while (ps->pos < ps->len && ps->p[ps->pos] >= '0' && ps->p[ps->pos] <= '9') {
-		v = (v < 0 ? 0 : v) * 10 + (ps->p[ps->pos++] - '0');
-		if (v > ES_REGEX_REPEAT_MAX)
-			return rx_fail(ps, -E2BIG, at, "repetition bound over %u",
-				       ES_REGEX_REPEAT_MAX);
+	if (r == -ERANGE)
+		return rx_fail(ps, -E2BIG, at, "repetition bound over %u", ES_REGEX_REPEAT_MAX);
+	if (r < 0) {
+		*ret = -1; /* no digits */
+		return 0;
 	}
-	*ret = v;
+	ps->pos += used;
+	*ret = (long)v;
 	return 0;
 }
 

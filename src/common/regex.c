@@ -312,18 +312,9 @@ static bool rx_assert_ok(const struct rx_vm *vm, unsigned kind, size_t pos)
 		return pos == 0;
 	case RX_ASSERT_EOL:
 		return pos == vm->len;
-	case RX_ASSERT_WORDB:
-		return before != after;
-	case RX_ASSERT_NWORDB:
-		return before == after;
-	case RX_ASSERT_WORD_START:
-		return !before && after;
-	case RX_ASSERT_WORD_END:
-		return before && !after;
-	case _RX_ASSERT_MAX:
-		break;
+	default:
+		return rx_word_assert(kind, before, after);
 	}
-	return false;
 }
 
 /* Adds the threads reachable from pc at pos without consuming a byte to l, in priority order.

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "str.h"
+
 #define WALK_LINKS_MAX 40
 #define WALK_REST_MAX (2 * PATH_MAX)
 
@@ -144,7 +146,7 @@ static int walk(const char *path, uid_t uid, int *ret_fd, char *why, size_t n)
 	int fd, child, r = 0, links = 0;
 	struct stat st;
 
-	if (path[0] == '/' ? (size_t)snprintf(rest, sizeof(rest), "%s", path) >= sizeof(rest)
+	if (path[0] == '/' ? str_copy(rest, sizeof(rest), path)
 			   : !getcwd(rest, PATH_MAX) || path_splice(rest, rest, path) < 0)
 		return fail(why, n, -ENAMETOOLONG, "the path %.200s is too long", path);
 	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);

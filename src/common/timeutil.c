@@ -5,9 +5,13 @@
  */
 #include "timeutil.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "num.h"
 
 uint64_t time_now_realtime_ns(void)
 {
@@ -89,4 +93,58 @@ size_t time_format_utc(uint64_t realtime_ns, char out[TIMESTAMP_STR_MAX])
 size_t time_format_local(uint64_t realtime_ns, char out[TIMESTAMP_STR_MAX])
 {
 	return format(&local_cache, realtime_ns, out, 1);
+}
+
+/* n decimal digits at s, into an int in [0, max]. */
+static bool digits(const char *s, size_t n, unsigned max, int *ret)
+{
+	uint64_t v;
+
+	if (num_parse_u64(s, n, 10, max, &v) < 0)
+		return false;
+	*ret = (int)v;
+	return true;
+}
+
+int time_parse_rfc3339(const char *s, uint64_t *ret_ns)
+{
+	struct tm tm = { 0 };
+	int y, mo, d, h, mi, se, oh = 0, om = 0;
+	uint64_t frac = 0;
+	size_t n = strlen(s), i = 19, nd;
+	int64_t sec, off = 0;
+
+	if (n < 20 || !digits(s, 4, 9999, &y) || s[4] != '-' || !digits(s + 5, 2, 12, &mo) ||
+	    s[7] != '-' || !digits(s + 8, 2, 31, &d) ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s + 11, 2, 23, &h) ||
+	    s[13] != ':' || !digits(s + 14, 2, 59, &mi) || s[16] != ':' ||
+	    !digits(s + 17, 2, 60, &se))
+		return -EINVAL;
+	if (s[i] == '.') {
+		nd = strspn(s + i + 1, "0123456789");
+		if (nd && num_parse_frac(s + i + 1, nd, 9, &frac) < 0)
+			return -EINVAL;
+		i += 1 + nd;
+	}
+	if (i < n && (s[i] == 'Z' || s[i] == 'z') && i + 1 == n) {
+		/* UTC */
+	} else if (i + 6 == n && (s[i] == '+' || s[i] == '-') && digits(s + i + 1, 2, 99, &oh) &&
+		   s[i + 3] == ':' && digits(s + i + 4, 2, 99, &om)) {
+		off = (int64_t)(oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+	} else {
+		return -EINVAL;
+	}
+	if (y < 1970 || mo < 1 || d < 1)
+		return -EINVAL;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	sec = (int64_t)timegm(&tm) - off;
+	if (sec < 0)
+		return -EINVAL;
+	*ret_ns = (uint64_t)sec * NSEC_PER_SEC + frac;
+	return 0;
 }

@@ -16,3 +16,11 @@ uint64_t time_now_monotonic_ns(void);
 size_t time_format_utc(uint64_t realtime_ns, char out[TIMESTAMP_STR_MAX]);
 /* "2026-11-29T11:01:51.123+01:00" */
 size_t time_format_local(uint64_t realtime_ns, char out[TIMESTAMP_STR_MAX]);
+
+/*
+ * RFC 3339, the one parser of timestamps read back (recordings, reports):
+ * "YYYY-MM-DD" 'T' (or 't' or ' ') "hh:mm:ss" [ '.' digits ] ( 'Z' | 'z' | ('+'|'-') "hh:mm" ),
+ * nothing after it; year 1970 or later, fields in range (a leap second 60 is accepted), the
+ * fraction cut to nanoseconds.  0 with ns since the epoch (UTC), or -EINVAL.
+ */
+int time_parse_rfc3339(const char *s, uint64_t *ret_ns);

@@ -14,6 +14,8 @@
 
 #include "common/alloc.h"
 #include "common/fileio.h"
+#include "common/num.h"
+#include "str.h"
 
 struct waivers {
 	struct waiver *v;
@@ -58,18 +60,13 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 int waiver_date_parse(const char *s, int64_t *ret_end)
 {
 	static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	unsigned y = 0, m, d;
+	uint32_t y, m, d;
 	bool leap;
 
-	if (strlen(s) != WAIVER_DATE_LEN || s[4] != '-' || s[7] != '-')
+	if (strlen(s) != WAIVER_DATE_LEN || s[4] != '-' || s[7] != '-' ||
+	    num_parse_u32(s, 4, 10, &y) < 0 || num_parse_u32(s + 5, 2, 10, &m) < 0 ||
+	    num_parse_u32(s + 8, 2, 10, &d) < 0)
 		return -EINVAL;
-	for (int i = 0; i < WAIVER_DATE_LEN; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return -EINVAL;
-	for (int i = 0; i < 4; i++)
-		y = y * 10 + (unsigned)(s[i] - '0');
-	m = (unsigned)(s[5] - '0') * 10 + (unsigned)(s[6] - '0');
-	d = (unsigned)(s[8] - '0') * 10 + (unsigned)(s[9] - '0');
 	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
 		return -EINVAL;
 	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -81,7 +78,7 @@ int waiver_date_parse(const char *s, int64_t *ret_end)
 
 static void join(char p[JSON_POINTER_MAX], const char *ptr, const char *key)
 {
-	snprintf(p, JSON_POINTER_MAX, "%s", ptr);
+	str_copy(p, JSON_POINTER_MAX, ptr);
 	json_pointer_append(p, key);
 }
 

@@ -8,11 +8,11 @@
 #include "config.h"
 
 enum config_type {
-	CONFIG_DURATION, /* ISO-8601 string → uint64_t milliseconds */
-	CONFIG_INT,	 /* JSON integer → int64_t */
-	CONFIG_BOOL,	 /* bool */
-	CONFIG_PRIORITY, /* "High" | "Low" | "Off" (any case) → enum event_priority */
-	CONFIG_STRING,	 /* string or null → char * (NULL allowed) */
+	CONFIG_DURATION,  /* ISO-8601 string → uint64_t milliseconds */
+	CONFIG_INT,	  /* JSON integer → int64_t */
+	CONFIG_BOOL,	  /* bool */
+	CONFIG_PRIORITY,  /* "High" | "Low" | "Off" (any case) → enum event_priority */
+	CONFIG_STRING,	  /* string or null → char * (NULL allowed) */
 	CONFIG_LOG_LEVEL, /* "error" | "warning" | "info" | "debug" → enum log_level */
 	CONFIG_JSON,	  /* a JSON object → char * (compact JSON text); see json_check */
 };

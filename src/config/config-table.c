@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "config-int.h"
 #include "detect/detect-overrides.h"
 
@@ -201,7 +202,7 @@ const struct config_entry config_table[] = {
 	    "'.' or '-'"),
 };
 
-const size_t config_table_size = sizeof(config_table) / sizeof(config_table[0]);
+const size_t config_table_size = ARRAY_SIZE(config_table);
 
 const struct config_entry *config_entry_find(enum config_group g, const char *name)
 {

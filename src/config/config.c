@@ -11,6 +11,7 @@
 #include "common/alloc.h"
 #include "common/duration.h"
 #include "common/fileio.h"
+#include "common/str.h"
 #include "common/suggest.h"
 #include "common/redact.h"
 #include "config-int.h"
@@ -166,8 +167,8 @@ static void add_issue(struct config_report *r, bool error, enum config_error_typ
 	is = error ? &r->errors[*n] : &r->warnings[*n];
 	(*n)++;
 	is->type = type;
-	snprintf(is->name, sizeof(is->name), "%s", name);
-	snprintf(is->pointer, sizeof(is->pointer), "%s", pointer);
+	str_copy(is->name, sizeof(is->name), name);
+	str_copy(is->pointer, sizeof(is->pointer), pointer);
 	va_start(ap, fmt);
 	vsnprintf(is->message, sizeof(is->message), fmt, ap);
 	va_end(ap);
@@ -331,7 +332,7 @@ static bool parse_value(struct config *c, const struct config *base, const struc
 		copy_value(c, base, e);
 		return true;
 	}
-	snprintf(shown, sizeof(shown), "%s", json_type_name(v));
+	str_copy(shown, sizeof(shown), json_type_name(v));
 	switch (e->type) {
 	case CONFIG_DURATION: {
 		const char *why = NULL;
@@ -471,7 +472,7 @@ static const cJSON *unwrap(const struct config_entry *e, const cJSON *v, char *p
 
 		if (!m->string || m->string[0] == '$' || strcmp(m->string, "value") == 0)
 			continue;
-		snprintf(mptr, sizeof(mptr), "%s", ptr);
+		str_copy(mptr, sizeof(mptr), ptr);
 		json_pointer_append(mptr, m->string);
 		add_issue(r, false, CONFIG_ERROR_TYPE_MISMATCH, e->name, mptr,
 			  "%s: unknown member \"%.60s\" next to \"value\" (ignored)", e->name,
@@ -526,7 +527,7 @@ static int apply_object(struct config *scratch, const struct config *base, enum 
 		const struct config_entry *e;
 		const cJSON *v;
 
-		snprintf(ptr, sizeof(ptr), "%s", pointer);
+		str_copy(ptr, sizeof(ptr), pointer);
 		json_pointer_append(ptr, item->string ? item->string : "");
 		if (!item->string || item->string[0] == '$')
 			continue; /* twin metadata such as $version */
@@ -614,7 +615,7 @@ int config_apply_document(struct config *c, const struct config *base, const cJS
 		const struct config_entry *e;
 		const cJSON *v;
 
-		snprintf(sub, sizeof(sub), "%s", ptr);
+		str_copy(sub, sizeof(sub), ptr);
 		json_pointer_append(sub, item->string ? item->string : "");
 		if (!item->string || item->string[0] == '$')
 			continue;

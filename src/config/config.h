@@ -66,9 +66,9 @@ struct config {
 	char *baseline_waivers_file; /* "" = no waivers */
 	char *host_root;
 	int64_t spool_max_bytes;
-	char *capture; /* process capture: "auto", "ebpf", "audit" or "cnproc" */
-	char *login_source; /* login collector: "auto", "audit" or "utmp" */
-	char *docker_socket; /* the Docker Engine API socket; "" = no container collector */
+	char *capture;		   /* process capture: "auto", "ebpf", "audit" or "cnproc" */
+	char *login_source;	   /* login collector: "auto", "audit" or "utmp" */
+	char *docker_socket;	   /* the Docker Engine API socket; "" = no container collector */
 	char *deployment_manifest; /* "" = no drift detection */
 	/* host posture Recommendations (analyze/posture.h, docs/posture.md) */
 	bool posture_open_ports, posture_firewall_policy, posture_input_rules;

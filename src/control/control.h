@@ -2,10 +2,13 @@
 #pragma once
 
 /*
- * What the twin and methods controllers need from the transport: subscribe to a topic filter
- * and publish one message (QoS 1, not spooled).  The agent fills it with
- * mqtt_transport_subscribe() / mqtt_transport_publish_direct(); tests fill it with recorders.
- * Both return 0 or a negative errno (-ENOTCONN while disconnected).
+ * What the twin and methods controllers need from "a transport with a control channel":
+ * subscribe to a topic filter and publish one message (QoS 1, not spooled).  control/ knows
+ * no transport: the agent fills this with transport_control_subscribe() /
+ * transport_control_publish() (transport/transport.h) and hands it the messages the
+ * transport's listener receives; tests fill it with recorders.  Both return 0 or a negative
+ * errno (-ENOTCONN while disconnected).  The topics are IoT Hub's (iothub/topic.h parses
+ * them); which ones the controllers subscribe to is theirs, below.
  */
 
 #include <stddef.h>

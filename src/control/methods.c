@@ -28,7 +28,7 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/json_read.h"
-#include "transport/mqtt/topic.h"
+#include "iothub/topic.h"
 
 #define METHODS_TOPIC_PREFIX "$iothub/methods/POST/"
 #define METHODS_RESPONSE_PREFIX "$iothub/methods/res/"
@@ -109,11 +109,11 @@ static int respond(struct methods *m, const char *rid, int status, struct buf *b
 	struct buf topic;
 	int r;
 
-	buf_init(&topic, MQTT_TOPIC_MAX);
+	buf_init(&topic, IOTHUB_TOPIC_MAX);
 	buf_puts(&topic, METHODS_RESPONSE_PREFIX);
 	buf_put_i64(&topic, status);
 	buf_puts(&topic, "/?$rid=");
-	mqtt_url_encode(&topic, rid, strlen(rid));
+	iothub_url_encode(&topic, rid, strlen(rid));
 	if (topic.failed) {
 		buf_done(&topic);
 		return -ENOMEM;
@@ -236,20 +236,20 @@ static int dispatch(struct methods *m, const char *name, const void *payload, si
 	return status;
 }
 
-/* The $rid of a method topic that mqtt_topic_parse refused (e.g. a name too long). */
-static void salvage_rid(const char *topic, size_t len, struct mqtt_property_bag *bag)
+/* The $rid of a method topic that iothub_topic_parse refused (e.g. a name too long). */
+static void salvage_rid(const char *topic, size_t len, struct iothub_property_bag *bag)
 {
 	const char *q = memrchr(topic, '?', len);
 
 	bag->n = 0;
 	if (q && q > topic && q[-1] == '/')
-		(void)mqtt_property_bag_parse(q + 1, len - (size_t)(q + 1 - topic), bag);
+		(void)iothub_property_bag_parse(q + 1, len - (size_t)(q + 1 - topic), bag);
 }
 
 int methods_handle_message(struct methods *m, const char *topic, const void *payload, size_t len,
 			   struct methods_result *res)
 {
-	struct mqtt_topic *tp;
+	struct iothub_topic *tp;
 	const char *rid;
 	struct buf b;
 	struct jw w;
@@ -265,17 +265,17 @@ int methods_handle_message(struct methods *m, const char *topic, const void *pay
 		set_message(res, -ENOMEM, "out of memory reading a method call");
 		return 0;
 	}
-	tlen = strnlen(topic, MQTT_TOPIC_MAX + 1);
-	r = mqtt_topic_parse(topic, tlen, tp);
-	if (r < 0 || tp->kind != MQTT_TOPIC_METHOD) {
+	tlen = strnlen(topic, IOTHUB_TOPIC_MAX + 1);
+	r = iothub_topic_parse(topic, tlen, tp);
+	if (r < 0 || tp->kind != IOTHUB_TOPIC_METHOD) {
 		tp->name[0] = '\1'; /* not a valid name */
 		tp->name[1] = '\0';
-		if (tlen <= MQTT_TOPIC_MAX)
+		if (tlen <= IOTHUB_TOPIC_MAX)
 			salvage_rid(topic, tlen, &tp->bag);
 		else
 			tp->bag.n = 0;
 	}
-	rid = mqtt_property_bag_get(&tp->bag, "$rid");
+	rid = iothub_property_bag_get(&tp->bag, "$rid");
 	if (!rid || !printable(rid, METHODS_RID_MAX)) {
 		m->stats.unanswerable++;
 		set_message(res, -EBADMSG, "method call without a valid $rid: not answered");

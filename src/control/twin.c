@@ -34,10 +34,12 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
-#include "transport/mqtt/topic.h"
+#include "common/num.h"
+#include "iothub/topic.h"
 
 #define TWIN_TOPIC_GET "$iothub/twin/GET/?$rid="
 #define TWIN_TOPIC_REPORTED "$iothub/twin/PATCH/properties/reported/?$rid="
@@ -258,7 +260,7 @@ int twin_handle_connected(struct twin *t, uint64_t now_ms)
 
 	memset(t->requests, 0, sizeof(t->requests));
 	t->connected = true;
-	for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(topics); i++) {
 		int r = t->io.subscribe(t->io.userdata, topics[i]);
 
 		if (r < 0 && !first)
@@ -289,19 +291,15 @@ int twin_refresh(struct twin *t, uint64_t now_ms)
 /* A decimal number of at most 16 digits (no sign, no spaces). */
 static int parse_decimal(const char *s, int64_t max, int64_t *ret)
 {
-	int64_t v = 0;
-	size_t n = 0;
+	uint64_t v;
+	int r;
 
-	if (!s || !s[0])
+	if (!s || strlen(s) > 16 || max < 0) /* at most 16 digits */
 		return -EINVAL;
-	for (; s[n]; n++) {
-		if (s[n] < '0' || s[n] > '9' || n >= 16)
-			return -EINVAL;
-		v = v * 10 + (s[n] - '0');
-	}
-	if (v > max)
-		return -ERANGE;
-	*ret = v;
+	r = num_parse_u64(s, strlen(s), 10, (uint64_t)max, &v);
+	if (r < 0)
+		return r;
+	*ret = (int64_t)v;
 	return 0;
 }
 
@@ -468,11 +466,11 @@ rejected:
 	t->stats.rejected++;
 }
 
-static void handle_patch(struct twin *t, const struct mqtt_topic *tp, const void *payload,
+static void handle_patch(struct twin *t, const struct iothub_topic *tp, const void *payload,
 			 size_t len, uint64_t now_ms, struct config *in_force,
 			 const struct config *base, struct twin_result *res)
 {
-	const char *vs = mqtt_property_bag_get(&tp->bag, "$version");
+	const char *vs = iothub_property_bag_get(&tp->bag, "$version");
 	int64_t v = -1;
 	cJSON *doc;
 
@@ -523,11 +521,11 @@ static void handle_patch(struct twin *t, const struct mqtt_topic *tp, const void
 	cJSON_Delete(doc);
 }
 
-static void handle_response(struct twin *t, const struct mqtt_topic *tp, const void *payload,
+static void handle_response(struct twin *t, const struct iothub_topic *tp, const void *payload,
 			    size_t len, uint64_t now_ms, struct config *in_force,
 			    const struct config *base, struct twin_result *res)
 {
-	const char *rs = mqtt_property_bag_get(&tp->bag, "$rid");
+	const char *rs = iothub_property_bag_get(&tp->bag, "$rid");
 	struct twin_request *q = NULL;
 	enum twin_request_kind kind;
 	int64_t rid;
@@ -568,7 +566,7 @@ int twin_handle_message(struct twin *t, const char *topic, const void *payload, 
 			uint64_t now_ms, struct config *in_force, const struct config *base,
 			struct twin_result *res)
 {
-	struct mqtt_topic *tp;
+	struct iothub_topic *tp;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -579,14 +577,14 @@ int twin_handle_message(struct twin *t, const char *topic, const void *payload, 
 		result_message(res, -ENOMEM, "out of memory reading a twin message");
 		return 0;
 	}
-	r = mqtt_topic_parse(topic, strnlen(topic, MQTT_TOPIC_MAX + 1), tp);
+	r = iothub_topic_parse(topic, strnlen(topic, IOTHUB_TOPIC_MAX + 1), tp);
 	if (r < 0 ||
-	    (tp->kind != MQTT_TOPIC_TWIN_RESPONSE && tp->kind != MQTT_TOPIC_TWIN_DESIRED)) {
+	    (tp->kind != IOTHUB_TOPIC_TWIN_RESPONSE && tp->kind != IOTHUB_TOPIC_TWIN_DESIRED)) {
 		result_message(res, r < 0 ? r : -EBADMSG, "unexpected twin topic");
 		es_free(tp);
 		return 0;
 	}
-	if (tp->kind == MQTT_TOPIC_TWIN_RESPONSE)
+	if (tp->kind == IOTHUB_TOPIC_TWIN_RESPONSE)
 		handle_response(t, tp, payload, len, now_ms, in_force, base, res);
 	else
 		handle_patch(t, tp, payload, len, now_ms, in_force, base, res);

@@ -3,7 +3,9 @@
 
 /*
  * The agent: owns the configuration, the loop, the collectors, the pipeline and the output,
- * and wires them together.  Nothing else includes everything.
+ * and wires them together through their interfaces (collectors/collector.h,
+ * transport/transport.h).  Its files are core/agent*.c (agent.c says which does what) with
+ * their shared state in agent-int.h; this is the only entry point outside core/.
  */
 
 #include <stdbool.h>

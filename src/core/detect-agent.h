@@ -5,7 +5,7 @@
  * The detection engine inside the agent: its pipeline observer, its timers (repeat
  * summaries, and the High queue flushed as soon as an Alert is queued), its configuration
  * (detectionEnabled, detectionRulesPath, detectionRules, ...) and its Heartbeat figures.
- * core/agent.c only creates, configures and frees it.
+ * The agent (core/agent.c, agent-config.c) only creates, configures and frees it.
  */
 
 #include <stdbool.h>

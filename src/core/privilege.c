@@ -5,13 +5,12 @@
  * Starting needs much (CAP_BPF + CAP_PERFMON or CAP_SYS_ADMIN to load and attach eBPF,
  * CAP_SYS_ADMIN to mount tracefs, CAP_AUDIT_CONTROL/CAP_AUDIT_READ for audit, CAP_NET_ADMIN
  * for the proc connector, CAP_SYS_RESOURCE/CAP_NET_ADMIN for SO_RCVBUFFORCE...).  Running
- * needs little: what each collector still does after its start is listed in `needs` below
- * (why, per capability: docs/security.md).  privilege_drop() computes the union for the
- * collectors that run and removes everything else, in this order:
+ * needs little: what each collector still does after its start is declared in its own table
+ * (collector_ops.caps, per backend; why, per capability: docs/security.md).
+ * privilege_drop() computes the union for the collectors that run and removes everything
+ * else, in this order:
  *   1. the bounding set (PR_CAPBSET_DROP needs CAP_SETPCAP, so it goes first);
  *   2. securebits NOROOT (+ locked): an exec as uid 0 no longer regains capabilities;
- *   3. the ambient set (cleared);
- *   4. permitted and effective = the kept set, inheritable = none (capset, version 3);
  *   3. with a run-as user (--user): PR_SET_KEEPCAPS, setgroups, setresgid, setresuid (all
  *      three ids, so uid 0 can never come back), PR_SET_KEEPCAPS off;
  *   4. the ambient set (cleared);
@@ -20,9 +19,9 @@
  * Without a run-as user the uid stays 0.  With one, a compromised agent cannot write files
  * owned by root (no CAP_DAC_OVERRIDE, CAP_FOWNER or CAP_CHOWN is ever kept) and what it
  * creates is its own; the files set-up created (state directory, spool, output) were created
- * as that user already (privilege_fs_enter: fsuid/fsgid).  A collector missing from the table
- * keeps the read-side union (FALLBACK_NEEDS) rather than break silently.  Nothing is ever
- * added back.
+ * as that user already (privilege_fs_enter: fsuid/fsgid).  A collector that declares nothing
+ * for the backend it runs keeps the read-side union (FALLBACK_NEEDS) rather than break
+ * silently.  Nothing is ever added back.
  */
 #include "privilege.h"
 
@@ -39,43 +38,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/array.h"
+#include "common/num.h"
+
 #define CAP(x) (1ull << (x))
 
 #define FALLBACK_NEEDS (CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE) | CAP(CAP_NET_ADMIN))
-
-struct privilege_need {
-	const char *collector;
-	const char *backend; /* prefix of collector_describe(), or NULL for any */
-	uint64_t caps;
-};
-
-static const struct privilege_need needs[] = {
-	{ "sysinfo", NULL, 0 },
-	{ "users", NULL, 0 },
-	/* /proc/<pid>/fd of other users' processes: a 0500 directory, then ptrace-checked links. */
-	{ "ports", NULL, CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE) },
-	/* every nfnetlink request is checked against CAP_NET_ADMIN; a new socket per snapshot;
-	 * the legacy tables' names (/proc/net/ip_tables_names, 0440 root) when not uid 0. */
-	{ "firewall", NULL, CAP(CAP_NET_ADMIN) | CAP(CAP_DAC_READ_SEARCH) },
-	/* files of any mode: /etc/shadow, sshd_config, ... (read only). */
-	{ "baseline", NULL, CAP(CAP_DAC_READ_SEARCH) },
-	/* ring buffer and counters are mmap'ed; /proc/<pid>/exe for connections of unknown pids. */
-	{ "process", "ebpf", CAP(CAP_SYS_PTRACE) },
-	/* AUDIT_GET (lost counter), AUDIT_DEL_RULE and AUDIT_SET at stop; pidfd_getfd. */
-	{ "process", "audit", CAP(CAP_AUDIT_CONTROL) | CAP(CAP_SYS_PTRACE) },
-	/* PROC_CN_MCAST_IGNORE at stop; /proc/<pid>/exe and cwd. */
-	{ "process", "cnproc", CAP(CAP_NET_ADMIN) | CAP(CAP_SYS_PTRACE) },
-	/* audit source: AUDIT_SET at stop (restore the host's audit state); sshd's socket to
-	 * the peer through /proc/<pid>/fd (a 0500 directory, ptrace-checked links). */
-	{ "login", "source audit",
-	  CAP(CAP_AUDIT_CONTROL) | CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE) },
-	/* utmp source: /proc/<pid>/exe of the logging-in process; btmp is 0660 root:utmp. */
-	{ "login", "source utmp", CAP(CAP_SYS_PTRACE) | CAP(CAP_DAC_READ_SEARCH) },
-	/* the Docker socket is connected to as its owner (uid 0); nothing else. */
-	{ "containers", NULL, 0 },
-	/* judges the other collectors' events; reads world-readable /proc/sys/net files. */
-	{ "posture", NULL, 0 },
-};
 
 static const char *const cap_names[] = {
 	"cap_chown",
@@ -121,25 +89,14 @@ static const char *const cap_names[] = {
 	"cap_checkpoint_restore",
 };
 
-static bool starts_with(const char *s, const char *prefix)
-{
-	return s && strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 uint64_t privilege_needed_by(struct collector *c)
 {
-	const char *how;
-
 	if (c->state == COLLECTOR_STATE_NEW || c->state == COLLECTOR_STATE_FAILED ||
 	    c->state == COLLECTOR_STATE_STOPPED)
 		return 0;
-	how = collector_describe(c);
-	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
-		if (strcmp(needs[i].collector, c->ops->name) != 0)
-			continue;
-		if (!needs[i].backend || starts_with(how, needs[i].backend))
-			return needs[i].caps;
-	}
+	for (unsigned i = 0; i < c->ops->n_caps; i++)
+		if (collector_backend_is(c, c->ops->caps[i].backend))
+			return c->ops->caps[i].running;
 	return FALLBACK_NEEDS;
 }
 
@@ -151,8 +108,7 @@ void privilege_format(uint64_t mask, char *buf, size_t size)
 		return;
 	buf[0] = '\0';
 	for (unsigned cap = 0; cap < 64 && used < size; cap++) {
-		const char *name =
-			cap < sizeof(cap_names) / sizeof(cap_names[0]) ? cap_names[cap] : NULL;
+		const char *name = cap < ARRAY_SIZE(cap_names) ? cap_names[cap] : NULL;
 		int n;
 
 		if (!(mask & CAP(cap)))
@@ -246,14 +202,14 @@ int privilege_check_start(bool want_user, struct privilege_missing *ret)
 	if (r < 0)
 		return r;
 	eff = (uint64_t)have[0].effective | (uint64_t)have[1].effective << 32;
-	for (size_t i = 0; i < sizeof(start_needs) / sizeof(start_needs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(start_needs); i++) {
 		const struct start_need *n = &start_needs[i];
 
 		if ((n->user_only && !want_user) || (eff & n->all) == n->all ||
 		    (n->or_all && (eff & n->or_all) == n->or_all))
 			continue;
 		missing |= n->all & ~eff;
-		if (ret->n_lines < sizeof(ret->lines) / sizeof(ret->lines[0]))
+		if (ret->n_lines < ARRAY_SIZE(ret->lines))
 			snprintf(ret->lines[ret->n_lines++], sizeof(ret->lines[0]),
 				 "missing %s: %s (container: CapAdd %s)", n->names, n->what,
 				 n->cap_add);
@@ -266,17 +222,15 @@ int privilege_check_start(bool want_user, struct privilege_missing *ret)
 
 /* ---- the run-as user ---- */
 
+/* A numeric uid or gid: at most 15 digits, below 4294967295 ((uid_t)-1). */
 static bool parse_id(const char *s, size_t len, unsigned long *ret)
 {
-	char buf[16], *end;
+	uint64_t v;
 
-	if (len == 0 || len >= sizeof(buf) || s[0] < '0' || s[0] > '9')
+	if (len >= 16 || num_parse_u64(s, len, 10, 0xFFFFFFFEul, &v) < 0)
 		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	errno = 0;
-	*ret = strtoul(buf, &end, 10);
-	return errno == 0 && *end == '\0' && *ret < 0xFFFFFFFFul;
+	*ret = (unsigned long)v;
+	return true;
 }
 
 int privilege_user_parse(const char *spec, struct privilege_user *ret, char *err, size_t err_size)

@@ -17,8 +17,10 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/duration.h"
 #include "common/regex.h"
+#include "common/str.h"
 
 static const char *const op_names[_DETECT_OP_MAX] = {
 	[DETECT_OP_EQUALS] = "equals",
@@ -37,7 +39,7 @@ static const char *const op_names[_DETECT_OP_MAX] = {
 
 static void sub(char *out, const char *ptr, const char *token)
 {
-	snprintf(out, JSON_POINTER_MAX, "%s", ptr);
+	str_copy(out, JSON_POINTER_MAX, ptr);
 	json_pointer_append(out, token);
 }
 
@@ -583,7 +585,7 @@ static bool parse_alt(struct detect_parse *p, const cJSON *j, const char *ptr, u
 		cJSON field = { .type = cJSON_String, .valuestring = j->valuestring };
 
 		a->kind = DETECT_KEY_REF;
-		snprintf(label, label_size, "%s",
+		str_copy(label, label_size,
 			 strncmp(j->valuestring, "ExtraDetails.", 13) == 0 ? j->valuestring + 13
 									   : j->valuestring);
 		return parse_ref(p, &field, NULL, ptr, types, &a->ref);
@@ -599,7 +601,7 @@ static bool parse_alt(struct detect_parse *p, const cJSON *j, const char *ptr, u
 						     "group" };
 		bool ok = false;
 
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(known); i++)
 			ok |= strcmp(m->string, known[i]) == 0;
 		if (!ok) {
 			sub(mp, ptr, m->string);
@@ -627,7 +629,7 @@ static bool parse_alt(struct detect_parse *p, const cJSON *j, const char *ptr, u
 				detect_parse_issue(p, true, mp, "a flag starts with '-'");
 				return false;
 			}
-		snprintf(label, label_size, "%s", "Argument");
+		str_copy(label, label_size, "Argument");
 	} else if ((m = cJSON_GetObjectItemCaseSensitive(j, "urlBasename"))) {
 		a->kind = DETECT_KEY_URL_BASENAME;
 		if (!cJSON_IsTrue(m)) {
@@ -635,7 +637,7 @@ static bool parse_alt(struct detect_parse *p, const cJSON *j, const char *ptr, u
 			detect_parse_issue(p, true, mp, "expected true");
 			return false;
 		}
-		snprintf(label, label_size, "%s", "UrlFile");
+		str_copy(label, label_size, "UrlFile");
 	} else {
 		const cJSON *re = cJSON_GetObjectItemCaseSensitive(j, "regex");
 		const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "group");
@@ -647,7 +649,7 @@ static bool parse_alt(struct detect_parse *p, const cJSON *j, const char *ptr, u
 		a->ref.transform = 0; /* the alternative's transform applies */
 		m = cJSON_GetObjectItemCaseSensitive(j,
 						     "field"); /* a string: parse_ref checked it */
-		snprintf(label, label_size, "%s",
+		str_copy(label, label_size,
 			 strncmp(m->valuestring, "ExtraDetails.", 13) == 0 ? m->valuestring + 13
 									   : m->valuestring);
 		sub(mp, ptr, "regex");
@@ -723,7 +725,7 @@ static bool parse_part(struct detect_parse *p, const cJSON *j, const char *ptr, 
 			detect_parse_issue(p, true, mp, "expected a short name");
 			return false;
 		}
-		snprintf(part->label, sizeof(part->label), "%s", label->valuestring);
+		str_copy(part->label, sizeof(part->label), label->valuestring);
 	}
 	return true;
 }

@@ -7,7 +7,9 @@
 #include "detect-int.h"
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/regex.h"
+#include "common/str.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -221,7 +223,7 @@ static const struct {
 
 int detect_key_defaults_init(struct detect_ruleset *rs)
 {
-	for (size_t i = 0; i < sizeof(default_keys) / sizeof(default_keys[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(default_keys); i++) {
 		struct detect_key *k = &rs->default_key[default_keys[i].type];
 
 		k->n = 0;
@@ -238,7 +240,7 @@ int detect_key_defaults_init(struct detect_ruleset *rs)
 			p->alts[0].kind = DETECT_KEY_REF;
 			p->n_alts = 1;
 			p->optional = true;
-			snprintf(p->label, sizeof(p->label), "%s",
+			str_copy(p->label, sizeof(p->label),
 				 strncmp(name, "ExtraDetails.", 13) == 0 ? name + 13 : name);
 			k->n++;
 		}

@@ -16,6 +16,7 @@
 
 #include "common/alloc.h"
 #include "common/fileio.h"
+#include "common/str.h"
 #include "detect-overrides.h"
 
 /* detect-parse.c */
@@ -154,7 +155,7 @@ static void apply_overrides(struct detect_parse *p, const cJSON *obj, const char
 		struct detect_rule *r;
 		char ptr[JSON_POINTER_MAX];
 
-		snprintf(ptr, sizeof(ptr), "%s", base_ptr);
+		str_copy(ptr, sizeof(ptr), base_ptr);
 		json_pointer_append(ptr, m->string);
 		if (!detect_rule_id_valid(m->string) || detect_override_parse(m, &o, &err) < 0) {
 			detect_parse_issue(p, true, ptr, "%s",

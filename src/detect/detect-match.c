@@ -15,6 +15,8 @@
 #include <strings.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
+#include "common/num.h"
 #include "common/regex.h"
 
 uint64_t detect_hash(const void *p, size_t len, uint64_t h)
@@ -331,7 +333,7 @@ uint64_t detect_view_hash(struct detect_view *v, const char *s, size_t len)
 		if (v->hashed[i].s == s && v->hashed[i].len == len)
 			return v->hashed[i].h;
 	h = detect_hash(s, len, DETECT_HASH_SEED);
-	if (v->n_hashed < sizeof(v->hashed) / sizeof(v->hashed[0])) {
+	if (v->n_hashed < ARRAY_SIZE(v->hashed)) {
 		v->hashed[v->n_hashed].s = s;
 		v->hashed[v->n_hashed].len = (uint32_t)len;
 		v->hashed[v->n_hashed].h = h;
@@ -437,13 +439,8 @@ static bool parse_i64(const char *s, size_t len, int64_t *ret)
 		neg = s[0] == '-';
 		i++;
 	}
-	if (i >= len || len - i > 18)
+	if (i >= len || len - i > 18 || num_parse_u64(s + i, len - i, 10, UINT64_MAX, &v) < 0)
 		return false;
-	for (; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
 	*ret = neg ? -(int64_t)v : (int64_t)v;
 	return true;
 }
@@ -687,11 +684,10 @@ int detect_ref_parse(struct detect_ruleset *rs, const char *name, uint8_t transf
 	}
 	if (strncmp(name, "Arg", 3) == 0 && len >= 4 && len <= 5 &&
 	    isdigit((unsigned char)name[3]) && (len == 4 || isdigit((unsigned char)name[4]))) {
-		unsigned idx = (unsigned)(name[3] - '0');
+		uint64_t idx;
 
-		if (len == 5)
-			idx = idx * 10 + (unsigned)(name[4] - '0');
-		if (idx > DETECT_ARG_INDEX_MAX || (len == 5 && name[3] == '0'))
+		if (num_parse_u64(name + 3, len - 3, 10, DETECT_ARG_INDEX_MAX, &idx) < 0 ||
+		    (len == 5 && name[3] == '0'))
 			return -ERANGE;
 		ret->kind = DETECT_REF_ARG;
 		ret->slot = (uint16_t)idx;

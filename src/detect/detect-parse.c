@@ -20,6 +20,8 @@
 #include <strings.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
+#include "common/str.h"
 #include "detect-overrides.h"
 
 static const char *const severity_names[_DETECT_SEVERITY_MAX] = {
@@ -43,7 +45,7 @@ enum detect_severity detect_severity_from_string(const char *s)
 
 static void sub(char *out, const char *ptr, const char *token)
 {
-	snprintf(out, JSON_POINTER_MAX, "%s", ptr);
+	str_copy(out, JSON_POINTER_MAX, ptr);
 	json_pointer_append(out, token);
 }
 
@@ -68,9 +70,9 @@ void detect_parse_issue(struct detect_parse *p, bool error, const char *ptr, con
 	if (!p->rep || !(is = issue_slot(p->rep, error)))
 		return;
 	memset(is, 0, sizeof(*is));
-	snprintf(is->file, sizeof(is->file), "%s", p->file ? p->file : "");
-	snprintf(is->rule_id, sizeof(is->rule_id), "%s", p->rule_id ? p->rule_id : "");
-	snprintf(is->pointer, sizeof(is->pointer), "%s", ptr ? ptr : "");
+	str_copy(is->file, sizeof(is->file), p->file ? p->file : "");
+	str_copy(is->rule_id, sizeof(is->rule_id), p->rule_id ? p->rule_id : "");
+	str_copy(is->pointer, sizeof(is->pointer), ptr ? ptr : "");
 	va_start(ap, fmt);
 	vsnprintf(is->message, sizeof(is->message), fmt, ap);
 	va_end(ap);
@@ -173,7 +175,7 @@ static void parse_lists(struct detect_parse *p, const cJSON *j, const char *ptr,
 		}
 		rs->lists = l;
 		l = &rs->lists[rs->n_lists++];
-		snprintf(l->name, sizeof(l->name), "%s", m->string);
+		str_copy(l->name, sizeof(l->name), m->string);
 		l->vals = vals;
 		l->n = n;
 	}
@@ -455,7 +457,7 @@ static uint64_t definition_hash(const cJSON *j)
 					     "newValue" };
 	uint64_t h = DETECT_HASH_SEED;
 
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, parts[i]);
 		char *text = m ? cJSON_PrintUnformatted(m) : NULL;
 
@@ -534,12 +536,12 @@ static struct detect_rule *parse_rule(struct detect_parse *p, const cJSON *j, co
 		return NULL;
 	}
 	p->rule_id = id->valuestring;
-	if (!only_members(p, j, ptr, known, sizeof(known) / sizeof(known[0])))
+	if (!only_members(p, j, ptr, known, ARRAY_SIZE(known)))
 		return NULL;
 	r = es_calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
-	snprintf(r->id, sizeof(r->id), "%s", id->valuestring);
+	str_copy(r->id, sizeof(r->id), id->valuestring);
 	r->source = es_strdup(p->file ? p->file : "");
 	if (!parse_meta(p, r, j, ptr) || !parse_kind(p, r, j, ptr))
 		goto fail;
@@ -623,7 +625,7 @@ void detect_parse_lists_of(struct detect_parse *p, const cJSON *doc)
 		detect_parse_issue(p, true, "", "expected a JSON object with \"rules\"");
 		return;
 	}
-	if (!only_members(p, doc, "", known, sizeof(known) / sizeof(known[0])))
+	if (!only_members(p, doc, "", known, ARRAY_SIZE(known)))
 		return;
 	if (v && (!cJSON_IsNumber(v) || v->valuedouble != 1)) {
 		detect_parse_issue(p, true, "/edgesecRules", "this edgesec reads rules format 1");

@@ -41,8 +41,10 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/json_read.h"
 #include "common/log.h"
+#include "common/str.h"
 #include "common/timeutil.h"
 #include "http/http-client.h"
 
@@ -430,7 +432,7 @@ static int start_inspect(struct docker_client *dc, struct call_slot *s, const ch
 
 	if (!docker_id_valid(id))
 		return -EINVAL;
-	snprintf(s->id, sizeof(s->id), "%s", id);
+	str_copy(s->id, sizeof(s->id), id);
 	snprintf(path, sizeof(path), "/v%s/containers/%s/json", dc->api_version, id);
 	return slot_start(dc, s, path, INSPECT_BODY_MAX);
 }
@@ -525,7 +527,7 @@ static void apply_event(struct docker_client *dc, const struct docker_event *ev,
 	if (!e)
 		return;
 	if (ev->name[0])
-		snprintf(e->c.name, sizeof(e->c.name), "%s", ev->name);
+		str_copy(e->c.name, sizeof(e->c.name), ev->name);
 	if (strcmp(ev->action, "die") == 0) {
 		snprintf(e->c.state, sizeof(e->c.state), "exited");
 		e->c.pid = 0;
@@ -832,7 +834,7 @@ static void on_timer(struct docker_client *dc)
 void docker_client_dispatch(struct docker_client *dc)
 {
 	struct epoll_event evs[N_SLOTS + 1];
-	int n = epoll_wait(dc->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), 0);
+	int n = epoll_wait(dc->epfd, evs, (int)(ARRAY_SIZE(evs)), 0);
 
 	for (int i = 0; i < n; i++) {
 		struct call_slot *s = evs[i].data.ptr;

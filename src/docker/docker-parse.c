@@ -17,6 +17,7 @@
 
 #include "common/json_read.h"
 #include "common/json_write.h"
+#include "common/num.h"
 
 #define SETTINGS_LIST_MAX 64
 
@@ -76,17 +77,7 @@ static bool get_i64(const cJSON *obj, const char *key, int64_t *ret)
 /* A decimal integer held in a string (event attributes are all strings). */
 static bool str_i64(const char *s, int64_t *ret)
 {
-	char *end;
-	long long v;
-
-	if (!s || !*s)
-		return false;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end)
-		return false;
-	*ret = v;
-	return true;
+	return s && num_parse_i64(s, strlen(s), INT64_MIN, INT64_MAX, ret) == 0;
 }
 
 int docker_version_parse(const char *json, size_t len, unsigned *ret_minor)
@@ -94,20 +85,16 @@ int docker_version_parse(const char *json, size_t len, unsigned *ret_minor)
 	struct json_error err;
 	cJSON *doc = json_parse(json, len, &err);
 	const char *v;
-	char *end;
-	unsigned long minor;
+	uint64_t minor;
 	int r = -EINVAL;
 
 	if (!doc)
 		return -EINVAL;
 	v = get_str(doc, "ApiVersion");
-	if (v && strncmp(v, "1.", 2) == 0 && v[2] >= '0' && v[2] <= '9') {
-		errno = 0;
-		minor = strtoul(v + 2, &end, 10);
-		if (!errno && !*end && minor < 1000) {
-			*ret_minor = (unsigned)minor;
-			r = 0;
-		}
+	if (v && strncmp(v, "1.", 2) == 0 &&
+	    num_parse_u64(v + 2, strlen(v + 2), 10, 999, &minor) == 0) {
+		*ret_minor = (unsigned)minor;
+		r = 0;
 	}
 	cJSON_Delete(doc);
 	return r;

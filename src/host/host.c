@@ -31,6 +31,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@
 
 #include "common/alloc.h"
 #include "common/fileio.h"
+#include "common/num.h"
 
 #define NS_DYNAMIC_FIRST 0xF0000000ul
 #define OPENAT2_RETRIES 8 /* EAGAIN: a rename raced with ".." resolution */
@@ -417,12 +419,16 @@ static unsigned long ns_inode_at(int dirfd, const char *path)
 	char link[64];
 	ssize_t n = readlinkat(dirfd, path, link, sizeof(link) - 1);
 	const char *b;
+	uint64_t v;
+	size_t used;
 
 	if (n <= 0)
 		return 0;
 	link[n] = '\0';
 	b = strchr(link, '[');
-	return b ? strtoul(b + 1, NULL, 10) : 0;
+	if (!b || num_scan_u64(b + 1, strlen(b + 1), 10, ULONG_MAX, &v, &used) < 0)
+		return 0;
+	return (unsigned long)v;
 }
 
 static enum host_ns_state ns_by_inode(int own_proc, const char *name, bool absent_is_host)

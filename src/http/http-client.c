@@ -98,8 +98,8 @@ int http_call_start(struct http_call *c, const char *socket_path, const struct h
 	c->out_sent = 0;
 	c->reading = false;
 	buf_init(&c->out, HTTP_REQUEST_MAX);
-	http_response_init(&c->resp, strcmp(req->method ? req->method : "", "HEAD") == 0,
-			   body_max, on_body, userdata);
+	http_response_init(&c->resp, strcmp(req->method ? req->method : "", "HEAD") == 0, body_max,
+			   on_body, userdata);
 	r = http_request_format(req, &c->out);
 	if (r == 0)
 		r = unix_connect(socket_path, &c->fd);
@@ -208,8 +208,7 @@ int http_unix_request(const char *socket_path, const struct http_request *req, i
 	r = http_call_start(c, socket_path, req, body_max, append_body, body);
 	while (r == 0 || r == HTTP_FEED_MORE) {
 		uint64_t now = now_ms();
-		struct pollfd pfd = { .fd = c->fd,
-				      .events = c->reading ? POLLIN : POLLOUT };
+		struct pollfd pfd = { .fd = c->fd, .events = c->reading ? POLLIN : POLLOUT };
 
 		if (now >= deadline) {
 			r = -ETIMEDOUT;

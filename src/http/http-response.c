@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/num.h"
+
 static int fail(struct http_response *r, int err, const char *why)
 {
 	r->phase = HTTP_PHASE_ERROR;
@@ -99,28 +101,7 @@ static bool header_has_token(const struct http_response *r, const char *name, co
 
 static bool parse_u64(const char *s, size_t n, int base, uint64_t *out)
 {
-	uint64_t v = 0;
-
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d;
-		char c = s[i];
-
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (base == 16 && c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (base == 16 && c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
-			return false;
-		if (v > (UINT64_MAX - d) / (uint64_t)base)
-			return false;
-		v = v * (uint64_t)base + d;
-	}
-	*out = v;
-	return true;
+	return num_parse_u64(s, n, (unsigned)base, UINT64_MAX, out) == 0;
 }
 
 /* Validates the head (status line, header syntax) and decides the body framing. */
@@ -129,18 +110,19 @@ static int parse_head(struct http_response *r)
 	const char *h = r->head;
 	const char *eol = memchr(h, '\n', r->head_len);
 	size_t line_len;
+	uint64_t status;
 
 	if (!eol)
 		return fail(r, -EPROTO, "no status line");
 	line_len = (size_t)(eol - h);
 	if (line_len && h[line_len - 1] == '\r')
 		line_len--;
-	/* "HTTP/1.x SSS[ reason]" */
+	/* "HTTP/1.x SSS[ reason]", SSS in 100..599 */
 	if (line_len < 12 || memcmp(h, "HTTP/1.", 7) != 0 || (h[7] != '0' && h[7] != '1') ||
-	    h[8] != ' ' || h[9] < '1' || h[9] > '5' || h[10] < '0' || h[10] > '9' || h[11] < '0' ||
-	    h[11] > '9' || (line_len > 12 && h[12] != ' '))
+	    h[8] != ' ' || num_parse_u64(h + 9, 3, 10, 599, &status) < 0 || status < 100 ||
+	    (line_len > 12 && h[12] != ' '))
 		return fail(r, -EPROTO, "malformed status line");
-	r->status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
+	r->status = (int)status;
 
 	/* Every header line must be "token: value" (no obsolete line folding). */
 	for (const char *p = eol + 1; p < h + r->head_len;) {
@@ -164,7 +146,8 @@ static int parse_head(struct http_response *r)
 
 	r->connection_close = header_has_token(r, "Connection", "close") || h[7] == '0';
 	r->chunked = header_has_token(r, "Transfer-Encoding", "chunked");
-	if (!r->chunked && find_header(r, "Transfer-Encoding", &(const char *){NULL}, &(size_t){0}))
+	if (!r->chunked &&
+	    find_header(r, "Transfer-Encoding", &(const char *){ NULL }, &(size_t){ 0 }))
 		return fail(r, -EPROTO, "unsupported transfer coding");
 	{
 		const char *v;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/timeutil.h"
 
 struct watch {
@@ -38,7 +39,7 @@ struct loop {
 
 static struct watch *find_free_watch(struct loop *l)
 {
-	for (size_t i = 0; i < sizeof(l->watches) / sizeof(l->watches[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(l->watches); i++)
 		if (l->watches[i].fd < 0)
 			return &l->watches[i];
 	return NULL;
@@ -115,7 +116,7 @@ int loop_new(loop_signal_fn on_signal, void *userdata, struct loop **ret)
 
 	if (!l)
 		return -ENOMEM;
-	for (size_t i = 0; i < sizeof(l->watches) / sizeof(l->watches[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(l->watches); i++)
 		l->watches[i].fd = -1;
 	l->sigfd = l->timerfd = -1;
 	l->on_signal = on_signal;
@@ -169,7 +170,7 @@ int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *us
 
 int loop_remove_fd(struct loop *l, int fd)
 {
-	for (size_t i = 0; i < sizeof(l->watches) / sizeof(l->watches[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(l->watches); i++)
 		if (l->watches[i].fd == fd) {
 			(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
 			l->watches[i].fd = -1;
@@ -184,7 +185,9 @@ struct loop_timer *loop_timer_new(struct loop *l, loop_timer_fn fn, void *userda
 		struct loop_timer *t = &l->timers[i];
 
 		if (!t->used) {
-			*t = (struct loop_timer){ .loop = l, .fn = fn, .userdata = userdata, .used = 1 };
+			*t = (struct loop_timer){
+				.loop = l, .fn = fn, .userdata = userdata, .used = 1
+			};
 			return t;
 		}
 	}

@@ -2,10 +2,13 @@
 #pragma once
 
 /*
- * The event loop: one epoll instance on the main thread.  Inputs are file descriptors (the
- * collectors' sockets, the MQTT socket, the Docker stream, the workload API), one signalfd for SIGINT/SIGTERM/SIGHUP and one
- * timerfd that is always armed for the earliest pending timer.  Callbacks must not block.
- * Limits: LOOP_MAX_FDS watched descriptors, LOOP_MAX_TIMERS timers.
+ * The event loop: one epoll instance on the process's only thread.  Inputs are file
+ * descriptors (the collectors' netlink sockets, ring buffer, inotify and timerfd; the MQTT
+ * socket; the Docker event stream; the workload API), one signalfd for SIGINT, SIGTERM and
+ * SIGHUP, and one timerfd armed for the earliest armed timer (disarmed when none is).
+ * Timers are slots of the loop, not file descriptors.  Callbacks run on the loop and must not
+ * block.  Limits: LOOP_MAX_FDS watched descriptors (loop_add_fd: -ENOSPC beyond),
+ * LOOP_MAX_TIMERS timers (loop_timer_new: NULL beyond).
  */
 
 #include <stdint.h>

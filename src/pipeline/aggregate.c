@@ -191,7 +191,7 @@ static uint64_t hasher_end(const struct hasher *x, size_t total)
 
 static unsigned pid_field(enum event_type t)
 {
-	return t == EVENT_PROCESS_CREATE ? PC_PROCESS_ID
+	return t == EVENT_PROCESS_CREATE      ? PC_PROCESS_ID
 	       : t == EVENT_PROCESS_TERMINATE ? PT_PROCESS_ID
 					      : CC_PROCESS_ID;
 }
@@ -352,7 +352,7 @@ static bool identity_equal(const struct event *a, const struct skips *ka, const 
 
 static int64_t pid_of(const struct event *e)
 {
-	unsigned field = e->type == EVENT_PROCESS_CREATE	? PC_PROCESS_ID
+	unsigned field = e->type == EVENT_PROCESS_CREATE      ? PC_PROCESS_ID
 			 : e->type == EVENT_PROCESS_TERMINATE ? PT_PROCESS_ID
 							      : CC_PROCESS_ID;
 	struct event_cursor c;

@@ -8,13 +8,13 @@
 
 #include "event.h"
 
-#define EVENT_F_TRUNCATED 0x1u  /* some value was shortened */
+#define EVENT_F_TRUNCATED 0x1u	/* some value was shortened */
 #define EVENT_F_AGGREGATED 0x2u /* stands for several identical events */
 
 struct event {
 	struct event *next; /* queue link */
 	uint64_t time_ns;   /* CLOCK_REALTIME */
-	uint32_t size;      /* allocation size, charged to the cache budget */
+	uint32_t size;	    /* allocation size, charged to the cache budget */
 	uint32_t data_len;
 	uint16_t type;
 	uint16_t n_items;

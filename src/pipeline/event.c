@@ -31,6 +31,7 @@
 #include <sys/types.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/guid.h"
 #include "common/json_write.h"
 #include "common/redact.h"
@@ -49,21 +50,23 @@
 
 static const struct event_field_info process_create_fields[_PC_MAX] = {
 	{ "Executable", S, R | L }, { "ProcessId", I, R }, { "ParentProcessId", I, R },
-	{ "UserId", S, R },	     { "UserName", S, 0 },  { "CommandLine", S, R | L | X },
+	{ "UserId", S, R },	    { "UserName", S, 0 },  { "CommandLine", S, R | L | X },
 };
 static const struct event_field_info process_terminate_fields[_PT_MAX] = {
-	{ "Executable", S, R | L }, { "ProcessId", I, R }, { "ExitStatus", I, R },
+	{ "Executable", S, R | L },
+	{ "ProcessId", I, R },
+	{ "ExitStatus", I, R },
 };
 static const struct event_field_info connection_create_fields[_CC_MAX] = {
-	{ "RemoteAddress", S, R }, { "RemotePort", S, R }, { "LocalAddress", S, 0 },
-	{ "LocalPort", S, 0 },	   { "Direction", S, R },  { "Protocol", S, R },
-	{ "ProcessId", I, R },	   { "UserId", S, 0 },	   { "Executable", S, R | L },
+	{ "RemoteAddress", S, R },   { "RemotePort", S, R }, { "LocalAddress", S, 0 },
+	{ "LocalPort", S, 0 },	     { "Direction", S, R },  { "Protocol", S, R },
+	{ "ProcessId", I, R },	     { "UserId", S, 0 },     { "Executable", S, R | L },
 	{ "CommandLine", S, L | X },
 };
 static const struct event_field_info login_fields[_LOGIN_MAX] = {
-	{ "ProcessId", I, R },	 { "UserId", S, 0 },	    { "UserName", S, 0 },
-	{ "Operation", S, R },	 { "Executable", S, R | L }, { "RemoteAddress", S, 0 },
-	{ "RemotePort", S, 0 },	 { "LocalPort", S, 0 },	    { "Result", S, R },
+	{ "ProcessId", I, R },	{ "UserId", S, 0 },	    { "UserName", S, 0 },
+	{ "Operation", S, R },	{ "Executable", S, R | L }, { "RemoteAddress", S, 0 },
+	{ "RemotePort", S, 0 }, { "LocalPort", S, 0 },	    { "Result", S, R },
 };
 static const struct event_field_info listening_ports_fields[_LP_MAX] = {
 	{ "RemoteAddress", S, 0 }, { "RemotePort", S, 0 }, { "LocalAddress", S, 0 },
@@ -89,17 +92,17 @@ static const struct event_field_info local_users_fields[_LU_MAX] = {
 	{ "UserName", S, R },
 };
 static const struct event_field_info firewall_fields[_FW_MAX] = {
-	{ "Priority", I, 0 },	       { "Direction", S, 0 },	 { "ChainName", S, 0 },
-	{ "Application", S, L },       { "Enabled", B, R },	 { "Action", S, R },
-	{ "SourceAddress", S, L },     { "SourcePort", S, L },	 { "DestinationAddress", S, L },
-	{ "DestinationPort", S, L },   { "Protocol", S, 0 },
+	{ "Priority", I, 0 },	     { "Direction", S, 0 },  { "ChainName", S, 0 },
+	{ "Application", S, L },     { "Enabled", B, R },    { "Action", S, R },
+	{ "SourceAddress", S, L },   { "SourcePort", S, L }, { "DestinationAddress", S, L },
+	{ "DestinationPort", S, L }, { "Protocol", S, 0 },
 };
 static const struct event_field_info os_baseline_fields[_OSB_MAX] = {
-	{ "Description", S, R | L }, { "CceId", S, R }, { "Result", S, R },
+	{ "Description", S, R | L }, { "CceId", S, R },	   { "Result", S, R },
 	{ "Error", S, R | L },	     { "Severity", S, R },
 };
 static const struct event_field_info diagnostic_fields[_DIAG_MAX] = {
-	{ "CorrelationId", S, 0 }, { "Severity", S, R },  { "Message", S, R | L },
+	{ "CorrelationId", S, 0 }, { "Severity", S, R }, { "Message", S, R | L },
 	{ "ProcessId", I, R },	   { "ThreadId", I, R },
 };
 static const struct event_field_info configuration_error_fields[_CE_MAX] = {
@@ -119,50 +122,51 @@ static const struct event_field_info message_statistics_fields[_MS_MAX] = {
 	{ "TotalFailed", I, R },
 };
 static const struct event_field_info heartbeat_fields[_HB_MAX] = {
-	{ "UptimeSeconds", I, R },   { "RssKiB", I, R },	    { "PeakRssKiB", I, R },
-	{ "CpuUserMs", I, R },	     { "CpuSystemMs", I, R },	    { "HeapBytes", I, R },
-	{ "QueueHighEvents", I, R }, { "QueueHighBytes", I, R },    { "QueueLowEvents", I, R },
-	{ "QueueLowBytes", I, R },   { "CacheLimitBytes", I, R },   { "AggregationEntries", I, R },
-	{ "EventsCollected", I, R }, { "EventsDropped", I, R },	    { "EventsTruncated", I, R },
-	{ "MessagesSent", I, R },    { "MessagesFailed", I, R },    { "Collectors", J, R },
+	{ "UptimeSeconds", I, R },   { "RssKiB", I, R },	  { "PeakRssKiB", I, R },
+	{ "CpuUserMs", I, R },	     { "CpuSystemMs", I, R },	  { "HeapBytes", I, R },
+	{ "QueueHighEvents", I, R }, { "QueueHighBytes", I, R },  { "QueueLowEvents", I, R },
+	{ "QueueLowBytes", I, R },   { "CacheLimitBytes", I, R }, { "AggregationEntries", I, R },
+	{ "EventsCollected", I, R }, { "EventsDropped", I, R },	  { "EventsTruncated", I, R },
+	{ "MessagesSent", I, R },    { "MessagesFailed", I, R },  { "Collectors", J, R },
 	{ "Output", S, R },
 };
 
 static const struct event_field_info user_change_fields[_UC_MAX] = {
-	{ "Change", S, R },	     { "UserName", S, R },	     { "UserId", S, R },
-	{ "PreviousUserId", S, 0 },  { "GroupNames", S, L },	     { "PreviousGroupNames", S, L },
-	{ "GroupIds", S, L },	     { "PreviousGroupIds", S, L },
+	{ "Change", S, R },	    { "UserName", S, R },	  { "UserId", S, R },
+	{ "PreviousUserId", S, 0 }, { "GroupNames", S, L },	  { "PreviousGroupNames", S, L },
+	{ "GroupIds", S, L },	    { "PreviousGroupIds", S, L },
 };
 static const struct event_field_info privilege_use_fields[_PU_MAX] = {
-	{ "Operation", S, R },	    { "UserName", S, R },	{ "UserId", S, 0 },
-	{ "Executable", S, R | L }, { "ProcessId", I, R },	{ "Terminal", S, 0 },
+	{ "Operation", S, R },	    { "UserName", S, R },  { "UserId", S, 0 },
+	{ "Executable", S, R | L }, { "ProcessId", I, R }, { "Terminal", S, 0 },
 	{ "RemoteAddress", S, 0 },  { "Result", S, R },
 };
 
 static const struct event_field_info container_event_fields[_CEV_MAX] = {
-	{ "Action", S, R },	      { "ObjectType", S, R },	   { "ContainerId", S, 0 },
-	{ "ContainerName", S, 0 },    { "Image", S, 0 },	   { "ModuleName", S, 0 },
-	{ "ExitCode", I, 0 },	      { "Signal", I, 0 },	   { "Command", S, L | X },
+	{ "Action", S, R },	      { "ObjectType", S, R }, { "ContainerId", S, 0 },
+	{ "ContainerName", S, 0 },    { "Image", S, 0 },      { "ModuleName", S, 0 },
+	{ "ExitCode", I, 0 },	      { "Signal", I, 0 },     { "Command", S, L | X },
 	{ "SecuritySettings", J, 0 },
 };
 
 static const struct event_field_info container_inventory_fields[_CINV_MAX] = {
-	{ "ContainerId", S, R },   { "ContainerName", S, R }, { "Image", S, R },
-	{ "ImageId", S, 0 },	   { "State", S, R },	      { "ModuleName", S, 0 },
-	{ "ProcessId", I, 0 },	   { "ExitCode", I, 0 },      { "SecuritySettings", J, R },
+	{ "ContainerId", S, R }, { "ContainerName", S, R }, { "Image", S, R },
+	{ "ImageId", S, 0 },	 { "State", S, R },	    { "ModuleName", S, 0 },
+	{ "ProcessId", I, 0 },	 { "ExitCode", I, 0 },	    { "SecuritySettings", J, R },
 };
 
 static const struct event_field_info recommendation_fields[_REC_MAX] = {
-	{ "RuleId", S, R },	   { "RecommendationType", S, 0 }, { "Severity", S, R },
-	{ "Title", S, R },	   { "Module", S, R },		   { "ContainerId", S, 0 },
-	{ "Image", S, L },	   { "Path", S, R | L },	   { "Message", S, R | L },
-	{ "Remediation", S, R | L },
+	{ "RuleId", S, R },	 { "RecommendationType", S, 0 },
+	{ "Severity", S, R },	 { "Title", S, R },
+	{ "Module", S, R },	 { "ContainerId", S, 0 },
+	{ "Image", S, L },	 { "Path", S, R | L },
+	{ "Message", S, R | L }, { "Remediation", S, R | L },
 };
 
 static const struct event_field_info drift_alert_fields[_DA_MAX] = {
-	{ "Kind", S, R },	   { "Severity", S, R },	{ "Module", S, R },
-	{ "ContainerId", S, 0 },   { "Image", S, L },		{ "Setting", S, R | L },
-	{ "Path", S, L },	   { "ManifestPath", S, L },	{ "Message", S, R | L },
+	{ "Kind", S, R },	 { "Severity", S, R },	   { "Module", S, R },
+	{ "ContainerId", S, 0 }, { "Image", S, L },	   { "Setting", S, R | L },
+	{ "Path", S, L },	 { "ManifestPath", S, L }, { "Message", S, R | L },
 };
 
 static const struct event_field_info alert_fields[_AL_MAX] = {
@@ -200,8 +204,10 @@ static bool scrub_key(const char *key, size_t klen)
 }
 
 #define T(name, schema, cls, cat, fields)                                                          \
-	{ name, EVENT_SCHEMA_##schema, EVENT_CLASS_##cls, EVENT_CATEGORY_##cat, fields,            \
-	  sizeof(fields) / sizeof(fields[0]) }
+	{                                                                                          \
+		name, EVENT_SCHEMA_##schema, EVENT_CLASS_##cls, EVENT_CATEGORY_##cat, fields,      \
+			ARRAY_SIZE(fields)                                                         \
+	}
 
 static const struct event_type_info type_table[_EVENT_TYPE_MAX] = {
 	[EVENT_PROCESS_CREATE] =
@@ -447,7 +453,8 @@ void event_builder_item(struct event_builder *b)
 	}
 	if (b->n_items && ti && !b->error) {
 		for (unsigned f = 0; f < ti->n_fields; f++)
-			if ((ti->fields[f].flags & FIELD_F_REQUIRED) && !(b->item_fields & (1ull << f)))
+			if ((ti->fields[f].flags & FIELD_F_REQUIRED) &&
+			    !(b->item_fields & (1ull << f)))
 				b->error = -EINVAL;
 	}
 	buf_putc(&b->data, (char)TAG_ITEM);

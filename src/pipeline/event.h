@@ -37,13 +37,13 @@ enum event_type {
 	EVENT_MESSAGE_STATISTICS,
 	/* edgesec's own schema (docs/schemas/edgesec-message.schema.json) */
 	EVENT_HEARTBEAT,
-	EVENT_USER_CHANGE, /* LocalUserChange: a difference between two LocalUsers snapshots */
-	EVENT_PRIVILEGE_USE, /* PrivilegeUse: sudo/su/pkexec authentication, not a login */
-	EVENT_CONTAINER_EVENT,	   /* ContainerEvent: a Docker container or image event */
+	EVENT_USER_CHANGE,     /* LocalUserChange: a difference between two LocalUsers snapshots */
+	EVENT_PRIVILEGE_USE,   /* PrivilegeUse: sudo/su/pkexec authentication, not a login */
+	EVENT_CONTAINER_EVENT, /* ContainerEvent: a Docker container or image event */
 	EVENT_CONTAINER_INVENTORY, /* ContainerInventory: every container and its settings */
-	EVENT_RECOMMENDATION, /* Recommendation: rule findings on running containers */
-	EVENT_DRIFT_ALERT,    /* DriftAlert: a module runs with more than its manifest grants */
-	EVENT_ALERT,	      /* Alert: a detection rule fired on the device (src/detect/) */
+	EVENT_RECOMMENDATION,	   /* Recommendation: rule findings on running containers */
+	EVENT_DRIFT_ALERT, /* DriftAlert: a module runs with more than its manifest grants */
+	EVENT_ALERT,	   /* Alert: a detection rule fired on the device (src/detect/) */
 	_EVENT_TYPE_MAX,
 	_EVENT_TYPE_INVALID = -22,
 };
@@ -76,7 +76,7 @@ enum event_priority {
 	_EVENT_PRIORITY_INVALID = -22,
 };
 
-const char *event_priority_to_string(enum event_priority p); /* "Off", "Low", "High" */
+const char *event_priority_to_string(enum event_priority p);   /* "Off", "Low", "High" */
 enum event_priority event_priority_from_string(const char *s); /* case-insensitive */
 
 enum field_type {
@@ -111,7 +111,8 @@ struct event_type_info {
 	unsigned n_fields;
 };
 
-/* Field indices, in the order of the tables in event.c. */
+/* Field indices, in the order of the tables in event.c (one compact line per event type). */
+/* clang-format off */
 enum { PC_EXECUTABLE, PC_PROCESS_ID, PC_PARENT_PROCESS_ID, PC_USER_ID, PC_USER_NAME,
        PC_COMMAND_LINE, _PC_MAX };
 enum { PT_EXECUTABLE, PT_PROCESS_ID, PT_EXIT_STATUS, _PT_MAX };
@@ -167,6 +168,7 @@ enum { AL_RULE_ID, AL_RULE_NAME, AL_SEVERITY, AL_TECHNIQUE, AL_TACTIC, AL_DESCRI
        AL_REPEAT_COUNT, AL_FIRST_SEEN, AL_LAST_SEEN, AL_FIRST_ALERT_ID, AL_CONTAINER_ID,
        AL_CONTAINER_NAME, AL_MODULE, AL_PROCESS_ID, AL_EXECUTABLE, AL_COMMAND_LINE,
        AL_USER_NAME, AL_REMOTE_ADDRESS, _AL_MAX };
+/* clang-format on */
 
 /* Largest value a field may hold; larger input is cut by the builder and marked. */
 #define EVENT_FIELD_MAX (1u << 20)

@@ -10,6 +10,7 @@
 #include "common/buf.h"
 #include "common/guid.h"
 #include "common/json_write.h"
+#include "common/str.h"
 #include "event-int.h"
 #include "format.h"
 #include "truncate.h"
@@ -44,7 +45,7 @@ struct message_builder *message_builder_new(const char *agent_id, const char *ag
 
 	if (!mb)
 		return NULL;
-	snprintf(mb->agent_id, sizeof(mb->agent_id), "%s", agent_id);
+	str_copy(mb->agent_id, sizeof(mb->agent_id), agent_id);
 	mb->agent_version = es_strdup(agent_version);
 	if (!mb->agent_version) {
 		es_free(mb);

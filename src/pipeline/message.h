@@ -31,15 +31,15 @@ struct message {
 typedef int (*message_publish_fn)(void *userdata, const struct message *m);
 
 struct message_stats {
-	uint64_t messages;   /* handed to publish and accepted */
-	uint64_t under_4kb;  /* accepted messages smaller than 4096 bytes */
-	uint64_t failed;     /* publish returned an error */
-	uint64_t bytes;      /* body bytes accepted */
-	uint64_t events;     /* events in accepted messages */
+	uint64_t messages;		/* handed to publish and accepted */
+	uint64_t under_4kb;		/* accepted messages smaller than 4096 bytes */
+	uint64_t failed;		/* publish returned an error */
+	uint64_t bytes;			/* body bytes accepted */
+	uint64_t events;		/* events in accepted messages */
 	uint64_t events_lost_in_failed; /* events in messages whose publish failed */
-	uint64_t split;      /* events split because they did not fit */
-	uint64_t truncated;  /* events shortened to fit */
-	uint64_t oversize_dropped; /* events that could not be made to fit */
+	uint64_t split;			/* events split because they did not fit */
+	uint64_t truncated;		/* events shortened to fit */
+	uint64_t oversize_dropped;	/* events that could not be made to fit */
 };
 
 struct message_builder;

@@ -155,8 +155,7 @@ void queue_get_totals(const struct queue_set *qs, enum event_priority prio,
 	*ret = qs->q[prio].total;
 }
 
-void queue_take_interval(struct queue_set *qs, enum event_priority prio,
-			 struct queue_counters *ret)
+void queue_take_interval(struct queue_set *qs, enum event_priority prio, struct queue_counters *ret)
 {
 	*ret = qs->q[prio].interval;
 	memset(&qs->q[prio].interval, 0, sizeof(qs->q[prio].interval));
@@ -167,11 +166,10 @@ uint64_t queue_dropped_by_type(const struct queue_set *qs, enum event_type t)
 	return t >= 0 && t < _EVENT_TYPE_MAX ? qs->dropped_by_type[t] : 0;
 }
 
-void queue_count_lost(struct queue_set *qs, enum event_priority prio, enum event_type t,
-		      uint64_t n)
+void queue_count_lost(struct queue_set *qs, enum event_priority prio, enum event_type t, uint64_t n)
 {
-	struct fifo *f = &qs->q[prio == EVENT_PRIORITY_HIGH ? EVENT_PRIORITY_HIGH
-							     : EVENT_PRIORITY_LOW];
+	struct fifo *f =
+		&qs->q[prio == EVENT_PRIORITY_HIGH ? EVENT_PRIORITY_HIGH : EVENT_PRIORITY_LOW];
 
 	f->total.collected += n;
 	f->interval.collected += n;

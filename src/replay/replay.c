@@ -12,9 +12,12 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/guid.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
+#include "common/str.h"
+#include "common/timeutil.h"
 
 static int fail(struct replay_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -27,61 +30,6 @@ static int fail(struct replay_error *err, const char *fmt, ...)
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
 	return -EINVAL;
-}
-
-static int digits(const char *s, int n, int *ret)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (s[i] - '0');
-	}
-	*ret = v;
-	return 0;
-}
-
-int replay_parse_time(const char *s, uint64_t *ret_ns)
-{
-	struct tm tm = { 0 };
-	int y, mo, d, h, mi, se, oh = 0, om = 0;
-	uint64_t frac = 0, scale = 100000000;
-	size_t n = strlen(s), i = 19;
-	int64_t sec, off = 0;
-
-	if (n < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
-	    digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
-	    digits(s + 17, 2, &se))
-		return -EINVAL;
-	if (s[i] == '.') {
-		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-			frac += (uint64_t)(s[i] - '0') * scale;
-			scale /= 10;
-		}
-	}
-	if (i < n && (s[i] == 'Z' || s[i] == 'z') && i + 1 == n) {
-		/* UTC */
-	} else if (i + 6 == n && (s[i] == '+' || s[i] == '-') && !digits(s + i + 1, 2, &oh) &&
-		   s[i + 3] == ':' && !digits(s + i + 4, 2, &om)) {
-		off = (int64_t)(oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
-	} else {
-		return -EINVAL;
-	}
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
-		return -EINVAL;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	sec = (int64_t)timegm(&tm) - off;
-	if (sec < 0)
-		return -EINVAL;
-	*ret_ns = (uint64_t)sec * 1000000000ull + frac;
-	return 0;
 }
 
 /* JSON text is UTF-8: a string that is not is refused (it would not read back the same). */
@@ -226,7 +174,7 @@ static bool ignored_member(const char *s)
 	static const char *const names[] = { "EventType", "Category", "IsEmpty",
 					     "PayloadSchemaVersion", "TimestampLocal" };
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(s, names[i]) == 0)
 			return true;
 	return false;
@@ -268,7 +216,7 @@ static int parse_event(const cJSON *ev, uint64_t default_time, struct event_buil
 		return 0;
 	}
 	ti = event_type_info(t);
-	if (ts && (!cJSON_IsString(ts) || replay_parse_time(ts->valuestring, &time_ns) < 0))
+	if (ts && (!cJSON_IsString(ts) || time_parse_rfc3339(ts->valuestring, &time_ns) < 0))
 		return fail(err, "TimestampUTC: not an RFC 3339 time");
 	if (id && (!cJSON_IsString(id) || !guid_parse(id->valuestring, raw)))
 		return fail(err, "Id: not a GUID");
@@ -324,7 +272,7 @@ int replay_parse_line(const char *line, size_t len, uint64_t default_time_ns,
 	} else if (events) {
 		agent = cJSON_GetObjectItemCaseSensitive(doc, "AgentId");
 		if (cJSON_IsString(agent) && strlen(agent->valuestring) < sizeof(out->agent_id))
-			snprintf(out->agent_id, sizeof(out->agent_id), "%s", agent->valuestring);
+			str_copy(out->agent_id, sizeof(out->agent_id), agent->valuestring);
 		if (!cJSON_IsArray(events) ||
 		    cJSON_GetArraySize(events) > (int)REPLAY_EVENTS_PER_LINE_MAX)
 			r = fail(err, "Events: expected an array of at most %u events",

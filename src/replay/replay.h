@@ -37,6 +37,3 @@ struct replay_line {
 int replay_parse_line(const char *line, size_t len, uint64_t default_time_ns,
 		      struct event_builder *b, struct replay_line *out, struct replay_error *err);
 void replay_line_done(struct replay_line *out); /* frees the events still held */
-
-/* RFC 3339 ("2026-11-29T10:01:51.123Z", "…+01:00") → ns since the epoch; -EINVAL. */
-int replay_parse_time(const char *s, uint64_t *ret_ns);

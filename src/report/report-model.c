@@ -19,8 +19,12 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
+#include "common/num.h"
+#include "common/str.h"
+#include "common/timeutil.h"
 #include "report-int.h"
 
 /* Field names of each table, looked up in the item, then in its ExtraDetails. */
@@ -74,7 +78,7 @@ struct table_spec {
 
 #define SPEC(name, f, sev, per)                                                                    \
 	{                                                                                          \
-		name, f, sizeof(f) / sizeof(f[0]), sev, per                                        \
+		name, f, ARRAY_SIZE(f), sev, per                                                   \
 	}
 
 static const struct table_spec specs[_REPORT_TABLE_MAX] = {
@@ -113,7 +117,7 @@ enum report_sev report_sev_from_string(const char *s)
 		{ "warning", REPORT_SEV_MEDIUM },    { "low", REPORT_SEV_LOW },
 	};
 
-	for (size_t i = 0; s && i < sizeof(words) / sizeof(words[0]); i++)
+	for (size_t i = 0; s && i < ARRAY_SIZE(words); i++)
 		if (strcasecmp(s, words[i].name) == 0)
 			return words[i].sev;
 	return REPORT_SEV_INFO;
@@ -335,43 +339,9 @@ static int add_item(struct report_model *m, enum report_table_id id, const cJSON
 /* "2026-12-06T20:19:04.944Z" (or with an offset) → ns since the epoch; 0 when malformed. */
 static uint64_t parse_time(const char *s)
 {
-	struct tm tm = { 0 };
-	unsigned v[6] = { 0 };
-	static const unsigned widths[6] = { 4, 2, 2, 2, 2, 2 };
-	static const char seps[6] = "--T::";
-	const char *p = s;
-	uint64_t ns = 0, scale = 100000000;
-	long offset = 0;
-	time_t t;
+	uint64_t ns;
 
-	for (int i = 0; i < 6; i++) {
-		for (unsigned k = 0; k < widths[i]; k++, p++) {
-			if (*p < '0' || *p > '9')
-				return 0;
-			v[i] = v[i] * 10 + (unsigned)(*p - '0');
-		}
-		if (i < 5 && *p++ != seps[i] && !(i == 2 && p[-1] == ' '))
-			return 0;
-	}
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
-			ns += (uint64_t)(*p - '0') * scale;
-	if ((*p == '+' || *p == '-') && strlen(p) == 6)
-		offset = (*p == '-' ? -1 : 1) * ((p[1] - '0') * 36000L + (p[2] - '0') * 3600L +
-						 (p[4] - '0') * 600L + (p[5] - '0') * 60L);
-	else if (*p != 'Z' && *p != 'z')
-		return 0;
-	tm.tm_year = (int)v[0] - 1900;
-	tm.tm_mon = (int)v[1] - 1;
-	tm.tm_mday = (int)v[2];
-	tm.tm_hour = (int)v[3];
-	tm.tm_min = (int)v[4];
-	tm.tm_sec = (int)v[5];
-	t = timegm(&tm) - offset;
-	if (t < 0 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 ||
-	    v[5] > 60)
-		return 0;
-	return (uint64_t)t * 1000000000ull + ns;
+	return time_parse_rfc3339(s, &ns) == 0 ? ns : 0;
 }
 
 void report_format_time(uint64_t ns, char *out, size_t size)
@@ -394,7 +364,7 @@ static void count_name(struct report_model *m, const char *name)
 		m->names_dropped++;
 		return;
 	}
-	snprintf(m->names[m->n_names].name, sizeof(m->names[0].name), "%s", name);
+	str_copy(m->names[m->n_names].name, sizeof(m->names[0].name), name);
 	m->names[m->n_names++].n = 1;
 }
 
@@ -614,15 +584,15 @@ size_t *report_table_sorted(const struct report_table *t, bool newest_first)
 int report_baseline_score(const struct report_model *m)
 {
 	const struct report_table *t = &m->t[REPORT_BASELINE];
-	char *end;
-	long v;
+	const char *score;
+	uint64_t v;
 
 	if (!t->seen)
 		return -1;
 	if (t->n == 0)
 		return 100; /* an empty OSBaseline: every evaluated check passed or was waived */
-	v = strtol(t->rows[0].f[BL_SCORE], &end, 10);
-	if (end == t->rows[0].f[BL_SCORE] || *end || v < 0 || v > 100)
+	score = t->rows[0].f[BL_SCORE];
+	if (!score || num_parse_u64(score, strlen(score), 10, 100, &v) < 0)
 		return -1; /* an older agent: no Score */
 	return (int)v;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/str.h"
 #include "spool-int.h"
 
 /* ---- entry lists ---- */
@@ -60,7 +61,7 @@ struct spool_mem_entry *spool_mem_entry_new(uint64_t id, enum event_schema schem
 	m->e.schema = schema;
 	m->e.priority = priority;
 	if (mid)
-		snprintf(m->e.mid, sizeof(m->e.mid), "%s", mid);
+		str_copy(m->e.mid, sizeof(m->e.mid), mid);
 	m->size = size;
 	return m;
 }

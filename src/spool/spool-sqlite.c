@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/str.h"
 #include "spool-int.h"
 #include "sqlite-lib.h"
 
@@ -580,7 +581,7 @@ static int failover(struct spool *sp, int why)
 	uint64_t expected = sp->st.rows - sp->st.pending, lost;
 	char reason[SPOOL_ERROR_MAX];
 
-	snprintf(reason, sizeof(reason), "%s", sp->error[0] ? sp->error : strerror(-why));
+	str_copy(reason, sizeof(reason), sp->error[0] ? sp->error : strerror(-why));
 	lost = load_rows(sp, expected);
 	/* pending puts are newer than every row: they go at the end, in order */
 	for (int p = 0; p < _EVENT_PRIORITY_MAX; p++)

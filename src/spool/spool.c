@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "common/alloc.h"
+#include "common/str.h"
 #include "spool-int.h"
 
 /* ---- helpers shared with the backends ---- */
@@ -67,7 +68,7 @@ int spool_entry_fill(struct spool_entry *e, uint64_t id, enum event_schema schem
 	e->body = copy;
 	e->len = len;
 	if (mid && mid[0])
-		snprintf(e->mid, sizeof(e->mid), "%s", mid);
+		str_copy(e->mid, sizeof(e->mid), mid);
 	else
 		snprintf(e->mid, sizeof(e->mid), "%" PRIu64, id);
 	return 0;

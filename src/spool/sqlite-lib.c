@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/str.h"
+
 static struct sqlite_lib lib;
 
 /* One symbol into *slot; false (reason in why) if missing. */
@@ -40,8 +42,7 @@ const struct sqlite_lib *sqlite_lib_get(char *why, size_t why_size)
 	lib.handle = dlopen(EDGESEC_LIBSQLITE3_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!lib.handle) {
 		err = dlerror();
-		snprintf(why, why_size, "%s",
-			 err ? err : "dlopen " EDGESEC_LIBSQLITE3_SONAME " failed");
+		str_copy(why, why_size, err ? err : "dlopen " EDGESEC_LIBSQLITE3_SONAME " failed");
 		return NULL;
 	}
 	SQLITE_LIB_FUNCTIONS(SQLITE_LIB_LOOKUP)

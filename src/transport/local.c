@@ -5,7 +5,8 @@
  * Fluent Bit) never see a partial line from us unless the device is full; a short write is
  * completed in a loop.  Writes block: local output is for a terminal, a pipe or a file.
  * The file is opened with safefile_open_append(): a symbolic link, hard link, FIFO or file
- * planted by another user is refused, never written through.
+ * planted by another user is refused, never written through.  It has no connection, no
+ * spool and no control channel (transport.h: those operations are left to their defaults).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -115,24 +116,4 @@ int transport_local_open(const char *path, uid_t uid, struct transport **ret, ch
 	t->priv = o;
 	*ret = t;
 	return 0;
-}
-
-int transport_publish(struct transport *t, const struct message *m)
-{
-	return t->ops->publish(t, m);
-}
-
-const char *transport_describe(const struct transport *t)
-{
-	return t->ops->describe ? t->ops->describe(t) : t->ops->name;
-}
-
-struct transport *transport_close(struct transport *t)
-{
-	if (!t)
-		return NULL;
-	if (t->ops->close)
-		t->ops->close(t);
-	es_free(t);
-	return NULL;
 }

@@ -11,6 +11,7 @@
 
 #include "collectors/process/btf-min.h"
 #include "common/alloc.h"
+#include "common/array.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,7 +31,7 @@ static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
 }
 
 static const char *const names[] = { "s", "t", "u", "int", "task_struct", "e", "a", "x" };
-#define N_NAMES (sizeof(names) / sizeof(names[0]))
+#define N_NAMES ARRAY_SIZE(names)
 #define N_ROOTS 6
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

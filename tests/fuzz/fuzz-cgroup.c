@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "collectors/process/cgroup-parse.h"
+#include "enrich/cgroup-parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

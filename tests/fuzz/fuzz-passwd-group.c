@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "collectors/users/users-parse.h"
+#include "enrich/users-parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

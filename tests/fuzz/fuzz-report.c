@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/json_read.h"
 #include "report/report.h"
@@ -35,7 +36,7 @@ static void check_html(const char *s)
 			n = n < sizeof(tag) - 1 ? n : sizeof(tag) - 1;
 		memcpy(tag, lt, n);
 		tag[n] = '\0';
-		for (size_t i = 0; i < sizeof(banned) / sizeof(banned[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(banned); i++)
 			if (strstr(tag, banned[i]))
 				abort();
 	}

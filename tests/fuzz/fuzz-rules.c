@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/json_read.h"
 #include "detect/detect.h"
 #include "replay/replay.h"
@@ -57,7 +58,7 @@ static void run(struct detect_ruleset *rs)
 	detect_engine_set_rules(de, rs);
 	event_builder_init(&b);
 	for (int round = 0; round < 3; round++)
-		for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(events); i++) {
 			struct replay_line in = { 0 };
 			struct replay_error err;
 			uint64_t t = (uint64_t)(round * 10 + (int)i + 1) * 1000000000ull;

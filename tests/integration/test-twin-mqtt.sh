@@ -11,7 +11,10 @@
 #  4. null restores the --config file's value;
 #  5. a skipped $version makes the agent GET the whole twin again;
 #  6. get-status answers 200 with the Heartbeat, an unknown method 404 with a JSON error, and
-#     the $rid is echoed.
+#     the $rid is echoed;
+#  7. scan reaches the collector that offers it (the containers collector): with no Docker
+#     daemon at its socket it is not in sync and answers 500 with EAGAIN's reason (without
+#     such a collector the reason would be "Operation not supported").
 # Skipped (77) until the agent is wired to src/control: `edgesec run --help` must mention
 # "direct methods" (docs/internals/twin.md).
 : "${EDGESEC:?}"
@@ -28,10 +31,11 @@ start_broker
 start_peer
 
 STATE=$WORK/state
-cat >"$WORK/config.json" <<'CONF'
+cat >"$WORK/config.json" <<CONF
 {"highPriorityMessageFrequency": "PT1S", "lowPriorityMessageFrequency": "PT3H",
  "eventPriorityConfigurationError": "High",
- "snapshotFrequency": "PT1H", "edgesec": {"heartbeatInterval": "PT1H"}}
+ "snapshotFrequency": "PT1H",
+ "edgesec": {"heartbeatInterval": "PT1H", "dockerSocket": "$WORK/no-dockerd.sock"}}
 CONF
 
 "$PY" - "$PORT_PLAIN" "$WORK/received.jsonl" >"$WORK/twin-peer.log" 2>&1 <<'PY' &
@@ -172,6 +176,15 @@ t, p = wait_for("$iothub/methods/res/")
 assert t == "$iothub/methods/res/200/?$rid=m-3", t
 assert json.loads(p)["result"] == "snapshot taken", p
 print("PASS 6: get-status, snapshot and an unknown method answered", flush=True)
+
+# 7. scan
+c.publish("$iothub/methods/POST/scan/?$rid=m-4", b"", qos=1)
+t, p = wait_for("$iothub/methods/res/")
+assert t == "$iothub/methods/res/500/?$rid=m-4", (t, p)
+answer = json.loads(p)
+assert answer["method"] == "scan", p
+assert answer["reason"] == "Resource temporarily unavailable", p
+print("PASS 7: scan reached the containers collector (not in sync: 500, EAGAIN)", flush=True)
 print("PEER DONE", flush=True)
 PY
 TWIN_PEER=$!

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/json_write.h"
 #include "common/timeutil.h"
@@ -235,7 +236,7 @@ static void test_process_create_identity(void **state)
 	};
 	struct aggregator *a = new_agg(100);
 	struct collect out;
-	size_t n = sizeof(variants) / sizeof(variants[0]);
+	size_t n = ARRAY_SIZE(variants);
 
 	(void)state;
 	collect_init(&out);

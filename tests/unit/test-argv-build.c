@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "collectors/process/argv-build.h"
+#include "common/array.h"
 
 static char buf[PROCESS_ARGS_MAX];
 static char cmd[PROCESS_CMDLINE_MAX + 1];
@@ -76,7 +77,7 @@ static void test_padding_cut(void **state)
 	struct process_view_exec x;
 
 	(void)state;
-	for (size_t k = 0; k < sizeof(pieces) / sizeof(pieces[0]); k++) {
+	for (size_t k = 0; k < ARRAY_SIZE(pieces); k++) {
 		x = build(a, len, pieces[k]);
 		assert_int_equal(x.n_cuts, 8);
 		assert_int_equal(x.args_omitted, 0);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The audit record parser (collectors/process/audit-parse.c) on handcrafted records: stamps,
- * quoted and hex argv, split arguments (aN_len, aN[i]) and split EXECVE records, CWD, PATH,
- * PROCTITLE, SOCKADDR for IPv4, IPv6 and AF_UNIX, exit_group, and garbage of every kind.
+ * The process collector's audit records (collectors/process/audit-parse.c) on handcrafted
+ * records (the stamp and value syntax: test-audit-record.c): quoted and hex argv, split arguments
+ * (aN_len, aN[i]) and split EXECVE records, CWD, PATH, PROCTITLE, SOCKADDR for IPv4, IPv6 and
+ * AF_UNIX, exit_group, and garbage of every kind.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "collectors/process/audit-parse.h"
+#include "common/array.h"
 
 #define SYSCALL_EXECVE                                                                             \
 	"arch=c000003e syscall=59 success=yes exit=0 a0=55d1 a1=7ffc a2=7ffd a3=0 items=2 "        \
@@ -46,68 +48,6 @@ static void view_args(struct process_view *v, const char *want, size_t want_len)
 	assert_int_equal(v->type, PROCESS_RECORD_EXEC);
 	assert_int_equal(v->exec.args_len, want_len);
 	assert_memory_equal(v->exec.args, want, want_len);
-}
-
-static void test_stamp(void **state)
-{
-	const char *a = "audit(1700000000.123:42): arch=c000003e";
-	const char *b = "type=SYSCALL msg=audit(1700000000.005:18446744073709551615): x=1";
-	struct audit_stamp st;
-	size_t body;
-
-	(void)state;
-	assert_int_equal(audit_stamp_parse(a, strlen(a), &st, &body), 0);
-	assert_int_equal(st.time_ms, 1700000000123ull);
-	assert_int_equal(st.serial, 42);
-	assert_string_equal(a + body, "arch=c000003e");
-	assert_int_equal(audit_stamp_parse(b, strlen(b), &st, &body), 0);
-	assert_int_equal(st.time_ms, 1700000000005ull);
-	assert_true(st.serial == UINT64_MAX);
-	/* Garbage and near misses. */
-	static const char *const bad[] = {
-		"",
-		"audit(",
-		"audit(1.12:3): ",
-		"audit(1.123:): ",
-		"audit(1.123:3",
-		"audit(1.123:3)",
-		"audit(x.123:3): ",
-		"audit(1.123:18446744073709551616): ",
-		"audit(99999999999.123:1): ",
-		"type=SYSCALL audit(1.123:3): ",
-		"AUDIT(1.123:3): ",
-	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(audit_stamp_parse(bad[i], strlen(bad[i]), &st, &body), -EBADMSG);
-	/* Not NUL-terminated: the length is what counts. */
-	assert_int_equal(audit_stamp_parse(a, 10, &st, &body), -EBADMSG);
-}
-
-static void test_value_decode(void **state)
-{
-	char out[16];
-	size_t n;
-
-	(void)state;
-	assert_int_equal(audit_value_decode("\"abc\"", 5, out, sizeof(out), &n), 0);
-	assert_int_equal(n, 3);
-	assert_memory_equal(out, "abc", 3);
-	assert_int_equal(audit_value_decode("74776F20776F726473", 18, out, sizeof(out), &n), 0);
-	assert_int_equal(n, 9);
-	assert_memory_equal(out, "two words", 9);
-	assert_int_equal(audit_value_decode("6e6c0a78", 8, out, sizeof(out), &n), 0);
-	assert_memory_equal(out, "nl\nx", 4);
-	assert_int_equal(audit_value_decode("(null)", 6, out, sizeof(out), &n), -ENOENT);
-	assert_int_equal(audit_value_decode("ABC", 3, out, sizeof(out), &n), -EBADMSG);
-	assert_int_equal(audit_value_decode("ZZ", 2, out, sizeof(out), &n), -EBADMSG);
-	assert_int_equal(audit_value_decode("\"abc", 4, out, sizeof(out), &n), -EBADMSG);
-	assert_int_equal(audit_value_decode("\"", 1, out, sizeof(out), &n), -EBADMSG);
-	/* Cut at out_size, flagged. */
-	assert_int_equal(audit_value_decode("\"abcdef\"", 8, out, 4, &n), 1);
-	assert_int_equal(n, 4);
-	assert_int_equal(audit_value_decode("41424344", 8, out, 2, &n), 1);
-	assert_int_equal(n, 2);
-	assert_memory_equal(out, "AB", 2);
 }
 
 static void test_exec_quoted_and_hex(void **state)
@@ -393,7 +333,7 @@ static void test_garbage(void **state)
 	struct process_view v;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(syscalls); i++) {
 		start();
 		assert_int_equal(
 			audit_event_add(&ev, AUDIT_SYSCALL, syscalls[i], strlen(syscalls[i])),
@@ -451,8 +391,6 @@ static void test_syscall_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stamp),
-		cmocka_unit_test(test_value_decode),
 		cmocka_unit_test(test_exec_quoted_and_hex),
 		cmocka_unit_test(test_exec_split),
 		cmocka_unit_test(test_exec_too_long),

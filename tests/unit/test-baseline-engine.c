@@ -19,6 +19,7 @@
 
 #include "baseline/baseline.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/fileio.h"
 
@@ -66,7 +67,7 @@ static void test_sha256_vectors(void **state)
 	a = malloc(1000000);
 	assert_non_null(a);
 	memset(a, 'a', 1000000);
-	for (size_t i = 0; i < sizeof(a_runs) / sizeof(a_runs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(a_runs); i++) {
 		sha_hex(a, a_runs[i].n, hex);
 		assert_string_equal(hex, a_runs[i].hex);
 	}
@@ -207,7 +208,7 @@ static void test_parse_errors(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct baseline_profile *p = NULL;
 		struct json_error err;
 		int r = baseline_profile_parse(cases[i].input, strlen(cases[i].input), &p, &err);
@@ -240,7 +241,7 @@ static void test_parse_pathological_pattern(void **state)
 	int r;
 
 	(void)state;
-	for (size_t k = 0; k < sizeof(patterns) / sizeof(patterns[0]); k++) {
+	for (size_t k = 0; k < ARRAY_SIZE(patterns); k++) {
 		buf_init(&b, 0);
 		buf_puts(&b,
 			 "{\"checks\":[{\"id\":\"ok\",\"cceId\":\"\",\"severity\":"
@@ -361,7 +362,7 @@ static void test_shipped_profile(void **state)
 		assert_true(m->id[0] && m->description[0] && m->remediation[0]);
 		assert_true(m->cce_id[0] == '\0' || strncmp(m->cce_id, "CCE-", 4) == 0);
 	}
-	for (size_t k = 0; k < sizeof(required) / sizeof(required[0]); k++) {
+	for (size_t k = 0; k < ARRAY_SIZE(required); k++) {
 		bool found = false;
 
 		for (size_t i = 0; i < n && !found; i++)

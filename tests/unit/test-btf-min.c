@@ -24,6 +24,7 @@
 
 #include "collectors/process/btf-min.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 
 /* ---- a source in memory ---- */
@@ -586,8 +587,7 @@ static void test_running_kernel(void **state)
 	src = (struct btf_min_source){ fd_read, &fd, (uint64_t)st.st_size };
 	before = es_alloc_in_use();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(btf_index_open(&src, names, sizeof(names) / sizeof(names[0]), &x, &err),
-			 0);
+	assert_int_equal(btf_index_open(&src, names, ARRAY_SIZE(names), &x, &err), 0);
 	index_bytes = es_alloc_in_use() - before;
 	assert_int_equal(btf_index_minimal(x, n_roots, &out, &out_len, &err), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The cgroup parser (collectors/process/cgroup-parse.c): /proc/<pid>/cgroup text of every
+ * The cgroup parser (enrich/cgroup-parse.c): /proc/<pid>/cgroup text of every
  * layout (cgroup v1 and v2; Docker, Moby, containerd, CRI-O, Podman, Kubernetes), nested
  * containers, ids of the wrong length or case, garbage and huge lines.
  */
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "collectors/process/cgroup-parse.h"
+#include "enrich/cgroup-parse.h"
 
 #define ID_A "3f4e1c2b9a8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f"
 #define ID_B "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

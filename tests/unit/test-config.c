@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "common/json_read.h"
@@ -288,7 +289,7 @@ static void test_enum_and_path_values(void **state)
 			"deploymentManifest", "/edgesec/deploymentManifest");
 	expect_rejected("{\"baselineCustomChecksFilePath\": \"checks.json\"}", true,
 			"baselineCustomChecksFilePath", "/baselineCustomChecksFilePath");
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
 		config_init_defaults(&c);
 		memset(&r, 0, sizeof(r));
 		if (apply_doc(&c, good[i], true, &r) != 0)
@@ -438,7 +439,7 @@ static void test_document_shapes(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
 		struct config c;
 		struct config_report r;
 
@@ -483,7 +484,7 @@ static void test_not_an_object(void **state)
 	static const char *const docs[] = { "[]", "3", "\"x\"", "null" };
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
 		struct config c;
 		struct config_report r;
 
@@ -658,28 +659,30 @@ static void test_detection_rules_merge_and_validation(void **state)
 	config_init_defaults(&c);
 	assert_string_equal(c.detection_rules, "{}");
 	assert_true(c.detection_enabled);
-	assert_int_equal(apply_doc(&c,
-				   "{\"edgesec\": {\"detectionRules\": {\"a\": {\"enabled\": false},"
-				   "\"b\": {\"threshold\": 9}}}}",
-				   true, &r),
-			 0);
+	assert_int_equal(
+		apply_doc(&c,
+			  "{\"edgesec\": {\"detectionRules\": {\"a\": {\"enabled\": false},"
+			  "\"b\": {\"threshold\": 9}}}}",
+			  true, &r),
+		0);
 	/* a twin-style patch, wrapped: b changes, c is added, a stays */
-	assert_int_equal(apply_doc(&c,
-				   "{\"edgesec\": {\"detectionRules\": {\"value\": {\"b\": {\"window\": "
-				   "\"PT2M\"}, \"c\": {\"severity\": \"Low\"}}}}}",
-				   false, &r),
-			 0);
+	assert_int_equal(
+		apply_doc(&c,
+			  "{\"edgesec\": {\"detectionRules\": {\"value\": {\"b\": {\"window\": "
+			  "\"PT2M\"}, \"c\": {\"severity\": \"Low\"}}}}}",
+			  false, &r),
+		0);
 	v = parse(c.detection_rules);
 	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "a"), "enabled")));
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "b"), "threshold")->valueint, 9);
-	assert_string_equal(
-		cJSON_GetObjectItem(cJSON_GetObjectItem(v, "b"), "window")->valuestring, "PT2M");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "b"), "threshold")->valueint,
+			 9);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "b"), "window")->valuestring,
+			    "PT2M");
 	assert_non_null(cJSON_GetObjectItem(v, "c"));
 	cJSON_Delete(v);
 	/* null removes one rule's override */
-	assert_int_equal(apply_doc(&c, "{\"edgesec\": {\"detectionRules\": {\"a\": null}}}", false,
-				   &r),
-			 0);
+	assert_int_equal(
+		apply_doc(&c, "{\"edgesec\": {\"detectionRules\": {\"a\": null}}}", false, &r), 0);
 	v = parse(c.detection_rules);
 	assert_null(cJSON_GetObjectItem(v, "a"));
 	cJSON_Delete(v);
@@ -688,11 +691,12 @@ static void test_detection_rules_merge_and_validation(void **state)
 		char *before = reported(&c);
 		char *after;
 
-		assert_int_equal(apply_doc(&c,
-					   "{\"edgesec\": {\"detectionEnabled\": false, \"detectionRules\": "
-					   "{\"b\": {\"enable\": false}}}}",
-					   false, &r),
-				 -EINVAL);
+		assert_int_equal(
+			apply_doc(&c,
+				  "{\"edgesec\": {\"detectionEnabled\": false, \"detectionRules\": "
+				  "{\"b\": {\"enable\": false}}}}",
+				  false, &r),
+			-EINVAL);
 		assert_int_equal(r.n_errors, 1);
 		assert_string_equal(r.errors[0].name, "detectionRules");
 		assert_string_equal(r.errors[0].pointer, "/edgesec/detectionRules/b/enable");
@@ -701,13 +705,15 @@ static void test_detection_rules_merge_and_validation(void **state)
 					   "{\"edgesec\": {\"detectionRules\": {\"bad id!\": {}}}}",
 					   false, &r),
 				 -EINVAL);
-		assert_int_equal(apply_doc(&c,
-					   "{\"edgesec\": {\"detectionRules\": {\"b\": {\"threshold\": "
-					   "0}}}}",
-					   false, &r),
-				 -EINVAL);
-		assert_int_equal(apply_doc(&c, "{\"edgesec\": {\"detectionRules\": [1]}}", false, &r),
-				 -EINVAL);
+		assert_int_equal(
+			apply_doc(&c,
+				  "{\"edgesec\": {\"detectionRules\": {\"b\": {\"threshold\": "
+				  "0}}}}",
+				  false, &r),
+			-EINVAL);
+		assert_int_equal(
+			apply_doc(&c, "{\"edgesec\": {\"detectionRules\": [1]}}", false, &r),
+			-EINVAL);
 		after = reported(&c);
 		assert_string_equal(before, after);
 		assert_true(c.detection_enabled);

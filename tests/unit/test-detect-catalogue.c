@@ -22,46 +22,9 @@
 #include "detect/detect.h"
 #include "replay/replay.h"
 
+#include "alert-capture.h"
+
 #define BASE_NS (1767225600ull * NSEC_PER_SEC) /* 2026-01-01T00:00:00Z */
-#define ALERTS_MAX 256
-
-struct capture {
-	struct event_sink sink;
-	struct event *alerts[ALERTS_MAX];
-	unsigned n;
-};
-
-static void capture_submit(struct event_sink *sink, struct event *e)
-{
-	struct capture *c = (struct capture *)sink;
-
-	if (event_get_type(e) == EVENT_ALERT && c->n < ALERTS_MAX)
-		c->alerts[c->n++] = e;
-	else
-		event_free(e);
-}
-
-static void capture_done(struct capture *c)
-{
-	for (unsigned i = 0; i < c->n; i++)
-		event_free(c->alerts[i]);
-	c->n = 0;
-}
-
-/* A string field of an alert, into out. */
-static bool alert_field(const struct event *e, unsigned field, char *out, size_t size)
-{
-	struct event_cursor c;
-	struct event_value v;
-
-	event_cursor_init(&c, e);
-	while (event_cursor_next(&c, &v) == 1)
-		if (v.kind == EVENT_VALUE_FIELD && v.field == field) {
-			snprintf(out, size, "%.*s", (int)v.len, v.s);
-			return true;
-		}
-	return false;
-}
 
 static struct detect_ruleset *shipped(void)
 {

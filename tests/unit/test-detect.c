@@ -25,54 +25,15 @@
 #include "pipeline/pipeline.h"
 #include "replay/replay.h"
 
+#include "alert-capture.h"
+
 #define T0 (1767225600ull * NSEC_PER_SEC)
-#define ALERTS_MAX 4096
-
-struct capture {
-	struct event_sink sink;
-	struct event *alerts[ALERTS_MAX];
-	unsigned n;
-};
-
-static void capture_submit(struct event_sink *sink, struct event *e)
-{
-	struct capture *c = (struct capture *)sink;
-
-	if (event_get_type(e) == EVENT_ALERT && c->n < ALERTS_MAX)
-		c->alerts[c->n++] = e;
-	else
-		event_free(e);
-}
-
-static void capture_done(struct capture *c)
-{
-	for (unsigned i = 0; i < c->n; i++)
-		event_free(c->alerts[i]);
-	c->n = 0;
-}
-
-static bool field_str(const struct event *e, unsigned field, char *out, size_t size)
-{
-	struct event_cursor c;
-	struct event_value v;
-
-	event_cursor_init(&c, e);
-	while (event_cursor_next(&c, &v) == 1)
-		if (v.kind == EVENT_VALUE_FIELD && v.field == field) {
-			if (v.type == FIELD_INT)
-				snprintf(out, size, "%lld", (long long)v.i);
-			else
-				snprintf(out, size, "%.*s", (int)v.len, v.s);
-			return true;
-		}
-	return false;
-}
 
 static long long repeat_count(const struct event *e)
 {
 	char v[32];
 
-	assert_true(field_str(e, AL_REPEAT_COUNT, v, sizeof(v)));
+	assert_true(alert_field(e, AL_REPEAT_COUNT, v, sizeof(v)));
 	return strtoll(v, NULL, 10);
 }
 
@@ -165,10 +126,10 @@ static void test_threshold_window_and_key(void **state)
 		char key[256], ev[8192];
 		cJSON *j;
 
-		assert_true(field_str(r.cap.alerts[0], AL_ALERT_KEY, key, sizeof(key)));
+		assert_true(alert_field(r.cap.alerts[0], AL_ALERT_KEY, key, sizeof(key)));
 		assert_string_equal(key, "RemoteAddress=10.0.0.1");
 		/* evidence: the first of the window (with the count), then the last */
-		assert_true(field_str(r.cap.alerts[0], AL_EVIDENCE, ev, sizeof(ev)));
+		assert_true(alert_field(r.cap.alerts[0], AL_EVIDENCE, ev, sizeof(ev)));
 		j = cJSON_Parse(ev);
 		assert_int_equal(cJSON_GetArraySize(j), 2);
 		assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "Count")->valueint,
@@ -199,10 +160,10 @@ static void test_dedup_repeats_and_summary(void **state)
 	{
 		char first_id[64], v[64];
 
-		assert_true(
-			field_str(r.cap.alerts[1], AL_FIRST_ALERT_ID, first_id, sizeof(first_id)));
-		assert_true(field_str(r.cap.alerts[1], AL_FIRST_SEEN, v, sizeof(v)));
-		assert_true(field_str(r.cap.alerts[1], AL_LAST_SEEN, v, sizeof(v)));
+		assert_true(alert_field(r.cap.alerts[1], AL_FIRST_ALERT_ID, first_id,
+					sizeof(first_id)));
+		assert_true(alert_field(r.cap.alerts[1], AL_FIRST_SEEN, v, sizeof(v)));
+		assert_true(alert_field(r.cap.alerts[1], AL_LAST_SEEN, v, sizeof(v)));
 		assert_string_equal(v, "2026-01-01T00:00:19.000Z");
 	}
 	/* after the window a new occurrence is a new alert */
@@ -237,7 +198,7 @@ static void test_rate_suppression(void **state)
 	{
 		char key[16];
 
-		assert_true(field_str(r.cap.alerts[5], AL_ALERT_KEY, key, sizeof(key)));
+		assert_true(alert_field(r.cap.alerts[5], AL_ALERT_KEY, key, sizeof(key)));
 		assert_string_equal(key, "*");
 	}
 	rig_done(&r);
@@ -275,7 +236,7 @@ static void test_sequence_order_and_window(void **state)
 		char ev[16384];
 		cJSON *j;
 
-		assert_true(field_str(r.cap.alerts[0], AL_EVIDENCE, ev, sizeof(ev)));
+		assert_true(alert_field(r.cap.alerts[0], AL_EVIDENCE, ev, sizeof(ev)));
 		j = cJSON_Parse(ev);
 		/* first failure (Count 3), last failure, the success */
 		assert_int_equal(cJSON_GetArraySize(j), 3);
@@ -328,7 +289,7 @@ static void test_regex_key_and_condition(void **state)
 	feed(&r, 1, EXEC("/bin/x", "x --host=b.example"));
 	feed(&r, 2, EXEC("/bin/y", "y --host b.example -v"));
 	assert_int_equal(r.cap.n, 1);
-	assert_true(field_str(r.cap.alerts[0], AL_ALERT_KEY, key, sizeof(key)));
+	assert_true(alert_field(r.cap.alerts[0], AL_ALERT_KEY, key, sizeof(key)));
 	assert_string_equal(key, "Host=b.example");
 	rig_done(&r);
 }
@@ -357,7 +318,7 @@ static void test_new_value_baseline(void **state)
 	assert_int_equal(r.cap.n, 0);
 	feed(&r, 60, snap2); /* 8888/tcp and 53/tcp are new */
 	assert_int_equal(r.cap.n, 2);
-	assert_true(field_str(r.cap.alerts[0], AL_ALERT_KEY, key, sizeof(key)));
+	assert_true(alert_field(r.cap.alerts[0], AL_ALERT_KEY, key, sizeof(key)));
 	assert_string_equal(key, "Protocol=tcp, LocalPort=8888");
 	feed(&r, 120, snap2); /* seen now */
 	assert_int_equal(r.cap.n, 2);

@@ -17,6 +17,7 @@
 #include "analyze/analyze-events.h"
 #include "analyze/drift.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "common/json_read.h"
@@ -120,7 +121,8 @@ static void test_deployment(void **state)
 	assert_string_equal(d->setting, "NetworkMode host");
 	assert_string_equal(d->path, "/HostConfig/NetworkMode");
 
-	/* /etc is extra; /var/lib/esanalyze-data is in the manifest; workload.sock is IoT Edge's. */
+	/* /etc is extra; /var/lib/esanalyze-data is in the manifest; workload.sock is IoT Edge's.
+	 */
 	d = find(&l, "tempSensor", DRIFT_HOST_MOUNT);
 	assert_non_null(d);
 	assert_string_equal(d->setting, "/etc -> /host/etc");
@@ -179,8 +181,9 @@ static void test_deployment(void **state)
 	manifest_free(m);
 }
 
-#define LABEL "\"Config\":{\"Labels\":{\"net.azure-devices.edge.owner\":" \
-	      "\"Microsoft.Azure.Devices.Edge.Agent\"}}"
+#define LABEL                                                                                      \
+	"\"Config\":{\"Labels\":{\"net.azure-devices.edge.owner\":"                                \
+	"\"Microsoft.Azure.Devices.Edge.Agent\"}}"
 
 static const char manifest_m[] =
 	"{\"modulesContent\":{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{\"m\":"
@@ -198,8 +201,8 @@ static unsigned drift_kinds(const char *hostconfig, const char *label, size_t *r
 	struct drift_list l = { 0 };
 	unsigned kinds = 0;
 
-	snprintf(json, sizeof(json), "{\"Name\":\"/m\",\"Id\":\"abc\",%s\"HostConfig\":%s}",
-		 label, hostconfig);
+	snprintf(json, sizeof(json), "{\"Name\":\"/m\",\"Id\":\"abc\",%s\"HostConfig\":%s}", label,
+		 hostconfig);
 	c = inspect_json(json);
 	assert_int_equal(drift_compare(m, &c, 1, &l), 0);
 	for (size_t i = 0; i < l.n; i++)
@@ -231,8 +234,8 @@ static void test_each_kind(void **state)
 		{ "{\"NetworkMode\":\"host\",\"PidMode\":\"host\",\"IpcMode\":\"host\","
 		  "\"UTSMode\":\"host\",\"UsernsMode\":\"host\"}",
 		  1u << DRIFT_HOST_NAMESPACE, 5 },
-		{ "{\"NetworkMode\":\"azure-iot-edge\",\"PidMode\":\"\",\"IpcMode\":\"private\"}", 0,
-		  0 },
+		{ "{\"NetworkMode\":\"azure-iot-edge\",\"PidMode\":\"\",\"IpcMode\":\"private\"}",
+		  0, 0 },
 		{ "{\"Binds\":[\"/var/run/docker.sock:/var/run/docker.sock\"]}",
 		  1u << DRIFT_HOST_MOUNT, 1 },
 		{ "{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/\",\"Target\":\"/host\"}]}",
@@ -245,7 +248,7 @@ static void test_each_kind(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		size_t n;
 		unsigned kinds = drift_kinds(cases[i].hostconfig, LABEL ",", &n);
 

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "common/array.h"
 #include "common/duration.h"
 
 #define SEC 1000ull
@@ -169,7 +170,7 @@ static void test_format(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char out[DURATION_STR_MAX];
 		size_t n = duration_format(cases[i].ms, out);
 
@@ -189,7 +190,7 @@ static void test_round_trip_strings(void **state)
 	/* clang-format on */
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(canonical) / sizeof(canonical[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(canonical); i++) {
 		char out[DURATION_STR_MAX];
 
 		duration_format(parse_ok(canonical[i]), out);

@@ -33,6 +33,7 @@
 #include "collectors/firewall/fw-xtables-parse.h"
 #include "collectors/firewall/fw-xtables.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/fileio.h"
 
 #define ITEMS_MAX 64
@@ -592,7 +593,7 @@ static void test_protocols_and_names(void **state)
 	(void)state;
 	memset(&b, 0, sizeof(b));
 	b.family = AF_INET;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct ipt_ip ip = ip4(NULL, NULL, NULL, NULL, cases[i].proto, cases[i].inv);
 
 		entry_begin(&b, &ip);
@@ -615,8 +616,8 @@ static void test_protocols_and_names(void **state)
 	t.valid_hooks = 1u << NF_INET_LOCAL_IN;
 	t.underflow[NF_INET_LOCAL_IN] = under;
 	s = parse(&t, 0, NULL);
-	assert_int_equal(s->n, sizeof(cases) / sizeof(cases[0]) + 2);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	assert_int_equal(s->n, ARRAY_SIZE(cases) + 2);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
 		assert_string_equal(s->v[i].protocol, cases[i].want);
 	assert_string_equal(s->v[9].unmapped, "xt match edgesec-none");
 	assert_int_equal(strlen(s->v[9].verdict), XT_EXTENSION_MAXNAMELEN - 1);

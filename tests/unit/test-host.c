@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "host/host.h"
 
 static const unsigned modes[] = { 0, HOST_CONTEXT_NO_OPENAT2 };
@@ -164,7 +165,7 @@ static void test_containment(void **state)
 {
 	struct tree *t = *state;
 
-	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+	for (size_t m = 0; m < ARRAY_SIZE(modes); m++) {
 		struct host_context *h = open_host(t, modes[m]);
 
 		assert_reads(h, "etc/os-release", "ID=inside\n");
@@ -192,7 +193,7 @@ static void test_create_inside(void **state)
 	char path[512];
 	struct stat st;
 
-	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+	for (size_t m = 0; m < ARRAY_SIZE(modes); m++) {
 		struct host_context *h = open_host(t, modes[m]);
 		int fd = host_open(h, "dangling", O_WRONLY | O_CREAT, 0600);
 
@@ -221,7 +222,7 @@ static void test_capped_read(void **state)
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	put(t->root, "big", big);
-	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+	for (size_t m = 0; m < ARRAY_SIZE(modes); m++) {
 		struct host_context *h = open_host(t, modes[m]);
 
 		assert_int_equal(host_read_file(h, "big", 10000, &data, &len), 0);

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "common/array.h"
 #include "common/buf.h"
 #include "http/http-client.h"
 #include "http/http-response.h"
@@ -53,7 +54,7 @@ static void expect_body(const char *raw, int status, const char *body_expected)
 {
 	static const size_t steps[] = { 0, 1, 2, 3, 7 };
 
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
 		struct buf body;
 
 		buf_init(&body, 1 << 20);
@@ -68,9 +69,10 @@ static void expect_body(const char *raw, int status, const char *body_expected)
 static void test_content_length(void **state)
 {
 	(void)state;
-	expect_body("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n"
-		    "{\"ok\": true}\n",
-		    200, "{\"ok\": true}\n");
+	expect_body(
+		"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n"
+		"{\"ok\": true}\n",
+		200, "{\"ok\": true}\n");
 	expect_body("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 404, "");
 	/* LF-only line ends are accepted. */
 	expect_body("HTTP/1.0 200 OK\nContent-Length: 2\n\nhi", 200, "hi");
@@ -197,8 +199,10 @@ static void test_caps(void **state)
 static void test_request_format(void **state)
 {
 	struct buf b;
-	struct http_request ok = { .method = "POST", .path = "/modules/m1/genid/1/sign?api-version=2019-01-30",
-				   .body = "{}", .body_len = 2 };
+	struct http_request ok = { .method = "POST",
+				   .path = "/modules/m1/genid/1/sign?api-version=2019-01-30",
+				   .body = "{}",
+				   .body_len = 2 };
 	struct http_request bad_path = { .method = "GET", .path = "/x\r\nX-Evil: 1" };
 	struct http_request bad_host = { .method = "GET", .path = "/", .host = "a b" };
 	struct http_request relative = { .method = "GET", .path = "containers/json" };
@@ -206,9 +210,10 @@ static void test_request_format(void **state)
 	(void)state;
 	buf_init(&b, 4096);
 	assert_int_equal(http_request_format(&ok, &b), 0);
-	assert_string_equal(b.data, "POST /modules/m1/genid/1/sign?api-version=2019-01-30 HTTP/1.1\r\n"
-				    "Host: localhost\r\nUser-Agent: edgesec\r\nConnection: close\r\n"
-				    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+	assert_string_equal(b.data,
+			    "POST /modules/m1/genid/1/sign?api-version=2019-01-30 HTTP/1.1\r\n"
+			    "Host: localhost\r\nUser-Agent: edgesec\r\nConnection: close\r\n"
+			    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
 	buf_reset(&b);
 	assert_int_equal(http_request_format(&bad_path, &b), -EINVAL);
 	assert_int_equal(http_request_format(&bad_host, &b), -EINVAL);

@@ -21,6 +21,7 @@
 #include "analyze/inspect.h"
 #include "analyze/manifest.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "common/json_read.h"
@@ -155,10 +156,10 @@ static void rule_ids(const struct finding_list *l, char *out, size_t size)
 static void test_same_rules_as_manifest(void **state)
 {
 	static const char *const files[] = { "risky.json", "priv.json", "hardened.json",
-					      "plain.json" };
+					     "plain.json" };
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		cJSON *doc = load(files[i]), *config = cJSON_GetObjectItem(doc, "Config");
 		cJSON *create = cJSON_CreateObject(), *manifest, *mod;
 		struct finding_list from_inspect = { 0 }, from_manifest = { 0 };
@@ -173,11 +174,20 @@ static void test_same_rules_as_manifest(void **state)
 		cJSON_AddItemToObject(create, "HostConfig",
 				      cJSON_Duplicate(cJSON_GetObjectItem(doc, "HostConfig"), 1));
 		co = cJSON_PrintUnformatted(create);
-		manifest = cJSON_Parse("{\"modulesContent\":{\"$edgeAgent\":{\"properties.desired\":"
-				       "{\"modules\":{\"m\":{\"settings\":{}}}}}}}");
-		mod = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
-			cJSON_GetObjectItem(cJSON_GetObjectItem(manifest, "modulesContent"),
-					    "$edgeAgent"), "properties.desired"), "modules"), "m"),
+		manifest =
+			cJSON_Parse("{\"modulesContent\":{\"$edgeAgent\":{\"properties.desired\":"
+				    "{\"modules\":{\"m\":{\"settings\":{}}}}}}}");
+		mod = cJSON_GetObjectItem(
+			cJSON_GetObjectItem(
+				cJSON_GetObjectItem(
+					cJSON_GetObjectItem(
+						cJSON_GetObjectItem(
+							cJSON_GetObjectItem(manifest,
+									    "modulesContent"),
+							"$edgeAgent"),
+						"properties.desired"),
+					"modules"),
+				"m"),
 			"settings");
 		cJSON_AddStringToObject(mod, "image",
 					cJSON_GetObjectItem(config, "Image")->valuestring);
@@ -254,14 +264,16 @@ static void test_odd_documents(void **state)
 		{ "{\"Config\":[],\"Mounts\":{}}", 2 },
 		{ "{\"Config\":{\"Labels\":[],\"Env\":[1,null,\"A=b\"],\"User\":0}}", 4 },
 		{ "{\"HostConfig\":{\"Binds\":[null,5,\"/a:/b\"],\"Devices\":[\"x\",{}],"
-		  "\"PortBindings\":{\"80/tcp\":\"x\",\"81/tcp\":[1]},\"LogConfig\":[]}}", 6 },
-		{ "{\"Mounts\":[1,{\"Type\":\"bind\",\"Source\":2,\"Destination\":\"/d\",\"RW\":\"y\"}]}",
+		  "\"PortBindings\":{\"80/tcp\":\"x\",\"81/tcp\":[1]},\"LogConfig\":[]}}",
+		  6 },
+		{ "{\"Mounts\":[1,{\"Type\":\"bind\",\"Source\":2,\"Destination\":\"/"
+		  "d\",\"RW\":\"y\"}]}",
 		  3 },
 		{ "{\"HostConfig\":{\"RestartPolicy\":{\"Name\":3},\"Memory\":\"1g\"}}", 2 },
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct inspected_container *c = inspect_str(cases[i].json);
 		struct finding_list l = { 0 };
 

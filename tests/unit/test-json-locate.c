@@ -17,6 +17,7 @@
 
 #include "analyze/json-locate.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 
 static const char doc[] = "{\n"
@@ -38,7 +39,7 @@ static const char *const pointers[] = {
 
 static void test_any_order(void **state)
 {
-	const size_t n = sizeof(pointers) / sizeof(pointers[0]);
+	const size_t n = ARRAY_SIZE(pointers);
 	struct json_locator *l = es_malloc(sizeof(*l));
 	unsigned seed = 1;
 
@@ -63,7 +64,7 @@ static void test_any_order(void **state)
 /* The same over the document on one line (minified JSON): columns counted back on a line. */
 static void test_any_order_one_line(void **state)
 {
-	const size_t n = sizeof(pointers) / sizeof(pointers[0]);
+	const size_t n = ARRAY_SIZE(pointers);
 	struct json_locator *l = es_malloc(sizeof(*l));
 	char one[sizeof(doc)];
 	unsigned seed = 7;

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/json_read.h"
 
@@ -78,7 +79,7 @@ static void test_tree_cost_matches_cjson(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
 		size_t est = json_tree_cost(docs[i], strlen(docs[i])),
 		       real = measured_cost(docs[i]);
 

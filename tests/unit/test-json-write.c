@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/json_write.h"
 
@@ -119,7 +120,7 @@ static void test_valid_utf8_kept(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(samples); i++) {
 		struct buf b;
 
 		buf_init(&b, 0);
@@ -161,7 +162,7 @@ static void test_invalid_utf8_replaced(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
 		expect_decoded(cases[i].in, strlen(cases[i].in), cases[i].want);
 }
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "collectors/login/login-audit-parse.h"
+#include "common/array.h"
 
 #define SSHD_AUTH_FAILED                                                                           \
 	"audit(1795955573.165:1077072): pid=19639 uid=0 auid=4294967295 ses=4294967295 "           \
@@ -125,6 +126,12 @@ static void test_hex_and_hostile_values(void **state)
 		parse(LOGIN_AUDIT_USER_AUTH, "audit(1.000:1): pid=1 msg='acct=\"abc res=failed'"),
 		0);
 	assert_string_equal(rec.acct, "abc res=failed");
+	/* Quoted id and res read without their quotes. */
+	assert_int_equal(parse(LOGIN_AUDIT_USER_LOGIN,
+			       "audit(1.000:1): pid=1 msg='id=\"1001\" res=\"success\"'"),
+			 0);
+	assert_int_equal(rec.id, 1001);
+	assert_int_equal(rec.res, LOGIN_AUDIT_RES_SUCCESS);
 }
 
 static void test_malformed(void **state)
@@ -144,10 +151,13 @@ static void test_malformed(void **state)
 		"audit(99999999999999999999.000:1): pid=1 msg='x'",
 		"audit(1.000:1) pid=1 msg='x'",
 		"type=USER_AUTH msg=audit(1.000:1): pid=1 msg='x'",
+		/* the kernel's stamp: three millisecond digits, seconds below 2^32 */
+		"audit(1.5:1): pid=1 msg='x'",
+		"audit(4294967296.000:1): pid=1 msg='x'",
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(parse(LOGIN_AUDIT_USER_AUTH, bad[i]), -EBADMSG);
 }
 

@@ -17,6 +17,7 @@
 #include "analyze/json-locate.h"
 #include "analyze/manifest.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/fileio.h"
 
 #define MANIFESTS TEST_SOURCE_DIR "/tests/manifests"
@@ -67,7 +68,7 @@ static void test_envelopes(void **state)
 	int r;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct manifest *m = parse_file(cases[i].file, &err, &r);
 		const struct module_settings *mod;
 
@@ -216,7 +217,7 @@ static void test_wrong_types(void **state)
 	struct json_error err;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(not_manifests) / sizeof(not_manifests[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(not_manifests); i++) {
 		struct manifest *m = parse_str(not_manifests[i].json, &err);
 
 		if (m)
@@ -224,7 +225,7 @@ static void test_wrong_types(void **state)
 		assert_true(err.message[0]);
 		assert_string_equal(err.pointer, not_manifests[i].pointer);
 	}
-	for (size_t i = 0; i < sizeof(issues) / sizeof(issues[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(issues); i++)
 		expect_issue(issues[i].json, issues[i].module, issues[i].pointer, MS_ISSUE_INVALID);
 }
 
@@ -259,8 +260,9 @@ static void test_env_forms(void **state)
 	assert_string_equal(mod->env[0].value, "info");
 	assert_string_equal(mod->env[1].value, "3");
 	assert_string_equal(mod->env[2].value, "false");
-	assert_string_equal(mod->env[1].path,
-			    "/modulesContent/$edgeAgent/properties.desired/modules/mod/env/RETRIES");
+	assert_string_equal(
+		mod->env[1].path,
+		"/modulesContent/$edgeAgent/properties.desired/modules/mod/env/RETRIES");
 	manifest_free(m);
 }
 

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "pipeline/event.h"
 #include "pipeline/format.h"
 #include "pipeline/message.h"
@@ -74,7 +75,7 @@ static void record_item(struct sink *s, const char *name, const cJSON *item)
 
 		const cJSON *pid = cJSON_GetObjectItemCaseSensitive(item, "ProcessId");
 
-		if (cJSON_IsNumber(pid) && s->n_pids < sizeof(s->pids) / sizeof(s->pids[0]))
+		if (cJSON_IsNumber(pid) && s->n_pids < ARRAY_SIZE(s->pids))
 			s->pids[s->n_pids++] = (int64_t)pid->valuedouble;
 		free(s->last_command_line);
 		free(s->last_truncated_fields);
@@ -126,7 +127,7 @@ static int publish(void *userdata, const struct message *m)
 		n++;
 	}
 	assert_int_equal(n, m->n_events);
-	if (s->messages < sizeof(s->per_message) / sizeof(s->per_message[0]))
+	if (s->messages < ARRAY_SIZE(s->per_message))
 		s->per_message[s->messages] = n;
 	s->events += n;
 	s->messages++;
@@ -520,7 +521,7 @@ static void test_carry_over_order(void **state)
 	static const size_t maxes[] = { 1024, 1500, 2048, 4096 };
 
 	(void)state;
-	for (size_t m = 0; m < sizeof(maxes) / sizeof(maxes[0]); m++) {
+	for (size_t m = 0; m < ARRAY_SIZE(maxes); m++) {
 		struct sink s = { .max = maxes[m] };
 		struct message_builder *mb =
 			message_builder_new(AGENT_ID, "0.1.0", maxes[m], publish, &s);

@@ -11,6 +11,7 @@
 
 #include "analyze/module-settings.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/json_read.h"
 
@@ -32,14 +33,18 @@ static void test_fill(void **state)
 		"{\"User\":\"app\",\"Image\":\"r/x:1\",\"Env\":[\"A=1\",\"B=x=y\",\"C\"],"
 		"\"HostConfig\":{\"Privileged\":false,\"NetworkMode\":\"host\",\"CapAdd\":[\"X\"],"
 		"\"Binds\":[\"/a:/b:ro,rshared\",\"vol:/v\",\"C:\\\\w:C:\\\\x:ro\",\"/only\"],"
-		"\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/s\",\"Target\":\"/t\",\"ReadOnly\":true,"
-		"\"BindOptions\":{\"Propagation\":\"rslave\"}},{\"Type\":\"tmpfs\",\"Target\":\"/tmp\"}],"
+		"\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/s\",\"Target\":\"/"
+		"t\",\"ReadOnly\":true,"
+		"\"BindOptions\":{\"Propagation\":\"rslave\"}},{\"Type\":\"tmpfs\",\"Target\":\"/"
+		"tmp\"}],"
 		"\"Devices\":[{\"PathOnHost\":\"/dev/x\",\"PathInContainer\":\"/dev/y\","
 		"\"CgroupPermissions\":\"rw\"}],"
-		"\"PortBindings\":{\"80/tcp\":[{\"HostPort\":8080},{\"HostIp\":\"::1\",\"HostPort\":\"81\"}],"
+		"\"PortBindings\":{\"80/"
+		"tcp\":[{\"HostPort\":8080},{\"HostIp\":\"::1\",\"HostPort\":\"81\"}],"
 		"\"90/udp\":null},"
 		"\"Memory\":1048576,\"PidsLimit\":null,\"MaskedPaths\":[],"
-		"\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"1m\",\"max-file\":\"2\"}},"
+		"\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"1m\",\"max-"
+		"file\":\"2\"}},"
 		"\"Unknown\":{\"ignored\":[1,2]}}}",
 		0, &err);
 
@@ -102,15 +107,17 @@ static void test_type_errors(void **state)
 		{ "{\"HostConfig\":{\"Privileged\":1}}", "/c/HostConfig/Privileged" },
 		{ "{\"HostConfig\":{\"CapAdd\":\"ALL\"}}", "/c/HostConfig/CapAdd" },
 		{ "{\"HostConfig\":{\"Memory\":\"1g\"}}", "/c/HostConfig/Memory" },
-		{ "{\"HostConfig\":{\"Mounts\":[{\"Source\":1}]}}", "/c/HostConfig/Mounts/0/Source" },
+		{ "{\"HostConfig\":{\"Mounts\":[{\"Source\":1}]}}",
+		  "/c/HostConfig/Mounts/0/Source" },
 		{ "{\"HostConfig\":{\"Devices\":[\"/dev/x\"]}}", "/c/HostConfig/Devices/0" },
 		{ "{\"HostConfig\":{\"PortBindings\":{\"1/tcp\":{}}}}",
 		  "/c/HostConfig/PortBindings/1~1tcp" },
-		{ "{\"HostConfig\":{\"LogConfig\":{\"Config\":[]}}}", "/c/HostConfig/LogConfig/Config" },
+		{ "{\"HostConfig\":{\"LogConfig\":{\"Config\":[]}}}",
+		  "/c/HostConfig/LogConfig/Config" },
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct json_error err;
 		struct module_settings *ms = fill(cases[i].json, -EINVAL, &err);
 

@@ -187,12 +187,14 @@ static void on_deadline(struct loop *l, struct loop_timer *t, void *userdata)
 	loop_quit(l, 1);
 }
 
-static void on_event_print(void *userdata, enum mqtt_event ev, const char *detail)
+static void on_event_print(void *userdata, enum transport_event ev, const char *detail)
 {
 	(void)userdata;
-	if (ev != MQTT_EVENT_LOG)
-		fprintf(stderr, "mqtt: %s: %s\n", mqtt_event_to_string(ev), detail);
+	if (ev != TRANSPORT_EVENT_LOG)
+		fprintf(stderr, "mqtt: %s: %s\n", transport_event_to_string(ev), detail);
 }
+
+static const struct transport_listener print_listener = { .on_event = on_event_print };
 
 /* ---- SAS verification, independent of sas.c ---- */
 
@@ -239,7 +241,7 @@ static void verify_sas(const char *password, uint64_t now_s)
 static void test_connect_fields_and_publish(void **state)
 {
 	struct connection_string cs;
-	struct mqtt_settings s = { .client_type = "edgesec/9.9", .on_event = on_event_print };
+	struct mqtt_settings s = { .client_type = "edgesec/9.9" };
 	struct fake f = { 0 };
 	struct loop *l;
 	struct loop_timer *deadline;
@@ -247,7 +249,7 @@ static void test_connect_fields_and_publish(void **state)
 	struct transport *t;
 	struct mqtt_stats st;
 	struct spool_stats sst;
-	struct mqtt_topic *topic = calloc(1, sizeof(*topic));
+	struct iothub_topic *topic = calloc(1, sizeof(*topic));
 	struct message msg = { .schema = EVENT_SCHEMA_ASC,
 			       .priority = EVENT_PRIORITY_HIGH,
 			       .body = "{\"x\":1}",
@@ -264,6 +266,7 @@ static void test_connect_fields_and_publish(void **state)
 	mqtt_settings_from_connection_string(&s, &cs);
 	assert_int_equal(spool_open_memory(1 << 20, &sp), 0);
 	assert_int_equal(mqtt_transport_open(l, &s, sp, &t), 0);
+	transport_set_listener(t, &print_listener);
 	assert_int_equal(transport_publish(t, &msg), 0); /* spooled before the connection */
 	deadline = loop_timer_new(l, on_deadline, NULL);
 	loop_timer_arm_in(deadline, 10 * NSEC_PER_SEC);
@@ -284,13 +287,13 @@ static void test_connect_fields_and_publish(void **state)
 	assert_int_equal(f.publishes, 1);
 	assert_int_equal(f.qos, 1);
 	assert_string_equal(f.payload, "{\"x\":1}");
-	assert_int_equal(mqtt_topic_parse(f.topic, strlen(f.topic), topic), 0);
-	assert_int_equal(topic->kind, MQTT_TOPIC_TELEMETRY);
+	assert_int_equal(iothub_topic_parse(f.topic, strlen(f.topic), topic), 0);
+	assert_int_equal(topic->kind, IOTHUB_TOPIC_TELEMETRY);
 	assert_string_equal(topic->device_id, "edge01");
-	assert_string_equal(mqtt_property_bag_get(&topic->bag, "$.ct"), "application/json");
-	assert_string_equal(mqtt_property_bag_get(&topic->bag, "$.ce"), "utf-8");
-	assert_string_equal(mqtt_property_bag_get(&topic->bag, "$.mid"), "1");
-	assert_string_equal(mqtt_property_bag_get(&topic->bag, "$.ifid"), MQTT_IFID_SECURITY);
+	assert_string_equal(iothub_property_bag_get(&topic->bag, "$.ct"), "application/json");
+	assert_string_equal(iothub_property_bag_get(&topic->bag, "$.ce"), "utf-8");
+	assert_string_equal(iothub_property_bag_get(&topic->bag, "$.mid"), "1");
+	assert_string_equal(iothub_property_bag_get(&topic->bag, "$.ifid"), IOTHUB_IFID_SECURITY);
 	assert_non_null(strstr(f.topic, "%24.ifid=urn%3Aazureiot%3ASecurity%3ASecurityAgent%3A1"));
 	/* let the PUBACK arrive */
 	for (int i = 0; i < 20; i++) {
@@ -363,11 +366,11 @@ static int provider_start(void *userdata, uint64_t expiry, mqtt_password_done_fn
 	return 0;
 }
 
-static void provider_on_event(void *userdata, enum mqtt_event ev, const char *detail)
+static void provider_on_event(void *userdata, enum transport_event ev, const char *detail)
 {
 	struct async_provider *p = userdata;
 
-	if (ev == MQTT_EVENT_CONNECT_FAILED) {
+	if (ev == TRANSPORT_EVENT_CONNECT_FAILED) {
 		p->failed_events++;
 		snprintf(p->last_failure, sizeof(p->last_failure), "%s", detail);
 	}
@@ -401,8 +404,6 @@ static void test_async_password_and_renewal(void **state)
 		.token_lifetime_s = 2,
 		.backoff_min_ms = 50,
 		.backoff_max_ms = 100,
-		.on_event = provider_on_event,
-		.userdata = &p,
 	};
 	struct fake f = { 0 };
 	struct loop *l;
@@ -423,6 +424,8 @@ static void test_async_password_and_renewal(void **state)
 	assert_int_equal(mqtt_endpoint_parse(url, strlen(url), &s.endpoint), 0);
 	assert_int_equal(spool_open_memory(1 << 20, &sp), 0);
 	assert_int_equal(mqtt_transport_open(l, &s, sp, &t), 0);
+	transport_set_listener(
+		t, &(struct transport_listener){ .on_event = provider_on_event, .userdata = &p });
 	check = loop_timer_new(l, until_two_connects, &p);
 	deadline = loop_timer_new(l, on_deadline, NULL);
 	loop_timer_arm_in(check, 20 * NSEC_PER_MSEC);
@@ -454,9 +457,7 @@ static void test_async_password_and_renewal(void **state)
 static void test_refused_backs_off(void **state)
 {
 	struct connection_string cs;
-	struct mqtt_settings s = { .backoff_min_ms = 100,
-				   .backoff_max_ms = 800,
-				   .on_event = on_event_print };
+	struct mqtt_settings s = { .backoff_min_ms = 100, .backoff_max_ms = 800 };
 	struct fake f = { .connack_rc = 5 };
 	struct loop *l;
 	struct loop_timer *deadline;
@@ -474,6 +475,7 @@ static void test_refused_backs_off(void **state)
 	mqtt_settings_from_connection_string(&s, &cs);
 	assert_int_equal(spool_open_memory(1 << 20, &sp), 0);
 	assert_int_equal(mqtt_transport_open(l, &s, sp, &t), 0);
+	transport_set_listener(t, &print_listener);
 	deadline = loop_timer_new(l, on_deadline, NULL);
 	loop_timer_arm_in(deadline, 3 * NSEC_PER_SEC);
 	loop_run(l);
@@ -486,7 +488,7 @@ static void test_refused_backs_off(void **state)
 	assert_true(f.connects >= 4);
 	for (unsigned i = 2; i < f.connects && i < 64; i++) /* later gaps are longer */
 		assert_true(f.accept_ns[i] - f.accept_ns[i - 1] >= 90 * NSEC_PER_MSEC);
-	assert_non_null(strstr(mqtt_transport_last_error(t), "not authorised"));
+	assert_non_null(strstr(transport_last_error(t), "not authorised"));
 	transport_close(t);
 	spool_free(sp);
 	fake_stop(&f);
@@ -550,9 +552,7 @@ static int usage(void)
 
 static int drive_main(int argc, char **argv)
 {
-	struct mqtt_settings s = { .client_type = "edgesec/test",
-				   .on_event = on_event_print,
-				   .keepalive_s = 10 };
+	struct mqtt_settings s = { .client_type = "edgesec/test", .keepalive_s = 10 };
 	struct spool_settings ss = { .max_bytes = 64 << 20 };
 	struct drive d = { .count = 10, .interval_ms = 10, .body_size = 64 };
 	struct connection_string cs;
@@ -609,6 +609,7 @@ static int drive_main(int argc, char **argv)
 		fprintf(stderr, "Failed to set up the transport\n");
 		return 2;
 	}
+	transport_set_listener(d.t, &print_listener);
 	d.deadline = time_now_monotonic_ns() + timeout_s * NSEC_PER_SEC;
 	d.tick = loop_timer_new(d.loop, drive_tick, &d);
 	loop_timer_arm_in(d.tick, 1);
@@ -621,7 +622,7 @@ static int drive_main(int argc, char **argv)
 	       "\nspool_duplicates=%" PRIu64 "\nspool_memory=%d\nlast_error=%s\n",
 	       r == 0 ? "ok" : "timeout", d.sent, st.connect_attempts, st.connects,
 	       st.connect_failures, st.disconnects, st.published, st.acked, st.requeued, sst.rows,
-	       sst.duplicates, sst.memory, mqtt_transport_last_error(d.t));
+	       sst.duplicates, sst.memory, transport_last_error(d.t));
 	transport_close(d.t);
 	loop_timer_free(d.tick);
 	loop_free(d.loop);

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/guid.h"
 #include "common/json_write.h"
@@ -155,7 +156,7 @@ static void test_escape_every_position(void **state)
 			s[i] = (unsigned char)('a' + i % 26);
 		check_escape(s, len);
 		/* One special sequence at every position. */
-		for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+		for (size_t k = 0; k < ARRAY_SIZE(specials); k++) {
 			size_t sl = strlen(specials[k]);
 
 			for (size_t at = 0; at + sl <= len; at++) {

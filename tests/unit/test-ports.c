@@ -29,6 +29,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/ports/ports-parse.h"
+#include "common/array.h"
 
 /* ---- building netlink replies ---- */
 
@@ -327,10 +328,10 @@ static void test_proc_line_malformed(void **state)
 	struct ports_socket s = { .inode = 77 };
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		if (ports_proc_parse_line(bad[i], strlen(bad[i]), AF_INET, IPPROTO_TCP, &s) == 0)
 			fail_msg("accepted bad line %zu: %s", i, bad[i]);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(
 			ports_proc_parse_line(bad[i], strlen(bad[i]), AF_INET, IPPROTO_TCP, &s),
 			-EINVAL);
@@ -559,7 +560,7 @@ static int fallback_child(void)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAFNOSUPPORT),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = { .len = sizeof(filter) / sizeof(filter[0]), .filter = filter };
+	struct sock_fprog prog = { .len = ARRAY_SIZE(filter), .filter = filter };
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)

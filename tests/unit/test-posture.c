@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "analyze/posture.h"
+#include "common/array.h"
 
 #define SEC 1000000000ull
 #define HOUR (3600 * SEC)
@@ -460,7 +461,7 @@ static void test_reachability_shapes(void **state)
 	struct sock_spec s[] = { { "0.0.0.0", "8888", "tcp", "ncat", "/usr/bin/ncat", "0" } };
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct posture *p = setup_posture(false, NULL);
 		struct fw_spec fw[2] = { cases[i].rule, POLICY("ip", "INPUT", "input", "Deny") };
 		const struct item_view *iv;
@@ -624,7 +625,7 @@ static void test_allowed_ports_setting(void **state)
 	assert_non_null(strstr(err, "tcp/80-79"));
 	ports(p, sk, 1); /* a bad list allows nothing */
 	assert_non_null(find(evaluate(p), "HOST001", "/ports/tcp/22"));
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		s.allowed_ports = bad[i];
 		assert_int_equal(posture_configure(p, &s, err, sizeof(err)), -EINVAL);
 	}
@@ -740,7 +741,7 @@ static void test_permissive_rules(void **state)
 	unsigned n, k = 0;
 
 	(void)state;
-	firewall(p, fw, sizeof(fw) / sizeof(fw[0]));
+	firewall(p, fw, ARRAY_SIZE(fw));
 	n = evaluate_v4(p);
 	for (unsigned i = 0; i < n; i++) {
 		if (!strcmp(views[i].rule, "HOST003")) {
@@ -766,21 +767,21 @@ static void test_permissive_rules(void **state)
 
 	/* The same rules again, moved down by an inserted rule: nothing new. */
 	{
-		struct fw_spec moved[sizeof(fw) / sizeof(fw[0]) + 1];
+		struct fw_spec moved[ARRAY_SIZE(fw) + 1];
 
 		moved[0] = (struct fw_spec){ RULE("ip", "INPUT", "input", "Deny", "drop"),
 					     .saddr = "192.0.2.1" };
 		memcpy(moved + 1, fw, sizeof(fw));
-		firewall(p, moved, sizeof(moved) / sizeof(moved[0]));
+		firewall(p, moved, ARRAY_SIZE(moved));
 		assert_int_equal(evaluate_v4(p), 0);
 	}
 	/* Removing the tcp accept resolves exactly that finding. */
 	{
-		struct fw_spec less[sizeof(fw) / sizeof(fw[0]) - 1];
+		struct fw_spec less[ARRAY_SIZE(fw) - 1];
 
 		memcpy(less, fw, 5 * sizeof(fw[0]));
 		memcpy(less + 5, fw + 6, sizeof(less) - 5 * sizeof(fw[0]));
-		firewall(p, less, sizeof(less) / sizeof(less[0]));
+		firewall(p, less, ARRAY_SIZE(less));
 		n = evaluate_v4(p);
 		assert_int_equal(n, 1);
 		assert_string_equal(views[0].rule, "HOST003");

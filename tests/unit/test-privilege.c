@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The capability table of core/privilege.c: every built-in collector (and each capture
- * backend of the process collector, when it is the one running) has its own entry, so none
- * gets the catch-all set; collectors that are not running need nothing; the names are right.
+ * The capabilities core/privilege.c keeps, read from the collectors' own tables
+ * (collector_ops.caps): every built-in collector (and each capture backend of the process and
+ * login collectors, when it is the one running) declares its own, so none gets the catch-all
+ * set; collectors that are not running need nothing; the names are right.
  * The drop itself runs against the real kernel in tests/integration/test-privilege-drop.sh.
  */
 #include <errno.h>
@@ -15,10 +16,8 @@
 
 #include <cmocka.h>
 
-#include "collectors/baseline/baseline-collector.h"
 #include "collectors/collector.h"
-#include "collectors/firewall/firewall.h"
-#include "collectors/posture/posture-collector.h"
+#include "common/array.h"
 #include "core/privilege.h"
 
 #define CAP(x) (1ull << (x))
@@ -64,7 +63,11 @@ static void test_builtin_collectors(void **state)
 
 static void test_process_backends(void **state)
 {
-	struct collector_ops ops = { .name = "process", .describe = describe_fake };
+	/* The process collector's table, with the backend it describes faked. */
+	struct collector_ops ops = { .name = "process",
+				     .describe = describe_fake,
+				     .caps = process_collector_ops.caps,
+				     .n_caps = process_collector_ops.n_caps };
 	static const struct {
 		const char *describe;
 		uint64_t caps;
@@ -77,13 +80,42 @@ static void test_process_backends(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		fake_describe = cases[i].describe;
 		assert_int_equal(needs_of(&ops, COLLECTOR_STATE_RUNNING), cases[i].caps);
 	}
-	/* A collector nobody listed keeps the catch-all rather than break. */
+	/* The login collector's sources likewise. */
+	ops.caps = login_collector_ops.caps;
+	ops.n_caps = login_collector_ops.n_caps;
+	fake_describe = "source audit (PAM records)";
+	assert_int_equal(needs_of(&ops, COLLECTOR_STATE_RUNNING),
+			 CAP(CAP_AUDIT_CONTROL) | CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE));
+	fake_describe = "source utmp";
+	assert_int_equal(needs_of(&ops, COLLECTOR_STATE_RUNNING),
+			 CAP(CAP_SYS_PTRACE) | CAP(CAP_DAC_READ_SEARCH));
+	/* A collector that declares nothing keeps the catch-all rather than break. */
 	ops.name = "future";
+	ops.caps = NULL;
+	ops.n_caps = 0;
 	assert_int_equal(needs_of(&ops, COLLECTOR_STATE_RUNNING), CATCH_ALL);
+}
+
+/* Every built-in collector declares its capabilities; names are unique. */
+static void test_builtins_declare(void **state)
+{
+	(void)state;
+	assert_int_equal(collector_n_builtins, 9);
+	for (size_t i = 0; i < collector_n_builtins; i++) {
+		const struct collector_ops *ops = collector_builtins[i];
+
+		assert_non_null(ops->name);
+		assert_true(ops->n_caps > 0);
+		assert_non_null(ops->caps);
+		for (size_t k = 0; k < i; k++)
+			assert_string_not_equal(collector_builtins[k]->name, ops->name);
+	}
+	/* posture judges what the others sent: it comes last */
+	assert_ptr_equal(collector_builtins[collector_n_builtins - 1], &posture_collector_ops);
 }
 
 static void test_format(void **state)
@@ -150,9 +182,8 @@ static void test_user_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_builtin_collectors),
-		cmocka_unit_test(test_process_backends),
-		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_builtin_collectors), cmocka_unit_test(test_process_backends),
+		cmocka_unit_test(test_builtins_declare),   cmocka_unit_test(test_format),
 		cmocka_unit_test(test_user_parse),
 	};
 

@@ -3,7 +3,9 @@
  * The pid cache of the process collector (collectors/process/process-cache.c): exe and
  * command line by pid, direct-mapped slots over a byte ring.  Round trip, truncation at 1 KiB,
  * collisions, entries the ring has overwritten reading as misses (never as another process's
- * bytes), and the container state surviving that.
+ * bytes), and the container state surviving that.  The user-name cache: uid -> name from a
+ * host root's etc/passwd (the one passwd parser, enrich/users-parse.c), comments, NIS and
+ * malformed lines, over-long names, and a reload when the file changes.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -13,7 +15,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmocka.h>
+
+#include "host/host.h"
 
 #include "collectors/process/process-int.h"
 
@@ -109,12 +118,86 @@ static void test_overwritten_is_a_miss(void **state)
 	process_pids_free(p);
 }
 
+static void write_passwd(const char *root, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/etc/passwd", root);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+#define SEC 1000000000ull
+
+static void test_users(void **state)
+{
+	char root[] = "/tmp/edgesec-pcache-XXXXXX", dir[64], err[128], longname[80];
+	struct host_context *host = NULL;
+	struct process_users *u;
+	const char *name;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/etc", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	memset(longname, 'n', 64);
+	longname[64] = '\0';
+	{
+		char text[1024];
+
+		snprintf(text, sizeof(text),
+			 "# a comment:x:5:5::/:/bin/sh\n"
+			 "root:x:0:0:root:/root:/bin/bash\n"
+			 "+nis:x:7:7::/:/bin/sh\n"
+			 "short:x:8:8\n"	   /* wrong field count */
+			 "bad:x:9x:9::/:/bin/sh\n" /* not a number */
+			 "%s:x:10:10::/:/bin/sh\n" /* 64 bytes: too long for the cache */
+			 "ten:x:10:10::/:/bin/sh\n"
+			 "alice:x:1000:1000::/home/alice:/bin/sh\n",
+			 longname);
+		write_passwd(root, text);
+	}
+	assert_int_equal(host_context_open(root, 0, &host, err, sizeof(err)), 0);
+	u = process_users_new(host);
+	assert_non_null(u);
+	name = process_users_lookup(u, 0, 1 * SEC);
+	assert_non_null(name);
+	assert_string_equal(name, "root");
+	assert_string_equal(process_users_lookup(u, 1000, 1 * SEC), "alice");
+	assert_string_equal(process_users_lookup(u, 10, 1 * SEC), "ten");
+	assert_null(process_users_lookup(u, 5, 1 * SEC));
+	assert_null(process_users_lookup(u, 7, 1 * SEC));
+	assert_null(process_users_lookup(u, 8, 1 * SEC));
+	assert_null(process_users_lookup(u, 9, 1 * SEC));
+	/* A new account: a miss re-reads the changed file, at most once per 5 s. */
+	write_passwd(root, "root:x:0:0:root:/root:/bin/bash\nbob:x:1001:1001::/:/bin/sh\n"
+			   "alice:x:1000:1000::/home/alice:/bin/sh\n");
+	assert_null(process_users_lookup(u, 1001, 2 * SEC));
+	assert_string_equal(process_users_lookup(u, 1001, 7 * SEC), "bob");
+	assert_null(process_users_lookup(u, 10, 7 * SEC)); /* gone with the old file */
+	assert_null(process_users_free(u));
+	host_context_free(host);
+	write_passwd(root, "");
+	{
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/etc/passwd", root);
+		unlink(path);
+		rmdir(dir);
+		rmdir(root);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_storm_keeps_all_slots),
 		cmocka_unit_test(test_overwritten_is_a_miss),
+		cmocka_unit_test(test_users),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

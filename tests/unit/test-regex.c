@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/regex-int.h" /* rx_dfa_search: the DFA alone, against the VM */
 #include "common/regex.h"
 
@@ -157,7 +158,7 @@ static const struct match_case match_cases[] = {
 static void test_match_table(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(match_cases) / sizeof(match_cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(match_cases); i++) {
 		const struct match_case *c = &match_cases[i];
 		struct es_regex *re = compile_ok(c->pattern, c->flags);
 		struct es_regex_match g[ES_REGEX_GROUPS_MAX];
@@ -286,7 +287,7 @@ static const struct error_case error_cases[] = {
 static void test_errors(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(error_cases); i++) {
 		const struct error_case *c = &error_cases[i];
 		struct es_regex *re = NULL;
 		struct es_regex_error err;
@@ -406,8 +407,8 @@ static const char *const xsubjects[] = {
 static void test_glibc_table(void **state)
 {
 	(void)state;
-	for (size_t p = 0; p < sizeof(xpatterns) / sizeof(xpatterns[0]); p++)
-		for (size_t s = 0; s < sizeof(xsubjects) / sizeof(xsubjects[0]); s++)
+	for (size_t p = 0; p < ARRAY_SIZE(xpatterns); p++)
+		for (size_t s = 0; s < ARRAY_SIZE(xsubjects); s++)
 			cross_check(xpatterns[p], xsubjects[s]);
 }
 

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/json_read.h"
 #include "report/report-int.h"
@@ -258,7 +259,7 @@ static void test_html_escaping(void **state)
 		m, "Recommendation", "2026-01-01T00:00:00Z",
 		"[{\"RuleId\":\"E\",\"Severity\":\"High\",\"Module\":\"\\\" onmouseover=\\\"x\"}]");
 	html = render(m, true);
-	for (size_t i = 0; i < sizeof(injected) / sizeof(injected[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(injected); i++)
 		if (strstr(html, injected[i]))
 			fail_msg("'%s' reached the page", injected[i]);
 	assert_non_null(strstr(html, "h&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));

@@ -15,6 +15,7 @@
 
 #include "analyze/module-settings.h"
 #include "analyze/rules.h"
+#include "common/array.h"
 #include "common/json_read.h"
 
 static const char hardened[] =
@@ -195,7 +196,7 @@ static void test_each_rule_alone(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
 		expect_only(MODULE_KIND_CUSTOM, cases[i].top, cases[i].key, cases[i].value,
 			    cases[i].image, cases[i].rule);
 }
@@ -324,7 +325,7 @@ static void test_secret_heuristics(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
 		if (rules_env_is_secret(cases[i].name, cases[i].value) != cases[i].secret)
 			fail_msg("case %zu (%s): expected %s", i, cases[i].name,
 				 cases[i].secret ? "secret" : "not secret");
@@ -396,7 +397,7 @@ static void test_edgesec_accepted(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
 		expect_only(MODULE_KIND_CUSTOM, cases[i].top, cases[i].key, cases[i].value,
 			    cases[i].image, cases[i].rule);
 }

@@ -23,6 +23,7 @@
 #include "analyze/rules.h"
 #include "cli/scan-manifest.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "common/json_read.h"
@@ -155,7 +156,8 @@ static void test_expected_corpus(void **state)
 		snprintf(path, sizeof(path), "%s/%s", MANIFESTS, file);
 		run_cli(&r, NULL, path, "--format", "json", NULL);
 		if (r.code != code)
-			fail_msg("%s: exit %d, expected %d (stderr: %s)", file, r.code, code, r.err);
+			fail_msg("%s: exit %d, expected %d (stderr: %s)", file, r.code, code,
+				 r.err);
 		if (code == 2) {
 			assert_string_equal(r.out, "");
 			assert_non_null(strstr(r.err, "error"));
@@ -222,8 +224,8 @@ static void test_fail_on_and_formats(void **state)
 	doc = cJSON_Parse(r.out);
 	assert_non_null(doc);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "findings")), 0);
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "total")->valueint,
-			 0);
+	assert_int_equal(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "total")->valueint, 0);
 	cJSON_Delete(doc);
 	run_done(&r);
 	run_cli(&r, NULL, MANIFESTS "/split-create-options.json", "-f", "json", NULL);
@@ -243,8 +245,10 @@ static void test_fail_on_and_formats(void **state)
 				    "/HostConfig/Privileged");
 		assert_non_null(cJSON_GetObjectItem(f, "remediation"));
 		assert_non_null(cJSON_GetObjectItem(f, "message"));
-		assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"),
-						     "critical")->valueint, 1);
+		assert_int_equal(
+			cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "critical")
+				->valueint,
+			1);
 	}
 	cJSON_Delete(doc);
 	run_done(&r);
@@ -263,20 +267,23 @@ static void test_sarif_shape(void **state)
 	assert_string_equal(cJSON_GetObjectItem(doc, "version")->valuestring, "2.1.0");
 	assert_non_null(cJSON_GetObjectItem(doc, "$schema"));
 	run0 = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "runs"), 0);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(run0, "tool"),
-								    "driver"), "name")->valuestring,
-			    "edgesec");
+	assert_string_equal(
+		cJSON_GetObjectItem(
+			cJSON_GetObjectItem(cJSON_GetObjectItem(run0, "tool"), "driver"), "name")
+			->valuestring,
+		"edgesec");
 	res = cJSON_GetArrayItem(cJSON_GetObjectItem(run0, "results"), 0);
 	assert_string_equal(cJSON_GetObjectItem(res, "ruleId")->valuestring, "EDGE001");
 	assert_string_equal(cJSON_GetObjectItem(res, "level")->valuestring, "error");
 	loc = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(res, "locations"), 0),
 				  "physicalLocation");
-	assert_non_null(strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(loc, "artifactLocation"),
-						   "uri")->valuestring,
-			       "rule-edge001-privileged.json"));
+	assert_non_null(
+		strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(loc, "artifactLocation"), "uri")
+			       ->valuestring,
+		       "rule-edge001-privileged.json"));
 	/* "Privileged": true is on line 73 of the generated file (object createOptions). */
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(loc, "region"), "startLine")->valueint,
-			 73);
+	assert_int_equal(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(loc, "region"), "startLine")->valueint, 73);
 	cJSON_Delete(doc);
 	run_done(&r);
 }
@@ -345,9 +352,10 @@ static char *big_manifest(size_t target, size_t *ret_len)
 	buf_init(&b, 0);
 	buf_puts(&b, "{\"modulesContent\":{\"$edgeAgent\":{\"properties.desired\":{\"modules\":{");
 	for (size_t i = 0; b.len < target; i++)
-		buf_printf(&b, "%s\"m%zu\":{\"settings\":{\"image\":\"r.example/m:1.%zu\","
-			       "\"createOptions\":\"{\\\"HostConfig\\\":{\\\"Privileged\\\":%s}}\"},"
-			       "\"env\":{\"NOTE\":{\"value\":\"%s\"}}}",
+		buf_printf(&b,
+			   "%s\"m%zu\":{\"settings\":{\"image\":\"r.example/m:1.%zu\","
+			   "\"createOptions\":\"{\\\"HostConfig\\\":{\\\"Privileged\\\":%s}}\"},"
+			   "\"env\":{\"NOTE\":{\"value\":\"%s\"}}}",
 			   i ? "," : "", i, i, i % 1000 == 0 ? "true" : "false", filler);
 	buf_puts(&b, "}}},\"$edgeHub\":{\"properties.desired\":{\"routes\":{}}}}}");
 	assert_false(b.failed);
@@ -379,8 +387,9 @@ static void test_large_inputs(void **state)
 	assert_int_equal(r.code, 1);
 	doc = cJSON_Parse(r.out);
 	assert_non_null(doc);
-	assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "critical")->valueint >=
-		    5);
+	assert_true(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "critical")->valueint >=
+		5);
 	cJSON_Delete(doc);
 	run_done(&r);
 	unlink(path);
@@ -461,12 +470,9 @@ struct expect {
 };
 
 static const struct expect expectations[] = {
-	{ "privileged", "EDGE001" },
-	{ "bind_docker_sock", "EDGE010" },
-	{ "network_host", "EDGE004" },
-	{ "env_secret_hardcoded", "EDGE033" },
-	{ "literal_key_material", "EDGE033" },
-	{ "registry_password_hardcoded", "EDGE034" },
+	{ "privileged", "EDGE001" },	       { "bind_docker_sock", "EDGE010" },
+	{ "network_host", "EDGE004" },	       { "env_secret_hardcoded", "EDGE033" },
+	{ "literal_key_material", "EDGE033" }, { "registry_password_hardcoded", "EDGE034" },
 };
 
 /* The features column of SOURCES.tsv for file, or "" . */
@@ -544,13 +550,13 @@ static void check_real_file(const char *dir, const char *file, const char *tsv)
 		fail_msg("%s: valid JSON but exit 2: %s", file, r.err);
 	rule_ids(r.out, got, sizeof(got));
 	features_of(tsv, file, features, sizeof(features));
-	for (size_t i = 0; i < sizeof(expectations) / sizeof(expectations[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(expectations); i++) {
 		char f[64];
 
 		snprintf(f, sizeof(f), ",%s,", expectations[i].feature);
 		if (strstr(features, f) && !strstr(got, expectations[i].rule))
-			fail_msg("%s: feature %s but no %s (found %s)", file, expectations[i].feature,
-				 expectations[i].rule, got);
+			fail_msg("%s: feature %s but no %s (found %s)", file,
+				 expectations[i].feature, expectations[i].rule, got);
 	}
 	run_done(&r);
 
@@ -659,7 +665,7 @@ static void test_real_corpus_fixes(void **state)
 		skip();
 	}
 	closedir(d);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		int n = count_real(cases[i].file, cases[i].rule, cases[i].module);
 
 		if (n != cases[i].count)
@@ -684,8 +690,8 @@ static void test_docker_inspect(void **state)
 	rule_ids(r.out, ids, sizeof(ids));
 	assert_non_null(strstr(ids, "EDGE001"));
 	doc = cJSON_Parse(r.out);
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "modules")
-				 ->valueint, 1);
+	assert_int_equal(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "modules")->valueint, 1);
 	cJSON_Delete(doc);
 	run_done(&r);
 
@@ -728,7 +734,8 @@ static void test_docker_inspect(void **state)
 		const char *ptr = cJSON_GetObjectItem(it, "path")->valuestring;
 
 		if (strcmp(module, "tempSensor") == 0)
-			assert_true(strncmp(ptr, "/2", 2) == 0 && (ptr[2] == '\0' || ptr[2] == '/'));
+			assert_true(strncmp(ptr, "/2", 2) == 0 &&
+				    (ptr[2] == '\0' || ptr[2] == '/'));
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "drift")) {
 		const char *kind = cJSON_GetObjectItem(it, "kind")->valuestring;
@@ -745,7 +752,8 @@ static void test_docker_inspect(void **state)
 	run_cli(&r, NULL, "--docker-inspect", "--fail-on", "critical", "--against",
 		INSPECT "/deployment/manifest.json", path, NULL);
 	assert_int_equal(r.code, 0); /* no critical finding or drift */
-	assert_non_null(strstr(r.out, "HIGH      drift UndeclaredModule  The IoT Edge module rogue"));
+	assert_non_null(
+		strstr(r.out, "HIGH      drift UndeclaredModule  The IoT Edge module rogue"));
 	run_done(&r);
 
 	/* Unusable input and options. */
@@ -806,7 +814,6 @@ static void test_docker_inspect(void **state)
 	unlink(path);
 }
 
-
 /* The ruleIds of a JSON report's array `key`, in report order, comma-separated. */
 static void ids_of(const cJSON *doc, const char *key, char *out, size_t size)
 {
@@ -862,7 +869,8 @@ static void test_waivers(void **state)
 	assert_non_null(strstr(cJSON_GetObjectItem(w, "source")->valuestring,
 			       "label io.edgesec.accept.EDGE010 of module monitor"));
 	w = cJSON_GetObjectItem(by_rule(doc, "waived", "EDGE004"), "waiver");
-	assert_non_null(strstr(cJSON_GetObjectItem(w, "source")->valuestring, "accept.waivers.json"));
+	assert_non_null(
+		strstr(cJSON_GetObjectItem(w, "source")->valuestring, "accept.waivers.json"));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(w, "expires")));
 	sum = cJSON_GetObjectItem(doc, "summary");
 	assert_int_equal(cJSON_GetObjectItem(sum, "waived")->valueint, 3);
@@ -925,8 +933,8 @@ static void test_severity_and_files(void **state)
 	doc = cJSON_Parse(r.out);
 	ids_of(doc, "findings", ids, sizeof(ids));
 	assert_string_equal(ids, "EDGE006");
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "hidden")->valueint,
-			 4);
+	assert_int_equal(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "hidden")->valueint, 4);
 	cJSON_Delete(doc);
 	run_done(&r);
 	run_cli(&r, NULL, WAIVERS "/accept.json", "--severity", "critical,HIGH", NULL);
@@ -945,7 +953,8 @@ static void test_severity_and_files(void **state)
 		MANIFESTS "/rule-edge001-privileged.json", NULL);
 	assert_int_equal(r.code, 2);
 	assert_non_null(strstr(r.err, "malformed.json: invalid JSON"));
-	assert_non_null(strstr(r.out, "2 files, 6 modules: 2 findings (1 critical, 0 high, 1 medium"));
+	assert_non_null(
+		strstr(r.out, "2 files, 6 modules: 2 findings (1 critical, 0 high, 1 medium"));
 	assert_non_null(strstr(r.out, "1 file could not be scanned"));
 	assert_true(strstr(r.out, "rule-edge006-host-ipc.json  deployment manifest") <
 		    strstr(r.out, "rule-edge001-privileged.json  deployment manifest"));

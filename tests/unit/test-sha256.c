@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "common/array.h"
 #include "common/base64.h"
 #include "common/sha256.h"
 
@@ -126,7 +127,7 @@ static void test_against_sha256sum(void **state)
 	static const size_t pieces[] = { 1, 55, 56, 63, 64, 65, 4096 };
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(pieces); i++) {
 		check_file(TEST_SOURCE_DIR "/rules/baseline/debian.json", pieces[i]);
 		check_file("/etc/passwd", pieces[i]);
 	}
@@ -161,7 +162,7 @@ static void test_base64(void **state)
 	assert_round_trip("foob", "Zm9vYg==");
 	assert_round_trip("fooba", "Zm9vYmE=");
 	assert_round_trip("foobar", "Zm9vYmFy");
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(base64_decode(bad[i], strlen(bad[i]), out, sizeof(out)), -EINVAL);
 	assert_int_equal(base64_decode("Zm9vYmFy", 8, out, 5), -ENOBUFS);
 	assert_int_equal(base64_decode("Zm9vYmE=", 8, out, 5), 5);

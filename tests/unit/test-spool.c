@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "common/array.h"
 #include "spool/spool.h"
 
 struct fixture {
@@ -36,7 +37,7 @@ static void rm_dir(const char *dir)
 					     "spool.db-journal" };
 	char p[128];
 
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
 		unlink(p);
 	}
@@ -246,7 +247,7 @@ static void test_cap_eviction(void **state)
 						   EVENT_PRIORITY_LOW,	EVENT_PRIORITY_HIGH,
 						   EVENT_PRIORITY_HIGH, EVENT_PRIORITY_HIGH,
 						   EVENT_PRIORITY_HIGH };
-	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(seq); i++) {
 		snprintf(body, sizeof(body), "%s", BODY100);
 		body[0] = (char)('0' + i);
 		assert_int_equal(spool_put(sp, EVENT_SCHEMA_ASC, seq[i], body, 100, NULL, &ids[i]),

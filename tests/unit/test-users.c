@@ -19,8 +19,9 @@
 #include <cmocka.h>
 
 #include "collectors/collector.h"
-#include "collectors/users/users-parse.h"
+#include "enrich/users-parse.h"
 #include "common/alloc.h"
+#include "common/array.h"
 
 static void str_eq(const struct users_str *s, const char *want)
 {
@@ -507,7 +508,7 @@ static void test_collector_immediate(void **state)
 	assert_int_equal(take_count(&sink, EVENT_USER_CHANGE), 0);
 	collector_free(c);
 
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", etc, files[i]);
 		unlink(path);
 	}

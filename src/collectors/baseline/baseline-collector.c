@@ -15,11 +15,14 @@
  * /usr/share/edgesec/baseline/; see baseline_profile_default_path) and, when
  * baselineCustomChecksEnabled, from the custom checks file whose SHA-256 must equal
  * baselineCustomChecksFileHash.  Both are re-read on every snapshot, so a changed file is
- * picked up without restart.  The checks read files through params.host only (below the host
+ * picked up without restart; they are also checked when the configuration names them
+ * (configure: a bad file or hash is a ConfigurationError then, not only a degraded state at
+ * the next snapshot).  The checks read files through params.host only (below the host
  * root, and the host's /proc); nothing is executed.  Owns: its event builder and copies of
  * the configured paths.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -27,7 +30,9 @@
 #include "baseline-collector.h"
 #include "baseline/baseline.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/waivers.h"
+#include "config/config.h"
 
 struct baseline_state {
 	struct event_builder builder;
@@ -99,6 +104,45 @@ int baseline_collector_configure(struct collector *c, const struct baseline_coll
 }
 
 /* Runs every check of p; keeps the failures not accepted by an active waiver. */
+/*
+ * The collector's settings from the configuration.  The custom checks file (validity and
+ * SHA-256) and the waivers file are checked here so that a bad one becomes an issue (a
+ * ConfigurationError), not a silent skip.
+ */
+static int baseline_configure(struct collector *c, const struct config *cfg,
+			      struct collector_issues *ret)
+{
+	const struct baseline_collector_config bc = {
+		.custom_enabled = cfg->baseline_custom_checks_enabled,
+		.custom_path = cfg->baseline_custom_checks_file_path,
+		.custom_hash = cfg->baseline_custom_checks_file_hash,
+		.waivers_path = cfg->baseline_waivers_file,
+	};
+	char err[COLLECTOR_ISSUE_MESSAGE_MAX];
+	int r = baseline_collector_configure(c, &bc);
+
+	if (bc.custom_enabled) {
+		struct baseline_profile *p = NULL;
+
+		if (baseline_custom_checks_load(bc.custom_path, bc.custom_hash, &p, err,
+						sizeof(err)) < 0)
+			collector_issue_add(ret, "baselineCustomChecksFilePath",
+					    "Custom baseline checks not used", "%s", err);
+		else
+			baseline_profile_free(p);
+	}
+	if (bc.waivers_path && bc.waivers_path[0]) {
+		struct waivers *w = NULL;
+
+		if (waivers_load(bc.waivers_path, 0, &w, err, sizeof(err)) == 0)
+			waivers_free(w);
+		else
+			collector_issue_add(ret, "baselineWaiversFile",
+					    "Baseline waivers not applied", "%s", err);
+	}
+	return r;
+}
+
 static int run_checks(const struct baseline_profile *p, struct baseline_root *root,
 		      struct waivers *waivers, struct baseline_run *run)
 {
@@ -258,6 +302,19 @@ out:
 	return r;
 }
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps baseline_caps[] = {
+	/* files of any mode: /etc/shadow, sshd_config, ... (read only). */
+	{ NULL, COLLECTOR_CAP(CAP_DAC_READ_SEARCH) },
+};
+
+/* The host namespaces it must share (core/host-check.c), the first unmet one reported. */
+static const struct collector_host_need baseline_host_needs[] = {
+	{ NULL, HOST_NS_NET, "net.* sysctls are those of its own network namespace",
+	  "NetworkMode host" },
+	{ NULL, _HOST_NS_MAX, "sysctl and mount checks have no host /proc", "PidMode host" },
+};
+
 const struct collector_ops baseline_collector_ops = {
 	.name = "baseline",
 	.types = { EVENT_OS_BASELINE },
@@ -266,4 +323,9 @@ const struct collector_ops baseline_collector_ops = {
 	.init = baseline_init,
 	.snapshot = baseline_snapshot,
 	.done = baseline_done,
+	.configure = baseline_configure,
+	.caps = baseline_caps,
+	.n_caps = ARRAY_SIZE(baseline_caps),
+	.host_needs = baseline_host_needs,
+	.n_host_needs = ARRAY_SIZE(baseline_host_needs),
 };

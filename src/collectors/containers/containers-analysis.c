@@ -21,6 +21,7 @@
 #include "common/alloc.h"
 #include "common/json_read.h"
 #include "common/log.h"
+#include "common/str.h"
 #include "docker/docker-cache.h"
 
 #define ANALYSIS_SEEN_MAX 256
@@ -135,7 +136,7 @@ static struct seen *seen_slot(struct containers_analysis *a, const char *id)
 		if (s->used < oldest->used)
 			oldest = s;
 	}
-	snprintf(oldest->id, sizeof(oldest->id), "%s", id);
+	str_copy(oldest->id, sizeof(oldest->id), id);
 	oldest->digest = 0;
 	return oldest;
 }
@@ -170,8 +171,8 @@ static size_t read_cache(struct containers_analysis *a, const struct docker_cach
  * look at the whole deployment: edgeHub's protocol heads are "unused" only if no module uses
  * them), so a container judged alone gets no finding it would not get in the full analysis.
  */
-static int analyze_one(struct containers_analysis *a, struct inspected_container **cs,
-		       size_t n, uint64_t now_ns, struct event **rec, struct event **drift,
+static int analyze_one(struct containers_analysis *a, struct inspected_container **cs, size_t n,
+		       uint64_t now_ns, struct event **rec, struct event **drift,
 		       struct analyze_stats *st)
 {
 	struct finding_list all = { 0 }, mine = { 0 };

@@ -22,7 +22,10 @@
  * State: RUNNING while connecting, resyncing or connected; DEGRADED (last_error = the client's
  * description) while the daemon is absent, too old or gone.  stats.skipped counts event lines
  * that were not events or were too long, stats.lost event lines dropped by the full queue.
- * Owns: the Docker client (and so the cache) and its event builder.
+ * The direct method "scan" (its table's methods) runs the deployment analysis now.
+ * Owns: the Docker client (and so the cache) and its event builder.  Provides the container
+ * lookup it is given (collector_params.containers, enrich/container-lookup.h) from init until
+ * done, so the process and login collectors can name a process's container.
  */
 #include "containers.h"
 
@@ -33,11 +36,16 @@
 
 #include "collectors/collector.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/json_read.h"
+#include "common/json_write.h"
 #include "common/log.h"
+#include "common/str.h"
 #include "common/timeutil.h"
+#include "config/config.h"
 #include "docker/docker-client.h"
 #include "analyze/analyze-events.h"
+#include "enrich/container-lookup.h"
 #include "containers-analysis.h"
 
 struct containers_state {
@@ -47,9 +55,6 @@ struct containers_state {
 	struct containers_analysis *analysis; /* Recommendation and DriftAlert */
 	bool synced;			      /* on_synced() ran (inventory sent) */
 };
-
-/* The running instance, for containers_lookup() (the agent runs one). */
-static struct containers_state *lookup_state;
 
 /*
  * A container's whole inspect document is available here: `why` is "event" (inspected for a
@@ -88,9 +93,8 @@ static bool emits_event(const struct docker_event *ev)
 	};
 	const char *const *list =
 		ev->object == DOCKER_OBJECT_IMAGE ? image_actions : container_actions;
-	size_t n = ev->object == DOCKER_OBJECT_IMAGE
-			   ? sizeof(image_actions) / sizeof(image_actions[0])
-			   : sizeof(container_actions) / sizeof(container_actions[0]);
+	size_t n = ev->object == DOCKER_OBJECT_IMAGE ? ARRAY_SIZE(image_actions)
+						     : ARRAY_SIZE(container_actions);
 
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(ev->action, list[i]) == 0)
@@ -176,6 +180,32 @@ static void on_state(void *userdata, enum docker_state st)
 
 static void on_synced(void *userdata);
 
+/* The container lookup's provider (container_lookup_fn): the cache, never the daemon. */
+static int containers_lookup(void *userdata, const char *container_id, struct container_info *out)
+{
+	struct containers_state *s = userdata;
+	const struct docker_cache_entry *e;
+
+	/* The same sizes: what the cache holds fits without cutting. */
+	_Static_assert(sizeof(out->id) == DOCKER_ID_MAX && sizeof(out->name) == DOCKER_NAME_MAX &&
+			       sizeof(out->image) == DOCKER_IMAGE_MAX &&
+			       sizeof(out->module) == DOCKER_NAME_MAX,
+		       "container_info and the Docker cache differ");
+
+	if (!s->client)
+		return -ENOENT;
+	e = docker_cache_get(docker_client_cache(s->client), container_id);
+	if (!e)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	str_copy(out->id, sizeof(out->id), e->c.id);
+	str_copy(out->name, sizeof(out->name), e->c.name);
+	str_copy(out->image, sizeof(out->image), e->c.image);
+	str_copy(out->module, sizeof(out->module), e->c.module);
+	out->pid = e->c.pid;
+	return 0;
+}
+
 static int containers_init(struct collector *c)
 {
 	struct containers_state *s = collector_state(c);
@@ -208,8 +238,7 @@ static int containers_init(struct collector *c)
 		if (why)
 			log_warning("containers: %s", why);
 	}
-	lookup_state = s;
-	return 0;
+	return container_lookup_provide(c->params.containers, containers_lookup, s);
 }
 
 static int containers_start(struct collector *c)
@@ -352,30 +381,53 @@ static void containers_done(struct collector *c)
 {
 	struct containers_state *s = collector_state(c);
 
-	if (lookup_state == s)
-		lookup_state = NULL;
+	container_lookup_withdraw(c->params.containers, s);
 	s->client = docker_client_free(s->client);
 	s->analysis = containers_analysis_free(s->analysis);
 	event_builder_done(&s->builder);
 }
 
-int containers_lookup(const char *container_id, struct container_info *out)
+/*
+ * The direct method "scan": the deployment analysis now, over every running container
+ * (Recommendation, and DriftAlert when a deployment manifest is configured); its figures are
+ * the members of the response.
+ */
+static int containers_method_scan(struct collector *c, uint64_t now_realtime_ns,
+				  const struct cJSON *args, struct jw *w)
 {
-	const struct docker_cache_entry *e;
+	struct containers_scan_result res;
+	int r;
 
-	if (!lookup_state || !lookup_state->client)
-		return -ENODEV;
-	e = docker_cache_get(docker_client_cache(lookup_state->client), container_id);
-	if (!e)
-		return -ENOENT;
-	memset(out, 0, sizeof(*out));
-	snprintf(out->id, sizeof(out->id), "%s", e->c.id);
-	snprintf(out->name, sizeof(out->name), "%s", e->c.name);
-	snprintf(out->image, sizeof(out->image), "%s", e->c.image);
-	snprintf(out->module, sizeof(out->module), "%s", e->c.module);
-	out->pid = e->c.pid;
+	(void)args;
+	r = containers_scan(c, now_realtime_ns, &res);
+	if (r < 0)
+		return r; /* -EAGAIN: not in sync with the Docker daemon (see get-status) */
+	jw_key_lit(w, "containers");
+	jw_int(w, (int64_t)res.containers);
+	jw_key_lit(w, "findings");
+	jw_int(w, (int64_t)res.findings);
+	jw_key_lit(w, "driftChecked");
+	jw_bool(w, res.drift_checked);
+	jw_key_lit(w, "drift");
+	jw_int(w, (int64_t)res.drift);
 	return 0;
 }
+
+/* The Docker socket is reconnected to after --user: its group must be the user's too. */
+static const char *containers_run_as_socket(const struct config *cfg)
+{
+	return cfg->docker_socket;
+}
+
+static const struct collector_method containers_methods[] = {
+	{ "scan", containers_method_scan },
+};
+
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps containers_caps[] = {
+	/* the Docker socket is connected to as its owner (uid 0); nothing else. */
+	{ NULL, 0 },
+};
 
 const struct collector_ops containers_collector_ops = {
 	.name = "containers",
@@ -390,4 +442,10 @@ const struct collector_ops containers_collector_ops = {
 	.snapshot = containers_snapshot,
 	.done = containers_done,
 	.describe = containers_describe,
+	.run_as_socket = containers_run_as_socket,
+	.socket_hint = "give dockerd a group, e.g. --group docker",
+	.methods = containers_methods,
+	.n_methods = ARRAY_SIZE(containers_methods),
+	.caps = containers_caps,
+	.n_caps = ARRAY_SIZE(containers_caps),
 };

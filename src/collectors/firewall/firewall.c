@@ -25,6 +25,7 @@
 #include "firewall.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 #endif
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "fw-nft-parse.h"
 #include "fw-xtables.h"
 
@@ -315,6 +317,21 @@ static int firewall_snapshot(struct collector *c, uint64_t now)
 	return 0;
 }
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps firewall_caps[] = {
+	/* every nfnetlink request is checked against CAP_NET_ADMIN; a new socket per snapshot;
+	 * the legacy tables' names (/proc/net/ip_tables_names, 0440 root) when not uid 0. */
+	{ NULL, COLLECTOR_CAP(CAP_NET_ADMIN) | COLLECTOR_CAP(CAP_DAC_READ_SEARCH) },
+};
+
+/* The host namespaces it must share (core/host-check.c), the first unmet one reported. */
+static const struct collector_host_need firewall_host_needs[] = {
+	{ NULL, HOST_NS_NET, "it reads the rules of its own network namespace",
+	  "NetworkMode host" },
+	{ NULL, HOST_NS_USER, "its capabilities do not reach the host's kernel",
+	  "UsernsMode host" },
+};
+
 const struct collector_ops firewall_collector_ops = {
 	.name = "firewall",
 	.types = { EVENT_FIREWALL_CONFIGURATION },
@@ -324,4 +341,8 @@ const struct collector_ops firewall_collector_ops = {
 	.snapshot = firewall_snapshot,
 	.done = firewall_done,
 	.describe = firewall_describe,
+	.caps = firewall_caps,
+	.n_caps = ARRAY_SIZE(firewall_caps),
+	.host_needs = firewall_host_needs,
+	.n_host_needs = ARRAY_SIZE(firewall_host_needs),
 };

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/str.h"
+
 /* One symbol into *slot; false (reason in why) if missing. */
 static bool lookup(void *handle, const char *name, void *slot, char *why, size_t why_size)
 {
@@ -37,7 +39,7 @@ int fw_nft_lib_open(struct fw_nft_lib *lib, const char *soname, char *why, size_
 	lib->handle = dlopen(soname ? soname : EDGESEC_LIBNFTABLES_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!lib->handle) {
 		err = dlerror();
-		snprintf(why, why_size, "%s", err ? err : "dlopen failed");
+		str_copy(why, why_size, err ? err : "dlopen failed");
 		return -1;
 	}
 	if (!lookup(lib->handle, "nft_ctx_new", &lib->ctx_new, why, why_size) ||

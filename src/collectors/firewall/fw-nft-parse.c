@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/json_read.h"
 #include "common/json_write.h"
 
@@ -284,7 +285,7 @@ static bool is_l4_header(const char *p)
 {
 	static const char *const l4[] = { "th", "tcp", "udp", "sctp", "dccp", "udplite" };
 
-	for (size_t i = 0; i < sizeof(l4) / sizeof(l4[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(l4); i++)
 		if (str_eq(p, l4[i]))
 			return true;
 	return false;
@@ -306,7 +307,7 @@ static const char *implied_protocol(const cJSON *v, unsigned depth)
 	if (v->string && strcmp(v->string, "payload") == 0) {
 		const char *p = get_str(v, "protocol");
 
-		for (size_t i = 0; p && i < sizeof(hdr) / sizeof(hdr[0]); i++)
+		for (size_t i = 0; p && i < ARRAY_SIZE(hdr); i++)
 			if (strcmp(p, hdr[i]) == 0)
 				return strcmp(p, "icmpv6") == 0 ? "ipv6-icmp" : hdr[i];
 		return NULL;

@@ -37,6 +37,7 @@
 #include <linux/netfilter_ipv6/ip6_tables.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/json_write.h"
 
 enum xt_kind {
@@ -110,7 +111,7 @@ const char *fw_xt_protocol_name(unsigned proto)
 		{ 137, "mpls-in-ip" },
 	};
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (names[i].num == proto)
 			return names[i].name;
 	return NULL;

@@ -21,6 +21,7 @@
 
 #include "common/alloc.h"
 #include "common/fileio.h"
+#include "common/str.h"
 
 #define NAMES_FILE_MAX 4096u
 #define READ_ATTEMPTS 3
@@ -74,7 +75,7 @@ static int read_once(int fd, int family, const char *name, struct fw_xt_table *t
 	size_t total;
 
 	memset(&info, 0, sizeof(info));
-	strncpy(info.name, name, sizeof(info.name) - 1);
+	str_copy(info.name, sizeof(info.name), name);
 	if (getsockopt(fd, level, opt_info, &info, &len) < 0)
 		return sockopt_errno();
 	if (len != sizeof(info))

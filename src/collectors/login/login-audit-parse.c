@@ -12,7 +12,8 @@
  * when they contain a space, a quote or a control character, so a bare acct/exe/cmd of even
  * length and only hex digits is decoded (NUL bytes become '?').  "?" means unset.  Values
  * longer than their buffer are cut and the record is marked truncated.  Unknown keys are
- * ignored; a record without msg='...' or without a valid stamp is rejected.
+ * ignored; a record without msg='...' or without a valid stamp is rejected.  The syntax
+ * (stamp, fields, quoting, hex) is audit/audit-record.c's, shared with the process collector.
  *
  * Verdict (one event per login, not one per PAM record).  By the executable's basename the
  * sender is a login program (sshd, login, ...), a privilege tool (sudo, su, pkexec, doas,
@@ -36,6 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit-record.h"
+#include "common/array.h"
+#include "common/num.h"
 #include "login-audit-parse.h"
 
 bool login_audit_type_wanted(unsigned type)
@@ -70,175 +74,69 @@ const char *login_audit_type_name(unsigned type)
 	}
 }
 
-static bool parse_u64(const char *s, size_t len, uint64_t *ret)
-{
-	uint64_t v = 0;
-
-	if (!len || len > 20)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*ret = v;
-	return true;
-}
-
+/* A decimal id of at most 20 digits. */
 static bool parse_u32(const char *s, size_t len, uint32_t *ret)
 {
-	uint64_t v;
-
-	if (!parse_u64(s, len, &v) || v > UINT32_MAX)
-		return false;
-	*ret = (uint32_t)v;
-	return true;
+	return len <= 20 && num_parse_u32(s, len, 10, ret) == 0;
 }
 
-/* "audit(SEC.MSEC:SERIAL): " -> time, serial; the offset of what follows. */
-static int stamp_parse(const char *t, size_t len, struct login_audit_record *r, size_t *ret_off)
+/* A text value into out[size] (hex decoded when hex_allowed); cutting marks the record. */
+static void value_copy(struct login_audit_record *r, char *out, size_t size,
+		       const struct audit_field *f, bool hex_allowed)
 {
-	const char *p = t + 6, *end = t + len, *dot, *colon, *close;
-	uint64_t sec, msec;
-
-	if (len < 6 || memcmp(t, "audit(", 6) != 0)
-		return -EBADMSG;
-	close = memchr(p, ')', (size_t)(end - p));
-	if (!close)
-		return -EBADMSG;
-	dot = memchr(p, '.', (size_t)(close - p));
-	colon = dot ? memchr(dot, ':', (size_t)(close - dot)) : NULL;
-	if (!colon || !parse_u64(p, (size_t)(dot - p), &sec) ||
-	    !parse_u64(dot + 1, (size_t)(colon - dot - 1), &msec) ||
-	    !parse_u64(colon + 1, (size_t)(close - colon - 1), &r->serial) || msec > 999 ||
-	    sec > UINT64_MAX / 1000000000ull - 1)
-		return -EBADMSG;
-	r->time_ns = sec * 1000000000ull + msec * 1000000ull;
-	if (close + 1 >= end || close[1] != ':')
-		return -EBADMSG;
-	*ret_off = (size_t)(close + 2 - t);
-	return 0;
+	if (audit_value_text(f->val, f->vlen, hex_allowed ? AUDIT_TEXT_HEX : 0, out, size))
+		r->truncated = true;
 }
 
-static int hexval(char c)
+/* res= without its quotes. */
+static enum login_audit_res res_parse(const char *v, size_t vlen)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	if ((vlen == 7 && memcmp(v, "success", 7) == 0) || (vlen == 1 && v[0] == '1') ||
+	    (vlen == 3 && memcmp(v, "yes", 3) == 0))
+		return LOGIN_AUDIT_RES_SUCCESS;
+	if ((vlen == 6 && memcmp(v, "failed", 6) == 0) || (vlen == 1 && v[0] == '0') ||
+	    (vlen == 2 && memcmp(v, "no", 2) == 0))
+		return LOGIN_AUDIT_RES_FAILED;
+	return LOGIN_AUDIT_RES_UNKNOWN;
 }
 
-static bool is_hex(const char *s, size_t len)
-{
-	if (!len || len % 2)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (hexval(s[i]) < 0)
-			return false;
-	return true;
-}
-
-/* Copies (decoding hex when asked and valid) into out[size]; "?" becomes "". */
-static void value_copy(struct login_audit_record *r, char *out, size_t size, const char *v,
-		       size_t len, bool quoted, bool hex_allowed)
-{
-	size_t n = 0;
-
-	if (!quoted && len == 1 && v[0] == '?') {
-		out[0] = '\0';
-		return;
-	}
-	if (!quoted && hex_allowed && is_hex(v, len)) {
-		for (size_t i = 0; i < len; i += 2) {
-			char c = (char)(hexval(v[i]) << 4 | hexval(v[i + 1]));
-
-			if (n + 1 >= size) {
-				r->truncated = true;
-				break;
-			}
-			out[n++] = c ? c : '?';
-		}
-	} else {
-		for (size_t i = 0; i < len; i++) {
-			if (n + 1 >= size) {
-				r->truncated = true;
-				break;
-			}
-			out[n++] = v[i] ? v[i] : '?';
-		}
-	}
-	out[n] = '\0';
-}
-
-/* The inner message: key=value pairs separated by spaces. */
+/* The inner message: the sender's key=value pairs (AUDIT_FIELDS_USER: only '"' quotes). */
 static void msg_parse(struct login_audit_record *r, const char *p, const char *end)
 {
-	while (p < end) {
-		const char *key, *eq, *v;
-		size_t klen, vlen;
-		bool quoted = false;
+	struct audit_field f;
+	enum login_audit_res res;
+	const char *v;
+	size_t vlen;
+	bool quoted;
 
-		while (p < end && *p == ' ')
-			p++;
-		key = p;
-		while (p < end && *p != '=' && *p != ' ')
-			p++;
-		if (p >= end || *p != '=') {
-			continue; /* a bare word: skipped */
-		}
-		eq = p++;
-		klen = (size_t)(eq - key);
-		if (p < end && *p == '"') {
-			const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
-
-			quoted = true;
-			v = p + 1;
-			vlen = q ? (size_t)(q - v) : (size_t)(end - v);
-			p = q ? q + 1 : end;
-		} else {
-			v = p;
-			while (p < end && *p != ' ')
-				p++;
-			vlen = (size_t)(p - v);
-		}
-#define KEY(k) (klen == sizeof(k) - 1 && memcmp(key, k, klen) == 0)
-		if (KEY("op"))
-			value_copy(r, r->op, sizeof(r->op), v, vlen, quoted, false);
-		else if (KEY("acct"))
-			value_copy(r, r->acct, sizeof(r->acct), v, vlen, quoted, true);
-		else if (KEY("exe"))
-			value_copy(r, r->exe, sizeof(r->exe), v, vlen, quoted, true);
-		else if (KEY("hostname"))
-			value_copy(r, r->hostname, sizeof(r->hostname), v, vlen, quoted, false);
-		else if (KEY("addr"))
-			value_copy(r, r->addr, sizeof(r->addr), v, vlen, quoted, false);
-		else if (KEY("terminal"))
-			value_copy(r, r->terminal, sizeof(r->terminal), v, vlen, quoted, false);
-		else if (KEY("id") && !parse_u32(v, vlen, &r->id))
+	while (audit_field_next(&p, end, AUDIT_FIELDS_USER, &f)) {
+		audit_value_unquote(f.val, f.vlen, &v, &vlen, &quoted);
+		if (audit_field_is(&f, "op"))
+			value_copy(r, r->op, sizeof(r->op), &f, false);
+		else if (audit_field_is(&f, "acct"))
+			value_copy(r, r->acct, sizeof(r->acct), &f, true);
+		else if (audit_field_is(&f, "exe"))
+			value_copy(r, r->exe, sizeof(r->exe), &f, true);
+		else if (audit_field_is(&f, "hostname"))
+			value_copy(r, r->hostname, sizeof(r->hostname), &f, false);
+		else if (audit_field_is(&f, "addr"))
+			value_copy(r, r->addr, sizeof(r->addr), &f, false);
+		else if (audit_field_is(&f, "terminal"))
+			value_copy(r, r->terminal, sizeof(r->terminal), &f, false);
+		else if (audit_field_is(&f, "id") && !parse_u32(v, vlen, &r->id))
 			r->id = LOGIN_AUDIT_ID_NONE;
-		else if (KEY("res")) {
-			if ((vlen == 7 && memcmp(v, "success", 7) == 0) ||
-			    (vlen == 1 && v[0] == '1') || (vlen == 3 && memcmp(v, "yes", 3) == 0))
-				r->res = LOGIN_AUDIT_RES_SUCCESS;
-			else if ((vlen == 6 && memcmp(v, "failed", 6) == 0) ||
-				 (vlen == 1 && v[0] == '0') ||
-				 (vlen == 2 && memcmp(v, "no", 2) == 0))
-				r->res = LOGIN_AUDIT_RES_FAILED;
-		}
-#undef KEY
+		else if (audit_field_is(&f, "res") &&
+			 (res = res_parse(v, vlen)) != LOGIN_AUDIT_RES_UNKNOWN)
+			r->res = res;
 	}
 }
 
 int login_audit_parse(unsigned type, const char *text, size_t len, struct login_audit_record *r)
 {
 	const char *p, *end, *msg = NULL, *msg_end;
+	struct audit_stamp st;
+	struct audit_field f;
 	size_t off;
-	int ret;
 
 	memset(r, 0, sizeof(*r));
 	r->type = type;
@@ -246,40 +144,27 @@ int login_audit_parse(unsigned type, const char *text, size_t len, struct login_
 	r->pid = r->uid = r->auid = LOGIN_AUDIT_ID_NONE;
 	while (len && (text[len - 1] == '\0' || text[len - 1] == '\n'))
 		len--; /* the kernel may count a terminating NUL */
-	ret = stamp_parse(text, len, r, &off);
-	if (ret < 0)
-		return ret;
+	/* The kernel's multicast text starts with the stamp (no auditd "type=" prefix). */
+	if (len < 6 || memcmp(text, "audit(", 6) != 0 ||
+	    audit_stamp_parse(text, len, &st, &off) < 0)
+		return -EBADMSG;
+	r->time_ns = st.time_ms * 1000000ull;
+	r->serial = st.serial;
 	p = text + off;
 	end = text + len;
-	/* Outer fields up to msg='. */
-	while (p < end) {
-		const char *key, *v;
-		size_t klen, vlen;
-
-		while (p < end && *p == ' ')
-			p++;
-		key = p;
-		while (p < end && *p != '=' && *p != ' ')
-			p++;
-		if (p >= end || *p != '=')
-			continue;
-		klen = (size_t)(p - key);
-		p++;
-		if (klen == 3 && memcmp(key, "msg", 3) == 0) {
-			if (p < end && *p == '\'')
-				msg = p + 1;
+	/* Outer fields (the kernel's, bare) up to msg='. */
+	while (audit_field_next(&p, end, 0, &f)) {
+		if (audit_field_is(&f, "msg")) {
+			if (f.vlen && f.val[0] == '\'')
+				msg = f.val + 1;
 			break;
 		}
-		v = p;
-		while (p < end && *p != ' ')
-			p++;
-		vlen = (size_t)(p - v);
-		if (klen == 3 && memcmp(key, "pid", 3) == 0)
-			(void)parse_u32(v, vlen, &r->pid);
-		else if (klen == 3 && memcmp(key, "uid", 3) == 0)
-			(void)parse_u32(v, vlen, &r->uid);
-		else if (klen == 4 && memcmp(key, "auid", 4) == 0)
-			(void)parse_u32(v, vlen, &r->auid);
+		if (audit_field_is(&f, "pid"))
+			(void)parse_u32(f.val, f.vlen, &r->pid);
+		else if (audit_field_is(&f, "uid"))
+			(void)parse_u32(f.val, f.vlen, &r->uid);
+		else if (audit_field_is(&f, "auid"))
+			(void)parse_u32(f.val, f.vlen, &r->auid);
 	}
 	if (!msg || r->pid == LOGIN_AUDIT_ID_NONE)
 		return -EBADMSG;
@@ -316,10 +201,10 @@ enum login_audit_class login_audit_classify(const char *exe)
 					       "anacron", "systemd", "systemd-executor" };
 	const char *b = basename_of(exe);
 
-	for (size_t i = 0; i < sizeof(privilege) / sizeof(privilege[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(privilege); i++)
 		if (strcmp(b, privilege[i]) == 0)
 			return LOGIN_AUDIT_CLASS_PRIVILEGE;
-	for (size_t i = 0; i < sizeof(service) / sizeof(service[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(service); i++)
 		if (strcmp(b, service[i]) == 0)
 			return LOGIN_AUDIT_CLASS_SERVICE;
 	return LOGIN_AUDIT_CLASS_LOGIN;

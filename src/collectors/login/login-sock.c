@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/num.h"
 #include "login-sock.h"
 
 #define LOGIN_SOCK_FDS_MAX 256
@@ -51,14 +53,9 @@ static bool peer_matches(const struct sockaddr_storage *ss, int family, const ui
 /* A decimal fd name of /proc/<pid>/fd, or -1. */
 static int fd_number(const char *s)
 {
-	long v = 0;
+	uint64_t v;
 
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > 1000000000L)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return (int)v;
+	return num_parse_u64(s, strlen(s), 10, INT_MAX, &v) == 0 ? (int)v : -1;
 }
 
 static uint16_t sock_port(const struct sockaddr_storage *ss)

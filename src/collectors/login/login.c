@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -43,13 +44,14 @@
 
 #include "audit/audit-control.h"
 #include "collectors/collector.h"
-#include "collectors/containers/containers.h"
-#include "collectors/process/cgroup-parse.h"
-#include "collectors/users/users-parse.h"
+#include "common/array.h"
 #include "common/alloc.h"
 #include "common/fileio.h"
-#include "host/host.h"
 #include "common/timeutil.h"
+#include "enrich/cgroup-parse.h"
+#include "enrich/container-lookup.h"
+#include "enrich/users-parse.h"
+#include "host/host.h"
 #include "login-audit-parse.h"
 #include "login-sock.h"
 #include "utmp-parse.h"
@@ -200,7 +202,8 @@ static void submit(struct collector *c)
  * knows the id) and SenderExecutable when its real binary is not the exe= it claims.  A
  * sender already gone cannot be checked: SenderGone.  See docs/internals/evidence.md.
  */
-static void sender_add(struct event_builder *b, uint32_t pid, const char *claimed_exe)
+static void sender_add(struct collector *c, struct event_builder *b, uint32_t pid,
+		       const char *claimed_exe)
 {
 	char path[48], buf[LOGIN_CGROUP_MAX], exe[PATH_MAX];
 	struct cgroup_container ct;
@@ -221,7 +224,7 @@ static void sender_add(struct event_builder *b, uint32_t pid, const char *claime
 		event_add_extra(b, "SenderContainerId", ct.id, CGROUP_CONTAINER_ID_LEN);
 		event_add_extra_cstr(b, "SenderContainerRuntime",
 				     cgroup_runtime_to_string(ct.runtime));
-		if (containers_lookup(ct.id, &info) == 0) {
+		if (container_lookup_find(c->params.containers, ct.id, &info) == 0) {
 			if (info.name[0])
 				event_add_extra_cstr(b, "SenderContainerName", info.name);
 			if (info.image[0])
@@ -275,7 +278,7 @@ static void emit_login_audit(struct collector *c, const struct login_audit_recor
 		event_add_extra_cstr(b, "Hostname", r->hostname);
 	if (r->truncated)
 		event_add_extra_cstr(b, "Truncated", "true");
-	sender_add(b, r->pid, r->exe);
+	sender_add(c, b, r->pid, r->exe);
 	submit(c);
 }
 
@@ -310,7 +313,7 @@ static void emit_privilege_use(struct collector *c, const struct login_audit_rec
 	if (r->truncated)
 		event_add_extra_cstr(b, "Truncated", "true");
 	event_add_extra_cstr(b, "Source", "audit");
-	sender_add(b, r->pid, r->exe);
+	sender_add(c, b, r->pid, r->exe);
 	submit(c);
 }
 
@@ -662,6 +665,27 @@ static const char *login_describe(struct collector *c)
 	return *s->describe ? s->describe : NULL;
 }
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps login_caps[] = {
+	/* audit source: AUDIT_SET at stop (restore the host's audit state); sshd's socket to
+	 * the peer through /proc/<pid>/fd (a 0500 directory, ptrace-checked links). */
+	{ "source audit", COLLECTOR_CAP(CAP_AUDIT_CONTROL) | COLLECTOR_CAP(CAP_DAC_READ_SEARCH) |
+				  COLLECTOR_CAP(CAP_SYS_PTRACE) },
+	/* utmp source: /proc/<pid>/exe of the logging-in process; btmp is 0660 root:utmp. */
+	{ "source utmp", COLLECTOR_CAP(CAP_SYS_PTRACE) | COLLECTOR_CAP(CAP_DAC_READ_SEARCH) },
+};
+
+/* The host namespaces it must share (core/host-check.c), the first unmet one reported. */
+static const struct collector_host_need login_host_needs[] = {
+	{ "source audit", HOST_NS_NET,
+	  "the kernel sends PAM's audit records to the host's network namespace only",
+	  "NetworkMode host" },
+	{ NULL, HOST_NS_PID, "the executable and ports of login processes are unknown",
+	  "PidMode host" },
+	{ NULL, HOST_NS_USER, "its capabilities do not reach the host's kernel",
+	  "UsernsMode host" },
+};
+
 const struct collector_ops login_collector_ops = {
 	.name = "login",
 	.types = { EVENT_LOGIN, EVENT_PRIVILEGE_USE },
@@ -674,4 +698,8 @@ const struct collector_ops login_collector_ops = {
 	.stop = login_stop,
 	.done = login_done,
 	.describe = login_describe,
+	.caps = login_caps,
+	.n_caps = ARRAY_SIZE(login_caps),
+	.host_needs = login_host_needs,
+	.n_host_needs = ARRAY_SIZE(login_host_needs),
 };

@@ -13,21 +13,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/str.h"
 #include "utmp-parse.h"
 
 static uint32_t le32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void str_copy(char *out, const unsigned char *p, size_t max)
-{
-	size_t n = 0;
-
-	while (n < max && p[n])
-		n++;
-	memcpy(out, p, n);
-	out[n] = '\0';
 }
 
 int utmp_parse_record(const void *rec, size_t len, struct utmp_entry *e)
@@ -44,9 +35,9 @@ int utmp_parse_record(const void *rec, size_t len, struct utmp_entry *e)
 	e->pid = (int32_t)le32(p + 4);
 	if (e->pid < 0)
 		return -EBADMSG;
-	str_copy(e->line, p + 8, UTMP_LINE_MAX);
-	str_copy(e->user, p + 44, UTMP_USER_MAX);
-	str_copy(e->host, p + 76, UTMP_HOST_MAX);
+	str_copy_n(e->line, sizeof(e->line), (const char *)p + 8, UTMP_LINE_MAX);
+	str_copy_n(e->user, sizeof(e->user), (const char *)p + 44, UTMP_USER_MAX);
+	str_copy_n(e->host, sizeof(e->host), (const char *)p + 76, UTMP_HOST_MAX);
 	usec = le32(p + 344);
 	if (usec >= 1000000)
 		return -EBADMSG;

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 
 #include "common/alloc.h"
-#include "common/hex.h"
+#include "common/num.h"
 #include "common/token.h"
 
 void ports_list_done(struct ports_list *l)
@@ -175,36 +175,16 @@ int ports_diag_parse(const void *buf, size_t len, uint8_t protocol, struct ports
 /* Exactly len hex digits into *ret (len <= 8). */
 static bool parse_hex(const char *p, size_t len, uint32_t *ret)
 {
-	uint32_t v = 0;
-
-	if (len == 0 || len > 8)
+	if (len > 8)
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		int h = hex_digit_value(p[i]);
-
-		if (h < 0)
-			return false;
-		v = v << 4 | (uint32_t)h;
-	}
-	*ret = v;
-	return true;
+	return num_parse_u32(p, len, 16, ret) == 0;
 }
 
 static bool parse_dec(const struct token *t, uint64_t max, uint64_t *ret)
 {
-	uint64_t v = 0;
-
-	if (t->len == 0 || t->len > 20)
+	if (t->len > 20)
 		return false;
-	for (size_t i = 0; i < t->len; i++) {
-		unsigned d = (unsigned)(t->p[i] - '0');
-
-		if (d > 9 || v > (max - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*ret = v;
-	return true;
+	return num_parse_u64(t->p, t->len, 10, max, ret) == 0;
 }
 
 /*

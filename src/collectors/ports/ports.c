@@ -27,6 +27,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -40,8 +42,10 @@
 
 #include "collectors/collector.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/fileio.h"
+#include "common/num.h"
 #include "host/host.h"
 #include "ports-parse.h"
 
@@ -221,7 +225,7 @@ static int collect_sockets(struct collector *c, struct ports_state *s, struct fa
 	size_t nl = 0;
 
 	memset(fb, 0, sizeof(*fb));
-	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(sources); i++) {
 		const struct ports_source *src = &sources[i];
 		int r = diag_dump(s, src), p, n;
 
@@ -290,16 +294,9 @@ static struct ports_owner *owner_find(struct ports_owner *o, size_t n, uint64_t 
 
 static bool parse_pid(const char *s, int *ret)
 {
-	long v = 0;
+	uint64_t v;
 
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > 100000000)
-			return false;
-		v = v * 10 + (*s - '0');
-	}
-	if (v <= 0)
+	if (num_parse_u64(s, strlen(s), 10, INT_MAX, &v) < 0 || v == 0)
 		return false;
 	*ret = (int)v;
 	return true;
@@ -310,19 +307,10 @@ static bool parse_socket_link(const char *s, size_t len, uint64_t *ret)
 {
 	static const char prefix[] = "socket:[";
 	const size_t pl = sizeof(prefix) - 1;
-	uint64_t v = 0;
 
 	if (len < pl + 2 || memcmp(s, prefix, pl) != 0 || s[len - 1] != ']')
 		return false;
-	for (size_t i = pl; i < len - 1; i++) {
-		unsigned d = (unsigned)(s[i] - '0');
-
-		if (d > 9 || v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*ret = v;
-	return true;
+	return num_parse_u64(s + pl, len - pl - 1, 10, UINT64_MAX, ret) == 0;
 }
 
 struct scan {
@@ -523,6 +511,21 @@ static int ports_snapshot(struct collector *c, uint64_t now)
 	return 0;
 }
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps ports_caps[] = {
+	/* /proc/<pid>/fd of other users' processes: a 0500 directory, then ptrace-checked links. */
+	{ NULL, COLLECTOR_CAP(CAP_DAC_READ_SEARCH) | COLLECTOR_CAP(CAP_SYS_PTRACE) },
+};
+
+/* The host namespaces it must share (core/host-check.c), the first unmet one reported. */
+static const struct collector_host_need ports_host_needs[] = {
+	{ NULL, HOST_NS_NET, "it lists the sockets of its own network namespace",
+	  "NetworkMode host" },
+	{ NULL, HOST_NS_PID, "the owners (pid, executable) of host sockets are unknown",
+	  "PidMode host" },
+	{ NULL, _HOST_NS_MAX, "socket owners cannot be looked up", "PidMode host" },
+};
+
 const struct collector_ops ports_collector_ops = {
 	.name = "ports",
 	.types = { EVENT_LISTENING_PORTS },
@@ -531,4 +534,8 @@ const struct collector_ops ports_collector_ops = {
 	.init = ports_init,
 	.snapshot = ports_snapshot,
 	.done = ports_done,
+	.caps = ports_caps,
+	.n_caps = ARRAY_SIZE(ports_caps),
+	.host_needs = ports_host_needs,
+	.n_host_needs = ARRAY_SIZE(ports_host_needs),
 };

@@ -8,6 +8,8 @@
  *            (the namespace the ports and firewall collectors see)
  *   sink     → collector_submit(): Recommendation events counted as this collector's
  *
+ *   settings → configure(): the posture* settings of the configuration, applied live
+ *
  * describe() gives the number of findings tracked (and untracked beyond the caps); stats.skipped
  * counts input records beyond the digests' caps.  Owns the struct posture.
  */
@@ -19,7 +21,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/fileio.h"
+#include "config/config.h"
 #include "host/host.h"
 
 struct posture_collector_state {
@@ -127,22 +131,20 @@ static const char *posture_describe(struct collector *c)
 	return s && s->describe[0] ? s->describe : NULL;
 }
 
-struct event_observer *posture_collector_observer(struct collector *c)
+static struct event_observer *posture_observer(struct collector *c)
 {
-	struct posture_collector_state *s;
+	struct posture_collector_state *s = collector_state(c);
 
-	if (!c || c->ops != &posture_collector_ops || !(s = collector_state(c)) || !s->p)
-		return NULL;
-	return &s->observer;
+	return s && s->p ? &s->observer : NULL;
 }
 
-int posture_collector_configure(struct collector *c, const struct posture_settings *set)
+static int apply_settings(struct collector *c, const struct posture_settings *set)
 {
-	struct posture_collector_state *s;
+	struct posture_collector_state *s = collector_state(c);
 	char err[160];
 	int r;
 
-	if (!c || c->ops != &posture_collector_ops || !(s = collector_state(c)) || !s->p)
+	if (!s || !s->p)
 		return -EINVAL;
 	r = posture_configure(s->p, set, err, sizeof(err));
 	if (r < 0) {
@@ -154,6 +156,40 @@ int posture_collector_configure(struct collector *c, const struct posture_settin
 	return r;
 }
 
+/*
+ * Settings from the configuration (docs/posture.md), applied live.  A bad entry in
+ * postureAllowedPorts allows no port and degrades the collector with the entry: an issue.
+ */
+static int posture_configure_from(struct collector *c, const struct config *cfg,
+				  struct collector_issues *ret)
+{
+	const struct posture_settings ps = {
+		.enabled = { cfg->posture_open_ports, cfg->posture_firewall_policy,
+			     cfg->posture_input_rules, cfg->posture_output_rules,
+			     cfg->posture_baseline, cfg->posture_unutilized_messages },
+		.allowed_ports = cfg->posture_allowed_ports,
+		.hub_output = c->params.hub_output,
+	};
+	int r = apply_settings(c, &ps);
+
+	if (r < 0)
+		collector_issue_add(ret, "postureAllowedPorts", "Allowed ports not used", "%s",
+				    c->last_error);
+	return r;
+}
+
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps posture_caps[] = {
+	/* judges the other collectors' events; reads world-readable /proc/sys/net files. */
+	{ NULL, 0 },
+};
+
+/* The host namespaces it must share (core/host-check.c), the first unmet one reported. */
+static const struct collector_host_need posture_host_needs[] = {
+	{ NULL, HOST_NS_NET, "it judges the forwarding settings of its own network namespace",
+	  "NetworkMode host" },
+};
+
 const struct collector_ops posture_collector_ops = {
 	.name = "posture",
 	.types = { EVENT_RECOMMENDATION },
@@ -163,4 +199,10 @@ const struct collector_ops posture_collector_ops = {
 	.snapshot = posture_snapshot,
 	.done = posture_done,
 	.describe = posture_describe,
+	.configure = posture_configure_from,
+	.observer = posture_observer,
+	.caps = posture_caps,
+	.n_caps = ARRAY_SIZE(posture_caps),
+	.host_needs = posture_host_needs,
+	.n_host_needs = ARRAY_SIZE(posture_host_needs),
 };

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Parser of kernel audit records; see audit-parse.h. */
+/*
+ * Kernel audit records -> one audit event -> the process collector's view; see audit-parse.h.
+ * The record syntax (stamp, fields, quoting, hex) is audit/audit-record.c's.
+ */
 #include "audit-parse.h"
 
 #include <errno.h>
@@ -9,12 +12,10 @@
 
 #include <linux/audit.h>
 
-#define SADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
+#include "common/array.h"
+#include "common/num.h"
 
-struct audit_field {
-	const char *key, *val;
-	size_t klen, vlen;
-};
+#define SADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
 
 struct audit_syscall_entry {
 	uint32_t arch, nr;
@@ -48,34 +49,13 @@ static const struct audit_syscall_entry syscall_table[] = {
 	{ AUDIT_ARCH_ARM, 248, AUDIT_KIND_EXIT },
 };
 
-static int digit_value(char ch, unsigned base)
-{
-	int d = ch >= '0' && ch <= '9'	 ? ch - '0'
-		: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-		: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-					 : 99;
-
-	return (unsigned)d < base ? d : -1;
-}
-
-/* An unsigned number of exactly len digits; -ERANGE above max. */
+/* An unsigned number of exactly len (at most 20) digits in base; -ERANGE above max, -EBADMSG
+ * if malformed. */
 static int num_parse(const char *s, size_t len, unsigned base, uint64_t max, uint64_t *ret)
 {
-	uint64_t v = 0;
+	int r = len > 20 ? -EINVAL : num_parse_u64(s, len, base, max, ret);
 
-	if (len == 0 || len > 20)
-		return -EBADMSG;
-	for (size_t i = 0; i < len; i++) {
-		int d = digit_value(s[i], base);
-
-		if (d < 0)
-			return -EBADMSG;
-		if (v > (max - (uint64_t)d) / base)
-			return -ERANGE;
-		v = v * base + (uint64_t)d;
-	}
-	*ret = v;
-	return 0;
+	return r == -EINVAL ? -EBADMSG : r;
 }
 
 static int u32_parse(const char *s, size_t len, unsigned base, uint32_t *ret)
@@ -88,117 +68,14 @@ static int u32_parse(const char *s, size_t len, unsigned base, uint32_t *ret)
 	return r;
 }
 
-int audit_stamp_parse(const char *buf, size_t len, struct audit_stamp *ret_stamp, size_t *ret_body)
-{
-	static const char pre[] = "audit(";
-	struct audit_stamp st;
-	size_t i = 0, start;
-	uint64_t sec, ms;
-
-	if (!buf)
-		return -EBADMSG;
-	if (len >= 5 && memcmp(buf, "type=", 5) == 0) {
-		const char *m = memmem(buf, len, " msg=", 5);
-
-		if (!m)
-			return -EBADMSG;
-		i = (size_t)(m - buf) + 5;
-	}
-	if (len - i < sizeof(pre) - 1 || memcmp(buf + i, pre, sizeof(pre) - 1) != 0)
-		return -EBADMSG;
-	i += sizeof(pre) - 1;
-	for (start = i; i < len && buf[i] >= '0' && buf[i] <= '9'; i++)
-		;
-	if (i >= len || buf[i] != '.' || num_parse(buf + start, i - start, 10, UINT32_MAX, &sec))
-		return -EBADMSG;
-	for (start = ++i; i < len && buf[i] >= '0' && buf[i] <= '9'; i++)
-		;
-	if (i >= len || buf[i] != ':' || i - start != 3 || num_parse(buf + start, 3, 10, 999, &ms))
-		return -EBADMSG;
-	for (start = ++i; i < len && buf[i] >= '0' && buf[i] <= '9'; i++)
-		;
-	if (i + 1 >= len || buf[i] != ')' || buf[i + 1] != ':' ||
-	    num_parse(buf + start, i - start, 10, UINT64_MAX, &st.serial))
-		return -EBADMSG;
-	i += 2;
-	if (i < len && buf[i] == ' ')
-		i++;
-	st.time_ms = sec * 1000 + ms;
-	*ret_stamp = st;
-	*ret_body = i;
-	return 0;
-}
-
-/* The next key=value of body; values may be "quoted" or 'quoted' (with spaces inside). */
 static bool field_next(const char **pos, const char *end, struct audit_field *f)
 {
-	const char *p = *pos, *q;
-
-	for (;;) {
-		while (p < end && (*p == ' ' || *p == '\n' || *p == '\0'))
-			p++;
-		if (p >= end)
-			return false;
-		f->key = p;
-		while (p < end && *p != '=' && *p != ' ')
-			p++;
-		if (p < end && *p == '=')
-			break;
-		/* a token without '=': skip it */
-	}
-	f->klen = (size_t)(p - f->key);
-	q = ++p;
-	if (q < end && (*q == '"' || *q == '\'')) {
-		const char *close = memchr(q + 1, *q, (size_t)(end - q - 1));
-
-		p = close ? close + 1 : end;
-	} else {
-		while (p < end && *p != ' ' && *p != '\n')
-			p++;
-	}
-	f->val = q;
-	f->vlen = (size_t)(p - q);
-	*pos = p;
-	return true;
+	return audit_field_next(pos, end, AUDIT_FIELDS_KERNEL, f);
 }
 
 static bool key_is(const struct audit_field *f, const char *k)
 {
-	return f->klen == strlen(k) && memcmp(f->key, k, f->klen) == 0;
-}
-
-int audit_value_decode(const char *v, size_t vlen, char *out, size_t out_size, size_t *ret_len)
-{
-	size_t n = 0;
-	bool trunc = false;
-
-	if (vlen >= 2 && v[0] == '"') {
-		if (v[vlen - 1] != '"')
-			return -EBADMSG;
-		n = vlen - 2;
-		if (n > out_size)
-			n = out_size, trunc = true;
-		memcpy(out, v + 1, n);
-		*ret_len = n;
-		return trunc;
-	}
-	if (vlen == 6 && memcmp(v, "(null)", 6) == 0)
-		return -ENOENT;
-	if (vlen == 0 || vlen % 2)
-		return -EBADMSG;
-	for (size_t i = 0; i < vlen; i += 2) {
-		int hi = digit_value(v[i], 16), lo = digit_value(v[i + 1], 16);
-
-		if (hi < 0 || lo < 0)
-			return -EBADMSG;
-		if (n == out_size) {
-			trunc = true;
-			continue; /* keep validating the rest */
-		}
-		out[n++] = (char)(hi << 4 | lo);
-	}
-	*ret_len = n;
-	return trunc;
+	return audit_field_is(f, k);
 }
 
 static int syscall_field(struct audit_event *ev, const struct audit_field *f)
@@ -264,34 +141,20 @@ static void args_stop(struct audit_event *ev)
 	ev->flags |= PROCESS_EXEC_ARGS_TRUNCATED;
 }
 
-/* One value (quoted or hex) into the argv builder, decoded piecewise; -EBADMSG if malformed. */
+static void args_bytes(void *userdata, const char *bytes, size_t n)
+{
+	struct audit_event *ev = userdata;
+
+	argv_build_bytes(&ev->argv, ev->args, bytes, n);
+}
+
+/*
+ * One value (quoted or hex) into the argv builder, decoded piecewise ("(null)": an empty
+ * argument); -EBADMSG if malformed.
+ */
 static int args_feed(struct audit_event *ev, const struct audit_field *f)
 {
-	char tmp[256];
-	size_t n = 0;
-
-	if (f->vlen >= 2 && f->val[0] == '"') {
-		if (f->val[f->vlen - 1] != '"')
-			return -EBADMSG;
-		argv_build_bytes(&ev->argv, ev->args, f->val + 1, f->vlen - 2);
-		return 0;
-	}
-	if (f->vlen == 6 && memcmp(f->val, "(null)", 6) == 0)
-		return 0; /* an empty argument */
-	if (f->vlen == 0 || f->vlen % 2)
-		return -EBADMSG;
-	for (size_t i = 0; i < f->vlen; i += 2) {
-		int hi = digit_value(f->val[i], 16), lo = digit_value(f->val[i + 1], 16);
-
-		if (hi < 0 || lo < 0)
-			return -EBADMSG;
-		tmp[n++] = (char)(hi << 4 | lo);
-		if (n == sizeof(tmp) || i + 2 == f->vlen) {
-			argv_build_bytes(&ev->argv, ev->args, tmp, n);
-			n = 0;
-		}
-	}
-	return 0;
+	return audit_value_each(f->val, f->vlen, args_bytes, ev);
 }
 
 /* Appends one decoded value (and ends the argument when it is a whole one). */
@@ -549,7 +412,7 @@ enum audit_kind audit_event_kind(const struct audit_event *ev)
 {
 	if (!(ev->have & AUDIT_HAVE_SYSCALL))
 		return AUDIT_KIND_NONE;
-	for (size_t i = 0; i < sizeof(syscall_table) / sizeof(syscall_table[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(syscall_table); i++)
 		if (syscall_table[i].arch == ev->arch && syscall_table[i].nr == ev->syscall)
 			return syscall_table[i].kind;
 	return AUDIT_KIND_NONE;
@@ -672,7 +535,7 @@ size_t audit_syscalls_of(uint32_t arch, enum audit_kind kind, uint32_t *nrs, siz
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < sizeof(syscall_table) / sizeof(syscall_table[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(syscall_table); i++)
 		if (syscall_table[i].arch == arch && syscall_table[i].kind == kind && n < max)
 			nrs[n++] = syscall_table[i].nr;
 	return n;

@@ -2,8 +2,10 @@
 #pragma once
 
 /*
- * Parser of kernel audit records (the text the kernel multicasts on NETLINK_AUDIT) for the
- * audit backend of the process collector (process-audit.c).  Pure functions over caller
+ * Kernel audit records (the text the kernel multicasts on NETLINK_AUDIT) folded into events for
+ * the audit backend of the process collector (process-audit.c).  The record syntax (stamp,
+ * key=value fields, quoting, hex) is read by audit/audit-record.h, shared with the login
+ * collector; this file gives the syscall records their meaning.  Pure functions over caller
  * buffers: no I/O, no allocation, no global state, so the fuzzer
  * (tests/fuzz/fuzz-audit-record.c) and the unit tests (tests/unit/test-audit-parse.c) can
  * drive them.
@@ -29,6 +31,7 @@
 #include <stdint.h>
 
 #include "argv-build.h"
+#include "audit/audit-record.h"
 #include "process-decode.h"
 
 #define AUDIT_TITLE_MAX 256 /* PROCTITLE: the kernel sends at most 128 bytes */
@@ -50,11 +53,6 @@ enum audit_kind {
 	AUDIT_KIND_ACCEPT,  /* accept, accept4 */
 	AUDIT_KIND_EXIT,    /* exit_group: logged when the task exits inside it */
 	_AUDIT_KIND_MAX,
-};
-
-struct audit_stamp {
-	uint64_t time_ms; /* CLOCK_REALTIME, milliseconds */
-	uint64_t serial;
 };
 
 struct audit_event {
@@ -92,12 +90,6 @@ struct audit_event {
 	uint8_t addr[16];
 };
 
-/*
- * The stamp of one record: "audit(SEC.MSEC:SERIAL): " at the start of buf, optionally after
- * "type=NAME msg=" (auditd's log format).  0 with the offset of the body, or -EBADMSG.
- */
-int audit_stamp_parse(const char *buf, size_t len, struct audit_stamp *ret_stamp, size_t *ret_body);
-
 void audit_event_init(struct audit_event *ev, const struct audit_stamp *stamp);
 
 /*
@@ -129,13 +121,6 @@ int audit_event_view(struct audit_event *ev, int64_t realtime_to_boot_ns,
 
 /* The socket fd of a connection event (connect: a0, accept: the return value), or -1. */
 int audit_event_socket_fd(const struct audit_event *ev);
-
-/*
- * A value as text: "quoted" without its quotes, or unquoted hex decoded.  Writes at most
- * out_size bytes (no NUL added) and their number to *ret_len: 0 when that is all of it, 1
- * when it was cut; -ENOENT for "(null)", -EBADMSG for anything else.
- */
-int audit_value_decode(const char *v, size_t vlen, char *out, size_t out_size, size_t *ret_len);
 
 /* The syscall numbers of one kind on one ABI (AUDIT_ARCH_*): count written to nrs (≤ max). */
 size_t audit_syscalls_of(uint32_t arch, enum audit_kind kind, uint32_t *nrs, size_t max);

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cgroup-parse.h"
+#include "enrich/cgroup-parse.h"
 
 #define CGROUP_CACHE_SLOTS 256
 

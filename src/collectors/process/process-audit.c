@@ -55,6 +55,7 @@
 #include "audit-parse.h"
 #include "audit/audit-control.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/timeutil.h"
 #include "host/host.h"
 #include "process-int.h"
@@ -154,7 +155,7 @@ static void rules_build(struct audit_state *a)
 	static const enum audit_kind conn[] = { AUDIT_KIND_CONNECT };
 	static const enum audit_kind leave[] = { AUDIT_KIND_EXIT };
 
-	for (size_t i = 0; i < sizeof(audit_arches) / sizeof(audit_arches[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(audit_arches); i++) {
 		(void)rule_add_to_list(a, audit_arches[i], exec, 1, AUDIT_SUCCESS, 1);
 		(void)rule_add_to_list(a, audit_arches[i], net, 2, AUDIT_SUCCESS, 1);
 		(void)rule_add_to_list(a, audit_arches[i], conn, 1, AUDIT_EXIT,

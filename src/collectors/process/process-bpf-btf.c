@@ -29,6 +29,7 @@
 #include "btf-min.h"
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "common/str.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
@@ -157,7 +158,7 @@ int process_bpf_btf_prepare(struct process_bpf_btf *c, const struct btf *local,
 	if (!names || n_lookups > BTF_MIN_NAMES_MAX / 2) {
 		r = names ? -E2BIG : -ENOMEM;
 		fd = -1;
-		snprintf(c->error, sizeof(c->error), "%s", strerror(-r));
+		str_copy(c->error, sizeof(c->error), strerror(-r));
 		goto out;
 	}
 	fd = open(VMLINUX_BTF, O_RDONLY | O_CLOEXEC);
@@ -185,7 +186,7 @@ int process_bpf_btf_prepare(struct process_bpf_btf *c, const struct btf *local,
 	if (r >= 0 && out)
 		r = write_memfd(c, out, out_len);
 	if (r < 0)
-		snprintf(c->error, sizeof(c->error), "%s", err.msg[0] ? err.msg : strerror(-r));
+		str_copy(c->error, sizeof(c->error), err.msg[0] ? err.msg : strerror(-r));
 	c->bytes = out_len;
 out:
 	es_free(out);

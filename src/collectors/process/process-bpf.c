@@ -30,7 +30,9 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/fileio.h"
+#include "common/str.h"
 #include "process-bpf-btf.h"
 #include "process-int.h"
 
@@ -137,7 +139,7 @@ static const struct hook hooks[] = {
 	  false },
 };
 
-#define N_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
+#define N_HOOKS ARRAY_SIZE(hooks)
 #define LINKS_MAX (N_HOOKS * HOOK_PROGS)
 
 /*
@@ -731,7 +733,7 @@ int process_bpf_btf_selftest(char *ret_what, size_t what_len)
 	int r = -ENOMEM;
 
 	libbpf_set_print(libbpf_print_keep);
-	snprintf(ret_what, what_len, "%s", "");
+	str_copy(ret_what, what_len, "");
 	if (!b[0] || !b[1])
 		goto out;
 	b[0]->sweep_fd = b[1]->sweep_fd = -1;
@@ -749,7 +751,7 @@ int process_bpf_btf_selftest(char *ret_what, size_t what_len)
 		goto out;
 	}
 	r = 0;
-	snprintf(ret_what, what_len, "%s", "same:");
+	str_copy(ret_what, what_len, "same:");
 	bpf_object__for_each_program(p, b[0]->skel->obj)
 	{
 		struct bpf_program *q = prog_find(b[1], bpf_program__name(p));
@@ -757,7 +759,7 @@ int process_bpf_btf_selftest(char *ret_what, size_t what_len)
 		if (!bpf_program__autoload(p))
 			continue;
 		if (!q || !insns_equal(p, q)) {
-			snprintf(ret_what, what_len, "%s", bpf_program__name(p));
+			str_copy(ret_what, what_len, bpf_program__name(p));
 			r = 1;
 			break;
 		}

@@ -3,7 +3,9 @@
  * The two bounded caches of the process collector.
  *
  * Users: uid -> name, parsed from <host root>/etc/passwd (read as text through the host context,
- * never through getpwuid()/NSS, capped at PASSWD_FILE_MAX, at most USERS_MAX entries).  A lookup
+ * never through getpwuid()/NSS, capped at PASSWD_FILE_MAX) by the one passwd parser
+ * (enrich/users-parse.h, at most USERS_MAX entries; names of USER_NAME_MAX bytes or more are
+ * not used).  The file's text and the parsed table are kept until the file changes.  A lookup
  * that misses re-reads the file when its size or mtime changed, at most once per
  * USERS_RECHECK_NS, so a new account is picked up and a flood of unknown uids costs nothing.
  *
@@ -35,11 +37,11 @@
 
 #include "common/alloc.h"
 #include "common/fileio.h"
+#include "enrich/users-parse.h"
 #include "host/host.h"
 #include "process-int.h"
 
 #define PASSWD_FILE_MAX (4u << 20)
-#define USERS_MAX 4096
 #define USER_NAME_MAX 64
 #define USERS_RECHECK_NS (5ull * 1000000000ull)
 
@@ -49,68 +51,20 @@
 #define PIDS_ARENA_BYTES (128u << 10) /* ≥ PIDS_EXE_MAX + PIDS_CMD_MAX */
 #define CONTAINER_SLOTS 1024
 
-struct user_entry {
-	uint32_t uid;
-	char name[USER_NAME_MAX];
-};
-
 struct process_users {
 	struct host_context *host; /* not owned */
-	struct user_entry *entries;
-	size_t n;
+	char *passwd;		   /* the file's text; db points into it */
+	struct users_db db;
 	struct timespec mtime;
 	off_t size;
 	uint64_t checked_ns;
 	bool loaded;
+	char name[USER_NAME_MAX]; /* the name last returned */
 };
-
-static int uid_parse(const char *s, size_t len, uint32_t *ret)
-{
-	uint64_t v = 0;
-
-	if (len == 0 || len > 10)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v > UINT32_MAX)
-		return -EINVAL;
-	*ret = (uint32_t)v;
-	return 0;
-}
-
-/* "name:passwd:uid:..." lines; malformed ones are skipped. */
-static void users_parse(struct process_users *u, const char *data, size_t len)
-{
-	const char *p = data, *end = data + len;
-
-	u->n = 0;
-	while (p < end && u->n < USERS_MAX) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *eol = nl ? nl : end, *f[3];
-		size_t nf = 0;
-
-		for (const char *q = p; q < eol && nf < 3; q++)
-			if (*q == ':')
-				f[nf++] = q;
-		if (nf == 3 && f[0] > p && (size_t)(f[0] - p) < USER_NAME_MAX && *p != '#' &&
-		    *p != '+' && *p != '-') {
-			struct user_entry *e = &u->entries[u->n];
-
-			if (uid_parse(f[1] + 1, (size_t)(f[2] - f[1] - 1), &e->uid) == 0) {
-				memcpy(e->name, p, (size_t)(f[0] - p));
-				e->name[f[0] - p] = '\0';
-				u->n++;
-			}
-		}
-		p = eol + 1;
-	}
-}
 
 static void users_reload(struct process_users *u)
 {
+	struct users_db db = { 0 };
 	char *data = NULL;
 	size_t len = 0;
 	struct stat st;
@@ -125,8 +79,14 @@ static void users_reload(struct process_users *u)
 		close(fd);
 		return;
 	}
-	if (S_ISREG(st.st_mode) && read_fd_capped(fd, PASSWD_FILE_MAX, &data, &len) == 0) {
-		users_parse(u, data, len);
+	/* Parsed by the one passwd parser (enrich/users-parse.h); kept only when it parsed. */
+	if (S_ISREG(st.st_mode) && read_fd_capped(fd, PASSWD_FILE_MAX, &data, &len) == 0 &&
+	    users_db_parse(&db, data, len, NULL, 0) == 0) {
+		users_db_done(&u->db);
+		es_free(u->passwd);
+		u->db = db;
+		u->passwd = data;
+		data = NULL;
 		u->mtime = st.st_mtim;
 		u->size = st.st_size;
 		u->loaded = true;
@@ -142,26 +102,31 @@ struct process_users *process_users_new(struct host_context *host)
 	if (!u)
 		return NULL;
 	u->host = host;
-	u->entries = es_calloc(USERS_MAX, sizeof(*u->entries));
-	if (!u->entries)
-		return process_users_free(u);
 	return u;
 }
 
 struct process_users *process_users_free(struct process_users *u)
 {
 	if (u) {
-		es_free(u->entries);
+		users_db_done(&u->db);
+		es_free(u->passwd);
 		es_free(u);
 	}
 	return NULL;
 }
 
-static const char *users_find(const struct process_users *u, uint32_t uid)
+/* The first entry of uid in file order whose name fits USER_NAME_MAX, copied to u->name. */
+static const char *users_find(struct process_users *u, uint32_t uid)
 {
-	for (size_t i = 0; i < u->n; i++)
-		if (u->entries[i].uid == uid)
-			return u->entries[i].name;
+	for (size_t i = 0; i < u->db.n_users; i++) {
+		const struct users_passwd_entry *e = &u->db.users[i];
+
+		if (e->uid != uid || e->name.len >= USER_NAME_MAX)
+			continue;
+		memcpy(u->name, e->name.p, e->name.len);
+		u->name[e->name.len] = '\0';
+		return u->name;
+	}
 	return NULL;
 }
 
@@ -178,7 +143,7 @@ const char *process_users_lookup(struct process_users *u, uint32_t uid, uint64_t
 		return NULL;
 	u->checked_ns = now_ns;
 	users_reload(u);
-	return users_find(u, uid);
+	return u->loaded ? users_find(u, uid) : NULL;
 }
 
 /* ---- pids ---- */

@@ -41,6 +41,7 @@
 
 #include "argv-build.h"
 #include "common/alloc.h"
+#include "common/num.h"
 #include "common/timeutil.h"
 #include "process-int.h"
 
@@ -130,9 +131,10 @@ static ssize_t proc_read_at(int dirfd, const char *name, char *out, size_t size)
 /* The decimal value after "key" at the start of a line of /proc/<pid>/status. */
 static int status_field(const char *status, const char *key, uint32_t *ret)
 {
-	size_t klen = strlen(key);
+	size_t klen = strlen(key), used;
 	const char *p = status;
-	unsigned long long v = 0;
+	uint64_t v;
+	int r;
 
 	for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		if (strncmp(p, key, klen) != 0)
@@ -140,12 +142,9 @@ static int status_field(const char *status, const char *key, uint32_t *ret)
 		p += klen;
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (*p < '0' || *p > '9')
-			return -EBADMSG;
-		while (*p >= '0' && *p <= '9' && v <= UINT32_MAX)
-			v = v * 10 + (unsigned)(*p++ - '0');
-		if (v > UINT32_MAX)
-			return -ERANGE;
+		r = num_scan_u64(p, strcspn(p, "\n"), 10, UINT32_MAX, &v, &used);
+		if (r < 0)
+			return r == -ERANGE ? -ERANGE : -EBADMSG;
 		*ret = (uint32_t)v;
 		return 0;
 	}

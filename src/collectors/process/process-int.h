@@ -11,8 +11,9 @@
 #include <stdint.h>
 
 #include "cgroup-cache.h"
-#include "cgroup-parse.h"
 #include "collectors/collector.h"
+#include "enrich/cgroup-parse.h"
+#include "enrich/container-lookup.h"
 #include "process-decode.h"
 
 struct process_backend {
@@ -66,9 +67,6 @@ const char *process_capture_describe(struct collector *c);
 /* Processes whose container could not be told because they were gone before the read. */
 uint64_t process_container_vanished(struct collector *c);
 
-/* Until collectors/collector.h lists it with the other built-in collectors. */
-extern const struct collector_ops process_collector_ops;
-
 struct process_users;
 struct process_pids;
 
@@ -87,6 +85,10 @@ struct process_state {
 	uint64_t container_vanished;  /* processes gone before their cgroup could be read */
 	uint64_t container_at_exec;   /* execs whose container came from the exec record */
 	char capture[256];	      /* process_capture_describe() */
+
+	/* collector_params.containers (not owned) and its last answer (container_add()). */
+	struct container_lookup *containers;
+	struct container_info meta;
 };
 
 /* The parent's strings kept for one ProcessCreate: exe (≤ 256) and cmdline (≤ 1 KiB). */

@@ -43,6 +43,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -53,8 +54,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "collectors/containers/containers.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/timeutil.h"
 #include "process-int.h"
 
@@ -69,7 +70,7 @@ static const struct process_backend *const process_backends[] = {
 	&process_backend_cnproc,
 };
 
-#define N_BACKENDS (sizeof(process_backends) / sizeof(process_backends[0]))
+#define N_BACKENDS ARRAY_SIZE(process_backends)
 
 static int64_t boot_to_realtime(void)
 {
@@ -221,23 +222,23 @@ struct container_meta {
 };
 
 /*
- * From the containers collector's cache (collectors/containers/containers.h): no I/O, never
- * blocks; -ENODEV when that collector is not running, -ENOENT for a container it does not
- * know (yet).  The strings stay valid until the next lookup (one loop thread).
+ * From the container lookup we were given (enrich/container-lookup.h, provided by the
+ * containers collector): no I/O, never blocks; -ENODEV when no collector provides it,
+ * -ENOENT for a container it does not know (yet).  The strings live in s->meta and stay valid
+ * until the next lookup (one loop thread).
  */
 static int container_meta_lookup(struct process_state *s, const struct cgroup_container *ct,
 				 struct container_meta *ret_meta)
 {
-	static struct container_info info;
+	struct container_info *info = &s->meta;
 	int r;
 
-	(void)s;
-	r = containers_lookup(ct->id, &info);
+	r = container_lookup_find(s->containers, ct->id, info);
 	if (r < 0)
 		return r;
-	ret_meta->name = info.name[0] ? info.name : NULL;
-	ret_meta->image = info.image[0] ? info.image : NULL;
-	ret_meta->module = info.module[0] ? info.module : NULL;
+	ret_meta->name = info->name[0] ? info->name : NULL;
+	ret_meta->image = info->image[0] ? info->image : NULL;
+	ret_meta->module = info->module[0] ? info->module : NULL;
 	return 0;
 }
 
@@ -761,6 +762,7 @@ static int process_init(struct collector *c)
 			     ? fcntl(host_proc_fd(c->params.host), F_DUPFD_CLOEXEC, 3)
 			     : -1;
 	event_builder_init(&s->builder);
+	s->containers = c->params.containers;
 	s->users = process_users_new(c->params.host);
 	s->pids = process_pids_new();
 	s->scratch = es_malloc(PROCESS_CMDLINE_MAX + 1);
@@ -870,6 +872,33 @@ static void process_stop(struct collector *c)
 		s->backend->stop(c);
 }
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps process_caps[] = {
+	/* ring buffer and counters are mmap'ed; /proc/<pid>/exe for connections of unknown pids. */
+	{ "ebpf", COLLECTOR_CAP(CAP_SYS_PTRACE) },
+	/* AUDIT_GET (lost counter), AUDIT_DEL_RULE and AUDIT_SET at stop; pidfd_getfd. */
+	{ "audit", COLLECTOR_CAP(CAP_AUDIT_CONTROL) | COLLECTOR_CAP(CAP_SYS_PTRACE) },
+	/* PROC_CN_MCAST_IGNORE at stop; /proc/<pid>/exe and cwd. */
+	{ "cnproc", COLLECTOR_CAP(CAP_NET_ADMIN) | COLLECTOR_CAP(CAP_SYS_PTRACE) },
+};
+
+/* The host namespaces it must share (core/host-check.c), the first unmet one reported. */
+static const struct collector_host_need process_host_needs[] = {
+	{ "audit", HOST_NS_NET,
+	  "the kernel sends audit records to the host's network namespace only",
+	  "NetworkMode host" },
+	{ NULL, HOST_NS_PID,
+	  "executables, command lines and containers of host processes are looked up in its "
+	  "own /proc",
+	  "PidMode host" },
+	{ NULL, HOST_NS_CGROUP,
+	  "container attribution reads cgroup paths relative to its own cgroup namespace",
+	  "CgroupnsMode host" },
+	{ NULL, _HOST_NS_MAX, "process details cannot be read", "PidMode host" },
+	{ NULL, HOST_NS_USER, "its capabilities do not reach the host's kernel",
+	  "UsernsMode host" },
+};
+
 const struct collector_ops process_collector_ops = {
 	.name = "process",
 	.types = { EVENT_PROCESS_CREATE, EVENT_PROCESS_TERMINATE, EVENT_CONNECTION_CREATE },
@@ -882,4 +911,8 @@ const struct collector_ops process_collector_ops = {
 	.stop = process_stop,
 	.done = process_done,
 	.describe = process_capture_describe,
+	.caps = process_caps,
+	.n_caps = ARRAY_SIZE(process_caps),
+	.host_needs = process_host_needs,
+	.n_host_needs = ARRAY_SIZE(process_host_needs),
 };

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/json_write.h"
 
 enum quote { Q_NONE, Q_SINGLE, Q_DOUBLE };
@@ -105,7 +106,7 @@ static char *field_for(struct os_release *r, const char *key, size_t klen)
 		{ "VERSION", offsetof(struct os_release, version) },
 	};
 
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 		if (strlen(fields[i].key) == klen && memcmp(fields[i].key, key, klen) == 0)
 			return (char *)r + fields[i].off;
 	return NULL;

@@ -29,6 +29,7 @@
 #include "collectors/collector.h"
 #include "host/host.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "mountinfo.h"
@@ -66,7 +67,7 @@ static int read_os_release(struct collector *c, struct sysinfo_state *s)
 	static const char *const paths[] = { "etc/os-release", "usr/lib/os-release" };
 	int r = -ENOENT;
 
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
 		_cleanup_free_ char *data = NULL;
 		size_t len;
 
@@ -221,6 +222,11 @@ static int sysinfo_snapshot(struct collector *c, uint64_t now)
 	return 0;
 }
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps sysinfo_caps[] = {
+	{ NULL, 0 },
+};
+
 const struct collector_ops sysinfo_collector_ops = {
 	.name = "sysinfo",
 	.types = { EVENT_SYSTEM_INFORMATION },
@@ -229,4 +235,6 @@ const struct collector_ops sysinfo_collector_ops = {
 	.init = sysinfo_init,
 	.snapshot = sysinfo_snapshot,
 	.done = sysinfo_done,
+	.caps = sysinfo_caps,
+	.n_caps = ARRAY_SIZE(sysinfo_caps),
 };

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "users-parse.h"
+#include "enrich/users-parse.h"
 
 #define USERS_DIFF_CHANGES_MAX 4096u /* changes reported per diff; the rest are counted */
 

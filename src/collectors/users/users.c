@@ -47,11 +47,12 @@
 
 #include "collectors/collector.h"
 #include "common/alloc.h"
+#include "common/array.h"
 #include "common/buf.h"
 #include "host/host.h"
 #include "common/timeutil.h"
 #include "users-diff.h"
-#include "users-parse.h"
+#include "enrich/users-parse.h"
 
 #define USERS_FILE_MAX (16u << 20)
 #define USERS_GROUP_LIST_MAX (1u << 20)
@@ -234,7 +235,7 @@ static bool users_files_locked(struct host_context *host)
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	for (size_t i = 0; i < sizeof(locks) / sizeof(locks[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(locks); i++) {
 		struct stat st;
 		int fd = host_open(host, locks[i], O_PATH, 0);
 
@@ -360,7 +361,7 @@ static bool users_name_relevant(const char *name)
 					     "group.lock", "shadow.lock", "gshadow.lock",
 					     "shadow",	   "gshadow" };
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(name, names[i]) == 0)
 			return true;
 	return false;
@@ -513,6 +514,11 @@ static int users_snapshot(struct collector *c, uint64_t now)
 	return 0;
 }
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+static const struct collector_caps users_caps[] = {
+	{ NULL, 0 },
+};
+
 const struct collector_ops users_collector_ops = {
 	.name = "users",
 	.types = { EVENT_LOCAL_USERS, EVENT_USER_CHANGE },
@@ -526,4 +532,6 @@ const struct collector_ops users_collector_ops = {
 	.stop = users_stop,
 	.done = users_done,
 	.describe = users_describe,
+	.caps = users_caps,
+	.n_caps = ARRAY_SIZE(users_caps),
 };

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/array.h"
+#include "common/num.h"
+
 enum cs_field {
 	CS_HOST_NAME,
 	CS_DEVICE_ID,
@@ -83,7 +86,7 @@ static bool valid_id(const char *s, size_t n)
 {
 	static const char extra[] = "-:.%_*?!(),=@$'";
 
-	if (n == 0 || n >= MQTT_ID_MAX)
+	if (n == 0 || n >= IOTHUB_ID_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -139,7 +142,7 @@ static int cs_pair(struct connection_string *cs, const char *p, size_t n, unsign
 	vn = n - kn - 1;
 	trim(&k, &kn);
 	trim(&v, &vn);
-	for (size_t i = 0; i < sizeof(cs_unsupported) / sizeof(cs_unsupported[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cs_unsupported); i++)
 		if (kn == strlen(cs_unsupported[i]) && memcmp(k, cs_unsupported[i], kn) == 0)
 			return cs_error(err, -EOPNOTSUPP, "%s is not supported", cs_unsupported[i]);
 	for (int f = 0; f < _CS_FIELD_MAX; f++) {
@@ -205,16 +208,9 @@ void connection_string_wipe(struct connection_string *cs)
 
 static int parse_port(const char *s, size_t n, uint16_t *ret)
 {
-	unsigned v = 0;
+	uint64_t v;
 
-	if (n == 0 || n > 5)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
+	if (n > 5 || num_parse_u64(s, n, 10, 65535, &v) < 0 || v == 0)
 		return -EINVAL;
 	*ret = (uint16_t)v;
 	return 0;

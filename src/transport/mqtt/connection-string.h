@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "sas.h"
-#include "topic.h"
+#include "iothub/topic.h"
 
 #define CONNECTION_STRING_MAX 4096u
 #define MQTT_HOST_MAX 256u
@@ -31,8 +31,8 @@
 struct connection_string {
 	char host_name[MQTT_HOST_MAX];	       /* the IoT hub: audience and username */
 	char gateway_host_name[MQTT_HOST_MAX]; /* "" = connect to host_name */
-	char device_id[MQTT_ID_MAX];
-	char module_id[MQTT_ID_MAX];
+	char device_id[IOTHUB_ID_MAX];
+	char module_id[IOTHUB_ID_MAX];
 	struct sas_key key;
 };
 

@@ -20,8 +20,8 @@
  * does not make us reconnect in a tight loop.
  *
  * Secrets: the password is made just before the CONNECT, handed to libmosquitto (which keeps
- * its own copy until the object is destroyed) and wiped here; every string passed to on_event
- * or kept as last error goes through sas_redact().
+ * its own copy until the object is destroyed) and wiped here; every string passed to the listener
+ * (transport_notify_event) or kept as last error goes through sas_redact().
  *
  * Asynchronous password (password_start, the IoT Edge workload API): each attempt first asks
  * for a token and stays WAITING (password_pending) until the provider answers through
@@ -50,7 +50,7 @@
 #include "common/timeutil.h"
 #include "mosq-lib.h"
 #include "sas.h"
-#include "topic.h"
+#include "iothub/topic.h"
 
 #define STABLE_CONNECTION_NS (30 * NSEC_PER_SEC)
 #define DRAIN_TIMEOUT_NS (5 * NSEC_PER_SEC)
@@ -101,24 +101,9 @@ static const char *const state_names[_MQTT_STATE_MAX] = {
 	[MQTT_STATE_DRAINING] = "draining",
 };
 
-static const char *const event_names[_MQTT_EVENT_MAX] = {
-	[MQTT_EVENT_CONNECTING] = "connecting",
-	[MQTT_EVENT_CONNECTED] = "connected",
-	[MQTT_EVENT_CONNECT_FAILED] = "connect-failed",
-	[MQTT_EVENT_DISCONNECTED] = "disconnected",
-	[MQTT_EVENT_RETRY] = "retry",
-	[MQTT_EVENT_TOKEN_RENEWAL] = "token-renewal",
-	[MQTT_EVENT_LOG] = "log",
-};
-
 const char *mqtt_state_to_string(enum mqtt_state st)
 {
 	return (unsigned)st < _MQTT_STATE_MAX ? state_names[st] : "?";
-}
-
-const char *mqtt_event_to_string(enum mqtt_event ev)
-{
-	return (unsigned)ev < _MQTT_EVENT_MAX ? event_names[ev] : "?";
 }
 
 static void str_copy(char *dst, size_t size, const char *src)
@@ -129,9 +114,9 @@ static void str_copy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-static void emit(struct mqtt *m, enum mqtt_event ev, const char *fmt, ...)
+static void emit(struct mqtt *m, enum transport_event ev, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static void emit(struct mqtt *m, enum mqtt_event ev, const char *fmt, ...)
+static void emit(struct mqtt *m, enum transport_event ev, const char *fmt, ...)
 {
 	char raw[512], clean[512];
 	va_list ap;
@@ -140,10 +125,9 @@ static void emit(struct mqtt *m, enum mqtt_event ev, const char *fmt, ...)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	sas_redact(raw, clean, sizeof(clean));
-	if (ev == MQTT_EVENT_CONNECT_FAILED || ev == MQTT_EVENT_DISCONNECTED)
+	if (ev == TRANSPORT_EVENT_CONNECT_FAILED || ev == TRANSPORT_EVENT_DISCONNECTED)
 		str_copy(m->last_error, sizeof(m->last_error), clean);
-	if (m->s.on_event)
-		m->s.on_event(m->s.userdata, ev, clean);
+	transport_notify_event(m->t, ev, clean);
 }
 
 static uint64_t rng_next(struct mqtt *m)
@@ -224,7 +208,7 @@ static void schedule_retry(struct mqtt *m)
 	m->st.last_backoff_ms = (unsigned)d;
 	m->state = MQTT_STATE_WAITING;
 	m->retry_at = time_now_monotonic_ns() + d * NSEC_PER_MSEC;
-	emit(m, MQTT_EVENT_RETRY, "in %" PRIu64 " ms (attempt %u)", d, m->attempt);
+	emit(m, TRANSPORT_EVENT_RETRY, "in %" PRIu64 " ms (attempt %u)", d, m->attempt);
 	rearm(m);
 }
 
@@ -277,10 +261,10 @@ static void fail(struct mqtt *m, const char *what, int rc)
 	}
 	teardown(m, false);
 	if (was_up) {
-		emit(m, MQTT_EVENT_DISCONNECTED, "%s: %s", what, reason);
+		emit(m, TRANSPORT_EVENT_DISCONNECTED, "%s: %s", what, reason);
 	} else {
 		m->st.connect_failures++;
-		emit(m, MQTT_EVENT_CONNECT_FAILED, "%s %s: %s", what, m->description, reason);
+		emit(m, TRANSPORT_EVENT_CONNECT_FAILED, "%s %s: %s", what, m->description, reason);
 	}
 	schedule_retry(m);
 }
@@ -328,9 +312,9 @@ static void cb_message(struct mosquitto *mosq, void *obj, const struct mosquitto
 	struct mqtt *m = obj;
 
 	(void)mosq;
-	if (m->s.on_message && msg->topic)
-		m->s.on_message(m->s.userdata, msg->topic, msg->payload,
-				msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
+	if (msg->topic)
+		transport_notify_message(m->t, msg->topic, msg->payload,
+					 msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
 }
 
 static void cb_log(struct mosquitto *mosq, void *obj, int level, const char *str)
@@ -344,7 +328,7 @@ static void cb_log(struct mosquitto *mosq, void *obj, int level, const char *str
 		sas_redact(str, clean, sizeof(clean));
 		str_copy(m->tls_error, sizeof(m->tls_error), clean);
 	}
-	emit(m, MQTT_EVENT_LOG, "%s", str);
+	emit(m, TRANSPORT_EVENT_LOG, "%s", str);
 }
 
 static int setup_mosq(struct mqtt *m)
@@ -417,7 +401,7 @@ static void connect_start(struct mqtt *m)
 	m->state = MQTT_STATE_CONNECTING;
 	m->connect_deadline = now + (uint64_t)m->s.connect_timeout_ms * NSEC_PER_MSEC;
 	m->misc_at = now + misc_interval_ns(m);
-	emit(m, MQTT_EVENT_CONNECTING, "%s", m->description);
+	emit(m, TRANSPORT_EVENT_CONNECTING, "%s", m->description);
 	rc = setup_mosq(m);
 	if (rc == MOSQ_ERR_SUCCESS)
 		rc = mosq_api->connect_async(m->mosq, m->host, m->s.endpoint.port,
@@ -435,8 +419,8 @@ static void fail_before_connect(struct mqtt *m, const char *reason)
 {
 	m->st.connect_attempts++;
 	m->st.connect_failures++;
-	emit(m, MQTT_EVENT_CONNECT_FAILED, "Failed to connect to %s: cannot make the SAS token: %s",
-	     m->description, reason);
+	emit(m, TRANSPORT_EVENT_CONNECT_FAILED,
+	     "Failed to connect to %s: cannot make the SAS token: %s", m->description, reason);
 	schedule_retry(m);
 }
 
@@ -488,16 +472,17 @@ static void begin_attempt(struct mqtt *m)
 
 static int build_topic(struct mqtt *m, const struct spool_entry *e, struct buf *b)
 {
-	struct mqtt_property_bag bag = { 0 };
+	struct iothub_property_bag bag = { 0 };
 
-	mqtt_property_bag_add(&bag, "$.ct", "application/json");
-	mqtt_property_bag_add(&bag, "$.ce", "utf-8");
-	mqtt_property_bag_add(&bag, "$.mid", e->mid);
+	iothub_property_bag_add(&bag, "$.ct", "application/json");
+	iothub_property_bag_add(&bag, "$.ce", "utf-8");
+	iothub_property_bag_add(&bag, "$.mid", e->mid);
 	if (e->schema == EVENT_SCHEMA_ASC)
-		mqtt_property_bag_add(&bag, "$.ifid", MQTT_IFID_SECURITY);
+		iothub_property_bag_add(&bag, "$.ifid", IOTHUB_IFID_SECURITY);
 	else
-		mqtt_property_bag_add(&bag, MQTT_EDGESEC_SCHEMA_KEY, MQTT_EDGESEC_SCHEMA_VALUE);
-	return mqtt_topic_format_telemetry(b, m->device, m->module, &bag);
+		iothub_property_bag_add(&bag, IOTHUB_EDGESEC_SCHEMA_KEY,
+					IOTHUB_EDGESEC_SCHEMA_VALUE);
+	return iothub_topic_format_telemetry(b, m->device, m->module, &bag);
 }
 
 static struct inflight_slot *free_slot(struct mqtt *m)
@@ -513,7 +498,7 @@ static void pump(struct mqtt *m)
 {
 	struct buf topic;
 
-	buf_init(&topic, MQTT_TOPIC_MAX + 1);
+	buf_init(&topic, IOTHUB_TOPIC_MAX + 1);
 	while (m->state == MQTT_STATE_CONNECTED && m->n_inflight < m->s.inflight_max) {
 		struct inflight_slot *sl = free_slot(m);
 		struct spool_entry e;
@@ -566,7 +551,7 @@ static void settle_connection(struct mqtt *m, int rc)
 		m->renew_at =
 			m->connected_at + (uint64_t)m->s.token_lifetime_s * 8 / 10 * NSEC_PER_SEC;
 		m->last_error[0] = '\0';
-		emit(m, MQTT_EVENT_CONNECTED, "%s", m->description);
+		emit(m, TRANSPORT_EVENT_CONNECTED, "%s", m->description);
 	}
 	if (rc == MOSQ_ERR_SUCCESS && !m->lost && m->mosq)
 		pump(m);
@@ -711,7 +696,7 @@ static void on_timer(struct loop *l, struct loop_timer *t, void *userdata)
 			m->st.token_renewals++;
 			m->state = MQTT_STATE_DRAINING;
 			m->drain_deadline = now + DRAIN_TIMEOUT_NS;
-			emit(m, MQTT_EVENT_TOKEN_RENEWAL, "reconnecting with a new token");
+			emit(m, TRANSPORT_EVENT_TOKEN_RENEWAL, "reconnecting with a new token");
 		}
 		break;
 	case MQTT_STATE_DRAINING:
@@ -776,17 +761,54 @@ static const char *mqtt_describe(const struct transport *t)
 	return ((const struct mqtt *)t->priv)->description;
 }
 
+static const char *mqtt_last_error(const struct transport *t)
+{
+	return ((const struct mqtt *)t->priv)->last_error;
+}
+
+static const struct spool *mqtt_spool(const struct transport *t)
+{
+	return ((const struct mqtt *)t->priv)->spool;
+}
+
+/* The control channel (twin, methods): QoS 1, not spooled, only while connected. */
+static int mqtt_subscribe(struct transport *t, const char *filter)
+{
+	struct mqtt *m = t->priv;
+	int rc;
+
+	if (m->state != MQTT_STATE_CONNECTED && m->state != MQTT_STATE_DRAINING)
+		return -ENOTCONN;
+	rc = mosq_api->subscribe(m->mosq, NULL, filter, 1);
+	watch_update(m);
+	return rc == MOSQ_ERR_SUCCESS ? 0 : -EIO;
+}
+
+static int mqtt_publish_direct(struct transport *t, const char *topic, const void *payload,
+			       size_t len)
+{
+	struct mqtt *m = t->priv;
+	int rc;
+
+	if (m->state != MQTT_STATE_CONNECTED && m->state != MQTT_STATE_DRAINING)
+		return -ENOTCONN;
+	if (len > 256 * 1024)
+		return -EINVAL;
+	rc = mosq_api->publish(m->mosq, NULL, topic, (int)len, payload, 1, false);
+	watch_update(m);
+	return rc == MOSQ_ERR_SUCCESS ? 0 : -EIO;
+}
+
 static const struct transport_ops mqtt_ops = {
 	.name = "mqtt",
 	.publish = mqtt_publish,
 	.close = mqtt_close,
 	.describe = mqtt_describe,
+	.last_error = mqtt_last_error,
+	.spool = mqtt_spool,
+	.subscribe = mqtt_subscribe,
+	.publish_direct = mqtt_publish_direct,
 };
-
-bool mqtt_transport_is(const struct transport *t)
-{
-	return t && t->ops == &mqtt_ops;
-}
 
 void mqtt_transport_get_stats(const struct transport *t, struct mqtt_stats *ret)
 {
@@ -795,38 +817,6 @@ void mqtt_transport_get_stats(const struct transport *t, struct mqtt_stats *ret)
 	*ret = m->st;
 	ret->state = m->state;
 	ret->inflight = m->n_inflight;
-}
-
-const char *mqtt_transport_last_error(const struct transport *t)
-{
-	return ((const struct mqtt *)t->priv)->last_error;
-}
-
-int mqtt_transport_subscribe(struct transport *t, const char *pattern, int qos)
-{
-	struct mqtt *m = t->priv;
-	int rc;
-
-	if (m->state != MQTT_STATE_CONNECTED && m->state != MQTT_STATE_DRAINING)
-		return -ENOTCONN;
-	rc = mosq_api->subscribe(m->mosq, NULL, pattern, qos);
-	watch_update(m);
-	return rc == MOSQ_ERR_SUCCESS ? 0 : -EIO;
-}
-
-int mqtt_transport_publish_direct(struct transport *t, const char *topic, const void *payload,
-				  size_t len, int qos)
-{
-	struct mqtt *m = t->priv;
-	int rc;
-
-	if (m->state != MQTT_STATE_CONNECTED && m->state != MQTT_STATE_DRAINING)
-		return -ENOTCONN;
-	if (len > 256 * 1024 || qos < 0 || qos > 1)
-		return -EINVAL;
-	rc = mosq_api->publish(m->mosq, NULL, topic, (int)len, payload, qos, false);
-	watch_update(m);
-	return rc == MOSQ_ERR_SUCCESS ? 0 : -EIO;
 }
 
 /* ---- identity helpers ---- */
@@ -876,9 +866,9 @@ static int make_identity_strings(struct mqtt *m)
 	if (m->hub) {
 		buf_init(&b, 2048);
 		buf_printf(&b, "%s/%s/%s/?api-version=", m->hub, m->device, m->module);
-		mqtt_url_encode(&b, m->api_version, strlen(m->api_version));
+		iothub_url_encode(&b, m->api_version, strlen(m->api_version));
 		buf_puts(&b, "&DeviceClientType=");
-		mqtt_url_encode(&b, m->client_type, strlen(m->client_type));
+		iothub_url_encode(&b, m->client_type, strlen(m->client_type));
 		m->username = b.failed ? NULL : buf_steal(&b, NULL);
 		if (!m->username)
 			return -ENOMEM;

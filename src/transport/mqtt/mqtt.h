@@ -3,10 +3,13 @@
 
 /*
  * MQTT 3.1.1 transport to edgeHub / IoT Hub / any broker, over libmosquitto driven by our
- * loop (no library thread).  It is a struct transport (transport.h): transport_publish()
- * writes the message to the spool and returns; the transport sends spooled messages with
- * QoS 1 while connected (at most inflight_max unacknowledged) and deletes each one on its
- * PUBACK.  Design, states and limits: mqtt.c and docs/internals/mqtt.md.
+ * loop (no library thread).  It is a struct transport (transport.h) with every operation:
+ * transport_publish() writes the message to the spool and returns; the transport sends
+ * spooled messages with QoS 1 while connected (at most inflight_max unacknowledged) and
+ * deletes each one on its PUBACK.  Connection events, the last error, the spool hook and the
+ * control channel (subscribe, publish direct, incoming PUBLISH: twin and methods) are the
+ * transport's generic ones; only opening it and its own counters are MQTT's.  Design, states
+ * and limits: mqtt.c and docs/internals/mqtt.md.
  */
 
 #include <stdbool.h>
@@ -48,22 +51,6 @@ enum mqtt_state {
 	_MQTT_STATE_MAX,
 };
 
-enum mqtt_event {
-	MQTT_EVENT_CONNECTING,	   /* detail: "mqtts://host:port" */
-	MQTT_EVENT_CONNECTED,	   /* subscribe and GET the twin from here */
-	MQTT_EVENT_CONNECT_FAILED, /* detail: the reason */
-	MQTT_EVENT_DISCONNECTED,   /* detail: the reason */
-	MQTT_EVENT_RETRY,	   /* detail: "in N ms (attempt K)" */
-	MQTT_EVENT_TOKEN_RENEWAL,
-	MQTT_EVENT_LOG, /* a libmosquitto log line, redacted (debug) */
-	_MQTT_EVENT_MAX,
-};
-
-/* detail is redacted (sas_redact) and valid only during the call. */
-typedef void (*mqtt_event_fn)(void *userdata, enum mqtt_event ev, const char *detail);
-/* An incoming PUBLISH (twin responses, desired patches, method calls). */
-typedef void (*mqtt_message_fn)(void *userdata, const char *topic, const void *payload, size_t len);
-
 struct mqtt_settings {
 	struct mqtt_endpoint endpoint;
 	const char *ca_file;  /* trust anchors (PEM); required when endpoint.tls */
@@ -82,9 +69,6 @@ struct mqtt_settings {
 	unsigned backoff_min_ms;     /* 0 = 1000 */
 	unsigned backoff_max_ms;     /* 0 = 60000 */
 	unsigned connect_timeout_ms; /* 0 = 30000 */
-	mqtt_event_fn on_event;
-	mqtt_message_fn on_message;
-	void *userdata;
 };
 
 struct mqtt_stats {
@@ -103,20 +87,14 @@ struct mqtt_stats {
 };
 
 /*
- * Creates the transport and schedules the first connection attempt at once.  The loop and
- * the spool must outlive it; the spool stays the caller's (its stats feed
- * DroppedEventsStatistics).  Strings in *s are copied.
+ * Creates the transport and schedules the first connection attempt at once (on the loop: set
+ * the listener, transport_set_listener(), before running it).  The loop and the spool must
+ * outlive it; the spool stays the caller's (transport_spool() hands it out for its stats).
+ * Strings in *s are copied.
  */
 int mqtt_transport_open(struct loop *l, const struct mqtt_settings *s, struct spool *sp,
 			struct transport **ret);
-bool mqtt_transport_is(const struct transport *t);
 void mqtt_transport_get_stats(const struct transport *t, struct mqtt_stats *ret);
-/* The reason of the last failure ("" if none), redacted. */
-const char *mqtt_transport_last_error(const struct transport *t);
-/* For twin and methods (not spooled): subscribe / publish while connected; -ENOTCONN otherwise. */
-int mqtt_transport_subscribe(struct transport *t, const char *pattern, int qos);
-int mqtt_transport_publish_direct(struct transport *t, const char *topic, const void *payload,
-				  size_t len, int qos);
 
 /* A mqtt_password_fn for a local key (connection string): userdata is the connection_string. */
 int mqtt_password_from_connection_string(void *userdata, uint64_t expiry, char *out,
@@ -125,4 +103,3 @@ int mqtt_password_from_connection_string(void *userdata, uint64_t expiry, char *
 void mqtt_settings_from_connection_string(struct mqtt_settings *s,
 					  const struct connection_string *cs);
 const char *mqtt_state_to_string(enum mqtt_state st);
-const char *mqtt_event_to_string(enum mqtt_event ev);

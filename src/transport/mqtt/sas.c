@@ -15,7 +15,7 @@
 #include "common/base64.h"
 #include "common/redact.h"
 #include "common/sha256.h"
-#include "topic.h"
+#include "iothub/topic.h"
 
 int sas_key_from_base64(const char *b64, size_t len, struct sas_key *ret)
 {
@@ -43,11 +43,11 @@ void sas_key_wipe(struct sas_key *k)
 
 void sas_resource_format(struct buf *b, const char *host, const char *device, const char *module)
 {
-	mqtt_url_encode(b, host, strlen(host));
-	mqtt_url_encode(b, "/devices/", 9);
-	mqtt_url_encode(b, device, strlen(device));
-	mqtt_url_encode(b, "/modules/", 9);
-	mqtt_url_encode(b, module, strlen(module));
+	iothub_url_encode(b, host, strlen(host));
+	iothub_url_encode(b, "/devices/", 9);
+	iothub_url_encode(b, device, strlen(device));
+	iothub_url_encode(b, "/modules/", 9);
+	iothub_url_encode(b, module, strlen(module));
 }
 
 void sas_string_to_sign(struct buf *b, const char *sr_encoded, uint64_t expiry)
@@ -79,7 +79,7 @@ int sas_token_format(const char *sr_encoded, const char *sig_b64, uint64_t expir
 	buf_puts(&b, "SharedAccessSignature sr=");
 	buf_puts(&b, sr_encoded);
 	buf_puts(&b, "&sig=");
-	mqtt_url_encode(&b, sig_b64, strlen(sig_b64));
+	iothub_url_encode(&b, sig_b64, strlen(sig_b64));
 	buf_puts(&b, "&se=");
 	buf_put_u64(&b, expiry);
 	if (b.failed || b.len >= out_size)

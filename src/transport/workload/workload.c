@@ -3,9 +3,14 @@
  * IoT Edge workload-API identity; see workload.h.
  *
  * Environment → struct workload_identity (validated: ids and host names go into URL paths,
- * usernames and the SAS audience, so only the characters IoT Hub allows pass).  The client
- * makes one blocking request per call over http_unix_request() with WORKLOAD_TIMEOUT_MS, so
- * a hung edged costs the loop at most that long per (re)connect attempt.
+ * usernames and the SAS audience, so only the characters IoT Hub allows pass).  Two ways to
+ * ask edged, each request with a deadline of WORKLOAD_TIMEOUT_MS:
+ *   - on the loop, for the agent (workload_client_attach, workload_password_start): the
+ *     trust bundle (until one fetch succeeded) then the signature, each an http_call_start()
+ *     watched by the loop; the result goes to the transport's done() from the loop, never
+ *     from inside start(), so a hung edged costs one connection attempt, never the loop;
+ *   - blocking, for tools and tests (workload_password, workload_sign,
+ *     workload_fetch_trust_bundle): one http_unix_request() per call.
  *
  * Error reporting: every failure sets last_error to one line ("workload API sign: HTTP 500:
  * <edged's message>", "workload API unix socket /x: No such file or directory", ...); it is
@@ -76,7 +81,7 @@ static bool valid_id(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n >= MQTT_ID_MAX)
+	if (n == 0 || n >= IOTHUB_ID_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!is_alnum(s[i]) && !strchr("-:.%_*?!(),=@$'", s[i]))
@@ -440,9 +445,9 @@ static void sign_request_format(const struct workload_client *c, const void *dat
 	struct buf *v;
 
 	buf_puts(path, "/modules/");
-	mqtt_url_encode(path, c->id.module_id, strlen(c->id.module_id));
+	iothub_url_encode(path, c->id.module_id, strlen(c->id.module_id));
 	buf_puts(path, "/genid/");
-	mqtt_url_encode(path, c->id.generation_id, strlen(c->id.generation_id));
+	iothub_url_encode(path, c->id.generation_id, strlen(c->id.generation_id));
 	buf_puts(path, "/sign?api-version=");
 	buf_puts(path, c->id.api_version);
 	jw_init(&w, req);

@@ -31,7 +31,7 @@
 #include "loop/loop.h"
 #include "transport/mqtt/connection-string.h"
 #include "transport/mqtt/mqtt.h"
-#include "transport/mqtt/topic.h"
+#include "iothub/topic.h"
 
 #define WORKLOAD_SOCKET_PATH_MAX 108u /* sun_path */
 #define WORKLOAD_API_VERSION_MAX 32u
@@ -43,9 +43,9 @@
 
 struct workload_identity {
 	char socket_path[WORKLOAD_SOCKET_PATH_MAX];
-	char module_id[MQTT_ID_MAX];
-	char device_id[MQTT_ID_MAX];
-	char generation_id[MQTT_ID_MAX];
+	char module_id[IOTHUB_ID_MAX];
+	char device_id[IOTHUB_ID_MAX];
+	char generation_id[IOTHUB_ID_MAX];
 	char hub_host[MQTT_HOST_MAX];	  /* IOTEDGE_IOTHUBHOSTNAME: audience and username */
 	char gateway_host[MQTT_HOST_MAX]; /* IOTEDGE_GATEWAYHOSTNAME: where edgeHub listens */
 	char api_version[WORKLOAD_API_VERSION_MAX];

@@ -7,24 +7,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport/mqtt/topic.h"
+#include "iothub/topic.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct mqtt_topic t;
-	static struct mqtt_property_bag bag, again;
-	char out[MQTT_PROP_VALUE_MAX];
+	static struct iothub_topic t;
+	static struct iothub_property_bag bag, again;
+	char out[IOTHUB_PROP_VALUE_MAX];
 	struct buf b;
 
-	(void)mqtt_topic_parse((const char *)data, size, &t);
-	(void)mqtt_url_decode((const char *)data, size, out, sizeof(out), NULL);
-	if (mqtt_property_bag_parse((const char *)data, size, &bag) < 0)
+	(void)iothub_topic_parse((const char *)data, size, &t);
+	(void)iothub_url_decode((const char *)data, size, out, sizeof(out), NULL);
+	if (iothub_property_bag_parse((const char *)data, size, &bag) < 0)
 		return 0;
 	buf_init(&b, 64 * 1024);
-	mqtt_property_bag_format(&b, &bag);
-	if (b.failed || mqtt_property_bag_parse(b.data ? b.data : "", b.len, &again) < 0)
+	iothub_property_bag_format(&b, &bag);
+	if (b.failed || iothub_property_bag_parse(b.data ? b.data : "", b.len, &again) < 0)
 		abort();
 	if (again.n != bag.n)
 		abort();
@@ -33,9 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strcmp(bag.props[i].value, again.props[i].value))
 			abort();
 	buf_reset(&b);
-	if (bag.n && mqtt_topic_format_telemetry(&b, "d", "m", &bag) == 0 &&
-	    b.len <= MQTT_TOPIC_MAX) {
-		if (mqtt_topic_parse(b.data, b.len, &t) < 0 || t.bag.n != bag.n)
+	if (bag.n && iothub_topic_format_telemetry(&b, "d", "m", &bag) == 0 &&
+	    b.len <= IOTHUB_TOPIC_MAX) {
+		if (iothub_topic_parse(b.data, b.len, &t) < 0 || t.bag.n != bag.n)
 			abort();
 	}
 	buf_done(&b);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * IoT Hub topic and property-bag codec (see topic.h).  Everything here is a bounded parser or
- * formatter over caller memory; the fuzz harness tests/fuzz/fuzz-mqtt-topic.c drives
- * mqtt_topic_parse and round-trips bags through format and parse.
+ * formatter over caller memory; the fuzz harness tests/fuzz/fuzz-iothub-topic.c drives
+ * iothub_topic_parse and round-trips bags through format and parse.
  */
 #include "topic.h"
 
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/hex.h"
+#include "common/num.h"
 
 static const char hex_digits[] = "0123456789ABCDEF";
 
@@ -19,7 +20,7 @@ static bool url_unreserved(unsigned char c)
 	       c == '-' || c == '_' || c == '.' || c == '~';
 }
 
-void mqtt_url_encode(struct buf *b, const char *s, size_t len)
+void iothub_url_encode(struct buf *b, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -34,7 +35,7 @@ void mqtt_url_encode(struct buf *b, const char *s, size_t len)
 	}
 }
 
-int mqtt_url_decode(const char *s, size_t len, char *out, size_t out_size, size_t *ret_len)
+int iothub_url_decode(const char *s, size_t len, char *out, size_t out_size, size_t *ret_len)
 {
 	size_t o = 0;
 
@@ -67,14 +68,14 @@ int mqtt_url_decode(const char *s, size_t len, char *out, size_t out_size, size_
 	return 0;
 }
 
-int mqtt_property_bag_add(struct mqtt_property_bag *bag, const char *key, const char *value)
+int iothub_property_bag_add(struct iothub_property_bag *bag, const char *key, const char *value)
 {
-	struct mqtt_property *p;
+	struct iothub_property *p;
 	size_t kl = strlen(key), vl = strlen(value);
 
-	if (bag->n >= MQTT_PROPS_MAX)
+	if (bag->n >= IOTHUB_PROPS_MAX)
 		return -E2BIG;
-	if (kl == 0 || kl >= MQTT_PROP_KEY_MAX || vl >= MQTT_PROP_VALUE_MAX)
+	if (kl == 0 || kl >= IOTHUB_PROP_KEY_MAX || vl >= IOTHUB_PROP_VALUE_MAX)
 		return -EINVAL;
 	p = &bag->props[bag->n++];
 	memcpy(p->key, key, kl + 1);
@@ -82,7 +83,7 @@ int mqtt_property_bag_add(struct mqtt_property_bag *bag, const char *key, const 
 	return 0;
 }
 
-const char *mqtt_property_bag_get(const struct mqtt_property_bag *bag, const char *key)
+const char *iothub_property_bag_get(const struct iothub_property_bag *bag, const char *key)
 {
 	for (unsigned i = 0; i < bag->n; i++)
 		if (strcmp(bag->props[i].key, key) == 0)
@@ -90,48 +91,48 @@ const char *mqtt_property_bag_get(const struct mqtt_property_bag *bag, const cha
 	return NULL;
 }
 
-void mqtt_property_bag_format(struct buf *b, const struct mqtt_property_bag *bag)
+void iothub_property_bag_format(struct buf *b, const struct iothub_property_bag *bag)
 {
-	for (unsigned i = 0; i < bag->n && i < MQTT_PROPS_MAX; i++) {
-		const struct mqtt_property *p = &bag->props[i];
+	for (unsigned i = 0; i < bag->n && i < IOTHUB_PROPS_MAX; i++) {
+		const struct iothub_property *p = &bag->props[i];
 
 		if (i)
 			buf_putc(b, '&');
-		mqtt_url_encode(b, p->key, strnlen(p->key, sizeof(p->key)));
+		iothub_url_encode(b, p->key, strnlen(p->key, sizeof(p->key)));
 		buf_putc(b, '=');
-		mqtt_url_encode(b, p->value, strnlen(p->value, sizeof(p->value)));
+		iothub_url_encode(b, p->value, strnlen(p->value, sizeof(p->value)));
 	}
 }
 
-int mqtt_property_bag_parse(const char *s, size_t len, struct mqtt_property_bag *ret)
+int iothub_property_bag_parse(const char *s, size_t len, struct iothub_property_bag *ret)
 {
 	size_t i = 0;
 
 	ret->n = 0;
-	if (len > MQTT_TOPIC_MAX)
+	if (len > IOTHUB_TOPIC_MAX)
 		return -E2BIG;
 	while (i < len) {
 		const char *pair = s + i, *amp = memchr(pair, '&', len - i), *eq;
 		size_t plen = amp ? (size_t)(amp - pair) : len - i, klen;
-		struct mqtt_property *p;
+		struct iothub_property *p;
 		int r;
 
 		i += plen + 1;
 		if (plen == 0) /* "a=1&&b=2", trailing '&' */
 			continue;
-		if (ret->n >= MQTT_PROPS_MAX)
+		if (ret->n >= IOTHUB_PROPS_MAX)
 			return -E2BIG;
 		p = &ret->props[ret->n];
 		eq = memchr(pair, '=', plen);
 		klen = eq ? (size_t)(eq - pair) : plen;
 		if (klen == 0)
 			return -EBADMSG;
-		r = mqtt_url_decode(pair, klen, p->key, sizeof(p->key), NULL);
+		r = iothub_url_decode(pair, klen, p->key, sizeof(p->key), NULL);
 		if (r < 0)
 			return r;
 		if (eq)
-			r = mqtt_url_decode(eq + 1, plen - klen - 1, p->value, sizeof(p->value),
-					    NULL);
+			r = iothub_url_decode(eq + 1, plen - klen - 1, p->value, sizeof(p->value),
+					      NULL);
 		else
 			p->value[0] = '\0';
 		if (r < 0)
@@ -143,9 +144,9 @@ int mqtt_property_bag_parse(const char *s, size_t len, struct mqtt_property_bag 
 
 static bool valid_id(const char *id)
 {
-	size_t n = strnlen(id, MQTT_ID_MAX);
+	size_t n = strnlen(id, IOTHUB_ID_MAX);
 
-	if (n == 0 || n >= MQTT_ID_MAX)
+	if (n == 0 || n >= IOTHUB_ID_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)id[i];
@@ -156,8 +157,8 @@ static bool valid_id(const char *id)
 	return true;
 }
 
-int mqtt_topic_format_telemetry(struct buf *b, const char *device_id, const char *module_id,
-				const struct mqtt_property_bag *bag)
+int iothub_topic_format_telemetry(struct buf *b, const char *device_id, const char *module_id,
+				  const struct iothub_property_bag *bag)
 {
 	size_t start = b->len;
 
@@ -169,10 +170,10 @@ int mqtt_topic_format_telemetry(struct buf *b, const char *device_id, const char
 	buf_puts(b, module_id);
 	buf_puts(b, "/messages/events/");
 	if (bag)
-		mqtt_property_bag_format(b, bag);
+		iothub_property_bag_format(b, bag);
 	if (b->failed)
 		return -ENOMEM;
-	if (b->len - start > MQTT_TOPIC_MAX)
+	if (b->len - start > IOTHUB_TOPIC_MAX)
 		return -E2BIG;
 	return 0;
 }
@@ -218,29 +219,24 @@ static int take_segment(struct cursor *c, char *out, size_t out_size)
 }
 
 /* The rest is "?bag", "bag" or empty. */
-static int take_bag(struct cursor *c, bool question_mark, struct mqtt_property_bag *bag)
+static int take_bag(struct cursor *c, bool question_mark, struct iothub_property_bag *bag)
 {
 	if (question_mark && !take_literal(c, "?"))
-		return c->left == 0 ? mqtt_property_bag_parse("", 0, bag) : -EBADMSG;
-	return mqtt_property_bag_parse(c->p, c->left, bag);
+		return c->left == 0 ? iothub_property_bag_parse("", 0, bag) : -EBADMSG;
+	return iothub_property_bag_parse(c->p, c->left, bag);
 }
 
 static int parse_status(const char *s, int *ret)
 {
-	int v = 0;
+	uint64_t v;
 
-	if (!s[0] || strlen(s) > 3)
+	if (strlen(s) > 3 || num_parse_u64(s, strlen(s), 10, 999, &v) < 0)
 		return -EBADMSG;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EBADMSG;
-		v = v * 10 + (*p - '0');
-	}
-	*ret = v;
+	*ret = (int)v;
 	return 0;
 }
 
-static int parse_device_topic(struct cursor *c, struct mqtt_topic *t)
+static int parse_device_topic(struct cursor *c, struct iothub_topic *t)
 {
 	int r;
 
@@ -252,11 +248,11 @@ static int parse_device_topic(struct cursor *c, struct mqtt_topic *t)
 		return r;
 	if (take_literal(c, "messages/events/") ||
 	    (c->left == 15 && take_literal(c, "messages/events"))) {
-		t->kind = MQTT_TOPIC_TELEMETRY;
+		t->kind = IOTHUB_TOPIC_TELEMETRY;
 		return take_bag(c, false, &t->bag);
 	}
 	if (take_literal(c, "inputs/")) {
-		t->kind = MQTT_TOPIC_MODULE_INPUT;
+		t->kind = IOTHUB_TOPIC_MODULE_INPUT;
 		if ((r = take_segment(c, t->name, sizeof(t->name))) < 0)
 			return r;
 		return take_bag(c, false, &t->bag);
@@ -264,30 +260,30 @@ static int parse_device_topic(struct cursor *c, struct mqtt_topic *t)
 	return -EBADMSG;
 }
 
-int mqtt_topic_parse(const char *topic, size_t len, struct mqtt_topic *ret)
+int iothub_topic_parse(const char *topic, size_t len, struct iothub_topic *ret)
 {
 	struct cursor c = { topic, len };
 	char seg[16];
 	int r;
 
-	if (len == 0 || len > MQTT_TOPIC_MAX || memchr(topic, '\0', len))
+	if (len == 0 || len > IOTHUB_TOPIC_MAX || memchr(topic, '\0', len))
 		return -EBADMSG;
 	memset(ret, 0, sizeof(*ret));
 	if (take_literal(&c, "devices/"))
 		return parse_device_topic(&c, ret);
 	if (take_literal(&c, "$iothub/twin/res/")) {
-		ret->kind = MQTT_TOPIC_TWIN_RESPONSE;
+		ret->kind = IOTHUB_TOPIC_TWIN_RESPONSE;
 		if ((r = take_segment(&c, seg, sizeof(seg))) < 0 ||
 		    (r = parse_status(seg, &ret->status)) < 0)
 			return r;
 		return take_bag(&c, true, &ret->bag);
 	}
 	if (take_literal(&c, "$iothub/twin/PATCH/properties/desired/")) {
-		ret->kind = MQTT_TOPIC_TWIN_DESIRED;
+		ret->kind = IOTHUB_TOPIC_TWIN_DESIRED;
 		return take_bag(&c, true, &ret->bag);
 	}
 	if (take_literal(&c, "$iothub/methods/POST/")) {
-		ret->kind = MQTT_TOPIC_METHOD;
+		ret->kind = IOTHUB_TOPIC_METHOD;
 		if ((r = take_segment(&c, ret->name, sizeof(ret->name))) < 0)
 			return r;
 		return take_bag(&c, true, &ret->bag);

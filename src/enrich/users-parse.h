@@ -2,8 +2,10 @@
 #pragma once
 
 /*
- * passwd(5) and group(5) parsing, pure functions over buffers (no NSS, no I/O), shared by the
- * users collector, its unit test and its fuzzer.
+ * passwd(5) and group(5) parsing, pure functions over buffers (no NSS, no I/O): the one parser
+ * of these files, used by the users collector (accounts and groups), the process collector
+ * (uid -> UserName) and the login collector (account name -> UserId), their tests and the
+ * fuzzer (tests/fuzz/fuzz-passwd-group.c).
  *
  * The parsed entries point into the caller's buffers, which must outlive the database.
  * Blank lines and lines starting with '#' are ignored (as nss_files does); malformed lines

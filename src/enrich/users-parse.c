@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/num.h"
 
 #define PASSWD_FIELDS 7
 #define GROUP_FIELDS 4
@@ -27,16 +28,10 @@ struct users_membership {
 
 int users_parse_id(const char *s, size_t len, uint32_t *ret_id)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	if (len == 0 || len > 10)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v >= UINT32_MAX) /* (uid_t)-1 is not an id */
+	/* at most 10 digits; (uid_t)-1 is not an id */
+	if (len > 10 || num_parse_u64(s, len, 10, UINT32_MAX - 1, &v) < 0)
 		return -EINVAL;
 	*ret_id = (uint32_t)v;
 	return 0;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cgroup-parse.h"
+#include "common/array.h"
 
 static const char *const runtime_names[CGROUP_RUNTIME_MAX] = {
 	[CGROUP_RUNTIME_DOCKER] = "docker",
@@ -44,7 +45,6 @@ static const struct {
 	{ "crio", CGROUP_RUNTIME_CRIO },
 };
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define SCOPE_SUFFIX ".scope"
 #define SCOPE_SUFFIX_LEN (sizeof(SCOPE_SUFFIX) - 1)
 
@@ -91,7 +91,7 @@ static bool scope_match(const char *s, size_t len, struct cgroup_container *ret)
 	    memcmp(s + len - SCOPE_SUFFIX_LEN, SCOPE_SUFFIX, SCOPE_SUFFIX_LEN) != 0)
 		return false;
 	len -= SCOPE_SUFFIX_LEN;
-	for (size_t i = 0; i < N_ELEMS(scope_prefixes); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(scope_prefixes); i++) {
 		size_t n = strlen(scope_prefixes[i].prefix);
 
 		if (seg_starts(s, len, scope_prefixes[i].prefix) && id_valid(s + n, len - n)) {
@@ -122,7 +122,7 @@ static bool colon_match(const char *s, size_t len, struct cgroup_container *ret)
 	}
 	if (!mid || !id_valid(last + 1, (size_t)(s + len - last - 1)))
 		return false;
-	for (size_t i = 0; i < N_ELEMS(colon_prefixes); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(colon_prefixes); i++) {
 		if (seg_is(mid + 1, (size_t)(last - mid - 1), colon_prefixes[i].name)) {
 			found(last + 1, colon_prefixes[i].runtime, ret);
 			return true;
