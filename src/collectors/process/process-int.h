@@ -66,6 +66,8 @@ const char *process_capture_describe(struct collector *c);
 
 /* Processes whose container could not be told because they were gone before the read. */
 uint64_t process_container_vanished(struct collector *c);
+/* Execs whose container came from the cgroup in their eBPF record (exec-path.c). */
+uint64_t process_container_at_exec(struct collector *c);
 
 struct process_users;
 struct process_pids;

@@ -842,6 +842,13 @@ uint64_t process_container_vanished(struct collector *c)
 	return s->container_vanished;
 }
 
+uint64_t process_container_at_exec(struct collector *c)
+{
+	struct process_state *s = collector_state(c);
+
+	return s->container_at_exec;
+}
+
 const char *process_capture_describe(struct collector *c)
 {
 	struct process_state *s = collector_state(c);
