@@ -2,13 +2,12 @@
 # SPDX-License-Identifier: MIT
 #
 # bench/exec-loss.sh: ProcessCreate lost at the source (eBPF ring buffer full) in exec storms on
-# a loaded machine, per agent binary and ring buffer size, with the agent's CPU per exec and its
-# memory.
+# a loaded machine, per agent binary (e.g. before and after a change of the exec record), with
+# the agent's CPU per exec and its memory.
 #
-# Each configuration LABEL=BINARY[:RING_BYTES] runs ROUNDS times; a round starts the agent
-# (`edgesec run --capture ebpf`, aggregation off, Heartbeat every second, and when RING_BYTES
-# is given `edgesec.captureRingBufferSize` RING_BYTES) while `stress-ng --cpu LOAD_CPUS` keeps
-# the CPUs busy, then runs the storms of bench/exec-storm.sh (bench/exec-storm-spawner.c):
+# Each configuration LABEL=BINARY runs ROUNDS times; a round starts the agent (`edgesec run
+# --capture ebpf`, aggregation off, Heartbeat every second) while `stress-ng --cpu LOAD_CPUS`
+# keeps the CPUs busy, then runs the storms of bench/exec-storm.sh (bench/exec-storm-spawner.c):
 #   r1000  N_1000 execs of /bin/true at 1,000/s
 #   fast   N_FAST execs from two spawners as fast as they go
 # and prints per phase: execs, ProcessCreate captured (by marker), the share of execs without
@@ -17,7 +16,7 @@
 # the phase and a drain), its VmRSS when idle before the storms and its largest VmRSS during
 # them (sampled every 0.1 s).
 #
-# Usage: bench/exec-loss.sh LABEL=BINARY[:RING_BYTES] ...   (default: cur=build/edgesec)
+# Usage: bench/exec-loss.sh LABEL=BINARY ...   (default: cur=build/edgesec)
 # Environment: ROUNDS (3), LOAD_CPUS (2; 0: no background load), N_1000 (2000), N_FAST (5000),
 # DRAIN (3 s). Root; needs cc, jq and stress-ng (when LOAD_CPUS > 0). Prints figures and never
 # fails on them; bounded (fixed counts, a timeout per phase, stress-ng with its own timeout).
@@ -44,7 +43,6 @@ command -v jq >/dev/null || die "jq not found (apt-get install -y jq)"
 	die "stress-ng not found (apt-get install -y stress-ng)"
 for c in "${CONFIGS[@]}"; do
 	b=${c#*=}
-	b=${b%%:*}
 	[[ -x $b ]] || die "$b not found"
 done
 
@@ -99,24 +97,22 @@ wait_heartbeat() { # FILE: until one more Heartbeat than now is written (bounded
 	done
 }
 
-start_agent() { # BINARY RING OUT
-	local ring_json=
-	[[ -z $2 ]] || ring_json=", \"captureRingBufferSize\": $2"
+start_agent() { # BINARY OUT
 	cat >"$tmp/config.json" <<-EOF
 		{"aggregationEnabledProcessCreate": false, "aggregationEnabledConnectionCreate": false,
 		 "aggregationEnabledProcessTerminate": false,
-		 "edgesec": {"localFlushInterval": "PT1S", "heartbeatInterval": "PT1S"$ring_json}}
+		 "edgesec": {"localFlushInterval": "PT1S", "heartbeatInterval": "PT1S"}}
 	EOF
 	rm -rf "$tmp/state"
 	mkdir -p "$tmp/state"
 	"$1" run --capture ebpf --config "$tmp/config.json" --state-dir "$tmp/state" \
-		--output "$3" 2>"$tmp/err" </dev/null &
+		--output "$2" 2>"$tmp/err" </dev/null &
 	agent=$!
 	local state=
 	for _ in $(seq 300); do
 		kill -0 "$agent" 2>/dev/null || die "$1 did not start: $(tail -n1 "$tmp/err")"
 		state=$(jq -r 'select(.Events[0].Name == "Heartbeat") | .Events[0].Payload[0].Collectors[]?
-			| select(.Name == "process") | .State' "$3" 2>/dev/null | tail -n1)
+			| select(.Name == "process") | .State' "$2" 2>/dev/null | tail -n1)
 		[[ $state == running || $state == degraded ]] && break
 		sleep 0.1
 	done
@@ -171,17 +167,14 @@ printf '%-12s %-6s %-5s %6s %9s %8s %7s %9s %10s %10s %s\n' config phase round e
 	k-lost us/exec idle-rss storm-rss load
 for c in "${CONFIGS[@]}"; do
 	label=${c%%=*}
-	spec=${c#*=}
-	bin=${spec%%:*}
-	ring=
-	[[ $spec != *:* ]] || ring=${spec#*:}
+	bin=${c#*=}
 	for round in $(seq "$ROUNDS"); do
 		if ((LOAD_CPUS > 0)); then
 			stress-ng --cpu "$LOAD_CPUS" --timeout 600s >/dev/null 2>&1 &
 			stress=$!
 		fi
 		out=$tmp/$label.$round.jsonl
-		start_agent "$bin" "$ring" "$out"
+		start_agent "$bin" "$out"
 		idle=$(rss_kb "$agent")
 		for ph in r1000 fast; do
 			read -r ex cap lost us storm < <(phase "$ph" "$out")
