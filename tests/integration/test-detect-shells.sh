@@ -261,7 +261,7 @@ pid=$!
 wait "$pid"
 DT_JQ_ARGS=(--argjson pid "$pid" --arg bin "$bin/innocent" --arg real "$real")
 dt_expect reverse-shell-netcat-exec "evasion: a symlink named innocent to nc, -e /bin/sh" \
-	'.ProcessId == $pid and .Executable == $bin
+	'.Evidence[0].Fields.ParentProcessId == $pid and .Executable == $bin
 	 and .Evidence[0].Fields["ExtraDetails.ExecutablePath"] == $real'
 dt_peer_got "$port" dt-ok-symlink "the symlinked nc"
 dt_stop_peer
