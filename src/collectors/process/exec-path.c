@@ -20,7 +20,7 @@
  * All paths are as the process sees them (its root, a container's or a chroot's).
  *
  * The container: the eBPF record carries the names of the task's cgroup directories at exec in
- * the hierarchy that tells containers apart (bpf/process.bpf.c cgroup_fill()); they become a
+ * the hierarchy that tells containers apart (bpf/process-exec.bpf.h cgroup_fill()); they become a
  * /proc/<pid>/cgroup-style line for the one cgroup parser (cgroup-parse.h).  The hierarchy is
  * chosen once at load from /proc/cgroups (process_cgroup_source_parse()): the first of a fixed
  * list of cgroup v1 controllers that is mounted on a hierarchy (every container engine puts a
