@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 
 #include "agent-int.h"
+#include "agent-persist.h"
 #include "common/array.h"
 #include "common/timeutil.h"
 #include "detect-agent.h"
@@ -101,6 +102,7 @@ void agent_snapshot_take(struct agent *a, bool with_statistics)
 		}
 		pipeline_emit_statistics(a->pipeline, now);
 	}
+	agent_persist_save(a); /* what the snapshot changed (nothing with `edgesec snapshot`) */
 	agent_events_after(a);
 }
 
@@ -168,6 +170,7 @@ static void on_heartbeat_timer(struct loop *l, struct loop_timer *t, void *userd
 
 	(void)l;
 	agent_heartbeat_emit(a);
+	agent_persist_save(a);
 	agent_events_after(a);
 	loop_timer_arm_in(t, a->cfg.heartbeat_interval_ms * NSEC_PER_MSEC);
 }
