@@ -145,6 +145,11 @@ for rule in user-added user-privileged-group listening-port-new; do
 	echo "ok: Alert $rule: $(alerts 2 "$rule" | head -n1 | jq -r .AlertKey)"
 done
 stop 2
+if command -v node >/dev/null && [ -f "$SOURCE_DIR/tests/tools/validate-messages.mjs" ]; then
+	node "$SOURCE_DIR/tests/tools/validate-messages.mjs" --quiet "$tmp/out-2.jsonl" >"$tmp/val.txt" 2>&1 ||
+		fail "messages do not validate: $(tail -20 "$tmp/val.txt")"
+	echo "ok: run 2's messages validate against their schemas"
+fi
 
 # ---- 4. a restart with nothing changed raises nothing ----
 start 3
