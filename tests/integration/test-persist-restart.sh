@@ -13,7 +13,9 @@
 #   5. `edgesec snapshot` with the same state dir neither reads nor writes the file (a change
 #      pending is not reported by it, and the file is the same bytes afterwards);
 #   6. a corrupt file (one byte flipped) gives one warning and fresh baselines (nothing
-#      reported for the pending change), and is replaced by a valid one.
+#      reported for the pending change), and is replaced by a valid one;
+#   7. a file that cannot be written (a directory in its place) is one warning, however many
+#      saves fail, and the agent runs on with its baselines in memory.
 # Removes the user, its group and the listener at the end (trap).
 #
 # Environment (set by CTest): EDGESEC, SOURCE_DIR.
@@ -192,4 +194,15 @@ stop 5
 grep -q "Baselines: [0-9]* kept in $state/baselines" "$tmp/log-5" ||
 	fail "run 5: the corrupt file was not replaced: $(grep -i baseline "$tmp/log-5")"
 echo "ok: a corrupt file gives one warning and fresh baselines, and is replaced"
+
+# ---- 7. a file that cannot be written: warned once, the agent carries on in memory ----
+rm -f "$state/baselines"
+mkdir "$state/baselines"
+start 6
+sleep 3 # a few Heartbeats: each tries to save again
+stop 6
+[ "$(grep -c "Baselines: failed to save them" "$tmp/log-6")" = 1 ] ||
+	fail "run 6: not one warning about the failed save: $(grep -i baseline "$tmp/log-6")"
+rmdir "$state/baselines"
+echo "ok: a baselines file that cannot be written is one warning; the agent carries on"
 echo "PASS: what changed while the agent was stopped is reported at its next start"
