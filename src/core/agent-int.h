@@ -64,6 +64,7 @@ struct agent {
 	struct detect_agent *detect; /* on-device detection (core/detect-agent.h) */
 	/* agent-persist.c: baselines kept across restarts; NULL (snapshot, no store): none */
 	struct persist *persist;
+	const char *persist_start; /* "kept", "new", "missing", "unusable", "memory" */
 	bool persist_error_logged;
 	uint64_t persist_left_out_logged;
 	struct event_builder builder;

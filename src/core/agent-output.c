@@ -52,7 +52,7 @@ int agent_state_open(struct agent *a)
 	}
 	r = state_agent_id(fd, a->agent_id, &created, &replaced);
 	if (r == 0 && !a->opts.once) /* `edgesec snapshot` keeps no baselines */
-		agent_persist_open(a, fd, dir);
+		agent_persist_open(a, fd, dir, created);
 	close(fd);
 	if (r < 0) {
 		log_error("Failed to read or store the AgentId in %s: %s", dir, strerror(-r));

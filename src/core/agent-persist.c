@@ -20,8 +20,9 @@
 #include "common/log.h"
 #include "common/persist.h"
 #include "detect-agent.h"
+#include "pipeline/event.h"
 
-void agent_persist_open(struct agent *a, int dirfd, const char *dir)
+void agent_persist_open(struct agent *a, int dirfd, const char *dir, bool agent_id_new)
 {
 	struct persist_error err = { { 0 } };
 	struct persist_stats st;
@@ -33,16 +34,28 @@ void agent_persist_open(struct agent *a, int dirfd, const char *dir)
 			    "and the next start takes fresh ones",
 			    dir, strerror(-r));
 		a->persist = NULL;
+		a->persist_start = "memory";
 		return;
 	}
 	r = persist_load(a->persist, &err);
 	persist_get_stats(a->persist, &st);
+	a->persist_start = r == 0			  ? "kept"
+			   : r == -ENOENT && agent_id_new ? "new"
+			   : r == -ENOENT		  ? "missing"
+							  : "unusable";
 	if (r == 0)
 		log_info("Baselines: %zu kept in %s/%s (%zu bytes): changes made while the agent "
 			 "was not running are reported",
 			 st.records, dir, PERSIST_FILE, st.file_bytes);
-	else if (r == -ENOENT)
+	else if (r == -ENOENT && agent_id_new)
 		log_info("Baselines: none saved in %s yet: this start takes them", dir);
+	else if (r == -ENOENT) /* an attacker's way to a fresh baseline, or an older version */
+		log_warning("Baselines: none in %s although its AgentId is from an earlier run "
+			    "(the file was removed, or the earlier runs were `edgesec snapshot` or "
+			    "a version that kept none): "
+			    "this start takes new baselines; changes made while the agent was "
+			    "stopped are not reported",
+			    dir);
 	else if (err.offset)
 		log_warning("Baselines: %s/%s is not used (%s, at byte %zu): starting fresh "
 			    "baselines; the file is replaced at the next save",
@@ -81,6 +94,20 @@ void agent_persist_save(struct agent *a)
 			PERSIST_RECORD_MAX, PERSIST_TOTAL_MAX);
 		a->persist_left_out_logged = left_out;
 	}
+}
+
+void agent_persist_heartbeat_extras(struct agent *a, struct event_builder *b)
+{
+	struct persist_stats st;
+
+	event_add_extra_cstr(b, "Baselines", a->persist_start ? a->persist_start : "memory");
+	if (!a->persist)
+		return;
+	persist_get_stats(a->persist, &st);
+	if (st.last_write_error)
+		event_add_extra_cstr(b, "BaselinesSaveError", strerror(-st.last_write_error));
+	if (st.refused + st.omitted)
+		event_add_extra_u64(b, "BaselinesNotSaved", st.refused + st.omitted);
 }
 
 void agent_persist_close(struct agent *a)

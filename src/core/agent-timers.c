@@ -106,6 +106,15 @@ void agent_snapshot_take(struct agent *a, bool with_statistics)
 	agent_events_after(a);
 }
 
+/* Heartbeat ExtraDetails: the detection engine's figures, then the baselines' state. */
+static void heartbeat_extras(void *userdata, struct event_builder *b)
+{
+	struct agent *a = userdata;
+
+	detect_agent_heartbeat_extras(a->detect, b);
+	agent_persist_heartbeat_extras(a, b);
+}
+
 static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *in)
 {
 	*in = (struct heartbeat_input){
@@ -118,8 +127,8 @@ static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *
 		.spool = transport_spool(a->output),
 		.spool_open_error = a->spool_open_error,
 		.capabilities = a->privilege.kept_names,
-		.add_extras = detect_agent_heartbeat_extras,
-		.extras_userdata = a->detect,
+		.add_extras = heartbeat_extras,
+		.extras_userdata = (void *)a,
 		.run_as = a->privilege.run_as,
 		.missing_capabilities = a->missing.names,
 		.host = a->host,

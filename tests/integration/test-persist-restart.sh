@@ -15,7 +15,9 @@
 #   6. a corrupt file (one byte flipped) gives one warning and fresh baselines (nothing
 #      reported for the pending change), and is replaced by a valid one;
 #   7. a file that cannot be written (a directory in its place) is one warning, however many
-#      saves fail, and the agent runs on with its baselines in memory.
+#      saves fail, and the agent runs on with its baselines in memory;
+#   8. a removed file (the AgentId kept: not a first start) is a warning, not silence.
+# The Heartbeat's ExtraDetails.Baselines says which (kept, unusable, missing).
 # Removes the user, its group and the listener at the end (trap).
 #
 # Environment (set by CTest): EDGESEC, SOURCE_DIR.
@@ -96,6 +98,9 @@ alerts() { # N RULE: its Alerts that are about our user or port
 changes() { # N: LocalUserChange items of our user
 	events "$1" 'select(.Name == "LocalUserChange") | .Payload[] | select(.UserName == $u)'
 }
+hb() { # N MEMBER: the last Heartbeat's ExtraDetails.MEMBER
+	events "$1" "select(.Name == \"Heartbeat\") | .Payload[0].ExtraDetails.$2 // empty" | tail -n1
+}
 wait_for() { # N WHAT COMMAND...: until COMMAND prints something, 15 s at most
 	local n=$1 what=$2
 
@@ -146,6 +151,7 @@ for rule in user-added user-privileged-group listening-port-new; do
 	wait_for 2 "Alert $rule" alerts 2 "$rule"
 	echo "ok: Alert $rule: $(alerts 2 "$rule" | head -n1 | jq -r .AlertKey)"
 done
+[ "$(hb 2 Baselines)" = '"kept"' ] || fail "run 2: Heartbeat Baselines is $(hb 2 Baselines), want kept"
 stop 2
 if command -v node >/dev/null && [ -f "$SOURCE_DIR/tests/tools/validate-messages.mjs" ]; then
 	node "$SOURCE_DIR/tests/tools/validate-messages.mjs" --quiet "$tmp/out-2.jsonl" >"$tmp/val.txt" 2>&1 ||
@@ -189,6 +195,7 @@ stop 4
 grep -q "checksum mismatch" "$tmp/log-4" || fail "run 4: the warning does not say why: $(grep -i baseline "$tmp/log-4")"
 [ -z "$(changes 4)" ] || fail "run 4 (fresh baselines) reported: $(changes 4)"
 [ -z "$(alerts 4 listening-port-new)" ] || fail "run 4 (fresh baselines) raised listening-port-new"
+[ "$(hb 4 Baselines)" = '"unusable"' ] || fail "run 4: Heartbeat Baselines is $(hb 4 Baselines)"
 start 5
 stop 5
 grep -q "Baselines: [0-9]* kept in $state/baselines" "$tmp/log-5" ||
@@ -203,6 +210,15 @@ sleep 3 # a few Heartbeats: each tries to save again
 stop 6
 [ "$(grep -c "Baselines: failed to save them" "$tmp/log-6")" = 1 ] ||
 	fail "run 6: not one warning about the failed save: $(grep -i baseline "$tmp/log-6")"
+[ -n "$(hb 6 BaselinesSaveError)" ] || fail "run 6: the Heartbeat does not show the failed save"
 rmdir "$state/baselines"
 echo "ok: a baselines file that cannot be written is one warning; the agent carries on"
+
+# ---- 8. the file removed (the AgentId kept): a warning, and the Heartbeat says so ----
+start 7
+stop 7
+grep -q "Baselines: none in $state although its AgentId is from an earlier run" "$tmp/log-7" ||
+	fail "run 7: no warning about the missing file: $(grep -i baseline "$tmp/log-7")"
+[ "$(hb 7 Baselines)" = '"missing"' ] || fail "run 7: Heartbeat Baselines is $(hb 7 Baselines)"
+echo "ok: a removed baselines file is a warning and Heartbeat Baselines \"missing\""
 echo "PASS: what changed while the agent was stopped is reported at its next start"
