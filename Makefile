@@ -62,8 +62,9 @@ run: deps-run
 # 1. unit + fuzz-replay tests under AddressSanitizer and UBSan (build-asan);
 # 2. the whole CTest suite (unit, integration, fuzz replay) on the normal build, one test at
 #    a time (integration tests use the real machine: users, sockets, services);
-# 3. no banned C calls; 4. no include that breaks the layer table (docs/architecture.md,
-#    "Layers").  Any failure stops make with a non-zero status.
+# 3. no banned C calls.  Before them: every C file in .clang-format style (check-format) and
+#    no include that breaks the layer table (check-includes; docs/architecture.md, "Layers").
+#    Any failure stops make with a non-zero status.
 
 check: deps-check
 	$(MAKE) --no-print-directory check-format
@@ -94,6 +95,7 @@ bench: build deps-bench
 	$(BUILD_DIR)/bench/rules
 	EDGESEC=$(BUILD_DIR)/edgesec bench/rules-latency.sh
 	$(BUILD_DIR)/bench/regex
+	$(BUILD_DIR)/bench/persist
 	EDGESEC=$(BUILD_DIR)/edgesec bench/idle-rss.sh
 	BUILD_DIR=$(BUILD_DIR) bench/transport.sh
 	EDGESEC=$(BUILD_DIR)/edgesec bench/exec-storm.sh
