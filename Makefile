@@ -95,6 +95,7 @@ bench: build deps-bench
 	$(BUILD_DIR)/bench/rules
 	EDGESEC=$(BUILD_DIR)/edgesec bench/rules-latency.sh
 	$(BUILD_DIR)/bench/regex
+	$(BUILD_DIR)/bench/persist
 	EDGESEC=$(BUILD_DIR)/edgesec bench/idle-rss.sh
 	BUILD_DIR=$(BUILD_DIR) bench/transport.sh
 	EDGESEC=$(BUILD_DIR)/edgesec bench/exec-storm.sh

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * Helpers of the exec program of process.bpf.c (included there once, after its maps and
- * struct exec_scratch): the argv walk over the cap (per-argument head+tail cuts) and what
- * fds 0..2 of the new process are.  Not a header for anything else.
+ * struct exec_scratch): the argv walk over the cap (per-argument head+tail cuts), what fds
+ * 0..2 of the new process are, the path walks (cwd, the executed file) and the task's cgroup
+ * (its directory names in one hierarchy: the container of a process that may be gone by the
+ * time user space reads the record).  Not a header for anything else.
  */
 #pragma once
 
@@ -221,4 +223,158 @@ static __always_inline void stdio_fill(struct process_exec_record *r, struct tas
 		r->stdio[fd] = kind;
 	}
 	r->flags |= PROCESS_EXEC_STDIO_KNOWN;
+}
+
+/* ---- exec: paths and the cgroup ---- */
+
+/*
+ * Path components of a dentry (the cwd, the executed file), innermost first, each
+ * NUL-terminated, written at data[base] (base < PROCESS_EXEC_ARGS_OFF_MAX / 2) in at most
+ * PROCESS_CWD_MAX bytes, walked up across mounts to the task's root (fs->root, as d_path: a
+ * process in a container or a chroot has the path it sees) or the root of its mount
+ * namespace.  Returns the bytes written; sets `trunc` in the flags when the walk was cut.
+ */
+static __always_inline __u32 path_fill(struct process_exec_record *r, struct task_struct *task,
+				       struct dentry *d, struct vfsmount *vmnt, __u32 base,
+				       __u32 trunc)
+{
+	struct dentry *root_d = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	struct mount *mnt = container_of(vmnt, struct mount, mnt);
+	__u32 off = 0;
+
+	for (int i = 0; i < PROCESS_CWD_DEPTH; i++) {
+		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+		const unsigned char *name;
+		long n;
+
+		if (d == root_d && &mnt->mnt == root_mnt)
+			return off;
+		if (d == root) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (up == mnt)
+				return off;
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			continue;
+		}
+		if (d == parent)
+			return off;
+		if (off >= PROCESS_CWD_MAX / 2) {
+			r->flags |= trunc;
+			return off;
+		}
+		name = BPF_CORE_READ(d, d_name.name);
+		/* base < 1024 and off < 256: the masks only tell the verifier so. */
+		n = bpf_probe_read_kernel_str(
+			&r->data[(base & (PROCESS_EXEC_ARGS_OFF_MAX / 2 - 1)) +
+				 (off & (PROCESS_CWD_MAX / 2 - 1))],
+			PROCESS_CWD_MAX / 2, name);
+		if (n <= 0)
+			return off;
+		off += n;
+		d = parent;
+	}
+	r->flags |= trunc;
+	return off;
+}
+
+/* kernfs_node lost `parent` for `__parent` (RCU) in 6.15: both layouts, CO-RE picks. */
+struct kernfs_node___old {
+	struct kernfs_node___old *parent;
+} __attribute__((preserve_access_index));
+
+struct kernfs_node___new {
+	struct kernfs_node___new *__parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(struct kernfs_node___new, __parent))
+		return (void *)BPF_CORE_READ((struct kernfs_node___new *)kn, __parent);
+	return (void *)BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+/* Set by user space (process-bpf.c) from /proc/cgroups: enum process_cgroup_source. */
+const volatile __u32 cgroup_source = PROCESS_CGROUP_SOURCE_NONE;
+
+/* The subsystem id of a v1 controller (CO-RE: the kernel's enum value), or -1. */
+static __always_inline int cgroup_subsys_id(void)
+{
+#define SUBSYS(src, id)                                                                            \
+	case src:                                                                                  \
+		return bpf_core_enum_value_exists(enum cgroup_subsys_id, id)                       \
+			       ? bpf_core_enum_value(enum cgroup_subsys_id, id)                    \
+			       : -1
+	switch (cgroup_source) {
+		SUBSYS(PROCESS_CGROUP_SOURCE_PIDS, pids_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_MEMORY, memory_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_CPU, cpu_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_CPUACCT, cpuacct_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_DEVICES, devices_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_FREEZER, freezer_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_BLKIO, io_cgrp_id);
+		SUBSYS(PROCESS_CGROUP_SOURCE_CPUSET, cpuset_cgrp_id);
+	default:
+		return -1;
+	}
+#undef SUBSYS
+}
+
+/* The kernfs node of the task's cgroup in the chosen hierarchy, or NULL. */
+static __always_inline struct kernfs_node *cgroup_kn(struct task_struct *task)
+{
+	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+	struct cgroup_subsys_state *css = NULL;
+	int id;
+
+	if (cgroup_source == PROCESS_CGROUP_SOURCE_DFL)
+		return BPF_CORE_READ(cset, dfl_cgrp, kn);
+	id = cgroup_subsys_id();
+	if (id < 0 || id >= CGROUP_SUBSYS_COUNT)
+		return NULL;
+	if (bpf_core_read(&css, sizeof(css), &cset->subsys[id]) < 0 || !css)
+		return NULL;
+	return BPF_CORE_READ(css, cgroup, kn);
+}
+
+/*
+ * The task's cgroup at exec (the container a short-lived process ran in, read before it can
+ * exit): its directory names up to the hierarchy's root, innermost first, NUL-terminated, at
+ * data[base] (base < PROCESS_EXEC_ARGS_OFF_MAX - PROCESS_CGROUP_NAMES_MAX).  Flags KNOWN when
+ * the root was reached, TRUNCATED when the bounds cut the walk.
+ */
+static __always_inline __u32 cgroup_fill(struct process_exec_record *r, struct task_struct *task,
+					 __u32 base)
+{
+	struct kernfs_node *kn = cgroup_kn(task);
+	__u32 off = 0;
+
+	if (!kn)
+		return 0;
+	for (int i = 0; i <= PROCESS_CGROUP_DEPTH; i++) {
+		struct kernfs_node *parent = kn_parent(kn);
+		const char *name;
+		long n;
+
+		if (!parent) {
+			r->flags |= PROCESS_EXEC_CGROUP_KNOWN; /* the root: no name of its own */
+			return off;
+		}
+		if (i == PROCESS_CGROUP_DEPTH || off >= PROCESS_CGROUP_NAMES_MAX / 2)
+			break;
+		name = BPF_CORE_READ(kn, name);
+		/* base < 2048 and off < 256: the masks only tell the verifier so. */
+		n = bpf_probe_read_kernel_str(&r->data[(base & (PROCESS_EXEC_ARGS_OFF_MAX - 1)) +
+						       (off & (PROCESS_CGROUP_NAMES_MAX / 2 - 1))],
+					      PROCESS_CGROUP_NAMES_MAX / 2, name);
+		if (n <= 0)
+			return off;
+		off += n;
+		kn = parent;
+	}
+	r->flags |= PROCESS_EXEC_CGROUP_TRUNCATED;
+	return off;
 }

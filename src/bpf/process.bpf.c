@@ -8,8 +8,11 @@
  *            from the NEW mm's arg_start..arg_end, so even a freshly forked child's argv is
  *            complete; over PROCESS_ARGS_MAX the argv pointers on the new stack are walked and
  *            long arguments cut to head and tail (argv_walk()), so padding hides nothing.
- *            Also what fds 0..2 are (socket with its inet peer, pipe, tty, file, null) and
- *            whether the executed file has no links (deleted, memfd).
+ *            Also what fds 0..2 are (socket with its inet peer, pipe, tty, file, null),
+ *            whether the executed file has no links (deleted, memfd), that file's path
+ *            (mm->exe_file: symlinks resolved) and the task's cgroup in the hierarchy user
+ *            space chose (`cgroup_source`): the container is known even when the process is
+ *            gone before the record is read.
  *   exit     sched_process_exit, once per thread group (when signal->live drops to 0).
  *   connect  TCP out: inet_sock_set_state.  CLOSE->SYN_SENT runs inside connect() in the
  *            caller's context, so the owner is remembered per socket there; SYN_SENT->
@@ -222,56 +225,6 @@ static __always_inline void header_fill(struct process_record_header *h, __u32 t
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
-/* ---- exec ---- */
-
-/*
- * Path components of the cwd, innermost first, each NUL-terminated, written at data[base]
- * (base = exe_len + interp_len < 2 * PROCESS_EXE_MAX).  Returns the bytes written; flags
- * truncation.
- */
-static __always_inline __u32 cwd_fill(struct process_exec_record *r, struct task_struct *task,
-				      __u32 base)
-{
-	struct dentry *d = BPF_CORE_READ(task, fs, pwd.dentry);
-	struct vfsmount *vmnt = BPF_CORE_READ(task, fs, pwd.mnt);
-	struct mount *mnt = container_of(vmnt, struct mount, mnt);
-	__u32 off = 0;
-
-	for (int i = 0; i < PROCESS_CWD_DEPTH; i++) {
-		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
-		struct dentry *parent = BPF_CORE_READ(d, d_parent);
-		const unsigned char *name;
-		long n;
-
-		if (d == root) {
-			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-
-			if (up == mnt)
-				return off;
-			d = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = up;
-			continue;
-		}
-		if (d == parent)
-			return off;
-		if (off >= PROCESS_CWD_MAX / 2) {
-			r->flags |= PROCESS_EXEC_CWD_TRUNCATED;
-			return off;
-		}
-		name = BPF_CORE_READ(d, d_name.name);
-		/* base < 512 and off < 256: the mask only tells the verifier so. */
-		n = bpf_probe_read_kernel_str(&r->data[(base & (2 * PROCESS_EXE_MAX - 1)) +
-						       (off & (PROCESS_CWD_MAX / 2 - 1))],
-					      PROCESS_CWD_MAX / 2, name);
-		if (n <= 0)
-			return off;
-		off += n;
-		d = parent;
-	}
-	r->flags |= PROCESS_EXEC_CWD_TRUNCATED;
-	return off;
-}
-
 #include "process-exec.bpf.h"
 
 /* ---- exec ---- */
@@ -297,7 +250,7 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	r->args_omitted = 0;
 	r->n_cuts = 0;
 	r->pad = 0;
-	r->pad2[0] = r->pad2[1] = 0;
+	r->pad3[0] = r->pad3[1] = r->pad3[2] = 0;
 	r->cgroup_id = bpf_get_current_cgroup_id();
 	n = bpf_probe_read_kernel_str(r->data, PROCESS_EXE_MAX, filename);
 	r->exe_len = n > 0 ? n - 1 : 0;
@@ -312,19 +265,31 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 			r->flags |= PROCESS_EXEC_INTERP_TRUNCATED;
 	}
 
-	STORE(r->cwd_len, cwd_fill(r, task, r->exe_len + r->interp_len));
+	STORE(r->cwd_len, path_fill(r, task, BPF_CORE_READ(task, fs, pwd.dentry),
+				    BPF_CORE_READ(task, fs, pwd.mnt), r->exe_len + r->interp_len,
+				    PROCESS_EXEC_CWD_TRUNCATED));
 	/*
 	 * Reloaded from the record: the verifier does not track map memory, so the many states
-	 * the cwd walk ends in (one per depth) become one here, before the argv walk.
+	 * each walk ends in (one per depth) become one here, before the next walk.
 	 */
-	args_off = LOAD(r->exe_len) + LOAD(r->interp_len) + LOAD(r->cwd_len);
+	mm = BPF_CORE_READ(task, mm);
+	base = LOAD(r->exe_len) + LOAD(r->interp_len) + LOAD(r->cwd_len);
+	STORE(r->path_len, 0);
+	if (BPF_CORE_READ(mm, exe_file)) {
+		r->flags |= PROCESS_EXEC_PATH_KNOWN;
+		STORE(r->path_len, path_fill(r, task, BPF_CORE_READ(mm, exe_file, f_path.dentry),
+					     BPF_CORE_READ(mm, exe_file, f_path.mnt), base,
+					     PROCESS_EXEC_PATH_TRUNCATED));
+	}
+	base += LOAD(r->path_len);
+	STORE(r->cgroup_len, cgroup_fill(r, task, base));
+	args_off = base + LOAD(r->cgroup_len);
 	if (args_off >= PROCESS_EXEC_ARGS_OFF_MAX)
-		return 0; /* cannot happen: exe < 256, interp < 256, cwd < 512 */
+		return 0; /* cannot happen: exe, interp < 256, cwd, path, cgroup < 512 */
 	/* Hide the value from the compiler so that the mask, which the verifier needs, stays. */
 	barrier_var(args_off);
 	args_off &= PROCESS_EXEC_ARGS_OFF_MAX - 1;
 
-	mm = BPF_CORE_READ(task, mm);
 	start = BPF_CORE_READ(mm, arg_start);
 	end = BPF_CORE_READ(mm, arg_end);
 	len = end > start ? end - start : 0;

@@ -20,6 +20,14 @@
 #define PROCESS_CWD_MAX 512   /* cwd components (innermost first, NUL-separated) */
 #define PROCESS_ARGS_MAX 8192 /* argv bytes (NUL-separated, as in /proc/PID/cmdline) */
 #define PROCESS_CWD_DEPTH 16  /* path components walked for cwd */
+#define PROCESS_PATH_MAX 512  /* the executed file's path components (as cwd) */
+/*
+ * The task's cgroup in the hierarchy that tells containers apart (a cgroup v1 controller's,
+ * else the default hierarchy's): directory names, innermost first, at most this many bytes and
+ * levels below the hierarchy's root.
+ */
+#define PROCESS_CGROUP_NAMES_MAX 512
+#define PROCESS_CGROUP_DEPTH 8
 
 /*
  * argv longer than PROCESS_ARGS_MAX: every argument is kept in order until the cap, but an
@@ -66,6 +74,29 @@ enum process_loss_kind {
 #define PROCESS_EXEC_EXE_DELETED 0x10u	/* the executed file has no links (deleted, memfd) */
 #define PROCESS_EXEC_STDIO_KNOWN 0x20u	/* stdio[] was filled (eBPF: always) */
 #define PROCESS_EXEC_INTERP_TRUNCATED 0x40u
+#define PROCESS_EXEC_PATH_KNOWN 0x80u	     /* the executed file's path was walked */
+#define PROCESS_EXEC_PATH_TRUNCATED 0x100u   /* ... deeper than PROCESS_CWD_DEPTH or longer */
+#define PROCESS_EXEC_CGROUP_KNOWN 0x200u     /* the cgroup was walked up to its root */
+#define PROCESS_EXEC_CGROUP_TRUNCATED 0x400u /* ... but deeper or longer than the bounds */
+
+/*
+ * Which cgroup hierarchy the exec program reads (its `cgroup_source`, chosen by user space from
+ * /proc/cgroups): a cgroup v1 controller that is mounted on a hierarchy of its own, else the
+ * default (v2) hierarchy.
+ */
+enum process_cgroup_source {
+	PROCESS_CGROUP_SOURCE_NONE,
+	PROCESS_CGROUP_SOURCE_DFL, /* cgroup v2: css_set->dfl_cgrp */
+	PROCESS_CGROUP_SOURCE_PIDS,
+	PROCESS_CGROUP_SOURCE_MEMORY,
+	PROCESS_CGROUP_SOURCE_CPU,
+	PROCESS_CGROUP_SOURCE_CPUACCT,
+	PROCESS_CGROUP_SOURCE_DEVICES,
+	PROCESS_CGROUP_SOURCE_FREEZER,
+	PROCESS_CGROUP_SOURCE_BLKIO,
+	PROCESS_CGROUP_SOURCE_CPUSET,
+	PROCESS_CGROUP_SOURCE_MAX,
+};
 
 /* What fds 0, 1 and 2 of a new process are (process_exec_record.stdio[]). */
 enum process_stdio {
@@ -108,13 +139,17 @@ struct process_record_header {
 /*
  * Exec records are packed: data[] holds exe (exe_len bytes, no NUL), then the interpreter
  * (interp_len bytes: bprm->interp when it is not the file execve was given, i.e. the #!
- * interpreter of a script), then the cwd components (cwd_len bytes), then argv (args_len
- * bytes), then n_cuts struct process_argv_cut, and only those bytes are submitted, so a
- * typical record is ~190 bytes rather than the ~900 a fixed layout would take.
- * exe_len < PROCESS_EXE_MAX, interp_len < PROCESS_EXE_MAX and cwd_len < PROCESS_CWD_MAX, so
- * argv starts below PROCESS_EXEC_ARGS_OFF_MAX (a bound the BPF verifier can see).
+ * interpreter of a script), then the cwd components (cwd_len bytes), then the path of the
+ * file the kernel runs (path_len bytes of components like cwd's: mm->exe_file, symlinks
+ * resolved; for a script its interpreter), then the cgroup's directory names (cgroup_len
+ * bytes, innermost first, NUL-terminated each), then argv (args_len bytes), then n_cuts
+ * struct process_argv_cut, and only those bytes are submitted, so a typical record is ~220
+ * bytes rather than the ~900 a fixed layout would take.  exe_len and interp_len <
+ * PROCESS_EXE_MAX, cwd_len < PROCESS_CWD_MAX, path_len < PROCESS_PATH_MAX and cgroup_len <
+ * PROCESS_CGROUP_NAMES_MAX, so argv starts below PROCESS_EXEC_ARGS_OFF_MAX (a bound the BPF
+ * verifier can see).
  */
-#define PROCESS_EXEC_ARGS_OFF_MAX 1024
+#define PROCESS_EXEC_ARGS_OFF_MAX 2048
 #define PROCESS_EXEC_CUTS_BYTES (PROCESS_ARGV_CUTS * 8)
 #define PROCESS_EXEC_DATA_MAX                                                                      \
 	(PROCESS_EXEC_ARGS_OFF_MAX + PROCESS_ARGS_MAX + PROCESS_EXEC_CUTS_BYTES)
@@ -134,8 +169,10 @@ struct process_exec_record {
 	__u16 stdio_family; /* AF_INET/AF_INET6 when fd 0 or 1 is a connected inet socket */
 	__u16 stdio_port;   /* its peer: port (host order) and address */
 	__u8 stdio_addr[16];
-	__u8 pad2[2];
-	__u64 cgroup_id; /* cgroup v2 id of the task at exec: keys the container cache */
+	__u16 path_len;	  /* bytes of the executed file's path components after cwd */
+	__u64 cgroup_id;  /* cgroup v2 id of the task at exec: keys the container cache */
+	__u16 cgroup_len; /* bytes of cgroup directory names after the path */
+	__u16 pad3[3];
 	char data[PROCESS_EXEC_DATA_MAX];
 };
 

@@ -61,6 +61,7 @@ struct collector_stats {
 };
 
 struct container_lookup; /* enrich/container-lookup.h */
+struct persist;		 /* common/persist.h */
 
 struct collector_params {
 	struct event_sink *sink;
@@ -77,6 +78,10 @@ struct collector_params {
 	/* Container attribution (enrich/container-lookup.h), shared and owned by the caller: the
 	 * containers collector provides it, process and login ask it.  NULL: no names. */
 	struct container_lookup *containers;
+	/* Baselines kept across restarts (common/persist.h), shared and owned by the caller: the
+	 * users collector keeps its last state there.  NULL (`edgesec snapshot`, tests, no
+	 * usable state directory): in memory only, the first read after start is the baseline. */
+	struct persist *persist;
 	/* `edgesec snapshot`: no loop runs, so snapshot() may wait (briefly, bounded) for what
 	 * it would otherwise get from its fd (the containers collector's first sync). */
 	bool one_shot;

@@ -32,6 +32,7 @@ struct host_context;
 struct loop;
 struct loop_timer;
 struct methods;
+struct persist;
 struct transport;
 struct twin;
 struct workload_client;
@@ -63,6 +64,11 @@ struct agent {
 	char *deployment_manifest;
 	struct pipeline *pipeline;
 	struct detect_agent *detect; /* on-device detection (core/detect-agent.h) */
+	/* agent-persist.c: baselines kept across restarts; NULL (snapshot, no store): none */
+	struct persist *persist;
+	const char *persist_start; /* "kept", "new", "missing", "unusable", "memory" */
+	bool persist_error_logged;
+	uint64_t persist_left_out_logged;
 	struct event_builder builder;
 	uint64_t start_mono_ns;
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "agent-int.h"
+#include "agent-persist.h"
 #include "common/alloc.h"
 #include "common/safefile.h"
 #include "loop/loop.h"
@@ -50,6 +51,8 @@ int agent_state_open(struct agent *a)
 		return fd;
 	}
 	r = state_agent_id(fd, a->agent_id, &created, &replaced);
+	if (r == 0 && !a->opts.once) /* `edgesec snapshot` keeps no baselines */
+		agent_persist_open(a, fd, dir, created);
 	close(fd);
 	if (r < 0) {
 		log_error("Failed to read or store the AgentId in %s: %s", dir, strerror(-r));

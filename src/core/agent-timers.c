@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 
 #include "agent-int.h"
+#include "agent-persist.h"
 #include "common/array.h"
 #include "common/timeutil.h"
 #include "detect-agent.h"
@@ -101,7 +102,17 @@ void agent_snapshot_take(struct agent *a, bool with_statistics)
 		}
 		pipeline_emit_statistics(a->pipeline, now);
 	}
+	agent_persist_save(a); /* what the snapshot changed (nothing with `edgesec snapshot`) */
 	agent_events_after(a);
+}
+
+/* Heartbeat ExtraDetails: the detection engine's figures, then the baselines' state. */
+static void heartbeat_extras(void *userdata, struct event_builder *b)
+{
+	struct agent *a = userdata;
+
+	detect_agent_heartbeat_extras(a->detect, b);
+	agent_persist_heartbeat_extras(a, b);
 }
 
 static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *in)
@@ -116,8 +127,8 @@ static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *
 		.spool = transport_spool(a->output),
 		.spool_open_error = a->spool_open_error,
 		.capabilities = a->privilege.kept_names,
-		.add_extras = detect_agent_heartbeat_extras,
-		.extras_userdata = a->detect,
+		.add_extras = heartbeat_extras,
+		.extras_userdata = (void *)a,
 		.run_as = a->privilege.run_as,
 		.missing_capabilities = a->missing.names,
 		.seccomp = a->seccomp.text,
@@ -169,6 +180,7 @@ static void on_heartbeat_timer(struct loop *l, struct loop_timer *t, void *userd
 
 	(void)l;
 	agent_heartbeat_emit(a);
+	agent_persist_save(a);
 	agent_events_after(a);
 	loop_timer_arm_in(t, a->cfg.heartbeat_interval_ms * NSEC_PER_MSEC);
 }

@@ -39,6 +39,7 @@
 #include "agent-control.h"
 #include "agent-int.h"
 #include "agent-output.h"
+#include "agent-persist.h"
 #include "agent-timers.h"
 #include "audit/audit-control.h"
 #include "common/alloc.h"
@@ -81,6 +82,7 @@ static int start_collectors(struct agent *a)
 		return -ENOMEM;
 	p.host = a->host;
 	p.containers = a->containers;
+	p.persist = a->persist;
 	p.host_root = a->host_root;
 	p.capture = a->opts.capture ? a->opts.capture : a->capture;
 	if (a->cfg.login_source && !(a->login_source = es_strdup(a->cfg.login_source)))
@@ -281,6 +283,7 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 		return 1;
 	if (detect_agent_new(a->pipeline, a->loop, &a->detect) < 0)
 		return 1;
+	detect_agent_set_persist(a->detect, a->persist); /* before the rules are loaded */
 	if (start_collectors(a) < 0)
 		return 1;
 	report_host_limits(a);
@@ -351,6 +354,7 @@ static int agent_loop(struct agent *a)
 	for (size_t i = 0; i < a->n_collectors; i++)
 		collector_stop(a->collectors[i]);
 	detect_agent_flush(a->detect);
+	agent_persist_save(a);
 	pipeline_flush_all(a->pipeline);
 	return r < 0 ? 1 : r;
 }
@@ -359,6 +363,7 @@ static void agent_done(struct agent *a)
 {
 	for (size_t i = 0; i < a->n_collectors; i++)
 		collector_free(a->collectors[i]);
+	agent_persist_close(a);				      /* after the collectors */
 	a->detect = detect_agent_free(a->detect);	      /* before the pipeline it observes */
 	a->host = host_context_free(a->host);		      /* after the collectors */
 	a->containers = container_lookup_free(a->containers); /* after the collectors */

@@ -231,6 +231,18 @@ bool detect_agent_wants(const struct detect_agent *da, enum event_type t)
 	return da && detect_engine_wants(da->engine, t);
 }
 
+void detect_agent_set_persist(struct detect_agent *da, struct persist *p)
+{
+	if (da)
+		detect_engine_set_persist(da->engine, p);
+}
+
+void detect_agent_save(struct detect_agent *da)
+{
+	if (da)
+		(void)detect_engine_save(da->engine);
+}
+
 void detect_agent_flush(struct detect_agent *da)
 {
 	if (da)

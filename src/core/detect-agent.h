@@ -29,6 +29,11 @@ struct detect_agent *detect_agent_free(struct detect_agent *da);
 void detect_agent_configure(struct detect_agent *da, const struct config *cfg);
 /* True when an enabled rule reads events of type t (its collector must run even if Off). */
 bool detect_agent_wants(const struct detect_agent *da, enum event_type t);
+/* The store of baselines for the new-value rules (common/persist.h; NULL: none). */
+struct persist;
+void detect_agent_set_persist(struct detect_agent *da, struct persist *p);
+/* Puts the new-value sets that changed into the store (the caller writes it). */
+void detect_agent_save(struct detect_agent *da);
 /* Pending repeat summaries out now (shutdown). */
 void detect_agent_flush(struct detect_agent *da);
 /* Heartbeat ExtraDetails: Detection* figures (heartbeat_input.add_extras). */

@@ -58,6 +58,8 @@ struct detect_rule_rt {
 	size_t n_entries;
 	uint64_t baseline_seq; /* new value: the event that is the baseline */
 	bool baseline_done;
+	bool persist_dirty;	/* new value: its set changed since it was last saved */
+	bool restore_tried;	/* new value: its saved set was looked for (detect-persist.c) */
 	uint64_t rate_start_ns; /* current minute of the alert rate */
 	unsigned rate_count;
 	uint64_t suppressed, suppressed_first_ns, suppressed_last_ns;
@@ -91,6 +93,7 @@ struct detect_engine {
 	void (*on_alert)(void *userdata);
 	void *on_alert_userdata;
 	struct detect_stats stats;
+	struct persist *persist; /* new-value sets kept across restarts; NULL: none */
 };
 
 /* detect-state.c */
@@ -107,6 +110,11 @@ void detect_state_charge(struct detect_engine *de, struct detect_entry *e, ssize
 /* Repeat summaries due and expired progress; recomputes next_deadline_ns. */
 void detect_state_sweep(struct detect_engine *de, uint64_t now_ns, bool all);
 void detect_state_drop_rt(struct detect_engine *de, struct detect_rule_rt *rt);
+
+/* detect-persist.c: after detect_engine_set_rules (rt of rules gone or disabled were
+ * dropped and their saved sets removed) */
+void detect_persist_restore(struct detect_engine *de);
+void detect_persist_forget(struct detect_engine *de, const char *rule_id);
 
 /* detect.c */
 void detect_submit(struct detect_engine *de, struct event *e);

@@ -4,9 +4,9 @@
  * hash probes and one scan of the command line instead of evaluating every rule.
  *
  * Names: a rule whose condition *requires* the program's name — basename of Executable,
- * ExtraDetails.Interpreter, ExtraDetails.Argv0 or Arg0, or the applet (Arg1) of a multi-call
- * binary such as busybox — to be one of a set is filed under each of those names; per item
- * those (at most five) names are looked up.
+ * ExtraDetails.Interpreter, ExtraDetails.Argv0, ExtraDetails.ExecutablePath or Arg0, or the
+ * applet (Arg1) of a multi-call binary such as busybox — to be one of a set is filed under each
+ * of those names; per item those (at most six) names are looked up.
  * Literals: a rule whose condition requires CommandLine to contain one of a set of strings is
  * filed under each string; per item the command line (lower-cased once) is scanned once for
  * all of them (bigram filter, then the strings that start there).  Matching lower-cased is a
@@ -46,7 +46,8 @@ static bool name_ref(const struct detect_ref *r)
 	if (r->transform != DETECT_TR_BASENAME)
 		return false;
 	if (r->kind == DETECT_REF_EXTRA)
-		return r->slot == DETECT_SLOT_INTERPRETER || r->slot == DETECT_SLOT_ARGV0;
+		return r->slot == DETECT_SLOT_INTERPRETER || r->slot == DETECT_SLOT_ARGV0 ||
+		       r->slot == DETECT_SLOT_EXECUTABLE_PATH;
 	if (r->kind == DETECT_REF_ARG)
 		return r->slot == 0;
 	return r->kind == DETECT_REF_FIELD && r->role == DETECT_ROLE_EXECUTABLE;

@@ -315,12 +315,13 @@ struct detect_view {
 	const char *folded_src;
 	uint32_t folded_len;
 	char folded[DETECT_FOLD_MAX];
-	/* the program's names: basenames of Executable, Interpreter, Argv0 and Arg0, and the
-	 * applet (Arg1) when one of them is a multi-call binary (busybox nc ...) */
+	/* the program's names: basenames of Executable, Interpreter, Argv0 and Arg0, the
+	 * applet (Arg1) when one of them is a multi-call binary (busybox nc ...), and of
+	 * ExecutablePath (the file run, symlinks resolved) */
 	bool names_done;
 	unsigned n_names;
-	struct detect_val names[5];
-	uint64_t name_hash[5];
+	struct detect_val names[6];
+	uint64_t name_hash[6];
 	/* hashes of the strings looked up in sets, by address and length (this item only) */
 	unsigned n_hashed;
 	struct {
@@ -340,6 +341,7 @@ enum {
 	DETECT_SLOT_STDIO_REMOTE,
 	DETECT_SLOT_INTERPRETER,
 	DETECT_SLOT_ARGV0,
+	DETECT_SLOT_EXECUTABLE_PATH,
 	_DETECT_SLOT_FIXED_MAX,
 };
 

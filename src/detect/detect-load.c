@@ -34,6 +34,7 @@ static const char *const fixed_slots[_DETECT_SLOT_FIXED_MAX] = {
 	[DETECT_SLOT_STDIO_REMOTE] = "StdioRemote",
 	[DETECT_SLOT_INTERPRETER] = "Interpreter",
 	[DETECT_SLOT_ARGV0] = "Argv0",
+	[DETECT_SLOT_EXECUTABLE_PATH] = "ExecutablePath",
 };
 
 static const char *const ctx_refs[_DETECT_CTX_MAX] = {

@@ -376,16 +376,25 @@ static void add_name(struct detect_view *v, const char *s, size_t len)
 	v->n_names++;
 }
 
-/* Multi-call binaries that run the applet named by their first argument. */
+/* A multi-call binary (runs the applet named by its link or its first argument): the
+ * basename of s is busybox or toybox. */
+static bool is_multicall(const char *s, size_t len)
+{
+	const char *slash = len ? memrchr(s, '/', len) : NULL;
+
+	if (slash) {
+		len -= (size_t)(slash + 1 - s);
+		s = slash + 1;
+	}
+	return (len == 7 && memcmp(s, "busybox", 7) == 0) ||
+	       (len == 6 && memcmp(s, "toybox", 6) == 0);
+}
+
 static bool names_has_multicall(const struct detect_view *v)
 {
-	for (unsigned i = 0; i < v->n_names; i++) {
-		const struct detect_val *n = &v->names[i];
-
-		if ((n->len == 7 && memcmp(n->s, "busybox", 7) == 0) ||
-		    (n->len == 6 && memcmp(n->s, "toybox", 6) == 0))
+	for (unsigned i = 0; i < v->n_names; i++)
+		if (is_multicall(v->names[i].s, v->names[i].len))
 			return true;
-	}
 	return false;
 }
 
@@ -411,6 +420,14 @@ void detect_view_names(struct detect_view *v)
 	 * known as one, but its argv[0] is then the applet already). */
 	if (v->n_args > 1 && names_has_multicall(v))
 		add_name(v, v->args[1].s, v->args[1].len);
+	/* The file run behind any symlink (ln -s /usr/bin/nc /tmp/innocent), except a multi-call
+	 * binary: busybox reached through a link runs the applet the link names (already a
+	 * name), and counting "busybox" too would make every applet (cat, wget) a shell. */
+	if ((v->extras[0] & (1ull << DETECT_SLOT_EXECUTABLE_PATH)) &&
+	    !is_multicall(v->x[DETECT_SLOT_EXECUTABLE_PATH].s,
+			  v->x[DETECT_SLOT_EXECUTABLE_PATH].len))
+		add_name(v, v->x[DETECT_SLOT_EXECUTABLE_PATH].s,
+			 v->x[DETECT_SLOT_EXECUTABLE_PATH].len);
 }
 
 static bool program_in(const struct detect_node *n, struct detect_view *v)

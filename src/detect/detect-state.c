@@ -156,6 +156,8 @@ void detect_state_drop(struct detect_engine *de, struct detect_entry *e, bool ex
 
 	if (e->kind == DETECT_STATE_DEDUP)
 		emit_summary(de, e);
+	else if (e->kind == DETECT_STATE_SEEN)
+		e->rt->persist_dirty = true; /* the saved set changes too */
 	pp = &de->buckets[e->hash & (de->n_buckets - 1)];
 	while (*pp && *pp != e)
 		pp = &(*pp)->hnext;

@@ -416,11 +416,13 @@ static void run_new_value(struct detect_engine *de, struct detect_rule *r, struc
 			rt->baseline_seq = de->seq;
 		if (rt->baseline_seq == de->seq) {
 			(void)detect_state_get(de, rt, DETECT_STATE_SEEN, key, len, &created);
+			rt->persist_dirty |= created;
 			return;
 		}
 		rt->baseline_done = true;
 	}
 	e = detect_state_get(de, rt, DETECT_STATE_SEEN, key, len, &created);
+	rt->persist_dirty |= created;
 	if (e && created)
 		fire(de, r, v, NULL, key, len, &r->steps[0].key);
 }
@@ -629,8 +631,11 @@ void detect_engine_set_rules(struct detect_engine *de, struct detect_ruleset *rs
 			continue; /* without memory the rule cannot keep state: left unindexed */
 		rt->rule = r;
 		r->rt = rt;
-		if (!r->enabled)
+		if (!r->enabled) {
 			detect_state_drop_rt(de, rt);
+			detect_persist_forget(de, rt->id);
+			rt->restore_tried = false;
+		}
 	}
 	for (pp = &de->rts; (rt = *pp);) {
 		if (rt->rule) {
@@ -638,6 +643,7 @@ void detect_engine_set_rules(struct detect_engine *de, struct detect_ruleset *rs
 			continue;
 		}
 		detect_state_drop_rt(de, rt);
+		detect_persist_forget(de, rt->id);
 		*pp = rt->next;
 		es_free(rt);
 	}
@@ -658,6 +664,7 @@ void detect_engine_set_rules(struct detect_engine *de, struct detect_ruleset *rs
 			detect_index_free(&rs->index[t]);
 		de->stats.eval_errors++;
 	}
+	detect_persist_restore(de);
 	de->busy--;
 	if (!de->busy)
 		flush_pending(de);

@@ -157,6 +157,21 @@ void detect_engine_tick(struct detect_engine *de, uint64_t now_ns);
 uint64_t detect_engine_next_deadline(const struct detect_engine *de);
 /* Every pending summary now (shutdown, end of a replay). */
 void detect_engine_flush(struct detect_engine *de, uint64_t now_ns);
+/*
+ * The store of baselines kept across restarts (common/persist.h, borrowed; NULL: none): the
+ * values seen by new-value rules are restored from it (a rule whose definition is unchanged
+ * then has no baseline to take: its first event is already compared) and saved to it by
+ * detect_engine_save().  Not set for `edgesec run --replay`.
+ */
+struct persist;
+void detect_engine_set_persist(struct detect_engine *de, struct persist *p);
+/*
+ * Puts the value sets that changed since the last save into the store (the caller writes
+ * the store with persist_flush()).  A set larger than PERSIST_RECORD_MAX keeps its most
+ * recently seen values (the rest counted with persist_note_omitted()).  Returns the number
+ * of sets put.
+ */
+int detect_engine_save(struct detect_engine *de);
 /* Called after each Alert submitted (the agent flushes the High queue soon after). */
 void detect_engine_on_alert(struct detect_engine *de, void (*fn)(void *userdata), void *userdata);
 void detect_engine_get_stats(const struct detect_engine *de, struct detect_stats *ret);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz harness for the decoder of the eBPF process records (process_record_decode) and the
- * formatters applied to a decoded record (argv join, cwd, addresses, exit status).  The
+ * formatters applied to a decoded record (argv join, cwd, the executed file's path, the
+ * container from the recorded cgroup, addresses, exit status).  The
  * input is one record as the ring buffer would hand it over: bytes and their length.
  */
 #include <stddef.h>
@@ -9,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/process/process-decode.h"
+#include "collectors/process/process-int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,7 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char out[PROCESS_CMDLINE_MAX + 1];
 	char addr[PROCESS_ADDR_STR_MAX];
 	struct process_view v;
+	struct cgroup_container ct;
 	unsigned char *copy;
+	bool trunc;
 	int sig;
 
 	/* An exact-size copy, so ASan sees any read past the record. */
@@ -42,6 +45,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (process_view_cut(&v.exec, i).at > v.exec.args_len)
 					abort();
 			(void)process_stdio_to_string(v.exec.stdio[0]);
+			process_cwd_format(v.exec.path_parts, v.exec.path_len, out, sizeof(out));
+			if (process_exec_container(&v.exec, &ct) > 0 &&
+			    strlen(ct.id) != CGROUP_CONTAINER_ID_LEN)
+				abort();
+			if (process_exec_path(-1, v.pid, &v.exec, v.exec.exe, v.exec.exe_len, false,
+					      out, sizeof(out), &trunc) >= sizeof(out))
+				abort();
 			break;
 		case PROCESS_RECORD_EXIT:
 			process_exit_status(v.exit.exit_code, &sig);

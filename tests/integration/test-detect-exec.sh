@@ -33,12 +33,13 @@ shm=/dev/shm/$tag
 tmpscript=/tmp/$tag.sh
 vtmp=$(mktemp -d /var/tmp/edgesec-dt-XXXXXX)
 log=/var/log/$tag.log
+link=/run/$tag-link
 ns=$tag
 http_pid=
 dt_cleanup_hook() {
 	[ -n "$http_pid" ] && kill "$http_pid" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
-	rm -rf "$shm" "$tmpscript" "$vtmp" "$log"
+	rm -rf "$shm" "$tmpscript" "$vtmp" "$log" "$link"
 }
 
 dt_start_agent '"loginSource": "utmp", "dockerSocket": ""'
@@ -70,6 +71,18 @@ if [ -n "$ldso" ]; then
 	dt_expect exec-temp-dir "evasion: through the dynamic loader ($(basename "$ldso") /dev/shm/NAME)" \
 		'.ProcessId == $pid and .Executable == $ldso'
 fi
+
+# A symlink outside the temporary directories to the binary in /dev/shm: Executable is the
+# link; the file run (ExtraDetails.ExecutablePath, links resolved) is in /dev/shm.
+ln -s "$shm" "$link"
+dt_mark
+"$link" "$tag-link" &
+pid=$!
+wait "$pid"
+DT_JQ_ARGS=(--argjson pid "$pid" --arg link "$link" --arg shm "$shm")
+dt_expect exec-temp-dir "evasion: a symlink in /run to the binary in /dev/shm" \
+	'.ProcessId == $pid and .Executable == $link
+	 and .Evidence[0].Fields["ExtraDetails.ExecutablePath"] == $shm'
 
 printf '#!/bin/sh\ntrue\n' >"$tmpscript"
 dt_mark

@@ -8,8 +8,9 @@
 # nmap against 127.0.0.1, a program named like a miner talking stratum to a loopback "pool"),
 # then waits (bounded) for the Alert of the rule and checks that its evidence names that
 # process (pid, executable, command line, peer address).  Evasions the rules must still catch
-# (renamed and padded argv, exec -a, a shell behind a script name, busybox nc, python sockets,
-# quoting in bash -c strings) are cases too; the gaps are in docs/detection.md.
+# (renamed and padded argv, exec -a, a shell behind a script name, nc behind a symlink named
+# otherwise, busybox nc, python sockets, quoting in bash -c strings) are cases too; the gaps are
+# in docs/detection.md.
 #
 # Environment (set by CTest): EDGESEC, SOURCE_DIR.  KEEP=1 keeps the work directory,
 # DT_VERBOSE=1 writes the ProcessCreate events too.
@@ -245,6 +246,24 @@ dt_expect reverse-shell-connect-shell "evasion: a copy of ncat named updater, -e
 	 and .Evidence[0].Fields.RemotePort == $port and .Evidence[1].Name == "ProcessCreate"
 	 and .Evidence[1].Fields.ParentProcessId == .Evidence[0].Fields.ProcessId'
 dt_peer_got "$port" dt-ok-renamed "the renamed ncat"
+dt_stop_peer
+
+# A symlink with an innocent name to nc (itself a link, to ncat through /etc/alternatives):
+# Executable and argv[0] say "innocent"; the file the kernel runs, with every link resolved
+# (ExtraDetails.ExecutablePath), is ncat, so the netcat rules still apply.
+ln -s /usr/bin/nc "$bin/innocent"
+real=$(readlink -f /usr/bin/nc)
+port=$(dt_free_port)
+dt_peer "$port" $'echo dt-ok-symlink\nexit\n'
+dt_mark
+timeout 10 "$bin/innocent" 127.0.0.1 "$port" -e /bin/sh &
+pid=$!
+wait "$pid"
+DT_JQ_ARGS=(--argjson pid "$pid" --arg bin "$bin/innocent" --arg real "$real")
+dt_expect reverse-shell-netcat-exec "evasion: a symlink named innocent to nc, -e /bin/sh" \
+	'.Evidence[0].Fields.ParentProcessId == $pid and .Executable == $bin
+	 and .Evidence[0].Fields["ExtraDetails.ExecutablePath"] == $real'
+dt_peer_got "$port" dt-ok-symlink "the symlinked nc"
 dt_stop_peer
 
 port=$(dt_free_port)

@@ -92,7 +92,7 @@ wait "$pid" || rc=$?
 [ "$rc" -eq 0 ] || fail "agent with a planted temporary name: exit $rc: $(tail -n 3 "$tmp/stderr")"
 [ "$(sha256sum <"$tmp/victim")" = "$victim_sum" ] || fail "the AgentId was written through the link"
 [ "$(stat -c %a "$tmp/state4/agent-id")" = 600 ] || fail "agent-id mode $(stat -c %a "$tmp/state4/agent-id")"
-ls -A "$tmp/state4" | grep -v -e '^agent-id$' -e '^\.agent-id\.[0-9]*\.tmp$' | grep . &&
+ls -A "$tmp/state4" | grep -v -e '^agent-id$' -e '^baselines$' -e '^\.agent-id\.[0-9]*\.tmp$' | grep . &&
 	fail "a temporary file was left in the state directory"
 echo "ok: a link at .agent-id.<pid>.tmp is not written through; agent-id is 0600"
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * passwd/group parsing and group lists (users-parse.c), and the users collector on a fake
- * host root: one LocalUsers item per account with the right fields.
+ * host root: one LocalUsers item per account with the right fields; its state kept across
+ * restarts (common/persist.h): changes made while it was stopped are reported, marked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include "enrich/users-parse.h"
 #include "common/alloc.h"
 #include "common/array.h"
+#include "common/persist.h"
 
 static void str_eq(const struct users_str *s, const char *want)
 {
@@ -516,11 +518,120 @@ static void test_collector_immediate(void **state)
 	rmdir(root);
 }
 
+/* A user added to sudo and a uid made 0 while the agent was stopped: reported at the next
+ * start, marked; an older backup (passwd-) is not replayed then; the saved state holds no
+ * password field, home or shell; a restart with nothing changed reports nothing; without a
+ * store the first read is the baseline, as before. */
+static struct collector *users_start_with(struct collector_params *p, struct persist **store,
+					  int dfd)
+{
+	struct collector *c;
+
+	assert_int_equal(persist_new(dfd, PERSIST_FILE, geteuid(), store), 0);
+	(void)persist_load(*store, &(struct persist_error){ { 0 } });
+	p->persist = *store;
+	assert_int_equal(collector_new(&users_collector_ops, p, &c), 0);
+	assert_int_equal(collector_start(c), 0);
+	return c;
+}
+
+static void test_collector_persist(void **state)
+{
+	char root[] = "/tmp/edgesec-users-XXXXXX", etc[600], path[700];
+	struct sink sink = { .base.submit = sink_submit };
+	struct collector_params p = { .sink = &sink.base, .host_root = root };
+	static const char *const files[] = { "passwd", "group", "passwd-" };
+	struct persist *store;
+	struct collector *c;
+	const void *saved;
+	size_t saved_len;
+	char *text;
+	int dfd;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	snprintf(etc, sizeof(etc), "%s/etc", root);
+	assert_int_equal(mkdir(etc, 0755), 0);
+	write_file(etc, "passwd",
+		   "root:$6$salt$SECRETHASH:0:0:root:/root:/bin/bash\n"
+		   "eve:x:1005:1005:Eve:/home/eve:/bin/sh\n");
+	write_file(etc, "group", "root:x:0:\nsudo:x:27:\neve:x:1005:\n");
+
+	c = users_start_with(&p, &store, dfd);
+	assert_int_equal(collector_snapshot(c, 1000), 0);
+	assert_int_equal(take_count(&sink, EVENT_USER_CHANGE), 0);
+	assert_int_equal(persist_get(store, "users.state", &saved, &saved_len), 0);
+	text = es_strndup(saved, saved_len);
+	assert_non_null(strstr(text, "root:x:0:0:::\n"));
+	assert_null(strstr(text, "SECRETHASH"));
+	assert_null(strstr(text, "/home/eve"));
+	assert_null(strstr(text, "/bin/sh"));
+	es_free(text);
+	assert_false(persist_dirty(store)); /* written at once */
+	collector_free(c);
+	persist_free(store);
+
+	/* while stopped: mal added in sudo, eve given uid 0; passwd- is an older state */
+	write_file(etc, "passwd",
+		   "root:x:0:0:root:/root:/bin/bash\neve:x:0:1005:Eve:/home/eve:/bin/sh\n"
+		   "mal:x:1001:1001::/home/mal:/bin/sh\n");
+	write_file(etc, "group", "root:x:0:\nsudo:x:27:mal\neve:x:1005:\nmal:x:1001:\n");
+	write_file(etc, "passwd-", "root:x:0:0:root:/root:/bin/bash\nghost:x:1009:0::/:/bin/sh\n");
+	c = users_start_with(&p, &store, dfd);
+	assert_int_equal(collector_snapshot(c, 2000), 0);
+	assert_int_equal(sink.n, 3); /* LocalUsers, then the two changes */
+	assert_string_equal(change_of(&sink, 0), "UidChangedToRoot");
+	assert_string_equal(value_of(sink.events[1], 0, UC_USER_NAME, NULL), "eve");
+	assert_string_equal(value_of(sink.events[1], 0, 0, "WhileAgentStopped"), "true");
+	assert_string_equal(change_of(&sink, 1), "UserAdded");
+	assert_string_equal(value_of(sink.events[2], 0, UC_USER_NAME, NULL), "mal");
+	assert_string_equal(value_of(sink.events[2], 0, UC_GROUP_NAMES, NULL), "mal;sudo");
+	assert_string_equal(value_of(sink.events[2], 0, 0, "WhileAgentStopped"), "true");
+	take_count(&sink, EVENT_USER_CHANGE);
+	/* a change while running is not marked */
+	write_file(etc, "group", "root:x:0:\nsudo:x:27:\neve:x:1005:\nmal:x:1001:\n");
+	assert_int_equal(collector_snapshot(c, 3000), 0);
+	assert_int_equal(sink.n, 2);
+	assert_string_equal(change_of(&sink, 0), "GroupMembershipChanged");
+	assert_null(value_of(sink.events[1], 0, 0, "WhileAgentStopped"));
+	take_count(&sink, EVENT_USER_CHANGE);
+	collector_free(c);
+	persist_free(store);
+
+	/* restarted with nothing changed: nothing reported */
+	c = users_start_with(&p, &store, dfd);
+	assert_int_equal(collector_snapshot(c, 4000), 0);
+	assert_int_equal(take_count(&sink, EVENT_USER_CHANGE), 0);
+	collector_free(c);
+	persist_free(store);
+
+	/* no store (`edgesec snapshot`): the first read is the baseline */
+	write_file(etc, "passwd", "root:x:0:0:root:/root:/bin/bash\n");
+	p.persist = NULL;
+	assert_int_equal(collector_new(&users_collector_ops, &p, &c), 0);
+	assert_int_equal(collector_snapshot(c, 5000), 0);
+	assert_int_equal(take_count(&sink, EVENT_USER_CHANGE), 0);
+	collector_free(c);
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", etc, files[i]);
+		unlink(path);
+	}
+	rmdir(etc);
+	snprintf(path, sizeof(path), "%s/%s", root, PERSIST_FILE);
+	unlink(path);
+	close(dfd);
+	rmdir(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_id),
 		cmocka_unit_test(test_collector_immediate),
+		cmocka_unit_test(test_collector_persist),
 		cmocka_unit_test(test_passwd_fields),
 		cmocka_unit_test(test_passwd_malformed),
 		cmocka_unit_test(test_huge_line),

@@ -31,6 +31,7 @@
 
 #include "common/alloc.h"
 #include "common/array.h"
+#include "common/fileio.h"
 #include "common/str.h"
 #include "process-bpf-btf.h"
 #include "process-int.h"
@@ -378,6 +379,23 @@ static void release_object_pages(void)
 		(void)madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
+/*
+ * The cgroup hierarchy whose path the exec program records (exec-path.c): from /proc/cgroups,
+ * the default hierarchy when it cannot be read.
+ */
+static enum process_cgroup_source cgroup_source_read(void)
+{
+	enum process_cgroup_source src;
+	char *text = NULL;
+	size_t len = 0;
+
+	if (read_file_capped("/proc/cgroups", 16384, &text, &len) < 0)
+		return PROCESS_CGROUP_SOURCE_DFL;
+	src = process_cgroup_source_parse(text, len);
+	es_free(text);
+	return src;
+}
+
 /* Opens the skeleton with only the chosen variants set to load, and loads it. */
 static int skel_load(struct bpf_state *b)
 {
@@ -394,6 +412,7 @@ static int skel_load(struct bpf_state *b)
 	    (r = bpf_map__set_max_entries(b->skel->maps.events, process_bpf_ringbuf_bytes)) < 0)
 		goto fail;
 	b->skel->rodata->only_cgroup_id = process_bpf_only_cgroup_id;
+	b->skel->rodata->cgroup_source = cgroup_source_read();
 	b->skel->rodata->wakeup_ns = b->sweep_fd >= 0 ? WAKEUP_NS : 0;
 	b->skel->rodata->wakeup_bytes =
 		(process_bpf_ringbuf_bytes ? process_bpf_ringbuf_bytes : PROCESS_RINGBUF_BYTES) / 4;

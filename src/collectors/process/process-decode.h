@@ -32,6 +32,14 @@ struct process_view_exec {
 	size_t exe_real_len;
 	const char *cwd_parts; /* components, innermost first, NUL-terminated each */
 	size_t cwd_len;
+	/* eBPF (PROCESS_EXEC_PATH_KNOWN): the file the kernel runs (mm->exe_file: symlinks
+	 * resolved; a script's interpreter), components as cwd_parts */
+	const char *path_parts;
+	size_t path_len;
+	/* eBPF (PROCESS_EXEC_CGROUP_KNOWN/_TRUNCATED): the task's cgroup at exec, directory
+	 * names innermost first, NUL-terminated each (process_cwd_format() makes the path) */
+	const char *cgroup_parts;
+	size_t cgroup_len;
 	const char *args; /* NUL-separated argv; a cut argument is its head and tail */
 	size_t args_len;
 	/* n_cuts struct process_argv_cut, possibly unaligned (read with process_view_cut()) */

@@ -66,6 +66,8 @@ const char *process_capture_describe(struct collector *c);
 
 /* Processes whose container could not be told because they were gone before the read. */
 uint64_t process_container_vanished(struct collector *c);
+/* Execs whose container came from the cgroup in their eBPF record (exec-path.c). */
+uint64_t process_container_at_exec(struct collector *c);
 
 struct process_users;
 struct process_pids;
@@ -83,6 +85,7 @@ struct process_state {
 	struct cgroup_cache *cgroups; /* cgroup id -> container (exec records that carry one) */
 	int proc_fd;		      /* O_DIRECTORY fd of /proc, or -1 */
 	uint64_t container_vanished;  /* processes gone before their cgroup could be read */
+	uint64_t container_at_exec;   /* execs whose container came from the exec record */
 	char capture[256];	      /* process_capture_describe() */
 
 	/* collector_params.containers (not owned) and its last answer (container_add()). */
@@ -100,6 +103,29 @@ struct process_state {
  */
 void process_stdio_from_proc(int dirfd, const char *prefix, uint32_t pid,
 			     struct process_view_exec *x);
+
+/*
+ * exec-path.c.  The container of an exec from the cgroup the kernel read at exec (eBPF): 1
+ * with *ret, 0 for a host cgroup, -ENOENT when the record does not tell (no cgroup walked, or
+ * a walk cut by its bounds that names no container).  Pure.
+ */
+int process_exec_container(const struct process_view_exec *x, struct cgroup_container *ret);
+/*
+ * The cgroup hierarchy the exec program reads, from /proc/cgroups text: the first usable
+ * (mounted, enabled) v1 controller of exec-path.c's list, else PROCESS_CGROUP_SOURCE_DFL.
+ * Pure; looks at len bytes at most.
+ */
+enum process_cgroup_source process_cgroup_source_parse(const char *text, size_t len);
+/*
+ * ExtraDetails ExecutablePath: the executed file with its symlinks resolved, as the process
+ * sees it (see exec-path.c for each backend; `script`: an Interpreter was reported, so the
+ * script's own path is resolved through /proc/<pid>/root).  Its length in out (NUL-terminated;
+ * out_size ≥ PROCESS_EXE_MAX), or 0 when it is not known or the same as exe;
+ * *ret_truncated when only a part of it is known.
+ */
+size_t process_exec_path(int proc_fd, uint32_t pid, const struct process_view_exec *x,
+			 const char *exe, size_t exe_len, bool script, char *out, size_t out_size,
+			 bool *ret_truncated);
 
 /* Builds and submits the event(s) of one decoded record. */
 void process_view_emit(struct collector *c, const struct process_view *v);

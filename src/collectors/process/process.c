@@ -19,7 +19,8 @@
  *                     ParentCommandLine (pid cache, else /proc/<ppid>), Stdin/Stdout/Stderr and
  *                     StdioRemote (from the record, else /proc/<pid>/fd), Interpreter, Argv0,
  *                     ExecutableDeleted, ArgvTruncated + ArgvCap/ArgvCutArgs/ArgvOmittedArgs,
- *                     ArgvUnreadable, CwdTruncated.
+ *                     ArgvUnreadable, CwdTruncated, ExecutablePath (+ ExecutablePathTruncated:
+ *                     the file run with its symlinks resolved, when it differs; exec-path.c).
  *   ProcessTerminate  Executable, ProcessId, ExitStatus (exit code, or 128 + signal with
  *                     ExtraDetails Signal).
  *   ConnectionCreate  addresses and ports (inet_ntop text), Direction In/Out, Protocol
@@ -27,10 +28,12 @@
  *                     UserId, Executable, CommandLine; ExtraDetails
  *                     PidGuessed when the kernel could not name the owner.
  *   All three         ExtraDetails ContainerId (64 hex) and ContainerRuntime for a process in
- *                     a container (none for host processes): /proc/<pid>/cgroup read once at
- *                     exec (capped at PROCESS_CGROUP_MAX, openat on a /proc fd), parsed by
- *                     cgroup-parse.c, kept in the pid cache.  A process gone before the read
- *                     is counted (process_container_vanished()), not an error.
+ *                     a container (none for host processes): at exec from the cgroup the eBPF
+ *                     program recorded (exec-path.c: right for a process already gone), else
+ *                     /proc/<pid>/cgroup read once (capped at PROCESS_CGROUP_MAX, openat on a
+ *                     /proc fd), parsed by cgroup-parse.c, kept in the pid cache.  A process
+ *                     gone before the read is counted (process_container_vanished()), not an
+ *                     error.
  *
  * Owns: the event builder, a command-line scratch buffer (PROCESS_ARGS_MAX + 1), a cgroup
  * buffer (PROCESS_CGROUP_MAX), an fd of /proc, the user name cache and the pid cache
@@ -192,6 +195,25 @@ static const struct cgroup_container *container_of(struct process_state *s, uint
 	return NULL;
 }
 
+/*
+ * The container of an exec: from the cgroup the kernel read at exec when the record names one
+ * (eBPF: right even for a process that is already gone), else container_of().  A record that
+ * names none is not taken as "host": it tells of one hierarchy only (a container engine may
+ * use another one on a hybrid host), so /proc, which lists them all, still decides.
+ */
+static const struct cgroup_container *exec_container_of(struct process_state *s,
+							const struct process_view *v)
+{
+	const struct cgroup_container *cached;
+	struct cgroup_container ct;
+
+	if (process_exec_container(&v->exec, &ct) <= 0)
+		return container_of(s, v->pid, v->ppid, true, true, v->exec.cgroup_id);
+	s->container_at_exec++;
+	process_pids_set_container(s->pids, v->pid, &ct);
+	return process_pids_get_container(s->pids, v->pid, &cached) > 0 ? cached : NULL;
+}
+
 /* Container name, image and IoT Edge module name (labels) of a container id. */
 struct container_meta {
 	const char *name;
@@ -335,6 +357,23 @@ static void argv0_add(struct process_state *s, struct event_builder *b, uint32_t
 	     (interp_len && same_file(s, pid, x->args, n, interp, interp_len))))
 		return;
 	event_add_extra(b, "Argv0", x->args, n);
+}
+
+/* ExtraDetails ExecutablePath (+ ExecutablePathTruncated): exec-path.c. */
+static void exec_path_add(struct process_state *s, struct event_builder *b, uint32_t pid,
+			  const struct process_view_exec *x, const char *exe, size_t exe_len,
+			  bool script)
+{
+	char path[PROCESS_CWD_MAX + PROCESS_EXE_MAX + 2];
+	bool truncated;
+	size_t n = process_exec_path(s->proc_fd, pid, x, exe, exe_len, script, path, sizeof(path),
+				     &truncated);
+
+	if (!n)
+		return;
+	event_add_extra(b, "ExecutablePath", path, n);
+	if (truncated)
+		event_add_extra_cstr(b, "ExecutablePathTruncated", "true");
 }
 
 /* What an fd of a live process is, from /proc/<pid>/fd/<fd> (stat follows the link). */
@@ -520,7 +559,7 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 		exe_len = sizeof(exe) - 1;
 	cmd_len = process_cmdline_format(&x, s->scratch, PROCESS_CMDLINE_MAX + 1);
 	process_pids_put(s->pids, v->pid, exe, exe_len, s->scratch, cmd_len);
-	ct = container_of(s, v->pid, v->ppid, true, true, v->exec.cgroup_id);
+	ct = exec_container_of(s, v);
 	if (!(x.flags & PROCESS_EXEC_STDIO_KNOWN)) {
 		char prefix[24];
 		size_t pl = fmt_u64(prefix, v->pid);
@@ -547,6 +586,7 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 			event_add_extra_cstr(b, "ParentCommandLineTruncated", "true");
 	}
 	interp_add(s, b, v->pid, &x, exe, exe_len, &interp, &interp_len);
+	exec_path_add(s, b, v->pid, &x, exe, exe_len, interp != NULL);
 	argv0_add(s, b, v->pid, &x, exe, exe_len, interp, interp_len);
 	if (x.flags & PROCESS_EXEC_EXE_DELETED)
 		event_add_extra_cstr(b, "ExecutableDeleted", "true");
@@ -800,6 +840,13 @@ uint64_t process_container_vanished(struct collector *c)
 	struct process_state *s = collector_state(c);
 
 	return s->container_vanished;
+}
+
+uint64_t process_container_at_exec(struct collector *c)
+{
+	struct process_state *s = collector_state(c);
+
+	return s->container_at_exec;
 }
 
 const char *process_capture_describe(struct collector *c)

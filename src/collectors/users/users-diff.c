@@ -199,3 +199,53 @@ out:
 	es_free(nv);
 	return r < 0 ? r : (int)w.found;
 }
+
+/* ---- the saved form (kept across restarts) ---- */
+
+static void put_id_line(struct buf *out, const struct users_str *name, uint32_t id, uint32_t id2,
+			bool with_id2)
+{
+	buf_append(out, name->p, name->len);
+	buf_puts(out, ":x:");
+	buf_put_u64(out, id);
+	buf_putc(out, ':');
+	if (with_id2)
+		buf_put_u64(out, id2);
+}
+
+void users_saved_format(const struct users_db *db, bool with_groups, struct buf *out)
+{
+	buf_puts(out, USERS_SAVED_MAGIC);
+	for (size_t i = 0; i < db->n_users; i++) {
+		put_id_line(out, &db->users[i].name, db->users[i].uid, db->users[i].gid, true);
+		buf_puts(out, ":::\n");
+	}
+	if (!with_groups)
+		return;
+	buf_putc(out, '\0');
+	for (size_t i = 0; i < db->n_groups; i++) {
+		const struct users_group_entry *g = &db->groups[i];
+
+		put_id_line(out, &g->name, g->gid, 0, false);
+		buf_append(out, g->members.p, g->members.len);
+		buf_putc(out, '\n');
+	}
+}
+
+int users_saved_split(const void *data, size_t len, const char **ret_passwd, size_t *ret_passwd_len,
+		      const char **ret_group, size_t *ret_group_len)
+{
+	const size_t m = sizeof(USERS_SAVED_MAGIC) - 1;
+	const char *p = data, *nul;
+
+	if (!data || len < m || memcmp(p, USERS_SAVED_MAGIC, m) != 0)
+		return -EBADMSG;
+	p += m;
+	len -= m;
+	nul = memchr(p, '\0', len);
+	*ret_passwd = p;
+	*ret_passwd_len = nul ? (size_t)(nul - p) : len;
+	*ret_group = nul ? nul + 1 : NULL;
+	*ret_group_len = nul ? len - (size_t)(nul - p) - 1 : 0;
+	return 0;
+}

@@ -53,3 +53,22 @@ const char *users_change_type_to_string(enum users_change_type t);
  */
 int users_diff(const struct users_db *old_db, const struct users_db *new_db, bool compare_groups,
 	       int (*change_fn)(const struct users_change *change, void *userdata), void *userdata);
+
+/*
+ * The users state kept across restarts (common/persist.h, record USERS_SAVED_KEY): what a
+ * diff needs and nothing secret.  "U1\n", then one passwd line per account
+ * ("name:x:uid:gid:::", no password field, GECOS, home or shell), then, when there was a group
+ * file, a NUL and one group line per group ("name:x:gid:members", no password field).  It is
+ * parsed back with users_db_parse(), the one parser of these files (fuzzed).
+ */
+#define USERS_SAVED_KEY "users.state"
+#define USERS_SAVED_MAGIC "U1\n"
+
+/* Appends the saved form of db to out (check out->failed). */
+void users_saved_format(const struct users_db *db, bool with_groups, struct buf *out);
+/*
+ * Splits a saved form into its passwd and group texts (pointers into data; *ret_group NULL
+ * when it had no group file).  0, or -EBADMSG (not a saved form of this version).
+ */
+int users_saved_split(const void *data, size_t len, const char **ret_passwd, size_t *ret_passwd_len,
+		      const char **ret_group, size_t *ret_group_len);

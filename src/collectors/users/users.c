@@ -30,8 +30,17 @@
  * then UserRemoved.  The collector's fd is an epoll fd holding the inotify fd and the timer.
  * Without inotify (no <hostRoot>/etc to watch) the collector is degraded and compares at
  * every snapshot only.  The periodic LocalUsers snapshot is unchanged.
- * Owns: its event builder, two string buffers, the last state, the epoll, inotify and timer
- * fds.
+ *
+ * Across restarts (collector_params.persist, common/persist.h): after every comparison the
+ * state just read is saved (users_saved_format(): names, uids, gids, group member lists; no
+ * password field, GECOS, home or shell) and written at once when it changed.  At the first
+ * comparison after a start, the saved state is the last state: what changed while the agent
+ * was not running (stopped, killed, before its start after a reboot) is sent as
+ * LocalUserChange with ExtraDetails.WhileAgentStopped "true" (the backups are not compared
+ * then: they may be older than the saved state).  No saved state (first start, a store that
+ * could not be read, a state over the store's caps): the first read is the baseline, as
+ * before.
+ * Owns: its event builder, three buffers, the last state, the epoll, inotify and timer fds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +58,7 @@
 #include "common/alloc.h"
 #include "common/array.h"
 #include "common/buf.h"
+#include "common/persist.h"
 #include "host/host.h"
 #include "common/timeutil.h"
 #include "users-diff.h"
@@ -82,6 +92,9 @@ struct users_state {
 	struct buf ids, names;
 	struct users_prev prev;
 	struct users_file_id backup[2]; /* etc/passwd-, etc/group- */
+	struct buf saved;		/* the saved form, built at each comparison */
+	bool restore_tried;		/* the saved state was looked for */
+	bool from_store; /* the last state is the saved one: changes happened while stopped */
 	int epoll_fd, inotify_fd, timer_fd;
 	uint64_t lock_waits;	/* comparisons put off because a lock was held */
 	uint64_t backup_states; /* intermediate states taken from the backups */
@@ -104,6 +117,7 @@ static int users_init(struct collector *c)
 	event_builder_init(&s->builder);
 	buf_init(&s->ids, USERS_GROUP_LIST_MAX);
 	buf_init(&s->names, USERS_GROUP_LIST_MAX);
+	buf_init(&s->saved, PERSIST_RECORD_MAX);
 	return 0;
 }
 
@@ -118,6 +132,7 @@ static void users_done(struct collector *c)
 	event_builder_done(&s->builder);
 	buf_done(&s->ids);
 	buf_done(&s->names);
+	buf_done(&s->saved);
 	users_prev_clear(&s->prev);
 }
 
@@ -148,6 +163,7 @@ static void add_user(struct users_state *s, const struct users_db *db,
 struct users_change_ctx {
 	struct collector *c;
 	uint64_t now;
+	bool while_stopped; /* compared with the state saved before the agent's start */
 };
 
 static void add_list(struct event_builder *b, unsigned field, const struct buf *l)
@@ -181,6 +197,8 @@ static int emit_change(const struct users_change *ch, void *userdata)
 		add_list(b, UC_PREVIOUS_GROUP_IDS, ch->prev_group_ids);
 		add_list(b, UC_PREVIOUS_GROUP_NAMES, ch->prev_group_names);
 	}
+	if (x->while_stopped)
+		event_add_extra_cstr(b, "WhileAgentStopped", "true");
 	if (event_builder_finish(b, &e) < 0) {
 		x->c->stats.errors++;
 		return 0;
@@ -189,12 +207,77 @@ static int emit_change(const struct users_change *ch, void *userdata)
 	return 0;
 }
 
+static char *bytes_dup(const char *p, size_t len)
+{
+	char *d = p ? es_malloc(len + 1) : NULL;
+
+	if (d) {
+		memcpy(d, p, len);
+		d[len] = '\0';
+	}
+	return d;
+}
+
+/*
+ * The state saved before this start becomes the last state (once, when there is none yet).
+ * A saved form that does not parse is dropped (counted in stats.errors): a fresh baseline.
+ */
+static void users_restore(struct collector *c)
+{
+	struct users_state *s = collector_state(c);
+	const char *pw, *gr;
+	size_t pw_len, gr_len, len;
+	const void *data;
+
+	if (s->restore_tried || s->prev.valid || !c->params.persist)
+		return;
+	s->restore_tried = true;
+	if (persist_get(c->params.persist, USERS_SAVED_KEY, &data, &len) < 0)
+		return;
+	if (users_saved_split(data, len, &pw, &pw_len, &gr, &gr_len) < 0) {
+		c->stats.errors++;
+		persist_remove(c->params.persist, USERS_SAVED_KEY);
+		return;
+	}
+	s->prev.passwd = bytes_dup(pw, pw_len);
+	s->prev.group = gr ? bytes_dup(gr, gr_len) : NULL;
+	s->prev.passwd_len = pw_len;
+	s->prev.group_len = gr ? gr_len : 0;
+	if (!s->prev.passwd || (gr && !s->prev.group) ||
+	    users_db_parse(&s->prev.db, s->prev.passwd, pw_len, s->prev.group, gr_len) < 0) {
+		users_prev_clear(&s->prev);
+		c->stats.errors++;
+		return;
+	}
+	s->prev.valid = true;
+	s->from_store = true;
+}
+
+/* Saves the state just read (and writes the store if it changed). */
+static void users_save(struct collector *c, const struct users_db *db, bool with_groups)
+{
+	struct users_state *s = collector_state(c);
+	struct persist *p = c->params.persist;
+
+	if (!p)
+		return;
+	buf_reset(&s->saved);
+	users_saved_format(db, with_groups, &s->saved);
+	if (s->saved.failed) {
+		persist_remove(p, USERS_SAVED_KEY); /* never a stale state */
+		persist_note_omitted(p, 1);
+	} else {
+		(void)persist_put(p, USERS_SAVED_KEY, s->saved.data, s->saved.len); /* counted */
+	}
+	(void)persist_flush(p); /* a failure is counted in the store; core/ logs it */
+}
+
 /* Diffs against the previous snapshot, then keeps this one (taking the buffers). */
 static void users_changes(struct collector *c, uint64_t now, char **passwd, size_t passwd_len,
 			  char **group, size_t group_len, struct users_db *db)
 {
 	struct users_state *s = collector_state(c);
-	struct users_change_ctx x = { .c = c, .now = now };
+	struct users_change_ctx x = { .c = c, .now = now, .while_stopped = s->from_store };
 	int r;
 
 	if (s->prev.valid) {
@@ -204,6 +287,8 @@ static void users_changes(struct collector *c, uint64_t now, char **passwd, size
 		else if ((unsigned)r > USERS_DIFF_CHANGES_MAX)
 			c->stats.skipped += (unsigned)r - USERS_DIFF_CHANGES_MAX;
 	}
+	s->from_store = false;
+	users_save(c, db, *group != NULL);
 	users_prev_clear(&s->prev);
 	if (passwd_len + group_len > USERS_PREV_MAX) {
 		c->stats.skipped++;
@@ -269,17 +354,6 @@ static bool backup_changed(struct collector *c, struct users_file_id *id, const 
 	return changed;
 }
 
-static char *bytes_dup(const char *p, size_t len)
-{
-	char *d = p ? es_malloc(len + 1) : NULL;
-
-	if (d) {
-		memcpy(d, p, len);
-		d[len] = '\0';
-	}
-	return d;
-}
-
 /*
  * A state between the last one compared and the current one, from the backups shadow-utils
  * writes (passwd-, group-: the version each commit replaced): compared first, so a user added
@@ -290,13 +364,17 @@ static char *bytes_dup(const char *p, size_t len)
 static void users_backups_compare(struct collector *c, uint64_t now)
 {
 	struct users_state *s = collector_state(c);
-	bool pc = backup_changed(c, &s->backup[0], "etc/passwd-");
-	bool gc = backup_changed(c, &s->backup[1], "etc/group-");
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
 	size_t passwd_len = 0, group_len = 0;
 	struct users_db db;
+	bool pc, gc;
 
-	if (!s->prev.valid || (!pc && !gc))
+	users_restore(c);
+	pc = backup_changed(c, &s->backup[0], "etc/passwd-");
+	gc = backup_changed(c, &s->backup[1], "etc/group-");
+
+	/* after a restart the backups may be older than the saved state: not compared */
+	if (!s->prev.valid || s->from_store || (!pc && !gc))
 		return;
 	if (pc &&
 	    host_read_file(c->params.host, "etc/passwd-", USERS_FILE_MAX, &passwd, &passwd_len) < 0)
