@@ -137,9 +137,8 @@ static const struct seccomp_call allowed[] = {
 	SC(renameat),
 #ifdef __NR_unlink
 	SC(unlink),
-#else
-	SC(unlinkat),
 #endif
+	SC(unlinkat), /* safefile: the temporary file after a failed write (not seen) */
 	/* the process collector's stop: libbpf disables the tracepoints' perf events */
 	SC_ARG1(ioctl, ioctl_requests),
 	/* memory: malloc, the mapped eBPF ring buffer and loss counters, SQLite; realloc of a
