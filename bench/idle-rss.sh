@@ -6,9 +6,11 @@
 # Starts the agent with a throw-away state directory and --output /dev/null, waits
 # IDLE_SECONDS (default 60), prints VmRSS and VmHWM from /proc/<pid>/status and their ratio
 # to the reference C agent's documented ~5.5 MB average and to our 4 MB target, then stops
-# it with SIGTERM and checks that it exits 0.
+# it with SIGTERM and checks that it exits 0.  Also the CPU time (user + system) the agent
+# used over the idle window (from 5 s after start, set-up excluded).
 #
-# Environment: EDGESEC (default build/edgesec), IDLE_SECONDS (default 60).
+# Environment: EDGESEC (default build/edgesec), IDLE_SECONDS (default 60), CONFIG (a --config
+# file, e.g. {"edgesec": {"seccomp": "off"}} to compare without the system-call filter).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -32,10 +34,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$EDGESEC" run --state-dir "$state" --output /dev/null 2>"$state/stderr" </dev/null &
+"$EDGESEC" run --state-dir "$state" --output /dev/null ${CONFIG:+--config "$CONFIG"} \
+	2>"$state/stderr" </dev/null &
 pid=$!
-echo "idle-rss: started $EDGESEC run (pid $pid), waiting ${IDLE_SECONDS}s"
-sleep "$IDLE_SECONDS"
+echo "idle-rss: started $EDGESEC run (pid $pid)${CONFIG:+ with $CONFIG}, waiting ${IDLE_SECONDS}s"
+# utime + stime in clock ticks (fields 14 and 15 of /proc/<pid>/stat, after the comm)
+cpu_ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }'; }
+sleep 5
+cpu0=$(cpu_ticks)
+sleep $((IDLE_SECONDS > 5 ? IDLE_SECONDS - 5 : 1))
 
 if ! kill -0 "$pid" 2>/dev/null; then
 	echo "idle-rss: edgesec exited early; its stderr:" >&2
@@ -48,7 +55,9 @@ rss_kb=$(field VmRSS)
 hwm_kb=$(field VmHWM)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-echo "idle-rss: after ${IDLE_SECONDS}s idle"
+echo "idle-rss: after ${IDLE_SECONDS}s idle ($(grep -h '^Seccomp:' "/proc/$pid/status"))"
+cpu_ms=$((($(cpu_ticks) - cpu0) * 1000 / $(getconf CLK_TCK)))
+echo "    CPU    ${cpu_ms} ms over the last $((IDLE_SECONDS > 5 ? IDLE_SECONDS - 5 : 1)) s idle (user + system)"
 echo "    VmRSS  ${rss_kb} KiB   ($(ratio "$rss_kb" "$REFERENCE_KB")x the reference agent's 5.5 MB," \
 	"$(ratio "$rss_kb" "$TARGET_KB")x our 4 MB target)"
 echo "    VmHWM  ${hwm_kb} KiB   ($(ratio "$hwm_kb" "$REFERENCE_KB")x the reference agent's 5.5 MB," \

@@ -3,6 +3,7 @@
 
 /* The settings table, shared by config.c and config-table.c. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -44,6 +45,11 @@ struct config_entry {
 	int (*json_check)(const cJSON *value, struct json_error *err);
 	enum config_check check;    /* STRING: the same check for files, twin and check-config */
 	const char *const *choices; /* CONFIG_CHECK_CHOICE: NULL-terminated */
+	/*
+	 * Read from the local file at start only: an update that is not strict (the module
+	 * twin) leaves it as it is, with a warning (a seccomp filter cannot be removed).
+	 */
+	bool local_only;
 };
 
 extern const struct config_entry config_table[];

@@ -53,6 +53,7 @@
 
 static const char *const capture_choices[] = { "auto", "ebpf", "audit", "cnproc", NULL };
 static const char *const login_source_choices[] = { "auto", "audit", "utmp", NULL };
+static const char *const seccomp_choices[] = { "enforce", "log", "off", NULL };
 
 #define EVENT_PRIO(name, type, d)                                                                  \
 	PRIO(ASC, "eventPriority" name, event_priority[type], d,                                   \
@@ -145,6 +146,11 @@ const struct config_entry config_table[] = {
 	       "cnproc"),
 	CHOICE(EDGESEC, "loginSource", login_source, "auto", 5, login_source_choices,
 	       "login events from: auto (kernel audit, else wtmp/btmp), audit or utmp"),
+	/* the system-call allow-list (core/seccomp.h): local file only, never from the twin */
+	{ CONFIG_GROUP_EDGESEC, "seccomp", CONFIG_STRING, OFF(seccomp), 0, 0, 0, "enforce", 7,
+	  "system-call allow-list after set-up: enforce (others fail with EPERM), log (others "
+	  "run and the kernel logs them) or off; read at start from the local file only",
+	  NULL, CONFIG_CHECK_CHOICE, seccomp_choices, true },
 	/* Host posture Recommendations (docs/posture.md); each can be switched off. */
 	BOOL(EDGESEC, "postureOpenPorts", posture_open_ports, 1,
 	     "Recommendation HOST001 (IoT_OpenPorts): ports reachable from outside the device"),

@@ -542,6 +542,13 @@ static int apply_object(struct config *scratch, const struct config *base, enum 
 			bad += strict;
 			continue;
 		}
+		if (e->local_only && !strict) {
+			add_issue(r, false, CONFIG_ERROR_NOT_OPTIMAL, item->string, ptr,
+				  "%s is read only from the local configuration file at start; the "
+				  "twin cannot change it (ignored)",
+				  e->name);
+			continue;
+		}
 		v = unwrap(e, item, ptr, r);
 		if (!v || !parse_value(scratch, base, e, v, ptr, r))
 			bad++;

@@ -70,6 +70,7 @@ struct config {
 	char *login_source;	   /* login collector: "auto", "audit" or "utmp" */
 	char *docker_socket;	   /* the Docker Engine API socket; "" = no container collector */
 	char *deployment_manifest; /* "" = no drift detection */
+	char *seccomp;		   /* "enforce", "log" or "off": local file only (core/seccomp.h) */
 	/* host posture Recommendations (analyze/posture.h, docs/posture.md) */
 	bool posture_open_ports, posture_firewall_policy, posture_input_rules;
 	bool posture_output_rules, posture_baseline, posture_unutilized_messages;
@@ -116,7 +117,8 @@ int config_copy(struct config *dst, const struct config *src);
 /*
  * Apply one settings object (the body of ASC_CONFIG_OBJECT or of "edgesec").  `base` gives
  * the values null restores.  `strict`: unknown keys are errors (local files) rather than
- * warnings (twin).  Returns 0, or -EINVAL with report->errors filled and c unchanged.
+ * warnings (twin); not strict (the twin), a local-only setting is left as it is, with a
+ * warning.  Returns 0, or -EINVAL with report->errors filled and c unchanged.
  */
 int config_apply_object(struct config *c, const struct config *base, enum config_group g,
 			const cJSON *obj, const char *pointer, bool strict,

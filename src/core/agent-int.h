@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "pipeline/pipeline.h"
 #include "privilege.h"
+#include "seccomp.h"
 #include "spool/spool.h"
 
 #define AGENT_COLLECTORS_MAX 16
@@ -52,6 +53,7 @@ struct agent {
 	bool have_user;
 	struct privilege_missing missing;  /* capabilities set-up lacked */
 	struct privilege_result privilege; /* what privilege_drop() kept */
+	struct seccomp_result seccomp;	   /* the system-call filter in force */
 	/* container attribution, shared by every collector (enrich/container-lookup.h) */
 	struct container_lookup *containers;
 	struct collector *collectors[AGENT_COLLECTORS_MAX];

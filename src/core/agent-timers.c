@@ -131,6 +131,7 @@ static void heartbeat_input_from(const struct agent *a, struct heartbeat_input *
 		.extras_userdata = (void *)a,
 		.run_as = a->privilege.run_as,
 		.missing_capabilities = a->missing.names,
+		.seccomp = a->seccomp.text,
 		.host = a->host,
 	};
 }

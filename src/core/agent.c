@@ -17,8 +17,9 @@
  *         → [as the run-as user's fsuid: state dir and AgentId → output] → its listener and
  *         control channel → pipeline → collectors → host check (which collector misses a
  *         host namespace) → loop, where capabilities are dropped and the run-as user taken
- *         (core/privilege.c).  The first snapshot and a Heartbeat are taken at once and
- *         flushed, so output appears within a second of starting.
+ *         (core/privilege.c), then the system-call allow-list installed (core/seccomp.c).
+ *         The first snapshot and a Heartbeat are taken at once and flushed, so output
+ *         appears within a second of starting.
  * Signals: SIGINT/SIGTERM stop the loop; then collectors stop, aggregation windows close early
  *         and every queued event is written before exit.  SIGHUP re-reads the --config file;
  *         an invalid file is rejected whole and the configuration in force stays.
@@ -49,6 +50,7 @@
 #include "host-check.h"
 #include "host/host.h"
 #include "loop/loop.h"
+#include "seccomp.h"
 #include "state.h"
 #include "transport/transport.h"
 #include "version.h"
@@ -298,6 +300,29 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 	return 0;
 }
 
+/*
+ * The system-call allow-list (core/seccomp.c), after the drop (it needs no_new_privs).  The
+ * mode is the local file's (edgesec.seccomp; the twin cannot change it).
+ */
+static void install_seccomp(struct agent *a)
+{
+	int policy = seccomp_policy_from_string(a->base.seccomp);
+
+	if (policy < 0) /* the table's check makes this unreachable */
+		policy = SECCOMP_POLICY_ENFORCE;
+	if (seccomp_install(policy, &a->seccomp) < 0)
+		log_error("Seccomp filter (%s) not installed: %s: %s",
+			  seccomp_policy_to_string(policy), a->seccomp.why,
+			  strerror(-a->seccomp.error));
+	else if (a->seccomp.policy == SECCOMP_POLICY_OFF)
+		log_warning("Seccomp filter: off (edgesec.seccomp): every system call is allowed");
+	else
+		log_info("Seccomp filter: %s, %u system calls allowed, others %s",
+			 seccomp_policy_to_string(a->seccomp.policy), a->seccomp.n_allowed,
+			 a->seccomp.policy == SECCOMP_POLICY_LOG ? "logged by the kernel"
+								 : "fail with EPERM");
+}
+
 static int agent_loop(struct agent *a)
 {
 	int r;
@@ -315,6 +340,7 @@ static int agent_loop(struct agent *a)
 	else
 		log_info("Capabilities kept: %s; running as %s; no_new_privs set",
 			 a->privilege.kept_names, a->privilege.run_as);
+	install_seccomp(a);
 	/* ---- end of least privilege ---- */
 	agent_heartbeat_emit(a);
 	agent_snapshot_take(a, true);

@@ -165,6 +165,8 @@ int heartbeat_build(struct event_builder *b, const struct heartbeat_input *in, u
 		event_add_extra_cstr(b, "RunAs", in->run_as);
 	if (in->missing_capabilities && in->missing_capabilities[0])
 		event_add_extra_cstr(b, "MissingCapabilities", in->missing_capabilities);
+	if (in->seccomp && in->seccomp[0])
+		event_add_extra_cstr(b, "Seccomp", in->seccomp);
 	if (in->host) {
 		char ns[128];
 

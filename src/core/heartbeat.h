@@ -23,6 +23,7 @@ struct heartbeat_input {
 	const char *capabilities;	  /* kept after set-up ("cap_sys_ptrace,..."), or NULL */
 	const char *run_as;		  /* "uid=10001 gid=10001" after set-up, or NULL */
 	const char *missing_capabilities; /* what set-up lacked ("cap_net_admin"), or NULL */
+	const char *seccomp;		  /* the system-call filter ("enforce 87"), or NULL */
 	const struct host_context *host;  /* root, /proc and namespaces; NULL: not shown */
 	/* More ExtraDetails from a module (detection state), or NULL. */
 	void (*add_extras)(void *userdata, struct event_builder *b);

@@ -347,6 +347,44 @@ static void test_all_or_nothing(void **state)
 }
 
 /* null means "back to the base value": the local file's value under a twin, else the default. */
+/* seccomp is the local file's only: a twin (not strict) cannot change it, it is warned. */
+static void test_local_only_seccomp(void **state)
+{
+	const char *twin[] = { "{\"edgesec\": {\"seccomp\": \"off\"}}",
+			       "{\"edgesec\": {\"seccomp\": {\"value\": \"off\"}}}",
+			       "{\"edgesec\": {\"seccomp\": null}}",
+			       "{\"desired\": {\"edgesec\": {\"seccomp\": 7}}}" };
+	struct config c;
+	struct config_report r;
+
+	(void)state;
+	config_init_defaults(&c);
+	assert_string_equal(c.seccomp, "enforce");
+	assert_int_equal(apply_doc(&c, "{\"edgesec\": {\"seccomp\": \"log\"}}", true, &r), 0);
+	assert_string_equal(c.seccomp, "log");
+	assert_int_equal(apply_doc(&c, "{\"edgesec\": {\"seccomp\": \"Off\"}}", true, &r), -EINVAL);
+	assert_int_equal(apply_doc(&c, "{\"edgesec\": {\"seccomp\": \"disabled\"}}", true, &r),
+			 -EINVAL);
+	assert_string_equal(c.seccomp, "log");
+	for (size_t i = 0; i < ARRAY_SIZE(twin); i++) {
+		assert_int_equal(apply_doc(&c, twin[i], false, &r), 0);
+		assert_string_equal(c.seccomp, "log");
+		assert_int_equal(r.n_errors, 0);
+		assert_int_equal(r.n_warnings, 1);
+		assert_string_equal(r.warnings[0].name, "seccomp");
+		assert_non_null(strstr(r.warnings[0].message, "twin cannot change it"));
+	}
+	/* the rest of a twin update that names it still applies */
+	assert_int_equal(apply_doc(&c,
+				   "{\"edgesec\": {\"seccomp\": \"off\", \"heartbeatInterval\": "
+				   "\"PT1M\"}}",
+				   false, &r),
+			 0);
+	assert_int_equal(c.heartbeat_interval_ms, 60 * 1000);
+	assert_string_equal(c.seccomp, "log");
+	config_done(&c);
+}
+
 static void test_null_restores_base(void **state)
 {
 	struct config base, c, def;
@@ -814,6 +852,7 @@ int main(void)
 		cmocka_unit_test(test_reported_round_trip),
 		cmocka_unit_test(test_detection_rules_merge_and_validation),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_local_only_seccomp),
 	};
 
 	json_read_init();

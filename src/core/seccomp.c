@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The system-call allow-list of the running agent.
+ *
+ * What: once set-up is over (eBPF loaded and attached, netlink sockets bound, audit rules
+ * added, files opened) and privilege_drop() has dropped capabilities, switched to the run-as
+ * user and set no_new_privs, agent_loop() installs a seccomp-BPF filter built here from one
+ * table (`allowed[]` below): the calls the running agent makes, grouped, with a one-line
+ * reason per group.  The table was measured, not guessed: scripts/seccomp-measure.sh counts
+ * every call each agent makes after its prctl(PR_SET_NO_NEW_PRIVS) while the integration
+ * suite runs (twin, methods, MQTT and spool, Docker events, eBPF and audit capture, logins,
+ * SIGHUP, snapshot, posture, detection); calls only reached on error paths that the suite
+ * does not provoke were added by reading the code (marked "not seen").
+ *
+ * The program (classic BPF over struct seccomp_data):
+ *   1. arch != this build's AUDIT_ARCH_*        → deny (an i386 int 0x80 on x86_64, ...);
+ *   2. x86_64: nr has __X32_SYSCALL_BIT         → deny (x32 numbers are another table);
+ *   3. nr == one of the allowed                 → allow (ioctl: only with the one request
+ *                                                  it makes, see ioctl_requests[]);
+ *   4. anything else                            → deny.
+ * deny is SECCOMP_RET_ERRNO(EPERM) ("enforce", the default): a call that was missed fails like
+ * a refused permission and degrades one feature visibly (the caller logs the EPERM) instead
+ * of killing the agent.  "log" makes deny SECCOMP_RET_LOG: the call runs and the kernel logs
+ * it (audit record type SECCOMP, or dmesg), which is how a missing call is found.  Only
+ * ioctl depends on an argument, so kernels from 5.11 cache "always allowed" for every other
+ * call number and do not run the program for those at all: the order of the table is free.
+ *
+ * Limits: the agent never forks, execs or starts threads after set-up, so clone, fork,
+ * execve are absent (a library starting a thread later would fail with EPERM, logged).
+ * Denied calls cannot be counted from user space with RET_ERRNO (the process only sees the
+ * error); SECCOMP_RET_TRAP with a SIGSYS handler could, at the price of rewriting registers
+ * in a signal handler per architecture: not done.  A filter cannot be removed once installed
+ * (not by the twin, not by anyone): the mode is read at start from the local configuration
+ * only.  The x86_64 table is the measured one; aarch64 and arm use the same calls under
+ * their own names (no legacy access/readlink/unlink/poll; time64, *64 and *32 variants on
+ * arm), unmeasured and not compiled here.  scripts/seccomp-measure.sh --denied lists the
+ * calls a running agent was refused.
+ */
+#include "seccomp.h"
+
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/perf_event.h>
+#include <linux/seccomp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/array.h"
+
+#if defined(__x86_64__) && !defined(__ILP32__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__arm__) && !defined(__ARMEB__)
+#define NATIVE_ARCH AUDIT_ARCH_ARM
+#else
+#define NATIVE_ARCH 0 /* no allow-list: seccomp_install() says -EOPNOTSUPP */
+#endif
+
+#ifndef __X32_SYSCALL_BIT
+#define __X32_SYSCALL_BIT 0x40000000
+#endif
+
+#define SC(x)                                                                                      \
+	{                                                                                          \
+		__NR_##x, #x                                                                       \
+	}
+
+#define SC_ARG1(x, values)                                                                         \
+	{                                                                                          \
+		__NR_##x, #x, values, ARRAY_SIZE(values)                                           \
+	}
+
+#if NATIVE_ARCH
+/*
+ * ioctl only with the requests made after set-up: libbpf disables the perf events of the
+ * tracepoints when the process collector stops (measured: nothing else).  Not TIOCSTI and the
+ * other terminal, block-device or network requests.
+ */
+static const uint32_t ioctl_requests[] = { PERF_EVENT_IOC_DISABLE };
+
+/*
+ * x86_64 names; where aarch64 or arm have only the *at / p* / 64 variant, that one is listed
+ * under #ifdef beside it.  Measured: every call scripts/seccomp-measure.sh saw after set-up
+ * over the whole integration suite plus the audit and proc connector captures (55 on x86_64);
+ * "not seen" marks a group added from the code paths the suite does not reach.
+ */
+static const struct seccomp_call allowed[] = {
+	/* files: host files and /proc walks (ports, process, users, baseline), the state
+	 * directory, --output, rules and --config on SIGHUP; realpath() uses readlink */
+	SC(openat),
+	SC(openat2),
+	SC(close),
+	SC(read),
+	SC(write),
+	SC(writev),
+	SC(pread64),
+	SC(pwrite64),
+#ifdef __NR_newfstatat
+	SC(newfstatat),
+#else /* arm */
+	SC(fstatat64),
+	SC(fstat64),
+	SC(statx),
+#endif
+	SC(readlinkat),
+	SC(getdents64),
+	SC(fcntl),
+#ifdef __NR_fcntl64
+	SC(fcntl64),
+#endif
+	SC(dup),
+#ifdef __NR_access
+	SC(access),
+	SC(readlink),
+#else
+	SC(faccessat),
+#endif
+/* wtmp/btmp reading (login, utmp source) */
+#ifdef __NR__llseek
+	SC(_llseek),
+#else
+	SC(lseek),
+#endif
+	/* the spool (SQLite: journal, sync, truncate) and files replaced by rename (safefile) */
+	SC(fsync),
+	SC(fdatasync),
+	SC(ftruncate),
+#ifdef __NR_ftruncate64
+	SC(ftruncate64),
+#endif
+	SC(renameat),
+#ifdef __NR_unlink
+	SC(unlink),
+#endif
+	SC(unlinkat), /* safefile: the temporary file after a failed write (not seen) */
+	/* the process collector's stop: libbpf disables the tracepoints' perf events */
+	SC_ARG1(ioctl, ioctl_requests),
+	/* memory: malloc, the mapped eBPF ring buffer and loss counters, SQLite; realloc of a
+	 * large block (mremap: not seen) */
+	SC(brk),
+#ifdef __NR_mmap
+	SC(mmap),
+#else
+	SC(mmap2),
+#endif
+	SC(munmap),
+	SC(mremap),
+	SC(madvise),
+	SC(mprotect),
+/* the event loop: epoll, timerfd, signalfd (a read); SIGPIPE ignored by libmosquitto */
+#ifdef __NR_epoll_wait
+	SC(epoll_wait),
+#else
+	SC(epoll_pwait),
+#endif
+	SC(epoll_ctl),
+	SC(timerfd_settime),
+#ifdef __NR_timerfd_settime64
+	SC(timerfd_settime64),
+#endif
+	SC(rt_sigaction),
+	/* sockets: Docker API and workload API (unix), MQTT (TCP, TLS), netlink (audit, nftables,
+	 * sock_diag, proc connector), pidfd_getfd for a socket's address (audit capture) */
+	SC(socket),
+	SC(socketpair),
+	SC(connect),
+	SC(bind),
+	SC(sendto),
+	SC(recvfrom),
+	SC(recvmsg),
+	SC(setsockopt),
+	SC(getsockopt),
+	SC(getsockname),
+	SC(getpeername),
+	SC(pidfd_open),
+	SC(pidfd_getfd),
+	/* DNS for the hub's host name (glibc's resolver: sendmmsg, poll; not seen: the tests use
+	 * 127.0.0.1, tests/unit/test-seccomp.c resolves a name under the filter) */
+	SC(sendmmsg),
+#ifdef __NR_poll
+	SC(poll),
+#else
+	SC(ppoll),
+#endif
+#ifdef __NR_ppoll_time64
+	SC(ppoll_time64),
+#endif
+	/* locks of OpenSSL, libmosquitto and SQLite (FUTEX_WAKE; one thread) */
+	SC(futex),
+#ifdef __NR_futex_time64
+	SC(futex_time64),
+#endif
+	/* ids and host facts: Heartbeat (RunAs, rusage), SystemInformation (uname, sysinfo),
+	 * GUIDs and TLS (getrandom) */
+	SC(getpid),
+	SC(getuid),
+	SC(geteuid),
+	SC(getgid),
+	SC(getgroups),
+#ifdef __NR_getuid32 /* arm: the 32-bit id calls */
+	SC(getuid32),
+	SC(geteuid32),
+	SC(getgid32),
+	SC(getgroups32),
+#endif
+	SC(getrusage),
+	SC(sysinfo),
+	SC(uname),
+	SC(getrandom),
+	/* clocks where the vDSO falls back to the kernel (a clocksource it cannot read; not
+	 * seen here) */
+	SC(clock_gettime),
+	SC(gettimeofday),
+#ifdef __NR_time
+	SC(time), /* OpenSSL's certificate checks call time() */
+#endif
+#ifdef __NR_clock_gettime64
+	SC(clock_gettime64),
+#endif
+	/* signals: returning from a handler, a call restarted after SIGSTOP/SIGCONT (not seen) */
+	SC(rt_sigreturn),
+#ifdef __NR_sigreturn
+	SC(sigreturn),
+#endif
+	SC(rt_sigprocmask),
+	SC(restart_syscall),
+	/* leaving */
+	SC(exit_group),
+	SC(exit),
+};
+#endif
+
+uint32_t seccomp_native_arch(void)
+{
+	return NATIVE_ARCH;
+}
+
+const struct seccomp_call *seccomp_allow_list(size_t *ret_n)
+{
+#if NATIVE_ARCH
+	*ret_n = ARRAY_SIZE(allowed);
+	return allowed;
+#else
+	*ret_n = 0;
+	return NULL;
+#endif
+}
+
+static const char *const policy_names[_SECCOMP_POLICY_MAX] = {
+	[SECCOMP_POLICY_ENFORCE] = "enforce",
+	[SECCOMP_POLICY_LOG] = "log",
+	[SECCOMP_POLICY_OFF] = "off",
+};
+
+int seccomp_policy_from_string(const char *s)
+{
+	if (!s)
+		return SECCOMP_POLICY_ENFORCE;
+	for (int p = 0; p < _SECCOMP_POLICY_MAX; p++)
+		if (strcmp(s, policy_names[p]) == 0)
+			return p;
+	return -EINVAL;
+}
+
+const char *seccomp_policy_to_string(enum seccomp_policy p)
+{
+	return p >= 0 && p < _SECCOMP_POLICY_MAX ? policy_names[p] : "?";
+}
+
+static void emit(struct seccomp_prog *p, uint16_t code, uint32_t k, uint8_t jt, uint8_t jf)
+{
+	if (p->len < SECCOMP_PROG_MAX)
+		p->insns[p->len] = (struct sock_filter){ code, jt, jf, k };
+	p->len++; /* past the end: the caller sees len > SECCOMP_PROG_MAX */
+}
+
+static int check_calls(const struct seccomp_call *calls, size_t n)
+{
+	if (n > SECCOMP_CALLS_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		if (calls[i].nr < 0 || (calls[i].arg1 && !calls[i].n_arg1))
+			return -EINVAL;
+		if (calls[i].n_arg1 > SECCOMP_ARG_VALUES_MAX)
+			return -E2BIG;
+		for (size_t j = 0; j < i; j++)
+			if (calls[j].nr == calls[i].nr)
+				return -EINVAL;
+	}
+	return 0;
+}
+
+/* The low 32 bits of the second argument (args[1]) in struct seccomp_data. */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define ARG1_LOW (offsetof(struct seccomp_data, args) + 8 + 4)
+#else
+#define ARG1_LOW (offsetof(struct seccomp_data, args) + 8)
+#endif
+
+/*
+ * Layout: [arch] [x32] [one JEQ per call] deny allow [per call with arg1: LD arg1, one JEQ
+ * per value, deny, allow].  A call without arg1 jumps to the first allow; one with arg1 to
+ * its block after it.  Jumps only go forward, at most 255 instructions.
+ */
+int seccomp_prog_build(uint32_t arch, const struct seccomp_call *calls, size_t n, uint32_t deny,
+		       struct seccomp_prog *ret)
+{
+	size_t blocks = 0; /* instructions of the argument blocks before the current one */
+	int r = check_calls(calls, n);
+
+	memset(ret, 0, sizeof(*ret));
+	if (r < 0)
+		return r;
+	/* 1. the architecture */
+	emit(ret, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
+	emit(ret, BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0);
+	emit(ret, BPF_RET | BPF_K, deny, 0, 0);
+	/* 2. the call number; on x86_64 no x32 numbers */
+	emit(ret, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+	if (arch == AUDIT_ARCH_X86_64) {
+		emit(ret, BPF_JMP | BPF_JGE | BPF_K, __X32_SYSCALL_BIT, 0, 1);
+		emit(ret, BPF_RET | BPF_K, deny, 0, 0);
+	}
+	/* 3. each call: to the allow n - i ahead, or to its argument block */
+	for (size_t i = 0; i < n; i++) {
+		size_t jump = n - i + (calls[i].arg1 ? 1 + blocks : 0);
+
+		if (jump > 255)
+			return -E2BIG;
+		emit(ret, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)calls[i].nr, (uint8_t)jump, 0);
+		if (calls[i].arg1)
+			blocks += calls[i].n_arg1 + 3;
+	}
+	/* 4. */
+	emit(ret, BPF_RET | BPF_K, deny, 0, 0);
+	emit(ret, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	/* 5. the argument blocks */
+	for (size_t i = 0; i < n; i++) {
+		unsigned m = calls[i].n_arg1;
+
+		if (!calls[i].arg1)
+			continue;
+		emit(ret, BPF_LD | BPF_W | BPF_ABS, ARG1_LOW, 0, 0);
+		for (unsigned j = 0; j < m; j++)
+			emit(ret, BPF_JMP | BPF_JEQ | BPF_K, calls[i].arg1[j], (uint8_t)(m - j), 0);
+		emit(ret, BPF_RET | BPF_K, deny, 0, 0);
+		emit(ret, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	}
+	return ret->len > SECCOMP_PROG_MAX ? -E2BIG : 0;
+}
+
+/* Whether the kernel knows the action (SECCOMP_GET_ACTION_AVAIL, 4.14). */
+static bool action_available(uint32_t action)
+{
+	return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+}
+
+static int fail(struct seccomp_result *ret, int error, const char *why)
+{
+	ret->policy = SECCOMP_POLICY_OFF;
+	ret->n_allowed = 0;
+	ret->error = error;
+	ret->why = why;
+	snprintf(ret->text, sizeof(ret->text), "off");
+	return error;
+}
+
+int seccomp_install(enum seccomp_policy policy, struct seccomp_result *ret)
+{
+	static struct seccomp_prog prog; /* 4 KiB, once: not on the stack */
+	struct sock_fprog fprog;
+	const struct seccomp_call *calls;
+	uint32_t deny = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
+	size_t n;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->why = "";
+	ret->policy = SECCOMP_POLICY_OFF;
+	snprintf(ret->text, sizeof(ret->text), "off");
+	if (policy == SECCOMP_POLICY_OFF)
+		return 0;
+	calls = seccomp_allow_list(&n);
+	if (!calls)
+		return fail(ret, -EOPNOTSUPP, "no allow-list for this architecture");
+	if (policy == SECCOMP_POLICY_LOG) {
+		if (!action_available(SECCOMP_RET_LOG))
+			return fail(ret, -EOPNOTSUPP,
+				    "the kernel has no SECCOMP_RET_LOG (before 4.14)");
+		deny = SECCOMP_RET_LOG;
+	}
+	r = seccomp_prog_build(NATIVE_ARCH, calls, n, deny, &prog);
+	if (r < 0)
+		return fail(ret, r, "the allow-list does not make a program");
+	fprog = (struct sock_fprog){ .len = prog.len, .filter = prog.insns };
+	/* TSYNC: a positive return is a thread that could not take the filter. */
+	r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog);
+	if (r > 0)
+		return fail(ret, -EBUSY, "a thread cannot take the filter (TSYNC)");
+	if (r < 0)
+		return fail(ret, -errno,
+			    errno == EACCES ? "no_new_privs is not set" : "seccomp() refused it");
+	ret->policy = policy;
+	ret->n_allowed = (unsigned)n;
+	snprintf(ret->text, sizeof(ret->text), "%s %u", seccomp_policy_to_string(policy),
+		 ret->n_allowed);
+	return 0;
+}

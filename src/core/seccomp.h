@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The system-call allow-list of the running agent (seccomp-BPF, classic BPF written here, no
+ * libseccomp): installed once after privilege_drop(), it lets through only the calls the agent
+ * makes after set-up and answers every other one with EPERM.  See seccomp.c and
+ * docs/security.md.
+ */
+
+#include <linux/filter.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum seccomp_policy {
+	SECCOMP_POLICY_ENFORCE, /* other calls fail with EPERM (the default) */
+	SECCOMP_POLICY_LOG,	/* other calls run and the kernel logs them (SECCOMP_RET_LOG) */
+	SECCOMP_POLICY_OFF,	/* no filter */
+	_SECCOMP_POLICY_MAX,
+};
+
+/* The jumps of classic BPF are 8-bit and forward only (see seccomp.c): hard caps. */
+#define SECCOMP_CALLS_MAX 240
+#define SECCOMP_ARG_VALUES_MAX 8
+#define SECCOMP_PROG_MAX 512
+
+struct seccomp_call {
+	int nr;		  /* __NR_* of this build's architecture */
+	const char *name; /* "openat" */
+	/* NULL: any arguments; else the values the second argument may have (its low 32 bits,
+	 * as the kernel reads an ioctl request), at most SECCOMP_ARG_VALUES_MAX */
+	const uint32_t *arg1;
+	unsigned n_arg1;
+};
+
+struct seccomp_prog {
+	struct sock_filter insns[SECCOMP_PROG_MAX];
+	unsigned short len;
+};
+
+/* What seccomp_install() did; the caller logs it. */
+struct seccomp_result {
+	enum seccomp_policy policy; /* in force (OFF when nothing was installed) */
+	unsigned n_allowed;	    /* calls let through, 0 without a filter */
+	int error;		    /* -errno when a filter was asked for and not installed */
+	const char *why;	    /* the step that failed, or "" */
+	char text[32];		    /* "enforce 87", "log 87" or "off" (Heartbeat Seccomp) */
+};
+
+/* "enforce", "log", "off" → the policy, or -EINVAL.  NULL is the default (enforce). */
+int seccomp_policy_from_string(const char *s);
+const char *seccomp_policy_to_string(enum seccomp_policy p);
+
+/* The agent's allow-list for this build's architecture (*ret_n calls), or NULL (none here). */
+const struct seccomp_call *seccomp_allow_list(size_t *ret_n);
+/* AUDIT_ARCH_* of this build, or 0 when there is no allow-list for it. */
+uint32_t seccomp_native_arch(void);
+
+/*
+ * Builds the program: calls of another architecture than `arch` (and, on x86_64, x32 calls)
+ * get `deny`, the n calls get SECCOMP_RET_ALLOW (a call with arg1 only with one of those
+ * values), every other call `deny`.  0, -E2BIG (more than SECCOMP_CALLS_MAX calls or
+ * SECCOMP_ARG_VALUES_MAX values, or a jump longer than 255), -EINVAL (a negative or repeated
+ * number).
+ */
+int seccomp_prog_build(uint32_t arch, const struct seccomp_call *calls, size_t n, uint32_t deny,
+		       struct seccomp_prog *ret);
+
+/*
+ * Installs the agent's allow-list with the policy (SECCOMP_FILTER_FLAG_TSYNC: every thread).
+ * Needs no_new_privs (or CAP_SYS_ADMIN).  LOG on a kernel without SECCOMP_RET_LOG (before
+ * 4.14) installs nothing (-EOPNOTSUPP).  Returns 0 or -errno; *ret says what holds.  A filter
+ * cannot be removed: this is done once.
+ */
+int seccomp_install(enum seccomp_policy policy, struct seccomp_result *ret);
