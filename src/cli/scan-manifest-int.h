@@ -71,8 +71,9 @@ void scan_report_sarif(struct buf *b, const struct scan_report *rep);
 const char *sarif_level(enum severity s);
 /* {"<key>": {"text": text}} */
 void sarif_write_text(struct jw *w, const char *key, const char *text);
-/* The artifact URI of a file argument: relative as given, absolute as file://, "-" as stdin. */
-void sarif_file_uri(struct buf *uri, const char *path);
+/* "locations": [one place: uri at line:col (no region when line is 0), and the JSON
+ * pointer fqn as its logical location]: where a finding or a drift item is. */
+void sarif_location(struct jw *w, const char *uri, unsigned line, unsigned col, const char *fqn);
 
 /* Drift (--against) in SARIF: the kinds as rules after the EDGE rules (ruleIndex n + kind),
  * and one result per drift item, located in the inspect document and related to the module

@@ -565,46 +565,6 @@ static void file_uri(struct buf *uri, const char *path)
 	buf_putc(uri, '\0');
 }
 
-void sarif_file_uri(struct buf *uri, const char *path)
-{
-	file_uri(uri, path);
-}
-
-static void sarif_location(struct jw *w, const struct scan_item *it, const char *uri)
-{
-	jw_key(w, "locations");
-	jw_arr_begin(w);
-	jw_obj_begin(w);
-	jw_key(w, "physicalLocation");
-	jw_obj_begin(w);
-	jw_key(w, "artifactLocation");
-	jw_obj_begin(w);
-	jw_key(w, "uri");
-	jw_cstr(w, uri);
-	jw_obj_end(w);
-	if (it->line) {
-		jw_key(w, "region");
-		jw_obj_begin(w);
-		jw_key(w, "startLine");
-		jw_uint(w, it->line);
-		jw_key(w, "startColumn");
-		jw_uint(w, it->col);
-		jw_obj_end(w);
-	}
-	jw_obj_end(w);
-	jw_key(w, "logicalLocations");
-	jw_arr_begin(w);
-	jw_obj_begin(w);
-	jw_key(w, "fullyQualifiedName");
-	jw_cstr(w, it->f->path);
-	jw_key(w, "kind");
-	jw_cstr(w, "member");
-	jw_obj_end(w);
-	jw_arr_end(w);
-	jw_obj_end(w);
-	jw_arr_end(w);
-}
-
 static void sarif_suppression(struct jw *w, const struct scan_item *it)
 {
 	if (it->ws != WAIVER_STATE_ACTIVE)
@@ -636,7 +596,7 @@ static void sarif_result(struct jw *w, const struct scan_item *it, const char *u
 	jw_key(w, "level");
 	jw_cstr(w, sarif_level(f->rule->severity));
 	write_text_obj(w, "message", f->message);
-	sarif_location(w, it, uri);
+	sarif_location(w, uri, it->line, it->col, it->f->path);
 	sarif_suppression(w, it);
 	jw_key(w, "properties");
 	jw_obj_begin(w);
@@ -654,30 +614,27 @@ static void sarif_result(struct jw *w, const struct scan_item *it, const char *u
 	jw_obj_end(w);
 }
 
+/* {"location": {"uri": ...}} of one file argument (uri is the scratch buffer). */
+static void sarif_artifact(struct jw *w, struct buf *uri, const char *path)
+{
+	file_uri(uri, path);
+	jw_obj_begin(w);
+	jw_key(w, "location");
+	jw_obj_begin(w);
+	jw_key(w, "uri");
+	jw_cstr(w, uri->data ? uri->data : "stdin");
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
 static void sarif_artifacts(struct jw *w, const struct scan_report *rep, struct buf *uri)
 {
 	jw_key(w, "artifacts");
 	jw_arr_begin(w);
-	for (size_t i = 0; i < rep->n_files; i++) {
-		file_uri(uri, rep->files[i].path);
-		jw_obj_begin(w);
-		jw_key(w, "location");
-		jw_obj_begin(w);
-		jw_key(w, "uri");
-		jw_cstr(w, uri->data ? uri->data : "stdin");
-		jw_obj_end(w);
-		jw_obj_end(w);
-	}
-	if (rep->against) {
-		file_uri(uri, rep->against);
-		jw_obj_begin(w);
-		jw_key(w, "location");
-		jw_obj_begin(w);
-		jw_key(w, "uri");
-		jw_cstr(w, uri->data ? uri->data : "stdin");
-		jw_obj_end(w);
-		jw_obj_end(w);
-	}
+	for (size_t i = 0; i < rep->n_files; i++)
+		sarif_artifact(w, uri, rep->files[i].path);
+	if (rep->against)
+		sarif_artifact(w, uri, rep->against);
 	jw_arr_end(w);
 }
 

@@ -94,6 +94,25 @@ static void physical(struct jw *w, const char *uri, unsigned line, unsigned col)
 	jw_obj_end(w);
 }
 
+void sarif_location(struct jw *w, const char *uri, unsigned line, unsigned col, const char *fqn)
+{
+	jw_key(w, "locations");
+	jw_arr_begin(w);
+	jw_obj_begin(w);
+	physical(w, uri, line, col);
+	jw_key(w, "logicalLocations");
+	jw_arr_begin(w);
+	jw_obj_begin(w);
+	jw_key(w, "fullyQualifiedName");
+	jw_cstr(w, fqn);
+	jw_key(w, "kind");
+	jw_cstr(w, "member");
+	jw_obj_end(w);
+	jw_arr_end(w);
+	jw_obj_end(w);
+	jw_arr_end(w);
+}
+
 static void related_manifest(struct jw *w, const struct scan_file *f, const struct drift *d,
 			     const char *manifest_uri)
 {
@@ -131,21 +150,7 @@ void sarif_drift_result(struct jw *w, const struct scan_report *rep, const struc
 	jw_key(w, "level");
 	jw_cstr(w, sarif_level(d->severity));
 	sarif_write_text(w, "message", d->message);
-	jw_key(w, "locations");
-	jw_arr_begin(w);
-	jw_obj_begin(w);
-	physical(w, inspect_uri, it->line, it->col);
-	jw_key(w, "logicalLocations");
-	jw_arr_begin(w);
-	jw_obj_begin(w);
-	jw_key(w, "fullyQualifiedName");
-	jw_cstr(w, d->path[0] ? d->path : "/");
-	jw_key(w, "kind");
-	jw_cstr(w, "member");
-	jw_obj_end(w);
-	jw_arr_end(w);
-	jw_obj_end(w);
-	jw_arr_end(w);
+	sarif_location(w, inspect_uri, it->line, it->col, d->path[0] ? d->path : "/");
 	related_manifest(w, &rep->files[it->file], d, manifest_uri);
 	jw_key(w, "properties");
 	jw_obj_begin(w);
