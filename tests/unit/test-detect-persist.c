@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +31,8 @@
 #include "replay/replay.h"
 
 #include "alert-capture.h"
+
+#include "scratch-dir.h"
 
 #define T0 (1767225600ull * NSEC_PER_SEC)
 #define KEY "newValue.port"
@@ -63,18 +64,10 @@ struct run {
 	int load_result;
 };
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/edgesec-dpersist-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	scratch_dir_make(dir, sizeof(dir), "dpersist");
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(dfd >= 0);
 	return 0;
@@ -84,7 +77,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	close(dfd);
-	(void)nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	(void)scratch_dir_remove(dir);
 	return 0;
 }
 

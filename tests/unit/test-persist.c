@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,21 +26,15 @@
 #include "common/safefile.h"
 #include "common/sha256.h"
 
+#include "scratch-dir.h"
+
 static char dir[64];
 static int dfd = -1;
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/edgesec-persist-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	scratch_dir_make(dir, sizeof(dir), "persist");
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(dfd >= 0);
 	return 0;
@@ -51,7 +44,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	close(dfd);
-	(void)nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	(void)scratch_dir_remove(dir);
 	return 0;
 }
 

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,29 +23,23 @@
 
 #include "core/state.h"
 
+#include "scratch-dir.h"
+
 #define USER_ID 10001
 
 static char dir[64];
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/edgesec-state-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	scratch_dir_make(dir, sizeof(dir), "state");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	(void)nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	(void)scratch_dir_remove(dir);
 	return 0;
 }
 
