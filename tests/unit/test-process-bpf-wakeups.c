@@ -28,6 +28,8 @@
 #include "collectors/process/process-int.h"
 #include "common/timeutil.h"
 
+#include "test-cgroup.h"
+
 #define EXECS 300
 
 extern char **environ;
@@ -44,28 +46,6 @@ static void count_submit(struct event_sink *s, struct event *e)
 }
 
 static char cgroup[256];
-
-static int make_cgroup(uint64_t *ret_id)
-{
-	static const char *const roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
-	struct stat st;
-
-	for (size_t i = 0; i < 2; i++) {
-		char probe[256];
-
-		snprintf(probe, sizeof(probe), "%s/cgroup.procs", roots[i]);
-		snprintf(cgroup, sizeof(cgroup), "%s/edgesec-wakeups-%d", roots[i], getpid());
-		if (access(probe, W_OK) < 0 || (mkdir(cgroup, 0755) < 0 && errno != EEXIST))
-			continue;
-		if (stat(cgroup, &st) == 0) {
-			*ret_id = st.st_ino;
-			return 0;
-		}
-		rmdir(cgroup);
-	}
-	cgroup[0] = '\0';
-	return -ENOENT;
-}
 
 /* In the cgroup: EXECS execs of /bin/true, 1 ms apart. */
 static void spawner(void)
@@ -149,7 +129,7 @@ int main(void)
 		printf("SKIP: needs root and kernel BTF\n");
 		return 77;
 	}
-	if (make_cgroup(&process_bpf_only_cgroup_id) < 0) {
+	if (test_cgroup_make(cgroup, sizeof(cgroup), "wakeups", &process_bpf_only_cgroup_id) < 0) {
 		printf("SKIP: no writable cgroup v2 hierarchy\n");
 		return 77;
 	}

@@ -39,6 +39,7 @@
 #include "common/timeutil.h"
 #include "pipeline/format.h"
 #include "process-test-harness.h"
+#include "test-cgroup.h"
 
 typedef bool (*event_match_fn)(const struct event *e, const void *arg);
 
@@ -370,28 +371,6 @@ static void test_classic_tracepoints(void **state)
 #define LOSS_RINGBUF 4096 /* one page: a handful of records */
 
 /* A cgroup v2 directory of our own (hybrid layout: the "unified" mount), or "" if none. */
-static int loss_cgroup(char *path, size_t size, uint64_t *ret_id)
-{
-	static const char *const roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
-	struct stat st;
-
-	for (size_t i = 0; i < 2; i++) {
-		char probe[256];
-
-		snprintf(probe, sizeof(probe), "%s/cgroup.procs", roots[i]);
-		snprintf(path, size, "%s/edgesec-process-loss-%d", roots[i], getpid());
-		if (access(probe, W_OK) < 0 || (mkdir(path, 0755) < 0 && errno != EEXIST))
-			continue;
-		if (stat(path, &st) == 0) {
-			*ret_id = st.st_ino; /* the cgroup id is the kernfs inode number */
-			return 0;
-		}
-		rmdir(path);
-	}
-	path[0] = '\0';
-	return -ENOENT;
-}
-
 static char loss_cgroup_path[256];
 
 /* Also after a failed assertion: knobs back to production values, the cgroup removed. */
@@ -459,7 +438,8 @@ static void test_loss_per_type(void **state)
 	pid_t spawner;
 
 	(void)state;
-	if (loss_cgroup(cgroup, sizeof(loss_cgroup_path), &process_bpf_only_cgroup_id) < 0) {
+	if (test_cgroup_make(cgroup, sizeof(loss_cgroup_path), "process-loss",
+			     &process_bpf_only_cgroup_id) < 0) {
 		print_message("no writable cgroup v2 hierarchy: loss test not run\n");
 		skip();
 	}
