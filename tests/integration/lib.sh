@@ -36,3 +36,23 @@ need_edgesec() {
 	[ -n "${EDGESEC:-}" ] && [ -x "$EDGESEC" ] || fail "EDGESEC is not set to the edgesec binary"
 	SOURCE_DIR=${SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 }
+
+# A TCP listener on 127.0.0.1:PORT owned by nobody (uid 65534) for SECONDS, in the
+# background; its pid in listener_pid, returns once the socket listens (or after 5 s).  The
+# ports collector must name the owner of another user's socket.  Debian's python3 (nobody
+# may not read root's own interpreters, e.g. under /root/.pyenv).
+listen_as_nobody() { # port seconds
+	local py=/usr/bin/python3
+	[ -x "$py" ] || py=$(command -v python3)
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$py" -c "
+import socket, time
+s = socket.socket()
+s.bind(('127.0.0.1', $1))
+s.listen()
+time.sleep($2)" &
+	listener_pid=$!
+	for _ in $(seq 50); do
+		ss -Hltn "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+}

@@ -72,17 +72,7 @@ run_case() { # capture allowed-hex-mask
 
 	# A socket of another user (nobody), whose owner the ports collector must still name.
 	lport=$((30000 + RANDOM % 20000))
-	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c "
-import socket, time
-s = socket.socket()
-s.bind(('127.0.0.1', $lport))
-s.listen()
-time.sleep(60)" &
-	listener_pid=$!
-	for i in $(seq 50); do
-		ss -Hltn "sport = :$lport" | grep -q . && break
-		sleep 0.1
-	done
+	listen_as_nobody "$lport" 60
 	rm -rf "$tmp/state"
 	"$EDGESEC" run --state-dir "$tmp/state" --config "$tmp/config.json" --capture "$cap" \
 		-o "$out" 2>"$log" &

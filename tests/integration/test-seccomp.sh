@@ -169,17 +169,7 @@ inject_expect() {
 
 # ---- 1. enforce (the default) ----
 lport=$((30000 + RANDOM % 20000))
-setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" -c "
-import socket, time
-s = socket.socket()
-s.bind(('127.0.0.1', $lport))
-s.listen()
-time.sleep(120)" &
-listener_pid=$!
-for _ in $(seq 50); do
-	ss -Hltn "sport = :$lport" | grep -q . && break
-	sleep 0.1
-done
+listen_as_nobody "$lport" 120
 
 start_agent ""
 wait_grep "$out" "source audit" "enforce: the login collector on kernel audit"
