@@ -254,25 +254,26 @@ void process_pids_forget(struct process_pids *p, uint32_t pid)
 		cs->pid = 0;
 }
 
-void process_pids_set_container(struct process_pids *p, uint32_t pid,
-				const struct cgroup_container *ct)
+const struct cgroup_container *process_pids_set_container(struct process_pids *p, uint32_t pid,
+							  const struct cgroup_container *ct)
 {
 	struct pid_slot *s = &p->slots[pid % PIDS_SLOTS];
 	struct container_slot *cs = &p->containers[pid % CONTAINER_SLOTS];
 
 	if (!pid)
-		return;
+		return NULL;
 	if (s->pid == pid)
 		s->container = ct ? PID_CONTAINER_IN : PID_CONTAINER_HOST;
 	if (!ct) {
 		if (cs->pid == pid)
 			cs->pid = 0;
-		return;
+		return NULL;
 	}
 	if (cs->pid && cs->pid != pid)
 		p->container_evictions++;
 	cs->pid = pid;
 	cs->ct = *ct;
+	return &cs->ct;
 }
 
 void process_pids_forget_container(struct process_pids *p, uint32_t pid)

@@ -150,10 +150,11 @@ void process_pids_forget(struct process_pids *p, uint32_t pid);
 
 /*
  * pid -> container, read at exec: ct NULL = a host process (remembered in the pid's slot if it
- * holds that pid), else kept in a table of container processes of its own (bounded).
+ * holds that pid), else kept in a table of container processes of its own (bounded).  Returns
+ * the kept copy (valid until the next set), NULL for a host process or pid 0.
  */
-void process_pids_set_container(struct process_pids *p, uint32_t pid,
-				const struct cgroup_container *ct);
+const struct cgroup_container *process_pids_set_container(struct process_pids *p, uint32_t pid,
+							  const struct cgroup_container *ct);
 /* Neither host nor container known (an exec whose cgroup could not be read). */
 void process_pids_forget_container(struct process_pids *p, uint32_t pid);
 /* 1 with *ret_ct (valid until the next set), 0 for a host process, -ENOENT when unknown. */

@@ -165,8 +165,7 @@ static const struct cgroup_container *container_of(struct process_state *s, uint
 	if (fresh && cgid && (r = cgroup_cache_get(s->cgroups, cgid, &cached)) >= 0) {
 		if (r > 0)
 			ct = *cached; /* copied: the pid table keeps its own */
-		process_pids_set_container(s->pids, pid, r > 0 ? &ct : NULL);
-		return process_pids_get_container(s->pids, pid, &cached) > 0 ? cached : NULL;
+		return process_pids_set_container(s->pids, pid, r > 0 ? &ct : NULL);
 	}
 	r = container_read(s, pid, &ct, &len);
 	/* only what this process's own /proc said, never its parent's (below) */
@@ -179,20 +178,15 @@ static const struct cgroup_container *container_of(struct process_state *s, uint
 
 		if (parent) {
 			ct = *parent; /* copied: the parent's slot may be the one replaced */
-			process_pids_set_container(s->pids, pid, &ct);
-			return process_pids_get_container(s->pids, pid, &cached) > 0 ? cached
-										     : NULL;
+			return process_pids_set_container(s->pids, pid, &ct);
 		}
 	}
 	if (r < 0) {
 		process_pids_forget_container(s->pids, pid);
 		return NULL;
 	}
-	process_pids_set_container(s->pids, pid, r > 0 ? &ct : NULL);
-	if (process_pids_get_container(s->pids, pid, &cached) > 0)
-		return cached;
-	/* Not cached (pid 0): the local copy must not escape; look it up again next time. */
-	return NULL;
+	/* NULL when not kept (pid 0): the local copy must not escape; looked up again next time. */
+	return process_pids_set_container(s->pids, pid, r > 0 ? &ct : NULL);
 }
 
 /*
@@ -204,14 +198,12 @@ static const struct cgroup_container *container_of(struct process_state *s, uint
 static const struct cgroup_container *exec_container_of(struct process_state *s,
 							const struct process_view *v)
 {
-	const struct cgroup_container *cached;
 	struct cgroup_container ct;
 
 	if (process_exec_container(&v->exec, &ct) <= 0)
 		return container_of(s, v->pid, v->ppid, true, true, v->exec.cgroup_id);
 	s->container_at_exec++;
-	process_pids_set_container(s->pids, v->pid, &ct);
-	return process_pids_get_container(s->pids, v->pid, &cached) > 0 ? cached : NULL;
+	return process_pids_set_container(s->pids, v->pid, &ct);
 }
 
 /* Container name, image and IoT Edge module name (labels) of a container id. */
