@@ -141,6 +141,18 @@ create_module() { # name outdir [--drop-cap CAP]
 	dk start "$name" >/dev/null || fail "docker start $name"
 }
 
+# Waits (20 s at most) until the container's log has a line with the fixed string. dockerd
+# copies a container's stderr to its log file asynchronously, so a line the agent wrote before
+# an event we already saw in the output file can still be missing from `docker logs`.
+wait_log() { # container fixed-string
+	local i
+	for i in $(seq 1 100); do
+		dk logs "$1" 2>&1 | grep -qF -- "$2" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # Waits (60 s at most) until the python expression is true of an event `e` of the file (and
 # its payload item `p`, when it has items), reading the file as it grows.
 wait_for() { # file what python-expression container
@@ -339,7 +351,7 @@ wait_for "$out2" "LocalUsers with $user (the agent keeps working)" \
 sleep 4
 [ "$(dk inspect --format '{{.State.Running}}' "$nocap")" = true ] ||
 	fail "the agent without NET_ADMIN stopped: $(dk logs --tail 5 "$nocap" 2>&1)"
-dk logs "$nocap" 2>&1 | grep -q "Capability check: missing cap_net_admin" ||
+wait_log "$nocap" "Capability check: missing cap_net_admin" ||
 	fail "no capability-check warning naming cap_net_admin in the log"
 "$PY" - "$out2" <<'PY' || fail "without NET_ADMIN"
 import json, sys
@@ -363,7 +375,7 @@ wait_for "$tmp/out3/edgesec.jsonl" "Heartbeat with the ports collector limited t
 	 'not in the host' in c.get('HostLimit', '') for c in p['Collectors']) and
 	 'pid=own' in p['ExtraDetails']['HostNamespaces'] and
 	 'net=host' not in p['ExtraDetails']['HostNamespaces']" "$nocap"
-dk logs "$nocap" 2>&1 | grep -q "Collector ports is degraded: not in the host's" ||
+wait_log "$nocap" "Collector ports is degraded: not in the host's" ||
 	fail "no warning naming the ports collector and the namespace it misses"
 echo "ok: in namespaces of its own, the limited collectors are named (Heartbeat HostLimit, log)"
 
