@@ -2,9 +2,10 @@
 /*
  * Helpers of the exec program of process.bpf.c (included there once, after its maps and
  * struct exec_scratch): the argv walk over the cap (per-argument head+tail cuts), what fds
- * 0..2 of the new process are, the path walks (cwd, the executed file) and the task's cgroup
- * (its directory names in one hierarchy: the container of a process that may be gone by the
- * time user space reads the record).  Not a header for anything else.
+ * 0..2 of the new process are, the path walks (cwd, the executed file, a regular file on
+ * stdin) and the task's cgroup (its directory names in one hierarchy: the container of a
+ * process that may be gone by the time user space reads the record).  Not a header for
+ * anything else.
  */
 #pragma once
 
@@ -377,4 +378,53 @@ static __always_inline __u32 cgroup_fill(struct process_exec_record *r, struct t
 	}
 	r->flags |= PROCESS_EXEC_CGROUP_TRUNCATED;
 	return off;
+}
+
+/* ---- exec: the file on stdin ---- */
+
+/* fd 0 of the new process when it is a regular file (after close-on-exec), else NULL. */
+static __always_inline struct file *stdin_file(struct task_struct *task)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	if (BPF_CORE_READ(fdt, max_fds) < 1 || bpf_probe_read_kernel(&f, sizeof(f), &fds[0]) < 0 ||
+	    !f)
+		return NULL;
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFREG)
+		return NULL;
+	return f;
+}
+
+/*
+ * A script fed on stdin (`bash < /tmp/x.sh`, `sh -s < /dev/shm/x`): the path of the regular
+ * file on fd 0, walked like the executed file's (path_fill(): the dentry the shell opened, so
+ * symlinks are resolved, and as the task sees it), at data[base] (base <
+ * PROCESS_EXEC_ARGS_OFF_MAX / 2).  A file with no parent (memfd, another pseudo file) has no
+ * path: its name alone.  Flags KNOWN, DELETED (the file has no links, or the name it was
+ * opened by is gone: what d_path marks " (deleted)"), TRUNCATED.
+ * Read here, at exec, so a shell that has read its script and exited is still seen.
+ */
+static __always_inline __u32 stdin_fill(struct process_exec_record *r, struct task_struct *task,
+					__u32 base)
+{
+	struct file *f = stdin_file(task);
+	struct dentry *d;
+	long n;
+
+	if (!f)
+		return 0;
+	r->flags |= PROCESS_EXEC_STDIN_KNOWN;
+	d = BPF_CORE_READ(f, f_path.dentry);
+	/* no links left, or this name removed (unhashed: what d_path marks " (deleted)") */
+	if (BPF_CORE_READ(f, f_inode, i_nlink) == 0 || !BPF_CORE_READ(d, d_hash.pprev))
+		r->flags |= PROCESS_EXEC_STDIN_DELETED;
+	n = path_fill(r, task, d, BPF_CORE_READ(f, f_path.mnt), base, PROCESS_EXEC_STDIN_TRUNCATED);
+	if (n > 0)
+		return n;
+	/* the masks only tell the verifier what the caller made sure of */
+	n = bpf_probe_read_kernel_str(&r->data[base & (PROCESS_EXEC_ARGS_OFF_MAX / 2 - 1)],
+				      PROCESS_CWD_MAX / 2, BPF_CORE_READ(d, d_name.name));
+	return n > 0 ? n : 0;
 }

@@ -10,7 +10,8 @@
  *            long arguments cut to head and tail (argv_walk()), so padding hides nothing.
  *            Also what fds 0..2 are (socket with its inet peer, pipe, tty, file, null),
  *            whether the executed file has no links (deleted, memfd), that file's path
- *            (mm->exe_file: symlinks resolved) and the task's cgroup in the hierarchy user
+ *            (mm->exe_file: symlinks resolved), the path of a regular file on fd 0 (a script
+ *            fed on stdin, `bash < /tmp/x.sh`) and the task's cgroup in the hierarchy user
  *            space chose (`cgroup_source`): the container is known even when the process is
  *            gone before the record is read.
  *   exit     sched_process_exit, once per thread group (when signal->live drops to 0).
@@ -250,7 +251,7 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	r->args_omitted = 0;
 	r->n_cuts = 0;
 	r->pad = 0;
-	r->pad3[0] = r->pad3[1] = r->pad3[2] = 0;
+	r->pad3[0] = r->pad3[1] = 0;
 	r->cgroup_id = bpf_get_current_cgroup_id();
 	n = bpf_probe_read_kernel_str(r->data, PROCESS_EXE_MAX, filename);
 	r->exe_len = n > 0 ? n - 1 : 0;
@@ -283,9 +284,11 @@ static __always_inline int exec_handle(struct task_struct *task, const char *fil
 	}
 	base += LOAD(r->path_len);
 	STORE(r->cgroup_len, cgroup_fill(r, task, base));
-	args_off = base + LOAD(r->cgroup_len);
+	base += LOAD(r->cgroup_len);
+	STORE(r->stdin_len, stdin_fill(r, task, base));
+	args_off = base + LOAD(r->stdin_len);
 	if (args_off >= PROCESS_EXEC_ARGS_OFF_MAX)
-		return 0; /* cannot happen: exe, interp < 256, cwd, path, cgroup < 512 */
+		return 0; /* cannot happen: exe, interp < 256, cwd, path, cgroup, stdin < 512 */
 	/* Hide the value from the compiler so that the mask, which the verifier needs, stays. */
 	barrier_var(args_off);
 	args_off &= PROCESS_EXEC_ARGS_OFF_MAX - 1;

@@ -78,6 +78,9 @@ enum process_loss_kind {
 #define PROCESS_EXEC_PATH_TRUNCATED 0x100u   /* ... deeper than PROCESS_CWD_DEPTH or longer */
 #define PROCESS_EXEC_CGROUP_KNOWN 0x200u     /* the cgroup was walked up to its root */
 #define PROCESS_EXEC_CGROUP_TRUNCATED 0x400u /* ... but deeper or longer than the bounds */
+#define PROCESS_EXEC_STDIN_KNOWN 0x800u	     /* fd 0 is a regular file: its path was walked */
+#define PROCESS_EXEC_STDIN_TRUNCATED 0x1000u /* ... deeper than PROCESS_CWD_DEPTH or longer */
+#define PROCESS_EXEC_STDIN_DELETED 0x2000u   /* ... and its name is gone (deleted, memfd) */
 
 /*
  * Which cgroup hierarchy the exec program reads (its `cgroup_source`, chosen by user space from
@@ -142,14 +145,15 @@ struct process_record_header {
  * interpreter of a script), then the cwd components (cwd_len bytes), then the path of the
  * file the kernel runs (path_len bytes of components like cwd's: mm->exe_file, symlinks
  * resolved; for a script its interpreter), then the cgroup's directory names (cgroup_len
- * bytes, innermost first, NUL-terminated each), then argv (args_len bytes), then n_cuts
- * struct process_argv_cut, and only those bytes are submitted, so a typical record is ~220
- * bytes rather than the ~900 a fixed layout would take.  exe_len and interp_len <
- * PROCESS_EXE_MAX, cwd_len < PROCESS_CWD_MAX, path_len < PROCESS_PATH_MAX and cgroup_len <
- * PROCESS_CGROUP_NAMES_MAX, so argv starts below PROCESS_EXEC_ARGS_OFF_MAX (a bound the BPF
- * verifier can see).
+ * bytes, innermost first, NUL-terminated each), then the path of the regular file on fd 0
+ * (stdin_len bytes of components like cwd's, PROCESS_EXEC_STDIN_KNOWN: `bash < /tmp/x.sh`),
+ * then argv (args_len bytes), then n_cuts struct process_argv_cut, and only those bytes are
+ * submitted, so a typical record is ~220 bytes rather than the ~900 a fixed layout would
+ * take.  exe_len and interp_len < PROCESS_EXE_MAX, cwd_len < PROCESS_CWD_MAX, path_len and
+ * stdin_len < PROCESS_PATH_MAX and cgroup_len < PROCESS_CGROUP_NAMES_MAX, so argv starts
+ * below PROCESS_EXEC_ARGS_OFF_MAX (a bound the BPF verifier can see).
  */
-#define PROCESS_EXEC_ARGS_OFF_MAX 2048
+#define PROCESS_EXEC_ARGS_OFF_MAX 4096
 #define PROCESS_EXEC_CUTS_BYTES (PROCESS_ARGV_CUTS * 8)
 #define PROCESS_EXEC_DATA_MAX                                                                      \
 	(PROCESS_EXEC_ARGS_OFF_MAX + PROCESS_ARGS_MAX + PROCESS_EXEC_CUTS_BYTES)
@@ -172,7 +176,8 @@ struct process_exec_record {
 	__u16 path_len;	  /* bytes of the executed file's path components after cwd */
 	__u64 cgroup_id;  /* cgroup v2 id of the task at exec: keys the container cache */
 	__u16 cgroup_len; /* bytes of cgroup directory names after the path */
-	__u16 pad3[3];
+	__u16 stdin_len;  /* bytes of the stdin file's path components after them */
+	__u16 pad3[2];
 	char data[PROCESS_EXEC_DATA_MAX];
 };
 

@@ -761,3 +761,130 @@ __attribute__((unused)) static void renamed_binary_check(const char *interp_want
 	assert_string_equal(extra_str(e, "ExecutableDeleted", got, sizeof(got)), "true");
 	rmdir(dir);
 }
+
+/* ---- a script fed on stdin (every backend) ---- */
+
+/*
+ * Forks; the child opens `open_path` (or takes fd `stdin_fd` when ≥ 0) as its stdin, goes to
+ * a process group of its own and execs /bin/sh -s MARKER.  The file stays open in the child
+ * only (O_CLOEXEC in the parent).
+ */
+__attribute__((unused)) static pid_t stdin_spawn(const char *open_path, int stdin_fd)
+{
+	char *argv[] = { "/bin/sh", "-s", marker, NULL };
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid > 0) {
+		test_pid_add(pid);
+		(void)setpgid(pid, pid);
+		return pid;
+	}
+	(void)setpgid(0, 0);
+	if (open_path)
+		stdin_fd = open(open_path, O_RDONLY | O_CLOEXEC);
+	if (stdin_fd < 0 || dup2(stdin_fd, STDIN_FILENO) < 0)
+		_exit(126);
+	{
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+	}
+	execve(argv[0], argv, environ);
+	_exit(127);
+}
+
+/*
+ * The first ProcessCreate of pid (/bin/sh; the proc connector may already name the sleep it
+ * execs into, with the same fd 0), polled with the deadline.
+ */
+__attribute__((unused)) static const struct event *stdin_wait(pid_t pid)
+{
+	const struct event *e = wait_pid(EVENT_PROCESS_CREATE, pid);
+
+	assert_non_null(e);
+	return e;
+}
+
+/*
+ * `sh -s < FILE` with FILE a script in a directory under /tmp: ExtraDetails StdinPath is the
+ * file (read through a symlink: the file the link leads to; through `//` and `/./`: the
+ * clean path), StdinDeleted when the file was unlinked before the exec, nothing for a pipe.
+ * The shells stay alive (the script execs sleep, keeping fd 0) until their event is seen, so
+ * a backend that reads /proc can; `short_lived` (eBPF: read in the kernel at exec) also runs
+ * one that has exited before its record is read.
+ */
+__attribute__((unused)) static void stdin_path_check(bool short_lived)
+{
+	char dir[] = "/tmp/edgesec-stdin-XXXXXX", path[96], slink[96], padded[128], gone[96];
+	char got[512];
+	const char *opens[3] = { path, slink, padded };
+	const struct event *e;
+	int fd, p[2];
+	pid_t pid;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/x.sh", dir);
+	snprintf(slink, sizeof(slink), "%s/link", dir);
+	snprintf(gone, sizeof(gone), "%s/gone.sh", dir);
+	snprintf(padded, sizeof(padded), "/tmp//%s/./x.sh", dir + 5);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_true(write(fd, "exec sleep 30\n", 14) == 14);
+	close(fd);
+	assert_int_equal(symlink(path, slink), 0);
+
+	/* the file itself, through a symlink, through a padded path */
+	for (size_t i = 0; i < 3; i++) {
+		sink_clear();
+		pid = stdin_spawn(opens[i], -1);
+		e = stdin_wait(pid);
+		stop_pg(pid);
+		assert_string_equal(extra_str(e, "Stdin", got, sizeof(got)), "file");
+		assert_string_equal(extra_str(e, "StdinPath", got, sizeof(got)), path);
+		assert_int_not_equal(extra_get(e, "StdinDeleted", &(struct event_value){ 0 }), 0);
+	}
+
+	/* unlinked before the exec: the old path, and StdinDeleted */
+	sink_clear();
+	fd = open(gone, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_true(write(fd, "exec sleep 30\n", 14) == 14);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(unlink(gone), 0);
+	pid = stdin_spawn(NULL, fd);
+	close(fd);
+	e = stdin_wait(pid);
+	stop_pg(pid);
+	assert_string_equal(extra_str(e, "StdinPath", got, sizeof(got)), gone);
+	assert_string_equal(extra_str(e, "StdinDeleted", got, sizeof(got)), "true");
+
+	/* a pipe: no path */
+	sink_clear();
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	pid = stdin_spawn(NULL, p[0]);
+	close(p[0]);
+	assert_true(write(p[1], "exec sleep 30\n", 14) == 14);
+	close(p[1]);
+	e = stdin_wait(pid);
+	stop_pg(pid);
+	assert_string_equal(extra_str(e, "Stdin", got, sizeof(got)), "pipe");
+	assert_int_not_equal(extra_get(e, "StdinPath", &(struct event_value){ 0 }), 0);
+
+	if (short_lived) {
+		/* `sh -s < FILE` that has exited (and been reaped) before its record is read */
+		sink_clear();
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		assert_true(fd >= 0);
+		assert_true(write(fd, "exit 3\n", 7) == 7);
+		close(fd);
+		pid = stdin_spawn(path, -1);
+		assert_int_equal(WEXITSTATUS(reap(pid)), 3);
+		e = stdin_wait(pid);
+		assert_string_equal(extra_str(e, "StdinPath", got, sizeof(got)), path);
+	}
+	unlink(slink);
+	unlink(path);
+	rmdir(dir);
+}

@@ -409,6 +409,12 @@ static void test_reverse_shell(void **state)
 	reverse_shell_check();
 }
 
+static void test_stdin_path(void **state)
+{
+	(void)state;
+	stdin_path_check(false);
+}
+
 static void test_renamed_binary(void **state)
 {
 	/* audit knows the task's resolved binary (SYSCALL exe): the shell /bin/sh points to */
@@ -423,11 +429,17 @@ static void test_renamed_binary(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rules_installed), cmocka_unit_test(test_second_instance),
-		cmocka_unit_test(test_exec_exit),	cmocka_unit_test(test_argv_forms),
-		cmocka_unit_test(test_hostile_argv),	cmocka_unit_test(test_reverse_shell),
-		cmocka_unit_test(test_renamed_binary),	cmocka_unit_test(test_tcp),
-		cmocka_unit_test(test_udp_connect),	cmocka_unit_test(test_burst),
+		cmocka_unit_test(test_rules_installed),
+		cmocka_unit_test(test_second_instance),
+		cmocka_unit_test(test_exec_exit),
+		cmocka_unit_test(test_argv_forms),
+		cmocka_unit_test(test_hostile_argv),
+		cmocka_unit_test(test_reverse_shell),
+		cmocka_unit_test(test_renamed_binary),
+		cmocka_unit_test(test_stdin_path),
+		cmocka_unit_test(test_tcp),
+		cmocka_unit_test(test_udp_connect),
+		cmocka_unit_test(test_burst),
 	};
 	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "audit" };
 	struct audit_status before, after;

@@ -507,6 +507,12 @@ static void test_reverse_shell(void **state)
 	reverse_shell_check();
 }
 
+static void test_stdin_path(void **state)
+{
+	(void)state;
+	stdin_path_check(true); /* read in the kernel at exec */
+}
+
 static void test_renamed_binary(void **state)
 {
 	(void)state;
@@ -521,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_argv),
 		cmocka_unit_test(test_reverse_shell),
 		cmocka_unit_test(test_renamed_binary),
+		cmocka_unit_test(test_stdin_path),
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_burst),

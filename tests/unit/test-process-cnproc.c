@@ -188,6 +188,12 @@ static void test_reverse_shell(void **state)
 	reverse_shell_check();
 }
 
+static void test_stdin_path(void **state)
+{
+	(void)state;
+	stdin_path_check(false);
+}
+
 static void test_renamed_binary(void **state)
 {
 	/* Executable is /proc/<pid>/exe, the resolved binary (the shell): no Interpreter */
@@ -198,11 +204,11 @@ static void test_renamed_binary(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_state),	       cmocka_unit_test(test_exec_exit),
-		cmocka_unit_test(test_killed),	       cmocka_unit_test(test_long_argv),
-		cmocka_unit_test(test_reverse_shell),  cmocka_unit_test(test_renamed_binary),
-		cmocka_unit_test(test_vanished),       cmocka_unit_test(test_burst),
-		cmocka_unit_test(test_capture_select),
+		cmocka_unit_test(test_state),	      cmocka_unit_test(test_exec_exit),
+		cmocka_unit_test(test_killed),	      cmocka_unit_test(test_long_argv),
+		cmocka_unit_test(test_reverse_shell), cmocka_unit_test(test_renamed_binary),
+		cmocka_unit_test(test_stdin_path),    cmocka_unit_test(test_vanished),
+		cmocka_unit_test(test_burst),	      cmocka_unit_test(test_capture_select),
 	};
 	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "cnproc" };
 	int r;

@@ -19,6 +19,12 @@
  *     reads unless the links change in between (a race, documented).
  * All paths are as the process sees them (its root, a container's or a chroot's).
  *
+ * StdinPath (process_stdin_path()) is the regular file on fd 0 when the process started: a
+ * script fed to an interpreter on stdin (`bash < /tmp/x.sh`, `python3 - < /dev/shm/x`), which
+ * leaves no path in the command line.  eBPF walks it in the kernel at exec (exact, also for a
+ * shell that has read its script and exited); audit and the proc connector read the
+ * /proc/<pid>/fd/0 link while the process lives (racy, see process-int.h).
+ *
  * The container: the eBPF record carries the names of the task's cgroup directories at exec in
  * the hierarchy that tells containers apart (bpf/process-exec.bpf.h cgroup_fill()); they become a
  * /proc/<pid>/cgroup-style line for the one cgroup parser (cgroup-parse.h).  The hierarchy is
@@ -115,8 +121,12 @@ int process_exec_container(const struct process_view_exec *x, struct cgroup_cont
 	return x->flags & PROCESS_EXEC_CGROUP_KNOWN ? 0 : -ENOENT;
 }
 
-/* readlink of <pid>/<what> below the /proc fd, " (deleted)" dropped; length or -errno. */
-static ssize_t proc_link(int proc_fd, uint32_t pid, const char *what, char *out, size_t size)
+/*
+ * readlink of <pid>/<what> below the /proc fd (the link is read, never followed), " (deleted)"
+ * dropped (then *ret_deleted, when given); length or -errno.
+ */
+static ssize_t proc_link(int proc_fd, uint32_t pid, const char *what, char *out, size_t size,
+			 bool *ret_deleted)
 {
 	static const char deleted[] = " (deleted)";
 	char path[48];
@@ -129,8 +139,11 @@ static ssize_t proc_link(int proc_fd, uint32_t pid, const char *what, char *out,
 	if (n <= 0)
 		return n < 0 ? -errno : -ENOENT;
 	if ((size_t)n > sizeof(deleted) - 1 &&
-	    memcmp(out + n - (sizeof(deleted) - 1), deleted, sizeof(deleted) - 1) == 0)
+	    memcmp(out + n - (sizeof(deleted) - 1), deleted, sizeof(deleted) - 1) == 0) {
 		n -= sizeof(deleted) - 1;
+		if (ret_deleted)
+			*ret_deleted = true;
+	}
 	out[n] = '\0';
 	return n;
 }
@@ -164,7 +177,7 @@ static ssize_t resolve_in_root(int proc_fd, uint32_t pid, const char *path, char
 	if (n <= 0)
 		return n < 0 ? -errno : -ENOENT;
 	out[n] = '\0';
-	rn = proc_link(proc_fd, pid, "root", root, sizeof(root));
+	rn = proc_link(proc_fd, pid, "root", root, sizeof(root), NULL);
 	if (rn > 1 && n > rn && memcmp(out, root, (size_t)rn) == 0 && out[rn] == '/') {
 		memmove(out, out + rn, (size_t)(n - rn) + 1);
 		n -= rn;
@@ -196,7 +209,7 @@ size_t process_exec_path(int proc_fd, uint32_t pid, const struct process_view_ex
 		*ret_truncated = n > 0 && (size_t)n >= out_size - 1;
 	} else if (x->flags & PROCESS_EXEC_PATH_KNOWN) {
 		if (x->flags & PROCESS_EXEC_PATH_TRUNCATED) {
-			n = proc_link(proc_fd, pid, "exe", out, out_size);
+			n = proc_link(proc_fd, pid, "exe", out, out_size, NULL);
 			*ret_truncated = n > 0 && (size_t)n >= out_size - 1;
 		}
 		if (n <= 0) {
@@ -211,6 +224,52 @@ size_t process_exec_path(int proc_fd, uint32_t pid, const struct process_view_ex
 	if (n <= 0 || ((size_t)n == exe_len && memcmp(out, exe, exe_len) == 0)) {
 		*ret_truncated = false;
 		return 0;
+	}
+	return (size_t)n;
+}
+
+/* True when path ends with "/" and the innermost of the walked components (the file's name). */
+static bool ends_with_name(const char *path, size_t len, const char *parts, size_t parts_len)
+{
+	size_t nlen = strnlen(parts, parts_len);
+
+	return nlen && len > nlen && path[len - nlen - 1] == '/' &&
+	       memcmp(path + len - nlen, parts, nlen) == 0;
+}
+
+size_t process_stdin_path(int proc_fd, uint32_t pid, const struct process_view_exec *x, char *out,
+			  size_t out_size, bool *ret_truncated, bool *ret_deleted)
+{
+	ssize_t n = 0;
+
+	*ret_truncated = false;
+	*ret_deleted = false;
+	if (out_size < PROCESS_EXE_MAX || !(x->flags & PROCESS_EXEC_STDIO_KNOWN) ||
+	    x->stdio[0] != PROCESS_STDIO_FILE)
+		return 0;
+	if (!(x->flags & PROCESS_EXEC_STDIN_KNOWN)) {
+		/* audit, proc connector: what fd 0 names now */
+		n = proc_link(proc_fd, pid, "fd/0", out, out_size, ret_deleted);
+		if (n <= 0 || out[0] != '/') {
+			*ret_deleted = false;
+			return 0;
+		}
+		*ret_truncated = (size_t)n >= out_size - 1;
+		return (size_t)n;
+	}
+	*ret_deleted = (x->flags & PROCESS_EXEC_STDIN_DELETED) != 0;
+	if (x->flags & PROCESS_EXEC_STDIN_TRUNCATED) {
+		bool gone = false;
+
+		n = proc_link(proc_fd, pid, "fd/0", out, out_size, &gone);
+		if (n > 0 && (out[0] != '/' ||
+			      !ends_with_name(out, (size_t)n, x->stdin_parts, x->stdin_len)))
+			n = 0; /* fd 0 is another file by now */
+		*ret_truncated = n > 0 && (size_t)n >= out_size - 1;
+	}
+	if (n <= 0) {
+		n = (ssize_t)process_cwd_format(x->stdin_parts, x->stdin_len, out, out_size);
+		*ret_truncated = (x->flags & PROCESS_EXEC_STDIN_TRUNCATED) != 0;
 	}
 	return (size_t)n;
 }

@@ -50,10 +50,10 @@ static int exec_decode(const unsigned char *p, size_t len, struct process_view *
 	cuts_bytes = (size_t)r.n_cuts * sizeof(struct process_argv_cut);
 	if (r.exe_len >= PROCESS_EXE_MAX || r.interp_len >= PROCESS_EXE_MAX ||
 	    r.cwd_len >= PROCESS_CWD_MAX || r.path_len >= PROCESS_PATH_MAX ||
-	    r.cgroup_len >= PROCESS_CGROUP_NAMES_MAX || r.args_len > PROCESS_ARGS_MAX ||
-	    r.n_cuts > PROCESS_ARGV_CUTS ||
+	    r.cgroup_len >= PROCESS_CGROUP_NAMES_MAX || r.stdin_len >= PROCESS_PATH_MAX ||
+	    r.args_len > PROCESS_ARGS_MAX || r.n_cuts > PROCESS_ARGV_CUTS ||
 	    PROCESS_EXEC_RECORD_FIXED + (size_t)r.exe_len + r.interp_len + r.cwd_len + r.path_len +
-			    r.cgroup_len + r.args_len + cuts_bytes !=
+			    r.cgroup_len + r.stdin_len + r.args_len + cuts_bytes !=
 		    len)
 		return -EBADMSG;
 	v->exec.flags = r.flags;
@@ -72,6 +72,9 @@ static int exec_decode(const unsigned char *p, size_t len, struct process_view *
 	v->exec.cgroup_parts = data;
 	v->exec.cgroup_len = r.cgroup_len;
 	data += r.cgroup_len;
+	v->exec.stdin_parts = data;
+	v->exec.stdin_len = r.stdin_len;
+	data += r.stdin_len;
 	v->exec.args = data;
 	v->exec.args_len = r.args_len;
 	v->exec.cuts = data + r.args_len;

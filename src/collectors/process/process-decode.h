@@ -40,6 +40,10 @@ struct process_view_exec {
 	 * names innermost first, NUL-terminated each (process_cwd_format() makes the path) */
 	const char *cgroup_parts;
 	size_t cgroup_len;
+	/* eBPF (PROCESS_EXEC_STDIN_KNOWN/_TRUNCATED/_DELETED): the path of the regular file on fd
+	 * 0 at exec (a script fed on stdin), components as cwd_parts; see process_stdin_path() */
+	const char *stdin_parts;
+	size_t stdin_len;
 	const char *args; /* NUL-separated argv; a cut argument is its head and tail */
 	size_t args_len;
 	/* n_cuts struct process_argv_cut, possibly unaligned (read with process_view_cut()) */

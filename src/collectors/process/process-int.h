@@ -127,6 +127,20 @@ size_t process_exec_path(int proc_fd, uint32_t pid, const struct process_view_ex
 			 const char *exe, size_t exe_len, bool script, char *out, size_t out_size,
 			 bool *ret_truncated);
 
+/*
+ * ExtraDetails StdinPath: the path of the regular file on fd 0 when the process started (a
+ * script fed on stdin, `bash < /tmp/x.sh`), as the process sees it, symlinks resolved.  eBPF:
+ * the walk the kernel did at exec (a walk cut by its bounds is completed from
+ * /proc/<pid>/fd/0 when that still names the same file); audit, proc connector:
+ * readlink(/proc/<pid>/fd/0) while the process lives (racy: a process gone, or one that has
+ * replaced its fd 0, gives nothing or the new file).  Its length in out (NUL-terminated;
+ * out_size ≥ PROCESS_EXE_MAX), or 0 when stdin is not a file or not known; *ret_deleted when
+ * the file had no links (deleted, memfd), *ret_truncated when only a part is known.  The link
+ * is only read, never followed.
+ */
+size_t process_stdin_path(int proc_fd, uint32_t pid, const struct process_view_exec *x, char *out,
+			  size_t out_size, bool *ret_truncated, bool *ret_deleted);
+
 /* Builds and submits the event(s) of one decoded record. */
 void process_view_emit(struct collector *c, const struct process_view *v);
 

@@ -17,7 +17,9 @@
  *                     arguments and omitted ones marked; the JSON writer escapes), ProcessId,
  *                     ParentProcessId, UserId, UserName; ExtraDetails Cwd, ParentExecutable,
  *                     ParentCommandLine (pid cache, else /proc/<ppid>), Stdin/Stdout/Stderr and
- *                     StdioRemote (from the record, else /proc/<pid>/fd), Interpreter, Argv0,
+ *                     StdioRemote (from the record, else /proc/<pid>/fd), StdinPath (+
+ *                     StdinPathTruncated, StdinDeleted: a regular file on stdin, exec-path.c),
+ *                     Interpreter, Argv0,
  *                     ExecutableDeleted, ArgvTruncated + ArgvCap/ArgvCutArgs/ArgvOmittedArgs,
  *                     ArgvUnreadable, CwdTruncated, ExecutablePath (+ ExecutablePathTruncated:
  *                     the file run with its symlinks resolved, when it differs; exec-path.c).
@@ -368,6 +370,23 @@ static void exec_path_add(struct process_state *s, struct event_builder *b, uint
 		event_add_extra_cstr(b, "ExecutablePathTruncated", "true");
 }
 
+/* ExtraDetails StdinPath (+ StdinPathTruncated, StdinDeleted): exec-path.c. */
+static void stdin_path_add(struct process_state *s, struct event_builder *b, uint32_t pid,
+			   const struct process_view_exec *x)
+{
+	char path[PROCESS_CWD_MAX + PROCESS_EXE_MAX + 2];
+	bool truncated, deleted;
+	size_t n = process_stdin_path(s->proc_fd, pid, x, path, sizeof(path), &truncated, &deleted);
+
+	if (!n)
+		return;
+	event_add_extra(b, "StdinPath", path, n);
+	if (truncated)
+		event_add_extra_cstr(b, "StdinPathTruncated", "true");
+	if (deleted)
+		event_add_extra_cstr(b, "StdinDeleted", "true");
+}
+
 /* What an fd of a live process is, from /proc/<pid>/fd/<fd> (stat follows the link). */
 static uint8_t stdio_of_stat(const struct stat *st)
 {
@@ -583,6 +602,7 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 	if (x.flags & PROCESS_EXEC_EXE_DELETED)
 		event_add_extra_cstr(b, "ExecutableDeleted", "true");
 	stdio_add(b, &x);
+	stdin_path_add(s, b, v->pid, &x);
 	argv_flags_add(b, &x);
 	if (x.flags & PROCESS_EXEC_CWD_TRUNCATED)
 		event_add_extra_cstr(b, "CwdTruncated", "true");
