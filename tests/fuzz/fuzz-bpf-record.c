@@ -2,7 +2,7 @@
 /*
  * Fuzz harness for the decoder of the eBPF process records (process_record_decode) and the
  * formatters applied to a decoded record (argv join, cwd, the executed file's path, the
- * container from the recorded cgroup, addresses, exit status).  The
+ * stdin file's path, the container from the recorded cgroup, addresses, exit status).  The
  * input is one record as the ring buffer would hand it over: bytes and their length.
  */
 #include <stddef.h>
@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct process_view v;
 	struct cgroup_container ct;
 	unsigned char *copy;
-	bool trunc;
+	bool trunc, deleted;
 	int sig;
 
 	/* An exact-size copy, so ASan sees any read past the record. */
@@ -51,6 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			if (process_exec_path(-1, v.pid, &v.exec, v.exec.exe, v.exec.exe_len, false,
 					      out, sizeof(out), &trunc) >= sizeof(out))
+				abort();
+			if (process_stdin_path(-1, v.pid, &v.exec, out, sizeof(out), &trunc,
+					       &deleted) >= sizeof(out))
 				abort();
 			break;
 		case PROCESS_RECORD_EXIT:
