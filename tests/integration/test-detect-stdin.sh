@@ -13,7 +13,8 @@
 # temporary directories.  Quiet: a script outside them, awk reading data from /tmp, a symlink
 # in /tmp to a script elsewhere (the resolved path is what counts).  Through a pipe
 # (script-pipe-temp-dir): `cat /tmp/x | sh`, `base64 -d /dev/shm/x | bash -s -o errexit`,
-# `cat /tmp/x | bash /dev/stdin`; quiet: data piped into `python3 -c CODE`.  Gaps (rows of
+# `cat /tmp/x | bash /dev/stdin`; quiet: data piped into `python3 -c CODE`, here-documents
+# given to python3 - with a file in /tmp as data.  Gaps (rows of
 # the table): a reader that is not a sibling, a renamed copy of bash, `. /tmp/x` in a
 # running shell.
 #
@@ -188,9 +189,25 @@ pipe_case "evasion: cat /tmp/NAME.sh | bash /dev/stdin" "cat '$(script 9)' | bas
 bash -c "cat '$t.data' | /usr/bin/python3 -c 'import sys; sys.stdin.read()'" &
 q1=$!
 wait "$q1"
-DT_JQ_ARGS=(--argjson a "$q1")
-dt_none script-pipe-temp-dir '.Evidence[0].Fields.ParentProcessId == $a' 3
-dt_row script-pipe-temp-dir "quiet: cat /tmp/NAME.data | python3 -c CODE" "pass (no Alert)"
+# Here-documents are the scripts (on pipes), the file in /tmp the first one's data, its
+# output piped to a sibling that reads a script from its stdin too.
+cat >"$DT_TMP/heredoc.sh" <<'EOS'
+/usr/bin/python3 - "$1" <<'PY' | /usr/bin/python3 - 1 <<'PY2'
+import sys
+print(open(sys.argv[1]).read())
+PY
+import sys
+sys.stdin.read()
+PY2
+EOS
+bash "$DT_TMP/heredoc.sh" "$t.data" &
+q2=$!
+wait "$q2"
+DT_JQ_ARGS=(--argjson a "$q1" --argjson b "$q2")
+dt_none script-pipe-temp-dir '(.Evidence[0].Fields.ParentProcessId == $a) or
+	(.Evidence[0].Fields.ParentProcessId == $b)' 3
+dt_row script-pipe-temp-dir "quiet: cat /tmp/NAME.data | python3 -c CODE; python3 - /tmp/NAME.data <<PY | python3 - 1 <<PY2" \
+	"pass (no Alert)"
 
 # Gaps, documented in docs/detection.md.
 dt_row script-pipe-temp-dir "sh < <(cat /tmp/NAME.sh), a reader that is not a sibling" \
