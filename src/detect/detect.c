@@ -12,8 +12,9 @@
  * order, or in any order, per key within a window), new value (a key not seen since the
  * first event, which is the baseline).  A firing rule goes through deduplication (the same
  * rule and key within dedupWindow only increments a repeat count, sent as one summary when
- * the window ends) and a rate (DETECT_ALERTS_PER_MINUTE new alerts per rule per minute;
- * beyond it one "suppressed" summary), so a flood of behaviour is never a flood of alerts.
+ * the window ends) and a rate (settings.alerts_per_minute new alerts per rule per minute,
+ * config detectionAlertsPerMinute; beyond it one "suppressed" summary), so a flood of behaviour is
+ * never a flood of alerts.
  *
  * Time: windows run on event time (the time the behaviour was captured), never backwards:
  * the engine's clock is the latest event or tick time.  Live, an event time more than a second
