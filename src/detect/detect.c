@@ -435,7 +435,7 @@ static void run_new_value(struct detect_engine *de, struct detect_rule *r, struc
 
 	if (!detect_key_build(&r->steps[0].key, v, key, &len))
 		return;
-	if (!rt->baseline_done && !baseline_can_take(r, v->type)) {
+	if (!rt->baseline_done && !rt->baseline_seq && !baseline_can_take(r, v->type)) {
 		/* a live event before the first snapshot: joins the baseline, no alert */
 		(void)detect_state_get(de, rt, DETECT_STATE_SEEN, key, len, &created);
 		return;
