@@ -208,7 +208,7 @@ struct process_listen_record {
 	__u16 family;	  /* AF_INET or AF_INET6 */
 	__u16 local_port; /* host order */
 	__u32 netns_ino;
-	__u64 cgroup_id; /* cgroup v2 id of the task */
+	__u64 cgroup_id;     /* cgroup v2 id of the task */
 	__u8 local_addr[16]; /* 4 bytes used for AF_INET */
 };
 

@@ -181,8 +181,8 @@ static const struct event_field_info alert_fields[_AL_MAX] = {
 };
 
 static const struct event_field_info listener_create_fields[_LC_MAX] = {
-	{ "LocalAddress", S, R }, { "LocalPort", S, R },  { "Protocol", S, R },
-	{ "ProcessId", I, R },	  { "UserId", S, 0 },	  { "Executable", S, R | L },
+	{ "LocalAddress", S, R },    { "LocalPort", S, R }, { "Protocol", S, R },
+	{ "ProcessId", I, R },	     { "UserId", S, 0 },    { "Executable", S, R | L },
 	{ "CommandLine", S, L | X },
 };
 

@@ -218,6 +218,62 @@ static void test_tcp(void **state)
 	assert_valid_json(e);
 }
 
+/* ---- TCP listen ---- */
+
+struct listen_want {
+	const char *addr;
+	unsigned port;
+	pid_t pid;
+};
+
+static bool match_listen(const struct event *e, const void *arg)
+{
+	const struct listen_want *w = arg;
+	char s[64], num[16];
+
+	snprintf(num, sizeof(num), "%u", w->port);
+	return field_int(e, LC_PROCESS_ID) == w->pid &&
+	       strcmp(field_str(e, LC_LOCAL_ADDRESS, s, sizeof(s)), w->addr) == 0 &&
+	       strcmp(field_str(e, LC_LOCAL_PORT, s, sizeof(s)), num) == 0 &&
+	       strcmp(field_str(e, LC_PROTOCOL, s, sizeof(s)), "tcp") == 0;
+}
+
+/*
+ * listen() on IPv4 and IPv6 loopback: one ListenerCreate each, with our pid, the address and
+ * the port, and the process named; the socket is closed at once (a listener that lives far
+ * less than any snapshot interval).
+ */
+static void test_listen(void **state)
+{
+	const int families[] = { AF_INET, AF_INET6 };
+	const char *addrs[] = { "127.0.0.1", "::1" };
+	char s[512];
+
+	(void)state;
+	for (size_t f = 0; f < 2; f++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = loopback(families[f], &ss, 0);
+		struct listen_want w;
+		const struct event *e;
+		int l;
+
+		sink_clear();
+		l = socket(families[f], SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(l >= 0);
+		assert_int_equal(bind(l, (struct sockaddr *)&ss, sl), 0);
+		assert_int_equal(listen(l, 1), 0);
+		w = (struct listen_want){ addrs[f], sock_port(l, false), getpid() };
+		close(l);
+		e = wait_event(EVENT_LISTENER_CREATE, match_listen, &w);
+		assert_non_null(e);
+		settle();
+		assert_int_equal(count_matching(EVENT_LISTENER_CREATE, match_listen, &w, NULL), 1);
+		assert_non_null(
+			strstr(field_str(e, LC_EXECUTABLE, s, sizeof(s)), "test-process-bpf"));
+		assert_valid_json(e);
+	}
+}
+
 /* ---- UDP ---- */
 
 enum udp_mode {
@@ -518,6 +574,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec_exit),
 		cmocka_unit_test(test_exec_echo_relative),
+		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_hostile_argv),
 		cmocka_unit_test(test_reverse_shell),
 		cmocka_unit_test(test_renamed_binary),
