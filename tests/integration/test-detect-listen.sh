@@ -12,6 +12,8 @@
 #   - a python3 listener on [::1] for ~1 s (IPv6);
 #   - a listener in a private network namespace (unshare -n) on a port the host already
 #     listens on at the baseline: another listener, reported with its NetworkNamespace;
+#   - busybox `nc -l -p PORT -e /bin/sh` in a container (private dockerd, network none) for
+#     ~1 s: attributed to the container (skipped as a case, not as a test, without Docker);
 #   - a listener that stays: seen at listen(), then listed by the next snapshots, alerts once
 #     (dedup window 1 s, so a second firing would be a second Alert).
 # Each wait polls the output with a deadline.  Prints the latency listen -> Alert (a figure).
@@ -20,6 +22,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/detect-env.sh"
+. "$(dirname "$0")/docker-env.sh"
 
 need_root "(the eBPF capture loads BPF programs)"
 need_tools "apt-get install -y jq ncat iproute2 util-linux" jq ncat ss unshare ip /usr/bin/python3
@@ -27,12 +30,20 @@ need_edgesec
 
 dt_init listen
 pids=()
+ddir=$DT_TMP/docker
+image=edgesec-dt/busybox:$$
+cname=edgesec-dt-bind-$$
+docker_ok=
 dt_cleanup_hook() {
 	local p
 	for p in "${pids[@]}"; do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	if [ -n "$docker_ok" ]; then
+		docker_env_stop "$cname"
+		docker_env_cleanup_mounts "$ddir"
+	fi
 }
 py=/usr/bin/python3
 
@@ -79,8 +90,20 @@ py_listen 127.0.0.1 "$base_port" 600
 pids+=("$!")
 wait_listening "$base_port"
 
+# A private dockerd (no bridge; containers get network "none": a namespace of their own) for
+# the container case, when Docker is installed; the other cases do not need it.
+if (docker_env_require) >/dev/null 2>&1; then
+	docker_env_require
+	docker_ok=1
+	docker_env_start "$ddir"
+	docker_env_import_busybox "$image" sh nc sleep
+	sock="\"$ddir/docker.sock\""
+else
+	sock='""'
+fi
+
 # ---- run 1: snapshots every 60 s, so only the kernel can see a 1 s listener ----
-DT_TOP='"snapshotFrequency": "PT60S"' dt_start_agent '"loginSource": "utmp", "dockerSocket": ""'
+DT_TOP='"snapshotFrequency": "PT60S"' dt_start_agent "\"loginSource\": \"utmp\", \"dockerSocket\": $sock"
 wait_snapshots 1 # the baseline
 [ "$(snapshots_with "$base_port")" -ge 1 ] || fail "the baseline snapshot does not list port $base_port"
 t_run1=$(dt_now_ms)
@@ -146,6 +169,23 @@ dt_expect listening-port-new "the baseline's port, in a private network namespac
 	 and (.AlertKey | test("LocalPort=" + $port + ", Namespace=net:"))'
 # the host's own listener on that port is the baseline's: never an alert
 dt_none listening-port-new '(.AlertKey | test("LocalPort=" + $port + "$"))' 0
+
+# -- a bind shell in a container (its own network namespace) for ~1 s --
+if [ -n "$docker_ok" ]; then
+	port=$(dt_free_port)
+	dt_mark
+	cid=$(dk run -d --network none --name "$cname" "$image" sh -c "nc -l -p $port -e /bin/sh & sleep 1") ||
+		fail "docker run of the bind shell failed"
+	DT_JQ_ARGS=(--arg port "$port" --arg cid "$cid")
+	dt_expect listening-port-new "busybox nc -l -p PORT -e /bin/sh in a container (network none), ~1 s" \
+		'.Evidence[0].Name == "ListenerCreate" and .Evidence[0].Fields.LocalPort == $port
+		 and .Evidence[0].Fields["ExtraDetails.ContainerId"] == $cid and .ContainerId == $cid
+		 and (.Evidence[0].Fields["ExtraDetails.NetworkNamespace"] | startswith("net:["))
+		 and (.Evidence[0].Fields.CommandLine | contains("-e /bin/sh"))'
+	dk rm -f "$cname" >/dev/null 2>&1
+else
+	dt_row listening-port-new "a bind shell in a container" "not run: no dockerd/busybox-static here"
+fi
 [ "$(n_snapshots)" = 1 ] || fail "run 1 took another snapshot within 60 s: the cases prove nothing"
 dt_stop_agent
 mv "$DT_OUT" "$DT_TMP/out-1.jsonl" # run 2 writes a fresh output (its Heartbeats are its own)
