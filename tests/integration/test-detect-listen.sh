@@ -213,6 +213,18 @@ n=$(dt_find listening-port-new '(.AlertKey | test("LocalPort=" + $port + "$"))' 
 [ "$n" = 1 ] || fail "listening-port-new for port $port $n times (ListenerCreate and snapshots): $(dt_find listening-port-new '(.AlertKey | test("LocalPort=" + $port + "$"))')"
 dt_row listening-port-new "the same listener in $(snapshots_with "$port") later snapshots" "pass (1 Alert)"
 
+dt_stop_agent
+# ListenerCreate is our schema's: every message of run 1 (ListenerCreate, Alerts) validates
+if command -v node >/dev/null && [ -f "$SOURCE_DIR/tests/tools/validate-messages.mjs" ] &&
+	[ -d "$SOURCE_DIR/tests/tools/node_modules" ]; then
+	grep -q '"ListenerCreate"' "$DT_TMP/out-1.jsonl" || fail "no ListenerCreate event on run 1's output"
+	node "$SOURCE_DIR/tests/tools/validate-messages.mjs" --quiet "$DT_TMP/out-1.jsonl" >"$DT_TMP/val.txt" 2>&1 ||
+		fail "run 1's messages do not validate: $(tail -20 "$DT_TMP/val.txt")"
+	echo "ok: run 1's messages (ListenerCreate, Alert, ...) validate against their schemas"
+else
+	dt_row schemas "ListenerCreate against edgesec-message.schema.json" "not run: no node/tests/tools"
+fi
+
 dt_row listening-port-new "a UDP socket bound between two snapshots" "gap (UDP bind is not captured)"
 dt_table
 echo "PASS"
