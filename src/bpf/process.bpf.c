@@ -27,6 +27,10 @@
  *            the syscall tracepoints of sendto() and sendmsg() (out only).  connect() of a UDP
  *            socket too.  Each (socket, peer) once per window, in the direction seen first
  *            (LRU map).
+ *   listen   TCP (v4 and v6) entering LISTEN: inet_sock_set_state with newstate TCP_LISTEN,
+ *            which inet_csk_listen_start fires inside listen() in the listener's context: pid,
+ *            local address and port, the socket's network namespace and the task's cgroup.  A
+ *            listener that lives between two ListeningPorts snapshots is seen all the same.
  *
  * Every hook exists in two variants where the kernel offers both (raw_tp, classic
  * tracepoint); user space enables one per hook after probing.  Syscall hooks exist only as
@@ -414,6 +418,28 @@ static __always_inline void addr_fill(struct process_connect_record *r, const st
 	}
 }
 
+/* listen() moved a TCP socket to LISTEN: in the listener's own context. */
+static __always_inline void listen_emit(const struct sock *sk, __u16 family)
+{
+	struct process_listen_record r;
+
+	__builtin_memset(&r, 0, sizeof(r));
+	header_fill(&r.h, PROCESS_RECORD_LISTEN);
+	r.h.size = sizeof(r);
+	r.family = family;
+	r.local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	r.netns_ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	r.cgroup_id = bpf_get_current_cgroup_id();
+	if (family == AF_INET) {
+		__be32 l = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+
+		__builtin_memcpy(r.local_addr, &l, 4);
+	} else {
+		bpf_core_read(r.local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+	}
+	emit(&r, sizeof(r), PROCESS_LOSS_TCP_LISTEN);
+}
+
 static __always_inline int state_handle(const struct sock *sk, int oldstate, int newstate)
 {
 	__u64 key = (__u64)sk;
@@ -424,6 +450,10 @@ static __always_inline int state_handle(const struct sock *sk, int oldstate, int
 	if ((family != AF_INET && family != AF_INET6) ||
 	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
+	if (newstate == TCP_LISTEN) {
+		listen_emit(sk, family);
+		return 0;
+	}
 	if (newstate == TCP_SYN_SENT) {
 		__builtin_memset(&o, 0, sizeof(o));
 		header_fill(&o.h, PROCESS_RECORD_CONNECT);

@@ -50,6 +50,7 @@ enum process_record_type {
 	PROCESS_RECORD_EXEC = 1,
 	PROCESS_RECORD_EXIT = 2,
 	PROCESS_RECORD_CONNECT = 3,
+	PROCESS_RECORD_LISTEN = 4,
 	_PROCESS_RECORD_MAX,
 };
 
@@ -63,6 +64,7 @@ enum process_loss_kind {
 	PROCESS_LOSS_TCP_CONNECT, /* ConnectionCreate, TCP out */
 	PROCESS_LOSS_TCP_ACCEPT,  /* ConnectionCreate, TCP in */
 	PROCESS_LOSS_UDP,	  /* ConnectionCreate, UDP out and in */
+	PROCESS_LOSS_TCP_LISTEN,  /* ListenerCreate */
 	PROCESS_LOSS_KINDS,
 };
 
@@ -198,6 +200,21 @@ struct process_connect_record {
 	__u32 pad;
 	__u8 local_addr[16]; /* 4 bytes used for AF_INET */
 	__u8 remote_addr[16];
+};
+
+/*
+ * A TCP socket entered LISTEN (inet_csk_listen_start, inside listen() in the caller's context,
+ * so the header names the listening process).  netns_ino: inode number of the socket's network
+ * namespace (as /proc/PID/ns/net shows it), so user space can tell a listener of another
+ * namespace (a container's) from one of its own.
+ */
+struct process_listen_record {
+	struct process_record_header h;
+	__u16 family;	  /* AF_INET or AF_INET6 */
+	__u16 local_port; /* host order */
+	__u32 netns_ino;
+	__u64 cgroup_id;     /* cgroup v2 id of the task */
+	__u8 local_addr[16]; /* 4 bytes used for AF_INET */
 };
 
 /* Fixed part of an exec record (what precedes data[]). */

@@ -111,6 +111,8 @@ static struct detect_engine *make_engine(const struct config *cfg, const char *r
 	struct detect_settings s = {
 		.dedup_window_ms = cfg->detection_dedup_window_ms,
 		.max_state_entries = (size_t)cfg->detection_max_state_entries,
+		.max_state_bytes = (size_t)cfg->detection_max_state_mib << 20,
+		.alerts_per_minute = (unsigned)cfg->detection_alerts_per_minute,
 		.trust_event_time = true,
 	};
 	struct detect_report *rep = es_calloc(1, sizeof(*rep));

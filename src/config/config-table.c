@@ -116,6 +116,8 @@ const struct config_entry config_table[] = {
 	     "queue for LocalUserChange events (user added/removed, groups or uid changed)"),
 	PRIO(EDGESEC, "eventPriorityPrivilegeUse", event_priority[EVENT_PRIVILEGE_USE], HIGH,
 	     "queue for PrivilegeUse events (sudo, su, pkexec authentications)"),
+	PRIO(EDGESEC, "eventPriorityListenerCreate", event_priority[EVENT_LISTENER_CREATE], HIGH,
+	     "queue for ListenerCreate events (a TCP socket began listening; eBPF capture)"),
 	PRIO(EDGESEC, "eventPriorityContainerEvent", event_priority[EVENT_CONTAINER_EVENT], HIGH,
 	     "queue for ContainerEvent events (Docker container and image events)"),
 	PRIO(EDGESEC, "eventPriorityContainerInventory", event_priority[EVENT_CONTAINER_INVENTORY],
@@ -193,6 +195,11 @@ const struct config_entry config_table[] = {
 	INT(EDGESEC, "detectionMaxStateEntries", detection_max_state_entries, 64, 1000000, 20000,
 	    "keys held by threshold, sequence, new-value and repeat state, in all; the oldest are "
 	    "evicted beyond it (counted)"),
+	INT(EDGESEC, "detectionMaxStateMiB", detection_max_state_mib, 1, 256, 8,
+	    "memory of that state, in MiB; the oldest entries are evicted beyond it (counted)"),
+	INT(EDGESEC, "detectionAlertsPerMinute", detection_alerts_per_minute, 1, 6000, 30,
+	    "new alerts of one rule per minute; beyond it they are counted and sent as one "
+	    "suppressed summary a minute"),
 	DURATION(EDGESEC, "detectionDedupWindow", detection_dedup_window_ms, SECONDS(1), DAYS(1),
 		 MINUTES(10),
 		 "repeats of one alert (same rule and key) within it are folded into one summary "

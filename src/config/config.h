@@ -80,6 +80,8 @@ struct config {
 	char *detection_rules_path;	     /* user rules: a directory of *.json or one file */
 	char *detection_rules;		     /* JSON object: rule id → overrides (CONFIG_JSON) */
 	int64_t detection_max_state_entries; /* keys held by stateful rules and dedup, in all */
+	int64_t detection_max_state_mib;     /* their memory, MiB */
+	int64_t detection_alerts_per_minute; /* new alerts of one rule per minute; then a summary */
 	uint64_t detection_dedup_window_ms;  /* repeats of one alert within it are folded */
 	/* secrets in event data (common/redact.h) */
 	bool redact_secrets;	  /* scrub command lines before events are queued */

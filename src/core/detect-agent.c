@@ -212,6 +212,8 @@ void detect_agent_configure(struct detect_agent *da, const struct config *cfg)
 	struct detect_settings s = {
 		.dedup_window_ms = cfg->detection_dedup_window_ms,
 		.max_state_entries = (size_t)cfg->detection_max_state_entries,
+		.max_state_bytes = (size_t)cfg->detection_max_state_mib << 20,
+		.alerts_per_minute = (unsigned)cfg->detection_alerts_per_minute,
 	};
 
 	detect_engine_configure(da->engine, &s);

@@ -214,6 +214,8 @@ static const struct {
 	  { "Executable", "RemoteAddress", "RemotePort", "ExtraDetails.ContainerId" } },
 	{ EVENT_LOGIN, { "RemoteAddress", "UserName", "Result" } },
 	{ EVENT_LISTENING_PORTS, { "Protocol", "LocalAddress", "LocalPort" } },
+	{ EVENT_LISTENER_CREATE,
+	  { "Protocol", "LocalAddress", "LocalPort", "ExtraDetails.NetworkNamespace" } },
 	{ EVENT_USER_CHANGE, { "Change", "UserName", "UserId" } },
 	{ EVENT_PRIVILEGE_USE, { "UserName", "Executable", "Result" } },
 	{ EVENT_CONTAINER_EVENT, { "ContainerId", "Image" } },

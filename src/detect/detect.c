@@ -10,10 +10,12 @@
  *
  * Kinds: single (one item), threshold (count per key within a window), sequence (steps in
  * order, or in any order, per key within a window), new value (a key not seen since the
- * first event, which is the baseline).  A firing rule goes through deduplication (the same
+ * first event, which is the baseline; the first snapshot when the rule reads a periodic
+ * type).  A firing rule goes through deduplication (the same
  * rule and key within dedupWindow only increments a repeat count, sent as one summary when
- * the window ends) and a rate (DETECT_ALERTS_PER_MINUTE new alerts per rule per minute;
- * beyond it one "suppressed" summary), so a flood of behaviour is never a flood of alerts.
+ * the window ends) and a rate (settings.alerts_per_minute new alerts per rule per minute,
+ * config detectionAlertsPerMinute; beyond it one "suppressed" summary), so a flood of behaviour is
+ * never a flood of alerts.
  *
  * Time: windows run on event time (the time the behaviour was captured), never backwards:
  * the engine's clock is the latest event or tick time.  Live, an event time more than a second
@@ -401,6 +403,29 @@ static void run_sequence(struct detect_engine *de, struct detect_rule *r, struct
 	}
 }
 
+static bool type_is_periodic(int t)
+{
+	const struct event_type_info *info = event_type_info((enum event_type)t);
+
+	return info && info->category == EVENT_CATEGORY_PERIODIC;
+}
+
+/*
+ * Whether an event of type t can be a new-value rule's baseline: a snapshot (a periodic type)
+ * when the rule reads one, since only a snapshot holds every value there is.  A rule that
+ * reads a snapshot and a live type (listening-port-new: ListeningPorts and ListenerCreate)
+ * must not take one live listener as its whole baseline, or the first snapshot would report
+ * every port as new; the live values seen before it join the baseline silently.
+ */
+static bool baseline_can_take(const struct detect_rule *r, enum event_type t)
+{
+	bool any_periodic = false;
+
+	for (int i = 0; i < _EVENT_TYPE_MAX && !any_periodic; i++)
+		any_periodic = (r->types & (1u << i)) && type_is_periodic(i);
+	return !any_periodic || type_is_periodic(t);
+}
+
 static void run_new_value(struct detect_engine *de, struct detect_rule *r, struct detect_view *v)
 {
 	struct detect_rule_rt *rt = r->rt;
@@ -411,6 +436,11 @@ static void run_new_value(struct detect_engine *de, struct detect_rule *r, struc
 
 	if (!detect_key_build(&r->steps[0].key, v, key, &len))
 		return;
+	if (!rt->baseline_done && !rt->baseline_seq && !baseline_can_take(r, v->type)) {
+		/* a live event before the first snapshot: joins the baseline, no alert */
+		(void)detect_state_get(de, rt, DETECT_STATE_SEEN, key, len, &created);
+		return;
+	}
 	if (!rt->baseline_done) {
 		if (!rt->baseline_seq)
 			rt->baseline_seq = de->seq;

@@ -180,6 +180,12 @@ static const struct event_field_info alert_fields[_AL_MAX] = {
 	{ "UserName", S, 0 },	     { "RemoteAddress", S, 0 },
 };
 
+static const struct event_field_info listener_create_fields[_LC_MAX] = {
+	{ "LocalAddress", S, R },    { "LocalPort", S, R }, { "Protocol", S, R },
+	{ "ProcessId", I, R },	     { "UserId", S, 0 },    { "Executable", S, R | L },
+	{ "CommandLine", S, L | X },
+};
+
 #undef S
 #undef I
 #undef B
@@ -245,6 +251,8 @@ static const struct event_type_info type_table[_EVENT_TYPE_MAX] = {
 		T("Recommendation", EDGESEC, SECURITY, PERIODIC, recommendation_fields),
 	[EVENT_DRIFT_ALERT] = T("DriftAlert", EDGESEC, SECURITY, TRIGGERED, drift_alert_fields),
 	[EVENT_ALERT] = T("Alert", EDGESEC, SECURITY, TRIGGERED, alert_fields),
+	[EVENT_LISTENER_CREATE] =
+		T("ListenerCreate", EDGESEC, SECURITY, TRIGGERED, listener_create_fields),
 };
 
 static const char *const priority_names[_EVENT_PRIORITY_MAX] = {

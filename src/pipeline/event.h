@@ -42,8 +42,9 @@ enum event_type {
 	EVENT_CONTAINER_EVENT, /* ContainerEvent: a Docker container or image event */
 	EVENT_CONTAINER_INVENTORY, /* ContainerInventory: every container and its settings */
 	EVENT_RECOMMENDATION,	   /* Recommendation: rule findings on running containers */
-	EVENT_DRIFT_ALERT, /* DriftAlert: a module runs with more than its manifest grants */
-	EVENT_ALERT,	   /* Alert: a detection rule fired on the device (src/detect/) */
+	EVENT_DRIFT_ALERT,     /* DriftAlert: a module runs with more than its manifest grants */
+	EVENT_ALERT,	       /* Alert: a detection rule fired on the device (src/detect/) */
+	EVENT_LISTENER_CREATE, /* ListenerCreate: a TCP socket began listening (eBPF) */
 	_EVENT_TYPE_MAX,
 	_EVENT_TYPE_INVALID = -22,
 };
@@ -169,6 +170,21 @@ enum { AL_RULE_ID, AL_RULE_NAME, AL_SEVERITY, AL_TECHNIQUE, AL_TACTIC, AL_DESCRI
        AL_CONTAINER_NAME, AL_MODULE, AL_PROCESS_ID, AL_EXECUTABLE, AL_COMMAND_LINE,
        AL_USER_NAME, AL_REMOTE_ADDRESS, _AL_MAX };
 /* clang-format on */
+
+/*
+ * ListenerCreate (our schema): one TCP socket that began listening, seen by the kernel at
+ * listen() (process collector, eBPF capture), with the process that listens.
+ */
+enum {
+	LC_LOCAL_ADDRESS,
+	LC_LOCAL_PORT,
+	LC_PROTOCOL,
+	LC_PROCESS_ID,
+	LC_USER_ID,
+	LC_EXECUTABLE,
+	LC_COMMAND_LINE,
+	_LC_MAX
+};
 
 /* Largest value a field may hold; larger input is cut by the builder and marked. */
 #define EVENT_FIELD_MAX (1u << 20)

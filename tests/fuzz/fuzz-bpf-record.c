@@ -63,6 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			process_addr_format(v.conn.family, v.conn.local_addr, addr);
 			process_addr_format(v.conn.family, v.conn.remote_addr, addr);
 			break;
+		case PROCESS_RECORD_LISTEN:
+			if (process_addr_format(v.listen.family, v.listen.local_addr, addr) < 0)
+				abort(); /* the decoder accepts inet families only */
+			break;
 		default:
 			abort(); /* the decoder must not accept an unknown type */
 		}

@@ -26,19 +26,19 @@ HUB=(--hub "mqtts://127.0.0.1:$PORT_TLS" --ca-file "$WORK/pki/ca.pem" --config "
 
 "$EDGESEC" run "${HUB[@]}" 2>"$WORK/agent1.err" &
 AGENT=$!
-sleep 6
-kill -TERM $AGENT
-rc=0
-wait $AGENT || rc=$?
-[ $rc -eq 0 ] || { echo "FAIL: agent exit code $rc"; tail "$WORK/agent1.err"; exit 1; }
-sleep 1
-"$PY" - "$WORK/received.jsonl" "$(cat "$STATE/agent-id")" <<'PY'
+# Polls (60 s at most) until the broker's side has received both kinds of message with the
+# four snapshot/heartbeat events; the checks on every message hold at each poll.
+check_received() {
+	[ -s "$STATE/agent-id" ] && [ -s "$WORK/received.jsonl" ] || return 3
+	"$PY" - "$WORK/received.jsonl" "$(cat "$STATE/agent-id")" <<'PY'
 import json, sys, urllib.parse
 path, agent_id = sys.argv[1], sys.argv[2]
 prefix = "devices/edge01/modules/secagent/messages/events/"
 asc = own = 0
 names = set()
 for line in open(path):
+    if not line.endswith("\n"):
+        break # the peer is writing it now
     r = json.loads(line)
     assert r["topic"].startswith(prefix), r["topic"]
     props = dict(urllib.parse.parse_qsl(r["topic"][len(prefix):], keep_blank_values=True))
@@ -52,18 +52,40 @@ for line in open(path):
     else:
         assert "$.ifid" not in props and props.get("edgesec-schema") == "edgesec/1.0", props
         own += 1
+if asc < 1 or own < 1 or not {"ListeningPorts", "LocalUsers", "SystemInformation", "Heartbeat"} <= names:
+    sys.exit(3) # not yet
 print(f"ASC messages {asc}, edgesec messages {own}, events {sorted(names)}")
-assert asc >= 1 and own >= 1
-for n in ("ListeningPorts", "LocalUsers", "SystemInformation", "Heartbeat"):
-    assert n in names, n
 PY
+}
+rc=3
+for _ in $(seq 300); do # 3: not yet; anything else: done (0) or a failed assertion
+	rc=0
+	check_received 2>"$WORK/check.err" || rc=$?
+	[ $rc -eq 3 ] || break
+	sleep 0.2
+done
+if [ $rc -ne 0 ]; then
+	echo "FAIL: the broker did not receive the agent's messages as expected (rc $rc)"
+	cat "$WORK/check.err"
+	tail "$WORK/agent1.err"
+	exit 1
+fi
+kill -TERM $AGENT
+rc=0
+wait $AGENT || rc=$?
+[ $rc -eq 0 ] || { echo "FAIL: agent exit code $rc"; tail "$WORK/agent1.err"; exit 1; }
 echo "PASS: agent messages arrive through the broker with the right topic and properties"
 
 # --- store and forward across a broker outage and a SIGKILL ---
 stop_broker
 "$EDGESEC" run "${HUB[@]}" 2>"$WORK/agent2.err" &
 AGENT=$!
-sleep 5
+for _ in $(seq 150); do # until something is spooled (30 s at most); then a little more
+	n=$(sqlite3 "$STATE/spool.db" "SELECT count(*) FROM spool;" 2>/dev/null) || n=0
+	[ "${n:-0}" -gt 0 ] && break
+	sleep 0.2
+done
+sleep 2
 kill -KILL $AGENT
 wait $AGENT 2>/dev/null || true
 # The spool is the agent's own SQLite file; its mids are what must arrive.
@@ -77,11 +99,13 @@ echo "spooled while the broker was down: ${#SPOOLED[@]} messages"
 start_broker
 "$EDGESEC" run "${HUB[@]}" 2>"$WORK/agent3.err" &
 AGENT=$!
-for _ in $(seq 100); do
+for _ in $(seq 300); do # 60 s at most
 	missing=$("$PY" - "$WORK/received.jsonl" "${SPOOLED[@]}" <<'PY'
 import json, sys, urllib.parse
 seen = set()
 for line in open(sys.argv[1]):
+    if not line.endswith("\n"):
+        break
     r = json.loads(line)
     q = r["topic"].split("/messages/events/", 1)[1]
     seen.add(dict(urllib.parse.parse_qsl(q))["$.mid"])

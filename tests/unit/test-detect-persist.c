@@ -67,17 +67,14 @@ struct run {
 static int setup(void **state)
 {
 	(void)state;
-	scratch_dir_make(dir, sizeof(dir), "dpersist");
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(dfd >= 0);
+	dfd = scratch_dir_open(dir, sizeof(dir), "dpersist");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	close(dfd);
-	(void)scratch_dir_remove(dir);
+	scratch_dir_close(dfd, dir);
 	return 0;
 }
 

@@ -325,6 +325,71 @@ static void test_new_value_baseline(void **state)
 	rig_done(&r);
 }
 
+#define LISTENER(addr, port, pid, extra)                                                           \
+	"{\"Name\":\"ListenerCreate\",\"Payload\":{\"LocalAddress\":\"" addr                       \
+	"\",\"LocalPort\":\"" port "\",\"Protocol\":\"tcp\",\"ProcessId\":" pid                    \
+	",\"Executable\":\"/tmp/x\"" extra "}}"
+#define PORTS(addr, port)                                                                          \
+	"{\"Name\":\"ListeningPorts\",\"Payload\":[{\"LocalAddress\":\"127.0.0.1\",\"LocalPort\":" \
+	"\"22\",\"Protocol\":\"tcp\"},{\"LocalAddress\":\"" addr "\",\"LocalPort\":\"" port        \
+	"\",\"Protocol\":\"tcp\"}]}"
+
+/*
+ * A new-value rule over a snapshot and a live type (listening-port-new): the baseline is the
+ * first snapshot, a live listener before it joins the baseline silently, one after it alerts
+ * once (not again when the snapshot lists it), and another network namespace counts apart.
+ */
+static void test_new_value_live_and_snapshot(void **state)
+{
+	static const char rules[] =
+		"{\"rules\":[{\"id\":\"port\",\"name\":\"n\",\"severity\":\"Medium\","
+		"\"description\":\"d\",\"remediation\":\"r\","
+		"\"events\":[\"ListeningPorts\",\"ListenerCreate\"],\"newValue\":{\"by\":["
+		"\"Protocol\",\"LocalAddress\",\"LocalPort\",{\"label\":\"Namespace\","
+		"\"optional\":true,\"firstOf\":[{\"field\":\"ExtraDetails.ContainerName\",\"when\":"
+		"{\"field\":\"ExtraDetails.NetworkNamespace\",\"exists\":true}},"
+		"{\"field\":\"ExtraDetails.NetworkNamespace\"}]}]}}]}";
+	struct rig r;
+	char key[128];
+
+	(void)state;
+	rig_init(&r, rules, NULL, NULL);
+	/* before any snapshot: part of the baseline, and not the whole of it */
+	feed(&r, 0, LISTENER("0.0.0.0", "80", "10", ""));
+	assert_int_equal(r.cap.n, 0);
+	feed(&r, 1, PORTS("0.0.0.0", "80")); /* the baseline: 22 and 80 */
+	assert_int_equal(r.cap.n, 0);
+	/* a listener that lives between two snapshots */
+	feed(&r, 5, LISTENER("0.0.0.0", "4444", "11", ""));
+	assert_int_equal(r.cap.n, 1);
+	assert_true(alert_field(r.cap.alerts[0], AL_ALERT_KEY, key, sizeof(key)));
+	assert_string_equal(key, "Protocol=tcp, LocalAddress=0.0.0.0, LocalPort=4444");
+	assert_true(alert_field(r.cap.alerts[0], AL_PROCESS_ID, key, sizeof(key)));
+	assert_string_equal(key, "11");
+	/* the next snapshot lists it: no second alert; the port seen at baseline: none */
+	feed(&r, 60, PORTS("0.0.0.0", "4444"));
+	feed(&r, 61, LISTENER("0.0.0.0", "80", "12", ""));
+	assert_int_equal(r.cap.n, 1);
+	/* the same port in a container's network namespace is another listener */
+	feed(&r, 62,
+	     LISTENER("0.0.0.0", "80", "13",
+		      ",\"ExtraDetails\":{\"NetworkNamespace\":\"net:[4026532001]\","
+		      "\"ContainerName\":\"edgeHub\"}"));
+	assert_int_equal(r.cap.n, 2);
+	assert_true(alert_field(r.cap.alerts[1], AL_ALERT_KEY, key, sizeof(key)));
+	assert_string_equal(key,
+			    "Protocol=tcp, LocalAddress=0.0.0.0, LocalPort=80, Namespace=edgeHub");
+	/* ... named by the container, so a restarted container (new namespace) is not new */
+	feed(&r, 63,
+	     LISTENER("0.0.0.0", "80", "14",
+		      ",\"ExtraDetails\":{\"NetworkNamespace\":\"net:[4026532999]\","
+		      "\"ContainerName\":\"edgeHub\"}"));
+	feed(&r, 64,
+	     LISTENER("0.0.0.0", "80", "15", ",\"ExtraDetails\":{\"ContainerName\":\"x\"}"));
+	assert_int_equal(r.cap.n, 2);
+	rig_done(&r);
+}
+
 static void test_state_caps_and_eviction(void **state)
 {
 	struct detect_settings s = { .trust_event_time = true, .max_state_entries = 100 };
@@ -672,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_sequence_unordered_and_capture_key),
 		cmocka_unit_test(test_regex_key_and_condition),
 		cmocka_unit_test(test_new_value_baseline),
+		cmocka_unit_test(test_new_value_live_and_snapshot),
 		cmocka_unit_test(test_state_caps_and_eviction),
 		cmocka_unit_test(test_overrides_and_disable),
 		cmocka_unit_test(test_reload_keeps_state_of_unchanged_rules),

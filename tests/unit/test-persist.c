@@ -34,17 +34,14 @@ static int dfd = -1;
 static int setup(void **state)
 {
 	(void)state;
-	scratch_dir_make(dir, sizeof(dir), "persist");
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(dfd >= 0);
+	dfd = scratch_dir_open(dir, sizeof(dir), "persist");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	close(dfd);
-	(void)scratch_dir_remove(dir);
+	scratch_dir_close(dfd, dir);
 	return 0;
 }
 

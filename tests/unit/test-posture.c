@@ -168,6 +168,25 @@ static void ports(struct posture *p, const struct sock_spec *s, unsigned n)
 	observe_free(p, e);
 }
 
+/* A ListenerCreate of one socket (the process collector's, eBPF). */
+static void listener(struct posture *p, const char *addr, const char *port)
+{
+	struct event_builder b;
+	struct event *e;
+
+	event_builder_init(&b);
+	event_builder_begin(&b, EVENT_LISTENER_CREATE, 2 * SEC);
+	event_builder_item(&b);
+	event_add_cstr(&b, LC_LOCAL_ADDRESS, addr);
+	event_add_cstr(&b, LC_LOCAL_PORT, port);
+	event_add_cstr(&b, LC_PROTOCOL, "tcp");
+	event_add_int(&b, LC_PROCESS_ID, 4242);
+	event_add_cstr(&b, LC_EXECUTABLE, "/tmp/updater");
+	assert_int_equal(event_builder_finish(&b, &e), 0);
+	event_builder_done(&b);
+	observe_free(p, e);
+}
+
 struct fw_spec {
 	const char *family, *table, *chain, *hook, *action, *verdict;
 	const char *proto, *saddr, *daddr, *sport, *dport, *unmapped;
@@ -974,6 +993,15 @@ static void test_ignores_other_events(void **state)
 	posture_get_stats(p, &st);
 	assert_int_equal(st.events_observed, 1);
 	assert_int_equal(st.raised, 1);
+	/* A one-socket ListenerCreate (eBPF, at listen()) is not a snapshot: it neither opens
+	 * 4444 nor closes 8888. */
+	listener(p, "0.0.0.0", "4444");
+	posture_evaluate(p, 3 * SEC, &no_forwarding);
+	assert_int_equal(cap.n, 1);
+	posture_get_stats(p, &st);
+	assert_int_equal(st.events_observed, 1);
+	assert_int_equal(st.raised, 1);
+	assert_int_equal(st.resolved, 0);
 	teardown_posture(p);
 }
 

@@ -218,6 +218,62 @@ static void test_tcp(void **state)
 	assert_valid_json(e);
 }
 
+/* ---- TCP listen ---- */
+
+struct listen_want {
+	const char *addr;
+	unsigned port;
+	pid_t pid;
+};
+
+static bool match_listen(const struct event *e, const void *arg)
+{
+	const struct listen_want *w = arg;
+	char s[64], num[16];
+
+	snprintf(num, sizeof(num), "%u", w->port);
+	return field_int(e, LC_PROCESS_ID) == w->pid &&
+	       strcmp(field_str(e, LC_LOCAL_ADDRESS, s, sizeof(s)), w->addr) == 0 &&
+	       strcmp(field_str(e, LC_LOCAL_PORT, s, sizeof(s)), num) == 0 &&
+	       strcmp(field_str(e, LC_PROTOCOL, s, sizeof(s)), "tcp") == 0;
+}
+
+/*
+ * listen() on IPv4 and IPv6 loopback: one ListenerCreate each, with our pid, the address and
+ * the port, and the process named; the socket is closed at once (a listener that lives far
+ * less than any snapshot interval).
+ */
+static void test_listen(void **state)
+{
+	const int families[] = { AF_INET, AF_INET6 };
+	const char *addrs[] = { "127.0.0.1", "::1" };
+	char s[512];
+
+	(void)state;
+	for (size_t f = 0; f < 2; f++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = loopback(families[f], &ss, 0);
+		struct listen_want w;
+		const struct event *e;
+		int l;
+
+		sink_clear();
+		l = socket(families[f], SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(l >= 0);
+		assert_int_equal(bind(l, (struct sockaddr *)&ss, sl), 0);
+		assert_int_equal(listen(l, 1), 0);
+		w = (struct listen_want){ addrs[f], sock_port(l, false), getpid() };
+		close(l);
+		e = wait_event(EVENT_LISTENER_CREATE, match_listen, &w);
+		assert_non_null(e);
+		settle();
+		assert_int_equal(count_matching(EVENT_LISTENER_CREATE, match_listen, &w, NULL), 1);
+		assert_non_null(
+			strstr(field_str(e, LC_EXECUTABLE, s, sizeof(s)), "test-process-bpf"));
+		assert_valid_json(e);
+	}
+}
+
 /* ---- UDP ---- */
 
 enum udp_mode {
@@ -362,12 +418,14 @@ static void test_classic_tracepoints(void **state)
 	udp_case(AF_INET, UDP_SENDTO);
 	sink_clear();
 	udp_case(AF_INET6, UDP_SENDMSG);
+	test_listen(state); /* the same program as TCP out, through the classic tracepoint */
 }
 
 /* ---- kernel loss per type ---- */
 
 #define LOSS_EXECS 2000
 #define LOSS_UDP_PEERS 300
+#define LOSS_LISTENS 300
 #define LOSS_RINGBUF 4096 /* one page: a handful of records */
 
 /* A cgroup v2 directory of our own (hybrid layout: the "unified" mount), or "" if none. */
@@ -385,12 +443,15 @@ static int loss_teardown(void **state)
 	return 0;
 }
 
-/* In the test cgroup: LOSS_UDP_PEERS datagrams to new peers, then LOSS_EXECS execs. */
+/*
+ * In the test cgroup: LOSS_UDP_PEERS datagrams to new peers, LOSS_LISTENS TCP listeners
+ * (listen, close), then LOSS_EXECS execs.
+ */
 static void loss_spawner(const char *cgroup, int fd)
 {
 	char procs[300], *argv[] = { "/bin/true", NULL };
 	struct sockaddr_storage ss;
-	uint64_t done[2] = { 0, 0 };
+	uint64_t done[3] = { 0, 0, 0 };
 	int cg, s;
 
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
@@ -404,6 +465,15 @@ static void loss_spawner(const char *cgroup, int fd)
 
 		if (sendto(s, "x", 1, 0, (struct sockaddr *)&ss, sl) == 1)
 			done[1]++;
+	}
+	for (unsigned i = 0; i < LOSS_LISTENS; i++) {
+		socklen_t sl = loopback(AF_INET, &ss, 0);
+		int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (l >= 0 && bind(l, (struct sockaddr *)&ss, sl) == 0 && listen(l, 1) == 0)
+			done[2]++;
+		if (l >= 0)
+			close(l);
 	}
 	for (unsigned i = 0; i < LOSS_EXECS; i++) {
 		pid_t pid;
@@ -424,14 +494,14 @@ static void count_types(uint64_t n[_EVENT_TYPE_MAX])
 
 /*
  * A one-page ring buffer that nobody reads while a process (alone in a cgroup the program is
- * told to watch, so other activity on the machine does not count) sends to 300 new UDP peers
- * and runs 2,000 execs: for each type, events captured + kernel losses of that type = what
- * happened, exactly, and the losses are reported by type.
+ * told to watch, so other activity on the machine does not count) sends to 300 new UDP peers,
+ * opens 300 TCP listeners and runs 2,000 execs: for each type, events captured + kernel losses of
+ * that type = what happened, exactly, and the losses are reported by type.
  */
 static void test_loss_per_type(void **state)
 {
 	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "ebpf" };
-	uint64_t done[2], n[_EVENT_TYPE_MAX], want[_EVENT_TYPE_MAX] = { 0 }, end;
+	uint64_t done[3], n[_EVENT_TYPE_MAX], want[_EVENT_TYPE_MAX] = { 0 }, end;
 	const struct collector_stats *st;
 	char *cgroup = loss_cgroup_path;
 	int fds[2], status;
@@ -466,6 +536,7 @@ static void test_loss_per_type(void **state)
 	want[EVENT_PROCESS_CREATE] = done[0];
 	want[EVENT_PROCESS_TERMINATE] = done[0] + 1; /* + the spawner itself */
 	want[EVENT_CONNECTION_CREATE] = done[1];
+	want[EVENT_LISTENER_CREATE] = done[2];
 	end = time_now_monotonic_ns() + DEADLINE_MS * NSEC_PER_MSEC;
 	do {
 		pump_once(100);
@@ -475,29 +546,36 @@ static void test_loss_per_type(void **state)
 		  n[EVENT_PROCESS_TERMINATE] + st->lost_by_type[EVENT_PROCESS_TERMINATE] <
 			  want[EVENT_PROCESS_TERMINATE] ||
 		  n[EVENT_CONNECTION_CREATE] + st->lost_by_type[EVENT_CONNECTION_CREATE] <
-			  want[EVENT_CONNECTION_CREATE]) &&
+			  want[EVENT_CONNECTION_CREATE] ||
+		  n[EVENT_LISTENER_CREATE] + st->lost_by_type[EVENT_LISTENER_CREATE] <
+			  want[EVENT_LISTENER_CREATE]) &&
 		 time_now_monotonic_ns() < end);
 	settle();
 	count_types(n);
 	print_message("loss: execs %" PRIu64 " = %" PRIu64 " captured + %" PRIu64
 		      " lost; exits %" PRIu64 " = %" PRIu64 " + %" PRIu64 "; udp peers %" PRIu64
-		      " = %" PRIu64 " + %" PRIu64 "; lost total %" PRIu64 "\n",
+		      " = %" PRIu64 " + %" PRIu64 "; listens %" PRIu64 " = %" PRIu64 " + %" PRIu64
+		      "; lost total %" PRIu64 "\n",
 		      want[EVENT_PROCESS_CREATE], n[EVENT_PROCESS_CREATE],
 		      st->lost_by_type[EVENT_PROCESS_CREATE], want[EVENT_PROCESS_TERMINATE],
 		      n[EVENT_PROCESS_TERMINATE], st->lost_by_type[EVENT_PROCESS_TERMINATE],
 		      want[EVENT_CONNECTION_CREATE], n[EVENT_CONNECTION_CREATE],
-		      st->lost_by_type[EVENT_CONNECTION_CREATE], st->lost);
+		      st->lost_by_type[EVENT_CONNECTION_CREATE], want[EVENT_LISTENER_CREATE],
+		      n[EVENT_LISTENER_CREATE], st->lost_by_type[EVENT_LISTENER_CREATE], st->lost);
 	assert_int_equal(done[0], LOSS_EXECS);
 	assert_int_equal(done[1], LOSS_UDP_PEERS);
+	assert_int_equal(done[2], LOSS_LISTENS);
 	for (int t = 0; t < _EVENT_TYPE_MAX; t++)
 		assert_int_equal(n[t] + st->lost_by_type[t], want[t]);
 	/* The ring was too small for all of it: losses of every type, nothing else. */
 	assert_true(st->lost_by_type[EVENT_PROCESS_CREATE] > 0);
 	assert_true(st->lost_by_type[EVENT_PROCESS_TERMINATE] > 0);
 	assert_true(st->lost_by_type[EVENT_CONNECTION_CREATE] > 0);
+	assert_true(st->lost_by_type[EVENT_LISTENER_CREATE] > 0);
 	assert_int_equal(st->lost, st->lost_by_type[EVENT_PROCESS_CREATE] +
 					   st->lost_by_type[EVENT_PROCESS_TERMINATE] +
-					   st->lost_by_type[EVENT_CONNECTION_CREATE]);
+					   st->lost_by_type[EVENT_CONNECTION_CREATE] +
+					   st->lost_by_type[EVENT_LISTENER_CREATE]);
 	assert_int_equal(st->skipped, 0);
 }
 
@@ -524,6 +602,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec_exit),
 		cmocka_unit_test(test_exec_echo_relative),
+		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_hostile_argv),
 		cmocka_unit_test(test_reverse_shell),
 		cmocka_unit_test(test_renamed_binary),

@@ -210,6 +210,55 @@ static void test_connect(void **state)
 	assert_int_equal(process_addr_format(AF_UNIX, r.remote_addr, a), -EAFNOSUPPORT);
 }
 
+/* A TCP socket entering LISTEN: v4 and v6, the namespace and cgroup; size and family checked. */
+static void test_listen(void **state)
+{
+	struct process_listen_record r;
+	struct process_view v;
+	char a[PROCESS_ADDR_STR_MAX];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	header_set(&r.h, PROCESS_RECORD_LISTEN, sizeof(r));
+	r.family = AF_INET;
+	r.local_port = 4444;
+	r.netns_ino = 4026531840u;
+	r.cgroup_id = 77;
+	memcpy(r.local_addr, "\x7f\x00\x00\x01", 4);
+	memset(r.local_addr + 4, 0xAA, 12); /* garbage after a v4 address is not kept */
+	assert_int_equal(process_record_decode(&r, sizeof(r), &v), 0);
+	assert_int_equal(v.type, PROCESS_RECORD_LISTEN);
+	assert_int_equal(v.pid, 42);
+	assert_int_equal(v.listen.family, AF_INET);
+	assert_int_equal(v.listen.local_port, 4444);
+	assert_int_equal(v.listen.netns_ino, 4026531840u);
+	assert_int_equal(v.listen.cgroup_id, 77);
+	assert_int_equal(v.listen.local_addr[4], 0);
+	assert_int_equal(process_addr_format(v.listen.family, v.listen.local_addr, a), 0);
+	assert_string_equal(a, "127.0.0.1");
+
+	r.family = AF_INET6;
+	memset(r.local_addr, 0, 16); /* :: (any, dual stack) */
+	assert_int_equal(process_record_decode(&r, sizeof(r), &v), 0);
+	assert_int_equal(process_addr_format(v.listen.family, v.listen.local_addr, a), 0);
+	assert_string_equal(a, "::");
+	r.local_addr[10] = r.local_addr[11] = 0xff;
+	memcpy(r.local_addr + 12, "\x0a\x00\x00\x05", 4);
+	assert_int_equal(process_record_decode(&r, sizeof(r), &v), 0);
+	assert_int_equal(process_addr_format(v.listen.family, v.listen.local_addr, a), 0);
+	assert_string_equal(a, "::ffff:10.0.0.5");
+
+	/* Not inet, short, long, or a size field that disagrees: refused. */
+	r.family = AF_UNIX;
+	assert_int_equal(process_record_decode(&r, sizeof(r), &v), -EBADMSG);
+	r.family = AF_INET;
+	assert_int_equal(process_record_decode(&r, sizeof(r) - 1, &v), -EBADMSG);
+	r.h.size = sizeof(r) - 4;
+	assert_int_equal(process_record_decode(&r, sizeof(r) - 4, &v), -EBADMSG);
+	r.h.size = sizeof(r) + 1;
+	assert_int_equal(process_record_decode(&r, sizeof(r), &v), -EBADMSG);
+}
+
 static void test_formatters(void **state)
 {
 	char out[8];
@@ -332,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_short_and_garbage),
 		cmocka_unit_test(test_exit),
 		cmocka_unit_test(test_connect),
+		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_exec_detection_fields),
 		cmocka_unit_test(test_formatters),
 	};

@@ -22,7 +22,8 @@
  * fd; dispatch consumes what is there.  When it is full the kernel drops the record and
  * counts it per kind in the program's global `lost_records` (memory-mapped: read without a
  * bpf() call, so after the agent dropped its capabilities too); dispatch turns the kinds
- * into stats.lost and stats.lost_by_type (ProcessCreate, ProcessTerminate, ConnectionCreate).
+ * into stats.lost and stats.lost_by_type (ProcessCreate, ProcessTerminate, ConnectionCreate,
+ * ListenerCreate).
  * libbpf's messages are never printed; the last one is kept for the error text.
  */
 #include <errno.h>
@@ -475,6 +476,7 @@ static const enum event_type loss_event_type[PROCESS_LOSS_KINDS] = {
 	[PROCESS_LOSS_TCP_CONNECT] = EVENT_CONNECTION_CREATE,
 	[PROCESS_LOSS_TCP_ACCEPT] = EVENT_CONNECTION_CREATE,
 	[PROCESS_LOSS_UDP] = EVENT_CONNECTION_CREATE,
+	[PROCESS_LOSS_TCP_LISTEN] = EVENT_LISTENER_CREATE,
 };
 
 static void lost_update(struct collector *c, struct bpf_state *b)

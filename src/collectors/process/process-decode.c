@@ -116,6 +116,25 @@ const char *process_stdio_to_string(uint8_t kind)
 	return kind < PROCESS_STDIO_MAX ? names[kind] : "other";
 }
 
+static int listen_decode(const unsigned char *p, size_t len, struct process_view *v)
+{
+	struct process_listen_record r;
+
+	if (len != sizeof(r))
+		return -EBADMSG;
+	memcpy(&r, p, sizeof(r));
+	if (r.family != AF_INET && r.family != AF_INET6)
+		return -EBADMSG;
+	v->listen.family = r.family;
+	v->listen.local_port = r.local_port;
+	v->listen.netns_ino = r.netns_ino;
+	v->listen.cgroup_id = r.cgroup_id;
+	memcpy(v->listen.local_addr, r.local_addr, 16);
+	if (r.family == AF_INET)
+		memset(v->listen.local_addr + 4, 0, 12);
+	return 0;
+}
+
 int process_record_decode(const void *buf, size_t len, struct process_view *ret_view)
 {
 	const unsigned char *p = buf;
@@ -163,6 +182,10 @@ int process_record_decode(const void *buf, size_t len, struct process_view *ret_
 		memcpy(v.conn.remote_addr, r.remote_addr, 16);
 		break;
 	}
+	case PROCESS_RECORD_LISTEN:
+		if (listen_decode(p, len, &v) < 0)
+			return -EBADMSG;
+		break;
 	default:
 		return -EBADMSG;
 	}

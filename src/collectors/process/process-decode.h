@@ -71,6 +71,15 @@ struct process_view_connect {
 	uint8_t local_addr[16], remote_addr[16];
 };
 
+/* A TCP listener (PROCESS_RECORD_LISTEN). */
+struct process_view_listen {
+	uint16_t family;
+	uint16_t local_port;
+	uint32_t netns_ino; /* the socket's network namespace */
+	uint64_t cgroup_id;
+	uint8_t local_addr[16];
+};
+
 struct process_view {
 	enum process_record_type type;
 	uint64_t time_ns; /* CLOCK_BOOTTIME */
@@ -80,6 +89,7 @@ struct process_view {
 		struct process_view_exec exec;
 		struct process_view_exit exit;
 		struct process_view_connect conn;
+		struct process_view_listen listen;
 	};
 };
 

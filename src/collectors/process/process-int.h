@@ -84,6 +84,7 @@ struct process_state {
 	char *cgroup_buf;	      /* PROCESS_CGROUP_MAX bytes for /proc/<pid>/cgroup */
 	struct cgroup_cache *cgroups; /* cgroup id -> container (exec records that carry one) */
 	int proc_fd;		      /* O_DIRECTORY fd of /proc, or -1 */
+	uint32_t own_netns_ino;	      /* our network namespace (ListenerCreate), 0: unknown */
 	uint64_t container_vanished;  /* processes gone before their cgroup could be read */
 	uint64_t container_at_exec;   /* execs whose container came from the exec record */
 	char capture[256];	      /* process_capture_describe() */

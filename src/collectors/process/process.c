@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ProcessCreate, ProcessTerminate and ConnectionCreate from the kernel.
+ * ProcessCreate, ProcessTerminate, ConnectionCreate and ListenerCreate from the kernel.
  *
  * The collector is a front end over interchangeable capture backends (struct
  * process_backend in process-int.h).  A backend turns kernel data into backend-neutral
@@ -29,7 +29,19 @@
  *                     tcp/udp ("unknown" when the audit backend cannot tell), ProcessId,
  *                     UserId, Executable, CommandLine; ExtraDetails
  *                     PidGuessed when the kernel could not name the owner.
- *   All three         ExtraDetails ContainerId (64 hex) and ContainerRuntime for a process in
+ *   ListenerCreate    (eBPF only) a TCP socket entering LISTEN, seen inside listen() in the
+ *                     listener's context: LocalAddress, LocalPort, Protocol tcp, ProcessId,
+ *                     UserId, Executable, CommandLine; ExtraDetails Family, NetworkNamespace
+ *                     ("net:[inode]", only when it is not ours: a container's listener that
+ *                     ListeningPorts, which lists our namespace, never shows).  Why an event of
+ *                     its own and not a one-socket ListeningPorts: ListeningPorts is a snapshot
+ *                     (the posture checks, the report and the hub take each one as the whole
+ *                     set of listeners), so a one-item snapshot would tell them every other
+ *                     port closed; and a snapshot asked for at listen() would still race a
+ *                     listener that lives milliseconds, and cost a /proc walk per listen().
+ *                     The rule listening-port-new reads both (one set of seen ports, so a
+ *                     listener seen here and then in a snapshot alerts once).
+ *   All of them       ExtraDetails ContainerId (64 hex) and ContainerRuntime for a process in
  *                     a container (none for host processes): at exec from the cgroup the eBPF
  *                     program recorded (exec-path.c: right for a process already gone), else
  *                     /proc/<pid>/cgroup read once (capped at PROCESS_CGROUP_MAX, openat on a
@@ -722,6 +734,57 @@ static void connect_emit(struct collector *c, struct process_state *s, const str
 	finish_submit(c, b);
 }
 
+/*
+ * The container of a listener: the pid cache (its exec was seen), else the container cache by
+ * the cgroup the kernel recorded at listen(), else /proc (teaching that cache).
+ */
+static const struct cgroup_container *listen_container_of(struct process_state *s,
+							  const struct process_view *v)
+{
+	const struct cgroup_container *cached;
+	int r = process_pids_get_container(s->pids, v->pid, &cached);
+
+	if (r >= 0)
+		return r > 0 ? cached : NULL;
+	return container_of(s, v->pid, 0, true, true, v->listen.cgroup_id);
+}
+
+static void listen_emit(struct collector *c, struct process_state *s, const struct process_view *v)
+{
+	const struct process_view_listen *l = &v->listen;
+	struct event_builder *b = &s->builder;
+	char addr[PROCESS_ADDR_STR_MAX], num[20], ns[32];
+	const struct cgroup_container *ct;
+	const char *exe, *cmd;
+	size_t exe_len, cmd_len;
+	int trunc;
+
+	if (process_addr_format(l->family, l->local_addr, addr) < 0) {
+		c->stats.skipped++;
+		return;
+	}
+	process_identity(s, v, &exe, &exe_len, &cmd, &cmd_len, &trunc);
+	ct = listen_container_of(s, v);
+	event_builder_begin(b, EVENT_LISTENER_CREATE, v->time_ns + s->boot_to_realtime_ns);
+	event_builder_item(b);
+	event_add_cstr(b, LC_LOCAL_ADDRESS, addr);
+	event_add_str(b, LC_LOCAL_PORT, num, fmt_u64(num, l->local_port));
+	event_add_cstr(b, LC_PROTOCOL, "tcp");
+	event_add_int(b, LC_PROCESS_ID, v->pid);
+	user_id_add(b, LC_USER_ID, v->uid);
+	event_add_str(b, LC_EXECUTABLE, exe, exe_len);
+	event_add_str(b, LC_COMMAND_LINE, cmd, cmd_len);
+	if (trunc)
+		event_add_extra_cstr(b, "CommandLineTruncated", "true");
+	event_add_extra_cstr(b, "Family", l->family == AF_INET ? "IPv4" : "IPv6");
+	/* Only another namespace than ours (the one ListeningPorts lists) is named. */
+	if (l->netns_ino && s->own_netns_ino && l->netns_ino != s->own_netns_ino)
+		event_add_extra(b, "NetworkNamespace", ns,
+				(size_t)snprintf(ns, sizeof(ns), "net:[%u]", l->netns_ino));
+	container_add(s, b, ct);
+	finish_submit(c, b);
+}
+
 void process_view_emit(struct collector *c, const struct process_view *v)
 {
 	struct process_state *s = collector_state(c);
@@ -735,6 +798,9 @@ void process_view_emit(struct collector *c, const struct process_view *v)
 		break;
 	case PROCESS_RECORD_CONNECT:
 		connect_emit(c, s, v);
+		break;
+	case PROCESS_RECORD_LISTEN:
+		listen_emit(c, s, v);
 		break;
 	default:
 		c->stats.skipped++;
@@ -765,6 +831,14 @@ static void process_done(struct collector *c)
 	s->proc_fd = -1;
 }
 
+/* Inode of our network namespace (what ListeningPorts lists), 0 when unknown. */
+static uint32_t own_netns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) == 0 ? (uint32_t)st.st_ino : 0;
+}
+
 static int process_init(struct collector *c)
 {
 	struct process_state *s = collector_state(c);
@@ -781,6 +855,7 @@ static int process_init(struct collector *c)
 	s->parent = es_malloc(PROCESS_PARENT_MAX);
 	s->cgroup_buf = es_malloc(PROCESS_CGROUP_MAX);
 	s->cgroups = cgroup_cache_new(process_cgroup_root ? process_cgroup_root : "/sys/fs/cgroup");
+	s->own_netns_ino = own_netns_ino();
 	if (!s->users || !s->pids || !s->scratch || !s->parent || !s->cgroup_buf || !s->cgroups)
 		return -ENOMEM;
 	return 0;
@@ -920,8 +995,9 @@ static const struct collector_host_need process_host_needs[] = {
 
 const struct collector_ops process_collector_ops = {
 	.name = "process",
-	.types = { EVENT_PROCESS_CREATE, EVENT_PROCESS_TERMINATE, EVENT_CONNECTION_CREATE },
-	.n_types = 3,
+	.types = { EVENT_PROCESS_CREATE, EVENT_PROCESS_TERMINATE, EVENT_CONNECTION_CREATE,
+		   EVENT_LISTENER_CREATE },
+	.n_types = 4,
 	.state_size = sizeof(struct process_state),
 	.init = process_init,
 	.start = process_start,
