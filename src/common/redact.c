@@ -40,16 +40,6 @@ static inline bool has(unsigned char c, unsigned bits)
 	return redact_has(c, bits);
 }
 
-struct finder {
-	const char *s;
-	size_t len;
-	struct redact_span *sp;
-	unsigned n;
-	bool full;	    /* out of spans: everything from the last one on is redacted */
-	size_t programs_to; /* programs_upto(): word ends before this position are known */
-	uint32_t programs;  /* context rules whose programs are words before programs_to */
-};
-
 /* ---- byte search ("blank": any byte <= 0x20, whitespace and control bytes) ---- */
 
 static inline bool blank_or_quote(unsigned char c)
@@ -83,24 +73,37 @@ static inline unsigned mask_blank_or_quote(__m128i v)
 }
 #endif
 
-/* Bit k: byte k of the 16 at p is a trigger: '-', '=', ':', '@' or 'A'. */
-static inline unsigned block_mask(const char *p)
+/*
+ * Bit k: byte k of the 16 at p is a trigger: '-', '=', ':', '@', 'A', '_', 'J', or a blank
+ * (' ', '\t', NUL) right after a byte that may end a name of redact_random_name().
+ */
+static inline unsigned block_mask(const char *p, unsigned char before)
 {
 #ifdef __SSE2__
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-
-	return bits(_mm_or_si128(_mm_or_si128(_mm_or_si128(eq8(v, '-'), eq8(v, '=')),
-					      _mm_or_si128(eq8(v, ':'), eq8(v, '@'))),
-				 eq8(v, 'A')));
+	unsigned m = bits(
+		_mm_or_si128(_mm_or_si128(_mm_or_si128(eq8(v, '-'), eq8(v, '=')),
+					  _mm_or_si128(eq8(v, ':'), eq8(v, '@'))),
+			     _mm_or_si128(_mm_or_si128(eq8(v, 'A'), eq8(v, '_')), eq8(v, 'J'))));
+	unsigned bl = bits(_mm_or_si128(_mm_or_si128(eq8(v, ' '), eq8(v, '\t')), eq8(v, 0)));
 #else
-	unsigned m = 0;
+	unsigned m = 0, bl = 0;
 
-	for (unsigned k = 0; k < 16; k++)
+	for (unsigned k = 0; k < 16; k++) {
 		m |= (unsigned)(p[k] == '-' || p[k] == '=' || p[k] == ':' || p[k] == '@' ||
-				p[k] == 'A')
+				p[k] == 'A' || p[k] == '_' || p[k] == 'J')
 		     << k;
-	return m;
+		bl |= (unsigned)(p[k] == ' ' || p[k] == '\t' || p[k] == '\0') << k;
+	}
 #endif
+	/* a blank counts only after a byte that may end such a name (one lookup each) */
+	for (unsigned b = bl; b; b &= b - 1) {
+		unsigned k = (unsigned)__builtin_ctz(b);
+
+		if (redact_random_last[k ? (unsigned char)p[k - 1] : before])
+			m |= 1u << k;
+	}
+	return m;
 }
 
 /* The end of the name at p: the next blank, quote or '='. */
@@ -147,7 +150,7 @@ static bool is_marker(const char *s, size_t n)
 	return n == REDACT_MARKER_LEN && memcmp(s, REDACT_MARKER, n) == 0;
 }
 
-static void add_span(struct finder *f, size_t start, size_t end)
+void redact_add_span(struct finder *f, size_t start, size_t end)
 {
 	struct redact_span merged = { (uint32_t)start, (uint32_t)end };
 	unsigned w = 0, i;
@@ -194,52 +197,146 @@ static size_t skip_blanks(const struct finder *f, size_t p)
 	return p;
 }
 
-/* The value at p: quoted (to the matching quote) or bare (to a byte of class `stop`). */
-static bool value_at(const struct finder *f, size_t p, unsigned stop, size_t *ret_start,
+size_t redact_cut_marker(const struct finder *f, size_t p)
+{
+	static const char open[] = "\xe2\x80\xa6[cut ", close[] = " bytes]\xe2\x80\xa6";
+	const size_t ol = sizeof(open) - 1, cl = sizeof(close) - 1;
+	size_t d = p + ol;
+
+	if (f->len - p < ol + 1 + cl || memcmp(f->s + p, open, ol) != 0)
+		return 0;
+	while (d < f->len && d - p - ol < 10 && f->s[d] >= '0' && f->s[d] <= '9')
+		d++;
+	if (d == p + ol || f->len - d < cl || memcmp(f->s + d, close, cl) != 0)
+		return 0;
+	return d + cl - p;
+}
+
+/*
+ * Does the ';', '&' or ',' at p end a `KEY=value` value?  In shell text ';' and '&' always do
+ * (they are operators there); otherwise only before another `name=` or the end of the value,
+ * so `PASSWORD=a;b` and `password=x,y` are redacted whole and `user=u,password=x,uid=0` keeps
+ * uid.
+ */
+static bool sep_ends(const struct finder *f, size_t p, bool whole)
+{
+	size_t k = p + 1;
+
+	if (!whole && f->s[p] != ',')
+		return true;
+	while (k < f->len && k - p <= REDACT_NAME_MAX && has((unsigned char)f->s[k], B_KEY))
+		k++;
+	if (k == p + 1)
+		return k >= f->len || blank_or_quote((unsigned char)f->s[k]) ||
+		       has((unsigned char)f->s[k], B_SEP);
+	return k < f->len && f->s[k] == '=';
+}
+
+/*
+ * The end of a bare value at p: the first byte of class `stop` (with `whole`: the end of the
+ * argument).  A backslash escapes the byte after it (`a\ b` in a shell); an argv truncation
+ * marker belongs to the value (the tail after it is the same secret).
+ */
+static size_t value_end(const struct finder *f, size_t p, unsigned stop, bool whole)
+{
+	const unsigned char *s = (const unsigned char *)f->s;
+	size_t m;
+
+	for (; p < f->len; p++) {
+		unsigned char c = s[p];
+
+		if (c == '\0' && f->argv)
+			return p;
+		if (c == '\\' && p + 1 < f->len && (s[p + 1] != '\0' || !f->argv))
+			p++;
+		else if (c == 0xe2 && (m = redact_cut_marker(f, p)))
+			p += m - 1;
+		else if ((stop & B_SEP) && has(c, B_SEP) && sep_ends(f, p, whole))
+			return p;
+		else if (!whole && has(c, stop & ~B_SEP))
+			return p;
+	}
+	return f->len;
+}
+
+/* After the quote at p: the matching quote (`\"` escapes one inside double quotes), or the end. */
+static size_t quoted_end(const struct finder *f, size_t p)
+{
+	char q = f->s[p];
+
+	for (p++; p < f->len; p++) {
+		if (f->s[p] == q)
+			return p;
+		if (f->s[p] == '\\' && q == '"')
+			p++;
+	}
+	return f->len;
+}
+
+bool redact_value_at(const struct finder *f, size_t p, unsigned stop, bool whole, size_t *ret_start,
 		     size_t *ret_end)
 {
-	const char *q;
-
-	if (p >= f->len)
+	if (p >= f->len || (f->argv && f->s[p] == '\0'))
 		return false;
 	if (has((unsigned char)f->s[p], B_QUOTE)) {
-		q = memchr(f->s + p + 1, f->s[p], f->len - p - 1);
 		*ret_start = p + 1;
-		*ret_end = q ? (size_t)(q - f->s) : f->len;
+		*ret_end = quoted_end(f, p);
+		if (*ret_end > f->len)
+			*ret_end = f->len;
 	} else {
 		*ret_start = p;
-		*ret_end = scan_until(f, p, stop);
+		*ret_end = value_end(f, p, stop, whole);
 	}
 	return *ret_end > *ret_start;
 }
 
-/* The argument after an option: the next word, unless it is another long option. */
-static bool next_word(const struct finder *f, size_t p, size_t *ret_start, size_t *ret_end)
+#define value_at(f, p, stop, whole, vs, ve) redact_value_at(f, p, stop, whole, vs, ve)
+#define next_word(f, p, vs, ve) redact_next_word(f, p, vs, ve)
+
+/*
+ * The argument after an option: the next word, unless it is another long option.  In argv
+ * mode, after the end of an argument: the whole next argument.
+ */
+bool redact_next_word(const struct finder *f, size_t p, size_t *ret_start, size_t *ret_end)
 {
-	while (p < f->len && has((unsigned char)f->s[p], B_WS))
-		p++;
+	bool whole = f->argv && p < f->len && f->s[p] == '\0';
+
+	if (whole)
+		p++; /* the next argument, whole (its blanks are part of it) */
+	else
+		while (p < f->len && has((unsigned char)f->s[p], B_WS) &&
+		       !(f->argv && f->s[p] == '\0'))
+			p++;
 	if (p >= f->len || (f->s[p] == '-' && p + 1 < f->len && f->s[p + 1] == '-'))
 		return false;
-	return value_at(f, p, B_WS | B_QUOTE, ret_start, ret_end);
+	return redact_value_at(f, p, B_WS | B_QUOTE, whole, ret_start, ret_end);
 }
 
-/* `scheme credentials` or `credentials`; returns where the scan goes on. */
-static size_t auth_value(struct finder *f, size_t p)
+/*
+ * `scheme credentials` or `credentials`; returns where the scan goes on.  With `whole` (the
+ * header is an argument by itself) the credentials run to the end of the argument.
+ */
+static size_t auth_value(struct finder *f, size_t p, bool whole)
 {
 	size_t ws = skip_blanks(f, p), we = scan_until(f, ws, B_WS | B_QUOTE), vs, ve;
 
 	if (we == ws)
 		return p;
 	if (!redact_is_auth_scheme(f->s + ws, we - ws)) {
-		add_span(f, ws, we);
+		we = value_end(f, ws, B_WS | B_QUOTE, whole);
+		redact_add_span(f, ws, we);
 		return we;
 	}
 	/* a SAS token: sig= is found by the KEY=value rule, sr= and se= stay */
 	if (we - ws == 21 && strncasecmp(f->s + ws, "sharedaccesssignature", 21) == 0)
 		return we;
-	if (!next_word(f, we, &vs, &ve))
+	if (whole) {
+		vs = skip_blanks(f, we);
+		ve = value_end(f, vs, B_WS | B_QUOTE, true);
+	} else if (!next_word(f, we, &vs, &ve)) {
 		return we;
-	add_span(f, vs, ve);
+	}
+	redact_add_span(f, vs, ve);
 	return ve;
 }
 
@@ -249,7 +346,7 @@ static void conn_value(struct finder *f, size_t start, size_t end)
 	const char *eq = memchr(f->s + start, '=', end - start);
 
 	if (!eq) {
-		add_span(f, start, end);
+		redact_add_span(f, start, end);
 		return;
 	}
 	while (start < end) {
@@ -258,9 +355,9 @@ static void conn_value(struct finder *f, size_t start, size_t end)
 
 		eq = memchr(f->s + start, '=', seg_end - start);
 		if (!eq)
-			add_span(f, start, seg_end);
+			redact_add_span(f, start, seg_end);
 		else if (!redact_is_conn_safe_key(f->s + start, (size_t)(eq - f->s) - start))
-			add_span(f, (size_t)(eq - f->s) + 1, seg_end);
+			redact_add_span(f, (size_t)(eq - f->s) + 1, seg_end);
 		start = seg_end + 1;
 	}
 }
@@ -275,8 +372,8 @@ static size_t emit(struct finder *f, enum secret_class cls, size_t start, size_t
 		/* TOKEN=Bearer xyz: the word after the scheme too */
 		if (end < f->len && has((unsigned char)f->s[end], B_WS) &&
 		    redact_is_auth_scheme(f->s + start, end - start))
-			return auth_value(f, start);
-		add_span(f, start, end);
+			return auth_value(f, start, false);
+		redact_add_span(f, start, end);
 		break;
 	case CLS_CONN:
 		conn_value(f, start, end);
@@ -284,15 +381,34 @@ static size_t emit(struct finder *f, enum secret_class cls, size_t start, size_t
 	case CLS_USERPASS:
 		colon = memchr(f->s + start, ':', end - start);
 		if (colon)
-			add_span(f, (size_t)(colon - f->s) + 1, end);
+			redact_add_span(f, (size_t)(colon - f->s) + 1, end);
 		break;
 	case CLS_AUTH:
-		return auth_value(f, start);
+		return auth_value(f, start, false);
 	case CLS_NONE:
 		break;
 	}
 	return end;
 }
+/*
+ * A name in no list but ending like a secret's (`apiKey`, `X-Auth`, `Token`): its value when
+ * it looks random (redact-bare.c), so `monkey=banana` and `Token: expired` stay.  The name is
+ * s[ks..k), the value at p; returns where the scan goes on.
+ */
+static size_t random_value(struct finder *f, size_t ks, size_t k, size_t p, bool whole)
+{
+	size_t vs, ve;
+
+	while (ks < k && f->s[ks] == '-')
+		ks++;
+	if (!redact_random_name(f->s + ks, k - ks) ||
+	    !value_at(f, p, B_WS | B_QUOTE | B_SEP, whole, &vs, &ve) ||
+	    !redact_random_value(f->s + vs, ve - vs))
+		return k + 1;
+	redact_add_span(f, vs, ve);
+	return ve;
+}
+
 /* ---- options that depend on the program ---- */
 
 /* The word that ends with s[e]: its program rules, if it is a program's path or name. */
@@ -401,7 +517,7 @@ static __attribute__((noinline)) size_t context_short(struct finder *f, size_t d
 		cls = redact_context_rules[__builtin_ctz(rules)].cls;
 	else if (!(redact_short[(unsigned char)f->s[letter]] & SHORT_EXTRA))
 		return SIZE_MAX;
-	if (attached ? value_at(f, letter + 1, B_WS | B_QUOTE, &vs, &ve)
+	if (attached ? value_at(f, letter + 1, B_WS | B_QUOTE, redact_arg_start(f, dash), &vs, &ve)
 		     : next_word(f, after, &vs, &ve))
 		return emit(f, cls, vs, ve);
 	return after;
@@ -420,7 +536,7 @@ static size_t context_named(struct finder *f, size_t dash, size_t name, size_t a
 		    !(programs_upto(f, dash) & (1u << r)) || !programs_before(f, dash, 1u << r))
 			continue;
 		if (eq && (cr->forms & F_EQUALS) &&
-		    value_at(f, after + 1, B_WS | B_QUOTE, &vs, &ve))
+		    value_at(f, after + 1, B_WS | B_QUOTE, redact_arg_start(f, dash), &vs, &ve))
 			return emit(f, cr->cls, vs, ve);
 		if (!eq && (cr->forms & F_SEPARATE) && next_word(f, after, &vs, &ve))
 			return emit(f, cr->cls, vs, ve);
@@ -447,7 +563,7 @@ static size_t on_pem(struct finder *f, size_t i)
 		return i + 1;
 	body = (size_t)(dashes - f->s) + 5;
 	end = memmem(f->s + body, f->len - body, "-----END", 8);
-	add_span(f, body, end ? (size_t)(end - f->s) : f->len);
+	redact_add_span(f, body, end ? (size_t)(end - f->s) : f->len);
 	return end ? (size_t)(end - f->s) + 8 : f->len;
 }
 
@@ -472,9 +588,10 @@ static __attribute__((noinline)) size_t option_at(struct finder *f, size_t dash,
 	if (k - name > 1 && (r = context_named(f, dash, name, k)) != SIZE_MAX)
 		return r > k ? r : k + 1;
 	cls = redact_classify_option(f->s + name, k - name);
-	if (cls == CLS_NONE)
-		return k + eq;
-	if (eq ? value_at(f, k + 1, B_WS | B_QUOTE, &vs, &ve) : next_word(f, k, &vs, &ve))
+	if (cls == CLS_NONE) /* `--apiKey=<random>`; `--apiKey <random>`: on the blank */
+		return eq ? random_value(f, name, k, k + 1, redact_arg_start(f, dash)) : k;
+	if (eq ? value_at(f, k + 1, B_WS | B_QUOTE, redact_arg_start(f, dash), &vs, &ve)
+	       : next_word(f, k, &vs, &ve))
 		return emit(f, cls, vs, ve);
 	return k + eq;
 }
@@ -491,7 +608,7 @@ static inline size_t on_dash(struct finder *f, size_t i)
 	if (name < f->len && s[name] == '-' && ++name < f->len && s[name] == '-')
 		return on_pem(f, i); /* three dashes or more */
 	if (i > 0 && !blank_or_quote((unsigned char)s[i - 1]))
-		return name; /* inside a word ("log-level") */
+		return redact_on_token(f, i); /* inside a word ("log-level", "glpat-...") */
 	after = name_end(s, name, f->len);
 	if (after == name)
 		return after;
@@ -510,11 +627,12 @@ static __attribute__((noinline)) size_t key_equals(struct finder *f, size_t ks, 
 	size_t vs, ve;
 
 	if (cls == CLS_NONE)
-		return k + 1;
+		return random_value(f, ks, k, k + 1, redact_arg_start(f, ks));
 	if (cls == CLS_AUTH)
-		return auth_value(f, k + 1);
+		return auth_value(f, k + 1, redact_arg_start(f, ks));
 	/* a connection string runs past its ';' */
-	if (!value_at(f, k + 1, B_WS | B_QUOTE | (cls == CLS_CONN ? 0 : B_SEP), &vs, &ve))
+	if (!value_at(f, k + 1, B_WS | B_QUOTE | (cls == CLS_CONN ? 0 : B_SEP),
+		      redact_arg_start(f, ks), &vs, &ve))
 		return k + 1;
 	return emit(f, cls, vs, ve);
 }
@@ -529,21 +647,21 @@ static __attribute__((noinline)) size_t key_colon(struct finder *f, size_t ks, s
 	if (ks >= 3 && memcmp(f->s + ks - 3, "://", 3) == 0)
 		return k + 1; /* the user of a URL (on_at decides) */
 	cls = redact_classify_key(f->s + ks, k - ks);
-	if (cls == CLS_NONE)
-		return k + 1;
 	p = skip_blanks(f, colon + 1);
 	if (p + 1 < f->len && f->s[p] == '/' && f->s[p + 1] == '/')
 		return k + 1; /* token://host */
+	if (cls == CLS_NONE)
+		return random_value(f, ks, k, p, redact_arg_start(f, ks));
 	if (cls == CLS_AUTH)
-		return auth_value(f, p);
+		return auth_value(f, p, redact_arg_start(f, ks));
 	/*
 	 * "the SAS token: timed out" is prose, not a key: after a blank, a plain word counts only
 	 * quoted ("password": x) or as a header-like name (X-Api-Key: x, client_secret: x).
 	 */
 	if (p > colon + 1 && k == colon && !memchr(f->s + ks, '-', k - ks) &&
 	    !memchr(f->s + ks, '_', k - ks))
-		return k + 1;
-	if (!value_at(f, p, B_WS | B_QUOTE | B_SEP, &vs, &ve))
+		return random_value(f, ks, k, p, false); /* `Secret: <random>` is a key after all */
+	if (!value_at(f, p, B_WS | B_QUOTE | B_SEP, redact_arg_start(f, ks), &vs, &ve))
 		return k + 1;
 	return emit(f, cls, vs, ve);
 }
@@ -595,9 +713,9 @@ static size_t on_at(struct finder *f, size_t i)
 			return i + 1; /* the '@' is in the path */
 	colon = memchr(f->s + us, ':', i - us);
 	if (colon)
-		add_span(f, (size_t)(colon - f->s) + 1, i);
+		redact_add_span(f, (size_t)(colon - f->s) + 1, i);
 	else if (redact_is_token_prefix(f->s + us, i - us))
-		add_span(f, us, i);
+		redact_add_span(f, us, i);
 	return i + 1;
 }
 
@@ -614,7 +732,7 @@ static size_t on_upper_a(struct finder *f, size_t i)
 			return i + 1;
 	if (i + 20 < f->len && has(s[i + 20], B_ALNUM))
 		return i + 1;
-	add_span(f, i, i + 20);
+	redact_add_span(f, i, i + 20);
 	return i + 20;
 }
 
@@ -637,16 +755,26 @@ static inline size_t on_trigger(struct finder *f, size_t i)
 	case '@':
 		next = on_at(f, i);
 		break;
-	default:
+	case 'A':
 		next = on_upper_a(f, i);
+		if (next == i + 1)
+			next = redact_on_token(f, i); /* AIza... */
+		break;
+	case '_':
+	case 'J':
+		next = redact_on_token(f, i);
+		break;
+	default: /* a blank */
+		next = redact_on_blank(f, i);
 		break;
 	}
 	return next > i ? next : i + 1;
 }
 
-unsigned redact_find(const char *s, size_t len, struct redact_span spans[REDACT_SPANS_MAX])
+static unsigned find(const char *s, size_t len, struct redact_span spans[REDACT_SPANS_MAX],
+		     bool argv)
 {
-	struct finder f = { .s = s, .len = len, .sp = spans };
+	struct finder f = { .s = s, .len = len, .sp = spans, .argv = argv };
 	char last[16];
 	size_t i = 0;
 
@@ -658,14 +786,16 @@ unsigned redact_find(const char *s, size_t len, struct redact_span spans[REDACT_
 		unsigned m;
 
 		if (n >= 16) {
-			m = block_mask(s + block);
+			m = block_mask(s + block, block ? (unsigned char)s[block - 1] : ' ');
 		} else if (len >= 16) {
 			/* the last bytes: the 16 that end the text, the part seen before masked */
-			m = block_mask(s + len - 16) >> (16 - n);
+			m = block_mask(s + len - 16, len > 16 ? (unsigned char)s[len - 17] : ' ') >>
+			    (16 - n);
 		} else {
 			memset(last, ' ', sizeof(last));
 			memcpy(last, s + block, n);
-			m = block_mask(last) & ((1u << n) - 1);
+			m = block_mask(last, block ? (unsigned char)s[block - 1] : ' ') &
+			    ((1u << n) - 1);
 		}
 		/* every trigger of the block from one mask, while the handlers stay inside it */
 		i = block + 16;
@@ -680,6 +810,16 @@ unsigned redact_find(const char *s, size_t len, struct redact_span spans[REDACT_
 		}
 	}
 	return f.n;
+}
+
+unsigned redact_find(const char *s, size_t len, struct redact_span spans[REDACT_SPANS_MAX])
+{
+	return find(s, len, spans, false);
+}
+
+unsigned redact_find_args(const char *s, size_t len, struct redact_span spans[REDACT_SPANS_MAX])
+{
+	return find(s, len, spans, true);
 }
 
 size_t redact_len(size_t len, const struct redact_span *spans, unsigned n)
@@ -712,21 +852,63 @@ static size_t put_capped(char *out, size_t o, size_t cap, const char *s, size_t 
 	return o + n;
 }
 
-size_t redact_text(const char *s, size_t len, char *out, size_t out_size)
+/* The text with the spans replaced, cut to out_size - 1 bytes (after the replacing), NUL. */
+static size_t redact_text_spans(const char *s, size_t len, const struct redact_span *spans,
+				unsigned n, char *out, size_t out_size)
 {
-	struct redact_span spans[REDACT_SPANS_MAX];
-	unsigned n;
 	size_t o = 0, at = 0;
 
-	if (!out_size)
-		return 0;
-	n = redact_find(s, len, spans);
 	for (unsigned i = 0; i < n; i++) {
 		o = put_capped(out, o, out_size - 1, s + at, spans[i].start - at);
 		o = put_capped(out, o, out_size - 1, REDACT_MARKER, REDACT_MARKER_LEN);
 		at = spans[i].end;
 	}
 	o = put_capped(out, o, out_size - 1, s + at, len - at);
+	if (o == out_size - 1 && redact_len(len, spans, n) > o) {
+		/* cut: not inside a UTF-8 sequence (a lead byte and fewer continuations than it
+		 * says) */
+		size_t k = o;
+
+		while (k > 0 && o - k < 3 && ((unsigned char)out[k - 1] & 0xc0) == 0x80)
+			k--;
+		if (k > 0 && (unsigned char)out[k - 1] >= 0xc0) {
+			unsigned char lead = (unsigned char)out[k - 1];
+			size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+
+			if (o - (k - 1) < need)
+				o = k - 1;
+		}
+	}
 	out[o] = '\0';
+	return o;
+}
+
+size_t redact_text(const char *s, size_t len, char *out, size_t out_size)
+{
+	struct redact_span spans[REDACT_SPANS_MAX];
+
+	if (!out_size)
+		return 0;
+	return redact_text_spans(s, len, spans, redact_find(s, len, spans), out, out_size);
+}
+
+size_t redact_args_join(const char *args, size_t len, char *out, size_t out_size,
+			unsigned *ret_secrets)
+{
+	struct redact_span spans[REDACT_SPANS_MAX];
+	unsigned n = 0;
+	size_t o;
+
+	*ret_secrets = 0;
+	if (!out_size)
+		return 0;
+	while (len && args[len - 1] == '\0')
+		len--;
+	if (redact_enabled())
+		n = redact_find_args(args, len, spans);
+	o = redact_text_spans(args, len, spans, n, out, out_size);
+	for (char *p = out; (p = memchr(p, '\0', (size_t)(out + o - p))); p++)
+		*p = ' ';
+	*ret_secrets = n;
 	return o;
 }
