@@ -57,19 +57,16 @@ static size_t token_end(const struct finder *f, size_t p, bool dots, size_t *ret
 	return p;
 }
 
-size_t redact_on_token(struct finder *f, size_t i)
+/* A token of redact_token_rules at ws (i: the byte that made the scan look)? */
+static size_t token_at(struct finder *f, size_t i, size_t ws)
 {
 	const unsigned char *s = (const unsigned char *)f->s;
-	size_t ws = i, end, body;
+	size_t end, body;
 	unsigned dots;
 	bool cut;
 
-	while (ws > 0 && i - ws < 12 && tok_byte(s[ws - 1]))
-		ws--;
-	if (ws > 0 && tok_byte(s[ws - 1]))
-		return i + 1; /* deep inside a word */
-	for (size_t r = 0; r < redact_token_rules_n; r++) {
-		const struct token_rule *t = &redact_token_rules[r];
+	for (uint32_t rules = redact_token_first[s[ws]]; rules; rules &= rules - 1) {
+		const struct token_rule *t = &redact_token_rules[__builtin_ctz(rules)];
 
 		if (i - ws >= t->len || (unsigned char)t->prefix[i - ws] != s[i] ||
 		    f->len - ws < t->len || memcmp(f->s + ws, t->prefix, t->len) != 0)
@@ -80,6 +77,26 @@ size_t redact_on_token(struct finder *f, size_t i)
 			return i + 1;
 		redact_add_span(f, ws, end);
 		return end;
+	}
+	return i + 1;
+}
+
+size_t redact_on_token(struct finder *f, size_t i)
+{
+	const unsigned char *s = (const unsigned char *)f->s;
+	size_t ws;
+
+	/* where a token would start: s[i] at an offset its byte has in some prefix */
+	for (unsigned offs = redact_token_offset[s[i]]; offs; offs &= offs - 1) {
+		unsigned off = (unsigned)__builtin_ctz(offs);
+
+		if (off > i)
+			break;
+		ws = i - off;
+		if ((ws > 0 && tok_byte(s[ws - 1])) || !redact_token_first[s[ws]])
+			continue;
+		if ((ws = token_at(f, i, ws)) != i + 1)
+			return ws;
 	}
 	return i + 1;
 }
@@ -118,6 +135,8 @@ size_t redact_on_blank(struct finder *f, size_t i)
 	const char *s = f->s;
 	size_t ws = i, vs, ve;
 
+	if (!redact_random_maybe(s, i))
+		return i + 1; /* one lookup for almost every word */
 	while (ws > 0 && i - ws <= REDACT_NAME_MAX && redact_has((unsigned char)s[ws - 1], B_KEY))
 		ws--;
 	if (ws == i || i - ws > REDACT_NAME_MAX ||

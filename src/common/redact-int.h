@@ -145,8 +145,22 @@ bool redact_next_word(const struct finder *f, size_t p, size_t *ret_start, size_
 /* redact-bare.c: handlers for secrets without a name, and names with a random value after. */
 size_t redact_on_token(struct finder *f, size_t i); /* '_', '-' in a word, 'J', 'A' */
 size_t redact_on_blank(struct finder *f, size_t i); /* ' ', '\t', NUL after a word */
-/* Could a byte end a name that takes a random-looking value (redact_random_name)? */
+/*
+ * Could a byte end a name that takes a random-looking value (redact_random_name)?  The
+ * names end in one of the five letters of REDACT_RANDOM_LAST (the scan tests them 16 at a
+ * time); redact_rules_init() checks it.
+ */
+#define REDACT_RANDOM_LAST "ntydh"
 extern unsigned char redact_random_last[256];
+/* The same for the last three bytes (redact_tail_hash()): a 4096-bit filter. */
+extern uint64_t redact_random_filter[64];
+
+static inline bool redact_random_maybe(const char *s, size_t end)
+{
+	unsigned h = redact_tail_hash(s, end);
+
+	return redact_random_filter[h >> 6] & (1ull << (h & 63));
+}
 
 /* The bare-token table (redact-rules.c). */
 enum token_kind {
@@ -161,6 +175,10 @@ struct token_rule {
 };
 extern const struct token_rule redact_token_rules[];
 extern const size_t redact_token_rules_n;
+/* Bit r of redact_token_first[c]: rule r's prefix starts with byte c (at most 32 rules). */
+extern uint32_t redact_token_first[256];
+/* Bit k of redact_token_offset[c]: byte c is at offset k of some prefix (k < 16). */
+extern uint16_t redact_token_offset[256];
 /* Is the name s[0..n) one whose high-entropy value is a secret (`token`, `apiKey`, `X_AUTH`)? */
 bool redact_random_name(const char *s, size_t n);
 /*

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -157,6 +158,9 @@ const struct token_rule redact_token_rules[] = {
 	T("eyJ", 16, TOK_JWT),	  /* JWT: base64url `{"` header, two dots */
 };
 const size_t redact_token_rules_n = ARRAY_SIZE(redact_token_rules);
+uint32_t redact_token_first[256];
+uint16_t redact_token_offset[256];
+_Static_assert(ARRAY_SIZE(redact_token_rules) <= 32, "redact_token_first has 32 bits");
 
 /*
  * `NAME value` where the value is redacted only if it looks random (redact_random_value()):
@@ -164,8 +168,7 @@ const size_t redact_token_rules_n = ARRAY_SIZE(redact_token_rules);
  * (`X_AUTH`, `apiKey`, `--Secret`), in any case.  Any blank, ':' or '=' may separate them.
  */
 static const char *const random_names[] = {
-	"token",      "secret", "key",	      "passwd",	     "pwd",    "auth", "password",
-	"passphrase", "pass",	"credential", "credentials", "apikey", NULL,
+	"token", "secret", "key", "passwd", "pwd", "auth", "password", "apikey", NULL,
 };
 /* ... but not these (key ids, fingerprints, public keys: detection wants them). */
 static const char *const random_names_not[] = {
@@ -173,6 +176,7 @@ static const char *const random_names_not[] = {
 	"sort-key", "partition-key", "ssh-key",	   "key-id",	"keyid",  NULL,
 };
 unsigned char redact_random_last[256];
+uint64_t redact_random_filter[64];
 
 /* Connection-string keys whose values are kept (every other value is redacted). */
 static const char *const conn_safe_keys[] = {
@@ -373,11 +377,24 @@ void redact_rules_rebuild(void)
 
 static void random_init(void)
 {
+	for (size_t r = 0; r < ARRAY_SIZE(redact_token_rules); r++) {
+		const struct token_rule *t = &redact_token_rules[r];
+
+		redact_token_first[(unsigned char)t->prefix[0]] |= 1u << r;
+		for (size_t k = 0; k < t->len && k < 16; k++)
+			redact_token_offset[(unsigned char)t->prefix[k]] |= (uint16_t)(1u << k);
+	}
 	for (size_t i = 0; random_names[i]; i++) {
 		unsigned char c = (unsigned char)random_names[i][strlen(random_names[i]) - 1];
 
+		size_t n = strlen(random_names[i]);
+		unsigned h = redact_tail_hash(random_names[i], n);
+
+		if (!strchr(REDACT_RANDOM_LAST, c))
+			abort(); /* a name ending in another letter: add it to REDACT_RANDOM_LAST */
 		redact_random_last[c] = 1;
 		redact_random_last[c - 32] = 1;
+		redact_random_filter[h >> 6] |= 1ull << (h & 63);
 	}
 }
 

@@ -75,35 +75,42 @@ static inline unsigned mask_blank_or_quote(__m128i v)
 
 /*
  * Bit k: byte k of the 16 at p is a trigger: '-', '=', ':', '@', 'A', '_', 'J', or a blank
- * (' ', '\t', NUL) right after a byte that may end a name of redact_random_name().
+ * (' ', '\t', NUL) right after a byte that may end a name of redact_random_name() (`before`
+ * is the byte before p).
  */
 static inline unsigned block_mask(const char *p, unsigned char before)
 {
 #ifdef __SSE2__
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p), w, l;
 	unsigned m = bits(
 		_mm_or_si128(_mm_or_si128(_mm_or_si128(eq8(v, '-'), eq8(v, '=')),
 					  _mm_or_si128(eq8(v, ':'), eq8(v, '@'))),
 			     _mm_or_si128(_mm_or_si128(eq8(v, 'A'), eq8(v, '_')), eq8(v, 'J'))));
 	unsigned bl = bits(_mm_or_si128(_mm_or_si128(eq8(v, ' '), eq8(v, '\t')), eq8(v, 0)));
+
+	if (!bl)
+		return m;
+	/* the byte before each, case folded, against the names' last letters */
+	w = _mm_or_si128(_mm_or_si128(_mm_slli_si128(v, 1), _mm_cvtsi32_si128(before)),
+			 _mm_set1_epi8(0x20));
+	l = _mm_or_si128(_mm_or_si128(eq8(w, REDACT_RANDOM_LAST[0]), eq8(w, REDACT_RANDOM_LAST[1])),
+			 _mm_or_si128(_mm_or_si128(eq8(w, REDACT_RANDOM_LAST[2]),
+						   eq8(w, REDACT_RANDOM_LAST[3])),
+				      eq8(w, REDACT_RANDOM_LAST[4])));
+	return m | (bl & bits(l));
 #else
-	unsigned m = 0, bl = 0;
+	unsigned m = 0;
 
 	for (unsigned k = 0; k < 16; k++) {
-		m |= (unsigned)(p[k] == '-' || p[k] == '=' || p[k] == ':' || p[k] == '@' ||
-				p[k] == 'A' || p[k] == '_' || p[k] == 'J')
-		     << k;
-		bl |= (unsigned)(p[k] == ' ' || p[k] == '\t' || p[k] == '\0') << k;
-	}
-#endif
-	/* a blank counts only after a byte that may end such a name (one lookup each) */
-	for (unsigned b = bl; b; b &= b - 1) {
-		unsigned k = (unsigned)__builtin_ctz(b);
+		unsigned char c = (unsigned char)p[k], b = k ? (unsigned char)p[k - 1] : before;
 
-		if (redact_random_last[k ? (unsigned char)p[k - 1] : before])
-			m |= 1u << k;
+		m |= (unsigned)(c == '-' || c == '=' || c == ':' || c == '@' || c == 'A' ||
+				c == '_' || c == 'J' ||
+				((c == ' ' || c == '\t' || c == '\0') && redact_random_last[b]))
+		     << k;
 	}
 	return m;
+#endif
 }
 
 /* The end of the name at p: the next blank, quote or '='. */
