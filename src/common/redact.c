@@ -266,13 +266,17 @@ static size_t value_end(const struct finder *f, size_t p, unsigned stop, bool wh
 	return f->len;
 }
 
-/* After the quote at p: the matching quote (`\"` escapes one inside double quotes), or the end. */
+/*
+ * After the quote at p: the matching quote (`\"` escapes one inside double quotes), or the
+ * end of the argument (argv mode: a quote never reaches into the next one, so `--password \'`
+ * cannot hide the arguments after it), or of the text.
+ */
 static size_t quoted_end(const struct finder *f, size_t p)
 {
 	char q = f->s[p];
 
 	for (p++; p < f->len; p++) {
-		if (f->s[p] == q)
+		if (f->s[p] == q || (f->argv && f->s[p] == '\0'))
 			return p;
 		if (f->s[p] == '\\' && q == '"')
 			p++;

