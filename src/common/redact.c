@@ -15,12 +15,23 @@
  *                 `-----BEGIN ... PRIVATE KEY-----`
  *   '@'           `scheme://user:PASSWORD@host` (the password only)
  *   'A'           AWS access key ids (AKIA/ASIA + 16)
+ *   '_', 'J', 'A', '-' inside a word   tokens known by their prefix (`ghp_`, `glpat-`,
+ *                 `AIza`, JWTs `eyJ`): redact-bare.c, table in redact-rules.c
+ *   a blank after a byte that may end `token`, `secret`, `key`, `pwd`, `auth` ...: the next
+ *                 word if it looks random (redact-bare.c); names in no list but ending like
+ *                 one (`apiKey=`, `X_AUTH:`) get the same test at their '=' or ':'
  *
  * A handler returns where the scan goes on (past the value it redacted), so text inside a
- * span is never looked at twice.  Values end at a blank or a quote (a value that starts with
- * a quote runs to the matching one); `KEY=value` values also at ';', '&' and ','.  Command
- * lines arrive with their arguments joined by spaces, so a secret that itself holds a space
- * is redacted up to that space only (docs/security.md, limits).
+ * span is never looked at twice; every handler reads at most a bounded name and the value
+ * after it, so the scan is linear.  Values end at a blank or a quote (a value that starts with
+ * a quote runs to the matching one; a backslash escapes a blank or quote); `KEY=value` values
+ * also at ';' and '&' in shell text, and at ',' before another `name=`.  An argv truncation
+ * marker (`…[cut N bytes]…`) inside a value belongs to it, so the kept tail goes too.
+ *
+ * argv mode (redact_find_args, the process collector): NUL separates arguments, and a value
+ * that starts an argument, or whose name does, runs to the end of that argument, blanks
+ * included; nothing crosses a NUL.  Text joined with spaces (other collectors, logs) has no
+ * such boundaries: a secret holding an unquoted blank is redacted up to it (docs/security.md).
  *
  * Spans are kept sorted and merged; past REDACT_SPANS_MAX the last one is extended to the
  * end of the text (fail closed).  Nothing here allocates.

@@ -16,8 +16,8 @@
  *    rule or output ever holds the secret; redact_settings.enabled switches this off;
  *  - log_emit() (common/log.c) and the MQTT/workload error texts (redact_text()) always.
  *
- * The scan is one pass over the bytes; only a few characters ('=', ':', '@', '-', 'A') make it
- * look closer, so text without them costs a table lookup per byte.  Text already redacted is
+ * The scan is one pass over the bytes; only a few characters ('=', ':', '@', '-', 'A', '_', 'J',
+ * and a blank after a name's last letter) make it look closer.  Text already redacted is
  * left as it is (a marker is never a secret), so scrubbing twice changes nothing.
  *
  * State: the settings are process-wide (one loop thread; set by core/ when the configuration
