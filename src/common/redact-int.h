@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Shared by redact.c (the scan) and redact-rules.c (the names it looks for). */
+/*
+ * Shared by redact.c (the scan), redact-rules.c (the names and tokens it looks for),
+ * redact-value.c (where a value ends) and redact-bare.c (tokens and random values).
+ */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -133,6 +136,12 @@ static inline bool redact_arg_start(const struct finder *f, size_t p)
 void redact_add_span(struct finder *f, size_t start, size_t end);
 /* Length of the argv truncation marker `…[cut N bytes]…` at p, or 0. */
 size_t redact_cut_marker(const struct finder *f, size_t p);
+/*
+ * The end of a bare value at p: the first byte of class `stop` (with `whole`: the end of the
+ * argument).  A backslash escapes the byte after it (`a\ b` in a shell); an argv truncation
+ * marker belongs to the value (the tail after it is the same secret).  redact-value.c.
+ */
+size_t redact_value_end(const struct finder *f, size_t p, unsigned stop, bool whole);
 /*
  * The value at p: quoted (to the matching quote) or bare (to a byte of class `stop`; with
  * `whole`, to the end of the argument).  False when it is empty.
