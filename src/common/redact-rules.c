@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -127,6 +128,56 @@ static const char *const auth_schemes[] = {
 static const char *const token_prefixes[] = {
 	"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xoxb-", "xoxp-", NULL,
 };
+/*
+ * Tokens recognized by their prefix alone, anywhere (a word by itself: `git push ghp_x…`,
+ * `TOKEN=xoxb-…`).  The whole token is redacted.  `min` is the least number of body bytes
+ * after the prefix ([A-Za-z0-9_-]; fewer is a word, not a token, unless the argument was cut
+ * after 8 of them).  A prefix must hold '_', '-', 'J' or 'A' (the bytes the scan stops at).
+ * To add one: a line here and a case in tests/unit/test-redact-bare.c.
+ */
+#define T(p, min, kind)                                                                            \
+	{                                                                                          \
+		p, sizeof(p) - 1, min, kind                                                        \
+	}
+const struct token_rule redact_token_rules[] = {
+	T("ghp_", 20, TOK_WORD),	/* GitHub personal access token */
+	T("gho_", 20, TOK_WORD),	/* GitHub OAuth */
+	T("ghu_", 20, TOK_WORD),	/* GitHub user-to-server */
+	T("ghs_", 20, TOK_WORD),	/* GitHub server-to-server */
+	T("ghr_", 20, TOK_WORD),	/* GitHub refresh */
+	T("github_pat_", 20, TOK_WORD), /* GitHub fine-grained */
+	T("glpat-", 16, TOK_WORD),	/* GitLab */
+	T("xoxb-", 10, TOK_WORD),	/* Slack */
+	T("xoxp-", 10, TOK_WORD),	T("xoxa-", 10, TOK_WORD),
+	T("xoxr-", 10, TOK_WORD),	T("xoxs-", 10, TOK_WORD),
+	T("sk_live_", 16, TOK_WORD), /* Stripe */
+	T("rk_live_", 16, TOK_WORD),	T("sk_test_", 16, TOK_WORD),
+	T("npm_", 30, TOK_WORD),  /* npm */
+	T("pypi-", 40, TOK_WORD), /* PyPI */
+	T("AIza", 30, TOK_WORD),  /* Google API key */
+	T("eyJ", 16, TOK_JWT),	  /* JWT: base64url `{"` header, two dots */
+};
+const size_t redact_token_rules_n = ARRAY_SIZE(redact_token_rules);
+uint32_t redact_token_first[256];
+uint16_t redact_token_offset[256];
+_Static_assert(ARRAY_SIZE(redact_token_rules) <= 32, "redact_token_first has 32 bits");
+
+/*
+ * `NAME value` where the value is redacted only if it looks random (redact_random_value()):
+ * NAME is one of these or ends with one after '_', '-', '.', a digit or a camel-case hump
+ * (`X_AUTH`, `apiKey`, `--Secret`), in any case.  Any blank, ':' or '=' may separate them.
+ */
+static const char *const random_names[] = {
+	"token", "secret", "key", "passwd", "pwd", "auth", "password", "apikey", NULL,
+};
+/* ... but not these (key ids, fingerprints, public keys: detection wants them). */
+static const char *const random_names_not[] = {
+	"recv-key", "recv-keys",     "public-key", "publickey", "pubkey", "host-key", "hostkey",
+	"sort-key", "partition-key", "ssh-key",	   "key-id",	"keyid",  NULL,
+};
+unsigned char redact_random_last[256];
+uint64_t redact_random_filter[64];
+
 /* Connection-string keys whose values are kept (every other value is redacted). */
 static const char *const conn_safe_keys[] = {
 	"hostname",
@@ -324,11 +375,35 @@ void redact_rules_rebuild(void)
 	}
 }
 
+static void random_init(void)
+{
+	for (size_t r = 0; r < ARRAY_SIZE(redact_token_rules); r++) {
+		const struct token_rule *t = &redact_token_rules[r];
+
+		redact_token_first[(unsigned char)t->prefix[0]] |= 1u << r;
+		for (size_t k = 0; k < t->len && k < 16; k++)
+			redact_token_offset[(unsigned char)t->prefix[k]] |= (uint16_t)(1u << k);
+	}
+	for (size_t i = 0; random_names[i]; i++) {
+		unsigned char c = (unsigned char)random_names[i][strlen(random_names[i]) - 1];
+
+		size_t n = strlen(random_names[i]);
+		unsigned h = redact_tail_hash(random_names[i], n);
+
+		if (!strchr(REDACT_RANDOM_LAST, c))
+			abort(); /* a name ending in another letter: add it to REDACT_RANDOM_LAST */
+		redact_random_last[c] = 1;
+		redact_random_last[c - 32] = 1;
+		redact_random_filter[h >> 6] |= 1ull << (h & 63);
+	}
+}
+
 void redact_rules_init(void)
 {
 	if (initialized)
 		return;
 	classes_init();
+	random_init();
 	programs_init();
 	redact_rules_rebuild();
 	initialized = true;
@@ -411,6 +486,28 @@ bool redact_is_token_prefix(const char *s, size_t n)
 		size_t l = strlen(token_prefixes[i]);
 
 		if (n > l && memcmp(s, token_prefixes[i], l) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool redact_random_name(const char *s, size_t n)
+{
+	if (n > REDACT_NAME_MAX || word_in(s, n, random_names_not))
+		return false;
+	for (size_t i = 0; random_names[i]; i++) {
+		size_t l = strlen(random_names[i]);
+		unsigned char b, first;
+
+		if (l > n || strncasecmp(s + n - l, random_names[i], l) != 0)
+			continue;
+		if (l == n)
+			return true;
+		b = (unsigned char)s[n - l - 1];
+		first = (unsigned char)s[n - l];
+		/* a part of its own: after a separator or digit, or a hump (apiKey, not monkey) */
+		if (!redact_has(b, B_ALNUM) || (b >= '0' && b <= '9') ||
+		    (first >= 'A' && first <= 'Z' && b >= 'a' && b <= 'z'))
 			return true;
 	}
 	return false;

@@ -15,12 +15,23 @@
  *                 `-----BEGIN ... PRIVATE KEY-----`
  *   '@'           `scheme://user:PASSWORD@host` (the password only)
  *   'A'           AWS access key ids (AKIA/ASIA + 16)
+ *   '_', 'J', 'A', '-' inside a word   tokens known by their prefix (`ghp_`, `glpat-`,
+ *                 `AIza`, JWTs `eyJ`): redact-bare.c, table in redact-rules.c
+ *   a blank after a byte that may end `token`, `secret`, `key`, `pwd`, `auth` ...: the next
+ *                 word if it looks random (redact-bare.c); names in no list but ending like
+ *                 one (`apiKey=`, `X_AUTH:`) get the same test at their '=' or ':'
  *
  * A handler returns where the scan goes on (past the value it redacted), so text inside a
- * span is never looked at twice.  Values end at a blank or a quote (a value that starts with
- * a quote runs to the matching one); `KEY=value` values also at ';', '&' and ','.  Command
- * lines arrive with their arguments joined by spaces, so a secret that itself holds a space
- * is redacted up to that space only (docs/security.md, limits).
+ * span is never looked at twice; every handler reads at most a bounded name and the value
+ * after it, so the scan is linear.  Values end at a blank or a quote (a value that starts with
+ * a quote runs to the matching one; a backslash escapes a blank or quote); `KEY=value` values
+ * also at ';' and '&' in shell text, and at ',' before another `name=`.  An argv truncation
+ * marker (`…[cut N bytes]…`) inside a value belongs to it, so the kept tail goes too.
+ *
+ * argv mode (redact_find_args, the process collector): NUL separates arguments, and a value
+ * that starts an argument, or whose name does, runs to the end of that argument, blanks
+ * included; nothing crosses a NUL.  Text joined with spaces (other collectors, logs) has no
+ * such boundaries: a secret holding an unquoted blank is redacted up to it (docs/security.md).
  *
  * Spans are kept sorted and merged; past REDACT_SPANS_MAX the last one is extended to the
  * end of the text (fail closed).  Nothing here allocates.
@@ -39,16 +50,6 @@ static inline bool has(unsigned char c, unsigned bits)
 {
 	return redact_has(c, bits);
 }
-
-struct finder {
-	const char *s;
-	size_t len;
-	struct redact_span *sp;
-	unsigned n;
-	bool full;	    /* out of spans: everything from the last one on is redacted */
-	size_t programs_to; /* programs_upto(): word ends before this position are known */
-	uint32_t programs;  /* context rules whose programs are words before programs_to */
-};
 
 /* ---- byte search ("blank": any byte <= 0x20, whitespace and control bytes) ---- */
 
@@ -83,22 +84,42 @@ static inline unsigned mask_blank_or_quote(__m128i v)
 }
 #endif
 
-/* Bit k: byte k of the 16 at p is a trigger: '-', '=', ':', '@' or 'A'. */
-static inline unsigned block_mask(const char *p)
+/*
+ * Bit k: byte k of the 16 at p is a trigger: '-', '=', ':', '@', 'A', '_', 'J', or a blank
+ * (' ', '\t', NUL) right after a byte that may end a name of redact_random_name() (`before`
+ * is the byte before p).
+ */
+static inline unsigned block_mask(const char *p, unsigned char before)
 {
 #ifdef __SSE2__
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p), w, l;
+	unsigned m = bits(
+		_mm_or_si128(_mm_or_si128(_mm_or_si128(eq8(v, '-'), eq8(v, '=')),
+					  _mm_or_si128(eq8(v, ':'), eq8(v, '@'))),
+			     _mm_or_si128(_mm_or_si128(eq8(v, 'A'), eq8(v, '_')), eq8(v, 'J'))));
+	unsigned bl = bits(_mm_or_si128(_mm_or_si128(eq8(v, ' '), eq8(v, '\t')), eq8(v, 0)));
 
-	return bits(_mm_or_si128(_mm_or_si128(_mm_or_si128(eq8(v, '-'), eq8(v, '=')),
-					      _mm_or_si128(eq8(v, ':'), eq8(v, '@'))),
-				 eq8(v, 'A')));
+	if (!bl)
+		return m;
+	/* the byte before each, case folded, against the names' last letters */
+	w = _mm_or_si128(_mm_or_si128(_mm_slli_si128(v, 1), _mm_cvtsi32_si128(before)),
+			 _mm_set1_epi8(0x20));
+	l = _mm_or_si128(_mm_or_si128(eq8(w, REDACT_RANDOM_LAST[0]), eq8(w, REDACT_RANDOM_LAST[1])),
+			 _mm_or_si128(_mm_or_si128(eq8(w, REDACT_RANDOM_LAST[2]),
+						   eq8(w, REDACT_RANDOM_LAST[3])),
+				      eq8(w, REDACT_RANDOM_LAST[4])));
+	return m | (bl & bits(l));
 #else
 	unsigned m = 0;
 
-	for (unsigned k = 0; k < 16; k++)
-		m |= (unsigned)(p[k] == '-' || p[k] == '=' || p[k] == ':' || p[k] == '@' ||
-				p[k] == 'A')
+	for (unsigned k = 0; k < 16; k++) {
+		unsigned char c = (unsigned char)p[k], b = k ? (unsigned char)p[k - 1] : before;
+
+		m |= (unsigned)(c == '-' || c == '=' || c == ':' || c == '@' || c == 'A' ||
+				c == '_' || c == 'J' ||
+				((c == ' ' || c == '\t' || c == '\0') && redact_random_last[b]))
 		     << k;
+	}
 	return m;
 #endif
 }
@@ -147,7 +168,7 @@ static bool is_marker(const char *s, size_t n)
 	return n == REDACT_MARKER_LEN && memcmp(s, REDACT_MARKER, n) == 0;
 }
 
-static void add_span(struct finder *f, size_t start, size_t end)
+void redact_add_span(struct finder *f, size_t start, size_t end)
 {
 	struct redact_span merged = { (uint32_t)start, (uint32_t)end };
 	unsigned w = 0, i;
@@ -194,52 +215,34 @@ static size_t skip_blanks(const struct finder *f, size_t p)
 	return p;
 }
 
-/* The value at p: quoted (to the matching quote) or bare (to a byte of class `stop`). */
-static bool value_at(const struct finder *f, size_t p, unsigned stop, size_t *ret_start,
-		     size_t *ret_end)
-{
-	const char *q;
+#define value_at(f, p, stop, whole, vs, ve) redact_value_at(f, p, stop, whole, vs, ve)
+#define next_word(f, p, vs, ve) redact_next_word(f, p, vs, ve)
 
-	if (p >= f->len)
-		return false;
-	if (has((unsigned char)f->s[p], B_QUOTE)) {
-		q = memchr(f->s + p + 1, f->s[p], f->len - p - 1);
-		*ret_start = p + 1;
-		*ret_end = q ? (size_t)(q - f->s) : f->len;
-	} else {
-		*ret_start = p;
-		*ret_end = scan_until(f, p, stop);
-	}
-	return *ret_end > *ret_start;
-}
-
-/* The argument after an option: the next word, unless it is another long option. */
-static bool next_word(const struct finder *f, size_t p, size_t *ret_start, size_t *ret_end)
-{
-	while (p < f->len && has((unsigned char)f->s[p], B_WS))
-		p++;
-	if (p >= f->len || (f->s[p] == '-' && p + 1 < f->len && f->s[p + 1] == '-'))
-		return false;
-	return value_at(f, p, B_WS | B_QUOTE, ret_start, ret_end);
-}
-
-/* `scheme credentials` or `credentials`; returns where the scan goes on. */
-static size_t auth_value(struct finder *f, size_t p)
+/*
+ * `scheme credentials` or `credentials`; returns where the scan goes on.  With `whole` (the
+ * header is an argument by itself) the credentials run to the end of the argument.
+ */
+static size_t auth_value(struct finder *f, size_t p, bool whole)
 {
 	size_t ws = skip_blanks(f, p), we = scan_until(f, ws, B_WS | B_QUOTE), vs, ve;
 
 	if (we == ws)
 		return p;
 	if (!redact_is_auth_scheme(f->s + ws, we - ws)) {
-		add_span(f, ws, we);
+		we = redact_value_end(f, ws, B_WS | B_QUOTE, whole);
+		redact_add_span(f, ws, we);
 		return we;
 	}
 	/* a SAS token: sig= is found by the KEY=value rule, sr= and se= stay */
 	if (we - ws == 21 && strncasecmp(f->s + ws, "sharedaccesssignature", 21) == 0)
 		return we;
-	if (!next_word(f, we, &vs, &ve))
+	if (whole) {
+		vs = skip_blanks(f, we);
+		ve = redact_value_end(f, vs, B_WS | B_QUOTE, true);
+	} else if (!next_word(f, we, &vs, &ve)) {
 		return we;
-	add_span(f, vs, ve);
+	}
+	redact_add_span(f, vs, ve);
 	return ve;
 }
 
@@ -249,7 +252,7 @@ static void conn_value(struct finder *f, size_t start, size_t end)
 	const char *eq = memchr(f->s + start, '=', end - start);
 
 	if (!eq) {
-		add_span(f, start, end);
+		redact_add_span(f, start, end);
 		return;
 	}
 	while (start < end) {
@@ -258,9 +261,9 @@ static void conn_value(struct finder *f, size_t start, size_t end)
 
 		eq = memchr(f->s + start, '=', seg_end - start);
 		if (!eq)
-			add_span(f, start, seg_end);
+			redact_add_span(f, start, seg_end);
 		else if (!redact_is_conn_safe_key(f->s + start, (size_t)(eq - f->s) - start))
-			add_span(f, (size_t)(eq - f->s) + 1, seg_end);
+			redact_add_span(f, (size_t)(eq - f->s) + 1, seg_end);
 		start = seg_end + 1;
 	}
 }
@@ -275,8 +278,8 @@ static size_t emit(struct finder *f, enum secret_class cls, size_t start, size_t
 		/* TOKEN=Bearer xyz: the word after the scheme too */
 		if (end < f->len && has((unsigned char)f->s[end], B_WS) &&
 		    redact_is_auth_scheme(f->s + start, end - start))
-			return auth_value(f, start);
-		add_span(f, start, end);
+			return auth_value(f, start, false);
+		redact_add_span(f, start, end);
 		break;
 	case CLS_CONN:
 		conn_value(f, start, end);
@@ -284,15 +287,34 @@ static size_t emit(struct finder *f, enum secret_class cls, size_t start, size_t
 	case CLS_USERPASS:
 		colon = memchr(f->s + start, ':', end - start);
 		if (colon)
-			add_span(f, (size_t)(colon - f->s) + 1, end);
+			redact_add_span(f, (size_t)(colon - f->s) + 1, end);
 		break;
 	case CLS_AUTH:
-		return auth_value(f, start);
+		return auth_value(f, start, false);
 	case CLS_NONE:
 		break;
 	}
 	return end;
 }
+/*
+ * A name in no list but ending like a secret's (`apiKey`, `X-Auth`, `Token`): its value when
+ * it looks random (redact-bare.c), so `monkey=banana` and `Token: expired` stay.  The name is
+ * s[ks..k), the value at p; returns where the scan goes on.
+ */
+static size_t random_value(struct finder *f, size_t ks, size_t k, size_t p, bool whole)
+{
+	size_t vs, ve;
+
+	while (ks < k && f->s[ks] == '-')
+		ks++;
+	if (!redact_random_name(f->s + ks, k - ks) ||
+	    !value_at(f, p, B_WS | B_QUOTE | B_SEP, whole, &vs, &ve) ||
+	    !redact_random_value(f->s + vs, ve - vs))
+		return k + 1;
+	redact_add_span(f, vs, ve);
+	return ve;
+}
+
 /* ---- options that depend on the program ---- */
 
 /* The word that ends with s[e]: its program rules, if it is a program's path or name. */
@@ -401,7 +423,7 @@ static __attribute__((noinline)) size_t context_short(struct finder *f, size_t d
 		cls = redact_context_rules[__builtin_ctz(rules)].cls;
 	else if (!(redact_short[(unsigned char)f->s[letter]] & SHORT_EXTRA))
 		return SIZE_MAX;
-	if (attached ? value_at(f, letter + 1, B_WS | B_QUOTE, &vs, &ve)
+	if (attached ? value_at(f, letter + 1, B_WS | B_QUOTE, redact_arg_start(f, dash), &vs, &ve)
 		     : next_word(f, after, &vs, &ve))
 		return emit(f, cls, vs, ve);
 	return after;
@@ -420,7 +442,7 @@ static size_t context_named(struct finder *f, size_t dash, size_t name, size_t a
 		    !(programs_upto(f, dash) & (1u << r)) || !programs_before(f, dash, 1u << r))
 			continue;
 		if (eq && (cr->forms & F_EQUALS) &&
-		    value_at(f, after + 1, B_WS | B_QUOTE, &vs, &ve))
+		    value_at(f, after + 1, B_WS | B_QUOTE, redact_arg_start(f, dash), &vs, &ve))
 			return emit(f, cr->cls, vs, ve);
 		if (!eq && (cr->forms & F_SEPARATE) && next_word(f, after, &vs, &ve))
 			return emit(f, cr->cls, vs, ve);
@@ -447,7 +469,7 @@ static size_t on_pem(struct finder *f, size_t i)
 		return i + 1;
 	body = (size_t)(dashes - f->s) + 5;
 	end = memmem(f->s + body, f->len - body, "-----END", 8);
-	add_span(f, body, end ? (size_t)(end - f->s) : f->len);
+	redact_add_span(f, body, end ? (size_t)(end - f->s) : f->len);
 	return end ? (size_t)(end - f->s) + 8 : f->len;
 }
 
@@ -472,9 +494,10 @@ static __attribute__((noinline)) size_t option_at(struct finder *f, size_t dash,
 	if (k - name > 1 && (r = context_named(f, dash, name, k)) != SIZE_MAX)
 		return r > k ? r : k + 1;
 	cls = redact_classify_option(f->s + name, k - name);
-	if (cls == CLS_NONE)
-		return k + eq;
-	if (eq ? value_at(f, k + 1, B_WS | B_QUOTE, &vs, &ve) : next_word(f, k, &vs, &ve))
+	if (cls == CLS_NONE) /* `--apiKey=<random>`; `--apiKey <random>`: on the blank */
+		return eq ? random_value(f, name, k, k + 1, redact_arg_start(f, dash)) : k;
+	if (eq ? value_at(f, k + 1, B_WS | B_QUOTE, redact_arg_start(f, dash), &vs, &ve)
+	       : next_word(f, k, &vs, &ve))
 		return emit(f, cls, vs, ve);
 	return k + eq;
 }
@@ -491,7 +514,7 @@ static inline size_t on_dash(struct finder *f, size_t i)
 	if (name < f->len && s[name] == '-' && ++name < f->len && s[name] == '-')
 		return on_pem(f, i); /* three dashes or more */
 	if (i > 0 && !blank_or_quote((unsigned char)s[i - 1]))
-		return name; /* inside a word ("log-level") */
+		return redact_on_token(f, i); /* inside a word ("log-level", "glpat-...") */
 	after = name_end(s, name, f->len);
 	if (after == name)
 		return after;
@@ -510,11 +533,12 @@ static __attribute__((noinline)) size_t key_equals(struct finder *f, size_t ks, 
 	size_t vs, ve;
 
 	if (cls == CLS_NONE)
-		return k + 1;
+		return random_value(f, ks, k, k + 1, redact_arg_start(f, ks));
 	if (cls == CLS_AUTH)
-		return auth_value(f, k + 1);
+		return auth_value(f, k + 1, redact_arg_start(f, ks));
 	/* a connection string runs past its ';' */
-	if (!value_at(f, k + 1, B_WS | B_QUOTE | (cls == CLS_CONN ? 0 : B_SEP), &vs, &ve))
+	if (!value_at(f, k + 1, B_WS | B_QUOTE | (cls == CLS_CONN ? 0 : B_SEP),
+		      redact_arg_start(f, ks), &vs, &ve))
 		return k + 1;
 	return emit(f, cls, vs, ve);
 }
@@ -529,21 +553,21 @@ static __attribute__((noinline)) size_t key_colon(struct finder *f, size_t ks, s
 	if (ks >= 3 && memcmp(f->s + ks - 3, "://", 3) == 0)
 		return k + 1; /* the user of a URL (on_at decides) */
 	cls = redact_classify_key(f->s + ks, k - ks);
-	if (cls == CLS_NONE)
-		return k + 1;
 	p = skip_blanks(f, colon + 1);
 	if (p + 1 < f->len && f->s[p] == '/' && f->s[p + 1] == '/')
 		return k + 1; /* token://host */
+	if (cls == CLS_NONE)
+		return random_value(f, ks, k, p, redact_arg_start(f, ks));
 	if (cls == CLS_AUTH)
-		return auth_value(f, p);
+		return auth_value(f, p, redact_arg_start(f, ks));
 	/*
 	 * "the SAS token: timed out" is prose, not a key: after a blank, a plain word counts only
 	 * quoted ("password": x) or as a header-like name (X-Api-Key: x, client_secret: x).
 	 */
 	if (p > colon + 1 && k == colon && !memchr(f->s + ks, '-', k - ks) &&
 	    !memchr(f->s + ks, '_', k - ks))
-		return k + 1;
-	if (!value_at(f, p, B_WS | B_QUOTE | B_SEP, &vs, &ve))
+		return random_value(f, ks, k, p, false); /* `Secret: <random>` is a key after all */
+	if (!value_at(f, p, B_WS | B_QUOTE | B_SEP, redact_arg_start(f, ks), &vs, &ve))
 		return k + 1;
 	return emit(f, cls, vs, ve);
 }
@@ -595,9 +619,9 @@ static size_t on_at(struct finder *f, size_t i)
 			return i + 1; /* the '@' is in the path */
 	colon = memchr(f->s + us, ':', i - us);
 	if (colon)
-		add_span(f, (size_t)(colon - f->s) + 1, i);
+		redact_add_span(f, (size_t)(colon - f->s) + 1, i);
 	else if (redact_is_token_prefix(f->s + us, i - us))
-		add_span(f, us, i);
+		redact_add_span(f, us, i);
 	return i + 1;
 }
 
@@ -614,7 +638,7 @@ static size_t on_upper_a(struct finder *f, size_t i)
 			return i + 1;
 	if (i + 20 < f->len && has(s[i + 20], B_ALNUM))
 		return i + 1;
-	add_span(f, i, i + 20);
+	redact_add_span(f, i, i + 20);
 	return i + 20;
 }
 
@@ -637,16 +661,26 @@ static inline size_t on_trigger(struct finder *f, size_t i)
 	case '@':
 		next = on_at(f, i);
 		break;
-	default:
+	case 'A':
 		next = on_upper_a(f, i);
+		if (next == i + 1)
+			next = redact_on_token(f, i); /* AIza... */
+		break;
+	case '_':
+	case 'J':
+		next = redact_on_token(f, i);
+		break;
+	default: /* a blank */
+		next = redact_on_blank(f, i);
 		break;
 	}
 	return next > i ? next : i + 1;
 }
 
-unsigned redact_find(const char *s, size_t len, struct redact_span spans[REDACT_SPANS_MAX])
+static unsigned find(const char *s, size_t len, struct redact_span spans[REDACT_SPANS_MAX],
+		     bool argv)
 {
-	struct finder f = { .s = s, .len = len, .sp = spans };
+	struct finder f = { .s = s, .len = len, .sp = spans, .argv = argv };
 	char last[16];
 	size_t i = 0;
 
@@ -658,14 +692,16 @@ unsigned redact_find(const char *s, size_t len, struct redact_span spans[REDACT_
 		unsigned m;
 
 		if (n >= 16) {
-			m = block_mask(s + block);
+			m = block_mask(s + block, block ? (unsigned char)s[block - 1] : ' ');
 		} else if (len >= 16) {
 			/* the last bytes: the 16 that end the text, the part seen before masked */
-			m = block_mask(s + len - 16) >> (16 - n);
+			m = block_mask(s + len - 16, len > 16 ? (unsigned char)s[len - 17] : ' ') >>
+			    (16 - n);
 		} else {
 			memset(last, ' ', sizeof(last));
 			memcpy(last, s + block, n);
-			m = block_mask(last) & ((1u << n) - 1);
+			m = block_mask(last, block ? (unsigned char)s[block - 1] : ' ') &
+			    ((1u << n) - 1);
 		}
 		/* every trigger of the block from one mask, while the handlers stay inside it */
 		i = block + 16;
@@ -680,6 +716,16 @@ unsigned redact_find(const char *s, size_t len, struct redact_span spans[REDACT_
 		}
 	}
 	return f.n;
+}
+
+unsigned redact_find(const char *s, size_t len, struct redact_span spans[REDACT_SPANS_MAX])
+{
+	return find(s, len, spans, false);
+}
+
+unsigned redact_find_args(const char *s, size_t len, struct redact_span spans[REDACT_SPANS_MAX])
+{
+	return find(s, len, spans, true);
 }
 
 size_t redact_len(size_t len, const struct redact_span *spans, unsigned n)
@@ -712,21 +758,63 @@ static size_t put_capped(char *out, size_t o, size_t cap, const char *s, size_t 
 	return o + n;
 }
 
-size_t redact_text(const char *s, size_t len, char *out, size_t out_size)
+/* The text with the spans replaced, cut to out_size - 1 bytes (after the replacing), NUL. */
+static size_t redact_text_spans(const char *s, size_t len, const struct redact_span *spans,
+				unsigned n, char *out, size_t out_size)
 {
-	struct redact_span spans[REDACT_SPANS_MAX];
-	unsigned n;
 	size_t o = 0, at = 0;
 
-	if (!out_size)
-		return 0;
-	n = redact_find(s, len, spans);
 	for (unsigned i = 0; i < n; i++) {
 		o = put_capped(out, o, out_size - 1, s + at, spans[i].start - at);
 		o = put_capped(out, o, out_size - 1, REDACT_MARKER, REDACT_MARKER_LEN);
 		at = spans[i].end;
 	}
 	o = put_capped(out, o, out_size - 1, s + at, len - at);
+	if (o == out_size - 1 && redact_len(len, spans, n) > o) {
+		/* cut: not inside a UTF-8 sequence (a lead byte and fewer continuations than it
+		 * says) */
+		size_t k = o;
+
+		while (k > 0 && o - k < 3 && ((unsigned char)out[k - 1] & 0xc0) == 0x80)
+			k--;
+		if (k > 0 && (unsigned char)out[k - 1] >= 0xc0) {
+			unsigned char lead = (unsigned char)out[k - 1];
+			size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+
+			if (o - (k - 1) < need)
+				o = k - 1;
+		}
+	}
 	out[o] = '\0';
+	return o;
+}
+
+size_t redact_text(const char *s, size_t len, char *out, size_t out_size)
+{
+	struct redact_span spans[REDACT_SPANS_MAX];
+
+	if (!out_size)
+		return 0;
+	return redact_text_spans(s, len, spans, redact_find(s, len, spans), out, out_size);
+}
+
+size_t redact_args_join(const char *args, size_t len, char *out, size_t out_size,
+			unsigned *ret_secrets)
+{
+	struct redact_span spans[REDACT_SPANS_MAX];
+	unsigned n = 0;
+	size_t o;
+
+	*ret_secrets = 0;
+	if (!out_size)
+		return 0;
+	while (len && args[len - 1] == '\0')
+		len--;
+	if (redact_enabled())
+		n = redact_find_args(args, len, spans);
+	o = redact_text_spans(args, len, spans, n, out, out_size);
+	for (char *p = out; (p = memchr(p, '\0', (size_t)(out + o - p))); p++)
+		*p = ' ';
+	*ret_secrets = n;
 	return o;
 }

@@ -16,8 +16,8 @@
  *    rule or output ever holds the secret; redact_settings.enabled switches this off;
  *  - log_emit() (common/log.c) and the MQTT/workload error texts (redact_text()) always.
  *
- * The scan is one pass over the bytes; only a few characters ('=', ':', '@', '-', 'A') make it
- * look closer, so text without them costs a table lookup per byte.  Text already redacted is
+ * The scan is one pass over the bytes; only a few characters ('=', ':', '@', '-', 'A', '_', 'J',
+ * and a blank after a name's last letter) make it look closer.  Text already redacted is
  * left as it is (a marker is never a secret), so scrubbing twice changes nothing.
  *
  * State: the settings are process-wide (one loop thread; set by core/ when the configuration
@@ -67,6 +67,26 @@ bool redact_enabled(void);
 
 /* The secrets in s[0..len): sorted, non-overlapping ranges; returns how many (0 = none). */
 unsigned redact_find(const char *s, size_t len, struct redact_span spans[REDACT_SPANS_MAX]);
+/*
+ * The same for an argv whose arguments are separated by NULs (/proc/PID/cmdline style): a
+ * value that is an argument by itself, or that follows its name at the start of one
+ * (`--password` `my pw`, `--password=my pw`, `-pmy pw`, `PASSWORD=my pw`, `Authorization:
+ * Bearer a b`), is redacted to the end of that argument, blanks included.  Inside an argument
+ * (`sh -c '...'`) the rules of redact_find() apply.
+ */
+unsigned redact_find_args(const char *s, size_t len, struct redact_span spans[REDACT_SPANS_MAX]);
+/* What redacting can add to a text: every span replaced by a longer marker. */
+#define REDACT_GROWTH_MAX (REDACT_SPANS_MAX * REDACT_MARKER_LEN)
+#define REDACT_HAVE_ARGS 1
+/*
+ * An argv (NUL-separated, trailing NULs dropped) as one command line: secrets redacted with
+ * redact_find_args() when event scrubbing is enabled, each separator made a space.  Writes
+ * into out (NUL-terminated; cut to out_size - 1 bytes after the redacting and never inside a
+ * UTF-8 sequence; len + REDACT_GROWTH_MAX + 1 bytes is always enough), returns the length and
+ * in *ret_secrets how many ranges were redacted (for event_add_redacted()).
+ */
+size_t redact_args_join(const char *args, size_t len, char *out, size_t out_size,
+			unsigned *ret_secrets);
 /* Length of the text once the n spans are replaced. */
 size_t redact_len(size_t len, const struct redact_span *spans, unsigned n);
 /* Writes the text with the spans replaced into out (redact_len() bytes, no NUL). */

@@ -560,6 +560,14 @@ static ssize_t scrub(struct event_builder *b, const char *s, size_t len, char **
 	return (ssize_t)out;
 }
 
+void event_add_redacted(struct event_builder *b, unsigned n)
+{
+	if (!n)
+		return;
+	redact_stats_add(n);
+	b->item_redacted += n;
+}
+
 /* A FIELD_F_SCRUB field (checked with field_ok()): redacted, then added. */
 static __attribute__((noinline)) void add_str_scrubbed(struct event_builder *b, unsigned field,
 						       const char *s, size_t len)

@@ -236,6 +236,11 @@ void event_builder_item(struct event_builder *b);
 /* A FIELD_F_SCRUB field, or an ExtraDetails key listed in event.c, is redacted first. */
 void event_add_str(struct event_builder *b, unsigned field, const char *s, size_t len);
 void event_add_cstr(struct event_builder *b, unsigned field, const char *s); /* NULL: skipped */
+/*
+ * Counts n secrets the caller redacted itself before adding a value (the process collector's
+ * argv-aware redact_args_join()) as if the builder had: SecretsRedacted and the Heartbeat.
+ */
+void event_add_redacted(struct event_builder *b, unsigned n);
 void event_add_int(struct event_builder *b, unsigned field, int64_t v);
 void event_add_bool(struct event_builder *b, unsigned field, bool v);
 void event_add_json(struct event_builder *b, unsigned field, const char *json, size_t len);

@@ -4,7 +4,9 @@
 # Secrets in the command lines of real processes (docs/security.md, "Secrets"): while
 # `edgesec run` captures them (eBPF, else whatever capture works here), processes run with a
 # connection string, a bearer token, a URL password, sshpass -p, mysql -p, a --token= option,
-# an environment assignment and a SAS token in their arguments.  Then:
+# an environment assignment, a SAS token, a password with a blank in it (one argument), bare
+# tokens (GitHub, JWT) and a secret in an argument so long that the capture cuts it (its tail
+# is kept: it must not leak) in their arguments.  Then:
 #   A. local mode (--output FILE): every process is reported, with [REDACTED] where the
 #      secret was and the harmless parts kept (HostName=, sr=, se=); no secret in the output
 #      or the log; ExtraDetails SecretsRedacted on the events, Heartbeat SecretsRedacted > 0;
@@ -50,7 +52,10 @@ EOF
 rnd() { printf '%s' "$1$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"; }
 S_KEY=$(rnd sak) S_BEARER=$(rnd bearer) S_URLPW=$(rnd urlpw) S_SSHPASS=$(rnd sshpass)
 S_ENV=$(rnd envpw) S_MYSQL=$(rnd mysql) S_TOKEN=$(rnd token) S_SIG=$(rnd sig)
-SECRETS=("$S_KEY" "$S_BEARER" "$S_URLPW" "$S_SSHPASS" "$S_ENV" "$S_MYSQL" "$S_TOKEN" "$S_SIG")
+S_SP1=$(rnd spa) S_SP2=$(rnd spb) S_GHP=ghp_$(rnd gh) S_JWT=$(rnd jwt) S_CUT=$(rnd cut)
+SECRETS=("$S_KEY" "$S_BEARER" "$S_URLPW" "$S_SSHPASS" "$S_ENV" "$S_MYSQL" "$S_TOKEN" "$S_SIG"
+	"$S_SP1" "$S_SP2" "$S_GHP" "$S_JWT" "$S_CUT")
+PAD=$(head -c 9000 /dev/zero | tr '\0' A) # longer than the argv the capture keeps whole
 # the tools by their real names, so the program-specific rules apply (they only exit 0)
 mkdir -p "$tmp/bin"
 for p in iotedge curl sshpass mysql; do cp /bin/true "$tmp/bin/$p"; done
@@ -68,7 +73,11 @@ run_secret_processes() {
 	"$tmp/bin/curl" -H \
 		"Authorization: SharedAccessSignature sr=hub.example.net%2Fdevices%2Fedge01&sig=$S_SIG&se=1767225600" \
 		"$m-6"
+	"$tmp/bin/mysql" --password "$S_SP1 $S_SP2" "$m-7"
+	"$tmp/bin/curl" "$S_GHP" "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.$S_JWT" "$m-8"
+	/bin/sh -c "true --token=$PAD$S_CUT $m-9"
 }
+N_SECRET_PROCS=9
 
 # start_agent NAME ARGS...: until a probe exec shows in FILE (local) or the loop runs (hub)
 start_agent() {
@@ -93,13 +102,13 @@ wait_probe() { # out log
 # the markers go to grep in a file, so that grep's own command line does not carry them
 wait_markers() { # file tag
 	local i n
-	for k in 1 2 3 4 5 6; do echo "secret-$2-$k"; done >"$tmp/markers-$2"
+	for k in $(seq "$N_SECRET_PROCS"); do echo "secret-$2-$k"; done >"$tmp/markers-$2"
 	for i in $(seq 40); do
 		n=$(grep -o -F -f "$tmp/markers-$2" "$1" | sort -u | wc -l)
-		[ "$n" -eq 6 ] && return 0
+		[ "$n" -eq "$N_SECRET_PROCS" ] && return 0
 		sleep 0.25
 	done
-	fail "only $n of 6 secret-bearing processes were reported"
+	fail "only $n of $N_SECRET_PROCS secret-bearing processes were reported"
 }
 
 stop_agent() { # log
@@ -142,13 +151,13 @@ for line in open(sys.argv[1]):
                 hb = max(hb, int(p.get("ExtraDetails", {}).get("SecretsRedacted", "0")))
                 continue
             cmd = p.get("CommandLine", "")
-            for k in range(1, 7):
+            for k in range(1, 10):
                 if f"secret-local-{k}" in cmd and e["Name"] == "ProcessCreate":
                     lines[k] = (cmd, p.get("ExtraDetails", {}))
-missing = [k for k in range(1, 7) if k not in lines]
+missing = [k for k in range(1, 10) if k not in lines]
 assert not missing, f"no ProcessCreate for {missing}"
 for k, (cmd, extra) in sorted(lines.items()):
-    print(f"  {k}: {cmd}")
+    print(f"  {k}: {cmd[:200]}")
     assert "[REDACTED]" in cmd, cmd
     assert int(extra.get("SecretsRedacted", "0")) >= 1, extra
 assert "HostName=hub.example.net;DeviceId=edge01;SharedAccessKey=[REDACTED]" in lines[1][0]
@@ -158,6 +167,10 @@ assert "-p [REDACTED] ssh" in lines[3][0]
 assert "-p[REDACTED]" in lines[4][0]
 assert "--token=[REDACTED]" in lines[5][0]
 assert "sr=hub.example.net%2Fdevices%2Fedge01&sig=[REDACTED]&se=1767225600" in lines[6][0]
+assert "--password [REDACTED] secret-local-7" in lines[7][0], lines[7][0]
+assert "curl [REDACTED] [REDACTED] secret-local-8" in lines[8][0], lines[8][0]
+assert "--token=[REDACTED] secret-local-9" in lines[9][0], lines[9][0][:300]
+assert lines[9][1].get("ArgvTruncated") == "true", lines[9][1]  # the tail case was cut
 assert hb >= 8, f"Heartbeat SecretsRedacted {hb}"
 print(f"  Heartbeat SecretsRedacted {hb}")
 PY
@@ -185,8 +198,8 @@ sqlite3 -readonly "$db" "select cast(body as text) from spool" >"$tmp/spool.sql"
 	fail "sqlite3 could not read the spool"
 sqlite3 -readonly "$db" .dump >>"$tmp/spool.sql" || fail "sqlite3 could not dump the spool"
 strings -a "$db"* >"$tmp/spool.strings"
-for k in 1 2 3 4 5 6; do echo "secret-hub-$k"; done >"$tmp/markers-hub"
-[ "$(grep -o -F -f "$tmp/markers-hub" "$tmp/spool.sql" | sort -u | wc -l)" -eq 6 ] ||
+for k in $(seq "$N_SECRET_PROCS"); do echo "secret-hub-$k"; done >"$tmp/markers-hub"
+[ "$(grep -o -F -f "$tmp/markers-hub" "$tmp/spool.sql" | sort -u | wc -l)" -eq "$N_SECRET_PROCS" ] ||
 	fail "spool: not every secret-bearing process is there"
 grep -q -F '[REDACTED]' "$tmp/spool.sql" || fail "spool: no [REDACTED] marker"
 no_secret_in "spool (sqlite3)" "$tmp/spool.sql"

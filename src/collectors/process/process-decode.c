@@ -229,7 +229,8 @@ static bool put_text(char *out, size_t out_size, size_t *n, const char *text, si
 	return true;
 }
 
-size_t process_cmdline_format(const struct process_view_exec *x, char *out, size_t out_size)
+static size_t cmdline_format(const struct process_view_exec *x, char *out, size_t out_size,
+			     bool keep_nul)
 {
 	size_t len = x->args_len, n = 0, pos = 0;
 	char mark[64];
@@ -250,7 +251,9 @@ size_t process_cmdline_format(const struct process_view_exec *x, char *out, size
 			end = pos;
 		seg = end - pos;
 		take = seg < out_size - 1 - n ? seg : out_size - 1 - n;
-		if (take)
+		if (take && keep_nul)
+			memcpy(out + n, x->args + pos, take);
+		else if (take)
 			args_copy(out + n, x->args + pos, take);
 		n += take;
 		pos = end;
@@ -272,6 +275,16 @@ size_t process_cmdline_format(const struct process_view_exec *x, char *out, size
 done:
 	out[n] = '\0';
 	return n;
+}
+
+size_t process_cmdline_format(const struct process_view_exec *x, char *out, size_t out_size)
+{
+	return cmdline_format(x, out, out_size, false);
+}
+
+size_t process_cmdline_format_args(const struct process_view_exec *x, char *out, size_t out_size)
+{
+	return cmdline_format(x, out, out_size, true);
 }
 
 size_t process_cwd_format(const char *parts, size_t len, char *out, size_t out_size)

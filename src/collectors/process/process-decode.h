@@ -116,6 +116,8 @@ size_t process_args_join(const char *args, size_t len, char *out, size_t out_siz
  */
 #define PROCESS_CMDLINE_MAX (PROCESS_ARGS_MAX + PROCESS_ARGV_CUTS * 32 + 64)
 size_t process_cmdline_format(const struct process_view_exec *x, char *out, size_t out_size);
+/* The same with the argument separators left as NULs (for redact_args_join()). */
+size_t process_cmdline_format_args(const struct process_view_exec *x, char *out, size_t out_size);
 
 /* cwd components (innermost first) as an absolute path ("/" when empty); as above. */
 size_t process_cwd_format(const char *parts, size_t len, char *out, size_t out_size);

@@ -49,7 +49,12 @@
  *                     gone before the read is counted (process_container_vanished()), not an
  *                     error.
  *
- * Owns: the event builder, a command-line scratch buffer (PROCESS_ARGS_MAX + 1), a cgroup
+ * CommandLine is redacted here, argv-aware (redact_args_join(): a secret that is one argument
+ * with blanks in it, `--password` `my pw`, goes whole), before the pid cache keeps it, so
+ * ParentCommandLine is redacted the same way; the event builder scrubs it again (a no-op).
+ *
+ * Owns: the event builder, a command-line scratch buffer (the raw argv and its redacted
+ * join: 2 * (PROCESS_CMDLINE_MAX + 1) + REDACT_GROWTH_MAX), a cgroup
  * buffer (PROCESS_CGROUP_MAX), an fd of /proc, the user name cache and the pid cache
  * (process-cache.c).  All of it is allocated once in init, so a flood costs no memory here; what
  * the kernel could not deliver is counted in stats.lost, records that fail to decode in
@@ -70,6 +75,7 @@
 
 #include "common/alloc.h"
 #include "common/array.h"
+#include "common/redact.h"
 #include "common/timeutil.h"
 #include "process-int.h"
 
@@ -564,8 +570,10 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 	const struct cgroup_container *ct;
 	struct event_builder *b = &s->builder;
 	char cwd[PROCESS_CWD_MAX + 1], exe[PROCESS_CWD_MAX + PROCESS_EXE_MAX + 2];
-	size_t cwd_len, exe_len, cmd_len, pexe_len = 0, pcmd_len = 0, interp_len;
+	size_t cwd_len, exe_len, cmd_len, raw_len, pexe_len = 0, pcmd_len = 0, interp_len;
+	char *cmd = s->scratch + PROCESS_CMDLINE_MAX + 1;
 	const char *user, *interp;
+	unsigned redacted;
 	int ptrunc = 0, parent;
 
 	/* First the parent: a /proc read of it uses the scratch buffer. */
@@ -580,8 +588,10 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 		exe_len = (size_t)snprintf(exe, sizeof(exe), "%s", v->comm);
 	if (exe_len >= sizeof(exe))
 		exe_len = sizeof(exe) - 1;
-	cmd_len = process_cmdline_format(&x, s->scratch, PROCESS_CMDLINE_MAX + 1);
-	process_pids_put(s->pids, v->pid, exe, exe_len, s->scratch, cmd_len);
+	raw_len = process_cmdline_format_args(&x, s->scratch, PROCESS_CMDLINE_MAX + 1);
+	cmd_len = redact_args_join(s->scratch, raw_len, cmd,
+				   PROCESS_CMDLINE_MAX + 1 + REDACT_GROWTH_MAX, &redacted);
+	process_pids_put(s->pids, v->pid, exe, exe_len, cmd, cmd_len);
 	ct = exec_container_of(s, v);
 	if (!(x.flags & PROCESS_EXEC_STDIO_KNOWN)) {
 		char prefix[24];
@@ -600,7 +610,8 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 	user_id_add(b, PC_USER_ID, v->uid);
 	user = process_users_lookup(s->users, v->uid, time_now_monotonic_ns());
 	event_add_cstr(b, PC_USER_NAME, user);
-	event_add_str(b, PC_COMMAND_LINE, s->scratch, cmd_len);
+	event_add_redacted(b, redacted);
+	event_add_str(b, PC_COMMAND_LINE, cmd, cmd_len);
 	event_add_extra(b, "Cwd", cwd, cwd_len);
 	if (parent == 0) {
 		event_add_extra(b, "ParentExecutable", s->parent, pexe_len);
@@ -626,7 +637,9 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 static void proc_lookup(struct process_state *s, uint32_t pid, const char *comm)
 {
 	char path[64], exe[PROC_EXE_MAX], *cmd = s->scratch;
+	char *red = s->scratch + PROCESS_CMDLINE_MAX + 1;
 	ssize_t exe_len = -1, cmd_len = 0;
+	unsigned redacted;
 	int fd;
 
 	snprintf(path, sizeof(path), "%u/exe", pid);
@@ -644,10 +657,12 @@ static void proc_lookup(struct process_state *s, uint32_t pid, const char *comm)
 		cmd_len = read(fd, cmd, PROC_CMD_MAX);
 		close(fd);
 	}
-	cmd_len = cmd_len > 0
-			  ? (ssize_t)process_args_join(cmd, (size_t)cmd_len, cmd, PROC_CMD_MAX + 1)
-			  : 0;
-	process_pids_put(s->pids, pid, exe, (size_t)exe_len, cmd, (size_t)cmd_len);
+	/* redacted as at exec (it becomes a ParentCommandLine) */
+	cmd_len = cmd_len > 0 ? (ssize_t)redact_args_join(cmd, (size_t)cmd_len, red,
+							  PROC_CMD_MAX + 1 + REDACT_GROWTH_MAX,
+							  &redacted)
+			      : 0;
+	process_pids_put(s->pids, pid, exe, (size_t)exe_len, red, (size_t)cmd_len);
 }
 
 static void process_identity(struct process_state *s, const struct process_view *v,
@@ -851,7 +866,7 @@ static int process_init(struct collector *c)
 	s->containers = c->params.containers;
 	s->users = process_users_new(c->params.host);
 	s->pids = process_pids_new();
-	s->scratch = es_malloc(PROCESS_CMDLINE_MAX + 1);
+	s->scratch = es_malloc(2 * (PROCESS_CMDLINE_MAX + 1) + REDACT_GROWTH_MAX);
 	s->parent = es_malloc(PROCESS_PARENT_MAX);
 	s->cgroup_buf = es_malloc(PROCESS_CGROUP_MAX);
 	s->cgroups = cgroup_cache_new(process_cgroup_root ? process_cgroup_root : "/sys/fs/cgroup");
