@@ -489,7 +489,9 @@ static void test_password_async(void **state)
 	assert_int_equal(a.err, -ETIMEDOUT);
 	assert_non_null(strstr(a.text, "trust-bundle: no answer from"));
 	assert_true(time_now_monotonic_ns() - t0 >= (uint64_t)WORKLOAD_TIMEOUT_MS * NSEC_PER_MSEC);
-	assert_true(a.ticks >= WORKLOAD_TIMEOUT_MS / 100 - 2); /* never blocked */
+	/* never blocked: the 100 ms tick kept running during the wait (a blocked loop would run
+	 * it once at most; not a count per elapsed time, which a loaded machine stretches) */
+	assert_true(a.ticks >= 5);
 
 	/* 3. a workload API that answers: bundle, then the token sas.c would make (a fresh
 	 * socket: the old backlog still holds the abandoned connection) */
