@@ -20,15 +20,13 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent-int.h"
 #include "agent-persist.h"
 #include "common/alloc.h"
-#include "common/num.h"
+#include "common/journal.h"
 #include "common/safefile.h"
 #include "loop/loop.h"
 #include "spool/spool.h"
@@ -250,23 +248,6 @@ static int local_std_fd(const char *path)
 	return -1;
 }
 
-/* True when fd is the stream systemd connected to the journal (JOURNAL_STREAM=DEV:INO). */
-static bool fd_is_journal(int fd)
-{
-	const char *v = getenv("JOURNAL_STREAM"), *colon;
-	uint64_t dev, ino;
-	struct stat st;
-
-	if (fd < 0 || !v || !(colon = strchr(v, ':')))
-		return false;
-	if (num_parse_u64(v, (size_t)(colon - v), 10, UINT64_MAX, &dev) < 0 ||
-	    num_parse_u64(colon + 1, strlen(colon + 1), 10, UINT64_MAX, &ino) < 0)
-		return false;
-	if (fstat(fd, &st) < 0)
-		return false;
-	return (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
-}
-
 void agent_output_limit_settings(const struct agent *a, struct pipeline_settings *s)
 {
 	if (a->output_line_max && s->max_message_bytes > a->output_line_max)
@@ -291,7 +272,7 @@ int agent_output_open(struct agent *a)
 			  why[0] ? why : strerror(-r));
 		return 1;
 	}
-	if (fd_is_journal(local_std_fd(a->opts.output_path))) {
+	if (journal_stream_is(local_std_fd(a->opts.output_path))) {
 		a->output_line_max = JOURNAL_LINE_MAX - 1;
 		log_info("Output is the journal: messages are capped at %zu bytes (journald "
 			 "splits longer lines)",
