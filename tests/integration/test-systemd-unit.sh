@@ -25,7 +25,9 @@
 #     file: a site secret name added to redactExtraNames is redacted in the next ProcessCreate
 #     (and was not before the reload, so the check can fail).
 #  6. Every record the agent wrote to the journal is a whole JSON message or a log line, even
-#     after a burst of large events (journald splits lines longer than 48 KiB).
+#     after a burst of large events (journald splits lines longer than 48 KiB); README's
+#     `journalctl -u edgesec -o cat | jq` command reads them; log lines have their priority
+#     (`journalctl -p warning` shows the agent's warnings and not its info lines).
 #  7. `systemctl stop edgesec` ends it cleanly: inactive, Result success, ExecMainStatus 0,
 #     and the agent's "flushing and stopping" line.
 # Prints the time to active, the agent's RSS and the cgroup's memory under the unit, the kept
@@ -331,6 +333,15 @@ check=$("${JOURNAL[@]}" check) || fail "the journal: $check"
 largest=$(echo "$check" | sed -n 's/.*largest \([0-9]*\) bytes.*/\1/p')
 [ "${largest:-0}" -gt 32768 ] ||
 	fail "the burst made no message above 32 KiB ($check): the check above proved nothing"
+# README's command for reading them.
+names=$(in_ctr sh -c "journalctl -u edgesec -o cat --no-pager | jq -cR 'fromjson? | select(.Events) | .Events[].Name'") ||
+	fail "README's journalctl | jq command failed"
+echo "$names" | grep -qx '"Heartbeat"' || fail "README's journalctl | jq command shows no Heartbeat"
+# Log lines carry their priority: a warning is found by `journalctl -p warning`, info is not.
+warn=$(in_ctr journalctl _SYSTEMD_UNIT=edgesec.service -p warning -o cat --no-pager)
+echo "$warn" | grep -q 'warning: Collector ports is degraded' ||
+	fail "journalctl -p warning does not show the agent's warning: $(echo "$warn" | tail -n 3)"
+echo "$warn" | grep -q 'info: Capabilities kept' && fail "journalctl -p warning shows info lines"
 echo "ok: every record of the agent in the journal is whole: $check"
 
 # ---- figures ----
