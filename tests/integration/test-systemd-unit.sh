@@ -334,14 +334,16 @@ largest=$(echo "$check" | sed -n 's/.*largest \([0-9]*\) bytes.*/\1/p')
 [ "${largest:-0}" -gt 32768 ] ||
 	fail "the burst made no message above 32 KiB ($check): the check above proved nothing"
 # README's command for reading them.
-names=$(in_ctr sh -c "journalctl -u edgesec -o cat --no-pager | jq -cR 'fromjson? | select(.Events) | .Events[].Name'") ||
-	fail "README's journalctl | jq command failed"
-echo "$names" | grep -qx '"Heartbeat"' || fail "README's journalctl | jq command shows no Heartbeat"
+names=$(in_ctr sh -c "journalctl -u edgesec -o cat --no-pager | jq -cR 'fromjson? | select(.Events) | .Events[].Name'" 2>"$tmp/jq.err") ||
+	fail "README's journalctl | jq command failed: $(tail -c 300 "$tmp/jq.err")"
+# (here-strings: with pipefail, `echo | grep -q` fails when grep stops reading early)
+grep -qx '"Heartbeat"' <<<"$names" ||
+	fail "README's journalctl | jq command shows no Heartbeat: $(echo "$names" | sort | uniq -c | head); $(tail -c 300 "$tmp/jq.err")"
 # Log lines carry their priority: a warning is found by `journalctl -p warning`, info is not.
 warn=$(in_ctr journalctl _SYSTEMD_UNIT=edgesec.service -p warning -o cat --no-pager)
-echo "$warn" | grep -q 'warning: Collector ports is degraded' ||
+grep -q 'warning: Collector ports is degraded' <<<"$warn" ||
 	fail "journalctl -p warning does not show the agent's warning: $(echo "$warn" | tail -n 3)"
-echo "$warn" | grep -q 'info: Capabilities kept' && fail "journalctl -p warning shows info lines"
+grep -q 'info: Capabilities kept' <<<"$warn" && fail "journalctl -p warning shows info lines"
 echo "ok: every record of the agent in the journal is whole: $check"
 
 # ---- figures ----
