@@ -137,7 +137,8 @@ install-files:
 	for f in $(RULES_FILES); do \
 		install -D -m 0644 rules/$$f $(DESTDIR)$(PREFIX)/share/edgesec/$$f || exit 1; \
 	done
-	sed 's|@BINDIR@|$(PREFIX)/bin|g' deploy/edgesec.service.in >$(BUILD_DIR)/edgesec.service
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSUSERSDIR@|$(SYSUSERS_DIR)|g' \
+		-e 's|@TMPFILESDIR@|$(TMPFILES_DIR)|g' deploy/edgesec.service.in >$(BUILD_DIR)/edgesec.service
 	install -D -m 0644 $(BUILD_DIR)/edgesec.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/edgesec.service
 	install -D -m 0644 deploy/edgesec.sysusers $(DESTDIR)$(SYSUSERS_DIR)/edgesec.conf
 	install -D -m 0644 deploy/edgesec.tmpfiles $(DESTDIR)$(TMPFILES_DIR)/edgesec.conf

@@ -13,6 +13,15 @@
 
 enum log_level log_max_level = LOG_LEVEL_INFO;
 static bool with_time = true;
+static bool journal_prefix;
+
+/* syslog(3) priorities, for the journal's "<N>" line prefix (sd-daemon(3)) */
+static const int level_priorities[_LOG_LEVEL_MAX] = {
+	[LOG_LEVEL_ERROR] = 3,
+	[LOG_LEVEL_WARNING] = 4,
+	[LOG_LEVEL_INFO] = 6,
+	[LOG_LEVEL_DEBUG] = 7,
+};
 
 static const char *const level_names[_LOG_LEVEL_MAX] = {
 	[LOG_LEVEL_ERROR] = "error",
@@ -47,12 +56,20 @@ void log_set_timestamps(bool on)
 	with_time = on;
 }
 
+void log_set_journal(bool on)
+{
+	journal_prefix = on;
+}
+
 void log_emit(enum log_level l, const char *fmt, ...)
 {
 	char line[2048], msg[1536], clean[1536], ts[32] = "";
 	va_list ap;
 	int n = 0, m;
 
+	/* journald reads the prefix as the record's PRIORITY (and strips it) */
+	if (journal_prefix && l >= 0 && l < _LOG_LEVEL_MAX)
+		n = snprintf(line, sizeof(line), "<%d>", level_priorities[l]);
 	if (with_time) {
 		struct timespec now;
 		struct tm tm;
@@ -60,7 +77,8 @@ void log_emit(enum log_level l, const char *fmt, ...)
 		clock_gettime(CLOCK_REALTIME, &now);
 		gmtime_r(&now.tv_sec, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-		n = snprintf(line, sizeof(line), "%s.%03ldZ ", ts, now.tv_nsec / 1000000);
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s.%03ldZ ", ts,
+			      now.tv_nsec / 1000000);
 	}
 	m = snprintf(line + n, sizeof(line) - (size_t)n, "edgesec[%d]: %s: ", (int)getpid(),
 		     log_level_to_string(l));

@@ -27,6 +27,10 @@ const char *log_level_to_string(enum log_level l);
 enum log_level log_level_from_string(const char *s);
 void log_set_level(enum log_level l);
 void log_set_timestamps(bool on);
+/* Each line starts with "<N>", its syslog priority (error 3, warning 4, info 6, debug 7), which
+ * journald turns into the record's PRIORITY: for stderr connected to the journal
+ * (common/journal.h), so that `journalctl -p warning` finds the agent's warnings. */
+void log_set_journal(bool on);
 void log_emit(enum log_level l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_at(l, ...)                                                                             \

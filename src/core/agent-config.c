@@ -18,6 +18,7 @@
 
 #include "agent-control.h"
 #include "agent-int.h"
+#include "agent-output.h"
 #include "agent-timers.h"
 #include "common/alloc.h"
 #include "common/json_write.h"
@@ -155,6 +156,7 @@ void agent_config_apply(struct agent *a)
 		log_set_level(a->cfg.log_level);
 	configure_redaction(a);
 	agent_config_pipeline_settings(&a->cfg, &s);
+	agent_output_limit_settings(a, &s);
 	pipeline_apply(a->pipeline, &s);
 	detect_agent_configure(a->detect, &a->cfg);
 	configure_collectors(a);

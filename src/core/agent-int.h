@@ -81,6 +81,7 @@ struct agent {
 	char agent_id[GUID_STR_LEN + 1];
 	bool local_mode;
 	struct transport *output;
+	size_t output_line_max; /* local output to the journal: its longest line, else 0 */
 	uint64_t publish_errors_logged;
 	struct spool *spool;			/* hub mode only */
 	char spool_open_error[SPOOL_ERROR_MAX]; /* why the file could not be used at start */

@@ -8,6 +8,11 @@
  * After opening, only transport.h is used (agent-control.c listens to it); the publish
  * callback the pipeline calls is here.
  *
+ * Local output that is a journal stream (a systemd service's stdout: JOURNAL_STREAM names its
+ * device and inode) caps messages below journald's LineMax (48 KiB unless journald.conf
+ * says otherwise): journald cuts a longer line into several records, and a message would no
+ * longer be one JSON document in the journal (`journalctl -u edgesec -o cat | jq`).
+ *
  * Owns the transport, the spool, the parsed connection string (wiped at close) and the
  * workload identity and client; closes them in the order they depend on each other.
  */
@@ -21,6 +26,7 @@
 #include "agent-int.h"
 #include "agent-persist.h"
 #include "common/alloc.h"
+#include "common/journal.h"
 #include "common/safefile.h"
 #include "loop/loop.h"
 #include "spool/spool.h"
@@ -229,6 +235,25 @@ static int open_hub(struct agent *a, const char *state_dir)
 	return 0;
 }
 
+/* journald's default LineMax; a line must end within it (body + "\n"). */
+#define JOURNAL_LINE_MAX (48u * 1024u)
+
+/* The standard stream local output writes to (transport/local.c), else -1 for a file. */
+static int local_std_fd(const char *path)
+{
+	if (!path || strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0)
+		return STDOUT_FILENO;
+	if (strcmp(path, "/dev/stderr") == 0)
+		return STDERR_FILENO;
+	return -1;
+}
+
+void agent_output_limit_settings(const struct agent *a, struct pipeline_settings *s)
+{
+	if (a->output_line_max && s->max_message_bytes > a->output_line_max)
+		s->max_message_bytes = a->output_line_max;
+}
+
 int agent_output_open(struct agent *a)
 {
 	const char *dir = a->opts.state_dir ? a->opts.state_dir : STATE_DIR_DEFAULT;
@@ -246,6 +271,12 @@ int agent_output_open(struct agent *a)
 		log_error("Failed to open the output %s: %s", a->opts.output_path,
 			  why[0] ? why : strerror(-r));
 		return 1;
+	}
+	if (journal_stream_is(local_std_fd(a->opts.output_path))) {
+		a->output_line_max = JOURNAL_LINE_MAX - 1;
+		log_info("Output is the journal: messages are capped at %zu bytes (journald "
+			 "splits longer lines)",
+			 a->output_line_max);
 	}
 	return 0;
 }

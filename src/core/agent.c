@@ -278,6 +278,7 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 	if (agent_control_open(a) < 0)
 		return 1;
 	agent_config_pipeline_settings(&a->cfg, &s);
+	agent_output_limit_settings(a, &s);
 	a->pipeline = pipeline_new(a->agent_id, EDGESEC_VERSION, &s, agent_output_publish, a);
 	if (!a->pipeline)
 		return 1;

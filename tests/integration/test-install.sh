@@ -4,13 +4,15 @@
 # `make install DESTDIR=...` and `make uninstall` from this checkout's build:
 #   - every file is installed where documented, with its mode: the binary, the man page,
 #     every rules file, the systemd unit (ExecStart pointing at the installed binary, run as
-#     --user edgesec), the sysusers.d and tmpfiles.d entries;
+#     --user edgesec; ExecStartPre on the installed sysusers.d/tmpfiles.d entries; ExecReload
+#     outside the sandbox), the sysusers.d and tmpfiles.d entries;
 #   - the installed binary runs (its baseline command too);
 #   - systemd-analyze verify accepts the unit without a warning (offline: no systemd as
 #     PID 1 is needed), with its ExecStart pointed at the staged binary;
 #   - the unit's bounding set holds no capability the agent does not use at set-up;
 #   - make uninstall removes every file it installed and nothing else.
-# Nothing is installed on the machine itself (DESTDIR only).
+# Nothing is installed on the machine itself (DESTDIR only).  test-systemd-unit.sh runs the
+# installed unit under a real systemd.
 #
 # Needs make and systemd-analyze (Debian package systemd; exits 77 naming it when missing).
 set -uo pipefail
@@ -49,6 +51,17 @@ unit="$dest$prefix/lib/systemd/system/edgesec.service"
 grep -q "^ExecStart=$prefix/bin/edgesec run --user edgesec " "$unit" ||
 	fail "ExecStart does not run $prefix/bin/edgesec as --user edgesec: $(grep ExecStart= "$unit")"
 grep -q '^u edgesec ' "$dest$prefix/lib/sysusers.d/edgesec.conf" || fail "sysusers entry"
+# Before the agent, outside the sandbox: the user and the state directory again (a removed
+# /var/lib/edgesec cannot be made by the agent under ProtectSystem=strict), from the files
+# installed here.
+grep -qx -- "ExecStartPre=-+systemd-sysusers $prefix/lib/sysusers.d/edgesec.conf" "$unit" ||
+	fail "no ExecStartPre running sysusers on the installed entry: $(grep ExecStartPre= "$unit")"
+grep -qx -- "ExecStartPre=-+systemd-tmpfiles --create $prefix/lib/tmpfiles.d/edgesec.conf" "$unit" ||
+	fail "no ExecStartPre running tmpfiles on the installed entry: $(grep ExecStartPre= "$unit")"
+# The agent is edgesec's by the time of a reload: the signal is sent from outside the
+# sandbox (its bounding set has no CAP_KILL).
+grep -qx 'ExecReload=+/bin/kill -HUP $MAINPID' "$unit" || fail "ExecReload: $(grep ExecReload= "$unit")"
+! grep -q '@[A-Z]*@' "$unit" || fail "placeholders left in the unit: $(grep '@[A-Z]*@' "$unit")"
 grep -q '^d /var/lib/edgesec 0700 edgesec edgesec' "$dest$prefix/lib/tmpfiles.d/edgesec.conf" ||
 	fail "tmpfiles entry for the state directory"
 
