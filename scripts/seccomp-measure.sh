@@ -21,6 +21,8 @@
 # - the last step of privilege_drop(), i.e. the end of set-up - is counted.  Writes
 # OUTDIR/trace.txt, OUTDIR/exe.txt and prints "name count processes" sorted by name, with the
 # ftrace overrun count (lost events: then run it again).  x86_64 names (asm/unistd_64.h).
+# Also prints each socket()/socketpair() family (netlink: protocol) and type seen after set-up
+# (how the socket rule of src/core/seccomp.c was measured).
 # Needs root, tracefs and python3.  Prints, never asserts.
 set -euo pipefail
 
@@ -106,9 +108,12 @@ for line in open(exes):
     path = path.removesuffix(" (deleted)")
     if not path.startswith("/work/") or path.startswith(top + "/"):
         ours.add(int(pid))
-pat = re.compile(r"\(\s*(\d+)\).*sys_enter: NR (-?\d+) \(([0-9a-f]+),")
+pat = re.compile(r"\(\s*(\d+)\).*sys_enter: NR (-?\d+) \(([0-9a-f]+), ([0-9a-f]+), ([0-9a-f]+)")
 exit_pat = re.compile(r"\(\s*(\d+)\).*sys_exit: NR (-?\d+) = -1$")
-after, counts, procs = set(), {}, {}
+after, counts, procs, socks = set(), {}, {}, {}
+# socket(2) arguments: family, type without SOCK_NONBLOCK/SOCK_CLOEXEC, protocol
+FAMILIES = {1: "AF_UNIX", 2: "AF_INET", 10: "AF_INET6", 16: "AF_NETLINK", 17: "AF_PACKET"}
+NETLINK = {0: "ROUTE", 4: "SOCK_DIAG", 9: "AUDIT", 11: "CONNECTOR", 12: "NETFILTER", 15: "KOBJECT_UEVENT", 16: "GENERIC"}
 for line in open(trace, errors="replace"):
     m = pat.search(line)
     if not m:
@@ -132,6 +137,15 @@ for line in open(trace, errors="replace"):
     name = names.get(nr, f"nr{nr}")
     counts[name] = counts.get(name, 0) + 1
     procs.setdefault(name, set()).add(tgid)
+    if name in ("socket", "socketpair"):
+        fam, typ, proto = a0, int(m.group(4), 16) & 0xf, int(m.group(5), 16)
+        what = FAMILIES.get(fam, f"family {fam}")
+        if fam == 16:
+            what += " " + NETLINK.get(proto, f"protocol {proto}")
+        key = f"{name}({what}, type {typ})"
+        socks.setdefault(key, set()).add(tgid)
+for key in sorted(socks):
+    print(f"  {key:40} {len(socks[key]):5} processes")
 print(f"seccomp-measure: {len(ours)} processes of {top} or installed, {len(after)} past set-up")
 for name in sorted(counts):
     mark = "" if mode == "calls" else ("  listed" if name in listed else "  REFUSED")

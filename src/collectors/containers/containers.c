@@ -33,6 +33,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
 
 #include "collectors/collector.h"
 #include "common/alloc.h"
@@ -424,6 +426,11 @@ static const struct collector_method containers_methods[] = {
 };
 
 /* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
+/* Sockets after start (core/seccomp.c): the Docker API socket, again after each loss. */
+static const struct collector_syscalls containers_syscalls[] = {
+	{ NULL, COLLECTOR_FAMILY(AF_UNIX), 0, 0 },
+};
+
 static const struct collector_caps containers_caps[] = {
 	/* the Docker socket is connected to as its owner (uid 0); nothing else. */
 	{ NULL, 0 },
@@ -448,4 +455,6 @@ const struct collector_ops containers_collector_ops = {
 	.n_methods = ARRAY_SIZE(containers_methods),
 	.caps = containers_caps,
 	.n_caps = ARRAY_SIZE(containers_caps),
+	.syscalls = containers_syscalls,
+	.n_syscalls = ARRAY_SIZE(containers_syscalls),
 };

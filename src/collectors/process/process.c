@@ -53,6 +53,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <linux/netlink.h>
 
 #include "common/alloc.h"
 #include "common/array.h"
@@ -871,6 +872,19 @@ static void process_stop(struct collector *c)
 		s->backend->stop(c);
 }
 
+/* Sockets and calls after start beyond the base allow-list, per backend (core/seccomp.c). */
+static const struct collector_syscalls process_syscalls[] = {
+	/* libbpf disables the tracepoints' perf events at stop; no bpf() after start. */
+	{ "ebpf", 0, 0, COLLECTOR_SYSCALL_PERF_IOCTL },
+	/* AUDIT_GET, rules and status at stop on NETLINK_AUDIT; a socket's address and the
+	 * stdio peer through pidfd_getfd. */
+	{ "audit", COLLECTOR_FAMILY(AF_NETLINK), COLLECTOR_NETLINK(NETLINK_AUDIT),
+	  COLLECTOR_SYSCALL_PIDFD },
+	/* the connector's socket is bound at start; the stdio peer through pidfd_getfd. */
+	{ "cnproc", COLLECTOR_FAMILY(AF_NETLINK), COLLECTOR_NETLINK(NETLINK_CONNECTOR),
+	  COLLECTOR_SYSCALL_PIDFD },
+};
+
 /* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
 static const struct collector_caps process_caps[] = {
 	/* ring buffer and counters are mmap'ed; /proc/<pid>/exe for connections of unknown pids. */
@@ -912,6 +926,8 @@ const struct collector_ops process_collector_ops = {
 	.describe = process_capture_describe,
 	.caps = process_caps,
 	.n_caps = ARRAY_SIZE(process_caps),
+	.syscalls = process_syscalls,
+	.n_syscalls = ARRAY_SIZE(process_syscalls),
 	.host_needs = process_host_needs,
 	.n_host_needs = ARRAY_SIZE(process_host_needs),
 };
