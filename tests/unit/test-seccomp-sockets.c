@@ -346,6 +346,22 @@ static void test_list_sizes(void **state)
 	}
 	printf("allow-list: %zu calls with the agent's own needs, %zu with every extra\n", base.n,
 	       all.n);
+	/* the default collectors (ports, firewall: sock_diag, netfilter) per capture backend,
+	 * as their tables say (process.c) */
+	for (int k = 0; k < 3; k++) {
+		static const char *const names[] = { "ebpf", "audit", "cnproc" };
+		static const uint32_t calls[] = { COLLECTOR_SYSCALL_PERF_IOCTL,
+						  COLLECTOR_SYSCALL_PIDFD,
+						  COLLECTOR_SYSCALL_PIDFD };
+
+		seccomp_needs_of(NULL, 0, &n);
+		n.families |= COLLECTOR_FAMILY(AF_NETLINK);
+		n.netlink =
+			COLLECTOR_NETLINK(NETLINK_SOCK_DIAG) | COLLECTOR_NETLINK(NETLINK_NETFILTER);
+		n.calls = calls[k];
+		assert_int_equal(seccomp_allow_list(&n, &all), 0);
+		printf("allow-list: %zu calls with the %s capture\n", all.n, names[k]);
+	}
 	/* more families than a list holds: refused, not cut */
 	n.families = ~0ull;
 	assert_int_equal(seccomp_allow_list(&n, &all), -E2BIG);

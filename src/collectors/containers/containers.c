@@ -33,7 +33,6 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/netlink.h>
 #include <sys/socket.h>
 
 #include "collectors/collector.h"
@@ -425,12 +424,12 @@ static const struct collector_method containers_methods[] = {
 	{ "scan", containers_method_scan },
 };
 
-/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
 /* Sockets after start (core/seccomp.c): the Docker API socket, again after each loss. */
 static const struct collector_syscalls containers_syscalls[] = {
 	{ NULL, COLLECTOR_FAMILY(AF_UNIX), 0, 0 },
 };
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
 static const struct collector_caps containers_caps[] = {
 	/* the Docker socket is connected to as its owner (uid 0); nothing else. */
 	{ NULL, 0 },

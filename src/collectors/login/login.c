@@ -41,7 +41,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <linux/netlink.h>
 
 #include "audit/audit-control.h"
 #include "collectors/collector.h"
@@ -667,11 +666,6 @@ static const char *login_describe(struct collector *c)
 }
 
 /* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
-/* Sockets after start beyond the base allow-list (core/seccomp.c): AUDIT_SET at stop. */
-static const struct collector_syscalls login_syscalls[] = {
-	{ "source audit", COLLECTOR_FAMILY(AF_NETLINK), COLLECTOR_NETLINK(NETLINK_AUDIT), 0 },
-};
-
 static const struct collector_caps login_caps[] = {
 	/* audit source: AUDIT_SET at stop (restore the host's audit state); sshd's socket to
 	 * the peer through /proc/<pid>/fd (a 0500 directory, ptrace-checked links). */
@@ -706,8 +700,6 @@ const struct collector_ops login_collector_ops = {
 	.describe = login_describe,
 	.caps = login_caps,
 	.n_caps = ARRAY_SIZE(login_caps),
-	.syscalls = login_syscalls,
-	.n_syscalls = ARRAY_SIZE(login_syscalls),
 	.host_needs = login_host_needs,
 	.n_host_needs = ARRAY_SIZE(login_host_needs),
 };

@@ -511,12 +511,12 @@ static int ports_snapshot(struct collector *c, uint64_t now)
 	return 0;
 }
 
-/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
 /* Sockets after start beyond the base allow-list (core/seccomp.c): a dump per snapshot. */
 static const struct collector_syscalls ports_syscalls[] = {
 	{ NULL, COLLECTOR_FAMILY(AF_NETLINK), COLLECTOR_NETLINK(NETLINK_SOCK_DIAG), 0 },
 };
 
+/* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
 static const struct collector_caps ports_caps[] = {
 	/* /proc/<pid>/fd of other users' processes: a 0500 directory, then ptrace-checked links. */
 	{ NULL, COLLECTOR_CAP(CAP_DAC_READ_SEARCH) | COLLECTOR_CAP(CAP_SYS_PTRACE) },

@@ -53,7 +53,6 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include <linux/netlink.h>
 
 #include "common/alloc.h"
 #include "common/array.h"
@@ -872,17 +871,18 @@ static void process_stop(struct collector *c)
 		s->backend->stop(c);
 }
 
-/* Sockets and calls after start beyond the base allow-list, per backend (core/seccomp.c). */
+/*
+ * Calls after start beyond the base allow-list, per backend (core/seccomp.c).  No socket: the
+ * audit and connector sockets are opened at start and kept (AUDIT_SET at stop goes over the
+ * kept one, audit/audit-control.c); no bpf() after start.
+ */
 static const struct collector_syscalls process_syscalls[] = {
-	/* libbpf disables the tracepoints' perf events at stop; no bpf() after start. */
+	/* libbpf disables the tracepoints' perf events at stop */
 	{ "ebpf", 0, 0, COLLECTOR_SYSCALL_PERF_IOCTL },
-	/* AUDIT_GET, rules and status at stop on NETLINK_AUDIT; a socket's address and the
-	 * stdio peer through pidfd_getfd. */
-	{ "audit", COLLECTOR_FAMILY(AF_NETLINK), COLLECTOR_NETLINK(NETLINK_AUDIT),
-	  COLLECTOR_SYSCALL_PIDFD },
-	/* the connector's socket is bound at start; the stdio peer through pidfd_getfd. */
-	{ "cnproc", COLLECTOR_FAMILY(AF_NETLINK), COLLECTOR_NETLINK(NETLINK_CONNECTOR),
-	  COLLECTOR_SYSCALL_PIDFD },
+	/* a socket's address (connect records) and the stdio peer through pidfd_getfd */
+	{ "audit", 0, 0, COLLECTOR_SYSCALL_PIDFD },
+	/* the stdio peer through pidfd_getfd */
+	{ "cnproc", 0, 0, COLLECTOR_SYSCALL_PIDFD },
 };
 
 /* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
