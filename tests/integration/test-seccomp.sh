@@ -9,13 +9,19 @@
 #      (ExtraDetails.Seccomp "enforce N"); calls made *by the agent itself* (injected with
 #      ptrace at its epoll_wait, syscall-inject.py) are judged by its filter: getpid returns
 #      its pid, mount, personality, ptrace, kexec_load, init_module, unshare and ioctl
-#      TIOCSTI fail with EPERM, and the agent carries on; its events still arrive after set-up: ProcessCreate
+#      TIOCSTI fail with EPERM, and so do the sockets an intruder in the agent would want
+#      (socket AF_PACKET raw and datagram, AF_BLUETOOTH, netlink KOBJECT_UEVENT and ROUTE,
+#      socketpair AF_INET) and pidfd_getfd/pidfd_open (the eBPF capture does not use them);
+#      the agent carries on; its events still arrive after set-up: ProcessCreate
 #      (an exec), ConnectionCreate (a loopback connect), Login (a PAM-like USER_LOGIN record
 #      over audit), ListeningPorts naming the owner of nobody's socket, ContainerEvent start
 #      of a container; SIGHUP reloads and capture carries on; it exits 0 on SIGTERM;
 #   2. "seccomp": "log": "Seccomp: 2", personality runs (the kernel logs it), mount is not
 #      judged (it would run: not injected);
-#   3. "seccomp": "off": "Seccomp: 0", a warning says so, personality runs.
+#   3. "seccomp": "off": "Seccomp: 0", a warning says so, personality runs;
+#   4. the audit and proc connector captures: the log names the socket families, exec events
+#      arrive, pidfd_getfd reaches the kernel (EBADF for a bad fd: let through for them),
+#      AF_PACKET and the perf ioctl (eBPF only) are refused.
 # The whole integration suite run with the filter enforced is the proof the list is complete
 # (docs/security.md); this test shows the filter is in force and judged where it should be.
 # Needs root, python3, setpriv, ss, flock (exit 77 otherwise); the Docker part needs dockerd
@@ -28,6 +34,7 @@ set -uo pipefail
 need_root "(the agent drops privileges and installs its filter as root)"
 need_tools "" python3 setpriv ss flock
 need_edgesec
+login_source=audit
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
 inject="$(dirname "$0")/syscall-inject.py"
@@ -99,12 +106,12 @@ wait_grep() { # file pattern what
 	fail "$3: '$2' not found in $1: $(tail -n 5 "$log")"
 }
 
-# start_agent MODE: MODE "" leaves the setting out (the default)
+# start_agent MODE [CAPTURE]: MODE "" leaves the setting out (the default)
 start_agent() {
-	local mode=$1 token i
+	local mode=$1 capture=${2:-auto} token i
 	local setting=${mode:+\"seccomp\": \"$mode\", }
-	out="$tmp/out-${mode:-default}.jsonl"
-	log="$tmp/log-${mode:-default}.txt"
+	out="$tmp/out-${mode:-default}-$capture.jsonl"
+	log="$tmp/log-${mode:-default}-$capture.txt"
 	cat >"$tmp/config.json" <<EOF
 {
   "aggregationEnabledProcessCreate": false,
@@ -113,7 +120,8 @@ start_agent() {
   "highPriorityMessageFrequency": "PT1S",
   "lowPriorityMessageFrequency": "PT1S",
   "edgesec": { $setting"localFlushInterval": "PT1S", "heartbeatInterval": "PT2S",
-               "loginSource": "audit", "dockerSocket": "$docker_sock" }
+               "loginSource": "$login_source", "capture": "$capture",
+               "dockerSocket": "$docker_sock" }
 }
 EOF
 	rm -rf "$tmp/state"
@@ -132,7 +140,7 @@ EOF
 		kill -0 "$agent_pid" 2>/dev/null || fail "edgesec died: $(tail -n 5 "$log")"
 		grep -q "$token" "$out" 2>/dev/null && return 0
 	done
-	fail "${mode:-default}: no ProcessCreate of 60 probes: $(tail -n 5 "$log")"
+	fail "${mode:-default} $capture: no ProcessCreate of 60 probes: $(tail -n 5 "$log")"
 }
 
 stop_agent() {
@@ -184,6 +192,15 @@ inject_expect ok getpid
 # Arguments that fail harmlessly were the filter missing (no EPERM then: the agent is root).
 inject_expect -EPERM mount personality:0xffffffff ptrace:2,0x7fffffff kexec_load:0,0,0,0xffffffff \
 	init_module unshare:1 ioctl:0x7fffffff,0x5412
+# Sockets by family (netlink: protocol); pidfd_getfd only for the audit/cnproc captures.  The
+# agent is root with CAP_NET_RAW dropped: a raw packet socket without the filter fails with
+# EPERM too, so AF_PACKET with bits above the 32 the kernel reads and AF_BLUETOOTH (EAFNOSUPPORT
+# or a socket without the filter) are the ones only the filter answers with EPERM.
+inject_expect -EPERM socket:17,3,768 socket:17,2,768 socket:0x100000011,3,768 socket:31,3,1 \
+	socket:16,3,15 socket:16,3,0 socketpair:2,1,0,0 pidfd_getfd:0xffffffff,0,0 \
+	pidfd_open:1,0
+grep -q "sockets unix,inet,inet6,netlink(sock_diag,netfilter)," "$log" ||
+	fail "enforce: the log does not name the socket families: $(grep 'Seccomp filter' "$log")"
 kill -0 "$agent_pid" || fail "enforce: the agent died after the refused calls"
 
 # events after set-up
@@ -269,4 +286,18 @@ grep -q "Seccomp filter: off" "$log" || fail "off: no 'Seccomp filter: off' warn
 inject_expect ok getpid personality:0xffffffff
 stop_agent
 echo "off: Seccomp 0, personality runs"
+
+# ---- 4. the audit and proc connector captures (take turns on the host's kernel audit) ----
+login_source=utmp
+for capture in audit cnproc; do
+	start_agent "" "$capture"
+	grep -q "Seccomp filter: enforce" "$log" || fail "$capture: no 'Seccomp filter: enforce' line"
+	inject_expect -EBADF pidfd_getfd:0xffffffff,0,0
+	inject_expect -EPERM socket:17,3,768 socket:31,3,1 ioctl:0,0x2401
+	token="cap-$capture-$$-$RANDOM"
+	/bin/sh -c "true $token"
+	wait_grep "$out" "$token" "$capture: ProcessCreate after the injections"
+	stop_agent
+	echo "$capture: pidfd_getfd let through, AF_PACKET and the perf ioctl refused, events flow"
+done
 echo "PASS: the allow-list is in force after set-up, refuses what it must, events still flow"
