@@ -159,7 +159,8 @@ void baseline_process_run(const struct baseline_check *c, struct baseline_root *
 
 	if (proc_usable(h, o) < 0)
 		return;
-	fd = fcntl(host_proc_fd(h), F_DUPFD_CLOEXEC, 3);
+	/* a new open file of its own: a dup would share the offset of every other listing */
+	fd = openat(host_proc_fd(h), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
 		baseline_outcome_set(o, BASELINE_RESULT_ERR, "unknown: cannot list %s: %s",

@@ -33,7 +33,8 @@
 #     and the agent keeps running and reporting the rest.
 #     The image run in namespaces of its own (no PidMode/NetworkMode host): the Heartbeat and
 #     the log name the collectors that cannot see the host (ports: "not in the host's PID
-#     namespace ..."), and the network namespace is never taken for the host's.
+#     namespace ..."), the baseline's auditd-running is Err "unknown: not in the host's PID
+#     namespace" (not Fail), and the network namespace is never taken for the host's.
 #     With logins from kernel audit, the module holds the host's /run/edgesec/audit.lock (the
 #     lock every edgesec on the host takes), and lets go when stopped.
 #  7. scan-manifest on deploy/deployment.template.json: accepted risks only, exit 0 even with
@@ -399,7 +400,12 @@ wait_for "$tmp/out3/edgesec.jsonl" "Heartbeat with the ports collector limited t
 	 'net=host' not in p['ExtraDetails']['HostNamespaces']" "$nocap"
 wait_log "$nocap" "Collector ports is degraded: not in the host's" ||
 	fail "no warning naming the ports collector and the namespace it misses"
+# auditd may run on the host, but these processes are the container's: unknown, not Fail.
+wait_for "$tmp/out3/edgesec.jsonl" "OSBaseline auditd-running Err (not in the host's PID namespace)" \
+	"e['Name'] == 'OSBaseline' and p.get('ExtraDetails', {}).get('CheckId') == 'auditd-running'
+	 and p.get('Result') == 'Err' and 'PID namespace' in p.get('Error', '')" "$nocap"
 echo "ok: in namespaces of its own, the limited collectors are named (Heartbeat HostLimit, log)"
+echo "ok: and auditd-running says unknown (Err) rather than failing"
 
 # ---- 6c. the audit lock is the host's: with logins from kernel audit, the module holds the
 # host's /run/edgesec/audit.lock (through its bind), so a host-installed edgesec would find it
