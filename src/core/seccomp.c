@@ -4,9 +4,16 @@
  *
  * What: once set-up is over (eBPF loaded and attached, netlink sockets bound, audit rules
  * added, files opened) and privilege_drop() has dropped capabilities, switched to the run-as
- * user and set no_new_privs, agent_loop() installs a seccomp-BPF filter built here from one
- * table (`allowed[]` below): the calls the running agent makes, grouped, with a one-line
- * reason per group.  The table was measured, not guessed: scripts/seccomp-measure.sh counts
+ * user and set no_new_privs, agent_loop() installs a seccomp-BPF filter built here from the
+ * base table (`allowed[]` below: the calls the running agent makes whatever runs, grouped,
+ * with a one-line reason per group) and what the configuration needs (seccomp_needs_of():
+ * the agent's own socket families plus the syscalls tables of the running collectors, per
+ * backend, in collectors/collector.h): socket() by family (AF_NETLINK: by protocol),
+ * socketpair() for AF_UNIX only, and the extra calls of extras[] (pidfd_open/pidfd_getfd
+ * for the audit and proc connector captures, the perf ioctl for the eBPF one).  An intruder
+ * running code in the agent cannot open AF_PACKET or another family no collector uses, nor
+ * copy another process's fds under the eBPF capture.  The table was measured, not guessed:
+ * scripts/seccomp-measure.sh counts
  * every call each agent makes after its prctl(PR_SET_NO_NEW_PRIVS) while the integration
  * suite runs (twin, methods, MQTT and spool, Docker events, eBPF and audit capture, logins,
  * SIGHUP, snapshot, posture, detection); calls only reached on error paths that the suite
@@ -16,14 +23,16 @@
  *   1. arch != this build's AUDIT_ARCH_*        → deny (an i386 int 0x80 on x86_64, ...);
  *   2. x86_64: nr has __X32_SYSCALL_BIT         → deny (x32 numbers are another table);
  *   3. nr == one of the allowed                 → allow (ioctl: only with the one request
- *                                                  it makes, see ioctl_requests[]);
+ *                                                  it makes, see ioctl_requests[]; socket:
+ *                                                  a listed family, netlink protocol);
  *   4. anything else                            → deny.
  * deny is SECCOMP_RET_ERRNO(EPERM) ("enforce", the default): a call that was missed fails like
  * a refused permission and degrades one feature visibly (the caller logs the EPERM) instead
  * of killing the agent.  "log" makes deny SECCOMP_RET_LOG: the call runs and the kernel logs
  * it (audit record type SECCOMP, or dmesg), which is how a missing call is found.  Only
- * ioctl depends on an argument, so kernels from 5.11 cache "always allowed" for every other
- * call number and do not run the program for those at all: the order of the table is free.
+ * ioctl, socket and socketpair depend on an argument (its low 32 bits: the kernel reads an
+ * int), so kernels from 5.11 cache "always allowed" for every other call number and do not
+ * run the program for those at all: the order of the table is free.
  *
  * Limits: the agent never forks, execs or starts threads after set-up, so clone, fork,
  * execve are absent (a library starting a thread later would fail with EPERM, logged).
@@ -33,8 +42,9 @@
  * (not by the twin, not by anyone): the mode is read at start from the local configuration
  * only.  The x86_64 table is the measured one; aarch64 and arm use the same calls under
  * their own names (no legacy access/readlink/unlink/poll; time64, *64 and *32 variants on
- * arm), unmeasured and not compiled here.  scripts/seccomp-measure.sh --denied lists the
- * calls a running agent was refused.
+ * arm), unmeasured and not compiled here (the socket families, netlink protocols and extras
+ * are the same numbers there).  scripts/seccomp-measure.sh --denied lists the calls a
+ * running agent was refused; without --denied it also prints the socket families it saw.
  */
 #include "seccomp.h"
 
