@@ -12,7 +12,10 @@
  *     named: KOBJECT_UEVENT, ROUTE, AUDIT, GENERIC), what the configuration needs works
  *     (unix, inet, inet6, the named netlink protocol); pidfd_open/pidfd_getfd and the perf
  *     ioctl are refused unless a running backend asks for them (audit or proc connector
- *     capture; eBPF capture), and work when one does.
+ *     capture; eBPF capture), and work when one does;
+ *   - the built-in collectors' tables: pidfd for the audit and proc connector captures only,
+ *     the perf ioctl for eBPF only, sock_diag for ports, netfilter for the firewall, and no
+ *     collector asks for AF_PACKET or NETLINK_KOBJECT_UEVENT.
  */
 #include <errno.h>
 #include <linux/netlink.h>
@@ -367,6 +370,53 @@ static void test_list_sizes(void **state)
 	assert_int_equal(seccomp_allow_list(&n, &all), -E2BIG);
 }
 
+/* The real tables: what each built-in collector says it does after start. */
+static const struct collector_syscalls *entry_of(const struct collector_ops *ops,
+						 const char *backend)
+{
+	for (unsigned i = 0; i < ops->n_syscalls; i++)
+		if ((!backend && !ops->syscalls[i].backend) ||
+		    (backend && ops->syscalls[i].backend &&
+		     strcmp(ops->syscalls[i].backend, backend) == 0))
+			return &ops->syscalls[i];
+	return NULL;
+}
+
+static void test_builtin_tables(void **state)
+{
+	const struct collector_syscalls *e;
+
+	(void)state;
+	/* pidfd for the captures that read fds from /proc, never for eBPF */
+	e = entry_of(&process_collector_ops, "ebpf");
+	assert_non_null(e);
+	assert_int_equal(e->calls, COLLECTOR_SYSCALL_PERF_IOCTL);
+	for (int k = 0; k < 2; k++) {
+		e = entry_of(&process_collector_ops, k ? "cnproc" : "audit");
+		assert_non_null(e);
+		assert_int_equal(e->calls, COLLECTOR_SYSCALL_PIDFD);
+		assert_int_equal(e->families, 0); /* their sockets are opened at start */
+	}
+	assert_null(entry_of(&process_collector_ops, NULL));
+	e = entry_of(&ports_collector_ops, NULL);
+	assert_non_null(e);
+	assert_int_equal(e->netlink, COLLECTOR_NETLINK(NETLINK_SOCK_DIAG));
+	e = entry_of(&firewall_collector_ops, NULL);
+	assert_non_null(e);
+	assert_int_equal(e->netlink, COLLECTOR_NETLINK(NETLINK_NETFILTER));
+	/* nobody asks for a family the agent must never open */
+	for (size_t i = 0; i < collector_n_builtins; i++) {
+		const struct collector_ops *ops = collector_builtins[i];
+
+		for (unsigned k = 0; k < ops->n_syscalls; k++) {
+			assert_false(ops->syscalls[k].families & COLLECTOR_FAMILY(AF_PACKET));
+			assert_false(ops->syscalls[k].netlink &
+				     COLLECTOR_NETLINK(NETLINK_KOBJECT_UEVENT));
+			assert_int_equal(ops->syscalls[k].calls & ~COLLECTOR_SYSCALL_ALL, 0);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_audit_capture),
 		cmocka_unit_test(test_kernel_ebpf_capture),
 		cmocka_unit_test(test_list_sizes),
+		cmocka_unit_test(test_builtin_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
