@@ -11,7 +11,8 @@
 # returned EPERM after set-up (raw_syscalls:sys_exit with ret -1; a call the filter refuses is
 # never seen by sys_enter, but its exit is), marked "REFUSED" when it is not on the list of
 # src/core/seccomp.c (then the filter refused it: a missed call) and "listed" when it is
-# (ioctl with another request, or an EPERM of the kernel's own).
+# (ioctl with another request, socket() of a family or netlink protocol no running collector
+# declared, pidfd_* without a backend that uses them, or an EPERM of the kernel's own: look).
 #
 # While COMMAND runs, a private ftrace instance (tracefs instances/, its own buffers: nothing
 # shared with other tracers is changed) records raw_syscalls:sys_enter of every task named
@@ -96,7 +97,9 @@ echo "seccomp-measure: command exited $rc; ftrace overrun (lost events): $overru
 python3 - "$out/trace.txt" "$out/exe.txt" "$top" "$mode" <<'PY'
 import re, sys
 trace, exes, top, mode = sys.argv[1:5]
-listed = set(re.findall(r"SC(?:_ARG1)?\((\w+)", open(top + "/src/core/seccomp.c").read()))
+# the base table, the per-configuration extras and socket()/socketpair() (judged by family)
+listed = set(re.findall(r"SC(?:_ARG)?\((\w+)", open(top + "/src/core/seccomp.c").read()))
+listed |= {"socket", "socketpair"}
 names = {}
 for line in open("/usr/include/x86_64-linux-gnu/asm/unistd_64.h"):
     m = re.match(r"#define __NR_(\w+)\s+(\d+)", line)

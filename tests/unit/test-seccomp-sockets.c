@@ -13,9 +13,10 @@
  *     (unix, inet, inet6, the named netlink protocol); pidfd_open/pidfd_getfd and the perf
  *     ioctl are refused unless a running backend asks for them (audit or proc connector
  *     capture; eBPF capture), and work when one does;
- *   - the built-in collectors' tables: pidfd for the audit and proc connector captures only,
- *     the perf ioctl for eBPF only, sock_diag for ports, netfilter for the firewall, and no
- *     collector asks for AF_PACKET or NETLINK_KOBJECT_UEVENT.
+ *   - the built-in collectors' tables: pidfd for the audit and proc connector captures and
+ *     the audit login source only, the perf ioctl for eBPF only, sock_diag for ports,
+ *     netfilter and route (libnftables' interface cache) for the firewall, and no collector
+ *     asks for AF_PACKET or NETLINK_KOBJECT_UEVENT.
  */
 #include <errno.h>
 #include <linux/netlink.h>
@@ -349,8 +350,8 @@ static void test_list_sizes(void **state)
 	}
 	printf("allow-list: %zu calls with the agent's own needs, %zu with every extra\n", base.n,
 	       all.n);
-	/* the default collectors (ports, firewall: sock_diag, netfilter) per capture backend,
-	 * as their tables say (process.c) */
+	/* the default collectors (ports, firewall: sock_diag, netfilter, route; logins from
+	 * utmp) per capture backend, as their tables say (process.c) */
 	for (int k = 0; k < 3; k++) {
 		static const char *const names[] = { "ebpf", "audit", "cnproc" };
 		static const uint32_t calls[] = { COLLECTOR_SYSCALL_PERF_IOCTL,
@@ -359,8 +360,8 @@ static void test_list_sizes(void **state)
 
 		seccomp_needs_of(NULL, 0, &n);
 		n.families |= COLLECTOR_FAMILY(AF_NETLINK);
-		n.netlink =
-			COLLECTOR_NETLINK(NETLINK_SOCK_DIAG) | COLLECTOR_NETLINK(NETLINK_NETFILTER);
+		n.netlink = COLLECTOR_NETLINK(NETLINK_SOCK_DIAG) |
+			    COLLECTOR_NETLINK(NETLINK_NETFILTER) | COLLECTOR_NETLINK(NETLINK_ROUTE);
 		n.calls = calls[k];
 		assert_int_equal(seccomp_allow_list(&n, &all), 0);
 		printf("allow-list: %zu calls with the %s capture\n", all.n, names[k]);
@@ -403,7 +404,13 @@ static void test_builtin_tables(void **state)
 	assert_int_equal(e->netlink, COLLECTOR_NETLINK(NETLINK_SOCK_DIAG));
 	e = entry_of(&firewall_collector_ops, NULL);
 	assert_non_null(e);
-	assert_int_equal(e->netlink, COLLECTOR_NETLINK(NETLINK_NETFILTER));
+	assert_int_equal(e->netlink,
+			 COLLECTOR_NETLINK(NETLINK_NETFILTER) | COLLECTOR_NETLINK(NETLINK_ROUTE));
+	/* the audit login source copies sshd's socket (login-sock.c); utmp asks nothing */
+	e = entry_of(&login_collector_ops, "source audit");
+	assert_non_null(e);
+	assert_int_equal(e->calls, COLLECTOR_SYSCALL_PIDFD);
+	assert_null(entry_of(&login_collector_ops, "source utmp"));
 	/* nobody asks for a family the agent must never open */
 	for (size_t i = 0; i < collector_n_builtins; i++) {
 		const struct collector_ops *ops = collector_builtins[i];

@@ -318,12 +318,16 @@ static int firewall_snapshot(struct collector *c, uint64_t now)
 	return 0;
 }
 
-/* Sockets after start beyond the base allow-list (core/seccomp.c): nfnetlink per snapshot;
- * the legacy tables' getsockopt on a raw AF_INET/AF_INET6 socket. */
+/*
+ * Sockets after start beyond the base allow-list (core/seccomp.c): nfnetlink per snapshot;
+ * rtnetlink for libnftables' interface cache (a rule naming an interface by index: without
+ * it libnftables exits the process); the legacy tables' getsockopt on a raw AF_INET/AF_INET6
+ * socket.
+ */
 static const struct collector_syscalls firewall_syscalls[] = {
 	{ NULL,
 	  COLLECTOR_FAMILY(AF_NETLINK) | COLLECTOR_FAMILY(AF_INET) | COLLECTOR_FAMILY(AF_INET6),
-	  COLLECTOR_NETLINK(NETLINK_NETFILTER), 0 },
+	  COLLECTOR_NETLINK(NETLINK_NETFILTER) | COLLECTOR_NETLINK(NETLINK_ROUTE), 0 },
 };
 
 /* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
