@@ -10,14 +10,14 @@
  * the agent's own socket families plus the syscalls tables of the running collectors, per
  * backend, in collectors/collector.h): socket() by family (AF_NETLINK: by protocol),
  * socketpair() for AF_UNIX only, and the extra calls of extras[] (pidfd_open/pidfd_getfd
- * for the audit and proc connector captures, the perf ioctl for the eBPF one).  An intruder
- * running code in the agent cannot open AF_PACKET or another family no collector uses, nor
- * copy another process's fds under the eBPF capture.  The table was measured, not guessed:
- * scripts/seccomp-measure.sh counts
- * every call each agent makes after its prctl(PR_SET_NO_NEW_PRIVS) while the integration
- * suite runs (twin, methods, MQTT and spool, Docker events, eBPF and audit capture, logins,
- * SIGHUP, snapshot, posture, detection); calls only reached on error paths that the suite
- * does not provoke were added by reading the code (marked "not seen").
+ * for the audit and proc connector captures and the audit login source, the perf ioctl for
+ * the eBPF capture).  An intruder running code in the agent cannot open AF_PACKET or another
+ * family no collector uses, nor copy another process's fds unless a backend does.  The
+ * table was measured, not guessed: scripts/seccomp-measure.sh counts every call each agent
+ * makes after its prctl(PR_SET_NO_NEW_PRIVS) while the integration suite runs (twin,
+ * methods, MQTT and spool, Docker events, eBPF and audit capture, logins, SIGHUP, snapshot,
+ * posture, detection); calls only reached on error paths that the suite does not provoke
+ * were added by reading the code (marked "not seen").
  *
  * The program (classic BPF over struct seccomp_data):
  *   1. arch != this build's AUDIT_ARCH_*        → deny (an i386 int 0x80 on x86_64, ...);
