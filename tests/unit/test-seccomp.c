@@ -262,6 +262,27 @@ static void test_builder_limits(void **state)
 	assert_int_equal(seccomp_prog_build(arch, args, ARRAY_SIZE(args), DENY, &p), -E2BIG);
 	args[0].n_values = 0;
 	assert_int_equal(seccomp_prog_build(arch, args, ARRAY_SIZE(args), DENY, &p), -EINVAL);
+	/* a second test behind one value: argument 0 picks, argument 2 decides */
+	static const uint32_t fam[] = { 1, 16 }, proto[] = { 4, 12 };
+	struct seccomp_call sub[] = { { 41, "socket", 0, fam, 2, 16, 2, proto, 2 },
+				      { 42, "other", 1, v1, 2 } };
+
+	assert_int_equal(seccomp_prog_build(arch, sub, ARRAY_SIZE(sub), DENY, &p), 0);
+	assert_int_equal(judge_args(&p, arch, 41, 0, 1, 2, 99), SECCOMP_RET_ALLOW);
+	assert_int_equal(judge_args(&p, arch, 41, 0, 16, 2, 12), SECCOMP_RET_ALLOW);
+	assert_int_equal(judge_args(&p, arch, 41, 0, 16, 2, 4), SECCOMP_RET_ALLOW);
+	assert_int_equal(judge_args(&p, arch, 41, 0, 16, 2, 0), DENY);
+	assert_int_equal(judge_args(&p, arch, 41, 0, 17, 2, 4), DENY);
+	assert_int_equal(judge_args(&p, arch, 42, 1, 9, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(judge_args(&p, arch, 42, 1, 16, 0, 0), DENY);
+	sub[0].sub_when = 2; /* not one of the values: the second test could never run */
+	assert_int_equal(seccomp_prog_build(arch, sub, ARRAY_SIZE(sub), DENY, &p), -EINVAL);
+	sub[0].sub_when = 16;
+	sub[0].sub_arg = 6;
+	assert_int_equal(seccomp_prog_build(arch, sub, ARRAY_SIZE(sub), DENY, &p), -EINVAL);
+	sub[0].sub_arg = 2;
+	sub[0].arg = 6;
+	assert_int_equal(seccomp_prog_build(arch, sub, ARRAY_SIZE(sub), DENY, &p), -EINVAL);
 	/* the first of 240 calls with a block behind 239 others: a jump too long */
 	for (int i = 0; i < SECCOMP_CALLS_MAX; i++)
 		many[i] = (struct seccomp_call){ 1000 + i, "n", 1, i < 30 ? v2 : NULL,
