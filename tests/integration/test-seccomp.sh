@@ -308,6 +308,7 @@ for capture in ebpf audit cnproc; do
 	/bin/sh -c "true $token"
 	wait_grep "$out" "$token" "$capture: ProcessCreate after the injections"
 	stop_agent
-	echo "$capture: AF_PACKET refused, pidfd and the perf ioctl as its backend needs, events flow"
+	figure=$(sed -n 's/.*Seccomp filter: enforce, \([0-9]*\) system calls allowed, sockets \([^ ]*\),.*/\1 calls, sockets \2/p' "$log")
+	echo "$capture: AF_PACKET refused, pidfd and the perf ioctl as its backend needs, events flow ($figure)"
 done
 echo "PASS: the allow-list is in force after set-up, refuses what it must, events still flow"
