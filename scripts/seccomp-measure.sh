@@ -11,7 +11,8 @@
 # returned EPERM after set-up (raw_syscalls:sys_exit with ret -1; a call the filter refuses is
 # never seen by sys_enter, but its exit is), marked "REFUSED" when it is not on the list of
 # src/core/seccomp.c (then the filter refused it: a missed call) and "listed" when it is
-# (ioctl with another request, or an EPERM of the kernel's own).
+# (ioctl with another request, socket() of a family or netlink protocol no running collector
+# declared, pidfd_* without a backend that uses them, or an EPERM of the kernel's own: look).
 #
 # While COMMAND runs, a private ftrace instance (tracefs instances/, its own buffers: nothing
 # shared with other tracers is changed) records raw_syscalls:sys_enter of every task named
@@ -21,6 +22,8 @@
 # - the last step of privilege_drop(), i.e. the end of set-up - is counted.  Writes
 # OUTDIR/trace.txt, OUTDIR/exe.txt and prints "name count processes" sorted by name, with the
 # ftrace overrun count (lost events: then run it again).  x86_64 names (asm/unistd_64.h).
+# Also prints each socket()/socketpair() family (netlink: protocol) and type seen after set-up
+# (how the socket rule of src/core/seccomp.c was measured).
 # Needs root, tracefs and python3.  Prints, never asserts.
 set -euo pipefail
 
@@ -94,7 +97,9 @@ echo "seccomp-measure: command exited $rc; ftrace overrun (lost events): $overru
 python3 - "$out/trace.txt" "$out/exe.txt" "$top" "$mode" <<'PY'
 import re, sys
 trace, exes, top, mode = sys.argv[1:5]
-listed = set(re.findall(r"SC(?:_ARG1)?\((\w+)", open(top + "/src/core/seccomp.c").read()))
+# the base table, the per-configuration extras and socket()/socketpair() (judged by family)
+listed = set(re.findall(r"SC(?:_ARG)?\((\w+)", open(top + "/src/core/seccomp.c").read()))
+listed |= {"socket", "socketpair"}
 names = {}
 for line in open("/usr/include/x86_64-linux-gnu/asm/unistd_64.h"):
     m = re.match(r"#define __NR_(\w+)\s+(\d+)", line)
@@ -106,9 +111,12 @@ for line in open(exes):
     path = path.removesuffix(" (deleted)")
     if not path.startswith("/work/") or path.startswith(top + "/"):
         ours.add(int(pid))
-pat = re.compile(r"\(\s*(\d+)\).*sys_enter: NR (-?\d+) \(([0-9a-f]+),")
+pat = re.compile(r"\(\s*(\d+)\).*sys_enter: NR (-?\d+) \(([0-9a-f]+), ([0-9a-f]+), ([0-9a-f]+)")
 exit_pat = re.compile(r"\(\s*(\d+)\).*sys_exit: NR (-?\d+) = -1$")
-after, counts, procs = set(), {}, {}
+after, counts, procs, socks = set(), {}, {}, {}
+# socket(2) arguments: family, type without SOCK_NONBLOCK/SOCK_CLOEXEC, protocol
+FAMILIES = {1: "AF_UNIX", 2: "AF_INET", 10: "AF_INET6", 16: "AF_NETLINK", 17: "AF_PACKET"}
+NETLINK = {0: "ROUTE", 4: "SOCK_DIAG", 9: "AUDIT", 11: "CONNECTOR", 12: "NETFILTER", 15: "KOBJECT_UEVENT", 16: "GENERIC"}
 for line in open(trace, errors="replace"):
     m = pat.search(line)
     if not m:
@@ -132,6 +140,15 @@ for line in open(trace, errors="replace"):
     name = names.get(nr, f"nr{nr}")
     counts[name] = counts.get(name, 0) + 1
     procs.setdefault(name, set()).add(tgid)
+    if name in ("socket", "socketpair"):
+        fam, typ, proto = a0, int(m.group(4), 16) & 0xf, int(m.group(5), 16)
+        what = FAMILIES.get(fam, f"family {fam}")
+        if fam == 16:
+            what += " " + NETLINK.get(proto, f"protocol {proto}")
+        key = f"{name}({what}, type {typ})"
+        socks.setdefault(key, set()).add(tgid)
+for key in sorted(socks):
+    print(f"  {key:40} {len(socks[key]):5} processes")
 print(f"seccomp-measure: {len(ours)} processes of {top} or installed, {len(after)} past set-up")
 for name in sorted(counts):
     mark = "" if mode == "calls" else ("  listed" if name in listed else "  REFUSED")

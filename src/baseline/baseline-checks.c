@@ -644,6 +644,9 @@ void baseline_check_run(const struct baseline_check *c, struct baseline_root *ro
 	case BASELINE_CHECK_UNIQUE_UIDS:
 		run_uids(root, true, o);
 		break;
+	case BASELINE_CHECK_PROCESS_RUNNING:
+		baseline_process_run(c, root, o);
+		break;
 	case _BASELINE_CHECK_TYPE_MAX:
 	case _BASELINE_CHECK_TYPE_INVALID:
 	default:

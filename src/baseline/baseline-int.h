@@ -46,7 +46,7 @@ struct baseline_check {
 	long long min, max;
 	char *default_value; /* sshd's built-in default, NULL = a missing keyword fails */
 	bool check_match_blocks;
-	/* package-*: names; service-*: units; mount-options */
+	/* package-*: names; service-*: units; process-running: processes; mount-options */
 	struct baseline_strv names;
 	struct baseline_strv mount_points, fs_types, options;
 	enum baseline_mount_source mount_source;
@@ -70,6 +70,8 @@ struct baseline_profile {
 #define BASELINE_SSHD_BYTES_MAX (4u << 20)
 #define BASELINE_SSHD_INCLUDES_MAX 256
 
+/* The host context the root reads through (host/host.h). */
+struct host_context *baseline_root_host(struct baseline_root *r);
 /* Opens an absolute path below the root (never escaping it); -errno. */
 int baseline_root_openat(struct baseline_root *r, const char *abs_path, int flags, int *ret_fd);
 /* fstat-like on an absolute path below the root, following symlinks inside the root. */
@@ -96,6 +98,8 @@ void baseline_mount_run(const struct baseline_check *c, struct baseline_root *r,
 			struct baseline_outcome *o);
 void baseline_sshd_run(const struct baseline_check *c, struct baseline_root *r,
 		       struct baseline_outcome *o);
+void baseline_process_run(const struct baseline_check *c, struct baseline_root *r,
+			  struct baseline_outcome *o);
 /* Parses an sshd time value ("90", "1m30s", "2h"); -EINVAL if malformed. */
 int baseline_sshd_parse_time(const char *s, long long *ret_seconds);
 

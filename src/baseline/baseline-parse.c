@@ -52,6 +52,7 @@ static const char *const type_names[_BASELINE_CHECK_TYPE_MAX] = {
 	[BASELINE_CHECK_NO_EMPTY_PASSWORDS] = "no-empty-passwords",
 	[BASELINE_CHECK_ONLY_ROOT_UID0] = "only-root-uid0",
 	[BASELINE_CHECK_UNIQUE_UIDS] = "unique-uids",
+	[BASELINE_CHECK_PROCESS_RUNNING] = "process-running",
 };
 
 static const char *const result_names[_BASELINE_RESULT_MAX] = {
@@ -111,6 +112,7 @@ enum param {
 	P_NAME,
 	P_NAMES,
 	P_UNITS,
+	P_PROCESSES,
 	P_MOUNT_POINTS,
 	P_FS_TYPES,
 	P_OPTIONS,
@@ -136,6 +138,7 @@ static const char *const param_names[_P_MAX] = {
 	[P_NAME] = "name",
 	[P_NAMES] = "names",
 	[P_UNITS] = "units",
+	[P_PROCESSES] = "processes",
 	[P_MOUNT_POINTS] = "mountPoints",
 	[P_FS_TYPES] = "fsTypes",
 	[P_OPTIONS] = "options",
@@ -173,6 +176,7 @@ static const struct type_spec type_specs[_BASELINE_CHECK_TYPE_MAX] = {
 	[BASELINE_CHECK_NO_EMPTY_PASSWORDS] = { 0, 0, BASELINE_RESULT_ERR },
 	[BASELINE_CHECK_ONLY_ROOT_UID0] = { 0, 0, BASELINE_RESULT_ERR },
 	[BASELINE_CHECK_UNIQUE_UIDS] = { 0, 0, BASELINE_RESULT_ERR },
+	[BASELINE_CHECK_PROCESS_RUNNING] = { B(P_PROCESSES), B(P_PROCESSES), BASELINE_RESULT_ERR },
 };
 
 /* What a string parameter may contain. */
@@ -456,6 +460,16 @@ static int parse_param(struct parse_ctx *x, enum param p, const cJSON *v, struct
 		for (size_t i = 0; i < c->names.n; i++)
 			if (c->names.v[i][0] == '.' || !strchr(c->names.v[i], '.'))
 				return fail(x, key, "must hold unit names with a suffix ('%s')",
+					    c->names.v[i]);
+		return 0;
+	case P_PROCESSES: /* the kernel's comm: at most 15 bytes */
+		if ((r = take_list(x, key, v, CS_NAME, &c->names)) < 0)
+			return r;
+		for (size_t i = 0; i < c->names.n; i++)
+			if (strlen(c->names.v[i]) > 15)
+				return fail(x, key,
+					    "must hold process names of at most 15 bytes, as the "
+					    "kernel keeps them ('%s')",
 					    c->names.v[i]);
 		return 0;
 	case P_MOUNT_POINTS:

@@ -87,6 +87,11 @@ struct baseline_root *baseline_root_free(struct baseline_root *r)
 	return NULL;
 }
 
+struct host_context *baseline_root_host(struct baseline_root *r)
+{
+	return r->host;
+}
+
 /* "/proc/x/y" -> "x/y" (the host's /proc), else NULL. */
 static const char *proc_relative(const char *abs_path)
 {

@@ -8,7 +8,7 @@
  * a list of checks, each with an id, a CCE id (or ""), a severity, a description, a
  * remediation, a type and the type's parameters.  No check type can run a command: every
  * check only reads files below the root directory given to baseline_root_open() and the
- * host's /proc.
+ * host's /proc (process-running lists its process directories).
  *
  * Running a check gives Pass, Fail, Err (the check could not be evaluated; the reason says
  * why) or Skip (not applicable, e.g. sshd is not installed), with a one-line reason.
@@ -58,6 +58,7 @@ enum baseline_check_type {
 	BASELINE_CHECK_NO_EMPTY_PASSWORDS,
 	BASELINE_CHECK_ONLY_ROOT_UID0,
 	BASELINE_CHECK_UNIQUE_UIDS,
+	BASELINE_CHECK_PROCESS_RUNNING,
 	_BASELINE_CHECK_TYPE_MAX,
 	_BASELINE_CHECK_TYPE_INVALID = -22,
 };

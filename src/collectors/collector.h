@@ -13,8 +13,9 @@
  * problems it finds returned as issues), the events it reads from the pipeline (observer()),
  * the direct methods it answers (methods: the containers collector's "scan"), the
  * capabilities it keeps after start (caps, read by core/privilege.c), the host namespaces
- * it must share (host_needs, read by core/host-check.c) and the socket it reconnects to as
- * the run-as user (run_as_socket).
+ * it must share (host_needs, read by core/host-check.c), the socket families and system calls
+ * it makes after start beyond the agent's base list (syscalls, read by core/seccomp.c) and the
+ * socket it reconnects to as the run-as user (run_as_socket).
  *
  * Collectors include the layers below them (scripts/check-includes.py), never another
  * collector.  They submit events to the sink they are given and never log (core/ logs what
@@ -102,6 +103,27 @@ struct collector_caps {
 };
 
 /*
+ * What a collector does after its start that the agent's base allow-list (core/seccomp.c)
+ * does not let through, for one backend (as caps); every entry that applies adds (a NULL
+ * entry for all backends, then one per backend).  Sockets are judged by family, netlink ones
+ * by protocol too: a family or protocol no running collector names fails with EPERM.
+ */
+#define COLLECTOR_FAMILY(af) (1ull << (af))	 /* AF_* < 64 */
+#define COLLECTOR_NETLINK(proto) (1u << (proto)) /* NETLINK_* < 32 */
+/* pidfd_open + pidfd_getfd: a copy of another process's fd (its socket's address) */
+#define COLLECTOR_SYSCALL_PIDFD (1u << 0)
+/* ioctl(PERF_EVENT_IOC_DISABLE): libbpf detaching perf-event links at stop */
+#define COLLECTOR_SYSCALL_PERF_IOCTL (1u << 1)
+#define COLLECTOR_SYSCALL_ALL ((1u << 2) - 1)
+
+struct collector_syscalls {
+	const char *backend;
+	uint64_t families; /* COLLECTOR_FAMILY(AF_NETLINK) | ... */
+	uint32_t netlink;  /* COLLECTOR_NETLINK(NETLINK_SOCK_DIAG) | ... */
+	uint32_t calls;	   /* COLLECTOR_SYSCALL_* */
+};
+
+/*
  * A host namespace (or the host's /proc) a collector must share to see the host, for one
  * backend (as above).  core/host-check.c reports the first unmet need of each collector as
  * its host_limit: "not in the host's <ns> namespace: <lost> (give the module <fix>)".
@@ -166,6 +188,8 @@ struct collector_ops {
 	unsigned n_caps;
 	const struct collector_host_need *host_needs;
 	unsigned n_host_needs;
+	const struct collector_syscalls *syscalls;
+	unsigned n_syscalls;
 	/* A unix socket it connects to again after the agent became its run-as user (--user):
 	 * the path the configuration names ("" or NULL: none), asked before the collector
 	 * exists; core/ adds the socket's group to the user's groups.  socket_hint says how to
@@ -232,7 +256,7 @@ bool collector_has_method(const struct collector *c, const char *name);
 int collector_call_method(struct collector *c, const char *name, uint64_t now_realtime_ns,
 			  const struct cJSON *args, struct jw *w);
 /* True when the backend running now is `backend`: collector_describe() starts with it
- * (NULL: any backend).  For the caps and host_needs entries. */
+ * (NULL: any backend).  For the caps, host_needs and syscalls entries. */
 bool collector_backend_is(struct collector *c, const char *backend);
 
 /* The built-in collectors. */

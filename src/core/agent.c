@@ -308,18 +308,21 @@ static int agent_init(struct agent *a, const struct agent_options *opts)
 static void install_seccomp(struct agent *a)
 {
 	int policy = seccomp_policy_from_string(a->base.seccomp);
+	struct collector_syscalls needs;
 
 	if (policy < 0) /* the table's check makes this unreachable */
 		policy = SECCOMP_POLICY_ENFORCE;
-	if (seccomp_install(policy, &a->seccomp) < 0)
+	seccomp_needs_of(a->collectors, a->n_collectors, &needs);
+	if (seccomp_install(policy, &needs, &a->seccomp) < 0)
 		log_error("Seccomp filter (%s) not installed: %s: %s",
 			  seccomp_policy_to_string(policy), a->seccomp.why,
 			  strerror(-a->seccomp.error));
 	else if (a->seccomp.policy == SECCOMP_POLICY_OFF)
 		log_warning("Seccomp filter: off (edgesec.seccomp): every system call is allowed");
 	else
-		log_info("Seccomp filter: %s, %u system calls allowed, others %s",
+		log_info("Seccomp filter: %s, %u system calls allowed, sockets %s, others %s",
 			 seccomp_policy_to_string(a->seccomp.policy), a->seccomp.n_allowed,
+			 a->seccomp.sockets,
 			 a->seccomp.policy == SECCOMP_POLICY_LOG ? "logged by the kernel"
 								 : "fail with EPERM");
 }

@@ -5,10 +5,11 @@
  * severity and CCE id are valid; every parsed check is then run against two populated fake
  * roots and must give a known result with a NUL-terminated reason:
  *   - a realistic one: sshd_config with Include globs, drop-ins and Match blocks, passwd,
- *     group, shadow, fstab, sysctl.d, dpkg status, systemd units;
+ *     group, shadow, fstab, sysctl.d, dpkg status, systemd units, a proc/ with processes;
  *   - a hostile one: sshd_config files that Include each other in a fan-out (stopped by the
  *     scan's caps; before them a replay never ended), a FIFO where passwd should be,
- *     symlinks leaving the root.
+ *     symlinks leaving the root, proc/ entries with missing or empty status files and a FIFO
+ *     as one (process-running).
  * Nothing allocated may stay allocated.  The roots are removed at exit.
  */
 #include <fcntl.h>
@@ -68,6 +69,12 @@ static void populate_realistic(const char *r)
 	put(r, "etc/sysctl.d/99-edge.conf",
 	    "net.ipv4.ip_forward = 1\nkernel.randomize_va_space=2\n", 0644);
 	put(r, "proc/sys/net/ipv4/ip_forward", "1\n", 0644);
+	put(r, "proc/1/comm", "systemd\n", 0644);
+	put(r, "proc/1/status", "Name:\tsystemd\nState:\tS (sleeping)\nUid:\t0\t0\t0\t0\n", 0644);
+	put(r, "proc/700/comm", "auditd\n", 0644);
+	put(r, "proc/700/status", "Name:\tauditd\nState:\tS (sleeping)\nUid:\t0\t0\t0\t0\n", 0644);
+	put(r, "proc/701/comm", "sshd\n", 0644);
+	put(r, "proc/701/status", "Name:\tsshd\nState:\tZ (zombie)\nUid:\t0\t0\t0\t0\n", 0644);
 	put(r, "var/lib/dpkg/status",
 	    "Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2\n\n"
 	    "Package: telnetd\nStatus: deinstall ok config-files\n\n",
@@ -98,6 +105,19 @@ static void populate_hostile(const char *r)
 		abort();
 	snprintf(path, sizeof(path), "%s/etc/shadow", r);
 	if (symlink("../../../../../../etc/shadow", path) < 0) /* resolves inside the root */
+		abort();
+	/* process directories with a name and no status, a status without fields or with
+	 * blanks only, a comm without newline, a FIFO as a status (opened non-blocking) */
+	put(r, "proc/1/comm", "init", 0644);
+	put(r, "proc/1/status", "", 0644);
+	put(r, "proc/2/comm", "auditd", 0644);
+	put(r, "proc/3/comm", "auditd\n", 0644);
+	put(r, "proc/3/status", "Uid:\nState:", 0644);
+	put(r, "proc/4/comm", "sshd\n", 0644);
+	put(r, "proc/4/status", "Uid:   \t \n", 0644);
+	put(r, "proc/5/comm", "sshd\n", 0644);
+	snprintf(path, sizeof(path), "%s/proc/5/status", r);
+	if (mkfifo(path, 0644) < 0)
 		abort();
 	snprintf(path, sizeof(path), "%s/etc/fstab", r);
 	if (symlink("/proc/self/root/etc/fstab", path) < 0) /* a magic link: refused */

@@ -25,7 +25,8 @@ if platform.machine() != "x86_64":
     sys.exit(77)
 
 NR = {"getpid": 39, "ioctl": 16, "mount": 165, "personality": 135, "ptrace": 101, "kexec_load": 246,
-      "init_module": 175, "unshare": 272}
+      "init_module": 175, "unshare": 272, "socket": 41, "socketpair": 53, "pidfd_open": 434,
+      "pidfd_getfd": 438}
 PTRACE_PEEKTEXT, PTRACE_GETREGS, PTRACE_SETREGS = 1, 12, 13
 PTRACE_ATTACH, PTRACE_DETACH, PTRACE_SINGLESTEP = 16, 17, 9
 

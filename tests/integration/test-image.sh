@@ -15,9 +15,11 @@
 #     host, a process the test starts (its host pid, in ProcessCreate and as the owner of the
 #     port it listens on), a table the test adds to the host's nftables (policy accept and a
 #     counter: it changes no verdict),
-#     another container, and the baseline's results (but for auditd's pid file in the host's
-#     /run, which the module does not bind); the Heartbeat says pid, net and cgroup namespaces are the
-#     host's and no collector is limited.
+#     another container, and the baseline's results, auditd-running included: a root process
+#     named auditd the test starts on the host (a copy of sleep: auditd itself would take the
+#     host's kernel audit from the other tests) makes it pass in the module as on the host,
+#     though the host's /run (auditd's pid file) is not bound into the module; the Heartbeat
+#     says pid, net and cgroup namespaces are the host's and no collector is limited.
 #  4. The running agent is not root: uid/gid 10001 (all four ids), effective = permitted =
 #     bounding set within what its collectors keep, none of CAP_CHOWN, CAP_DAC_OVERRIDE,
 #     CAP_FOWNER, CAP_SETUID, CAP_SETGID, CAP_SETPCAP, CAP_SYS_ADMIN, no_new_privs; the files
@@ -31,7 +33,8 @@
 #     and the agent keeps running and reporting the rest.
 #     The image run in namespaces of its own (no PidMode/NetworkMode host): the Heartbeat and
 #     the log name the collectors that cannot see the host (ports: "not in the host's PID
-#     namespace ..."), and the network namespace is never taken for the host's.
+#     namespace ..."), the baseline's auditd-running is Err "unknown: not in the host's PID
+#     namespace" (not Fail), and the network namespace is never taken for the host's.
 #     With logins from kernel audit, the module holds the host's /run/edgesec/audit.lock (the
 #     lock every edgesec on the host takes), and lets go when stopped.
 #  7. scan-manifest on deploy/deployment.template.json: accepted risks only, exit 0 even with
@@ -68,11 +71,13 @@ nocap="edgesec-nocap"
 busybox="esimage-test/busybox:1"
 uid=10001
 listener_pid=
+auditd_pid=
 user_added=0
 table_added=0
 
 cleanup() {
 	[ -n "$listener_pid" ] && kill "$listener_pid" 2>/dev/null
+	[ -n "$auditd_pid" ] && kill "$auditd_pid" 2>/dev/null
 	docker_env_stop "$agent" "$nocap" "$peer"
 	[ "$table_added" = 1 ] && nft delete table inet "$table" 2>/dev/null
 	[ "$user_added" = 1 ] && userdel "$user" 2>/dev/null
@@ -111,6 +116,20 @@ nft add table inet "$table" && table_added=1 || fail "nft add table"
 nft add chain inet "$table" marker '{ type filter hook input priority 100; policy accept; }' ||
 	fail "nft add chain"
 nft add rule inet "$table" marker tcp dport 9 counter || fail "nft add rule"
+# A root process named auditd (its comm, from the file name) unless a real one runs.
+if pgrep -x -u 0 auditd >/dev/null; then
+	echo "a real auditd runs on this host: auditd-running is checked against it"
+else
+	echo "no auditd here (it would take the host's kernel audit): a copy of sleep named auditd"
+	cp "$(command -v sleep)" "$tmp/auditd" || fail "cp sleep"
+	"$tmp/auditd" 600 &
+	auditd_pid=$!
+	for i in $(seq 50); do
+		[ "$(cat "/proc/$auditd_pid/comm" 2>/dev/null)" = auditd ] && break
+		sleep 0.1
+	done
+	[ "$(cat "/proc/$auditd_pid/comm" 2>/dev/null)" = auditd ] || fail "no process named auditd"
+fi
 
 # ---- 3. the module, created from the template's createOptions ----
 cat >"$tmp/config.json" <<EOF
@@ -236,10 +255,14 @@ def view(ev):
                 for p in last(ev, "FirewallConfiguration")["Payload"] if table in json.dumps(p))
     ctrs = [(p.get("ContainerId", p.get("Id")), p.get("Image"))
             for p in last(ev, "ContainerInventory")["Payload"] if peer in json.dumps(p)]
-    # The baseline's failures, but for the one check that reads the host's /run (not bound).
+    # The baseline's failures (passed checks are not sent); auditd-running must not be one
+    # (a root process named auditd runs) though the host's /run is not bound into the module.
     baseline = sorted((p["ExtraDetails"]["CheckId"], p["Result"])
-                      for p in last(ev, "OSBaseline")["Payload"]
-                      if p["ExtraDetails"]["CheckId"] != "auditd-running")
+                      for p in last(ev, "OSBaseline")["Payload"])
+    running = [p for p in last(ev, "OSBaseline")["Payload"]
+               if p["ExtraDetails"]["CheckId"] == "auditd-running"]
+    if running:
+        sys.exit(f"auditd-running did not pass: {running[0]}")
     return {"user": users.get(user), "port": ports, "firewall": fw, "container": ctrs,
             "baseline": baseline}
 
@@ -377,7 +400,12 @@ wait_for "$tmp/out3/edgesec.jsonl" "Heartbeat with the ports collector limited t
 	 'net=host' not in p['ExtraDetails']['HostNamespaces']" "$nocap"
 wait_log "$nocap" "Collector ports is degraded: not in the host's" ||
 	fail "no warning naming the ports collector and the namespace it misses"
+# auditd may run on the host, but these processes are the container's: unknown, not Fail.
+wait_for "$tmp/out3/edgesec.jsonl" "OSBaseline auditd-running Err (not in the host's PID namespace)" \
+	"e['Name'] == 'OSBaseline' and p.get('ExtraDetails', {}).get('CheckId') == 'auditd-running'
+	 and p.get('Result') == 'Err' and 'PID namespace' in p.get('Error', '')" "$nocap"
 echo "ok: in namespaces of its own, the limited collectors are named (Heartbeat HostLimit, log)"
+echo "ok: and auditd-running says unknown (Err) rather than failing"
 
 # ---- 6c. the audit lock is the host's: with logins from kernel audit, the module holds the
 # host's /run/edgesec/audit.lock (through its bind), so a host-installed edgesec would find it

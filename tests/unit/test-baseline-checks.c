@@ -2,19 +2,23 @@
 /*
  * Baseline check types against crafted root trees (mkdtemp): each type passes and fails,
  * errs on unreadable input and skips when not applicable; sshd_config Include / Match /
- * first-value-wins semantics; symlinks never leave the root.
+ * first-value-wins semantics; symlinks never leave the root; process-running over a tree's
+ * proc/ copy and over the real /proc (a child of ours with a name of its own).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -665,6 +669,109 @@ static void test_fifo_not_read(void **state)
 	EXPECT(ERR, "mount-options", "{\"mountPoints\":\"/tmp\",\"options\":\"nodev\"}");
 }
 
+/* process-running over a tree's proc/ copy: names, root, zombies, no init, no /proc. */
+static void test_process_running_tree(void **state)
+{
+	const char *auditd = "{\"processes\":[\"auditd\"]}";
+	struct baseline_outcome o;
+
+	(void)state;
+	EXPECT(ERR, "process-running", auditd); /* no proc/ in the tree: unknown */
+	put("proc/812/comm", "auditd\n");
+	put("proc/812/status", "Name:\tauditd\nState:\tS (sleeping)\nUid:\t0\t0\t0\t0\n");
+	EXPECT(ERR, "process-running", auditd); /* init not visible (hidepid): unknown */
+	put("proc/1/comm", "systemd\n");
+	put("proc/1/status", "Name:\tsystemd\nState:\tS (sleeping)\nUid:\t0\t0\t0\t0\n");
+	put("proc/self", "not a process\n");
+	EXPECT(PASS, "process-running", auditd);
+	EXPECT(PASS, "process-running", "{\"processes\":[\"rsyslogd\",\"auditd\"]}");
+	EXPECT(FAIL, "process-running", "{\"processes\":[\"auditd2\"]}");
+	EXPECT(FAIL, "process-running", "{\"processes\":[\"audit\"]}");
+	/* a zombie is not running */
+	put("proc/812/status", "Name:\tauditd\nState:\tZ (zombie)\nUid:\t0\t0\t0\t0\n");
+	EXPECT(FAIL, "process-running", auditd);
+	/* a user's program named auditd does not pass, and the reason names it */
+	put("proc/812/status",
+	    "Name:\tauditd\nState:\tS (sleeping)\nUid:\t1000\t1000\t1000\t1000\n");
+	assert_int_equal(run("process-running", auditd, &o), FAIL);
+	assert_non_null(strstr(o.reason, "pid 812 is named auditd but runs as uid 1000"));
+	/* a process gone between the listing and the read */
+	unlink_in("proc/812/status");
+	EXPECT(FAIL, "process-running", auditd);
+	put("proc/813/comm", "auditd\n");
+	put("proc/813/status", "Name:\tauditd\nState:\tR (running)\nUid:\t0\t0\t0\t0\n");
+	assert_int_equal(run("process-running", auditd, &o), PASS);
+	assert_string_equal(o.reason, "auditd runs as root (pid 813)");
+}
+
+/* The real /proc: a child of ours with a name of its own (prctl), as root or not. */
+static void test_process_running_live(void **state)
+{
+	const char *name = "{\"processes\":[\"es-ptest-live\"]}";
+	struct baseline_profile *p = NULL;
+	struct baseline_root *r = NULL;
+	struct baseline_outcome o;
+	struct json_error err;
+	int ready[2], st;
+	char c;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_NAME, "es-ptest-live", 0, 0, 0);
+		if (write(ready[1], "x", 1) == 1)
+			pause();
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	assert_int_equal(baseline_root_open("/", &r), 0);
+	{
+		char json[512];
+
+		snprintf(json, sizeof(json),
+			 "{\"checks\":[{\"id\":\"t\",\"cceId\":\"\",\"severity\":\"Critical\","
+			 "\"description\":\"d\",\"remediation\":\"r\",\"type\":\"process-running\","
+			 "\"parameters\":%s}]}",
+			 name);
+		assert_int_equal(baseline_profile_parse(json, strlen(json), &p, &err), 0);
+	}
+	baseline_check_run(baseline_profile_get(p, 0), r, &o);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (o.result == BASELINE_RESULT_ERR) { /* e.g. a PID namespace of our own */
+		printf("process-running here: %s\n", o.reason);
+		assert_non_null(strstr(o.reason, "unknown"));
+	} else {
+		assert_int_equal(o.result,
+				 getuid() == 0 ? BASELINE_RESULT_PASS : BASELINE_RESULT_FAIL);
+	}
+	/* gone now (reaped): fails, after looking at every process again (the same root: a
+	 * second listing of the host's /proc starts from its beginning) */
+	baseline_check_run(baseline_profile_get(p, 0), r, &o);
+	assert_true(o.result == BASELINE_RESULT_FAIL || o.result == BASELINE_RESULT_ERR);
+	if (o.result == BASELINE_RESULT_FAIL)
+		assert_null(strstr(o.reason, "(0 processes"));
+	baseline_profile_free(p);
+	baseline_root_free(r);
+	/* names are the kernel's comm: at most 15 bytes */
+	{
+		const char *long_name =
+			"{\"checks\":[{\"id\":\"t\",\"cceId\":\"\",\"severity\":"
+			"\"Critical\",\"description\":\"d\",\"remediation\":\"r\","
+			"\"type\":\"process-running\",\"parameters\":{\"processes\":"
+			"[\"a-name-of-16-bytes\"]}}]}";
+
+		assert_int_equal(baseline_profile_parse(long_name, strlen(long_name), &p, &err),
+				 -EINVAL);
+		assert_non_null(strstr(err.message, "at most 15 bytes"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +789,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sshd_match, setup, teardown),
 		cmocka_unit_test(test_sshd_time),
 		cmocka_unit_test_setup_teardown(test_fifo_not_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_process_running_tree, setup, teardown),
+		cmocka_unit_test(test_process_running_live),
 	};
 
 	json_read_init();

@@ -33,6 +33,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "collectors/collector.h"
 #include "common/alloc.h"
@@ -423,6 +424,11 @@ static const struct collector_method containers_methods[] = {
 	{ "scan", containers_method_scan },
 };
 
+/* Sockets after start (core/seccomp.c): the Docker API socket, again after each loss. */
+static const struct collector_syscalls containers_syscalls[] = {
+	{ NULL, COLLECTOR_FAMILY(AF_UNIX), 0, 0 },
+};
+
 /* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
 static const struct collector_caps containers_caps[] = {
 	/* the Docker socket is connected to as its owner (uid 0); nothing else. */
@@ -448,4 +454,6 @@ const struct collector_ops containers_collector_ops = {
 	.n_methods = ARRAY_SIZE(containers_methods),
 	.caps = containers_caps,
 	.n_caps = ARRAY_SIZE(containers_caps),
+	.syscalls = containers_syscalls,
+	.n_syscalls = ARRAY_SIZE(containers_syscalls),
 };

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include <sys/socket.h>
+#include <linux/netlink.h>
 
 #ifdef EDGESEC_HAVE_NFTABLES
 #include "fw-nft-lib.h"
@@ -317,6 +318,18 @@ static int firewall_snapshot(struct collector *c, uint64_t now)
 	return 0;
 }
 
+/*
+ * Sockets after start beyond the base allow-list (core/seccomp.c): nfnetlink per snapshot;
+ * rtnetlink for libnftables' interface cache (a rule naming an interface by index: without
+ * it libnftables exits the process); the legacy tables' getsockopt on a raw AF_INET/AF_INET6
+ * socket.
+ */
+static const struct collector_syscalls firewall_syscalls[] = {
+	{ NULL,
+	  COLLECTOR_FAMILY(AF_NETLINK) | COLLECTOR_FAMILY(AF_INET) | COLLECTOR_FAMILY(AF_INET6),
+	  COLLECTOR_NETLINK(NETLINK_NETFILTER) | COLLECTOR_NETLINK(NETLINK_ROUTE), 0 },
+};
+
 /* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
 static const struct collector_caps firewall_caps[] = {
 	/* every nfnetlink request is checked against CAP_NET_ADMIN; a new socket per snapshot;
@@ -343,6 +356,8 @@ const struct collector_ops firewall_collector_ops = {
 	.describe = firewall_describe,
 	.caps = firewall_caps,
 	.n_caps = ARRAY_SIZE(firewall_caps),
+	.syscalls = firewall_syscalls,
+	.n_syscalls = ARRAY_SIZE(firewall_syscalls),
 	.host_needs = firewall_host_needs,
 	.n_host_needs = ARRAY_SIZE(firewall_host_needs),
 };

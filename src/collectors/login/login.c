@@ -665,6 +665,13 @@ static const char *login_describe(struct collector *c)
 	return *s->describe ? s->describe : NULL;
 }
 
+/* Calls after start beyond the base allow-list (core/seccomp.c): the audit source copies
+ * sshd's socket for a moment to read its ports (login-sock.c); its audit sockets are opened
+ * at start and kept. */
+static const struct collector_syscalls login_syscalls[] = {
+	{ "source audit", 0, 0, COLLECTOR_SYSCALL_PIDFD },
+};
+
 /* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
 static const struct collector_caps login_caps[] = {
 	/* audit source: AUDIT_SET at stop (restore the host's audit state); sshd's socket to
@@ -700,6 +707,8 @@ const struct collector_ops login_collector_ops = {
 	.describe = login_describe,
 	.caps = login_caps,
 	.n_caps = ARRAY_SIZE(login_caps),
+	.syscalls = login_syscalls,
+	.n_syscalls = ARRAY_SIZE(login_syscalls),
 	.host_needs = login_host_needs,
 	.n_host_needs = ARRAY_SIZE(login_host_needs),
 };

@@ -511,6 +511,11 @@ static int ports_snapshot(struct collector *c, uint64_t now)
 	return 0;
 }
 
+/* Sockets after start beyond the base allow-list (core/seccomp.c): a dump per snapshot. */
+static const struct collector_syscalls ports_syscalls[] = {
+	{ NULL, COLLECTOR_FAMILY(AF_NETLINK), COLLECTOR_NETLINK(NETLINK_SOCK_DIAG), 0 },
+};
+
 /* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
 static const struct collector_caps ports_caps[] = {
 	/* /proc/<pid>/fd of other users' processes: a 0500 directory, then ptrace-checked links. */
@@ -536,6 +541,8 @@ const struct collector_ops ports_collector_ops = {
 	.done = ports_done,
 	.caps = ports_caps,
 	.n_caps = ARRAY_SIZE(ports_caps),
+	.syscalls = ports_syscalls,
+	.n_syscalls = ARRAY_SIZE(ports_syscalls),
 	.host_needs = ports_host_needs,
 	.n_host_needs = ARRAY_SIZE(ports_host_needs),
 };

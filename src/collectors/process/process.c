@@ -981,6 +981,20 @@ static void process_stop(struct collector *c)
 		s->backend->stop(c);
 }
 
+/*
+ * Calls after start beyond the base allow-list, per backend (core/seccomp.c).  No socket: the
+ * audit and connector sockets are opened at start and kept (AUDIT_SET at stop goes over the
+ * kept one, audit/audit-control.c); no bpf() after start.
+ */
+static const struct collector_syscalls process_syscalls[] = {
+	/* libbpf disables the tracepoints' perf events at stop */
+	{ "ebpf", 0, 0, COLLECTOR_SYSCALL_PERF_IOCTL },
+	/* a socket's address (connect records) and the stdio peer through pidfd_getfd */
+	{ "audit", 0, 0, COLLECTOR_SYSCALL_PIDFD },
+	/* the stdio peer through pidfd_getfd */
+	{ "cnproc", 0, 0, COLLECTOR_SYSCALL_PIDFD },
+};
+
 /* Capabilities used after start, per backend (core/privilege.c; why: docs/security.md). */
 static const struct collector_caps process_caps[] = {
 	/* ring buffer and counters are mmap'ed; /proc/<pid>/exe for connections of unknown pids. */
@@ -1023,6 +1037,8 @@ const struct collector_ops process_collector_ops = {
 	.describe = process_capture_describe,
 	.caps = process_caps,
 	.n_caps = ARRAY_SIZE(process_caps),
+	.syscalls = process_syscalls,
+	.n_syscalls = ARRAY_SIZE(process_syscalls),
 	.host_needs = process_host_needs,
 	.n_host_needs = ARRAY_SIZE(process_host_needs),
 };
