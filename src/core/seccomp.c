@@ -57,6 +57,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -366,6 +367,25 @@ static int list_add(struct seccomp_list *l, const struct seccomp_call *calls, si
 	return 0;
 }
 
+/*
+ * tgkill() to ourselves with SIGABRT only: abort() (a failed assertion, glibc's heap checks)
+ * raises SIGABRT with it, so the agent ends as "aborted" with a core, not in the SIGSEGV of
+ * abort()'s last resort.  The pid is the installing process's, fixed in the program; the
+ * agent never forks after set-up.  No other signal to any other process.
+ */
+static int list_add_abort(struct seccomp_list *l)
+{
+	if (l->n + 2 > SECCOMP_CALLS_MAX)
+		return -E2BIG;
+	l->calls[l->n++] = (struct seccomp_call){ __NR_gettid, "gettid" }; /* raise() asks it */
+	l->self_pid[0] = (uint32_t)getpid();
+	l->abort_signal[0] = SIGABRT;
+	l->calls[l->n++] = (struct seccomp_call){
+		__NR_tgkill, "tgkill", 0, l->self_pid, 1, l->self_pid[0], 2, l->abort_signal, 1,
+	};
+	return 0;
+}
+
 /* socket() by family (AF_NETLINK: by protocol too), socketpair() for AF_UNIX only. */
 static int list_add_sockets(struct seccomp_list *l, const struct collector_syscalls *needs)
 {
@@ -409,6 +429,8 @@ int seccomp_allow_list(const struct collector_syscalls *needs, struct seccomp_li
 	for (size_t i = 0; i < ARRAY_SIZE(extras) && r == 0; i++)
 		if (needs->calls & extras[i].bit)
 			r = list_add(ret, extras[i].calls, extras[i].n);
+	if (r == 0)
+		r = list_add_abort(ret);
 	return r < 0 ? r : list_add_sockets(ret, needs);
 #else
 	(void)needs;

@@ -75,6 +75,7 @@ struct seccomp_list {
 	size_t n;
 	uint32_t families[SECCOMP_ARG_VALUES_MAX], unix_only[1];
 	uint32_t protocols[SECCOMP_ARG_VALUES_MAX];
+	uint32_t self_pid[1], abort_signal[1]; /* tgkill(): our own SIGABRT only */
 };
 struct collector_syscalls;
 int seccomp_allow_list(const struct collector_syscalls *needs, struct seccomp_list *ret);

@@ -22,6 +22,8 @@
 #include <linux/netlink.h>
 #include <linux/perf_event.h>
 #include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -328,6 +330,50 @@ static void test_kernel_ebpf_capture(void **state)
 	assert_int_equal(in_child(child_ebpf_ioctl, 0), 0);
 }
 
+/*
+ * tgkill: our own SIGABRT only.  Under the filter another signal to ourselves and SIGABRT to
+ * our parent are refused; then abort() ends the child with SIGABRT (not abort()'s SIGSEGV
+ * fallback, as before tgkill was listed).
+ */
+static int child_abort(long unused)
+{
+	struct collector_syscalls needs;
+	struct seccomp_result res;
+	pid_t self = getpid(), parent = getppid();
+
+	(void)unused;
+	signal(SIGUSR1, SIG_IGN);
+	seccomp_needs_of(NULL, 0, &needs);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    seccomp_install(SECCOMP_POLICY_ENFORCE, &needs, &res) != 0)
+		return 2;
+	errno = 0;
+	if (!refused(syscall(__NR_tgkill, self, self, SIGUSR1)))
+		return 60;
+	errno = 0;
+	if (!refused(syscall(__NR_tgkill, parent, parent, SIGABRT)))
+		return 61;
+	abort();
+}
+
+static void test_kernel_abort(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	need_allow_list();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		syscall(__NR_exit_group, child_abort(0));
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (WIFEXITED(st))
+		fail_msg("the child exited %d before abort()", WEXITSTATUS(st));
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGABRT);
+}
+
 /* The list grows only by what is asked: sizes printed for docs/security.md. */
 static void test_list_sizes(void **state)
 {
@@ -431,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_base),
 		cmocka_unit_test(test_kernel_audit_capture),
 		cmocka_unit_test(test_kernel_ebpf_capture),
+		cmocka_unit_test(test_kernel_abort),
 		cmocka_unit_test(test_list_sizes),
 		cmocka_unit_test(test_builtin_tables),
 	};
