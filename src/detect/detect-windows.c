@@ -195,7 +195,7 @@ static bool entries_read(struct detect_engine *de, struct detect_rule_rt *rt, st
 			 uint32_t n, uint64_t saved_ns, uint64_t now_ns, bool apply)
 {
 	const struct detect_rule *rule = rt->rule;
-	uint64_t window_ns = rule->window_ms * 1000000ull;
+	uint64_t window_ns = rule->window_ms * 1000000ull, restored = 0, expired = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t kl, last_ns;
@@ -212,7 +212,7 @@ static bool entries_read(struct detect_engine *de, struct detect_rule_rt *rt, st
 			return fail(r, "an entry touched after the save");
 		keep = last_ns + window_ns >= now_ns && last_ns <= now_ns + CLOCK_SLACK_NS;
 		if (apply && !keep)
-			de->stats.persist_expired++;
+			expired++;
 		if (apply && keep) {
 			if (detect_state_find(de, rt, DETECT_STATE_MATCH, (const char *)key, kl))
 				return fail(r, "a key twice");
@@ -224,7 +224,7 @@ static bool entries_read(struct detect_engine *de, struct detect_rule_rt *rt, st
 			}
 			if (e) {
 				e->last_ns = last_ns;
-				de->stats.persist_restored++;
+				restored++;
 			}
 		}
 		for (unsigned s = 0; s < rule->n_steps; s++)
@@ -236,6 +236,8 @@ static bool entries_read(struct detect_engine *de, struct detect_rule_rt *rt, st
 	}
 	if (r->off != r->len)
 		return fail(r, "bytes after the last entry");
+	de->stats.persist_restored += restored;
+	de->stats.persist_expired += expired;
 	return true;
 }
 
