@@ -7,12 +7,12 @@
  *
  * One record per rule with live progress, key "window.<rule id>", little-endian:
  *   "W1", the rule's state signature (u64), kind (u8: 1 threshold, 2 sequence), steps (u8),
- *   window in ms (u64), the engine's clock at the save (u64, event time), entries (u32);
+ *   window in ms (u64), the latest event of its entries (u64, event time), entries (u32);
  *   per entry, least recently used first: key length (u16, at most DETECT_KEY_MAX), key,
  *   last touched (u64), then per step: times held (u32, at most the step's count), the times
  *   (u64 each, oldest first, never decreasing, none after "last touched", which is never
- *   after the save), then the step's first and latest evidence elements (u16 length and a
- *   JSON object each, at most SNIPPET_SAVED_MAX bytes; 0: none).
+ *   after the record's latest), then the step's first and latest evidence elements (u16 length and
+ * a JSON object each, at most SNIPPET_SAVED_MAX bytes; 0: none).
  *
  * Times are event times (the engine's clock; live, event times are wall-clock times, never
  * believed more than a second ahead).  At load the engine has seen no event yet, so an entry
@@ -209,7 +209,7 @@ static bool entries_read(struct detect_engine *de, struct detect_rule_rt *rt, st
 		    !rd(r, 8, &last_ns, "truncated entry"))
 			return false;
 		if (!last_ns || last_ns > saved_ns)
-			return fail(r, "an entry touched after the save");
+			return fail(r, "an entry later than the record's latest time");
 		keep = last_ns + window_ns >= now_ns && last_ns <= now_ns + CLOCK_SLACK_NS;
 		if (apply && !keep)
 			expired++;
@@ -262,7 +262,7 @@ static int header_read(const struct detect_rule *rule, uint64_t signature, struc
 	    steps != rule->n_steps || window != rule->window_ms)
 		return -1;
 	if (!saved) {
-		fail(r, "no save time");
+		fail(r, "no latest time");
 		return 0;
 	}
 	*ret_n = (uint32_t)n;
@@ -372,7 +372,7 @@ static int record_build(struct detect_engine *de, struct detect_rule_rt *rt, siz
 	size_t len = WIN_HEADER_LEN, off = WIN_HEADER_LEN, n = 0, i;
 	struct detect_entry *e, *first = NULL;
 	uint8_t *d, *ev = es_calloc(rt->n_entries ? rt->n_entries : 1, 1);
-	uint64_t left_out = 0;
+	uint64_t left_out = 0, latest = 0;
 
 	if (!ev)
 		return -ENOMEM;
@@ -385,6 +385,7 @@ static int record_build(struct detect_engine *de, struct detect_rule_rt *rt, siz
 		}
 		len += entry_size(e, false);
 		first = e;
+		latest = e->last_ns > latest ? e->last_ns : latest;
 		n++;
 	}
 	for (e = rt->tail, i = 0; e && i < n; e = e->rprev) { /* then evidence */
@@ -414,7 +415,7 @@ static int record_build(struct detect_engine *de, struct detect_rule_rt *rt, siz
 	put_le(d + 10, rt->rule->kind == DETECT_KIND_THRESHOLD ? 1 : 2, 1);
 	put_le(d + 11, rt->rule->n_steps, 1);
 	put_le(d + 12, rt->rule->window_ms, 8);
-	put_le(d + 20, de->now_ns, 8);
+	put_le(d + 20, latest, 8); /* not the clock: unchanged progress is unchanged bytes */
 	put_le(d + 28, n, 4);
 	for (e = first, i = n; e; e = e->rnext) /* least recently used first */
 		if (entry_live(de, e))

@@ -153,7 +153,7 @@ static void run(const uint8_t *rec, size_t len, const char *key, uint64_t now)
 		if (st.state_entries || persist_get(g.p, key, &back, &back_len) == 0)
 			abort();
 	} else if (st.persist_restored && !st.state_evicted) {
-		/* restored: saved again (the engine's clock at the load time), restores the same */
+		/* restored: saved again (the same latest time), restores the same */
 		detect_engine_tick(g.de, now);
 		(void)detect_engine_save(g.de);
 		if (persist_get(g.p, key, &back, &back_len) < 0)

@@ -350,6 +350,12 @@ static void test_threshold_across_restart(void **state)
 		login(&r, 1 + i, "Fail", "192.0.2.7");
 	login(&r, 5, "Fail", "192.0.2.8");
 	assert_int_equal(r.cap.n, 0);
+	(void)detect_engine_save(r.de);
+	assert_int_equal(persist_flush(r.p), 0);
+	/* time passes, nothing happens: the same bytes, no write (Heartbeats save every time) */
+	detect_engine_tick(r.de, T0 + 30 * NSEC_PER_SEC);
+	(void)detect_engine_save(r.de);
+	assert_false(persist_dirty(r.p));
 	stop(&r);
 	start_at(&r, 30, wrules, NULL, NULL); /* nothing happens in this run: kept as it was */
 	assert_int_equal(stats(&r).persist_restored, 2);
