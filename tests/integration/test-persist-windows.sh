@@ -7,10 +7,10 @@
 # every start takes (snapshotFrequency PT1H: one per run), so each run adds exactly one event:
 #   pw-threshold  2 snapshots listing port P1 within PT10M           (1 before, 1 after)
 #   pw-sequence   a snapshot listing P2, then one listing P3, PT10M   (step 1 before, 2 after)
-#   pw-expire     2 snapshots listing P1 within PT10S; the agent is stopped 11 s in between
+#   pw-expire     2 snapshots listing P1 within PT20S; the agent is stopped 21 s in between
 # With one --state-dir throughout:
 #   1. run 1 (P1, P2 listening) raises none of them, and saves window records;
-#   2. P2 stops, P3 starts, 11 s pass; run 2 raises pw-threshold and pw-sequence (before this
+#   2. P2 stops, P3 starts, 21 s pass; run 2 raises pw-threshold and pw-sequence (before this
 #      change: neither), not pw-expire, and logs what it kept and what had expired;
 #   3. run 3 counts P1 once more (saved); its record is then corrupted (a valid file around
 #      it, resealed), and run 4 logs one warning naming the rule and why, raises nothing,
@@ -85,7 +85,7 @@ port_is() { printf '{"field":"LocalPort","equals":"%s"}' "$1"; }
 		\"threshold\":{\"count\":2,\"window\":\"PT10M\",\"by\":[\"LocalPort\"]}"
 	echo ','
 	rule pw-expire "\"events\":[\"ListeningPorts\"],\"match\":$(port_is "$p1"),
-		\"threshold\":{\"count\":2,\"window\":\"PT10S\",\"by\":[\"LocalPort\"]}"
+		\"threshold\":{\"count\":2,\"window\":\"PT20S\",\"by\":[\"LocalPort\"]}"
 	echo ','
 	rule pw-sequence "\"sequence\":{\"window\":\"PT10M\",\"by\":[\"Protocol\"],\"steps\":[
 		{\"events\":[\"ListeningPorts\"],\"match\":$(port_is "$p2")},
@@ -178,7 +178,7 @@ none() { # N RULE...: no Alert of these rules in run N
 listen_on a "$p1"
 listen_on b "$p2"
 start 1
-stop 1 # at once: pw-expire's window (PT10S) is still open at the save
+stop 1 # at once: pw-expire's window (PT20S) is still open at the save
 none 1 pw-threshold pw-expire pw-sequence
 for r in pw-threshold pw-sequence pw-expire; do
 	grep -aq "window.$r" "$state/baselines" || fail "run 1 saved no window record for $r"
@@ -188,7 +188,7 @@ echo "ok: run 1 (P1 and P2 listening): no alert; windows saved ($(stat -c %s "$s
 # ---- 2. the second halves, after a restart ----
 unlisten b "$p2"
 listen_on c "$p3"
-sleep 11 # pw-expire's window (PT10S) ends while the agent is stopped: a lower bound, not a race
+sleep 21 # pw-expire's window (PT20S) ends while the agent is stopped: a lower bound, not a race
 start 2
 wait_for 2 "Alert pw-threshold" alerts 2 pw-threshold
 wait_for 2 "Alert pw-sequence" alerts 2 pw-sequence
