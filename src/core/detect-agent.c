@@ -178,11 +178,36 @@ static void report_issue(struct detect_agent *da, const struct config *cfg,
 	buf_done(&used);
 }
 
+/* What the rules just set took from the store of baselines (windows kept across restarts). */
+static void log_restored(struct detect_agent *da, const struct detect_stats *b,
+			 const struct detect_stats *a)
+{
+	struct detect_persist_issue is[DETECT_PERSIST_ISSUES_MAX];
+	unsigned n = detect_engine_take_persist_issues(da->engine, is, DETECT_PERSIST_ISSUES_MAX);
+	uint64_t refused = a->persist_refused - b->persist_refused;
+
+	for (unsigned i = 0; i < n; i++)
+		log_warning("Detection: the saved windows of rule '%s' are not used (%s, at byte "
+			    "%zu of its record): its threshold/sequence progress starts empty",
+			    is[i].rule_id, is[i].message, is[i].offset);
+	if (refused > n)
+		log_warning("Detection: %llu more saved window records not used",
+			    (unsigned long long)(refused - n));
+	if (a->persist_restored > b->persist_restored || a->persist_expired > b->persist_expired ||
+	    a->persist_stale > b->persist_stale)
+		log_info("Detection: %llu threshold/sequence window(s) kept from the last run "
+			 "(%llu ended while the agent was stopped, %llu record(s) of changed rules "
+			 "dropped)",
+			 (unsigned long long)(a->persist_restored - b->persist_restored),
+			 (unsigned long long)(a->persist_expired - b->persist_expired),
+			 (unsigned long long)(a->persist_stale - b->persist_stale));
+}
+
 static void load_rules(struct detect_agent *da, const struct config *cfg)
 {
 	struct detect_report *rep = es_calloc(1, sizeof(*rep));
 	struct detect_ruleset *rs = NULL;
-	struct detect_stats st;
+	struct detect_stats st, before;
 	bool missing_ok = cfg->detection_rules_path &&
 			  strcmp(cfg->detection_rules_path, DETECT_RULES_PATH_DEFAULT) == 0;
 
@@ -200,8 +225,10 @@ static void load_rules(struct detect_agent *da, const struct config *cfg)
 		report_issue(da, cfg, &rep->warnings[i], false);
 	if (rep->n_dropped)
 		log_warning("Detection rules: %u more problems not listed", rep->n_dropped);
+	detect_engine_get_stats(da->engine, &before);
 	detect_engine_set_rules(da->engine, rs);
 	detect_engine_get_stats(da->engine, &st);
+	log_restored(da, &before, &st);
 	log_info("Detection: %u rules (%u enabled) from %u files%s", st.rules, st.rules_enabled,
 		 rep->files_loaded, rep->files_skipped ? " (files skipped: see above)" : "");
 	es_free(rep);

@@ -59,7 +59,7 @@ struct detect_rule_rt {
 	uint64_t baseline_seq; /* new value: the event that is the baseline */
 	bool baseline_done;
 	bool persist_dirty;	/* new value: its set changed since it was last saved */
-	bool restore_tried;	/* new value: its saved set was looked for (detect-persist.c) */
+	bool restore_tried;	/* its saved set or windows were looked for (detect-persist.c) */
 	uint64_t rate_start_ns; /* current minute of the alert rate */
 	unsigned rate_count;
 	uint64_t suppressed, suppressed_first_ns, suppressed_last_ns;
@@ -93,7 +93,10 @@ struct detect_engine {
 	void (*on_alert)(void *userdata);
 	void *on_alert_userdata;
 	struct detect_stats stats;
-	struct persist *persist; /* new-value sets kept across restarts; NULL: none */
+	struct persist *persist; /* new-value sets and windows kept across restarts; NULL: none */
+	uint64_t persist_now_ns; /* wall clock when the store was set: saved windows' expiry */
+	struct detect_persist_issue issues[DETECT_PERSIST_ISSUES_MAX]; /* refused records */
+	unsigned n_issues;
 };
 
 /* detect-state.c */
@@ -116,8 +119,17 @@ void detect_state_drop_rt(struct detect_engine *de, struct detect_rule_rt *rt);
 void detect_persist_restore(struct detect_engine *de);
 void detect_persist_forget(struct detect_engine *de, const char *rule_id);
 
+/* detect-windows.c: threshold and sequence progress kept across restarts */
+bool detect_windows_kind(const struct detect_rule *r);
+void detect_windows_restore(struct detect_engine *de, struct detect_rule_rt *rt);
+void detect_windows_forget(struct detect_engine *de, const char *rule_id);
+int detect_windows_save(struct detect_engine *de);
+
 /* detect.c */
 void detect_submit(struct detect_engine *de, struct event *e);
+/* The step states of a new threshold/sequence entry (charged to the budget); false: ENOMEM. */
+bool detect_match_init(struct detect_engine *de, struct detect_entry *e,
+		       const struct detect_rule *r);
 
 /* detect-alert.c */
 int detect_snippet_build(const struct detect_view *v, uint32_t count, struct buf *out);

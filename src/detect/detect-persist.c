@@ -11,7 +11,8 @@
  * parse is dropped: that rule takes a fresh baseline.  Values restored go through the same
  * state table and caps as live ones (detect-state.c); a rule with a restored set has no
  * baseline to take.  The record of a rule removed or disabled is removed too.
- * Threshold, sequence and dedup state are not kept (they live in windows of minutes).
+ * Threshold and sequence windows are kept by detect-windows.c (records "window.<rule id>");
+ * dedup state is not kept.
  */
 #include "detect-engine.h"
 
@@ -21,6 +22,7 @@
 
 #include "common/alloc.h"
 #include "common/persist.h"
+#include "common/timeutil.h"
 
 #define SET_MAGIC "N1"
 #define SET_HEADER_LEN (2 + 8 + 4)
@@ -53,6 +55,7 @@ void detect_persist_forget(struct detect_engine *de, const char *rule_id)
 		return;
 	record_key(rule_id, key);
 	persist_remove(de->persist, key);
+	detect_windows_forget(de, rule_id);
 }
 
 /* The values of a saved set into the rule's state; false if the record is not usable. */
@@ -100,6 +103,12 @@ void detect_persist_restore(struct detect_engine *de)
 	for (struct detect_rule_rt *rt = de->rts; rt; rt = rt->next) {
 		const struct detect_rule *r = rt->rule;
 
+		if (r && r->enabled && detect_windows_kind(r) && !rt->restore_tried) {
+			rt->restore_tried = true;
+			if (!rt->n_entries) /* live progress (a reload) is newer than the file */
+				detect_windows_restore(de, rt);
+			continue;
+		}
 		if (!r || !r->enabled || r->kind != DETECT_KIND_NEW_VALUE || rt->restore_tried ||
 		    rt->baseline_done || rt->baseline_seq)
 			continue;
@@ -117,10 +126,26 @@ void detect_persist_restore(struct detect_engine *de)
 	}
 }
 
-void detect_engine_set_persist(struct detect_engine *de, struct persist *p)
+void detect_engine_set_persist_at(struct detect_engine *de, struct persist *p, uint64_t now_ns)
 {
 	de->persist = p;
+	de->persist_now_ns = now_ns;
 	detect_persist_restore(de);
+}
+
+void detect_engine_set_persist(struct detect_engine *de, struct persist *p)
+{
+	detect_engine_set_persist_at(de, p, time_now_realtime_ns());
+}
+
+unsigned detect_engine_take_persist_issues(struct detect_engine *de,
+					   struct detect_persist_issue *out, unsigned max)
+{
+	unsigned n = de->n_issues < max ? de->n_issues : max;
+
+	memcpy(out, de->issues, n * sizeof(*out));
+	de->n_issues = 0;
+	return n;
 }
 
 /* Saves one rule's set: its most recently seen values that fit in a record. */
@@ -189,5 +214,5 @@ int detect_engine_save(struct detect_engine *de)
 		else if (r2 == 0)
 			saved++;
 	}
-	return saved;
+	return saved + detect_windows_save(de);
 }

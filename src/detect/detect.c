@@ -208,7 +208,7 @@ static void fire(struct detect_engine *de, struct detect_rule *r, struct detect_
 
 /* ---- kinds ---- */
 
-static bool match_init(struct detect_engine *de, struct detect_entry *e,
+bool detect_match_init(struct detect_engine *de, struct detect_entry *e,
 		       const struct detect_rule *r)
 {
 	size_t bytes = r->n_steps * sizeof(struct detect_step_state);
@@ -312,7 +312,7 @@ static void run_threshold(struct detect_engine *de, struct detect_rule *r, struc
 	e = detect_state_get(de, r->rt, DETECT_STATE_MATCH, key, len, &created);
 	if (!e)
 		return;
-	if (created && !match_init(de, e, r)) {
+	if (created && !detect_match_init(de, e, r)) {
 		detect_state_drop(de, e, false);
 		return;
 	}
@@ -352,7 +352,7 @@ static void sequence_step(struct detect_engine *de, struct detect_rule *r, struc
 	e = detect_state_get(de, r->rt, DETECT_STATE_MATCH, key, len, &created);
 	if (!e)
 		return;
-	if (created && !match_init(de, e, r)) {
+	if (created && !detect_match_init(de, e, r)) {
 		detect_state_drop(de, e, false);
 		return;
 	}

@@ -127,6 +127,12 @@ struct detect_settings {
 struct detect_stats {
 	uint64_t events, items, matches, alerts, repeats, summaries, suppressed;
 	uint64_t state_evicted, state_expired, key_too_long, eval_errors;
+	/* threshold/sequence windows kept across restarts (detect-windows.c): entries restored,
+	 * dropped at load (their window ended while the agent was stopped, or a time ahead of
+	 * the clock), records of a changed rule dropped, records refused (not valid), entries
+	 * left out of saves by the caps */
+	uint64_t persist_restored, persist_expired, persist_stale, persist_refused;
+	uint64_t persist_omitted;
 	size_t state_entries, state_bytes;
 	unsigned rules, rules_enabled;
 	uint64_t consumed_by_type[_EVENT_TYPE_MAX];
@@ -166,10 +172,30 @@ void detect_engine_flush(struct detect_engine *de, uint64_t now_ns);
 struct persist;
 void detect_engine_set_persist(struct detect_engine *de, struct persist *p);
 /*
- * Puts the value sets that changed since the last save into the store (the caller writes
- * the store with persist_flush()).  A set larger than PERSIST_RECORD_MAX keeps its most
- * recently seen values (the rest counted with persist_note_omitted()).  Returns the number
- * of sets put.
+ * The same, with the wall clock of the start given: threshold and sequence windows saved by
+ * detect_engine_save() are restored with their event times, except those whose window ended
+ * before now_ns (the agent was stopped longer) or with a time more than a second after it.
+ * detect_engine_set_persist() gives time_now_realtime_ns().
+ */
+void detect_engine_set_persist_at(struct detect_engine *de, struct persist *p, uint64_t now_ns);
+
+/* A saved record that was refused (not valid): the rule started with no saved state. */
+#define DETECT_PERSIST_ISSUES_MAX 8
+struct detect_persist_issue {
+	char rule_id[DETECT_ID_MAX + 1];
+	char message[96];
+	size_t offset; /* byte of the record where it went wrong */
+};
+/* Takes (and clears) the issues noted since the last call, at most DETECT_PERSIST_ISSUES_MAX
+ * (more are only counted in stats.persist_refused).  Returns how many were put in out. */
+unsigned detect_engine_take_persist_issues(struct detect_engine *de,
+					   struct detect_persist_issue *out, unsigned max);
+/*
+ * Puts the value sets that changed since the last save, and every threshold/sequence rule's
+ * live windows, into the store (the caller writes the store with persist_flush()).  A set
+ * larger than PERSIST_RECORD_MAX keeps its most recently seen values, the windows share
+ * 2 MiB (the most recent entries first; the rest counted with persist_note_omitted() and
+ * stats.persist_omitted).  Returns the number of records put.
  */
 int detect_engine_save(struct detect_engine *de);
 /* Called after each Alert submitted (the agent flushes the High queue soon after). */

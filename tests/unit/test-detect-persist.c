@@ -89,9 +89,10 @@ static struct detect_ruleset *load(const char *doc, const char *overrides)
 	return rs;
 }
 
-/* One start of the agent: the store loaded from the file, given to the engine, then rules. */
-static void start(struct run *r, const char *doc, const char *overrides,
-		  const struct detect_settings *s)
+/* One start of the agent at T0 + sec (wall clock): the store loaded from the file, given to
+ * the engine, then rules. */
+static void start_at(struct run *r, double sec, const char *doc, const char *overrides,
+		     const struct detect_settings *s)
 {
 	struct detect_settings d = { .trust_event_time = true };
 
@@ -100,9 +101,15 @@ static void start(struct run *r, const char *doc, const char *overrides,
 	assert_int_equal(persist_new(dfd, PERSIST_FILE, geteuid(), &r->p), 0);
 	r->load_result = persist_load(r->p, &(struct persist_error){ { 0 } });
 	assert_int_equal(detect_engine_new(s ? s : &d, &r->cap.sink, &r->de), 0);
-	detect_engine_set_persist(r->de, r->p);
+	detect_engine_set_persist_at(r->de, r->p, T0 + (uint64_t)(sec * 1e9));
 	detect_engine_set_rules(r->de, load(doc, overrides));
 	event_builder_init(&r->b);
+}
+
+static void start(struct run *r, const char *doc, const char *overrides,
+		  const struct detect_settings *s)
+{
+	start_at(r, 0, doc, overrides, s);
 }
 
 /* The agent's shutdown: save, write, free. */
@@ -284,6 +291,311 @@ static void test_no_store_is_the_old_behaviour(void **state)
 	event_builder_done(&b);
 }
 
+/* ---- threshold and sequence windows (detect-windows.c) ---- */
+
+#define WKEY "window.bf"
+static const char wrules[] =
+	"{\"rules\":[{\"id\":\"bf\",\"name\":\"n\",\"severity\":\"Medium\",\"description\":\"d\","
+	"\"remediation\":\"r\",\"events\":[\"Login\"],\"match\":{\"field\":\"Result\","
+	"\"equals\":\"Fail\"},\"threshold\":{\"count\":5,\"window\":\"PT5M\",\"by\":["
+	"\"RemoteAddress\"]}}]}";
+/* with a sequence: 2 failures then a success from one address */
+static const char srules[] =
+	"{\"rules\":[{\"id\":\"bs\",\"name\":\"n\",\"severity\":\"High\",\"description\":\"d\","
+	"\"remediation\":\"r\",\"sequence\":{\"window\":\"PT15M\",\"by\":[\"RemoteAddress\"],"
+	"\"steps\":[{\"events\":[\"Login\"],\"match\":{\"field\":\"Result\",\"equals\":\"Fail\"},"
+	"\"count\":2},{\"events\":[\"Login\"],\"match\":{\"field\":\"Result\",\"equals\":"
+	"\"Success\"}}]}}]}";
+
+static void login(struct run *r, double sec, const char *result, const char *addr)
+{
+	char json[512];
+
+	snprintf(json, sizeof(json),
+		 "{\"Name\":\"Login\",\"Payload\":{\"ProcessId\":1,\"UserName\":\"pi\","
+		 "\"Operation\":\"x\",\"Executable\":\"/usr/sbin/sshd\",\"RemoteAddress\":\"%s\","
+		 "\"Result\":\"%s\"}}",
+		 addr, result);
+	feed(r, sec, json);
+}
+
+static unsigned alerts_of(const struct run *r, const char *rule)
+{
+	unsigned n = 0;
+	char id[64];
+
+	for (unsigned i = 0; i < r->cap.n; i++)
+		n += alert_field(r->cap.alerts[i], AL_RULE_ID, id, sizeof(id)) &&
+		     strcmp(id, rule) == 0;
+	return n;
+}
+
+static struct detect_stats stats(const struct run *r)
+{
+	struct detect_stats st;
+
+	detect_engine_get_stats(r->de, &st);
+	return st;
+}
+
+/* 4 failures, a restart (and another one with nothing seen), 1 more: 5 within PT5M. */
+static void test_threshold_across_restart(void **state)
+{
+	char ev[4096];
+	struct run r;
+
+	(void)state;
+	start_at(&r, 0, wrules, NULL, NULL);
+	for (int i = 0; i < 4; i++)
+		login(&r, 1 + i, "Fail", "192.0.2.7");
+	login(&r, 5, "Fail", "192.0.2.8");
+	assert_int_equal(r.cap.n, 0);
+	(void)detect_engine_save(r.de);
+	assert_int_equal(persist_flush(r.p), 0);
+	/* time passes, nothing happens: the same bytes, no write (Heartbeats save every time) */
+	detect_engine_tick(r.de, T0 + 30 * NSEC_PER_SEC);
+	(void)detect_engine_save(r.de);
+	assert_false(persist_dirty(r.p));
+	stop(&r);
+	start_at(&r, 30, wrules, NULL, NULL); /* nothing happens in this run: kept as it was */
+	assert_int_equal(stats(&r).persist_restored, 2);
+	stop(&r);
+	start_at(&r, 60, wrules, NULL, NULL);
+	assert_int_equal(stats(&r).persist_restored, 2);
+	assert_int_equal(stats(&r).persist_refused, 0);
+	login(&r, 61, "Fail", "192.0.2.7");
+	assert_int_equal(alerts_of(&r, "bf"), 1);
+	assert_alert_key(&r, 0, "RemoteAddress=192.0.2.7");
+	/* the evidence: the first failure of the previous run, counted, and this one */
+	assert_true(alert_field(r.cap.alerts[0], AL_EVIDENCE, ev, sizeof(ev)));
+	assert_non_null(strstr(ev, "\"Count\":5"));
+	assert_non_null(strstr(ev, "2026-01-01T00:00:01"));
+	login(&r, 62, "Fail", "192.0.2.8"); /* the other address: 2 of 5 */
+	assert_int_equal(alerts_of(&r, "bf"), 1);
+	stop(&r);
+}
+
+/* Step 1 of a sequence before the restart, step 2 after. */
+static void test_sequence_across_restart(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start_at(&r, 0, srules, NULL, NULL);
+	login(&r, 10, "Fail", "192.0.2.9");
+	login(&r, 11, "Fail", "192.0.2.9");
+	stop(&r);
+	start_at(&r, 120, srules, NULL, NULL);
+	login(&r, 130, "Success", "192.0.2.9");
+	assert_int_equal(alerts_of(&r, "bs"), 1);
+	login(&r, 131, "Success", "192.0.2.10"); /* no failures from there */
+	assert_int_equal(alerts_of(&r, "bs"), 1);
+	stop(&r);
+}
+
+/* A window that ended while the agent was stopped is dropped at load (wall clock at start);
+ * so is progress with times ahead of that clock (the clock stepped back). */
+static void test_expired_while_stopped(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start_at(&r, 0, wrules, NULL, NULL);
+	for (int i = 0; i < 4; i++)
+		login(&r, 1 + i, "Fail", "192.0.2.7");
+	stop(&r);
+	start_at(&r, 4 + 301, wrules, NULL, NULL); /* PT5M after the last failure */
+	assert_int_equal(stats(&r).persist_restored, 0);
+	assert_int_equal(stats(&r).persist_expired, 1);
+	login(&r, 306, "Fail", "192.0.2.7");
+	assert_int_equal(r.cap.n, 0);
+	stop(&r);
+
+	start_at(&r, 400, wrules, NULL, NULL);
+	for (int i = 0; i < 4; i++)
+		login(&r, 400 + i, "Fail", "192.0.2.70");
+	stop(&r);
+	start_at(&r, 100, wrules, NULL, NULL); /* the clock went back 5 minutes */
+	assert_int_equal(stats(&r).persist_restored, 0);
+	assert_int_equal(stats(&r).persist_expired, 2); /* (192.0.2.7 at 306 s too) */
+	stop(&r);
+}
+
+/* A rule whose definition changed (here its count, by the detectionRules override) gets no
+ * old progress, and its record goes. */
+static void test_changed_rule_drops_windows(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start_at(&r, 0, wrules, NULL, NULL);
+	for (int i = 0; i < 4; i++)
+		login(&r, 1 + i, "Fail", "192.0.2.7");
+	stop(&r);
+	start_at(&r, 10, wrules, "{\"bf\":{\"threshold\":6}}", NULL);
+	assert_int_equal(stats(&r).persist_stale, 1);
+	assert_int_equal(stats(&r).persist_restored, 0);
+	login(&r, 11, "Fail", "192.0.2.7");
+	login(&r, 12, "Fail", "192.0.2.7");
+	assert_int_equal(r.cap.n, 0); /* 2 of 6, not 6 of 6 */
+	stop(&r);
+	/* a disabled rule's record is removed */
+	start_at(&r, 20, wrules, "{\"bf\":{\"enabled\":false}}", NULL);
+	assert_int_equal(persist_get(r.p, WKEY, &(const void *){ 0 }, &(size_t){ 0 }), -ENOENT);
+	stop(&r);
+}
+
+/* The record of rule bf after 4 failures from 192.0.2.7 (one entry, key 9 bytes). */
+static uint8_t *valid_record(size_t *ret_len)
+{
+	struct run r;
+	const void *d;
+	uint8_t *copy;
+
+	start_at(&r, 0, wrules, NULL, NULL);
+	for (int i = 0; i < 4; i++)
+		login(&r, 1 + i, "Fail", "192.0.2.7");
+	(void)detect_engine_save(r.de);
+	assert_int_equal(persist_get(r.p, WKEY, &d, ret_len), 0);
+	copy = es_memdup(d, *ret_len);
+	assert_non_null(copy);
+	stop(&r);
+	return copy;
+}
+
+static void put_record(const void *d, size_t len)
+{
+	struct persist *p;
+
+	assert_int_equal(persist_new(dfd, PERSIST_FILE, geteuid(), &p), 0);
+	(void)persist_load(p, &(struct persist_error){ { 0 } });
+	assert_int_equal(persist_put(p, WKEY, d, len), 0);
+	assert_int_equal(persist_flush(p), 0);
+	persist_free(p);
+}
+
+#define OFF_KEYLEN 32 /* after the header */
+#define OFF_ENTRIES 28
+#define OFF_LAST (OFF_KEYLEN + 2 + 9)
+#define OFF_N (OFF_LAST + 8)
+#define OFF_TIMES (OFF_N + 4)
+#define OFF_FIRST_LEN (OFF_TIMES + 4 * 8)
+
+/* Hostile or corrupt records: refused whole with a reason, the rule starts empty and works. */
+static void test_hostile_records(void **state)
+{
+	size_t len;
+	uint8_t *good = valid_record(&len), *bad = es_malloc(2 * len + 8);
+	struct detect_persist_issue is[DETECT_PERSIST_ISSUES_MAX];
+	struct {
+		const char *what;
+		size_t off, len; /* byte to set (SIZE_MAX: none), length of the record */
+		uint8_t val;
+	} cases[] = {
+		{ "truncated", SIZE_MAX, len - 1, 0 },
+		{ "a byte after", SIZE_MAX, len + 1, 0 },
+		{ "magic", 0, len, 'X' },
+		{ "no save time", 20, len,
+		  0 }, /* (the clock is 8 bytes: this zeroes one of them) */
+		{ "more entries", OFF_ENTRIES, len, 2 },
+		{ "key too long", OFF_KEYLEN + 1, len, 0x40 },
+		{ "last after save", OFF_LAST + 7, len, 0x7f },
+		{ "more times than count", OFF_N, len, 6 },
+		{ "times out of order", OFF_TIMES + 8 + 4, len, 0 },
+		{ "evidence not JSON", OFF_FIRST_LEN + 2, len, '[' },
+		{ "evidence length", OFF_FIRST_LEN + 1, len, 0xff },
+	};
+	struct run r;
+
+	(void)state;
+	assert_non_null(bad);
+	/* the saved clock is at 4 s: a byte of it zeroed may still leave a time; set all */
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		memset(bad, 0, 2 * len + 8);
+		memcpy(bad, good, len);
+		if (c == 3)
+			memset(bad + 20, 0, 8);
+		else if (cases[c].off != SIZE_MAX)
+			bad[cases[c].off] = cases[c].val;
+		put_record(bad, cases[c].len);
+		start_at(&r, 10, wrules, NULL, NULL);
+		if (stats(&r).persist_refused != 1)
+			fail_msg("case %s: not refused", cases[c].what);
+		assert_int_equal(detect_engine_take_persist_issues(r.de, is, 8), 1);
+		assert_string_equal(is[0].rule_id, "bf");
+		assert_true(is[0].message[0] != 0);
+		assert_int_equal(stats(&r).state_entries, 0);
+		assert_int_equal(persist_get(r.p, WKEY, &(const void *){ 0 }, &(size_t){ 0 }),
+				 -ENOENT);
+		for (int i = 0; i < 5; i++) /* the rule works, from zero */
+			login(&r, 11 + i, "Fail", "192.0.2.7");
+		assert_int_equal(alerts_of(&r, "bf"), 1);
+		stop(&r);
+		assert_int_equal(unlinkat(dfd, PERSIST_FILE, 0), 0);
+	}
+	/* the same key twice: refused when made, nothing of it kept */
+	memcpy(bad, good, len);
+	memcpy(bad + len, good + OFF_KEYLEN, len - OFF_KEYLEN);
+	bad[OFF_ENTRIES] = 2;
+	put_record(bad, len + len - OFF_KEYLEN);
+	start_at(&r, 10, wrules, NULL, NULL);
+	assert_int_equal(stats(&r).persist_refused, 1);
+	assert_int_equal(stats(&r).state_entries, 0);
+	stop(&r);
+	/* and the valid one restores */
+	put_record(good, len);
+	start_at(&r, 10, wrules, NULL, NULL);
+	assert_int_equal(stats(&r).persist_refused, 0);
+	assert_int_equal(stats(&r).persist_restored, 1);
+	stop(&r);
+	es_free(bad);
+	es_free(good);
+}
+
+/* Caps: the rule's share of the entries at load; the saved bytes keep the most recent. */
+static void test_window_caps(void **state)
+{
+	struct detect_settings s = { .trust_event_time = true, .max_state_entries = 100 };
+	struct detect_settings big = { .trust_event_time = true,
+				       .max_state_entries = 40000,
+				       .max_state_bytes = 256u << 20 };
+	char addr[256];
+	struct run r;
+
+	(void)state;
+	start_at(&r, 0, wrules, NULL, &big);
+	for (int i = 0; i < 200; i++) {
+		snprintf(addr, sizeof(addr), "10.0.%d.%d", i / 256, i % 256);
+		login(&r, 1 + i * 0.001, "Fail", addr);
+	}
+	stop(&r);
+	start_at(&r, 10, wrules, NULL, &s); /* a rule holds 64 of 100: the most recent 64 */
+	assert_int_equal(stats(&r).persist_restored, 200);
+	assert_int_equal(stats(&r).state_entries, 64);
+	stop(&r);
+	assert_int_equal(unlinkat(dfd, PERSIST_FILE, 0), 0);
+
+	/* 10,000 keys of 230 bytes: more than the 2 MiB the windows may take */
+	start_at(&r, 0, wrules, NULL, &big);
+	memset(addr, 'a', 230);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(addr + 220, sizeof(addr) - 220, "%010d", i);
+		login(&r, 1 + i * 0.001, "Fail", addr);
+	}
+	(void)detect_engine_save(r.de);
+	assert_true(stats(&r).persist_omitted > 0);
+	stop(&r);
+	start_at(&r, 20, wrules, NULL, &big);
+	assert_true(stats(&r).persist_restored > 5000);
+	assert_true(stats(&r).persist_restored < 10000);
+	/* the most recent key is kept: 4 more failures make 5 */
+	snprintf(addr + 220, sizeof(addr) - 220, "%010d", 9999);
+	for (int i = 0; i < 4; i++)
+		login(&r, 21 + i, "Fail", addr);
+	assert_int_equal(alerts_of(&r, "bf"), 1);
+	stop(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +604,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cap_keeps_most_recent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_store_is_the_old_behaviour, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_threshold_across_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sequence_across_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expired_while_stopped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_rule_drops_windows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_caps, setup, teardown),
 	};
 
 	json_read_init();
