@@ -371,9 +371,13 @@ static void test_udp_bind(void **state)
 {
 	const int families[] = { AF_INET, AF_INET6 };
 	const char *addrs[] = { "127.0.0.1", "::1" };
+	const char *how = process_bpf_describe(col);
 	char s[512];
 
 	(void)state;
+	assert_non_null(how);
+	print_message("udp-bind: %s\n", strstr(how, "udp-bind:") ? strstr(how, "udp-bind:") : how);
+	assert_null(strstr(how, "udp-bind:none"));
 	for (size_t f = 0; f < 2; f++) {
 		struct sockaddr_storage ss;
 		socklen_t sl;
