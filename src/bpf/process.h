@@ -44,7 +44,7 @@
 #define PROCESS_RINGBUF_BYTES (256u << 10) /* mapped twice, all resident: 512 KiB of RSS */
 #define PROCESS_PENDING_CONNECTS 8192	   /* TCP sockets between SYN_SENT and ESTABLISHED */
 #define PROCESS_UDP_PEERS 8192		   /* (process, peer) pairs reported in the window */
-#define PROCESS_SYSCALL_INFLIGHT 4096	   /* threads inside connect/sendto */
+#define PROCESS_SYSCALL_INFLIGHT 4096	   /* threads inside connect/sendto/bind */
 
 enum process_record_type {
 	PROCESS_RECORD_EXEC = 1,
