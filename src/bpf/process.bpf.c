@@ -31,6 +31,9 @@
  *            which inet_csk_listen_start fires inside listen() in the listener's context: pid,
  *            local address and port, the socket's network namespace and the task's cgroup.  A
  *            listener that lives between two ListeningPorts snapshots is seen all the same.
+ *            UDP (v4 and v6) has no LISTEN: a UDP socket bound by bind() is the listener, seen
+ *            at the return of inet_bind/inet6_bind (fexit), else of the bind() syscall
+ *            (classic tracepoints); a port given implicitly at the first send is a client's.
  *
  * Every hook exists in two variants where the kernel offers both (raw_tp, classic
  * tracepoint); user space enables one per hook after probing.  Syscall hooks exist only as
@@ -418,8 +421,12 @@ static __always_inline void addr_fill(struct process_connect_record *r, const st
 	}
 }
 
-/* listen() moved a TCP socket to LISTEN: in the listener's own context. */
-static __always_inline void listen_emit(const struct sock *sk, __u16 family)
+/*
+ * A listener in its own context: listen() moved a TCP socket to LISTEN, or bind() bound a UDP
+ * socket (kind tells which loss counter a full ring buffer bumps).
+ */
+static __always_inline void listen_emit(const struct sock *sk, __u16 family, __u8 protocol,
+					enum process_loss_kind kind)
 {
 	struct process_listen_record r;
 
@@ -427,6 +434,7 @@ static __always_inline void listen_emit(const struct sock *sk, __u16 family)
 	header_fill(&r.h, PROCESS_RECORD_LISTEN);
 	r.h.size = sizeof(r);
 	r.family = family;
+	r.protocol = protocol;
 	r.local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	r.netns_ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	r.cgroup_id = bpf_get_current_cgroup_id();
@@ -437,7 +445,7 @@ static __always_inline void listen_emit(const struct sock *sk, __u16 family)
 	} else {
 		bpf_core_read(r.local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 	}
-	emit(&r, sizeof(r), PROCESS_LOSS_TCP_LISTEN);
+	emit(&r, sizeof(r), kind);
 }
 
 static __always_inline int state_handle(const struct sock *sk, int oldstate, int newstate)
@@ -451,7 +459,7 @@ static __always_inline int state_handle(const struct sock *sk, int oldstate, int
 	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 	if (newstate == TCP_LISTEN) {
-		listen_emit(sk, family);
+		listen_emit(sk, family, IPPROTO_TCP, PROCESS_LOSS_TCP_LISTEN);
 		return 0;
 	}
 	if (newstate == TCP_SYN_SENT) {
@@ -887,4 +895,78 @@ SEC("tracepoint/syscalls/sys_exit_sendmsg")
 int sendmsg_exit(struct syscall_exit_ctx *ctx)
 {
 	return udp_exit(ctx->ret);
+}
+
+/*
+ * UDP listeners: a UDP socket (v4 or v6) that bind() bound, reported at the bind's return
+ * with the port the kernel chose (bind to port 0 too: ListeningPorts lists such a socket
+ * alike).  A TCP bind is no listener (listen() reports it) and other datagram protocols (ICMP,
+ * UDP-Lite) are left out, as in ListeningPorts.  A port the kernel gives implicitly on the
+ * first sendto()/connect() (inet_autobind) goes through neither inet_bind nor bind(): a
+ * client (a resolver's query) is never reported.
+ */
+static __always_inline void udp_bind_handle(const struct sock *sk)
+{
+	__u16 family;
+
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family == AF_INET || family == AF_INET6)
+		listen_emit(sk, family, IPPROTO_UDP, PROCESS_LOSS_UDP_BIND);
+}
+
+/*
+ * fexit on the bind of AF_INET and AF_INET6 sockets: every path (bind(), io_uring's bind,
+ * and a kernel socket bound inside a caller's request, e.g. a UDP tunnel's port).
+ */
+SEC("fexit/inet_bind")
+int BPF_PROG(bind4_exit, struct socket *sock)
+{
+	if (fexit_ret(ctx) == 0)
+		udp_bind_handle(BPF_CORE_READ(sock, sk));
+	return 0;
+}
+
+SEC("fexit/inet6_bind")
+int BPF_PROG(bind6_exit, struct socket *sock)
+{
+	if (fexit_ret(ctx) == 0)
+		udp_bind_handle(BPF_CORE_READ(sock, sk));
+	return 0;
+}
+
+/*
+ * Without fexit: bind() through its syscall tracepoints.  The entry keeps the fd of a UDP
+ * socket only (TCP binds cost no map update) in `inflight`, with family 0, which tells it
+ * from a connect()/sendto() entry (a thread is in one syscall at a time; a stale entry of the
+ * other kind is ignored).  The exit looks the fd up again: another thread may have replaced it.
+ */
+SEC("tracepoint/syscalls/sys_enter_bind")
+int bind_enter(struct syscall_enter_ctx *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sock *sk = sock_from_fd(ctx->args[0]);
+	struct inflight in;
+
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return 0;
+	__builtin_memset(&in, 0, sizeof(in));
+	in.fd = ctx->args[0];
+	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int bind_exit(struct syscall_exit_ctx *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight *in = bpf_map_lookup_elem(&inflight, &tid);
+
+	if (!in)
+		return 0;
+	if (ctx->ret == 0 && in->family == 0)
+		udp_bind_handle(sock_from_fd(in->fd));
+	bpf_map_delete_elem(&inflight, &tid);
+	return 0;
 }

@@ -44,7 +44,7 @@
 #define PROCESS_RINGBUF_BYTES (256u << 10) /* mapped twice, all resident: 512 KiB of RSS */
 #define PROCESS_PENDING_CONNECTS 8192	   /* TCP sockets between SYN_SENT and ESTABLISHED */
 #define PROCESS_UDP_PEERS 8192		   /* (process, peer) pairs reported in the window */
-#define PROCESS_SYSCALL_INFLIGHT 4096	   /* threads inside connect/sendto */
+#define PROCESS_SYSCALL_INFLIGHT 4096	   /* threads inside connect/sendto/bind */
 
 enum process_record_type {
 	PROCESS_RECORD_EXEC = 1,
@@ -64,7 +64,8 @@ enum process_loss_kind {
 	PROCESS_LOSS_TCP_CONNECT, /* ConnectionCreate, TCP out */
 	PROCESS_LOSS_TCP_ACCEPT,  /* ConnectionCreate, TCP in */
 	PROCESS_LOSS_UDP,	  /* ConnectionCreate, UDP out and in */
-	PROCESS_LOSS_TCP_LISTEN,  /* ListenerCreate */
+	PROCESS_LOSS_TCP_LISTEN,  /* ListenerCreate, TCP (listen) */
+	PROCESS_LOSS_UDP_BIND,	  /* ListenerCreate, UDP (bind) */
 	PROCESS_LOSS_KINDS,
 };
 
@@ -203,10 +204,12 @@ struct process_connect_record {
 };
 
 /*
- * A TCP socket entered LISTEN (inet_csk_listen_start, inside listen() in the caller's context,
- * so the header names the listening process).  netns_ino: inode number of the socket's network
- * namespace (as /proc/PID/ns/net shows it), so user space can tell a listener of another
- * namespace (a container's) from one of its own.
+ * A listener: a TCP socket entered LISTEN (inet_csk_listen_start, inside listen() in the
+ * caller's context), or a UDP socket was bound by bind() (at its return, in the caller's
+ * context; a port the kernel gives implicitly on the first send or connect is a client's and
+ * never reported), so the header names the listening process.  netns_ino: inode number of
+ * the socket's network namespace (as /proc/PID/ns/net shows it), so user space can tell a
+ * listener of another namespace (a container's) from one of its own.
  */
 struct process_listen_record {
 	struct process_record_header h;
@@ -215,6 +218,8 @@ struct process_listen_record {
 	__u32 netns_ino;
 	__u64 cgroup_id;     /* cgroup v2 id of the task */
 	__u8 local_addr[16]; /* 4 bytes used for AF_INET */
+	__u8 protocol;	     /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad[7];
 };
 
 /* Fixed part of an exec record (what precedes data[]). */

@@ -117,7 +117,7 @@ const struct config_entry config_table[] = {
 	PRIO(EDGESEC, "eventPriorityPrivilegeUse", event_priority[EVENT_PRIVILEGE_USE], HIGH,
 	     "queue for PrivilegeUse events (sudo, su, pkexec authentications)"),
 	PRIO(EDGESEC, "eventPriorityListenerCreate", event_priority[EVENT_LISTENER_CREATE], HIGH,
-	     "queue for ListenerCreate events (a TCP socket began listening; eBPF capture)"),
+	     "queue for ListenerCreate events (TCP listen() or UDP bind(); eBPF capture)"),
 	PRIO(EDGESEC, "eventPriorityContainerEvent", event_priority[EVENT_CONTAINER_EVENT], HIGH,
 	     "queue for ContainerEvent events (Docker container and image events)"),
 	PRIO(EDGESEC, "eventPriorityContainerInventory", event_priority[EVENT_CONTAINER_INVENTORY],

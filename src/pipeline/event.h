@@ -44,7 +44,7 @@ enum event_type {
 	EVENT_RECOMMENDATION,	   /* Recommendation: rule findings on running containers */
 	EVENT_DRIFT_ALERT,     /* DriftAlert: a module runs with more than its manifest grants */
 	EVENT_ALERT,	       /* Alert: a detection rule fired on the device (src/detect/) */
-	EVENT_LISTENER_CREATE, /* ListenerCreate: a TCP socket began listening (eBPF) */
+	EVENT_LISTENER_CREATE, /* ListenerCreate: TCP listen() or UDP bind() (eBPF) */
 	_EVENT_TYPE_MAX,
 	_EVENT_TYPE_INVALID = -22,
 };
@@ -173,7 +173,8 @@ enum { AL_RULE_ID, AL_RULE_NAME, AL_SEVERITY, AL_TECHNIQUE, AL_TACTIC, AL_DESCRI
 
 /*
  * ListenerCreate (our schema): one TCP socket that began listening, seen by the kernel at
- * listen() (process collector, eBPF capture), with the process that listens.
+ * listen(), or one UDP socket bound by bind() (process collector, eBPF capture), with the
+ * process that listens.
  */
 enum {
 	LC_LOCAL_ADDRESS,

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include "collectors/process/process-int.h"
 
@@ -66,6 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case PROCESS_RECORD_LISTEN:
 			if (process_addr_format(v.listen.family, v.listen.local_addr, addr) < 0)
 				abort(); /* the decoder accepts inet families only */
+			if (v.listen.protocol != IPPROTO_TCP && v.listen.protocol != IPPROTO_UDP)
+				abort(); /* ... and TCP or UDP only */
 			break;
 		default:
 			abort(); /* the decoder must not accept an unknown type */

@@ -221,9 +221,10 @@ static void test_tcp(void **state)
 /* ---- TCP listen ---- */
 
 struct listen_want {
-	const char *addr;
+	const char *addr; /* NULL: any */
 	unsigned port;
 	pid_t pid;
+	const char *protocol; /* NULL: tcp */
 };
 
 static bool match_listen(const struct event *e, const void *arg)
@@ -233,9 +234,21 @@ static bool match_listen(const struct event *e, const void *arg)
 
 	snprintf(num, sizeof(num), "%u", w->port);
 	return field_int(e, LC_PROCESS_ID) == w->pid &&
-	       strcmp(field_str(e, LC_LOCAL_ADDRESS, s, sizeof(s)), w->addr) == 0 &&
+	       (!w->addr || strcmp(field_str(e, LC_LOCAL_ADDRESS, s, sizeof(s)), w->addr) == 0) &&
 	       strcmp(field_str(e, LC_LOCAL_PORT, s, sizeof(s)), num) == 0 &&
-	       strcmp(field_str(e, LC_PROTOCOL, s, sizeof(s)), "tcp") == 0;
+	       strcmp(field_str(e, LC_PROTOCOL, s, sizeof(s)), w->protocol ? w->protocol : "tcp") ==
+		       0;
+}
+
+/* Any ListenerCreate of ours on this port, whatever the protocol and address. */
+static bool match_listen_port(const struct event *e, const void *arg)
+{
+	const struct listen_want *w = arg;
+	char s[64], num[16];
+
+	snprintf(num, sizeof(num), "%u", w->port);
+	return field_int(e, LC_PROCESS_ID) == w->pid &&
+	       strcmp(field_str(e, LC_LOCAL_PORT, s, sizeof(s)), num) == 0;
 }
 
 /*
@@ -262,7 +275,7 @@ static void test_listen(void **state)
 		assert_true(l >= 0);
 		assert_int_equal(bind(l, (struct sockaddr *)&ss, sl), 0);
 		assert_int_equal(listen(l, 1), 0);
-		w = (struct listen_want){ addrs[f], sock_port(l, false), getpid() };
+		w = (struct listen_want){ addrs[f], sock_port(l, false), getpid(), "tcp" };
 		close(l);
 		e = wait_event(EVENT_LISTENER_CREATE, match_listen, &w);
 		assert_non_null(e);
@@ -271,6 +284,119 @@ static void test_listen(void **state)
 		assert_non_null(
 			strstr(field_str(e, LC_EXECUTABLE, s, sizeof(s)), "test-process-bpf"));
 		assert_valid_json(e);
+	}
+}
+
+/* ---- UDP listeners (bind) ---- */
+
+/* A UDP socket of family bound to loopback port 0 (the kernel picks it); its port. */
+static int udp_bound(int family, unsigned *ret_port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = loopback(family, &ss, 0);
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&ss, sl), 0);
+	*ret_port = sock_port(fd, false);
+	return fd;
+}
+
+/*
+ * The quiet cases, on family: a UDP client that gets its port implicitly (sendto() on an
+ * unbound socket, connect() + send()), a TCP socket bound but never listening, and a bind()
+ * that fails (the port is taken): no ListenerCreate for any of them.  Checked after a mark_port
+ * bind was reported, so a record the kernel made before it has been read too.
+ */
+static void udp_bind_quiet(int family)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	unsigned port[4], taken, mark_port;
+	int fd[4], t, m;
+
+	sink_clear();
+	fd[0] = udp_bound(family, &taken); /* reported: the target of the clients */
+	sl = loopback(family, &ss, taken);
+	fd[1] = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(sendto(fd[1], "x", 1, 0, (struct sockaddr *)&ss, sl), 1);
+	fd[2] = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(fd[2], (struct sockaddr *)&ss, sl), 0);
+	assert_int_equal(send(fd[2], "x", 1, 0), 1);
+	fd[3] = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sl = loopback(family, &ss, 0);
+	assert_int_equal(bind(fd[3], (struct sockaddr *)&ss, sl), 0);
+	for (int k = 1; k < 4; k++)
+		port[k] = sock_port(fd[k], false);
+	t = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	sl = loopback(family, &ss, taken);
+	assert_int_equal(bind(t, (struct sockaddr *)&ss, sl), -1);
+	close(t);
+	m = udp_bound(family, &mark_port);
+	assert_non_null(wait_event(EVENT_LISTENER_CREATE, match_listen,
+				   &(struct listen_want){ NULL, mark_port, getpid(), "udp" }));
+	settle();
+	/* The clients' ports are UDP ports other than taken and the marker (all open at once). */
+	for (int k = 1; k < 3; k++) {
+		struct listen_want w = { NULL, port[k], getpid(), NULL };
+
+		assert_int_equal(count_matching(EVENT_LISTENER_CREATE, match_listen_port, &w, NULL),
+				 0);
+	}
+	/* The TCP port may have the number of a UDP one (other port space): tcp, then udp. */
+	assert_int_equal(count_matching(EVENT_LISTENER_CREATE, match_listen,
+					&(struct listen_want){ NULL, port[3], getpid(), "tcp" },
+					NULL),
+			 0);
+	if (port[3] != taken && port[3] != mark_port)
+		assert_int_equal(
+			count_matching(EVENT_LISTENER_CREATE, match_listen_port,
+				       &(struct listen_want){ NULL, port[3], getpid(), NULL },
+				       NULL),
+			0);
+	assert_int_equal(count_matching(EVENT_LISTENER_CREATE, match_listen_port,
+					&(struct listen_want){ NULL, taken, getpid(), NULL }, NULL),
+			 1); /* the failed bind added nothing */
+	for (int k = 0; k < 4; k++)
+		close(fd[k]);
+	close(m);
+}
+
+/*
+ * bind() of a UDP socket on IPv4 and IPv6 loopback: one ListenerCreate each, Protocol udp,
+ * with our pid, the address and the port the kernel chose, and the process named, though the
+ * socket is closed at once; a datagram through it adds no second one.  Then the quiet cases.
+ */
+static void test_udp_bind(void **state)
+{
+	const int families[] = { AF_INET, AF_INET6 };
+	const char *addrs[] = { "127.0.0.1", "::1" };
+	const char *how = process_bpf_describe(col);
+	char s[512];
+
+	(void)state;
+	assert_non_null(how);
+	print_message("udp-bind: %s\n", strstr(how, "udp-bind:") ? strstr(how, "udp-bind:") : how);
+	assert_null(strstr(how, "udp-bind:none"));
+	for (size_t f = 0; f < 2; f++) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		struct listen_want w = { addrs[f], 0, getpid(), "udp" };
+		const struct event *e;
+		int fd = udp_bound(families[f], &w.port);
+
+		sink_clear();
+		sl = loopback(families[f], &ss, w.port);
+		assert_int_equal(sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, sl), 1);
+		close(fd);
+		e = wait_event(EVENT_LISTENER_CREATE, match_listen, &w);
+		assert_non_null(e);
+		settle();
+		assert_int_equal(count_matching(EVENT_LISTENER_CREATE, match_listen, &w, NULL), 1);
+		assert_non_null(
+			strstr(field_str(e, LC_EXECUTABLE, s, sizeof(s)), "test-process-bpf"));
+		assert_valid_json(e);
+		udp_bind_quiet(families[f]);
 	}
 }
 
@@ -419,6 +545,8 @@ static void test_classic_tracepoints(void **state)
 	sink_clear();
 	udp_case(AF_INET6, UDP_SENDMSG);
 	test_listen(state); /* the same program as TCP out, through the classic tracepoint */
+	assert_non_null(strstr(how, "udp-bind:tracepoint"));
+	test_udp_bind(state); /* bind()'s syscall tracepoints */
 }
 
 /* ---- kernel loss per type ---- */
@@ -426,6 +554,7 @@ static void test_classic_tracepoints(void **state)
 #define LOSS_EXECS 2000
 #define LOSS_UDP_PEERS 300
 #define LOSS_LISTENS 300
+#define LOSS_UDP_BINDS 300
 #define LOSS_RINGBUF 4096 /* one page: a handful of records */
 
 /* A cgroup v2 directory of our own (hybrid layout: the "unified" mount), or "" if none. */
@@ -444,14 +573,15 @@ static int loss_teardown(void **state)
 }
 
 /*
- * In the test cgroup: LOSS_UDP_PEERS datagrams to new peers, LOSS_LISTENS TCP listeners
- * (listen, close), then LOSS_EXECS execs.
+ * In the test cgroup: LOSS_UDP_PEERS datagrams to new peers (from a socket that gets its port
+ * implicitly: no listener), LOSS_LISTENS TCP listeners (bind, listen, close: one listener
+ * each, not two), LOSS_UDP_BINDS UDP listeners (bind, close), then LOSS_EXECS execs.
  */
 static void loss_spawner(const char *cgroup, int fd)
 {
 	char procs[300], *argv[] = { "/bin/true", NULL };
 	struct sockaddr_storage ss;
-	uint64_t done[3] = { 0, 0, 0 };
+	uint64_t done[4] = { 0, 0, 0, 0 };
 	int cg, s;
 
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
@@ -475,6 +605,15 @@ static void loss_spawner(const char *cgroup, int fd)
 		if (l >= 0)
 			close(l);
 	}
+	for (unsigned i = 0; i < LOSS_UDP_BINDS; i++) {
+		socklen_t sl = loopback(AF_INET, &ss, 0);
+		int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		if (u >= 0 && bind(u, (struct sockaddr *)&ss, sl) == 0)
+			done[3]++;
+		if (u >= 0)
+			close(u);
+	}
 	for (unsigned i = 0; i < LOSS_EXECS; i++) {
 		pid_t pid;
 
@@ -495,13 +634,13 @@ static void count_types(uint64_t n[_EVENT_TYPE_MAX])
 /*
  * A one-page ring buffer that nobody reads while a process (alone in a cgroup the program is
  * told to watch, so other activity on the machine does not count) sends to 300 new UDP peers,
- * opens 300 TCP listeners and runs 2,000 execs: for each type, events captured + kernel losses of
- * that type = what happened, exactly, and the losses are reported by type.
+ * opens 300 TCP and 300 UDP listeners and runs 2,000 execs: for each type, events captured + kernel
+ * losses of that type = what happened, exactly, and the losses are reported by type.
  */
 static void test_loss_per_type(void **state)
 {
 	struct collector_params p = { .sink = &tsink.sink, .host_root = "/", .capture = "ebpf" };
-	uint64_t done[3], n[_EVENT_TYPE_MAX], want[_EVENT_TYPE_MAX] = { 0 }, end;
+	uint64_t done[4], n[_EVENT_TYPE_MAX], want[_EVENT_TYPE_MAX] = { 0 }, end;
 	const struct collector_stats *st;
 	char *cgroup = loss_cgroup_path;
 	int fds[2], status;
@@ -536,7 +675,7 @@ static void test_loss_per_type(void **state)
 	want[EVENT_PROCESS_CREATE] = done[0];
 	want[EVENT_PROCESS_TERMINATE] = done[0] + 1; /* + the spawner itself */
 	want[EVENT_CONNECTION_CREATE] = done[1];
-	want[EVENT_LISTENER_CREATE] = done[2];
+	want[EVENT_LISTENER_CREATE] = done[2] + done[3]; /* TCP listens and UDP binds */
 	end = time_now_monotonic_ns() + DEADLINE_MS * NSEC_PER_MSEC;
 	do {
 		pump_once(100);
@@ -565,6 +704,7 @@ static void test_loss_per_type(void **state)
 	assert_int_equal(done[0], LOSS_EXECS);
 	assert_int_equal(done[1], LOSS_UDP_PEERS);
 	assert_int_equal(done[2], LOSS_LISTENS);
+	assert_int_equal(done[3], LOSS_UDP_BINDS);
 	for (int t = 0; t < _EVENT_TYPE_MAX; t++)
 		assert_int_equal(n[t] + st->lost_by_type[t], want[t]);
 	/* The ring was too small for all of it: losses of every type, nothing else. */
@@ -603,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_exec_exit),
 		cmocka_unit_test(test_exec_echo_relative),
 		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_udp_bind),
 		cmocka_unit_test(test_hostile_argv),
 		cmocka_unit_test(test_reverse_shell),
 		cmocka_unit_test(test_renamed_binary),

@@ -210,7 +210,10 @@ static void test_connect(void **state)
 	assert_int_equal(process_addr_format(AF_UNIX, r.remote_addr, a), -EAFNOSUPPORT);
 }
 
-/* A TCP socket entering LISTEN: v4 and v6, the namespace and cgroup; size and family checked. */
+/*
+ * A listener: v4 and v6, TCP and UDP, the namespace and cgroup; size, family and protocol
+ * checked.
+ */
 static void test_listen(void **state)
 {
 	struct process_listen_record r;
@@ -220,6 +223,7 @@ static void test_listen(void **state)
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	header_set(&r.h, PROCESS_RECORD_LISTEN, sizeof(r));
+	r.protocol = IPPROTO_TCP;
 	r.family = AF_INET;
 	r.local_port = 4444;
 	r.netns_ino = 4026531840u;
@@ -233,6 +237,7 @@ static void test_listen(void **state)
 	assert_int_equal(v.listen.local_port, 4444);
 	assert_int_equal(v.listen.netns_ino, 4026531840u);
 	assert_int_equal(v.listen.cgroup_id, 77);
+	assert_int_equal(v.listen.protocol, IPPROTO_TCP);
 	assert_int_equal(v.listen.local_addr[4], 0);
 	assert_int_equal(process_addr_format(v.listen.family, v.listen.local_addr, a), 0);
 	assert_string_equal(a, "127.0.0.1");
@@ -248,7 +253,22 @@ static void test_listen(void **state)
 	assert_int_equal(process_addr_format(v.listen.family, v.listen.local_addr, a), 0);
 	assert_string_equal(a, "::ffff:10.0.0.5");
 
-	/* Not inet, short, long, or a size field that disagrees: refused. */
+	/* A UDP socket bound by bind(): the same record, protocol UDP. */
+	r.protocol = IPPROTO_UDP;
+	r.local_port = 53;
+	assert_int_equal(process_record_decode(&r, sizeof(r), &v), 0);
+	assert_int_equal(v.listen.protocol, IPPROTO_UDP);
+	assert_int_equal(v.listen.local_port, 53);
+
+	/* Not TCP/UDP (ICMP, UDP-Lite, none), not inet, short, long, or a size field that
+	 * disagrees: refused. */
+	for (size_t i = 0; i < 3; i++) {
+		static const uint8_t bad[] = { IPPROTO_ICMP, IPPROTO_UDPLITE, 0 };
+
+		r.protocol = bad[i];
+		assert_int_equal(process_record_decode(&r, sizeof(r), &v), -EBADMSG);
+	}
+	r.protocol = IPPROTO_TCP;
 	r.family = AF_UNIX;
 	assert_int_equal(process_record_decode(&r, sizeof(r), &v), -EBADMSG);
 	r.family = AF_INET;

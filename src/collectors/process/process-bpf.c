@@ -14,9 +14,9 @@
  * CO-RE (btf_custom_path), so libbpf never loads the whole vmlinux BTF (the start-up peak)
  * unless an fexit program needs it to attach, or the minimal BTF cannot be made or loaded
  * (then the load is done again the usual way).
- * exec and exit are required; TCP (inet_sock_set_state), accept/accept4 and UDP
- * (connect/sendto) are optional: without them the collector runs "degraded" and says which
- * hook is missing.  The choice is readable through process_bpf_describe().
+ * exec and exit are required; TCP (inet_sock_set_state), accept/accept4, UDP
+ * (connect/sendto/recv) and UDP binds are optional: without them the collector runs "degraded" and
+ * says which hook is missing.  The choice is readable through process_bpf_describe().
  *
  * The ring buffer (PROCESS_RINGBUF_BYTES) is the only queue: its epoll fd is the collector's
  * fd; dispatch consumes what is there.  When it is full the kernel drops the record and
@@ -137,6 +137,14 @@ static const struct hook hooks[] = {
 	  { "recvfrom_enter", "recvfrom_exit", "recvmsg_enter", "recvmsg_exit" },
 	  { "syscalls/sys_enter_recvfrom", "syscalls/sys_exit_recvfrom",
 	    "syscalls/sys_enter_recvmsg", "syscalls/sys_exit_recvmsg" },
+	  false },
+	/* UDP listeners (ListenerCreate udp): every bind with fexit; bind() without. */
+	{ "udp-bind",
+	  BTF_FEXIT,
+	  { "bind4_exit", "bind6_exit" },
+	  { "inet_bind", "inet6_bind" },
+	  { "bind_enter", "bind_exit" },
+	  { "syscalls/sys_enter_bind", "syscalls/sys_exit_bind" },
 	  false },
 };
 
@@ -477,6 +485,7 @@ static const enum event_type loss_event_type[PROCESS_LOSS_KINDS] = {
 	[PROCESS_LOSS_TCP_ACCEPT] = EVENT_CONNECTION_CREATE,
 	[PROCESS_LOSS_UDP] = EVENT_CONNECTION_CREATE,
 	[PROCESS_LOSS_TCP_LISTEN] = EVENT_LISTENER_CREATE,
+	[PROCESS_LOSS_UDP_BIND] = EVENT_LISTENER_CREATE,
 };
 
 static void lost_update(struct collector *c, struct bpf_state *b)

@@ -123,9 +123,11 @@ static int listen_decode(const unsigned char *p, size_t len, struct process_view
 	if (len != sizeof(r))
 		return -EBADMSG;
 	memcpy(&r, p, sizeof(r));
-	if (r.family != AF_INET && r.family != AF_INET6)
+	if ((r.family != AF_INET && r.family != AF_INET6) ||
+	    (r.protocol != IPPROTO_TCP && r.protocol != IPPROTO_UDP))
 		return -EBADMSG;
 	v->listen.family = r.family;
+	v->listen.protocol = r.protocol;
 	v->listen.local_port = r.local_port;
 	v->listen.netns_ino = r.netns_ino;
 	v->listen.cgroup_id = r.cgroup_id;

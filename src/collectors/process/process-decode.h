@@ -71,10 +71,11 @@ struct process_view_connect {
 	uint8_t local_addr[16], remote_addr[16];
 };
 
-/* A TCP listener (PROCESS_RECORD_LISTEN). */
+/* A listener (PROCESS_RECORD_LISTEN): TCP at listen(), UDP at bind(). */
 struct process_view_listen {
 	uint16_t family;
 	uint16_t local_port;
+	uint8_t protocol;   /* IPPROTO_TCP or IPPROTO_UDP */
 	uint32_t netns_ino; /* the socket's network namespace */
 	uint64_t cgroup_id;
 	uint8_t local_addr[16];

@@ -30,7 +30,9 @@
  *                     UserId, Executable, CommandLine; ExtraDetails
  *                     PidGuessed when the kernel could not name the owner.
  *   ListenerCreate    (eBPF only) a TCP socket entering LISTEN, seen inside listen() in the
- *                     listener's context: LocalAddress, LocalPort, Protocol tcp, ProcessId,
+ *                     listener's context, or a UDP socket bound by bind() (a port given
+ *                     implicitly at the first send is a client's: not reported): LocalAddress,
+ *                     LocalPort, Protocol tcp/udp, ProcessId,
  *                     UserId, Executable, CommandLine; ExtraDetails Family, NetworkNamespace
  *                     ("net:[inode]", only when it is not ours: a container's listener that
  *                     ListeningPorts, which lists our namespace, never shows).  Why an event of
@@ -784,7 +786,7 @@ static void listen_emit(struct collector *c, struct process_state *s, const stru
 	event_builder_item(b);
 	event_add_cstr(b, LC_LOCAL_ADDRESS, addr);
 	event_add_str(b, LC_LOCAL_PORT, num, fmt_u64(num, l->local_port));
-	event_add_cstr(b, LC_PROTOCOL, "tcp");
+	event_add_cstr(b, LC_PROTOCOL, l->protocol == IPPROTO_UDP ? "udp" : "tcp");
 	event_add_int(b, LC_PROCESS_ID, v->pid);
 	user_id_add(b, LC_USER_ID, v->uid);
 	event_add_str(b, LC_EXECUTABLE, exe, exe_len);
