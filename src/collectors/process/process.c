@@ -22,7 +22,9 @@
  *                     Interpreter, Argv0,
  *                     ExecutableDeleted, ArgvTruncated + ArgvCap/ArgvCutArgs/ArgvOmittedArgs,
  *                     ArgvUnreadable, CwdTruncated, ExecutablePath (+ ExecutablePathTruncated:
- *                     the file run with its symlinks resolved, when it differs; exec-path.c).
+ *                     the file run with its symlinks resolved, when it differs; exec-path.c),
+ *                     KnownAs + KnownAsBy (a renamed copy of a known binary, by its content;
+ *                     exec-known.c).
  *   ProcessTerminate  Executable, ProcessId, ExitStatus (exit code, or 128 + signal with
  *                     ExtraDetails Signal).
  *   ConnectionCreate  addresses and ports (inet_ntop text), Direction In/Out, Protocol
@@ -56,7 +58,8 @@
  * Owns: the event builder, a command-line scratch buffer (the raw argv and its redacted
  * join: 2 * (PROCESS_CMDLINE_MAX + 1) + REDACT_GROWTH_MAX), a cgroup
  * buffer (PROCESS_CGROUP_MAX), an fd of /proc, the user name cache and the pid cache
- * (process-cache.c).  All of it is allocated once in init, so a flood costs no memory here; what
+ * (process-cache.c), the known binaries and their cache (exec-known.c, enrich/exec-identity.c).
+ * All of it is allocated once in init, so a flood costs no memory here; what
  * the kernel could not deliver is counted in stats.lost, records that fail to decode in
  * stats.skipped, events that cannot be built in stats.errors.
  */
