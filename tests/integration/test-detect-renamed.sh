@@ -175,5 +175,23 @@ dt_expect test-known-as "a copy of bash deleted before the agent read it" \
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 
+# ---- a copy that re-execs at once: by then /proc/<pid>/exe is the next program ----
+cp /bin/bash "$bin/kw-reexec"
+kill -STOP "$DT_AGENT_PID"
+"$bin/kw-reexec" -c 'exec sleep 3' </dev/null &
+pid=$!
+pids+=("$pid")
+for _ in $(seq 100); do # until it has exec'd sleep, 5 s at most
+	[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$(command -v sleep)")" ] && break
+	sleep 0.05
+done
+kill -CONT "$DT_AGENT_PID"
+DT_JQ_ARGS=(--arg exe "$bin/kw-reexec")
+dt_mark
+dt_expect test-known-as "a copy of bash that exec'd sleep before the agent read it (by its path)" \
+	'.Executable == $exe and .Evidence[0].Fields["ExtraDetails.KnownAs"] == "bash"'
+kill "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+
 dt_table
 exit 0

@@ -10,8 +10,10 @@
  * The list is the shells, interpreters and network/attack/tunnel tools the shipped rules name
  * (rules/detection/00-lists.json): a name absent from the host costs nothing.
  *
- * Per exec (exec_known_add()): the executed file is stat'ed through /proc/<pid>/exe (the file
- * the process really runs: a deleted copy, a copy in a container's file system), one fstatat;
+ * Per exec (process_known_as_add()): the executed file is stat'ed through /proc/<pid>/exe (the
+ * file the process really runs: a deleted copy, a copy in a container's file system), one
+ * fstatat, and its link read (readlinkat) to check it is still the exec's file (not a later
+ * exec of the same pid) when a known file was found or the program is outside known_dirs[];
  * enrich/exec-identity.c then decides from its inode, its cache, or by reading it (opened
  * through the same link and checked to be the same inode).  A process already gone falls back,
  * for a host process (no container) whose file was not deleted, to the path it ran, opened
@@ -246,6 +248,7 @@ void process_known_as_add(struct process_state *s, struct host_context *host,
 	size_t real_len = w->path_len ? w->path_len : w->exe_len;
 	char link[32], path[PROCESS_EXE_MAX + 1];
 	struct stat st;
+	int r;
 
 	if (!s->known || s->proc_fd < 0)
 		return;
@@ -254,8 +257,23 @@ void process_known_as_add(struct process_state *s, struct host_context *host,
 		real_len = w->interp_len;
 	}
 	snprintf(link, sizeof(link), "%u/exe", w->pid);
-	if (!exe_link_is(s->proc_fd, link, real, real_len) ||
-	    fstatat(s->proc_fd, link, &st, 0) < 0) {
+	r = -ENOENT;
+	if (fstatat(s->proc_fd, link, &st, 0) == 0 && S_ISREG(st.st_mode)) {
+		exec_identity_key_of_stat(&st, &key);
+		r = exec_identity_lookup(s->known, &key, &ops, &res);
+		/*
+		 * The link names what the process runs now: the exec's file unless it has exec'd
+		 * again since (`bash -c 'sleep 1'`).  Checked when it matters: a known file found,
+		 * or none for a program outside the system directories (a copy there may re-exec at
+		 * once); a packaged program, the common case, costs the fstatat alone.
+		 */
+		if ((r > 0 || !in_known_dir(real, real_len)) &&
+		    !exe_link_is(s->proc_fd, link, real, real_len))
+			r = -ESTALE;
+		else if (r <= 0)
+			return;
+	}
+	if (r < 0) {
 		/* gone or exec'd again: a host process's file by its path, unless deleted (racy,
 		 * counted) */
 		if (w->in_container || w->deleted || !real_len || real[0] != '/' ||
@@ -263,16 +281,14 @@ void process_known_as_add(struct process_state *s, struct host_context *host,
 			return;
 		memcpy(path, real, real_len);
 		path[real_len] = '\0';
-		if (host_stat(host, path, &st) < 0)
+		if (host_stat(host, path, &st) < 0 || !S_ISREG(st.st_mode))
 			return;
 		io.path = path;
 		s->known_by_path++;
+		exec_identity_key_of_stat(&st, &key);
+		if (exec_identity_lookup(s->known, &key, &ops, &res) <= 0)
+			return;
 	}
-	if (!S_ISREG(st.st_mode))
-		return;
-	exec_identity_key_of_stat(&st, &key);
-	if (exec_identity_lookup(s->known, &key, &ops, &res) <= 0)
-		return;
 	if (has_name(s->known, res.index, w->exe, w->exe_len) ||
 	    has_name(s->known, res.index, w->path, w->path_len) ||
 	    has_name(s->known, res.index, w->interp, w->interp_len))
