@@ -274,10 +274,11 @@ void process_known_as_add(struct process_state *s, struct host_context *host,
 			return;
 	}
 	if (r < 0) {
-		/* gone or exec'd again: a host process's file by its path, unless deleted (racy,
-		 * counted) */
+		/* gone or exec'd again: a host process's file by its path, unless deleted or in
+		 * the system directories (short-lived packaged programs are most execs: no second
+		 * lookup for them); racy, counted */
 		if (w->in_container || w->deleted || !real_len || real[0] != '/' ||
-		    real_len >= sizeof(path) || !host)
+		    real_len >= sizeof(path) || !host || in_known_dir(real, real_len))
 			return;
 		memcpy(path, real, real_len);
 		path[real_len] = '\0';
