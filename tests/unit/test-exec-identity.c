@@ -182,9 +182,12 @@ static void test_build_id_hostile(void **state)
 	assert_int_equal(elf_build_id_read(NULL, NULL, 0, id, &len, NULL), -EINVAL);
 }
 
+/* Hashing is not timed here (a sanitizer build hashes slowly): a generous budget. */
+static const struct exec_identity_limits no_hurry = { .time_budget_ns = 60ull * 1000000000 };
+
 static void test_copies(void **state)
 {
-	struct exec_identity *id = with_known(NULL, "bash", real_bin);
+	struct exec_identity *id = with_known(&no_hurry, "bash", real_bin);
 	struct exec_identity_result res;
 	struct io_ctx ctx = { 0 };
 	struct stat st;
@@ -217,7 +220,8 @@ static void test_copies(void **state)
 
 static void test_cache(void **state)
 {
-	struct exec_identity_limits lim = { .cache_entries = 2 };
+	struct exec_identity_limits lim = { .cache_entries = 2,
+					    .time_budget_ns = 60ull * 1000000000 };
 	struct exec_identity *id = with_known(&lim, "bash", real_bin);
 	struct exec_identity_result res;
 	struct exec_identity_stats st;
@@ -282,7 +286,7 @@ static void test_caps(void **state)
 /* The file opened is not the one stat'ed (replaced in between): -ESTALE, not cached. */
 static void test_stale(void **state)
 {
-	struct exec_identity *id = with_known(NULL, "bash", real_bin);
+	struct exec_identity *id = with_known(&no_hurry, "bash", real_bin);
 	struct exec_identity_io io = { io_candidate, io_known, NULL };
 	struct exec_identity_result res;
 	struct exec_identity_key key;
