@@ -126,7 +126,9 @@ wait "$pid" 2>/dev/null
 # ---- one byte appended: other bytes, same build-id ----
 cp /bin/bash "$bin/kw-appended"
 printf 'x' >>"$bin/kw-appended"
-if readelf -n /bin/bash 2>/dev/null | grep -q "Build ID"; then
+if ! command -v readelf >/dev/null; then
+	dt_row reverse-shell-socket-stdio "bash with one byte appended" "not run: readelf (binutils) is not installed"
+elif readelf -n /bin/bash 2>/dev/null | grep -q "Build ID"; then
 	port=$(dt_free_port)
 	dt_peer "$port" "echo ok >$DT_TMP/ran-appended"$'\nexit\n'
 	dt_mark
