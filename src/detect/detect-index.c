@@ -4,9 +4,9 @@
  * hash probes and one scan of the command line instead of evaluating every rule.
  *
  * Names: a rule whose condition *requires* the program's name — basename of Executable,
- * ExtraDetails.Interpreter, ExtraDetails.Argv0, ExtraDetails.ExecutablePath or Arg0, or the
- * applet (Arg1) of a multi-call binary such as busybox — to be one of a set is filed under each
- * of those names; per item those (at most six) names are looked up.
+ * ExtraDetails.Interpreter, ExtraDetails.Argv0, ExtraDetails.ExecutablePath, ExtraDetails.KnownAs
+ * or Arg0, or the applet (Arg1) of a multi-call binary such as busybox — to be one of a set is
+ * filed under each of those names; per item those (at most seven) names are looked up.
  * Literals: a rule whose condition requires CommandLine to contain one of a set of strings is
  * filed under each string; per item the command line (lower-cased once) is scanned once for
  * all of them (bigram filter, then the strings that start there).  Matching lower-cased is a

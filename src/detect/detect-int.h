@@ -320,8 +320,8 @@ struct detect_view {
 	 * ExecutablePath (the file run, symlinks resolved) */
 	bool names_done;
 	unsigned n_names;
-	struct detect_val names[6];
-	uint64_t name_hash[6];
+	struct detect_val names[7];
+	uint64_t name_hash[7];
 	/* hashes of the strings looked up in sets, by address and length (this item only) */
 	unsigned n_hashed;
 	struct {
@@ -342,6 +342,7 @@ enum {
 	DETECT_SLOT_INTERPRETER,
 	DETECT_SLOT_ARGV0,
 	DETECT_SLOT_EXECUTABLE_PATH,
+	DETECT_SLOT_KNOWN_AS,
 	_DETECT_SLOT_FIXED_MAX,
 };
 

@@ -35,6 +35,7 @@ static const char *const fixed_slots[_DETECT_SLOT_FIXED_MAX] = {
 	[DETECT_SLOT_INTERPRETER] = "Interpreter",
 	[DETECT_SLOT_ARGV0] = "Argv0",
 	[DETECT_SLOT_EXECUTABLE_PATH] = "ExecutablePath",
+	[DETECT_SLOT_KNOWN_AS] = "KnownAs",
 };
 
 static const char *const ctx_refs[_DETECT_CTX_MAX] = {

@@ -401,6 +401,9 @@ static bool names_has_multicall(const struct detect_view *v)
 void detect_view_names(struct detect_view *v)
 {
 	int f = executable_field(v->type);
+	bool known = v->extras[0] & (1ull << DETECT_SLOT_KNOWN_AS);
+	bool known_multicall =
+		known && is_multicall(v->x[DETECT_SLOT_KNOWN_AS].s, v->x[DETECT_SLOT_KNOWN_AS].len);
 
 	if (v->names_done)
 		return;
@@ -416,10 +419,15 @@ void detect_view_names(struct detect_view *v)
 		detect_view_split_args(v);
 	if (v->n_args)
 		add_name(v, v->args[0].s, v->args[0].len);
-	/* `busybox nc -e sh`: the applet is the program (a renamed copy of busybox is not
-	 * known as one, but its argv[0] is then the applet already). */
-	if (v->n_args > 1 && names_has_multicall(v))
+	/* `busybox nc -e sh`: the applet is the program, also for a renamed copy of busybox
+	 * known by its content (KnownAs busybox: `/tmp/bb nc -e sh`); a renamed busybox run
+	 * with argv[0] `sh` has that name already (Argv0). */
+	if (v->n_args > 1 && (names_has_multicall(v) || known_multicall))
 		add_name(v, v->args[1].s, v->args[1].len);
+	/* What the file is by its content (a renamed copy of bash is bash), except a multi-call
+	 * binary, whose applet counts instead (above). */
+	if (known && !known_multicall)
+		add_name(v, v->x[DETECT_SLOT_KNOWN_AS].s, v->x[DETECT_SLOT_KNOWN_AS].len);
 	/* The file run behind any symlink (ln -s /usr/bin/nc /tmp/innocent), except a multi-call
 	 * binary: busybox reached through a link runs the applet the link names (already a
 	 * name), and counting "busybox" too would make every applet (cat, wget) a shell. */

@@ -10,7 +10,8 @@
 #                                the rules watch), cleanup trap running dt_cleanup_hook first
 #   dt_start_agent JSON          start the agent with the edgesec-group members JSON (object
 #                                body, may be empty) merged into the base configuration, and
-#                                top-level members DT_TOP (object body); wait until the process
+#                                top-level members DT_TOP (object body), user rules from
+#                                DT_RULES_PATH (default none); wait until the process
 #                                collector runs; sets DT_OUT, DT_AGENT_PID
 #   dt_alerts                    every Alert payload on the output so far, one per line
 #   dt_wait RULE COND [SECONDS]  wait for an Alert of RULE whose payload satisfies the jq
@@ -86,7 +87,7 @@ dt_start_agent() { # edgesec-group members
   "edgesec": {
     "heartbeatInterval": "PT1S",
     "localFlushInterval": "PT1S",
-    "detectionRulesPath": ""${1:+, $1}
+    "detectionRulesPath": "${DT_RULES_PATH:-}"${1:+, $1}
   }
 }
 EOF

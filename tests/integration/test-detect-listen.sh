@@ -6,7 +6,7 @@
 # capture the kernel reports the socket when it calls listen() (ListenerCreate), and the rule
 # listening-port-new reads it with the snapshots.  One `edgesec run --capture ebpf` with a
 # 60 s snapshot interval (so no snapshot can see the short listeners), then one with 2 s:
-#   - a renamed copy of ncat (`updater`, so netcat-listener does not know it by name) bound to
+#   - a renamed copy of ncat (`updater`: netcat-listener knows it by its content only) bound to
 #     127.0.0.1 with -e /bin/sh for ~1 s: an Alert naming the port, its pid and executable,
 #     from a ListenerCreate, while no ListeningPorts snapshot ever listed the port;
 #   - a python3 listener on [::1] for ~1 s (IPv6);
@@ -166,7 +166,9 @@ dt_expect listening-port-new "renamed ncat -l 127.0.0.1 PORT -e /bin/sh, alive ~
 	 and (.Evidence[0].Fields.CommandLine | contains("-e /bin/sh"))'
 seen=$(snapshots_with "$port")
 [ "$seen" = 0 ] || fail "a snapshot listed port $port: the case does not prove the kernel path"
-dt_none netcat-listener '.ProcessId == $pid' 0 # the renamed copy escapes the name rule
+# The name rule knows the copy by its content (ExtraDetails.KnownAs; test-detect-renamed).
+dt_expect netcat-listener "the same renamed ncat, known by its content" \
+	'.ProcessId == $pid and .Evidence[0].Fields["ExtraDetails.KnownAs"] == "ncat"'
 echo "figure: 1 s listener, 60 s snapshots: ListeningPorts snapshots listing it: $seen (before" \
 	"ListenerCreate: not seen at all); listen -> Alert above"
 

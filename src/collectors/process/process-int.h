@@ -14,6 +14,7 @@
 #include "collectors/collector.h"
 #include "enrich/cgroup-parse.h"
 #include "enrich/container-lookup.h"
+#include "enrich/exec-identity.h"
 #include "process-decode.h"
 
 struct process_backend {
@@ -88,6 +89,9 @@ struct process_state {
 	uint64_t container_vanished;  /* processes gone before their cgroup could be read */
 	uint64_t container_at_exec;   /* execs whose container came from the exec record */
 	char capture[256];	      /* process_capture_describe() */
+
+	struct exec_identity *known; /* exec-known.c: KnownAs (owned) */
+	uint64_t known_by_path;	     /* KnownAs lookups by path: the process was gone */
 
 	/* collector_params.containers (not owned) and its last answer (container_add()). */
 	struct container_lookup *containers;
@@ -178,3 +182,21 @@ int process_pids_get_container(struct process_pids *p, uint32_t pid,
 /* Live entries replaced by another pid since start: pid slots, container table. */
 uint64_t process_pids_evictions(const struct process_pids *p);
 uint64_t process_pids_container_evictions(const struct process_pids *p);
+
+/*
+ * exec-known.c: ExtraDetails KnownAs/KnownAsBy, a renamed copy of a known binary (a shell, an
+ * interpreter, netcat...) named by its content.  process_known_new() finds the known binaries
+ * on the host (NULL when out of memory); process_known_as_add() adds the details to the event
+ * being built for one exec.
+ */
+struct exec_known_what {
+	uint32_t pid;
+	const char *exe, *path, *interp; /* Executable, ExecutablePath, Interpreter (or NULL) */
+	size_t exe_len, path_len, interp_len;
+	bool in_container, deleted;
+};
+struct exec_identity *process_known_new(struct host_context *host);
+void process_known_as_add(struct process_state *s, struct host_context *host,
+			  struct event_builder *b, const struct exec_known_what *w);
+/* The KnownAs figures (zeros when there is no table). */
+void process_known_stats(struct collector *c, struct exec_identity_stats *ret);

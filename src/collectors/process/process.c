@@ -22,7 +22,9 @@
  *                     Interpreter, Argv0,
  *                     ExecutableDeleted, ArgvTruncated + ArgvCap/ArgvCutArgs/ArgvOmittedArgs,
  *                     ArgvUnreadable, CwdTruncated, ExecutablePath (+ ExecutablePathTruncated:
- *                     the file run with its symlinks resolved, when it differs; exec-path.c).
+ *                     the file run with its symlinks resolved, when it differs; exec-path.c),
+ *                     KnownAs + KnownAsBy (a renamed copy of a known binary, by its content;
+ *                     exec-known.c).
  *   ProcessTerminate  Executable, ProcessId, ExitStatus (exit code, or 128 + signal with
  *                     ExtraDetails Signal).
  *   ConnectionCreate  addresses and ports (inet_ntop text), Direction In/Out, Protocol
@@ -58,7 +60,8 @@
  * Owns: the event builder, a command-line scratch buffer (the raw argv and its redacted
  * join: 2 * (PROCESS_CMDLINE_MAX + 1) + REDACT_GROWTH_MAX), a cgroup
  * buffer (PROCESS_CGROUP_MAX), an fd of /proc, the user name cache and the pid cache
- * (process-cache.c).  All of it is allocated once in init, so a flood costs no memory here; what
+ * (process-cache.c), the known binaries and their cache (exec-known.c, enrich/exec-identity.c).
+ * All of it is allocated once in init, so a flood costs no memory here; what
  * the kernel could not deliver is counted in stats.lost, records that fail to decode in
  * stats.skipped, events that cannot be built in stats.errors.
  */
@@ -373,21 +376,21 @@ static void argv0_add(struct process_state *s, struct event_builder *b, uint32_t
 	event_add_extra(b, "Argv0", x->args, n);
 }
 
-/* ExtraDetails ExecutablePath (+ ExecutablePathTruncated): exec-path.c. */
-static void exec_path_add(struct process_state *s, struct event_builder *b, uint32_t pid,
-			  const struct process_view_exec *x, const char *exe, size_t exe_len,
-			  bool script)
+/* ExtraDetails ExecutablePath (+ ExecutablePathTruncated): exec-path.c; its length in path. */
+static size_t exec_path_add(struct process_state *s, struct event_builder *b, uint32_t pid,
+			    const struct process_view_exec *x, const char *exe, size_t exe_len,
+			    bool script, char *path, size_t path_size)
 {
-	char path[PROCESS_CWD_MAX + PROCESS_EXE_MAX + 2];
 	bool truncated;
-	size_t n = process_exec_path(s->proc_fd, pid, x, exe, exe_len, script, path, sizeof(path),
+	size_t n = process_exec_path(s->proc_fd, pid, x, exe, exe_len, script, path, path_size,
 				     &truncated);
 
 	if (!n)
-		return;
+		return 0;
 	event_add_extra(b, "ExecutablePath", path, n);
 	if (truncated)
 		event_add_extra_cstr(b, "ExecutablePathTruncated", "true");
+	return truncated ? 0 : n;
 }
 
 /* ExtraDetails StdinPath (+ StdinPathTruncated, StdinDeleted): exec-path.c. */
@@ -572,7 +575,8 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 	const struct cgroup_container *ct;
 	struct event_builder *b = &s->builder;
 	char cwd[PROCESS_CWD_MAX + 1], exe[PROCESS_CWD_MAX + PROCESS_EXE_MAX + 2];
-	size_t cwd_len, exe_len, cmd_len, raw_len, pexe_len = 0, pcmd_len = 0, interp_len;
+	char path[PROCESS_CWD_MAX + PROCESS_EXE_MAX + 2];
+	size_t cwd_len, exe_len, cmd_len, raw_len, pexe_len = 0, pcmd_len = 0, interp_len, path_len;
 	char *cmd = s->scratch + PROCESS_CMDLINE_MAX + 1;
 	const char *user, *interp;
 	unsigned redacted;
@@ -622,10 +626,16 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 			event_add_extra_cstr(b, "ParentCommandLineTruncated", "true");
 	}
 	interp_add(s, b, v->pid, &x, exe, exe_len, &interp, &interp_len);
-	exec_path_add(s, b, v->pid, &x, exe, exe_len, interp != NULL);
+	path_len =
+		exec_path_add(s, b, v->pid, &x, exe, exe_len, interp != NULL, path, sizeof(path));
 	argv0_add(s, b, v->pid, &x, exe, exe_len, interp, interp_len);
 	if (x.flags & PROCESS_EXEC_EXE_DELETED)
 		event_add_extra_cstr(b, "ExecutableDeleted", "true");
+	process_known_as_add(
+		s, c->params.host, b,
+		&(struct exec_known_what){ v->pid, exe, interp ? NULL : path, interp, exe_len,
+					   interp ? 0 : path_len, interp_len, ct != NULL,
+					   (x.flags & PROCESS_EXEC_EXE_DELETED) != 0 });
 	stdio_add(b, &x);
 	stdin_path_add(s, b, v->pid, &x);
 	argv_flags_add(b, &x);
@@ -843,6 +853,7 @@ static void process_done(struct collector *c)
 	es_free(s->cgroup_buf);
 	s->cgroup_buf = NULL;
 	s->cgroups = cgroup_cache_free(s->cgroups);
+	s->known = exec_identity_free(s->known);
 	if (s->proc_fd >= 0)
 		close(s->proc_fd);
 	s->proc_fd = -1;
@@ -873,7 +884,9 @@ static int process_init(struct collector *c)
 	s->cgroup_buf = es_malloc(PROCESS_CGROUP_MAX);
 	s->cgroups = cgroup_cache_new(process_cgroup_root ? process_cgroup_root : "/sys/fs/cgroup");
 	s->own_netns_ino = own_netns_ino();
-	if (!s->users || !s->pids || !s->scratch || !s->parent || !s->cgroup_buf || !s->cgroups)
+	s->known = process_known_new(c->params.host);
+	if (!s->users || !s->pids || !s->scratch || !s->parent || !s->cgroup_buf || !s->cgroups ||
+	    !s->known)
 		return -ENOMEM;
 	return 0;
 }
@@ -937,6 +950,13 @@ static int process_start(struct collector *c)
 		s->capture[0] = '\0';
 	collector_set_error(c, COLLECTOR_STATE_FAILED, "no capture works: %s", reasons);
 	return r;
+}
+
+void process_known_stats(struct collector *c, struct exec_identity_stats *ret)
+{
+	struct process_state *s = collector_state(c);
+
+	exec_identity_get_stats(s ? s->known : NULL, ret);
 }
 
 uint64_t process_container_vanished(struct collector *c)
