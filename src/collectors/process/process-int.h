@@ -98,6 +98,29 @@ struct process_state {
 	struct container_info meta;
 };
 
+/* /proc/<pid>/cgroup: 13 v1 hierarchies of long Kubernetes paths fit; the rest is not read. */
+#define PROCESS_CGROUP_MAX 8192
+
+/*
+ * process-container.c.  The container of pid (NULL: a host process, or unknown): fresh (at
+ * exec) from the container cache by cgid, else /proc; otherwise from the pid cache and, when
+ * it does not know the pid and read_proc is set, from /proc.  ppid: the fallback at exec for
+ * a process already gone (0: none).  The result is the pid cache's copy.
+ */
+const struct cgroup_container *process_container_of(struct process_state *s, uint32_t pid,
+						    uint32_t ppid, bool fresh, bool read_proc,
+						    uint64_t cgid);
+/* The container of an exec record (the cgroup the kernel read at exec first). */
+const struct cgroup_container *process_exec_container_of(struct process_state *s,
+							 const struct process_view *v);
+/* The container of a listen record (the pid cache, the cgroup id of the record, /proc). */
+const struct cgroup_container *process_listen_container_of(struct process_state *s,
+							   const struct process_view *v);
+/* ExtraDetails ContainerId, ContainerRuntime and the name/image/module when known; nothing
+ * for NULL. */
+void process_container_add(struct process_state *s, struct event_builder *b,
+			   const struct cgroup_container *ct);
+
 /* The parent's strings kept for one ProcessCreate: exe (≤ 256) and cmdline (≤ 1 KiB). */
 #define PROCESS_PARENT_MAX 1536
 

@@ -46,8 +46,8 @@
  *                     The rule listening-port-new reads both (one set of seen ports, so a
  *                     listener seen here and then in a snapshot alerts once).
  *   All of them       ExtraDetails ContainerId (64 hex) and ContainerRuntime for a process in
- *                     a container (none for host processes): at exec from the cgroup the eBPF
- *                     program recorded (exec-path.c: right for a process already gone), else
+ *                     a container (none for host processes; process-container.c): at exec from the
+ * cgroup the eBPF program recorded (exec-path.c: right for a process already gone), else
  *                     /proc/<pid>/cgroup read once (capped at PROCESS_CGROUP_MAX, openat on a
  *                     /proc fd), parsed by cgroup-parse.c, kept in the pid cache.  A process
  *                     gone before the read is counted (process_container_vanished()), not an
@@ -86,8 +86,6 @@
 
 #define PROC_EXE_MAX 4096
 #define PROC_CMD_MAX 4096
-/* /proc/<pid>/cgroup: 13 v1 hierarchies of long Kubernetes paths fit; the rest is not read. */
-#define PROCESS_CGROUP_MAX 8192
 
 static const struct process_backend *const process_backends[] = {
 	&process_backend_bpf,
@@ -120,164 +118,6 @@ static void finish_submit(struct collector *c, struct event_builder *b)
 }
 
 const char *process_cgroup_root;
-
-/*
- * /proc/<pid>/cgroup -> container.  1 with *ret filled, 0 for a host process, -ESRCH when the
- * process is gone (no file or nothing to read), other -errno when /proc cannot be read.  The
- * text read stays in s->cgroup_buf (*ret_len bytes).
- */
-static int container_read(struct process_state *s, uint32_t pid, struct cgroup_container *ret,
-			  size_t *ret_len)
-{
-	char path[24];
-	size_t len = 0, n_pid;
-	ssize_t n = 0;
-	int fd, r = 0;
-
-	if (s->proc_fd < 0)
-		return -EBADF;
-	/* "<pid>/cgroup" (snprintf costs more than the rest of the path together) */
-	n_pid = fmt_u64(path, pid);
-	memcpy(path + n_pid, "/cgroup", sizeof("/cgroup"));
-	fd = openat(s->proc_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	while (len < PROCESS_CGROUP_MAX) {
-		n = read(fd, s->cgroup_buf + len, PROCESS_CGROUP_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = errno == ESRCH || errno == ENOENT ? -ESRCH : -errno;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (r < 0)
-		return r;
-	if (len == 0)
-		return -ESRCH;
-	*ret_len = len;
-	return cgroup_container_parse(s->cgroup_buf, len, ret) == 0 ? 1 : 0;
-}
-
-/*
- * The pid's container: at exec (fresh) from the container cache when the record carries the
- * task's cgroup id and that cgroup was seen before (cgroup-cache.h), else from /proc (teaching
- * the cache); otherwise from the pid cache and, when it does not know the pid and read_proc
- * is set, from /proc into the pid cache.
- *
- * A process that exits before its exec record is read (a short `nc` in a container, while
- * the host is busy) has no /proc/<pid>/cgroup any more.  At exec it then takes its parent's
- * container (cache, else the parent's /proc): a child starts in its parent's cgroup, and a
- * move between fork and exec (runc joining a container) happens in the child before its exec,
- * so the parent is the best evidence left.  `ppid` 0: no fallback.
- */
-static const struct cgroup_container *container_of(struct process_state *s, uint32_t pid,
-						   uint32_t ppid, bool fresh, bool read_proc,
-						   uint64_t cgid)
-{
-	const struct cgroup_container *cached;
-	struct cgroup_container ct;
-	size_t len = 0;
-	int r;
-
-	if (!fresh) {
-		r = process_pids_get_container(s->pids, pid, &cached);
-		if (r >= 0 || !read_proc)
-			return r > 0 ? cached : NULL;
-	}
-	if (fresh && cgid && (r = cgroup_cache_get(s->cgroups, cgid, &cached)) >= 0) {
-		if (r > 0)
-			ct = *cached; /* copied: the pid table keeps its own */
-		return process_pids_set_container(s->pids, pid, r > 0 ? &ct : NULL);
-	}
-	r = container_read(s, pid, &ct, &len);
-	/* only what this process's own /proc said, never its parent's (below) */
-	if (r >= 0 && fresh && cgid)
-		(void)cgroup_cache_learn(s->cgroups, cgid, s->cgroup_buf, len, r > 0 ? &ct : NULL);
-	if (r == -ESRCH)
-		s->container_vanished++;
-	if (r == -ESRCH && fresh && ppid && ppid != pid) {
-		const struct cgroup_container *parent = container_of(s, ppid, 0, false, true, 0);
-
-		if (parent) {
-			ct = *parent; /* copied: the parent's slot may be the one replaced */
-			return process_pids_set_container(s->pids, pid, &ct);
-		}
-	}
-	if (r < 0) {
-		process_pids_forget_container(s->pids, pid);
-		return NULL;
-	}
-	/* NULL when not kept (pid 0): the local copy must not escape; looked up again next time. */
-	return process_pids_set_container(s->pids, pid, r > 0 ? &ct : NULL);
-}
-
-/*
- * The container of an exec: from the cgroup the kernel read at exec when the record names one
- * (eBPF: right even for a process that is already gone), else container_of().  A record that
- * names none is not taken as "host": it tells of one hierarchy only (a container engine may
- * use another one on a hybrid host), so /proc, which lists them all, still decides.
- */
-static const struct cgroup_container *exec_container_of(struct process_state *s,
-							const struct process_view *v)
-{
-	struct cgroup_container ct;
-
-	if (process_exec_container(&v->exec, &ct) <= 0)
-		return container_of(s, v->pid, v->ppid, true, true, v->exec.cgroup_id);
-	s->container_at_exec++;
-	return process_pids_set_container(s->pids, v->pid, &ct);
-}
-
-/* Container name, image and IoT Edge module name (labels) of a container id. */
-struct container_meta {
-	const char *name;
-	const char *image;
-	const char *module;
-};
-
-/*
- * From the container lookup we were given (enrich/container-lookup.h, provided by the
- * containers collector): no I/O, never blocks; -ENODEV when no collector provides it,
- * -ENOENT for a container it does not know (yet).  The strings live in s->meta and stay valid
- * until the next lookup (one loop thread).
- */
-static int container_meta_lookup(struct process_state *s, const struct cgroup_container *ct,
-				 struct container_meta *ret_meta)
-{
-	struct container_info *info = &s->meta;
-	int r;
-
-	r = container_lookup_find(s->containers, ct->id, info);
-	if (r < 0)
-		return r;
-	ret_meta->name = info->name[0] ? info->name : NULL;
-	ret_meta->image = info->image[0] ? info->image : NULL;
-	ret_meta->module = info->module[0] ? info->module : NULL;
-	return 0;
-}
-
-/* ExtraDetails ContainerId and ContainerRuntime (and metadata when known); nothing for NULL. */
-static void container_add(struct process_state *s, struct event_builder *b,
-			  const struct cgroup_container *ct)
-{
-	struct container_meta meta = { 0 };
-
-	if (!ct)
-		return;
-	event_add_extra(b, "ContainerId", ct->id, CGROUP_CONTAINER_ID_LEN);
-	event_add_extra_cstr(b, "ContainerRuntime", cgroup_runtime_to_string(ct->runtime));
-	if (container_meta_lookup(s, ct, &meta) < 0)
-		return;
-	if (meta.name)
-		event_add_extra_cstr(b, "ContainerName", meta.name);
-	if (meta.image)
-		event_add_extra_cstr(b, "ContainerImage", meta.image);
-	if (meta.module)
-		event_add_extra_cstr(b, "IotEdgeModule", meta.module);
-}
 
 /* The part of a path after its last '/' (a login shell's leading '-' dropped). */
 static void base_name(const char *p, size_t len, const char **ret, size_t *ret_len)
@@ -598,7 +438,7 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 	cmd_len = redact_args_join(s->scratch, raw_len, cmd,
 				   PROCESS_CMDLINE_MAX + 1 + REDACT_GROWTH_MAX, &redacted);
 	process_pids_put(s->pids, v->pid, exe, exe_len, cmd, cmd_len);
-	ct = exec_container_of(s, v);
+	ct = process_exec_container_of(s, v);
 	if (!(x.flags & PROCESS_EXEC_STDIO_KNOWN)) {
 		char prefix[24];
 		size_t pl = fmt_u64(prefix, v->pid);
@@ -641,7 +481,7 @@ static void exec_emit(struct collector *c, struct process_state *s, const struct
 	argv_flags_add(b, &x);
 	if (x.flags & PROCESS_EXEC_CWD_TRUNCATED)
 		event_add_extra_cstr(b, "CwdTruncated", "true");
-	container_add(s, b, ct);
+	process_container_add(s, b, ct);
 	finish_submit(c, b);
 }
 
@@ -716,7 +556,7 @@ static void exit_emit(struct collector *c, struct process_state *s, const struct
 	if (sig)
 		event_add_extra_u64(b, "Signal", (uint64_t)sig);
 	/* No /proc read: the process is gone. */
-	container_add(s, b, container_of(s, v->pid, 0, false, false, 0));
+	process_container_add(s, b, process_container_of(s, v->pid, 0, false, false, 0));
 	finish_submit(c, b);
 	process_pids_forget(s->pids, v->pid);
 }
@@ -737,7 +577,7 @@ static void connect_emit(struct collector *c, struct process_state *s, const str
 		return;
 	}
 	process_identity(s, v, &exe, &exe_len, &cmd, &cmd_len, &trunc);
-	ct = container_of(s, v->pid, 0, false, true, 0);
+	ct = process_container_of(s, v->pid, 0, false, true, 0);
 	event_builder_begin(b, EVENT_CONNECTION_CREATE, v->time_ns + s->boot_to_realtime_ns);
 	event_builder_item(b);
 	event_add_cstr(b, CC_REMOTE_ADDRESS, raddr);
@@ -757,23 +597,8 @@ static void connect_emit(struct collector *c, struct process_state *s, const str
 		event_add_extra_cstr(b, "CommandLineTruncated", "true");
 	if (n->flags & PROCESS_CONNECT_PID_GUESSED)
 		event_add_extra_cstr(b, "PidGuessed", "true");
-	container_add(s, b, ct);
+	process_container_add(s, b, ct);
 	finish_submit(c, b);
-}
-
-/*
- * The container of a listener: the pid cache (its exec was seen), else the container cache by
- * the cgroup the kernel recorded at listen(), else /proc (teaching that cache).
- */
-static const struct cgroup_container *listen_container_of(struct process_state *s,
-							  const struct process_view *v)
-{
-	const struct cgroup_container *cached;
-	int r = process_pids_get_container(s->pids, v->pid, &cached);
-
-	if (r >= 0)
-		return r > 0 ? cached : NULL;
-	return container_of(s, v->pid, 0, true, true, v->listen.cgroup_id);
 }
 
 static void listen_emit(struct collector *c, struct process_state *s, const struct process_view *v)
@@ -791,7 +616,7 @@ static void listen_emit(struct collector *c, struct process_state *s, const stru
 		return;
 	}
 	process_identity(s, v, &exe, &exe_len, &cmd, &cmd_len, &trunc);
-	ct = listen_container_of(s, v);
+	ct = process_listen_container_of(s, v);
 	event_builder_begin(b, EVENT_LISTENER_CREATE, v->time_ns + s->boot_to_realtime_ns);
 	event_builder_item(b);
 	event_add_cstr(b, LC_LOCAL_ADDRESS, addr);
@@ -808,7 +633,7 @@ static void listen_emit(struct collector *c, struct process_state *s, const stru
 	if (l->netns_ino && s->own_netns_ino && l->netns_ino != s->own_netns_ino)
 		event_add_extra(b, "NetworkNamespace", ns,
 				(size_t)snprintf(ns, sizeof(ns), "net:[%u]", l->netns_ino));
-	container_add(s, b, ct);
+	process_container_add(s, b, ct);
 	finish_submit(c, b);
 }
 
