@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "bytes.h"
 #include "fileio.h"
 #include "safefile.h"
 #include "sha256.h"
@@ -56,24 +57,22 @@ static int fail(struct persist_error *err, int r, size_t offset, const char *fmt
 
 static void put_u32(uint8_t *p, uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	le_put(p, v, 4);
 }
 
 static void put_u64(uint8_t *p, uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	le_put(p, v, 8);
 }
 
 static uint32_t get_u32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return (uint32_t)le_get(p, 4);
 }
 
 static uint64_t get_u64(const uint8_t *p)
 {
-	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+	return le_get(p, 8);
 }
 
 static bool key_valid_n(const char *key, size_t n)

@@ -21,26 +21,12 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/bytes.h"
 #include "common/persist.h"
 #include "common/timeutil.h"
 
 #define SET_MAGIC "N1"
 #define SET_HEADER_LEN (2 + 8 + 4)
-
-static void put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 static void record_key(const char *rule_id, char out[PERSIST_KEY_MAX + 1])
 {
@@ -67,14 +53,14 @@ static bool restore_set(struct detect_engine *de, struct detect_rule_rt *rt, con
 	bool created;
 
 	if (len < SET_HEADER_LEN || memcmp(d, SET_MAGIC, 2) != 0 ||
-	    get_le(d + 2, 8) != rt->signature)
+	    le_get(d + 2, 8) != rt->signature)
 		return false;
-	n = (uint32_t)get_le(d + 10, 4);
+	n = (uint32_t)le_get(d + 10, 4);
 	/* check the whole record first: a bad one restores nothing */
 	for (uint32_t i = 0; i < n; i++) {
 		size_t kl;
 
-		if (len - off < 2 || (kl = get_le(d + off, 2)) > DETECT_KEY_MAX ||
+		if (len - off < 2 || (kl = le_get(d + off, 2)) > DETECT_KEY_MAX ||
 		    len - off - 2 < kl)
 			return false;
 		off += 2 + kl;
@@ -83,7 +69,7 @@ static bool restore_set(struct detect_engine *de, struct detect_rule_rt *rt, con
 		return false;
 	off = SET_HEADER_LEN;
 	for (uint32_t i = 0; i < n; i++) {
-		size_t kl = get_le(d + off, 2);
+		size_t kl = le_get(d + off, 2);
 
 		(void)detect_state_get(de, rt, DETECT_STATE_SEEN, (const char *)d + off + 2, kl,
 				       &created);
@@ -178,12 +164,12 @@ static int save_set(struct detect_engine *de, struct detect_rule_rt *rt)
 	if (!d)
 		return -ENOMEM;
 	memcpy(d, SET_MAGIC, 2);
-	put_le(d + 2, rt->signature, 8);
-	put_le(d + 10, n, 4);
+	le_put(d + 2, rt->signature, 8);
+	le_put(d + 10, n, 4);
 	for (struct detect_entry *e = first; e; e = e->rnext) {
 		if (e->kind != DETECT_STATE_SEEN)
 			continue;
-		put_le(d + off, e->key_len, 2);
+		le_put(d + off, e->key_len, 2);
 		memcpy(d + off + 2, e->key, e->key_len);
 		off += 2 + e->key_len;
 	}

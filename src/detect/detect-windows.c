@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/bytes.h"
 #include "common/persist.h"
 #include "common/timeutil.h"
 
@@ -46,21 +47,6 @@
 #define WINDOWS_SAVED_MAX (2u << 20)
 #define SNIPPET_SAVED_MAX (2u * DETECT_SNIPPET_MAX)
 #define CLOCK_SLACK_NS NSEC_PER_SEC
-
-static void put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 static void window_key(const char *rule_id, char out[PERSIST_KEY_MAX + 1])
 {
@@ -112,7 +98,7 @@ static bool rd(struct win_reader *r, unsigned n, uint64_t *ret, const char *what
 		r->error = what;
 		return false;
 	}
-	*ret = get_le(r->d + r->off, n);
+	*ret = le_get(r->d + r->off, n);
 	r->off += n;
 	return true;
 }
@@ -338,22 +324,22 @@ static size_t entry_write(uint8_t *d, const struct detect_entry *e, bool evidenc
 {
 	size_t off = 0;
 
-	put_le(d, e->key_len, 2);
+	le_put(d, e->key_len, 2);
 	memcpy(d + 2, e->key, e->key_len);
-	put_le(d + 2 + e->key_len, e->last_ns, 8);
+	le_put(d + 2 + e->key_len, e->last_ns, 8);
 	off = 2 + e->key_len + 8;
 	for (unsigned s = 0; s < e->u.match.n_steps; s++) {
 		const struct detect_step_state *ss = &e->u.match.steps[s];
 		const char *sn[2] = { ss->first, ss->last };
 
-		put_le(d + off, ss->n, 4);
+		le_put(d + off, ss->n, 4);
 		off += 4;
 		for (uint32_t i = 0; i < ss->n; i++, off += 8)
-			put_le(d + off, ss->times[(ss->head + i) % ss->cap], 8);
+			le_put(d + off, ss->times[(ss->head + i) % ss->cap], 8);
 		for (int k = 0; k < 2; k++) {
 			size_t l = evidence ? snippet_len(sn[k]) : 0;
 
-			put_le(d + off, l, 2);
+			le_put(d + off, l, 2);
 			if (l)
 				memcpy(d + off + 2, sn[k], l);
 			off += 2 + l;
@@ -411,12 +397,12 @@ static int record_build(struct detect_engine *de, struct detect_rule_rt *rt, siz
 		return -ENOMEM;
 	}
 	memcpy(d, WIN_MAGIC, 2);
-	put_le(d + 2, rt->signature, 8);
-	put_le(d + 10, rt->rule->kind == DETECT_KIND_THRESHOLD ? 1 : 2, 1);
-	put_le(d + 11, rt->rule->n_steps, 1);
-	put_le(d + 12, rt->rule->window_ms, 8);
-	put_le(d + 20, latest, 8); /* not the clock: unchanged progress is unchanged bytes */
-	put_le(d + 28, n, 4);
+	le_put(d + 2, rt->signature, 8);
+	le_put(d + 10, rt->rule->kind == DETECT_KIND_THRESHOLD ? 1 : 2, 1);
+	le_put(d + 11, rt->rule->n_steps, 1);
+	le_put(d + 12, rt->rule->window_ms, 8);
+	le_put(d + 20, latest, 8); /* not the clock: unchanged progress is unchanged bytes */
+	le_put(d + 28, n, 4);
 	for (e = first, i = n; e; e = e->rnext) /* least recently used first */
 		if (entry_live(de, e))
 			off += entry_write(d + off, e, ev[--i]);
