@@ -23,6 +23,7 @@
 # Environment (set by CTest): EDGESEC, SOURCE_DIR.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/persist-env.sh"
 
 need_root "(useradd, a state directory owned by root)"
 need_tools "apt-get install -y jq passwd python3" jq useradd userdel groupdel gpasswd \
@@ -48,44 +49,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$tmp/config.json" <<EOF
-{
-  "snapshotFrequency": "PT1H",
-  "highPriorityMessageFrequency": "PT1S",
-  "lowPriorityMessageFrequency": "PT1S",
-  "eventPriorityProcessCreate": "Off",
-  "eventPriorityProcessTerminate": "Off",
-  "eventPriorityConnectionCreate": "Off",
-  "edgesec": {
-    "heartbeatInterval": "PT1S",
-    "localFlushInterval": "PT1S",
-    "detectionRulesPath": "",
-    "dockerSocket": ""
-  }
-}
-EOF
-
-# start N: `edgesec run` writing to out-N.jsonl and log-N; returns once the first snapshot
-# (users, ports) went through the rules and reached the output.
-start() {
-	local n=$1
-
-	"$EDGESEC" run --state-dir "$state" --config "$tmp/config.json" \
-		--output "$tmp/out-$n.jsonl" 2>"$tmp/log-$n" </dev/null &
-	agent_pid=$!
-	for _ in $(seq 300); do
-		kill -0 "$agent_pid" 2>/dev/null || fail "edgesec run died: $(tail -n 5 "$tmp/log-$n")"
-		grep -q '"ListeningPorts"' "$tmp/out-$n.jsonl" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "run $n: no ListeningPorts snapshot on the output within 30 s"
-}
-
-stop() {
-	kill -TERM "$agent_pid" 2>/dev/null
-	wait "$agent_pid" 2>/dev/null || fail "edgesec run exited with $?: $(tail -n 3 "$tmp/log-$1")"
-	agent_pid=
-}
+persist_config ""
 
 # events N JQ-FILTER: the matching event items of out-N.jsonl, one JSON per line.
 events() {

@@ -20,6 +20,7 @@
 # Environment (set by CTest): EDGESEC, SOURCE_DIR.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/persist-env.sh"
 
 need_tools "apt-get install -y jq python3 iproute2" jq /usr/bin/python3 ss
 need_edgesec
@@ -94,44 +95,7 @@ port_is() { printf '{"field":"LocalPort","equals":"%s"}' "$1"; }
 } >"$tmp/rules.json"
 jq -e . "$tmp/rules.json" >/dev/null || fail "the test's rules file is not JSON"
 
-cat >"$tmp/config.json" <<EOF
-{
-  "snapshotFrequency": "PT1H",
-  "highPriorityMessageFrequency": "PT1S",
-  "lowPriorityMessageFrequency": "PT1S",
-  "eventPriorityProcessCreate": "Off",
-  "eventPriorityProcessTerminate": "Off",
-  "eventPriorityConnectionCreate": "Off",
-  "edgesec": {
-    "heartbeatInterval": "PT1S",
-    "localFlushInterval": "PT1S",
-    "detectionRulesPath": "$tmp/rules.json",
-    "dockerSocket": ""
-  }
-}
-EOF
-
-# start N: `edgesec run` writing to out-N.jsonl and log-N; returns once the first
-# ListeningPorts snapshot (which the rules see before the output does) is on the output.
-start() {
-	local n=$1
-
-	"$EDGESEC" run --state-dir "$state" --config "$tmp/config.json" \
-		--output "$tmp/out-$n.jsonl" 2>"$tmp/log-$n" </dev/null &
-	agent_pid=$!
-	for _ in $(seq 300); do
-		kill -0 "$agent_pid" 2>/dev/null || fail "edgesec run died: $(tail -n 5 "$tmp/log-$n")"
-		grep -q '"ListeningPorts"' "$tmp/out-$n.jsonl" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "run $n: no ListeningPorts snapshot on the output within 30 s"
-}
-
-stop() {
-	kill -TERM "$agent_pid" 2>/dev/null
-	wait "$agent_pid" 2>/dev/null || fail "edgesec run exited with $?: $(tail -n 3 "$tmp/log-$1")"
-	agent_pid=
-}
+persist_config "$tmp/rules.json"
 
 alerts() { # N RULE: its Alerts in out-N.jsonl
 	jq -c --arg r "$2" '.Events[]? | select(.Name == "Alert") | .Payload[0]
